@@ -10,8 +10,9 @@
  * the session's end interrupts it too. Keep what must not be cut short brief, or give its method
  * a longer timeout. A stateless session (stateless HTTP, and every 2026-07-28 request over HTTP:
  * one session answers every client, its request slots unbounded, so that no client can take them
- * all) bounds its timed requests in
- * flight, running or winding down, per requestor instead (see {@link maxWindingDownPerRequestor}).
+ * all) bounds instead the handlers each requestor leaves running after timed-out answers (see
+ * {@link maxWindingDownPerRequestor}): past the bound, a timed-out answer waits for its handler to
+ * end. Nothing waits before it starts, and requests that end in time are not counted.
  *
  * A timed-out `tools/call` is answered with an `isError` result, "Tool <name> timed out after
  * N ms" (an execution problem the model can see and react to); any other method with a
@@ -59,24 +60,24 @@ export interface Config {
 export const defaultTimeout: Duration.Duration = Duration.seconds(30)
 
 /**
- * How many timed requests one requestor may have in flight in a stateless session, running or
- * left running after their timed-out answers (an uninterruptible region, a slow finalizer): 64,
- * the default of a session's request slots (`maxConcurrentRequests`).
+ * How many handlers one requestor may leave running after their timed-out answers (an
+ * uninterruptible region, a slow finalizer) in a stateless session: 64, the default of a
+ * session's request slots (`maxConcurrentRequests`).
  *
  * **Details**
  *
  * In a session of its own, a request keeps its slot until its handler has ended, so its client
- * cannot pile up handlers left running. The shared session of a stateless HTTP server has no
- * bound on its slots (one any client could fill kept every other client waiting), and nothing
- * bounded them: one client could leave any number running. So each requestor there (the
- * principal, else an anonymous client's address: `RateLimit.requestorKey`) may have this many of
- * the requests `Timeout` times in flight, each counted from its start until its handler has
- * ended, a burst from a requestor with none in flight too (each of them may be left running);
- * past it, its next timed request waits (its handler not started, its wait not timed) until one
- * of them ends, as a 2025 session's next request waits for a slot; within its HTTP request's own
- * timeout. Each gives its place back as it ends, to the next one waiting. Other requestors'
- * requests do not wait, and requests `Timeout` does not time (no timeout for their method) are
- * not counted. Clients behind one proxy, anonymous, share an address and so this bound.
+ * cannot pile up handlers left running. The shared session of a stateless HTTP server (which
+ * also serves every 2026-07-28 request over HTTP) has no bound on its slots (one any client could
+ * fill kept every other client waiting), so nothing bounded them there. Each requestor (the
+ * principal, else an anonymous client's address: `Requestor.keyOf`) may leave this many: a
+ * request that times out while its requestor has fewer left running is answered at once and its
+ * handler counted until it ends; at the bound, its handler is interrupted and the timed-out
+ * answer waits until it has ended (as a 2025 session's request keeps its slot), so nothing more
+ * is left running. Only timed-out requests count: requests run at once however many a requestor
+ * sends, one that ends in time costs nothing and is never delayed, and other requestors are not
+ * affected. Clients behind one proxy, anonymous, share an address and so this bound (it holds
+ * back only answers to requests that timed out while 64 of theirs are still winding down).
  *
  * @since 0.2.0
  * @category limits
@@ -121,9 +122,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
       const effect = next(request)
       if (isExit(effect)) return effect
       const orElse = () => request.method === "tools/call" ? toolTimedOut(request.params, millis) : requestTimedOut(millis)
-      if (!context.session.stateless) return timed(effect, millis, context, orElse, undefined)
-      // A stateless session: counted under its requestor's bound, from its start until its handler ends.
-      return admitted(context.session, Requestor.keyOf(context), (admission) => timed(effect, millis, context, orElse, admission))
+      return timed(effect, millis, context, orElse)
     }
   })
 }
@@ -150,16 +149,17 @@ const millisOf = (name: string, input: Duration.Input): number | undefined => {
  * `effect` within `millis`, else `orElse` at the deadline. The handler runs in a fiber of its own:
  * at the deadline it is interrupted without waiting for it (`Effect.timeout` waits, and an
  * uninterruptible region or a slow finalizer held the answer back until it ended), the session
- * keeping the request's slot until it ends (`holdSlot`), and so does its `admission` (a stateless
- * session's). A request interrupted before (cancelled, its session ending) waits for the handler's
- * interruption, as without a timeout.
+ * keeping the request's slot until it ends (`holdSlot`). In a stateless session, whose slots are
+ * unbounded, a requestor may leave {@link maxWindingDownPerRequestor} handlers so at most: at that
+ * bound, the answer waits for the interrupted handler to end (`mayLeaveRunning`). A request
+ * interrupted before (cancelled, its session ending) waits for the handler's interruption, as
+ * without a timeout.
  */
 const timed = <A>(
   effect: Effect.Effect<A, McpError.McpError>,
   millis: number,
   context: RequestContext,
-  orElse: () => Exit.Exit<unknown, McpError.McpError>,
-  admission: Admission | undefined
+  orElse: () => Exit.Exit<unknown, McpError.McpError>
 ): Effect.Effect<unknown, McpError.McpError> =>
   // Uninterruptible until the handler's interruption is tied to the request's: an interruption
   // between the fork and `onInterrupt` left the handler running, its slot free.
@@ -168,8 +168,9 @@ const timed = <A>(
       Effect.onInterrupt(
         restore(Effect.flatMap(Effect.timeoutOption(Fiber.join(fiber), millis), (done) => {
           if (Option.isSome(done)) return Exit.succeed(done.value)
+          // At its requestor's bound: answered once the handler has ended, nothing more left running.
+          if (context.session.stateless && !mayLeaveRunning(context, fiber)) return Effect.andThen(Fiber.interrupt(fiber), orElse)
           context.session.holdSlot(context.requestId, fiber)
-          if (admission !== undefined) admission.leftRunning(fiber)
           fiber.interruptUnsafe()
           return orElse()
         })),
@@ -178,120 +179,37 @@ const timed = <A>(
   )
 
 /**
- * One requestor's timed requests in a stateless session, counted from their start until their
- * handlers end (running, or left running after a timed-out answer), and its requests waiting for
- * one of them to end. An entry only while it has any.
+ * Per stateless session (`RequestContext.session`, not a field of it), per requestor key: how
+ * many handlers it has left running after their timed-out answers. An entry only while it has
+ * any; nothing for a request that ends in time.
  */
-class InFlight {
-  count = 0
-  readonly waiters: Array<() => void> = []
-}
+const windingDown = new WeakMap<object, Map<string, number>>()
 
 /**
- * Per stateless session (`RequestContext.session`, not a field of it), per requestor key: its
- * {@link InFlight}.
+ * A request of a stateless session timed out, its handler (`fiber`) not ended: whether it may be
+ * left running behind its answer, counted under its requestor's key until it ends (true: its
+ * requestor has fewer than {@link maxWindingDownPerRequestor} left running, or the handler has
+ * ended already), or must be waited for (false: at the bound). The key is computed here only, at
+ * the timeout.
  */
-const inFlight = new WeakMap<object, Map<string, InFlight>>()
-
-/** A timed request of a stateless session, counted in its requestor's entry (given back once). */
-class Admission {
-  /** Its handler was left running after its timed-out answer: counted until that ends. */
-  handedOn = false
-  readonly session: object
-  readonly key: string
-  readonly entry: InFlight
-  constructor(session: object, key: string, entry: InFlight) {
-    this.session = session
-    this.key = key
-    this.entry = entry
-  }
-
-  /** Hands the request's place on to its handler, left running after its answer, until it ends. */
-  leftRunning(fiber: Fiber.Fiber<unknown, unknown>): void {
-    if (fiber.pollUnsafe() !== undefined) return
-    this.handedOn = true
-    fiber.addObserver(() => this.release())
-  }
-
-  /** The request (or the handler it left running) ended: one waiting request may go. */
-  release(): void {
-    const entry = this.entry
-    entry.count--
-    const next = entry.waiters.shift()
-    if (next !== undefined) return next()
-    if (entry.count === 0) forget(this.session, this.key, entry)
-  }
-}
-
-/** The requestor's entry in `session`, made when it has none. */
-const entryOf = (session: object, key: string): InFlight => {
-  let held = inFlight.get(session)
-  if (held === undefined) inFlight.set(session, held = new Map())
-  let entry = held.get(key)
-  if (entry === undefined) held.set(key, entry = new InFlight())
-  return entry
-}
-
-/** Drops a requestor's entry (and its session's map, left empty). */
-const forget = (session: object, key: string, entry: InFlight): void => {
-  const held = inFlight.get(session)
-  if (held === undefined || held.get(key) !== entry) return
-  held.delete(key)
-  if (held.size === 0) inFlight.delete(session)
-}
-
-/**
- * Runs `run`, a timed request of a stateless session, once its requestor has fewer than
- * {@link maxWindingDownPerRequestor} timed requests in flight (at once when it has): counted in
- * (where it cannot be interrupted before the count is given back), its place given back as it
- * ends, or as its handler left running ends (to the next one waiting, else to whoever comes).
- * Only the wait is interruptible (the request cancelled, its HTTP request timed out): it waits no
- * more, and hands a wake-up it got on.
- */
-const admitted = <A, E, R>(
-  session: object,
-  key: string,
-  run: (admission: Admission) => Effect.Effect<A, E, R>
-): Effect.Effect<A, E, R> =>
-  Effect.uninterruptibleMask((restore) => {
-    const attempt: Effect.Effect<A, E, R> = Effect.suspend(() => {
-      const entry = entryOf(session, key)
-      if (entry.count >= maxWindingDownPerRequestor) return Effect.andThen(restore(roomIn(session, key, entry)), attempt)
-      entry.count++
-      const admission = new Admission(session, key, entry)
-      return Effect.ensuring(
-        restore(run(admission)),
-        Effect.sync(() => {
-          if (!admission.handedOn) admission.release()
-        })
-      )
-    })
-    return attempt
+const mayLeaveRunning = (context: RequestContext, fiber: Fiber.Fiber<unknown, unknown>): boolean => {
+  if (fiber.pollUnsafe() !== undefined) return true
+  const session = context.session
+  const key = Requestor.keyOf(context)
+  let counts = windingDown.get(session)
+  const count = counts?.get(key) ?? 0
+  if (count >= maxWindingDownPerRequestor) return false
+  if (counts === undefined) windingDown.set(session, counts = new Map())
+  counts.set(key, count + 1)
+  const held = counts
+  fiber.addObserver(() => {
+    const left = (held.get(key) ?? 1) - 1
+    if (left > 0) return void held.set(key, left)
+    held.delete(key)
+    if (held.size === 0 && windingDown.get(session) === held) windingDown.delete(session)
   })
-
-/**
- * Waits until one of `entry`'s ends (looked at again once woken: another request may have taken
- * the room first). Interrupted once woken, the room it was woken for goes to the next waiting
- * request (or, none waiting and nothing in flight, the entry is dropped).
- */
-const roomIn = (session: object, key: string, entry: InFlight): Effect.Effect<void> =>
-  Effect.onInterrupt(
-    Effect.callback<void>((resume) => {
-      const waiter = () => resume(Effect.void)
-      entry.waiters.push(waiter)
-      return Effect.sync(() => {
-        const index = entry.waiters.indexOf(waiter)
-        if (index >= 0) entry.waiters.splice(index, 1)
-      })
-    }),
-    () =>
-      Effect.sync(() => {
-        if (entry.count >= maxWindingDownPerRequestor) return
-        const next = entry.waiters.shift()
-        if (next !== undefined) return next()
-        if (entry.count === 0) forget(session, key, entry)
-      })
-  )
+  return true
+}
 
 const toolTimedOut = (params: unknown, millis: number): Exit.Exit<CallToolResult> => {
   const name = typeof params === "object" && params !== null ? (params as { readonly name?: unknown }).name : undefined
