@@ -32,8 +32,11 @@ describe("Deadlines", () => {
     const expired: Array<string> = []
     const deadlines = new Deadlines<Entry>((entry) => expired.push(entry.name))
     const entries = Array.from({ length: 8 }, (_, i) => new Entry(`e${i}`))
-    // Added out of order: e7 first (latest), e0 last (earliest).
+    // Added out of order: e7 first (latest), e0 last (earliest); all at one instant (the clock held:
+    // on a loaded machine the loop could be paused between two adds longer than their 15 ms apart).
+    const clock = vi.spyOn(performance, "now").mockReturnValue(performance.now())
     for (let i = entries.length - 1; i >= 0; i--) deadlines.add(entries[i]!, 20 + 15 * i)
+    clock.mockRestore()
     deadlines.remove(entries[2]!)
     deadlines.remove(entries[5]!)
     deadlines.remove(entries[5]!) // twice: nothing
