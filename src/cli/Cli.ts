@@ -160,11 +160,17 @@ const defaultPort = 3000
 
 /**
  * The options the `MCP_HTTP_*` variables set (what `StreamableHttp.fromConfig` reads, which serves
- * `run --http`), read before the module loads: one that does not parse is an invalid invocation of
- * `command`, as an invalid flag is (exit 2).
+ * `run --http`) under those the flags `given` set, read before the module loads and checked as
+ * `fromConfig` checks them (`HttpConfig.underEnvironment`, one variable alone and with another:
+ * `MCP_HTTP_HEALTH_PATH` the endpoint's path): one that cannot be used is an invalid invocation of
+ * `command`, as an invalid flag is (exit 2), said at once (`dev`'s every server exited 2 on it).
  */
-const httpEnvironment = (command: string): Effect.Effect<StreamableHttp.ServeOptions, UsageError> =>
-  Effect.mapError(HttpConfig.serveOptions, (error) => new UsageError({ command, message: error.message }))
+const httpEnvironment = (command: string, given: StreamableHttp.ServeOptions): Effect.Effect<StreamableHttp.ServeOptions, UsageError> =>
+  Effect.catch(HttpConfig.underEnvironment(given), (error) =>
+    // The flags give no health path or body limit: only a variable's problem can be found here.
+    error instanceof StreamableHttp.HttpConfigError
+      ? Effect.fail(new UsageError({ command, message: error.message }))
+      : Effect.die(error))
 
 // ---------------------------------------------------------------------------
 // Commands
@@ -220,7 +226,8 @@ const run = Command.make("run", {
     }
     // The flags given (one not given is left to its MCP_HTTP_* variable, then to its default: see
     // `Run.serve`); the environment read now, before the module loads, so that a variable that does
-    // not parse is told at once, as an invalid flag is (exit 2), and what it sets is known here.
+    // not parse, or goes not with another, is told at once, as an invalid flag is (exit 2), and what
+    // it sets is known here.
     const mode: Run.Mode = input.http
       ? {
         _tag: "Http",
@@ -230,7 +237,9 @@ const run = Command.make("run", {
         allowedHosts: Option.getOrUndefined(input.allowedHosts)
       }
       : { _tag: "Stdio", principalFromEnvironment: input.principalFromEnv }
-    const environment = mode._tag === "Http" ? yield* httpEnvironment("run") : {}
+    const environment = mode._tag === "Http"
+      ? yield* httpEnvironment("run", { host: mode.host, port: mode.port, stateless: mode.stateless, allowedHosts: mode.allowedHosts })
+      : {}
     // Other machines' requests name this machine as they know it, which the default allowed hosts
     // (this machine's loopback names) refuse: 403 for every one of them, with nothing said.
     if (mode._tag === "Http" && (mode.allowedHosts ?? environment.allowedHosts) === undefined) {
@@ -307,8 +316,14 @@ const dev = Command.make("dev", {
     yield* ServerModule.checkRunnable(input.file, file, { execArgv: process.execArgv, nodeOptions: process.env.NODE_OPTIONS })
     // The server (`run --http`) reads the MCP_HTTP_* variables; read here too, a flag winning over
     // its variable as there: the address checked and printed is the one served, and a variable
-    // that does not parse is told at once (exit 2), not at every start of the server.
-    const environment = yield* httpEnvironment("dev")
+    // that does not parse, or does not go with another (MCP_HTTP_HEALTH_PATH the endpoint's path),
+    // is told at once (exit 2), in run's words, not at every start of the server.
+    const environment = yield* httpEnvironment("dev", {
+      host: Option.getOrUndefined(input.host),
+      port: Option.getOrUndefined(input.port),
+      stateless: input.stateless ? true : undefined,
+      allowedHosts: Option.getOrUndefined(input.allowedHosts)
+    })
     const devHost = Option.getOrElse(input.host, () => environment.host ?? defaultHost)
     const requested = Option.getOrElse(input.port, () => environment.port ?? defaultPort)
     // Port 0: one free port, picked now and kept across restarts (the printed Inspector command

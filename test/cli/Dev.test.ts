@@ -559,4 +559,29 @@ describe("effect-mcp dev: the MCP_HTTP_* environment", () => {
       assert.isTrue(bad.stderr.startsWith("effect-mcp dev: MCP_HTTP_PORT must be a port number"), bad.stderr)
       assert.notInclude(bad.stderr, "serving")
     }), 60_000)
+
+  // Fails before the fix: each variable parses alone, so dev started, and every server it started
+  // exited 2 on the pair ("the server exited with code 2; waiting for a change"): dev never ended.
+  it.live("variables that parse but do not go together (the health path the endpoint's): exit 2 at once, run's line", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      const cases: ReadonlyArray<readonly [Record<string, string>, string]> = [
+        [{ MCP_HTTP_HEALTH_PATH: "/mcp" }, "effect-mcp dev: MCP_HTTP_HEALTH_PATH \"/mcp\" is the endpoint's path"],
+        [{ MCP_HTTP_PATH: "/api", MCP_HTTP_HEALTH_PATH: "/api/" }, "effect-mcp dev: MCP_HTTP_HEALTH_PATH \"/api/\" is the endpoint's path"],
+        [{ MCP_HTTP_MAX_BODY_BYTES: "2000", MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT: "1000" }, "effect-mcp dev: MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT must be at least"]
+      ]
+      for (const [variables, message] of cases) {
+        const what = JSON.stringify(variables)
+        const result = yield* cli(["dev", file, "--port", "0"], { cwd: dir, env: { ...process.env, ...variables }, timeout: 10_000, killSignal: "SIGKILL" })
+        assert.strictEqual(result.code, 2, `${what}: ${JSON.stringify(result)}`)
+        assert.isTrue(result.stderr.startsWith(message), `${what}: ${result.stderr}`)
+        assert.include(result.stderr, "Run \"effect-mcp dev --help\" for usage.", what)
+        assert.notInclude(result.stderr, "serving", what)
+        // The same line as run's.
+        const run = yield* cli(["run", file, "--http", "--port", "0"], { cwd: dir, env: { ...process.env, ...variables }, timeout: 10_000, killSignal: "SIGKILL" })
+        assert.strictEqual(run.code, 2, `${what}: ${JSON.stringify(run)}`)
+        assert.strictEqual(run.stderr.split("\n")[0]!.replace("effect-mcp run: ", ""), result.stderr.split("\n")[0]!.replace("effect-mcp dev: ", ""), what)
+      }
+    }), 90_000)
 })

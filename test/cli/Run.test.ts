@@ -452,7 +452,7 @@ describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
       const cases: ReadonlyArray<readonly [Record<string, string>, string]> = [
         [{ MCP_HTTP_MAX_BODY_BYTES: "lots" }, "effect-mcp run: MCP_HTTP_MAX_BODY_BYTES must be greater than 0 (a whole number), got \"lots\"\n"],
         [{ MCP_HTTP_PORT: "70000" }, "effect-mcp run: MCP_HTTP_PORT must be a port number from 0 (a free port) to 65535, got \"70000\"\n"],
-        // Found wrong only with the path (checked as the server starts, once the module is loaded).
+        // Found wrong only with the path (checked with it before the module loads, as fromConfig checks it).
         [{ MCP_HTTP_HEALTH_PATH: "/mcp", MCP_HTTP_PORT: String(port) }, "effect-mcp run: MCP_HTTP_HEALTH_PATH "]
       ]
       for (const [variables, message] of cases) {

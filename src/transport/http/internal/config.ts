@@ -33,7 +33,7 @@ import * as Option from "effect/Option"
 import { clip } from "../../../internal/clip.ts"
 import { HttpConfigError } from "../HttpConfigError.ts"
 import { allowedHostsList, listenHost } from "./hosts.ts"
-import { keepAliveTimeoutRule } from "./options.ts"
+import { bodyBytesProblem, healthPathProblem, keepAliveTimeoutRule } from "./options.ts"
 import type { ServeOptions } from "../StreamableHttp.ts"
 
 /** A variable's value, when it is set. */
@@ -181,3 +181,60 @@ export const serveOptions: Effect.Effect<ServeOptions, HttpConfigError> = Effect
   yield* set("keepAliveTimeoutMillis", "MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS", parseKeepAliveTimeout)
   return options
 })
+
+/**
+ * The options of `fromConfig` (and of `effect-mcp run --http` and `dev`, whose flags are `given`):
+ * {@link serveOptions} under those `given` (one given as `undefined` is not given), once checked
+ * together, which neither could be alone. `MCP_HTTP_HEALTH_PATH` must not be the endpoint's path
+ * (see `healthPathProblem`), nor `MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT` below `maxBodyBytes` (see
+ * `bodyBytesProblem`): an `HttpConfigError` naming the variable of the two, else (both given in
+ * code, one the other's default) a `TypeError` or `RangeError`, as where the endpoint is made. Two
+ * given in code were checked when the listener was made. Decided here only: `fromConfig` fails
+ * with it as the server starts, the CLI before it starts one.
+ */
+export const underEnvironment = (
+  options: ServeOptions
+): Effect.Effect<ServeOptions, HttpConfigError | TypeError | RangeError> => {
+  // An option given as `undefined` (`{ port: flags.port }` without the flag) is not given: spread
+  // as it is, it would have put the environment's value back to the default.
+  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as ServeOptions
+  return Effect.flatMap(serveOptions, (fromEnvironment) => {
+    const merged = { ...fromEnvironment, ...given }
+    // Both paths given in code were checked when the listener was made: at least one came from
+    // the environment, or `healthPath` was given in code and the path is the default.
+    const health = healthPathProblem(merged)
+    if (health === undefined) return bodyBytesChecked(merged, given)
+    return Effect.fail(
+      given.healthPath === undefined
+        ? new HttpConfigError({ variable: "MCP_HTTP_HEALTH_PATH", problem: health })
+        : merged.path === undefined
+        ? new TypeError(`StreamableHttp.fromConfig: healthPath ${health}`)
+        : new HttpConfigError({ variable: "MCP_HTTP_PATH", problem: `${JSON.stringify(merged.path)} is the health path (healthPath ${JSON.stringify(merged.healthPath)})` })
+    )
+  })
+}
+
+/**
+ * `merged` unless a `maxBodyBytesInFlight` is below `maxBodyBytes` (see `bodyBytesProblem`): an
+ * `HttpConfigError` naming the variable of the two, else (`maxBodyBytesInFlight` given in code,
+ * `maxBodyBytes` its default) a `RangeError`, as where the endpoint is made (`given`: the
+ * options of the code).
+ */
+const bodyBytesChecked = (merged: ServeOptions, given: ServeOptions): Effect.Effect<ServeOptions, HttpConfigError | RangeError> => {
+  const fromEnvironment = given.maxBodyBytes === undefined && merged.maxBodyBytes !== undefined
+  if (given.maxBodyBytesInFlight === undefined) {
+    const problem = bodyBytesProblem(merged, fromEnvironment ? "MCP_HTTP_MAX_BODY_BYTES" : merged.maxBodyBytes === undefined ? undefined : "given in code")
+    return problem === undefined ? Effect.succeed(merged) : Effect.fail(new HttpConfigError({ variable: "MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT", problem }))
+  }
+  const problem = bodyBytesProblem(merged)
+  if (problem === undefined) return Effect.succeed(merged)
+  return Effect.fail(
+    fromEnvironment
+      ? new HttpConfigError({
+        variable: "MCP_HTTP_MAX_BODY_BYTES",
+        problem: `must be at most maxBodyBytesInFlight (${given.maxBodyBytesInFlight}, given in code), got ${merged.maxBodyBytes}: ` +
+          `a body larger than ${given.maxBodyBytesInFlight} bytes would be refused 503 for ever`
+      })
+      : new RangeError(`StreamableHttp.fromConfig: maxBodyBytesInFlight ${problem}`)
+  )
+}

@@ -31,8 +31,6 @@ import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionSt
 import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
 import { authenticate, metadataMethods } from "./bearer.ts"
 import * as HttpConfig from "./config.ts"
-import { HttpConfigError } from "../HttpConfigError.ts"
-import { bodyBytesProblem, healthPathProblem } from "./options.ts"
 import { Endpoint } from "./EndpointState.ts"
 import { type HttpSession, ownedBy } from "./HttpSession.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
@@ -280,54 +278,8 @@ const closePromptly = (server: Server, connections: ReadonlySet<Socket>): Effect
 export const serveFromConfig = <R>(
   run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>,
   options: ServeOptions = {}
-): Layer.Layer<never, never, R> => {
-  // An option given as `undefined` (`{ port: flags.port }` without the flag) is not given: spread
-  // as it is, it would have put the environment's value back to the default.
-  const given = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as ServeOptions
-  return Layer.unwrap(Effect.map(
-    Effect.orDie(Effect.flatMap(HttpConfig.serveOptions, (fromEnvironment) => {
-      const merged = { ...fromEnvironment, ...given }
-      // Both paths given in code were checked when the listener was made: at least one came from
-      // the environment, or `healthPath` was given in code and the path is the default.
-      const health = healthPathProblem(merged)
-      if (health === undefined) return bodyBytesChecked(merged, given)
-      return Effect.fail(
-        given.healthPath === undefined
-          ? new HttpConfigError({ variable: "MCP_HTTP_HEALTH_PATH", problem: health })
-          : merged.path === undefined
-          ? new TypeError(`StreamableHttp.fromConfig: healthPath ${health}`)
-          : new HttpConfigError({ variable: "MCP_HTTP_PATH", problem: `${JSON.stringify(merged.path)} is the health path (healthPath ${JSON.stringify(merged.healthPath)})` })
-      )
-    })),
-    (options) => serve(run, options)
-  ))
-}
-
-/**
- * `fromConfig`'s options once the environment's are merged in (`given`: those of the code), unless
- * a `maxBodyBytesInFlight` is below `maxBodyBytes` (see `bodyBytesProblem`): an
- * `HttpConfigError` naming the variable of the two, else (`maxBodyBytesInFlight` given in code,
- * `maxBodyBytes` its default) a `RangeError`, as where the endpoint is made. Both given in code
- * were checked when the listener was made.
- */
-const bodyBytesChecked = (merged: ServeOptions, given: ServeOptions): Effect.Effect<ServeOptions, HttpConfigError | RangeError> => {
-  const fromEnvironment = given.maxBodyBytes === undefined && merged.maxBodyBytes !== undefined
-  if (given.maxBodyBytesInFlight === undefined) {
-    const problem = bodyBytesProblem(merged, fromEnvironment ? "MCP_HTTP_MAX_BODY_BYTES" : merged.maxBodyBytes === undefined ? undefined : "given in code")
-    return problem === undefined ? Effect.succeed(merged) : Effect.fail(new HttpConfigError({ variable: "MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT", problem }))
-  }
-  const problem = bodyBytesProblem(merged)
-  if (problem === undefined) return Effect.succeed(merged)
-  return Effect.fail(
-    fromEnvironment
-      ? new HttpConfigError({
-        variable: "MCP_HTTP_MAX_BODY_BYTES",
-        problem: `must be at most maxBodyBytesInFlight (${given.maxBodyBytesInFlight}, given in code), got ${merged.maxBodyBytes}: ` +
-          `a body larger than ${given.maxBodyBytesInFlight} bytes would be refused 503 for ever`
-      })
-      : new RangeError(`StreamableHttp.fromConfig: maxBodyBytesInFlight ${problem}`)
-  )
-}
+): Layer.Layer<never, never, R> =>
+  Layer.unwrap(Effect.map(Effect.orDie(HttpConfig.underEnvironment(options)), (options) => serve(run, options)))
 
 // ---------------------------------------------------------------------------
 // Requests
