@@ -150,9 +150,14 @@ const allowedHosts = Flag.String("allowed-hosts").pipe(
   ),
   Flag.optional
 )
+// Optional, not false by default: `--no-stateless` (`--stateless=false`) is a value given, which
+// wins over MCP_HTTP_STATELESS=true as `--stateless` wins over its false; not given, the variable decides.
 const stateless = Flag.Boolean("stateless").pipe(
-  Flag.withDescription("HTTP without sessions: every POST answered on its own (no server-to-client requests)"),
-  Flag.withDefault(false)
+  Flag.withDescription(
+    "HTTP without sessions: every POST answered on its own (no server-to-client requests); " +
+      "--no-stateless (or --stateless=false) serves with sessions whatever MCP_HTTP_STATELESS says"
+  ),
+  Flag.optional
 )
 
 const defaultHost = "127.0.0.1"
@@ -217,7 +222,7 @@ const run = Command.make("run", {
       ...(Option.isSome(input.port) ? ["--port"] : []),
       ...(Option.isSome(input.host) ? ["--host"] : []),
       ...(Option.isSome(input.allowedHosts) ? ["--allowed-hosts"] : []),
-      ...(input.stateless ? ["--stateless"] : []),
+      ...(Option.isSome(input.stateless) ? [input.stateless.value ? "--stateless" : "--no-stateless"] : []),
       // Over stdio, the end of input already ends the server.
       ...(input.exitWithStdin ? ["--exit-with-stdin"] : [])
     ]
@@ -233,7 +238,7 @@ const run = Command.make("run", {
         _tag: "Http",
         host: Option.getOrUndefined(input.host),
         port: Option.getOrUndefined(input.port),
-        stateless: input.stateless ? true : undefined,
+        stateless: Option.getOrUndefined(input.stateless),
         allowedHosts: Option.getOrUndefined(input.allowedHosts)
       }
       : { _tag: "Stdio", principalFromEnvironment: input.principalFromEnv }
@@ -321,7 +326,7 @@ const dev = Command.make("dev", {
     const environment = yield* httpEnvironment("dev", {
       host: Option.getOrUndefined(input.host),
       port: Option.getOrUndefined(input.port),
-      stateless: input.stateless ? true : undefined,
+      stateless: Option.getOrUndefined(input.stateless),
       allowedHosts: Option.getOrUndefined(input.allowedHosts)
     })
     const devHost = Option.getOrElse(input.host, () => environment.host ?? defaultHost)
@@ -344,7 +349,7 @@ const dev = Command.make("dev", {
       logLevel: Option.getOrUndefined(logLevel),
       host: devHost,
       port: devPort,
-      stateless: input.stateless,
+      stateless: Option.getOrUndefined(input.stateless),
       allowedHosts: Option.getOrElse(input.allowedHosts, () => environment.allowedHosts),
       path: environment.path,
       watch: input.watch.map((folder) => path.resolve(folder)),

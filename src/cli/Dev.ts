@@ -72,7 +72,11 @@ export interface Options {
   readonly file: string
   readonly host: string
   readonly port: number
-  readonly stateless: boolean
+  /**
+   * `true`: the server without sessions (`run --stateless`); `false`: with sessions, whatever
+   * `MCP_HTTP_STATELESS` says (`run --no-stateless`); not given: as `MCP_HTTP_STATELESS` says.
+   */
+  readonly stateless?: boolean | undefined
   /** The host names requests may name (`run --allowed-hosts`); default: the loopback names. */
   readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
   /**
@@ -133,7 +137,8 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     ...(options.allowedHosts === undefined
       ? []
       : ["--allowed-hosts", options.allowedHosts === "any" ? "any" : options.allowedHosts.join(",")]),
-    ...(options.stateless ? ["--stateless"] : []),
+    // False said too: the server inherits MCP_HTTP_STATELESS, which a flag not given leaves in force.
+    ...(options.stateless === undefined ? [] : [options.stateless ? "--stateless" : "--no-stateless"]),
     // The flag's spelling of the level (`Debug` is `debug`).
     ...(options.logLevel === undefined ? [] : ["--log-level", options.logLevel.toLowerCase()]),
     "--exit-with-stdin"

@@ -1,5 +1,5 @@
 /**
- * Serving a server module: `effect-mcp run <file> [--stdio | --http --port N --host H --allowed-hosts A,B] [--stateless]`.
+ * Serving a server module: `effect-mcp run <file> [--stdio | --http --port N --host H --allowed-hosts A,B] [--[no-]stateless]`.
  *
  * - **stdio** (the default): stdout carries only protocol messages. Logs go to stderr, and so do
  *   `console.log`, `console.info`, `console.debug`, `console.dir` and the like (redirected before

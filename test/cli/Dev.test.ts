@@ -584,4 +584,27 @@ describe("effect-mcp dev: the MCP_HTTP_* environment", () => {
         assert.strictEqual(run.stderr.split("\n")[0]!.replace("effect-mcp run: ", ""), result.stderr.split("\n")[0]!.replace("effect-mcp dev: ", ""), what)
       }
     }), 90_000)
+
+  // Fails before the fix: --no-stateless parsed, but dev passed only a true --stateless on, and its
+  // server, inheriting MCP_HTTP_STATELESS=true, served without sessions.
+  it.live("MCP_HTTP_STATELESS=true with --no-stateless: the server keeps sessions", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      const dev = yield* spawnCli(["dev", file, "--port", "0", "--no-stateless"], { cwd: dir, env: { ...process.env, MCP_HTTP_STATELESS: "true" } })
+      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), `the server:\n${dev.stderr()}`)
+      const url = /MCP over Streamable HTTP at (\S+)/.exec(dev.stderr())![1]!
+      const initialize = yield* Effect.promise(() =>
+        fetch(url, {
+          method: "POST",
+          headers: { accept: BOTH, "content-type": "application/json" },
+          body: JSON.stringify(initializeMessage(1)),
+          signal: AbortSignal.timeout(5_000)
+        })
+      )
+      assert.strictEqual(initialize.status, 200)
+      assert.isString(initialize.headers.get("mcp-session-id"), dev.stderr())
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
+    }), 60_000)
 })

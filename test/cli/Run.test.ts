@@ -466,6 +466,31 @@ describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
         assert.notInclude(result.stderr, "MCP over Streamable HTTP at", what)
       }
     }), 60_000)
+
+  // Fails before the fix: --no-stateless and --stateless=false parsed, but false was taken for a
+  // flag not given, so MCP_HTTP_STATELESS=true won: no session (no server-to-client requests).
+  it.live("MCP_HTTP_STATELESS=true: --no-stateless and --stateless=false serve with sessions; --help says so", () =>
+    Effect.gen(function*() {
+      const env = { ...process.env, MCP_HTTP_STATELESS: "true" }
+      for (const flags of [[], ["--no-stateless"], ["--stateless=false"], ["--stateless", "false"]]) {
+        const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", "0", ...flags], { env })
+        yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), `the listening line:\n${running.stderr()}`)
+        const url = /MCP over Streamable HTTP at (\S+)/.exec(running.stderr())![1]!
+        const initialize = yield* Effect.promise(() => post(url, initializeMessage(1)))
+        assert.strictEqual(initialize.status, 200)
+        const sessionId = initialize.headers.get("mcp-session-id")
+        if (flags.length === 0) assert.isNull(sessionId, "the variable alone: stateless")
+        else assert.isString(sessionId, flags.join(" "))
+        running.child.kill("SIGTERM")
+        assert.strictEqual(yield* Effect.promise(() => running.exited(10_000)), 0, running.stderr())
+      }
+      const help = yield* cli(["run", "--help"])
+      assert.include(help.stdout, "--no-stateless")
+      // Over stdio it means nothing, as --stateless does.
+      const stdio = yield* cli(["run", example("hello-server.ts"), "--no-stateless"], { timeout: 10_000, killSignal: "SIGKILL" })
+      assert.strictEqual(stdio.code, 2, JSON.stringify(stdio))
+      assert.include(stdio.stderr, "--no-stateless needs --http")
+    }), 60_000)
 })
 
 describe("effect-mcp run: a signal before the server serves", () => {
