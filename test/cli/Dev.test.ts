@@ -11,7 +11,21 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "nod
 import { join } from "node:path"
 import { connect, createServer, type Server } from "node:net"
 import { BOTH, initializeMessage, rawRequest } from "../http/support.ts"
-import { answers, cli, freePort, httpClient, library, spawnCli, tempProject, waitUntil, writeModule } from "./support.ts"
+import {
+  answers,
+  cli,
+  freePort,
+  httpClient,
+  library,
+  onFreePort,
+  PortTaken,
+  type Running,
+  spawnCli,
+  tempProject,
+  waitListening,
+  waitUntil,
+  writeModule
+} from "./support.ts"
 
 const server = (tools: ReadonlyArray<string>) =>
   `import * as Effect from "effect/Effect"
@@ -63,6 +77,17 @@ const ended = (pid: number): boolean => {
   }
 }
 
+/** The name the server at `url` gives (`undefined`: nothing answers MCP there). */
+const serverName = (url: string) =>
+  Effect.promise(() => answers(url)).pipe(
+    Effect.flatMap((answered) =>
+      answered
+        ? Effect.scoped(Effect.map(httpClient(url), (client) => client.getServerVersion()?.name))
+        : Effect.succeed(undefined)
+    ),
+    Effect.catchCause(() => Effect.succeed(undefined))
+  )
+
 const toolNames = (url: string) =>
   Effect.scoped(Effect.gen(function*() {
     const client = yield* httpClient(url)
@@ -70,18 +95,36 @@ const toolNames = (url: string) =>
     return tools.map((tool) => tool.name).sort()
   }))
 
+/** Whether dev's server said it listens (`count` times: each restart says it again). */
+const listening = (dev: Running, count = 1) => dev.stderr().split("MCP over Streamable HTTP at").length > count
+
 /**
- * `effect-mcp dev` of a one-tool server in a fresh project, on a free port with `flags`, once its
- * server listens (or the command ended: the caller's assertions then say why).
+ * `effect-mcp dev file --port N …flags` once `ready` holds (default: its server listens) or dev
+ * ended (the caller's assertions then say why). N is picked first (dev keeps its port across
+ * restarts): when another process takes it before dev's server listens (a test of another worker),
+ * dev is killed and started again on another port (see `onFreePort`), its requests never reaching
+ * that process's server.
  */
+const devOn = (
+  file: string,
+  flags: ReadonlyArray<string>,
+  options: { readonly cwd: string; readonly env?: NodeJS.ProcessEnv },
+  ready: (dev: Running) => boolean = listening
+) =>
+  onFreePort((port) =>
+    Effect.gen(function*() {
+      const dev = yield* spawnCli(["dev", file, "--port", String(port), ...flags], options)
+      yield* waitListening(dev, port, () => ready(dev) || dev.child.exitCode !== null, `the server:\n${dev.stderr()}`)
+      return { dev, port, url: `http://127.0.0.1:${port}/mcp` }
+    })
+  )
+
+/** `effect-mcp dev` of a one-tool server in a fresh project with `flags`, once its server listens (see {@link devOn}). */
 const devServing = (flags: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const dir = yield* tempProject
     const file = writeModule(dir, "server.ts", server(["one"]))
-    const port = yield* Effect.promise(freePort)
-    const dev = yield* spawnCli(["dev", file, "--port", String(port), ...flags], { cwd: dir })
-    yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at") || dev.child.exitCode !== null, `the server:\n${dev.stderr()}`)
-    return { dev, port }
+    return yield* devOn(file, flags, { cwd: dir })
   })
 
 describe("effect-mcp dev", () => {
@@ -89,11 +132,9 @@ describe("effect-mcp dev", () => {
     Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", server(["one"]))
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+      const { dev, port, url } = yield* devOn(file, [], { cwd: dir })
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
-      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), "the first server")
+      yield* waitUntil(() => listening(dev), "the first server")
       assert.include(dev.stderr(), `inspect it with: npx @modelcontextprotocol/inspector --transport http --server-url ${url}`)
       assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])
 
@@ -111,7 +152,7 @@ describe("effect-mcp dev", () => {
       assert.deepStrictEqual(answered.content, [{ type: "text", text: "slow done" }])
 
       // The new server (bounded: it may still be starting).
-      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 3, "the second server")
+      yield* waitListening(dev, port, () => listening(dev, 2), "the second server")
       assert.deepStrictEqual(yield* toolNames(url), ["one", "slow", "two"])
 
       dev.child.kill("SIGTERM")
@@ -184,28 +225,41 @@ describe("effect-mcp dev", () => {
   it.live("what the module opens at import (a port, a lock) is its server's: dev does not import it itself", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
-      const metrics = yield* Effect.promise(freePort)
-      const file = writeModule(
-        dir,
-        "server.ts",
-        `import { createServer } from "node:net"
+      const metricsTaken = "dev-test: the metrics port is taken"
+      // Both ports picked first: another process may take either (then both picked again); with
+      // dev importing the module, the metrics port is taken at every try.
+      const { dev, url } = yield* onFreePort((port) =>
+        Effect.gen(function*() {
+          const metrics = yield* Effect.promise(freePort)
+          const file = writeModule(
+            dir,
+            "server.ts",
+            `import { createServer } from "node:net"
 const endpoint = createServer((socket) => socket.end("metrics of " + process.pid))
 endpoint.on("error", (error) => {
-  console.error("dev-test: the metrics port is taken: " + error.message)
+  console.error("${metricsTaken}: " + error.message)
   process.exit(1)
 })
 endpoint.listen(${metrics}, "127.0.0.1")
 endpoint.unref()
 ${server(["one"])}`
+          )
+          const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+          yield* waitListening(
+            dev,
+            port,
+            () => listening(dev) || dev.stderr().includes("the server exited"),
+            `the server:\n${dev.stderr()}`
+          )
+          if (dev.stderr().includes(metricsTaken)) {
+            dev.child.kill("SIGKILL")
+            return yield* new PortTaken({ port: metrics, stderr: dev.stderr() })
+          }
+          return { dev, url: `http://127.0.0.1:${port}/mcp` }
+        })
       )
-      const port = yield* Effect.promise(freePort)
-      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
-      yield* waitUntil(
-        () => dev.stderr().includes("MCP over Streamable HTTP at") || dev.stderr().includes("the server exited"),
-        `the server:\n${dev.stderr()}`
-      )
-      assert.notInclude(dev.stderr(), "the metrics port is taken")
-      assert.deepStrictEqual(yield* toolNames(`http://127.0.0.1:${port}/mcp`), ["one", "slow"])
+      assert.notInclude(dev.stderr(), metricsTaken)
+      assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
     }), 30_000)
@@ -213,17 +267,27 @@ ${server(["one"])}`
   it.live("a module that does not load: its server says why, and dev waits for a change that fixes it", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
-      const file = writeModule(dir, "server.ts", "export const broken = (\n")
-      const port = yield* Effect.promise(freePort)
-      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
-      yield* waitUntil(() => dev.stderr().includes("the server exited with code 1; waiting for a change"), `the failure:\n${dev.stderr()}`)
-      assert.include(dev.stderr(), "loading")
-      writeFileSync(file, server(["one"]))
-      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), `the fixed server:\n${dev.stderr()}`)
-      assert.deepStrictEqual(yield* toolNames(`http://127.0.0.1:${port}/mcp`), ["one", "slow"])
-      dev.child.kill("SIGTERM")
-      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
-    }), 45_000)
+      // Its port is listened on only once the module is fixed: a port taken meanwhile by another
+      // process, the whole case again on another.
+      yield* onFreePort((port) =>
+        Effect.gen(function*() {
+          const file = writeModule(dir, "server.ts", "export const broken = (\n")
+          const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+          yield* waitListening(
+            dev,
+            port,
+            () => dev.stderr().includes("the server exited with code 1; waiting for a change"),
+            `the failure:\n${dev.stderr()}`
+          )
+          assert.include(dev.stderr(), "loading")
+          writeFileSync(file, server(["one"]))
+          yield* waitListening(dev, port, () => listening(dev), `the fixed server:\n${dev.stderr()}`)
+          assert.deepStrictEqual(yield* toolNames(`http://127.0.0.1:${port}/mcp`), ["one", "slow"])
+          dev.child.kill("SIGTERM")
+          assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
+        })
+      )
+    }), 60_000)
 
   // Fails before the fix: dev started a server that failed at once, said "waiting for a change to
   // restart it", and waited: no change of the file could make Node strip its types there.
@@ -232,8 +296,7 @@ ${server(["one"])}`
       const dir = yield* tempProject
       mkdirSync(join(dir, "vendor", "node_modules", "pkg"), { recursive: true })
       const file = writeModule(join(dir, "vendor", "node_modules", "pkg"), "server.ts", server(["one"]))
-      const port = yield* Effect.promise(freePort)
-      const result = yield* cli(["dev", file, "--port", String(port)], { cwd: dir, timeout: 20_000 })
+      const result = yield* cli(["dev", file, "--port", "0"], { cwd: dir, timeout: 20_000 })
       assert.strictEqual(result.code, 1, JSON.stringify(result))
       assert.include(result.stderr, `effect-mcp: cannot load ${file}: Node strips no types from a file under node_modules`)
       assert.notInclude(result.stderr, "serving")
@@ -288,10 +351,9 @@ ${server(["one"])}`
     Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", `console.error(\`dev-test: loaded by \${process.pid} for \${process.argv[2]}\`)\n${server(["one"])}`)
-      const port = yield* Effect.promise(freePort)
-      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+      const { dev, port, url } = yield* devOn(file, [], { cwd: dir })
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
-      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), "the server")
+      yield* waitUntil(() => listening(dev), "the server")
       const child = Number(/dev-test: loaded by (\d+) for run/.exec(dev.stderr())?.[1])
       assert.isTrue(Number.isSafeInteger(child) && child !== dev.child.pid, dev.stderr())
       yield* Effect.addFinalizer(() => Effect.sync(() => void (alive(child) && process.kill(child, "SIGKILL"))))
@@ -302,8 +364,8 @@ ${server(["one"])}`
         5_000
       )
       writeFileSync(file, server(["one", "two"]))
-      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 3, "the next server")
-      assert.deepStrictEqual(yield* toolNames(`http://127.0.0.1:${port}/mcp`), ["one", "slow", "two"])
+      yield* waitListening(dev, port, () => listening(dev, 2), "the next server")
+      assert.deepStrictEqual(yield* toolNames(url), ["one", "slow", "two"])
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
     }), 60_000)
@@ -313,31 +375,35 @@ ${server(["one"])}`
   it.live("--log-level reaches the server it starts: debug shows the server's debug lines, error hides its info lines", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
+      // Its own name: the quiet server says nothing once it listens, and what answers on its port
+      // is known to be it by its name (not another process's server, on a port taken first).
+      const name = `dev-test-${process.pid}-${Date.now()}`
       const file = writeModule(
         dir,
         "server.ts",
         `import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { McpServer } from "${library}"
-export const options = { name: "dev-test", version: "1.0.0" }
+export const options = { name: "${name}", version: "1.0.0" }
 export const components = Layer.mergeAll(
   McpServer.tool({ name: "one", handler: () => Effect.succeed("one") }),
   Layer.effectDiscard(Effect.logDebug("dev-test: a debug line"))
 )
 `
       )
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const debug = yield* spawnCli(["dev", file, "--port", String(port), "--log-level", "debug"], { cwd: dir })
-      yield* waitUntil(() => debug.stderr().includes("MCP over Streamable HTTP at") || debug.child.exitCode !== null, `the server:\n${debug.stderr()}`)
+      const { dev: debug } = yield* devOn(file, ["--log-level", "debug"], { cwd: dir })
       assert.include(debug.stderr(), "dev-test: a debug line")
       debug.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => debug.exited(15_000)), 0)
 
-      const quiet = yield* spawnCli(["dev", file, "--port", String(port), "--log-level", "error"], { cwd: dir })
-      yield* waitUntil(() => quiet.stderr().includes("effect-mcp dev: watching"), "the watchers")
-      // Served (its tool answers: at most 15 s to start), without a word from its logger.
-      for (let attempt = 0; attempt < 60 && !(yield* Effect.promise(() => answers(url))); attempt++) yield* Effect.sleep(250)
+      const { dev: quiet, url } = yield* devOn(
+        file,
+        ["--log-level", "error"],
+        { cwd: dir },
+        (quiet) => quiet.stderr().includes("effect-mcp dev: watching")
+      )
+      // Served (it answers under its name: at most 15 s to start), without a word from its logger.
+      for (let attempt = 0; attempt < 60 && (yield* serverName(url)) !== name; attempt++) yield* Effect.sleep(250)
       assert.deepStrictEqual(yield* toolNames(url), ["one"])
       assert.notInclude(quiet.stderr(), "MCP over Streamable HTTP at")
       assert.notInclude(quiet.stderr(), "dev-test: a debug line")
@@ -350,10 +416,7 @@ export const components = Layer.mergeAll(
       const dir = yield* tempProject
       // The module says which process loaded it: dev loads it once itself, then its server child.
       const file = writeModule(dir, "server.ts", `console.error(\`dev-test: loaded by \${process.pid} for \${process.argv[2]}\`)\n${server(["one"])}`)
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
-      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), "the server")
+      const { dev, port, url } = yield* devOn(file, [], { cwd: dir })
       const child = Number(/dev-test: loaded by (\d+) for run/.exec(dev.stderr())?.[1])
       assert.isTrue(Number.isSafeInteger(child) && child !== dev.child.pid, dev.stderr())
       // Whatever happens, the server does not outlive the test.
@@ -379,10 +442,9 @@ export const components = Layer.mergeAll(
     Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", server(["one"]))
-      const port = yield* Effect.promise(freePort)
-      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+      const { dev } = yield* devOn(file, [], { cwd: dir })
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
-      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), "the first server")
+      yield* waitUntil(() => listening(dev), "the first server")
       const restarts = () => dev.stderr().split("changed, restarting").length - 1
       // Made with its file at once (as a checkout does): found as its folder is.
       mkdirSync(join(dir, "lib", "tools"), { recursive: true })
@@ -440,15 +502,13 @@ export const components = tools
       )
       const link = join(dir, "bin", "server.ts")
       symlinkSync(real, link)
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const dev = yield* spawnCli(["dev", link, "--port", String(port)], { cwd: dir })
+      const { dev, port, url } = yield* devOn(link, [], { cwd: dir })
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), `the watchers:\n${dev.stderr()}`)
-      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), `the first server:\n${dev.stderr()}`)
+      yield* waitUntil(() => listening(dev), `the first server:\n${dev.stderr()}`)
       assert.deepStrictEqual(yield* toolNames(url), ["one"])
       writeFileSync(join(dir, "pkg", "tools.ts"), tools(["one", "two"]))
       yield* waitUntil(() => dev.stderr().includes("tools.ts changed, restarting"), `a restart for pkg/tools.ts:\n${dev.stderr()}`, 5_000)
-      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 3, "the second server")
+      yield* waitListening(dev, port, () => listening(dev, 2), "the second server")
       assert.deepStrictEqual(yield* toolNames(url), ["one", "two"])
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
@@ -460,8 +520,8 @@ export const components = tools
       const dir = yield* tempProject
       for (let i = 0; i < 1_005; i++) mkdirSync(join(dir, "many", String(i)), { recursive: true })
       const file = writeModule(dir, "server.ts", server(["one"]))
-      const port = yield* Effect.promise(freePort)
-      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+      // Port 0: dev's own pick (only its watchers are looked at here, not its server).
+      const dev = yield* spawnCli(["dev", file, "--port", "0"], { cwd: dir })
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), `the watchers:\n${dev.stderr()}`)
       assert.match(dev.stderr(), /effect-mcp dev: watching 1000 folders .*the first 1000 folders found/s)
       dev.child.kill("SIGTERM")
@@ -474,8 +534,8 @@ export const components = tools
       // The project's folder, "many" and 998 under it: 1,000.
       for (let i = 0; i < 998; i++) mkdirSync(join(dir, "many", String(i)), { recursive: true })
       const file = writeModule(dir, "server.ts", server(["one"]))
-      const port = yield* Effect.promise(freePort)
-      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
+      // Port 0: dev's own pick (only its watchers are looked at here, not its server).
+      const dev = yield* spawnCli(["dev", file, "--port", "0"], { cwd: dir })
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), `the watchers:\n${dev.stderr()}`)
       assert.include(dev.stderr(), "effect-mcp dev: watching 1000 folders under")
       assert.notInclude(dev.stderr(), "the most it watches")
@@ -498,10 +558,9 @@ export const components = tools
       const app = join(dir, "app")
       mkdirSync(app)
       const file = writeModule(app, "server.ts", server(["one"]))
-      const port = yield* Effect.promise(freePort)
-      const dev = yield* spawnCli(["dev", file, "--port", String(port), "--watch", shared], { cwd: dir })
+      const { dev } = yield* devOn(file, ["--watch", shared], { cwd: dir })
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching 2 folders"), `the watchers:\n${dev.stderr()}`)
-      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), "the first server")
+      yield* waitUntil(() => listening(dev), "the first server")
       // Made again at once, with a file (as a checkout does).
       rmSync(shared, { recursive: true })
       mkdirSync(shared)
@@ -544,10 +603,15 @@ describe("effect-mcp dev: the MCP_HTTP_* environment", () => {
     Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", server(["one"]))
-      const port = yield* Effect.promise(freePort)
-      const env = { ...process.env, MCP_HTTP_PORT: String(port), MCP_HTTP_PATH: "/api", MCP_HTTP_HEALTH_PATH: "/healthz" }
-      const dev = yield* spawnCli(["dev", file], { cwd: dir, env })
-      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), `the server:\n${dev.stderr()}`)
+      // The variable names the port: picked first (another process may take it: tried again then).
+      const { dev, port } = yield* onFreePort((port) =>
+        Effect.gen(function*() {
+          const env = { ...process.env, MCP_HTTP_PORT: String(port), MCP_HTTP_PATH: "/api", MCP_HTTP_HEALTH_PATH: "/healthz" }
+          const dev = yield* spawnCli(["dev", file], { cwd: dir, env })
+          yield* waitListening(dev, port, () => listening(dev), `the server:\n${dev.stderr()}`)
+          return { dev, port }
+        })
+      )
       const url = `http://127.0.0.1:${port}/api`
       assert.include(dev.stderr(), `inspect it with: npx @modelcontextprotocol/inspector --transport http --server-url ${url}`)
       assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])

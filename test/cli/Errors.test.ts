@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import { execFileSync } from "node:child_process"
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import { cli, example, freePort, library, root, tempProject, writeModule } from "./support.ts"
+import { cli, example, library, root, tempProject, writeModule } from "./support.ts"
 
 const hello = example("hello-server.ts")
 
@@ -297,8 +297,9 @@ export const components = Layer.effectDiscard(Effect.flatMap(Db, (db) => db.conn
           "export const options = { name: 'never', version: '1' }\n" +
           "export const components = Layer.effectDiscard(Effect.never)\n"
       )
-      const port = yield* Effect.promise(freePort)
-      for (const args of [["inspect", neverLoads], ["run", neverLoads], ["inspect", neverBuilds], ["run", neverBuilds], ["run", neverBuilds, "--http", "--port", String(port)]]) {
+      // Port 0: a port picked beforehand, another test's server could take, and the exit 1 would be
+      // for it (EADDRINUSE), not for the components.
+      for (const args of [["inspect", neverLoads], ["run", neverLoads], ["inspect", neverBuilds], ["run", neverBuilds], ["run", neverBuilds, "--http", "--port", "0"]]) {
         const result = yield* cli(args, { timeout: 15_000, killSignal: "SIGKILL" })
         assert.strictEqual(result.code, 1, `${args.join(" ")}: ${JSON.stringify(result)}`)
         assert.notStrictEqual(result.stderr, "", args.join(" "))
@@ -308,8 +309,7 @@ export const components = Layer.effectDiscard(Effect.flatMap(Db, (db) => db.conn
 
   it.live("--host \"\" is refused, exit 2 (it listened on every interface: http://[::]:<port>)", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const result = yield* cli(["run", hello, "--http", "--host", "", "--port", String(port)], { timeout: 10_000 })
+      const result = yield* cli(["run", hello, "--http", "--host", "", "--port", "0"], { timeout: 10_000 })
       assert.strictEqual(result.code, 2, JSON.stringify(result))
       assert.include(result.stderr, "--host")
       assert.notInclude(result.stderr, "MCP over Streamable HTTP at")
@@ -317,8 +317,7 @@ export const components = Layer.effectDiscard(Effect.flatMap(Db, (db) => db.conn
 
   it.live("a host that does not resolve: the advice is another --host, not another port", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const result = yield* cli(["run", hello, "--http", "--host", "no-such-host.invalid", "--port", String(port)], { timeout: 20_000 })
+      const result = yield* cli(["run", hello, "--http", "--host", "no-such-host.invalid", "--port", "0"], { timeout: 20_000 })
       assert.strictEqual(result.code, 1, JSON.stringify(result))
       assert.include(result.stderr, "no-such-host.invalid")
       assert.include(result.stderr, "--host")

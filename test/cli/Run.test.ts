@@ -15,18 +15,20 @@ import { createServer, type Server } from "node:net"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { BOTH, initializeMessage, post, rawRequest } from "../http/support.ts"
+import { listeningPort } from "../support/child.ts"
 import {
   answers,
   bin,
   cli,
   example,
-  freePort,
   hangingModule,
   httpClient,
   interruptWhileLoading,
   library,
+  onFreePort,
   spawnCli,
   tempProject,
+  waitListening,
   waitUntil,
   writeModule
 } from "./support.ts"
@@ -53,6 +55,32 @@ const stdioClient = (args: ReadonlyArray<string>) =>
     }),
     ({ client }) => Effect.promise(() => client.close().catch(() => undefined))
   )
+
+/**
+ * `effect-mcp run …args --port 0` (options as {@link spawnCli}'s) once it listens, and its port:
+ * its own pick, which no test of another worker can take first, as one picked beforehand could.
+ */
+const serving = (args: ReadonlyArray<string>, options: { readonly cwd?: string; readonly env?: NodeJS.ProcessEnv } = {}) =>
+  Effect.gen(function*() {
+    const running = yield* spawnCli([...args, "--port", "0"], options)
+    const port = yield* Effect.promise(() => listeningPort(running, 15_000))
+    assert.isDefined(port, `the listening line:\n${running.stderr()}`)
+    return { running, port: port!, url: `http://127.0.0.1:${port}/mcp` }
+  })
+
+/** A port held by the test (connections closed at once) until the scope closes. */
+const heldPort = Effect.map(
+  Effect.acquireRelease(
+    Effect.promise(() =>
+      new Promise<Server>((resolve) => {
+        const server = createServer((socket) => socket.destroy())
+        server.listen(0, "127.0.0.1", () => resolve(server))
+      })
+    ),
+    (server) => Effect.promise(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  ),
+  (server) => (server.address() as { port: number }).port
+)
 
 const texts = (content: unknown) => (content as ReadonlyArray<{ readonly text?: string }>).map((block) => block.text)
 
@@ -244,10 +272,7 @@ describe("effect-mcp run --stdio --principal-from-env without MCP_SUBJECT", () =
 describe("effect-mcp run --http", () => {
   it.live("--http --port N: the SDK v1 client over Streamable HTTP; one line once listening; SIGTERM drains, exit 0", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const running = yield* spawnCli(["run", everything, "--http", "--port", String(port)])
-      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), "the listening line")
+      const { running, url } = yield* serving(["run", everything, "--http"])
       assert.include(running.stderr(), `MCP over Streamable HTTP at ${url}`)
       assert.strictEqual(running.stdout(), "")
       const result = yield* Effect.scoped(Effect.gen(function*() {
@@ -267,10 +292,7 @@ describe("effect-mcp run --http", () => {
   // drop it (its keep-alive timeout).
   it.live("--http: SIGTERM after an SDK v1 client used the server and closed: exit 0 within 2 s", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", String(port)])
-      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), "the listening line")
+      const { running, url } = yield* serving(["run", example("hello-server.ts"), "--http"])
       const { tools } = yield* Effect.scoped(Effect.flatMap(httpClient(url), (client) => Effect.promise(() => client.listTools())))
       assert.include(tools.map((tool) => tool.name), "weather")
       running.child.kill("SIGTERM")
@@ -295,10 +317,7 @@ const Slow = McpServer.tool({
 export default { options: { name: "slow", version: "1.0.0" }, components: Slow }
 `
       )
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const running = yield* spawnCli(["run", file, "--http", "--port", String(port)], { cwd: dir })
-      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), "the listening line")
+      const { running, url } = yield* serving(["run", file, "--http"], { cwd: dir })
       const result = yield* Effect.scoped(Effect.gen(function*() {
         const client = yield* httpClient(url)
         const call = client.callTool({ name: "slow", arguments: {} }).then((result) => ({ result }), (error: unknown) => ({ error: String(error) }))
@@ -313,10 +332,7 @@ export default { options: { name: "slow", version: "1.0.0" }, components: Slow }
 
   it.live("--http --stateless --host 127.0.0.1: no session id, the SDK client still works", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", String(port), "--host", "127.0.0.1", "--stateless"])
-      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), "the listening line")
+      const { url } = yield* serving(["run", example("hello-server.ts"), "--http", "--host", "127.0.0.1", "--stateless"])
       const initialize = yield* Effect.promise(() =>
         post(url, initializeMessage(1))
       )
@@ -333,9 +349,7 @@ export default { options: { name: "slow", version: "1.0.0" }, components: Slow }
   // reached under another name than localhost answered every request 403.
   it.live("--allowed-hosts: requests naming a listed host are answered, others refused (403); no warning on loopback", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", String(port), "--allowed-hosts", "mcp.example.com,localhost"])
-      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), `the listening line:\n${running.stderr()}`)
+      const { running, port } = yield* serving(["run", example("hello-server.ts"), "--http", "--allowed-hosts", "mcp.example.com,localhost"])
       const initialize = JSON.stringify(initializeMessage(1))
       const headers = { "content-type": "application/json", accept: BOTH }
       for (const host of [`mcp.example.com:${port}`, `localhost:${port}`]) {
@@ -353,9 +367,7 @@ export default { options: { name: "slow", version: "1.0.0" }, components: Slow }
   // `[::1]`: every request was refused 403.
   it.live("--allowed-hosts ::1 (an IPv6 address without brackets): requests naming [::1] are answered", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", String(port), "--allowed-hosts", "::1"])
-      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), `the listening line:\n${running.stderr()}`)
+      const { port } = yield* serving(["run", example("hello-server.ts"), "--http", "--allowed-hosts", "::1"])
       const initialize = JSON.stringify(initializeMessage(1))
       const headers = { "content-type": "application/json", accept: BOTH }
       const answered = yield* Effect.promise(() => rawRequest(port, "POST", { ...headers, host: `[::1]:${port}` }, initialize))
@@ -365,10 +377,9 @@ export default { options: { name: "slow", version: "1.0.0" }, components: Slow }
   // Fails before the fix: nothing was said, and every request from another machine got 403.
   it.live("--host naming another machine's address, without --allowed-hosts: a warning naming --allowed-hosts", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
       // 192.0.2.1 (TEST-NET-1) is no address of this machine: the warning, then EADDRNOTAVAIL, and
       // nothing listens beyond loopback.
-      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--host", "192.0.2.1", "--port", String(port)])
+      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--host", "192.0.2.1", "--port", "0"])
       assert.strictEqual(yield* Effect.promise(() => running.exited(15_000)), 1, running.stderr())
       assert.include(running.stderr(), "--host 192.0.2.1 listens for other machines")
       assert.include(running.stderr(), "list the host names their clients use with --allowed-hosts")
@@ -404,10 +415,15 @@ describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
   // it listened on 3000, /healthz was 404, a body of any size was read, and a bad value was ignored.
   it.live("MCP_HTTP_PORT, MCP_HTTP_HEALTH_PATH and MCP_HTTP_MAX_BODY_BYTES are honoured", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const env = { ...process.env, MCP_HTTP_PORT: String(port), MCP_HTTP_HEALTH_PATH: "/healthz", MCP_HTTP_MAX_BODY_BYTES: "1000" }
-      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http"], { env })
-      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), "the listening line")
+      // The variable names the port: picked first (another process may take it: tried again then).
+      const { running, port } = yield* onFreePort((port) =>
+        Effect.gen(function*() {
+          const env = { ...process.env, MCP_HTTP_PORT: String(port), MCP_HTTP_HEALTH_PATH: "/healthz", MCP_HTTP_MAX_BODY_BYTES: "1000" }
+          const running = yield* spawnCli(["run", example("hello-server.ts"), "--http"], { env })
+          yield* waitListening(running, port, () => running.stderr().includes("MCP over Streamable HTTP at"), "the listening line")
+          return { running, port }
+        })
+      )
       assert.include(running.stderr(), `MCP over Streamable HTTP at http://127.0.0.1:${port}/mcp`)
       const health = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5_000) }))
       assert.strictEqual(health.status, 200)
@@ -421,12 +437,13 @@ describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
 
   it.live("a flag wins over its variable: --port over MCP_HTTP_PORT, --host over MCP_HTTP_HOST", () =>
     Effect.gen(function*() {
-      const flagPort = yield* Effect.promise(freePort)
-      const variablePort = yield* Effect.promise(freePort)
+      // The variable's port is held by the test (served there, the server could not listen: no
+      // listening line; and no other test's server answers there). The flag's: --port 0, its own pick.
+      const variablePort = yield* heldPort
       // MCP_HTTP_HOST names no address of this machine: listening there would fail.
       const env = { ...process.env, MCP_HTTP_PORT: String(variablePort), MCP_HTTP_HOST: "192.0.2.1", MCP_HTTP_HEALTH_PATH: "/healthz" }
-      const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", String(flagPort), "--host", "127.0.0.1"], { env })
-      yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), `the listening line:\n${running.stderr()}`)
+      const { running, port: flagPort } = yield* serving(["run", example("hello-server.ts"), "--http", "--host", "127.0.0.1"], { env })
+      assert.notStrictEqual(flagPort, variablePort)
       assert.include(running.stderr(), `MCP over Streamable HTTP at http://127.0.0.1:${flagPort}/mcp`)
       assert.notInclude(running.stderr(), "listens for other machines")
       // The variables no flag sets still apply.
@@ -437,9 +454,8 @@ describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
 
   it.live("MCP_HTTP_HOST naming another machine's address, without allowed hosts: the warning names the variable", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
       const env = { ...process.env, MCP_HTTP_HOST: "192.0.2.1" }
-      const result = yield* cli(["run", example("hello-server.ts"), "--http", "--port", String(port)], { env, timeout: 15_000, killSignal: "SIGKILL" })
+      const result = yield* cli(["run", example("hello-server.ts"), "--http", "--port", "0"], { env, timeout: 15_000, killSignal: "SIGKILL" })
       assert.strictEqual(result.code, 1, result.stderr)
       assert.include(result.stderr, "MCP_HTTP_HOST=192.0.2.1 listens for other machines")
       assert.include(result.stderr, "--allowed-hosts (or MCP_HTTP_ALLOWED_HOSTS)")
@@ -448,12 +464,11 @@ describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
 
   it.live("a variable that cannot be used: exit 2, one line naming it on stderr, nothing served", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
       const cases: ReadonlyArray<readonly [Record<string, string>, string]> = [
         [{ MCP_HTTP_MAX_BODY_BYTES: "lots" }, "effect-mcp run: MCP_HTTP_MAX_BODY_BYTES must be greater than 0 (a whole number), got \"lots\"\n"],
         [{ MCP_HTTP_PORT: "70000" }, "effect-mcp run: MCP_HTTP_PORT must be a port number from 0 (a free port) to 65535, got \"70000\"\n"],
         // Found wrong only with the path (checked with it before the module loads, as fromConfig checks it).
-        [{ MCP_HTTP_HEALTH_PATH: "/mcp", MCP_HTTP_PORT: String(port) }, "effect-mcp run: MCP_HTTP_HEALTH_PATH "]
+        [{ MCP_HTTP_HEALTH_PATH: "/mcp", MCP_HTTP_PORT: "0" }, "effect-mcp run: MCP_HTTP_HEALTH_PATH "]
       ]
       for (const [variables, message] of cases) {
         const result = yield* cli(["run", example("hello-server.ts"), "--http"], { env: { ...process.env, ...variables }, timeout: 15_000, killSignal: "SIGKILL" })

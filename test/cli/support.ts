@@ -6,15 +6,17 @@
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { execFile } from "node:child_process"
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { type NodeChild, spawnNode } from "../support/child.ts"
+import { kill, type NodeChild, spawnNode } from "../support/child.ts"
+import { freePort } from "../support/ports.ts"
 
-export { freePort } from "../support/ports.ts"
+export { freePort }
 
 export const root = fileURLToPath(new URL("../../", import.meta.url))
 /** The CLI's script, as the tests run it (Node 24 strips its types). */
@@ -135,4 +137,39 @@ export const interruptWhileLoading = (running: Running, signal: NodeJS.Signals) 
     yield* waitUntil(() => running.stderr().includes(hangingModule.loading), "the module to start loading")
     running.child.kill(signal)
     return yield* Effect.promise(() => running.exited(15_000))
+  })
+
+/**
+ * Another process (a test of another worker: files run in parallel) took the port an attempt of
+ * {@link onFreePort} picked, before its CLI listened on it.
+ */
+export class PortTaken extends Data.TaggedError("PortTaken")<{ readonly port: number; readonly stderr: string }> {}
+
+/** Whether `running` said `port` is in use (dev's own check at its start, or its server's listen). */
+export const saysPortTaken = (running: Running, port: number): boolean =>
+  running.stderr().includes(`port ${port} on `) && running.stderr().includes("is already in use")
+
+/**
+ * For a CLI that must be given its port beforehand (`dev` keeps it across restarts; a test of
+ * `MCP_HTTP_PORT` names it): `attempt` on a port picked with `freePort`, run again from the start
+ * on another port (3 tries at most) when it fails with {@link PortTaken} (see
+ * {@link waitListening}). Where the CLI may pick its port, give it `--port 0` and read it with
+ * `listeningPort` instead.
+ */
+export const onFreePort = <A, E, R>(attempt: (port: number) => Effect.Effect<A, E, R>, tries = 3): Effect.Effect<A, E | PortTaken, R> =>
+  Effect.flatMap(Effect.promise(freePort), (port) =>
+    Effect.catch(attempt(port), (error) =>
+      error instanceof PortTaken && tries > 1 ? onFreePort(attempt, tries - 1) : Effect.fail(error)))
+
+/**
+ * {@link waitUntil} `condition`, unless `running` says first that `port` is taken (another process
+ * listens on it: a request would reach that one): it is killed, and the wait fails with
+ * {@link PortTaken} (for {@link onFreePort} to try another port).
+ */
+export const waitListening = (running: Running, port: number, condition: () => boolean, what: string, millis = 15_000) =>
+  Effect.flatMap(waitUntil(() => condition() || saysPortTaken(running, port), what, millis), () => {
+    // Taken first, whatever else holds (dev's own check fails: it exits).
+    if (!saysPortTaken(running, port)) return Effect.void
+    kill(running.child)
+    return Effect.fail(new PortTaken({ port, stderr: running.stderr() }))
   })

@@ -146,14 +146,18 @@ export const spawnNode = (
 
 /**
  * The port an HTTP child given port 0 listens on, read from the line it logs once it listens (the
- * endpoint's "MCP over Streamable HTTP at http://127.0.0.1:N/mcp", or a router's own "Listening on
+ * endpoint's "MCP over Streamable HTTP at http://127.0.0.1:N/mcp", or at another host, or a router's own "Listening on
  * http://127.0.0.1:N"; on stdout or stderr), `millis` at most (`undefined` if no such line came).
  * The child picks its port: no other test (cases run concurrently, files in parallel workers) can
  * be handed it first, as one picked beforehand with `freePort` could, and a request then reach
  * another server.
  */
-export const listeningPort = async (running: NodeChild, millis = 20_000): Promise<number | undefined> => {
-  const listening = /(?:MCP over Streamable HTTP at|Listening on) http:\/\/127\.0\.0\.1:(\d+)/
+export const listeningPort = async (
+  running: Pick<NodeChild, "until" | "stdout" | "stderr">,
+  millis = 20_000
+): Promise<number | undefined> => {
+  // Any host: the URL names the one requests must name (`localhost` among --allowed-hosts, `[::1]`).
+  const listening = /(?:MCP over Streamable HTTP at|Listening on) http:\/\/(?:\[[^\]\s]*\]|[^/:\s]+):(\d+)/
   const port = await running.until(() => listening.exec(running.stdout() + running.stderr())?.[1], millis)
   return port === undefined ? undefined : Number(port)
 }
