@@ -346,8 +346,11 @@ class SpanFailure extends Error {
   }
 }
 const toolErrorExit = Exit.fail(new SpanFailure(toolError, "The tool's result is an error (isError)"))
-/** A request stopped and answered an error (see `stoppedRequests`): its status described by that answer. */
-const stoppedExitOf = (error: JsonRpc.ErrorObject): Exit.Exit<never, unknown> =>
+/**
+ * The exit of a span whose request was answered `error` without a hook seeing it fail (stopped by a
+ * drain: see `stoppedRequests`; refused before dispatch): its status described by that answer.
+ */
+const errorAnsweredExit = (error: JsonRpc.ErrorObject): Exit.Exit<never, unknown> =>
   error === McpError.stoppedByShutdownObject ? stoppedExit : Exit.fail({ name: "JSONRPCError", message: error.message, stack: `JSONRPCError: ${error.message}` })
 const stoppedExit = Exit.fail({
   name: "JSONRPCError",
@@ -836,7 +839,7 @@ export const middleware = (options: {
               : exit._tag === "Success"
               ? undefined
               : stopped !== undefined
-              ? stoppedExitOf(stopped)
+              ? errorAnsweredExit(stopped)
               : answeredExit(exit.cause)
             if (ending === undefined) return record
             // Ended here, with its failure; `useSpan` then leaves the span as it is.
@@ -1282,9 +1285,7 @@ const refusedRequestSpan: RefusedRequests = (invalid, session) => {
   const errorType = codeText(invalid.error.code)
   Object.assign(attributes, serverFailureAttributesOf(errorType))
   const named = target === undefined || target.key === resourceUri ? undefined : target
-  const ending: Exit.Exit<unknown, unknown> = notServerErrors.has(errorType)
-    ? Exit.void
-    : Exit.fail({ name: "JSONRPCError", message: invalid.error.message, stack: `JSONRPCError: ${invalid.error.message}` })
+  const ending: Exit.Exit<unknown, unknown> = notServerErrors.has(errorType) ? Exit.void : errorAnsweredExit(invalid.error)
   return Effect.useSpan(
     named === undefined ? shared.method : `${shared.method} ${named.value}`,
     serverSpanOptions(attributes, metaOf(request), undefined),
