@@ -288,18 +288,19 @@ export interface SessionInput {
    * Tells the session that the transport refused `value` and answered it with `error` itself,
    * before handing it over (Streamable HTTP: a body that is not JSON, a header that disagrees
    * with the body, an unknown session): the server's middleware observes it (`onMessage`, as
-   * `Invalid`), as it observes the input a session refuses. Nothing is sent; ignored once the
-   * session has closed.
+   * `Invalid`), as it observes the input a session refuses. `http`: the HTTP request that carried
+   * it (its `InvalidInbound.http`). Nothing is sent; ignored once the session has closed.
    */
-  readonly refused: (value: unknown, error: JsonRpc.ErrorObject) => void
+  readonly refused: (value: unknown, error: JsonRpc.ErrorObject, http?: HttpRequestInfo) => void
   /**
    * Tells the session that the transport refused the request `value` because it drains (a
    * graceful shutdown: Streamable HTTP's 503 -32000), answered with `error` itself: only what
    * observes such refusals is told (`Telemetry`'s span and measure), not `onMessage` (it is no
-   * invalid input), and nothing of it is work the session's drain waits for. Nothing is sent;
-   * ignored once the session has closed, and without such an observer.
+   * invalid input), and nothing of it is work the session's drain waits for. `http`: the HTTP
+   * request that carried it. Nothing is sent; ignored once the session has closed, and without
+   * such an observer.
    */
-  readonly refusedByDrain: (value: unknown, error: JsonRpc.ErrorObject) => void
+  readonly refusedByDrain: (value: unknown, error: JsonRpc.ErrorObject, http?: HttpRequestInfo) => void
   /**
    * Whether the server's middleware observes notifications (`onNotification`, `onMessage`): a
    * transport that accepts notifications it hands over to no session (Streamable HTTP: those of

@@ -117,6 +117,13 @@ export type { Established, Phase, ServerSession } from "./Session.ts"
 export interface InvalidInbound {
   readonly value: unknown
   readonly error: JsonRpc.ErrorObject
+  /**
+   * The HTTP request that carried it, when it came over HTTP (Streamable HTTP: the POST refused,
+   * or that brought what the session refused); `undefined` otherwise.
+   *
+   * @since 0.2.0
+   */
+  readonly http?: HttpRequestInfo | undefined
 }
 
 /**
@@ -537,12 +544,12 @@ class PushedSession implements SessionInput {
     return this.session.awaitsAnswer(id)
   }
 
-  refused(value: unknown, error: JsonRpc.ErrorObject): void {
-    if (!this.closed) this.session.observeRefused(value, error)
+  refused(value: unknown, error: JsonRpc.ErrorObject, http?: HttpRequestInfo): void {
+    if (!this.closed) this.session.observeRefused(value, error, http)
   }
 
-  refusedByDrain(value: unknown, error: JsonRpc.ErrorObject): void {
-    if (!this.closed) this.session.observeDrainRefusal(value, error)
+  refusedByDrain(value: unknown, error: JsonRpc.ErrorObject, http?: HttpRequestInfo): void {
+    if (!this.closed) this.session.observeDrainRefusal(value, error, http)
   }
 
   get observesNotifications(): boolean {
@@ -924,7 +931,7 @@ class SessionImpl extends Scheduler implements ServerSession {
         const pending = this.takePending((value as { readonly id?: unknown }).id)
         if (pending !== undefined) Deferred.doneUnsafe(pending.deferred, Exit.fail(malformedAnswer(pending.method, kind.error.message)))
       }
-      return this.observeInvalid(value, kind.error)
+      return this.observeInvalid(value, kind.error, http)
     }
     switch (kind) {
       case JsonRpc.Kind.Request:
@@ -989,7 +996,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     if (members.length === 0) {
       const error = JsonRpc.invalidRequest("a JSON-RPC batch must hold at least one message")
       this.send(JsonRpc.failure(undefined, error), undefined)
-      return this.observeInvalid(members, error)
+      return this.observeInvalid(members, error, http)
     }
     const batch = new BatchAnswer(members.length)
     for (let index = 0; index < members.length; index++) {
@@ -1004,7 +1011,7 @@ class SessionImpl extends Scheduler implements ServerSession {
           if (pending !== undefined) Deferred.doneUnsafe(pending.deferred, Exit.fail(malformedAnswer(pending.method, kind.error.message)))
         }
         batch.settle(index, kind.answer ? JsonRpc.failure(kind.id, kind.error) : undefined)
-        this.observeInvalid(member, kind.error)
+        this.observeInvalid(member, kind.error, http)
         continue
       }
       if (kind !== JsonRpc.Kind.Request) {
@@ -1017,7 +1024,7 @@ class SessionImpl extends Scheduler implements ServerSession {
       if (request.method === "initialize") {
         const error = JsonRpc.invalidRequest(`"initialize" must not be part of a JSON-RPC batch`)
         batch.settle(index, JsonRpc.failure(request.id, error))
-        this.observeInvalid(request, error)
+        this.observeInvalid(request, error, http)
         continue
       }
       // The same object twice (a client in the same process): each needs a key of its own.
@@ -1063,10 +1070,10 @@ class SessionImpl extends Scheduler implements ServerSession {
     // the batch's answer).
     if ((this.once & Once.Draining) !== 0 && !("attach" in this.connection)) {
       this.answer(request, JsonRpc.failure(id, McpError.stoppedByShutdownObject))
-      return this.observeDrainRefusal(request, McpError.stoppedByShutdownObject)
+      return this.observeDrainRefusal(request, McpError.stoppedByShutdownObject, http)
     }
     if (this.has(id)) {
-      return this.reject(request, `a request with id ${clip(JSON.stringify(id))} is already in progress`)
+      return this.reject(request, `a request with id ${clip(JSON.stringify(id))} is already in progress`, http)
     }
     // The lifecycle decides (see `internal/lifecycle.ts`). The stateless era (2026-07-28) on a
     // connection without HTTP (stdio, in-memory): the first message picks the era.
@@ -1085,7 +1092,7 @@ class SessionImpl extends Scheduler implements ServerSession {
         // nothing: a dual-era client refused may still fall back to `initialize` (after a probe
         // it was refused `initialize`: the client could not connect). Its -32022 is Streamable
         // HTTP's (`Negotiation.resolveModern`): the versions a request names per request.
-        if (modern._tag === "Failure") return this.refuse(request, modern.failure.error)
+        if (modern._tag === "Failure") return this.refuse(request, modern.failure.error, http)
         // The era is picked by the first request resolved; past the probe (a request other than
         // `server/discover` resolved), `initialize` is refused (see `internal/lifecycle.ts`).
         if (this.phase === "new") this.phase = "modern"
@@ -1097,9 +1104,9 @@ class SessionImpl extends Scheduler implements ServerSession {
         this.phase = "initializing"
         return this.startInitialize(request, http)
       case "InitializeAfterModern":
-        return this.refuse(request, Negotiation.initializeAfterModern(request))
+        return this.refuse(request, Negotiation.initializeAfterModern(request), http)
       case "Reject":
-        return this.reject(request, admission.detail)
+        return this.reject(request, admission.detail, http)
       case "Drop":
         return this.answer(request, undefined)
     }
@@ -1145,8 +1152,8 @@ class SessionImpl extends Scheduler implements ServerSession {
     return inflight === undefined ? id === this.dispatchingModern : !inflight.cancelled
   }
 
-  private reject(request: JsonRpc.Request, detail: string): void {
-    this.refuse(request, { code: McpError.ErrorCode.InvalidRequest, message: `Invalid Request: ${detail}` })
+  private reject(request: JsonRpc.Request, detail: string, http: HttpRequestInfo | undefined): void {
+    this.refuse(request, { code: McpError.ErrorCode.InvalidRequest, message: `Invalid Request: ${detail}` }, http)
   }
 
   /**
@@ -1154,9 +1161,9 @@ class SessionImpl extends Scheduler implements ServerSession {
    * `_meta`, an id in progress) with `error`; middleware observes it as invalid input, as it
    * observes a malformed message (it saw none of them: logging and telemetry missed them).
    */
-  private refuse(request: JsonRpc.Request, error: JsonRpc.ErrorObject): void {
+  private refuse(request: JsonRpc.Request, error: JsonRpc.ErrorObject, http: HttpRequestInfo | undefined): void {
     this.answer(request, JsonRpc.failure(request.id, error))
-    this.observeInvalid(request, error)
+    this.observeInvalid(request, error, http)
   }
 
   private startInitialize(request: JsonRpc.Request, http: HttpRequestInfo | undefined): void {
@@ -1227,8 +1234,8 @@ class SessionImpl extends Scheduler implements ServerSession {
   }
 
   /** Input the transport refused and answered itself (see `SessionInput.refused`): observed only. */
-  observeRefused(value: unknown, error: JsonRpc.ErrorObject): void {
-    this.observeInvalid(value, error)
+  observeRefused(value: unknown, error: JsonRpc.ErrorObject, http: HttpRequestInfo | undefined): void {
+    this.observeInvalid(value, error, http)
   }
 
   /**
@@ -1237,10 +1244,10 @@ class SessionImpl extends Scheduler implements ServerSession {
    * observer: it is no invalid input), forked on its own, not admitted as the session's work (the
    * drain waits for none of it). Nothing without such a hook.
    */
-  observeDrainRefusal(value: unknown, error: JsonRpc.ErrorObject): void {
+  observeDrainRefusal(value: unknown, error: JsonRpc.ErrorObject, http: HttpRequestInfo | undefined): void {
     const refused = this.dispatcher.refused
     if (refused === undefined || this.phase === "closed") return
-    const effect = refused({ value, error }, this)
+    const effect = refused({ value, error, http }, this)
     if (!isExit(effect)) this.runFork(effect)
   }
 
@@ -1274,9 +1281,9 @@ class SessionImpl extends Scheduler implements ServerSession {
     if (this.phase === "initialized") this.onNotification(notification, http)
   }
 
-  private observeInvalid(value: unknown, error: JsonRpc.ErrorObject): void {
+  private observeInvalid(value: unknown, error: JsonRpc.ErrorObject, http?: HttpRequestInfo): void {
     const invalid = this.dispatcher.invalid
-    if (invalid !== undefined && this.phase !== "closed") this.runObserver("invalid input", () => invalid({ value, error }, this))
+    if (invalid !== undefined && this.phase !== "closed") this.runObserver("invalid input", () => invalid({ value, error, http }, this))
   }
 
   /** Runs an effect nobody answers (notification handlers, observers): inline if done, else under the limit. */

@@ -299,6 +299,9 @@ describe("Telemetry of refused requests", () => {
       assert.strictEqual(attribute(span, "error.type"), "-32000", "-32000 is an error of the server's")
       assert.strictEqual(attribute(span, "mcp.session.id"), sessionId, "the session it named")
       assert.strictEqual(attribute(span, "network.transport"), "tcp")
+      // Failed before: none (a served request's span has the peer's address and port).
+      assert.strictEqual(attribute(span, "client.address"), "127.0.0.1")
+      assert.isDefined(span.attributes.find((a) => a.key === "client.port")?.value.intValue)
       assert.strictEqual(span.status?.code, 2)
       assert.strictEqual(span.status?.message, refused!.body.error.message)
       const point = () =>

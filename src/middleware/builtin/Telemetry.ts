@@ -16,7 +16,7 @@
  *   the caller's error, not the server's (`-32700`, `-32600`, `-32601`, `-32602`, an unknown tool's
  *   or prompt's too, `-32002`: then no `error.type` and no ERROR status, on the span and its series
  *   alike; a request the session refused before any hook saw it, an id in progress, one before
- *   `initialize`, a 2026-07-28 version not served, a new one while the session drains, -32000, over stdio or refused 503 by a draining Streamable HTTP endpoint (as of the session it named, else of the shared stateless session; none when there is neither), has a span too, with its code, an error as that code is); `tool_error` for
+ *   `initialize`, a 2026-07-28 version not served, a new one while the session drains, -32000, over stdio or refused 503 by a draining Streamable HTTP endpoint (as of the session it named, else of the shared stateless session; none when there is neither), has a span too, with its code, an error as that code is, and the HTTP attributes of its POST); `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled (not one a session's drain
  *   stopped over stdio or in memory: answered -32000 first, it says `-32000`). Such a span's status is
  *   ERROR (a tool result that is an error and a cancellation included; the client still gets the
@@ -1255,9 +1255,10 @@ const sessionTransports = new WeakMap<ServerSession, Transport>()
  * drains, -32000, which is no invalid input, told through `Dispatcher.refused` alone): none of the middleware's hooks saw it, but the client sent a
  * request and was answered, which the conventions give a SERVER span and a
  * `mcp.server.operation.duration` measure: made here, as a request's (its name, attributes and
- * parent from `_meta`), of the session's version and transport (that of its `initialize`, else a
- * stateless session's HTTP, else `pipe`; out of a 2025 session, the version its `_meta` names when
- * a known one, as its accepted twin's), ended at once with the error answered (its code
+ * parent from `_meta`, else over HTTP from its POST's, as a request's), of the transport of the
+ * POST that carried it (with `client.address` and `client.port`), else of its session's
+ * `initialize`, else `pipe`, and of the session's version (out of a 2025 session, the version its
+ * `_meta` names when a known one, as its accepted twin's), ended at once with the error answered (its code
  * `rpc.response.status_code`, and `error.type` and the ERROR status when the conventions count
  * it as the server's: -32022 and -32000, not -32600). Asked for refusals only (see
  * `internal/refusedRequests.ts`): nothing on an accepted request's way, nor without Telemetry.
@@ -1269,7 +1270,9 @@ const refusedRequestSpan: RefusedRequests = (invalid, session) => {
   const id = request.id
   if (typeof id !== "string" && typeof id !== "number") return Effect.void
   const inSession = sessionTransports.get(session)
-  const transport = inSession ?? (session.stateless ? httpTransport : pipeTransport)
+  // Over HTTP, the POST that carried it: its transport and peer, as a served request's.
+  const http = invalid.http
+  const transport = http !== undefined ? transportOf(http) : inSession ?? (session.stateless ? httpTransport : pipeTransport)
   // A 2025 session's version is what its `initialize` settled; a request of none (2026-07-28, a
   // stateless endpoint's) names its own in `_meta`, a known one only (the session's is the
   // handshake era's default, which it never negotiated).
@@ -1278,17 +1281,25 @@ const refusedRequestSpan: RefusedRequests = (invalid, session) => {
   const shared = sharedOf(transport, protocolVersion, request.method)
   const target = targetOf(request)
   const attributes: Record<string, unknown> = { ...shared.attributes, "jsonrpc.request.id": bounded(String(id)) }
-  if (!session.stateless && !ProtocolVersion.isModern(protocolVersion) && sessionTransports.has(session)) {
+  if (!session.stateless && !ProtocolVersion.isModern(protocolVersion) && inSession !== undefined) {
     attributes["mcp.session.id"] = session.id
   }
   if (target !== undefined) attributes[target.key] = target.value
+  if (http !== undefined) {
+    const address = http.remoteAddress
+    if (address !== undefined) {
+      attributes["client.address"] = address
+      const port = http.remotePort
+      if (port !== undefined) attributes["client.port"] = port
+    }
+  }
   const errorType = codeText(invalid.error.code)
   Object.assign(attributes, serverFailureAttributesOf(errorType))
   const named = target === undefined || target.key === resourceUri ? undefined : target
   const ending: Exit.Exit<unknown, unknown> = notServerErrors.has(errorType) ? Exit.void : errorAnsweredExit(invalid.error)
   return Effect.useSpan(
     named === undefined ? shared.method : `${shared.method} ${named.value}`,
-    serverSpanOptions(attributes, metaOf(request), undefined),
+    serverSpanOptions(attributes, metaOf(request), http),
     (span) =>
       Effect.withFiber((fiber) => {
         const now = fiber.getRef(References.TracerTimingEnabled) ? fiber.getRef(Clock.Clock).currentTimeNanosUnsafe() : 0n

@@ -226,7 +226,7 @@ export class Endpoint implements SessionHost {
     const id = clientId ?? request.id
     if (session.pending.has(request.id)) {
       const error = JsonRpc.invalidRequest(`a request with id ${clip(JSON.stringify(request.id))} is already in progress`)
-      session.input?.refused(request, error)
+      session.input?.refused(request, error, http)
       return Effect.succeed(JsonRpc.failure(id, error))
     }
     if (session.finished || this.endIfReplaced(session)) {
@@ -384,7 +384,7 @@ export class Endpoint implements SessionHost {
     const served = truth === undefined ? shared.input?.legacyVersions : undefined
     if (served !== undefined && rpc.method !== "initialize") {
       const unserved = unservedVersion(served, headersOf(request)["mcp-protocol-version"])
-      if (unserved !== undefined) return this.refuse(rpc, 400, unserved, rpc.id, shared)
+      if (unserved !== undefined) return this.refuse(rpc, 400, unserved, rpc.id, shared, new HttpInfo(request, principal))
     }
     return this.answer(shared, { ...rpc, id: this.nextInternalId++ }, mode, rpc.id, new HttpInfo(request, principal, rpc.id), truth)
   }
@@ -394,28 +394,30 @@ export class Endpoint implements SessionHost {
    * server's middleware observe it (`SessionInput.refused`): on `session`, the session it named,
    * else on the shared stateless session (started if need be, as a stateless request would), so
    * that what no session takes is observed too. `value` is the message, `undefined` for a body
-   * that was not JSON. Not observed during a shutdown. Only refusals pay for this.
+   * that was not JSON; `http`, the POST that carried it. Not observed during a shutdown. Only
+   * refusals pay for this.
    */
   refuse(
     value: unknown,
     status: number,
     error: JsonRpc.ErrorObject,
     id?: JsonRpc.RequestId,
-    session?: HttpSession
+    session?: HttpSession,
+    http?: HttpRequestInfo
   ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
     const response = jsonError(status, error.code, error.message, undefined, id, error.data)
     if (session !== undefined) {
-      session.input?.refused(value, error)
+      session.input?.refused(value, error, http)
       return Effect.succeed(response)
     }
     if (this.closing) return Effect.succeed(response)
     const shared = this.statelessSession
     if (shared !== undefined) {
-      shared.input?.refused(value, error)
+      shared.input?.refused(value, error, http)
       return Effect.succeed(response)
     }
     return Effect.map(this.openStateless, (opened) => {
-      opened?.input?.refused(value, error)
+      opened?.input?.refused(value, error, http)
       return response
     })
   }
@@ -432,12 +434,13 @@ export class Endpoint implements SessionHost {
     value: unknown,
     id: JsonRpc.RequestId | undefined,
     headers: Record<string, string> | undefined,
-    session: HttpSession | undefined
+    session: HttpSession | undefined,
+    http: HttpRequestInfo
   ): HttpServerResponse.HttpServerResponse {
     const input = (session ?? this.statelessSession)?.input
     if (input !== undefined) {
-      if (!Array.isArray(value)) input.refusedByDrain(value, shuttingDownError)
-      else for (const member of value) if (JsonRpc.classify(member) === JsonRpc.Kind.Request) input.refusedByDrain(member, shuttingDownError)
+      if (!Array.isArray(value)) input.refusedByDrain(value, shuttingDownError, http)
+      else for (const member of value) if (JsonRpc.classify(member) === JsonRpc.Kind.Request) input.refusedByDrain(member, shuttingDownError, http)
     }
     return shuttingDown(id, headers)
   }
@@ -1450,7 +1453,7 @@ const answerImpl = Effect.fnUntraced(function*(
       if (session.pending.has(request.id)) {
         // Only a session's own client ids can repeat (the shared session's are internal, unique).
         const message = `Invalid Request: a request with id ${clip(JSON.stringify(request.id))} is already in progress`
-        return yield* self.refuse(request, 409, { code: ErrorCode.InvalidRequest, message }, clientId ?? request.id, session)
+        return yield* self.refuse(request, 409, { code: ErrorCode.InvalidRequest, message }, clientId ?? request.id, session, http)
       }
       const pending = new Pending(request, mode, clientId, resolved !== undefined, opens)
       // The session may have been forgotten while this POST waited (a store's `touch`, a yield), or

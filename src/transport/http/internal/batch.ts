@@ -75,7 +75,7 @@ export const post = Effect.fnUntraced(function*(
     if (members.some(namesModernVersion)) {
       return yield* self.refuse(members, 400, modernMember, undefined)
     }
-    if (self.closing) return self.refuseDraining(members, undefined, closingFor(request), undefined)
+    if (self.closing) return self.refuseDraining(members, undefined, closingFor(request), undefined, new HttpInfo(request, principal))
     session = self.statelessSession ?? (yield* self.openStateless)
     if (session === undefined) return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start")
     // 2025-03-26, which a server's `supportedVersions` may leave out (as for a single message).
@@ -116,8 +116,8 @@ export const post = Effect.fnUntraced(function*(
     const error = JsonRpc.invalidRequest("a batch holds requests and notifications, or responses, not both")
     return yield* self.refuse(members, 400, error, undefined, shared ? undefined : session)
   }
-  if (self.closing && kinds.some((kind) => kind === JsonRpc.Kind.Request)) return self.refuseDraining(members, undefined, closingFor(request), session)
   const http = new HttpInfo(request, principal)
+  if (self.closing && kinds.some((kind) => kind === JsonRpc.Kind.Request)) return self.refuseDraining(members, undefined, closingFor(request), session, http)
   const mode = !sse ? "json" : !json ? "sse" : self.mode
   const handed = new Handed()
   // The POST may end while its requests are handed over (each waits while the session's queue is
@@ -163,7 +163,7 @@ const handOver = Effect.fnUntraced(function*(
     const member = members[index]
     const kind = kinds[index]!
     if (kind instanceof JsonRpc.InvalidMessage) {
-      session.input?.refused(member, kind.error)
+      session.input?.refused(member, kind.error, http)
       if (kind.answer) handed.answers.push(JsonRpc.failure(kind.id, kind.error))
       continue
     }
@@ -185,7 +185,7 @@ const handOver = Effect.fnUntraced(function*(
     const rpc = member as JsonRpc.Request
     if (rpc.method === "initialize") {
       const error = JsonRpc.invalidRequest(`"initialize" must not be part of a JSON-RPC batch`)
-      session.input?.refused(rpc, error)
+      session.input?.refused(rpc, error, http)
       handed.answers.push(JsonRpc.failure(rpc.id, error))
       continue
     }

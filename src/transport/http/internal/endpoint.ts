@@ -32,7 +32,7 @@ import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
 import { authenticate, metadataMethods } from "./bearer.ts"
 import * as HttpConfig from "./config.ts"
 import { Endpoint } from "./EndpointState.ts"
-import { type HttpSession, ownedBy } from "./HttpSession.ts"
+import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
 import { closingFor, headersOf, listeningUrl, payloadTooLarge, readBody, withCors } from "./guards.ts"
 import * as Batch from "./batch.ts"
@@ -361,7 +361,7 @@ const serveBody = (
     message = JSON.parse(body)
   } catch (error) {
     const message = `Parse error: ${error instanceof Error ? error.message : String(error)}`
-    return self.refuse(undefined, 400, { code: ErrorCode.ParseError, message }, undefined, namedSession(self, headers, principal))
+    return self.refuse(undefined, 400, { code: ErrorCode.ParseError, message }, undefined, namedSession(self, headers, principal), new HttpInfo(request, principal))
   }
   const kind = JsonRpc.classify(message)
   // The id is named when it could be read (a request with a bad envelope), as over stdio.
@@ -371,12 +371,14 @@ const serveBody = (
     if (Array.isArray(message) && !ProtocolVersion.isModern(headers["mcp-protocol-version"])) {
       return Batch.post(self, request, headers, principal, message, json, sse)
     }
-    return self.refuse(message, 400, kind.error, kind.id, namedSession(self, headers, principal))
+    return self.refuse(message, 400, kind.error, kind.id, namedSession(self, headers, principal), new HttpInfo(request, principal))
   }
   // The id of a request, so that the errors below name it.
   const requestId = kind === JsonRpc.Kind.Request ? (message as JsonRpc.Request).id : undefined
   if (self.closing && requestId !== undefined) {
-    return Effect.succeed(self.refuseDraining(message, requestId, closingFor(request), namedSession(self, headers, principal)))
+    return Effect.succeed(
+      self.refuseDraining(message, requestId, closingFor(request), namedSession(self, headers, principal), new HttpInfo(request, principal))
+    )
   }
   const version = headers["mcp-protocol-version"]
   // 2026-07-28, the stateless era: the header names a modern version, or a request's `_meta`
@@ -397,7 +399,7 @@ const serveBody = (
     return Modern.post(self, request, headers, message as JsonRpc.Request, mode, principal)
   }
   if (version !== undefined && !ProtocolVersion.isSupported(version)) {
-    return self.refuse(message, 400, unsupportedHeader(version), requestId, namedSession(self, headers, principal))
+    return self.refuse(message, 400, unsupportedHeader(version), requestId, namedSession(self, headers, principal), new HttpInfo(request, principal))
   }
   const mode = !sse ? "json" : !json ? "sse" : self.mode
   return Legacy.post(self, request, headers, message, kind, requestId, mode, principal)

@@ -70,7 +70,7 @@ const postToSession = Effect.fnUntraced(function*(
     let session: HttpSession | undefined
     if (sessionId === undefined) {
       if (kind !== JsonRpc.Kind.Request || (message as JsonRpc.Request).method !== "initialize") {
-        return yield* self.refuse(message, 400, sessionIdRequired, requestId)
+        return yield* self.refuse(message, 400, sessionIdRequired, requestId, undefined, new HttpInfo(request, principal))
       }
       // The address only under a per-address limit: none is kept per session otherwise (idle-session heap).
       // Counted as RateLimit counts a requestor's: an IPv6 address by its /64 (one host's, usually),
@@ -123,15 +123,17 @@ const postToSession = Effect.fnUntraced(function*(
       session.subject = principal?.subject
     } else {
       session = self.sessions.get(sessionId)
-      if (session === undefined || session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId)
-      if (!ownedBy(session, principal)) return yield* self.refuse(message, 403, notYoursError, requestId)
+      if (session === undefined || session.ended) {
+        return yield* self.refuse(message, 404, sessionNotFound, requestId, undefined, new HttpInfo(request, principal))
+      }
+      if (!ownedBy(session, principal)) return yield* self.refuse(message, 403, notYoursError, requestId, undefined, new HttpInfo(request, principal))
       const unserved = unservedInSession(session, headers)
-      if (unserved !== undefined) return yield* self.refuse(message, 400, unserved, requestId, session)
+      if (unserved !== undefined) return yield* self.refuse(message, 400, unserved, requestId, session, new HttpInfo(request, principal))
     }
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
     // A store's `touch` may take a while: the session may have ended meanwhile (a DELETE, its
     // idle timeout), and takes nothing more.
-    if (session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId)
+    if (session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId, undefined, new HttpInfo(request, principal))
     if (kind !== JsonRpc.Kind.Request) {
       if (kind === JsonRpc.Kind.Notification && (message as JsonRpc.Notification).method === "notifications/cancelled") {
         self.cancelled(session, message as JsonRpc.Notification)

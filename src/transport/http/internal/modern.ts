@@ -11,6 +11,7 @@ import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { Principal } from "../../../session/Principal.ts"
+import { HttpInfo } from "./HttpSession.ts"
 import type { Endpoint } from "./EndpointState.ts"
 import { repeatedMcpHeader } from "./guards.ts"
 import { jsonError } from "./responses.ts"
@@ -34,7 +35,14 @@ export const post = (
   // on it, and must see what the server checks).
   const repeated = repeatedMcpHeader(request)
   if (repeated !== undefined) {
-    return self.refuse(rpc, 400, { code: ErrorCode.HeaderMismatch, message: `Header mismatch: ${repeated} is sent more than once` }, rpc.id)
+    return self.refuse(
+      rpc,
+      400,
+      { code: ErrorCode.HeaderMismatch, message: `Header mismatch: ${repeated} is sent more than once` },
+      rpc.id,
+      undefined,
+      new HttpInfo(request, principal)
+    )
   }
   const shared = self.statelessSession
   // The shared session is started by the first 2026-07-28 request, before it is resolved: its
@@ -74,7 +82,7 @@ const resolve = (
   const resolved = Negotiation.resolveModern(rpc, headers, handshake)
   if (resolved._tag === "Failure") {
     const { error, status } = resolved.failure
-    return self.refuse(rpc, status, error, rpc.id)
+    return self.refuse(rpc, status, error, rpc.id, undefined, new HttpInfo(request, principal))
   }
   // A listen stream is a stream: a client that takes only JSON could never receive it (it would
   // wait for the request timeout).
@@ -82,7 +90,7 @@ const resolve = (
     return self.refuse(rpc, 406, {
       code: ErrorCode.InvalidRequest,
       message: "Not Acceptable: subscriptions/listen answers with a stream; Accept must list text/event-stream"
-    }, rpc.id)
+    }, rpc.id, undefined, new HttpInfo(request, principal))
   }
   const truth = rpc.id === null ? resolved.success : { ...resolved.success, clientRequestId: rpc.id }
   // A plain function, not a generator of its own: the request goes straight to the shared session,
@@ -113,14 +121,21 @@ export const postWithoutRequest = (
       code: ErrorCode.InvalidRequest,
       message: "Invalid Request: MCP 2026-07-28 clients send no JSON-RPC responses (its servers send no requests: " +
         "they ask for input in input_required results)"
-    })
+    }, undefined, undefined, new HttpInfo(request, principal))
   }
   const repeated = repeatedMcpHeader(request)
   if (repeated !== undefined) {
-    return self.refuse(message, 400, { code: ErrorCode.HeaderMismatch, message: `Header mismatch: ${repeated} is sent more than once` })
+    return self.refuse(
+      message,
+      400,
+      { code: ErrorCode.HeaderMismatch, message: `Header mismatch: ${repeated} is sent more than once` },
+      undefined,
+      undefined,
+      new HttpInfo(request, principal)
+    )
   }
   const rejected = Negotiation.checkModernNotification(message as JsonRpc.Notification, headers)
   return rejected === undefined
     ? self.observeShared(request, message as JsonRpc.Notification, principal)
-    : self.refuse(message, rejected.status, rejected.error)
+    : self.refuse(message, rejected.status, rejected.error, undefined, undefined, new HttpInfo(request, principal))
 }

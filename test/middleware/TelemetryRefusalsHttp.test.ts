@@ -1,0 +1,73 @@
+/**
+ * Telemetry of the requests a Streamable HTTP endpoint refuses before dispatching them: their
+ * SERVER spans carry the transport's facts (`client.address`, `client.port`) as a served request's
+ * do. Over a real HTTP server, exported to a real OTLP/HTTP receiver.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { Telemetry } from "../../src/middleware/index.ts"
+import { freePort, post, ready } from "../http/support.ts"
+import { attribute, type OtlpSpan, receiver, until } from "./otlpReceiver.ts"
+
+const Echo = McpServer.tool({
+  name: "echo",
+  description: "Echoes",
+  parameters: {},
+  handler: () => Effect.succeed("ok")
+})
+
+const portOf = (span: OtlpSpan): number | undefined => {
+  const value = span.attributes.find((a) => a.key === "client.port")?.value.intValue
+  return value === undefined ? undefined : Number(value)
+}
+
+describe("Telemetry of requests a Streamable HTTP endpoint refuses", () => {
+  // Failed before: no client.address / client.port on them (a served request's span has both).
+  it.live("stateless: a malformed request, one naming a version not served: client.address and client.port, as a served request's", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      yield* Effect.forkScoped(
+        McpServer.serve(
+          { name: "s", version: "1" },
+          Layer.mergeAll(Echo, Telemetry.layer),
+          StreamableHttp.make({ host: "127.0.0.1", port, stateless: true, responseMode: "json" })
+        ).pipe(Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "refused-http", exportIntervalMillis: 100 })))
+      )
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      // A request whose params are no object: refused 400 (-32602) by the endpoint.
+      const malformed = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "malformed", method: "tools/list", params: "nope" }, { "mcp-protocol-version": "2025-06-18" })
+      )
+      assert.strictEqual(malformed.status, 400)
+      // A version no server serves, in the header.
+      const unknown = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "unknown", method: "tools/list", params: {} }, { "mcp-protocol-version": "2099-01-01" })
+      )
+      assert.strictEqual(unknown.status, 400)
+      // Served, for comparison.
+      const served = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "served", method: "tools/list", params: {} }, { "mcp-protocol-version": "2025-06-18" })
+      )
+      assert.strictEqual(served.status, 200)
+
+      const spanOf = (id: string) => otlp.spans.find((s) => attribute(s, "jsonrpc.request.id") === id)
+      yield* until(() => spanOf("malformed") !== undefined && spanOf("unknown") !== undefined && spanOf("served") !== undefined)
+      const accepted = spanOf("served")!
+      assert.strictEqual(attribute(accepted, "client.address"), "127.0.0.1")
+      const refused = spanOf("malformed")!
+      assert.strictEqual(refused.kind, 2, "SERVER")
+      assert.strictEqual(attribute(refused, "rpc.response.status_code"), "-32602")
+      assert.strictEqual(attribute(refused, "network.transport"), "tcp")
+      assert.strictEqual(attribute(refused, "client.address"), "127.0.0.1")
+      assert.isNumber(portOf(refused))
+      assert.isAbove(portOf(refused)!, 0)
+      assert.strictEqual(attribute(refused, "network.protocol.version"), attribute(accepted, "network.protocol.version"))
+      const notServed = spanOf("unknown")!
+      assert.strictEqual(attribute(notServed, "rpc.response.status_code"), "-32600")
+      assert.strictEqual(attribute(notServed, "client.address"), "127.0.0.1")
+    }), 20_000)
+})
