@@ -79,6 +79,8 @@ describe("Telemetry of refused requests", () => {
       assert.strictEqual(attribute(future, "error.type"), "-32022")
       assert.strictEqual(attribute(future, "network.transport"), "pipe")
       assert.strictEqual(future.status?.code, 2, "ERROR: -32022 is no caller's error the conventions name")
+      // Failed before: the connection's default version (2025-11-25), which the request never used.
+      assert.isUndefined(attribute(future, "mcp.protocol.version"), "a version not served: none is used")
       const early_ = spanOf("early")!
       assert.strictEqual(attribute(early_, "rpc.response.status_code"), "-32600")
       assert.isUndefined(attribute(early_, "error.type"), "-32600 is the caller's error")

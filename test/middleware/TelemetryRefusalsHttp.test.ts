@@ -1,7 +1,9 @@
 /**
  * Telemetry of the requests a Streamable HTTP endpoint refuses before dispatching them: their
  * SERVER spans carry the transport's facts (`client.address`, `client.port`) as a served request's
- * do. Over a real HTTP server, exported to a real OTLP/HTTP receiver.
+ * do, and the MCP version the request uses (its header's, on a stateless endpoint), none when it
+ * names a version the server does not serve. Over a real HTTP server, exported to a real
+ * OTLP/HTTP receiver.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -25,7 +27,7 @@ const portOf = (span: OtlpSpan): number | undefined => {
 
 describe("Telemetry of requests a Streamable HTTP endpoint refuses", () => {
   // Failed before: no client.address / client.port on them (a served request's span has both).
-  it.live("stateless: a malformed request, one naming a version not served: client.address and client.port, as a served request's", () =>
+  it.live("stateless: a malformed request, one naming a version not served: client.address and client.port, as a served request's; the header's version, none when not served", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
       const port = yield* Effect.promise(freePort)
@@ -69,5 +71,17 @@ describe("Telemetry of requests a Streamable HTTP endpoint refuses", () => {
       const notServed = spanOf("unknown")!
       assert.strictEqual(attribute(notServed, "rpc.response.status_code"), "-32600")
       assert.strictEqual(attribute(notServed, "client.address"), "127.0.0.1")
+      // Failed before (the version): the shared stateless session's (2025-11-25), not the one the
+      // request's header named, nor none for a version the server does not serve.
+      assert.strictEqual(attribute(refused, "mcp.protocol.version"), "2025-06-18", "the version its header named")
+      assert.isUndefined(attribute(notServed, "mcp.protocol.version"), "no version is used")
+      // Its measure has no version either.
+      const point = () =>
+        otlp.durationAttributes.find((a) =>
+          a["mcp.method.name"] === "tools/list" && a["rpc.response.status_code"] === "-32600" && a["network.transport"] === "tcp" &&
+          !("mcp.protocol.version" in a)
+        )
+      yield* until(() => point() !== undefined)
+      assert.isDefined(point(), "a series without mcp.protocol.version")
     }), 20_000)
 })

@@ -16,7 +16,7 @@
  *   the caller's error, not the server's (`-32700`, `-32600`, `-32601`, `-32602`, an unknown tool's
  *   or prompt's too, `-32002`: then no `error.type` and no ERROR status, on the span and its series
  *   alike; a request the session refused before any hook saw it, an id in progress, one before
- *   `initialize`, a 2026-07-28 version not served, a new one while the session drains, -32000, over stdio or refused 503 by a draining Streamable HTTP endpoint (as of the session it named, else of the shared stateless session; none when there is neither), has a span too, with its code, an error as that code is, and the HTTP attributes of its POST); `tool_error` for
+ *   `initialize`, a 2026-07-28 version not served, a new one while the session drains, -32000, over stdio or refused 503 by a draining Streamable HTTP endpoint (as of the session it named, else of the shared stateless session; none when there is neither), has a span too, with its code, an error as that code is, the HTTP attributes of its POST, and no `mcp.protocol.version` when it names a version not served); `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled (not one a session's drain
  *   stopped over stdio or in memory: answered -32000 first, it says `-32000`). Such a span's status is
  *   ERROR (a tool result that is an error and a cancellation included; the client still gets the
@@ -605,11 +605,9 @@ const sharedWith = (
   method: string,
   series: Shared["series"]
 ): Shared => {
-  const attributes: Record<string, string> = {
-    "mcp.method.name": method,
-    "mcp.protocol.version": protocolVersion,
-    ...transport.attributes
-  }
+  const attributes: Record<string, string> = protocolVersion === noVersion
+    ? { "mcp.method.name": method, ...transport.attributes }
+    : { "mcp.method.name": method, "mcp.protocol.version": protocolVersion, ...transport.attributes }
   if (method === "tools/call") attributes[operationName] = executeTool
   return { method, attributes, series }
 }
@@ -1257,8 +1255,8 @@ const sessionTransports = new WeakMap<ServerSession, Transport>()
  * `mcp.server.operation.duration` measure: made here, as a request's (its name, attributes and
  * parent from `_meta`, else over HTTP from its POST's, as a request's), of the transport of the
  * POST that carried it (with `client.address` and `client.port`), else of its session's
- * `initialize`, else `pipe`, and of the session's version (out of a 2025 session, the version its
- * `_meta` names when a known one, as its accepted twin's), ended at once with the error answered (its code
+ * `initialize`, else `pipe`, and of the version it uses ({@link refusedVersion}: none when it
+ * names one not served), ended at once with the error answered (its code
  * `rpc.response.status_code`, and `error.type` and the ERROR status when the conventions count
  * it as the server's: -32022 and -32000, not -32600). Asked for refusals only (see
  * `internal/refusedRequests.ts`): nothing on an accepted request's way, nor without Telemetry.
@@ -1273,12 +1271,8 @@ const refusedRequestSpan: RefusedRequests = (invalid, session) => {
   // Over HTTP, the POST that carried it: its transport and peer, as a served request's.
   const http = invalid.http
   const transport = http !== undefined ? transportOf(http) : inSession ?? (session.stateless ? httpTransport : pipeTransport)
-  // A 2025 session's version is what its `initialize` settled; a request of none (2026-07-28, a
-  // stateless endpoint's) names its own in `_meta`, a known one only (the session's is the
-  // handshake era's default, which it never negotiated).
-  const versionNamed = inSession === undefined ? metaOf(request)?.["io.modelcontextprotocol/protocolVersion"] : undefined
-  const protocolVersion = ProtocolVersion.isModern(versionNamed) || ProtocolVersion.isSupported(versionNamed) ? versionNamed : session.protocolVersion
-  const shared = sharedOf(transport, protocolVersion, request.method)
+  const protocolVersion = refusedVersion(request, session, inSession !== undefined, http, invalid.error)
+  const shared = sharedOf(transport, protocolVersion ?? noVersion, request.method)
   const target = targetOf(request)
   const attributes: Record<string, unknown> = { ...shared.attributes, "jsonrpc.request.id": bounded(String(id)) }
   if (!session.stateless && !ProtocolVersion.isModern(protocolVersion) && inSession !== undefined) {
@@ -1308,6 +1302,40 @@ const refusedRequestSpan: RefusedRequests = (invalid, session) => {
       })
   )
 }
+
+/**
+ * The MCP version a refused request uses, as its accepted twin's span would say: a 2025 session's,
+ * what its `initialize` settled; out of one, the version its `_meta` names (2026-07-28), else on a
+ * stateless endpoint its POST's `MCP-Protocol-Version` (none: 2025-03-26, as the endpoint takes
+ * it), else the connection's. `undefined` (no `mcp.protocol.version`: none is used) for a request
+ * refused for the version it names (its error's `data.supported` lists those served: -32022, an
+ * `MCP-Protocol-Version` not served), or naming one MCP does not define.
+ */
+const refusedVersion = (
+  request: JsonRpc.Request,
+  session: ServerSession,
+  inSession: boolean,
+  http: HttpRequestInfo | undefined,
+  error: JsonRpc.ErrorObject
+): string | undefined => {
+  const data = error.data as { readonly supported?: unknown } | null | undefined
+  if (typeof data === "object" && data !== null && Array.isArray(data.supported)) return undefined
+  if (inSession) return session.protocolVersion
+  const named = metaOf(request)?.["io.modelcontextprotocol/protocolVersion"]
+  if (named !== undefined) return ProtocolVersion.isModern(named) || ProtocolVersion.isSupported(named) ? named : undefined
+  if (session.stateless && http !== undefined) {
+    const header = http.header("mcp-protocol-version")
+    return header === undefined
+      ? ProtocolVersion.assumedWhenUnknown
+      : ProtocolVersion.isSupported(header) || ProtocolVersion.isModern(header)
+      ? header
+      : undefined
+  }
+  return session.protocolVersion
+}
+
+/** The key of the attributes and series of requests that use no MCP version (see {@link refusedVersion}): no `mcp.protocol.version`. */
+const noVersion = ""
 
 /**
  * Switches telemetry on for a server: the {@link middleware}, registered as a component.
