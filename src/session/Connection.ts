@@ -225,6 +225,21 @@ export interface HttpRequestInfo {
    */
   readonly httpVersion?: string | undefined
   /**
+   * The server's address of the connection the request came over (the endpoint's end: an IP
+   * address), when the platform tells it (Node's server does; a web `Request` does not):
+   * OpenTelemetry's `server.address`.
+   *
+   * @since 0.2.0
+   */
+  readonly localAddress?: string | undefined
+  /**
+   * The server's port of the connection the request came over, with {@link localAddress}:
+   * OpenTelemetry's `server.port`.
+   *
+   * @since 0.2.0
+   */
+  readonly localPort?: number | undefined
+  /**
    * The principal the transport's authentication verified for this HTTP request (a bearer
    * token): the request context's `principal`. `undefined` without authentication.
    */

@@ -301,6 +301,16 @@ describe("Telemetry and the server's requests to the client", () => {
       const sampling = otlp.spans.find((span) => span.name === "sampling/createMessage")!
       assert.strictEqual(sampling.spanId, sent.spanId)
       assert.strictEqual(sampling.kind, kindClient)
+      // Failed before: none. The endpoint's address and port (the conventions' server.address and
+      // server.port of a CLIENT span), as the connection the call came over has them.
+      const port = Number(new URL(url).port)
+      assert.strictEqual(attribute(sampling, "server.address"), "127.0.0.1")
+      assert.strictEqual(Number(sampling.attributes.find((a) => a.key === "server.port")?.value.intValue), port)
+      // And its duration series (the conventions list them there too).
+      const series = () => otlp.clientDurationAttributes.find((a) => a["mcp.method.name"] === "sampling/createMessage" && a["server.address"] !== undefined)
+      yield* until(() => series() !== undefined)
+      assert.strictEqual(series()!["server.address"], "127.0.0.1")
+      assert.strictEqual(Number(series()!["server.port"]), port)
     }), 20_000)
 
   it.live("KeepAlive's pings under a program's span: no CLIENT span, no trace context; a handler's requests still have theirs", () =>

@@ -249,6 +249,9 @@ describe("Telemetry and the notifications sent for a request", () => {
         assert.strictEqual(attribute(span, "network.transport"), "tcp", method)
         assert.strictEqual(attribute(span, "network.protocol.name"), "http", method)
         assert.isUndefined(attribute(span, "mcp.session.id"), `${method}: MCP 2026-07-28 has no sessions`)
+        // Failed before: none. The endpoint's end of the call's connection, as a CLIENT span has it.
+        assert.strictEqual(attribute(span, "server.address"), "127.0.0.1", method)
+        assert.strictEqual(Number(span.attributes.find((a) => a.key === "server.port")?.value.intValue), Number(new URL(url).port), method)
       }
     }), 20_000)
 

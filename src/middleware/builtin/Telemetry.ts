@@ -45,7 +45,9 @@
  * - **Requests to the client** (MCP 2025: `sampling/createMessage`, `elicitation/create`,
  *   `roots/list`, `ping`) made for a request being handled (by its handler, through its context or
  *   its session; a background task's too) where a span is current (a handler's) are a CLIENT span
- *   each (with the transport's `network.*` attributes, as the request's), named by the method, the current span's child, ended when the client answers (status
+ *   each (with the transport's `network.*` attributes, as the request's, and over HTTP
+ *   `server.address` and `server.port`, the endpoint's end of the connection the request being
+ *   handled came over), named by the method, the current span's child, ended when the client answers (status
  *   ERROR and `error.type` on an error answer: its code, as `rpc.response.status_code` too;
  *   `timeout`...); the request's `_meta` carries that span's `traceparent` (and the trace's
  *   `tracestate`), so the client's work joins the trace, as the conventions ask of the side that
@@ -58,7 +60,8 @@
  *   a handler's own through its context; in MCP 2026-07-28 those in the call's SSE response) are
  *   a CLIENT span each where a span is current (a handler's: its child), as the conventions have
  *   the sender of a notification report it, named by the method, with `mcp.method.name`,
- *   `mcp.protocol.version`, the transport's attributes and `mcp.session.id` (a 2025 session's),
+ *   `mcp.protocol.version`, the transport's attributes (over HTTP `server.address` and
+ *   `server.port` too) and `mcp.session.id` (a 2025 session's),
  *   ended as it is sent (nothing answers it; not measured); the notification carries that span's
  *   `traceparent` and the trace's `tracestate` in its `_meta`. The middleware's
  *   `notificationSpans: false` makes none (a span per log line or progress step may be most of a
@@ -155,7 +158,8 @@ export const operationDuration: Metric.Histogram<number> = Metric.histogram("mcp
  * `sampling/createMessage`, `elicitation/create`, `roots/list`, `ping`) going out to the client's
  * answer (or the server giving up), by `mcp.method.name`, `error.type` and
  * `rpc.response.status_code`, `mcp.protocol.version` and the transport (`network.transport`,
- * `network.protocol.name` and `network.protocol.version`), as the conventions measure the side that sends a request. Every
+ * `network.protocol.name` and `network.protocol.version`; over HTTP `server.address` and
+ * `server.port`, as text), as the conventions measure the side that sends a request. Every
  * such request the middleware sees is measured, KeepAlive's pings too (they get no span). The
  * conventions' buckets and unit (`s`), as {@link operationDuration}'s.
  *
@@ -661,14 +665,16 @@ const clientDurationWith = (
   transport: Transport,
   protocolVersion: string,
   method: string,
-  errorType: OutgoingErrorType | undefined
+  errorType: OutgoingErrorType | undefined,
+  server: ServerEnd | undefined
 ): Metric.Histogram<number> => {
   let series = transport.clients.get(protocolVersion)
   if (series === undefined) {
     series = new Map()
     transport.clients.set(protocolVersion, series)
   }
-  const key = errorType === undefined ? method : `${method}\u0000${errorType.type}`
+  const byMethod = errorType === undefined ? method : `${method}\u0000${errorType.type}`
+  const key = server === undefined ? byMethod : `${byMethod}\u0001${server.key}`
   let metric = series.get(key)
   if (metric === undefined) {
     if (clientSeriesCount >= maxSeries) return clientOverflow
@@ -678,6 +684,11 @@ const clientDurationWith = (
       ...transport.attributes
     }
     if (errorType !== undefined) Object.assign(labels, outgoingFailureAttributes(errorType))
+    // Effect's metric attributes are text: the port as its digits.
+    if (server !== undefined) {
+      labels["server.address"] = server.address
+      if (server.port !== undefined) labels["server.port"] = String(server.port)
+    }
     metric = Metric.withAttributes(clientOperationDuration, labels)
     series.set(copied(key), metric)
     clientSeriesCount++
@@ -701,14 +712,34 @@ const measuredOutgoing = (
   transport: Transport,
   protocolVersion: string,
   method: string,
+  server: ServerEnd | undefined,
   sent: Effect.Effect<unknown, ClientRequestError>
 ): Effect.Effect<unknown, ClientRequestError> => {
   const started = performance.now()
   return Effect.onExit(sent, (exit) =>
     Metric.update(
-      clientDurationWith(transport, protocolVersion, method, exit._tag === "Success" ? undefined : outgoingErrorTypeOf(exit.cause)),
+      clientDurationWith(transport, protocolVersion, method, exit._tag === "Success" ? undefined : outgoingErrorTypeOf(exit.cause), server),
       (performance.now() - started) / 1000
     ))
+}
+
+/**
+ * The server's end of an HTTP connection, as the conventions give a CLIENT span and
+ * `mcp.client.operation.duration`: `server.address` (the endpoint's IP address) and `server.port`.
+ * `key`: the two in a series' key.
+ */
+interface ServerEnd {
+  readonly address: string
+  readonly port: number | undefined
+  readonly key: string
+}
+
+/** The server's end of the connection `http` came over, where the platform tells it (Node's server); else `undefined` (stdio, in memory: none). */
+const serverOf = (http: HttpRequestInfo): ServerEnd | undefined => {
+  const address = http.localAddress
+  if (address === undefined) return undefined
+  const port = http.localPort
+  return { address, port, key: port === undefined ? address : `${address}:${port}` }
 }
 
 /**
@@ -871,11 +902,15 @@ export const middleware = (options: {
         const untraced = parent === undefined ||
           (request.untied && Context.getOrUndefined(fiber.context, McpRequestContext) === undefined)
         const transport = outgoingTransport(request, fiber)
+        // The endpoint's end of the connection the request being handled came over (HTTP).
+        const http = Context.getOrUndefined(fiber.context, McpRequestContext)?.http
+        const server = http === undefined ? undefined : serverOf(http)
         return measuredOutgoing(
           transport,
           request.protocolVersion,
           method,
-          untraced ? send(request.params) : outgoingSpan(request, method, transport, parent, send)
+          server,
+          untraced ? send(request.params) : outgoingSpan(request, method, transport, server, parent, send)
         )
       })
   })
@@ -1057,6 +1092,11 @@ const notificationSpans: NotificationMeta = (context, method) => {
     const attributes = sentAttributes(sessionTransports.get(session) ?? transportOf(request.http), version, name)
     for (const key in attributes) span.attribute(key, attributes[key])
     if (!session.stateless && !ProtocolVersion.isModern(version)) span.attribute("mcp.session.id", session.id)
+    const server = request.http === undefined ? undefined : serverOf(request.http)
+    if (server !== undefined) {
+      span.attribute("server.address", server.address)
+      if (server.port !== undefined) span.attribute("server.port", server.port)
+    }
   }
   span.end(now, Exit.void)
   return traceContextOf(span)
@@ -1084,7 +1124,9 @@ const sentAttributes = (transport: Transport, protocolVersion: string, method: s
  * A server→client request as a CLIENT span, as the conventions describe the side that initiates
  * one: named by its method (these requests have no target), the child of `parent`, with
  * `mcp.method.name`, `jsonrpc.request.id` (the id the server sent), `mcp.protocol.version`,
- * `mcp.session.id` and the transport's attributes (`network.transport`, `network.protocol.*`); ended when the client's answer comes, with status ERROR and `error.type` when
+ * `mcp.session.id` and the transport's attributes (`network.transport`, `network.protocol.*`; over
+ * HTTP `server.address` and `server.port`, the endpoint's end of the connection the request being
+ * handled came over); ended when the client's answer comes, with status ERROR and `error.type` when
  * it is no success (see {@link outgoingErrorTypeOf}). The request carries the span's context in
  * its `_meta` (`traceparent`, and `tracestate` when the trace has one: SEP-414), so that what the
  * client does to answer is of the same trace.
@@ -1093,6 +1135,7 @@ const outgoingSpan = (
   request: Middleware.OutgoingRequest,
   method: string,
   transport: Transport,
+  server: ServerEnd | undefined,
   parent: Tracer.AnySpan,
   send: (params: JsonRpc.Params | undefined) => Effect.Effect<unknown, ClientRequestError>
 ): Effect.Effect<unknown, ClientRequestError> => {
@@ -1101,6 +1144,10 @@ const outgoingSpan = (
     "jsonrpc.request.id": String(request.id),
     "mcp.protocol.version": request.protocolVersion,
     ...transport.attributes
+  }
+  if (server !== undefined) {
+    attributes["server.address"] = server.address
+    if (server.port !== undefined) attributes["server.port"] = server.port
   }
   if (!request.session.stateless && !ProtocolVersion.isModern(request.protocolVersion)) {
     attributes["mcp.session.id"] = request.session.id

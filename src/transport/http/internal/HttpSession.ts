@@ -211,6 +211,13 @@ export class HttpInfo implements HttpRequestInfo {
     if (incoming === undefined) return undefined
     return incoming.httpVersionMajor >= 2 ? String(incoming.httpVersionMajor) : incoming.httpVersion
   }
+  /** The server's end of Node's connection (read only when asked: telemetry); none on other platforms. */
+  get localAddress(): string | undefined {
+    return nodeRequestOf(this.request)?.socket?.localAddress
+  }
+  get localPort(): number | undefined {
+    return nodeRequestOf(this.request)?.socket?.localPort
+  }
   /**
    * This request's info for one member of its batch, which the shared stateless session sees under
    * an id of its own (made in the fiber serving the POST, as this one was).
