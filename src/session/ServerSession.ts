@@ -148,7 +148,7 @@ export interface Dispatcher {
   readonly invalid?: ((invalid: InvalidInbound, session: ServerSession) => Effect.Effect<void, unknown>) | undefined
   /**
    * Observes a request the session (or its transport) refused because it drains, after it was
-   * answered -32000 (optional: `Telemetry`'s span and measure of it, see
+   * answered -32000, or because too many requests wait (429) (optional: `Telemetry`'s span and measure of it, see
    * `server/internal/refusedRequests.ts`; `undefined` without it). Not invalid input: `invalid`
    * (`onMessage`) is not told. Run on its own, not as the session's work: it holds no drain open.
    */
@@ -1240,9 +1240,10 @@ class SessionImpl extends Scheduler implements ServerSession {
 
   /**
    * A request refused because the session drains (here, or by its transport: see
-   * `SessionInput.refusedByDrain`), answered: told to `Dispatcher.refused` only (no `onMessage`
-   * observer: it is no invalid input), forked on its own, not admitted as the session's work (the
-   * drain waits for none of it). Nothing without such a hook.
+   * `SessionInput.refusedByDrain`), or because its lanes are full (429, see `refused`), answered:
+   * told to `Dispatcher.refused` only (no `onMessage` observer: it is no invalid input), forked on
+   * its own, not admitted as the session's work (the drain waits for none of it, and a full lane
+   * has no room for it). Nothing without such a hook.
    */
   observeDrainRefusal(value: unknown, error: JsonRpc.ErrorObject, http: HttpRequestInfo | undefined): void {
     const refused = this.dispatcher.refused
@@ -1381,12 +1382,15 @@ class SessionImpl extends Scheduler implements ServerSession {
       }
       return
     }
-    const error = McpError.limitExceeded(
+    const error = McpError.toErrorObject(McpError.limitExceeded(
       `Too many requests waiting: at most ${max} may wait while ${this.limit} run; retry later`,
       "queuedRequests",
       { max }
-    )
-    this.answer(request, JsonRpc.failure(request.id, McpError.toErrorObject(error)))
+    ))
+    this.answer(request, JsonRpc.failure(request.id, error))
+    // Refused before any hook saw it, as a drain refuses: told to what observes such refusals
+    // (`Telemetry`'s span and measure), forked on its own (the lanes are full).
+    this.observeDrainRefusal(request, error, undefined)
   }
 
   /** A request or handler ended: a request's answer goes out (unless it was cancelled). */

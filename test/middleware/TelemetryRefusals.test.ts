@@ -321,4 +321,63 @@ describe("Telemetry of refused requests", () => {
       assert.isFalse(shutdown.isCutShort(), "not cut short")
       assert.isUndefined(server.pollUnsafe(), "the server stops once its process does, not by itself")
     }), 30_000)
+
+  // Failed before: a request refused 429 because the session's queue was full had no span and no
+  // measure (its effect, Telemetry's span within, never ran): overload was invisible in traces.
+  it.live("a request refused 429 while the session's queue is full: a SERVER span (an error) and a measure", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Slow = McpServer.tool({
+        name: "slow",
+        description: "Waits",
+        parameters: {},
+        handler: () => Effect.never
+      })
+      const answers = new Map<unknown, { readonly code?: number; readonly message?: string }>()
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "s", version: "1" }, Layer.mergeAll(Slow, Telemetry.layer), pair.server, {
+          maxConcurrentRequests: 1,
+          maxQueuedRequests: 1
+        }).pipe(Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "overloaded", exportIntervalMillis: 100 })))
+      )
+      pair.client.onmessage = (message: any) => {
+        if (message.id !== undefined) answers.set(message.id, message.error ?? {})
+      }
+      yield* Effect.promise(() => pair.client.start?.() ?? Promise.resolve())
+      yield* Effect.promise(() =>
+        pair.client.send({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } } })
+      )
+      yield* until(() => answers.has(0))
+      yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", method: "notifications/initialized" }))
+      // One runs, two wait (twice the bound once stuck); past a read pause, more are refused
+      // (bounded: 20 tries, 50 ms apart).
+      for (let id = 1; id <= 3; id++) {
+        yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "slow", arguments: {} } }))
+      }
+      const refused = () => [...answers.entries()].find(([, answer]) => answer.code === 429)?.[0] as number | undefined
+      for (let id = 4; id < 24 && refused() === undefined; id++) {
+        yield* Effect.sleep("50 millis")
+        yield* Effect.promise(() => pair.client.send({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "slow", arguments: {} } }))
+      }
+      yield* until(() => refused() !== undefined)
+      const refusedId = refused()
+      assert.isDefined(refusedId, "a request was refused 429")
+      const id = String(refusedId)
+      const spanOf = () => otlp.spans.find((s) => attribute(s, "jsonrpc.request.id") === id)
+      yield* until(() => spanOf() !== undefined)
+      const span = spanOf()!
+      assert.isDefined(span, "a span for the refused request")
+      assert.strictEqual(span.name, "tools/call slow")
+      assert.strictEqual(span.kind, 2, "SERVER")
+      assert.strictEqual(attribute(span, "rpc.response.status_code"), "429")
+      assert.strictEqual(attribute(span, "error.type"), "429")
+      assert.strictEqual(attribute(span, "mcp.protocol.version"), "2025-11-25")
+      assert.isString(attribute(span, "mcp.session.id"))
+      assert.strictEqual(span.status?.code, 2)
+      assert.strictEqual(span.status?.message, answers.get(refusedId!)!.message)
+      const point = () => otlp.durationAttributes.find((a) => a["mcp.method.name"] === "tools/call" && a["error.type"] === "429")
+      yield* until(() => point() !== undefined)
+      assert.strictEqual(point()!["rpc.response.status_code"], "429")
+    }), 20_000)
 })
