@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import { request as httpRequest } from "node:http"
 import { PassThrough } from "node:stream"
 import { InMemory, McpContext, McpServer, Stdio, StreamableHttp } from "../../src/index.ts"
@@ -92,6 +93,37 @@ describe("Telemetry attributes of the semantic conventions", () => {
       for (const span of spans("initialize")) assert.isUndefined(attribute(span, "gen_ai.operation.name"))
       for (const point of points("gen_ai.tool.name", "weather")) assert.strictEqual(point["gen_ai.operation.name"], "execute_tool")
       for (const point of points("gen_ai.prompt.name", "review")) assert.isUndefined(point["gen_ai.operation.name"])
+    }), 20_000)
+  // Failed before: the span was "completion/complete", with no gen_ai.prompt.name, though the
+  // request names the prompt whose argument it completes (the conventions' "related to a specific
+  // prompt": the attribute, and the span's target).
+  it.live("completion/complete of a prompt's argument: gen_ai.prompt.name, on the span (its name's target) and its series", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Greet = McpServer.prompt({
+        name: "greet",
+        description: "Greets",
+        arguments: { who: Schema.String },
+        complete: { who: (value) => Effect.succeed([`${value}da`]) },
+        handler: ({ who }) => Effect.succeed(`hello ${who}`)
+      })
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve({ name: "attrs", version: "1" }, Layer.mergeAll(Greet, Telemetry.layer), pair.server).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "attrs", exportIntervalMillis: 100 }))
+        )
+      )
+      const client = new Client({ name: "c", version: "1" })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+      const completed = yield* sdk(() => client.complete({ ref: { type: "ref/prompt", name: "greet" }, argument: { name: "who", value: "A" } }))
+      assert.deepStrictEqual(completed.completion.values, ["Ada"])
+      const span = () => otlp.spans.find((s) => attribute(s, "mcp.method.name") === "completion/complete")
+      const point = () => otlp.durationAttributes.find((a) => a["mcp.method.name"] === "completion/complete")
+      yield* until(() => span() !== undefined && point() !== undefined)
+      assert.strictEqual(span()!.name, "completion/complete greet")
+      assert.strictEqual(attribute(span()!, "gen_ai.prompt.name"), "greet")
+      assert.isUndefined(attribute(span()!, "gen_ai.operation.name"))
+      assert.strictEqual(point()!["gen_ai.prompt.name"], "greet")
     }), 20_000)
   it.live("network.transport, network.protocol.name and .version: pipe in memory, tcp/http/1.1 over HTTP; on the span and on the duration series, with mcp.protocol.version", () =>
     Effect.gen(function*() {

@@ -3,7 +3,8 @@
  * through Effect's own tracer and metrics.
  *
  * - **One SERVER span per request** (and per notification of the client's: see below), named `{mcp.method.name} {target}` where the target is a
- *   tool or prompt name (`tools/call get_weather`, `prompts/get review`), else `{mcp.method.name}`
+ *   tool or prompt name (`tools/call get_weather`, `prompts/get review`, `completion/complete review` for
+ *   the completion of a prompt's argument), else `{mcp.method.name}`
  *   (`resources/read`, `initialize`: a URI is not in the name, the conventions' default), with
  *   `mcp.method.name`, `gen_ai.tool.name` / `gen_ai.prompt.name` / `mcp.resource.uri`,
  *   `gen_ai.operation.name` (`execute_tool`, for `tools/call` only), `mcp.session.id` (a 2025
@@ -288,19 +289,28 @@ const maxText = 512
 const bounded = (text: string): string => text.length <= maxText ? text : clip(text, maxText)
 
 /**
- * What a request acts on, per the conventions: the tool or prompt name, the resource URI (clipped).
+ * What a request acts on, per the conventions: the tool or prompt name (a `prompts/get`'s, a
+ * `completion/complete` of a prompt's argument's), the resource URI (clipped).
  * Only a name is a target of the span's name and of the duration metric's series: the conventions
  * leave a URI out of both by default (opt-in), a high-cardinality value (a URI per file, per
  * record) that would make a span name or series per resource; it is the span's attribute.
  */
 const resourceUri = "mcp.resource.uri"
 const targetOf = (request: JsonRpc.Request): { readonly key: string; readonly value: string } | undefined => {
-  const params = request.params as { readonly name?: unknown; readonly uri?: unknown } | undefined
+  const params = request.params as { readonly name?: unknown; readonly uri?: unknown; readonly ref?: unknown } | undefined
   switch (request.method) {
     case "tools/call":
       return typeof params?.name === "string" ? { key: "gen_ai.tool.name", value: bounded(params.name) } : undefined
     case "prompts/get":
       return typeof params?.name === "string" ? { key: "gen_ai.prompt.name", value: bounded(params.name) } : undefined
+    case "completion/complete": {
+      // The completion of a prompt's argument is related to that prompt (its `ref` names it); a
+      // resource template's (`ref/resource`) names a template, no resource's URI.
+      const ref = params?.ref as { readonly type?: unknown; readonly name?: unknown } | undefined
+      return typeof ref === "object" && ref !== null && ref.type === "ref/prompt" && typeof ref.name === "string"
+        ? { key: "gen_ai.prompt.name", value: bounded(ref.name) }
+        : undefined
+    }
     case "resources/read":
     case "resources/subscribe":
     case "resources/unsubscribe":
