@@ -6,11 +6,12 @@
  * OTLP/HTTP receiver.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { GracefulShutdown, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
-import { freePort, post, ready } from "../http/support.ts"
+import { freePort, initializeMessage, on, openSession, post, ready } from "../http/support.ts"
 import { attribute, type OtlpSpan, receiver, until } from "./otlpReceiver.ts"
 
 const Echo = McpServer.tool({
@@ -84,4 +85,67 @@ describe("Telemetry of requests a Streamable HTTP endpoint refuses", () => {
       yield* until(() => point() !== undefined)
       assert.isDefined(point(), "a series without mcp.protocol.version")
     }), 20_000)
+
+  // Failed before: no span (neither a session it named nor the shared stateless session to tell it
+  // through). Told through a live session of the endpoint's now, as of no session.
+  it.live("a graceful shutdown: a request naming no session, no shared stateless session running, refused 503: a SERVER span of no session", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const started = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      yield* Effect.addFinalizer(() => Deferred.succeed(release, undefined))
+      const Slow = McpServer.tool({
+        name: "slow",
+        description: "Waits until released",
+        parameters: {},
+        handler: () => Effect.andThen(Deferred.succeed(started, undefined), Effect.as(Deferred.await(release), "done"))
+      })
+      const shutdown = GracefulShutdown.make()
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      yield* Effect.forkScoped(
+        McpServer.serve(
+          { name: "s", version: "1" },
+          Layer.mergeAll(Slow, Telemetry.layer),
+          StreamableHttp.make({ host: "127.0.0.1", port, responseMode: "json", session: { shutdownTimeoutMillis: 10_000 } })
+        ).pipe(
+          Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "drained-unnamed", exportIntervalMillis: 100 })),
+          Effect.provideService(GracefulShutdown.GracefulShutdown, shutdown)
+        )
+      )
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const held = Effect.runPromise(Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "held", method: "tools/call", params: { name: "slow", arguments: {} } }, on(sessionId)).then((r) => r.json() as Promise<any>)
+      ))
+      yield* Deferred.await(started)
+      shutdown.request()
+      // Until an initialize (no session named) is refused (bounded: 50 tries, 20 ms apart).
+      let refused: { readonly status: number; readonly body: any } | undefined
+      let late = 0
+      for (; late < 50 && refused === undefined; late++) {
+        const response = yield* Effect.promise(() => post(url, { ...initializeMessage(`late${late}`) }))
+        const body = yield* Effect.promise(() => response.json())
+        if (response.status === 503) refused = { status: response.status, body }
+        else yield* Effect.sleep("20 millis")
+      }
+      assert.isDefined(refused, "an initialize was refused")
+      const id = `late${late - 1}`
+      assert.strictEqual(refused!.body.error.code, McpError.ErrorCode.ServerUnavailable)
+      const spanOf = () => otlp.spans.find((s) => attribute(s, "jsonrpc.request.id") === id)
+      yield* until(() => spanOf() !== undefined)
+      const span = spanOf()!
+      assert.isDefined(span, "a span for the refused request")
+      assert.strictEqual(span.name, "initialize")
+      assert.strictEqual(span.kind, 2, "SERVER")
+      assert.strictEqual(attribute(span, "rpc.response.status_code"), "-32000")
+      assert.strictEqual(attribute(span, "error.type"), "-32000")
+      assert.strictEqual(attribute(span, "network.transport"), "tcp")
+      assert.strictEqual(attribute(span, "client.address"), "127.0.0.1")
+      assert.isUndefined(attribute(span, "mcp.session.id"), "it named no session: not the session it was told through")
+      assert.isUndefined(attribute(span, "mcp.protocol.version"), "none negotiated")
+      yield* Deferred.succeed(release, undefined)
+      const answer = yield* Effect.promise(() => held)
+      assert.deepStrictEqual(answer.result?.content, [{ type: "text", text: "done" }])
+    }), 30_000)
 })

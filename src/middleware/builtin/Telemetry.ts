@@ -17,7 +17,7 @@
  *   the caller's error, not the server's (`-32700`, `-32600`, `-32601`, `-32602`, an unknown tool's
  *   or prompt's too, `-32002`: then no `error.type` and no ERROR status, on the span and its series
  *   alike; a request the session refused before any hook saw it, an id in progress, one before
- *   `initialize`, a 2026-07-28 version not served, a new one while the session drains, -32000, over stdio or refused 503 by a draining Streamable HTTP endpoint (as of the session it named, else of the shared stateless session; none when there is neither), has a span too, with its code, an error as that code is, the HTTP attributes of its POST, and no `mcp.protocol.version` when it names a version not served); `tool_error` for
+ *   `initialize`, a 2026-07-28 version not served, a new one while the session drains, -32000, over stdio or refused 503 by a draining Streamable HTTP endpoint (as of the session it named, else of none, told through the shared stateless session or another session still running; none when no session runs), has a span too, with its code, an error as that code is, the HTTP attributes of its POST, and no `mcp.protocol.version` when it names a version not served); `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled (not one a session's drain
  *   stopped over stdio or in memory: answered -32000 first, it says `-32000`). Such a span's status is
  *   ERROR (a tool result that is an error and a cancellation included; the client still gets the
@@ -1324,9 +1324,14 @@ const refusedRequestSpan: RefusedRequests = (invalid, session) => {
   if (typeof request !== "object" || request === null || Array.isArray(request) || typeof request.method !== "string") return Effect.void
   const id = request.id
   if (typeof id !== "string" && typeof id !== "number") return Effect.void
-  const inSession = sessionTransports.get(session)
   // Over HTTP, the POST that carried it: its transport and peer, as a served request's.
   const http = invalid.http
+  // Of its MCP session, over HTTP the one its POST named: a draining endpoint tells the refusal of
+  // a POST naming none through a session of its own (see `Endpoint.refuseDraining`).
+  const known = sessionTransports.get(session)
+  const inSession = known === undefined || http === undefined || session.stateless || http.header("mcp-session-id") === session.id
+    ? known
+    : undefined
   const transport = http !== undefined ? transportOf(http) : inSession ?? (session.stateless ? httpTransport : pipeTransport)
   const protocolVersion = refusedVersion(request, session, inSession !== undefined, http, invalid.error)
   const shared = sharedOf(transport, protocolVersion ?? noVersion, request.method)
@@ -1362,9 +1367,9 @@ const refusedRequestSpan: RefusedRequests = (invalid, session) => {
 
 /**
  * The MCP version a refused request uses, as its accepted twin's span would say: a 2025 session's,
- * what its `initialize` settled; out of one, the version its `_meta` names (2026-07-28), else on a
- * stateless endpoint its POST's `MCP-Protocol-Version` (none: 2025-03-26, as the endpoint takes
- * it), else the connection's. `undefined` (no `mcp.protocol.version`: none is used) for a request
+ * what its `initialize` settled; out of one, the version its `_meta` names (2026-07-28), else over
+ * HTTP its POST's `MCP-Protocol-Version` (none: on a stateless endpoint 2025-03-26, as the
+ * endpoint takes it; else none, no session having settled one), else the connection's. `undefined` (no `mcp.protocol.version`: none is used) for a request
  * refused for the version it names (its error's `data.supported` lists those served: -32022, an
  * `MCP-Protocol-Version` not served), or naming one MCP does not define.
  */
@@ -1380,10 +1385,10 @@ const refusedVersion = (
   if (inSession) return session.protocolVersion
   const named = metaOf(request)?.["io.modelcontextprotocol/protocolVersion"]
   if (named !== undefined) return ProtocolVersion.isModern(named) || ProtocolVersion.isSupported(named) ? named : undefined
-  if (session.stateless && http !== undefined) {
+  if (http !== undefined) {
     const header = http.header("mcp-protocol-version")
     return header === undefined
-      ? ProtocolVersion.assumedWhenUnknown
+      ? session.stateless ? ProtocolVersion.assumedWhenUnknown : undefined
       : ProtocolVersion.isSupported(header) || ProtocolVersion.isModern(header)
       ? header
       : undefined

@@ -426,9 +426,10 @@ export class Endpoint implements SessionHost {
    * Refuses a POST's request, or a batch's requests, while the endpoint drains: 503 with -32000
    * ({@link shuttingDown}; `headers`: see `closingFor`), each request told to the server's
    * `Dispatcher.refused` (`Telemetry`'s span and measure) through `session`, the session it named,
-   * else the shared stateless session if it runs (`SessionInput.refusedByDrain`: no `onMessage`
-   * observer, as it is no invalid input, and nothing the drain waits for). No session is opened
-   * for it. Only the refusals of a drain pay for this.
+   * else the shared stateless session if it runs, else any session still running (of which the
+   * POST named none: `SessionInput.refusedByDrain`: no `onMessage` observer, as it is no invalid
+   * input, and nothing the drain waits for). No session is opened for it: with none left, nothing
+   * observes it. Only the refusals of a drain pay for this.
    */
   refuseDraining(
     value: unknown,
@@ -437,12 +438,22 @@ export class Endpoint implements SessionHost {
     session: HttpSession | undefined,
     http: HttpRequestInfo
   ): HttpServerResponse.HttpServerResponse {
-    const input = (session ?? this.statelessSession)?.input
+    const input = (session ?? this.statelessSession ?? this.anySession())?.input
     if (input !== undefined) {
       if (!Array.isArray(value)) input.refusedByDrain(value, shuttingDownError, http)
       else for (const member of value) if (JsonRpc.classify(member) === JsonRpc.Kind.Request) input.refusedByDrain(member, shuttingDownError, http)
     }
     return shuttingDown(id, headers)
+  }
+
+  /**
+   * A session still running, to tell a drain's refusal of a POST that names none through when no
+   * shared stateless session runs (what observes it sees that the POST named another: of no
+   * session); `undefined` when none is left. Looked for only then.
+   */
+  private anySession(): HttpSession | undefined {
+    for (const session of this.sessions.values()) if (!session.finished) return session
+    return undefined
   }
 
   /**
