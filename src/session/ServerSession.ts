@@ -1389,8 +1389,10 @@ class SessionImpl extends Scheduler implements ServerSession {
     ))
     this.answer(request, JsonRpc.failure(request.id, error))
     // Refused before any hook saw it, as a drain refuses: told to what observes such refusals
-    // (`Telemetry`'s span and measure), forked on its own (the lanes are full).
-    this.observeDrainRefusal(request, error, undefined)
+    // (`Telemetry`'s span and measure), forked on its own (the lanes are full). Not on a stateless
+    // session, whose requests it sees under ids of the transport's (the client's is in the HTTP
+    // request, which is not kept with a waiting request): it would name another request.
+    if (!this.stateless) this.observeDrainRefusal(request, error, undefined)
   }
 
   /** A request or handler ended: a request's answer goes out (unless it was cancelled). */
