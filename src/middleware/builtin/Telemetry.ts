@@ -17,7 +17,7 @@
  *   the caller's error, not the server's (`-32700`, `-32600`, `-32601`, `-32602`, an unknown tool's
  *   or prompt's too, `-32002`: then no `error.type` and no ERROR status, on the span and its series
  *   alike; a request the session refused before any hook saw it, an id in progress, one before
- *   `initialize`, a 2026-07-28 version not served, a new one while the session drains, -32000, over stdio or refused 503 by a draining Streamable HTTP endpoint (as of the session it named, else of none, told through the shared stateless session or another session still running; none when no session runs), has a span too, with its code, an error as that code is, the HTTP attributes of its POST, and no `mcp.protocol.version` when it names a version not served); `tool_error` for
+ *   `initialize`, a 2026-07-28 version not served, one refused 429 while too many wait (not on a stateless endpoint's shared session), a new one while the session drains, -32000, over stdio or refused 503 by a draining Streamable HTTP endpoint (as of the session it named, else of none, told through the shared stateless session or another session still running; none when no session runs), has a span too, with its code, an error as that code is, the HTTP attributes of its POST, and no `mcp.protocol.version` when it names a version not served); `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled (not one a session's drain
  *   stopped over stdio or in memory: answered -32000 first, it says `-32000`). Such a span's status is
  *   ERROR (a tool result that is an error and a cancellation included; the client still gets the
@@ -1307,7 +1307,8 @@ const sessionTransports = new WeakMap<ServerSession, Transport>()
  * A request the session refused before dispatching it (an id in progress, a request before
  * `initialize`, a 2026-07-28 request of a version not served or with a malformed `_meta`, a member
  * of a batch that is `initialize`; a new one while the session, or the Streamable HTTP endpoint,
- * drains, -32000, which is no invalid input, told through `Dispatcher.refused` alone): none of the middleware's hooks saw it, but the client sent a
+ * drains, -32000, or one refused 429 while too many wait, which are no invalid input, told
+ * through `Dispatcher.refused` alone): none of the middleware's hooks saw it, but the client sent a
  * request and was answered, which the conventions give a SERVER span and a
  * `mcp.server.operation.duration` measure: made here, as a request's (its name, attributes and
  * parent from `_meta`, else over HTTP from its POST's, as a request's), of the transport of the
