@@ -32,7 +32,9 @@
  *   (unknown to Redis) still gives what Redis keeps: a gap is allowed here.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError`: the HTTP transport still sends the event (without an event id) and answers a
- *   resumption 503 "Store unavailable: EventStore" while it lasts.
+ *   resumption 503 "Store unavailable: EventStore" while it lasts. A stream pays that bound once:
+ *   until Redis answers one of its appends again, the next ones are sent without being waited for
+ *   and fail at once (their events go without an id, not a time bound later each).
  *
  * @since 0.2.0
  */
@@ -41,7 +43,7 @@ import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import * as NumericOptions from "../internal/options.ts"
 import * as JsonRpc from "../protocol/JsonRpc.ts"
-import type { StoreError } from "../store/StoreError.ts"
+import { StoreError } from "../store/StoreError.ts"
 import { EventStore, type EventStoreShape, type MemoryOptions, parseEventId, type StoredEvent } from "../transport/http/EventStore.ts"
 import { checkStoreOptions, evalScript, resolve, type StoreOptions } from "./internal/store.ts"
 
@@ -184,7 +186,15 @@ const parseMessage = (json: string): JsonRpc.Message | undefined => {
 interface LocalStream {
   next: number
   broken: boolean
+  /** Its last append that ended failed (the next is not waited for: see `append`). */
+  failing: boolean
 }
+
+/** The failure of an append not waited for: Redis has not answered the stream since one failed. */
+const notWaited = new StoreError({
+  store: "EventStore",
+  message: "Redis has not answered this stream since one of its appends failed: the event was sent without waiting for it"
+})
 
 /**
  * Refuses an option out of range with a `RangeError` naming it and `who` took it (`prefix` goes
@@ -245,7 +255,7 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
           let streams = local.get(sessionId)
           if (streams === undefined) local.set(sessionId, streams = new Map())
           let stream = streams.get(streamId)
-          if (stream === undefined) streams.set(streamId, stream = { next: 1, broken: false })
+          if (stream === undefined) streams.set(streamId, stream = { next: 1, broken: false, failing: false })
           const current = stream
           const seq = current.next++
           const base = baseOf(sessionId)
@@ -272,21 +282,29 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
               onFailure: (error) => {
                 // Whether Redis kept it is unknown: the stream can no longer be resumed without doubt.
                 current.broken = true
+                current.failing = true
                 return Effect.fail(error)
               },
               onSuccess: () => {
+                current.failing = false
                 if (final === true && !current.broken) forgetLocal(sessionId, streamId)
                 return Effect.succeed(`${streamId}.${seq}`)
               }
             })
           )
           // Counted, and its end awaited, with no interruption between them.
-          return Effect.uninterruptibleMask((restore) => {
+          const counted = Effect.uninterruptibleMask((restore) => {
             let flight = appending.get(sessionId)
             if (flight === undefined) appending.set(sessionId, flight = { count: 0, ended: [] })
             flight.count++
             return Effect.ensuring(restore(appended), appendEnded(sessionId, flight))
           })
+          if (!current.failing) return counted
+          // Redis has not answered the stream since an append of it failed: this one is sent (for
+          // Redis to mark the stream, counted for `forgetSession`), not waited for, and fails at
+          // once (its event goes without an id). Waited for, a Redis that stalls held each event
+          // of the stream, and every message of its session after it, for a whole time bound.
+          return Effect.andThen(Effect.forkDetach(Effect.ignore(counted)), Effect.fail(notWaited))
         }),
       replayAfter: (sessionId, eventId) =>
         Effect.suspend(() => {

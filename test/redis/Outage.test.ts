@@ -13,12 +13,12 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Replica from "../../examples/replica-server.ts"
-import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import { RedisStores } from "../../src/redis.ts"
 import { isStoreError } from "../../src/store/StoreError.ts"
-import { freePort, messagesOf, nodeFetch, on, openSession, readSse, ready, serveEverything, sseReader } from "../http/support.ts"
+import { freePort, messagesOf, nodeFetch, on, openSession, readSse, ready, serveEverything, serveOnFreePort, sseReader } from "../http/support.ts"
 import { counter, rpcError, text } from "../middleware/builtinSupport.ts"
 import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
@@ -182,6 +182,59 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
       const resumed = yield* resume(first.id!)
       assert.strictEqual(resumed.status, 200)
       assert.strictEqual(messagesOf(yield* Effect.promise(() => readSse(resumed))).at(-1)?.id, 2)
+    }))
+
+  it.effect("SSE with the events on a Redis that does not answer: one time bound for the stream, not one per event (its later events are not held)", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      const steps = 20
+      const Progress = McpServer.tool({
+        name: "progress",
+        handler: () =>
+          Effect.gen(function*() {
+            for (let i = 0; i < steps; i++) yield* McpContext.progress(i, steps, `step ${i}`)
+            return "done"
+          })
+      })
+      const context = yield* Layer.build(RedisStores.layer({ url: redis.url, prefix: uniquePrefix(), timeoutMillis: 300 }).pipe(Layer.orDie))
+      const { url } = yield* Effect.provideContext(serveOnFreePort((port) =>
+        McpServer.serve({ name: "progress", version: "1.0.0" }, Progress, StreamableHttp.make({ host: "127.0.0.1", port }))
+      ), context)
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      yield* redis.freeze
+      const called = yield* timed(Effect.promise(async () => {
+        const { response } = await nodeFetch(
+          url,
+          "POST",
+          on(sessionId, { accept: "text/event-stream", "content-type": "application/json" }),
+          JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "progress", arguments: {}, _meta: { progressToken: "p" } } })
+        )
+        return readSse(response, 30_000)
+      })).pipe(Effect.ensuring(redis.thaw))
+      const messages = messagesOf(called.value)
+      assert.strictEqual(messages.length, steps + 1, "every progress and the answer")
+      assert.strictEqual(messages.at(-1)?.result?.content?.[0]?.text, "done")
+      // One bound (the first event's append), then the rest at once: not 21 × 300 ms.
+      assert.isBelow(called.millis, 1_500, "the stream waited for Redis once per event")
+      assert.isTrue(called.value.slice(1).every((event) => event.id === undefined), "no ids for events Redis did not keep")
+      // Back: the stream is refused (it lost events), a new one is stored again.
+      const priming = called.value[0]!
+      const refused = yield* eventually(Effect.flatMap(
+        Effect.promise(() => fetch(url, { headers: on(sessionId, { accept: "text/event-stream", "last-event-id": priming.id! }) })),
+        (r) => r.status === 503 ? Effect.fail(r) : Effect.succeed(r)
+      ))
+      yield* Effect.promise(() => refused.text())
+      assert.strictEqual(refused.status, 400)
+      const again = yield* Effect.promise(async () => {
+        const { response } = await nodeFetch(
+          url,
+          "POST",
+          on(sessionId, { accept: "text/event-stream", "content-type": "application/json" }),
+          JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "progress", arguments: {}, _meta: { progressToken: "q" } } })
+        )
+        return readSse(response)
+      })
+      assert.isTrue(again.every((event) => event.id !== undefined), "a new stream is stored")
     }))
 
   it.effect("subscriptions/listen with taskIds while Redis does not answer: -32603 within the time bound, not an empty acknowledgement", () =>
