@@ -30,7 +30,9 @@
  *   every `recheckMillis` (default 5 000 ms): Redis pub/sub drops the messages published while a
  *   subscriber reconnects, and an expiry publishes nothing, so the re-read bounds how long a lost
  *   message or an expiry can go unnoticed. It is not a poll loop of its own: a terminal change
- *   arriving by pub/sub answers at once. A `subscriptions/listen` stream following tasks reads
+ *   arriving by pub/sub answers at once. Only its first read fails it with a `StoreError`: a
+ *   re-read that fails (Redis down, or restarting) is tried again at the next, until the task
+ *   would have expired. A `subscriptions/listen` stream following tasks reads
  *   the ones not ended yet as often (`TaskStore.recheckMillis`), and tells a change it missed.
  * - `sendInput` (a `tasks/update` answered on another replica) keeps the answers with the task and
  *   publishes them on `<prefix>tasks:inputs`, in one script. The process running the work takes
@@ -1135,14 +1137,22 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           set?.delete(deferred)
           if (set?.size === 0) waiters.delete(taskId)
         })
-        // Registered first, then read: a change between the two is not missed.
-        const check: Effect.Effect<Task, TaskNotFound | StoreError> = Effect.flatMap(get(taskId, owner), (task) =>
-          isTerminal(task.status)
-            ? Exit.succeed(task)
-            : Effect.flatMap(
-              Effect.timeoutOption(Deferred.await(deferred), recheckMillis),
-              (arrived) => arrived._tag === "Some" ? Exit.succeed(arrived.value) : check
-            ))
+        // Waits for the change, re-reading the task every `recheckMillis`. A re-read that fails (a
+        // Redis down or restarting) is tried again at the next one, until `known` (the task as last
+        // read) would have expired: a wait that began is not failed by an outage the task outlives
+        // (the change may still arrive by pub/sub, or the next re-read find it).
+        const wait = (known: Task): Effect.Effect<Task, TaskNotFound | StoreError> =>
+          Effect.flatMap(Effect.timeoutOption(Deferred.await(deferred), recheckMillis), (arrived) =>
+            arrived._tag === "Some" ? Exit.succeed(arrived.value) : Effect.matchEffect(get(taskId, owner), {
+              onFailure: (error) =>
+                error._tag === "StoreError"
+                  ? Effect.flatMap(Clock.currentTimeMillis, (now) => isExpired(known, now) ? Exit.fail(error) : wait(known))
+                  : Exit.fail(error),
+              onSuccess: (task) => isTerminal(task.status) ? Exit.succeed(task) : wait(task)
+            }))
+        // Registered first, then read: a change between the two is not missed. The first read's
+        // failure fails the wait (a request made while Redis is down fails at once).
+        const check = Effect.flatMap(get(taskId, owner), (task) => isTerminal(task.status) ? Exit.succeed(task) : wait(task))
         return Effect.ensuring(check, forget)
       })
 
