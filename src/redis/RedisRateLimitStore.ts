@@ -21,6 +21,9 @@
  *   them, number for number.
  * - A Redis that fails or does not answer within `timeoutMillis` fails `consume` with a
  *   `StoreError`: the middleware refuses the request (-32603 "Store unavailable: RateLimitStore").
+ *   Each consume carries a deadline on Redis's clock (this process's estimate of it, from the
+ *   answers), a little before the bound: run later (a Redis that stalled runs what queued meanwhile
+ *   as it resumes), it counts nothing, since its request was refused.
  *
  * **Example** (A limit shared by every replica)
  *
@@ -34,11 +37,12 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import { type Decision, type Policy, RateLimitStore, type RateLimitStoreShape } from "../middleware/builtin/RateLimit.ts"
-import type { StoreError } from "../store/StoreError.ts"
-import { checkStoreOptions, evalScript, resolve, type StoreOptions } from "./internal/store.ts"
+import { StoreError } from "../store/StoreError.ts"
+import { checkStoreOptions, evalScript, redisClock, resolve, type StoreOptions } from "./internal/store.ts"
 
 /** Options of the Redis rate-limit store. */
 export interface Options extends StoreOptions {}
@@ -56,6 +60,11 @@ local function parse(m)
   local seq, total, c = string.match(m or '', '^(%d+):([^:]+):([^:]+)$')
   return tonumber(seq), tonumber(total), tonumber(c)
 end
+-- Run past its deadline (Redis's clock, ARGV[7]): its caller stopped waiting and refused the
+-- request (a Redis that stalled runs what queued meanwhile as it resumes): nothing is counted.
+local clock = redis.call('TIME')
+local redisNow = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+if redisNow > tonumber(ARGV[7]) then return { -1, '0', '0', tostring(redisNow) } end
 local key = KEYS[1]
 local kind = ARGV[1]
 local now = tonumber(ARGV[2])
@@ -158,47 +167,61 @@ end
 ttl = math.min(math.ceil(ttl) + slack, 1e13)
 redis.call('PEXPIRE', key, string.format('%d', ttl))
 if allowed then allowed = 1 else allowed = 0 end
-return { allowed, num(remaining), num(retry) }
+return { allowed, num(remaining), num(retry), tostring(redisNow) }
 `
 
 const consumeScript = Redis.script(
-  (key: string, kind: "tb" | "sw", now: number, cost: number, a: number, b: number, slackMillis: number) => [
+  (key: string, kind: "tb" | "sw", now: number, cost: number, a: number, b: number, slackMillis: number, deadline: number) => [
     key,
     kind,
     now,
     cost,
     a,
     b,
-    slackMillis
+    slackMillis,
+    deadline
   ],
   { lua, numberOfKeys: 1 }
-).withReturnType<readonly [number, string, string]>()
+).withReturnType<readonly [number, string, string, string]>()
 
 /** How long a key outlives the moment it reads as fresh again (clock skew between replicas). */
 const slackMillis = 1_000
+
+/** A consume Redis ran past its deadline: nothing was counted, and the request is not let through. */
+const late = new StoreError({ store: "RateLimitStore", message: "Redis ran the consume after its time bound: nothing was counted" })
 
 /** Builds the store on the `Redis` service. */
 export const make = (options: Options = {}): Effect.Effect<RateLimitStoreShape, never, Redis.Redis> =>
   Effect.gen(function*() {
     const redis = yield* Redis.Redis
-    const { prefix, run } = resolve("RateLimitStore", "rate-limit:", options)
+    const { prefix, run, timeoutMillis } = resolve("RateLimitStore", "rate-limit:", options)
     const consume = evalScript(redis, consumeScript)
+    const clock = redisClock(redis, run, timeoutMillis)
+    yield* clock.read
     return {
       consume: (key: string, policy: Policy, cost = 1): Effect.Effect<Decision, StoreError> =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          Effect.map(
+        Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          // Sent with a deadline (see the module's doc): the time is real time, whatever `Clock` is.
+          const sentAt = Date.now()
+          const deadline = clock.deadlineOf(sentAt)
+          return Effect.flatMap(
             run(
               "consume",
               policy._tag === "TokenBucket"
-                ? consume(prefix + key, "tb", now, cost, policy.capacity, policy.refillPerSecond, slackMillis)
-                : consume(prefix + key, "sw", now, cost, policy.limit, policy.windowMillis, slackMillis)
+                ? consume(prefix + key, "tb", now, cost, policy.capacity, policy.refillPerSecond, slackMillis, deadline)
+                : consume(prefix + key, "sw", now, cost, policy.limit, policy.windowMillis, slackMillis, deadline)
             ),
-            ([allowed, remaining, retry]): Decision => ({
-              allowed: Number(allowed) === 1,
-              remaining: Number(remaining),
-              retryAfterMillis: retry === "-1" ? Number.POSITIVE_INFINITY : Number(retry)
-            })
-          ))
+            ([allowed, remaining, retry, redisNow]): Effect.Effect<Decision, StoreError> => {
+              clock.sample(Number(redisNow), sentAt)
+              if (Number(allowed) === -1) return Exit.fail(late)
+              return Exit.succeed({
+                allowed: Number(allowed) === 1,
+                remaining: Number(remaining),
+                retryAfterMillis: retry === "-1" ? Number.POSITIVE_INFINITY : Number(retry)
+              })
+            }
+          )
+        })
     }
   })
 

@@ -107,6 +107,33 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
       assert.strictEqual(text(yield* eventually(sdk(() => client.callTool({ name: "echo" })))), "ok")
     }))
 
+  it.effect("rate limit: the requests refused while Redis did not answer spend no budget once it runs them late", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      const stores = RedisStores.layer({ url: redis.url, prefix: uniquePrefix(), timeoutMillis: 300 })
+      const server = yield* startServer(
+        {},
+        Layer.merge(
+          McpServer.tool({ name: "echo", handler: () => Effect.succeed("ok") }),
+          McpServer.middleware(RateLimit.middleware({ policy: RateLimit.slidingWindow({ limit: 3, windowMillis: 60_000 }), methods: ["tools/call"] }))
+            .pipe(Layer.provide(stores), Layer.orDie)
+        )
+      )
+      const { client } = yield* connect(server)
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "echo" }))), "ok")
+      yield* redis.freeze
+      for (let i = 0; i < 5; i++) {
+        const refused = yield* rpcError(() => client.callTool({ name: "echo" })).pipe(Effect.onError(() => redis.thaw))
+        assert.include(refused.message, "Store unavailable: RateLimitStore")
+      }
+      // Redis runs the queued consumes as it resumes: past their time bound, they change nothing.
+      yield* redis.thaw
+      assert.strictEqual(text(yield* eventually(sdk(() => client.callTool({ name: "echo" })), 20)), "ok")
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "echo" }))), "ok")
+      // The third call that ran: the budget is spent.
+      assert.strictEqual((yield* rpcError(() => client.callTool({ name: "echo" }))).code, 429)
+    }))
+
   it.effect("a Redis that does not answer, under load: past the client's queue bound, operations fail at once (nothing piles up)", () =>
     Effect.gen(function*() {
       const redis = yield* TestRedis

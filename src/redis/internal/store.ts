@@ -124,3 +124,54 @@ export const resolve = (store: string, part: string, options: StoreOptions = {})
       )
   }
 }
+
+/**
+ * Redis's clock as this process estimates it, for the deadlines of calls whose script must do
+ * nothing once their caller stopped waiting (see {@link RedisClock.deadlineOf}).
+ */
+export interface RedisClock {
+  /**
+   * The deadline (Redis's clock) of a call sent at `sentAt` (`Date.now()`): a margin before this
+   * process stops waiting (the operation's bound), so that an answer can still arrive in time.
+   */
+  readonly deadlineOf: (sentAt: number) => number
+  /** Takes Redis's time read in a call sent at `sentAt` (its script's `TIME`, in ms). */
+  readonly sample: (redisNow: number, sentAt: number) => void
+  /** Reads Redis's time once (`TIME`), to start from; a failure leaves the estimate as it is. */
+  readonly read: Effect.Effect<void>
+}
+
+/**
+ * A {@link RedisClock}: Redis's clock minus this process's, in ms, as a lower bound (Redis's time
+ * read in a call minus this process's time at the answer: the script ran before). Too low is the
+ * safe side: a deadline a little early. Of the samples of the last minute, the one of the quickest
+ * call is kept: a slow answer (a Redis that stalled) would set the bound too low. 0 without an
+ * answer. What the task store keeps for its creations and claims.
+ */
+export const redisClock = (
+  redis: Redis.Redis["Service"],
+  run: <A>(operation: string, effect: Effect.Effect<A, Redis.RedisError>) => Effect.Effect<A, StoreError>,
+  timeoutMillis: number
+): RedisClock => {
+  let offset = 0
+  let offsetRoundTrip = Number.POSITIVE_INFINITY
+  let offsetAt = 0
+  const margin = Math.min(250, Math.floor(timeoutMillis / 4))
+  const sample = (redisNow: number, sentAt: number) => {
+    const now = Date.now()
+    if (!Number.isFinite(redisNow)) return
+    const roundTrip = now - sentAt
+    if (roundTrip <= offsetRoundTrip || now - offsetAt > 60_000) {
+      offset = redisNow - now
+      offsetRoundTrip = roundTrip
+      offsetAt = now
+    }
+  }
+  return {
+    deadlineOf: (sentAt) => sentAt + offset + timeoutMillis - margin,
+    sample,
+    read: Effect.ignore(Effect.flatMap(Effect.sync(() => Date.now()), (sentAt) =>
+      Effect.map(run("TIME", redis.send<ReadonlyArray<string>>("TIME")), ([seconds, micros]) =>
+        sample(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), sentAt))))
+  }
+}
