@@ -12,7 +12,8 @@
  *   `a:<address>` the owner's and the address's task ids by creation sequence; `all` every task
  *   id by expiry; `done` the terminal ones, oldest first; `seq` the creation counter; `servers`
  *   the names of the servers using the prefix, each with when it last said so (`announce`). The sets
- *   lose an expired task lazily (the next creation or list of that scope). One Redis (or a
+ *   lose an expired task lazily (the next creation or list of that scope). An owner's or address's
+ *   key of another type (written by hand) is dropped there and made again. One Redis (or a
  *   primary): not Redis Cluster (a script touches the keys of several tasks).
  * - `create` is one Lua script: it makes room as the in-memory store does (expired tasks, then
  *   the oldest terminal task of a full scope), checks the three limits and stores the task, all
@@ -127,8 +128,9 @@ local function removeTask(base, id, ended)
     redis.call('ZREM', base .. 'leases', id)
     redis.call('HDEL', base .. 'holders', id)
   end
-  if rec[1] then redis.call('ZREM', base .. 'o:' .. rec[1], id) end
-  if rec[2] and rec[2] ~= '' then redis.call('ZREM', base .. 'a:' .. rec[2], id) end
+  -- pcall: an owner's or address's set of another type (written by hand) goes at its next purge
+  if rec[1] then redis.pcall('ZREM', base .. 'o:' .. rec[1], id) end
+  if rec[2] and rec[2] ~= '' then redis.pcall('ZREM', base .. 'a:' .. rec[2], id) end
 end
 `
 
@@ -175,7 +177,13 @@ local function purge(set)
   if purged[set] then return end
   purged[set] = true
   for _ = 1, 8 do
-    local members = redis.call('ZRANGE', set, 0, 7)
+    local members = redis.pcall('ZRANGE', set, 0, 7)
+    -- A key of another type (written by hand) is no set of ours: it goes (made again below),
+    -- instead of failing every creation of its owner or address for as long as it lives.
+    if members.err then
+      redis.call('DEL', set)
+      return
+    end
     if #members == 0 then return end
     for _, member in ipairs(members) do
       if redis.call('EXISTS', base .. 't:' .. member) == 1 then return end
@@ -648,7 +656,12 @@ local want = 2 * (tonumber(ARGV[3]) + 1)
 local after = '(' .. ARGV[2]
 -- In chunks of a page (plus one), not the whole set: a page costs O(page), however many tasks.
 while #out < want do
-  local members = redis.call('ZRANGEBYSCORE', KEYS[1], after, '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]) + 1)
+  local members = redis.pcall('ZRANGEBYSCORE', KEYS[1], after, '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]) + 1)
+  -- the owner's set of another type (written by hand): no set of ours, it goes (see createLua's purge)
+  if members.err then
+    redis.call('DEL', KEYS[1])
+    break
+  end
   if #members == 0 then break end
   for i = 1, #members, 2 do
     local json = redis.pcall('HGET', ARGV[1] .. 't:' .. members[i], 'task')
@@ -670,7 +683,9 @@ return out
 // Removes every task of an owner (see `TaskStore.removeOwnedBy`), each as an expiry does (its
 // lease too: its work was cancelled first). KEYS: the owner's set. ARGV: base. Answers the ids.
 const removeOwnedLua = `${removeTask}
-local ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+local ids = redis.pcall('ZRANGE', KEYS[1], 0, -1)
+-- the owner's set of another type (written by hand): no task of its is known, the key goes
+if ids.err then ids = {} end
 for _, id in ipairs(ids) do removeTask(ARGV[1], id, false) end
 redis.call('DEL', KEYS[1])
 return ids

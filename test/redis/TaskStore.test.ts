@@ -954,6 +954,31 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(yield* Effect.orDie(redis.send<number>("EXISTS", key(wrongType.taskId))), 0, "the corrupt key went with its expiry")
     }))
 
+  it.effect("an owner's or an address's set written over by hand (a key of another type) is dropped and made again: not 'Store unavailable' for that caller's creations and lists for ever", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const tasks = yield* onRedis(prefix)
+      const redis = yield* rawRedis
+      // Keys without expiry: nothing would ever end the refusals.
+      yield* Effect.orDie(redis.send("SET", `${prefix}tasks:o:${A}`, "garbage"))
+      yield* Effect.orDie(redis.send("HSET", `${prefix}tasks:o:${B}`, "x", "y"))
+      yield* Effect.orDie(redis.send("SET", `${prefix}tasks:a:10.0.0.1`, "garbage"))
+      assert.deepStrictEqual((yield* tasks.list(A, undefined, 10)).tasks, [])
+      const a = yield* tasks.create({ owner: A, method: "tools/call" })
+      const b = yield* tasks.create({ owner: B, method: "tools/call", address: "10.0.0.1" })
+      assert.deepStrictEqual((yield* tasks.list(A, undefined, 10)).tasks.map((task) => task.taskId), [a.taskId])
+      assert.deepStrictEqual((yield* tasks.list(B, undefined, 10)).tasks.map((task) => task.taskId), [b.taskId])
+      yield* Effect.orDie(redis.send("SET", `${prefix}tasks:o:${A}`, "garbage"))
+      yield* tasks.removeOwnedBy!(A)
+      assert.deepStrictEqual((yield* tasks.list(A, undefined, 10)).tasks, [])
+      // A task of an owner whose set was written over expires: its cleanup, at any creation of
+      // the prefix, does not fail them all.
+      yield* tasks.create({ owner: "session:c", method: "tools/call", ttlMillis: 100 })
+      yield* Effect.orDie(redis.send("SET", `${prefix}tasks:o:session:c`, "garbage"))
+      yield* sleep(200)
+      assert.strictEqual((yield* tasks.create({ owner: B, method: "tools/call" })).status, "working")
+    }))
+
   it.effect("a process cut off from Redis when its work ends keeps the lease until it has recorded the end: nothing runs twice, a run-once task is not failed", () =>
     Effect.gen(function*() {
       const server = yield* TestRedis
