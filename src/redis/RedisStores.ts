@@ -7,9 +7,12 @@
  *
  * Several replicas of a server behind a load balancer: one rate-limit budget across them, tasks
  * any replica can read, cancel and wait for (their work still runs on the replica that created
- * them), and neither cached answers nor SSE events in their memory. Give the Layer to the server as the
- * in-memory stores are given (`McpServer.serve(options, components.pipe(Layer.provide(stores)),
- * ...)`, or `Effect.provide` around `serve`).
+ * them), and neither cached answers nor SSE events in their memory. Provide the Layer around
+ * `serve` (`McpServer.serve(options, components, transport).pipe(Effect.provide(stores))`): the
+ * server reads its `TaskStore`, and the Streamable HTTP transport its `EventStore`, from there.
+ * Given to the components only (`components.pipe(Layer.provide(stores))`), it reaches only their
+ * middleware (rate limits, the response cache): tasks and SSE events stay in each replica's
+ * memory, unshared, and nothing says so.
  *
  * **Details**
  *
