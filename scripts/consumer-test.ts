@@ -3,7 +3,8 @@
  *
  * 1. `npm pack` (its `prepack` builds `dist/`), and the tarball's contents: `dist/`, `src/` (the
  *    declaration maps point at it), README, LICENSE, CHANGELOG and package.json; no tests, bench,
- *    scripts or examples; every `exports` target is in the tarball and none is a `.ts` source.
+ *    scripts or examples; every `exports` target is in the tarball and none is a `.ts` source;
+ *    `dist/package.json` holds only `type` and `sideEffects` (what Node and bundlers read there).
  * 2. A new project in the system's temporary folder installs the tarball and the peers
  *    (`effect`, `@effect/platform-node`) from the registry, plus the SDK, TypeScript and esbuild:
  *    exactly one copy of `effect` ends up installed.
@@ -384,6 +385,16 @@ const main = async () => {
         const written = annotations(installed(`src/${module}.ts`))
         expect(written > 0 && shipped === written, `dist/${module}.js has ${shipped} of the ${written} annotations of its source`)
       }
+    })
+
+    await check("dist/package.json: the modules' own scope (type module, sideEffects false), not the manifest", () => {
+      // Node reads the nearest package.json of every module it loads (its `exports` parsed each
+      // time): the small one costs less. Bundlers read `sideEffects` from it as well.
+      const scope = JSON.parse(readFileSync(join(dir, "node_modules", packageManifest.name, "dist/package.json"), "utf8"))
+      expect(
+        JSON.stringify(scope) === JSON.stringify({ type: "module", sideEffects: false }),
+        `dist/package.json is ${JSON.stringify(scope)}`
+      )
     })
 
     await check("every exports target is in the tarball and none is TypeScript source", () => {
