@@ -6,9 +6,17 @@
  *
  * @since 0.2.0
  */
-import { isIPv4, isIPv6 } from "node:net"
+import type * as Net from "node:net"
 import type { HttpRequestInfo } from "./Connection.ts"
 import type { RequestContext } from "./RequestContext.ts"
+
+// `node:net` taken when an address is first keyed (`process.getBuiltinModule`), not imported: Node
+// makes an ES module of an imported built-in at link time, reading every export (`net`'s lazy
+// `BlockList` and `SocketAddress` load two more modules), at every start of a server that imports
+// this module, stdio servers included.
+let net: typeof Net | undefined
+const isIPv4 = (input: string): boolean => (net ??= process.getBuiltinModule("node:net")).isIPv4(input)
+const isIPv6 = (input: string): boolean => (net ??= process.getBuiltinModule("node:net")).isIPv6(input)
 
 /**
  * The key an address counts under: an IPv4 address (an IPv4-mapped IPv6 one included) as is, an
