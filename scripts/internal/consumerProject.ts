@@ -149,7 +149,8 @@ export const gettingStarted = (): { readonly tsconfig: string; readonly server: 
 
 /**
  * The esbuild invocation the README documents for a single-file stdio server; the `createRequire`
- * banner lets bundled dependencies that `require` Node's built-ins keep working in ESM.
+ * banner lets bundled dependencies that `require` Node's built-ins keep working in ESM (taken with
+ * `process.getBuiltinModule`: an `import` of `node:module` would make an ES module of it at start).
  */
 export const bundleArgs = (entry: string, outfile: string): ReadonlyArray<string> => [
   entry,
@@ -159,6 +160,6 @@ export const bundleArgs = (entry: string, outfile: string): ReadonlyArray<string
   "--target=node22",
   "--minify",
   `--outfile=${outfile}`,
-  "--banner:js=import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  "--banner:js=const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
   "--log-level=warning"
 ]
