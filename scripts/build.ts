@@ -19,7 +19,7 @@
  * looks up the nearest package.json of every module it loads (for its `type`), walking up from the
  * module's folder and reading the `exports` of the one it finds; from `dist/` on, that is this
  * small file instead of the package's manifest (fewer files tried, no `exports` parsed per module:
- * ~3 % of an installed stdio server's start). Bundlers read `sideEffects` from the nearest
+ * ~2.5 % of an installed stdio server's start). Bundlers read `sideEffects` from the nearest
  * package.json too, hence its copy: without it, esbuild keeps every module a program imports.
  */
 import { execSync } from "node:child_process"
