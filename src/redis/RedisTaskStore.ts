@@ -29,8 +29,9 @@
  *   sends ~10 per call (bench/cluster.ts); alone, a call is a batch of one.
  * - `awaitTerminal` waits for the task's terminal change on that channel, and re-reads the task
  *   every `recheckMillis` (default 5 000 ms): Redis pub/sub drops the messages published while a
- *   subscriber reconnects, and an expiry publishes nothing, so the re-read bounds how long a lost
- *   message or an expiry can go unnoticed. It is not a poll loop of its own: a terminal change
+ *   subscriber reconnects, so the re-read bounds how long a lost message can go unnoticed; an
+ *   expiry publishes nothing, and the task is read again at its expiry when that comes sooner
+ *   (the waiter is told at the TTL). It is not a poll loop of its own: a terminal change
  *   arriving by pub/sub answers at once. Only its first read fails it with a `StoreError`: a
  *   re-read that fails (Redis down, or restarting) is tried again at the next, until the task
  *   would have expired. A `subscriptions/listen` stream following tasks reads
@@ -84,7 +85,7 @@ import type * as Scope from "effect/Scope"
 import { randomBytes } from "node:crypto"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import { StoreError } from "../store/StoreError.ts"
-import { ended, type InputRequest, isExpired, isTerminal, type Status, type Task } from "../tasks/Task.ts"
+import { ended, expiresAt, type InputRequest, isExpired, isTerminal, type Status, type Task } from "../tasks/Task.ts"
 import {
   checkMemoryOptions,
   InvalidTaskCursor,
@@ -1141,6 +1142,12 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             ? Exit.fail(new TaskNotFound({ taskId }))
             : Exit.succeed(stored.task)))
 
+    /** How long `awaitTerminal` waits before it reads `task` again: `recheckMillis`, or until the task expires if sooner. */
+    const untilRecheck = (task: Task, now: number): number => {
+      const expiry = expiresAt(task)
+      return expiry === undefined ? recheckMillis : Math.min(recheckMillis, Math.max(10, Math.ceil(expiry - now)))
+    }
+
     const awaitTerminal = (taskId: string, owner: string): Effect.Effect<Task, TaskNotFound | StoreError> =>
       Effect.suspend(() => {
         const deferred = Deferred.makeUnsafe<Task>()
@@ -1152,19 +1159,21 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           set?.delete(deferred)
           if (set?.size === 0) waiters.delete(taskId)
         })
-        // Waits for the change, re-reading the task every `recheckMillis`. A re-read that fails (a
-        // Redis down or restarting) is tried again at the next one, until `known` (the task as last
-        // read) would have expired: a wait that began is not failed by an outage the task outlives
-        // (the change may still arrive by pub/sub, or the next re-read find it).
+        // Waits for the change, re-reading the task every `recheckMillis`, or at its expiry when that
+        // comes first (an expiry publishes nothing, and no process records an end past the TTL). A
+        // re-read that fails (a Redis down or restarting) is tried again at the next one, until
+        // `known` (the task as last read) would have expired: a wait that began is not failed by an
+        // outage the task outlives (the change may still arrive by pub/sub, or the next re-read find it).
         const wait = (known: Task): Effect.Effect<Task, TaskNotFound | StoreError> =>
-          Effect.flatMap(Effect.timeoutOption(Deferred.await(deferred), recheckMillis), (arrived) =>
-            arrived._tag === "Some" ? Exit.succeed(arrived.value) : Effect.matchEffect(get(taskId, owner), {
-              onFailure: (error) =>
-                error._tag === "StoreError"
-                  ? Effect.flatMap(Clock.currentTimeMillis, (now) => isExpired(known, now) ? Exit.fail(error) : wait(known))
-                  : Exit.fail(error),
-              onSuccess: (task) => isTerminal(task.status) ? Exit.succeed(task) : wait(task)
-            }))
+          Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.flatMap(Effect.timeoutOption(Deferred.await(deferred), untilRecheck(known, now)), (arrived) =>
+              arrived._tag === "Some" ? Exit.succeed(arrived.value) : Effect.matchEffect(get(taskId, owner), {
+                onFailure: (error) =>
+                  error._tag === "StoreError"
+                    ? Effect.flatMap(Clock.currentTimeMillis, (now) => isExpired(known, now) ? Exit.fail(error) : wait(known))
+                    : Exit.fail(error),
+                onSuccess: (task) => isTerminal(task.status) ? Exit.succeed(task) : wait(task)
+              })))
         // Registered first, then read: a change between the two is not missed. The first read's
         // failure fails the wait (a request made while Redis is down fails at once).
         const check = Effect.flatMap(get(taskId, owner), (task) => isTerminal(task.status) ? Exit.succeed(task) : wait(task))

@@ -1227,6 +1227,42 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual((yield* getTask(aliceOnOne, slow.taskId)).status, "cancelled")
     }))
 
+  // Fails before: the replica running the work interrupted it at the TTL, but the store records
+  // nothing for a task past its TTL and an expiry publishes nothing, so each waiting tasks/result
+  // (on either replica) was answered only at its next re-read, recheckMillis (5 s) later.
+  it.effect("tasks/result waiting on a task whose TTL elapses is answered at the TTL, on both replicas (not at the next re-read)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const principals = { alice: principal("alice") }
+      const replica = () =>
+        Effect.map(
+          Layer.build(
+            Layer.provideMerge(
+              Layer.merge(components, McpServer.middleware(authenticateByClientName(principals))),
+              Layer.provideMerge(
+                McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks() }),
+                RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie)
+              )
+            )
+          ),
+          (context): Server => Context.get(context, McpServer.McpServer)
+        )
+      const one = yield* replica()
+      const two = yield* replica()
+      const aliceOnOne = (yield* connect(one, { name: "alice" })).client
+      const aliceOnTwo = (yield* connect(two, { name: "alice" })).client
+      const task = (yield* callAsTask(aliceOnOne, "test_task_slow", { ms: 10_000, steps: 10 }, 500)).task
+      const started = Date.now()
+      const waited = (client: typeof aliceOnOne) =>
+        Effect.map(rpcError(() => client.experimental.tasks.getTaskResult(task.taskId)), (error) => ({ error, after: Date.now() - started }))
+      const [here, there] = yield* Effect.all([waited(aliceOnOne), waited(aliceOnTwo)], { concurrency: 2 })
+      for (const [where, { error, after }] of [["running replica", here], ["other replica", there]] as const) {
+        assert.strictEqual(error.code, -32602, `${where}: ${JSON.stringify(error)}`)
+        assert.isBelow(after, 2_500, `${where}: answered ${after} ms after the call (TTL 500 ms)`)
+      }
+    }))
+
   it.effect("an orphan is claimed only by a claimer of its own server; another server's is left alone, however many", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
