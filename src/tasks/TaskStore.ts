@@ -244,7 +244,8 @@ export class TaskStore extends Context.Service<TaskStore, {
    * `leaseMillis` more. A task whose lease ran out is an orphan (see `claimOrphans`). Only leases
    * this process still holds are renewed (it takes them with a creation, `CreateInput.leaseMillis`,
    * or a claim); the answer lists the tasks whose lease it lost (another process claimed them:
-   * their work must stop here).
+   * their work must stop here). A `leaseMillis` of 0 hands the leases back (they run out now): the
+   * supervisor does so with the works its shutdown stopped, for another process to take over.
    */
   readonly renewLeases?:
     | ((taskIds: ReadonlyArray<string>, leaseMillis: number) => Effect.Effect<ReadonlyArray<string>, StoreError>)

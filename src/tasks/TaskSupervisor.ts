@@ -8,7 +8,9 @@
  * default: a result → `completed`; a JSON-RPC error → `failed` with that error as the outcome.
  * Whatever the policy, an interruption after `cancel` → `cancelled`, which `cancel` recorded first
  * (the store's compare-and-set drops anything that arrives after it); any other interruption (the
- * work interrupted itself, the server shut down) → `failed` with -32603. Cancelling records
+ * work interrupted itself, the server shut down) → `failed` with -32603, except that on a store with
+ * leases (replicas) a work stopped by the shutdown leaves its task to another process, as a
+ * process that died does (see `SupervisorOptions.resume`). Cancelling records
  * `cancelled` *before* interrupting and before it answers. The work never outlives the task: it
  * is interrupted when the task's TTL elapses (the task then fails as expired), and the server
  * cancels a session's tasks when that session closes (`cancelOwnedBy`): nothing unreachable
@@ -510,7 +512,11 @@ export const make = (
       if (watcher !== undefined) fibers.push(watcher)
       if (leasing !== undefined) fibers.push(...leasing)
       for (const entry of running.values()) if (entry.fiber !== undefined) fibers.push(entry.fiber)
-      return Fiber.interruptAll(fibers)
+      // The leases of the works stopped here (see `record`) run out now, not a lease later.
+      return Effect.andThen(
+        Fiber.interruptAll(fibers),
+        Effect.suspend(() => handedBack.length === 0 ? Effect.void : Effect.ignore(store.renewLeases!(handedBack.splice(0), 0)))
+      )
     })
   ))
 
@@ -601,9 +607,16 @@ export const make = (
     // Interrupted: after `cancel` the status is recorded and this is a no-op (compare-and-set);
     // by its TTL, the task expired; interrupted otherwise (the work interrupted itself, the server
     // shut down), the task failed.
-    const ending = entry.slot === expiredSlot
-      ? expired(task)
-      : (entry.options?.outcomeOf ?? outcomeOf)(task.method, exit) ?? interrupted(task)
+    const ended = entry.slot === expiredSlot ? expired(task) : (entry.options?.outcomeOf ?? outcomeOf)(task.method, exit)
+    // Stopped by this process's shutdown, on a store with leases (replicas): the task is left as it
+    // is and its lease handed back as the shutdown ends, so another process takes it over as if
+    // this one had died (runs its work again, or ends it failed as an orphan). Failed here, a
+    // rolling restart failed every task its stopped replicas ran, which a crash did not.
+    if (ended === undefined && closed && leasing !== undefined) {
+      if (leave(entry) !== undefined) handedBack.push(task.taskId)
+      return Effect.void
+    }
+    const ending = ended ?? interrupted(task)
     // The work is over, but the task stays this process's (in `running`, its lease renewed) until
     // its end is recorded: a store that fails now (an outage) must not let the lease lapse, or
     // another replica would run the work again, or fail a `runOnce` task that completed.
@@ -637,6 +650,8 @@ export const make = (
   const recording = new Set<Fiber.Fiber<unknown, unknown>>()
   /** Set first when the scope closes: no retry starts after (the works' exits run then too). */
   let closed = false
+  /** The tasks whose work the closing scope stopped, on a store with leases: their leases are handed back. */
+  const handedBack: Array<string> = []
 
   /**
    * Records a task's end again until the store takes it (100 ms, doubling to 5 s apart), while the

@@ -162,3 +162,26 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIG
       assert.deepStrictEqual(task.result?.content, [{ type: "text", text: "Hello, Ada (on replicas)" }])
     }), 60_000)
 })
+
+layer(TestRedis.layer, { excludeTestServices: true })("a replica stopped with SIGTERM (a graceful shutdown, as a rolling restart does)", (it) => {
+  // Fails before: the shutdown interrupted the works and recorded their tasks failed ("Task … was
+  // interrupted before it finished") at once, so the survivor never took them over, as it does
+  // when the replica is killed (above).
+  it.effect("its tasks are taken over by the survivor as when it dies: the re-runnable one run again, the runOnce one failed as an orphan", () =>
+    Effect.gen(function*() {
+      const { a, portA, portB } = yield* twoReplicas
+      const crunch = yield* call(portA, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 2 } })
+      const charge = yield* call(portA, "tools/call", "charge", { name: "charge", arguments: { cents: 500, seconds: 600 } })
+      assert.strictEqual(crunch.result?.resultType, "task", JSON.stringify(crunch))
+      assert.strictEqual(charge.result?.resultType, "task", JSON.stringify(charge))
+      a.kill("SIGTERM")
+      const stoppedAt = Date.now()
+      const rerun = yield* pollTask(portB, crunch.result.taskId, (task) => task?.status !== "working")
+      const once = yield* pollTask(portB, charge.result.taskId, (task) => task?.status !== "working")
+      assert.strictEqual(rerun?.status, "completed", JSON.stringify(rerun))
+      assert.deepStrictEqual(rerun.result?.content, [{ type: "text", text: "crunched for 2 s" }], JSON.stringify(rerun))
+      assert.strictEqual(once?.status, "failed", JSON.stringify(once))
+      assert.strictEqual(once.statusMessage, orphanMessage)
+      assert.isBelow(Date.now() - stoppedAt, 10_000, "within a few leases (600 ms each) and the re-run, not the task's TTL")
+    }), 60_000)
+})
