@@ -177,6 +177,44 @@ describe("tasks over Streamable HTTP", () => {
       assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
     }))
 
+  // Fails before: the elicitation went out on the first tasks/result's stream only (stored there
+  // for a resumption of that stream); the client that dropped it and asked again (2025-11-25:
+  // "Clients MAY drop the tasks/result SSE connection at any time and go back to polling") never
+  // got it, and the task waited in input_required until its TTL.
+  it.live("a client that dropped its tasks/result stream and asks again on input_required gets the elicitation on the new stream", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {} }))
+      const task = yield* createTask(url, sessionId)
+      assert.strictEqual(yield* untilStatus(url, sessionId, task.taskId, "input_required", task.status), "input_required")
+      // The first tasks/result: its stream opens (with the elicitation on it), and the client drops it unread.
+      yield* Effect.promise(async () => {
+        const abort = new AbortController()
+        const first = await fetch(url, {
+          method: "POST",
+          signal: abort.signal,
+          headers: { accept: "application/json, text/event-stream", "content-type": "application/json", ...on(sessionId) },
+          body: JSON.stringify({ jsonrpc: "2.0", id: "first", method: "tasks/result", params: { taskId: task.taskId } })
+        })
+        assert.include(first.headers.get("content-type")!, "text/event-stream")
+        abort.abort()
+      })
+      // Polling again, the client sees input_required and asks for the result again.
+      yield* Effect.sleep(100)
+      assert.strictEqual((yield* getTask(url, sessionId, task.taskId)).status, "input_required")
+      const again = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "again", method: "tasks/result", params: { taskId: task.taskId } }, on(sessionId))
+      )
+      const reader = sseReader(again)
+      const elicitation = yield* Effect.promise(() => nextMessage(reader, { events: 3, timeoutMillis: 2_000 }))
+      assert.strictEqual(elicitation?.method, "elicitation/create")
+      assert.deepStrictEqual(elicitation.params._meta[RELATED], { taskId: task.taskId })
+      assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "ada"), 202)
+      const result = JSON.parse((yield* Effect.promise(() => reader.next()))!.data)
+      assert.strictEqual(result.id, "again")
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+    }))
+
   it.live("a task's progress with nowhere to go is not replayed later; a waiting elicitation reaches a standalone stream opened later", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything({ requestTimeoutMillis: 1_500 })

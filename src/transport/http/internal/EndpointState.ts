@@ -1326,6 +1326,7 @@ export class Endpoint implements SessionHost {
   claimRoute(session: HttpSession, related: JsonRpc.RequestId, route: string): Effect.Effect<void> {
     const pending = session.pending.get(related)
     if (pending === undefined) return Effect.void
+    const previous = session.routes.get(route)
     session.claim(route, pending)
     // A JSON answer cannot carry requests before it: held ones wait for a stream.
     if (pending.mode === "json") return Effect.void
@@ -1334,8 +1335,20 @@ export class Endpoint implements SessionHost {
     // would be cut at the request timeout (504) while a stream gets its keep-alives.
     const stream = pending.stream ?? this.openSse(session, pending)
     const held = session.takeHeld(route)
-    if (held === undefined) return Effect.void
-    return this.emitHeld(session, stream, held)
+    // The route's earlier request whose stream the client left (it dropped its `tasks/result` and
+    // went back to polling, as 2025-11-25 allows, and asks again on seeing `input_required`): the
+    // requests that stream carried and that still wait for an answer go out again here, first (as
+    // a fresh standalone stream sends those of the standalone streams the client left). Else they
+    // were only stored for a resumption of the stream the client gave up, and the task waited for
+    // its input until its TTL.
+    const left = previous === undefined || previous === pending ? undefined : previous.stream
+    if (left === undefined || left.connection !== undefined || left.unresumable || left.done) {
+      return held === undefined ? Effect.void : this.emitHeld(session, stream, held)
+    }
+    return Effect.flatMap(
+      this.unansweredOf(session, [left]),
+      (unanswered) => this.emitHeld(session, stream, held === undefined ? unanswered : [...unanswered, ...held])
+    )
   }
 }
 
