@@ -5,7 +5,10 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { EventStore } from "../../src/index.ts"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { components, options } from "../../examples/everything-server.ts"
+import { EventStore, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import {
   answerOf,
   nextMessage,
@@ -15,6 +18,7 @@ import {
   post,
   recordingEventStore,
   serveEverything,
+  serveOnFreePort,
   sseReader,
   streamOfEventId,
   untilStandaloneLeft
@@ -212,6 +216,60 @@ describe("tasks over Streamable HTTP", () => {
       assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "ada"), 202)
       const result = JSON.parse((yield* Effect.promise(() => reader.next()))!.data)
       assert.strictEqual(result.id, "again")
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+    }))
+
+  // Fails before: the elicitation went to the stream of the tasks/result the client had dropped
+  // (stored there for a resumption), not to the standalone stream the client reads, which saw the
+  // task go input_required and nothing more.
+  it.live("an elicitation asked after the client dropped its tasks/result stream goes to the standalone stream it reads", () =>
+    Effect.gen(function*() {
+      // Asks only after a while: once the client has dropped its tasks/result.
+      const AsksLater = McpServer.tool({
+        name: "asks_later",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          Effect.andThen(Effect.sleep(300), McpContext.elicit("What is your name?", Schema.Struct({ name: Schema.String }))).pipe(
+            Effect.map((outcome) => outcome.action === "accept" ? `hello ${outcome.content.name}` : "no name"),
+            Effect.orDie
+          )
+      })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(options, Layer.merge(components, AsksLater), StreamableHttp.make({ host: "127.0.0.1", port }))
+      )
+      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {} }))
+      const standalone = yield* Effect.promise(() => fetch(url, { headers: on(sessionId, { accept: "text/event-stream" }) }))
+      const reader = sseReader(standalone)
+      yield* Effect.addFinalizer(() => Effect.promise(() => reader.cancel()))
+      assert.strictEqual((yield* Effect.promise(() => reader.next()))!.data, "") // priming
+      const created = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "create", method: "tools/call", params: { name: "asks_later", arguments: {}, task: {} } }, on(sessionId))
+          .then(answerOf)
+      )
+      const taskId: string = created.result.task.taskId
+      // tasks/result, dropped at once (the client goes back to polling).
+      yield* Effect.promise(async () => {
+        const abort = new AbortController()
+        await fetch(url, {
+          method: "POST",
+          signal: abort.signal,
+          headers: { accept: "application/json, text/event-stream", "content-type": "application/json", ...on(sessionId) },
+          body: JSON.stringify({ jsonrpc: "2.0", id: "dropped", method: "tasks/result", params: { taskId } })
+        })
+        abort.abort()
+      })
+      let elicitation: any
+      for (let i = 0; i < 5 && elicitation === undefined; i++) {
+        const event = yield* Effect.promise(() => reader.next(2_000))
+        const message = JSON.parse(event!.data)
+        if (message.method === "elicitation/create") elicitation = message
+      }
+      assert.isDefined(elicitation, "no elicitation on the standalone stream")
+      assert.deepStrictEqual(elicitation.params._meta[RELATED], { taskId })
+      assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "ada"), 202)
+      const result = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "result", method: "tasks/result", params: { taskId } }, on(sessionId)).then(answerOf)
+      )
       assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
     }))
 

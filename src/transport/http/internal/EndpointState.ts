@@ -1161,7 +1161,16 @@ export class Endpoint implements SessionHost {
     if (route !== undefined) {
       const claimed = session.routes.get(route)
       if (claimed !== undefined && claimed.mode !== "json") {
-        return this.emit(session, claimed.stream ?? this.openSse(session, claimed), message, false)
+        const stream = claimed.stream ?? this.openSse(session, claimed)
+        // The client left that stream (it dropped its `tasks/result` and went back to polling): a
+        // request goes on the standalone stream it reads, if any (2025-11-25: clients SHOULD take
+        // a task's requests on any stream, the GET stream included); else it is stored on the
+        // stream left, for its resumption or for the next `tasks/result` (see `claimRoute`).
+        const standalone = session.standalone
+        if (stream.connection === undefined && "id" in message && standalone?.connection !== undefined) {
+          return this.emit(session, standalone, message, false)
+        }
+        return this.emit(session, stream, message, false)
       }
     }
     const standalone = session.standalone
