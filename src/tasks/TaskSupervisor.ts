@@ -181,9 +181,6 @@ const expired = (task: Task) => {
   }
 }
 
-/** The longest delay a Node timer takes (about 24.8 days); a longer TTL does not interrupt the work. */
-const maxTimerMillis = 2_147_483_647
-
 /** The `slot` of a work whose TTL elapsed. */
 const expiredSlot = -2
 /** The `slot` of a work whose lease this process lost (another took the task over). */
@@ -529,7 +526,9 @@ export const make = (
     entry.task = task
     entry.options = options
     running.set(task.taskId, entry)
-    if (ttlMillis !== null && ttlMillis <= maxTimerMillis) deadlines.add(entry, ttlMillis)
+    // Any finite TTL, also one past a Node timer's longest delay (about 24.8 days): the heap's timer
+    // re-arms on the way. An unbounded one (`Infinity`) has no deadline.
+    if (ttlMillis !== null && ttlMillis !== Number.POSITIVE_INFINITY) deadlines.add(entry, ttlMillis)
     // Leased already: with its creation (`CreateInput.leaseMillis`), or by the claim of a take-over.
     return entry
   }

@@ -5,6 +5,7 @@
  * that throws fails its task.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { vi } from "vitest"
 import * as Effect from "effect/Effect"
 import * as PubSub from "effect/PubSub"
 import type { Task } from "../../src/tasks/Task.ts"
@@ -46,6 +47,38 @@ describe("TaskSupervisor deadlines", () => {
       const ended = (yield* PubSub.takeAll(changes)).filter((task: Task) => task.status !== "working")
       assert.deepStrictEqual(ended.map((task) => task.status), ["cancelled", "failed", "failed", "failed"])
       assert.strictEqual(ended[1]!.statusMessage, `Task ${short.taskId} expired after 100 ms before it finished`)
+    }))
+
+  // Fails before: a TTL past the longest delay of a Node timer (2^31 - 1 ms, about 24.8 days) put
+  // no deadline at all, so the work outlived its task (gone from the store at its TTL) for ever,
+  // while the options say the TTL always bounds the work. The heap re-arms its timer on the way.
+  it.live("a TTL longer than a Node timer's longest delay (24.8 days) still bounds the work", () =>
+    Effect.gen(function*() {
+      // The timers and `performance.now()` are the test's (the deadlines' clock); Effect schedules
+      // with setImmediate, which stays real.
+      vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] })
+      yield* Effect.addFinalizer(() => Effect.sync(() => vi.useRealTimers()))
+      const day = 86_400_000
+      const tasks = yield* makeMemory({ maxTtlMillis: 40 * day })
+      const supervisor = TaskSupervisor.make(tasks, yield* Effect.scope)
+      let interrupted = false
+      const task = yield* supervisor.spawn(
+        { owner: A, method: "tools/call", ttlMillis: 30 * day },
+        () => Effect.onInterrupt(Effect.never, () => Effect.sync(() => void (interrupted = true)))
+      )
+      const turns = (n: number) =>
+        Effect.promise(async () => {
+          for (let i = 0; i < n && !interrupted; i++) await new Promise((resolve) => setImmediate(resolve))
+        })
+      yield* turns(5)
+      assert.strictEqual(task.ttlMillis, 30 * day)
+      vi.advanceTimersByTime(29 * day)
+      yield* turns(5)
+      assert.isFalse(interrupted, "interrupted before its TTL")
+      vi.advanceTimersByTime(day + 1_000)
+      yield* turns(50)
+      assert.isTrue(interrupted, "the work outlived its TTL")
+      assert.strictEqual(yield* supervisor.running, 0)
     }))
 
   it.live("a task that ends before its TTL is not failed by it; a work that throws fails its task", () =>
