@@ -294,7 +294,14 @@ export const make = (options: {
             const finished = exit._tag === "Success"
               ? store.finish(task.taskId, "completed", { _tag: "Result", result: exit.value })
               : store.finish(task.taskId, "failed", { _tag: "Error", error: error! }, error!.message)
-            return Effect.map(Effect.catch(finished, Wire.failWith), (ended) => Wire.createTaskResult(ended ?? task))
+            // Its end not recorded (a store that failed): the call's own answer, as when its task
+            // could not be created (-32603 lost the result of work that ran). The task, which no
+            // client knows of, is left to its TTL.
+            return Effect.matchEffect(finished, {
+              onFailure: (failure) =>
+                Effect.andThen(Effect.logWarning("TaskStore failed to record the end of a required tool's task", errorForLog(failure)), exit),
+              onSuccess: (ended) => Exit.succeed(Wire.createTaskResult(ended ?? task))
+            })
           }
         })
       })
