@@ -273,6 +273,40 @@ describe("tasks over Streamable HTTP", () => {
       assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
     }))
 
+  // Fails before: a fresh standalone stream sent again only the requests of the standalone streams
+  // the client had left, not those of the tasks/result stream it had dropped: the elicitation
+  // stayed stored on that stream, and the task waited in input_required until its TTL.
+  it.live("an elicitation on a tasks/result stream the client dropped goes out again on the standalone stream it opens next", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {} }))
+      const task = yield* createTask(url, sessionId)
+      assert.strictEqual(yield* untilStatus(url, sessionId, task.taskId, "input_required", task.status), "input_required")
+      yield* Effect.promise(async () => {
+        const abort = new AbortController()
+        await fetch(url, {
+          method: "POST",
+          signal: abort.signal,
+          headers: { accept: "application/json, text/event-stream", "content-type": "application/json", ...on(sessionId) },
+          body: JSON.stringify({ jsonrpc: "2.0", id: "dropped", method: "tasks/result", params: { taskId: task.taskId } })
+        })
+        abort.abort()
+      })
+      yield* Effect.sleep(100)
+      const standalone = yield* Effect.promise(() => fetch(url, { headers: on(sessionId, { accept: "text/event-stream" }) }))
+      assert.strictEqual(standalone.status, 200)
+      const reader = sseReader(standalone)
+      yield* Effect.addFinalizer(() => Effect.promise(() => reader.cancel()))
+      const elicitation = yield* Effect.promise(() => nextMessage(reader, { events: 3, timeoutMillis: 2_000 }))
+      assert.strictEqual(elicitation?.method, "elicitation/create")
+      assert.deepStrictEqual(elicitation.params._meta[RELATED], { taskId: task.taskId })
+      assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "ada"), 202)
+      const result = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "result", method: "tasks/result", params: { taskId: task.taskId } }, on(sessionId)).then(answerOf)
+      )
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+    }))
+
   it.live("a task's progress with nowhere to go is not replayed later; a waiting elicitation reaches a standalone stream opened later", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything({ requestTimeoutMillis: 1_500 })

@@ -365,8 +365,16 @@ const fresh = Effect.fnUntraced(function*(self: Endpoint, session: HttpSession, 
       // each reconnect would keep one more for the session's life; the requests they carried that
       // still wait for an answer go out again on the fresh stream.
       const left = [...session.streams.values()].filter((stream) => stream.requestId === undefined && stream.connection === undefined)
-      if (left.length > 0) {
-        unanswered = yield* self.unansweredOf(session, left)
+      // And those of the `tasks/result` streams the client left (it dropped them and went back to
+      // polling): 2025-11-25 has clients take a task's requests on any stream, this one included.
+      // Those streams stay their requests' (still waiting for their tasks).
+      const leftRoutes: Array<SseStream> = []
+      for (const claimed of session.routes.values()) {
+        const stream = claimed.stream
+        if (stream !== undefined && stream.connection === undefined && !stream.unresumable && !stream.done) leftRoutes.push(stream)
+      }
+      if (left.length > 0 || leftRoutes.length > 0) {
+        unanswered = yield* self.unansweredOf(session, leftRoutes.length === 0 ? left : [...left, ...leftRoutes])
         // Read from the store, which may have taken a while: the session may have ended, or
         // another GET opened or resumed the stream meanwhile.
         if (session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
