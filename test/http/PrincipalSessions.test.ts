@@ -271,6 +271,14 @@ describe("sessions per principal: the idle session ended to make room", () => {
   it.live("a GET on it meanwhile is answered 404, no stream opened to be cut", () =>
     requestWhileReplaced({ maxSessionsPerPrincipal: 1 }, "get", false), 30_000)
 
+  // Failed before: a notification on it meanwhile was taken (202), and the session ended after it,
+  // where a request on it got 404: a session being terminated answers 404 to any message naming it.
+  it.live("a notification on it meanwhile is answered 404, as a request is", () =>
+    requestWhileReplaced({ maxSessionsPerPrincipal: 1 }, "notification", false), 30_000)
+
+  it.live("a notification on it meanwhile, the new session then failing to start: 404 too", () =>
+    requestWhileReplaced({ maxSessions: 2, maxSessionsPerPrincipal: 1 }, "notification", true), 30_000)
+
   // Failed before: with every place taken and a store's `create` a round trip (Redis), a request
   // on the idle session while the store answered the new session's first `create` ("full")
   // ended the idle session (404, as above), and the new session, no longer taking the idle one's
@@ -310,10 +318,10 @@ describe("sessions per principal: the idle session ended to make room", () => {
 
 /**
  * Opens an idle session of mallory (and one of alice), holds the start of the session an SDK v1
- * client of mallory opens in its place (failing it if `fails`), and sends a `slow` call (or a GET)
- * on the idle one meanwhile: it must be answered 404, nothing started.
+ * client of mallory opens in its place (failing it if `fails`), and sends a `slow` call (or a GET,
+ * or a notification) on the idle one meanwhile: it must be answered 404, nothing started.
  */
-const requestWhileReplaced = (options: Partial<StreamableHttp.Options>, probe: "call" | "get", fails: boolean) =>
+const requestWhileReplaced = (options: Partial<StreamableHttp.Options>, probe: "call" | "get" | "notification", fails: boolean) =>
   Effect.gen(function*() {
     refuseSessions = false
     holdSessions = undefined
@@ -341,6 +349,9 @@ const requestWhileReplaced = (options: Partial<StreamableHttp.Options>, probe: "
       ? post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "slow", arguments: {} } }, headers)
         .then(async (response) => `${response.status} ${await response.text()}`)
       // A stream's status comes with its headers: its body is not read.
+      : probe === "notification"
+      ? post(url, { jsonrpc: "2.0", method: "notifications/roots/list_changed" }, headers)
+        .then(async (response) => `${response.status} ${await response.text()}`)
       : fetch(url, { method: "GET", signal: aborts.signal, headers: { accept: "text/event-stream", ...headers } })
         .then((response) => `${response.status}`)
     const call = sent.then((settled) => (outcome = settled), (error) => (outcome = String(error)))

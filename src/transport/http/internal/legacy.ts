@@ -135,6 +135,9 @@ const postToSession = Effect.fnUntraced(function*(
     // idle timeout), and takes nothing more.
     if (session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId, undefined, new HttpInfo(request, principal))
     if (kind !== JsonRpc.Kind.Request) {
+      // A session being replaced (see `Endpoint.endIfReplaced`) is being terminated: 404 to any
+      // message naming it, as a request gets (a notification was taken, 202, the session ended after).
+      if (self.endIfReplaced(session)) return yield* self.refuse(message, 404, sessionNotFound)
       if (kind === JsonRpc.Kind.Notification && (message as JsonRpc.Notification).method === "notifications/cancelled") {
         self.cancelled(session, message as JsonRpc.Notification)
       }
