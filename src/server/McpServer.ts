@@ -176,8 +176,9 @@ export interface Options {
    * address, and all of them would share one bound); an integer >= 1 turns it on, past which one
    * more stream from that address is refused 429 (`data.limit: "listenStreamsPerAddress"`). Set
    * it on a server that anonymous clients reach directly (not through a proxy), or authenticate.
-   * A caller of no known address (a `WebHandler` given none) is not counted: such callers cannot
-   * be told apart, and one bound for all of them would let one starve the others.
+   * Callers of no known address (a `WebHandler` given none) cannot be told apart: they count as
+   * one "unknown" address, as under `StreamableHttp`'s `maxSessionsPerAddress` (a warning is
+   * logged once).
    *
    * @since 0.2.0
    */
@@ -312,7 +313,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const listenStreams = {
       open: new Map<string, number>(),
       maxPerPrincipal: options.maxListenStreamsPerPrincipal ?? 16,
-      maxPerAddress: options.maxListenStreamsPerAddress ?? Infinity
+      maxPerAddress: options.maxListenStreamsPerAddress ?? Infinity,
+      unknownAddressWarned: false
     }
     // Changed kinds accumulate in a set; a one-slot Queue wakes the notifier (however many changes).
     const dirty = new Set<Kind>()

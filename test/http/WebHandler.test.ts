@@ -802,6 +802,72 @@ describe("WebHandler given the client's address by its runtime", () => {
     }
   })
 
+  // Fails before the fix: a listen stream of no known address was not counted (the bound did
+  // nothing for those callers, the second stream acknowledged), where sessions counted them under
+  // one "unknown" address.
+  it("maxListenStreamsPerAddress: the listen streams of callers whose address the runtime did not give count as one address's; said once", async () => {
+    const logged: Array<string> = []
+    const keep = (...args: Array<unknown>) => void logged.push(args.map(String).join(" "))
+    const spies = [vi.spyOn(console, "log").mockImplementation(keep), vi.spyOn(console, "error").mockImplementation(keep)]
+    const web = WebHandler.make({ name: "web", version: "1.0.0", maxListenStreamsPerAddress: 1 }, Address, { stateless: true })
+    const aborts = new AbortController()
+    /** A listen (its first message: the acknowledgment, or its refusal), its stream left open until the test ends. */
+    const listen = async (id: number, remoteAddress?: string) => {
+      const request = new Request(`${base}/mcp`, {
+        method: "POST",
+        signal: aborts.signal,
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          host: "127.0.0.1",
+          "mcp-protocol-version": "2026-07-28",
+          "mcp-method": "subscriptions/listen"
+        },
+        body: JSON.stringify({
+          jsonrpc: "2.0",
+          id,
+          method: "subscriptions/listen",
+          params: {
+            notifications: { toolsListChanged: true },
+            _meta: {
+              "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+              "io.modelcontextprotocol/clientCapabilities": {},
+              "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" }
+            }
+          }
+        })
+      })
+      const response = await web.handler(request, remoteAddress === undefined ? undefined : { remoteAddress })
+      if ((response.headers.get("content-type") ?? "").startsWith("application/json")) return response.json() as Promise<any>
+      const reader = response.body!.getReader()
+      let text = ""
+      for (let read = 0; read < 50 && !text.includes("data:"); read++) {
+        const chunk = await reader.read()
+        if (chunk.done) break
+        text += new TextDecoder().decode(chunk.value)
+      }
+      const data = text.split("\n").find((line) => line.startsWith("data:"))
+      return data === undefined ? undefined : JSON.parse(data.slice(5))
+    }
+    try {
+      const first = await listen(1)
+      assert.strictEqual(first?.method, "notifications/subscriptions/acknowledged", JSON.stringify(first))
+      const second = await listen(2)
+      assert.strictEqual(second?.error?.code, McpError.ErrorCode.LimitExceeded, JSON.stringify(second))
+      assert.deepStrictEqual(second?.error?.data, { limit: "listenStreamsPerAddress", max: 1 })
+      assert.strictEqual((await listen(3))?.error?.code, McpError.ErrorCode.LimitExceeded)
+      // A caller whose address is given has a bound of its own.
+      const known = await listen(4, "203.0.113.7")
+      assert.strictEqual(known?.method, "notifications/subscriptions/acknowledged", JSON.stringify(known))
+      const said = logged.filter((line) => line.includes("maxListenStreamsPerAddress"))
+      assert.strictEqual(said.length, 1, logged.join("\n"))
+    } finally {
+      aborts.abort()
+      for (const spy of spies) spy.mockRestore()
+      await web.dispose()
+    }
+  })
+
   it("the runtime's port is McpContext.http's remotePort (Telemetry's client.port), with the address", async () => {
     const Port = McpServer.tool({
       name: "port",

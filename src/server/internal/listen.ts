@@ -71,11 +71,14 @@ export interface ListenSources {
    * per anonymous caller's address (`address:<address>`), kept by the server for its life (the
    * low-level server this method is part of is made again as components change: its streams stay
    * counted), and the most one principal, and one address, may hold (`Infinity`: no bound).
+   * `unknownAddressWarned`: whether the warning of a caller of no known address, counted under one
+   * shared address (see `boundOf`), was logged (once per server).
    */
   readonly streams?: {
     readonly open: Map<string, number>
     readonly maxPerPrincipal: number
     readonly maxPerAddress: number
+    unknownAddressWarned?: boolean
   } | undefined
   /** The tasks extension's tasks, when the server has them. */
   readonly tasks?: {
@@ -116,6 +119,14 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
         // which may follow as much as it likes with what it holds.
         const bound = streams === undefined || !context.session.stateless ? undefined : boundOf(streams, context)
         if (bound !== undefined && streams !== undefined) {
+          if (bound.key === unknownAddress && streams.unknownAddressWarned !== true) {
+            streams.unknownAddressWarned = true
+            yield* Effect.logWarning(
+              "effect-mcp-server: maxListenStreamsPerAddress is set but a subscriptions/listen came without the client's address " +
+                "(WebHandler: give it as the handler's second argument, { remoteAddress }); " +
+                "such clients share one address's listen streams"
+            )
+          }
           // Counted and its release registered in one uninterruptible step: an interruption
           // between the two left the count high for good (the client refused for ever once it
           // reached the bound so).
@@ -301,11 +312,15 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
   })
 }
 
+/** The key of the anonymous callers over HTTP whose address is unknown (no address is empty: see `Requestor.addressOf`). */
+const unknownAddress = "address:"
+
 /**
  * The bound a listen stream of `context` counts under: its principal's (`maxPerPrincipal`), else
- * its address's for an anonymous caller (`maxPerAddress`), else none (that bound `Infinity`, or a
- * caller of no known address, a `WebHandler` given none: such callers cannot be told apart, and
- * one bound for all of them was one client's streams starving every other's).
+ * its address's for an anonymous caller (`maxPerAddress`), else none (that bound `Infinity`, or no
+ * HTTP request). A caller over HTTP of no known address (a `WebHandler` given none) counts under
+ * one shared "unknown" address ({@link unknownAddress}), as `maxSessionsPerAddress` counts its
+ * sessions: such callers cannot be told apart, and left uncounted the bound did nothing for them.
  */
 const boundOf = (
   streams: NonNullable<ListenSources["streams"]>,
@@ -319,10 +334,10 @@ const boundOf = (
       limit: "listenStreamsPerPrincipal"
     }
   }
-  if (streams.maxPerAddress === Number.POSITIVE_INFINITY) return undefined
+  if (streams.maxPerAddress === Number.POSITIVE_INFINITY || context.http === undefined) return undefined
   const address = Requestor.anonymousAddressOf(context)
-  return address === undefined ? undefined : {
-    key: `address:${address}`,
+  return {
+    key: address === undefined ? unknownAddress : `address:${address}`,
     max: streams.maxPerAddress,
     of: "address",
     limit: "listenStreamsPerAddress"
