@@ -15,7 +15,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import { BearerAuth } from "../../src/auth.ts"
-import { McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
+import { EventStore, McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
 import { BOTH, initializeMessage, LATEST, post, roundTripStore, serveOnFreePort } from "./support.ts"
 
 const Quick = McpServer.tool({ name: "quick", handler: () => Effect.succeed("quick done") })
@@ -313,6 +313,85 @@ describe("sessions per principal: the idle session ended to make room", () => {
       assert.strictEqual(opened.status, 200, "the new session opened in the idle one's place")
       assert.strictEqual(yield* ping(url, "mallory", opened.sessionId!), 200)
       assert.strictEqual(yield* ping(url, "alice", alice.sessionId!), 200)
+    }), 30_000)
+})
+
+describe("sessions per principal: a fresh GET on the idle session while it is replaced", () => {
+  // Failed before: a fresh GET replacing a standalone stream the client left reads what that
+  // stream carried from the event store (a round trip, with a store of one's own); the session
+  // chosen to be replaced meanwhile, the GET attached its stream all the same (200), and the
+  // stream was cut as the swap then ended the session. It is answered 404, as a GET that came
+  // while the new session started is.
+  it.live("is answered 404 when the session was chosen while the store was read, no stream opened to be cut", () =>
+    Effect.gen(function*() {
+      refuseSessions = false
+      holdSessions = undefined
+      const aborts: Array<AbortController> = []
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          for (const abort of aborts) abort.abort()
+          holdSessions = undefined
+        })
+      )
+      const memory = EventStore.makeMemory()
+      // While set, `retained` (read by a fresh GET for the streams the client left) says so and waits for `go`.
+      let gate: { readonly reading: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> } | undefined
+      const store = EventStore.EventStore.of({
+        ...memory,
+        retained: (sessionId, streamId) =>
+          Effect.suspend(() => {
+            const held = gate
+            if (held === undefined) return memory.retained(sessionId, streamId)
+            Deferred.doneUnsafe(held.reading, Exit.void)
+            return Effect.andThen(Deferred.await(held.go).pipe(Effect.timeout("5 seconds"), Effect.ignore), memory.retained(sessionId, streamId))
+          })
+      })
+      const { url } = yield* Effect.provideService(serveRefusing({ maxSessionsPerPrincipal: 1 }), EventStore.EventStore, store)
+      const idle = yield* open(url, "mallory")
+      assert.strictEqual(idle.status, 200)
+      const headers = { authorization: "Bearer mallory", "mcp-session-id": idle.sessionId!, "mcp-protocol-version": LATEST }
+      const get = () =>
+        Effect.promise(() => {
+          const abort = new AbortController()
+          aborts.push(abort)
+          return fetch(url, { method: "GET", signal: abort.signal, headers: { accept: "text/event-stream", ...headers } }).then(
+            (response) => ({ status: response.status, abort }),
+            (error) => ({ status: String(error), abort })
+          )
+        })
+      // A standalone stream, then left by its client.
+      const first = yield* get()
+      assert.strictEqual(first.status, 200)
+      first.abort.abort()
+      const held = { reading: Deferred.makeUnsafe<void>(), go: Deferred.makeUnsafe<void>() }
+      gate = held
+      // A fresh GET, once the server saw the first one go (409 until then: at most 80 tries 25 ms apart).
+      let fresh: Fiber.Fiber<{ readonly status: number | string; readonly abort: AbortController }> | undefined
+      for (let attempt = 0; attempt < 80; attempt++) {
+        const attemptFiber = yield* Effect.forkChild(get())
+        const reading = yield* Deferred.await(held.reading).pipe(Effect.timeout("100 millis"), Effect.option)
+        if (reading._tag === "Some") {
+          fresh = attemptFiber
+          break
+        }
+        const done = yield* Fiber.join(attemptFiber)
+        assert.strictEqual(done.status, 409)
+        yield* Effect.sleep("25 millis")
+      }
+      assert.isDefined(fresh, "the fresh GET read the store")
+      // Meanwhile, mallory opens another session: the idle one is chosen, the new one starting (held).
+      const hold = { starting: Deferred.makeUnsafe<void>(), go: Deferred.makeUnsafe<void>() }
+      holdSessions = hold
+      const replacing = yield* Effect.forkChild(connectSdk(url, "mallory"))
+      yield* Deferred.await(hold.starting).pipe(Effect.timeout("5 seconds"))
+      gate = undefined
+      Deferred.doneUnsafe(held.go, Exit.void)
+      const answered = yield* Fiber.join(fresh!)
+      holdSessions = undefined
+      Deferred.doneUnsafe(hold.go, Exit.void)
+      assert.strictEqual(yield* Fiber.join(replacing), "connected")
+      assert.strictEqual(answered.status, 404)
+      assert.strictEqual(yield* ping(url, "mallory", idle.sessionId!), 404)
     }), 30_000)
 })
 

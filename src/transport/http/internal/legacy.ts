@@ -378,9 +378,10 @@ const fresh = Effect.fnUntraced(function*(self: Endpoint, session: HttpSession, 
       }
       if (left.length > 0 || leftRoutes.length > 0) {
         unanswered = yield* self.unansweredOf(session, leftRoutes.length === 0 ? left : [...left, ...leftRoutes])
-        // Read from the store, which may have taken a while: the session may have ended, or
-        // another GET opened or resumed the stream meanwhile.
-        if (session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
+        // Read from the store, which may have taken a while: the session may have ended, or be
+        // being replaced (its stream would be cut: see `Endpoint.endIfReplaced`), or another GET
+        // opened or resumed the stream meanwhile.
+        if (session.ended || self.endIfReplaced(session)) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
         if ((session.standalone as SseStream | undefined)?.connection !== undefined) {
           return jsonError(409, ErrorCode.InvalidRequest, "Conflict: the session already has a standalone stream")
         }
