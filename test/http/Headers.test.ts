@@ -141,3 +141,73 @@ describe("the headers the endpoint reads", () => {
       })
     }))
 })
+
+/** A raw request (node:http) whose headers may repeat (an array value: the field sent once per item). */
+const sendRepeated = (port: number, method: string, headers: Record<string, string | Array<string>>, body?: string) =>
+  new Promise<{ readonly status: number; readonly body: string }>((resolve, reject) => {
+    const request = httpRequest({ host: "127.0.0.1", port, method, path: "/mcp", headers }, (response) => {
+      let text = ""
+      response.setEncoding("utf8")
+      // A stream would not end: its status is what is looked at.
+      if ((response.headers["content-type"] ?? "").includes("text/event-stream")) {
+        response.destroy()
+        return resolve({ status: response.statusCode ?? 0, body: "" })
+      }
+      response.on("data", (chunk: string) => (text += chunk))
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: text }))
+      response.on("error", reject)
+    })
+    request.on("error", reject)
+    request.end(body)
+  })
+
+describe("Mcp-Session-Id sent more than once", () => {
+  // Failed before: the values, joined ("id, id"), named no session: 404 "Session not found", which
+  // tells a client its session is gone (it starts another, to get 404 again behind the same proxy),
+  // for a session that lives. Refused 400 naming the header now, the session kept.
+  it.live("POST, GET and DELETE are refused 400 naming the header, not 404; the session lives on", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      yield* Effect.forkScoped(Layer.launch(StreamableHttp.serve(run, { port })))
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const json = { "content-type": "application/json", accept: "application/json, text/event-stream" }
+      const initialize = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 0,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
+      })
+      const opened = yield* Effect.promise(() =>
+        new Promise<string>((resolve, reject) => {
+          const request = httpRequest({ host: "127.0.0.1", port, method: "POST", path: "/mcp", headers: json }, (response) => {
+            response.resume()
+            resolve(response.headers["mcp-session-id"] as string)
+          })
+          request.on("error", reject)
+          request.end(initialize)
+        })
+      )
+      assert.isString(opened)
+      const version = { "mcp-protocol-version": "2025-11-25" }
+      const ping = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" })
+      const initialized = JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })
+      assert.strictEqual((yield* Effect.promise(() => sendRepeated(port, "POST", { ...json, ...version, "mcp-session-id": opened }, initialized))).status, 202)
+      const twice = { "mcp-session-id": [opened, opened] }
+      const answers = [
+        yield* Effect.promise(() => sendRepeated(port, "POST", { ...json, ...version, ...twice }, ping)),
+        yield* Effect.promise(() => sendRepeated(port, "POST", { ...json, ...version, ...twice }, initialized)),
+        yield* Effect.promise(() => sendRepeated(port, "POST", { ...json, "mcp-protocol-version": "2025-03-26", ...twice }, `[${ping}]`)),
+        yield* Effect.promise(() => sendRepeated(port, "GET", { accept: "text/event-stream", ...version, ...twice })),
+        yield* Effect.promise(() => sendRepeated(port, "DELETE", { ...version, ...twice }))
+      ]
+      for (const answer of answers) {
+        assert.strictEqual(answer.status, 400, answer.body)
+        assert.include(JSON.parse(answer.body).error.message, "Mcp-Session-Id")
+      }
+      assert.strictEqual(JSON.parse(answers[0]!.body).id, 1)
+      // Once: the session answers, and ends by its DELETE.
+      const once = yield* Effect.promise(() => sendRepeated(port, "POST", { ...json, ...version, "mcp-session-id": opened }, ping))
+      assert.strictEqual(once.status, 200, once.body)
+      assert.strictEqual((yield* Effect.promise(() => sendRepeated(port, "DELETE", { ...version, "mcp-session-id": opened }))).status, 200)
+    }))
+})

@@ -41,7 +41,7 @@ import type { Principal } from "../../../session/Principal.ts"
 import { type Endpoint, jsonBatch } from "./EndpointState.ts"
 import { HttpInfo, type HttpSession, ownedBy, Pending } from "./HttpSession.ts"
 import { closingFor } from "./guards.ts"
-import { jsonError, notYoursError, unservedVersion, unsupportedHeader } from "./responses.ts"
+import { jsonError, notYoursError, unknownSession, unservedVersion, unsupportedHeader } from "./responses.ts"
 import type { BatchStream, SseConnection } from "./sse.ts"
 
 const { ErrorCode } = McpError
@@ -90,9 +90,11 @@ export const post = Effect.fnUntraced(function*(
         : refuse(self, members, version, undefined))
     }
     session = self.sessions.get(sessionId)
-    if (session === undefined || session.ended) {
-      return yield* self.refuse(members, 404, { code: ErrorCode.SessionNotFound, message: "Session not found" })
+    if (session === undefined) {
+      const { error, status } = unknownSession(sessionId)
+      return yield* self.refuse(members, status, error)
     }
+    if (session.ended) return yield* self.refuse(members, 404, { code: ErrorCode.SessionNotFound, message: "Session not found" })
     if (!ownedBy(session, principal)) return yield* self.refuse(members, 403, notYoursError)
     if (session.input?.takesBatches !== true || (version !== undefined && version !== ProtocolVersion.batching)) {
       return yield* refuse(self, members, version, session)

@@ -19,7 +19,16 @@ import { headersOf } from "./guards.ts"
 import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
-import { jsonError, methodNotAllowed, notYours, notYoursError, storeUnavailable, unservedVersion, unsupportedHeader } from "./responses.ts"
+import {
+  jsonError,
+  methodNotAllowed,
+  notYours,
+  notYoursError,
+  storeUnavailable,
+  unknownSession,
+  unservedVersion,
+  unsupportedHeader
+} from "./responses.ts"
 import { frame, heldAfter, HoldingConnection, newConnectionQueue, SseConnection, SseStream } from "./sse.ts"
 import { clip } from "../../../internal/clip.ts"
 
@@ -123,9 +132,11 @@ const postToSession = Effect.fnUntraced(function*(
       session.subject = principal?.subject
     } else {
       session = self.sessions.get(sessionId)
-      if (session === undefined || session.ended) {
-        return yield* self.refuse(message, 404, sessionNotFound, requestId, undefined, new HttpInfo(request, principal))
+      if (session === undefined) {
+        const { error, status } = unknownSession(sessionId)
+        return yield* self.refuse(message, status, error, requestId, undefined, new HttpInfo(request, principal))
       }
+      if (session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId, undefined, new HttpInfo(request, principal))
       if (!ownedBy(session, principal)) return yield* self.refuse(message, 403, notYoursError, requestId, undefined, new HttpInfo(request, principal))
       const unserved = unservedInSession(session, headers)
       if (unserved !== undefined) return yield* self.refuse(message, 400, unserved, requestId, session, new HttpInfo(request, principal))
@@ -137,7 +148,7 @@ const postToSession = Effect.fnUntraced(function*(
     if (kind !== JsonRpc.Kind.Request) {
       // A session being replaced (see `Endpoint.endIfReplaced`) is being terminated: 404 to any
       // message naming it, as a request gets (a notification was taken, 202, the session ended after).
-      if (self.endIfReplaced(session)) return yield* self.refuse(message, 404, sessionNotFound)
+      if (self.endIfReplaced(session)) return yield* self.refuse(message, 404, sessionNotFound, undefined, undefined, new HttpInfo(request, principal))
       if (kind === JsonRpc.Kind.Notification && (message as JsonRpc.Notification).method === "notifications/cancelled") {
         self.cancelled(session, message as JsonRpc.Notification)
       }
@@ -149,6 +160,12 @@ const postToSession = Effect.fnUntraced(function*(
 
 /** The key under `maxSessionsPerAddress` of the anonymous clients whose address is unknown (no address is empty). */
 const noAddress = ""
+
+/** {@link unknownSession} as the response a GET or DELETE gets. */
+const unknownSessionResponse = (sessionId: string): HttpServerResponse.HttpServerResponse => {
+  const { error, status } = unknownSession(sessionId)
+  return jsonError(status, error.code, error.message)
+}
 
 /** GET and DELETE on a stateless server: it has no sessions, so only POST (RFC 9110: with `Allow`). */
 const statelessOnlyPost = (self: Endpoint, method: "GET" | "DELETE") =>
@@ -219,7 +236,8 @@ export const get = (
     const sessionId = headers["mcp-session-id"]
     if (sessionId === undefined) return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
     const session = self.sessions.get(sessionId)
-    if (session === undefined || session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
+    if (session === undefined) return unknownSessionResponse(sessionId)
+    if (session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
     if (!ownedBy(session, principal)) return notYours()
     const unserved = unservedResponse(session, headers)
     if (unserved !== undefined) return unserved
@@ -440,7 +458,8 @@ export const del = (
   const sessionId = headers["mcp-session-id"]
   if (sessionId === undefined) return Effect.succeed(jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required"))
   const session = self.sessions.get(sessionId)
-  if (session === undefined || session.ended) return Effect.succeed(jsonError(404, ErrorCode.SessionNotFound, "Session not found"))
+  if (session === undefined) return Effect.succeed(unknownSessionResponse(sessionId))
+  if (session.ended) return Effect.succeed(jsonError(404, ErrorCode.SessionNotFound, "Session not found"))
   if (!ownedBy(session, principal)) return Effect.succeed(notYours())
   const unserved = unservedResponse(session, headers)
   if (unserved !== undefined) return Effect.succeed(unserved)

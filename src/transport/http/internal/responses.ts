@@ -33,6 +33,31 @@ export const jsonError = (
     ...(headers === undefined ? {} : { headers })
   })
 
+/** A refusal of the endpoint's own: its HTTP status and JSON-RPC error. */
+export interface Refusal {
+  readonly status: number
+  readonly error: JsonRpc.ErrorObject
+}
+
+/** A request naming a session the endpoint does not have (never had, ended, or forgot). */
+const sessionNotFound: Refusal = { status: 404, error: { code: ErrorCode.SessionNotFound, message: "Session not found" } }
+
+/** A request whose `Mcp-Session-Id` came more than once (see {@link unknownSession}). */
+const sessionIdRepeated: Refusal = {
+  status: 400,
+  error: { code: ErrorCode.InvalidRequest, message: "Bad Request: Mcp-Session-Id is sent more than once" }
+}
+
+/**
+ * The refusal of a request (POST, GET, DELETE) whose `Mcp-Session-Id` (`sessionId`) names no
+ * session here: 404, the spec's answer, which tells the client its session is gone (it starts
+ * another). But 400 when the field came more than once: the platform joins the values ("id, id"),
+ * and no session id (base64url) has a comma; a 404 made the client drop a session that lives, and
+ * start one after another behind the intermediary that repeats the field. Looked at only once no
+ * session was found.
+ */
+export const unknownSession = (sessionId: string): Refusal => sessionId.includes(",") ? sessionIdRepeated : sessionNotFound
+
 /**
  * Every version the endpoint's header check takes, as the answer to an unsupported header lists
  * them (built once). The library's versions: the endpoint does not know a server's
