@@ -40,7 +40,7 @@ import * as ProtocolVersion from "../../../protocol/ProtocolVersion.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import { type Endpoint, jsonBatch } from "./EndpointState.ts"
 import { HttpInfo, type HttpSession, ownedBy, Pending } from "./HttpSession.ts"
-import { closingFor } from "./guards.ts"
+import { closingFor, sessionIdOf } from "./guards.ts"
 import { jsonError, notYoursError, unknownSession, unservedVersion, unsupportedHeader } from "./responses.ts"
 import type { BatchStream, SseConnection } from "./sse.ts"
 
@@ -82,7 +82,7 @@ export const post = Effect.fnUntraced(function*(
     const unserved = unservedVersion(session.input?.legacyVersions, version)
     if (unserved !== undefined) return yield* self.refuse(members, 400, unserved, undefined, session)
   } else {
-    const sessionId = headers["mcp-session-id"]
+    const sessionId = sessionIdOf(headers)
     // No session: `initialize`, which settles the version, may not be in a batch.
     if (sessionId === undefined) {
       return yield* (version === undefined || version === ProtocolVersion.batching

@@ -34,7 +34,7 @@ import * as HttpConfig from "./config.ts"
 import { Endpoint } from "./EndpointState.ts"
 import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
 import { type EndpointEvents, guard as guardEvents } from "./events.ts"
-import { closingFor, headersOf, listeningUrl, payloadTooLarge, readBody, withCors } from "./guards.ts"
+import { closingFor, headersOf, listeningUrl, payloadTooLarge, readBody, sessionIdOf, withCors } from "./guards.ts"
 import * as Batch from "./batch.ts"
 import { listenHost } from "./hosts.ts"
 import * as Legacy from "./legacy.ts"
@@ -411,7 +411,7 @@ const serveBody = (
  * none, one that has ended, or one of another principal.
  */
 const namedSession = (self: Endpoint, headers: Negotiation.Headers, principal: Principal | undefined): HttpSession | undefined => {
-  const id = headers["mcp-session-id"]
+  const id = sessionIdOf(headers)
   const session = id === undefined ? undefined : self.sessions.get(id)
   return session === undefined || session.ended || !ownedBy(session, principal) ? undefined : session
 }

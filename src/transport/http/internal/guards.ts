@@ -576,6 +576,17 @@ export const headersOf = (request: HttpServerRequest.HttpServerRequest): Negotia
 }
 
 /**
+ * A request's `Mcp-Session-Id`, `undefined` when it is not given or given empty: no session id is
+ * empty (the spec's are visible characters), and a client that sends the field empty until it has
+ * an id was told 404 "Session not found" to its `initialize` (it initialized again, for ever), and
+ * to any other message (its session gone, where the header is required). As the SDKs' servers take it.
+ */
+export const sessionIdOf = (headers: Negotiation.Headers): string | undefined => {
+  const id = headers["mcp-session-id"]
+  return id === "" ? undefined : id
+}
+
+/**
  * Whether the request carries more than one `Authorization` field (bearer authentication). Node
  * keeps the first of them in `headers` and drops the others (a field that is no list), so two
  * tokens were taken as the first alone; other platforms join them (`Bearer a, Bearer b`), which is

@@ -15,7 +15,7 @@ import type { Principal } from "../../../session/Principal.ts"
 import { addressKey } from "../../../session/Requestor.ts"
 import { parseEventId } from "../EventStore.ts"
 import type { Endpoint } from "./EndpointState.ts"
-import { headersOf } from "./guards.ts"
+import { headersOf, sessionIdOf } from "./guards.ts"
 import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
@@ -75,7 +75,7 @@ const postToSession = Effect.fnUntraced(function*(
   mode: "auto" | "json" | "sse",
   principal: Principal | undefined
 ) {
-    const sessionId = headers["mcp-session-id"]
+    const sessionId = sessionIdOf(headers)
     let session: HttpSession | undefined
     if (sessionId === undefined) {
       if (kind !== JsonRpc.Kind.Request || (message as JsonRpc.Request).method !== "initialize") {
@@ -233,7 +233,7 @@ export const get = (
     }
     const unsupported = unsupportedVersion(headers["mcp-protocol-version"])
     if (unsupported !== undefined) return unsupported
-    const sessionId = headers["mcp-session-id"]
+    const sessionId = sessionIdOf(headers)
     if (sessionId === undefined) return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
     const session = self.sessions.get(sessionId)
     if (session === undefined) return unknownSessionResponse(sessionId)
@@ -455,7 +455,7 @@ export const del = (
   if (self.options.stateless === true) return Effect.succeed(statelessOnlyPost(self, "DELETE"))
   const unsupported = unsupportedVersion(headers["mcp-protocol-version"])
   if (unsupported !== undefined) return Effect.succeed(unsupported)
-  const sessionId = headers["mcp-session-id"]
+  const sessionId = sessionIdOf(headers)
   if (sessionId === undefined) return Effect.succeed(jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required"))
   const session = self.sessions.get(sessionId)
   if (session === undefined) return Effect.succeed(unknownSessionResponse(sessionId))
