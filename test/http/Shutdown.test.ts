@@ -8,14 +8,16 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import { request as httpRequest } from "node:http"
 import { connect } from "node:net"
 import { components, options } from "../../examples/everything-server.ts"
 import { GracefulShutdown, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
 import { WebHandler } from "../../src/web.ts"
-import { freePort, on, openSession, ownRouter, post, ready, routerReady, sleep, sseReader } from "./support.ts"
+import { freePort, initializeMessage, on, openSession, ownRouter, post, ready, routerReady, sleep, sseReader } from "./support.ts"
 
 describe("Streamable HTTP shutdown", () => {
   it.live("interrupting McpServer.serve over StreamableHttp with an open standalone GET stream ends the stream and stops within 2 s", () =>
@@ -321,5 +323,54 @@ describe("StreamableHttp.route in one's own router (the server's preemptive wait
       const took = Date.now() - started
       yield* Fiber.await(stopping)
       assert.isTrue(stopped, `the server did not stop within 2 s (took ${took} ms)`)
+    }), 30_000)
+})
+
+describe("an initialize whose session starts as a graceful drain begins", () => {
+  // Failed before: the session, started once the drain had begun, drained at once (it had no
+  // request yet) and was gone when its initialize reached it: 404 "Session not found" to a POST
+  // that named no session, where one a moment later gets 503 -32000 (retry on another instance).
+  it.live("is refused 503 -32000 as the drain refuses a new initialize, not 404 Session not found", () =>
+    Effect.gen(function*() {
+      let hold: { readonly starting: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> } | undefined
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const shutdown = GracefulShutdown.make()
+      yield* Effect.forkScoped(
+        McpServer.serve(options, components, {
+          // While `hold` is set, a session's start waits for its `go` (the application's start taking a while).
+          listen: (run) =>
+            StreamableHttp.make({ host: "127.0.0.1", port }).listen((transport, sessionOptions) => {
+              const held = hold
+              if (held === undefined) return run(transport, sessionOptions)
+              Deferred.doneUnsafe(held.starting, Exit.void)
+              return Effect.andThen(Deferred.await(held.go), run(transport, sessionOptions))
+            })
+        }).pipe(Effect.provideService(GracefulShutdown.GracefulShutdown, shutdown))
+      )
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const held = { starting: Deferred.makeUnsafe<void>(), go: Deferred.makeUnsafe<void>() }
+      hold = held
+      const opening = yield* Effect.forkChild(Effect.promise(() =>
+        post(url, initializeMessage(1)).then(async (response) => ({
+          status: response.status,
+          sessionId: response.headers.get("mcp-session-id"),
+          body: await response.json() as any
+        }))
+      ))
+      yield* Deferred.await(held.starting).pipe(Effect.timeout("5 seconds"))
+      hold = undefined
+      shutdown.request()
+      // The drain has begun: a new initialize is refused so.
+      const later = yield* Effect.promise(() => post(url, initializeMessage(2)).then(async (response) => ({ status: response.status, body: await response.json() as any })))
+      assert.strictEqual(later.status, 503)
+      Deferred.doneUnsafe(held.go, Exit.void)
+      const answer = yield* Fiber.join(opening).pipe(Effect.timeout("10 seconds"))
+      assert.strictEqual(answer.status, 503, JSON.stringify(answer.body))
+      assert.deepStrictEqual(answer.body.error, later.body.error)
+      assert.strictEqual(answer.body.id, 1)
+      assert.isNull(answer.sessionId)
+      // And the drain ends.
+      yield* shutdown.drained.pipe(Effect.timeout("10 seconds"))
     }), 30_000)
 })

@@ -15,7 +15,7 @@ import type { Principal } from "../../../session/Principal.ts"
 import { addressKey } from "../../../session/Requestor.ts"
 import { parseEventId } from "../EventStore.ts"
 import type { Endpoint } from "./EndpointState.ts"
-import { headersOf, sessionIdOf } from "./guards.ts"
+import { closingFor, headersOf, sessionIdOf } from "./guards.ts"
 import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
@@ -142,6 +142,11 @@ const postToSession = Effect.fnUntraced(function*(
       if (unserved !== undefined) return yield* self.refuse(message, 400, unserved, requestId, session, new HttpInfo(request, principal))
     }
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
+    // The session of this `initialize` started as a graceful drain began (or the drain began
+    // since): it drains with the others, and was closing, or gone, when its request came (404
+    // "Session not found" to a POST that named none). Refused as the drain refuses an `initialize`
+    // that comes now: the client retries on another instance.
+    if (sessionId === undefined && self.closing) return self.refuseDraining(message, requestId, closingFor(request), session)
     // A store's `touch` may take a while: the session may have ended meanwhile (a DELETE, its
     // idle timeout), and takes nothing more.
     if (session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId, undefined, new HttpInfo(request, principal))
