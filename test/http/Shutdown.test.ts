@@ -330,7 +330,21 @@ describe("an initialize whose session starts as a graceful drain begins", () => 
   // Failed before: the session, started once the drain had begun, drained at once (it had no
   // request yet) and was gone when its initialize reached it: 404 "Session not found" to a POST
   // that named no session, where one a moment later gets 503 -32000 (retry on another instance).
-  it.live("is refused 503 -32000 as the drain refuses a new initialize, not 404 Session not found", () =>
+  it.live("is refused 503 -32000 as the drain refuses a new initialize, not 404 Session not found", () => startingAsDrainBegins(false), 30_000)
+
+  // Failed before: the same for the first request of a stateless endpoint, whose shared session
+  // started into the drain: 404 "Session not found", on an endpoint that has no sessions.
+  it.live("the same for the request that starts a stateless endpoint's shared session", () => startingAsDrainBegins(true), 30_000)
+
+  it.live("the same for a 2026-07-28 request that starts a stateful endpoint's shared session", () => startingAsDrainBegins("modern"), 30_000)
+})
+
+/**
+ * Holds the start of the session an `initialize` opens (of the shared session a stateless request,
+ * or a 2026-07-28 one, starts), begins a graceful drain meanwhile, then lets the session start: the request must get
+ * the drain's 503 -32000, as one sent once the drain began does.
+ */
+const startingAsDrainBegins = (era: boolean | "modern") =>
     Effect.gen(function*() {
       let hold: { readonly starting: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> } | undefined
       const port = yield* Effect.promise(freePort)
@@ -340,7 +354,7 @@ describe("an initialize whose session starts as a graceful drain begins", () => 
         McpServer.serve(options, components, {
           // While `hold` is set, a session's start waits for its `go` (the application's start taking a while).
           listen: (run) =>
-            StreamableHttp.make({ host: "127.0.0.1", port }).listen((transport, sessionOptions) => {
+            StreamableHttp.make({ host: "127.0.0.1", port, stateless: era === true }).listen((transport, sessionOptions) => {
               const held = hold
               if (held === undefined) return run(transport, sessionOptions)
               Deferred.doneUnsafe(held.starting, Exit.void)
@@ -351,8 +365,18 @@ describe("an initialize whose session starts as a graceful drain begins", () => 
       assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
       const held = { starting: Deferred.makeUnsafe<void>(), go: Deferred.makeUnsafe<void>() }
       hold = held
+      const modernMeta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" }
+      }
+      const [first, headers] = era === "modern"
+        ? [{ jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: modernMeta } }, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" }]
+        : era
+        ? [{ jsonrpc: "2.0", id: 1, method: "tools/list" }, { "mcp-protocol-version": "2025-11-25" }]
+        : [initializeMessage(1), {}]
       const opening = yield* Effect.forkChild(Effect.promise(() =>
-        post(url, initializeMessage(1)).then(async (response) => ({
+        post(url, first, headers).then(async (response) => ({
           status: response.status,
           sessionId: response.headers.get("mcp-session-id"),
           body: await response.json() as any
@@ -372,5 +396,4 @@ describe("an initialize whose session starts as a graceful drain begins", () => 
       assert.isNull(answer.sessionId)
       // And the drain ends.
       yield* shutdown.drained.pipe(Effect.timeout("10 seconds"))
-    }), 30_000)
-})
+    })

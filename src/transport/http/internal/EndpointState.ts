@@ -33,7 +33,7 @@ import type { Options, Runner } from "../StreamableHttp.ts"
 import type { SessionStore } from "../SessionStore.ts"
 import { missingScopesOf, stepUpScopes } from "./bearer.ts"
 import type { EndpointEvents } from "./events.ts"
-import { allowedMethods, headersOf, originCheck } from "./guards.ts"
+import { allowedMethods, closingFor, headersOf, originCheck } from "./guards.ts"
 import { defaultMaxBodyBytes } from "./options.ts"
 import { awaitAnswer, forClient, HttpInfo, HttpSession, Pending, type SessionHost, settle, SseAnswer, timeUp } from "./HttpSession.ts"
 import { jsonError, modernStatusOf, shuttingDown, shuttingDownError, unservedVersion } from "./responses.ts"
@@ -362,8 +362,13 @@ export class Endpoint implements SessionHost {
   ): Effect.Effect<HttpServerResponse.HttpServerResponse> {
     const shared = this.statelessSession
     if (shared !== undefined) return this.answerOnShared(shared, request, rpc, mode, principal, truth)
+    // Started as a graceful drain began, the session drains (and was gone when the request came,
+    // 404 "Session not found" on an endpoint without sessions): refused as the drain refuses a
+    // request that comes now.
     return Effect.flatMap(this.openStateless, (opened) =>
-      opened === undefined
+      this.closing
+        ? Effect.succeed(this.refuseDraining(rpc, rpc.id, closingFor(request), opened))
+        : opened === undefined
         ? Effect.succeed(jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start", undefined, rpc.id))
         : this.answerOnShared(opened, request, rpc, mode, principal, truth))
   }
@@ -806,7 +811,9 @@ export class Endpoint implements SessionHost {
    */
   get openStateless(): Effect.Effect<HttpSession | undefined> {
     return Effect.map(this.open(true), (started) => {
-      const opened = typeof started === "string" ? undefined : started
+      // One that already closed (started into a graceful drain, drained at once) is not kept:
+      // `ended` had nothing to forget yet, and every later request would find it closed.
+      const opened = typeof started === "string" || started.finished ? undefined : started
       if (this.statelessSession === undefined) this.statelessSession = opened
       else if (opened !== undefined) {
         opened.input?.interrupt()

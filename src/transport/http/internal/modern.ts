@@ -13,7 +13,7 @@ import * as Negotiation from "../../../protocol/Negotiation.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import { HttpInfo } from "./HttpSession.ts"
 import type { Endpoint } from "./EndpointState.ts"
-import { repeatedMcpHeader } from "./guards.ts"
+import { closingFor, repeatedMcpHeader } from "./guards.ts"
 import { jsonError } from "./responses.ts"
 
 const { ErrorCode } = McpError
@@ -49,8 +49,13 @@ export const post = (
   // refusal says whether `initialize` is served here (`Negotiation.Handshake`), which the server's
   // versions decide and the endpoint learns from that session. Then a field read.
   if (shared === undefined) {
+    // Started as a graceful drain began: refused as the drain refuses a request that comes now.
     return Effect.flatMap(self.openStateless, (opened) =>
-      opened === undefined ? Effect.succeed(unstarted(rpc, headers)) : resolve(self, request, headers, rpc, mode, principal, opened.input))
+      self.closing
+        ? Effect.succeed(self.refuseDraining(rpc, rpc.id, closingFor(request), opened))
+        : opened === undefined
+        ? Effect.succeed(unstarted(rpc, headers))
+        : resolve(self, request, headers, rpc, mode, principal, opened.input))
   }
   return resolve(self, request, headers, rpc, mode, principal, shared.input)
 }
