@@ -337,6 +337,8 @@ describe("an initialize whose session starts as a graceful drain begins", () => 
   it.live("the same for the request that starts a stateless endpoint's shared session", () => startingAsDrainBegins(true), 30_000)
 
   it.live("the same for a 2026-07-28 request that starts a stateful endpoint's shared session", () => startingAsDrainBegins("modern"), 30_000)
+
+  it.live("the same for a JSON-RPC batch (MCP 2025-03-26) that starts a stateless endpoint's shared session", () => startingAsDrainBegins("batch"), 30_000)
 })
 
 /**
@@ -344,7 +346,7 @@ describe("an initialize whose session starts as a graceful drain begins", () => 
  * or a 2026-07-28 one, starts), begins a graceful drain meanwhile, then lets the session start: the request must get
  * the drain's 503 -32000, as one sent once the drain began does.
  */
-const startingAsDrainBegins = (era: boolean | "modern") =>
+const startingAsDrainBegins = (era: boolean | "modern" | "batch") =>
     Effect.gen(function*() {
       let hold: { readonly starting: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> } | undefined
       const port = yield* Effect.promise(freePort)
@@ -354,7 +356,7 @@ const startingAsDrainBegins = (era: boolean | "modern") =>
         McpServer.serve(options, components, {
           // While `hold` is set, a session's start waits for its `go` (the application's start taking a while).
           listen: (run) =>
-            StreamableHttp.make({ host: "127.0.0.1", port, stateless: era === true }).listen((transport, sessionOptions) => {
+            StreamableHttp.make({ host: "127.0.0.1", port, stateless: era === true || era === "batch" }).listen((transport, sessionOptions) => {
               const held = hold
               if (held === undefined) return run(transport, sessionOptions)
               Deferred.doneUnsafe(held.starting, Exit.void)
@@ -370,7 +372,9 @@ const startingAsDrainBegins = (era: boolean | "modern") =>
         "io.modelcontextprotocol/clientCapabilities": {},
         "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" }
       }
-      const [first, headers] = era === "modern"
+      const [first, headers] = era === "batch"
+        ? [[{ jsonrpc: "2.0", id: 1, method: "tools/list" }], { "mcp-protocol-version": "2025-03-26" }]
+        : era === "modern"
         ? [{ jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: modernMeta } }, { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/list" }]
         : era
         ? [{ jsonrpc: "2.0", id: 1, method: "tools/list" }, { "mcp-protocol-version": "2025-11-25" }]
@@ -392,7 +396,8 @@ const startingAsDrainBegins = (era: boolean | "modern") =>
       const answer = yield* Fiber.join(opening).pipe(Effect.timeout("10 seconds"))
       assert.strictEqual(answer.status, 503, JSON.stringify(answer.body))
       assert.deepStrictEqual(answer.body.error, later.body.error)
-      assert.strictEqual(answer.body.id, 1)
+      // A batch's refusal is one error for the whole POST, with no id (as a later batch's).
+      assert.strictEqual(answer.body.id, era === "batch" ? undefined : 1)
       assert.isNull(answer.sessionId)
       // And the drain ends.
       yield* shutdown.drained.pipe(Effect.timeout("10 seconds"))
