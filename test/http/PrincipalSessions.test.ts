@@ -15,7 +15,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import { BearerAuth } from "../../src/auth.ts"
-import { EventStore, McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
+import { EventStore, McpContext, McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
 import { BOTH, initializeMessage, LATEST, post, roundTripStore, serveOnFreePort } from "./support.ts"
 
 const Quick = McpServer.tool({ name: "quick", handler: () => Effect.succeed("quick done") })
@@ -392,6 +392,103 @@ describe("sessions per principal: a fresh GET on the idle session while it is re
       assert.strictEqual(yield* Fiber.join(replacing), "connected")
       assert.strictEqual(answered.status, 404)
       assert.strictEqual(yield* ping(url, "mallory", idle.sessionId!), 404)
+    }), 30_000)
+})
+
+/** A tool that asks the client for its roots through the session, in the background (10 s at most), and answers at once. */
+const RootsLater = McpServer.tool({
+  name: "roots_later",
+  handler: () =>
+    Effect.flatMap(McpContext.current, (context) =>
+      Effect.as(Effect.forkDetach(Effect.ignore(context.session.request("roots/list", undefined, { timeoutMillis: 10_000 }))), "asked"))
+})
+
+describe("sessions per principal: a session whose fresh GET is being opened", () => {
+  // Failed before: a fresh GET sends first what the session held for it (a request to the client
+  // made with no stream to go on), stored in the event store (a round trip, with a store of one's
+  // own) before its response starts; the session, its stream attached but not read yet, was taken
+  // for idle: an initialize of its principal at the bound chose it, and the GET's stream was cut
+  // as the swap ended the session. Its stream being opened, it is in use (the initialize is 429).
+  it.live("is not chosen to make room while what it held is stored: its stream stays, the initialize is refused 429", () =>
+    Effect.gen(function*() {
+      const aborts: Array<AbortController> = []
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          for (const abort of aborts) abort.abort()
+        })
+      )
+      const memory = EventStore.makeMemory()
+      // While set, an `append` of a request (what the fresh GET sends first) says so and waits for `go`.
+      let gate: { readonly storing: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> } | undefined
+      const store = EventStore.EventStore.of({
+        ...memory,
+        append: (sessionId, streamId, message, final) =>
+          Effect.suspend(() => {
+            const held = gate
+            if (held === undefined || !("method" in message) || message.method !== "roots/list") return memory.append(sessionId, streamId, message, final)
+            Deferred.doneUnsafe(held.storing, Exit.void)
+            return Effect.andThen(Deferred.await(held.go).pipe(Effect.timeout("5 seconds"), Effect.ignore), memory.append(sessionId, streamId, message, final))
+          })
+      })
+      const { url } = yield* Effect.provideService(
+        serveOnFreePort((port) =>
+          McpServer.serve(
+            { name: "principal-sessions", version: "1.0.0" },
+            RootsLater,
+            StreamableHttp.make({
+              host: "127.0.0.1",
+              port,
+              maxSessionsPerPrincipal: 1,
+              auth: BearerAuth.config({
+                verifier: { verify: (token) => Effect.succeed({ subject: token, scopes: [], claims: {} }) },
+                resource: `http://127.0.0.1:${port}/mcp`,
+                authorizationServers: ["https://auth.test"]
+              })
+            })
+          )
+        ),
+        EventStore.EventStore,
+        store
+      )
+      const opened = yield* Effect.promise(async () => {
+        const response = await post(url, initializeMessage(0, { roots: {} }), { authorization: "Bearer mallory" })
+        await response.text()
+        return response.headers.get("mcp-session-id")!
+      })
+      const headers = { authorization: "Bearer mallory", "mcp-session-id": opened, "mcp-protocol-version": LATEST }
+      yield* Effect.promise(() => post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, headers).then((response) => response.text()))
+      // The session holds a roots/list for the client (no stream to go on), and is idle.
+      const asked = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "roots_later", arguments: {} } }, headers).then((response) => response.text())
+      )
+      assert.include(asked, "asked")
+      const held = { storing: Deferred.makeUnsafe<void>(), go: Deferred.makeUnsafe<void>() }
+      gate = held
+      const abort = new AbortController()
+      aborts.push(abort)
+      const get = fetch(url, { method: "GET", signal: abort.signal, headers: { accept: "text/event-stream", ...headers } })
+      yield* Deferred.await(held.storing).pipe(Effect.timeout("5 seconds"))
+      gate = undefined
+      // Meanwhile, mallory opens another session.
+      const second = yield* Effect.promise(async () => {
+        const response = await post(url, initializeMessage(1), { authorization: "Bearer mallory" })
+        await response.text()
+        return response.status
+      })
+      Deferred.doneUnsafe(held.go, Exit.void)
+      const response = yield* Effect.promise(() => get)
+      assert.strictEqual(response.status, 200)
+      // The stream carries the held request, and stays open.
+      const reader = response.body!.getReader()
+      let text = ""
+      for (let read = 0; read < 20 && !text.includes("roots/list"); read++) {
+        const chunk = yield* Effect.promise(() => reader.read())
+        if (chunk.done) break
+        text += new TextDecoder().decode(chunk.value)
+      }
+      assert.include(text, "roots/list")
+      assert.strictEqual(second, 429)
+      assert.strictEqual(yield* ping(url, "mallory", opened), 200)
     }), 30_000)
 })
 

@@ -699,7 +699,7 @@ export class Endpoint implements SessionHost {
    * Opens a session for principal `subject` (see {@link open}) under its own bound
    * (`maxSessionsPerPrincipal`), so that no principal holds every place under `maxSessions`:
    * below it, nothing to do; at it, its idle session opened first (no request in flight, no
-   * standalone stream read) is ended, as its idle timeout would end it; `"principalFull"` when
+   * standalone stream read or being opened: see `busy`) is ended, as its idle timeout would end it; `"principalFull"` when
    * every one of its sessions is in use. The sessions it is still opening count (`opening`):
    * counted only once started, initializes sent at once all found room. Only as a principal opens
    * a session: a look through this endpoint's sessions, nothing kept per session or per request.
@@ -729,7 +729,7 @@ export class Endpoint implements SessionHost {
         if (session.ended || this.evicting.has(session)) continue
         if (subject === undefined ? this.addresses.get(session) !== address : session.subject !== subject) continue
         held++
-        if (idle === undefined && !inUse(session)) idle = session
+        if (idle === undefined && !busy(session)) idle = session
       }
       if (held >= max && idle === undefined) return Effect.succeed("principalFull" as const)
       this.opening.set(key, (this.opening.get(key) ?? 0) + 1)
@@ -1478,6 +1478,16 @@ const leftStandalone = (session: HttpSession): SseStream | undefined => {
  * last request came.
  */
 const inUse = (session: HttpSession): boolean => session.pending.size > 0 || session.standalone?.connection?.reading === true
+
+/**
+ * {@link inUse}, or with a standalone stream being opened (or resumed): a GET attached its
+ * connection, and its response is not read yet (it first stores what the session held for it, a
+ * round trip with an event store of one's own). What {@link Endpoint.openFor} asks before it
+ * chooses a session to end: taken for idle, the session was ended under that GET, whose stream
+ * was cut as it opened. (The reaper asks {@link inUse}: a connection that never started being
+ * read does not keep a session from its idle timeout.)
+ */
+const busy = (session: HttpSession): boolean => inUse(session) || session.standalone?.connection !== undefined
 
 /** Feeds a request to its session and answers with what it produces (hoisted generator). */
 const answerImpl = Effect.fnUntraced(function*(
