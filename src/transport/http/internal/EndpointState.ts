@@ -367,7 +367,7 @@ export class Endpoint implements SessionHost {
     // request that comes now.
     return Effect.flatMap(this.openStateless, (opened) =>
       this.closing
-        ? Effect.succeed(this.refuseDraining(rpc, rpc.id, closingFor(request), opened))
+        ? Effect.succeed(this.refuseDraining(rpc, rpc.id, closingFor(request), opened, new HttpInfo(request, principal)))
         : opened === undefined
         ? Effect.succeed(jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start", undefined, rpc.id))
         : this.answerOnShared(opened, request, rpc, mode, principal, truth))

@@ -78,7 +78,7 @@ export const post = Effect.fnUntraced(function*(
     if (self.closing) return self.refuseDraining(members, undefined, closingFor(request), undefined, new HttpInfo(request, principal))
     session = self.statelessSession ?? (yield* self.openStateless)
     // Started as a graceful drain began (see `Endpoint.answerShared`).
-    if (self.closing) return self.refuseDraining(members, undefined, closingFor(request), session)
+    if (self.closing) return self.refuseDraining(members, undefined, closingFor(request), session, new HttpInfo(request, principal))
     if (session === undefined) return jsonError(503, ErrorCode.ServerUnavailable, "Service Unavailable: the session could not start")
     // 2025-03-26, which a server's `supportedVersions` may leave out (as for a single message).
     const unserved = unservedVersion(session.input?.legacyVersions, version)

@@ -146,7 +146,7 @@ const postToSession = Effect.fnUntraced(function*(
     // since): it drains with the others, and was closing, or gone, when its request came (404
     // "Session not found" to a POST that named none). Refused as the drain refuses an `initialize`
     // that comes now: the client retries on another instance.
-    if (sessionId === undefined && self.closing) return self.refuseDraining(message, requestId, closingFor(request), session)
+    if (sessionId === undefined && self.closing) return self.refuseDraining(message, requestId, closingFor(request), session, new HttpInfo(request, principal))
     // A store's `touch` may take a while: the session may have ended meanwhile (a DELETE, its
     // idle timeout), and takes nothing more.
     if (session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId, undefined, new HttpInfo(request, principal))

@@ -52,7 +52,7 @@ export const post = (
     // Started as a graceful drain began: refused as the drain refuses a request that comes now.
     return Effect.flatMap(self.openStateless, (opened) =>
       self.closing
-        ? Effect.succeed(self.refuseDraining(rpc, rpc.id, closingFor(request), opened))
+        ? Effect.succeed(self.refuseDraining(rpc, rpc.id, closingFor(request), opened, new HttpInfo(request, principal)))
         : opened === undefined
         ? Effect.succeed(unstarted(rpc, headers))
         : resolve(self, request, headers, rpc, mode, principal, opened.input))
