@@ -304,7 +304,9 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
           // Redis to mark the stream, counted for `forgetSession`), not waited for, and fails at
           // once (its event goes without an id). Waited for, a Redis that stalls held each event
           // of the stream, and every message of its session after it, for a whole time bound.
-          return Effect.andThen(Effect.forkDetach(Effect.ignore(counted)), Effect.fail(notWaited))
+          // Started at once: counted before this returns, so that a `forgetSession` asked next
+          // waits for it (started later, it ran after the forget and recreated the keys).
+          return Effect.andThen(Effect.forkDetach(Effect.ignore(counted), { startImmediately: true }), Effect.fail(notWaited))
         }),
       replayAfter: (sessionId, eventId) =>
         Effect.suspend(() => {

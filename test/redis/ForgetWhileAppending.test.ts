@@ -39,6 +39,31 @@ layer(TestRedis.layer, { excludeTestServices: true })("RedisEventStore.forgetSes
       }
     }))
 
+  // Fails before the fix: an append of a stream whose last append failed is sent without being
+  // waited for, in a fiber that started later (forked, not at once): a forget asked meanwhile saw
+  // no append running and ran first, and the append recreated the session's keys, for an hour.
+  it.effect("an append not waited for (its stream's last append failed) is counted before the forget: no key of the session is left", () =>
+    Effect.gen(function*() {
+      const server = yield* TestRedis
+      const redis = Context.get(yield* Effect.orDie(Layer.build(redisClient(server.url))), Redis.Redis)
+      const prefix = uniquePrefix()
+      const store = yield* Effect.provideService(RedisEventStore.make({ prefix, timeoutMillis: 200 }), Redis.Redis, redis)
+      const message = { jsonrpc: "2.0" as const, method: "notifications/message", params: { level: "info", data: "x" } }
+      // The stream's append times out: the stream is failing.
+      yield* server.freeze
+      const first = yield* Effect.exit(store.append("S", "st", message)).pipe(Effect.ensuring(server.thaw))
+      assert.strictEqual(first._tag, "Failure")
+      // Redis has run it, on this connection before the PING.
+      yield* Effect.orDie(redis.send("PING"))
+      const next = yield* Effect.exit(store.append("S", "st", message))
+      assert.strictEqual(next._tag, "Failure", "not waited for: it fails at once")
+      yield* Effect.orDie(store.forgetSession("S"))
+      // What was sent before this PING on the connection has run.
+      yield* Effect.orDie(redis.send("PING"))
+      const keys = yield* Effect.orDie(redis.send<ReadonlyArray<string>>("KEYS", `${prefix}events:S:*`))
+      assert.deepStrictEqual(keys, [], "the session's keys were recreated after its forget")
+    }))
+
   // Fails before the fix (the forget never ends: timed out): the append counted itself among the
   // session's running appends before serialising its message, which threw, so it was never
   // counted out and the forget waited for it for good.
