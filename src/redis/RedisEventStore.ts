@@ -33,8 +33,9 @@
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError`: the HTTP transport still sends the event (without an event id) and answers a
  *   resumption 503 "Store unavailable: EventStore" while it lasts. A stream pays that bound once:
- *   until Redis answers one of its appends again, the next ones are sent without being waited for
- *   and fail at once (their events go without an id, not a time bound later each).
+ *   until Redis answers one of its appends again, the next ones are not waited for and fail at
+ *   once (their events go without an id, not a time bound later each); one of them at a time is
+ *   sent, to learn when Redis answers again (the others are not: the stream lost its events).
  *
  * @since 0.2.0
  */
@@ -188,6 +189,8 @@ interface LocalStream {
   broken: boolean
   /** Its last append that ended failed (the next is not waited for: see `append`). */
   failing: boolean
+  /** One of its appends not waited for is still running (no other is sent: see `append`). */
+  probing: boolean
 }
 
 /** The failure of an append not waited for: Redis has not answered the stream since one failed. */
@@ -255,7 +258,7 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
           let streams = local.get(sessionId)
           if (streams === undefined) local.set(sessionId, streams = new Map())
           let stream = streams.get(streamId)
-          if (stream === undefined) streams.set(streamId, stream = { next: 1, broken: false, failing: false })
+          if (stream === undefined) streams.set(streamId, stream = { next: 1, broken: false, failing: false, probing: false })
           const current = stream
           const seq = current.next++
           const base = baseOf(sessionId)
@@ -300,13 +303,19 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
             return Effect.ensuring(restore(appended), appendEnded(sessionId, flight))
           })
           if (!current.failing) return counted
-          // Redis has not answered the stream since an append of it failed: this one is sent (for
-          // Redis to mark the stream, counted for `forgetSession`), not waited for, and fails at
-          // once (its event goes without an id). Waited for, a Redis that stalls held each event
-          // of the stream, and every message of its session after it, for a whole time bound.
+          // Redis has not answered the stream since an append of it failed: this one fails at once
+          // (its event goes without an id). Waited for, a Redis that stalls held each event of the
+          // stream, and every message of its session after it, for a whole time bound. It is sent
+          // (for Redis to mark the stream, counted for `forgetSession`) unless another such append
+          // still runs: one at a time, as when each was waited for (sent each, a stream that sends
+          // fast piled its events up in the client's queue for as long as Redis stalled). The
+          // stream lost its events already: Redis keeps none of a broken stream's.
+          if (current.probing) return Effect.fail(notWaited)
+          current.probing = true
+          const probe = Effect.ensuring(Effect.ignore(counted), Effect.sync(() => current.probing = false))
           // Started at once: counted before this returns, so that a `forgetSession` asked next
           // waits for it (started later, it ran after the forget and recreated the keys).
-          return Effect.andThen(Effect.forkDetach(Effect.ignore(counted), { startImmediately: true }), Effect.fail(notWaited))
+          return Effect.andThen(Effect.forkDetach(probe, { startImmediately: true }), Effect.fail(notWaited))
         }),
       replayAfter: (sessionId, eventId) =>
         Effect.suspend(() => {
