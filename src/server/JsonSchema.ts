@@ -51,9 +51,11 @@
  *   `additionalProperties`) with the value's schema: a key `isPattern` gives its pattern as above,
  *   a `Schema.Int` key the integers of up to 15 digits (`"-2.0"`; not `"1.5"`, which the Schema
  *   drops), within its bounds when it has some (`isBetween`, `isGreaterThan`, `isInt32`, ...),
- *   the multiples only for `isMultipleOf(d)` with `d` dividing 1000 (2, 5, 8, 10, 25, ...);
- *   other checks of a key (another multiple, lengths) are left out. The selector may then match
- *   keys the Schema does not decode; it drops those.
+ *   the multiples only for `isMultipleOf(d)` with `d` dividing 3000 once its 2s and 5s are cut to
+ *   1000's (2, 3, 5, 6, 8, 12, 25, ...), a string key with `isMinLength(n)` the strings of `n`
+ *   code points or more. The selector matches no key the Schema drops (it ignores their values):
+ *   a string or number key with other checks (another multiple, `isMaxLength`, a filter) has none,
+ *   its values left unchecked; a template key's own checks are left out.
  * - The rules above hold inside declarations (`Option`, `ReadonlyMap`, ...) too, whose JSON form
  *   is built from their type parameters.
  * - `additionalProperties: true` (the default) is left out; definitions live under `$defs` at the
@@ -605,11 +607,15 @@ const advertisedPattern = (source: string, flags: string): string | undefined =>
  * `additionalProperties`): Effect leaves out the whole index signature, value schema included,
  * when its key is not an exact pattern (`Schema.Int`, a RegExp without the `u` flag, a string
  * with a length), so `Schema.Record(Schema.Int, Schema.Number)` was a bare `{ type: "object" }`.
- * Effect ignores (drops) the keys its key schema does not decode, so a selector matching more keys
- * than it decodes is safe both ways (clients sending by the schema are accepted, records the server
- * sends conform): a string key with one `isPattern` check gets its pattern (as a field's has it),
- * an Int key the integers it surely decodes (`intKey`), other checks of a string, number or
- * template key are left out.
+ * Effect ignores (drops) the keys its key schema does not select (a string or number key whose
+ * checks fail, a template whose parts do not match), whatever their values, so a selector must
+ * match no key the Schema drops (its value would be refused though the Schema ignores it) and may
+ * match fewer than it decodes (their values are left unchecked): a string key with one `isPattern`
+ * check gets its pattern (as a field's has it), one with `isMinLength(n)` the strings of `n` code
+ * points or more (each has at least `n` UTF-16 units), an Int key the integers it surely decodes
+ * (`intKey`, `boundedIntKey`); a template key's own checks, which do not select its keys (a key
+ * they refuse makes the record fail), are left out. A string or number key with other checks has
+ * no selector: its values are left unchecked.
  */
 const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
   switch (ast._tag) {
@@ -617,19 +623,22 @@ const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
     case "Number":
     case "TemplateLiteral": {
       if (ast.checks === undefined) return ast
+      if (ast._tag === "TemplateLiteral") return copyNode(ast, { checks: undefined })
       const check = ast.checks[0]
       const representation = check.annotations?.representation
-      if (
-        ast._tag === "String" && ast.checks.length === 1 && check._tag === "Filter" &&
-        representation?.id === "effect/schema/isPattern"
-      ) {
-        const payload: any = representation.payload
-        const pattern = advertisedPattern(payload.source, payload.flags)
+      const payload: any = representation?.payload
+      if (ast._tag === "String" && ast.checks.length === 1 && check._tag === "Filter") {
+        const pattern = representation?.id === "effect/schema/isPattern"
+          ? advertisedPattern(payload.source, payload.flags)
+          : representation?.id === "effect/schema/isMinLength"
+          ? `^[\\s\\S]{${payload.minLength},}$`
+          : undefined
         if (pattern !== undefined) return copyNode(ast, { checks: [check.annotate({ toJsonSchema: () => ({ pattern }) })] })
       }
       // An Int's keys: not every number's (the Schema drops "1.5", whatever its value).
-      if (ast._tag === "Number" && hasCheck(ast.checks, intIds)) return boundedIntKey(ast.checks) ?? intKey
-      return copyNode(ast, { checks: undefined })
+      if (ast._tag === "Number" && hasCheck(ast.checks, intIds)) return boundedIntKey(ast.checks) ?? ast
+      // Not an exact pattern: Effect leaves the index signature out.
+      return ast
     }
     case "Union": {
       const types = SchemaAST.mapOrSame(ast.types, recordKey)
@@ -649,28 +658,44 @@ const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
 const intKeyPattern = /^[+-]?[0-9]{1,15}(?:\.0+)?$/
 
 /**
- * The keys of a record keyed by a `Schema.Int` with bounds (`isBetween`, `isGreaterThan`, `isInt32`,
- * ...) or a multiple (`isMultipleOf(d)`, `d` dividing 1000: 2, 5, 8, 10, 25, 100, ...) its selector
- * matches: the integers within them (as `intKey` writes them, leading zeros and all), which the
- * Schema decodes; `intKey`'s 15 digits matched also those it drops (`"9"` of
- * `isBetween({ minimum: 1, maximum: 5 })`, `"3"` of `isMultipleOf(2)`), whose values were refused
- * though the Schema ignores them. `undefined` when the key has other checks, or none of these.
+ * The keys of a record keyed by a `Schema.Int` its selector matches: the integers within its bounds
+ * (`isBetween`, `isGreaterThan`, `isInt32`, ...) and multiples (`isMultipleOf(d)`, `d` dividing
+ * 3000 once its factors 2 and 5 are taken to their powers dividing 1000: 2, 3, 5, 6, 8, 12, 25,
+ * 30, ...) of up to 15 digits, as `intKey` writes them, leading zeros and all, which the Schema
+ * decodes; `intKey` when it has none of these. `undefined` when the key has another check
+ * (another multiple, `Schema.makeFilter`), which no selector says: one matching every integer
+ * (`intKey`) refused the values of keys it drops (`{ "4": "x" }` for `isMultipleOf(3)`).
  */
 const boundedIntKey = (checks: SchemaAST.Checks): SchemaAST.AST | undefined => {
-  // Up to 15 digits, as `intKey` (all safe; the selector may match fewer keys than are decoded).
-  let low = -(10n ** 15n - 1n)
-  let high = 10n ** 15n - 1n
-  let bounded = false
-  let other = false
+  const said = intChecks(checks)
+  if (said === undefined) return undefined
+  if (said.low === undefined && said.high === undefined && said.multiples.length === 0) return intKey
+  const limit = 10n ** 15n - 1n
+  const low = said.low === undefined || said.low < -limit ? -limit : said.low
+  const high = said.high === undefined || said.high > limit ? limit : said.high
   // Lookaheads: the digits of a multiple of each divisor.
-  let multiples = ""
+  const multiples = said.multiples.map((digits) => `(?=[+-]?${digits}(?:\\.0+)?$)`).join("")
+  const pattern = `^${multiples}${integerRange(low, high, true)}(?:\\.0+)?$`
+  return Schema.String.check(Schema.isPattern(new RegExp(pattern, "u")).annotate({ toJsonSchema: () => ({ pattern }) })).ast
+}
+
+/**
+ * What the checks of an Int say of its values: its bounds (inclusive, integers; `undefined`: none)
+ * and the digit strings of the multiples it must be (`multipleDigits`, each a group of a pattern).
+ * `undefined` when a check says something else (another multiple, `Schema.makeFilter`).
+ */
+const intChecks = (
+  checks: SchemaAST.Checks
+): { readonly low: bigint | undefined; readonly high: bigint | undefined; readonly multiples: ReadonlyArray<string> } | undefined => {
+  let low: bigint | undefined
+  let high: bigint | undefined
+  let other = false
+  const multiples: Array<string> = []
   const above = (n: number) => {
-    bounded = true
-    if (BigInt(n) > low) low = BigInt(n)
+    if (low === undefined || BigInt(n) > low) low = BigInt(n)
   }
   const below = (n: number) => {
-    bounded = true
-    if (BigInt(n) < high) high = BigInt(n)
+    if (high === undefined || BigInt(n) < high) high = BigInt(n)
   }
   const visit = (check: SchemaAST.Check<any>): void => {
     if (check._tag === "FilterGroup") return check.checks.forEach(visit)
@@ -694,7 +719,7 @@ const boundedIntKey = (checks: SchemaAST.Checks): SchemaAST.AST | undefined => {
       case "effect/schema/isMultipleOf": {
         const digits = multipleDigits(payload.divisor)
         if (digits !== undefined) {
-          multiples += `(?=[+-]?${digits}(?:\\.0+)?$)`
+          multiples.push(...digits)
           return
         }
       }
@@ -702,32 +727,47 @@ const boundedIntKey = (checks: SchemaAST.Checks): SchemaAST.AST | undefined => {
     other = true
   }
   checks.forEach(visit)
-  if ((!bounded && multiples === "") || other) return undefined
-  const pattern = `^${multiples}${integerRange(low, high, true)}(?:\\.0+)?$`
-  return Schema.String.check(Schema.isPattern(new RegExp(pattern, "u")).annotate({ toJsonSchema: () => ({ pattern }) })).ast
+  return other ? undefined : { low, high, multiples }
 }
 
 /**
- * The digit strings (leading zeros and all) whose value is a multiple of `divisor`, as a group of a
- * pattern, for a divisor of 1000 (`2^a * 5^b`, `a` and `b` at most 3): whether a number is one is
- * said by its last `k = max(a, b)` digits (a shorter one's, as if zeros led it), written as a tree
- * of their digits (`isMultipleOf(4)`: `[0-9]*(?:[02468][048]|[13579][26])|[048]`). `undefined` for
- * any other divisor.
+ * The digit strings (leading zeros and all) whose value is a multiple of `divisor`, as groups of a
+ * pattern all of which they match, for a divisor of 1000 (`2^a * 5^b`, `a` and `b` at most 3) or
+ * three times one: whether a number is a multiple of the first is said by its last
+ * `k = max(a, b)` digits (a shorter one's, as if zeros led it), written as a tree of their digits
+ * (`isMultipleOf(4)`: `[0-9]*(?:[02468][048]|[13579][26])|[048]`); of 3, by the sum of its digits,
+ * written as the paths of the automaton of that sum modulo 3 from 0 back to 0 (`multipleOfThree`).
+ * `undefined` for any other divisor.
  */
-const multipleDigits = (divisor: number): string | undefined => {
-  if (!Number.isInteger(divisor) || divisor < 1 || 1000 % divisor !== 0) return undefined
+const multipleDigits = (divisor: number): ReadonlyArray<string> | undefined => {
+  if (!Number.isInteger(divisor) || divisor < 1) return undefined
+  const three = divisor % 3 === 0 && divisor % 9 !== 0
+  const rest = three ? divisor / 3 : divisor
+  if (1000 % rest !== 0) return undefined
+  const out = three ? [multipleOfThree] : []
   let k = 0
-  while (10 ** k % divisor !== 0) k++
-  if (k === 0) return "[0-9]+"
+  while (10 ** k % rest !== 0) k++
+  if (k === 0) return three ? out : ["[0-9]+"]
   const ofLength = (length: number): Array<string> => {
     const out: Array<string> = []
-    for (let n = 0; n < 10 ** length; n += divisor) out.push(String(n).padStart(length, "0"))
+    for (let n = 0; n < 10 ** length; n += rest) out.push(String(n).padStart(length, "0"))
     return out
   }
   const shorter: Array<string> = []
   for (let length = 1; length < k; length++) shorter.push(digitTree(ofLength(length)))
-  return `(?:[0-9]*${digitTree(ofLength(k))}${shorter.map((tree) => `|${tree}`).join("")})`
+  return [...out, `(?:[0-9]*${digitTree(ofLength(k))}${shorter.map((tree) => `|${tree}`).join("")})`]
 }
+
+/**
+ * The digit strings whose digits sum to a multiple of 3 (the multiples of 3): the paths from 0 back
+ * to 0 of the automaton of the sum modulo 3, its state 2 then 1 eliminated (`A` is a digit adding
+ * 0, `B` 1, `C` 2: `(?:A|CA*B|(?:B|CA*C)(?:A|BA*C)*(?:C|BA*B))*`). Each string has one path, so
+ * a backtracking engine does not retry splits.
+ */
+const multipleOfThree = (() => {
+  const [a, b, c] = ["[0369]", "[147]", "[258]"]
+  return `(?:${a}|${c}${a}*${b}|(?:${b}|${c}${a}*${c})(?:${a}|${b}${a}*${c})*(?:${c}|${b}${a}*${b}))*`
+})()
 
 /**
  * Strings of digits of one length as a pattern: by their first digit, those digits whose rests are

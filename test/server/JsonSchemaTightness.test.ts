@@ -1,0 +1,86 @@
+/**
+ * A tool's JSON Schema refuses no value its Schema accepts, and says as much of the Schema as it can
+ * say exactly: checked with the validators of the SDK clients (Ajv draft-07 for v1, Ajv 2020-12 for
+ * v2) against the Schema's JSON codec, on generated values (fast-check, bounded runs).
+ */
+import { AjvJsonSchemaValidator as Ajv2020JsonSchemaValidator } from "@modelcontextprotocol/client/validators/ajv"
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
+import { assert, describe, it } from "@effect/vitest"
+import * as Exit from "effect/Exit"
+import * as Schema from "effect/Schema"
+import * as fc from "fast-check"
+import * as JsonSchema from "../../src/server/JsonSchema.ts"
+
+const validators = [new AjvJsonSchemaValidator(), new Ajv2020JsonSchemaValidator()]
+
+/** Whether each SDK client's validator and the Schema's JSON codec accept a value. */
+const judge = (schema: Schema.Top, advertised: JsonSchema.JsonSchema) => {
+  const decode = Schema.decodeUnknownExit(Schema.toCodecJson(schema) as any)
+  const validates = validators.map((validator) => validator.getValidator(advertised as any))
+  return (value: unknown) => {
+    const [v1, v2] = validates.map((validate) => validate(value).valid)
+    assert.strictEqual(v1, v2, `draft-07 and 2020-12 differ on ${JSON.stringify(value)}`)
+    return { decoded: Exit.isSuccess(decode(value)), valid: v1! }
+  }
+}
+
+/** An integer spelled as a record key may be: a sign, leading zeros, a fraction of zeros. */
+const integerKey = (bound: number) =>
+  fc.tuple(
+    fc.integer({ min: -bound, max: bound }),
+    fc.constantFrom("", "+", "0", "00"),
+    fc.constantFrom("", ".0", ".00")
+  ).map(([n, prefix, fraction]) => `${n < 0 ? "-" : prefix === "+" ? "+" : ""}${prefix === "0" || prefix === "00" ? prefix : ""}${Math.abs(n)}${fraction}`)
+
+describe("JSON Schema tightness: record keys", () => {
+  it("a record keyed by an Int with a check no selector says leaves the values of the keys it drops free", () => {
+    // Fails before: the selector was every integer's (`intKey`), so `{ "4": "x" }` was refused for
+    // `isMultipleOf(7)` though the Schema drops the key "4" (and accepts the record).
+    const keys = {
+      seven: Schema.Int.check(Schema.isMultipleOf(7)),
+      nine: Schema.Int.check(Schema.isMultipleOf(9)),
+      filter: Schema.Int.check(Schema.makeFilter((n: number) => n !== 4)),
+      bounded: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 50 }), Schema.makeFilter((n: number) => n % 2 === 1)),
+      positive: Schema.Number.check(Schema.isGreaterThan(0)),
+      short: Schema.String.check(Schema.isMaxLength(2)),
+      patterned: Schema.String.check(Schema.isPattern(/^a/), Schema.isMaxLength(2))
+    }
+    for (const [name, key] of Object.entries(keys)) {
+      const schema = Schema.Struct({ r: Schema.Record(key, Schema.Finite) })
+      const outcome = judge(schema, JsonSchema.toolInputSchema(schema))
+      for (const k of ["4", "5", "-1", "14", "a", "abc", "ab", "1.5"]) {
+        const { decoded, valid } = outcome({ r: { [k]: "x" } })
+        if (decoded) assert.isTrue(valid, `${name}: { "${k}": "x" }`)
+      }
+      fc.assert(
+        fc.property(integerKey(10_000), fc.oneof(fc.constant("x"), fc.integer()), (k, v) => {
+          const { decoded, valid } = outcome({ r: { [k]: v } })
+          if (decoded) assert.isTrue(valid, `${name}: { "${k}": ${JSON.stringify(v)} }`)
+        }),
+        { numRuns: 300 }
+      )
+    }
+  })
+
+  it("a record keyed by a multiple of 3 (times a divisor of 1000) has a selector matching exactly the multiples", () => {
+    // Fails before: no such selector (every integer's, which refused the values of keys the Schema drops).
+    for (const divisor of [3, 6, 12, 15, 24, 30, 75, 375, 3000]) {
+      const schema = Schema.Struct({ r: Schema.Record(Schema.Int.check(Schema.isMultipleOf(divisor)), Schema.Finite) })
+      const advertised = JsonSchema.toolInputSchema(schema)
+      const outcome = judge(schema, advertised)
+      const outcomes = new Set<boolean>()
+      fc.assert(
+        fc.property(fc.oneof(integerKey(100_000), integerKey(999_999_999_999_999)), (k) => {
+          // A key the Schema drops may hold anything; one it decodes must hold a number.
+          const { decoded, valid } = outcome({ r: { [k]: "x" } })
+          outcomes.add(decoded)
+          assert.strictEqual(valid, decoded, `${divisor}: { "${k}": "x" }`)
+        }),
+        { numRuns: 400 }
+      )
+      assert.strictEqual(outcomes.size, 2, String(divisor))
+      // No `\d`, which Python's `re` reads as any Unicode digit.
+      assert.notInclude(JSON.stringify(advertised), "\\\\d")
+    }
+  })
+})
