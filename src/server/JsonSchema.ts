@@ -1524,15 +1524,26 @@ const tidy = (schema: JsonSchema, use: Use): MutableJsonSchema => {
   }
   // `additionalProperties: true` is the default.
   if (out.additionalProperties === true) delete out.additionalProperties
-  // Check groups (e.g. `isInt32`) come out as `allOf` members of plain constraints: inline them.
+  // Check groups (e.g. `isInt32`) come out as `allOf` members of plain constraints: inline them,
+  // with the group's documentation (`isInt32({ description })`, `makeFilterGroup(..., { title })`),
+  // which clients and models read on the schema itself, not in an `allOf` member; the schema's own
+  // documentation wins.
   if (Array.isArray(out.allOf)) {
-    const kept = out.allOf.filter((member) => {
-      if (
-        !isRecord(member) || !Object.keys(member).every((key) => inlineableKeywords.includes(key)) ||
-        Object.keys(member).some((key) => key in out)
-      ) return true
-      Object.assign(out, member)
-      return false
+    const kept = out.allOf.flatMap((member) => {
+      if (!isRecord(member) || !Object.keys(member).every((key) => inlineableKeywords.includes(key) || annotationKeywords.includes(key))) {
+        return [member]
+      }
+      if (Object.keys(member).some((key) => key in out && !annotationKeywords.includes(key))) {
+        // Its constraints stay (they meet the schema's own), its documentation comes up.
+        const constraints: MutableJsonSchema = {}
+        for (const [key, value] of Object.entries(member)) {
+          if (!annotationKeywords.includes(key)) constraints[key] = value
+          else if (!(key in out)) out[key] = value
+        }
+        return [constraints]
+      }
+      for (const [key, value] of Object.entries(member)) if (!(key in out)) out[key] = value
+      return []
     })
     if (kept.length === 0) delete out.allOf
     else out.allOf = kept

@@ -84,3 +84,45 @@ describe("JSON Schema tightness: record keys", () => {
     }
   })
 })
+
+describe("JSON Schema: a check group's documentation", () => {
+  it("is on the schema, not in an allOf member, and the schema says what it said", () => {
+    const schema = Schema.Struct({
+      count: Schema.Int.check(Schema.isInt32({ description: "A 32-bit count" })),
+      ratio: Schema.Number.check(
+        Schema.makeFilterGroup([Schema.isGreaterThan(0), Schema.isLessThan(5)], { title: "Ratio", description: "Above 0, below 5" })
+      ),
+      // The group's bounds meet the field's own: they stay in `allOf`, the documentation comes up.
+      small: Schema.Int.check(Schema.isInt32({ description: "Small" }), Schema.isBetween({ minimum: 0, maximum: 10 })),
+      // The field's own documentation wins.
+      named: Schema.Int.check(Schema.isInt32({ description: "group" })).annotate({ description: "field" })
+    })
+    const advertised = JsonSchema.toolInputSchema(schema)
+    // Fails before: `{ type: "integer", allOf: [{ description: "A 32-bit count", minimum: ..., maximum: ... }] }`.
+    assert.deepStrictEqual(advertised.properties, {
+      count: { type: "integer", description: "A 32-bit count", minimum: -2147483648, maximum: 2147483647 },
+      ratio: { type: "number", title: "Ratio", description: "Above 0, below 5", exclusiveMinimum: 0, exclusiveMaximum: 5 },
+      small: {
+        type: "integer",
+        allOf: [{ minimum: -2147483648, maximum: 2147483647 }],
+        minimum: 0,
+        maximum: 10,
+        description: "Small"
+      },
+      named: { type: "integer", description: "field", minimum: -2147483648, maximum: 2147483647 }
+    })
+    const outcome = judge(schema, advertised)
+    fc.assert(
+      fc.property(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer({ min: -20, max: 20 }), fc.integer(), (count, ratio, small, named) => {
+        const value = { count, ratio, small, named }
+        const { decoded, valid } = outcome(value)
+        assert.strictEqual(valid, decoded, JSON.stringify(value))
+      }),
+      { numRuns: 300 }
+    )
+    // An elicitation form, which has no `allOf`: fails before ("uses allOf, which elicitation does not support").
+    assert.deepStrictEqual(JsonSchema.elicitationSchema(Schema.Struct({ count: schema.fields.count })).properties, {
+      count: { type: "integer", description: "A 32-bit count", minimum: -2147483648, maximum: 2147483647 }
+    })
+  })
+})
