@@ -45,7 +45,9 @@
  *   the strings `Number` reads as finite numbers (white space around, `0x` / `0o` / `0b`, the empty
  *   string, which is 0; `"1e400"` passes it, which the Schema refuses), except in an elicitation
  *   form; one decoded to an Int (`Schema.NumberFromString.check(Schema.isInt())`) the pattern of
- *   those it may read as integers (not `"1.5"`). `Schema.Date` and `Schema.DateTimeUtc` have no `format` or `pattern`: they accept any
+ *   those it may read as integers (not `"1.5"`), within its bounds and multiples when it has some
+ *   (`isInt32`, `isBetween`, `isMultipleOf(4)`; not said of exponents, `"1e10"` passes `isInt32`'s,
+ *   nor a multiple of `0x` integers). `Schema.Date` and `Schema.DateTimeUtc` have no `format` or `pattern`: they accept any
  *   string `Date` parses (`"2024-01-01"`, `"Jan 1 2024"`), which `format: "date-time"` refuses.
  * - A `Schema.Record`'s key is a `patternProperties` selector (or, for any string,
  *   `additionalProperties`) with the value's schema: a key `isPattern` gives its pattern as above,
@@ -1237,6 +1239,50 @@ const integerNumberString = new RegExp(
   `^${numberSpace}(?:[+-]?(?:[0-9]+(?:\\.0*)?|\\.0+|(?=(?:\\.?[0-9]){16})(?:[0-9]+\\.[0-9]*|\\.[0-9]+)|(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)[eE][+-]?[0-9]+)|0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+)?${numberSpace}$`
 )
 
+/**
+ * The strings `Number` may read as an Int within the bounds and multiples its checks say (see
+ * `intChecks`; `Schema.NumberFromString.check(Schema.isInt32())`), among those of
+ * {@link integerNumberString}: a decimal integer within them (a sign, leading zeros, a fraction of
+ * zeros; nothing, or only a fraction of zeros, when 0 is), a multiple's by its digits; a decimal of
+ * 16 digits or more with a fraction not all zeros, which may round to an integer, whose integer
+ * part is within them or next to them (`"4.99999999999999999"` is 5), whatever its multiples; a
+ * `0x` / `0o` / `0b` integer within them (those are never negative), whatever its multiples. A decimal with an exponent (`"1e3"`) is let
+ * through whatever its value: its bounds would be the exponent's arithmetic. `undefined` when the
+ * checks say nothing of these, or something else too.
+ */
+const boundedIntegerNumberString = (checks: SchemaAST.Checks): RegExp | undefined => {
+  const said = intChecks(checks)
+  if (said === undefined || (said.low === undefined && said.high === undefined && said.multiples.length === 0)) {
+    return undefined
+  }
+  const { low, high } = said
+  const within = (n: bigint) => (low === undefined || low <= n) && (high === undefined || high >= n)
+  const zero = within(0n)
+  const alternatives: Array<string> = []
+  const multiples = said.multiples.map((digits) => `(?=[+-]?${digits}(?:\\.0*)?${numberSpace}$)`).join("")
+  alternatives.push(`${multiples}${integerRange(low, high, true)}(?:\\.0*)?`)
+  if (zero) alternatives.push("[+-]?\\.0+")
+  // Rounded: the value is within one of its integer part (`"-4.99999999999999999"` is -5).
+  const nearLow = low === undefined ? undefined : low - 1n
+  const nearHigh = high === undefined ? undefined : high + 1n
+  const nearZero = (nearLow === undefined || nearLow <= 0n) && (nearHigh === undefined || nearHigh >= 0n)
+  alternatives.push(
+    `(?=[+-]?(?:\\.?[0-9]){16})(?:${integerRange(nearLow, nearHigh, true)}|${nearZero ? "[+-]?" : "(?!)"})\\.0*[1-9][0-9]*`
+  )
+  alternatives.push("[+-]?(?:[0-9]+(?:\\.[0-9]*)?|\\.[0-9]+)[eE][+-]?[0-9]+")
+  // `0x` / `0o` / `0b`: no sign, any case, leading zeros.
+  if (high === undefined || high >= 0n) {
+    const from = low === undefined || low < 1n ? 1n : low
+    for (const [prefix, base] of [["[xX]", 16], ["[oO]", 8], ["[bB]", 2]] as const) {
+      const digits: Array<string> = []
+      if (zero) digits.push("0+")
+      if (high === undefined || from <= high) digits.push(`0*(?:${positive(from, high, base)})`)
+      if (digits.length > 0) alternatives.push(`0${prefix}(?:${digits.join("|")})`)
+    }
+  }
+  return new RegExp(`^${numberSpace}(?:${alternatives.join("|")})${zero ? "?" : ""}${numberSpace}$`)
+}
+
 /** Whether a type refuses every non-finite number (`Schema.Finite`, `Schema.Int`, their checks). */
 const refusesNonFinite = (ast: SchemaAST.AST): boolean => {
   try {
@@ -1365,34 +1411,61 @@ const bigIntWithin = (ast: SchemaAST.AST): SchemaAST.AST => {
   })
 }
 
-/** The digits of the numbers from `low` to `high` (as many digits each, `low <= high`), as a pattern. */
-const sameLength = (low: string, high: string): string => {
-  if (low === high) return low
-  if (low[0] === high[0]) return `${low[0]}(?:${sameLength(low.slice(1), high.slice(1))})`
+/** The digits `from` to `to` of a base as a pattern (a letter in both cases: `0x` digits). */
+const digitClass = (base: number, from: number, to: number): string => {
+  const char = (n: number) => n.toString(base)
+  if (from === to && from < 10) return char(from)
+  const ranges: Array<string> = []
+  const span = (a: number, b: number, upper: boolean) => {
+    const [x, y] = upper ? [char(a).toUpperCase(), char(b).toUpperCase()] : [char(a), char(b)]
+    ranges.push(a === b ? x : `${x}-${y}`)
+  }
+  if (from <= 9) span(from, Math.min(to, 9), false)
+  if (to >= 10) {
+    span(Math.max(from, 10), to, false)
+    span(Math.max(from, 10), to, true)
+  }
+  return `[${ranges.join("")}]`
+}
+
+/**
+ * The digits of the numbers from `low` to `high` (as many digits each, `low <= high`, written in
+ * `base`, lowercase), as a pattern.
+ */
+const sameLength = (low: string, high: string, base = 10): string => {
+  const digit = (c: string) => parseInt(c, base)
+  const literal = (digits: string) => Array.from(digits, (c) => digitClass(base, digit(c), digit(c))).join("")
+  if (low === high) return literal(low)
+  if (low[0] === high[0]) return `${literal(low[0]!)}(?:${sameLength(low.slice(1), high.slice(1), base)})`
   const rest = low.length - 1
+  const top = (base - 1).toString(base)
   // `[0-9]`, not `\d`: Python's `re` (the Python SDK's jsonschema) takes any Unicode digit for `\d`.
-  const any = rest === 0 ? "" : rest === 1 ? "[0-9]" : `[0-9]{${rest}}`
+  const anyDigit = digitClass(base, 0, base - 1)
+  const any = rest === 0 ? "" : rest === 1 ? anyDigit : `${anyDigit}{${rest}}`
   const lowFull = /^0*$/.test(low.slice(1))
-  const highFull = /^9*$/.test(high.slice(1))
-  const first = Number(low[0]) + (lowFull ? 0 : 1)
-  const last = Number(high[0]) - (highFull ? 0 : 1)
+  const highFull = new RegExp(`^${top}*$`).test(high.slice(1))
+  const first = digit(low[0]!) + (lowFull ? 0 : 1)
+  const last = digit(high[0]!) - (highFull ? 0 : 1)
   const parts: Array<string> = []
-  if (!lowFull) parts.push(`${low[0]}(?:${sameLength(low.slice(1), "9".repeat(rest))})`)
-  if (first <= last) parts.push(`${first === last ? first : `[${first}-${last}]`}${any}`)
-  if (!highFull) parts.push(`${high[0]}(?:${sameLength("0".repeat(rest), high.slice(1))})`)
+  if (!lowFull) parts.push(`${literal(low[0]!)}(?:${sameLength(low.slice(1), top.repeat(rest), base)})`)
+  if (first <= last) parts.push(`${digitClass(base, first, last)}${any}`)
+  if (!highFull) parts.push(`${literal(high[0]!)}(?:${sameLength("0".repeat(rest), high.slice(1), base)})`)
   return parts.join("|")
 }
 
-/** The numbers from `low` (at least 1) to `high` (none: no end), without leading zeros, as a pattern. */
-const positive = (low: bigint, high: bigint | undefined): string => {
-  const a = low.toString()
-  const b = high?.toString()
-  if (b !== undefined && a.length === b.length) return sameLength(a, b)
-  const parts = [sameLength(a, "9".repeat(a.length))]
-  if (b === undefined) parts.push(`[1-9][0-9]{${a.length},}`)
+/** The numbers from `low` (at least 1) to `high` (none: no end), without leading zeros, in `base`, as a pattern. */
+const positive = (low: bigint, high: bigint | undefined, base = 10): string => {
+  const a = low.toString(base)
+  const b = high?.toString(base)
+  if (b !== undefined && a.length === b.length) return sameLength(a, b, base)
+  const top = (base - 1).toString(base)
+  const nonZero = digitClass(base, 1, base - 1)
+  const anyDigit = digitClass(base, 0, base - 1)
+  const parts = [sameLength(a, top.repeat(a.length), base)]
+  if (b === undefined) parts.push(`${nonZero}${anyDigit}{${a.length},}`)
   else {
-    if (b.length - a.length > 1) parts.push(`[1-9][0-9]{${a.length},${b.length - 2}}`)
-    parts.push(sameLength(`1${"0".repeat(b.length - 1)}`, b))
+    if (b.length - a.length > 1) parts.push(`${nonZero}${anyDigit}{${a.length},${b.length - 2}}`)
+    parts.push(sameLength(`1${"0".repeat(b.length - 1)}`, b, base))
   }
   return parts.join("|")
 }
@@ -1437,7 +1510,11 @@ const numberStrings: Rules = {
       ? copyNode(to, {
         checks: [
           ...(to.checks ?? []),
-          Schema.isPattern(hasCheck(ast.checks, intIds) ? integerNumberString : finiteNumberString)
+          Schema.isPattern(
+            hasCheck(ast.checks, intIds)
+              ? boundedIntegerNumberString(ast.checks!) ?? integerNumberString
+              : finiteNumberString
+          )
         ]
       })
       : to

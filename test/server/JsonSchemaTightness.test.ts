@@ -126,3 +126,94 @@ describe("JSON Schema: a check group's documentation", () => {
     })
   })
 })
+
+/** Spellings `Number` reads: white space, a sign, leading zeros, a fraction of zeros, `0x` / `0o` / `0b`. */
+const exactSpelling = (n: bigint) =>
+  fc.tuple(
+    fc.constantFrom("", " ", "\n\t"),
+    fc.constantFrom("dec", "dec", "dec", "hex", "HEX", "oct", "bin"),
+    fc.constantFrom("", "0", "000"),
+    fc.constantFrom("", "+"),
+    fc.constantFrom("", ".", ".0", ".000")
+  ).map(([space, form, zeros, plus, fraction]) => {
+    const abs = n < 0n ? -n : n
+    if (form === "dec") return `${space}${n < 0n ? "-" : plus}${zeros}${abs}${fraction}${space}`
+    // `0x` and the like have no sign: a negative number is spelled in decimal.
+    if (n < 0n) return `${space}${n}${space}`
+    const [prefix, base] = form === "hex" ? ["0x", 16] : form === "HEX" ? ["0X", 16] : form === "oct" ? ["0o", 8] : ["0b", 2]
+    const digits = abs.toString(base)
+    return `${space}${prefix}${zeros}${form === "HEX" ? digits.toUpperCase() : digits}${space}`
+  })
+
+/** Other spellings `Number` may read as an integer: exponents, 16 digits or more with a fraction. */
+const roundedSpelling = (n: bigint) =>
+  fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 9 })).map(([form, k, d]) => {
+    const sign = n < 0n ? "-" : ""
+    const abs = n < 0n ? -n : n
+    switch (form) {
+      case 0:
+        // Within 1e-17 below or above: `Number` rounds to n (or to n's neighbour, far from 0).
+        return `${sign}${abs === 0n ? "0" : abs - 1n}.${"9".repeat(17 + k)}`
+      case 1:
+        return `${sign}${abs}.${"0".repeat(16 + k)}${d}`
+      case 2:
+        return `${sign}${abs}${"0".repeat(k)}e-${k}`
+      default:
+        return `${sign}${abs}e${k}`
+    }
+  })
+
+describe("JSON Schema tightness: strings decoded to a bounded Int", () => {
+  const fields = {
+    int32: { schema: Schema.NumberFromString.check(Schema.isInt32()), low: -2147483648n, high: 2147483647n },
+    page: { schema: Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 250 })), low: 1n, high: 250n },
+    negative: { schema: Schema.NumberFromString.check(Schema.isInt(), Schema.isLessThan(-4)), low: undefined, high: -5n },
+    positive: { schema: Schema.NumberFromString.check(Schema.isInt(), Schema.isGreaterThan(0)), low: 1n, high: undefined },
+    even: {
+      schema: Schema.NumberFromString.check(Schema.isInt(), Schema.isMultipleOf(4), Schema.isBetween({ minimum: -100, maximum: 100 })),
+      low: -100n,
+      high: 100n
+    }
+  }
+  for (const [name, { high, low, schema: field }] of Object.entries(fields)) {
+    it(`${name}: the pattern refuses integers outside the bounds and no string the Schema reads within them`, () => {
+      const schema = Schema.Struct({ n: field })
+      const advertised = JsonSchema.toolInputSchema(schema)
+      const outcome = judge(schema, advertised)
+      // Around the bounds, 0 and far away.
+      const anchors = [0n, 1n, -1n, 2n ** 31n, -(2n ** 31n), 2n ** 40n, -(2n ** 40n)]
+        .concat([low, high].flatMap((bound) => bound === undefined ? [] : [bound - 2n, bound - 1n, bound, bound + 1n, bound + 2n]))
+      const number = fc.oneof(
+        fc.constantFrom(...anchors),
+        fc.bigInt({ min: -(2n ** 33n), max: 2n ** 33n }),
+        fc.bigInt({ min: -300n, max: 300n })
+      )
+      const outcomes = new Set<boolean>()
+      fc.assert(
+        fc.property(number.chain((n) => fc.tuple(fc.constant(n), exactSpelling(n))), ([n, s]) => {
+          const { decoded, valid } = outcome({ n: s })
+          outcomes.add(decoded)
+          // Fails before: the pattern of any integer's string, which "2147483648" passed for `isInt32`.
+          // (A multiple is said of decimals only: `0x63` passes for `isMultipleOf(4)`.)
+          if (name !== "even" || !/0[xob]/i.test(s)) assert.strictEqual(valid, decoded, `${n} as ${JSON.stringify(s)}`)
+          else if (decoded) assert.isTrue(valid, `${n} as ${JSON.stringify(s)}`)
+        }),
+        { numRuns: 1500 }
+      )
+      assert.strictEqual(outcomes.size, 2)
+      fc.assert(
+        fc.property(number.chain(roundedSpelling), (s) => {
+          const { decoded, valid } = outcome({ n: s })
+          if (decoded) assert.isTrue(valid, JSON.stringify(s))
+        }),
+        { numRuns: 1000 }
+      )
+      for (const s of ["", "  ", ".0", "-.00", "abc", "1.5", "0x", "-0x1", "Infinity"]) {
+        const { decoded, valid } = outcome({ n: s })
+        assert.strictEqual(valid, decoded, JSON.stringify(s))
+      }
+      // No `\d`, which Python's `re` reads as any Unicode digit.
+      assert.notInclude(JSON.stringify(advertised), "\\\\d")
+    })
+  }
+})
