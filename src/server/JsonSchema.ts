@@ -57,7 +57,8 @@
  *   1000's (2, 3, 5, 6, 8, 12, 25, ...), a string key with `isMinLength(n)` the strings of `n`
  *   code points or more. The selector matches no key the Schema drops (it ignores their values):
  *   a string or number key with other checks (another multiple, `isMaxLength`, a filter) has none,
- *   its values left unchecked; a template key's own checks are left out.
+ *   its values left unchecked; a template key's own checks are left out, an Int part
+ *   (`["id-", Schema.Int]`) is an integer of up to 15 digits (within its bounds).
  * - The rules above hold inside declarations (`Option`, `ReadonlyMap`, ...) too, whose JSON form
  *   is built from their type parameters.
  * - `additionalProperties: true` (the default) is left out; definitions live under `$defs` at the
@@ -624,8 +625,8 @@ const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
     case "String":
     case "Number":
     case "TemplateLiteral": {
-      if (ast.checks === undefined) return ast
-      if (ast._tag === "TemplateLiteral") return copyNode(ast, { checks: undefined })
+      if (ast.checks === undefined) return ast._tag === "TemplateLiteral" ? templateKey(ast) : ast
+      if (ast._tag === "TemplateLiteral") return templateKey(copyNode(ast, { checks: undefined }))
       const check = ast.checks[0]
       const representation = check.annotations?.representation
       const payload: any = representation?.payload
@@ -658,6 +659,78 @@ const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
  * and exponents (`"1e3"`) are left unchecked rather than risk a key it drops.
  */
 const intKeyPattern = /^[+-]?[0-9]{1,15}(?:\.0+)?$/
+
+/**
+ * A template literal key whose parts have checks (`Schema.TemplateLiteral(["id-", Schema.Int])`),
+ * which Effect leaves out (with the value's schema: the record was a bare `{ type: "object" }`), as
+ * the string of the pattern of keys it surely selects (`keyPartPattern`): it selects a key when the
+ * key splits into pieces each part matches, its checks included, trying every split, so a key
+ * whose pieces match these patterns is selected. As it is when a part has no such pattern.
+ */
+const templateKey = (ast: SchemaAST.TemplateLiteral): SchemaAST.AST => {
+  const hasChecks = (part: SchemaAST.AST): boolean =>
+    part.checks !== undefined ||
+    (part._tag === "Union" && part.types.some(hasChecks)) ||
+    (part._tag === "TemplateLiteral" && part.parts.some(hasChecks))
+  if (!ast.parts.some(hasChecks)) return ast
+  let pattern = "^"
+  for (const part of ast.parts) {
+    const each = keyPartPattern(part)
+    if (each === undefined) return ast
+    pattern += each
+  }
+  pattern += "$"
+  return Schema.String.check(Schema.isPattern(new RegExp(pattern, "u")).annotate({ toJsonSchema: () => ({ pattern }) })).ast
+}
+
+/**
+ * What a template literal key's part surely matches (`matchPart`), as a group of a pattern: a
+ * literal, any string or number (Effect's patterns, `[0-9]` for `\d`), a bigint, an Int of up to
+ * 15 digits within its bounds (`intChecks`; not its multiples, which a lookahead says only at the
+ * end of the key), a template literal or a union of these. `undefined` for another part, or one
+ * with other checks.
+ */
+const keyPartPattern = (part: SchemaAST.AST): string | undefined => {
+  switch (part._tag) {
+    case "Literal":
+      return partPattern(part)
+    case "String":
+    case "BigInt":
+      return part.checks === undefined ? partPattern(part) : undefined
+    case "Number": {
+      if (part.checks === undefined) return decimalPart
+      if (!hasCheck(part.checks, intIds)) return undefined
+      const said = intChecks(part.checks)
+      if (said === undefined || said.multiples.length > 0) return undefined
+      if (said.low === undefined && said.high === undefined) return "[+-]?[0-9]{1,15}(?:\\.0+)?"
+      const limit = 10n ** 15n - 1n
+      const low = said.low === undefined || said.low < -limit ? -limit : said.low
+      const high = said.high === undefined || said.high > limit ? limit : said.high
+      return `${integerRange(low, high, true)}(?:\\.0+)?`
+    }
+    case "TemplateLiteral": {
+      // Its own checks do not select its pieces (`matchPart` splits only).
+      let out = ""
+      for (const each of part.parts) {
+        const pattern = keyPartPattern(each)
+        if (pattern === undefined) return undefined
+        out += pattern
+      }
+      return `(?:${out})`
+    }
+    case "Union": {
+      if (part.checks !== undefined) return undefined
+      const members: Array<string> = []
+      for (const member of part.types) {
+        const pattern = keyPartPattern(member)
+        if (pattern === undefined) return undefined
+        members.push(pattern)
+      }
+      return members.length === 0 ? "(?!)" : `(?:${members.join("|")})`
+    }
+  }
+  return undefined
+}
 
 /**
  * The keys of a record keyed by a `Schema.Int` its selector matches: the integers within its bounds

@@ -70,7 +70,7 @@ describe("JSON Schema tightness: record keys", () => {
       const outcome = judge(schema, advertised)
       const outcomes = new Set<boolean>()
       fc.assert(
-        fc.property(fc.oneof(integerKey(100_000), integerKey(999_999_999_999_999)), (k) => {
+        fc.property(fc.oneof(integerKey(100_000), integerKey(999_999_999_999_999), integerKey(100_000).map((k) => `${BigInt(k.replace(/\.0*$/, "")) * BigInt(divisor)}`)), (k) => {
           // A key the Schema drops may hold anything; one it decodes must hold a number.
           const { decoded, valid } = outcome({ r: { [k]: "x" } })
           outcomes.add(decoded)
@@ -81,6 +81,46 @@ describe("JSON Schema tightness: record keys", () => {
       assert.strictEqual(outcomes.size, 2, String(divisor))
       // No `\d`, which Python's `re` reads as any Unicode digit.
       assert.notInclude(JSON.stringify(advertised), "\\\\d")
+    }
+  })
+})
+
+describe("JSON Schema tightness: template literal record keys", () => {
+  it("a key with an Int part has a selector matching keys the Schema selects, and none it drops", () => {
+    const keys = {
+      id: Schema.TemplateLiteral(["id-", Schema.Int]),
+      bounded: Schema.TemplateLiteral(["v", Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 12 })), ".", Schema.String]),
+      union: Schema.TemplateLiteral([Schema.Union([Schema.Literal("a"), Schema.Int]), "-", Schema.Number]),
+      // A check no pattern says: no selector (the values are left unchecked).
+      even: Schema.TemplateLiteral(["e", Schema.Int.check(Schema.isMultipleOf(2))])
+    }
+    const piece = fc.oneof(
+      fc.constantFrom("id-", "v", "v3.", "v12.", ".", "-", "a-", "e", "x", "1.5", "-2", "+07", "3.0", "1e2", "13", "12"),
+      integerKey(50),
+      fc.string({ maxLength: 3 })
+    )
+    for (const [name, key] of Object.entries(keys)) {
+      const schema = Schema.Struct({ r: Schema.Record(key, Schema.Finite) })
+      const advertised = JsonSchema.toolInputSchema(schema)
+      const outcome = judge(schema, advertised)
+      const outcomes = new Set<boolean>()
+      fc.assert(
+        fc.property(fc.array(piece, { minLength: 1, maxLength: 4 }), (pieces) => {
+          const k = pieces.join("")
+          // A key the Schema drops may hold anything; one it selects must hold a number.
+          const { decoded, valid } = outcome({ r: { [k]: "x" } })
+          outcomes.add(decoded)
+          if (decoded) assert.isTrue(valid, `${name}: { ${JSON.stringify(k)}: "x" }`)
+        }),
+        { numRuns: 1000 }
+      )
+      for (const [k, selected] of Object.entries(name === "id" ? { "id-7": true, "id--2.0": true, "id-1.5": false } : name === "bounded" ? { "v12.x": true, "v13.x": false, "v007.": true } : name === "union" ? { "a-1.5": true, "-3-2": true, "1.5-1": false } : { e4: true, e3: false })) {
+        const { decoded, valid } = outcome({ r: { [k]: "x" } })
+        assert.strictEqual(decoded, !selected, `${name}: ${k}`)
+        // Fails before: the record was a bare `{ type: "object" }`, which `{ "id-7": "x" }` passed.
+        if (name !== "even") assert.strictEqual(valid, decoded, `${name}: ${k} against ${JSON.stringify(advertised.properties)}`)
+      }
+      assert.strictEqual(outcomes.size, 2, name)
     }
   })
 })
