@@ -61,6 +61,9 @@
  *   (`["id-", Schema.Int]`) is an integer of up to 15 digits (within its bounds).
  * - The rules above hold inside declarations (`Option`, `ReadonlyMap`, ...) too, whose JSON form
  *   is built from their type parameters.
+ * - A collection's size checks (`Schema.ReadonlySet(X).check(Schema.isMinSize(2))`, `isMaxSize`,
+ *   `isBetweenSize`), which Effect does not write, are `minItems` on its array and, in an output
+ *   schema, `maxItems` too (arguments may repeat a member: `["a", "a"]` is a set of one).
  * - `additionalProperties: true` (the default) is left out; definitions live under `$defs` at the
  *   root and are referenced as `#/$defs/Name`; a root that is itself a reference is inlined.
  * - `title`, `description`, `default` and `examples` annotations are kept, also those of a filter
@@ -1253,7 +1256,7 @@ const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
         ? types.filter((type) => !SchemaAST.isUndefined(type))
         : types,
     node: (bounded) => {
-      const ast = bigIntWithin(templateWithin(bounded))
+      const ast = sizedAsArray(bigIntWithin(templateWithin(bounded)), use)
       const checks = ast.checks === undefined
         ? undefined
         : SchemaAST.mapOrSame(ast.checks, overrideCheck(use, checked(ast))) as SchemaAST.Checks
@@ -1262,6 +1265,54 @@ const prepare = (root: SchemaAST.AST, use: Use): SchemaAST.AST => {
     },
     parameter: recordKey
   })
+}
+
+/** The size checks of a collection (`ReadonlySet`, `ReadonlyMap`, `HashSet`, ...). */
+const sizeIds = ["effect/schema/isMinSize", "effect/schema/isMaxSize", "effect/schema/isBetweenSize"]
+
+/**
+ * A collection with size checks (`Schema.ReadonlySet(X).check(Schema.isMinSize(2))`) as its JSON
+ * form, the array of its members (or entries), with `minItems` / `maxItems`: Effect writes no
+ * check of a declaration, so any array was advertised. Arguments have the least length
+ * (`minItems`): a set of `n` members is decoded from `n` items or more, as alike ones merge
+ * (`["a", "a"]` is a set of one), so an array of more items than the most members may still be
+ * one the Schema accepts; a result, the set encoded, has as many items as members: both. Any
+ * other node as it is.
+ */
+const sizedAsArray = (ast: SchemaAST.AST, use: Use): SchemaAST.AST => {
+  if (ast._tag !== "Declaration" || !hasCheck(ast.checks, sizeIds)) return ast
+  let min = 0
+  let max: number | undefined
+  const visit = (check: SchemaAST.Check<any>): void => {
+    if (check._tag === "FilterGroup") return check.checks.forEach(visit)
+    const representation = check.annotations?.representation
+    const payload: any = representation?.payload
+    const atMost = (n: number) => {
+      if (max === undefined || n < max) max = n
+    }
+    switch (representation?.id) {
+      case "effect/schema/isMinSize":
+        min = Math.max(min, payload.minSize)
+        return
+      case "effect/schema/isMaxSize":
+        return atMost(payload.maxSize)
+      case "effect/schema/isBetweenSize":
+        min = Math.max(min, payload.minimum)
+        return atMost(payload.maximum)
+    }
+  }
+  ast.checks!.forEach(visit)
+  let json: SchemaAST.AST
+  try {
+    json = SchemaAST.toEncoded(Schema.toCodecJson(Schema.make<Schema.Top>(copyNode(ast, { checks: undefined }))).ast)
+  } catch {
+    return ast
+  }
+  if (json._tag !== "Arrays" || json.elements.length > 0 || json.rest.length !== 1) return ast
+  const checks: Array<SchemaAST.Check<any>> = []
+  if (min > 0) checks.push(Schema.isMinLength(min))
+  if (use === "output" && max !== undefined) checks.push(Schema.isMaxLength(max))
+  return checks.length === 0 ? json : copyNode(json, { checks: [...(json.checks ?? []), ...checks] as SchemaAST.Checks })
 }
 
 /**

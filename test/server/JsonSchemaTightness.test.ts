@@ -125,6 +125,65 @@ describe("JSON Schema tightness: template literal record keys", () => {
   })
 })
 
+describe("JSON Schema tightness: the size of sets and maps", () => {
+  const schema = Schema.Struct({
+    tags: Schema.ReadonlySet(Schema.String).check(Schema.isMinSize(2), Schema.isMaxSize(3)),
+    scores: Schema.ReadonlyMap(Schema.String, Schema.Finite).check(Schema.isBetweenSize(1, 2)),
+    ids: Schema.ReadonlySet(Schema.Int).check(Schema.isMinSize(1))
+  })
+  const letters = fc.constantFrom("a", "b", "c", "d")
+  const value = fc.record({
+    tags: fc.array(letters, { maxLength: 6 }),
+    scores: fc.array(fc.tuple(letters, fc.integer({ min: 0, max: 9 })), { maxLength: 4 }),
+    ids: fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 })
+  })
+
+  it("arguments: an array of fewer items than the least size is refused, none the Schema accepts", () => {
+    const outcome = judge(schema, JsonSchema.toolInputSchema(schema))
+    // Fails before: no `minItems` (Effect writes no check of a declaration), so `[]` passed.
+    assert.deepStrictEqual(outcome({ tags: ["a"], scores: [["a", 1]], ids: [1] }), { decoded: false, valid: false })
+    assert.deepStrictEqual(outcome({ tags: ["a", "b"], scores: [], ids: [1] }), { decoded: false, valid: false })
+    assert.deepStrictEqual(outcome({ tags: ["a", "b"], scores: [["a", 1]], ids: [] }), { decoded: false, valid: false })
+    // More items than the most members, alike ones merged: the Schema accepts it, so does the schema.
+    assert.deepStrictEqual(outcome({ tags: ["a", "a", "b", "b"], scores: [["a", 1], ["a", 2], ["a", 3]], ids: [1] }), {
+      decoded: true,
+      valid: true
+    })
+    fc.assert(
+      fc.property(value, (v) => {
+        const { decoded, valid } = outcome(v)
+        if (decoded) assert.isTrue(valid, JSON.stringify(v))
+        if (v.tags.length < 2 || v.scores.length < 1 || v.ids.length < 1) assert.isFalse(valid, JSON.stringify(v))
+      }),
+      { numRuns: 500 }
+    )
+  })
+
+  it("results: what the server sends is accepted, and an array of a size out of bounds refused", () => {
+    const outcome = judge(schema, JsonSchema.toolOutputSchema(schema))
+    const encode = Schema.encodeSync(Schema.toCodecJson(schema) as any)
+    const decode = Schema.decodeUnknownExit(Schema.toCodecJson(schema) as any)
+    fc.assert(
+      fc.property(value, (v) => {
+        // What the server has (a value of the Schema's type) and sends (its JSON).
+        const decoded = decode(v)
+        if (!Exit.isSuccess(decoded)) return
+        const sent = encode(decoded.value)
+        assert.isTrue(outcome(sent).valid, JSON.stringify(sent))
+      }),
+      { numRuns: 500 }
+    )
+    // Fails before: no `minItems` / `maxItems`, so these passed.
+    for (const sent of [
+      { tags: ["a", "b", "c", "d"], scores: [["a", 1]], ids: [1] },
+      { tags: ["a"], scores: [["a", 1]], ids: [1] },
+      { tags: ["a", "b"], scores: [["a", 1], ["b", 1], ["c", 1]], ids: [1] }
+    ]) {
+      assert.isFalse(outcome(sent).valid, JSON.stringify(sent))
+    }
+  })
+})
+
 describe("JSON Schema: a check group's documentation", () => {
   it("is on the schema, not in an allOf member, and the schema says what it said", () => {
     const schema = Schema.Struct({
