@@ -635,7 +635,7 @@ const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
       const payload: any = representation?.payload
       if (ast._tag === "String" && ast.checks.length === 1 && check._tag === "Filter") {
         const pattern = representation?.id === "effect/schema/isPattern"
-          ? advertisedPattern(payload.source, payload.flags)
+          ? keyPattern(payload.source, payload.flags)
           : representation?.id === "effect/schema/isMinLength"
           ? `^[\\s\\S]{${payload.minLength},}$`
           : undefined
@@ -662,6 +662,21 @@ const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
  * and exponents (`"1e3"`) are left unchecked rather than risk a key it drops.
  */
 const intKeyPattern = /^[+-]?[0-9]{1,15}(?:\.0+)?$/
+
+/**
+ * The selector of a string key with an `isPattern` check (see `advertisedPattern`). A RegExp
+ * without `u` that may match half of a character outside the BMP (`.`, a negation, `\\S`) counts
+ * UTF-16 units where the selector, read with `u`, counts code points: `/^.{1,2}$/` drops the key
+ * "😀😀" (four units), which `^.{1,2}$` matches (two characters), and the key's value was refused
+ * though the Schema ignores it. Such a pattern selects no key holding such a character (their
+ * values are left unchecked): `^(?![\\s\\S]*[U+10000-U+10FFFF])[\\s\\S]*?(?:...)` (the range written
+ * with the characters themselves), the pattern searched as before.
+ */
+const keyPattern = (source: string, flags: string): string | undefined => {
+  const pattern = advertisedPattern(source, flags)
+  if (pattern === undefined || !unitAtoms(source, flags)) return pattern
+  return `^(?![\\s\\S]*[${String.fromCodePoint(0x10000)}-${String.fromCodePoint(0x10FFFF)}])[\\s\\S]*?(?:${pattern})`
+}
 
 /**
  * A template literal key whose parts have checks (`Schema.TemplateLiteral(["id-", Schema.Int])`),
