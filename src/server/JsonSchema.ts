@@ -628,7 +628,9 @@ const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
     case "String":
     case "Number":
     case "TemplateLiteral": {
-      if (ast.checks === undefined) return ast._tag === "TemplateLiteral" ? templateKey(ast) : ast
+      if (ast.checks === undefined) {
+        return ast._tag === "TemplateLiteral" ? templateKey(ast) : ast._tag === "Number" ? numberKey : ast
+      }
       if (ast._tag === "TemplateLiteral") return templateKey(copyNode(ast, { checks: undefined }))
       const check = ast.checks[0]
       const representation = check.annotations?.representation
@@ -655,6 +657,18 @@ const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
   }
   return ast
 }
+
+/**
+ * The keys of a record keyed by `Schema.Number` (`matchKey`: a decimal, `Infinity`, `-Infinity`,
+ * `NaN`), Effect's selector with `[0-9]` for its `\\d`, which Python's `re` (the Python SDK's
+ * jsonschema) takes for any Unicode digit: there it matched `"١"`, which the Schema drops, and
+ * the key's value was refused.
+ */
+const numberKeyPattern = "^(?:[+-]?(?:[0-9]+(?:\\.[0-9]+)?|\\.[0-9]+)(?:[Ee][+-]?[0-9]+)?|Infinity|-Infinity|NaN)$"
+
+const numberKey: SchemaAST.AST = Schema.String.check(
+  Schema.isPattern(new RegExp(numberKeyPattern, "u")).annotate({ toJsonSchema: () => ({ pattern: numberKeyPattern }) })
+).ast
 
 /**
  * The keys of a record keyed by `Schema.Int` its selector matches: integers of up to 15 digits

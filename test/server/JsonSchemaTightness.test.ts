@@ -113,6 +113,29 @@ describe("JSON Schema tightness: record keys by a RegExp without u", () => {
   })
 })
 
+describe("JSON Schema tightness: record keys by Schema.Number", () => {
+  it("the selector says digits as [0-9], which Python's re does not widen to every Unicode digit", () => {
+    const schema = Schema.Struct({ r: Schema.Record(Schema.Number, Schema.Finite) })
+    const advertised = JsonSchema.toolInputSchema(schema)
+    // Fails before: Effect's selector, `^(?:[+-]?(?:\d+...`, whose `\d` matches "١" in Python's `re`
+    // (the Python SDK's jsonschema), a key the Schema drops: `{ "١": "x" }` was refused there.
+    assert.notInclude(JSON.stringify(advertised), "\\d")
+    const outcome = judge(schema, advertised)
+    const key = fc.oneof(
+      fc.constantFrom("Infinity", "-Infinity", "NaN", "١", "1e400", ".5", "5.", "+1", "1_0", " 1"),
+      fc.double().map(String),
+      fc.array(fc.constantFrom("1", "0", ".", "e", "-", "+", "٣"), { minLength: 1, maxLength: 5 }).map((chars) => chars.join(""))
+    )
+    fc.assert(
+      fc.property(key, (k) => {
+        const { decoded, valid } = outcome({ r: { [k]: "x" } })
+        assert.strictEqual(valid, decoded, JSON.stringify(k))
+      }),
+      { numRuns: 500 }
+    )
+  })
+})
+
 describe("JSON Schema tightness: template literal record keys", () => {
   it("a key with an Int part has a selector matching keys the Schema selects, and none it drops", () => {
     const keys = {
