@@ -30,7 +30,10 @@
  *   see {@link toolOutputSchema}). A RegExp with the `u` flag has its `i`, `m` and
  *   `s` written in the same way, `i` by Unicode case folding (`[a-z]` with `iu` matches `ſ` and the
  *   Kelvin sign, and so do `\w` and `\b`). `elicitationSchema` leaves out a pattern with `i`, `m`
- *   or `s` (and refuses others).
+ *   or `s` (and refuses others). Every pattern is written in the syntax Python's `re` (the Python
+ *   SDK client's `jsonschema`) reads as ECMAScript does: `\p{...}`, `\d`, `\w`, `\s` (and their
+ *   negations) as the code points they match (`[0-9]`), `\b` as lookarounds, a named group as a
+ *   plain one (`\k<name>` by number), `\u{...}` as the character, `\cX` as `\uXXXX`.
  * - `isLowercased`, `isUppercased`, `isCapitalized` and `isUncapitalized` have a pattern of the
  *   characters `toLowerCase` / `toUpperCase` leaves as they are (the class of the code points
  *   without `Changes_When_Lowercased`, ..., written out: Python's `re` reads no `\P{...}`), not
@@ -605,7 +608,111 @@ const advertisedPattern = (source: string, flags: string): string | undefined =>
     ? withUnicodeFlags(source, flags)
     : source
   if (unicode === undefined) return undefined
-  return flags.includes("y") ? `^(?:${unicode})` : unicode
+  const portable = portablePattern(unicode)
+  if (portable === undefined) return undefined
+  return flags.includes("y") ? `^(?:${portable})` : portable
+}
+
+/**
+ * A pattern (valid with `u`) in the syntax both ECMAScript and Python's `re` (the Python SDK
+ * client's `jsonschema`) read alike: Python refuses `\p{...}`, `(?<name>...)`, `\k<name>`,
+ * `\u{...}` and `\cX`, and `jsonschema` then fails the whole validation (`'^\p{L}+$' is not a
+ * 'regex'`), so a tool whose schema held one could not be called by a Python client; and Python
+ * takes `\d`, `\w`, `\s` and `\b` for their Unicode meanings (`\D` refused `"١"`, which the
+ * RegExp's ASCII `\D` matches). Property and class escapes are written as the code points they
+ * match (`[0-9]` for `\d`), a named group as a plain one and its backreference by number,
+ * `\u{...}` as the character, `\cX` as `\uXXXX`, `\b` / `\B` as lookarounds on `[0-9A-Z_a-z]`.
+ * `undefined` when a backreference names no group.
+ */
+const portablePattern = (pattern: string): string | undefined => {
+  if (!/\\[pPdDwWsSbBkuc]|\(\?<[^=!]/.test(pattern)) return pattern
+  // The number of each named group (groups are counted in the order they open).
+  const numbers = new Map<string, number>()
+  let count = 0
+  let inClass = false
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i]
+    if (char === "\\") i++
+    else if (inClass) inClass = char !== "]"
+    else if (char === "[") inClass = true
+    else if (char === "(" && pattern[i + 1] !== "?") count++
+    else if (char === "(" && pattern[i + 2] === "<" && !/[=!]/.test(pattern[i + 3] ?? "")) {
+      count++
+      numbers.set(pattern.slice(i + 3, pattern.indexOf(">", i)), count)
+    }
+  }
+  const word = "[0-9A-Z_a-z]"
+  let out = ""
+  inClass = false
+  for (let i = 0; i < pattern.length;) {
+    const char = pattern[i]!
+    // Any character, in either dialect.
+    if (!inClass && pattern.startsWith("[\\s\\S]", i)) {
+      out += "[\\s\\S]"
+      i += 6
+      continue
+    }
+    if (char === "\\") {
+      const next = pattern[i + 1] ?? ""
+      if (next === "p" || next === "P" || /[dDwWsS]/.test(next)) {
+        const end = next === "p" || next === "P" ? pattern.indexOf("}", i) + 1 : i + 2
+        const members = escapeMembers(pattern.slice(i, end))
+        if (members === undefined) return undefined
+        out += inClass ? members : `[${members}]`
+        i = end
+      } else if (next === "b" || next === "B") {
+        out += inClass
+          ? "\\u0008"
+          : next === "b"
+          ? `(?:(?<=${word})(?!${word})|(?<!${word})(?=${word}))`
+          : `(?:(?<=${word})(?=${word})|(?<!${word})(?!${word}))`
+        i += 2
+      } else if (next === "k") {
+        const end = pattern.indexOf(">", i)
+        const number = numbers.get(pattern.slice(i + 3, end))
+        if (number === undefined) return undefined
+        out += `(?:\\${number})`
+        i = end + 1
+      } else if (next === "u" && pattern[i + 2] === "{") {
+        const end = pattern.indexOf("}", i)
+        const code = parseInt(pattern.slice(i + 3, end), 16)
+        out += code > 0xFFFF ? String.fromCodePoint(code) : member(code)
+        i = end + 1
+      } else if (next === "c") {
+        out += member(pattern.charCodeAt(i + 2) % 32)
+        i += 3
+      } else {
+        out += pattern.slice(i, i + 2)
+        i += 2
+      }
+      continue
+    }
+    if (!inClass && char === "(" && pattern.startsWith("?<", i + 1) && !/[=!]/.test(pattern[i + 3] ?? "")) {
+      out += "("
+      i = pattern.indexOf(">", i) + 1
+      continue
+    }
+    if (inClass) inClass = char !== "]"
+    else if (char === "[") inClass = true
+    out += char
+    i++
+  }
+  return out
+}
+
+/** The code points a class escape matches with `u` (`\p{L}`, `\D`), as the members of a class (remembered). */
+const escapeMembers = (classEscape: string): string | undefined => {
+  const key = `e${classEscape}`
+  if (caseInsensitiveSets.has(key)) return caseInsensitiveSets.get(key)
+  let members: string | undefined
+  try {
+    members = codePointClass(codePointRanges(classEscape, "u"))
+  } catch {
+    members = undefined
+  }
+  if (caseInsensitiveSets.size >= 1024) caseInsensitiveSets.clear()
+  caseInsensitiveSets.set(key, members)
+  return members
 }
 
 /**
@@ -660,7 +767,7 @@ const recordKey = (ast: SchemaAST.AST): SchemaAST.AST => {
 
 /**
  * The keys of a record keyed by `Schema.Number` (`matchKey`: a decimal, `Infinity`, `-Infinity`,
- * `NaN`), Effect's selector with `[0-9]` for its `\\d`, which Python's `re` (the Python SDK's
+ * `NaN`), Effect's selector with `[0-9]` for its `\d`, which Python's `re` (the Python SDK's
  * jsonschema) takes for any Unicode digit: there it matched `"١"`, which the Schema drops, and
  * the key's value was refused.
  */
@@ -679,11 +786,11 @@ const intKeyPattern = /^[+-]?[0-9]{1,15}(?:\.0+)?$/
 
 /**
  * The selector of a string key with an `isPattern` check (see `advertisedPattern`). A RegExp
- * without `u` that may match half of a character outside the BMP (`.`, a negation, `\\S`) counts
+ * without `u` that may match half of a character outside the BMP (`.`, a negation, `\S`) counts
  * UTF-16 units where the selector, read with `u`, counts code points: `/^.{1,2}$/` drops the key
  * "😀😀" (four units), which `^.{1,2}$` matches (two characters), and the key's value was refused
  * though the Schema ignores it. Such a pattern selects no key holding such a character (their
- * values are left unchecked): `^(?![\\s\\S]*[U+10000-U+10FFFF])[\\s\\S]*?(?:...)` (the range written
+ * values are left unchecked): `^(?![\s\S]*[U+10000-U+10FFFF])[\s\S]*?(?:...)` (the range written
  * with the characters themselves), the pattern searched as before.
  */
 const keyPattern = (source: string, flags: string): string | undefined => {

@@ -127,13 +127,18 @@ describe("JsonSchema.toolInputSchema", () => {
       brace: Schema.String.check(Schema.isPattern(/^a{$/)),
       unicode: Schema.String.check(Schema.isPattern(/^\p{L}+$/u))
     })
-    assert.deepStrictEqual(JsonSchema.toolInputSchema(schema).properties, {
-      phone: { type: "string", pattern: "^\\d{3}-\\d{4}$" },
+    const { unicode, ...rest } = JsonSchema.toolInputSchema(schema).properties as any
+    // Digits are `[0-9]` (Python's `re` reads `\\d` as any Unicode digit).
+    assert.deepStrictEqual(rest, {
+      phone: { type: "string", pattern: "^[0-9]{3}-[0-9]{4}$" },
       range: { type: "string", pattern: "^[a\\-z\\.\\]]+@'x\\/$" },
       sticky: { type: "string", pattern: "^(?:a-b)" },
-      brace: { type: "string" },
-      unicode: { type: "string", pattern: "^\\p{L}+$" }
+      brace: { type: "string" }
     })
+    // `\\p{L}` is written as the letters it matches: Python's `re` refuses `\\p`.
+    assert.notInclude(unicode.pattern, "\\p")
+    assert.isTrue(new RegExp(unicode.pattern, "u").test("Émile"))
+    assert.isFalse(new RegExp(unicode.pattern, "u").test("a1"))
     const source = (JsonSchema.toolInputSchema(schema) as any).properties
     for (const name of ["phone", "range", "sticky", "unicode"]) assert.doesNotThrow(() => new RegExp(source[name].pattern, "u"))
     assert.isTrue(new RegExp(source.phone.pattern, "u").test("123-4567"))
@@ -149,8 +154,10 @@ describe("JsonSchema.toolInputSchema", () => {
       [String.raw`^\u{3}$`, "^u{3}$", ["uuu", "\u0003", "u"]],
       [String.raw`^\x4g\e$`, "^x4ge$", ["x4ge", "\u0004ge"]],
       [String.raw`^\k<a>$`, "^k<a>$", ["k<a>", "k"]],
-      [String.raw`^(?<a>x)\k<a>$`, String.raw`^(?<a>x)\k<a>$`, ["xx", "xk<a>"]],
-      [String.raw`^\cA\u0041$`, String.raw`^\cA\u0041$`, ["\u0001A", "cA"]],
+      // A named group is a plain one, its backreference by number; `\cA` is `\u0001` (Python's `re`
+      // reads none of `(?<a>`, `\k<a>`, `\cA`).
+      [String.raw`^(?<a>x)\k<a>$`, String.raw`^(x)(?:\1)$`, ["xx", "xk<a>"]],
+      [String.raw`^\cA\u0041$`, String.raw`^\u0001\u0041$`, ["\u0001A", "cA"]],
       // `{L}` with `u` is a syntax error; `\c1` is a backslash, a c and a 1 without it.
       [String.raw`^\p{L}$`, undefined, []],
       [String.raw`^\c1$`, undefined, []],

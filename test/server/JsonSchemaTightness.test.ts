@@ -364,3 +364,43 @@ describe("JSON Schema tightness: strings decoded to a bounded Int", () => {
     })
   }
 })
+
+describe("JSON Schema: patterns in the syntax Python's re reads", () => {
+  it("has no escape or group Python refuses or reads otherwise, and means what the RegExp does", () => {
+    const regExps = [
+      /^\p{L}[\p{L}\p{Nd} '-]*$/u,
+      /^(?<year>\d{4})-\k<year>$/u,
+      /^\u{1F600}?\cJ?[^\P{Lu}]$/u,
+      /^\D+$/,
+      /\bfoo\B/,
+      /^[\w.-]+@[^\s@]+$/,
+      /^\S*\W$/,
+      /^[^\W\d]+$/u,
+      /^[\b\d]$/
+    ]
+    const chars = ["a", "É", "é", "Z", "1", "١", "_", "-", ".", "@", " ", "\t", "\u00a0", "\ufeff", "\u001c", "\u2028", "\b", "\n", "'", "f", "o", "😀"]
+    const text = fc.array(fc.constantFrom(...chars), { maxLength: 6 }).map((each) => each.join(""))
+    for (const regExp of regExps) {
+      const schema = Schema.Struct({ s: Schema.String.check(Schema.isPattern(regExp)) })
+      const advertised = JsonSchema.toolInputSchema(schema)
+      const pattern: string = (advertised as any).properties.s.pattern
+      assert.isString(pattern, String(regExp))
+      // Fails before: `\p{L}`, `(?<year>`, `\k<year>`, `\u{1F600}`, `\cJ` were kept, which Python's
+      // `re` refuses (`jsonschema` fails the whole validation: "is not a 'regex'"), and `\d`, `\w`,
+      // `\s`, `\b`, which it reads as their Unicode classes (`\D` refused "١").
+      const left = pattern.replaceAll("[\\s\\S]", "").match(/\\[pPkcdDwWsSbB]|\\u\{|\(\?<(?![=!])/g)
+      assert.isNull(left, `${regExp}: ${pattern.slice(0, 120)}`)
+      const compiled = new RegExp(pattern, "u")
+      const outcome = judge(schema, advertised)
+      fc.assert(
+        fc.property(text, (s) => {
+          // Strings within the BMP: the pattern matches as the RegExp does.
+          if (!s.includes("😀") || regExp.unicode) assert.strictEqual(compiled.test(s), regExp.test(s), `${regExp} on ${JSON.stringify(s)}`)
+          const { decoded, valid } = outcome({ s })
+          if (decoded) assert.isTrue(valid, `${regExp} on ${JSON.stringify(s)}`)
+        }),
+        { numRuns: 300 }
+      )
+    }
+  })
+})
