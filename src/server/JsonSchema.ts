@@ -83,6 +83,8 @@
  *   `Schema.BigInt`, a Class), where Effect writes only those of the JSON side (the JSON side's own
  *   win), checks after them or not (`Schema.Date.annotate({ description }).check(...)`; a check's
  *   own win); examples and default in their JSON form (left out when one does not encode).
+ * - `Schema.Literal(null)` (and a `Schema.Literals` holding null) is `{ type: "null", enum: [null] }`,
+ *   not Effect's `type: "object"` (the literal's `typeof`), which refused null.
  * - No `$schema` key unless asked for: 2020-12 is MCP's default dialect. In an output schema, a
  *   tuple's rest element unlike a leading one is `unevaluatedItems`, not `items` (which draft-07,
  *   the SDK v1 client's validator, applies to every element).
@@ -1861,6 +1863,12 @@ const tidy = (schema: JsonSchema, use: Use): MutableJsonSchema => {
   }
   // `additionalProperties: true` is the default.
   if (out.additionalProperties === true) delete out.additionalProperties
+  // `Schema.Literal(null)` (and a `Schema.Literals` holding null): Effect types the literal by its
+  // `typeof`, `"object"`, which null is not in JSON Schema: `{ type: "object", enum: [null] }`
+  // refused every value, null included (clients refused a result holding it).
+  if (
+    out.type === "object" && Array.isArray(out.enum) && out.enum.length > 0 && out.enum.every((value) => value === null)
+  ) out.type = "null"
   // Check groups (e.g. `isInt32`) come out as `allOf` members of plain constraints: inline them,
   // with the group's documentation (`isInt32({ description })`, `makeFilterGroup(..., { title })`),
   // which clients and models read on the schema itself, not in an `allOf` member; the schema's own

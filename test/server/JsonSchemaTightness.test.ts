@@ -6,10 +6,13 @@
 import { AjvJsonSchemaValidator as Ajv2020JsonSchemaValidator } from "@modelcontextprotocol/client/validators/ajv"
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv"
 import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import * as fc from "fast-check"
+import { McpServer } from "../../src/index.ts"
 import * as JsonSchema from "../../src/server/JsonSchema.ts"
+import { fourWays } from "../middleware/fourWays.ts"
 
 const validators = [new AjvJsonSchemaValidator(), new Ajv2020JsonSchemaValidator()]
 
@@ -403,4 +406,43 @@ describe("JSON Schema: patterns in the syntax Python's re reads", () => {
       )
     }
   })
+})
+
+describe("JSON Schema: null literals", () => {
+  // The types allow no null literal (`LiteralValue`), the runtime does: from JavaScript, or literals
+  // read from data.
+  const nothing = null as unknown as string
+  const Switch = Schema.Struct({ state: Schema.Literals(["on", "off", nothing]), cleared: Schema.Literal(nothing) })
+  const Toggle = McpServer.tool({
+    name: "toggle",
+    parameters: Switch,
+    success: Switch,
+    handler: ({ state }) => Effect.succeed({ state, cleared: nothing })
+  })
+
+  it("a null literal is of type null, in arguments and results", () => {
+    for (const advertised of [JsonSchema.toolInputSchema(Switch), JsonSchema.toolOutputSchema(Switch)]) {
+      const outcome = judge(Switch, advertised)
+      // Fails before: `{ type: "object", enum: [null] }` (Effect types a literal by its `typeof`),
+      // which refused null, the one value it names.
+      for (const state of ["on", "off", null, "x", 1, {}]) {
+        for (const cleared of [null, {}, "null"]) {
+          const value = { state, cleared }
+          const { decoded, valid } = outcome(value)
+          assert.strictEqual(valid, decoded, JSON.stringify(value))
+        }
+      }
+    }
+  })
+
+  for (const way of fourWays) {
+    it.live(`${way.name}: a result holding a null literal is one the clients accept`, () =>
+      Effect.gen(function*() {
+        const client = yield* way.connect(Toggle)
+        yield* Effect.promise(() => client.listTools())
+        // Fails before: the clients refused the result (null is not of type "object").
+        const result = yield* Effect.promise(() => client.callTool("toggle", { state: null, cleared: null }))
+        assert.deepStrictEqual(result.structuredContent, { state: null, cleared: null })
+      }), 30_000)
+  }
 })
