@@ -145,7 +145,8 @@ describe("Tool results match their outputSchema", () => {
         // Invalid escape"; SDK v2 refuses the call ("Tool 'phone' has an invalid outputSchema").
         const listed = yield* Effect.promise(() => client.listTools())
         const tool = listed.tools.find((tool: { name: string }) => tool.name === "phone")
-        assert.deepStrictEqual(tool.outputSchema.properties.phone, { type: "string", pattern: "^\\d{3}-\\d{4}$" })
+        // (Digits as `[0-9]`: Python's `re` reads `\\d` as any Unicode digit.)
+        assert.deepStrictEqual(tool.outputSchema.properties.phone, { type: "string", pattern: "^[0-9]{3}-[0-9]{4}$" })
         const result = yield* Effect.promise(() => client.callTool("phone", { phone: "123-4567" }))
         assert.deepStrictEqual(result.structuredContent, { phone: "123-4567" })
         // Fails before: the pattern was `^\u{2}$`, U+0002 for the clients, which refused the call.
