@@ -708,13 +708,50 @@ const escapeMembers = (classEscape: string): string | undefined => {
   if (caseInsensitiveSets.has(key)) return caseInsensitiveSets.get(key)
   let members: string | undefined
   try {
-    members = codePointClass(codePointRanges(classEscape, "u"))
+    // `\d`, `\w`, `\s` and their negations without asking the RegExp over every code point.
+    const known = classEscapeRanges[classEscape.slice(1).toLowerCase()]
+    const ranges = known === undefined
+      ? codePointRanges(classEscape, "u")
+      : classEscape[1] === classEscape[1]!.toLowerCase()
+      ? known
+      : complement(known)
+    members = codePointClass(ranges)
   } catch {
     members = undefined
   }
   if (caseInsensitiveSets.size >= 1024) caseInsensitiveSets.clear()
   caseInsensitiveSets.set(key, members)
   return members
+}
+
+/** What `\d`, `\w` and `\s` match with `u` (without `i`): ASCII digits, ASCII word characters, JavaScript's white space and line terminators. */
+const classEscapeRanges: { readonly [letter: string]: ReadonlyArray<readonly [number, number]> } = {
+  d: [[0x30, 0x39]],
+  w: [[0x30, 0x39], [0x41, 0x5A], [0x5F, 0x5F], [0x61, 0x7A]],
+  s: [
+    [0x09, 0x0D],
+    [0x20, 0x20],
+    [0xA0, 0xA0],
+    [0x1680, 0x1680],
+    [0x2000, 0x200A],
+    [0x2028, 0x2029],
+    [0x202F, 0x202F],
+    [0x205F, 0x205F],
+    [0x3000, 0x3000],
+    [0xFEFF, 0xFEFF]
+  ]
+}
+
+/** The code points not in ordered, disjoint ranges. */
+const complement = (ranges: ReadonlyArray<readonly [number, number]>): Array<readonly [number, number]> => {
+  const out: Array<readonly [number, number]> = []
+  let next = 0
+  for (const [start, end] of ranges) {
+    if (start > next) out.push([next, start - 1])
+    next = end + 1
+  }
+  if (next <= 0x10FFFF) out.push([next, 0x10FFFF])
+  return out
 }
 
 /**
