@@ -627,6 +627,7 @@ const advertisedPattern = (source: string, flags: string): string | undefined =>
  * `undefined` when a backreference names no group.
  */
 const portablePattern = (pattern: string): string | undefined => {
+  if (variableLookbehind(pattern)) return undefined
   if (!/\\[pPdDwWsSbBkuc]|\(\?<[^=!]/.test(pattern)) return pattern
   // The number of each named group (groups are counted in the order they open).
   const numbers = new Map<string, number>()
@@ -700,6 +701,35 @@ const portablePattern = (pattern: string): string | undefined => {
     i++
   }
   return out
+}
+
+/**
+ * Whether a pattern has a lookbehind that may match strings of different lengths (a quantifier or
+ * an alternative in it), which ECMAScript allows and Python's `re` refuses ("look-behind requires
+ * fixed-width pattern"), failing the whole validation as `\p` does.
+ */
+const variableLookbehind = (pattern: string): boolean => {
+  for (let start = pattern.indexOf("(?<"); start >= 0; start = pattern.indexOf("(?<", start + 1)) {
+    if (!/[=!]/.test(pattern[start + 3] ?? "")) continue
+    let depth = 0
+    let inClass = false
+    for (let i = start; i < pattern.length; i++) {
+      const char = pattern[i]!
+      if (char === "\\") {
+        i++
+        continue
+      }
+      if (inClass) {
+        inClass = char !== "]"
+        continue
+      }
+      if (char === "[") inClass = true
+      else if (char === "(") depth++
+      else if (char === ")" && --depth === 0) break
+      else if ("*+|{".includes(char) || (char === "?" && pattern[i - 1] !== "(")) return true
+    }
+  }
+  return false
 }
 
 /** The code points a class escape matches with `u` (`\p{L}`, `\D`), as the members of a class (remembered). */

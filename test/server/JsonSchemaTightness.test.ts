@@ -408,6 +408,27 @@ describe("JSON Schema: patterns in the syntax Python's re reads", () => {
   })
 })
 
+describe("JSON Schema: lookbehinds Python's re reads", () => {
+  it("a lookbehind of no fixed width leaves the pattern out; one of a fixed width is kept", () => {
+    const field = (regExp: RegExp) =>
+      (JsonSchema.toolInputSchema(Schema.Struct({ s: Schema.String.check(Schema.isPattern(regExp)) })) as any).properties.s
+    // Fails before: kept, and Python's `re` refuses them ("look-behind requires fixed-width
+    // pattern"): `jsonschema` failed every validation against the schema.
+    for (const regExp of [/(?<=a+)b/, /(?<!x|yy)b/, /(?<=\d{1,3})px/]) {
+      assert.deepStrictEqual(field(regExp), { type: "string" }, String(regExp))
+      // Left out, the schema refuses nothing the Schema accepts.
+      const schema = Schema.Struct({ s: Schema.String.check(Schema.isPattern(regExp)) })
+      const outcome = judge(schema, JsonSchema.toolInputSchema(schema))
+      for (const s of ["aab", "yyb", "12px", "b", ""]) {
+        const { decoded, valid } = outcome({ s })
+        if (decoded) assert.isTrue(valid, `${regExp} on ${s}`)
+      }
+    }
+    assert.deepStrictEqual(field(/(?<=ab)c/), { type: "string", pattern: "(?<=ab)c" })
+    assert.deepStrictEqual(field(/(?<![a-z])\d/), { type: "string", pattern: "(?<![a-z])[0-9]" })
+  })
+})
+
 describe("JSON Schema: null literals", () => {
   // The types allow no null literal (`LiteralValue`), the runtime does: from JavaScript, or literals
   // read from data.
