@@ -138,6 +138,13 @@ export class Endpoint implements SessionHost {
   private readonly evicting = new Set<HttpSession>()
   /** Resumes a graceful drain waiting for `sseBodies` to fall to 0 (see `written`). */
   private bodiesEnded: (() => void) | undefined = undefined
+  /**
+   * The sessions {@link ended} whose records and events the stores are still forgetting: what the
+   * shutdown waits for (see {@link forgotten}) before the stores' resources (a Redis client) close.
+   */
+  private forgets = 0
+  /** Resumes a shutdown waiting for `forgets` to fall to 0 (see {@link forgotten}). */
+  private forgetsEnded: (() => void) | undefined = undefined
   readonly mode: "auto" | "json" | "sse"
   /** The `Allow` of its 405s (see `allowedMethods`). */
   readonly allow: string
@@ -884,7 +891,16 @@ export class Endpoint implements SessionHost {
       }
       session.pending = emptyMap
       session.dropHeld()
-      return Effect.andThen(this.records.remove(session.id), this.events.forgetSession(session.id))
+      // Counted until the stores are done: ended in a fiber of its own (the session closed by
+      // itself), the shutdown does not wait for it otherwise, and the store's client could close
+      // first (its keys left until they expire).
+      this.forgets++
+      return Effect.ensuring(
+        Effect.andThen(this.records.remove(session.id), this.events.forgetSession(session.id)),
+        Effect.sync(() => {
+          if (--this.forgets === 0) this.forgetsEnded?.()
+        })
+      )
     })
   }
 
@@ -1100,7 +1116,8 @@ export class Endpoint implements SessionHost {
    * The endpoint stops (its scope closes: `WebHandler.dispose`, the server interrupted): every
    * session is interrupted, and the requests in flight are answered with `stoppedByShutdown`
    * (see {@link ended}); then, when there were any, a short grace lets those answers reach their
-   * sockets. Once more after that, it does nothing.
+   * sockets. Completes once the stores have forgotten the sessions (see {@link forgotten}), before
+   * their resources close. Once more after that, it does nothing.
    */
   get shutdown(): Effect.Effect<void> {
     return Effect.suspend(() => {
@@ -1113,12 +1130,46 @@ export class Endpoint implements SessionHost {
       for (const stop of this.bodyReads) stop()
       this.bodyReads.clear()
       const inFlight = sessions.some((session) => session.pending.size > 0)
-      return Effect.forEach(sessions, (session) => {
+      for (const session of sessions) {
         // Marked before their handlers are interrupted: their spans say the answer `ended` gives.
         for (const pending of session.pending.values()) stoppedRequests.set(pending.request, stoppedByShutdown)
         session.input?.interrupt()
-        return this.ended(session)
-      }, { discard: true }).pipe(Effect.andThen(inFlight ? Effect.sleep(drainGraceMillis) : Effect.void))
+        // Ended at once (its answers given, its streams closed: `runFork` runs it up to its first
+        // wait), forgotten by the stores in a fiber of its own, as a session that closes by itself
+        // is: waited for below, all at once and within a bound.
+        this.runFork(this.ended(session))
+      }
+      return inFlight ? Effect.all([this.forgotten, Effect.sleep(drainGraceMillis)], { concurrency: 2, discard: true }) : this.forgotten
+    })
+  }
+
+  /**
+   * Waits until the stores have forgotten every session that ended (see {@link ended}), the
+   * sessions' forgets run in fibers of their own included (a session that closed by itself, or
+   * as it was interrupted): the stores' resources (a Redis client) close after the endpoint, and
+   * a forget cut by that left the session's keys behind until they expire. Within the sessions'
+   * `shutdownTimeoutMillis` (a store that does not answer): past it, a warning says so.
+   */
+  private get forgotten(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.forgets === 0) return Effect.void
+      const timeout = this.options.session?.shutdownTimeoutMillis ?? 10_000
+      const ended = Effect.callback<void>((resume) => {
+        if (this.forgets === 0) return resume(Effect.void)
+        this.forgetsEnded = () => resume(Effect.void)
+        return Effect.sync(() => {
+          this.forgetsEnded = undefined
+        })
+      })
+      return Effect.timeoutOrElse(ended, {
+        duration: timeout,
+        orElse: () =>
+          Effect.suspend(() =>
+            Effect.logWarning(
+              `effect-mcp-server: ${this.forgets} ended session(s) not forgotten by the stores within ${timeout} ms of the shutdown: what they keep of them expires there`
+            )
+          )
+      })
     })
   }
 

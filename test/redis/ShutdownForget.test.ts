@@ -1,0 +1,171 @@
+/**
+ * The Streamable HTTP endpoint stopping with its events on Redis (a real redis-server): the
+ * sessions it ends are forgotten in Redis before the Redis client closes (no key left behind for
+ * `ttlMillis`, no "client is closed" warning), within a time bound when Redis does not answer.
+ */
+import { assert, layer } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Redis from "effect/persistence/Redis"
+import * as Option from "effect/Option"
+import { EventStore, GracefulShutdown, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import { RedisStores } from "../../src/redis.ts"
+import { freePort, initializeMessage, on, ready, sseReader } from "../http/support.ts"
+import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+
+const sessions = 10
+
+/** A tool that says one progress, then runs until it is interrupted (at most a minute). */
+const Slow = McpServer.tool({
+  name: "slow",
+  handler: () => Effect.andThen(McpContext.progress(1, 2, "started"), Effect.as(Effect.sleep("60 seconds"), "done"))
+})
+
+/** A tool that says one progress and answers. */
+const Quick = McpServer.tool({
+  name: "quick",
+  handler: () => Effect.as(McpContext.progress(1, 2, "started"), "done")
+})
+
+/** A POST to the endpoint. */
+type Post = (body: unknown, headers: Record<string, string>) => Promise<Response>
+
+const overHttp = (url: string): Post => (body, headers) =>
+  fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) })
+
+/**
+ * Opens `sessions` sessions, each with a call of `tool` on SSE whose first progress was read (and
+ * stored: it has an id). Returns what cancels the SSE responses' reading.
+ */
+const openWithCalls = (post: Post, tool: string) =>
+  Effect.promise(() =>
+    Promise.all(Array.from({ length: sessions }, async (_, i) => {
+      const init = await post(initializeMessage(0), { accept: "application/json, text/event-stream" })
+      const sessionId = init.headers.get("mcp-session-id")
+      await init.text()
+      if (sessionId === null) throw new Error(`initialize: ${init.status}`)
+      const initialized = await post({ jsonrpc: "2.0", method: "notifications/initialized" }, on(sessionId))
+      await initialized.text()
+      const response = await post(
+        { jsonrpc: "2.0", id: i, method: "tools/call", params: { name: tool, arguments: {}, _meta: { progressToken: `p${i}` } } },
+        on(sessionId, { accept: "application/json, text/event-stream" })
+      )
+      const reader = sseReader(response)
+      await reader.next()
+      const progress = await reader.next()
+      if (progress?.id === undefined) throw new Error("the progress was not stored")
+      return reader.cancel
+    }))
+  )
+
+/** A logger that keeps the warnings and errors logged. */
+const keptLogs = () => {
+  const logged: Array<string> = []
+  const logger = Logger.make(({ logLevel, message }) => {
+    if (logLevel === "Warn" || logLevel === "Error") logged.push(Array.isArray(message) ? message.join(" ") : String(message))
+  })
+  return { logged, layer: Logger.layer([logger]) }
+}
+
+/** Serves `Slow` and `Quick` on a free port with the Redis stores around `serve`, logs kept. */
+const serveOnRedis = (url: string, prefix: string, timeoutMillis?: number, shutdown?: GracefulShutdown.GracefulShutdownState) =>
+  Effect.gen(function*() {
+    const logs = keptLogs()
+    const port = yield* Effect.promise(freePort)
+    const serving = McpServer.serve({ name: "slow", version: "1.0.0" }, Layer.merge(Slow, Quick), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+      Effect.provide(RedisStores.layer({ url, prefix, timeoutMillis })),
+      Effect.provide(logs.layer)
+    )
+    const fiber = yield* Effect.forkChild(shutdown === undefined ? serving : Effect.provideService(serving, GracefulShutdown.GracefulShutdown, shutdown))
+    assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the server listens")
+    return { fiber, logs, url: `http://127.0.0.1:${port}/mcp` }
+  })
+
+layer(TestRedis.layer, { excludeTestServices: true })("the endpoint stopping with its events on Redis", (it) => {
+  /** The keys under `prefix` of the sessions' events. */
+  const eventKeys = (redis: Redis.Redis["Service"], prefix: string) =>
+    Effect.orDie(redis.send<ReadonlyArray<string>>("KEYS", `${prefix}events:*`))
+
+  const client = Effect.gen(function*() {
+    const server = yield* TestRedis
+    return { server, redis: Context.get(yield* Effect.orDie(Layer.build(redisClient(server.url))), Redis.Redis) }
+  })
+
+  // Fails before the fix: the sessions, idle, closed as they were interrupted and forgot their
+  // events in fibers of their own, which the shutdown did not wait for: the Redis client closed
+  // first (a "forgetSession failed: The client is closed" warning each), every session's `order`
+  // key left for an hour.
+  for (const tool of ["quick", "slow"]) {
+    it.effect(`serve interrupted (calls ${tool === "quick" ? "answered" : "in flight"}): every session's events are forgotten in Redis before its client closes`, () =>
+      Effect.gen(function*() {
+        const { redis, server } = yield* client
+        const prefix = uniquePrefix()
+        const { fiber, logs, url } = yield* serveOnRedis(server.url, prefix)
+        const opened = yield* openWithCalls(overHttp(url), tool)
+        assert.isAtLeast((yield* eventKeys(redis, prefix)).length, sessions, "the events are on Redis")
+        yield* Fiber.interrupt(fiber)
+        for (const cancel of opened) cancel()
+        assert.deepStrictEqual(yield* eventKeys(redis, prefix), [], "the sessions' keys are left in Redis")
+        assert.deepStrictEqual(logs.logged.filter((line) => line.includes("forgetSession")), [])
+      }))
+  }
+
+  it.effect("a graceful shutdown (the drain, then the program stops): every session's events are forgotten in Redis", () =>
+    Effect.gen(function*() {
+      const { redis, server } = yield* client
+      const prefix = uniquePrefix()
+      const shutdown = GracefulShutdown.make()
+      const { fiber, logs, url } = yield* serveOnRedis(server.url, prefix, undefined, shutdown)
+      const opened = yield* openWithCalls(overHttp(url), "quick")
+      assert.isAtLeast((yield* eventKeys(redis, prefix)).length, sessions, "the events are on Redis")
+      shutdown.request()
+      yield* Effect.timeout(shutdown.drained, "10 seconds")
+      yield* Fiber.interrupt(fiber)
+      for (const cancel of opened) cancel()
+      assert.deepStrictEqual(yield* eventKeys(redis, prefix), [], "the sessions' keys are left in Redis")
+      assert.deepStrictEqual(logs.logged.filter((line) => line.includes("forgetSession")), [])
+    }))
+
+  it.effect("a Redis that does not answer does not hold the shutdown: within the stores' time bound", () =>
+    Effect.gen(function*() {
+      const { redis, server } = yield* client
+      const prefix = uniquePrefix()
+      const { fiber, logs, url } = yield* serveOnRedis(server.url, prefix, 300)
+      const opened = yield* openWithCalls(overHttp(url), "quick")
+      yield* server.freeze
+      const start = Date.now()
+      yield* Fiber.interrupt(fiber).pipe(Effect.timeout("20 seconds"), Effect.ensuring(server.thaw))
+      const millis = Date.now() - start
+      for (const cancel of opened) cancel()
+      assert.isBelow(millis, 3_000, "the shutdown waited for Redis beyond the time bound")
+      // Said: the forgets failed (their keys expire in Redis).
+      assert.isAtLeast(logs.logged.filter((line) => line.includes("forgetSession")).length, 1, logs.logged.join("\n"))
+      yield* eventKeys(redis, prefix)
+    }))
+
+  it.effect("an event store of one's own whose forget never ends does not hold the shutdown: within shutdownTimeoutMillis, said", () =>
+    Effect.gen(function*() {
+      const logs = keptLogs()
+      const memory = EventStore.makeMemory()
+      const store = EventStore.EventStore.of({ ...memory, forgetSession: () => Effect.never })
+      const port = yield* Effect.promise(freePort)
+      const fiber = yield* Effect.forkChild(
+        McpServer.serve(
+          { name: "slow", version: "1.0.0" },
+          Layer.merge(Slow, Quick),
+          StreamableHttp.make({ host: "127.0.0.1", port, session: { shutdownTimeoutMillis: 500 } })
+        ).pipe(Effect.provideService(EventStore.EventStore, store), Effect.provide(logs.layer))
+      )
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the server listens")
+      const opened = yield* openWithCalls(overHttp(`http://127.0.0.1:${port}/mcp`), "slow")
+      const start = Date.now()
+      const stopped = yield* Effect.timeoutOption(Fiber.interrupt(fiber), "10 seconds")
+      for (const cancel of opened) cancel()
+      assert.isTrue(Option.isSome(stopped), "the shutdown hung on the store")
+      assert.isBelow(Date.now() - start, 5_000)
+      assert.isTrue(logs.logged.some((line) => line.includes(`${sessions} ended session(s) not forgotten by the stores within 500 ms`)), logs.logged.join("\n"))
+    }))
+})
