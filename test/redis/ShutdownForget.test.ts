@@ -1,7 +1,7 @@
 /**
- * The Streamable HTTP endpoint stopping with its events on Redis (a real redis-server): the
- * sessions it ends are forgotten in Redis before the Redis client closes (no key left behind for
- * `ttlMillis`, no "client is closed" warning), within a time bound when Redis does not answer.
+ * A server stopping with its stores on Redis (a real redis-server): the sessions it ends are
+ * forgotten there (their events, their tasks) before the Redis client closes (no key left behind
+ * until it expires, no "client is closed" warning), within a time bound when Redis does not answer.
  */
 import { assert, layer } from "@effect/vitest"
 import * as Context from "effect/Context"
@@ -11,6 +11,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Redis from "effect/persistence/Redis"
 import * as Option from "effect/Option"
+import * as everything from "../../examples/everything-server.ts"
 import { EventStore, GracefulShutdown, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { RedisStores } from "../../src/redis.ts"
 import { freePort, initializeMessage, on, ready, sseReader } from "../http/support.ts"
@@ -84,7 +85,7 @@ const serveOnRedis = (url: string, prefix: string, timeoutMillis?: number, shutd
     return { fiber, logs, url: `http://127.0.0.1:${port}/mcp` }
   })
 
-layer(TestRedis.layer, { excludeTestServices: true })("the endpoint stopping with its events on Redis", (it) => {
+layer(TestRedis.layer, { excludeTestServices: true })("a server stopping with its stores on Redis", (it) => {
   /** The keys under `prefix` of the sessions' events. */
   const eventKeys = (redis: Redis.Redis["Service"], prefix: string) =>
     Effect.orDie(redis.send<ReadonlyArray<string>>("KEYS", `${prefix}events:*`))
@@ -167,5 +168,65 @@ layer(TestRedis.layer, { excludeTestServices: true })("the endpoint stopping wit
       assert.isTrue(Option.isSome(stopped), "the shutdown hung on the store")
       assert.isBelow(Date.now() - start, 5_000)
       assert.isTrue(logs.logged.some((line) => line.includes(`${sessions} ended session(s) not forgotten by the stores within 500 ms`)), logs.logged.join("\n"))
+    }))
+
+  /**
+   * Serves the everything server with its tasks on Redis (its events in memory: only the tasks'
+   * removal waits for Redis), and opens `sessions` sessions with a task each.
+   */
+  const serveWithTasks = (redis: Redis.Redis["Service"], redisUrl: string, prefix: string, timeoutMillis?: number) =>
+    Effect.gen(function*() {
+      const logs = keptLogs()
+      const port = yield* Effect.promise(freePort)
+      const url = `http://127.0.0.1:${port}/mcp`
+      const fiber = yield* Effect.forkChild(
+        McpServer.serve(everything.options, everything.components, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provideService(EventStore.EventStore, EventStore.makeMemory()),
+          Effect.provide(RedisStores.layer({ url: redisUrl, prefix, timeoutMillis })),
+          Effect.provide(logs.layer)
+        )
+      )
+      assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the server listens")
+      const post = overHttp(url)
+      yield* Effect.promise(() =>
+        Promise.all(Array.from({ length: sessions }, async (_, i) => {
+          const init = await post(initializeMessage(0), { accept: "application/json, text/event-stream" })
+          const sessionId = init.headers.get("mcp-session-id")!
+          await init.text()
+          await (await post({ jsonrpc: "2.0", method: "notifications/initialized" }, on(sessionId))).text()
+          const created = await post(
+            { jsonrpc: "2.0", id: i, method: "tools/call", params: { name: "test_task_slow", arguments: { ms: 0 }, task: { ttl: 600_000 } } },
+            on(sessionId, { accept: "application/json, text/event-stream" })
+          )
+          const text = await created.text()
+          if (!text.includes("taskId")) throw new Error(`no task: ${text}`)
+        }))
+      )
+      const taskKeys = Effect.orDie(redis.send<ReadonlyArray<string>>("KEYS", `${prefix}tasks:*session*`))
+      assert.isAtLeast((yield* taskKeys).length, sessions, "the tasks are on Redis")
+      return { fiber, logs, taskKeys }
+    })
+
+  // Fails before the fix: the sessions closed as the server stopped cancelled and removed their
+  // tasks in fibers of their own, which the server's stop did not wait for: the Redis client closed
+  // first, each session's owner set (and its tasks) left in Redis until they expired.
+  it.effect("serve interrupted: every session's tasks are removed from Redis before its client closes", () =>
+    Effect.gen(function*() {
+      const { redis, server } = yield* client
+      const prefix = uniquePrefix()
+      const { fiber, logs, taskKeys } = yield* serveWithTasks(redis, server.url, prefix)
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(yield* taskKeys, [], "the sessions' tasks are left in Redis")
+      assert.deepStrictEqual(logs.logged.filter((line) => line.includes("closed")), [])
+    }))
+
+  it.effect("a Redis that does not answer does not hold the stop on the sessions' tasks: within the stores' time bound", () =>
+    Effect.gen(function*() {
+      const { redis, server } = yield* client
+      const { fiber } = yield* serveWithTasks(redis, server.url, uniquePrefix(), 300)
+      yield* server.freeze
+      const start = Date.now()
+      yield* Fiber.interrupt(fiber).pipe(Effect.timeout("20 seconds"), Effect.ensuring(server.thaw))
+      assert.isBelow(Date.now() - start, 4_000, "the stop waited for Redis beyond the time bound")
     }))
 })

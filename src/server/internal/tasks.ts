@@ -156,6 +156,12 @@ export const watchSharing = (name: string): Effect.Effect<void, never, Scope.Sco
   })
 
 /**
+ * How long a stopping server waits for the removal of its closed sessions' tasks from the store
+ * (the sessions' default `shutdownTimeoutMillis`): a store that does not answer cannot hold it.
+ */
+const closedBoundMillis = 10_000
+
+/**
  * Builds the task machinery: the `TaskStore` in context (else an in-memory one with `options`),
  * a supervisor whose fibers live in the server's scope, and the status notifier.
  */
@@ -195,6 +201,33 @@ export const make = (
         return Effect.ignore(store.removeOwnedBy!(task.owner))
       })
     const supervisor = TaskSupervisor.make(store, yield* Effect.scope, { leaseMillis: options.leaseMillis, resume, services, server, onCreatedForGone })
+    // The closed sessions' tasks still being cancelled and removed (see `sessionClosed`, which
+    // does not wait for it): waited for as the server stops, within `closedBoundMillis`. The
+    // store's resources (a Redis client) close after the server: its sessions, closed as it
+    // stopped, left their tasks there until they expired.
+    let closings = 0
+    let closingsEnded: (() => void) | undefined
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        if (closings === 0) return Effect.void
+        const ended = Effect.callback<void>((resume) => {
+          if (closings === 0) return resume(Effect.void)
+          closingsEnded = () => resume(Effect.void)
+          return Effect.sync(() => {
+            closingsEnded = undefined
+          })
+        })
+        return Effect.timeoutOrElse(ended, {
+          duration: closedBoundMillis,
+          orElse: () =>
+            Effect.suspend(() =>
+              Effect.logWarning(
+                `effect-mcp-server: the tasks of ${closings} closed session owner(s) not removed from the task store within ${closedBoundMillis} ms of the server's stop: they stay there until they expire`
+              )
+            )
+        })
+      })
+    )
     // A store shared with servers of other names by mistake (one Redis prefix) is said so.
     if (server !== undefined) yield* watchSharing(server)
     // At least one task per page: an empty page with a cursor would send clients round forever.
@@ -335,10 +368,13 @@ export const make = (
       sessionClosed: (sessionId) => {
         for (const owner of [`session:${sessionId}`, TaskExtension.ownerKey(`session:${sessionId}`)]) {
           // A task still being created is cancelled and removed as it lands (`onCreatedForGone`).
+          closings++
           runFork(Effect.andThen(
             supervisor.cancelOwnedBy(owner),
             Effect.suspend(() => sessionOwners.delete(owner) ? Effect.ignore(store.removeOwnedBy!(owner)) : Effect.void)
-          ))
+          ).pipe(Effect.ensuring(Effect.sync(() => {
+            if (--closings === 0) closingsEnded?.()
+          }))))
         }
       },
       extension: modern.extension,
