@@ -15,6 +15,7 @@ import * as everything from "../../examples/everything-server.ts"
 import { EventStore, GracefulShutdown, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { RedisStores } from "../../src/redis.ts"
 import { freePort, initializeMessage, on, ready, sseReader } from "../http/support.ts"
+import { WebHandler } from "../../src/web.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 
 const sessions = 10
@@ -128,6 +129,28 @@ layer(TestRedis.layer, { excludeTestServices: true })("a server stopping with it
       for (const cancel of opened) cancel()
       assert.deepStrictEqual(yield* eventKeys(redis, prefix), [], "the sessions' keys are left in Redis")
       assert.deepStrictEqual(logs.logged.filter((line) => line.includes("forgetSession")), [])
+    }))
+
+  it.effect("WebHandler.dispose (the stores given with the components): every session's events are forgotten in Redis", () =>
+    Effect.gen(function*() {
+      const { redis, server } = yield* client
+      const prefix = uniquePrefix()
+      const components = Layer.merge(Slow, Quick).pipe(Layer.provideMerge(RedisStores.layer({ url: server.url, prefix })))
+      const web = WebHandler.make({ name: "slow", version: "1.0.0" }, components, {})
+      yield* Effect.addFinalizer(() => Effect.promise(() => web.dispose()))
+      const post: Post = (body, headers) =>
+        web.handler(
+          new Request("http://127.0.0.1/mcp", {
+            method: "POST",
+            headers: { host: "127.0.0.1", "content-type": "application/json", ...headers },
+            body: JSON.stringify(body)
+          })
+        )
+      const opened = yield* openWithCalls(post, "quick")
+      assert.isAtLeast((yield* eventKeys(redis, prefix)).length, sessions, "the events are on Redis")
+      yield* Effect.promise(() => web.dispose())
+      for (const cancel of opened) cancel()
+      assert.deepStrictEqual(yield* eventKeys(redis, prefix), [], "the sessions' keys are left in Redis")
     }))
 
   it.effect("a Redis that does not answer does not hold the shutdown: within the stores' time bound", () =>
