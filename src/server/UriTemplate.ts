@@ -8,7 +8,9 @@
  * one run of that program plus cheap percent-decoding: at most (template size × URI length) steps
  * whatever the template and the URI (templates of the shape `prefix{+x}literal{y}suffix`, or with
  * more values, `prefix{+x}literal{y}literal{z}suffix`, skip the program: one or two passes over the
- * URI find the same match).
+ * URI find the same match). On a URI of 128 characters or more, a template whose program may go
+ * back (`{/a*}{/b}`, `{a}{b}`) is matched in one read of the URI from its end and one walk along
+ * the match that never goes back: about two reads of the URI whatever the template.
  *
  * Supported: every level-4 operator that can be matched — simple `{var}`, reserved `{+var}`,
  * fragment `{#var}`, label `{.var}`, path segments `{/var}`, path-style parameters `{;var}`, form
@@ -511,8 +513,11 @@ const tripletAt = (s: string, i: number): boolean => isHex(s.charCodeAt(i + 1)) 
 /** Whether `i` of `s` is a `%` that starts a pct-encoded triplet. */
 const percentAt = (s: string, i: number): boolean => s.charCodeAt(i) === 37 && tripletAt(s, i)
 
+/** The value of a hex digit's code unit. */
+const hexValue = (code: number): number => (code <= 57 ? code - 48 : (code | 32) - 87)
+
 /** The octet of the pct-encoded triplet at `i` of `s`. */
-const octetAt = (s: string, i: number): number => Number.parseInt(s.slice(i + 1, i + 3), 16)
+const octetAt = (s: string, i: number): number => 16 * hexValue(s.charCodeAt(i + 1)) + hexValue(s.charCodeAt(i + 2))
 
 /**
  * Whether a value may end at `i` of `uri` (and what follows begin there): not inside a
@@ -525,6 +530,18 @@ const valueMayEndAt = (uri: string, i: number): boolean =>
   !percentAt(uri, i - 1) && !percentAt(uri, i - 2) &&
   !(percentAt(uri, i) && (octetAt(uri, i) & 0xc0) === 0x80) &&
   !(percentAt(uri, i - 3) && octetAt(uri, i - 3) >= 0xc0)
+
+/** Whether a `%` and two hex digits. */
+const triplet = (c0: number, c1: number, c2: number): boolean => c0 === 37 && isHex(c1) && isHex(c2)
+
+/**
+ * {@link valueMayEndAt} at a position whose code unit is `c`, from the code units around it (`b3`
+ * three before it, `a2` two after it; -1 for none).
+ */
+const mayEndAmong = (b3: number, b2: number, b1: number, c: number, a1: number, a2: number): boolean =>
+  !triplet(b1, c, a1) && !triplet(b2, b1, c) &&
+  !(triplet(c, a1, a2) && ((16 * hexValue(a1) + hexValue(a2)) & 0xc0) === 0x80) &&
+  !(triplet(b3, b2, b1) && 16 * hexValue(b2) + hexValue(b1) >= 0xc0)
 
 /**
  * A literal matches itself; a character that `expand` would percent-encode also matches its
@@ -593,6 +610,305 @@ const resume = 0
 const restore = 1
 /** The run at instruction `a` gives back: try what follows it at `b`, then lower, down to `c`. */
 const giveBack = 2
+
+// A guide for long URIs. `run` tries each (instruction, position) pair at most once, but on some
+// templates it tries most of them: `x://{/a*}{/b}` on 8 KB of `/d/d…#` tries the rest of the
+// template after each of the 4,000 segments (44,000 steps, 1.2-1.3 ms of CPU), `{+a}{/b*}{/c*}`
+// on `/a/a…#` more (2 ms). The guide reads the URI once from its end and notes, for each
+// position, the set of instructions from which the rest of the program matches there (a
+// deterministic automaton over sets of states, built as URIs need it and kept with the template).
+// A URI matches when the first instruction is in the set at its start; then `walk` follows the
+// path `run` would have found, taking at each alternative the first from which the rest matches:
+// no step is tried in vain. Same result, one read and one walk.
+
+/** The kinds of a guide's states (the program with texts as one state a code unit, and two states a loop). */
+const state = {
+  /** Consumes code unit `a` or `b`, then `next`. */
+  char: 0,
+  /** Consumes a `%` that starts no pct-encoded triplet, then `next`. */
+  percent: 1,
+  /** A loop's states after its first code unit: consumes one it does not exclude (`set`), staying; or is done: `next`. */
+  loop: 2,
+  /** A loop of `min` 1: consumes one code unit it does not exclude, then `alt` (its `loop` state). */
+  first: 3,
+  /** Consumes nothing: `next` or `alt` (-1: none). */
+  empty: 4,
+  /** Consumes nothing, where a value may end: `next`. */
+  cut: 5,
+  /** The end of the URI. */
+  match: 6
+} as const
+
+/** The most state sets a guide keeps; past it a URI is matched without a guide. */
+const maxGuideSets = 512
+
+/** From what length a URI is matched with a guide: shorter ones take few steps whatever the template. */
+const guideFrom = 128
+
+class Guide {
+  /** The state each instruction of the program starts at. */
+  readonly entry: Int32Array
+  readonly kind: Array<number> = []
+  readonly a: Array<number> = []
+  readonly b: Array<number> = []
+  readonly next: Array<number> = []
+  readonly alt: Array<number> = []
+  readonly set: Array<CharSet | undefined> = []
+  /** The states that consume nothing, each after those it goes on to. */
+  readonly empties: Array<number> = []
+  /** The states that consume a code unit. */
+  readonly consumers: Array<number> = []
+  /** Bit words a state set takes. */
+  readonly words: number
+  /** The class of each ASCII code unit and of the others the program names; `otherClass` for the rest. */
+  readonly asciiClass = new Uint8Array(128)
+  readonly namedClass = new Map<number, number>()
+  readonly otherClass: number
+  /** Classes of a code unit; a position's class is `4 × that + 2 × (a value may end there) + (a lone %)`. */
+  readonly classes: number
+  /** The state sets met so far (`words` words each), their ids by content, and the transitions found (-1: not yet). */
+  sets: Array<Uint32Array> = []
+  readonly ids = new Map<string, number>()
+  transitions: Int32Array = new Int32Array(0)
+
+  constructor(program: ReadonlyArray<Step>) {
+    this.entry = new Int32Array(program.length)
+    const add = (kind: number, a: number, b: number, next: number, alt: number, set?: CharSet): number => {
+      this.kind.push(kind)
+      this.a.push(a)
+      this.b.push(b)
+      this.next.push(next)
+      this.alt.push(alt)
+      this.set.push(set)
+      return this.kind.length - 1
+    }
+    // States in program order; `next`/`alt` hold program counters until patched below.
+    const pending: Array<number> = []
+    program.forEach((step, pc) => {
+      switch (step.op) {
+        case op.text: {
+          this.entry[pc] = this.kind.length
+          for (let i = 0; i < step.text.length; i++) {
+            const code = step.text.charCodeAt(i)
+            const last = i === step.text.length - 1
+            add(state.char, code, code, last ? pc + 1 : this.kind.length + 1, -1)
+            if (last) pending.push(this.kind.length - 1)
+          }
+          break
+        }
+        case op.char:
+          this.entry[pc] = add(state.char, step.a, step.b, pc + 1, -1)
+          pending.push(this.entry[pc]!)
+          break
+        case op.percent:
+          this.entry[pc] = add(state.percent, 0, 0, pc + 1, -1)
+          pending.push(this.entry[pc]!)
+          break
+        case op.run: {
+          const first = step.a === 1 ? add(state.first, 0, 0, -1, -1, step.set) : -1
+          const loop = add(state.loop, 0, 0, pc + 1, -1, step.set)
+          pending.push(loop)
+          if (first !== -1) this.alt[first] = loop
+          this.entry[pc] = first === -1 ? loop : first
+          break
+        }
+        case op.split:
+          this.entry[pc] = add(state.empty, 0, 0, step.a, step.b)
+          pending.push(this.entry[pc]!)
+          break
+        case op.jump:
+          this.entry[pc] = add(state.empty, 0, 0, step.a, -1)
+          pending.push(this.entry[pc]!)
+          break
+        case op.save:
+          this.entry[pc] = add(state.empty, 0, 0, pc + 1, -1)
+          pending.push(this.entry[pc]!)
+          break
+        case op.cut:
+          this.entry[pc] = add(state.cut, 0, 0, pc + 1, -1)
+          pending.push(this.entry[pc]!)
+          break
+        default:
+          this.entry[pc] = add(state.match, 0, 0, -1, -1)
+      }
+    })
+    for (const s of pending) {
+      this.next[s] = this.entry[this.next[s]!]!
+      if (this.kind[s] === state.empty && this.alt[s] !== -1) this.alt[s] = this.entry[this.alt[s]!]!
+    }
+    const count = this.kind.length
+    this.words = (count + 31) >>> 5
+    // States that consume nothing, each after the ones it goes on to (every loop of the program
+    // consumes: this order exists). A loop's way out is such a step too.
+    const placed = new Uint8Array(count)
+    const place = (s: number): void => {
+      if (placed[s] !== 0) return
+      placed[s] = 1
+      const kind = this.kind[s]!
+      if (kind === state.empty || kind === state.cut || kind === state.loop) {
+        place(this.next[s]!)
+        if (kind === state.empty && this.alt[s] !== -1) place(this.alt[s]!)
+      }
+      if (kind === state.empty || kind === state.cut || kind === state.loop || kind === state.match) this.empties.push(s)
+    }
+    for (let s = 0; s < count; s++) {
+      place(s)
+      const kind = this.kind[s]!
+      if (kind === state.char || kind === state.percent || kind === state.loop || kind === state.first) this.consumers.push(s)
+    }
+    // Code units alike for every state share a class.
+    const signatures = new Map<string, number>()
+    const classOf = (code: number): number => {
+      let signature = ""
+      for (const s of this.consumers) signature += consumes(this, s, code) ? "1" : "0"
+      let id = signatures.get(signature)
+      if (id === undefined) signatures.set(signature, id = signatures.size)
+      return id
+    }
+    for (let code = 0; code < 128; code++) this.asciiClass[code] = classOf(code)
+    for (const s of this.consumers) {
+      const named = this.kind[s] === state.char ? [this.a[s]!, this.b[s]!] : [...(this.set[s]?.chars ?? "")].map((c) => c.charCodeAt(0))
+      for (const code of named) if (code >= 128 && !this.namedClass.has(code)) this.namedClass.set(code, classOf(code))
+    }
+    // A code unit no state names stands for all of them.
+    let other = 0xffff
+    while (this.namedClass.has(other)) other--
+    this.otherClass = classOf(other)
+    this.classes = 4 * signatures.size
+  }
+
+  /** The id of a state set, interned; -1 when the guide holds too many. */
+  intern(bits: Uint32Array): number {
+    const key = bits.join(",")
+    let id = this.ids.get(key)
+    if (id !== undefined) return id
+    if (this.sets.length >= maxGuideSets) return -1
+    id = this.sets.length
+    this.sets.push(bits.slice())
+    this.ids.set(key, id)
+    if (this.transitions.length < this.sets.length * this.classes) {
+      const grown = new Int32Array(Math.max(this.sets.length * this.classes, 2 * this.transitions.length)).fill(-1)
+      grown.set(this.transitions)
+      this.transitions = grown
+    }
+    return id
+  }
+
+  /**
+   * The set of states from which the rest matches at a position: from the set at the next
+   * position (`after`, -1 at the end of the URI) and the position's class.
+   */
+  step(after: number, positionClass: number, code: number, bits: Uint32Array): number {
+    bits.fill(0)
+    const isIn = (s: number) => (bits[s >>> 5]! & (1 << (s & 31))) !== 0
+    const add = (s: number) => {
+      bits[s >>> 5] = bits[s >>> 5]! | (1 << (s & 31))
+    }
+    if (after !== -1) {
+      const next = this.sets[after]!
+      const had = (s: number) => (next[s >>> 5]! & (1 << (s & 31))) !== 0
+      const lone = (positionClass & 1) !== 0
+      for (const s of this.consumers) {
+        if (this.kind[s] === state.percent ? !lone : !consumes(this, s, code)) continue
+        if (had(this.kind[s] === state.loop ? s : this.kind[s] === state.first ? this.alt[s]! : this.next[s]!)) add(s)
+      }
+    }
+    const mayEnd = (positionClass & 2) !== 0
+    for (const s of this.empties) {
+      switch (this.kind[s]) {
+        case state.match:
+          if (after === -1) add(s)
+          break
+        case state.cut:
+          if (mayEnd && isIn(this.next[s]!)) add(s)
+          break
+        default:
+          if (isIn(this.next[s]!) || (this.alt[s] !== -1 && this.kind[s] === state.empty && isIn(this.alt[s]!))) add(s)
+      }
+    }
+    return this.intern(bits)
+  }
+
+  /**
+   * For each position of `uri` (and its end), the id of the set of states from which the rest
+   * matches there; undefined when the guide holds too many sets.
+   */
+  read(uri: string): Int32Array | undefined {
+    const n = uri.length
+    if (guided.length < n + 1) guided = new Int32Array(Math.max(n + 1, 2 * guided.length))
+    const ids = guided
+    const bits = new Uint32Array(this.words)
+    const asciiClass = this.asciiClass
+    const classes = this.classes
+    let id = this.step(-1, valueMayEndAt(uri, n) ? 2 : 0, -1, bits)
+    if (id === -1) return undefined
+    ids[n] = id
+    let transitions = this.transitions
+    // Without a `%` in the URI, a value may end anywhere and no `%` is lone. With one, the code
+    // units at p + 2 and p + 1 tell whether a `%` at p starts a triplet; those at p - 1, p - 2 and
+    // p - 3 whether a value may end at p (only where one of them or p's is a `%` need it be asked).
+    const percent = uri.includes("%")
+    let after2 = -1
+    let after1 = -1
+    let before1 = n >= 1 ? uri.charCodeAt(n - 1) : -1
+    let before2 = n >= 2 ? uri.charCodeAt(n - 2) : -1
+    let before3 = n >= 3 ? uri.charCodeAt(n - 3) : -1
+    for (let p = n - 1; p >= 0; p--) {
+      let code: number
+      let positionClass: number
+      if (!percent) {
+        code = uri.charCodeAt(p)
+        positionClass = 4 * (code < 128 ? asciiClass[code]! : (this.namedClass.get(code) ?? this.otherClass)) + 2
+      } else {
+        code = before1
+        before1 = before2
+        before2 = before3
+        before3 = p >= 3 ? uri.charCodeAt(p - 3) : -1
+        positionClass = 4 * (code < 128 ? asciiClass[code]! : (this.namedClass.get(code) ?? this.otherClass))
+        if (
+          (code !== 37 && before1 !== 37 && before2 !== 37 && before3 !== 37) ||
+          mayEndAmong(before3, before2, before1, code, after1, after2)
+        ) positionClass += 2
+        if (code === 37 && !(isHex(after1) && isHex(after2))) positionClass += 1
+        after2 = after1
+        after1 = code
+      }
+      const cell = id * classes + positionClass
+      let next = transitions[cell]!
+      if (next === -1) {
+        next = this.step(id, positionClass, code, bits)
+        if (next === -1) return undefined
+        transitions = this.transitions
+        transitions[cell] = next
+      }
+      ids[p] = id = next
+    }
+    return ids
+  }
+
+  /** Whether the rest of the program matches from instruction `pc` at the position whose set is `id`. */
+  alive(id: number, pc: number): boolean {
+    const s = this.entry[pc]!
+    return (this.sets[id]![s >>> 5]! & (1 << (s & 31))) !== 0
+  }
+}
+
+/** Whether state `s` (one that consumes) takes code unit `code` (a `%` for a `percent` state: whether lone is the position's). */
+const consumes = (guide: Guide, s: number, code: number): boolean => {
+  switch (guide.kind[s]) {
+    case state.char:
+      return code === guide.a[s] || code === guide.b[s]
+    case state.percent:
+      return code === 37
+    default: {
+      const set = guide.set[s]!
+      return code < 128 ? set.ascii[code] !== 1 : !set.chars.includes(String.fromCharCode(code))
+    }
+  }
+}
+
+/** Reused between matches (they are synchronous): `Guide.read`'s set ids by position. */
+let guided = new Int32Array(1024)
 
 /**
  * Runs `program` on `uri`, anchored at both ends: the capture slots of the first match in the
@@ -717,6 +1033,57 @@ const run = (program: ReadonlyArray<Step>, runs: number, slots: number, uri: str
     }
   }
   return undefined
+}
+
+/**
+ * What `run` finds, found with a guide and the sets it read from `uri` (`Guide.read`), from an
+ * (instruction, position) pair from which the rest matches: where `run` would try an alternative
+ * (a `split`, the end of a loop), it takes the first one from which the rest matches, so it never
+ * goes back. Steps where `run` would take many: the path it finds, without the ones it tried.
+ */
+const walk = (program: ReadonlyArray<Step>, guide: Guide, sets: Int32Array, slots: number, uri: string): Int32Array => {
+  const n = uri.length
+  const captures = new Int32Array(slots).fill(-1)
+  let pc = 0
+  let position = 0
+  for (;;) {
+    const step = program[pc]!
+    switch (step.op) {
+      case op.text:
+        position += step.text.length
+        pc++
+        break
+      case op.char:
+      case op.percent:
+        position++
+        pc++
+        break
+      case op.run: {
+        // The longest run from which the rest matches (`run` gives back from the longest).
+        let end = position
+        while (end < n && !has(step.set!, uri, end)) end++
+        pc++
+        while (!guide.alive(sets[end]!, pc)) end--
+        position = end
+        break
+      }
+      case op.split:
+        pc = guide.alive(sets[position]!, step.a) ? step.a : step.b
+        break
+      case op.jump:
+        pc = step.a
+        break
+      case op.save:
+        captures[step.a] = position
+        pc++
+        break
+      case op.cut:
+        pc++
+        break
+      default:
+        return captures
+    }
+  }
 }
 
 const decode = (s: string): string | undefined => {
@@ -1159,9 +1526,26 @@ export const parse = (template: string): UriTemplate => {
   const head = program[0]!
   const prefix = head.op === op.text ? head.text : ""
 
+  // The general matcher: `run`, or on long URIs, where it may take many steps a character (it has
+  // a loop that gives back, or one of instructions), `walk` with the guide (see `Guide`), at the
+  // cost of one read of the URI from its end.
+  const backtracks = program.some((step, pc) =>
+    (step.op === op.run && !step.possessive) || (step.op === op.split && step.a < pc) || (step.op === op.jump && step.a < pc)
+  )
+  let guide: Guide | undefined
+  const general = (uri: string): Int32Array | undefined => {
+    if (forced === false || (forced === undefined && (!backtracks || uri.length < guideFrom))) {
+      return run(program, runs, captures, uri)
+    }
+    guide ??= new Guide(program)
+    const sets = guide.read(uri)
+    if (sets === undefined) return run(program, runs, captures, uri)
+    return guide.alive(sets[0]!, 0) ? walk(program, guide, sets, captures, uri) : undefined
+  }
+
   const match = (uri: string): Readonly<MatchResult> | undefined => {
     if (uri.length > maxMatchLength || !uri.startsWith(prefix)) return undefined
-    const m = shortcut === undefined ? run(program, runs, captures, uri) : shortcut(uri)
+    const m = shortcut !== undefined && forced === undefined ? shortcut(uri) : general(uri)
     if (m === undefined) return undefined
     const result: MatchResult = {}
     for (const slot of slots) {
@@ -1202,6 +1586,26 @@ export const parse = (template: string): UriTemplate => {
   }
 
   return { template, variables, listVariables, match, expand }
+}
+
+/** How `matchWith` has `match` take the general matcher: always with a guide, never, or as it sees fit (undefined). */
+let forced: boolean | undefined
+
+/**
+ * `template.match(uri)` with the general matcher (not a one-pass shortcut) always guided (`true`)
+ * or never (`false`): for tests, which check that both find the same.
+ *
+ * @since 0.1.0
+ * @category internal
+ * @internal
+ */
+export const matchWith = (template: UriTemplate, uri: string, guided: boolean): ReturnType<UriTemplate["match"]> => {
+  forced = guided
+  try {
+    return template.match(uri)
+  } finally {
+    forced = undefined
+  }
 }
 
 const expressionPattern = /\{[^{}]+\}/

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as fc from "fast-check"
-import { isTemplate, parse } from "../../src/server/UriTemplate.ts"
+import { isTemplate, matchWith, parse } from "../../src/server/UriTemplate.ts"
 
 /** The variables of RFC 6570 section 3.2 (associative arrays left out: not supported). */
 const rfc = {
@@ -907,5 +907,116 @@ describe("UriTemplate.match on prefix{+a}literal{b}literal{c}suffix", () => {
       { numRuns: 1_500, seed: 30 }
     )
     assert.isAbove(matched, 200)
+  })
+})
+
+describe("UriTemplate.match on long URIs, general matcher", () => {
+  /** How many times matching reads the URI (calls of its string methods), and what it gives. */
+  const reads = (template: string, uri: string) => {
+    let calls = 0
+    const counted = new (class extends String {})(uri)
+    for (const method of ["charCodeAt", "startsWith", "endsWith", "indexOf", "includes", "slice"] as const) {
+      const original = String.prototype[method] as (...args: Array<unknown>) => unknown
+      Object.defineProperty(counted, method, {
+        value: (...args: Array<unknown>) => {
+          calls++
+          return original.apply(uri, args)
+        }
+      })
+    }
+    const result = parse(template).match(counted as unknown as string)
+    return { calls, result }
+  }
+  const long = (unit: string, end: string, start = "x://") => start + unit.repeat(Math.floor(8_000 / unit.length)) + end
+
+  // Fails before: the general matcher tried the rest of the template after each segment or
+  // position it could give back, 34,000-88,000 reads of an 8 KB URI (1-2 ms of CPU), where one
+  // read from the end tells that nothing matches.
+  it("reads an 8 KB URI about once whatever its template ({/a*} followed by other expressions, and the like)", () => {
+    const hostile: ReadonlyArray<readonly [string, string]> = [
+      ["x://{/a*}{/b}", long("/d", "#")],
+      ["x://{/a*}{/b}", long("d/", "", "x:///")],
+      ["x://{/a*}{b}", long("/d", "/")],
+      ["x://{/a*}{/b}{?q}", long("/d", "/?q=1")],
+      ["x://{+a}{/b*}{/c*}", long("/a", "#")],
+      ["x://{+a}{/b*}{/c*}", long("d/", "", "x:///")],
+      ["x://{.a*}{.b}", long(".d", "#")],
+      ["x://{;a*}{;b}", long(";a=d", "#")],
+      ["x://{a}{b}{c}", long("a", "/")]
+    ]
+    for (const [template, uri] of hostile) {
+      const { calls, result } = reads(template, uri)
+      assert.isUndefined(result, template)
+      assert.isAtMost(calls, uri.length + 64, `${template}: ${calls} reads of ${uri.length} characters`)
+    }
+    // What matches still matches, as before, in about two reads.
+    const matching: ReadonlyArray<readonly [string, string, Record<string, unknown>]> = [
+      ["x://{/a*}{/b}", long("/d", ""), { a: Array(3_999).fill("d"), b: "d" }],
+      ["x://{/a*}{b}", long("/de", ""), { a: [...Array(2_665).fill("de"), "d"], b: "e" }],
+      ["x://{/a*}{/b*}{/c*}", long("/s", ""), { a: Array(3_998).fill("s"), b: ["s"], c: ["s"] }],
+      ["x://{/a*}{?q}", long("/d", "?q=%2F"), { a: Array(4_000).fill("d"), q: "/" }]
+    ]
+    for (const [template, uri, expected] of matching) {
+      const { calls, result } = reads(template, uri)
+      assert.deepStrictEqual(result, expected, template)
+      assert.isAtMost(calls, 2 * uri.length + 64, `${template}: ${calls} reads of ${uri.length} characters`)
+    }
+  })
+
+  // The guide (one read of the URI from its end, then a walk without going back) must find what
+  // the general matcher finds going back, for every template: both are asked for every URI.
+  it("gives with its guide what it gives without (fuzz over templates of every operator)", () => {
+    const chars = <A>(s: ReadonlyArray<A>) => fc.constantFrom(...s)
+    const operators = ["", "", "+", "#", ".", "/", "/", ";", "?", "&"]
+    const expression = fc
+      .tuple(chars(operators), fc.array(fc.tuple(chars(["a", "b", "c", "a"]), chars(["", "", "*", ":2"])), { minLength: 1, maxLength: 2 }))
+      .map(([operator, vars]) => `{${operator}${vars.map(([name, modifier]) => name + modifier).join(",")}}`)
+    const literal = fc
+      .array(chars(["/", "-", ".", ",", ";", "=", "x", "é", "%", "%2F", "|", " ", "a"]), { minLength: 1, maxLength: 2 })
+      .map((pieces) => pieces.join(""))
+    const template = fc.array(fc.oneof(expression, expression, literal), { minLength: 1, maxLength: 5 }).map((parts) => "x:" + parts.join(""))
+    const tokens = ["a", "b", "d", "d", "/", "/", "-", ".", ",", ";", "=", "?", "&", "#", "%", "%2F", "%2f", "%C3", "%A9", "%C3%A9", "é", "|", "%7C", " ", "%20", "a=", ";a", "?a=", "&b="]
+    const word = fc.array(chars(["d", "d", "a", ...tokens]), { maxLength: 4 }).map((pieces) => pieces.join(""))
+    const value = fc.oneof(word, word, fc.array(word, { maxLength: 3 }), fc.constant(undefined))
+    // A URI: the template expanded, then edited (a token put in, maybe over others), maybe with a
+    // stretch of it repeated (long URIs, where `match` takes the guide).
+    const uri = fc.record({
+      values: fc.record({ a: value, b: value, c: value }),
+      edits: fc.array(fc.tuple(fc.nat(40), fc.nat(3), chars(tokens)), { maxLength: 2 }),
+      repeat: chars([0, 0, 0, 1, 50])
+    })
+    let uris = 0
+    let matched = 0
+    fc.assert(
+      fc.property(template, fc.array(uri, { minLength: 1, maxLength: 10 }), (source, cases) => {
+        let parsed: ReturnType<typeof parse>
+        try {
+          parsed = parse(source)
+        } catch {
+          return
+        }
+        for (const { edits, repeat, values } of cases) {
+          let u: string
+          try {
+            u = parsed.expand(values)
+          } catch {
+            continue
+          }
+          for (const [at, over, token] of edits) {
+            const i = at % (u.length + 1)
+            u = u.slice(0, i) + token + u.slice(i + over)
+          }
+          if (repeat > 0) u = u.slice(0, u.length >> 1) + u.slice(u.length >> 1, (u.length >> 1) + 3).repeat(repeat) + u.slice(u.length >> 1)
+          const without = matchWith(parsed, u, false)
+          uris++
+          if (without !== undefined) matched++
+          assert.deepStrictEqual(matchWith(parsed, u, true), without, `${source} on ${u}`)
+          assert.deepStrictEqual(parsed.match(u), without, `${source} on ${u}`)
+        }
+      }),
+      { numRuns: 1_500, seed: 31 }
+    )
+    assert.isAbove(uris, 7_000)
+    assert.isAbove(matched, 700)
   })
 })
