@@ -28,6 +28,23 @@ const expands = (table: ReadonlyArray<readonly [string, string]>) => {
   }
 }
 
+/** How many times matching reads the URI (calls of its string methods), and what it gives. */
+const readsOf = (template: string, uri: string) => {
+  let calls = 0
+  const counted = new (class extends String {})(uri)
+  for (const method of ["charCodeAt", "startsWith", "endsWith", "indexOf", "includes", "slice"] as const) {
+    const original = String.prototype[method] as (...args: Array<unknown>) => unknown
+    Object.defineProperty(counted, method, {
+      value: (...args: Array<unknown>) => {
+        calls++
+        return original.apply(uri, args)
+      }
+    })
+  }
+  const result = parse(template).match(counted as unknown as string)
+  return { calls, result }
+}
+
 describe("UriTemplate.expand (RFC 6570 section 3.2)", () => {
   it("3.2.1 variable expansion", () => {
     expands([
@@ -810,22 +827,7 @@ describe("UriTemplate.match on prefix{+x}literal{y}suffix", () => {
 })
 
 describe("UriTemplate.match on prefix{+a}literal{b}literal{c}suffix", () => {
-  /** How many times matching reads the URI (calls of its string methods). */
-  const reads = (template: string, uri: string) => {
-    let calls = 0
-    const counted = new (class extends String {})(uri)
-    for (const method of ["charCodeAt", "startsWith", "endsWith", "indexOf", "includes", "slice"] as const) {
-      const original = String.prototype[method] as (...args: Array<unknown>) => unknown
-      Object.defineProperty(counted, method, {
-        value: (...args: Array<unknown>) => {
-          calls++
-          return original.apply(uri, args)
-        }
-      })
-    }
-    parse(template).match(counted as unknown as string)
-    return calls
-  }
+  const reads = (template: string, uri: string) => readsOf(template, uri).calls
 
   // Fails before: 8 KB of `d/` took ten times as long as of `dd` (the general matcher tried the
   // rest after each `/`, about a dozen steps each): 68,000 reads against 8,000.
@@ -911,22 +913,7 @@ describe("UriTemplate.match on prefix{+a}literal{b}literal{c}suffix", () => {
 })
 
 describe("UriTemplate.match on long URIs, general matcher", () => {
-  /** How many times matching reads the URI (calls of its string methods), and what it gives. */
-  const reads = (template: string, uri: string) => {
-    let calls = 0
-    const counted = new (class extends String {})(uri)
-    for (const method of ["charCodeAt", "startsWith", "endsWith", "indexOf", "includes", "slice"] as const) {
-      const original = String.prototype[method] as (...args: Array<unknown>) => unknown
-      Object.defineProperty(counted, method, {
-        value: (...args: Array<unknown>) => {
-          calls++
-          return original.apply(uri, args)
-        }
-      })
-    }
-    const result = parse(template).match(counted as unknown as string)
-    return { calls, result }
-  }
+  const reads = readsOf
   const long = (unit: string, end: string, start = "x://") => start + unit.repeat(Math.floor(8_000 / unit.length)) + end
 
   // Fails before: the general matcher tried the rest of the template after each segment or
