@@ -682,8 +682,13 @@ class Guide {
       this.set.push(set)
       return this.kind.length - 1
     }
-    // States in program order; `next`/`alt` hold program counters until patched below.
+    // States in program order; `next`/`alt` of the `pending` ones hold program counters until patched below.
     const pending: Array<number> = []
+    const linked = (kind: number, a: number, b: number, next: number, alt: number, set?: CharSet): number => {
+      const s = add(kind, a, b, next, alt, set)
+      pending.push(s)
+      return s
+    }
     program.forEach((step, pc) => {
       switch (step.op) {
         case op.text: {
@@ -691,42 +696,35 @@ class Guide {
           for (let i = 0; i < step.text.length; i++) {
             const code = step.text.charCodeAt(i)
             const last = i === step.text.length - 1
-            add(state.char, code, code, last ? pc + 1 : this.kind.length + 1, -1)
-            if (last) pending.push(this.kind.length - 1)
+            if (last) linked(state.char, code, code, pc + 1, -1)
+            else add(state.char, code, code, this.kind.length + 1, -1)
           }
           break
         }
         case op.char:
-          this.entry[pc] = add(state.char, step.a, step.b, pc + 1, -1)
-          pending.push(this.entry[pc]!)
+          this.entry[pc] = linked(state.char, step.a, step.b, pc + 1, -1)
           break
         case op.percent:
-          this.entry[pc] = add(state.percent, 0, 0, pc + 1, -1)
-          pending.push(this.entry[pc]!)
+          this.entry[pc] = linked(state.percent, 0, 0, pc + 1, -1)
           break
         case op.run: {
           const first = step.a === 1 ? add(state.first, 0, 0, -1, -1, step.set) : -1
-          const loop = add(state.loop, 0, 0, pc + 1, -1, step.set)
-          pending.push(loop)
+          const loop = linked(state.loop, 0, 0, pc + 1, -1, step.set)
           if (first !== -1) this.alt[first] = loop
           this.entry[pc] = first === -1 ? loop : first
           break
         }
         case op.split:
-          this.entry[pc] = add(state.empty, 0, 0, step.a, step.b)
-          pending.push(this.entry[pc]!)
+          this.entry[pc] = linked(state.empty, 0, 0, step.a, step.b)
           break
         case op.jump:
-          this.entry[pc] = add(state.empty, 0, 0, step.a, -1)
-          pending.push(this.entry[pc]!)
+          this.entry[pc] = linked(state.empty, 0, 0, step.a, -1)
           break
         case op.save:
-          this.entry[pc] = add(state.empty, 0, 0, pc + 1, -1)
-          pending.push(this.entry[pc]!)
+          this.entry[pc] = linked(state.empty, 0, 0, pc + 1, -1)
           break
         case op.cut:
-          this.entry[pc] = add(state.cut, 0, 0, pc + 1, -1)
-          pending.push(this.entry[pc]!)
+          this.entry[pc] = linked(state.cut, 0, 0, pc + 1, -1)
           break
         default:
           this.entry[pc] = add(state.match, 0, 0, -1, -1)
@@ -1334,15 +1332,21 @@ const singleValue = (part: Part | undefined): string | undefined => {
 }
 
 /**
- * For the shape most templates with two values have, `prefix{+x}literal{y}suffix` (`{x}` or
- * `{+x}`, plain literals, the literal's first character one `x` may hold, query expressions at the
- * end: `repo://{+dir}/{file}`, `users://{org}-{name}.json`, `repo://{+dir}/{file}{?rev}`), the captures `run` finds, in one pass over the URI: `x` ends at
- * the first occurrence of the literal after which `y` (all that is left but the suffix) holds
- * none of the code units it excludes, where values may end. `run` tried the literal's occurrences
- * one by one, about a dozen steps each: a 4 KB `repo://d/d/…/f` took 20 times as long as one
- * without slashes. Undefined for any other template.
+ * The shape the one-pass matchers take, `prefix{+a}literal{b}…literal{z}suffix`: two values or
+ * more, each `{x}` or `{+x}` (`excluded`: the code units it excludes), plain literals between them
+ * (none empty, the first character of each one the value before it may hold), a plain prefix and
+ * suffix, query expressions at the end (`query`: then no literal holds `?` or `#`).
  */
-const twoValues = (parts: ReadonlyArray<Part>): ((uri: string) => Int32Array | undefined) | undefined => {
+interface ValueChain {
+  readonly prefix: string
+  readonly excluded: ReadonlyArray<string>
+  readonly literals: ReadonlyArray<string>
+  readonly suffix: string
+  readonly query: boolean
+}
+
+/** The {@link ValueChain} of a template; undefined when it has another shape. */
+const valueChain = (parts: ReadonlyArray<Part>): ValueChain | undefined => {
   const [prefix, offset] = typeof parts[0] === "string" ? [parts[0], 1] : ["", 0]
   // Query expressions at the end (`{?rev}`, `{?a}{&b}`): one optional query string, after `?`.
   let length = parts.length
@@ -1350,25 +1354,72 @@ const twoValues = (parts: ReadonlyArray<Part>): ((uri: string) => Int32Array | u
     length--
   }
   const query = length < parts.length
-  const excludedX = singleValue(parts[offset])
-  const literal = parts[offset + 1]
-  const excludedY = singleValue(parts[offset + 2])
-  const suffix = length === offset + 4 ? parts[offset + 3] : length === offset + 3 ? "" : undefined
-  if (
-    excludedX === undefined || excludedY === undefined || typeof literal !== "string" || typeof suffix !== "string" ||
-    literal === "" || excludedX.includes(literal[0]!) || !isPlain(prefix) || !isPlain(literal) || !isPlain(suffix) ||
-    (query && /[?#]/.test(prefix + literal + suffix))
-  ) return undefined
-  const setX = charSet(excludedX)
-  const setY = charSet(excludedY)
+  // value (literal value)+ suffix?
+  const body = parts.slice(offset, length)
+  const suffix = body.length % 2 === 0 ? body[body.length - 1] : ""
+  const count = Math.ceil(body.length / 2)
+  if (count < 2 || typeof suffix !== "string" || !isPlain(prefix) || !isPlain(suffix)) return undefined
+  const excluded: Array<string> = []
+  const literals: Array<string> = []
+  for (let i = 0; i < count; i++) {
+    const value = singleValue(body[2 * i])
+    if (value === undefined) return undefined
+    excluded.push(value)
+    if (i === count - 1) break
+    const literal = body[2 * i + 1]
+    if (typeof literal !== "string" || literal === "" || value.includes(literal[0]!) || !isPlain(literal)) return undefined
+    literals.push(literal)
+  }
+  if (query && /[?#]/.test(prefix + literals.join("") + suffix)) return undefined
+  return { prefix, excluded, literals, suffix, query }
+}
+
+/** Reused between matches (they are synchronous): `chainEnd`'s position of the `?` that starts the query string (-1: none). */
+let question = -1
+
+/**
+ * Where the values of a {@link ValueChain} end in `uri` (before the suffix and any query string;
+ * the query string's `?` in `question`), or -1 when the URI cannot match: a `#` after the `?`, no
+ * room for the values, the prefix or the suffix not there, or a value that would end inside a
+ * percent-encoded character.
+ */
+const chainEnd = (chain: ValueChain, uri: string): number => {
+  const start = chain.prefix.length
+  // The query string starts at the first `?`: no value nor literal before it may hold one.
+  question = chain.query ? uri.indexOf("?", start) : -1
+  if (question !== -1 && uri.includes("#", question)) return -1
+  const end = (question === -1 ? uri.length : question) - chain.suffix.length
+  if (end <= start || !uri.startsWith(chain.prefix) || !uri.startsWith(chain.suffix, end) || !valueMayEndAt(uri, end)) return -1
+  return end
+}
+
+/** The captures of the values (`values` slots) followed, with a query expression, by the query string's. */
+const chainCaptures = (chain: ValueChain, values: number, uri: string): Int32Array => {
+  const captures = new Int32Array(values + (chain.query ? 2 : 0))
+  if (chain.query) {
+    captures[values] = question === -1 ? -1 : question + 1
+    captures[values + 1] = question === -1 ? -1 : uri.length
+  }
+  return captures
+}
+
+/**
+ * For the shape most templates with two values have, `prefix{+x}literal{y}suffix` (a
+ * {@link ValueChain} of two: `repo://{+dir}/{file}`, `users://{org}-{name}.json`,
+ * `repo://{+dir}/{file}{?rev}`), the captures `run` finds, in one pass over the URI: `x` ends at
+ * the first occurrence of the literal after which `y` (all that is left but the suffix) holds
+ * none of the code units it excludes, where values may end. `run` tried the literal's occurrences
+ * one by one, about a dozen steps each: a 4 KB `repo://d/d/…/f` took 20 times as long as one
+ * without slashes.
+ */
+const twoValues = (chain: ValueChain): ((uri: string) => Int32Array | undefined) => {
+  const setX = charSet(chain.excluded[0]!)
+  const setY = charSet(chain.excluded[1]!)
+  const literal = chain.literals[0]!
+  const start = chain.prefix.length
   return (uri) => {
-    const start = prefix.length
-    // The query string starts at the first `?`: no value nor literal before it may hold one.
-    const question = query ? uri.indexOf("?", start) : -1
-    if (question !== -1 && uri.includes("#", question)) return undefined
-    const tail = question === -1 ? uri.length : question
-    const end = tail - suffix.length
-    if (end <= start || !uri.startsWith(prefix) || !uri.startsWith(suffix, end) || !valueMayEndAt(uri, end)) return undefined
+    const end = chainEnd(chain, uri)
+    if (end === -1) return undefined
     // `y` starts after the last code unit it excludes, at the latest one before `end`.
     let lowestY = end
     while (lowestY > start && !has(setY, uri, lowestY - 1)) lowestY--
@@ -1381,9 +1432,12 @@ const twoValues = (parts: ReadonlyArray<Part>): ((uri: string) => Int32Array | u
       at = uri.indexOf(literal, at + 1)
     ) {
       if (!valueMayEndAt(uri, at)) continue
-      const captures = Int32Array.of(start, at, at + literal.length, end)
-      if (!query) return captures
-      return Int32Array.of(...captures, question === -1 ? -1 : question + 1, question === -1 ? -1 : uri.length)
+      const captures = chainCaptures(chain, 4, uri)
+      captures[0] = start
+      captures[1] = at
+      captures[2] = at + literal.length
+      captures[3] = end
+      return captures
     }
     return undefined
   }
@@ -1393,48 +1447,22 @@ const twoValues = (parts: ReadonlyArray<Part>): ((uri: string) => Int32Array | u
 let valueEnds = new Int32Array(1024)
 
 /**
- * For templates of the shape of `twoValues` with three values or more,
- * `prefix{+a}literal{b}literal{c}suffix` (`repo://{+dir}/{name}.{ext}`; each value `{x}` or `{+x}`,
- * each literal's first character one the value before it may hold), the captures `run` finds, in
- * two passes over the URI: from the end, for each value but the last and each position it may
- * start at, where it ends (at the first occurrence of its literal after which the rest matches, as
- * `run` has it); then from the start, value by value. `run` tried the rest after each occurrence
- * of a literal: an 8 KB `repo://d/d/…/f.ts` was read eight times over, against once without slashes.
- * Undefined for any other template.
+ * For a {@link ValueChain} of three values or more, `prefix{+a}literal{b}literal{c}suffix`
+ * (`repo://{+dir}/{name}.{ext}`), the captures `run` finds, in two passes over the URI: from the
+ * end, for each value but the last and each position it may start at, where it ends (at the first
+ * occurrence of its literal after which the rest matches, as `run` has it); then from the start,
+ * value by value. `run` tried the rest after each occurrence of a literal: an 8 KB
+ * `repo://d/d/…/f.ts` was read eight times over, against once without slashes.
  */
-const manyValues = (parts: ReadonlyArray<Part>): ((uri: string) => Int32Array | undefined) | undefined => {
-  const [prefix, offset] = typeof parts[0] === "string" ? [parts[0], 1] : ["", 0]
-  let length = parts.length
-  while (length > offset + 5 && typeof parts[length - 1] === "object" && queryOperators.has((parts[length - 1] as Expression).operator)) {
-    length--
-  }
-  const query = length < parts.length
-  // value (literal value)* suffix?
-  const body = parts.slice(offset, length)
-  const suffix = body.length % 2 === 0 ? body[body.length - 1] : ""
-  const count = Math.ceil(body.length / 2)
-  if (count < 3 || typeof suffix !== "string" || !isPlain(prefix) || !isPlain(suffix)) return undefined
-  const sets: Array<CharSet> = []
-  const literals: Array<string> = []
-  for (let i = 0; i < count; i++) {
-    const excluded = singleValue(body[2 * i])
-    if (excluded === undefined) return undefined
-    sets.push(charSet(excluded))
-    if (i === count - 1) break
-    const literal = body[2 * i + 1]
-    if (typeof literal !== "string" || literal === "" || excluded.includes(literal[0]!) || !isPlain(literal)) return undefined
-    literals.push(literal)
-  }
-  if (query && /[?#]/.test(prefix + literals.join("") + suffix)) return undefined
+const manyValues = (chain: ValueChain): ((uri: string) => Int32Array | undefined) => {
+  const sets = chain.excluded.map(charSet)
+  const literals = chain.literals
+  const count = sets.length
   const last = count - 1
+  const start = chain.prefix.length
   return (uri) => {
-    const start = prefix.length
-    // The query string starts at the first `?`: no value nor literal before it may hold one.
-    const question = query ? uri.indexOf("?", start) : -1
-    if (question !== -1 && uri.includes("#", question)) return undefined
-    const tail = question === -1 ? uri.length : question
-    const end = tail - suffix.length
-    if (end <= start || !uri.startsWith(prefix) || !uri.startsWith(suffix, end) || !valueMayEndAt(uri, end)) return undefined
+    const end = chainEnd(chain, uri)
+    if (end === -1) return undefined
     // Where each value may start, from `floor[i]` on: the last one after the last code unit it
     // excludes; another where it has an end (`valueEnds`).
     const floor = new Int32Array(count).fill(end)
@@ -1481,7 +1509,7 @@ const manyValues = (parts: ReadonlyArray<Part>): ((uri: string) => Int32Array | 
       }
     }
     if (firstEnd === -1) return undefined
-    const captures = new Int32Array(2 * count + (query ? 2 : 0))
+    const captures = chainCaptures(chain, 2 * count, uri)
     let at = start
     for (let i = 0; i < last; i++) {
       const valueEnd = i === 0 ? firstEnd : valueEnds[i * stride + at]!
@@ -1493,10 +1521,6 @@ const manyValues = (parts: ReadonlyArray<Part>): ((uri: string) => Int32Array | 
     if (!starts(last, at)) return undefined
     captures[2 * last] = at
     captures[2 * last + 1] = end
-    if (query) {
-      captures[2 * count] = question === -1 ? -1 : question + 1
-      captures[2 * count + 1] = question === -1 ? -1 : uri.length
-    }
     return captures
   }
 }
@@ -1521,7 +1545,8 @@ export const parse = (template: string): UriTemplate => {
   ]
   const checkRepeat = variables.length !== all.length
   const { program, runs, captures, slots } = compile(parts)
-  const shortcut = twoValues(parts) ?? manyValues(parts)
+  const chain = valueChain(parts)
+  const shortcut = chain === undefined ? undefined : chain.literals.length === 1 ? twoValues(chain) : manyValues(chain)
   // Most templates a URI is tried against differ from it in their scheme: refused at once.
   const head = program[0]!
   const prefix = head.op === op.text ? head.text : ""
