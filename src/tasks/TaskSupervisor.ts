@@ -138,6 +138,12 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
   readonly cancelOwnedBy: (owner: string) => Effect.Effect<void>
   /** How many tasks are running now (a work that ended counts until its end is recorded). */
   readonly running: Effect.Effect<number>
+  /**
+   * How many owners have a task running now (the index `cancelOwnedBy` looks its owner up in).
+   *
+   * @internal
+   */
+  readonly owners?: Effect.Effect<number> | undefined
 }>()("effect-mcp-server/TaskSupervisor") {
   /** The supervisor, over the `TaskStore` in context; its scope interrupts every task when it closes. */
   static readonly layer: Layer.Layer<TaskSupervisor, never, TaskStore> = Layer.effect(
@@ -325,6 +331,36 @@ export const make = (
   // task's work since it was promoted).
   let running = new Map<string, Running>()
   const runningRenewal = new Renewal()
+  /**
+   * The same works by owner, for `cancelOwnedBy` (a closing session costs its own tasks, not a scan
+   * of every running one): an owner with one work holds it as it is, one with more a Set of them
+   * (no field added to `Running`, no Set for the common owner of one). An owner's entry goes with
+   * its last work. Kept in step with `running` by `enter` and `leave`.
+   */
+  let byOwner = new Map<string, Running | Set<Running>>()
+  const byOwnerRenewal = new Renewal()
+  /** Counts the deletions from the owners' Sets (one count for all: see `renewal.ts`). */
+  const ownedRenewal = new Renewal()
+  const own = (entry: Running, owner: string) => {
+    const held = byOwner.get(owner)
+    if (held === undefined) byOwner.set(owner, entry)
+    else if (held instanceof Set) held.add(entry)
+    else if (held !== entry) byOwner.set(owner, new Set([held, entry]))
+  }
+  const disown = (entry: Running, owner: string) => {
+    const held = byOwner.get(owner)
+    if (held === entry) {
+      byOwner.delete(owner)
+      byOwner = renewMap(byOwner, byOwnerRenewal)
+    } else if (held instanceof Set && held.delete(entry)) {
+      // Back to one: held as it is (the Set goes).
+      if (held.size === 1) byOwner.set(owner, held.values().next().value!)
+      else {
+        const renewed = renewSet(held, ownedRenewal)
+        if (renewed !== held) byOwner.set(owner, renewed)
+      }
+    }
+  }
   /** Works of `promotable` not decided yet (not in `running`): interrupted with the scope too. */
   let undecided = new Set<Fiber.Fiber<unknown, unknown>>()
   const undecidedRenewal = new Renewal()
@@ -526,6 +562,7 @@ export const make = (
     entry.task = task
     entry.options = options
     running.set(task.taskId, entry)
+    own(entry, task.owner)
     // Any finite TTL, also one past a Node timer's longest delay (about 24.8 days): the heap's timer
     // re-arms on the way. An unbounded one (`Infinity`) has no deadline.
     if (ttlMillis !== null && ttlMillis !== Number.POSITIVE_INFINITY) deadlines.add(entry, ttlMillis)
@@ -538,6 +575,7 @@ export const make = (
     if (entry?.task === undefined || running.get(entry.task.taskId) !== entry) return undefined
     running.delete(entry.task.taskId)
     running = renewMap(running, runningRenewal)
+    disown(entry, entry.task.owner)
     deadlines.remove(entry)
     return entry
   }
@@ -847,8 +885,10 @@ export const make = (
       Effect.suspend(() => {
         // Its tasks still being created are cancelled as each lands (see `gone`).
         noteGone(owner)
-        const owned: Array<Running> = []
-        for (const entry of running.values()) if (entry.task!.owner === owner) owned.push(entry)
+        const held = byOwner.get(owner)
+        if (held === undefined) return Effect.void
+        // A copy: each cancel leaves the index as it lands.
+        const owned: Array<Running> = held instanceof Set ? [...held] : [held]
         return Effect.forEach(owned, (entry) =>
           Effect.flatMap(store.cancel(entry.task!.taskId, owner), () =>
             Effect.sync(() => {
@@ -862,6 +902,7 @@ export const make = (
         const onTransition = entry?.options?.onTransition
         return onTransition === undefined ? Effect.succeed(task) : Effect.as(onTransition(task), task)
       }),
-    running: Effect.sync(() => running.size)
+    running: Effect.sync(() => running.size),
+    owners: Effect.sync(() => byOwner.size)
   })
 }
