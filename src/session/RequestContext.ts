@@ -87,6 +87,13 @@ export interface RelatedTask {
    */
   readonly route?: string | undefined
   /**
+   * The session whose `tasks/result` waits for the task now (2025-11-25 over Streamable HTTP), when
+   * it may be another than the one that created it (a principal's task is reached from each of its
+   * sessions): the task's server→client requests go through it (its `tasks/result` stream, its
+   * client's answers). `undefined`: through the session that created it.
+   */
+  readonly via?: ServerSession | undefined
+  /**
    * MCP 2026-07-28 (the tasks extension): how the task asks the client for input. The server sends
    * no request: the input is listed in the task's `inputRequests` (key: `inputKey`, else
    * `<method>-<n>`) until `tasks/update` brings an answer, which it gives decoded as the method's

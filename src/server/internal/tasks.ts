@@ -31,6 +31,7 @@ import * as TaskExtension from "./taskExtension.ts"
 import type { RequestHandlers } from "../LowLevelServer.ts"
 import type { TaskSupport } from "../Tool.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
+import { Renewal, renewMap } from "../../internal/renewal.ts"
 
 /**
  * How tasks are kept: the in-memory store's limits (unless a `TaskStore` is provided; see
@@ -291,6 +292,10 @@ export const make = (
       get route() {
         return this.taskId
       }
+      /** The session whose `tasks/result` waits for it now, over HTTP (see `RelatedTask.via`). */
+      get via() {
+        return waiters.size === 0 ? undefined : waiters.get(this.taskId)
+      }
       awaitingInput(on: boolean): Effect.Effect<void> {
         return Effect.suspend(() => {
           this.waiting += on ? 1 : -1
@@ -353,8 +358,28 @@ export const make = (
       return Effect.flatMap(store.get(taskId, owner), (task) =>
         isTerminal(task.status)
           ? Exit.succeed(task)
-          : Effect.andThen(context.session.routeTo(taskId, context.requestId), store.awaitTerminal(taskId, owner)))
+          : Effect.andThen(context.session.routeTo(taskId, context.requestId), waitingOn(taskId, context.session, store.awaitTerminal(taskId, owner))))
     }
+    /**
+     * The sessions whose `tasks/result` waits for a task (over HTTP; the last one asked): the
+     * task's requests go through it (`RelatedTask.via`), also when another session of its
+     * principal created it (they went to that one, whose stream no `tasks/result` of theirs
+     * waited on). An entry is kept while its `tasks/result` waits.
+     */
+    let waiters = new Map<string, ServerSession>()
+    const waitersRenewal = new Renewal()
+    const waitingOn = <A, E>(taskId: string, session: ServerSession, wait: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+      Effect.suspend(() => {
+        waiters.set(taskId, session)
+        return Effect.ensuring(
+          wait,
+          Effect.sync(() => {
+            if (waiters.get(taskId) !== session) return
+            waiters.delete(taskId)
+            waiters = renewMap(waiters, waitersRenewal)
+          })
+        )
+      })
 
     const refuse = (message: string) => Exit.fail(McpError.taskSupportMismatch(message))
     const anonymousList = McpError.withoutStackTrace(() =>

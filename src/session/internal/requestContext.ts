@@ -374,14 +374,16 @@ export class RequestContextImpl implements RequestContext {
     // A task's request is not related to the request that created it (answered with the
     // CreateTaskResult): it goes by the task's route (2025-11-25 over HTTP: the task's
     // `tasks/result` stream).
-    const sent = this.session.requestRelated(
-      method,
-      this.tagged(params),
-      task === undefined ? this.requestId : undefined,
-      options,
-      this.truth,
-      task?.route
-    )
+    // Through the session whose `tasks/result` waits for the task when that is another (see
+    // `RelatedTask.via`), as it negotiated; decided as the request is sent.
+    const sent = task === undefined
+      ? this.session.requestRelated(method, this.tagged(params), this.requestId, options, this.truth)
+      : Effect.suspend(() => {
+        const via = task.via as ContextSession | undefined
+        return via === undefined || via === this.session
+          ? this.session.requestRelated(method, this.tagged(params), undefined, options, this.truth, task.route)
+          : via.requestRelated(method, this.tagged(params), undefined, options, undefined, task.route)
+      })
     if (task === undefined || method === "ping") return sent
     // A task waiting for the client is input_required until the client answers.
     return Effect.andThen(task.awaitingInput(true), Effect.ensuring(sent, task.awaitingInput(false)))
