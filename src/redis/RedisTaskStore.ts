@@ -101,7 +101,7 @@ import {
 } from "../tasks/TaskStore.ts"
 import { Renewal, renewMap } from "../internal/renewal.ts"
 import { batch } from "./internal/batch.ts"
-import { checkMillis, checkStoreOptions, defaultPrefix, evalScript, resolve, type StoreOptions } from "./internal/store.ts"
+import { checkMillis, checkStoreOptions, defaultPrefix, evalScript, redisClock, resolve, type StoreOptions } from "./internal/store.ts"
 
 /** Options of the Redis task store: the in-memory store's limits and TTLs, and the Redis ones. */
 export interface Options extends StoreOptions, Omit<MemoryOptions, "reapIntervalMillis"> {
@@ -835,35 +835,11 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const taskKey = (taskId: string) => `${base}t:${taskId}`
     const create = evalScript(redis, createScript)
     /**
-     * Redis's clock minus this process's, in ms, as a lower bound: Redis's time read in a call
-     * minus this process's time at the answer (the script ran before). Too low is the safe side: a
-     * deadline a little early, a claim that takes a little less. Of the samples of the last minute
-     * (every creation's and claim's answer), the one of the quickest call is kept: a slow answer
-     * (a Redis that stalled) would set the bound too low. Read now too; 0 without an answer.
+     * Redis's clock as estimated from the answers of every creation and claim (and read now), for
+     * their deadlines (see `redisClock`).
      */
-    let clockOffset = 0
-    let offsetRoundTrip = Number.POSITIVE_INFINITY
-    let offsetAt = 0
-    const sampleClock = (redisNow: number, sentAt: number) => {
-      const now = Date.now()
-      if (!Number.isFinite(redisNow)) return
-      const roundTrip = now - sentAt
-      if (roundTrip <= offsetRoundTrip || now - offsetAt > 60_000) {
-        clockOffset = redisNow - now
-        offsetRoundTrip = roundTrip
-        offsetAt = now
-      }
-    }
-    yield* Effect.ignore(Effect.flatMap(Effect.sync(() => Date.now()), (sentAt) =>
-      Effect.map(run("TIME", redis.send<ReadonlyArray<string>>("TIME")), ([seconds, micros]) =>
-        sampleClock(Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), sentAt))))
-    /** How long before this process stops waiting a creation's deadline falls (time for its answer). */
-    const deadlineMargin = Math.min(250, Math.floor(timeoutMillis / 4))
-    /**
-     * The deadline (Redis's clock) of a call sent at `sentAt` whose script does nothing past it: a
-     * margin before this process stops waiting, so that its answer can still arrive in time.
-     */
-    const deadlineOf = (sentAt: number) => sentAt + clockOffset + timeoutMillis - deadlineMargin
+    const clock = redisClock(redis, run, timeoutMillis)
+    yield* clock.read
     /** The limits as the create script takes them (a number; no limit is the largest). */
     const limit = (max: number) => Number.isFinite(max) ? max : Number.MAX_SAFE_INTEGER
     const [tasksLimit, ownerLimit, addressLimit] = [limit(maxTasks), limit(maxPerOwner), limit(maxPerAddress)]
@@ -877,7 +853,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       // The script creates nothing past this deadline (Redis's clock), a margin before this call
       // stops waiting, so that its answer can still arrive in time (see `createLua`).
       const sentAt = Date.now()
-      const deadline = deadlineOf(sentAt)
+      const deadline = clock.deadlineOf(sentAt)
       return Effect.map(
         run(
           "create",
@@ -894,7 +870,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           )
         ),
         (flat) => {
-          sampleClock(Number(flat[2 * creations.length]), sentAt)
+          clock.sample(Number(flat[2 * creations.length]), sentAt)
           const outcomes = new Array<string>(creations.length)
           for (let i = 0; i < creations.length; i++) outcomes[i] = flat[2 * i] ?? "server"
           return outcomes
@@ -1327,9 +1303,9 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       claimOrphans: (leaseMillis, server) =>
         Effect.suspend(() => {
           const sentAt = Date.now()
-          return Effect.map(run("claimOrphans", claim(leases, holders, base, leaseMillis, origin, sentAt + clockOffset, server ?? "")), (flat) => {
-            // The last element: Redis's time (see `sampleClock`).
-            sampleClock(Number(flat[flat.length - 1]), sentAt)
+          return Effect.map(run("claimOrphans", claim(leases, holders, base, leaseMillis, origin, clock.toRedis(sentAt), server ?? "")), (flat) => {
+            // The last element: Redis's time (see `redisClock`).
+            clock.sample(Number(flat[flat.length - 1]), sentAt)
             const orphans: Array<Orphan> = []
             for (let i = 0; i + 3 < flat.length; i += 4) {
               // The script claims only records that parse (checked there too): one that does not is skipped.
@@ -1343,7 +1319,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       confirmClaim: (taskId, leaseMillis) =>
         Effect.suspend(() => {
           return Effect.flatMap(
-            run("confirmClaim", confirm(holders, taskKey(taskId), leases, origin, taskId, deadlineOf(Date.now()), leaseMillis)),
+            run("confirmClaim", confirm(holders, taskKey(taskId), leases, origin, taskId, clock.deadlineOf(Date.now()), leaseMillis)),
             (confirmed) =>
               confirmed === -1
                 ? Exit.fail(new StoreError({ store: "TaskStore", message: "Redis ran the confirmation after its time bound: nothing was confirmed" }))

@@ -135,6 +135,8 @@ export interface RedisClock {
    * process stops waiting (the operation's bound), so that an answer can still arrive in time.
    */
   readonly deadlineOf: (sentAt: number) => number
+  /** A time of this process's (`Date.now()`) on Redis's clock, as estimated (a lower bound). */
+  readonly toRedis: (at: number) => number
   /** Takes Redis's time read in a call sent at `sentAt` (its script's `TIME`, in ms). */
   readonly sample: (redisNow: number, sentAt: number) => void
   /** Reads Redis's time once (`TIME`), to start from; a failure leaves the estimate as it is. */
@@ -146,7 +148,8 @@ export interface RedisClock {
  * read in a call minus this process's time at the answer: the script ran before). Too low is the
  * safe side: a deadline a little early. Of the samples of the last minute, the one of the quickest
  * call is kept: a slow answer (a Redis that stalled) would set the bound too low. 0 without an
- * answer. What the task store keeps for its creations and claims.
+ * answer. Samples come from the answers of the calls that read Redis's time (the task store's
+ * creations and claims, the rate limiter's consumes).
  */
 export const redisClock = (
   redis: Redis.Redis["Service"],
@@ -169,6 +172,7 @@ export const redisClock = (
   }
   return {
     deadlineOf: (sentAt) => sentAt + offset + timeoutMillis - margin,
+    toRedis: (at) => at + offset,
     sample,
     read: Effect.ignore(Effect.flatMap(Effect.sync(() => Date.now()), (sentAt) =>
       Effect.map(run("TIME", redis.send<ReadonlyArray<string>>("TIME")), ([seconds, micros]) =>
