@@ -14,7 +14,7 @@ import { components, options } from "../../examples/everything-server.ts"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
 import { RedisStores } from "../../src/redis.ts"
 import { serveOnFreePort } from "../http/support.ts"
-import { TestRedis, uniquePrefix } from "../support/redis.ts"
+import { monitor, TestRedis, uniquePrefix } from "../support/redis.ts"
 import { callAsTask, firstText, toolTaskResult } from "../tasks/support.ts"
 
 layer(TestRedis.layerPersistent, { excludeTestServices: true })("a task's result awaited while Redis restarts", (it) => {
@@ -31,8 +31,11 @@ layer(TestRedis.layerPersistent, { excludeTestServices: true })("a task's result
         () => Effect.promise(() => client.close())
       )
       const created = yield* callAsTask(client, "test_task_slow", { ms: 2_500 })
+      const watch = yield* monitor(redis.port)
       const result = yield* Effect.forkChild(Effect.result(toolTaskResult(client, created.task.taskId)))
-      yield* Effect.sleep(300)
+      // Redis stops once the wait has made its first read (the request's, then the wait's: two
+      // reads of the task), which fails the request while Redis is down.
+      yield* watch.until(`tasks:t:${created.task.taskId}" "task" "v"`, 2)
       // Down for more than a few re-reads, back before the work ends.
       yield* redis.stop
       yield* Effect.sleep(1_000)

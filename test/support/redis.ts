@@ -174,3 +174,58 @@ export const redisClient = (url: string): Layer.Layer<Redis.Redis, Redis.RedisEr
 
 /** A key prefix no other test uses (tests share one Redis per file). */
 export const uniquePrefix = (): string => `test-${randomBytes(6).toString("hex")}:`
+
+/** The commands a test Redis runs, as `MONITOR` shows them (one line each), from when it is made. */
+export interface Monitor {
+  /** How many of the lines seen so far include `text`. */
+  readonly count: (text: string) => number
+  /** Waits until `count(text)` reaches `times` (checked every 10 ms); dies past `timeoutMillis`. */
+  readonly until: (text: string, times: number, timeoutMillis?: number) => Effect.Effect<void>
+}
+
+/**
+ * Watches what the Redis on `port` runs (`MONITOR` on a raw socket of its own, closed with the
+ * scope), for tests that must wait until a server has made a call (not sleep and hope it has).
+ */
+export const monitor = (port: number): Effect.Effect<Monitor, never, Scope.Scope> =>
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.promise(() =>
+        new Promise<{ readonly socket: ReturnType<typeof connect>; readonly lines: Array<string> }>((resolve, reject) => {
+          const socket = connect({ host: "127.0.0.1", port })
+          const lines: Array<string> = []
+          let pending = ""
+          let started = false
+          socket.once("error", reject)
+          socket.on("data", (chunk) => {
+            pending += chunk.toString("latin1")
+            const parts = pending.split("\r\n")
+            pending = parts.pop()!
+            for (const line of parts) {
+              if (!started && line === "+OK") {
+                started = true
+                resolve({ socket, lines })
+              } else lines.push(line)
+            }
+          })
+          socket.once("connect", () => socket.write("MONITOR\r\n"))
+        })
+      ),
+      ({ socket }) => Effect.sync(() => socket.destroy())
+    ),
+    ({ lines }) => {
+      const count = (text: string) => lines.reduce((n, line) => line.includes(text) ? n + 1 : n, 0)
+      return {
+        count,
+        until: (text, times, timeoutMillis = 5_000) =>
+          Effect.promise(async () => {
+            // Bounded: timeoutMillis / 10 checks.
+            for (let i = 0; i * 10 < timeoutMillis; i++) {
+              if (count(text) >= times) return
+              await sleep(10)
+            }
+            throw new Error(`Redis did not run ${times} × ${text} within ${timeoutMillis} ms (${count(text)} seen)`)
+          })
+      }
+    }
+  )
