@@ -34,7 +34,9 @@
  *   (the waiter is told at the TTL). It is not a poll loop of its own: a terminal change
  *   arriving by pub/sub answers at once. Only its first read fails it with a `StoreError`: a
  *   re-read that fails (Redis down, or restarting) is tried again at the next, until the task
- *   would have expired. A `subscriptions/listen` stream following tasks reads
+ *   would have expired, or the re-reads have failed for 10 × `timeoutMillis` (at least two
+ *   `recheckMillis`; 20 s by default): a task that never expires is not waited for without
+ *   limit while Redis stays down. A `subscriptions/listen` stream following tasks reads
  *   the ones not ended yet as often (`TaskStore.recheckMillis`), and tells a change it missed.
  * - `sendInput` (a `tasks/update` answered on another replica) keeps the answers with the task and
  *   publishes them on `<prefix>tasks:inputs`, in one script. The process running the work takes
@@ -1118,6 +1120,11 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             ? Exit.fail(new TaskNotFound({ taskId }))
             : Exit.succeed(stored.task)))
 
+    /**
+     * How long the re-reads of an `awaitTerminal` may fail in a row before it fails with their
+     * `StoreError` (see the module's doc): ten times the time bound, at least two re-reads.
+     */
+    const outageMillis = Math.max(10 * timeoutMillis, 2 * recheckMillis)
     /** How long `awaitTerminal` waits before it reads `task` again: `recheckMillis`, or until the task expires if sooner. */
     const untilRecheck = (task: Task, now: number): number => {
       const expiry = expiresAt(task)
@@ -1138,21 +1145,26 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         // Waits for the change, re-reading the task every `recheckMillis`, or at its expiry when that
         // comes first (an expiry publishes nothing, and no process records an end past the TTL). A
         // re-read that fails (a Redis down or restarting) is tried again at the next one, until
-        // `known` (the task as last read) would have expired: a wait that began is not failed by an
-        // outage the task outlives (the change may still arrive by pub/sub, or the next re-read find it).
-        const wait = (known: Task): Effect.Effect<Task, TaskNotFound | StoreError> =>
+        // `known` (the task as last read) would have expired or the re-reads have failed for
+        // `outageMillis` (`failingSince`: when the first of those that failed in a row did): a wait
+        // that began is not failed by a short outage the task outlives (the change may still arrive
+        // by pub/sub, or the next re-read find it), nor kept for good by a long one.
+        const wait = (known: Task, failingSince: number | undefined): Effect.Effect<Task, TaskNotFound | StoreError> =>
           Effect.flatMap(Clock.currentTimeMillis, (now) =>
             Effect.flatMap(Effect.timeoutOption(Deferred.await(deferred), untilRecheck(known, now)), (arrived) =>
               arrived._tag === "Some" ? Exit.succeed(arrived.value) : Effect.matchEffect(get(taskId, owner), {
                 onFailure: (error) =>
                   error._tag === "StoreError"
-                    ? Effect.flatMap(Clock.currentTimeMillis, (now) => isExpired(known, now) ? Exit.fail(error) : wait(known))
+                    ? Effect.flatMap(Clock.currentTimeMillis, (now) => {
+                      const since = failingSince ?? now
+                      return isExpired(known, now) || now - since >= outageMillis ? Exit.fail(error) : wait(known, since)
+                    })
                     : Exit.fail(error),
-                onSuccess: (task) => isTerminal(task.status) ? Exit.succeed(task) : wait(task)
+                onSuccess: (task) => isTerminal(task.status) ? Exit.succeed(task) : wait(task, undefined)
               })))
         // Registered first, then read: a change between the two is not missed. The first read's
         // failure fails the wait (a request made while Redis is down fails at once).
-        const check = Effect.flatMap(get(taskId, owner), (task) => isTerminal(task.status) ? Exit.succeed(task) : wait(task))
+        const check = Effect.flatMap(get(taskId, owner), (task) => isTerminal(task.status) ? Exit.succeed(task) : wait(task, undefined))
         return Effect.ensuring(check, forget)
       })
 

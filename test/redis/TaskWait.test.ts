@@ -44,4 +44,38 @@ layer(TestRedis.layerPersistent, { excludeTestServices: true })("a task's result
       assert.strictEqual(answer._tag, "Success", JSON.stringify(answer))
       if (answer._tag === "Success") assert.strictEqual(firstText(answer.success), "done")
     }), 30_000)
+
+  // Failed before: a task that never expires (no TTL) was waited for without limit while Redis
+  // stayed down (each failed re-read was retried until the task would have expired: never).
+  it.effect("a task with no TTL: tasks/result fails with -32603 once the re-reads have failed for the bound, while Redis stays down (it waited for good)", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      // The bound: max(10 × timeoutMillis, 2 × recheckMillis) = 1 s.
+      const stores = RedisStores.layer({
+        url: redis.url,
+        prefix: uniquePrefix(),
+        timeoutMillis: 100,
+        tasks: { recheckMillis: 100, defaultTtlMillis: Number.POSITIVE_INFINITY, maxTtlMillis: Number.POSITIVE_INFINITY }
+      })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(options, components, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(Effect.provide(stores))
+      )
+      const client = new Client({ name: "task-wait-forever", version: "1.0.0" }, { capabilities: {} })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url)))),
+        () => Effect.promise(() => client.close())
+      )
+      const created = yield* callAsTask(client, "test_task_slow", { ms: 60_000 })
+      assert.strictEqual(created.task.ttl, null)
+      const watch = yield* monitor(redis.port)
+      const result = yield* Effect.forkChild(Effect.result(toolTaskResult(client, created.task.taskId)))
+      yield* watch.until(`tasks:t:${created.task.taskId}" "task" "v"`, 2)
+      yield* Effect.acquireRelease(redis.stop, () => redis.start)
+      const stoppedAt = Date.now()
+      const answer = yield* Fiber.join(result).pipe(Effect.timeoutOrElse({ duration: 8_000, orElse: () => Effect.die(new Error("no answer within 8 s of Redis stopping")) }))
+      assert.strictEqual(answer._tag, "Failure", JSON.stringify(answer))
+      if (answer._tag === "Failure") assert.match(String(answer.failure), /Store unavailable/)
+      // Not before the bound (the re-reads went on failing for 1 s first).
+      assert.isAtLeast(Date.now() - stoppedAt, 900)
+    }), 30_000)
 })
