@@ -802,17 +802,7 @@ export const middleware = (options: {
         attributes["mcp.session.id"] = context.sessionId
       }
       if (target !== undefined) attributes[target.key] = target.value
-      // The peer over HTTP (the connection's: a proxy's address behind one), as the conventions
-      // recommend on the server's span.
-      if (http !== undefined) {
-        const address = http.remoteAddress
-        if (address !== undefined) {
-          attributes["client.address"] = address
-          // Recommended with the address: the port of the peer's connection, where the platform tells it.
-          const port = http.remotePort
-          if (port !== undefined) attributes["client.port"] = port
-        }
-      }
+      if (http !== undefined) addPeer(attributes, http)
       const named = target === undefined || target.key === resourceUri ? undefined : target
       // As the conventions relate the span to its transport: the caller's context in `_meta` is
       // the parent, and the span current where the HTTP request was served (the HTTP server span)
@@ -931,6 +921,19 @@ export const middleware = (options: {
 }
 
 /**
+ * The peer over HTTP (the connection's: a proxy's address behind one) on a server span, as the
+ * conventions recommend: `client.address`, and with it `client.port`, the port of the peer's
+ * connection, where the platform tells them.
+ */
+const addPeer = (attributes: Record<string, unknown>, http: HttpRequestInfo): void => {
+  const address = http.remoteAddress
+  if (address === undefined) return
+  attributes["client.address"] = address
+  const port = http.remotePort
+  if (port !== undefined) attributes["client.port"] = port
+}
+
+/**
  * A client's notification as a SERVER span, as the conventions describe the receiver of a request
  * or notification: named by its method (no target), the child of the `traceparent` in its `_meta`
  * (else, over HTTP, of the HTTP server span, or the HTTP `traceparent`; linked to the HTTP server
@@ -966,14 +969,7 @@ const notificationSpan = (
   if (inSession !== undefined && !session.stateless && !ProtocolVersion.isModern(protocolVersion)) {
     attributes["mcp.session.id"] = session.id
   }
-  if (http !== undefined) {
-    const address = http.remoteAddress
-    if (address !== undefined) {
-      attributes["client.address"] = address
-      const port = http.remotePort
-      if (port !== undefined) attributes["client.port"] = port
-    }
-  }
+  if (http !== undefined) addPeer(attributes, http)
   // Parented and linked as a request's span (see `middleware`).
   const meta = (notification.params as { readonly _meta?: { readonly [key: string]: unknown } } | undefined)?._meta
   const started = performance.now()
@@ -1342,14 +1338,7 @@ const refusedRequestSpan: RefusedRequests = (invalid, session) => {
     attributes["mcp.session.id"] = session.id
   }
   if (target !== undefined) attributes[target.key] = target.value
-  if (http !== undefined) {
-    const address = http.remoteAddress
-    if (address !== undefined) {
-      attributes["client.address"] = address
-      const port = http.remotePort
-      if (port !== undefined) attributes["client.port"] = port
-    }
-  }
+  if (http !== undefined) addPeer(attributes, http)
   const errorType = codeText(invalid.error.code)
   Object.assign(attributes, serverFailureAttributesOf(errorType))
   const named = target === undefined || target.key === resourceUri ? undefined : target
