@@ -19,6 +19,29 @@ import { jsonError } from "./responses.ts"
 const { ErrorCode } = McpError
 
 /**
+ * The refusal (400, -32020) of a 2026-07-28 POST that sends an MCP header more than once, else
+ * `undefined`: a header the body is checked against must come once (SEP-2243's point:
+ * intermediaries route on it, and must see what the server checks).
+ */
+const refuseRepeated = (
+  self: Endpoint,
+  request: HttpServerRequest.HttpServerRequest,
+  value: unknown,
+  id: JsonRpc.RequestId | undefined,
+  principal: Principal | undefined
+): Effect.Effect<HttpServerResponse.HttpServerResponse> | undefined => {
+  const repeated = repeatedMcpHeader(request)
+  return repeated === undefined ? undefined : self.refuse(
+    value,
+    400,
+    { code: ErrorCode.HeaderMismatch, message: `Header mismatch: ${repeated} is sent more than once` },
+    id,
+    undefined,
+    new HttpInfo(request, principal)
+  )
+}
+
+/**
  * A 2026-07-28 request: resolved from its `_meta` and headers (`Negotiation.resolveModern`;
  * refused with its status before any handler runs), then answered by the shared stateless session
  * with that truth, under an internal id.
@@ -31,19 +54,8 @@ export const post = (
   mode: "auto" | "json" | "sse",
   principal: Principal | undefined
 ): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
-  // A header the body is checked against must come once (SEP-2243's point: intermediaries route
-  // on it, and must see what the server checks).
-  const repeated = repeatedMcpHeader(request)
-  if (repeated !== undefined) {
-    return self.refuse(
-      rpc,
-      400,
-      { code: ErrorCode.HeaderMismatch, message: `Header mismatch: ${repeated} is sent more than once` },
-      rpc.id,
-      undefined,
-      new HttpInfo(request, principal)
-    )
-  }
+  const repeated = refuseRepeated(self, request, rpc, rpc.id, principal)
+  if (repeated !== undefined) return repeated
   const shared = self.statelessSession
   // The shared session is started by the first 2026-07-28 request, before it is resolved: its
   // refusal says whether `initialize` is served here (`Negotiation.Handshake`), which the server's
@@ -128,17 +140,8 @@ export const postWithoutRequest = (
         "they ask for input in input_required results)"
     }, undefined, undefined, new HttpInfo(request, principal))
   }
-  const repeated = repeatedMcpHeader(request)
-  if (repeated !== undefined) {
-    return self.refuse(
-      message,
-      400,
-      { code: ErrorCode.HeaderMismatch, message: `Header mismatch: ${repeated} is sent more than once` },
-      undefined,
-      undefined,
-      new HttpInfo(request, principal)
-    )
-  }
+  const repeated = refuseRepeated(self, request, message, undefined, principal)
+  if (repeated !== undefined) return repeated
   const rejected = Negotiation.checkModernNotification(message as JsonRpc.Notification, headers)
   return rejected === undefined
     ? self.observeShared(request, message as JsonRpc.Notification, principal)
