@@ -23,7 +23,7 @@ import { components, options } from "../../examples/everything-server.ts"
 import { McpServer } from "../../src/index.ts"
 import { authenticateByClientName, principal, rpcError } from "../middleware/builtinSupport.ts"
 import { connect, type Server } from "../server/McpServerHarness.ts"
-import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+import { monitor, redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 import { tcpCut } from "../support/tcpCut.ts"
 import { callAsTask, cancelTask, getTask, listTasks, refusal, untilTerminal } from "../tasks/support.ts"
 
@@ -1025,11 +1025,13 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       const count = (set: string) => Effect.orDie(redis.send<number>("ZCARD", `${prefix}tasks:${set}`))
       // (the script loaded, the clock offset read)
       yield* tasks.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 60_000 })
+      const watch = yield* monitor(server.port)
       yield* server.freeze
       const created = yield* Effect.exit(tasks.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 60_000 }))
         .pipe(Effect.ensuring(Effect.delay(server.thaw, 300)))
       assert.strictEqual(created._tag, "Failure")
-      yield* sleep(200)
+      // Once Redis has run it (the creation's script, its owner among its arguments).
+      yield* watch.until(`"${A}"`, 1)
       // The call reached Redis (it waited in its socket) and ran when Redis resumed: past its deadline, it made nothing.
       assert.strictEqual(yield* count("all"), 1)
       assert.strictEqual(yield* count("leases"), 1)
