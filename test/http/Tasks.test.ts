@@ -219,6 +219,37 @@ describe("tasks over Streamable HTTP", () => {
       assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
     }))
 
+  // Fails before: the earlier stream's requests went out again only when the server had already
+  // seen that stream go. A client that gives up on it and asks again while its connection still
+  // looks open to the server (a proxy that keeps the upstream open until its next write, or the
+  // client's new POST racing its connection's close) never got the elicitation: the route moved to
+  // the new request, the old stream's close later re-sent nothing, and the task waited until its TTL.
+  it.live("a client that asks tasks/result again while its earlier stream still looks open gets the elicitation on the new stream", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {} }))
+      const task = yield* createTask(url, sessionId)
+      assert.strictEqual(yield* untilStatus(url, sessionId, task.taskId, "input_required", task.status), "input_required")
+      // The first tasks/result: its stream opens, with the elicitation on it; the client does not read it (nor close it).
+      const first = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "first", method: "tasks/result", params: { taskId: task.taskId } }, on(sessionId))
+      )
+      yield* Effect.addFinalizer(() => Effect.promise(() => first.body?.cancel() ?? Promise.resolve()))
+      assert.include(first.headers.get("content-type")!, "text/event-stream")
+      const again = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "again", method: "tasks/result", params: { taskId: task.taskId } }, on(sessionId))
+      )
+      const reader = sseReader(again)
+      yield* Effect.addFinalizer(() => Effect.promise(() => reader.cancel()))
+      const elicitation = yield* Effect.promise(() => nextMessage(reader, { events: 3, timeoutMillis: 2_000 }))
+      assert.strictEqual(elicitation?.method, "elicitation/create")
+      assert.deepStrictEqual(elicitation.params._meta[RELATED], { taskId: task.taskId })
+      assert.strictEqual(yield* answerElicitation(url, sessionId, elicitation, "ada"), 202)
+      const result = JSON.parse((yield* Effect.promise(() => reader.next()))!.data)
+      assert.strictEqual(result.id, "again")
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+    }))
+
   // Fails before: the elicitation went to the stream of the tasks/result the client had dropped
   // (stored there for a resumption), not to the standalone stream the client reads, which saw the
   // task go input_required and nothing more.

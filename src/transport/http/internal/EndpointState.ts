@@ -1407,9 +1407,12 @@ export class Endpoint implements SessionHost {
     // requests that stream carried and that still wait for an answer go out again here, first (as
     // a fresh standalone stream sends those of the standalone streams the client left). Else they
     // were only stored for a resumption of the stream the client gave up, and the task waited for
-    // its input until its TTL.
+    // its input until its TTL. Also when that stream still looks open here: the client that asks
+    // again gave up on it (a proxy may hold the upstream open until its next write, or the new POST
+    // race the old connection's close), and once the route is this request's, nothing sends them
+    // again when the old stream goes (a client reading both sees them twice; its second answer is ignored).
     const left = previous === undefined || previous === pending ? undefined : previous.stream
-    if (left === undefined || left.connection !== undefined || left.unresumable || left.done) {
+    if (left === undefined || left.unresumable || left.done) {
       return held === undefined ? Effect.void : this.emitHeld(session, stream, held)
     }
     return Effect.flatMap(
