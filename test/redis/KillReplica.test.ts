@@ -185,3 +185,29 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica stopped with SI
       assert.isBelow(Date.now() - stoppedAt, 10_000, "within a few leases (600 ms each) and the re-run, not the task's TTL")
     }), 60_000)
 })
+
+layer(TestRedis.layer, { excludeTestServices: true })("a replica stopped with SIGTERM, under a long lease", (it) => {
+  // The hand-back itself (renewLeases with 0 as the shutdown ends): under the 600 ms lease above a
+  // lease that merely lapsed is taken over as fast. Under a 15 s lease, without the hand-back the
+  // survivor could claim the task only once the stopped replica's last renewal ran out, 10 s or
+  // more after the stop; handed back, it takes it at its next claim (a third of a lease, 5 s).
+  it.effect("its task is taken over at the survivor's next claim, not once its lease runs out", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const [portA, portB] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
+      const a = yield* startReplica({ redisUrl: url, prefix, port: portA, leaseMillis: 15_000 })
+      yield* startReplica({ redisUrl: url, prefix, port: portB, leaseMillis: 15_000 })
+      const startedAt = Date.now()
+      const charge = yield* call(portA, "tools/call", "charge", { name: "charge", arguments: { cents: 500, seconds: 600 } })
+      assert.strictEqual(charge.result?.resultType, "task", JSON.stringify(charge))
+      // The survivor claims nothing until it renewed its leases twice (two thirds of a lease after its start).
+      yield* Effect.sleep(Math.max(0, startedAt + 10_500 - Date.now()))
+      a.kill("SIGTERM")
+      const stoppedAt = Date.now()
+      const once = yield* pollTask(portB, charge.result.taskId, (task) => task?.status !== "working", 200, 50)
+      assert.strictEqual(once?.status, "failed", JSON.stringify(once))
+      assert.strictEqual(once.statusMessage, orphanMessage)
+      assert.isBelow(Date.now() - stoppedAt, 9_000, "at the survivor's next claim (5 s apart), not once the lease ran out (10 s or more)")
+    }), 60_000)
+})
