@@ -291,6 +291,14 @@ export interface SupervisorOptions {
    * removed the owner's other tasks when the owner went).
    */
   readonly onCreatedForGone?: ((task: Task) => Effect.Effect<void>) | undefined
+  /**
+   * On a shared store: whether this process is stopping (a graceful shutdown under way). It then
+   * claims no orphan: one it took would be stopped and handed back moments later, its work cut
+   * short and one of its {@link maxTakeOvers} take-overs spent (replicas stopping one after the
+   * other, as in a rolling restart, took each other's tasks so). The server passes its
+   * `GracefulShutdown`'s. Default: never.
+   */
+  readonly stopping?: (() => boolean) | undefined
 }
 
 /**
@@ -440,8 +448,9 @@ export const make = (
   // A claim's orphans are taken over side by side (a few at a time): each take-over waits for its
   // confirmation, one store round trip; one after the other, the last of a batch of 100 would wait
   // for 99 of them, and with a slow store its lease would run out first (it would not start then).
+  const stopping = options.stopping
   const reap = Effect.suspend(() =>
-    renewedInARow < 2
+    renewedInARow < 2 || stopping?.() === true
       ? Effect.void
       : Effect.flatMap(store.claimOrphans!(leaseMillis, options.server), (orphans) => Effect.forEach(orphans, takeOver, { discard: true, concurrency: takeOversAtOnce }))
   )

@@ -7,6 +7,7 @@
  */
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import { createClient } from "redis"
 import { orphanMessage } from "../../src/tasks/Task.ts"
 import { freePort } from "../http/support.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
@@ -209,5 +210,42 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica stopped with SI
       assert.strictEqual(once?.status, "failed", JSON.stringify(once))
       assert.strictEqual(once.statusMessage, orphanMessage)
       assert.isBelow(Date.now() - stoppedAt, 9_000, "at the survivor's next claim (5 s apart), not once the lease ran out (10 s or more)")
+    }), 60_000)
+})
+
+layer(TestRedis.layer, { excludeTestServices: true })("a replica draining (SIGTERM, a call still in flight)", (it) => {
+  // Fails before: a replica that was stopping went on claiming orphans until its shutdown's end:
+  // it took a task another replica left, started its work, stopped it moments later and handed it
+  // back, one take-over counted of the three a task gets (a rolling restart, whose draining
+  // replicas take each other's tasks, failed a re-runnable task so) for a run cut short.
+  it.effect("claims no orphan: the task of a replica that dies meanwhile is left to the others", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const [portA, portC] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
+      const a = yield* startReplica({ redisUrl: url, prefix, port: portA, leaseMillis: 600 })
+      const c = yield* startReplica({ redisUrl: url, prefix, port: portC, leaseMillis: 600 })
+      const crunch = yield* call(portC, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 30 } })
+      assert.strictEqual(crunch.result?.resultType, "task", JSON.stringify(crunch))
+      const taskId: string = crunch.result.taskId
+      // A 2025-era call (not a task) in flight on A: its drain lasts while the call runs (3 s).
+      const inFlight = fetch(`http://127.0.0.1:${portA}/mcp`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "crunch", arguments: { seconds: 3 } } })
+      }).then((response) => response.text())
+      yield* Effect.sleep(300)
+      const exited = new Promise<void>((resolve) => a.once("exit", () => resolve()))
+      a.kill("SIGTERM")
+      c.kill("SIGKILL")
+      yield* Effect.promise(() => Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]))
+      assert.include(yield* Effect.promise(() => inFlight), "crunched for 3 s", "A drained its call")
+      const client = createClient({ url })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect()), () => Effect.promise(() => client.quit()))
+      const keys = yield* Effect.promise(() => client.keys(`${prefix}*t:${taskId}`))
+      assert.strictEqual(keys.length, 1, JSON.stringify(keys))
+      const fields = yield* Effect.promise(() => client.hmGet(keys[0]!, ["claims", "status"]))
+      assert.strictEqual(fields[1], "working", JSON.stringify(fields))
+      assert.isTrue(fields[0] === null || fields[0] === "0", `claimed by the draining replica: claims ${fields[0]}`)
     }), 60_000)
 })

@@ -14,6 +14,7 @@ import * as McpError from "../../protocol/McpError.ts"
 import * as Pagination from "../../protocol/Pagination.ts"
 import type { CreateTaskResult, TaskMetadata } from "../../protocol/McpSchema.ts"
 import type { HttpRequestInfo } from "../../session/Connection.ts"
+import * as GracefulShutdown from "../../session/GracefulShutdown.ts"
 import type { RelatedTask, RequestContext } from "../../session/RequestContext.ts"
 import { peerAddress } from "../../session/Requestor.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
@@ -201,7 +202,16 @@ export const make = (
         sessionOwners.delete(task.owner)
         return Effect.ignore(store.removeOwnedBy!(task.owner))
       })
-    const supervisor = TaskSupervisor.make(store, yield* Effect.scope, { leaseMillis: options.leaseMillis, resume, services, server, onCreatedForGone })
+    // A replica that is stopping claims no orphan (see `SupervisorOptions.stopping`).
+    const stopping = (yield* GracefulShutdown.GracefulShutdown).isRequested
+    const supervisor = TaskSupervisor.make(store, yield* Effect.scope, {
+      leaseMillis: options.leaseMillis,
+      resume,
+      services,
+      server,
+      onCreatedForGone,
+      stopping
+    })
     // The closed sessions' tasks still being cancelled and removed (see `sessionClosed`, which
     // does not wait for it): waited for as the server stops, within `closedBoundMillis`. The
     // store's resources (a Redis client) close after the server: its sessions, closed as it
