@@ -624,13 +624,18 @@ const advertisedPattern = (source: string, flags: string): string | undefined =>
  * RegExp's ASCII `\D` matches). Property and class escapes are written as the code points they
  * match (`[0-9]` for `\d`), a named group as a plain one and its backreference by number,
  * `\u{...}` as the character, `\cX` as `\uXXXX`, `\b` / `\B` as lookarounds on `[0-9A-Z_a-z]`.
- * `undefined` when a backreference names no group.
+ * `undefined` when a backreference names no group, a name two groups share, or a group that has
+ * not closed where it stands.
  */
 const portablePattern = (pattern: string): string | undefined => {
   if (variableLookbehind(pattern)) return undefined
-  if (!/\\[pPdDwWsSbBkuc]|\(\?<[^=!]/.test(pattern)) return pattern
-  // The number of each named group (groups are counted in the order they open).
-  const numbers = new Map<string, number>()
+  if (!/\\[pPdDwWsSbBkuc1-9]|\(\?<[^=!]/.test(pattern)) return pattern
+  // The number of each named group (groups are counted in the order they open; a name two groups
+  // share, in alternatives, has none: its backreference is to whichever matched), and where each
+  // group closes.
+  const numbers = new Map<string, number | undefined>()
+  const closes: Array<number> = []
+  const open: Array<number> = []
   let count = 0
   let inClass = false
   for (let i = 0; i < pattern.length; i++) {
@@ -638,12 +643,20 @@ const portablePattern = (pattern: string): string | undefined => {
     if (char === "\\") i++
     else if (inClass) inClass = char !== "]"
     else if (char === "[") inClass = true
-    else if (char === "(" && pattern[i + 1] !== "?") count++
+    else if (char === ")") {
+      const group = open.pop()
+      if (group !== undefined && group > 0) closes[group] = i
+    } else if (char === "(" && pattern[i + 1] !== "?") open.push(++count)
     else if (char === "(" && pattern[i + 2] === "<" && !/[=!]/.test(pattern[i + 3] ?? "")) {
-      count++
-      numbers.set(pattern.slice(i + 3, pattern.indexOf(">", i)), count)
-    }
+      open.push(++count)
+      const name = pattern.slice(i + 3, pattern.indexOf(">", i))
+      numbers.set(name, numbers.has(name) ? undefined : count)
+    } else if (char === "(") open.push(0)
   }
+  // A backreference Python reads otherwise: to a group that has not closed where it stands (it
+  // matches the empty string in ECMAScript; Python refuses the pattern, "invalid group reference"
+  // or "cannot refer to an open group"), or by a name two groups share.
+  const readable = (group: number | undefined, at: number) => group !== undefined && (closes[group] ?? Infinity) < at
   const word = "[0-9A-Z_a-z]"
   let out = ""
   inClass = false
@@ -673,9 +686,14 @@ const portablePattern = (pattern: string): string | undefined => {
       } else if (next === "k") {
         const end = pattern.indexOf(">", i)
         const number = numbers.get(pattern.slice(i + 3, end))
-        if (number === undefined) return undefined
+        if (!readable(number, i)) return undefined
         out += `(?:\\${number})`
         i = end + 1
+      } else if (/[1-9]/.test(next) && !inClass) {
+        const digits = /^[0-9]+/.exec(pattern.slice(i + 1))![0]
+        if (!readable(Number(digits), i)) return undefined
+        out += pattern.slice(i, i + 1 + digits.length)
+        i += 1 + digits.length
       } else if (next === "u" && pattern[i + 2] === "{") {
         const end = pattern.indexOf("}", i)
         const code = parseInt(pattern.slice(i + 3, end), 16)

@@ -408,6 +408,38 @@ describe("JSON Schema: patterns in the syntax Python's re reads", () => {
   })
 })
 
+describe("JSON Schema: backreferences Python's re reads as ECMAScript does", () => {
+  const field = (regExp: RegExp) =>
+    (JsonSchema.toolInputSchema(Schema.Struct({ s: Schema.String.check(Schema.isPattern(regExp)) })) as any).properties.s
+  // From strings: the linter refuses these backreferences (and the compiler a name two groups share).
+  const unicode = (source: string) => new RegExp(source, "u")
+
+  it("a name two groups share leaves the pattern out, not a backreference to the last group only", () => {
+    const regExp = unicode("^(?:(?<q>x)|(?<q>y))\\k<q>$")
+    const schema = Schema.Struct({ s: Schema.String.check(Schema.isPattern(regExp)) })
+    const outcome = judge(schema, JsonSchema.toolInputSchema(schema))
+    // Fails before: `^(?:(x)|(y))(?:\2)$`, which refused "xx" (the RegExp's `\k<q>` is to whichever
+    // group matched).
+    for (const s of ["xx", "yy", "xy", "x", ""]) {
+      const { decoded, valid } = outcome({ s })
+      assert.strictEqual(decoded, regExp.test(s), s)
+      if (decoded) assert.isTrue(valid, s)
+    }
+  })
+
+  it("a backreference to a group not closed where it stands leaves the pattern out", () => {
+    // Fails before: kept (`^(?:\1)(x)$`, `^(a(?:\1))$`, `^\1(a)$`), which Python's `re` refuses
+    // ("invalid group reference", "cannot refer to an open group"): `jsonschema` failed every
+    // validation against the schema. ECMAScript matches the empty string there.
+    for (const regExp of ["^\\k<a>(?<a>x)$", "^(?<a>a\\k<a>)$", "^\\1(a)$", "(?<=\\1(a))b"].map(unicode)) {
+      assert.deepStrictEqual(field(regExp), { type: "string" }, String(regExp))
+    }
+    // A group closed before its backreference: kept, by number.
+    assert.deepStrictEqual(field(/^(?<q>['"])a\k<q>$/u), { type: "string", pattern: "^(['\"])a(?:\\1)$" })
+    assert.deepStrictEqual(field(/^(a)\1$/u), { type: "string", pattern: "^(a)\\1$" })
+  })
+})
+
 describe("JSON Schema: lookbehinds Python's re reads", () => {
   it("a lookbehind of no fixed width leaves the pattern out; one of a fixed width is kept", () => {
     const field = (regExp: RegExp) =>
