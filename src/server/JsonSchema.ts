@@ -734,14 +734,19 @@ const variableLookbehind = (pattern: string): boolean => {
     for (let i = start; i < pattern.length; i++) {
       const char = pattern[i]!
       if (char === "\\") {
-        i++
+        // `\p{L}`, `\u{1F600}`: one character, their braces no quantifier.
+        if (/[pPu]/.test(pattern[i + 1] ?? "") && pattern[i + 2] === "{") i = pattern.indexOf("}", i)
+        else i++
         continue
       }
       if (inClass) {
         inClass = char !== "]"
         continue
       }
-      if (char === "[") inClass = true
+      // `{3}`: as many each time.
+      const exactly = char === "{" ? /^\{[0-9]+\}/.exec(pattern.slice(i)) : null
+      if (exactly !== null) i += exactly[0].length - 1
+      else if (char === "[") inClass = true
       else if (char === "(") depth++
       else if (char === ")" && --depth === 0) break
       else if ("*+|{".includes(char) || (char === "?" && pattern[i - 1] !== "(")) return true

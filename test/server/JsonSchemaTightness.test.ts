@@ -459,6 +459,21 @@ describe("JSON Schema: lookbehinds Python's re reads", () => {
     assert.deepStrictEqual(field(/(?<=ab)c/), { type: "string", pattern: "(?<=ab)c" })
     assert.deepStrictEqual(field(/(?<![a-z])\d/), { type: "string", pattern: "(?<![a-z])[0-9]" })
   })
+
+  it("a lookbehind of a fixed width with \\p{...}, \\u{...} or an exact count is kept", () => {
+    const field = (regExp: RegExp) =>
+      (JsonSchema.toolInputSchema(Schema.Struct({ s: Schema.String.check(Schema.isPattern(regExp)) })) as any).properties.s
+    // Fails before: left out, their braces taken for a quantifier of no fixed count (Python's `re`
+    // reads each: one character, or three).
+    assert.deepStrictEqual(field(/(?<=\u{1F600})x/u), { type: "string", pattern: "(?<=\u{1F600})x" })
+    assert.deepStrictEqual(field(/(?<=a{3})b/), { type: "string", pattern: "(?<=a{3})b" })
+    const letter = field(/(?<!\p{L})x/u).pattern
+    assert.isString(letter)
+    const compiled = new RegExp(letter, "u")
+    for (const s of ["x", "1x", " x", "ax", "éx", "Ωx"]) assert.strictEqual(compiled.test(s), /(?<!\p{L})x/u.test(s), s)
+    // One of no fixed count still is.
+    assert.deepStrictEqual(field(/(?<=a{2,3})b/), { type: "string" })
+  })
 })
 
 describe("JSON Schema: null literals", () => {
