@@ -11,16 +11,25 @@ import * as Schema from "effect/Schema"
 import { components, options } from "../../examples/everything-server.ts"
 import { BearerAuth } from "../../src/auth.ts"
 import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import { McpRequestContext } from "../../src/session/RequestContext.ts"
 import { answerOf, initializeMessage, on, post, serveOnFreePort, sseReader } from "./support.ts"
 
 const RELATED = "io.modelcontextprotocol/related-task"
 
-/** Asks only after a while: once the client's tasks/result (on another session) waits. */
+/**
+ * Asks once the client's tasks/result (on another session) waits for the task (its `via` says so;
+ * looked at every 10 ms, for at most 10 s: past that it asks anyway, and the test says where the
+ * elicitation did not go), not after a fixed while a loaded machine may overrun.
+ */
+const waited = Effect.gen(function*() {
+  const context = yield* McpRequestContext
+  for (let i = 0; i < 1_000 && context.relatedTask?.via === undefined; i++) yield* Effect.sleep(10)
+})
 const AsksLater = McpServer.tool({
   name: "asks_later",
   execution: { taskSupport: "optional" },
   handler: () =>
-    Effect.andThen(Effect.sleep(300), McpContext.elicit("What is your name?", Schema.Struct({ name: Schema.String }))).pipe(
+    Effect.andThen(waited, McpContext.elicit("What is your name?", Schema.Struct({ name: Schema.String }))).pipe(
       Effect.map((outcome) => outcome.action === "accept" ? `hello ${outcome.content.name}` : "no name"),
       Effect.orDie
     )
