@@ -13,6 +13,12 @@ import { period } from "../../src/internal/renewal.ts"
 import { makeMemory } from "../../src/tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
 
+/** Waits until `done` holds: looked at every 5 ms, at most 10 s (not a fixed while, which a loaded machine may overrun). */
+const until = (done: () => Effect.Effect<boolean>) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 2_000 && !(yield* done()); i++) yield* Effect.sleep("5 millis")
+  })
+
 describe("TaskSupervisor's index of running tasks by owner", () => {
   it.live("cancelOwnedBy cancels its owner's running tasks and no other's; owners' entries go with their last task", () =>
     Effect.gen(function*() {
@@ -33,17 +39,15 @@ describe("TaskSupervisor's index of running tasks by owner", () => {
       const a = yield* Effect.forEach(Array.from({ length: n }), () => spawn("session:a"))
       const [b] = yield* Effect.forEach(Array.from({ length: 1 }), () => spawn("session:b"))
       const c = yield* Effect.forEach(Array.from({ length: 2 }), () => spawn("principal:c"))
-      yield* Effect.sleep("20 millis")
       assert.strictEqual(yield* owners, 3)
       assert.strictEqual(yield* supervisor.running, n + 3)
 
       // Two thirds of A's end (their Set copied on the way); C goes back to one, then to two again.
       for (let i = 0; i < n; i++) if (i % 3 !== 0) yield* Deferred.succeed(a[i]!.release, undefined)
       yield* Deferred.succeed(c[0]!.release, undefined)
-      yield* Effect.sleep("50 millis")
+      yield* until(() => Effect.map(supervisor.running, (running) => running === n / 3 + 2))
       assert.strictEqual(yield* owners, 3)
       c.push(yield* spawn("principal:c"))
-      yield* Effect.sleep("20 millis")
       assert.strictEqual(yield* supervisor.running, n / 3 + 3)
 
       // An owner with nothing running: nothing happens.
@@ -53,7 +57,7 @@ describe("TaskSupervisor's index of running tasks by owner", () => {
 
       // A closes: its running tasks are cancelled (and interrupted), its ended ones stay completed, B's and C's run on.
       yield* supervisor.cancelOwnedBy("session:a")
-      yield* Effect.sleep("20 millis")
+      yield* until(() => Effect.sync(() => interrupted.size === n / 3))
       for (let i = 0; i < n; i++) {
         const task = yield* store.get(a[i]!.task.taskId, "session:a")
         assert.strictEqual(task.status, i % 3 === 0 ? "cancelled" : "completed", `task ${i} of A`)
@@ -68,7 +72,7 @@ describe("TaskSupervisor's index of running tasks by owner", () => {
       yield* supervisor.cancel(b!.task.taskId, "session:b")
       assert.strictEqual(yield* owners, 1)
       for (const { release } of c.slice(1)) yield* Deferred.succeed(release, undefined)
-      yield* Effect.sleep("20 millis")
+      yield* until(() => Effect.map(supervisor.running, (running) => running === 0))
       assert.strictEqual(yield* supervisor.running, 0)
       assert.strictEqual(yield* owners, 0)
       // A second close of A finds nothing, and C's tasks (ended) are untouched by a close of C.
@@ -87,7 +91,7 @@ describe("TaskSupervisor's index of running tasks by owner", () => {
       for (let i = 0; i < 4; i++) yield* supervisor.spawn({ owner: `session:${i % 2}`, method: "tools/call", ttlMillis: 30 }, () => Effect.never)
       yield* supervisor.spawn({ owner: "session:long", method: "tools/call" }, () => Effect.never)
       assert.strictEqual(yield* supervisor.owners!, 3)
-      yield* Effect.sleep("150 millis")
+      yield* until(() => Effect.map(supervisor.running, (running) => running === 1))
       assert.strictEqual(yield* supervisor.running, 1)
       assert.strictEqual(yield* supervisor.owners!, 1)
       yield* Scope.close(scope, Exit.void)
