@@ -33,6 +33,7 @@ import type { RequestHandlers } from "../LowLevelServer.ts"
 import type { TaskSupport } from "../Tool.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
 import { Renewal, renewMap } from "../../internal/renewal.ts"
+import { WorkUnderWay } from "../../internal/workUnderWay.ts"
 
 /**
  * How tasks are kept: the in-memory store's limits (unless a `TaskStore` is provided; see
@@ -216,28 +217,12 @@ export const make = (
     // does not wait for it): waited for as the server stops, within `closedBoundMillis`. The
     // store's resources (a Redis client) close after the server: its sessions, closed as it
     // stopped, left their tasks there until they expired.
-    let closings = 0
-    let closingsEnded: (() => void) | undefined
+    const closings = new WorkUnderWay()
     yield* Effect.addFinalizer(() =>
-      Effect.suspend(() => {
-        if (closings === 0) return Effect.void
-        const ended = Effect.callback<void>((resume) => {
-          if (closings === 0) return resume(Effect.void)
-          closingsEnded = () => resume(Effect.void)
-          return Effect.sync(() => {
-            closingsEnded = undefined
-          })
-        })
-        return Effect.timeoutOrElse(ended, {
-          duration: closedBoundMillis,
-          orElse: () =>
-            Effect.suspend(() =>
-              Effect.logWarning(
-                `effect-mcp-server: the tasks of ${closings} closed session owner(s) not removed from the task store within ${closedBoundMillis} ms of the server's stop: they stay there until they expire`
-              )
-            )
-        })
-      })
+      closings.awaitNone(closedBoundMillis, (left) =>
+        Effect.logWarning(
+          `effect-mcp-server: the tasks of ${left} closed session owner(s) not removed from the task store within ${closedBoundMillis} ms of the server's stop: they stay there until they expire`
+        ))
     )
     // A store shared with servers of other names by mistake (one Redis prefix) is said so.
     if (server !== undefined) yield* watchSharing(server)
@@ -403,13 +388,11 @@ export const make = (
       sessionClosed: (sessionId) => {
         for (const owner of [`session:${sessionId}`, TaskExtension.ownerKey(`session:${sessionId}`)]) {
           // A task still being created is cancelled and removed as it lands (`onCreatedForGone`).
-          closings++
+          closings.start()
           runFork(Effect.andThen(
             supervisor.cancelOwnedBy(owner),
             Effect.suspend(() => sessionOwners.delete(owner) ? Effect.ignore(store.removeOwnedBy!(owner)) : Effect.void)
-          ).pipe(Effect.ensuring(Effect.sync(() => {
-            if (--closings === 0) closingsEnded?.()
-          }))))
+          ).pipe(Effect.ensuring(Effect.sync(() => closings.end()))))
         }
       },
       extension: modern.extension,

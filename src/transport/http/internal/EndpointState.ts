@@ -35,6 +35,7 @@ import { missingScopesOf, stepUpScopes } from "./bearer.ts"
 import type { EndpointEvents } from "./events.ts"
 import { allowedMethods, closingFor, headersOf, originCheck } from "./guards.ts"
 import { defaultMaxBodyBytes } from "./options.ts"
+import { WorkUnderWay } from "../../../internal/workUnderWay.ts"
 import { awaitAnswer, forClient, HttpInfo, HttpSession, Pending, type SessionHost, settle, SseAnswer, timeUp } from "./HttpSession.ts"
 import { jsonError, modernStatusOf, shuttingDown, shuttingDownError, unservedVersion } from "./responses.ts"
 import { BatchStream, frame, keepAliveComment, newConnectionQueue, openedComment, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
@@ -99,7 +100,7 @@ export class Endpoint implements SessionHost {
   /** How long a stream outlives its token (`BearerAuth.Config.streamExpiryGraceMillis`); `Infinity`: no authentication, or never. */
   private readonly streamGrace: number
   /** SSE response bodies started and not ended: what a graceful drain waits for once its sessions closed. */
-  private sseBodies = 0
+  private readonly sseBodies = new WorkUnderWay()
   /** The sessions the reaper's last look found in use (see `reaper`). */
   private inUseAtLastLook: Set<string> | undefined = undefined
   /**
@@ -136,15 +137,11 @@ export class Endpoint implements SessionHost {
    * {@link endIfReplaced}). Empty but while such an `initialize` is under way.
    */
   private readonly evicting = new Set<HttpSession>()
-  /** Resumes a graceful drain waiting for `sseBodies` to fall to 0 (see `written`). */
-  private bodiesEnded: (() => void) | undefined = undefined
   /**
    * The sessions {@link ended} whose records and events the stores are still forgetting: what the
    * shutdown waits for (see {@link forgotten}) before the stores' resources (a Redis client) close.
    */
-  private forgets = 0
-  /** Resumes a shutdown waiting for `forgets` to fall to 0 (see {@link forgotten}). */
-  private forgetsEnded: (() => void) | undefined = undefined
+  private readonly forgets = new WorkUnderWay()
   readonly mode: "auto" | "json" | "sse"
   /** The `Allow` of its 405s (see `allowedMethods`). */
   readonly allow: string
@@ -514,7 +511,7 @@ export class Endpoint implements SessionHost {
     const body = Stream.fromQueue(connection.queue).pipe(
       Stream.onStart(Effect.sync(() => {
         connection.reading = true
-        this.sseBodies++
+        this.sseBodies.start()
         expiring = this.watchExpiry(session, stream, connection, principal)
         // The headers go with the first bytes: something goes at once (see `openedComment`).
         if (Queue.sizeUnsafe(connection.queue) === 0) connection.push(openedComment)
@@ -543,7 +540,7 @@ export class Endpoint implements SessionHost {
         // replay did not fit) changes nothing as it ends: the stream stays the session's, storing
         // what is sent, until the client comes back (resumes it, or replaces it by a fresh GET).
         if (expiring !== undefined) this.tokenDeadlines.remove(expiring)
-        if (connection.reading && --this.sseBodies === 0) this.bodiesEnded?.()
+        if (connection.reading) this.sseBodies.end()
         connection.reading = false
         if (stream.connection === connection) {
           stream.connection = undefined
@@ -894,12 +891,10 @@ export class Endpoint implements SessionHost {
       // Counted until the stores are done: ended in a fiber of its own (the session closed by
       // itself), the shutdown does not wait for it otherwise, and the store's client could close
       // first (its keys left until they expire).
-      this.forgets++
+      this.forgets.start()
       return Effect.ensuring(
         Effect.andThen(this.records.remove(session.id), this.events.forgetSession(session.id)),
-        Effect.sync(() => {
-          if (--this.forgets === 0) this.forgetsEnded?.()
-        })
+        Effect.sync(() => this.forgets.end())
       )
     })
   }
@@ -1087,22 +1082,11 @@ export class Endpoint implements SessionHost {
    */
   private written(shutdown: GracefulShutdownState): Effect.Effect<void> {
     const timeout = this.options.session?.shutdownTimeoutMillis ?? 10_000
-    const ended = Effect.callback<void>((resume) => {
-      if (this.sseBodies === 0) return resume(Effect.void)
-      this.bodiesEnded = () => resume(Effect.void)
-      return Effect.sync(() => {
-        this.bodiesEnded = undefined
-      })
-    })
-    return Effect.timeoutOrElse(ended, {
-      duration: timeout,
-      orElse: () =>
-        Effect.suspend(() => {
-          shutdown.markCutShort()
-          return Effect.logWarning(
-            `effect-mcp-server: ${this.sseBodies} SSE stream(s) not read for ${timeout} ms after the shutdown's drain: cut, their last events not delivered`
-          )
-        })
+    return this.sseBodies.awaitNone(timeout, (left) => {
+      shutdown.markCutShort()
+      return Effect.logWarning(
+        `effect-mcp-server: ${left} SSE stream(s) not read for ${timeout} ms after the shutdown's drain: cut, their last events not delivered`
+      )
     })
   }
 
@@ -1151,26 +1135,11 @@ export class Endpoint implements SessionHost {
    * `shutdownTimeoutMillis` (a store that does not answer): past it, a warning says so.
    */
   private get forgotten(): Effect.Effect<void> {
-    return Effect.suspend(() => {
-      if (this.forgets === 0) return Effect.void
-      const timeout = this.options.session?.shutdownTimeoutMillis ?? 10_000
-      const ended = Effect.callback<void>((resume) => {
-        if (this.forgets === 0) return resume(Effect.void)
-        this.forgetsEnded = () => resume(Effect.void)
-        return Effect.sync(() => {
-          this.forgetsEnded = undefined
-        })
-      })
-      return Effect.timeoutOrElse(ended, {
-        duration: timeout,
-        orElse: () =>
-          Effect.suspend(() =>
-            Effect.logWarning(
-              `effect-mcp-server: ${this.forgets} ended session(s) not forgotten by the stores within ${timeout} ms of the shutdown: what they keep of them expires there`
-            )
-          )
-      })
-    })
+    const timeout = this.options.session?.shutdownTimeoutMillis ?? 10_000
+    return this.forgets.awaitNone(timeout, (left) =>
+      Effect.logWarning(
+        `effect-mcp-server: ${left} ended session(s) not forgotten by the stores within ${timeout} ms of the shutdown: what they keep of them expires there`
+      ))
   }
 
   // --- routing of outgoing messages ----------------------------------------
