@@ -295,8 +295,9 @@ export interface SupervisorOptions {
    * On a shared store: whether this process is stopping (a graceful shutdown under way). It then
    * claims no orphan: one it took would be stopped and handed back moments later, its work cut
    * short and one of its {@link maxTakeOvers} take-overs spent (replicas stopping one after the
-   * other, as in a rolling restart, took each other's tasks so). The server passes its
-   * `GracefulShutdown`'s. Default: never.
+   * other, as in a rolling restart, took each other's tasks so). A take-over whose confirmation
+   * was under way when it became true does not start either: its lease is handed back. The server
+   * passes its `GracefulShutdown`'s. Default: never.
    */
   readonly stopping?: (() => boolean) | undefined
 }
@@ -531,14 +532,28 @@ export const make = (
     })
     // The work starts over: what its first run was waiting for is not pending any more (an answer
     // sent now would reach nobody); it asks again when it gets there.
-    const begin = task.status === "input_required" ? Effect.andThen(Effect.ignore(store.setInputRequests(task.taskId, {})), start) : start
+    const restart = task.status === "input_required" ? Effect.andThen(Effect.ignore(store.setInputRequests(task.taskId, {})), start) : start
+    // Unless this process stopped meanwhile (the confirmation in flight as its stop was requested):
+    // started during the drain, the work was cut short at its end, and started once the shutdown
+    // had listed the works to stop, it was never stopped while its lease lapsed (and ran on two
+    // processes). Its lease is handed back instead: now, or with the shutdown's (still under way:
+    // it waits for the reaper this runs in).
+    const begin = Effect.suspend(() => {
+      if (closed) return Effect.sync(() => void handedBack.push(task.taskId))
+      return stopping?.() === true ? Effect.ignore(store.renewLeases!([task.taskId], 0)) : restart
+    })
     // Confirmed first, so that the take-over counts (a work that keeps stopping its processes
     // fails after `maxTakeOvers`); not started when the lease is another's already or ran out, or
     // when the confirmation fails twice (the lease lapses; the next claim counts this one only if
     // a try was made in time and its answer lost). A second try (safe to repeat) covers an answer
     // lost after the confirmation was made, or one run past its deadline.
     if (store.confirmClaim === undefined) return begin
-    return Effect.matchEffect(Effect.retry(store.confirmClaim(task.taskId, leaseMillis), { times: 1 }), {
+    // Interrupted by the shutdown while it waits: the claim may be made and counted, its lease handed back with the shutdown's.
+    const confirmed = Effect.onInterrupt(
+      Effect.retry(store.confirmClaim(task.taskId, leaseMillis), { times: 1 }),
+      () => Effect.sync(() => void handedBack.push(task.taskId))
+    )
+    return Effect.matchEffect(confirmed, {
       onFailure: (error) => Effect.logWarning(`TaskStore failed to confirm the take-over of task ${task.taskId}; not started`, errorForLog(error)),
       onSuccess: (mine) => mine ? begin : Effect.void
     })
