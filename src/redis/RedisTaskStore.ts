@@ -56,7 +56,9 @@
  *   A claimer confirms its claim before the work starts (`confirmClaim`, the field `ran`); only
  *   confirmed claims count as take-overs. A claim whose answer its claimer never received (it ran
  *   in Redis after the caller's time bound) or whose claimer stopped before starting the work is
- *   not counted, whoever claims the task next; nor is a claimer claiming back a lease it held.
+ *   not counted, whoever claims the task next; nor is a claimer claiming back a lease it held,
+ *   nor the claim of a task handed back by a process stopping gracefully (`renewLeases` with 0:
+ *   no crash), which counts in `backs` instead (`Orphan.handBacks`).
  *   Only leases that had run out when the claim was sent are claimed (not those that ran out
  *   while it waited in a Redis that stalled, and would take the tasks of live replicas). A task
  *   records the name of its server (`server` in its hash, `CreateInput.server`), and a claimer
@@ -435,6 +437,42 @@ const renewScript = Redis.script(
   { lua: renewLua, numberOfKeys: 2 }
 ).withReturnType<ReadonlyArray<string>>()
 
+// Hands leases back (see `TaskStore.renewLeases` with 0: a process stopping gracefully): each lease
+// this holder still holds runs out now, and the task records the hand-back: 'backs' counts them,
+// and 'handed' says the next claim is no take-over (its last run did not crash its process: it was
+// stopped), until a claim is confirmed (its work starts again). A hash of another type (written by
+// hand) only loses the lease. KEYS: the leases set, the holders hash. ARGV: the task keys' base, the
+// holder, then task ids. Answers the ids whose lease this holder lost, as the renewal does.
+const handBackLua = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local lost = {}
+for i = 3, #ARGV do
+  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[2] then
+    redis.call('ZADD', KEYS[1], now, ARGV[i])
+    local key = ARGV[1] .. 't:' .. ARGV[i]
+    if redis.call('EXISTS', key) == 1 then
+      if type(redis.pcall('HINCRBY', key, 'backs', 1)) == 'table' then redis.pcall('HSET', key, 'backs', 1) end
+      redis.pcall('HSET', key, 'handed', 1)
+    end
+  else
+    lost[#lost + 1] = ARGV[i]
+  end
+end
+return lost
+`
+
+const handBackScript = Redis.script(
+  (leases: string, holders: string, base: string, holder: string, taskIds: ReadonlyArray<string>) => [
+    leases,
+    holders,
+    base,
+    holder,
+    ...taskIds
+  ],
+  { lua: handBackLua, numberOfKeys: 2 }
+).withReturnType<ReadonlyArray<string>>()
+
 // Claims up to 100 leases that ran out (Redis's clock), for one holder, atomically: a lease is
 // handed over (leased to the claimer for a lease, not removed: a claimer that dies before it runs
 // or ends the task lets it lapse, and another claims it again), with the task, its work and how
@@ -452,7 +490,7 @@ const renewScript = Redis.script(
 // task's call, or fail it. Such leases are skipped (at most 1 000 looked at per call, so that those
 // of a server that is gone for good, until their tasks expire, delay nobody's claims for long).
 // KEYS: leases, holders. ARGV: base, lease ms, holder, sent at (ms), server name. Answers id, task
-// JSON, work JSON ('' for none) and claims, for each task claimed, then Redis's time (the caller's
+// JSON, work JSON ('' for none), claims and hand-backs, for each task claimed, then Redis's time (the caller's
 // clock offset).
 const claimLua = `
 -- JSON as cjson reads it, or nil: cjson refuses a lone surrogate's escape (\\ud83d), which
@@ -512,15 +550,19 @@ while claimed < 100 and looked < 1000 do
       -- claims: take-overs so far; ran: how many of them started their work (confirmed), absent
       -- when all did (no claim yet, or a record of a version without confirmations). A count that is
       -- not an integer (written by hand) starts over, not fails every claim.
-      local counts = redis.call('HMGET', key, 'claims', 'ran')
+      local counts = redis.call('HMGET', key, 'claims', 'ran', 'handed', 'backs')
       local claims = tonumber(counts[1]) or 0
       if not (claims >= 0 and claims <= 1e9 and claims == math.floor(claims)) then claims = 0 end
       local ran = tonumber(counts[2]) or claims
       if not (ran >= 0 and ran <= claims) then ran = claims end
+      -- backs: how many times a process stopping gracefully handed it back (see handBackLua)
+      local backs = tonumber(counts[4]) or 0
+      if not (backs >= 0 and backs <= 1e9 and backs == math.floor(backs)) then backs = 0 end
       -- Not another take-over: the claimer held the lease it claims (its own claim whose answer it
       -- never received, or its own work whose renewals failed for a lease), or the last claim was
-      -- never confirmed (its claimer never started the work: its answer lost, or it stopped first).
-      if previous ~= ARGV[3] and ran >= claims then
+      -- never confirmed (its claimer never started the work: its answer lost, or it stopped first),
+      -- or the last run was handed back (its process stopped gracefully: no crash).
+      if previous ~= ARGV[3] and ran >= claims and not counts[3] then
         redis.call('HSET', key, 'claims', claims + 1, 'ran', claims)
         claims = claims + 1
       end
@@ -528,6 +570,7 @@ while claimed < 100 and looked < 1000 do
       out[#out + 1] = fields[1]
       out[#out + 1] = fields[2] or ''
       out[#out + 1] = tostring(claims)
+      out[#out + 1] = tostring(backs)
     else
       -- the 101st claimable one: left for the next call (and the page moves past it)
       skipped = skipped + 1
@@ -539,7 +582,7 @@ return out
 `
 
 // Confirms a claim before its work starts (see `TaskStore.confirmClaim`): the take-over counts
-// (the stored count, copied to 'ran'), and the lease is renewed. Like a creation, it carries a
+// (the stored count, copied to 'ran'; a hand-back's mark goes: the work runs again), and the lease is renewed. Like a creation, it carries a
 // deadline (Redis's clock): run by a Redis that stalled after its caller stopped waiting (and did
 // not start the work), it confirms nothing, so that a take-over whose work never ran does not
 // count. A lease that ran out meanwhile is not confirmed either (a caution: its claimer took longer
@@ -555,6 +598,7 @@ local lease = tonumber(redis.call('ZSCORE', KEYS[3], ARGV[2]))
 if not lease or lease <= now then return 0 end
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[2])
 redis.call('HSET', KEYS[2], 'ran', redis.call('HGET', KEYS[2], 'claims') or 0)
+redis.call('HDEL', KEYS[2], 'handed')
 return 1
 `
 
@@ -889,6 +933,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         return out
       }), 64)
     const renew = evalScript(redis, renewScript)
+    const handBack = evalScript(redis, handBackScript)
     const claim = evalScript(redis, claimScript)
     const confirm = evalScript(redis, confirmScript)
     const listPage = evalScript(redis, listScript)
@@ -1311,6 +1356,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       renewLeases: (taskIds, leaseMillis) =>
         taskIds.length === 0
           ? Exit.succeed(noTaskIds)
+          : leaseMillis === 0
+          ? run("renewLeases", handBack(leases, holders, base, origin, taskIds))
           : run("renewLeases", renew(leases, holders, leaseMillis, origin, taskIds)),
       claimOrphans: (leaseMillis, server) =>
         Effect.suspend(() => {
@@ -1319,11 +1366,11 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             // The last element: Redis's time (see `redisClock`).
             clock.sample(Number(flat[flat.length - 1]), sentAt)
             const orphans: Array<Orphan> = []
-            for (let i = 0; i + 3 < flat.length; i += 4) {
+            for (let i = 0; i + 4 < flat.length; i += 5) {
               // The script claims only records that parse (checked there too): one that does not is skipped.
               const task = parseTask(flat[i + 1]!)
               const work = flat[i + 2] ? parseJson(flat[i + 2]!) : undefined
-              if (task !== undefined) orphans.push({ task, work, claims: Number(flat[i + 3]) })
+              if (task !== undefined) orphans.push({ task, work, claims: Number(flat[i + 3]), handBacks: Number(flat[i + 4]) })
             }
             return orphans
           })

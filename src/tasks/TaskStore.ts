@@ -148,9 +148,16 @@ export interface Orphan {
    * How many times its work has been taken over, this claim included (1: its first process
    * stopped). Not counted again: a claimer claiming back a lease it held (its own claim whose
    * answer it never received, or its own work whose renewals failed for a lease), and a claim
-   * after one never confirmed (`TaskStore.confirmClaim`: its claimer never started the work).
+   * after one never confirmed (`TaskStore.confirmClaim`: its claimer never started the work),
+   * and a claim after a hand-back (`TaskStore.renewLeases` with 0: its process stopped
+   * gracefully, no crash), counted in `handBacks` instead.
    */
   readonly claims: number
+  /**
+   * How many times a process stopping gracefully handed its work back (`renewLeases` with 0), not
+   * counted in `claims`. Absent: the store does not count them (none).
+   */
+  readonly handBacks?: number | undefined
 }
 
 /** One page of an owner's tasks. */
@@ -245,7 +252,9 @@ export class TaskStore extends Context.Service<TaskStore, {
    * this process still holds are renewed (it takes them with a creation, `CreateInput.leaseMillis`,
    * or a claim); the answer lists the tasks whose lease it lost (another process claimed them:
    * their work must stop here). A `leaseMillis` of 0 hands the leases back (they run out now): the
-   * supervisor does so with the works its shutdown stopped, for another process to take over.
+   * supervisor does so with the works its shutdown stopped, for another process to take over. A
+   * store records such a hand-back with the task: the next claim is no take-over (`Orphan.claims`:
+   * no crash stopped the work), and counts in `Orphan.handBacks` instead.
    */
   readonly renewLeases?:
     | ((taskIds: ReadonlyArray<string>, leaseMillis: number) => Effect.Effect<ReadonlyArray<string>, StoreError>)

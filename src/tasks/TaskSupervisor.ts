@@ -274,7 +274,8 @@ export interface SupervisorOptions {
    * with the work it recorded at creation: `CreateInput.work`). `undefined` (or no `resume`):
    * the task ends `failed` ("The server running this task stopped before it finished"). A task
    * is taken over at most {@link maxTakeOvers} times: one whose work keeps stopping its process
-   * fails then.
+   * fails then. A task handed back by a process stopping gracefully is not counted so (no crash),
+   * but is handed back at most {@link maxHandBacks} times.
    */
   readonly resume?: ((orphan: Orphan) => Resumed | undefined) | undefined
   /**
@@ -320,6 +321,17 @@ export interface Resumed {
  * @since 0.2.0
  */
 export const maxTakeOvers = 3
+
+/**
+ * How many times a task is handed back by a process stopping gracefully (a rolling restart: its
+ * lease given back for another to take over, see `TaskStore.renewLeases`) before it fails as an
+ * orphan. A hand-back is no crash and does not count toward {@link maxTakeOvers}; this bound
+ * only keeps a task from hopping between replicas for ever (one that makes each of its processes
+ * stop, a liveness probe failing while it runs, say).
+ *
+ * @since 0.2.0
+ */
+export const maxHandBacks = 10
 
 /**
  * How long a process keeps trying to record the end of a task's work (the task kept meanwhile,
@@ -516,7 +528,9 @@ export const make = (
     // Still running here (its renewals failed for a while: a Redis outage): it goes on here, under
     // the lease the claim gave back to this process.
     if (running.has(task.taskId)) return Effect.void
-    const resumed = orphan.work === undefined || orphan.claims > maxTakeOvers ? undefined : options.resume?.(orphan)
+    const resumed = orphan.work === undefined || orphan.claims > maxTakeOvers || (orphan.handBacks ?? 0) > maxHandBacks
+      ? undefined
+      : options.resume?.(orphan)
     if (resumed === undefined) {
       return Effect.matchEffect(store.finish(task.taskId, "failed", orphanOutcome, orphanMessage), {
         onFailure: (error) => Effect.logWarning(`TaskStore failed to record the end of orphaned task ${task.taskId}`, errorForLog(error)),

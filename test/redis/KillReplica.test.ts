@@ -249,3 +249,51 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica draining (SIGTE
       assert.isTrue(fields[0] === null || fields[0] === "0", `claimed by the draining replica: claims ${fields[0]}`)
     }), 60_000)
 })
+
+layer(TestRedis.layer, { excludeTestServices: true })("a task handed back twice (replicas stopped with SIGTERM, one after the other)", (it) => {
+  // A hand-back is no take-over (it does not count toward maxTakeOvers), but each run must still
+  // ask under keys of its own: numbered by take-overs only, the runs after two hand-backs both
+  // asked under `-takeover0`, a key the client had answered, and the task waited for ever.
+  it.effect("each run asks again under keys of its own, and the third run completes", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const [portA, portB, portC] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
+      const start = (port: number) => startReplica({ redisUrl: url, prefix, port, leaseMillis: 600 })
+      const a = yield* start(portA)
+      const b = yield* start(portB)
+      const elicitation = { elicitation: { form: {} } }
+      const created = yield* call(portA, "tools/call", "survey", { name: "survey", arguments: { seconds: 0.3 } }, elicitation)
+      assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
+      const taskId: string = created.result.taskId
+      const asking = (message: string) => (task: any) =>
+        task?.status === "input_required" && Object.values(task.inputRequests).some((input: any) => input.params?.message === message)
+      const keyOf = (task: any, message: string) =>
+        Object.entries(task.inputRequests as Record<string, any>).find(([, input]) => input.params?.message === message)?.[0]
+      const answered = new Set<string>()
+      const answer = (port: number, key: string | undefined, content: object) =>
+        Effect.gen(function*() {
+          assert.isDefined(key)
+          assert.isFalse(answered.has(key!), `asked again under ${key}, a key the client answered: ${[...answered].join(", ")}`)
+          answered.add(key!)
+          const updated = yield* call(port, "tasks/update", taskId, { taskId, inputResponses: { [key!]: { action: "accept", content } } })
+          assert.isUndefined(updated.error, JSON.stringify(updated))
+        })
+      let task = yield* pollTask(portA, taskId, asking("Your name?"), 100, 50)
+      yield* answer(portA, keyOf(task, "Your name?"), { name: "Ada" })
+      task = yield* pollTask(portA, taskId, asking("Your favourite colour?"), 100, 50)
+      a.kill("SIGTERM")
+      // Handed back, taken over by B: run again from the start.
+      task = yield* pollTask(portB, taskId, asking("Your name?"), 200, 50)
+      yield* answer(portB, keyOf(task, "Your name?"), { name: "Grace" })
+      task = yield* pollTask(portB, taskId, asking("Your favourite colour?"), 100, 50)
+      yield* start(portC)
+      b.kill("SIGTERM")
+      task = yield* pollTask(portC, taskId, asking("Your name?"), 200, 50)
+      yield* answer(portC, keyOf(task, "Your name?"), { name: "Hedy" })
+      task = yield* pollTask(portC, taskId, asking("Your favourite colour?"), 100, 50)
+      yield* answer(portC, keyOf(task, "Your favourite colour?"), { colour: "red" })
+      task = yield* pollTask(portC, taskId, (task) => task?.status === "completed", 100, 50)
+      assert.deepStrictEqual(task?.result?.content, [{ type: "text", text: "Hedy likes red" }], JSON.stringify(task))
+    }), 60_000)
+})

@@ -55,8 +55,11 @@ interface Waiting {
 
 /** What a run that took a task over knows of the runs before it. */
 export interface TakenOver {
-  /** How many times the task was taken over, this run's claim included. */
-  readonly claims: number
+  /**
+   * This run's number among the task's take-overs: its claims (crashes) and hand-backs (graceful
+   * stops) so far, this run's included. Each run has its own: both only grow.
+   */
+  readonly run: number
 }
 
 /**
@@ -64,13 +67,13 @@ export interface TakenOver {
  * keys of the runs before it are the task's for its lifetime: a client that answered one never
  * answers it again (the official client takes a request under a key it answered as a duplicate and
  * ignores it, or fails the task when the request differs), and the task waited for ever. So every
- * key of such a run is its own (`<key>-takeover<n>`, `n` its claims: one suffix per run, never
+ * key of such a run is its own (`<key>-takeover<n>`, `n` its number: one suffix per run, never
  * stacked), also the one of a question the task still waited for when its process stopped: the
  * client's answer to it, sent while no process ran the task, went with that run.
  */
 const keyOfRun = (inputs: Waiting, key: string): string => {
   const takenOver = inputs.takenOver
-  return takenOver === undefined ? key : `${key}-takeover${takenOver.claims}`
+  return takenOver === undefined ? key : `${key}-takeover${takenOver.run}`
 }
 
 /** The extension and the `tools/call` policy. */

@@ -181,7 +181,7 @@ export const make = (
     // On a shared store, a 2026-07-28 tool task whose replica stopped is run again here, with
     // the call and the truth it recorded (a 2025-11-25 task belongs to a session that is gone).
     const resume = (orphan: Orphan): TaskSupervisor.Resumed | undefined => {
-      const resumed = rerun === undefined ? undefined : modern.resumedContext(orphan.task.taskId, orphan.work, { claims: orphan.claims })
+      const resumed = rerun === undefined ? undefined : modern.resumedContext(orphan.task.taskId, orphan.work, { run: orphan.claims + (orphan.handBacks ?? 0) })
       const work = resumed === undefined ? undefined : rerun!(resumed.item.tool, resumed.item.arguments, resumed.context)
       return work === undefined ? undefined : { work, services }
     }
