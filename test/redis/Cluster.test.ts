@@ -15,10 +15,9 @@ import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import type { ChildProcess } from "node:child_process"
-import { freePort } from "../http/support.ts"
 import { roundRobin } from "../support/proxy.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
-import { modernRequest, startReplica } from "../support/replicas.ts"
+import { modernRequest, startReplicaOnAnyPort } from "../support/replicas.ts"
 
 const elicitation = { elicitation: { form: {} } }
 
@@ -27,11 +26,12 @@ const cluster = (args: ReadonlyArray<string> = []) =>
   Effect.gen(function*() {
     const { url } = yield* TestRedis
     const prefix = uniquePrefix()
-    const ports = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
     const children = new Map<number, ChildProcess>()
-    for (const port of ports) {
-      children.set(port, yield* startReplica({ redisUrl: url, prefix, port, leaseMillis: 600, server: "everything", args }))
+    for (let i = 0; i < 2; i++) {
+      const { child, port } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 600, server: "everything", args })
+      children.set(port, child)
     }
+    const ports = [...children.keys()]
     const proxy = yield* roundRobin(ports)
     const call = (method: string, name: string, params: Record<string, unknown>) =>
       modernRequest(proxy.port, method, name, params, elicitation)
@@ -142,14 +142,13 @@ layer(TestRedis.layer, { excludeTestServices: true })("two everything replicas b
       // The same with examples/replica-server.ts (`greet_later` asks before it becomes a task).
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
-      const [a, b] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
-      yield* startReplica({ redisUrl: url, prefix, port: a!, leaseMillis: 2_000 })
-      yield* startReplica({ redisUrl: url, prefix, port: b!, leaseMillis: 2_000 })
+      const { port: a } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 2_000 })
+      const { port: b } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 2_000 })
       const params = { name: "greet_later", arguments: { seconds: 0 } }
-      const asking = yield* modernRequest(a!, "tools/call", "greet_later", params, elicitation)
+      const asking = yield* modernRequest(a, "tools/call", "greet_later", params, elicitation)
       assert.strictEqual(asking.result?.resultType, "input_required", JSON.stringify(asking))
       const [key] = Object.keys(asking.result.inputRequests)
-      const greeted = yield* modernRequest(b!, "tools/call", "greet_later", {
+      const greeted = yield* modernRequest(b, "tools/call", "greet_later", {
         ...params,
         inputResponses: { [key!]: { action: "accept", content: { name: "Zoe" } } },
         requestState: asking.result.requestState

@@ -9,17 +9,18 @@ import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { createClient } from "redis"
 import { orphanMessage } from "../../src/tasks/Task.ts"
-import { freePort } from "../http/support.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
-import { modernRequest as call, pollTask, startReplica } from "../support/replicas.ts"
+import { modernRequest as call, pollTask, startReplicaOnAnyPort } from "../support/replicas.ts"
 
-/** Two replica processes on the test Redis, one prefix; the first's process (to kill) and both ports. */
+/**
+ * Two replica processes on the test Redis, one prefix (each on a port of its own choosing); the
+ * first's process (to kill) and both ports.
+ */
 const twoReplicas = Effect.gen(function*() {
   const { url } = yield* TestRedis
   const prefix = uniquePrefix()
-  const [portA, portB] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
-  const a = yield* startReplica({ redisUrl: url, prefix, port: portA, leaseMillis: 600 })
-  yield* startReplica({ redisUrl: url, prefix, port: portB, leaseMillis: 600 })
+  const { child: a, port: portA } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 600 })
+  const { port: portB } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 600 })
   return { a, portA, portB }
 })
 
@@ -87,10 +88,9 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIG
     Effect.gen(function*() {
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
-      const [portA, portB, portC] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
-      const start = (port: number) => startReplica({ redisUrl: url, prefix, port, leaseMillis: 600 })
-      const a = yield* start(portA)
-      const b = yield* start(portB)
+      const start = startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 600 })
+      const { child: a, port: portA } = yield* start
+      const { child: b, port: portB } = yield* start
       const elicitation = { elicitation: { form: {} } }
       const created = yield* call(portA, "tools/call", "survey", { name: "survey", arguments: { seconds: 0.3 } }, elicitation)
       assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
@@ -126,7 +126,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica killed with SIG
       assert.isDefined(secondWaiting, JSON.stringify(task))
       assert.isFalse(answered.has(secondWaiting!), `asked again under ${secondWaiting}, a key the client answered`)
       // A third replica comes, the second dies: the client answers while no process runs the task.
-      yield* start(portC)
+      const { port: portC } = yield* start
       b.kill("SIGKILL")
       yield* answer(portC, secondWaiting, { colour: "green" })
       // A third run, on the third replica: every key of its own again (none answered before).

@@ -267,8 +267,12 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
   it.effect("subscriptions/listen with taskIds while Redis does not answer: -32603 within the time bound, not an empty acknowledgement", () =>
     Effect.gen(function*() {
       const redis = yield* TestRedis
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
+      // Served once it answers on its port (another process that took the port first: another one).
+      const { port, url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(Replica.options, Replica.components, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })).pipe(
+          Effect.provide(RedisStores.layer({ url: redis.url, prefix: uniquePrefix(), timeoutMillis: 300 }))
+        )
+      )
       const tasks = "io.modelcontextprotocol/tasks"
       const meta = {
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -281,12 +285,6 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
           headers: { "content-type": "application/json", accept: "text/event-stream", "mcp-protocol-version": "2026-07-28", "mcp-method": "subscriptions/listen" },
           body: JSON.stringify({ jsonrpc: "2.0", id: "l", method: "subscriptions/listen", params: { ...params, _meta: meta } })
         })
-      yield* Effect.forkScoped(
-        McpServer.serve(Replica.options, Replica.components, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })).pipe(
-          Effect.provide(RedisStores.layer({ url: redis.url, prefix: uniquePrefix(), timeoutMillis: 300 }))
-        )
-      )
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the replica listens")
       const created = yield* eventually(Effect.flatMap(modernRequest(port, "tools/call", "queued", { name: "queued", arguments: { ms: 60_000 } }), (answer) =>
         answer.result?.resultType === "task" ? Effect.succeed(answer.result.taskId as string) : Effect.fail(new Error(JSON.stringify(answer)))))
       const taskIds = [created, ...Array.from({ length: 9 }, (_, i) => `unknown-${i}`)]
@@ -317,17 +315,19 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
       const redis = yield* TestRedis
       const prefix = uniquePrefix()
       const relay = yield* tcpCut(redis.port)
-      const [portA, portB] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
-      const replica = (port: number, url: string) =>
-        Effect.forkScoped(
-          McpServer.serve(Replica.options, Replica.components, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })).pipe(
-            Effect.provide(RedisStores.layer({ url, prefix, timeoutMillis: 300, tasks: { recheckMillis: 300 } }))
-          )
+      // Each served once it answers on its port (another process that took the port first: another one).
+      const replica = (url: string) =>
+        Effect.map(
+          serveOnFreePort((port) =>
+            McpServer.serve(Replica.options, Replica.components, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })).pipe(
+              Effect.provide(RedisStores.layer({ url, prefix, timeoutMillis: 300, tasks: { recheckMillis: 300 } }))
+            )
+          ),
+          (served) => served.port
         )
       // A reaches Redis directly, B through the relay.
-      yield* replica(portA, redis.url)
-      yield* replica(portB, `redis://127.0.0.1:${relay.port}`)
-      for (const port of [portA, portB]) assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the replica listens")
+      const portA = yield* replica(redis.url)
+      const portB = yield* replica(`redis://127.0.0.1:${relay.port}`)
       const created = yield* modernRequest(portA, "tools/call", "queued", { name: "queued", arguments: { ms: 1_500 } })
       assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
       const taskId: string = created.result.taskId

@@ -9,9 +9,8 @@
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { orphanMessage } from "../../src/tasks/Task.ts"
-import { freePort } from "../http/support.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
-import { modernRequest as call, pollTask, startReplica } from "../support/replicas.ts"
+import { modernRequest as call, pollTask, startReplicaOnAnyPort } from "../support/replicas.ts"
 
 const leaseMillis = 600
 
@@ -20,9 +19,8 @@ layer(TestRedis.layer, { excludeTestServices: true })("two servers of different 
     Effect.gen(function*() {
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
-      const [portA, portOther, portA2] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
-      const a = yield* startReplica({ redisUrl: url, prefix, port: portA, leaseMillis })
-      yield* startReplica({ redisUrl: url, prefix, port: portOther, leaseMillis, server: "other" })
+      const { child: a, port: portA } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis })
+      const { port: portOther } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis, server: "other" })
 
       const crunch = yield* call(portA, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 2 } })
       const charge = yield* call(portA, "tools/call", "charge", { name: "charge", arguments: { cents: 500, seconds: 600 } })
@@ -46,7 +44,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("two servers of different 
 
       // A replica of their own server takes them over: the call run again by the right tool, the
       // runOnce task failed.
-      yield* startReplica({ redisUrl: url, prefix, port: portA2, leaseMillis })
+      const { port: portA2 } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis })
       const rerun = yield* pollTask(portA2, taskIds[0]!, (task) => task?.status !== "working")
       const once = yield* pollTask(portA2, taskIds[1]!, (task) => task?.status !== "working")
       assert.strictEqual(rerun?.status, "completed", JSON.stringify(rerun))
@@ -59,12 +57,11 @@ layer(TestRedis.layer, { excludeTestServices: true })("two servers of different 
     Effect.gen(function*() {
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
-      const [portA, portA2, portOther] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
       let replicaOutput = ""
       let otherOutput = ""
-      yield* startReplica({ redisUrl: url, prefix, port: portA, leaseMillis })
-      yield* startReplica({ redisUrl: url, prefix, port: portA2, leaseMillis, output: (chunk) => replicaOutput += chunk })
-      yield* startReplica({ redisUrl: url, prefix, port: portOther, leaseMillis, server: "other", output: (chunk) => otherOutput += chunk })
+      yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis })
+      yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis, output: (chunk) => replicaOutput += chunk })
+      yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis, server: "other", output: (chunk) => otherOutput += chunk })
       // Logged as the server starts (within a few seconds at most).
       const warningIn = (output: string) => output.split("\n").find((line) => line.includes("in use by"))
       for (let i = 0; i < 50 && warningIn(otherOutput) === undefined; i++) yield* Effect.sleep("100 millis")

@@ -21,17 +21,10 @@ const examples = {
  */
 const requestStateKeys = randomBytes(32).toString("base64url")
 
-/**
- * Starts a replica on `port` (killed with SIGKILL when the scope closes); resolves once it listens.
- * `examples/replica-server.ts` by default; `everything`: `examples/everything-server.ts --http
- * --stateless --redis <url>` with `args` added (e.g. `--rate-limit N`); `other`: another server
- * (`test/fixtures/other-server.ts`, named `other`, its own `crunch`). `output` collects what it
- * writes (stdout and stderr), if given.
- */
-export const startReplica = (options: {
+/** What {@link startReplica} and {@link startReplicaOnAnyPort} take (`port` aside). */
+export interface ReplicaOptions {
   readonly redisUrl: string
   readonly prefix: string
-  readonly port: number
   readonly leaseMillis: number
   readonly server?: "replica" | "everything" | "other" | undefined
   readonly args?: ReadonlyArray<string> | undefined
@@ -39,16 +32,37 @@ export const startReplica = (options: {
   readonly env?: { readonly [name: string]: string } | undefined
   /** Receives everything the process writes, as it comes. */
   readonly output?: ((chunk: string) => void) | undefined
-}): Effect.Effect<ChildProcess, never, Scope.Scope> =>
+}
+
+/** A replica process and the port it listens on. */
+export interface Replica {
+  readonly child: ChildProcess
+  readonly port: number
+}
+
+/** The listening line of the endpoint (`MCP over Streamable HTTP at http://127.0.0.1:N/mcp`): its port. */
+const listening = /MCP over Streamable HTTP at http:\/\/(?:\[[^\]\s]*\]|[^/:\s]+):(\d+)/
+
+/**
+ * Spawns a replica given `--port <port>` (0: it picks a free one) in the scope (killed with
+ * SIGKILL when the scope closes); resolves once it says it listens, with the port its line names.
+ * Rejects at once when it exits first (its port taken: EADDRINUSE, said on its stderr), or after
+ * 15 s without the line, with what it wrote.
+ */
+const spawnReplica = (options: ReplicaOptions, port: number): Effect.Effect<Replica, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.promise(() =>
-      new Promise<ChildProcess>((resolve, reject) => {
+      new Promise<Replica>((resolve, reject) => {
         const args = options.server === "everything"
           ? [examples.everything, "--http", "--stateless", "--redis", options.redisUrl, ...(options.args ?? [])]
           : [options.server === "other" ? examples.other : examples.replica, "--http", ...(options.args ?? [])]
-        const child = spawn(process.execPath, [...args, "--port", String(options.port)], {
+        const child = spawn(process.execPath, [...args, "--port", String(port)], {
           env: {
             PATH: process.env.PATH ?? "",
+            // Node's compile cache of the test run (see `compileCache.ts`): an environment of its
+            // own would go without it, and a replica's start took twice the CPU (over 15 s, the
+            // bound below, on a loaded machine).
+            ...(process.env.NODE_COMPILE_CACHE === undefined ? {} : { NODE_COMPILE_CACHE: process.env.NODE_COMPILE_CACHE }),
             REDIS_URL: options.redisUrl,
             REDIS_PREFIX: options.prefix,
             LEASE_MILLIS: String(options.leaseMillis),
@@ -58,27 +72,59 @@ export const startReplica = (options: {
           stdio: ["ignore", "pipe", "pipe"]
         })
         let output = ""
-        const timer = setTimeout(() => reject(new Error(`the replica did not listen:\n${output}`)), 15_000)
+        let listened: number | undefined
+        const timer = setTimeout(() => {
+          child.kill("SIGKILL")
+          reject(new Error(`the replica did not listen within 15 s:\n${output}`))
+        }, 15_000)
         const onData = (chunk: unknown) => {
           options.output?.(String(chunk))
           output += String(chunk)
-          if (output.includes("MCP over Streamable HTTP at")) {
+          const found = listened === undefined ? listening.exec(output) : null
+          if (found !== null) {
+            listened = Number(found[1])
             clearTimeout(timer)
-            resolve(child)
+            resolve({ child, port: listened })
           }
         }
         child.stdout!.on("data", onData)
         child.stderr!.on("data", onData)
-        // A replica that dies on its own says why (the tests and benches see only its clients'
-        // errors: "socket ended", "connection refused"); one killed by the scope or a test does not.
         child.on("exit", (code, signal) => {
+          // Before it listened: at once, not at the 15 s bound (its output says why).
+          if (listened === undefined) {
+            clearTimeout(timer)
+            return reject(new Error(`the replica exited (code ${code}, signal ${signal}) before it listened:\n${output}`))
+          }
+          // A replica that dies on its own says why (the tests and benches see only its clients'
+          // errors: "socket ended", "connection refused"); one killed by the scope or a test does not.
           if (child.killed) return
-          process.stderr.write(`replica on port ${options.port} exited (code ${code}, signal ${signal}):\n${output.slice(-4000)}\n`)
+          process.stderr.write(`replica on port ${listened} exited (code ${code}, signal ${signal}):\n${output.slice(-4000)}\n`)
         })
       })
     ),
-    (child) => Effect.sync(() => void child.kill("SIGKILL"))
+    ({ child }) => Effect.sync(() => void child.kill("SIGKILL"))
   )
+
+/**
+ * Starts a replica that listens on a port of its own choosing (`--port 0`), read back from the line
+ * it logs once it listens: no other process (tests of other workers run in parallel) can take it
+ * first, as one picked beforehand with `freePort` could (the replica then exited, and a request
+ * could reach another process's server). Killed with SIGKILL when the scope closes.
+ * `examples/replica-server.ts` by default; `everything`: `examples/everything-server.ts --http
+ * --stateless --redis <url>` with `args` added (e.g. `--rate-limit N`); `other`: another server
+ * (`test/fixtures/other-server.ts`, named `other`, its own `crunch`). `output` collects what it
+ * writes (stdout and stderr), if given.
+ */
+export const startReplicaOnAnyPort = (options: ReplicaOptions): Effect.Effect<Replica, never, Scope.Scope> =>
+  spawnReplica(options, 0)
+
+/**
+ * Starts a replica on `port` (killed with SIGKILL when the scope closes); resolves once it listens
+ * (see {@link startReplicaOnAnyPort}, which tests use: a port given here may be taken by another
+ * process first, and the start then fails).
+ */
+export const startReplica = (options: ReplicaOptions & { readonly port: number }): Effect.Effect<ChildProcess, never, Scope.Scope> =>
+  Effect.map(spawnReplica(options, options.port), (replica) => replica.child)
 
 /** One MCP 2026-07-28 request (declaring the tasks extension) to the replica on `port`. */
 export const modernRequest = (
