@@ -74,9 +74,13 @@ layer(TestRedis.layer, { excludeTestServices: true })("a resumption while the ev
       }).then((result) => ({ result }), (error: unknown) => ({ error: String(error) }))
       yield* Deferred.await(reading)
       yield* Deferred.succeed(finish, undefined)
+      // The endpoint takes the answer in (the stream ends) before the read is handed back. `answered`
+      // is completed by the store's `append`, in the fiber that sends the answer, and resumes this
+      // fiber at once, inside that call: the endpoint's own step after the append (the answer given
+      // to the stream's connection, the stream ended) is still to run. One yield lets it: that step
+      // is synchronous, and runs as this fiber gives the thread back (no time stands for it).
       yield* Deferred.await(answered)
-      // The endpoint takes the answer in (the stream ends) before the read is handed back.
-      yield* Effect.sleep("100 millis")
+      yield* Effect.yieldNow
       yield* Deferred.succeed(readBack, undefined)
       const outcome = yield* Effect.promise(() => call)
       assert.deepStrictEqual(outcome, { result: { content: [{ type: "text", text: "done" }] } })
