@@ -8,6 +8,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer } from "../../src/index.ts"
@@ -23,23 +24,28 @@ const ask = (question: string, inputKey: string) =>
     (answer) => answer.action === "accept" ? answer.content.text : answer.action
   )
 
-/** How many times the handler ran: the second branch's step is slow from the second round on. */
+/** How many times the handler ran: the second branch waits for the first from the second round on. */
 let runs = 0
 
 /**
- * One branch asks "First?" then "Second?", both under "confirm" (the second renamed); the other,
- * after a step slow from the second round on, asks "Other?" under "confirm-3", the spelling the
- * renamed question gets when it is the third asked in its round.
+ * One branch asks "First?" then "Second?", both under "confirm" (the second renamed); the other
+ * asks "Other?" under "confirm-3", the spelling the renamed question gets when it is the third
+ * asked in its round: at once in the first round (before "Second?" is reached), and from the
+ * second round on only once "Second?" was asked (answered, or the round stopped for it), as a
+ * branch whose step became slow would. Waited for, not a fixed time the first branch may outlast
+ * on a loaded machine (then "Other?" was asked first in the second round too, and the renamed
+ * question never stood under "confirm-3").
  */
 const Branches = McpServer.tool({
   name: "branches",
   handler: () =>
     Effect.suspend(() => {
       const slow = runs++ > 0
+      const secondAsked = Deferred.makeUnsafe<void>()
       return Effect.map(
         Effect.all([
-          Effect.all([ask("First?", "confirm"), ask("Second?", "confirm")]),
-          Effect.andThen(slow ? Effect.sleep(200) : Effect.void, ask("Other?", "confirm-3"))
+          Effect.all([ask("First?", "confirm"), Effect.ensuring(ask("Second?", "confirm"), Deferred.succeed(secondAsked, undefined))]),
+          Effect.andThen(slow ? Deferred.await(secondAsked) : Effect.void, ask("Other?", "confirm-3"))
         ], { concurrency: 2 }),
         ([[first, second], other]) => JSON.stringify({ first, second, other })
       )
