@@ -7,7 +7,6 @@ import { assert, describe, it, vi } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import * as Effect from "effect/Effect"
-import * as Fiber from "effect/Fiber"
 import * as Schema from "effect/Schema"
 import { request as httpRequest } from "node:http"
 import { connect } from "node:net"
@@ -441,11 +440,16 @@ describe("Streamable HTTP limits", () => {
       const { port, url } = yield* serveEverything({ maxBodyBytes: 1000, maxBodyBytesInFlight: 1500 })
       const sessionId = yield* Effect.promise(() => openSession(url))
       const headers = { ...json, ...on(sessionId) }
-      // A slow client holds 900 bytes (under its own 1000) and leaves after 1.5 s.
-      const holder = yield* Effect.forkChild(Effect.promise(() =>
-        openEndedPost(port, headers, { sizes: Array(9).fill(100), pauseMillis: 10, waitMillis: 1_500 })
-      ))
-      yield* Effect.sleep(400)
+      // A slow client holds 900 bytes (under its own 1000) until it leaves (below; 15 s at most).
+      let written!: () => void
+      const allWritten = new Promise<void>((resolve) => written = resolve)
+      let leave!: () => void
+      const left = new Promise<void>((resolve) => leave = resolve)
+      yield* Effect.addFinalizer(() => Effect.sync(leave))
+      const holding = openEndedPost(port, headers, { sizes: Array(9).fill(100), pauseMillis: 10, waitMillis: 15_000, written, leave: left })
+      // Its 900 bytes sent (not a fixed wait a loaded machine may outlast), and it still waits.
+      const sent = yield* Effect.promise(() => Promise.race([allWritten.then(() => undefined), holding]))
+      assert.isUndefined(sent, "the holder was answered before its body was sent")
       // Another body passes 1500 in flight after its 7th piece (700 bytes, under 1000): 503.
       const refused = yield* Effect.promise(() =>
         openEndedPost(port, headers, { sizes: Array(20).fill(100), pauseMillis: 10, waitMillis: 3_000 })
@@ -458,7 +462,8 @@ describe("Streamable HTTP limits", () => {
       const ok = yield* Effect.promise(() => post(url, ping(1), on(sessionId)))
       assert.strictEqual(ok.status, 200)
       yield* Effect.promise(() => ok.text())
-      const held = yield* Fiber.join(holder)
+      leave()
+      const held = yield* Effect.promise(() => holding)
       assert.strictEqual(held.status, "no answer")
       // The holder gone, its bytes and the refused body's are given back: a body reaches its own
       // limit (413), not the endpoint's (503).

@@ -275,12 +275,20 @@ export const rawRequest = (
  * A POST whose body is written in pieces and never ended (chunked framing, no Content-Length):
  * writes `sizes` bytes per piece, `pauseMillis` apart, then waits. Resolves with the status of an
  * answer that came while the body was still open, `"closed"` when the server closed the
- * connection without an answer, or `"no answer"` after `waitMillis` (every path bounded).
+ * connection without an answer, or `"no answer"` after `waitMillis`, or once `leave` settles
+ * (every path bounded). `written` is called once every piece was handed to the socket (not if an
+ * answer or the connection's end came first).
  */
 export const openEndedPost = (
   port: number,
   headers: Record<string, string>,
-  options: { readonly sizes: ReadonlyArray<number>; readonly pauseMillis: number; readonly waitMillis: number }
+  options: {
+    readonly sizes: ReadonlyArray<number>
+    readonly pauseMillis: number
+    readonly waitMillis: number
+    readonly written?: (() => void) | undefined
+    readonly leave?: Promise<unknown> | undefined
+  }
 ): Promise<{ readonly status: number | "closed" | "no answer"; readonly body: string; readonly afterMillis: number }> =>
   new Promise((resolve) => {
     const started = Date.now()
@@ -307,11 +315,15 @@ export const openEndedPost = (
     request.on("error", () => settle("closed"))
     request.on("close", () => setTimeout(() => settle("closed"), 50))
     const timer = setTimeout(() => settle("no answer"), options.waitMillis)
+    void options.leave?.then(() => settle("no answer"), () => settle("no answer"))
     request.flushHeaders()
     let index = 0
     const next = () => {
       if (settled || index >= options.sizes.length) return
-      request.write(Buffer.alloc(options.sizes[index++]!, 0x20))
+      const last = index === options.sizes.length - 1
+      request.write(Buffer.alloc(options.sizes[index++]!, 0x20), () => {
+        if (last && !settled) options.written?.()
+      })
       setTimeout(next, options.pauseMillis)
     }
     next()
