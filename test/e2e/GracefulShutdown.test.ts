@@ -55,6 +55,21 @@ const readSoFar = async (running: NodeChild, id: string) => {
 }
 
 /**
+ * Waits until a stdio child drains (a signal was handled): pings it until one is refused -32000,
+ * at most 100, 20 ms apart, each answered within 5 s. Asserts the refusal came.
+ */
+const untilDraining = async (running: NodeChild) => {
+  let refused: any
+  for (let i = 0; i < 100 && refused === undefined; i++) {
+    running.send({ jsonrpc: "2.0", id: `draining-${i}`, method: "ping" })
+    const answer = await running.until(() => running.messages().find((m) => m.id === `draining-${i}`), 5_000)
+    if (answer?.error !== undefined) refused = answer
+    else await sleep(20)
+  }
+  assert.strictEqual(refused?.error?.code, -32000, `no request refused: ${running.stderr()}`)
+}
+
+/**
  * POSTs pings on `sessionId` until one is not answered 200 (the drain has begun), at most 100
  * tries 20 ms apart: its status (0 when the connection failed, 200 when none was refused).
  */
@@ -94,7 +109,9 @@ describe.concurrent("graceful shutdown (stdio)", () => {
       running.send(slowCall(1, 60_000))
       yield* Effect.promise(() => readSoFar(running, "after"))
       running.child.kill("SIGTERM")
-      yield* Effect.promise(() => sleep(200))
+      // The first signal handled (the drain refuses new requests), not a fixed wait a loaded
+      // machine may outlast: the second must come during the drain.
+      yield* Effect.promise(() => untilDraining(running))
       assert.isNull(running.child.exitCode, "exited before the in-flight call finished")
       running.child.kill("SIGINT")
       const exited = yield* Effect.promise(() => running.exited(5_000))
@@ -292,7 +309,8 @@ describe.concurrent("a client that does not read the server's output", () => {
     Effect.gen(function*() {
       const running = yield* notRead
       running.child.stdin!.end(overfill(16))
-      // At a mere end of input the server waits for its output to be read (see the next test).
+      // At a mere end of input the server waits for its output to be read (see the next test): a
+      // fixed wait on purpose, that shows nothing happens within it (the process stays up).
       yield* Effect.promise(() => sleep(500))
       assert.isNull(running.child.exitCode, "still waiting for its output to be read")
       running.child.kill("SIGTERM")
@@ -307,7 +325,9 @@ describe.concurrent("a client that does not read the server's output", () => {
     Effect.gen(function*() {
       const running = yield* notRead
       running.child.stdin!.end(overfill(16))
-      yield* Effect.promise(() => sleep(1_000)) // five times the fixture's shutdownTimeoutMillis
+      // Five times the fixture's shutdownTimeoutMillis: a fixed wait on purpose, that shows no
+      // bound cuts a client that reads late.
+      yield* Effect.promise(() => sleep(1_000))
       running.child.stdout!.resume()
       const exited = yield* Effect.promise(() => running.exited(5_000))
       assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
@@ -756,10 +776,11 @@ describe.concurrent("requests that wait for a request slot when the drain runs o
       const running = yield* oneSlot("2025-11-25")
       running.send(call(1, "sleep", { ms: 60_000 }))
       running.send(call(2, "sleep", { ms: 50 }))
-      // Time for the child to read both calls (nothing shows the second queued); generous for a
-      // loaded machine.
-      yield* Effect.promise(() => sleep(1_000))
-      assert.strictEqual(running.messages().length, 1, "only the initialize answer before the signal")
+      // Both calls read, the second waiting for the slot, once a ping sent after them is answered
+      // (stdin is read in order; a ping has a lane of its own, not a request slot): not a fixed
+      // wait a loaded machine may outlast.
+      yield* Effect.promise(() => readSoFar(running, "after"))
+      assert.deepStrictEqual(running.messages().filter((m) => m.id !== "init" && m.id !== "after"), [], "no call answered before the signal")
       running.child.kill("SIGTERM")
       const exited = yield* Effect.promise(() => running.exited(5_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
@@ -788,12 +809,13 @@ describe.concurrent("requests that wait for a request slot when the drain runs o
     Effect.gen(function*() {
       const running = yield* oneSlot("2025-03-26")
       running.send([call(1, "sleep", { ms: 60_000 }), call(2, "sleep", { ms: 50 })])
-      yield* Effect.promise(() => sleep(1_000))
+      // The batch read once a ping sent after it is answered (see above).
+      yield* Effect.promise(() => readSoFar(running, "after"))
       running.child.kill("SIGTERM")
       const exited = yield* Effect.promise(() => running.exited(5_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null }, running.stderr())
       const messages = running.messages()
-      assert.deepStrictEqual(messages.filter((m) => m.id !== "init"), [[stopped(1), notStarted(2)]], JSON.stringify(messages))
+      assert.deepStrictEqual(messages.filter((m) => m.id !== "init" && m.id !== "after"), [[stopped(1), notStarted(2)]], JSON.stringify(messages))
     }), 30_000)
 })
 
