@@ -12,6 +12,7 @@ import { join } from "node:path"
 import { connect, createServer, type Server } from "node:net"
 import { BOTH, initializeMessage, rawRequest } from "../http/support.ts"
 import {
+  againWhenTaken,
   answers,
   cli,
   freePort,
@@ -99,25 +100,50 @@ const toolNames = (url: string) =>
 const listening = (dev: Running, count = 1) => dev.stderr().split("MCP over Streamable HTTP at").length > count
 
 /**
- * `effect-mcp dev file --port N …flags` once `ready` holds (default: its server listens) or dev
- * ended (the caller's assertions then say why). N is picked first (dev keeps its port across
- * restarts): when another process takes it before dev's server listens (a test of another worker),
- * dev is killed and started again on another port (see `onFreePort`), its requests never reaching
- * that process's server.
+ * `effect-mcp dev file --port <port> …flags` once `ready` holds (default: its server listens) or
+ * dev ended (the caller's assertions then say why); fails with `PortTaken` (dev killed) when
+ * another process took the port first (see `waitListening`).
+ */
+const devAt = (
+  port: number,
+  file: string,
+  flags: ReadonlyArray<string>,
+  options: { readonly cwd: string; readonly env?: NodeJS.ProcessEnv },
+  ready: (dev: Running) => boolean = listening
+) =>
+  Effect.gen(function*() {
+    const dev = yield* spawnCli(["dev", file, "--port", String(port), ...flags], options)
+    yield* waitListening(dev, port, () => ready(dev) || dev.child.exitCode !== null, `the server:\n${dev.stderr()}`)
+    return { dev, port, url: `http://127.0.0.1:${port}/mcp` }
+  })
+
+/**
+ * {@link devAt} on a port picked first (dev keeps its port across restarts): when another process
+ * takes it before dev's server listens (a test of another worker), dev is killed and started again
+ * on another port (see `onFreePort`), its requests never reaching that process's server. A case
+ * that restarts the server runs whole in `onFreePort` instead, with {@link devAt}, and waits for
+ * each restarted server with `waitListening`: the port may be taken in a restart's gap too
+ * (between the old server's end and the new one's listen), and the case then runs again.
  */
 const devOn = (
   file: string,
   flags: ReadonlyArray<string>,
   options: { readonly cwd: string; readonly env?: NodeJS.ProcessEnv },
   ready: (dev: Running) => boolean = listening
-) =>
-  onFreePort((port) =>
-    Effect.gen(function*() {
-      const dev = yield* spawnCli(["dev", file, "--port", String(port), ...flags], options)
-      yield* waitListening(dev, port, () => ready(dev) || dev.child.exitCode !== null, `the server:\n${dev.stderr()}`)
-      return { dev, port, url: `http://127.0.0.1:${port}/mcp` }
-    })
+) => onFreePort((port) => devAt(port, file, flags, options, ready))
+
+/**
+ * The port `dev --port 0` picked, from the URL it prints before it starts its server (15 s at
+ * most); its server may not listen on it yet.
+ */
+const pickedPort = (dev: Running) =>
+  Effect.map(
+    waitUntil(() => /effect-mcp dev: serving \S+ at http:\/\/\S*:\d+\//.test(dev.stderr()), `the URL:\n${dev.stderr()}`),
+    () => Number(/effect-mcp dev: serving \S+ at http:\/\/\S*:(\d+)\//.exec(dev.stderr())![1])
   )
+
+/** Whether dev's server said it listens exactly `count` times (its first start, then once a restart). */
+const servers = (dev: Running, count: number) => () => dev.stderr().split("MCP over Streamable HTTP at").length === count + 1
 
 /** `effect-mcp dev` of a one-tool server in a fresh project with `flags`, once its server listens (see {@link devOn}). */
 const devServing = (flags: ReadonlyArray<string>) =>
@@ -129,10 +155,11 @@ const devServing = (flags: ReadonlyArray<string>) =>
 
 describe("effect-mcp dev", () => {
   it.live("restarts on a change after draining an in-flight call; the new tool is listed; SIGTERM stops everything", () =>
-    Effect.gen(function*() {
+    // Whole, again on another port when another process takes it (also in the restart's gap).
+    onFreePort((port) => Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", server(["one"]))
-      const { dev, port, url } = yield* devOn(file, [], { cwd: dir })
+      const { dev, url } = yield* devAt(port, file, [], { cwd: dir })
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
       yield* waitUntil(() => listening(dev), "the first server")
       assert.include(dev.stderr(), `inspect it with: npx @modelcontextprotocol/inspector --transport http --server-url ${url}`)
@@ -158,12 +185,14 @@ describe("effect-mcp dev", () => {
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
       assert.isFalse(yield* Effect.promise(() => answers(url)), "the server outlived dev")
-    }), 60_000)
+    })), 60_000)
 
   // Found by fuzzing (fails before a fix): dev printed http://127.0.0.1:0/mcp (an Inspector command
   // that cannot connect), and each restarted child took another free port.
   it.live("--port 0: one free port, printed with the Inspector command, kept across restarts", () =>
-    Effect.gen(function*() {
+    // Whole, again when another process takes the port dev picked before its server listens on
+    // it, at its start or in the restart's gap (dev then says so, and waits for a change).
+    againWhenTaken(Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", server(["one"]))
       const dev = yield* spawnCli(["dev", file, "--port", "0"], { cwd: dir })
@@ -175,17 +204,18 @@ describe("effect-mcp dev", () => {
         })
       )
       const listening = () => [...dev.stderr().matchAll(/MCP over Streamable HTTP at (\S+)/g)].map((match) => match[1])
+      const port = yield* pickedPort(dev)
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
-      yield* waitUntil(() => listening().length === 1, "the first server")
+      yield* waitListening(dev, port, () => listening().length === 1, "the first server")
       const printed = /--server-url (\S+)/.exec(dev.stderr())?.[1]
       assert.notInclude(printed ?? "", ":0/", dev.stderr())
       assert.strictEqual(listening()[0], printed)
       writeFileSync(file, server(["one", "two"]))
-      yield* waitUntil(() => listening().length === 2, "the second server")
+      yield* waitListening(dev, port, () => listening().length === 2, "the second server")
       assert.strictEqual(listening()[1], printed, "the same port after the restart")
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
-    }), 60_000)
+    })), 60_000)
 
   it.live("a file that is not there: exit 1 at once, nothing started", () =>
     Effect.gen(function*() {
@@ -348,10 +378,11 @@ ${server(["one"])}`
   // Fails before the fix: a server killed by a signal (the OOM killer's SIGKILL, a crash's SIGSEGV)
   // was not reported: dev said nothing, and requests were refused with no word of why.
   it.live("a server killed by a signal is reported, and the next change starts a new one", () =>
-    Effect.gen(function*() {
+    // Whole, again on another port when another process takes it (also while no server runs).
+    onFreePort((port) => Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", `console.error(\`dev-test: loaded by \${process.pid} for \${process.argv[2]}\`)\n${server(["one"])}`)
-      const { dev, port, url } = yield* devOn(file, [], { cwd: dir })
+      const { dev, url } = yield* devAt(port, file, [], { cwd: dir })
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
       yield* waitUntil(() => listening(dev), "the server")
       const child = Number(/dev-test: loaded by (\d+) for run/.exec(dev.stderr())?.[1])
@@ -368,7 +399,7 @@ ${server(["one"])}`
       assert.deepStrictEqual(yield* toolNames(url), ["one", "slow", "two"])
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
-    }), 60_000)
+    })), 60_000)
 
   // Fails before the fix: the level set only dev's own logs; its server, which logs what there is
   // to see, ran at the default level (no debug line, the info lines of `--log-level error` kept).
@@ -439,10 +470,12 @@ export const components = Layer.mergeAll(
   // Fails before the fix: folders were listed once, at start; a file in a folder made later (a new
   // module folder, a branch checked out) was never watched, and its changes restarted nothing.
   it.live("a folder made while dev runs is watched: a file written in it (at once, or later) restarts the server", () =>
-    Effect.gen(function*() {
+    // Whole, in a fresh folder, again on another port when another process takes it (also in a
+    // restart's gap).
+    onFreePort((port) => Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", server(["one"]))
-      const { dev } = yield* devOn(file, [], { cwd: dir })
+      const { dev } = yield* devAt(port, file, [], { cwd: dir })
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
       yield* waitUntil(() => listening(dev), "the first server")
       const restarts = () => dev.stderr().split("changed, restarting").length - 1
@@ -452,14 +485,14 @@ export const components = Layer.mergeAll(
       yield* waitUntil(() => restarts() === 1, `a restart for lib/tools/extra.ts:\n${dev.stderr()}`, 5_000)
       assert.include(dev.stderr(), join("lib", "tools", "extra.ts"))
       // Changed later: its folder is watched.
-      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 3, "the second server")
+      yield* waitListening(dev, port, servers(dev, 2), "the second server")
       writeFileSync(join(dir, "lib", "tools", "extra.ts"), "export const extra = 2\n")
       yield* waitUntil(() => restarts() === 2, `a restart for the change of lib/tools/extra.ts:\n${dev.stderr()}`, 5_000)
       // Removed and made again: watched again.
-      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 4, "the third server")
+      yield* waitListening(dev, port, servers(dev, 3), "the third server")
       rmSync(join(dir, "lib"), { recursive: true })
       yield* waitUntil(() => restarts() === 3, `a restart for the removal:\n${dev.stderr()}`, 5_000)
-      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 5, "the fourth server")
+      yield* waitListening(dev, port, servers(dev, 4), "the fourth server")
       // Made again with a file in it: its restart is told once the folder's watcher is installed
       // (the folder is listed after, and a change restarts 150 ms later). A file written then is
       // seen by that watcher alone (not after a fixed wait: a file written before the folder was
@@ -467,7 +500,7 @@ export const components = Layer.mergeAll(
       mkdirSync(join(dir, "lib"))
       writeFileSync(join(dir, "lib", "first.ts"), "export const first = 1\n")
       yield* waitUntil(() => restarts() === 4, `a restart for lib/first.ts:\n${dev.stderr()}`, 5_000)
-      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 6, "the fifth server")
+      yield* waitListening(dev, port, servers(dev, 5), "the fifth server")
       writeFileSync(join(dir, "lib", "again.ts"), "export const again = 1\n")
       yield* waitUntil(
         () => dev.stderr().includes(`${join("lib", "again.ts")} changed, restarting`),
@@ -476,12 +509,14 @@ export const components = Layer.mergeAll(
       )
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
-    }), 60_000)
+    })), 60_000)
 
   // Fails before the fix: dev watched the link's folder only (bin/), where neither an edit of the
   // real module nor one of the module it imports beside it (pkg/) is seen: nothing restarted.
   it.live("a module reached through a symlink: a change beside the real file restarts the server", () =>
-    Effect.gen(function*() {
+    // Whole, in a fresh folder, again on another port when another process takes it (also in the
+    // restart's gap).
+    onFreePort((port) => Effect.gen(function*() {
       const dir = yield* tempProject
       mkdirSync(join(dir, "pkg"))
       mkdirSync(join(dir, "bin"))
@@ -502,7 +537,7 @@ export const components = tools
       )
       const link = join(dir, "bin", "server.ts")
       symlinkSync(real, link)
-      const { dev, port, url } = yield* devOn(link, [], { cwd: dir })
+      const { dev, url } = yield* devAt(port, link, [], { cwd: dir })
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), `the watchers:\n${dev.stderr()}`)
       yield* waitUntil(() => listening(dev), `the first server:\n${dev.stderr()}`)
       assert.deepStrictEqual(yield* toolNames(url), ["one"])
@@ -512,7 +547,7 @@ export const components = tools
       assert.deepStrictEqual(yield* toolNames(url), ["one", "two"])
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
-    }), 60_000)
+    })), 60_000)
 
   // Fails before the fix: past 1,000 folders the others were left unwatched without a word.
   it.live("more folders than it watches: it says so on stderr, naming the cap", () =>
@@ -551,14 +586,16 @@ export const components = tools
   // Fails before the fix: a root's own watcher saw its removal and went on watching nothing, and
   // no parent's watcher saw it made again: a change there restarted nothing.
   it.live("a --watch folder removed and made again (rm -rf, a checkout) is watched again: a file written in it restarts the server", () =>
-    Effect.gen(function*() {
+    // Whole, in a fresh folder, again on another port when another process takes it (also in a
+    // restart's gap).
+    onFreePort((port) => Effect.gen(function*() {
       const dir = yield* tempProject
       const shared = join(dir, "shared")
       mkdirSync(shared)
       const app = join(dir, "app")
       mkdirSync(app)
       const file = writeModule(app, "server.ts", server(["one"]))
-      const { dev } = yield* devOn(file, ["--watch", shared], { cwd: dir })
+      const { dev } = yield* devAt(port, file, ["--watch", shared], { cwd: dir })
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching 2 folders"), `the watchers:\n${dev.stderr()}`)
       yield* waitUntil(() => listening(dev), "the first server")
       // Made again at once, with a file (as a checkout does).
@@ -571,7 +608,7 @@ export const components = tools
         5_000
       )
       assert.include(dev.stderr(), "effect-mcp dev: shared was removed; it is watched again once it is there")
-      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 3, "the second server")
+      yield* waitListening(dev, port, servers(dev, 2), "the second server")
       // Changed later: its new watcher sees it.
       writeFileSync(join(shared, "util.ts"), "export const util = 2\n")
       yield* waitUntil(
@@ -579,7 +616,7 @@ export const components = tools
         `a restart for the change of shared/util.ts:\n${dev.stderr()}`,
         5_000
       )
-      yield* waitUntil(() => dev.stderr().split("MCP over Streamable HTTP at").length === 4, "the third server")
+      yield* waitListening(dev, port, servers(dev, 3), "the third server")
       // Removed, then made again later: found then (by a later look: dev looked for it once before
       // it said it was removed).
       rmSync(shared, { recursive: true })
@@ -593,7 +630,7 @@ export const components = tools
       )
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
-    }), 60_000)
+    })), 60_000)
 })
 
 describe("effect-mcp dev: the MCP_HTTP_* environment", () => {
@@ -652,11 +689,13 @@ describe("effect-mcp dev: the MCP_HTTP_* environment", () => {
   // Fails before the fix: --no-stateless parsed, but dev passed only a true --stateless on, and its
   // server, inheriting MCP_HTTP_STATELESS=true, served without sessions.
   it.live("MCP_HTTP_STATELESS=true with --no-stateless: the server keeps sessions", () =>
-    Effect.gen(function*() {
+    // Again when another process takes the port dev picked before its server listens on it.
+    againWhenTaken(Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", server(["one"]))
       const dev = yield* spawnCli(["dev", file, "--port", "0", "--no-stateless"], { cwd: dir, env: { ...process.env, MCP_HTTP_STATELESS: "true" } })
-      yield* waitUntil(() => dev.stderr().includes("MCP over Streamable HTTP at"), `the server:\n${dev.stderr()}`)
+      const port = yield* pickedPort(dev)
+      yield* waitListening(dev, port, () => dev.stderr().includes("MCP over Streamable HTTP at"), `the server:\n${dev.stderr()}`)
       const url = /MCP over Streamable HTTP at (\S+)/.exec(dev.stderr())![1]!
       const initialize = yield* Effect.promise(() =>
         fetch(url, {
@@ -670,5 +709,5 @@ describe("effect-mcp dev: the MCP_HTTP_* environment", () => {
       assert.isString(initialize.headers.get("mcp-session-id"), dev.stderr())
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
-    }), 60_000)
+    })), 60_000)
 })

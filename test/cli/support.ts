@@ -157,9 +157,16 @@ export const saysPortTaken = (running: Running, port: number): boolean =>
  * `listeningPort` instead.
  */
 export const onFreePort = <A, E, R>(attempt: (port: number) => Effect.Effect<A, E, R>, tries = 3): Effect.Effect<A, E | PortTaken, R> =>
-  Effect.flatMap(Effect.promise(freePort), (port) =>
-    Effect.catch(attempt(port), (error) =>
-      error instanceof PortTaken && tries > 1 ? onFreePort(attempt, tries - 1) : Effect.fail(error)))
+  againWhenTaken(Effect.flatMap(Effect.promise(freePort), attempt), tries)
+
+/**
+ * `attempt` run again from the start (3 tries at most) when it fails with {@link PortTaken}: for a
+ * CLI that picks its port itself but listens on it only later (`dev --port 0` keeps the port it
+ * picked across restarts: another process may take it in between), as {@link onFreePort} does for
+ * a port the test picks.
+ */
+export const againWhenTaken = <A, E, R>(attempt: Effect.Effect<A, E, R>, tries = 3): Effect.Effect<A, E | PortTaken, R> =>
+  Effect.catch(attempt, (error) => error instanceof PortTaken && tries > 1 ? againWhenTaken(attempt, tries - 1) : Effect.fail(error))
 
 /**
  * {@link waitUntil} `condition`, unless `running` says first that `port` is taken (another process
