@@ -196,9 +196,8 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica stopped with SI
     Effect.gen(function*() {
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
-      const [portA, portB] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
-      const a = yield* startReplica({ redisUrl: url, prefix, port: portA, leaseMillis: 15_000 })
-      yield* startReplica({ redisUrl: url, prefix, port: portB, leaseMillis: 15_000 })
+      const { child: a, port: portA } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 15_000 })
+      const { port: portB } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 15_000 })
       const startedAt = Date.now()
       const charge = yield* call(portA, "tools/call", "charge", { name: "charge", arguments: { cents: 500, seconds: 600 } })
       assert.strictEqual(charge.result?.resultType, "task", JSON.stringify(charge))
@@ -222,9 +221,8 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica draining (SIGTE
     Effect.gen(function*() {
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
-      const [portA, portC] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
-      const a = yield* startReplica({ redisUrl: url, prefix, port: portA, leaseMillis: 600 })
-      const c = yield* startReplica({ redisUrl: url, prefix, port: portC, leaseMillis: 600 })
+      const { child: a, port: portA } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 600 })
+      const { child: c, port: portC } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 600 })
       const crunch = yield* call(portC, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 30 } })
       assert.strictEqual(crunch.result?.resultType, "task", JSON.stringify(crunch))
       const taskId: string = crunch.result.taskId
@@ -258,10 +256,9 @@ layer(TestRedis.layer, { excludeTestServices: true })("a task handed back twice 
     Effect.gen(function*() {
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
-      const [portA, portB, portC] = [yield* Effect.promise(freePort), yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
-      const start = (port: number) => startReplica({ redisUrl: url, prefix, port, leaseMillis: 600 })
-      const a = yield* start(portA)
-      const b = yield* start(portB)
+      const start = startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 600 })
+      const { child: a, port: portA } = yield* start
+      const { child: b, port: portB } = yield* start
       const elicitation = { elicitation: { form: {} } }
       const created = yield* call(portA, "tools/call", "survey", { name: "survey", arguments: { seconds: 0.3 } }, elicitation)
       assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
@@ -287,7 +284,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a task handed back twice 
       task = yield* pollTask(portB, taskId, asking("Your name?"), 200, 50)
       yield* answer(portB, keyOf(task, "Your name?"), { name: "Grace" })
       task = yield* pollTask(portB, taskId, asking("Your favourite colour?"), 100, 50)
-      yield* start(portC)
+      const { port: portC } = yield* start
       b.kill("SIGTERM")
       task = yield* pollTask(portC, taskId, asking("Your name?"), 200, 50)
       yield* answer(portC, keyOf(task, "Your name?"), { name: "Hedy" })
