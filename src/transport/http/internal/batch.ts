@@ -41,7 +41,7 @@ import type { Principal } from "../../../session/Principal.ts"
 import { type Endpoint, jsonBatch } from "./EndpointState.ts"
 import { HttpInfo, type HttpSession, ownedBy, Pending } from "./HttpSession.ts"
 import { closingFor, sessionIdOf } from "./guards.ts"
-import { jsonError, notYoursError, unknownSession, unservedVersion, unsupportedHeader } from "./responses.ts"
+import { jsonError, notYoursError, sessionNotFoundError, unknownSession, unservedVersion, unsupportedHeader } from "./responses.ts"
 import type { BatchStream, SseConnection } from "./sse.ts"
 
 const { ErrorCode } = McpError
@@ -96,7 +96,7 @@ export const post = Effect.fnUntraced(function*(
       const { error, status } = unknownSession(sessionId)
       return yield* self.refuse(members, status, error)
     }
-    if (session.ended) return yield* self.refuse(members, 404, { code: ErrorCode.SessionNotFound, message: "Session not found" })
+    if (session.ended) return yield* self.refuse(members, 404, sessionNotFoundError)
     if (!ownedBy(session, principal)) return yield* self.refuse(members, 403, notYoursError)
     if (session.input?.takesBatches !== true || (version !== undefined && version !== ProtocolVersion.batching)) {
       return yield* refuse(self, members, version, session)
@@ -107,7 +107,7 @@ export const post = Effect.fnUntraced(function*(
     // A store's `touch` may take a while: the session may have ended meanwhile (as in `legacy.ts`).
     // Or be being replaced (a request started on it would be cut: see `Endpoint.endIfReplaced`).
     if (session.ended || self.endIfReplaced(session)) {
-      return yield* self.refuse(members, 404, { code: ErrorCode.SessionNotFound, message: "Session not found" })
+      return yield* self.refuse(members, 404, sessionNotFoundError)
     }
   }
   const shared = self.options.stateless === true

@@ -24,6 +24,7 @@ import {
   methodNotAllowed,
   notYours,
   notYoursError,
+  sessionNotFoundError,
   storeUnavailable,
   unknownSession,
   unservedVersion,
@@ -37,8 +38,6 @@ const { ErrorCode } = McpError
 /** A POST of a stateful endpoint that names no session (and is no `initialize`). */
 const sessionIdRequired: JsonRpc.ErrorObject = { code: ErrorCode.InvalidRequest, message: "Bad Request: Mcp-Session-Id header is required" }
 
-/** A POST naming a session the endpoint does not have (never had, or forgot). */
-const sessionNotFound: JsonRpc.ErrorObject = { code: ErrorCode.SessionNotFound, message: "Session not found" }
 
 /**
  * POST of a 2025-era message (already read and classified): answered by the shared session of a
@@ -136,7 +135,7 @@ const postToSession = Effect.fnUntraced(function*(
         const { error, status } = unknownSession(sessionId)
         return yield* self.refuse(message, status, error, requestId, undefined, new HttpInfo(request, principal))
       }
-      if (session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId, undefined, new HttpInfo(request, principal))
+      if (session.ended) return yield* self.refuse(message, 404, sessionNotFoundError, requestId, undefined, new HttpInfo(request, principal))
       if (!ownedBy(session, principal)) return yield* self.refuse(message, 403, notYoursError, requestId, undefined, new HttpInfo(request, principal))
       const unserved = unservedInSession(session, headers)
       if (unserved !== undefined) return yield* self.refuse(message, 400, unserved, requestId, session, new HttpInfo(request, principal))
@@ -149,11 +148,11 @@ const postToSession = Effect.fnUntraced(function*(
     if (sessionId === undefined && self.closing) return self.refuseDraining(message, requestId, closingFor(request), session, new HttpInfo(request, principal))
     // A store's `touch` may take a while: the session may have ended meanwhile (a DELETE, its
     // idle timeout), and takes nothing more.
-    if (session.ended) return yield* self.refuse(message, 404, sessionNotFound, requestId, undefined, new HttpInfo(request, principal))
+    if (session.ended) return yield* self.refuse(message, 404, sessionNotFoundError, requestId, undefined, new HttpInfo(request, principal))
     if (kind !== JsonRpc.Kind.Request) {
       // A session being replaced (see `Endpoint.endIfReplaced`) is being terminated: 404 to any
       // message naming it, as a request gets (a notification was taken, 202, the session ended after).
-      if (self.endIfReplaced(session)) return yield* self.refuse(message, 404, sessionNotFound, undefined, undefined, new HttpInfo(request, principal))
+      if (self.endIfReplaced(session)) return yield* self.refuse(message, 404, sessionNotFoundError, undefined, undefined, new HttpInfo(request, principal))
       if (kind === JsonRpc.Kind.Notification && (message as JsonRpc.Notification).method === "notifications/cancelled") {
         self.cancelled(session, message as JsonRpc.Notification)
       }

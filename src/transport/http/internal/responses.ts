@@ -39,8 +39,11 @@ export interface Refusal {
   readonly error: JsonRpc.ErrorObject
 }
 
+/** The JSON-RPC error of a message naming a session the endpoint does not have (never had, ended, or forgot): with 404. */
+export const sessionNotFoundError: JsonRpc.ErrorObject = { code: ErrorCode.SessionNotFound, message: "Session not found" }
+
 /** A request naming a session the endpoint does not have (never had, ended, or forgot). */
-const sessionNotFound: Refusal = { status: 404, error: { code: ErrorCode.SessionNotFound, message: "Session not found" } }
+const sessionNotFound: Refusal = { status: 404, error: sessionNotFoundError }
 
 /** A request whose `Mcp-Session-Id` came more than once (see {@link unknownSession}). */
 const sessionIdRepeated: Refusal = {
