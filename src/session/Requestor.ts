@@ -7,6 +7,7 @@
  * @since 0.2.0
  */
 import type * as Net from "node:net"
+import { lazy } from "../internal/lazy.ts"
 import type { HttpRequestInfo } from "./Connection.ts"
 import type { RequestContext } from "./RequestContext.ts"
 
@@ -14,9 +15,9 @@ import type { RequestContext } from "./RequestContext.ts"
 // makes an ES module of an imported built-in at link time, reading every export (`net`'s lazy
 // `BlockList` and `SocketAddress` load two more modules), at every start of a server that imports
 // this module, stdio servers included.
-let net: typeof Net | undefined
-const isIPv4 = (input: string): boolean => (net ??= process.getBuiltinModule("node:net")).isIPv4(input)
-const isIPv6 = (input: string): boolean => (net ??= process.getBuiltinModule("node:net")).isIPv6(input)
+const net = lazy((): typeof Net => process.getBuiltinModule("node:net"))
+const isIPv4 = (input: string): boolean => net().isIPv4(input)
+const isIPv6 = (input: string): boolean => net().isIPv6(input)
 
 /**
  * The key an address counts under: an IPv4 address (an IPv4-mapped IPv6 one included) as is, an
