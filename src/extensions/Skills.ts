@@ -267,7 +267,8 @@ export const make = (definition: {
  * is not UTF-8 is refused (`InvalidPath`). Each file is opened once and read through that handle
  * only when its path still leads where it was checked to lead, to the file opened: one re-pointed
  * or replaced by a link while the skill was read is refused (`InvalidPath`), never read from
- * outside the directory. A file or directory under it that is removed after it was listed, or
+ * outside the directory; one replaced in place (a new file renamed over it, as an editor saves) is
+ * opened again, and the saved file served (refused only when replaced at each of 3 opens). A file or directory under it that is removed after it was listed, or
  * that the server may not read, is named: `MissingSkillMd` for the `SKILL.md`, `InvalidPath`
  * otherwise (not the file system's `NotFound` or `PermissionDenied`).
  * Each file is measured before it is read (a file past the size limit is
@@ -320,38 +321,52 @@ export const fromDirectory = (
     // that handle only once the path is seen to resolve there still and the file there to be the
     // one opened (same device and inode). A check of the path then a read of the path read what
     // the path named at the read: a link re-pointed between the two (or a file replaced by a link
-    // after the listing) served a file outside the skill's directory.
-    const readAtMost = (path: string, real: string, relative: string, expected: number, most: number) =>
-      Effect.scoped(Effect.gen(function*() {
-        const file = yield* fs.open(path)
-        const opened = yield* file.stat
-        const now = yield* fs.realPath(path)
-        const there = now === real ? yield* fs.stat(now) : undefined
-        if (
-          there === undefined || there.dev !== opened.dev ||
-          (there.ino._tag === "Some" && opened.ino._tag === "Some" && there.ino.value !== opened.ino.value)
-        ) {
-          return yield* new SkillError({
-            reason: "InvalidPath",
-            skill: directory,
-            message: `${directory}: ${relative} changed while the skill was read (it leads elsewhere now)`
-          })
-        }
-        let buffer = new Uint8Array(Math.min(expected, most) + 1)
-        let total = 0
-        // Each turn reads a byte at least, or ends: at most `most + 1` turns.
-        while (total <= most) {
-          if (total === buffer.length) {
-            const larger = new Uint8Array(Math.min(buffer.length * 2, most + 1))
-            larger.set(buffer)
-            buffer = larger
+    // after the listing) served a file outside the skill's directory. A path that resolves there
+    // still, to another file, was replaced in place (an editor's atomic save: a new file renamed
+    // over the old one): it is opened again, up to `readAttempts` times in all (it was refused as
+    // changed, and the whole skill with it, for a save made while the server started).
+    const readAtMost = (
+      path: string,
+      real: string,
+      relative: string,
+      expected: number,
+      most: number,
+      attempt = 1
+    ): Effect.Effect<Uint8Array, SkillError | PlatformError.PlatformError> =>
+      Effect.flatMap(
+        Effect.scoped(Effect.gen(function*() {
+          const file = yield* fs.open(path)
+          const opened = yield* file.stat
+          const now = yield* fs.realPath(path)
+          const there = now === real ? yield* fs.stat(now) : undefined
+          const moved = there === undefined || there.dev !== opened.dev
+          if (moved || (there.ino._tag === "Some" && opened.ino._tag === "Some" && there.ino.value !== opened.ino.value)) {
+            if (moved || attempt >= readAttempts) {
+              return yield* new SkillError({
+                reason: "InvalidPath",
+                skill: directory,
+                message: `${directory}: ${relative} changed while the skill was read (it leads elsewhere now)`
+              })
+            }
+            return undefined
           }
-          const count = yield* file.read(buffer.subarray(total))
-          if (count === 0) break
-          total += count
-        }
-        return buffer.subarray(0, total)
-      }))
+          let buffer = new Uint8Array(Math.min(expected, most) + 1)
+          let total = 0
+          // Each turn reads a byte at least, or ends: at most `most + 1` turns.
+          while (total <= most) {
+            if (total === buffer.length) {
+              const larger = new Uint8Array(Math.min(buffer.length * 2, most + 1))
+              larger.set(buffer)
+              buffer = larger
+            }
+            const count = yield* file.read(buffer.subarray(total))
+            if (count === 0) break
+            total += count
+          }
+          return buffer.subarray(0, total)
+        })),
+        (bytes) => bytes === undefined ? readAtMost(path, real, relative, expected, most, attempt + 1) : Effect.succeed(bytes)
+      )
     // Depth first; `relative` is `/`-separated whatever the platform's separator.
     const walk = (absolute: string, relative: string): Effect.Effect<void, SkillError | PlatformError.PlatformError> =>
       Effect.gen(function*() {
@@ -730,6 +745,12 @@ const layersPerGroup = 4096
 // ---------------------------------------------------------------------------
 
 const reservedMetadataPrefix = "io.modelcontextprotocol/"
+
+/**
+ * How many times `fromDirectory` opens a file that is replaced in place while it is read (an
+ * editor's atomic save) before it refuses it as changed.
+ */
+const readAttempts = 3
 
 /** The Agent Skills limits of `description` and `compatibility`, in characters (code points). */
 const maxDescription = 1024

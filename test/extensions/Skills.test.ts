@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import { createHash } from "node:crypto"
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -651,7 +651,8 @@ describe("Skills.fromDirectory", () => {
         symlinkSync(target, at)
       }
       // When the swap happens: right after the link was resolved, around its open (outside while
-      // it is opened, back inside after), or right after the directory was listed (the plain file).
+      // it is opened, back inside after: at each open, as a file replaced in place is opened
+      // again), or right after the directory was listed (the plain file).
       let when: "realPath" | "open" | "listed" | undefined
       const swapping = Layer.effect(
         FileSystem.FileSystem,
@@ -670,7 +671,6 @@ describe("Skills.fromDirectory", () => {
               })),
           open: ((path: string, options?: never) => {
             if (when !== "open" || path !== link) return fs.open(path, options)
-            when = undefined
             point(link, join(outside, "secret.txt"))
             return Effect.tap(fs.open(path, options), () => Effect.sync(() => point(link, "inside.txt")))
           }) as typeof fs.open
@@ -707,6 +707,48 @@ describe("Skills.fromDirectory", () => {
         ["inside.txt", "Inside.\n"],
         ["link.txt", "Inside.\n"],
         ["plain.txt", "Plain.\n"]
+      ])
+    }).pipe(Effect.scoped))
+
+  // Fails before the fix: a file replaced in place while it was read (a new file renamed over it,
+  // as an editor saves), here by the file system the loader gets, right after the loader opened
+  // it, was refused "changed while the skill was read", and the whole skill with it. It is opened
+  // again: the saved file is served, directly or through a link to it.
+  it.effect("a file replaced in place while the skill is read (an editor's atomic save) is opened again and served as saved", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      writeFileSync(join(dir, "SKILL.md"), "---\nname: saves\ndescription: d\n---\n")
+      writeFileSync(join(dir, "notes.md"), "Draft.\n")
+      symlinkSync("notes.md", join(dir, "alias.md"))
+      /** Saves `notes.md` as an editor does: a new file, renamed over the old one. */
+      const save = (text: string) => {
+        writeFileSync(join(dir, ".notes.md.swp"), text)
+        renameSync(join(dir, ".notes.md.swp"), join(dir, "notes.md"))
+      }
+      // The paths whose next open is followed by a save (once each), and the saves made.
+      const saveAfterOpen = new Set<string>()
+      let saves = 0
+      const saving = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => ({
+          ...fs,
+          open: ((path: string, options?: never) =>
+            Effect.tap(fs.open(path, options), () =>
+              Effect.sync(() => {
+                if (saveAfterOpen.delete(path)) save(`Saved ${++saves}.\n`)
+              }))) as typeof fs.open
+        }))
+      ).pipe(Layer.provide(NodeFileSystem.layer))
+      const load = Skills.fromDirectory(dir).pipe(Effect.provide(Layer.mergeAll(saving, NodePath.layer)))
+      saveAfterOpen.add(join(dir, "notes.md"))
+      saveAfterOpen.add(join(dir, "alias.md"))
+      const skill = yield* load
+      assert.strictEqual(saves, 2)
+      assert.deepStrictEqual(skill.files.map((file) => [file.path, file.content]), [
+        ["SKILL.md", "---\nname: saves\ndescription: d\n---\n"],
+        ["alias.md", "Saved 1.\n"],
+        ["notes.md", "Saved 2.\n"]
       ])
     }).pipe(Effect.scoped))
 
