@@ -53,7 +53,7 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions, KeyObject } from "jose"
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, errors as JoseErrors, jwtVerify } from "jose"
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, errors as JoseErrors, jwtVerify } from "jose"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import * as NumericOptions from "../internal/options.ts"
 import type { Principal } from "../session/RequestContext.ts"
@@ -272,7 +272,9 @@ export interface JwtOptions {
    * server): in the second after a fetch, a token of an unknown `kid`, or that the keys do not
    * verify (a key just rotated in, under a new `kid`, the same one or none), waits for the next
    * fetch allowed (at most a second, one fetch for all that wait) and is refused only if its keys
-   * do not verify it either. A fetch that fails is logged (a warning
+   * do not verify it either; unless no key published since could make it valid: one issued (`iat`)
+   * before that fetch was asked (beyond the clock tolerance), expired, not valid yet, or for
+   * another audience or issuer is refused at once. A fetch that fails is logged (a warning
    * naming the URL and why) and not tried again for a second either: meanwhile a token that needs
    * the keys fetched is `503` at once.
    */
@@ -345,8 +347,9 @@ export const jwt = (options: JwtOptions): Verifier => {
   let getKey: JWTVerifyGetKey
   // When the last fetch of the JWKS failed (see `fetchAfterCooldown`); never set without a JWKS URL.
   const lastFailure = { at: Number.NEGATIVE_INFINITY }
-  // When the last fetch of the JWKS was answered (see `reloadWhenAllowed`).
-  const lastFetch = { at: Number.NEGATIVE_INFINITY }
+  // When the last fetch of the JWKS was answered (see `reloadWhenAllowed`), and when the last one
+  // answered with keys (200) was asked (see `mayBeOfNewKey`).
+  const lastFetch = { at: Number.NEGATIVE_INFINITY, keysAskedAt: Number.NEGATIVE_INFINITY }
   // The keys fetched from the JWKS URL, when given (see `verifyRotated`).
   let remote: RemoteKeys | undefined
   let reloadWhenAllowed: () => Promise<void> = () => Promise.resolve()
@@ -420,7 +423,7 @@ export const jwt = (options: JwtOptions): Verifier => {
         try: async () => {
           const payload = remote === undefined
             ? await verifyWithEach(token, getKey, verifyOptions)
-            : await verifyRotated(token, remote, verifyOptions, reloadWhenAllowed)
+            : await verifyRotated(token, remote, verifyOptions, reloadWhenAllowed, lastFetch)
           if (typeof payload.sub !== "string" || payload.sub.length === 0) {
             throw new JoseErrors.JWTClaimValidationFailed("\"sub\" claim must be a non-empty string", payload, "sub", "invalid")
           }
@@ -490,12 +493,19 @@ type RemoteKeys = ReturnType<typeof createRemoteJWKSet>
  * it at once, a fetch made by a made-up `kid` or a forged token a moment before), under a new
  * `kid`, the same one or none, was refused `401`, which sends the client back through its
  * authorization flow for a valid token.
+ *
+ * Only a token that a key published since the last fetch could have signed waits (see
+ * {@link mayBeOfNewKey}); any other is refused at once, as jose refuses an unknown `kid` in its
+ * cooldown: every forged token (an old token's claims under another `kid` or signature, another
+ * audience's, an expired one) was held up to a second before its `401`, one connection held per
+ * forged token for that second.
  */
 const verifyRotated = async (
   token: string,
   remote: RemoteKeys,
-  options: JWTVerifyOptions,
-  reloadWhenAllowed: () => Promise<void>
+  options: JwtClaimOptions,
+  reloadWhenAllowed: () => Promise<void>,
+  lastFetch: { readonly keysAskedAt: number }
 ): Promise<JWTPayload> => {
   // Cooling down now, jose will not fetch for a `kid` the keys lack (else it did, for this token).
   const cooling = remote.coolingDown
@@ -503,14 +513,55 @@ const verifyRotated = async (
     return await verifyWithEach(token, remote, options)
   } catch (error) {
     if (error instanceof JoseErrors.JWKSNoMatchingKey && cooling) {
+      if (!mayBeOfNewKey(token, options, lastFetch.keysAskedAt)) throw error
       await reloadWhenAllowed()
       return await verifyWithEach(token, remote, options)
     }
     if (!(error instanceof JoseErrors.JWSSignatureVerificationFailed)) throw error
     // In the cooldown, as for an unknown `kid`: the next allowed fetch, shared.
-    await (remote.coolingDown ? reloadWhenAllowed() : remote.reload())
+    if (remote.coolingDown) {
+      if (!mayBeOfNewKey(token, options, lastFetch.keysAskedAt)) throw error
+      await reloadWhenAllowed()
+    } else {
+      await remote.reload()
+    }
     return await verifyWithEach(token, remote, options)
   }
+}
+
+/** What {@link jwt} checks of a token's claims (jose's options, as `jwt` builds them). */
+type JwtClaimOptions = JWTVerifyOptions & {
+  readonly issuer: string | ReadonlyArray<string>
+  readonly audience: string | ReadonlyArray<string>
+  readonly clockTolerance: number
+}
+
+/**
+ * Whether a token the cached keys do not verify could still be valid once the keys are fetched
+ * again: its claims (read unverified) would pass (`iss`, `aud`, `exp`, `nbf`, as jose checks them,
+ * with the clock tolerance), and it was not issued before the keys were last asked for (`iat`,
+ * with the tolerance for the clocks; a token without `iat` may be of any time). An authorization
+ * server publishes a key before it signs with it (RFC 7517 §5, OpenID Connect Core §10.1.1), so a
+ * token issued before the last fetch was asked for was signed by a key that fetch got: if those
+ * keys do not verify it, no later fetch will. Any other token is refused at once.
+ */
+const mayBeOfNewKey = (token: string, options: JwtClaimOptions, keysAskedAt: number): boolean => {
+  let claims: JWTPayload
+  try {
+    claims = decodeJwt(token)
+  } catch {
+    return false
+  }
+  const tolerance = options.clockTolerance
+  const now = Date.now() / 1000
+  if (typeof claims.exp !== "number" || claims.exp <= now - tolerance) return false
+  if (claims.nbf !== undefined && (typeof claims.nbf !== "number" || claims.nbf > now + tolerance)) return false
+  if (claims.iat !== undefined && (typeof claims.iat !== "number" || (claims.iat + tolerance) * 1000 < keysAskedAt)) return false
+  const issuers: ReadonlyArray<string> = typeof options.issuer === "string" ? [options.issuer] : options.issuer
+  if (typeof claims.iss !== "string" || !issuers.includes(claims.iss)) return false
+  const audiences: ReadonlyArray<string> = typeof options.audience === "string" ? [options.audience] : options.audience
+  const given = typeof claims.aud === "string" ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : []
+  return given.some((aud) => audiences.includes(aud))
 }
 
 /** The least time between two fetches of a JWKS (jose's cooldown, and ours after a failure). */
@@ -525,16 +576,21 @@ class JwksCoolingDown extends Error {}
  * server failed (an error status, no answer, a body that is no JWKS), every token with a `kid` the
  * cached keys lack (a flood of made-up ones), and every token once the keys were stale or had
  * never been fetched, fetched them again, at the rate the tokens came. `lastFailure` is set by the
- * verifier, which sees every way a fetch fails; `lastFetch` when a fetch is answered.
+ * verifier, which sees every way a fetch fails; `lastFetch.at` when a fetch is answered, and
+ * `lastFetch.keysAskedAt` when one answered `200` (keys, as jose reads them) was asked.
  */
-const fetchAfterCooldown = (lastFailure: { readonly at: number }, lastFetch: { at: number }) =>
-(url: string, init: RequestInit): Promise<Response> =>
-  Date.now() - lastFailure.at < refetchCooldownMillis
-    ? Promise.reject(new JwksCoolingDown("the JWKS fetch is cooling down after a failure"))
-    : fetch(url, init).then((response) => {
-      lastFetch.at = Date.now()
-      return response
-    })
+const fetchAfterCooldown = (lastFailure: { readonly at: number }, lastFetch: { at: number; keysAskedAt: number }) =>
+(url: string, init: RequestInit): Promise<Response> => {
+  if (Date.now() - lastFailure.at < refetchCooldownMillis) {
+    return Promise.reject(new JwksCoolingDown("the JWKS fetch is cooling down after a failure"))
+  }
+  const asked = Date.now()
+  return fetch(url, init).then((response) => {
+    lastFetch.at = Date.now()
+    if (response.status === 200) lastFetch.keysAskedAt = asked
+    return response
+  })
+}
 
 /**
  * Whether jose failed for want of the keys (a JWKS that timed out, could not be fetched or read):

@@ -818,6 +818,94 @@ describe("BearerAuth.jwt with a kid rotated in within a second of a fetch", () =
     }), 20_000)
 })
 
+describe("BearerAuth.jwt refuses at once, in the second after a fetch, a token no new key could make valid", () => {
+  // Fails before the fix: in the second after a fetch, every token the keys did not verify (an
+  // unknown kid, a bad signature) waited for the next fetch allowed, up to a second, before its
+  // 401, forged ones too (one held connection per forged token, at one fetch a second). A token
+  // issued before the keys were asked for (their key, published before it signed, is among
+  // them), or whose claims would fail anyway (audience, issuer, expiry), is refused at once, as
+  // jose refuses an unknown kid in its cooldown; a token of a key published since still waits
+  // for that fetch and verifies.
+  it.live("an unknown kid or a bad signature with an iat before the fetch, another audience or issuer, or an expiry past: 401 with no wait and no fetch; a new key's token waits and verifies", () =>
+    Effect.gen(function*() {
+      let keys: Array<unknown> = []
+      let fetches = 0
+      const server = createServer((_request, response) => {
+        fetches++
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const { port } = server.address() as AddressInfo
+      // The clock and the timers are the test's: the cooldown after the fetch lasts until the test
+      // advances them, however slow the machine; a token that waits for the next fetch waits on a
+      // timer the verifier sets (recorded: its stack names BearerAuth.ts).
+      vi.useFakeTimers({ toFake: ["Date", "setTimeout", "clearTimeout"] })
+      const fakeSetTimeout = globalThis.setTimeout
+      let waits = 0
+      globalThis.setTimeout = ((callback: (...args: Array<unknown>) => void, millis = 0, ...args: Array<unknown>) => {
+        if (new Error().stack?.includes("BearerAuth.ts")) waits++
+        return fakeSetTimeout(callback, millis, ...args)
+      }) as typeof setTimeout
+      yield* Effect.addFinalizer(() => Effect.sync(() => vi.useRealTimers()))
+      /** `fiber`'s exit, once settled without the clock advanced (at most 5 s of real time). */
+      const settled = <A, E>(fiber: Fiber.Fiber<A, E>, what: string) =>
+        Effect.gen(function*() {
+          const deadline = performance.now() + 5_000
+          while (fiber.pollUnsafe() === undefined && performance.now() < deadline) yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+          assert.isDefined(fiber.pollUnsafe(), `${what}: not settled without the clock advanced (it waits for the next fetch)`)
+          return yield* Fiber.await(fiber)
+        })
+      const now = () => Math.floor(Date.now() / 1000)
+      const signed = (key: Key, kid: string, claims: { sub: string; iat?: number; exp?: number; aud?: string; iss?: string }) =>
+        Effect.promise(() =>
+          new SignJWT({ sub: claims.sub }).setProtectedHeader({ alg: "RS256", kid }).setIssuer(claims.iss ?? "https://iss.test")
+            .setAudience(claims.aud ?? "https://aud.test").setIssuedAt(claims.iat ?? now()).setExpirationTime(claims.exp ?? now() + 60)
+            .sign(key.privateKey))
+      const publish = (pairs: ReadonlyArray<readonly [Key, string]>) =>
+        Effect.promise(() => Promise.all(pairs.map(async ([key, kid]) => ({ ...(await exportJWK(key.publicKey)), kid, use: "sig" }))))
+      const first = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const second = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const forger = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const verifier = BearerAuth.jwt({ jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer: "https://iss.test", audience: "https://aud.test" })
+      keys = yield* publish([[first, "k1"]])
+      assert.strictEqual((yield* verifier.verify(yield* signed(first, "k1", { sub: "before" }))).subject, "before")
+      assert.strictEqual(fetches, 1)
+      // In the cooldown (the clock stands still): forged tokens.
+      const forged: ReadonlyArray<readonly [string, Effect.Effect<string>, string]> = [
+        ["an unknown kid, issued a minute before the fetch", signed(forger, "made-up", { sub: "m", iat: now() - 60 }), "no key of the authorization server matches the token"],
+        ["an unknown kid, for another audience", signed(forger, "made-up", { sub: "m", aud: "https://other.test" }), "no key of the authorization server matches the token"],
+        ["an unknown kid, from another issuer", signed(forger, "made-up", { sub: "m", iss: "https://evil.test" }), "no key of the authorization server matches the token"],
+        ["an unknown kid, expired", signed(forger, "made-up", { sub: "m", iat: now() - 120, exp: now() - 60 }), "no key of the authorization server matches the token"],
+        ["k1 badly signed, issued a minute before the fetch", signed(forger, "k1", { sub: "m", iat: now() - 60 }), "the token's signature does not verify"],
+        ["k1 badly signed, for another audience", signed(forger, "k1", { sub: "m", aud: "https://other.test" }), "the token's signature does not verify"]
+      ]
+      for (const [what, token, description] of forged) {
+        const fiber = yield* Effect.forkScoped(Effect.flatMap(token, verifier.verify))
+        const exit = yield* settled(fiber, what)
+        assert.isTrue(Exit.isFailure(exit), what)
+        const reason = Exit.isFailure(exit) ? exit.cause.reasons[0] : undefined
+        const error = reason?._tag === "Fail" ? reason.error : reason
+        assert.instanceOf(error, BearerAuth.InvalidToken, what)
+        assert.strictEqual((error as BearerAuth.InvalidToken).description, description, what)
+      }
+      assert.strictEqual(waits, 0, "no forged token waited for the next fetch")
+      assert.strictEqual(fetches, 1, "no forged token fetched the keys")
+      // A key rotated in since the fetch, its token issued now: it waits for the next fetch, and verifies.
+      keys = yield* publish([[first, "k1"], [second, "k2"]])
+      const rotated = yield* Effect.forkScoped(Effect.flatMap(signed(second, "k2", { sub: "after" }), verifier.verify))
+      const deadline = performance.now() + 5_000
+      while (waits === 0 && performance.now() < deadline) yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+      assert.strictEqual(waits, 1, "the new key's token waits for the next fetch")
+      vi.advanceTimersByTime(1_000)
+      const exit = yield* settled(rotated, "the new key's token")
+      assert.isTrue(Exit.isSuccess(exit) && exit.value.subject === "after")
+      assert.strictEqual(fetches, 2)
+    }), 20_000)
+})
+
 describe.concurrent("challenges", () => {
   it("error_description keeps only the characters RFC 6750 allows (no header injection)", () => {
     const config = BearerAuth.config({
