@@ -80,7 +80,7 @@ export class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly de
 
 /**
  * The token could not be checked now: the authorization server's keys or its introspection
- * endpoint did not answer. Not the token's fault: the client gets `503` with `Retry-After` and
+ * endpoint did not answer, or a key it published cannot be used. Not the token's fault: the client gets `503` with `Retry-After` and
  * keeps its token (a `401` would make it start its OAuth flow again).
  *
  * @since 0.2.0
@@ -276,7 +276,9 @@ export interface JwtOptions {
    * before that fetch was asked (beyond the clock tolerance), expired, not valid yet, or for
    * another audience or issuer is refused at once. A fetch that fails is logged (a warning
    * naming the URL and why) and not tried again for a second either: meanwhile a token that needs
-   * the keys fetched is `503` at once.
+   * the keys fetched is `503` at once. A key of them that cannot be used (a malformed JWK, an RSA
+   * key under 2,048 bits) has its tokens `503` too, the keys fetched again (at most once a second)
+   * until it can, and a warning logged.
    */
   readonly jwksUrl?: string | undefined
   /**
@@ -409,9 +411,11 @@ export const jwt = (options: JwtOptions): Verifier => {
     if (told) return Effect.fail(failure)
     return Effect.andThen(
       Effect.logWarning(
-        `effect-mcp-server: the authorization server's keys could not be ${
-          jwksUrl === undefined ? "read" : `fetched from ${jwksUrl.href}`
-        } (tokens that need them are refused 503)`,
+        error instanceof JwksKeyUnusable
+          ? `effect-mcp-server: a key of the JWKS fetched from ${jwksUrl?.href} cannot be used (tokens that need it are refused 503)`
+          : `effect-mcp-server: the authorization server's keys could not be ${
+            jwksUrl === undefined ? "read" : `fetched from ${jwksUrl.href}`
+          } (tokens that need them are refused 503)`,
         errorForLog(error)
       ),
       Effect.fail(failure)
@@ -452,7 +456,8 @@ const publicKeyOf = (pem: string): KeyObject => {
  * leaves that to its caller (it fails with `JWKSMultipleMatchingKeys`): a JWKS whose keys have no
  * `kid` (or share one) holds two during a rotation, and a token without a `kid` matches both, so
  * every valid token was refused, as "malformed". The candidates are the JWKS's own keys, as many
- * as the authorization server publishes.
+ * as the authorization server publishes; one jose cannot use is skipped, as jose skips one it
+ * cannot import.
  */
 const verifyWithEach = async (
   token: string,
@@ -467,7 +472,9 @@ const verifyWithEach = async (
       try {
         return (await jwtVerify(token, candidate, options)).payload
       } catch (inner) {
-        if (!(inner instanceof JoseErrors.JWSSignatureVerificationFailed)) throw inner
+        // A key jose refuses (an error not its own: an RSA key under 2,048 bits) is not the one:
+        // the next is tried (it made a valid token of another key `401`).
+        if (!(inner instanceof JoseErrors.JWSSignatureVerificationFailed) && inner instanceof JoseErrors.JOSEError) throw inner
       }
     }
     throw new JoseErrors.JWSSignatureVerificationFailed()
@@ -500,7 +507,18 @@ type RemoteKeys = ReturnType<typeof createRemoteJWKSet>
  * audience's, an expired one) was held up to a second before its `401`, one connection held per
  * forged token for that second.
  */
-const verifyRotated = async (
+const verifyRotated = (
+  token: string,
+  remote: RemoteKeys,
+  options: JwtClaimOptions,
+  reloadWhenAllowed: () => Promise<void>,
+  lastFetch: { readonly keysAskedAt: number }
+): Promise<JWTPayload> =>
+  verifyWithFetchedKeys(token, remote, options, reloadWhenAllowed, lastFetch).catch((error: unknown) => {
+    throw unusableKey(error) ? new JwksKeyUnusable(error) : error
+  })
+
+const verifyWithFetchedKeys = async (
   token: string,
   remote: RemoteKeys,
   options: JwtClaimOptions,
@@ -512,6 +530,13 @@ const verifyRotated = async (
   try {
     return await verifyWithEach(token, remote, options)
   } catch (error) {
+    // A key of the set that cannot be used: fetched again, unless it was in the last second (the
+    // authorization server may have put it right); still unusable, the token is `503`.
+    if (unusableKey(error)) {
+      if (remote.coolingDown) throw error
+      await remote.reload()
+      return await verifyWithEach(token, remote, options)
+    }
     if (error instanceof JoseErrors.JWKSNoMatchingKey && cooling) {
       if (!mayBeOfNewKey(token, options, lastFetch.keysAskedAt)) throw error
       await reloadWhenAllowed()
@@ -571,6 +596,27 @@ const refetchCooldownMillis = 1_000
 class JwksCoolingDown extends Error {}
 
 /**
+ * A key of the fetched JWKS that jose cannot use to verify: one it cannot import (a malformed
+ * JWK, a public key with private members) or refuses (an RSA key under 2,048 bits). `cause`: jose's
+ * or WebCrypto's error.
+ */
+class JwksKeyUnusable extends Error {
+  constructor(cause: unknown) {
+    super(`a key of the JWKS cannot be used: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+  }
+}
+
+/**
+ * Whether jose failed, verifying against fetched keys, on one of those keys rather than on the
+ * token or the fetch: an error that is none of jose's (every fault of a token is a `JOSEError`), nor
+ * a fetch that failed (see {@link unavailable}): WebCrypto's `DataError` importing a malformed JWK,
+ * jose's `TypeError` for a key it refuses. Such a token was refused `401` "the token could not be
+ * verified", with nothing logged, every valid one too, until the keys' cache expired (10 minutes
+ * by default), the authorization server's fix unseen until then.
+ */
+const unusableKey = (error: unknown): boolean => !(error instanceof JoseErrors.JOSEError) && !unavailable(error)
+
+/**
  * The JWKS fetch, refused (without asking the authorization server) for a second after a fetch
  * that failed. jose's own cooldown starts at a fetch that succeeded: while the authorization
  * server failed (an error status, no answer, a body that is no JWKS), every token with a `kid` the
@@ -600,6 +646,7 @@ const fetchAfterCooldown = (lastFailure: { readonly at: number }, lastFetch: { a
  */
 const unavailable = (error: unknown): boolean =>
   error instanceof JwksCoolingDown ||
+  error instanceof JwksKeyUnusable ||
   error instanceof JoseErrors.JWKSTimeout ||
   (error instanceof JoseErrors.JOSEError && (error.code === "ERR_JWKS_INVALID" || error.code === "ERR_JOSE_GENERIC")) ||
   (!(error instanceof JoseErrors.JOSEError) && error instanceof Error && /fetch|ECONN|network|socket/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? "")}`))

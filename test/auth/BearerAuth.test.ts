@@ -553,6 +553,63 @@ describe.concurrent("BearerAuth.jwt with a JWKS URL that fails", () => {
     }), 20_000)
 })
 
+describe.concurrent("BearerAuth.jwt with a JWKS key that cannot be used", () => {
+  // Fails before the fix: a key of the fetched JWKS that jose cannot import (a malformed JWK) or
+  // refuses (an RSA modulus under 2,048 bits) made every valid token of its kid 401 "the token
+  // could not be verified" (the client sent back through its OAuth flow), nothing logged, and the
+  // keys were not fetched again until their cache expired (10 minutes): the authorization
+  // server's fix was not seen. Among keys without a kid, such a key made a valid token of another
+  // key 401 as well.
+  it.live("its tokens are 503 and the operator warned (not 401); the keys are fetched again, and once the key is put right its tokens verify; without kids, another key's token verifies", () =>
+    Effect.gen(function*() {
+      const key = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const jwk = { ...(yield* Effect.promise(() => exportJWK(key.publicKey))), kid: "k1", use: "sig" }
+      let keys: Array<unknown> = []
+      const server = createServer((_request, response) => {
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const { port } = server.address() as AddressInfo
+      const jwksUrl = `http://127.0.0.1:${port}/jwks.json`
+      const warnings: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (logLevel === "Warn") warnings.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+      })
+      const signed = (kid: string | undefined) =>
+        Effect.promise(() =>
+          new SignJWT({ sub: "x" }).setProtectedHeader(kid === undefined ? { alg: "RS256" } : { alg: "RS256", kid }).setIssuer("https://iss.test")
+            .setAudience("https://aud.test").setExpirationTime("1m").sign(key.privateKey))
+      const broken = [
+        ["a modulus of one byte (refused: under 2,048 bits)", { ...jwk, n: "AQ" }],
+        ["a malformed private member", { ...jwk, d: "AQAB" }]
+      ] as const
+      for (const [what, bad] of broken) {
+        warnings.length = 0
+        keys = [bad]
+        const verifier = BearerAuth.jwt({ jwksUrl, issuer: "https://iss.test", audience: "https://aud.test" })
+        const verify = (token: string) => verifier.verify(token).pipe(Effect.provide(Logger.layer([logger])))
+        const token = yield* signed("k1")
+        const refused = yield* Effect.flip(verify(token))
+        assert.instanceOf(refused, BearerAuth.VerifierUnavailable, what)
+        assert.strictEqual(warnings.length, 1, what)
+        assert.include(warnings[0], `a key of the JWKS fetched from ${jwksUrl} cannot be used`, what)
+        // The authorization server puts the key right: seen at the next fetch allowed.
+        keys = [jwk]
+        yield* Effect.sleep("1100 millis")
+        assert.strictEqual((yield* verify(token)).subject, "x", what)
+        // Without kids, next to a good key: its token verifies.
+        const { kid: _bad, ...badWithoutKid } = bad
+        const { kid: _good, ...goodWithoutKid } = jwk
+        keys = [badWithoutKid, goodWithoutKid]
+        const withoutKids = BearerAuth.jwt({ jwksUrl, issuer: "https://iss.test", audience: "https://aud.test" })
+        assert.strictEqual((yield* withoutKids.verify(yield* signed(undefined))).subject, "x", `${what}, without kids`)
+      }
+    }), 20_000)
+})
+
 describe.concurrent("BearerAuth.jwt tells the operator why the JWKS could not be fetched", () => {
   it.live("a warning naming the URL and the reason, once per failed fetch (not per request, nor per refusal in the cooldown); none once it is fetched", () =>
     Effect.gen(function*() {
