@@ -80,8 +80,9 @@ export class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly de
 
 /**
  * The token could not be checked now: the authorization server's keys or its introspection
- * endpoint did not answer, or a key it published cannot be used. Not the token's fault: the client gets `503` with `Retry-After` and
- * keeps its token (a `401` would make it start its OAuth flow again).
+ * endpoint did not answer, or a key it published cannot be used. Not the token's fault: the
+ * client gets `503` with `Retry-After` and keeps its token (a `401` would make it start its OAuth
+ * flow again).
  *
  * @since 0.2.0
  * @category errors

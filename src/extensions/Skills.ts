@@ -268,8 +268,9 @@ export const make = (definition: {
  * only when its path still leads where it was checked to lead, to the file opened: one re-pointed
  * or replaced by a link while the skill was read is refused (`InvalidPath`), never read from
  * outside the directory; one replaced in place (a new file renamed over it, as an editor saves) is
- * opened again, and the saved file served (refused only when replaced at each of 3 opens). A file or directory under it that is removed after it was listed, or
- * that the server may not read, is named: `MissingSkillMd` for the `SKILL.md`, `InvalidPath`
+ * opened again, and the saved file served (refused only when replaced at each of 3 opens). A file
+ * or directory under it that is removed after it was listed, or that the server may not read, is
+ * named: `MissingSkillMd` for the `SKILL.md`, `InvalidPath`
  * otherwise (not the file system's `NotFound` or `PermissionDenied`).
  * Each file is measured before it is read (a file past the size limit is
  * `TooLarge` unread), and read no further than the limit (one that grew past it since is
