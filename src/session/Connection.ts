@@ -180,6 +180,12 @@ export interface PushConnection {
    */
   readonly withdraw?: ((id: JsonRpc.RequestId, route: string | undefined) => boolean) | undefined
   /**
+   * Whether the transport still holds the server→client request `id` (of `route`, if any), unsent
+   * for want of somewhere to go, as {@link withdraw} would find it (nothing is forgotten): its
+   * client never saw it. Transports that hold nothing leave it out.
+   */
+  readonly holds?: ((id: JsonRpc.RequestId, route: string | undefined) => boolean) | undefined
+  /**
    * Called once when the session has closed, however it ended (`end`, `interrupt`, or a failed
    * write): the transport forgets it and answers further input as for an unknown session.
    */

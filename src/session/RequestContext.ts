@@ -94,6 +94,13 @@ export interface RelatedTask {
    */
   readonly via?: ServerSession | undefined
   /**
+   * Completes when the session whose `tasks/result` waits for the task changes (see `via`), from
+   * the moment it is read: a request of the task still held unsent on the session it went through
+   * (its client never saw it) is then asked again through the new one. `undefined`: it never
+   * changes.
+   */
+  readonly viaChanged?: Effect.Effect<void> | undefined
+  /**
    * MCP 2026-07-28 (the tasks extension): how the task asks the client for input. The server sends
    * no request: the input is listed in the task's `inputRequests` (key: `inputKey`, else
    * `<method>-<n>`) until `tasks/update` brings an answer, which it gives decoded as the method's

@@ -1660,14 +1660,27 @@ class SessionImpl extends Scheduler implements ServerSession {
     related: JsonRpc.RequestId | undefined,
     options: ClientRequestOptions | undefined,
     truth?: Negotiation.ResolvedRequest,
-    route?: string
+    route?: string,
+    sent?: (id: number) => void
   ): Effect.Effect<unknown, ClientRequestError> {
     // Everything is decided when the effect runs, not when it is built: a retried effect checks
     // again and sends a fresh request id (a late answer to the first attempt cannot resolve it).
-    return Effect.suspend(() => this.requestNow(method, params, related, options, truth ?? this.negotiated, route, false))
+    return Effect.suspend(() => this.requestNow(method, params, related, options, truth ?? this.negotiated, route, false, undefined, sent))
   }
 
-  /** `observer`, if any, is told once the request is to be sent (not for one refused here). */
+  /**
+   * Whether the request `id` this session sent (of `route`, if any) is still held by its transport,
+   * unsent for want of somewhere to go: its client never saw it (see `PushConnection.holds`).
+   */
+  holds(id: number, route: string | undefined): boolean {
+    const connection = this.connection
+    return "attach" in connection && connection.holds?.(id, route) === true
+  }
+
+  /**
+   * `observer`, if any, is told once the request is to be sent (not for one refused here); `sent`,
+   * if any, the id it is sent under.
+   */
   private requestNow(
     method: string,
     params: JsonRpc.Params | undefined,
@@ -1676,7 +1689,8 @@ class SessionImpl extends Scheduler implements ServerSession {
     truth: Negotiation.ResolvedRequest,
     route: string | undefined,
     untied: boolean,
-    observer?: (method: string) => void
+    observer?: (method: string) => void,
+    sent?: (id: number) => void
   ): Effect.Effect<unknown, ClientRequestError> {
     const missing = Negotiation.requiredClientCapability(method, params, truth.clientCapabilities, truth.protocolVersion)
     if (missing !== undefined) {
@@ -1698,6 +1712,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     if (!(timeoutMillis > 0)) return Effect.die(badTimeout(method, options?.timeoutMillis === undefined, timeoutMillis))
     observer?.(method)
     const id = this.nextClientRequestId++
+    sent?.(id)
     const outgoing = this.dispatcher.outgoing
     if (outgoing === undefined) return this.sendRequest(id, method, projected, related, route, timeoutMillis)
     return outgoing(

@@ -12,7 +12,7 @@ import { components, options } from "../../examples/everything-server.ts"
 import { BearerAuth } from "../../src/auth.ts"
 import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { McpRequestContext } from "../../src/session/RequestContext.ts"
-import { answerOf, initializeMessage, on, post, serveOnFreePort, sseReader } from "./support.ts"
+import { answerOf, initializeMessage, nextMessage, on, post, serveOnFreePort, sseReader } from "./support.ts"
 
 const RELATED = "io.modelcontextprotocol/related-task"
 
@@ -35,11 +35,22 @@ const AsksLater = McpServer.tool({
     )
 })
 
+/** Asks at once, before any tasks/result waits for its task. */
+const AsksNow = McpServer.tool({
+  name: "asks_now",
+  execution: { taskSupport: "optional" },
+  handler: () =>
+    McpContext.elicit("What is your name?", Schema.Struct({ name: Schema.String })).pipe(
+      Effect.map((outcome) => outcome.action === "accept" ? `hello ${outcome.content.name}` : "no name"),
+      Effect.orDie
+    )
+})
+
 /** The everything server, its bearer tokens taken for the subject they name. */
 const serve = serveOnFreePort((port) =>
   McpServer.serve(
     options,
-    Layer.merge(components, AsksLater),
+    Layer.mergeAll(components, AsksLater, AsksNow),
     StreamableHttp.make({
       host: "127.0.0.1",
       port,
@@ -110,5 +121,92 @@ describe("a principal's task reached from another of its sessions", () => {
       // A is still open: its session answers.
       const pinged = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 1, method: "ping" }, on(a, auth)).then(answerOf))
       assert.deepStrictEqual(pinged.result, {})
+    }))
+
+  it.live("the task asked on session A before B's tasks/result (A not read): the held elicitation is asked again on B, B's answer completes the task; another principal's session never sees it", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve
+      const auth = { authorization: "Bearer alice" }
+      const bobAuth = { authorization: "Bearer bob" }
+      const a = yield* open(url, "alice")
+      const b = yield* open(url, "alice")
+      const bob = yield* open(url, "bob")
+      const created = yield* Effect.promise(() =>
+        post(url, {
+          jsonrpc: "2.0",
+          id: "create",
+          method: "tools/call",
+          params: { name: "asks_now", arguments: {}, task: { ttl: 60_000 } }
+        }, on(a, auth)).then(answerOf)
+      )
+      const taskId = created.result.task.taskId as string
+      // Bob's session: its standalone stream open, to see that nothing of alice's task reaches it.
+      const bobStream = yield* Effect.promise(() =>
+        fetch(url, { method: "GET", headers: { accept: "text/event-stream", ...on(bob, bobAuth) } })
+      )
+      assert.strictEqual(bobStream.status, 200)
+      const bobReader = sseReader(bobStream)
+
+      // B polls tasks/get (as the SDK does) until input_required: every 20 ms, for at most 10 s.
+      let status: string | undefined
+      for (let i = 0; i < 500 && status !== "input_required"; i++) {
+        const got = yield* Effect.promise(() =>
+          post(url, { jsonrpc: "2.0", id: `get-${i}`, method: "tasks/get", params: { taskId } }, on(b, auth)).then(answerOf)
+        )
+        status = got.result?.status
+        if (status !== "input_required") yield* Effect.sleep(20)
+      }
+      assert.strictEqual(status, "input_required")
+      // Bob can neither see the task nor wait for its result.
+      const bobGet = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "bob-get", method: "tasks/get", params: { taskId } }, on(bob, bobAuth)).then(answerOf)
+      )
+      assert.isDefined(bobGet.error)
+      const bobResult = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "bob-result", method: "tasks/result", params: { taskId } }, on(bob, bobAuth)).then(answerOf)
+      )
+      assert.isDefined(bobResult.error)
+
+      const response = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "result", method: "tasks/result", params: { taskId } }, on(b, auth))
+      )
+      assert.strictEqual(response.status, 200)
+      const reader = sseReader(response)
+      const elicitation = yield* Effect.promise(() => nextMessage(reader, { timeoutMillis: 3_000 }).catch(() => undefined))
+      assert.strictEqual(elicitation?.method, "elicitation/create", "the elicitation held on A did not reach B's tasks/result stream")
+      assert.deepStrictEqual(elicitation.params._meta[RELATED], { taskId })
+
+      const answered = yield* Effect.promise(async () => {
+        const answer = await post(url, { jsonrpc: "2.0", id: elicitation.id, result: { action: "accept", content: { name: "ada" } } }, on(b, auth))
+        await answer.text()
+        return answer.status
+      })
+      assert.strictEqual(answered, 202)
+      const result = yield* Effect.promise(() => nextMessage(reader, { timeoutMillis: 5_000 }))
+      assert.strictEqual(result.id, "result")
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+
+      // Nothing but priming events came on bob's stream meanwhile (read for 300 ms more).
+      const bobSaw: Array<unknown> = []
+      for (let i = 0; i < 10; i++) {
+        const event = yield* Effect.promise(() => bobReader.next(300).catch(() => undefined))
+        if (event === undefined) break
+        if (event.data !== "") bobSaw.push(JSON.parse(event.data))
+      }
+      yield* Effect.promise(() => bobReader.cancel())
+      assert.deepStrictEqual(bobSaw, [])
+      // A is still open, and holds nothing for the task: a GET stream there gets no elicitation.
+      const aStream = yield* Effect.promise(() =>
+        fetch(url, { method: "GET", headers: { accept: "text/event-stream", ...on(a, auth) } })
+      )
+      const aReader = sseReader(aStream)
+      const aSaw: Array<unknown> = []
+      for (let i = 0; i < 10; i++) {
+        const event = yield* Effect.promise(() => aReader.next(300).catch(() => undefined))
+        if (event === undefined) break
+        if (event.data !== "") aSaw.push(JSON.parse(event.data))
+      }
+      yield* Effect.promise(() => aReader.cancel())
+      assert.deepStrictEqual(aSaw.filter((message: any) => message.method === "elicitation/create"), [])
     }))
 })

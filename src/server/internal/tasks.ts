@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as PubSub from "effect/PubSub"
 import * as Exit from "effect/Exit"
@@ -275,6 +276,8 @@ export const make = (
       readonly policy: TaskSupervisor.SpawnOptions
       /** Client requests pending: the task is input_required while any is. */
       waiting = 0
+      /** Completed when `via` changes, while requests are pending (see `viaChanged`); made on first use. */
+      changes: Deferred.Deferred<void> | undefined = undefined
       constructor(taskId: string, policy: TaskSupervisor.SpawnOptions) {
         this.taskId = taskId
         this.policy = policy
@@ -291,10 +294,27 @@ export const make = (
       get via() {
         return waiters.size === 0 ? undefined : waiters.get(this.taskId)
       }
+      /** See `RelatedTask.viaChanged`: woken by {@link waitingOn} while the task asks the client. */
+      get viaChanged() {
+        return Deferred.await(this.changes ??= Deferred.makeUnsafe<void>())
+      }
+      /** Another session's `tasks/result` waits for the task now: its pending requests are told. */
+      viaChange(): void {
+        const changes = this.changes
+        if (changes === undefined) return
+        this.changes = undefined
+        Deferred.doneUnsafe(changes, Exit.void)
+      }
       awaitingInput(on: boolean): Effect.Effect<void> {
         return Effect.suspend(() => {
           this.waiting += on ? 1 : -1
           if (on ? this.waiting !== 1 : this.waiting !== 0) return Effect.void
+          if (on) asking.set(this.taskId, this)
+          else if (asking.get(this.taskId) === this) {
+            this.changes = undefined
+            asking.delete(this.taskId)
+            asking = renewMap(asking, askingRenewal)
+          }
           const notify = this.policy.onTransition!
           // A store that fails to record it is logged: the work goes on waiting for its input.
           return Effect.matchEffect(store.setStatus(this.taskId, on ? "input_required" : "working"), {
@@ -363,9 +383,20 @@ export const make = (
      */
     let waiters = new Map<string, ServerSession>()
     const waitersRenewal = new Renewal()
+    /**
+     * The tasks asking the client now (a request pending), by id: when another session comes to
+     * wait for one, the requests it holds unsent on the session they went through are asked again
+     * through that one (see `RelatedTask.viaChanged`). Else a request the task sent before that
+     * `tasks/result` came stayed held on the session that created it, which its client no longer
+     * read (it polled `tasks/get` on another session, then asked there), until its TTL.
+     */
+    let asking = new Map<string, CoreTask>()
+    const askingRenewal = new Renewal()
     const waitingOn = <A, E>(taskId: string, session: ServerSession, wait: Effect.Effect<A, E>): Effect.Effect<A, E> =>
       Effect.suspend(() => {
+        const previous = waiters.get(taskId)
         waiters.set(taskId, session)
+        if (previous !== session) asking.get(taskId)?.viaChange()
         return Effect.ensuring(
           wait,
           Effect.sync(() => {

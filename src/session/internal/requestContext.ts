@@ -76,8 +76,11 @@ export interface ContextSession extends ServerSession {
     related: JsonRpc.RequestId | undefined,
     options: ClientRequestOptions | undefined,
     truth?: Negotiation.ResolvedRequest,
-    route?: string
+    route?: string,
+    sent?: (id: number) => void
   ) => Effect.Effect<unknown, ClientRequestError>
+  /** Whether its transport still holds the request `id` it sent, unsent (see `PushConnection.holds`). */
+  readonly holds?: ((id: number, route: string | undefined) => boolean) | undefined
 }
 
 /**
@@ -181,6 +184,9 @@ const madeKeyChosen = (method: string, inputKey: string): RangeError =>
   new RangeError(
     `${method}: inputKey ${JSON.stringify(inputKey)} is spelled like a key the server makes for inputs (<method>-<n>); choose another`
   )
+
+/** What a task's request held unsent on one session gives way to: asked again through another. */
+const moved: unique symbol = Symbol("effect-mcp-server/moved")
 
 /** The observers of a context and of its overrides, both told (see `ContextOverrides.onClientRequest`). */
 const observing = (
@@ -376,17 +382,58 @@ export class RequestContextImpl implements RequestContext {
     // `tasks/result` stream).
     // Through the session whose `tasks/result` waits for the task when that is another (see
     // `RelatedTask.via`), as it negotiated; decided as the request is sent.
-    const sent = task === undefined
-      ? this.session.requestRelated(method, this.tagged(params), this.requestId, options, this.truth)
-      : Effect.suspend(() => {
-        const via = task.via as ContextSession | undefined
-        return via === undefined || via === this.session
-          ? this.session.requestRelated(method, this.tagged(params), undefined, options, this.truth, task.route)
-          : via.requestRelated(method, this.tagged(params), undefined, options, undefined, task.route)
-      })
-    if (task === undefined || method === "ping") return sent
+    if (task === undefined) return this.session.requestRelated(method, this.tagged(params), this.requestId, options, this.truth)
+    if (method === "ping") return this.sendForTask(task, method, params, options, false)
     // A task waiting for the client is input_required until the client answers.
-    return Effect.andThen(task.awaitingInput(true), Effect.ensuring(sent, task.awaitingInput(false)))
+    return Effect.andThen(
+      task.awaitingInput(true),
+      Effect.ensuring(this.sendForTask(task, method, params, options, true), task.awaitingInput(false))
+    )
+  }
+  /**
+   * A task's request through the session whose `tasks/result` waits for the task when that is
+   * another (see `RelatedTask.via`), as it negotiated, else through this one; decided as the
+   * request is sent. `movable`: asked again through the session of a `tasks/result` that comes to
+   * wait for the task later (`RelatedTask.viaChanged`), if the request is then still held unsent
+   * where it went (its client never saw it: the client that created the task does not read that
+   * session any more, and another of its principal's sessions asks for the result). It is given up
+   * there, with no `notifications/cancelled` (nothing was sent), and asked under the new session's
+   * id; its answer on that session reaches the task.
+   */
+  private sendForTask(
+    task: RelatedTask,
+    method: string,
+    params: JsonRpc.Params | undefined,
+    options: ClientRequestOptions | undefined,
+    movable: boolean
+  ): Effect.Effect<unknown, ClientRequestError> {
+    return Effect.suspend(() => {
+      const via = task.via as ContextSession | undefined
+      const session = via === undefined ? this.session : via
+      const truth = session === this.session ? this.truth : undefined
+      // Read with `via`: a change after this wakes it.
+      const changed = movable ? task.viaChanged : undefined
+      if (changed === undefined || session.holds === undefined) {
+        return session.requestRelated(method, this.tagged(params), undefined, options, truth, task.route)
+      }
+      let id: number | undefined
+      const request = session.requestRelated(method, this.tagged(params), undefined, options, truth, task.route, (sent) => {
+        id = sent
+      })
+      // Completes once the task's requests go through another session and this one is still held.
+      const movedAway = (next: Effect.Effect<void>): Effect.Effect<typeof moved> =>
+        Effect.flatMap(next, () => {
+          const now = (task.via as ContextSession | undefined) ?? this.session
+          if (now !== session && id !== undefined && session.holds!(id, task.route)) return Exit.succeed(moved)
+          const again = task.viaChanged
+          return again === undefined ? Effect.never : movedAway(again)
+        })
+      // The loser is interrupted: the request given up, withdrawn from its transport unsent.
+      return Effect.flatMap(
+        Effect.raceFirst(request, movedAway(changed)),
+        (answer) => answer === moved ? this.sendForTask(task, method, params, options, movable) : Exit.succeed(answer)
+      )
+    })
   }
   ping(options?: ClientRequestOptions) {
     return Effect.asVoid(this.request("ping", undefined, options))

@@ -372,15 +372,24 @@ export class HttpSession implements PushConnection {
    */
   withdraw(id: JsonRpc.RequestId, route: string | undefined): boolean {
     const held = this.held.get(route ?? untied)
-    if (held === undefined) return false
-    for (let i = 0; i < held.length; i++) {
-      if ((held[i] as JsonRpc.Request).id === id) {
-        held.splice(i, 1)
-        return true
-      }
-    }
-    return false
+    const at = held === undefined ? -1 : heldIndex(held, id)
+    if (at === -1) return false
+    held!.splice(at, 1)
+    return true
   }
+  /** Whether the request `id` (of `route`, if any) is still held (see `PushConnection.holds`). */
+  holds(id: JsonRpc.RequestId, route: string | undefined): boolean {
+    const held = this.held.get(route ?? untied)
+    return held !== undefined && heldIndex(held, id) !== -1
+  }
+}
+
+/** The index of the request `id` among held messages, else -1. */
+const heldIndex = (held: ReadonlyArray<JsonRpc.Message>, id: JsonRpc.RequestId): number => {
+  for (let i = 0; i < held.length; i++) {
+    if ((held[i] as JsonRpc.Request).id === id) return i
+  }
+  return -1
 }
 
 /** Whether a request may use a session: with authentication, only the subject that opened it. */
