@@ -16,6 +16,7 @@ import { components, options } from "../../examples/everything-server.ts"
 import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
 import { McpContext, McpServer } from "../../src/index.ts"
 import { StoreError } from "../../src/store/StoreError.ts"
+import type { Task } from "../../src/tasks/Task.ts"
 import { makeMemory, TaskStore } from "../../src/tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
 import { connectModern, withTasks } from "../extensions/support.ts"
@@ -35,8 +36,10 @@ const flaky = Effect.gen(function*() {
     down.has(operation)
       ? Effect.fail(new StoreError({ store: "TaskStore", message: "connection refused", cause: new Error("ECONNREFUSED") }))
       : effect()
+  /** The tasks created, as created. */
+  const created: Array<Task> = []
   const store = TaskStore.of({
-    create: (input) => guard("create", () => memory.create(input)),
+    create: (input) => Effect.tap(guard("create", () => memory.create(input)), (task) => Effect.sync(() => created.push(task))),
     get: (taskId, owner) => guard("get", () => memory.get(taskId, owner)),
     list: (owner, cursor, pageSize, scope) => guard("list", () => memory.list(owner, cursor, pageSize, scope)),
     setStatus: (taskId, status, message) => guard("setStatus", () => memory.setStatus(taskId, status, message)),
@@ -59,6 +62,8 @@ const flaky = Effect.gen(function*() {
   ]
   return {
     store,
+    memory,
+    created,
     fail: (...operations: ReadonlyArray<Operation>) => {
       for (const operation of operations.length === 0 ? all : operations) down.add(operation)
     },
@@ -233,6 +238,25 @@ describe("a TaskStore that fails", () => {
       const answer = yield* Effect.promise(() => client.request("tools/call", { name: "test_task_required", arguments: {} }, withTasks()))
       assert.isUndefined(answer.error, JSON.stringify(answer))
       assert.deepStrictEqual(answer.result.content, [{ type: "text", text: "required task done" }], JSON.stringify(answer))
+    }))
+
+  // Fails before: the task, which no client knows of, stayed working (holding a place against the
+  // task limits) until its TTL, an hour by default.
+  it.live("2026-07-28: a required tool's task whose end the store failed to record has it recorded once the store is back", () =>
+    Effect.gen(function*() {
+      const flakyStore = yield* flaky
+      const client = yield* connectModern(yield* serverOver(flakyStore.store))
+      flakyStore.fail("finish")
+      const answer = yield* Effect.promise(() => client.request("tools/call", { name: "test_task_required", arguments: {} }, withTasks()))
+      assert.deepStrictEqual(answer.result.content, [{ type: "text", text: "required task done" }], JSON.stringify(answer))
+      assert.strictEqual(flakyStore.created.length, 1)
+      const task = flakyStore.created[0]!
+      assert.strictEqual((yield* flakyStore.memory.get(task.taskId, task.owner)).status, "working")
+      flakyStore.recover()
+      // Retried 100 ms after, then doubling: within 3 s.
+      yield* eventually(Effect.map(Effect.orDie(flakyStore.memory.get(task.taskId, task.owner)), (now) => now.status === "completed"), 3_000)
+      const ended = yield* flakyStore.memory.get(task.taskId, task.owner)
+      assert.deepStrictEqual((ended.outcome as any)?.result?.content, [{ type: "text", text: "required task done" }])
     }))
 
   it.live("2026-07-28: McpContext.becomeTask fails with a StoreUnavailable the handler can catch (a store that failed), as its type says", () =>

@@ -18,9 +18,11 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Scope from "effect/Scope"
 import * as McpError from "../../protocol/McpError.ts"
 import type { ClientCapabilities, Implementation } from "../../protocol/McpSchema.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
@@ -31,10 +33,10 @@ import { isInputRequired } from "../../session/InputRound.ts"
 import { tooDeepAnswer } from "./inputResponses.ts"
 import type { ClientResultInvalid } from "../../session/ClientRequestError.ts"
 import type { ClientAddress } from "../../session/Requestor.ts"
-import type { InputRequest } from "../../tasks/Task.ts"
+import { type InputRequest, isExpired, type Task } from "../../tasks/Task.ts"
 import type { StoreError } from "../../store/StoreError.ts"
 import type { CreateInput, TaskLimitExceeded, TaskStore } from "../../tasks/TaskStore.ts"
-import type { TaskSupervisor } from "../../tasks/TaskSupervisor.ts"
+import { maxRecordingMillis, type TaskSupervisor } from "../../tasks/TaskSupervisor.ts"
 import * as Wire from "../../tasks/wire/v2026_07_28.ts"
 import * as Extension from "../Extension.ts"
 import type { TaskSupport } from "../Tool.ts"
@@ -139,6 +141,11 @@ export const make = (options: {
   readonly promoteAfterMillis?: number | undefined
   /** Told the owner of each task made (as it is made). */
   readonly created?: ((owner: string) => void) | undefined
+  /**
+   * The server's scope: where the end of a `required` tool's task that the store failed to record
+   * is recorded again (see {@link recordAgain}); without one, it is not.
+   */
+  readonly scope?: Scope.Scope | undefined
 }): TaskExtension => {
   const { store, supervisor } = options
   const promoteAfter = options.promoteAfterMillis ?? 100
@@ -294,21 +301,57 @@ export const make = (options: {
               : exit,
           onSuccess: (task) => {
             options.created?.(task.owner)
-            const finished = exit._tag === "Success"
-              ? store.finish(task.taskId, "completed", { _tag: "Result", result: exit.value })
-              : store.finish(task.taskId, "failed", { _tag: "Error", error: error! }, error!.message)
+            const finish = () =>
+              exit._tag === "Success"
+                ? store.finish(task.taskId, "completed", { _tag: "Result", result: exit.value })
+                : store.finish(task.taskId, "failed", { _tag: "Error", error: error! }, error!.message)
             // Its end not recorded (a store that failed): the call's own answer, as when its task
             // could not be created (-32603 lost the result of work that ran). The task, which no
-            // client knows of, is left to its TTL.
-            return Effect.matchEffect(finished, {
+            // client knows of, has its end recorded again in the background (it stayed `working`,
+            // unleased, holding a place against the task limits until its TTL).
+            return Effect.matchEffect(finish(), {
               onFailure: (failure) =>
-                Effect.andThen(Effect.logWarning("TaskStore failed to record the end of a required tool's task", errorForLog(failure)), exit),
+                Effect.andThen(
+                  Effect.logWarning(
+                    `TaskStore failed to record the end of a required tool's task${options.scope === undefined ? "" : "; retrying"}`,
+                    errorForLog(failure)
+                  ),
+                  Effect.andThen(recordAgain(task, finish), exit)
+                ),
               onSuccess: (ended) => Exit.succeed(Wire.createTaskResult(ended ?? task))
             })
           }
         })
       })
     )
+  }
+
+  /**
+   * Records the end of a `required` tool's task again (`finish`, which the store failed), in a fiber
+   * of the server's scope: 100 ms after, doubling to 5 s apart, until the store takes it, its TTL
+   * passes, the store dies doing it, or {@link TaskSupervisor.maxRecordingMillis} passed (as the
+   * supervisor records the end of a task's work). Nobody else records it: the task has no lease
+   * (no other replica takes it over) and no client knows of it (the call was answered directly).
+   */
+  const recordAgain = (task: Task, finish: () => Effect.Effect<unknown, StoreError>): Effect.Effect<void> => {
+    const scope = options.scope
+    if (scope === undefined) return Effect.void
+    const giveUpAt = Date.now() + maxRecordingMillis
+    const giveUp = (why: string) => Effect.logWarning(`TaskStore: gave up recording the end of the required tool's task ${task.taskId} (${why})`)
+    const attempt = (delay: number): Effect.Effect<void> =>
+      Effect.andThen(
+        Effect.sleep(delay),
+        Effect.suspend(() => {
+          const now = Date.now()
+          if (isExpired(task, now)) return giveUp("its TTL passed")
+          if (now > giveUpAt) return giveUp(`still failing after ${maxRecordingMillis} ms`)
+          return Effect.matchCauseEffect(finish(), {
+            onFailure: (cause) => Cause.hasDies(cause) ? giveUp("the store died doing it") : attempt(Math.min(delay * 2, 5_000)),
+            onSuccess: () => Effect.void
+          })
+        })
+      )
+    return Effect.asVoid(Effect.forkIn(attempt(100), scope))
   }
 
   /**

@@ -206,7 +206,8 @@ export const make = (
       })
     // A replica that is stopping claims no orphan (see `SupervisorOptions.stopping`).
     const stopping = (yield* GracefulShutdown.GracefulShutdown).isRequested
-    const supervisor = TaskSupervisor.make(store, yield* Effect.scope, {
+    const serverScope = yield* Effect.scope
+    const supervisor = TaskSupervisor.make(store, serverScope, {
       leaseMillis: options.leaseMillis,
       resume,
       services,
@@ -240,7 +241,8 @@ export const make = (
       supervisor,
       created: noteOwner,
       keysOf: (context) => keysOf(context, clientAddress),
-      promoteAfterMillis: options.promoteAfterMillis
+      promoteAfterMillis: options.promoteAfterMillis,
+      scope: serverScope
     })
     // A shared store: answers given on other replicas for the tasks running here.
     const inputs = store.inputs
