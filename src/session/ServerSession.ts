@@ -840,6 +840,10 @@ class SessionImpl extends Scheduler implements ServerSession {
   get awaitingClient(): boolean {
     return this.pendingClient.size > 0
   }
+  /** How long its requests to the client wait for an answer by default (`clientRequestTimeoutMillis`). */
+  get clientRequestTimeoutMillis(): number {
+    return this.clientTimeout
+  }
   /** Whether the server→client request `id` still waits for the client's answer (see `SessionInput.awaitsAnswer`). */
   awaitsAnswer(id: JsonRpc.RequestId): boolean {
     return typeof id === "number" && this.pendingClient.has(id)

@@ -46,11 +46,26 @@ const AsksNow = McpServer.tool({
     )
 })
 
+/** Asks once the session that created its task has closed (looked at every 10 ms, for at most 10 s). */
+const AsksAfterClose = McpServer.tool({
+  name: "asks_after_close",
+  execution: { taskSupport: "optional" },
+  handler: () =>
+    Effect.gen(function*() {
+      const context = yield* McpRequestContext
+      for (let i = 0; i < 1_000 && context.session.phase !== "closed"; i++) yield* Effect.sleep(10)
+      return yield* McpContext.elicit("What is your name?", Schema.Struct({ name: Schema.String }))
+    }).pipe(
+      Effect.map((outcome) => outcome.action === "accept" ? `hello ${outcome.content.name}` : "no name"),
+      Effect.catch((error) => Effect.succeed(`failed: ${error._tag}`))
+    )
+})
+
 /** The everything server, its bearer tokens taken for the subject they name. */
 const serve = serveOnFreePort((port) =>
   McpServer.serve(
     options,
-    Layer.mergeAll(components, AsksLater, AsksNow),
+    Layer.mergeAll(components, AsksLater, AsksNow, AsksAfterClose),
     StreamableHttp.make({
       host: "127.0.0.1",
       port,
@@ -73,6 +88,60 @@ const open = (url: string, subject: string) =>
     const initialized = await post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, on(sessionId, auth))
     await initialized.text()
     return sessionId
+  })
+
+/**
+ * What the SDK does on session `b` for the task: polls tasks/get until input_required (every 20 ms,
+ * for at most 10 s), then calls tasks/result; the elicitation must come on that stream, and the
+ * answer given there ends it with the task's result (its text).
+ */
+const answeredOn = (url: string, b: string, auth: Record<string, string>, taskId: string) =>
+  Effect.gen(function*() {
+    let status: string | undefined
+    for (let i = 0; i < 500 && status !== "input_required"; i++) {
+      const got = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: `get-${i}`, method: "tasks/get", params: { taskId } }, on(b, auth)).then(answerOf)
+      )
+      status = got.result?.status
+      if (status !== "input_required") yield* Effect.sleep(20)
+    }
+    assert.strictEqual(status, "input_required")
+    const response = yield* Effect.promise(() =>
+      post(url, { jsonrpc: "2.0", id: "result", method: "tasks/result", params: { taskId } }, on(b, auth))
+    )
+    assert.strictEqual(response.status, 200)
+    const reader = sseReader(response)
+    const elicitation = yield* Effect.promise(() => nextMessage(reader, { timeoutMillis: 3_000 }).catch(() => undefined))
+    assert.strictEqual(elicitation?.method, "elicitation/create", "the task's elicitation did not reach B's tasks/result stream")
+    assert.deepStrictEqual(elicitation.params._meta[RELATED], { taskId })
+    const answered = yield* Effect.promise(async () => {
+      const answer = await post(url, { jsonrpc: "2.0", id: elicitation.id, result: { action: "accept", content: { name: "ada" } } }, on(b, auth))
+      await answer.text()
+      return answer.status
+    })
+    assert.strictEqual(answered, 202)
+    const result = yield* Effect.promise(() => nextMessage(reader, { timeoutMillis: 5_000 }))
+    assert.strictEqual(result.id, "result")
+    return result.result.content
+  })
+
+/** Creates a task of `tool` on session `a`; its id. */
+const createOn = (url: string, a: string, auth: Record<string, string>, tool: string) =>
+  Effect.promise(() =>
+    post(url, {
+      jsonrpc: "2.0",
+      id: "create",
+      method: "tools/call",
+      params: { name: tool, arguments: {}, task: { ttl: 60_000 } }
+    }, on(a, auth)).then(answerOf)
+  ).pipe(Effect.map((created) => created.result.task.taskId as string))
+
+/** Ends session `id` as its client does (DELETE). */
+const close = (url: string, id: string, auth: Record<string, string>) =>
+  Effect.promise(async () => {
+    const response = await fetch(url, { method: "DELETE", headers: on(id, auth) })
+    await response.text()
+    return response.status
   })
 
 describe("a principal's task reached from another of its sessions", () => {
@@ -208,5 +277,37 @@ describe("a principal's task reached from another of its sessions", () => {
       }
       yield* Effect.promise(() => aReader.cancel())
       assert.deepStrictEqual(aSaw.filter((message: any) => message.method === "elicitation/create"), [])
+    }))
+
+  it.live("session A closed while the task's elicitation was held there: it is asked again on B once B's tasks/result waits", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve
+      const auth = { authorization: "Bearer alice" }
+      const a = yield* open(url, "alice")
+      const b = yield* open(url, "alice")
+      const taskId = yield* createOn(url, a, auth, "asks_now")
+      // Held on A (nobody reads it) once the task is input_required, seen from B.
+      let status: string | undefined
+      for (let i = 0; i < 500 && status !== "input_required"; i++) {
+        const got = yield* Effect.promise(() =>
+          post(url, { jsonrpc: "2.0", id: `get-${i}`, method: "tasks/get", params: { taskId } }, on(b, auth)).then(answerOf)
+        )
+        status = got.result?.status
+        if (status !== "input_required") yield* Effect.sleep(20)
+      }
+      assert.strictEqual(status, "input_required")
+      assert.strictEqual(yield* close(url, a, auth), 200)
+      assert.deepStrictEqual(yield* answeredOn(url, b, auth, taskId), [{ type: "text", text: "hello ada" }])
+    }))
+
+  it.live("session A closed before the task asks: the elicitation waits for another session of the principal, and is asked on B", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve
+      const auth = { authorization: "Bearer alice" }
+      const a = yield* open(url, "alice")
+      const b = yield* open(url, "alice")
+      const taskId = yield* createOn(url, a, auth, "asks_after_close")
+      assert.strictEqual(yield* close(url, a, auth), 200)
+      assert.deepStrictEqual(yield* answeredOn(url, b, auth, taskId), [{ type: "text", text: "hello ada" }])
     }))
 })

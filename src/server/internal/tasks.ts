@@ -405,6 +405,9 @@ export const make = (
             if (waiters.get(taskId) !== session) return
             waiters.delete(taskId)
             waiters = renewMap(waiters, waitersRenewal)
+            // Its requests go through the creating session again: one waiting for another session
+            // than this one (it closed) is told.
+            asking.get(taskId)?.viaChange()
           })
         )
       })

@@ -22,7 +22,7 @@ import type {
 } from "../../protocol/McpSchema.ts"
 import * as Negotiation from "../../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
-import { ClientCapabilityMissing, type ClientRequestError, SessionClosed } from "../ClientRequestError.ts"
+import { ClientCapabilityMissing, type ClientRequestError, ClientRequestTimeout, SessionClosed } from "../ClientRequestError.ts"
 import type { HttpRequestInfo } from "../Connection.ts"
 import { inputRequired, type InputRound } from "../InputRound.ts"
 import type {
@@ -81,6 +81,8 @@ export interface ContextSession extends ServerSession {
   ) => Effect.Effect<unknown, ClientRequestError>
   /** Whether its transport still holds the request `id` it sent, unsent (see `PushConnection.holds`). */
   readonly holds?: ((id: number, route: string | undefined) => boolean) | undefined
+  /** How long its requests to the client wait for an answer by default. */
+  readonly clientRequestTimeoutMillis?: number | undefined
 }
 
 /**
@@ -432,7 +434,42 @@ export class RequestContextImpl implements RequestContext {
       return Effect.flatMap(
         Effect.raceFirst(request, movedAway(changed)),
         (answer) => answer === moved ? this.sendForTask(task, method, params, options, movable) : Exit.succeed(answer)
+      ).pipe(
+        // The session closed (its client ended it, or it was ended for another of its principal's):
+        // over HTTP, a task that outlives it (a principal's) is reached from another session, whose
+        // `tasks/result` then carries its request (`input_required` tells the client to call it).
+        // Failed at once, the request was never seen by anyone, and the task went on without its
+        // input. Waited for within the request's timeout.
+        Effect.catchTag("SessionClosed", (closed) =>
+          closed.reason !== undefined || this.http === undefined
+            ? Effect.fail(closed)
+            : Effect.andThen(
+              this.untilElsewhere(task, session, method, options?.timeoutMillis ?? session.clientRequestTimeoutMillis ?? 60_000),
+              this.sendForTask(task, method, params, options, movable)
+            ))
       )
+    })
+  }
+  /**
+   * Waits until the task's requests go through another session than `closed` (see
+   * `RelatedTask.via`: the creating one, or the one whose `tasks/result` waits for the task), for at
+   * most `millis`; then the request times out, as one the client did not answer.
+   */
+  private untilElsewhere(
+    task: RelatedTask,
+    closed: ContextSession,
+    method: string,
+    millis: number
+  ): Effect.Effect<void, ClientRequestTimeout> {
+    const elsewhere: Effect.Effect<void> = Effect.suspend(() => {
+      // Read before the check: a change after it wakes the wait.
+      const changed = task.viaChanged
+      if (((task.via as ContextSession | undefined) ?? this.session) !== closed) return Effect.void
+      return changed === undefined ? Effect.never : Effect.andThen(changed, elsewhere)
+    })
+    return Effect.timeoutOrElse(elsewhere, {
+      duration: millis,
+      orElse: () => Effect.fail(new ClientRequestTimeout({ method, timeoutMillis: millis }))
     })
   }
   ping(options?: ClientRequestOptions) {
