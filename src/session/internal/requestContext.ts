@@ -413,8 +413,10 @@ export class RequestContextImpl implements RequestContext {
       const via = task.via as ContextSession | undefined
       const session = via === undefined ? this.session : via
       const truth = session === this.session ? this.truth : undefined
-      // Read with `via`: a change after this wakes it.
-      const changed = movable ? task.viaChanged : undefined
+      // Read with `via`: a change after this wakes it. Only over a session of its own over HTTP
+      // (`tasks/result` routes a task's requests only there): elsewhere it goes as it is, with no
+      // race of two fibers.
+      const changed = movable && this.http !== undefined && !session.stateless ? task.viaChanged : undefined
       if (changed === undefined || session.holds === undefined) {
         return session.requestRelated(method, this.tagged(params), undefined, options, truth, task.route)
       }
