@@ -180,11 +180,13 @@ export interface PushConnection {
    */
   readonly withdraw?: ((id: JsonRpc.RequestId, route: string | undefined) => boolean) | undefined
   /**
-   * Whether the transport still holds the server→client request `id` (of `route`, if any), unsent
-   * for want of somewhere to go, as {@link withdraw} would find it (nothing is forgotten): its
-   * client never saw it. Transports that hold nothing leave it out.
+   * Whether the client does not read the server→client request `id` (of `route`, if any) now: the
+   * transport still holds it, unsent for want of somewhere to go (as {@link withdraw} would find
+   * it; nothing is forgotten), or no stream the client reads would carry it (Streamable HTTP: it
+   * left them; what they carried waits in the event store for a resumption). Transports whose
+   * client reads every request leave it out.
    */
-  readonly holds?: ((id: JsonRpc.RequestId, route: string | undefined) => boolean) | undefined
+  readonly unread?: ((id: JsonRpc.RequestId, route: string | undefined) => boolean) | undefined
   /**
    * Called once when the session has closed, however it ended (`end`, `interrupt`, or a failed
    * write): the transport forgets it and answers further input as for an unknown session.

@@ -95,9 +95,9 @@ export interface RelatedTask {
   readonly via?: ServerSession | undefined
   /**
    * Completes when the session whose `tasks/result` waits for the task changes (see `via`), from
-   * the moment it is read: a request of the task still held unsent on the session it went through
-   * (its client never saw it) is then asked again through the new one. `undefined`: it never
-   * changes.
+   * the moment it is read: a request of the task that the client does not read on the session it
+   * went through (held unsent there, or on streams the client left) is then asked again through
+   * the new one. `undefined`: it never changes.
    */
   readonly viaChanged?: Effect.Effect<void> | undefined
   /**

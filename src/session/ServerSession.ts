@@ -1673,12 +1673,12 @@ class SessionImpl extends Scheduler implements ServerSession {
   }
 
   /**
-   * Whether the request `id` this session sent (of `route`, if any) is still held by its transport,
-   * unsent for want of somewhere to go: its client never saw it (see `PushConnection.holds`).
+   * Whether the client does not read the request `id` this session sent (of `route`, if any) now:
+   * held unsent by its transport, or on streams the client left (see `PushConnection.unread`).
    */
-  holds(id: number, route: string | undefined): boolean {
+  unread(id: number, route: string | undefined): boolean {
     const connection = this.connection
-    return "attach" in connection && connection.holds?.(id, route) === true
+    return "attach" in connection && connection.unread?.(id, route) === true
   }
 
   /**

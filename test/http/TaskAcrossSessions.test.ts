@@ -5,6 +5,9 @@
  * reaches the task. Raw POSTs over HTTP on 127.0.0.1, with bearer authentication.
  */
 import { assert, describe, it } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
@@ -12,6 +15,7 @@ import { components, options } from "../../examples/everything-server.ts"
 import { BearerAuth } from "../../src/auth.ts"
 import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { McpRequestContext } from "../../src/session/RequestContext.ts"
+import { callAsTask, getTask, toolTaskResult } from "../tasks/support.ts"
 import { answerOf, initializeMessage, nextMessage, on, post, serveOnFreePort, sseReader } from "./support.ts"
 
 const RELATED = "io.modelcontextprotocol/related-task"
@@ -61,11 +65,26 @@ const AsksAfterClose = McpServer.tool({
     )
 })
 
+/** Opened by the test: the `asks_when_released` task asks then (at most 10 s after it starts). */
+let gate: Promise<void> = Promise.resolve()
+const AsksWhenReleased = McpServer.tool({
+  name: "asks_when_released",
+  execution: { taskSupport: "optional" },
+  handler: () =>
+    Effect.promise(() => gate).pipe(
+      Effect.timeout("10 seconds"),
+      Effect.ignore,
+      Effect.andThen(McpContext.elicit("What is your name?", Schema.Struct({ name: Schema.String }))),
+      Effect.map((outcome) => outcome.action === "accept" ? `hello ${outcome.content.name}` : "no name"),
+      Effect.orDie
+    )
+})
+
 /** The everything server, its bearer tokens taken for the subject they name. */
 const serve = serveOnFreePort((port) =>
   McpServer.serve(
     options,
-    Layer.mergeAll(components, AsksLater, AsksNow, AsksAfterClose),
+    Layer.mergeAll(components, AsksLater, AsksNow, AsksAfterClose, AsksWhenReleased),
     StreamableHttp.make({
       host: "127.0.0.1",
       port,
@@ -309,5 +328,41 @@ describe("a principal's task reached from another of its sessions", () => {
       const taskId = yield* createOn(url, a, auth, "asks_after_close")
       assert.strictEqual(yield* close(url, a, auth), 200)
       assert.deepStrictEqual(yield* answeredOn(url, b, auth, taskId), [{ type: "text", text: "hello ada" }])
+    }))
+
+  it.live("the SDK: client A creates the task and goes away (its transport closed, no DELETE) before it asks; client B of the principal polls tasks/get until input_required, then tasks/result: B's handler answers the elicitation, and B gets the result", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve
+      let open: () => void = () => {}
+      gate = new Promise<void>((resolve) => (open = resolve))
+      const sdkClient = (name: string, asked: Array<unknown>) =>
+        Effect.gen(function*() {
+          const client = new Client({ name, version: "1.0.0" }, { capabilities: { elicitation: {} } })
+          client.setRequestHandler(ElicitRequestSchema, (request) => {
+            asked.push(request.params)
+            return Promise.resolve({ action: "accept", content: { name: "ada" } })
+          })
+          const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: "Bearer alice" } } })
+          yield* Effect.addFinalizer(() => Effect.promise(() => client.close().catch(() => undefined)))
+          yield* Effect.promise(() => client.connect(transport))
+          return { client, transport }
+        })
+      const askedA: Array<unknown> = []
+      const askedB: Array<unknown> = []
+      const a = yield* sdkClient("a", askedA)
+      const { task } = yield* callAsTask(a.client, "asks_when_released", {}, 60_000)
+      yield* Effect.promise(() => a.transport.close())
+      open()
+      const b = yield* sdkClient("b", askedB)
+      let status: string | undefined
+      for (let i = 0; i < 500 && status !== "input_required"; i++) {
+        status = (yield* getTask(b.client, task.taskId)).status
+        if (status !== "input_required") yield* Effect.sleep(20)
+      }
+      assert.strictEqual(status, "input_required")
+      const result = yield* toolTaskResult(b.client, task.taskId).pipe(Effect.timeout("10 seconds"))
+      assert.deepStrictEqual(result.content, [{ type: "text", text: "hello ada" }])
+      assert.strictEqual(askedB.length, 1)
+      assert.strictEqual(askedA.length, 0)
     }))
 })

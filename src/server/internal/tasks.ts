@@ -387,8 +387,9 @@ export const make = (
     const waitersRenewal = new Renewal()
     /**
      * The tasks asking the client now (a request pending), by id: when another session comes to
-     * wait for one, the requests it holds unsent on the session they went through are asked again
-     * through that one (see `RelatedTask.viaChanged`). Else a request the task sent before that
+     * wait for one, its requests the client does not read on the session they went through (held
+     * unsent, or on streams the client left) are asked again through that one (see
+     * `RelatedTask.viaChanged`). Else a request the task sent before that
      * `tasks/result` came stayed held on the session that created it, which its client no longer
      * read (it polled `tasks/get` on another session, then asked there), until its TTL.
      */

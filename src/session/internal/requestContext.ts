@@ -79,8 +79,8 @@ export interface ContextSession extends ServerSession {
     route?: string,
     sent?: (id: number) => void
   ) => Effect.Effect<unknown, ClientRequestError>
-  /** Whether its transport still holds the request `id` it sent, unsent (see `PushConnection.holds`). */
-  readonly holds?: ((id: number, route: string | undefined) => boolean) | undefined
+  /** Whether its client does not read the request `id` it sent now (see `PushConnection.unread`). */
+  readonly unread?: ((id: number, route: string | undefined) => boolean) | undefined
   /** How long its requests to the client wait for an answer by default. */
   readonly clientRequestTimeoutMillis?: number | undefined
 }
@@ -187,7 +187,7 @@ const madeKeyChosen = (method: string, inputKey: string): RangeError =>
     `${method}: inputKey ${JSON.stringify(inputKey)} is spelled like a key the server makes for inputs (<method>-<n>); choose another`
   )
 
-/** What a task's request held unsent on one session gives way to: asked again through another. */
+/** What a task's request its client does not read on one session gives way to: asked again through another. */
 const moved: unique symbol = Symbol("effect-mcp-server/moved")
 
 /** The observers of a context and of its overrides, both told (see `ContextOverrides.onClientRequest`). */
@@ -396,11 +396,13 @@ export class RequestContextImpl implements RequestContext {
    * A task's request through the session whose `tasks/result` waits for the task when that is
    * another (see `RelatedTask.via`), as it negotiated, else through this one; decided as the
    * request is sent. `movable`: asked again through the session of a `tasks/result` that comes to
-   * wait for the task later (`RelatedTask.viaChanged`), if the request is then still held unsent
-   * where it went (its client never saw it: the client that created the task does not read that
-   * session any more, and another of its principal's sessions asks for the result). It is given up
-   * there, with no `notifications/cancelled` (nothing was sent), and asked under the new session's
-   * id; its answer on that session reaches the task.
+   * wait for the task later (`RelatedTask.viaChanged`), if the client does not read it where it
+   * went (`ServerSession.unread`: held unsent, or on streams the client left; the client that
+   * created the task does not read that session any more, and another of its principal's sessions
+   * asks for the result). It is given up there (a held one is withdrawn, with no
+   * `notifications/cancelled`: nothing was sent; one on a stream the client left gets its cancel
+   * there, for a resumption), and asked under the new session's id; its answer on that session
+   * reaches the task.
    */
   private sendForTask(
     task: RelatedTask,
@@ -417,18 +419,18 @@ export class RequestContextImpl implements RequestContext {
       // (`tasks/result` routes a task's requests only there): elsewhere it goes as it is, with no
       // race of two fibers.
       const changed = movable && this.http !== undefined && !session.stateless ? task.viaChanged : undefined
-      if (changed === undefined || session.holds === undefined) {
+      if (changed === undefined || session.unread === undefined) {
         return session.requestRelated(method, this.tagged(params), undefined, options, truth, task.route)
       }
       let id: number | undefined
       const request = session.requestRelated(method, this.tagged(params), undefined, options, truth, task.route, (sent) => {
         id = sent
       })
-      // Completes once the task's requests go through another session and this one is still held.
+      // Completes once the task's requests go through another session and the client does not read this one.
       const movedAway = (next: Effect.Effect<void>): Effect.Effect<typeof moved> =>
         Effect.flatMap(next, () => {
           const now = (task.via as ContextSession | undefined) ?? this.session
-          if (now !== session && id !== undefined && session.holds!(id, task.route)) return Exit.succeed(moved)
+          if (now !== session && id !== undefined && session.unread!(id, task.route)) return Exit.succeed(moved)
           const again = task.viaChanged
           return again === undefined ? Effect.never : movedAway(again)
         })

@@ -377,10 +377,18 @@ export class HttpSession implements PushConnection {
     held!.splice(at, 1)
     return true
   }
-  /** Whether the request `id` (of `route`, if any) is still held (see `PushConnection.holds`). */
-  holds(id: JsonRpc.RequestId, route: string | undefined): boolean {
+  /**
+   * Whether the client does not read the request `id` (of `route`, if any) now (see
+   * `PushConnection.unread`): still held, or no stream it reads would carry it (the route's claimed
+   * request's, the standalone stream: the session forgets the standalone stream as its client
+   * leaves it).
+   */
+  unread(id: JsonRpc.RequestId, route: string | undefined): boolean {
     const held = this.held.get(route ?? untied)
-    return held !== undefined && heldIndex(held, id) !== -1
+    if (held !== undefined && heldIndex(held, id) !== -1) return true
+    if (this.standalone?.connection !== undefined) return false
+    const claimed = route === undefined ? undefined : this.routes.get(route)
+    return claimed?.stream?.connection === undefined
   }
 }
 
