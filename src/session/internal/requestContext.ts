@@ -381,9 +381,7 @@ export class RequestContextImpl implements RequestContext {
     const task = this.relatedTask
     // A task's request is not related to the request that created it (answered with the
     // CreateTaskResult): it goes by the task's route (2025-11-25 over HTTP: the task's
-    // `tasks/result` stream).
-    // Through the session whose `tasks/result` waits for the task when that is another (see
-    // `RelatedTask.via`), as it negotiated; decided as the request is sent.
+    // `tasks/result` stream), through the session `sendForTask` decides.
     if (task === undefined) return this.session.requestRelated(method, this.tagged(params), this.requestId, options, this.truth)
     if (method === "ping") return this.sendForTask(task, method, params, options, false)
     // A task waiting for the client is input_required until the client answers.
