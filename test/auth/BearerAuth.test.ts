@@ -1651,3 +1651,35 @@ describe.concurrent("the stdio principal comes from configuration", () => {
     assert.deepStrictEqual(await whoOverStdio({}), { whoami: { subject: "anonymous", scopes: [] }, tools: ["whoami"] })
   }, 20_000)
 })
+
+describe.concurrent("a 503 of a verifier that cannot check tokens, under CORS", () => {
+  // Fails before: Access-Control-Expose-Headers named Mcp-Session-Id, MCP-Protocol-Version and
+  // WWW-Authenticate only: a browser client on another origin could not read the 503's Retry-After
+  // (not a CORS-safelisted header), so it could not tell when to try again.
+  it.live("exposes Retry-After to a browser on another origin, with the session and challenge headers", () =>
+    Effect.gen(function*() {
+      // An introspection endpoint that cannot be reached (nothing listens there).
+      const closed = yield* Effect.promise(freePort)
+      const auth = BearerAuth.config({
+        verifier: BearerAuth.introspection({ url: `http://127.0.0.1:${closed}/introspect`, audience: "https://mcp.test/mcp" }),
+        resource: "https://mcp.test/mcp",
+        authorizationServers: ["https://auth.test"]
+      })
+      const { url } = yield* serveOnFreePort((port) =>
+        McpServer.serve(
+          { name: "cors-503", version: "1" },
+          McpServer.tool({ name: "t", handler: () => Effect.succeed("t") }),
+          StreamableHttp.make({ host: "127.0.0.1", port, auth, cors: { allowedOrigins: ["https://app.test"] } })
+        ).pipe(Effect.provide(Logger.layer([Logger.make(() => {})])))
+      )
+      const response = yield* Effect.promise(() => post(url, initializeMessage(), { authorization: "Bearer opaque", origin: "https://app.test" }))
+      yield* Effect.promise(() => response.text())
+      assert.strictEqual(response.status, 503)
+      assert.strictEqual(response.headers.get("retry-after"), "5")
+      assert.strictEqual(response.headers.get("access-control-allow-origin"), "https://app.test")
+      const exposed = (response.headers.get("access-control-expose-headers") ?? "").toLowerCase().split(/\s*,\s*/)
+      for (const header of ["retry-after", "www-authenticate", "mcp-session-id", "mcp-protocol-version"]) {
+        assert.include(exposed, header, exposed.join(", "))
+      }
+    }), 20_000)
+})

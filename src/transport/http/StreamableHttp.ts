@@ -188,8 +188,8 @@ export interface Options {
   readonly keepAliveMillis?: number | undefined
   /**
    * CORS for browser clients on other origins (off by default): preflights are answered, and
-   * responses allow the origin and expose `Mcp-Session-Id`, `MCP-Protocol-Version` and
-   * `WWW-Authenticate`. The origins listed here also pass the Origin check (`allowedOrigins`)
+   * responses allow the origin and expose `Mcp-Session-Id`, `MCP-Protocol-Version`,
+   * `WWW-Authenticate` and `Retry-After` (of a 503). The origins listed here also pass the Origin check (`allowedOrigins`)
    * unless that is given. `"*"` allows any origin. `maxAgeSeconds`: how long a browser may keep a
    * preflight's answer (`Access-Control-Max-Age`; default 600).
    */

@@ -200,7 +200,9 @@ export const withCors = (
     allowedOrigins: cors.allowedOrigins === "*" ? [] : cors.allowedOrigins,
     allowedMethods: ["GET", "POST", "DELETE", "OPTIONS"],
     allowedHeaders: corsAllowedHeaders,
-    exposedHeaders: ["mcp-session-id", "mcp-protocol-version", "www-authenticate"],
+    // Retry-After (not CORS-safelisted) of a 503 (a verifier or the store unavailable, a load
+    // limit): a browser client on another origin could not read when to try again.
+    exposedHeaders: ["mcp-session-id", "mcp-protocol-version", "www-authenticate", "retry-after"],
     maxAge: cors.maxAgeSeconds ?? 600
   })(Effect.flatMap(HttpServerRequest.HttpServerRequest, handle))
   // A preflight's answer depends on the headers it asks for (the Mcp-Param-* ones are granted).
