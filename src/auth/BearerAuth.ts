@@ -738,6 +738,22 @@ const notYetValid = (answer: { readonly [key: string]: unknown }): boolean =>
   typeof answer.nbf === "number" && (answer.nbf - nbfLeewaySeconds) * 1000 > Date.now()
 
 /**
+ * The date of an active answer (`exp`, `nbf`, `iat`: NumericDates, RFC 7662 §2.2) that is given
+ * and no number, or `undefined`. Such an answer is the endpoint failing (`503`, a warning), as one
+ * that is no JSON object: an `exp` of `"1"` was not read, the token taken without an expiry (its
+ * streams never ended), and an `nbf` of a string left a token not valid yet taken. `null` is
+ * taken for absent (some servers say so of what they do not know).
+ */
+const malformedDate = (answer: { readonly [key: string]: unknown }): "exp" | "nbf" | "iat" | undefined => {
+  if (answer.active !== true) return undefined
+  for (const claim of ["exp", "nbf", "iat"] as const) {
+    const value = answer[claim]
+    if (value !== undefined && value !== null && typeof value !== "number") return claim
+  }
+  return undefined
+}
+
+/**
  * The `token_type` values (compared without case) of an access token a client sends as `Bearer`:
  * RFC 7662 §2.2 gives OAuth's token type (RFC 6749 §5.1: `Bearer`); some authorization servers say
  * `access_token` (RFC 7009's token type hint) or RFC 8693's URN, and a JWT access token's type is
@@ -771,9 +787,10 @@ const accessTokenType = (answer: { readonly [key: string]: unknown }): boolean =
  * from this issuer. Answers are
  * cached (bounded; an inactive token is cached too, so a flood of bad tokens costs one request
  * each at most once per cache period); concurrent requests with one token share one request to
- * the endpoint. An endpoint that cannot be reached (or answers no JSON object, or not in time) is
- * `VerifierUnavailable` (`503`: the client keeps its token) and a logged warning for the operator
- * (at most one a second, saying how many failures it did not tell).
+ * the endpoint. An endpoint that cannot be reached (or answers no JSON object, an active token
+ * whose `exp`, `nbf` or `iat` is no number, or not in time) is `VerifierUnavailable` (`503`: the
+ * client keeps its token) and a logged warning for the operator (at most one a second, saying how
+ * many failures it did not tell).
  *
  * @since 0.2.0
  * @category constructors
@@ -846,6 +863,8 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
           if (!response.ok) throw new Error(`introspection answered ${response.status}`)
           const answer: unknown = await response.json()
           if (typeof answer !== "object" || answer === null || Array.isArray(answer)) throw new Error("introspection answered no JSON object")
+          const malformed = malformedDate(answer as { readonly [key: string]: unknown })
+          if (malformed !== undefined) throw new Error(`introspection answered an active token whose ${malformed} is no number (RFC 7662 §2.2: a NumericDate)`)
           return answer as { readonly [key: string]: unknown }
         }),
       catch: (cause) => cause

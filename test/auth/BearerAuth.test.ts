@@ -1220,6 +1220,44 @@ describe.concurrent("token introspection (RFC 7662)", () => {
       yield* taken("cognito-access", { token_use: "access" })
     }))
 
+  // Fails before: an active answer whose exp was no number (`"1"`, a string) was taken, the
+  // principal without an expiry (its streams never ended), and one whose nbf was no number had its
+  // nbf unread (a token not valid yet taken). RFC 7662 2.2: both are NumericDates (numbers).
+  it.live("an active answer whose exp, nbf or iat is no number is the endpoint failing (503, a warning), not a token taken without its expiry; not cached", () =>
+    Effect.gen(function*() {
+      const endpoint = yield* Effect.acquireRelease(Effect.promise(startIntrospection), (s) => Effect.sync(() => s.server.close()))
+      const now = Math.floor(Date.now() / 1000)
+      const active = { active: true, sub: "dana", aud: "https://mcp.test", exp: now + 900 }
+      const warnings: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (logLevel === "Warn") warnings.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+      })
+      const verifier = BearerAuth.introspection({ url: endpoint.url, audience: "https://mcp.test" })
+      const verify = (token: string) => verifier.verify(token).pipe(Effect.provide(Logger.layer([logger])))
+      const malformed = [["exp", { exp: "1" }], ["exp", { exp: String(now + 900) }], ["nbf", { nbf: String(now + 600) }], ["iat", { iat: "yesterday" }]] as const
+      for (const [i, [claim, answer]] of malformed.entries()) {
+        endpoint.answers.set(`junk-${i}`, { ...active, ...answer })
+        const refused = yield* Effect.flip(verify(`junk-${i}`))
+        assert.instanceOf(refused, BearerAuth.VerifierUnavailable, JSON.stringify(answer))
+        assert.isTrue(warnings.some((warning) => warning.includes(`introspection answered an active token whose ${claim} is no number`)), warnings.join("\n"))
+        yield* Effect.sleep("1100 millis") // past the warnings' second
+      }
+      // Not cached: asked again (the endpoint may have been put right).
+      const asked = endpoint.calls.length
+      endpoint.answers.set("junk-0", active)
+      assert.strictEqual((yield* verify("junk-0")).expiresAt, active.exp * 1000)
+      assert.strictEqual(endpoint.calls.length, asked + 1)
+      // An inactive answer is not read further; an active one without exp (or null, as some
+      // servers say of what they do not know) has no expiry (RFC 7662: optional).
+      endpoint.answers.set("inactive", { active: false, exp: "never" })
+      assert.instanceOf(yield* Effect.flip(verify("inactive")), BearerAuth.InvalidToken)
+      const { exp: _exp, ...withoutExp } = active
+      endpoint.answers.set("no-exp", withoutExp)
+      assert.strictEqual((yield* verify("no-exp")).expiresAt, undefined)
+      endpoint.answers.set("null-dates", { ...withoutExp, exp: null, nbf: null, iat: null })
+      assert.strictEqual((yield* verify("null-dates")).expiresAt, undefined)
+    }), 20_000)
+
   it.live("a token refused as not valid yet is refused only until it is, then asked about again (not after the cache period)", () =>
     Effect.gen(function*() {
       const endpoint = yield* Effect.acquireRelease(Effect.promise(startIntrospection), (s) => Effect.sync(() => s.server.close()))
