@@ -52,6 +52,7 @@ import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions, KeyObject } from "jose"
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, errors as JoseErrors, jwtVerify } from "jose"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
@@ -716,12 +717,29 @@ export interface IntrospectionOptions {
   readonly cacheMillis?: number | undefined
   /** Most answers kept (the oldest are dropped first); default 10,000 (an integer >= 1). */
   readonly maxCacheEntries?: number | undefined
-  /** Longest wait for the endpoint; default 5 s (a number > 0 of milliseconds). */
+  /**
+   * Longest wait for the endpoint; default 5 s (a number > 0 of milliseconds). Once it was not
+   * answered, only one request at a time waits for it (see {@link introspection}).
+   */
   readonly timeoutMillis?: number | undefined
 }
 
 /** The least time between two warnings of failed introspections. */
 const introspectionWarningMillis = 1_000
+
+/**
+ * While the introspection endpoint does not answer (see {@link IntrospectionUnanswered}), the least
+ * time between two requests to it (each a probe, one at a time).
+ */
+const introspectionProbeMillis = 1_000
+
+/**
+ * The introspection endpoint did not answer: it could not be reached, did not answer in time, or
+ * answered `429` or a `5xx` (an authorization server down, overloaded, or behind a proxy that
+ * cannot reach it). Its cooldown follows (see {@link introspection}); an answer of another kind
+ * (a `4xx`, a body that is no JSON object) is about the request, and is not.
+ */
+class IntrospectionUnanswered extends Error {}
 
 /**
  * How far in the future an introspected token's `nbf` may be and the token still be taken, in
@@ -790,7 +808,11 @@ const accessTokenType = (answer: { readonly [key: string]: unknown }): boolean =
  * the endpoint. An endpoint that cannot be reached (or answers no JSON object, an active token
  * whose `exp`, `nbf` or `iat` is no number, or not in time) is `VerifierUnavailable` (`503`: the
  * client keeps its token) and a logged warning for the operator (at most one a second, saying how
- * many failures it did not tell).
+ * many failures it did not tell). Once the endpoint does not answer (it cannot be reached, times
+ * out, or answers `429` or a `5xx`), a token not cached is `503` at once, without asking, but for
+ * one request at a time, a second after the last failure at the earliest (a probe): its answer, of
+ * any kind, has tokens asked about again; without this, every request with a token not cached
+ * waited the whole `timeoutMillis` for its `503`. Cached answers still hold meanwhile.
  *
  * @since 0.2.0
  * @category constructors
@@ -817,6 +839,10 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
   const cache = new Map<string, { readonly until: number; readonly outcome: Principal | InvalidToken }>()
   // One request to the endpoint per token at a time: concurrent requests with it wait for it.
   const inFlight = new Map<string, Deferred.Deferred<Principal, InvalidToken | VerifierUnavailable>>()
+  // Whether the endpoint's last request went unanswered (see `IntrospectionUnanswered`), when, and
+  // whether a probe (the one request allowed meanwhile) is on its way.
+  const endpoint = { down: false, failedAt: Number.NEGATIVE_INFINITY, probing: false }
+  const unanswered = new VerifierUnavailable({ description: "the token could not be checked; try again later" })
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }
   if (options.clientId !== undefined) {
     headers.authorization = `Basic ${Buffer.from(`${encodeURIComponent(options.clientId)}:${encodeURIComponent(options.clientSecret ?? "")}`).toString("base64")}`
@@ -860,18 +886,30 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
           body: new URLSearchParams({ token, token_type_hint: "access_token" }).toString(),
           signal
         }).then(async (response) => {
+          if (response.status >= 500 || response.status === 429) throw new IntrospectionUnanswered(`introspection answered ${response.status}`)
           if (!response.ok) throw new Error(`introspection answered ${response.status}`)
           const answer: unknown = await response.json()
           if (typeof answer !== "object" || answer === null || Array.isArray(answer)) throw new Error("introspection answered no JSON object")
           const malformed = malformedDate(answer as { readonly [key: string]: unknown })
           if (malformed !== undefined) throw new Error(`introspection answered an active token whose ${malformed} is no number (RFC 7662 §2.2: a NumericDate)`)
           return answer as { readonly [key: string]: unknown }
+        }, (error: unknown) => {
+          // `fetch` failed: no connection, or it broke before the answer's headers (not the
+          // timeout's abort: that fiber is interrupted, and its failure is the timeout's).
+          throw error instanceof IntrospectionUnanswered ? error : new IntrospectionUnanswered(`introspection endpoint could not be reached: ${String(error)}`, { cause: error })
         }),
       catch: (cause) => cause
     }).pipe(
-      Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new Error("introspection timed out")) }),
+      Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new IntrospectionUnanswered("introspection timed out")) }),
+      Effect.onExit((exit) =>
+        Effect.sync(() => {
+          // Any answer (a token judged, a `4xx`, a malformed one) says the endpoint is there.
+          endpoint.down = Exit.isFailure(exit) && exit.cause.reasons.some((reason) => reason._tag === "Fail" && reason.error instanceof IntrospectionUnanswered)
+          if (endpoint.down) endpoint.failedAt = Date.now()
+        })
+      ),
       Effect.tapCause((cause) => Effect.suspend(() => warnFailed(cause))),
-      Effect.mapError(() => new VerifierUnavailable({ description: "the token could not be checked; try again later" }))
+      Effect.mapError(() => unanswered)
     )
   // A failure is told at most once a second, with how many went untold since: every request
   // with a token not cached asks, and while the endpoint failed each one logged its warning (with
@@ -912,6 +950,14 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
         }
         const waiting = inFlight.get(key)
         if (waiting !== undefined) return Deferred.await(waiting)
+        // The endpoint did not answer its last request: a token not known is refused at once (it
+        // waited the whole timeout, 5 s by default, a connection held each), but for one request,
+        // a probe, at most every `introspectionProbeMillis`, one at a time.
+        let probe = false
+        if (endpoint.down) {
+          if (endpoint.probing || Date.now() - endpoint.failedAt < introspectionProbeMillis) return Effect.fail(unanswered)
+          probe = endpoint.probing = true
+        }
         const deferred = Deferred.makeUnsafe<Principal, InvalidToken | VerifierUnavailable>()
         inFlight.set(key, deferred)
         // The lookup is every waiting request's, not the first one's: in the first request's
@@ -922,6 +968,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
           Effect.forkDetach(lookup(token, key).pipe(
             Effect.onExit((exit) =>
               Effect.sync(() => {
+                if (probe) endpoint.probing = false
                 inFlight.delete(key)
                 Deferred.doneUnsafe(deferred, exit)
               })

@@ -1397,7 +1397,7 @@ describe.concurrent("token introspection that fails", () => {
 })
 
 describe.concurrent("token introspection that fails, asked by concurrent requests with one token", () => {
-  it.live("is one request to the endpoint, its failure (503) every request's; the next request asks again, unrefused by any cooldown", () =>
+  it.live("is one request to the endpoint, its failure (503) every request's; in the second after it a request is 503 at once, then it asks again", () =>
     Effect.gen(function*() {
       let asked = 0
       let failing = true
@@ -1433,10 +1433,92 @@ describe.concurrent("token introspection that fails, asked by concurrent request
       const failures = yield* Fiber.join(waiting)
       for (const failure of failures) assert.instanceOf(failure, BearerAuth.VerifierUnavailable)
       assert.strictEqual(asked, 1, "one request to the endpoint for the ten")
-      // The endpoint is back: the next request asks, and its valid token is taken at once.
+      // The endpoint is back: in the second after the failure, a request is 503 without asking
+      // (while the endpoint did not answer, each waited for it); then it asks, and its valid
+      // token is taken.
       failing = false
+      assert.instanceOf(yield* Effect.flip(verifier.verify("shared")), BearerAuth.VerifierUnavailable)
+      assert.strictEqual(asked, 1)
+      yield* Effect.sleep("1100 millis")
       assert.strictEqual((yield* verifier.verify("shared")).subject, "dana")
       assert.strictEqual(asked, 2)
+    }), 20_000)
+})
+
+describe.concurrent("token introspection while the endpoint does not answer", () => {
+  // Fails before: while the endpoint did not answer (a host down behind a firewall that drops
+  // packets, an overloaded authorization server), every request with a token not cached waited the
+  // whole timeoutMillis (5 s by default) before its 503, one connection held each; a JWKS that
+  // cannot be fetched is 503 at once in the second after a failure.
+  it.live("after a failure, a token not cached is 503 at once (one probe a second at most, the others not held while it waits); a cached token still verifies; once the endpoint answers, tokens are asked about again", () =>
+    Effect.gen(function*() {
+      let answering = true
+      let asked = 0
+      const server = createServer((request, response) => {
+        asked++
+        let body = ""
+        request.on("data", (chunk) => void (body += String(chunk)))
+        request.on("end", () => {
+          if (!answering) return // held: no answer
+          const token = new URLSearchParams(body).get("token") ?? ""
+          response.writeHead(200, { "content-type": "application/json" }).end(
+            JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
+          )
+        })
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => {
+          server.closeAllConnections()
+          server.close(resolve)
+        }))
+      )
+      const { port } = server.address() as AddressInfo
+      const timeoutMillis = 1_000
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis })
+      const quiet = Logger.layer([Logger.make(() => {})])
+      const timed = <A, E>(effect: Effect.Effect<A, E>) =>
+        Effect.gen(function*() {
+          const started = Date.now()
+          const exit = yield* Effect.exit(effect.pipe(Effect.provide(quiet)))
+          return { exit, millis: Date.now() - started }
+        })
+      const unavailable = (exit: Exit.Exit<unknown, unknown>) =>
+        Exit.isFailure(exit) && exit.cause.reasons[0]?._tag === "Fail" && exit.cause.reasons[0].error instanceof BearerAuth.VerifierUnavailable
+      // A token verified (and cached) while the endpoint answers.
+      assert.strictEqual((yield* verifier.verify("cached")).subject, "cached")
+      answering = false
+      // The first token not cached waits for the timeout: nothing is known yet.
+      const first = yield* timed(verifier.verify("first"))
+      assert.isTrue(unavailable(first.exit))
+      assert.isAtLeast(first.millis, timeoutMillis - 50)
+      // Then tokens not cached are 503 at once, without asking, a cached one still verifies.
+      const before = asked
+      const next = yield* Effect.forEach(["a", "b", "c", "d", "e"], (token) => timed(verifier.verify(token)), { concurrency: "unbounded" })
+      for (const { exit, millis } of next) {
+        assert.isTrue(unavailable(exit))
+        assert.isBelow(millis, 300, "503 at once") // was: the 1 s timeout each
+      }
+      assert.strictEqual(asked, before, "not asked in the second after the failure")
+      assert.strictEqual((yield* verifier.verify("cached")).subject, "cached")
+      // A second later one token asks (a probe) and waits; meanwhile the others are 503 at once.
+      yield* Effect.sleep("1100 millis")
+      const probe = yield* Effect.forkChild(timed(verifier.verify("probe")))
+      for (let i = 0; i < 100 && asked === before; i++) yield* Effect.sleep("10 millis")
+      assert.strictEqual(asked, before + 1)
+      const meanwhile = yield* timed(verifier.verify("meanwhile"))
+      assert.isTrue(unavailable(meanwhile.exit))
+      assert.isBelow(meanwhile.millis, 300)
+      const probed = yield* Fiber.join(probe)
+      assert.isTrue(unavailable(probed.exit))
+      assert.strictEqual(asked, before + 1, "one probe")
+      // The endpoint answers again: the next probe (a second after the last failure) is answered,
+      // and every token is asked about again.
+      answering = true
+      yield* Effect.sleep("1100 millis")
+      assert.strictEqual((yield* verifier.verify("back")).subject, "back")
+      assert.strictEqual((yield* verifier.verify("again")).subject, "again")
+      assert.strictEqual(asked, before + 3)
     }), 20_000)
 })
 
