@@ -54,6 +54,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions, KeyObject } from "jose"
+import type * as Crypto from "node:crypto"
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, errors as JoseErrors, jwtVerify } from "jose"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import * as NumericOptions from "../internal/options.ts"
@@ -285,7 +286,10 @@ export interface JwtOptions {
   readonly jwksUrl?: string | undefined
   /**
    * A static key instead: a JWKS document, a PEM public key (SPKI, PKCS#1, or an X.509
-   * certificate: its key), or a key object. A PEM that cannot be read is a `TypeError` here.
+   * certificate: its key), or a key object. A PEM that cannot be read is a `TypeError` here, as is
+   * a key that cannot verify: a JWKS key an accepted algorithm would use (its `kty`, curve, `use`,
+   * `key_ops` and `alg` allowing it) that is malformed or private (it has `d`), or an RSA key under
+   * 2,048 bits (JWK, PEM or key object), which jose refuses (its tokens were all `401`).
    */
   readonly key?: { readonly keys: ReadonlyArray<unknown> } | string | KeyObject | undefined
   /**
@@ -378,12 +382,13 @@ export const jwt = (options: JwtOptions): Verifier => {
     // not be verified", the operator's mistake blamed on each client. Node reads SPKI, PKCS#1 and
     // X.509 certificates; jose imports the key object for each algorithm a token names (an EC key
     // cannot verify RS256: refused as ever), and the allowed algorithms are still checked.
-    const object = publicKeyOf(key)
+    const object = usableKeyObject("key", publicKeyOf(key))
     getKey = () => object
   } else if (key !== undefined && "keys" in key) {
     getKey = createLocalJWKSet(key as Parameters<typeof createLocalJWKSet>[0])
+    checkStaticJwks(key.keys, algorithms)
   } else {
-    const object = key as KeyObject
+    const object = usableKeyObject("key", key as KeyObject)
     getKey = () => object
   }
   // Several issuers: subjects are qualified by theirs (see `JwtOptions.issuer`).
@@ -438,6 +443,83 @@ export const jwt = (options: JwtOptions): Verifier => {
         catch: (error) => error
       }).pipe(Effect.catch(refused))
   }
+}
+
+/**
+ * The key type (and curve) each asymmetric algorithm takes, as jose picks a JWKS's keys for a
+ * token's `alg`.
+ */
+const keyTypeOfAlgorithm: { readonly [alg: string]: { readonly kty: string; readonly crv?: string } } = {
+  RS256: { kty: "RSA" },
+  RS384: { kty: "RSA" },
+  RS512: { kty: "RSA" },
+  PS256: { kty: "RSA" },
+  PS384: { kty: "RSA" },
+  PS512: { kty: "RSA" },
+  ES256: { kty: "EC", crv: "P-256" },
+  ES384: { kty: "EC", crv: "P-384" },
+  ES512: { kty: "EC", crv: "P-521" },
+  EdDSA: { kty: "OKP", crv: "Ed25519" },
+  Ed25519: { kty: "OKP", crv: "Ed25519" }
+}
+
+/** The least RSA modulus jose verifies with, in bits. */
+const minRsaBits = 2048
+
+/**
+ * Why a static key cannot verify (an RSA key under {@link minRsaBits}, which jose refuses at each
+ * token), or `undefined`.
+ */
+const keyObjectFault = (object: Crypto.KeyObject): string | undefined => {
+  if (object.asymmetricKeyType !== "rsa" && object.asymmetricKeyType !== "rsa-pss") return undefined
+  const bits = object.asymmetricKeyDetails?.modulusLength ?? 0
+  return bits < minRsaBits ? `an RSA key of ${bits} bits (at least 2,048 needed)` : undefined
+}
+
+/** A static key object (or a PEM's), checked once, or a `TypeError` saying why it cannot verify. */
+const usableKeyObject = (option: string, object: KeyObject): KeyObject => {
+  const fault = typeof object === "object" && object !== null && "asymmetricKeyType" in object ? keyObjectFault(object as Crypto.KeyObject) : undefined
+  if (fault !== undefined) throw new TypeError(`BearerAuth.jwt: ${option} cannot verify tokens: ${fault}`)
+  return object
+}
+
+/**
+ * Checks, once, each key of a static JWKS that jose could pick for an accepted algorithm (as it
+ * picks them: its `kty` and curve, `use`, `key_ops` and `alg` allowing it): it must be a public key
+ * Node reads, and an RSA key of at least 2,048 bits. Such a key was taken, and every token it
+ * should verify was refused `401` ("the token could not be verified", or "malformed" for a private
+ * key): each client sent back through its OAuth flow for the operator's mistake, which nothing
+ * logged. A key no accepted algorithm picks (`use: "enc"`, another `alg`, a key type jose does not
+ * verify with here) is not read, as jose never reads it.
+ */
+const checkStaticJwks = (keys: ReadonlyArray<unknown>, algorithms: ReadonlyArray<string>): void => {
+  keys.forEach((jwk, i) => {
+    if (typeof jwk !== "object" || jwk === null) return
+    const member = jwk as { readonly [key: string]: unknown }
+    const keyOps = member.key_ops
+    const picked = algorithms.some((alg) => {
+      const wanted = keyTypeOfAlgorithm[alg]
+      return wanted !== undefined && member.kty === wanted.kty && (wanted.crv === undefined || member.crv === wanted.crv) &&
+        (member.use === undefined || member.use === "sig") && (member.alg === undefined || member.alg === alg) &&
+        (keyOps === undefined || (Array.isArray(keyOps) && keyOps.includes("verify")))
+    })
+    if (!picked) return
+    const fault = (() => {
+      // jose imports a JWK with `d` as a private key, and refuses it for a JWKS.
+      if (member.d !== undefined) return "it is a private key (it has d)"
+      let object: Crypto.KeyObject
+      try {
+        object = nodeCrypto().createPublicKey({ key: member as never, format: "jwk" })
+      } catch (error) {
+        return `it cannot be read (${error instanceof Error ? error.message : String(error)})`
+      }
+      return keyObjectFault(object)
+    })()
+    if (fault !== undefined) {
+      const kid = typeof member.kid === "string" ? ` (kid ${JSON.stringify(member.kid)})` : ""
+      throw new TypeError(`BearerAuth.jwt: key.keys[${i}]${kid} cannot verify tokens: ${fault}`)
+    }
+  })
 }
 
 /** A PEM public key (SPKI, PKCS#1 or an X.509 certificate's) as a key object, or a `TypeError` saying why not. */

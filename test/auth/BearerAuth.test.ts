@@ -484,6 +484,43 @@ describe.concurrent("BearerAuth.jwt with a static key", () => {
       }
     }))
 
+  // Fails before: a static key that cannot verify (a JWK malformed, off its curve, private, an
+  // RSA key under 2,048 bits) was taken, and every token it should verify was refused 401 "the
+  // token could not be verified" (or "malformed"): each client sent back through its OAuth flow for
+  // the operator's mistake, nothing logged. A PEM that cannot be read is refused when the verifier
+  // is made; so are these now.
+  it.live("a static key that cannot verify (a malformed, private or off-curve JWK, an RSA key under 2,048 bits) is a TypeError naming it when the verifier is made (was: every token 401)", () =>
+    Effect.gen(function*() {
+      const options = { issuer: "https://iss.test", audience: "https://aud.test" }
+      const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 })
+      const good = { ...rsa.publicKey.export({ format: "jwk" }), kid: "good", use: "sig" }
+      const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ format: "jwk" })
+      const small = generateKeyPairSync("rsa", { modulusLength: 1024 })
+      const refused = (keys: ReadonlyArray<unknown>, index: number, reason: string, extra: Partial<BearerAuth.JwtOptions> = {}) =>
+        assert.throws(
+          () => BearerAuth.jwt({ ...options, ...extra, key: { keys } }),
+          TypeError,
+          `BearerAuth.jwt: key.keys[${index}]${typeof (keys[index] as { kid?: unknown }).kid === "string" ? ` (kid ${JSON.stringify((keys[index] as { kid: string }).kid)})` : ""} cannot verify tokens: ${reason}`
+        )
+      refused([{ ...good, kid: "tiny", n: "AQ" }], 0, "an RSA key of 1 bits (at least 2,048 needed)")
+      refused([good, { ...small.publicKey.export({ format: "jwk" }), kid: "small" }], 1, "an RSA key of 1024 bits (at least 2,048 needed)")
+      refused([good, { ...good, kid: "broken", d: "AQAB" }], 1, "it is a private key (it has d)")
+      refused([{ ...rsa.privateKey.export({ format: "jwk" }) }], 0, "it is a private key (it has d)")
+      refused([{ ...ec, y: ec.x, kid: "off-curve" }], 0, "it cannot be read")
+      refused([{ kty: "RSA", e: "AQAB", kid: "no-n" }], 0, "it cannot be read")
+      // A key no accepted algorithm could pick is never read: not refused.
+      const unread = [good, { ...good, kid: "enc", use: "enc", n: "AQ" }, { ...small.publicKey.export({ format: "jwk" }), kid: "other-alg", alg: "RS512" }]
+      const verifier = BearerAuth.jwt({ ...options, algorithms: ["RS256"], key: { keys: unread } })
+      const token = yield* Effect.promise(() =>
+        new SignJWT({ sub: "fay" }).setProtectedHeader({ alg: "RS256", kid: "good" }).setIssuer(options.issuer).setAudience(options.audience)
+          .setExpirationTime("1m").sign(rsa.privateKey))
+      assert.strictEqual((yield* verifier.verify(token)).subject, "fay")
+      refused(unread, 2, "an RSA key of 1024 bits (at least 2,048 needed)", { algorithms: ["RS256", "RS512"] })
+      // A small RSA key as a PEM or a key object: refused too.
+      assert.throws(() => BearerAuth.jwt({ ...options, key: String(small.publicKey.export({ type: "spki", format: "pem" })) }), TypeError, "BearerAuth.jwt: key cannot verify tokens: an RSA key of 1024 bits (at least 2,048 needed)")
+      assert.throws(() => BearerAuth.jwt({ ...options, key: small.publicKey }), TypeError, "BearerAuth.jwt: key cannot verify tokens: an RSA key of 1024 bits (at least 2,048 needed)")
+    }))
+
   it.live("several issuers: a subject is qualified by its issuer (two issuers' user-1 are two principals); one issuer: the sub as it is", () =>
     Effect.gen(function*() {
       const key = yield* Effect.promise(() => generateKeyPair("ES256"))
