@@ -55,7 +55,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions, KeyObject } from "jose"
 import type * as Crypto from "node:crypto"
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, errors as JoseErrors, jwtVerify } from "jose"
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, errors as JoseErrors, jwksCache, jwtVerify } from "jose"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import * as NumericOptions from "../internal/options.ts"
 import type { Principal } from "../session/RequestContext.ts"
@@ -281,7 +281,11 @@ export interface JwtOptions {
    * naming the URL and why) and not tried again for a second either: meanwhile a token that needs
    * the keys fetched is `503` at once. A key of them that cannot be used (a malformed JWK, an RSA
    * key under 2,048 bits) has its tokens `503` too, the keys fetched again (at most once a second)
-   * until it can, and a warning logged.
+   * until it can, and a warning logged. Once the keys are older than `jwksCacheMillis` and a fetch
+   * fails, they still verify tokens (stale-if-error) for `jwksCacheMillis` more (until twice it
+   * since they were fetched; a warning per failed fetch, one fetch a second at most): a token they
+   * do not verify is `503` (it may be of a key published since), one they verify but expired (or
+   * for another audience...) `401`; past that, every token is `503` until a fetch answers.
    */
   readonly jwksUrl?: string | undefined
   /**
@@ -310,7 +314,10 @@ export interface JwtOptions {
   readonly algorithms?: ReadonlyArray<string> | undefined
   /** Leeway for `exp` and `nbf`, in seconds; default 5 (a finite number >= 0). */
   readonly clockToleranceSeconds?: number | undefined
-  /** How long fetched keys are trusted before they are fetched again; default 10 minutes (a number >= 0). */
+  /**
+   * How long fetched keys are trusted before they are fetched again; default 10 minutes (a number
+   * >= 0). While the fetch fails, they are used for as long again (see `jwksUrl`); 0: never.
+   */
   readonly jwksCacheMillis?: number | undefined
 }
 
@@ -361,12 +368,18 @@ export const jwt = (options: JwtOptions): Verifier => {
   // The keys fetched from the JWKS URL, when given (see `verifyRotated`).
   let remote: RemoteKeys | undefined
   let reloadWhenAllowed: () => Promise<void> = () => Promise.resolve()
+  // The keys jose fetched last, and when (jose's own record: `jwksCache`), and how long past their
+  // cache age they are still used while a fetch fails (see `staleKeys`).
+  const fetched: { uat?: number; jwks?: Parameters<typeof createLocalJWKSet>[0] } = {}
+  let staleFor = 0
   if (jwksUrl !== undefined) {
     const cacheMaxAge = options.jwksCacheMillis ?? 10 * 60_000
+    staleFor = 2 * cacheMaxAge
     const keys = getKey = remote = createRemoteJWKSet(jwksUrl, {
       cacheMaxAge,
       cooldownDuration: refetchCooldownMillis,
-      [customFetch]: fetchAfterCooldown(lastFailure, lastFetch)
+      [customFetch]: fetchAfterCooldown(lastFailure, lastFetch),
+      [jwksCache]: fetched as Record<string, never>
     })
     // One fetch for every token that waits for it, when the cooldown after the last one is over.
     let next: Promise<void> | undefined
@@ -409,39 +422,99 @@ export const jwt = (options: JwtOptions): Verifier => {
   const refused = (error: unknown): Effect.Effect<never, InvalidToken | VerifierUnavailable> => {
     if (!unavailable(error)) return Effect.fail(new InvalidToken({ description: describeJoseError(error) }))
     const failure = new VerifierUnavailable({ description: "the authorization server's keys could not be fetched" })
-    // A fetch refused for the cooldown does not start another one: the next real fetch comes a
-    // cooldown after the last one that failed, however many tokens arrive meanwhile.
-    if (error instanceof JwksCoolingDown) return Effect.fail(failure)
-    const now = Date.now()
-    const told = now - lastFailure.at < refetchCooldownMillis
-    lastFailure.at = now
-    if (told) return Effect.fail(failure)
     return Effect.andThen(
-      Effect.logWarning(
+      failedFetch(
+        error,
         error instanceof JwksKeyUnusable
           ? `effect-mcp-server: a key of the JWKS fetched from ${jwksUrl?.href} cannot be used (tokens that need it are refused 503)`
           : `effect-mcp-server: the authorization server's keys could not be ${
             jwksUrl === undefined ? "read" : `fetched from ${jwksUrl.href}`
-          } (tokens that need them are refused 503)`,
-        errorForLog(error)
+          } (tokens that need them are refused 503)`
       ),
       Effect.fail(failure)
     )
   }
+  /**
+   * A fetch that failed, told (a warning, `message`) unless another was in the second before. A
+   * fetch refused for the cooldown does not start another one (and is not told): the next real
+   * fetch comes a cooldown after the last one that failed, however many tokens arrive meanwhile.
+   */
+  const failedFetch = (error: unknown, message: string): Effect.Effect<void> => {
+    if (error instanceof JwksCoolingDown) return Effect.void
+    const now = Date.now()
+    const told = now - lastFailure.at < refetchCooldownMillis
+    lastFailure.at = now
+    return told ? Effect.void : Effect.logWarning(message, errorForLog(error))
+  }
+  // The keys fetched last as a key set, made once per fetch (see `staleKeys`).
+  let stale: { readonly uat: number; readonly keys: JWTVerifyGetKey } | undefined
+  /**
+   * The keys fetched last, while they are to be used though a fetch failed: up to
+   * `jwksCacheMillis` past their cache age (twice it since they were fetched). Without them, once
+   * the keys were stale, a JWKS that could not be fetched (an authorization server down for a
+   * minute) made every token `503`, those the keys verify too.
+   */
+  const staleKeys = (): JWTVerifyGetKey | undefined => {
+    const { uat, jwks } = fetched
+    if (uat === undefined || jwks === undefined || Date.now() >= uat + staleFor) return undefined
+    if (stale?.uat !== uat) stale = { uat, keys: createLocalJWKSet(jwks) }
+    return stale.keys
+  }
+  const checked = (payload: JWTPayload): Principal => {
+    if (typeof payload.sub !== "string" || payload.sub.length === 0) {
+      throw new JoseErrors.JWTClaimValidationFailed("\"sub\" claim must be a non-empty string", payload, "sub", "invalid")
+    }
+    return principalOf(payload, qualified, verifyOptions.clockTolerance)
+  }
+  if (remote === undefined) {
+    return {
+      verify: (token) =>
+        Effect.tryPromise({
+          try: async () => checked(await verifyWithEach(token, getKey, verifyOptions)),
+          catch: (error) => error
+        }).pipe(Effect.catch(refused))
+    }
+  }
+  const keys = remote
   return {
-    verify: (token) =>
-      Effect.tryPromise({
+    verify: (token) => {
+      // The failed fetch a token was verified despite, with the stale keys.
+      let fetchError: unknown
+      return Effect.tryPromise({
         try: async () => {
-          const payload = remote === undefined
-            ? await verifyWithEach(token, getKey, verifyOptions)
-            : await verifyRotated(token, remote, verifyOptions, reloadWhenAllowed, lastFetch)
-          if (typeof payload.sub !== "string" || payload.sub.length === 0) {
-            throw new JoseErrors.JWTClaimValidationFailed("\"sub\" claim must be a non-empty string", payload, "sub", "invalid")
+          try {
+            return checked(await verifyRotated(token, keys, verifyOptions, reloadWhenAllowed, lastFetch))
+          } catch (error) {
+            const last = fetchFailed(error) ? staleKeys() : undefined
+            if (last === undefined) throw error
+            let payload: JWTPayload
+            try {
+              payload = await verifyWithEach(token, last, verifyOptions)
+            } catch (inner) {
+              // Not verified by these keys: it may be of a key published since (503, as before).
+              // Verified, but expired, for another audience...: the token's fault (401).
+              throw inner instanceof JoseErrors.JWKSNoMatchingKey || inner instanceof JoseErrors.JWSSignatureVerificationFailed ||
+                  unusableKey(inner)
+                ? error
+                : inner
+            }
+            fetchError = error
+            return checked(payload)
           }
-          return principalOf(payload, qualified, verifyOptions.clockTolerance)
         },
         catch: (error) => error
-      }).pipe(Effect.catch(refused))
+      }).pipe(
+        Effect.tap(() =>
+          fetchError === undefined ? Effect.void : failedFetch(
+            fetchError,
+            `effect-mcp-server: the authorization server's keys could not be fetched from ${jwksUrl?.href}; tokens are verified with the keys fetched at ${
+              new Date(fetched.uat ?? 0).toISOString()
+            }${Number.isFinite(staleFor) ? ` until ${new Date((fetched.uat ?? 0) + staleFor).toISOString()}` : ""}`
+          )
+        ),
+        Effect.catch(refused)
+      )
+    }
   }
 }
 
@@ -699,6 +772,9 @@ class JwksKeyUnusable extends Error {
  * by default), the authorization server's fix unseen until then.
  */
 const unusableKey = (error: unknown): boolean => !(error instanceof JoseErrors.JOSEError) && !unavailable(error)
+
+/** Whether jose failed for want of the keys' fetch (not for a key of them: {@link JwksKeyUnusable}). */
+const fetchFailed = (error: unknown): boolean => unavailable(error) && !(error instanceof JwksKeyUnusable)
 
 /**
  * The JWKS fetch, refused (without asking the authorization server) for a second after a fetch

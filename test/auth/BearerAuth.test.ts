@@ -590,6 +590,69 @@ describe.concurrent("BearerAuth.jwt with a JWKS URL that fails", () => {
     }), 20_000)
 })
 
+describe.concurrent("BearerAuth.jwt with stale keys while the JWKS cannot be fetched", () => {
+  // Fails before: once the keys were older than jwksCacheMillis (10 minutes by default), a JWKS
+  // that could not be fetched made every token 503, even those the keys fetched last verify: an
+  // authorization server down for a minute took the MCP server down with it.
+  it.live("the last keys fetched still verify (one fetch a second at most, a warning), for jwksCacheMillis past their age; a token they do not verify is 503, an expired one 401; then 503 until a fetch answers", () =>
+    Effect.gen(function*() {
+      const key = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const jwk = { ...(yield* Effect.promise(() => exportJWK(key.publicKey))), kid: "k1", alg: "RS256", use: "sig" }
+      let failing = false
+      let fetches = 0
+      const server = createServer((_request, response) => {
+        fetches++
+        if (failing) return void response.writeHead(503, { "content-type": "text/plain" }).end("down")
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [jwk] }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const { port } = server.address() as AddressInfo
+      const jwksUrl = `http://127.0.0.1:${port}/jwks.json`
+      const cacheMillis = 1_500
+      const verifier = BearerAuth.jwt({ jwksUrl, issuer: "https://iss.test", audience: "https://aud.test", jwksCacheMillis: cacheMillis })
+      const warnings: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (logLevel === "Warn") warnings.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+      })
+      const verify = (token: string) => verifier.verify(token).pipe(Effect.provide(Logger.layer([logger])))
+      const signed = (kid: string, expiresIn: string | number = "1m", signer = key.privateKey) =>
+        Effect.promise(() =>
+          new SignJWT({ sub: "x" }).setProtectedHeader({ alg: "RS256", kid }).setIssuer("https://iss.test").setAudience("https://aud.test")
+            .setExpirationTime(expiresIn).sign(signer))
+      const token = yield* signed("k1")
+      assert.strictEqual((yield* verify(token)).subject, "x")
+      const fetchedAt = Date.now()
+      assert.strictEqual(fetches, 1)
+      // The keys go stale while the authorization server fails.
+      failing = true
+      yield* Effect.sleep(`${cacheMillis + 100} millis`)
+      assert.strictEqual((yield* verify(token)).subject, "x") // was: 503
+      assert.strictEqual(fetches, 2)
+      assert.strictEqual(warnings.length, 1, warnings.join("\n"))
+      assert.include(warnings[0], `could not be fetched from ${jwksUrl}`)
+      assert.include(warnings[0], "verified with the keys fetched")
+      // In the second after that fetch: verified without another fetch, nothing more told.
+      for (let i = 0; i < 5; i++) assert.strictEqual((yield* verify(yield* signed("k1"))).subject, "x")
+      assert.strictEqual(fetches, 2)
+      assert.strictEqual(warnings.length, 1)
+      // A token the stale keys do not verify may be of a key rotated in since: 503, not 401. One
+      // they verify but expired is 401.
+      const other = yield* Effect.promise(() => generateKeyPair("RS256"))
+      assert.instanceOf(yield* Effect.flip(verify(yield* signed("k2", "1m", other.privateKey))), BearerAuth.VerifierUnavailable)
+      assert.instanceOf(yield* Effect.flip(verify(yield* signed("k1", Math.floor(Date.now() / 1000) - 60))), BearerAuth.InvalidToken)
+      // Past jwksCacheMillis more: 503.
+      yield* Effect.sleep(`${Math.max(0, fetchedAt + 2 * cacheMillis + 100 - Date.now())} millis`)
+      assert.instanceOf(yield* Effect.flip(verify(token)), BearerAuth.VerifierUnavailable)
+      // The authorization server answers again: fetched, verified.
+      failing = false
+      yield* Effect.sleep("1100 millis")
+      assert.strictEqual((yield* verify(token)).subject, "x")
+    }), 20_000)
+})
+
 describe.concurrent("BearerAuth.jwt with a JWKS key that cannot be used", () => {
   // Fails before the fix: a key of the fetched JWKS that jose cannot import (a malformed JWK) or
   // refuses (an RSA modulus under 2,048 bits) made every valid token of its kid 401 "the token
