@@ -368,8 +368,8 @@ export const jwt = (options: JwtOptions): Verifier => {
   // The keys fetched from the JWKS URL, when given (see `verifyRotated`).
   let remote: RemoteKeys | undefined
   let reloadWhenAllowed: () => Promise<void> = () => Promise.resolve()
-  // The keys jose fetched last, and when (jose's own record: `jwksCache`), and how long past their
-  // cache age they are still used while a fetch fails (see `staleKeys`).
+  // The keys jose fetched last, and when (jose's own record: `jwksCache`), and how long after that
+  // they are still used while a fetch fails: twice their cache age (see `staleKeys`).
   const fetched: { uat?: number; jwks?: Parameters<typeof createLocalJWKSet>[0] } = {}
   let staleFor = 0
   if (jwksUrl !== undefined) {
