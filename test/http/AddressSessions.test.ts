@@ -3,7 +3,7 @@
  * POSTs it never used (each waits out the idle timeout, 30 min), and every other client was
  * refused 503 "too many sessions" meanwhile. With `maxSessionsPerAddress` set (off by default), an
  * anonymous client, told apart by its address, holds at most that many: past it, its own idle
- * session opened first is ended to make room; with none idle, it is refused 429. Raw POSTs over
+ * session used least recently is ended to make room; with none idle, it is refused 429. Raw POSTs over
  * HTTP on 127.0.0.1, from the loopback addresses 127.0.0.2 and 127.0.0.3.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -113,6 +113,24 @@ describe("anonymous sessions per address", () => {
       }
       assert.isAtMost(live, 2, `${live} sessions of one address live (${burst.map((answer) => answer.status).join(", ")})`)
       for (const answer of burst) if (answer.status !== 200) assert.strictEqual(answer.status, 429, answer.body)
+    }), 30_000)
+
+  // Fails before the fix: the session ended to make room was the one opened first, though its
+  // client had just used it, while one opened later and left alone stayed.
+  it.live("the session ended to make room is the one used least recently, not the one opened first", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serve({ maxSessionsPerAddress: 2 })
+      const kept = yield* open(port, "127.0.0.2", 0)
+      const left = yield* open(port, "127.0.0.2", 1)
+      assert.strictEqual(kept.status, 200, kept.body)
+      assert.strictEqual(left.status, 200, left.body)
+      // The client keeps using the session it opened first.
+      assert.strictEqual(yield* ping(port, "127.0.0.2", kept.sessionId!), 200)
+      const third = yield* open(port, "127.0.0.2", 2)
+      assert.strictEqual(third.status, 200, third.body)
+      assert.strictEqual(yield* ping(port, "127.0.0.2", kept.sessionId!), 200)
+      assert.strictEqual(yield* ping(port, "127.0.0.2", left.sessionId!), 404)
+      assert.strictEqual(yield* ping(port, "127.0.0.2", third.sessionId!), 200)
     }), 30_000)
 
   it.live("off by default: one address may take every place under maxSessions (behind a proxy every client is one address)", () =>

@@ -3,7 +3,7 @@
  * (a client opening a session per call and never deleting it: each waits out the idle timeout,
  * 30 min), and every other principal was refused 503 "too many sessions" meanwhile. A principal
  * now holds at most `maxSessionsPerPrincipal` (default half of `maxSessions`): past it, its
- * own idle session opened first is ended to make room; with none idle, it is refused 429.
+ * own idle session used least recently is ended to make room; with none idle, it is refused 429.
  * Official SDK v1 client and raw POSTs over HTTP on 127.0.0.1.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -127,6 +127,31 @@ describe("sessions per principal", () => {
       }
       assert.strictEqual(live.length, 2, `${live.length} of mallory's sessions answer`)
       assert.strictEqual((yield* open(url, "alice")).status, 200)
+    }), 60_000)
+
+  // Fails before the fix: the session ended to make room was the one opened first, though its
+  // client had just used it, while one opened later and left alone stayed.
+  it.live("the session ended to make room is the one used least recently, not the one opened first", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve({ maxSessionsPerPrincipal: 2 })
+      const kept = yield* open(url, "mallory", 0)
+      const left = yield* open(url, "mallory", 1)
+      assert.strictEqual(kept.status, 200)
+      assert.strictEqual(left.status, 200)
+      // The client keeps using the session it opened first.
+      assert.strictEqual(yield* ping(url, "mallory", kept.sessionId!), 200)
+      const third = yield* open(url, "mallory", 2)
+      assert.strictEqual(third.status, 200)
+      assert.strictEqual(yield* ping(url, "mallory", kept.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "mallory", left.sessionId!), 404)
+      assert.strictEqual(yield* ping(url, "mallory", third.sessionId!), 200)
+      // And again: `third` was used last but one now (`kept`'s ping came after it).
+      assert.strictEqual(yield* ping(url, "mallory", kept.sessionId!), 200)
+      const fourth = yield* open(url, "mallory", 3)
+      assert.strictEqual(fourth.status, 200)
+      assert.strictEqual(yield* ping(url, "mallory", third.sessionId!), 404)
+      assert.strictEqual(yield* ping(url, "mallory", kept.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "mallory", fourth.sessionId!), 200)
     }), 60_000)
 
   it.live("a principal whose sessions are all in use is refused 429 (sessionsPerPrincipal); another principal is not", () =>

@@ -83,6 +83,11 @@ class Expiring implements Deadlined {
 }
 
 export class Endpoint implements SessionHost {
+  /**
+   * The sessions served here, by id. Under a per-principal or per-address bound, in the order of
+   * their last use (see {@link used}): the first of a principal's that is not busy is the one it
+   * used least recently, the one {@link openFor} ends to make room.
+   */
   readonly sessions = new Map<string, HttpSession>()
   /** A graceful shutdown is under way: new requests are refused. */
   closing = false
@@ -116,6 +121,9 @@ export class Endpoint implements SessionHost {
   readonly maxSessionsPerPrincipal: number
   /** Anonymous sessions one client address holds at most (see {@link openFor}). */
   readonly maxSessionsPerAddress: number
+  /** Whether the sessions of a principal, and those of an anonymous client, are kept in the order of their last use (see {@link used}). */
+  private readonly orderPrincipals: boolean
+  private readonly orderAddresses: boolean
   /** Whether the warning of an `initialize` without an address under `maxSessionsPerAddress` was logged (see `legacy.ts`). */
   noAddressWarned = false
   /**
@@ -190,6 +198,8 @@ export class Endpoint implements SessionHost {
     this.maxReleased = options.maxSessions ?? 10_000
     this.maxSessionsPerPrincipal = options.maxSessionsPerPrincipal ?? Math.ceil(this.maxReleased / 2)
     this.maxSessionsPerAddress = options.maxSessionsPerAddress ?? Number.POSITIVE_INFINITY
+    this.orderPrincipals = this.maxSessionsPerPrincipal !== Number.POSITIVE_INFINITY
+    this.orderAddresses = this.maxSessionsPerAddress !== Number.POSITIVE_INFINITY
     this.streamGrace = options.auth === undefined ? Number.POSITIVE_INFINITY : options.auth.streamExpiryGraceMillis ?? 0
   }
 
@@ -700,10 +710,25 @@ export class Endpoint implements SessionHost {
   }
 
   /**
+   * A request came for `session` (a POST, a GET): under a per-principal or per-address bound, it
+   * moves to the end of {@link sessions}, which is so kept in the order of last use (an
+   * insertion-ordered Map moved within in O(1): no field on the session, whose idle heap is
+   * budgeted, nothing allocated per request but the Map's own amortized rehash). Without such a
+   * bound the order is never read: nothing is done.
+   */
+  used(session: HttpSession): void {
+    if (session.subject !== undefined ? !this.orderPrincipals : !this.orderAddresses) return
+    if (session.finished) return
+    this.sessions.delete(session.id)
+    this.sessions.set(session.id, session)
+  }
+
+  /**
    * Opens a session for principal `subject` (see {@link open}) under its own bound
    * (`maxSessionsPerPrincipal`), so that no principal holds every place under `maxSessions`:
-   * below it, nothing to do; at it, its idle session opened first (no request in flight, no
-   * standalone stream read or being opened: see `busy`) is ended, as its idle timeout would end it; `"principalFull"` when
+   * below it, nothing to do; at it, its idle session used least recently (no request in flight, no
+   * standalone stream read or being opened: see `busy`; {@link sessions} is in the order of last
+   * use) is ended, as its idle timeout would end it; `"principalFull"` when
    * every one of its sessions is in use. The sessions it is still opening count (`opening`):
    * counted only once started, initializes sent at once all found room. Only as a principal opens
    * a session: a look through this endpoint's sessions, nothing kept per session or per request.

@@ -103,6 +103,7 @@ export const post = Effect.fnUntraced(function*(
     }
     // As on a stateless endpoint: alone on this session's POST, such a request is 2026-07-28's.
     if (members.some(namesModernVersion)) return yield* self.refuse(members, 400, modernMember, undefined, session)
+    self.used(session)
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
     // A store's `touch` may take a while: the session may have ended meanwhile (as in `legacy.ts`).
     // Or be being replaced (a request started on it would be cut: see `Endpoint.endIfReplaced`).

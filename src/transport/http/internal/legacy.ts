@@ -140,6 +140,7 @@ const postToSession = Effect.fnUntraced(function*(
       const unserved = unservedInSession(session, headers)
       if (unserved !== undefined) return yield* self.refuse(message, 400, unserved, requestId, session, new HttpInfo(request, principal))
     }
+    self.used(session)
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
     // The session of this `initialize` started as a graceful drain began (or the drain began
     // since): it drains with the others, and was closing, or gone, when its request came (404
@@ -245,6 +246,7 @@ export const get = (
     if (!ownedBy(session, principal)) return notYours()
     const unserved = unservedResponse(session, headers)
     if (unserved !== undefined) return unserved
+    self.used(session)
     yield* self.records.touch(session.id, yield* Clock.currentTimeMillis)
     // A store's `touch` and `replayAfter` may take a while: the session may end meanwhile (a
     // DELETE, its idle timeout), and a stream attached to it then would never be ended; or it may
