@@ -16,7 +16,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import { BearerAuth } from "../../src/auth.ts"
 import { EventStore, McpContext, McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
-import { BOTH, initializeMessage, LATEST, post, roundTripStore, serveOnFreePort } from "./support.ts"
+import { BOTH, initializeMessage, LATEST, nextMessage, post, recordingEventStore, roundTripStore, serveOnFreePort, sseReader } from "./support.ts"
 
 const Quick = McpServer.tool({ name: "quick", handler: () => Effect.succeed("quick done") })
 /** How many `slow` calls have started. */
@@ -514,6 +514,88 @@ describe("sessions per principal: a session whose fresh GET is being opened", ()
       assert.include(text, "roots/list")
       assert.strictEqual(second, 429)
       assert.strictEqual(yield* ping(url, "mallory", opened), 200)
+    }), 30_000)
+})
+
+/** While set, a `gated` call answers once it is done. */
+let gate: Deferred.Deferred<void> | undefined
+const Gated = McpServer.tool({
+  name: "gated",
+  handler: () => Effect.suspend(() => gate === undefined ? Effect.succeed("gated done") : Effect.as(Deferred.await(gate), "gated done"))
+})
+
+describe("sessions per principal: what ending a session would lose", () => {
+  // Fails before the fix: the session whose answer was stored for the client's resumption (the
+  // client left the call's stream before it) was taken for idle, and, used least recently, ended
+  // to make room: the answer was lost (its resumption 404), while an idle session with nothing
+  // to lose stayed.
+  it.live("a session whose answer waits in the event store for its client's resumption is ended last", () =>
+    Effect.gen(function*() {
+      const { stored, store } = recordingEventStore()
+      const { url } = yield* Effect.provideService(
+        serveOnFreePort((port) =>
+          McpServer.serve(
+            { name: "principal-sessions", version: "1.0.0" },
+            Gated,
+            StreamableHttp.make({
+              host: "127.0.0.1",
+              port,
+              maxSessionsPerPrincipal: 2,
+              responseMode: "sse",
+              auth: BearerAuth.config({
+                verifier: { verify: (token) => Effect.succeed({ subject: token, scopes: [], claims: {} }) },
+                resource: `http://127.0.0.1:${port}/mcp`,
+                authorizationServers: ["https://auth.test"]
+              })
+            })
+          )
+        ),
+        EventStore.EventStore,
+        store
+      )
+      const waiting = yield* open(url, "mallory", 0)
+      const other = yield* open(url, "mallory", 1)
+      assert.strictEqual(waiting.status, 200)
+      assert.strictEqual(other.status, 200)
+      const headers = { authorization: "Bearer mallory", "mcp-session-id": waiting.sessionId!, "mcp-protocol-version": LATEST }
+      const released = Deferred.makeUnsafe<void>()
+      gate = released
+      yield* Effect.addFinalizer(() => Effect.sync(() => (gate = undefined)))
+      // The call's stream: its priming event, then the client leaves it.
+      const abort = new AbortController()
+      const primed = yield* Effect.promise(async () => {
+        const response = await fetch(url, {
+          method: "POST",
+          signal: abort.signal,
+          headers: { accept: BOTH, "content-type": "application/json", ...headers },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "gated", arguments: {} } })
+        })
+        const event = await sseReader(response).next()
+        abort.abort()
+        return event?.id
+      })
+      assert.isDefined(primed)
+      // The other session is used after it (twice: the server has seen the stream go by then).
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200)
+      // The call answers with nobody reading: its answer is stored (5 s at most).
+      Deferred.doneUnsafe(released, Exit.void)
+      for (let look = 0; look < 200 && !stored.some((event) => event.message.id === 7 && "result" in event.message); look++) {
+        yield* Effect.sleep("25 millis")
+      }
+      assert.isTrue(stored.some((event) => event.message.id === 7 && "result" in event.message), "the answer was stored")
+      yield* Effect.sleep("50 millis")
+      const third = yield* open(url, "mallory", 2)
+      assert.strictEqual(third.status, 200)
+      // The client comes back for its answer.
+      const resumed = yield* Effect.promise(async () => {
+        const response = await fetch(url, { method: "GET", headers: { accept: "text/event-stream", "last-event-id": primed!, ...headers } })
+        if (response.status !== 200) return `${response.status} ${await response.text()}`
+        return nextMessage(sseReader(response))
+      })
+      assert.strictEqual(typeof resumed === "string" ? resumed : resumed.result.content[0].text, "gated done")
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 404)
+      assert.strictEqual(yield* ping(url, "mallory", third.sessionId!), 200)
     }), 30_000)
 })
 

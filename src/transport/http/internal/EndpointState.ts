@@ -146,6 +146,14 @@ export class Endpoint implements SessionHost {
    */
   private readonly evicting = new Set<HttpSession>()
   /**
+   * The request streams of each session whose answer its client has not read: stored while the
+   * client was away from the stream (or left before it was written out), until a resumption
+   * writes it out (see {@link sseResponse}). Such a session is ended last to make room (see
+   * {@link openFor}): ending it loses the answer. An entry only while a session has one (a client
+   * that left a call), none per request; at most {@link maxUnreadPerSession} ids each.
+   */
+  private readonly unread = new Map<HttpSession, Set<string>>()
+  /**
    * The sessions {@link ended} whose records and events the stores are still forgetting: what the
    * shutdown waits for (see {@link forgotten}) before the stores' resources (a Redis client) close.
    */
@@ -518,6 +526,7 @@ export class Endpoint implements SessionHost {
     principal: Principal | undefined
   ): HttpServerResponse.HttpServerResponse {
     let expiring: Expiring | undefined
+    let writtenOut = false
     const body = Stream.fromQueue(connection.queue).pipe(
       Stream.onStart(Effect.sync(() => {
         connection.reading = true
@@ -529,7 +538,10 @@ export class Endpoint implements SessionHost {
       Stream.encodeText,
       // Everything written out, the last event too: the stream's stored events can go.
       Stream.onEnd(Effect.sync(() => {
-        if (connection.lastPushed) this.runFork(this.events.forgetStream(session.id, stream.streamId))
+        if (!connection.lastPushed) return
+        writtenOut = true
+        this.answerRead(session, stream.streamId)
+        this.runFork(this.events.forgetStream(session.id, stream.streamId))
       })),
       // The server stopped writing the response, not for the client leaving (it stops serving, or
       // something of the application's gave the response up): see `stoppedServing`.
@@ -550,6 +562,10 @@ export class Endpoint implements SessionHost {
         // replay did not fit) changes nothing as it ends: the stream stays the session's, storing
         // what is sent, until the client comes back (resumes it, or replaces it by a fresh GET).
         if (expiring !== undefined) this.tokenDeadlines.remove(expiring)
+        // Its answer queued, the client left before it was written out: stored, for a resumption.
+        if (connection.lastPushed && !writtenOut && stream.requestId !== undefined && !stream.unresumable) {
+          this.answerUnread(session, stream.streamId)
+        }
         if (connection.reading) this.sseBodies.end()
         connection.reading = false
         if (stream.connection === connection) {
@@ -754,12 +770,18 @@ export class Endpoint implements SessionHost {
       const key = subject === undefined ? `a${address}` : `p${subject}`
       let held = this.opening.get(key) ?? 0
       let idle: HttpSession | undefined
+      // An idle session whose ending would lose an answer its client has not read yet: chosen
+      // only when no other is idle (better than refusing the principal until its idle timeout).
+      let holding: HttpSession | undefined
       for (const session of this.sessions.values()) {
         if (session.ended || this.evicting.has(session)) continue
         if (subject === undefined ? this.addresses.get(session) !== address : session.subject !== subject) continue
         held++
-        if (idle === undefined && !busy(session)) idle = session
+        if (idle !== undefined || busy(session)) continue
+        if (this.unread.size === 0 || !this.unread.has(session)) idle = session
+        else holding ??= session
       }
+      idle ??= holding
       if (held >= max && idle === undefined) return Effect.succeed("principalFull" as const)
       this.opening.set(key, (this.opening.get(key) ?? 0) + 1)
       return Effect.ensuring(
@@ -895,6 +917,7 @@ export class Endpoint implements SessionHost {
       if (this.statelessSession === session) this.statelessSession = undefined
       this.sessions.delete(session.id)
       this.addresses.delete(session)
+      this.unread.delete(session)
       this.released.delete(session.id)
       const error = this.closing ? stoppedByShutdown : sessionEnded
       for (const pending of session.pending.values()) {
@@ -1361,6 +1384,8 @@ export class Endpoint implements SessionHost {
         // session no longer has is one that ended, see `legacy.get`). Kept while its client was
         // away, it stayed with the session for the session's life, resumed or not.
         session.removeStream(stream.streamId)
+        // Its answer stored with no client reading: it waits for a resumption.
+        if (!delivered && stream.requestId !== undefined) this.answerUnread(session, stream.streamId)
         if (delivered) {
           // Queued is not received: the stored events go once the response has written them all
           // out (see `sseResponse`). A client gone before then resumes from the store.
@@ -1369,6 +1394,24 @@ export class Endpoint implements SessionHost {
         }
       }
     })
+  }
+
+  /** A request stream of `session` ended with its answer stored, unread by its client (see {@link unread}). */
+  private answerUnread(session: HttpSession, streamId: string): void {
+    if (session.finished) return
+    let ids = this.unread.get(session)
+    if (ids === undefined) this.unread.set(session, ids = new Set())
+    // The oldest goes past the bound: the event store keeps as many finished streams at most.
+    else if (ids.size >= maxUnreadPerSession) ids.delete(ids.values().next().value!)
+    ids.add(streamId)
+  }
+
+  /** The stream `streamId` of `session` was written out to its end: its answer, if it was unread, is read. */
+  private answerRead(session: HttpSession, streamId: string): void {
+    if (this.unread.size === 0) return
+    const ids = this.unread.get(session)
+    if (ids === undefined || !ids.delete(streamId) || ids.size > 0) return
+    this.unread.delete(session)
   }
 
   closeStream(session: HttpSession, related: JsonRpc.RequestId): void {
@@ -1526,6 +1569,12 @@ const leftStandalone = (session: HttpSession): SseStream | undefined => {
  * last request came.
  */
 const inUse = (session: HttpSession): boolean => session.pending.size > 0 || session.standalone?.connection?.reading === true
+
+/**
+ * The unread answers {@link Endpoint.unread} keeps per session at most: as many finished streams
+ * as the event store keeps by default (`maxStreamsPerSession`).
+ */
+const maxUnreadPerSession = 64
 
 /**
  * {@link inUse}, or with a standalone stream being opened (or resumed): a GET attached its
