@@ -145,6 +145,13 @@ export interface Options {
    * are sent wrapped `{ result }` to 2025-06-18 and 2025-11-25 (see `asListed`). Default: this server.
    */
   readonly latest?: (() => LowLevelServer) | undefined
+  /**
+   * Whether a session holds work of its own beyond its requests in flight, which ending it would
+   * cost (`McpServer`: a background task it owns still running). Asked, rarely, by a transport
+   * choosing a session to end to make room (Streamable HTTP's `maxSessionsPerAddress`); answered
+   * at once. Default: none.
+   */
+  readonly holdsWork?: ((session: ServerSession.ServerSession) => boolean) | undefined
 }
 
 /**
@@ -475,6 +482,7 @@ export const make = (options: Options): LowLevelServer => {
 
   const serverInfo = options.serverInfo
   const supportedVersions = options.supportedVersions
+  const holdsWork = options.holdsWork
   const own: ServerSession.Dispatcher = {
     request: dispatchRequest,
     notification: dispatchNotification,
@@ -484,7 +492,8 @@ export const make = (options: Options): LowLevelServer => {
     serverInfo,
     supportedVersions,
     outgoing,
-    notificationMeta
+    notificationMeta,
+    holdsWork
   }
   const latest = options.latest
   // With `latest`: a 2026-07-28 request, and every message of a stateless session (its requests,
@@ -527,7 +536,8 @@ export const make = (options: Options): LowLevelServer => {
     // streams of the requests that asked) are rare, and looking up the server as it is now for
     // each would make this defined for every server. So for what its notifications carry.
     outgoing,
-    notificationMeta
+    notificationMeta,
+    holdsWork
   }
 
   const server: LowLevelServer = {

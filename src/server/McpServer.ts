@@ -506,6 +506,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         : Effect.provideService(tool.call(args, context), McpServer, service)
     }
     const tasks = options.tasks === undefined ? undefined : yield* options.tasks.make(rerun, options.name)
+    // A session holding a running task of its own (not a principal's): asked by a transport
+    // choosing a session to end to make room. A stateless session owns no task.
+    const holdsTasks = (session: ServerSession) => !session.stateless && tasks!.sessionRunsTasks(session.id)
     // Whether a component ever supported tasks (2025-11-25), and a tool (the 2026-07-28 extension):
     // the tasks it started outlive it, so once it is removed at run time their methods stay served
     // (a client holding a task id still reads, awaits and cancels it), though nothing offers tasks.
@@ -798,6 +801,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         extensions: servedTaskTools ? [tasks!.extension, ...extensions] : [...extensions],
         supportedVersions: options.supportedVersions,
         unsupportedVersion: options.unsupportedVersion,
+        // Ended, a session costs the tasks it owns (see `sessionClosed` below).
+        holdsWork: tasks === undefined ? undefined : holdsTasks,
         requestState: options.requestState,
         latest: current
       })

@@ -308,6 +308,13 @@ export interface SessionInput {
    */
   readonly awaitsAnswer: (id: JsonRpc.RequestId) => boolean
   /**
+   * Whether the session holds work of its own beyond its requests in flight, which ending it would
+   * cost (`McpServer`: a background task it owns, still running). A transport that ends sessions
+   * to make room (Streamable HTTP's `maxSessionsPerAddress`) ends such a one last. Optional
+   * (`undefined`: none); asked rarely, answered at once.
+   */
+  readonly holdsWork?: (() => boolean) | undefined
+  /**
    * Tells the session that the transport refused `value` and answered it with `error` itself,
    * before handing it over (Streamable HTTP: a body that is not JSON, a header that disagrees
    * with the body, an unknown session): the server's middleware observes it (`onMessage`, as

@@ -192,6 +192,12 @@ export interface Dispatcher {
   readonly notificationMeta?:
     | ((context: Context.Context<never>, method: string) => Readonly<Record<string, string>> | undefined)
     | undefined
+  /**
+   * Whether a session holds work of its own beyond its requests in flight (optional: see
+   * `LowLevelServer.Options.holdsWork`): what {@link SessionInput.holdsWork} answers. Here, and
+   * not in the session's options, so that a session holds nothing more for it.
+   */
+  readonly holdsWork?: ((session: ServerSession) => boolean) | undefined
 }
 
 /**
@@ -544,6 +550,10 @@ class PushedSession implements SessionInput {
     return this.session.awaitsAnswer(id)
   }
 
+  holdsWork(): boolean {
+    return !this.closed && this.session.holdsWork()
+  }
+
   refused(value: unknown, error: JsonRpc.ErrorObject, http?: HttpRequestInfo): void {
     if (!this.closed) this.session.observeRefused(value, error, http)
   }
@@ -847,6 +857,10 @@ class SessionImpl extends Scheduler implements ServerSession {
   /** Whether the server→client request `id` still waits for the client's answer (see `SessionInput.awaitsAnswer`). */
   awaitsAnswer(id: JsonRpc.RequestId): boolean {
     return typeof id === "number" && this.pendingClient.has(id)
+  }
+  /** See `SessionInput.holdsWork`: the dispatcher's answer (`Dispatcher.holdsWork`). */
+  holdsWork(): boolean {
+    return this.dispatcher.holdsWork?.(this) === true
   }
   get clientCapabilities(): ClientCapabilities {
     return this.negotiated.clientCapabilities

@@ -144,6 +144,14 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
    * @internal
    */
   readonly owners?: Effect.Effect<number> | undefined
+  /**
+   * Whether `owner` has a task running now (as {@link running} counts them), answered at once:
+   * what a transport asks before it ends a session to make room (the session's own tasks would
+   * be cancelled with it). Optional: a supervisor of one's own may have none.
+   *
+   * @internal
+   */
+  readonly runsFor?: ((owner: string) => boolean) | undefined
 }>()("effect-mcp-server/TaskSupervisor") {
   /** The supervisor, over the `TaskStore` in context; its scope interrupts every task when it closes. */
   static readonly layer: Layer.Layer<TaskSupervisor, never, TaskStore> = Layer.effect(
@@ -941,6 +949,7 @@ export const make = (
         return onTransition === undefined ? Effect.succeed(task) : Effect.as(onTransition(task), task)
       }),
     running: Effect.sync(() => running.size),
-    owners: Effect.sync(() => byOwner.size)
+    owners: Effect.sync(() => byOwner.size),
+    runsFor: (owner) => byOwner.has(owner)
   })
 }

@@ -7,7 +7,9 @@
  * HTTP on 127.0.0.1, from the loopback addresses 127.0.0.2 and 127.0.0.3.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { request as httpRequest } from "node:http"
 import { McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
@@ -130,6 +132,48 @@ describe("anonymous sessions per address", () => {
       assert.strictEqual(third.status, 200, third.body)
       assert.strictEqual(yield* ping(port, "127.0.0.2", kept.sessionId!), 200)
       assert.strictEqual(yield* ping(port, "127.0.0.2", left.sessionId!), 404)
+      assert.strictEqual(yield* ping(port, "127.0.0.2", third.sessionId!), 200)
+    }), 30_000)
+
+  // Fails before the fix: the session idle between its task's polls was ended to make room (used
+  // least recently), and its running task was cancelled with it (an anonymous session's tasks are
+  // its own), while an idle session with nothing running stayed.
+  it.live("a session whose task still runs is ended last: its task is not cancelled to make room", () =>
+    Effect.gen(function*() {
+      const release = Deferred.makeUnsafe<void>()
+      yield* Effect.addFinalizer(() => Deferred.done(release, Exit.void))
+      const Gated = McpServer.tool({
+        name: "gated",
+        execution: { taskSupport: "optional" },
+        handler: () => Effect.as(Deferred.await(release), "gated done")
+      })
+      const { port } = yield* serveOnFreePort((port) =>
+        McpServer.serve(
+          { name: "address-sessions", version: "1.0.0", tasks: McpServer.tasks() },
+          Gated,
+          StreamableHttp.make({ host: "127.0.0.1", port, maxSessionsPerAddress: 2 })
+        )
+      )
+      const on = (sessionId: string) => ({ "mcp-session-id": sessionId, "mcp-protocol-version": LATEST })
+      const working = yield* open(port, "127.0.0.2", 0)
+      assert.strictEqual(working.status, 200, working.body)
+      yield* Effect.promise(() => postFrom(port, "127.0.0.2", { jsonrpc: "2.0", method: "notifications/initialized" }, on(working.sessionId!)))
+      const created = yield* Effect.promise(() =>
+        postFrom(port, "127.0.0.2", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "gated", arguments: {}, task: {} } }, on(working.sessionId!))
+      )
+      const taskId: string = JSON.parse(created.body.slice(created.body.indexOf("{"), created.body.lastIndexOf("}") + 1)).result.task.taskId
+      // Another session, used after the task was created.
+      const other = yield* open(port, "127.0.0.2", 1)
+      assert.strictEqual(other.status, 200, other.body)
+      assert.strictEqual(yield* ping(port, "127.0.0.2", other.sessionId!), 200)
+      const third = yield* open(port, "127.0.0.2", 2)
+      assert.strictEqual(third.status, 200, third.body)
+      const polled = yield* Effect.promise(() =>
+        postFrom(port, "127.0.0.2", { jsonrpc: "2.0", id: 2, method: "tasks/get", params: { taskId } }, on(working.sessionId!))
+      )
+      assert.strictEqual(polled.status, 200, polled.body)
+      assert.include(polled.body, `"status":"working"`)
+      assert.strictEqual(yield* ping(port, "127.0.0.2", other.sessionId!), 404)
       assert.strictEqual(yield* ping(port, "127.0.0.2", third.sessionId!), 200)
     }), 30_000)
 

@@ -110,6 +110,11 @@ export interface ServerTasks {
    * their TTL, an hour by default, for nobody).
    */
   readonly sessionClosed: (sessionId: string) => void
+  /**
+   * Whether a task the session owns (not a principal's) runs now: ended, the session would cost
+   * it (see {@link sessionClosed}). Answered at once, from the supervisor's index by owner.
+   */
+  readonly sessionRunsTasks: (sessionId: string) => boolean
   /** `tasks/get`, `tasks/result`, `tasks/list`, `tasks/cancel` (2025-11-25). */
   readonly handlers: Pick<RequestHandlers, "tasks/get" | "tasks/result" | "tasks/list" | "tasks/cancel">
   /** The 2026-07-28 tasks extension (declared when a tool supports tasks). */
@@ -422,6 +427,11 @@ export const make = (
     )
 
     return {
+      sessionRunsTasks: (sessionId) => {
+        const runsFor = supervisor.runsFor
+        return runsFor !== undefined &&
+          (runsFor(`session:${sessionId}`) || runsFor(TaskExtension.ownerKey(`session:${sessionId}`)))
+      },
       sessionClosed: (sessionId) => {
         for (const owner of [`session:${sessionId}`, TaskExtension.ownerKey(`session:${sessionId}`)]) {
           // A task still being created is cancelled and removed as it lands (`onCreatedForGone`).

@@ -770,15 +770,16 @@ export class Endpoint implements SessionHost {
       const key = subject === undefined ? `a${address}` : `p${subject}`
       let held = this.opening.get(key) ?? 0
       let idle: HttpSession | undefined
-      // An idle session whose ending would lose an answer its client has not read yet: chosen
-      // only when no other is idle (better than refusing the principal until its idle timeout).
+      // An idle session whose ending would lose an answer its client has not read yet, or a
+      // background task it owns still running (an anonymous session's: ended, it cancels them):
+      // chosen only when no other is idle (better than refusing the principal until its idle timeout).
       let holding: HttpSession | undefined
       for (const session of this.sessions.values()) {
         if (session.ended || this.evicting.has(session)) continue
         if (subject === undefined ? this.addresses.get(session) !== address : session.subject !== subject) continue
         held++
         if (idle !== undefined || busy(session)) continue
-        if (this.unread.size === 0 || !this.unread.has(session)) idle = session
+        if ((this.unread.size === 0 || !this.unread.has(session)) && session.input?.holdsWork?.() !== true) idle = session
         else holding ??= session
       }
       idle ??= holding
