@@ -29,6 +29,10 @@ const maxHeldRoutes = 1_024
  */
 const untied: unique symbol = Symbol("untied")
 
+/** The bits of `HttpSession.life`. */
+const ended = 1
+const finished = 2
+
 /** A pending request answered on an SSE stream: the stream and the connection it is read on. */
 export class SseAnswer {
   readonly stream: SseStream
@@ -263,14 +267,34 @@ export class HttpSession implements PushConnection {
   standalone: SseStream | undefined = undefined
   /** With bearer authentication: the subject that opened the session, the only one it answers. */
   subject: string | undefined = undefined
-  /** No more input is accepted (ending, or ended). */
-  ended = false
-  /** Its streams, answers and records are gone. */
-  finished = false
+  /**
+   * `ended` and `finished` as bits: one field for the two, which leaves room for {@link lastUsed}
+   * with no more heap per idle session (each field is 8 B of it: see `untied`).
+   */
+  private life = 0
+  /**
+   * When a request last came for it (a POST, a GET), on the endpoint's count of them (see
+   * `Endpoint.used`): which of a principal's idle sessions is ended to make room.
+   */
+  lastUsed = 0
   private nextStream = 1
   constructor(id: string, endpoint: SessionHost) {
     this.id = id
     this.endpoint = endpoint
+  }
+  /** No more input is accepted (ending, or ended). */
+  get ended(): boolean {
+    return (this.life & ended) !== 0
+  }
+  set ended(value: boolean) {
+    this.life = value ? this.life | ended : this.life & ~ended
+  }
+  /** Its streams, answers and records are gone. */
+  get finished(): boolean {
+    return (this.life & finished) !== 0
+  }
+  set finished(value: boolean) {
+    this.life = value ? this.life | finished : this.life & ~finished
   }
   attach(input: SessionInput): void {
     this.input = input
