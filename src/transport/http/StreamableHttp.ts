@@ -141,11 +141,11 @@ export interface Options {
    * recently (the one whose last request came first; nothing in flight, no standalone stream read;
    * one holding an answer stored for its client's resumption, unread, only when no other is) is
    * ended to make room, as its idle timeout would end it (its client gets 404 and opens another),
-   * once the new session has started (one that fails to start ends none); with all of them in use, the new one is refused 429
-   * (`McpError.LimitExceeded`, `data.limit: "sessionsPerPrincipal"`). So a principal whose
-   * client opens a session per call and never ends it (each waiting out
-   * `sessionIdleTimeoutMillis`) cannot take every place, where every other principal was
-   * refused 503. Anonymous clients (no `auth`): see `maxSessionsPerAddress`.
+   * once the new session has started (one that fails to start ends none); with all of them in
+   * use, the new one is refused 429 (`McpError.LimitExceeded`, `data.limit:
+   * "sessionsPerPrincipal"`). So a principal whose client opens a session per call and never ends
+   * it (each waiting out `sessionIdleTimeoutMillis`) cannot take every place, where every other
+   * principal was refused 503. Anonymous clients (no `auth`): see `maxSessionsPerAddress`.
    */
   readonly maxSessionsPerPrincipal?: number | undefined
   /**
@@ -154,9 +154,9 @@ export interface Options {
    * usually, as `RateLimit` tells callers apart), holds at most on this endpoint.
    * Default `Infinity` (no limit: behind a reverse proxy every client has the proxy's address, and
    * each session's address kept costs ~28 B of heap); an integer >= 1 turns it on. Past it,
-   * as `maxSessionsPerPrincipal`: that address's idle session used least recently is ended to make room
-   * (one running a background task of its own, which ending it would cancel, only when no other is),
-   * or, all in use, the new one is refused 429 (`McpError.LimitExceeded`,
+   * as `maxSessionsPerPrincipal`: that address's idle session used least recently is ended to make
+   * room (one running a background task of its own, which ending it would cancel, only when no
+   * other is), or, all in use, the new one is refused 429 (`McpError.LimitExceeded`,
    * `data.limit: "sessionsPerAddress"`). So a client sending `initialize` after `initialize`
    * cannot leave every other client refused 503 for the idle timeout. Set it on an endpoint that
    * anonymous clients reach directly (not through a proxy), or authenticate. A `WebHandler`
