@@ -26,12 +26,25 @@ const Slow = McpServer.tool({
   handler: () => Effect.andThen(Effect.sync(() => slowStarted++), Effect.as(Effect.never, "never"))
 })
 
+/** While set, a `gated` call answers once it is done. */
+let gate: Deferred.Deferred<void> | undefined
+/** How many `gated` calls have started. */
+let gatedStarted = 0
+const Gated = McpServer.tool({
+  name: "gated",
+  handler: () =>
+    Effect.suspend(() => {
+      gatedStarted++
+      return gate === undefined ? Effect.succeed("gated done") : Effect.as(Deferred.await(gate), "gated done")
+    })
+})
+
 /** A server whose verifier takes a token for the subject it names. */
 const serve = (options: Partial<StreamableHttp.Options>) =>
   serveOnFreePort((port) =>
     McpServer.serve(
       { name: "principal-sessions", version: "1.0.0" },
-      Layer.mergeAll(Quick, Slow),
+      Layer.mergeAll(Quick, Slow, Gated),
       StreamableHttp.make({
         host: "127.0.0.1",
         port,
@@ -152,6 +165,68 @@ describe("sessions per principal", () => {
       assert.strictEqual(yield* ping(url, "mallory", third.sessionId!), 404)
       assert.strictEqual(yield* ping(url, "mallory", kept.sessionId!), 200)
       assert.strictEqual(yield* ping(url, "mallory", fourth.sessionId!), 200)
+    }), 60_000)
+
+  // Fails before the fix: a session's use was its last request's arrival, so one whose long call
+  // had just been answered (in use until then) was taken for the one used least recently, and
+  // ended, rather than one used last while that call ran.
+  it.live("a session in use until a moment ago (its long call just answered) is not the one used least recently", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve({ maxSessionsPerPrincipal: 2 })
+      const calling = yield* open(url, "mallory", 0)
+      const other = yield* open(url, "mallory", 1)
+      const released = Deferred.makeUnsafe<void>()
+      gate = released
+      yield* Effect.addFinalizer(() => Effect.sync(() => (gate = undefined)))
+      const before = gatedStarted
+      const call = post(url, { jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "gated", arguments: {} } }, {
+        authorization: "Bearer mallory",
+        "mcp-session-id": calling.sessionId!,
+        "mcp-protocol-version": LATEST
+      }).then((response) => response.text())
+      for (let look = 0; look < 200 && gatedStarted === before; look++) yield* Effect.sleep("25 millis")
+      assert.strictEqual(gatedStarted, before + 1, "the call started")
+      // Used while the call runs.
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200)
+      Deferred.doneUnsafe(released, Exit.void)
+      assert.include(yield* Effect.promise(() => call), "gated done")
+      const third = yield* open(url, "mallory", 2)
+      assert.strictEqual(third.status, 200)
+      assert.strictEqual(yield* ping(url, "mallory", calling.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 404)
+    }), 60_000)
+
+  // Fails without the stamp as the GET stream ends: a session whose client read its GET stream
+  // until a moment ago was taken for the one used least recently (its last request, that GET,
+  // came first), rather than one whose last request came while that stream was read.
+  it.live("a session whose GET stream its client read until a moment ago is not the one used least recently", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve({ maxSessionsPerPrincipal: 2 })
+      const listening = yield* open(url, "mallory", 0)
+      const other = yield* open(url, "mallory", 1)
+      const alice = yield* open(url, "alice", 2)
+      const abort = new AbortController()
+      yield* Effect.addFinalizer(() => Effect.sync(() => abort.abort()))
+      const primed = yield* Effect.promise(async () => {
+        const response = await fetch(url, {
+          method: "GET",
+          signal: abort.signal,
+          headers: { accept: "text/event-stream", authorization: "Bearer mallory", "mcp-session-id": listening.sessionId!, "mcp-protocol-version": LATEST }
+        })
+        return (await sseReader(response).next())?.id
+      })
+      assert.isDefined(primed)
+      // Used while the stream is read.
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200)
+      abort.abort()
+      // Requests of another principal, after which the server has seen the stream go.
+      assert.strictEqual(yield* ping(url, "alice", alice.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "alice", alice.sessionId!), 200)
+      const third = yield* open(url, "mallory", 3)
+      assert.strictEqual(third.status, 200)
+      assert.strictEqual(yield* ping(url, "mallory", listening.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 404)
     }), 60_000)
 
   it.live("a principal whose sessions are all in use is refused 429 (sessionsPerPrincipal); another principal is not", () =>
@@ -515,13 +590,6 @@ describe("sessions per principal: a session whose fresh GET is being opened", ()
       assert.strictEqual(second, 429)
       assert.strictEqual(yield* ping(url, "mallory", opened), 200)
     }), 30_000)
-})
-
-/** While set, a `gated` call answers once it is done. */
-let gate: Deferred.Deferred<void> | undefined
-const Gated = McpServer.tool({
-  name: "gated",
-  handler: () => Effect.suspend(() => gate === undefined ? Effect.succeed("gated done") : Effect.as(Deferred.await(gate), "gated done"))
 })
 
 describe("sessions per principal: what ending a session would lose", () => {

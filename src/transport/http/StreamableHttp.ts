@@ -138,9 +138,9 @@ export interface Options {
    * Sessions one principal (bearer authentication: one token subject) holds at most on this
    * endpoint. Default half of `maxSessions`, rounded up (5,000; an integer >= 1, `Infinity`: no
    * limit), so that others always find room. Past it, the principal's idle session used least
-   * recently (the one whose last request came first; nothing in flight, no standalone stream read;
-   * one holding an answer stored for its client's resumption, unread, only when no other is) is
-   * ended to make room, as its idle timeout would end it (its client gets 404 and opens another),
+   * recently (the one whose last use came first: a request, the answer of one, its GET stream
+   * left; nothing in flight, no standalone stream read; one holding an answer stored for its
+   * client's resumption, unread, only when no other is) is ended to make room, as its idle timeout would end it (its client gets 404 and opens another),
    * once the new session has started (one that fails to start ends none); with all of them in
    * use, the new one is refused 429 (`McpError.LimitExceeded`, `data.limit:
    * "sessionsPerPrincipal"`). So a principal whose client opens a session per call and never ends
