@@ -229,6 +229,38 @@ describe("sessions per principal", () => {
       assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 404)
     }), 60_000)
 
+  // Fails before the fix: two principals each at their bound (half of maxSessions) took every
+  // place, and every other principal was refused 503 "too many sessions" until their idle
+  // timeout, though `maxSessionsPerPrincipal` says others always find room.
+  it.live("every place taken by principals at their bound: another principal's session takes the place of the idle one used least recently of the principal holding the most", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve({ maxSessions: 4 })
+      const mallory = [yield* open(url, "mallory", 0), yield* open(url, "mallory", 1)]
+      const eve = [yield* open(url, "eve", 2), yield* open(url, "eve", 3)]
+      for (const opened of [...mallory, ...eve]) assert.strictEqual(opened.status, 200)
+      // Mallory's first session used last of all: its second is the one used least recently.
+      assert.strictEqual(yield* ping(url, "eve", eve[0]!.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "mallory", mallory[0]!.sessionId!), 200)
+      const alice = yield* open(url, "alice", 4)
+      assert.strictEqual(alice.status, 200)
+      assert.strictEqual(yield* ping(url, "mallory", mallory[1]!.sessionId!), 404)
+      assert.strictEqual(yield* ping(url, "mallory", mallory[0]!.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "eve", eve[0]!.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "eve", eve[1]!.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "alice", alice.sessionId!), 200)
+      // Now eve holds the most (2): bob's session takes the place of eve's used least recently
+      // (its first, pinged just before its second above).
+      const bob = yield* open(url, "bob", 5)
+      assert.strictEqual(bob.status, 200)
+      assert.strictEqual(yield* ping(url, "eve", eve[0]!.sessionId!), 404)
+      // Every principal holds one: the next is refused 503, no principal's only session ended.
+      const carol = yield* open(url, "carol", 6)
+      assert.strictEqual(carol.status, 503)
+      for (const [who, opened] of [["mallory", mallory[0]!], ["eve", eve[1]!], ["alice", alice], ["bob", bob]] as const) {
+        assert.strictEqual(yield* ping(url, who, opened.sessionId!), 200, who)
+      }
+    }), 60_000)
+
   it.live("a principal whose sessions are all in use is refused 429 (sessionsPerPrincipal); another principal is not", () =>
     Effect.gen(function*() {
       const { url } = yield* serve({ maxSessionsPerPrincipal: 2 })

@@ -124,7 +124,11 @@ export interface Options {
    */
   readonly bodyTimeoutMillis?: number | undefined
   /**
-   * Sessions held at most. Default 10 000 (503 above; an integer >= 1, `Infinity`: no limit). A
+   * Sessions held at most. Default 10 000 (503 above; an integer >= 1, `Infinity`: no limit). Every
+   * place taken, a session of a principal (`auth`; an address under `maxSessionsPerAddress`) below
+   * its own bound takes the place of the idle session used least recently of the principal (or
+   * address) holding the most, two at least (one that would lose an answer or a task last), once
+   * it has started; 503 when there is none (the only session of one is never ended for another). A
    * session ended by a DELETE or its idle timeout frees its place at once (when the DELETE is
    * answered), while the calls it still runs finish (within its `shutdownTimeoutMillis`); but at
    * most this many ended sessions of the process drain so at a time (this number, also with a

@@ -797,7 +797,7 @@ export class Endpoint implements SessionHost {
       if (held >= max && idle === undefined) return Effect.succeed("principalFull" as const)
       this.opening.set(key, (this.opening.get(key) ?? 0) + 1)
       return Effect.ensuring(
-        held < max ? opened : this.replacing(opened, idle!),
+        held < max ? this.orCrowded(opened) : this.replacing(opened, idle!),
         Effect.sync(() => {
           const opening = this.opening.get(key)!
           if (opening > 1) this.opening.set(key, opening - 1)
@@ -808,17 +808,75 @@ export class Endpoint implements SessionHost {
   }
 
   /**
+   * `opened` (see {@link openFor}: a principal, or an address, below its bound), or, with every
+   * place under `maxSessions` taken, opened in the place of the idle session {@link crowding}
+   * chooses, when there is one: the principal's bound says others always find room, and
+   * principals at their bound (half of `maxSessions` by default) left none to any other until
+   * their sessions' idle timeout.
+   */
+  private orCrowded(opened: Effect.Effect<HttpSession | "full" | "failed">): Effect.Effect<HttpSession | "full" | "failed"> {
+    return Effect.flatMap(opened, (first) => {
+      if (first !== "full") return Effect.succeed(first)
+      const crowded = this.crowding()
+      return crowded === undefined ? Effect.succeed(first) : this.replacing(opened, crowded, true)
+    })
+  }
+
+  /**
+   * The session to end to make room in a full store for a principal (or address) below its bound:
+   * an idle one (see `busy`) of a principal or address holding two sessions at least (the only
+   * session of one is never ended for another's), one whose ending loses nothing first (see
+   * {@link openFor}), then of the one holding the most, then used least recently. `undefined`:
+   * none. A look through the sessions as the store is full, nothing kept.
+   */
+  private crowding(): HttpSession | undefined {
+    const counts = new Map<string, number>()
+    for (const session of this.sessions.values()) {
+      if (session.ended || this.evicting.has(session)) continue
+      const key = this.keyOf(session)
+      if (key !== undefined) counts.set(key, (counts.get(key) ?? 0) + 1)
+    }
+    let chosen: HttpSession | undefined
+    let chosenLoses = true
+    let chosenCount = 0
+    for (const session of this.sessions.values()) {
+      if (session.ended || this.evicting.has(session) || busy(session)) continue
+      const key = this.keyOf(session)
+      const count = key === undefined ? 0 : counts.get(key)!
+      if (count < 2) continue
+      const loses = (this.unread.size > 0 && this.unread.has(session)) || session.input?.holdsWork?.() === true
+      const better = chosen === undefined ||
+        (loses !== chosenLoses ? !loses : count !== chosenCount ? count > chosenCount : session.lastUsed < chosen.lastUsed)
+      if (!better) continue
+      chosen = session
+      chosenLoses = loses
+      chosenCount = count
+    }
+    return chosen
+  }
+
+  /** Whose sessions `session` counts among under a bound: its principal's (a string), its address's; `undefined`: no one's. */
+  private keyOf(session: HttpSession): string | undefined {
+    if (session.subject !== undefined) return `p${session.subject}`
+    const address = this.addresses.get(session)
+    return address === undefined ? undefined : `a${address}`
+  }
+
+  /**
    * Opens a session (`opened`) in the place of `idle`, a session of the same principal (or
    * address) at its bound: `idle` is ended once the new session has started, not before (ended
    * first, a new session that then failed to start, 503, or whose client left, cost its principal
    * a session for nothing). With the store full, `idle`'s place is the one the new session takes:
    * its record is removed first (the session itself lives on), and made again when the new
    * session does not start (`idle` is ended only if another took the place meanwhile). A request
-   * for `idle` meanwhile is not started (see {@link endIfReplaced}).
+   * for `idle` meanwhile is not started (see {@link endIfReplaced}). `full`: `idle` is another
+   * principal's (see {@link orCrowded}), and the store was found full: its place is taken at
+   * once (a place found free meanwhile would not need it ended).
    */
   private replacing(
     opened: Effect.Effect<HttpSession | "full" | "failed">,
-    idle: HttpSession
+    idle: HttpSession,
+    full = false
   ): Effect.Effect<HttpSession | "full" | "failed"> {
     this.evicting.add(idle)
     const swapped = Effect.uninterruptibleMask((restore) =>
@@ -833,7 +891,7 @@ export class Endpoint implements SessionHost {
     )
     // "full" while `idle` ended meanwhile (a request for it, see `endIfReplaced`): its place is
     // free, or being freed, and is the new session's all the same.
-    return Effect.flatMap(opened, (first) => first === "full" ? swapped : Effect.succeed(first)).pipe(
+    return (full ? swapped : Effect.flatMap(opened, (first) => first === "full" ? swapped : Effect.succeed(first))).pipe(
       Effect.flatMap((result): Effect.Effect<HttpSession | "full" | "failed"> =>
         typeof result === "string" ? Effect.succeed(result) : Effect.as(this.end(idle), result)
       ),
