@@ -177,6 +177,25 @@ describe("anonymous sessions per address", () => {
       assert.strictEqual(yield* ping(port, "127.0.0.2", third.sessionId!), 200)
     }), 30_000)
 
+  // Fails before the fix: two addresses each at their bound took every place, and every other
+  // client was refused 503 until their idle timeout.
+  it.live("every place taken by addresses at their bound: another address's session takes the place of the idle one used least recently of the address holding the most", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serve({ maxSessions: 4, maxSessionsPerAddress: 2 })
+      const first = [yield* open(port, "127.0.0.2", 0), yield* open(port, "127.0.0.2", 1)]
+      const second = [yield* open(port, "127.0.0.3", 2), yield* open(port, "127.0.0.3", 3)]
+      for (const opened of [...first, ...second]) assert.strictEqual(opened.status, 200, opened.body)
+      assert.strictEqual(yield* ping(port, "127.0.0.2", first[0]!.sessionId!), 200)
+      const third = yield* open(port, "127.0.0.4", 4)
+      assert.strictEqual(third.status, 200, third.body)
+      // The one used least recently of the two addresses holding two: 127.0.0.2's second.
+      assert.strictEqual(yield* ping(port, "127.0.0.2", first[1]!.sessionId!), 404)
+      assert.strictEqual(yield* ping(port, "127.0.0.2", first[0]!.sessionId!), 200)
+      assert.strictEqual(yield* ping(port, "127.0.0.3", second[0]!.sessionId!), 200)
+      assert.strictEqual(yield* ping(port, "127.0.0.3", second[1]!.sessionId!), 200)
+      assert.strictEqual(yield* ping(port, "127.0.0.4", third.sessionId!), 200)
+    }), 30_000)
+
   it.live("off by default: one address may take every place under maxSessions (behind a proxy every client is one address)", () =>
     Effect.gen(function*() {
       const { port } = yield* serve({ maxSessions: 3 })
