@@ -476,8 +476,10 @@ const install = Command.make("install", {
     const env = kept.length > 0 ? { ...previous, ...given } : given
     const entry = Install.stdioEntry({
       node: node.node,
-      // A client starts it in a working directory of its own: the files the flags name, named absolutely.
-      nodeArgs: NodeArgs.portable(nodeArgs(), process.cwd()),
+      // A client starts it in a working directory of its own: the files the flags name, named
+      // absolutely; and without this environment: the flags of NODE_OPTIONS (a loader that let the
+      // module load, Yarn Plug'n'Play's) first, as Node reads them before its command line's.
+      nodeArgs: NodeArgs.portable([...NodeArgs.inherited(NodeArgs.fromNodeOptions(process.env.NODE_OPTIONS)), ...nodeArgs()], process.cwd()),
       bin: bin.bin,
       file: loaded.path,
       env

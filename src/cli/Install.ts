@@ -162,7 +162,7 @@ export const checkOptions = (path: string, options: unknown): Effect.Effect<void
 
 /**
  * The stdio entry that runs `file` with the CLI: `node <bin> run <file> --stdio`, every path
- * absolute, the Node and its flags those of the running process.
+ * absolute, the Node and its flags those of the running process (`Cli` adds those of `NODE_OPTIONS`).
  *
  * @stability experimental
  * @category constructors

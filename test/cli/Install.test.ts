@@ -494,6 +494,46 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.include(started.stderr, "preload: ran")
     }), 60_000)
 
+  // Fails before the fix: the flags of NODE_OPTIONS (how `npx`/`yarn` users run the CLI under a
+  // loader, and Yarn Plug'n'Play's --require) loaded the module at install, but were not written:
+  // the client, which starts the server without that environment, got a server that failed to load.
+  it.live("NODE_OPTIONS's flags (a preload, in quotes with a space) are written into the command, absolute, a debugger's preload not: the server starts without that environment", () =>
+    Effect.gen(function*() {
+      const dir = realpathSync(yield* tempProject)
+      mkdirSync(join(dir, "pre load"))
+      writeModule(join(dir, "pre load"), "preload.mjs", "globalThis.__preloaded = true\n")
+      const debuggerPreload = join(dir, "vscode", "ms-vscode.js-debug", "src", "bootloader.js")
+      mkdirSync(join(dir, "vscode", "ms-vscode.js-debug", "src"), { recursive: true })
+      writeModule(join(dir, "vscode", "ms-vscode.js-debug", "src"), "bootloader.js", "")
+      const file = writeModule(
+        dir,
+        "preloaded.ts",
+        `import * as Effect from "effect/Effect"
+import { McpServer } from "${library}"
+if ((globalThis as { __preloaded?: boolean }).__preloaded !== true) throw new Error("loaded without its preload")
+export default { options: { name: "preloaded", version: "1.0.0" }, components: McpServer.tool({ name: "ping", handler: () => Effect.succeed("pong") }) }
+`
+      )
+      const result = yield* cli(["install", "stdio", file], {
+        cwd: dir,
+        env: { ...process.env, NODE_OPTIONS: `--import "./pre load/preload.mjs" --require "${debuggerPreload}"` }
+      })
+      assert.strictEqual(result.code, 0, result.stderr)
+      const entry = JSON.parse(result.stdout) as { command: string; args: Array<string> }
+      assert.deepStrictEqual(entry.args, ["--import", pathToFileURL(join(dir, "pre load", "preload.mjs")).href, realpathSync(bin), "run", file, "--stdio"])
+      // The SDK's transport gives the server a few variables (PATH, HOME…), NODE_OPTIONS not, as a desktop client does.
+      const pong = yield* Effect.acquireUseRelease(
+        Effect.promise(async () => {
+          const client = new Client({ name: "install-test", version: "1.0.0" })
+          await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, cwd: "/", stderr: "pipe" }))
+          return client
+        }),
+        (client) => Effect.promise(() => client.callTool({ name: "ping", arguments: {} })),
+        (client) => Effect.promise(() => client.close())
+      )
+      assert.deepStrictEqual(pong.content, [{ type: "text", text: "pong" }])
+    }), 60_000)
+
   // Fails before the fix: the Node was written by its real path, a version manager's folder of its
   // version (nvm's ~/.nvm/versions/node/v24.1.0, Homebrew's Cellar/node/24.1.0), which an upgrade
   // removes; nothing said so.

@@ -9,16 +9,54 @@ import { pathToFileURL } from "node:url"
 /**
  * The flags to start another Node with: a loader (`--import tsx`) is kept; a debugger or a
  * watcher is not (with its value when it is written apart: `--inspect-port 9230`, which left
- * alone would be taken for the script).
+ * alone would be taken for the script), nor VS Code's debugger preload (`--require
+ * …/ms-vscode.js-debug/src/bootloader.js`, which its terminals put in `NODE_OPTIONS`: a file of
+ * one version of the editor).
  */
 export const inherited = (execArgv: ReadonlyArray<string>): Array<string> => {
   const kept: Array<string> = []
   for (let i = 0; i < execArgv.length; i++) {
     const arg = execArgv[i]!
-    if (!/^--(inspect|debug|watch)/.test(arg)) kept.push(arg)
-    else if (valueApart.has(arg)) i++
+    const [flag, inline] = splitFlag(arg)
+    if (/^--(inspect|debug|watch)/.test(arg)) {
+      if (valueApart.has(arg)) i++
+    } else if ((flag === "--require" || flag === "-r") && isDebuggerPreload(inline ?? execArgv[i + 1])) {
+      if (inline === undefined) i++
+    } else {
+      kept.push(arg)
+    }
   }
   return kept
+}
+
+/**
+ * The flags `NODE_OPTIONS` gives (`--import tsx`, Yarn Plug'n'Play's `--require …/.pnp.cjs`), as
+ * Node reads them: words apart by spaces, a double-quoted part may hold spaces (`\` in it keeps
+ * the next character as it is). They are not in `process.execArgv`, yet the CLI loaded the module
+ * with them: `install` writes them into the command, which a client starts without this
+ * environment. One with a quote left open (which Node refuses at its start) gives none.
+ */
+export const fromNodeOptions = (value: string | undefined): Array<string> => {
+  const words: Array<string> = []
+  if (value === undefined) return words
+  let word: string | undefined
+  let quoted = false
+  for (let i = 0; i < value.length; i++) {
+    const char = value[i]!
+    if (quoted && char === "\\" && i + 1 < value.length) {
+      word = (word ?? "") + value[++i]
+    } else if (char === "\"") {
+      quoted = !quoted
+    } else if (!quoted && char === " ") {
+      if (word !== undefined) words.push(word)
+      word = undefined
+    } else {
+      word = (word ?? "") + char
+    }
+  }
+  if (quoted) return []
+  if (word !== undefined) words.push(word)
+  return words
 }
 
 /**
@@ -66,6 +104,10 @@ const pathFlags: { readonly [flag: string]: Kind | undefined } = {
   "--env-file": "file",
   "--env-file-if-exists": "file"
 }
+
+/** VS Code's JavaScript debugger's preload (`…/ms-vscode.js-debug/src/bootloader.js`, or a nightly's). */
+const isDebuggerPreload = (value: string | undefined): boolean =>
+  value !== undefined && /js-debug[^\\/]*[\\/](?:.*[\\/])?bootloader\.js$/.test(value)
 
 const splitFlag = (arg: string): readonly [string, string | undefined] => {
   const equals = arg.indexOf("=")
