@@ -181,7 +181,8 @@ const httpEnvironment = (command: string, given: StreamableHttp.ServeOptions): E
 // Commands
 // ---------------------------------------------------------------------------
 
-const run = Command.make("run", {
+/** `run`'s flags and argument but `--exit-with-stdin` (see {@link exitWithStdin}). */
+const runConfig = {
   file,
   stdio: Flag.Boolean("stdio").pipe(
     Flag.withDescription("Serve MCP over stdin/stdout (the default); stdout carries only protocol, logs go to stderr"),
@@ -201,14 +202,21 @@ const run = Command.make("run", {
         "MCP_SUBJECT and MCP_SCOPES (space-separated), as the client's configuration sets them; without it, none"
     ),
     Flag.withDefault(false)
-  ),
-  // For `dev`, which starts its server with it (see Run.exitWithStdin); not in the help.
-  exitWithStdin: Flag.Boolean("exit-with-stdin").pipe(
-    Flag.withDescription("Drain and stop when stdin ends (the parent process is gone)"),
-    Flag.withDefault(false),
-    Flag.withHidden
   )
-}, (input) =>
+}
+
+/**
+ * For `dev`, which starts its server with it (see Run.exitWithStdin): not in the help, nor among
+ * `--wizard`'s questions (effect/cli's wizard asks for every flag, hidden ones too: the wizard's
+ * `run` has it not, see {@link commandFor}).
+ */
+const exitWithStdin = Flag.Boolean("exit-with-stdin").pipe(
+  Flag.withDescription("Drain and stop when stdin ends (the parent process is gone)"),
+  Flag.withDefault(false),
+  Flag.withHidden
+)
+
+const runHandler = (input: Command.Command.Config.Infer<typeof runConfig> & { readonly exitWithStdin: boolean }) =>
   Effect.gen(function*() {
     if (input.stdio && input.http) return yield* new UsageError({ command: "run", message: "--stdio and --http exclude each other" })
     if (input.http && input.principalFromEnv) {
@@ -272,7 +280,18 @@ const run = Command.make("run", {
     // A signal while the module loads (nothing serves yet) exits 130/143 (see `GracefulShutdown.runMain`).
     const loaded = yield* ServerModule.load(input.file)
     yield* Run.serve(loaded.server, mode)
-  })).pipe(
+  })
+
+/** The `run` command; for `--wizard`, without its hidden flag. */
+const runCommand = (wizard: boolean) =>
+  describeRun(
+    wizard
+      ? Command.make("run", runConfig, (input) => runHandler({ ...input, exitWithStdin: false }))
+      : Command.make("run", { ...runConfig, exitWithStdin }, runHandler)
+  )
+
+const describeRun = <Input, E, R>(self: Command.Command<"run", Input, {}, E, R>) =>
+  self.pipe(
     Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Runs a server module: MCP over stdio (default; stdout carries only protocol) or over Streamable HTTP. " +
@@ -510,19 +529,29 @@ const install = Command.make("install", {
   )
 
 /**
+ * The root command; for `--wizard` (`wizard`), its `run` without the hidden flag: effect/cli's
+ * wizard asks for every flag, hidden ones too.
+ */
+const commandFor = (wizard: boolean) =>
+  Command.make("effect-mcp").pipe(
+    Command.withDescription(
+      "Runs, develops, inspects and installs MCP servers written with effect-mcp-server. A server module exports " +
+        "its server: export default { options, components }, or export const options and components."
+    ),
+    Command.withSubcommands([runCommand(wizard), dev, inspect, install])
+  )
+
+/**
  * The `effect-mcp` command and its subcommands.
  *
  * @stability experimental
  * @category commands
  * @since 0.2.0
  */
-export const command = Command.make("effect-mcp").pipe(
-  Command.withDescription(
-    "Runs, develops, inspects and installs MCP servers written with effect-mcp-server. A server module exports " +
-      "its server: export default { options, components }, or export const options and components."
-  ),
-  Command.withSubcommands([run, dev, inspect, install])
-)
+export const command = commandFor(false)
+
+/** {@link command} as `--wizard` builds it (see {@link commandFor}). */
+const wizardCommand = commandFor(true)
 
 // ---------------------------------------------------------------------------
 // Running
@@ -537,9 +566,8 @@ export const command = Command.make("effect-mcp").pipe(
  * @since 0.2.0
  */
 export const program = (args: ReadonlyArray<string>): Effect.Effect<void> => {
-  const parsed = Command.runWith(command, { version })(args)
   // effect/cli writes `--wizard` on stdout and ends a cancelled one as a success: see `Wizard`.
-  return (Wizard.requested(args) ? Wizard.onStderr(parsed) : parsed).pipe(
+  return (Wizard.requested(args) ? Wizard.onStderr(Command.runWith(wizardCommand, { version })(args)) : Command.runWith(command, { version })(args)).pipe(
     Effect.catchCause(report),
     Effect.provide(CliOutput.layerPresenter(presenter)),
     Effect.provide(NodeServices.layer)

@@ -203,6 +203,42 @@ exports.default = { options: { name: "compiled-server", version: "1.0.0" }, comp
       assert.include(help.stdout, "effect-mcp run")
       assert.strictEqual(help.stderr, "")
     }), 30_000)
+
+  // Fails before the fix: effect/cli's wizard asks for every flag, hidden ones too: it asked
+  // whether to set --exit-with-stdin, dev's own flag for its server, which the help does not show.
+  it.live("--wizard asks for the flags the help shows, not the hidden --exit-with-stdin", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnCli(["run", "--wizard"])
+      // Each question answered as it comes, "no" (the last one, "Run this command?", a toggle, with
+      // j) but the module's: at most 20, within 20 s each. A question as first shown (on a line of
+      // its own, or after the escape that hides the cursor), not as shown again while it is answered.
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the terminal's escape is what is looked for
+      const question = /(?:^|\n|\u001b\[\?25l)\? (Set [^\n]*?\?|File|Run this command\?) \u203a /g
+      const asked: Array<string> = []
+      while (asked.length < 20 && !asked.includes("Run this command?")) {
+        const pending = yield* Effect.promise(() =>
+          running.until(() => {
+            const all = [...running.stderr().matchAll(question)].map((match) => match[1]!)
+            return all.length > asked.length ? all[asked.length] : undefined
+          }, 20_000)
+        )
+        assert.isDefined(pending, `no question after ${JSON.stringify(asked)}: ${running.stderr()}`)
+        asked.push(pending!)
+        running.child.stdin!.write(pending === "File" ? `${everything}\n` : pending === "Run this command?" ? "j\n" : "n\n")
+      }
+      assert.strictEqual(yield* Effect.promise(() => running.exited(15_000)), 1, running.stderr())
+      assert.deepStrictEqual(asked, [
+        "Set Stdio (--stdio)?",
+        "Set Http (--http)?",
+        "Set Port (--port)?",
+        "Set Host (--host)?",
+        "Set Allowed hosts (--allowed-hosts)?",
+        "Set Stateless (--stateless)?",
+        "Set Principal from env (--principal-from-env)?",
+        "File",
+        "Run this command?"
+      ])
+    }), 60_000)
 })
 
 describe("effect-mcp run --stdio --principal-from-env", () => {
