@@ -14,7 +14,8 @@
  *
  * The whole command runs under `GracefulShutdown.runMain` with logs on stderr (as
  * `Stdio.runMain` does), in every mode: stdout is the protocol's in stdio mode, and the output of
- * `inspect` and `install --print` elsewhere; `--wizard` asks its questions on stderr. Exit codes:
+ * `inspect` and `install --print` elsewhere; `--wizard` asks its questions on stderr (it asks for
+ * every argument and flag of the command: given beside it, `run server.ts --wizard`, they are refused, exit 2). Exit codes:
  * 0 on success (and after a clean drain), 1 when the command failed (file not found, nothing
  * exported that is a server, port unavailable, the server failed) or a `--wizard` ended without
  * running it (cancelled, or declined), 2 for an invalid invocation (unknown or conflicting flags,
@@ -553,6 +554,8 @@ export const command = commandFor(false)
 /** {@link command} as `--wizard` builds it (see {@link commandFor}). */
 const wizardCommand = commandFor(true)
 
+const subcommandNames = ["run", "dev", "inspect", "install"]
+
 // ---------------------------------------------------------------------------
 // Running
 // ---------------------------------------------------------------------------
@@ -566,8 +569,22 @@ const wizardCommand = commandFor(true)
  * @since 0.2.0
  */
 export const program = (args: ReadonlyArray<string>): Effect.Effect<void> => {
-  // effect/cli writes `--wizard` on stdout and ends a cancelled one as a success: see `Wizard`.
-  return (Wizard.requested(args) ? Wizard.onStderr(Command.runWith(wizardCommand, { version })(args)) : Command.runWith(command, { version })(args)).pipe(
+  const wizard = Wizard.requested(args)
+  // The wizard asks for the command's arguments and flags: given too, they would come twice.
+  const beside = wizard ? Wizard.givenBeside(args, subcommandNames) : undefined
+  const parsed = beside?.subcommand !== undefined && beside.given.length > 0
+    ? Effect.fail(
+      new UsageError({
+        command: beside.subcommand,
+        message: `--wizard asks for the command's arguments and flags itself: give none beside it ` +
+          `(effect-mcp ${beside.subcommand} --wizard), not ${beside.given.join(" ")}`
+      })
+    )
+    // effect/cli writes `--wizard` on stdout and ends a cancelled one as a success: see `Wizard`.
+    : wizard
+    ? Wizard.onStderr(Command.runWith(wizardCommand, { version })(args))
+    : Command.runWith(command, { version })(args)
+  return parsed.pipe(
     Effect.catchCause(report),
     Effect.provide(CliOutput.layerPresenter(presenter)),
     Effect.provide(NodeServices.layer)

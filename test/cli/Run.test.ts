@@ -191,7 +191,7 @@ exports.default = { options: { name: "compiled-server", version: "1.0.0" }, comp
   // channel, and a cancelled one (here: its input ended at the first question) exited 0.
   it.live("--wizard writes on stderr, stdout keeps nothing; a cancelled wizard (its input ended) exits 1, said; --help beside it still 0", () =>
     Effect.gen(function*() {
-      const cancelled = yield* cli(["run", everything, "--wizard"])
+      const cancelled = yield* cli(["run", "--wizard"])
       assert.strictEqual(cancelled.code, 1, cancelled.stderr)
       assert.strictEqual(cancelled.stdout, "")
       assert.include(cancelled.stderr, "Command wizard")
@@ -203,6 +203,24 @@ exports.default = { options: { name: "compiled-server", version: "1.0.0" }, comp
       assert.include(help.stdout, "effect-mcp run")
       assert.strictEqual(help.stderr, "")
     }), 30_000)
+
+  // Fails before the fix: the wizard started from the command line as given and then asked for
+  // every argument and flag: the file came twice, and the command built was refused (exit 2) once
+  // every question was answered (here, with its input ended at the first one, a cancelled wizard).
+  it.live("--wizard beside the command's own arguments or flags: refused at once (exit 2), no question asked; --log-level beside it is not one", () =>
+    Effect.gen(function*() {
+      for (const args of [["run", everything, "--wizard"], ["inspect", "--json", "--wizard"], ["install", "stdio", everything, "--wizard"]]) {
+        const refused = yield* cli(args)
+        assert.strictEqual(refused.code, 2, refused.stderr)
+        assert.strictEqual(refused.stdout, "")
+        assert.notInclude(refused.stderr, "Command wizard")
+        assert.include(refused.stderr, `effect-mcp ${args[0]}: --wizard asks for the command's arguments and flags itself: give none beside it`)
+      }
+      // A global flag is not the command's: the wizard starts (and, its input ended, is cancelled).
+      const logLevel = yield* cli(["run", "--wizard", "--log-level", "debug"])
+      assert.strictEqual(logLevel.code, 1, logLevel.stderr)
+      assert.include(logLevel.stderr, "Command wizard")
+    }), 60_000)
 
   // Fails before the fix: effect/cli's wizard asks for every flag, hidden ones too: it asked
   // whether to set --exit-with-stdin, dev's own flag for its server, which the help does not show.

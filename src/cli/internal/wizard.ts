@@ -41,6 +41,33 @@ export const requested = (args: ReadonlyArray<string>): boolean => {
 }
 
 /**
+ * What `args` (given `--wizard`) give that the wizard asks for again: the command's own arguments
+ * and flags. effect/cli's wizard starts from the command line as given and then asks for every
+ * argument and flag of the command: what was given comes twice (`run server.ts --wizard` built
+ * `run server.ts server.ts`, refused once the questions were all answered). Not the subcommand's
+ * name (the first word, one of `subcommands`), `--wizard`, nor the global flags (`--log-level`
+ * with its value); nothing when help, the version or completions are asked for (they come first
+ * and show no wizard).
+ */
+export const givenBeside = (
+  args: ReadonlyArray<string>,
+  subcommands: ReadonlyArray<string>
+): { readonly subcommand: string | undefined; readonly given: ReadonlyArray<string> } => {
+  const end = args.indexOf("--")
+  const flags = end === -1 ? args : args.slice(0, end)
+  const subcommand = flags[0] !== undefined && subcommands.includes(flags[0]) ? flags[0] : undefined
+  if (flags.some((arg) => /^(?:-h|-v|--help|--version|--completions)(?:=|$)/.test(arg))) return { subcommand, given: [] }
+  const given: Array<string> = []
+  for (let i = subcommand === undefined ? 0 : 1; i < flags.length; i++) {
+    const arg = flags[i]!
+    if (arg === "--wizard" || arg.startsWith("--wizard=") || arg.startsWith("--log-level=")) continue
+    if (arg === "--log-level") i++
+    else given.push(arg)
+  }
+  return { subcommand, given: end === -1 ? given : [...given, ...args.slice(end)] }
+}
+
+/**
  * Marks that a command runs (each command's handler starts with it): the wizard, if there was one,
  * did not end without one.
  */
