@@ -11,7 +11,8 @@
  * Exporting the server instead of running it keeps the module free of a transport: the CLI picks
  * stdio or Streamable HTTP, inspection builds the server without serving it, and tests import the
  * same exports. A module that also runs itself when started with `node` must not do so when it is
- * imported (the CLI imports it).
+ * imported (the CLI imports it): guarded by `if (import.meta.main)`. One whose `runMain` runs as
+ * it is imported is refused ({@link ServesItself}).
  *
  * **Example** (A server module, default export)
  *
@@ -55,6 +56,7 @@ import { realpathSync, statSync } from "node:fs"
 import { basename, extname, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { inspect } from "node:util"
+import { whileImporting } from "../internal/mainGuard.ts"
 import type * as McpServer from "../server/McpServer.ts"
 
 // ---------------------------------------------------------------------------
@@ -205,13 +207,31 @@ export class NoServerExported extends Data.TaggedError("NoServerExported")<{
 }
 
 /**
+ * The module runs a server itself as it is imported (`McpServer.serve(...).pipe(Stdio.runMain)` at
+ * its top level): the CLI imports it and serves its exports, and a second server in the CLI's
+ * process, on its stdin, would end the process at the end of that input. That `runMain` ran
+ * nothing.
+ *
+ * @stability experimental
+ * @category errors
+ * @since 0.2.0
+ */
+export class ServesItself extends Data.TaggedError("ServesItself")<{ readonly path: string }> {
+  override get message(): string {
+    return `${this.path} runs a server itself as it is imported (Stdio.runMain or GracefulShutdown.runMain at its top level), ` +
+      "beside the one the CLI serves from its exports: run it only when the module is the main program, " +
+      "if (import.meta.main) McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)"
+  }
+}
+
+/**
  * Every way loading a server module can fail.
  *
  * @stability experimental
  * @category errors
  * @since 0.2.0
  */
-export type LoadError = ModuleNotFound | UnsupportedFile | TypeScriptUnsupported | LoadFailed | NoServerExported
+export type LoadError = ModuleNotFound | UnsupportedFile | TypeScriptUnsupported | LoadFailed | NoServerExported | ServesItself
 
 // ---------------------------------------------------------------------------
 // Loading
@@ -356,8 +376,9 @@ const whyNotRunnable = (absolute: string): { readonly reason: string; readonly t
  */
 export const load = Effect.fnUntraced(function*(path: string) {
   const absolute = yield* locate(path)
-  const exports = yield* Effect.tryPromise({
-    try: () => import(pathToFileURL(absolute).href) as Promise<Record<string, unknown>>,
+  const imported = yield* Effect.tryPromise({
+    // A `runMain` the module calls as it is imported runs nothing (see internal/mainGuard.ts).
+    try: () => whileImporting(() => import(pathToFileURL(absolute).href) as Promise<Record<string, unknown>>),
     catch: (cause): LoadError => {
       if (!isTypeScript(absolute)) return new LoadFailed({ path, cause })
       const code = errorCode(cause)
@@ -373,6 +394,8 @@ export const load = Effect.fnUntraced(function*(path: string) {
       return new LoadFailed({ path, cause })
     }
   })
+  if (imported.calledMain) return yield* new ServesItself({ path })
+  const exports = imported.value
   const found = yield* Effect.flatten(Effect.try({ try: () => fromExports(exports, path), catch: (cause) => new LoadFailed({ path, cause }) }))
   return { path: absolute, ...found } satisfies Loaded
 })

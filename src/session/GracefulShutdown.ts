@@ -27,6 +27,7 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as References from "effect/References"
 import { forLog } from "../internal/loggedCause.ts"
+import { refusesMain } from "../internal/mainGuard.ts"
 
 /**
  * The shutdown state a transport or session reads from its context.
@@ -219,6 +220,8 @@ const signalExitCodes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const
  * (reported on stderr when `logToStderr`, else by the logger), and 1 when the program waits for
  * something nothing left can do (the event loop is empty: a promise that never settles), said on
  * stderr. Without a signal, a program that ends by itself (stdio at end of input) exits as usual.
+ * Called by a server module as the `effect-mcp` CLI imports it (at its top level, not guarded by
+ * `if (import.meta.main)`), it runs nothing: the CLI serves the module's exports, and refuses it.
  *
  * **Example** (An HTTP server that drains on SIGTERM)
  *
@@ -234,6 +237,8 @@ export const runMain = <A, E>(
   effect: Effect.Effect<A, E>,
   options: { readonly logToStderr?: boolean | undefined } = {}
 ): void => {
+  // A second server beside the CLI's, on its stdin: the CLI says so (see internal/mainGuard.ts).
+  if (refusesMain()) return
   const shutdown = make()
   const program = effect.pipe(
     Effect.tapCause((cause) =>

@@ -450,4 +450,31 @@ describe("effect-mcp: a module that leaves something running at import (a timer,
         assert.include(result.stdout, says, args.join(" "))
       }
     }), 90_000)
+
+  // Fails before the fix: the module's own stdio server (at its top level, without
+  // `if (import.meta.main)`) ran beside the CLI's, on the CLI's stdin, and at its end exited the
+  // process, 0: `run --http` stopped as it started, `install` wrote nothing, none said a word.
+  it.live("a module that runs a server itself as it is imported (Stdio.runMain at its top level): exit 1 and the guard to write, for run --http, install and inspect", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(
+        dir,
+        "self.ts",
+        `import * as Effect from "effect/Effect"
+import { McpServer, Stdio } from "${library}"
+export const options = { name: "self", version: "1.0.0" }
+export const components = McpServer.tool({ name: "ping", handler: () => Effect.succeed("pong") })
+McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
+`
+      )
+      for (const args of [["run", file, "--http", "--port", "0"], ["install", "stdio", file], ["inspect", file, "--json"]]) {
+        // stdin is closed, as a container's or a script's.
+        const result = yield* cli(args, { cwd: dir, timeout: 15_000, killSignal: "SIGKILL" })
+        assert.strictEqual(result.code, 1, `${args.join(" ")}: ${JSON.stringify(result)}`)
+        assert.strictEqual(result.stdout, "", args[0])
+        assert.include(result.stderr, `effect-mcp: ${file} runs a server itself as it is imported`, args[0])
+        assert.include(result.stderr, "if (import.meta.main)", args[0])
+        assert.notInclude(result.stderr, "MCP over Streamable HTTP at", args[0])
+      }
+    }), 90_000)
 })
