@@ -9,27 +9,35 @@
  * @internal
  */
 
-/** The import under way, and whether `runMain` was called during it. */
-let importing: { calledMain: boolean } | undefined
+/**
+ * The import under way, and whether `runMain` was called during it: kept on `globalThis`, under a
+ * registered symbol, so that a module importing another copy of the package than the CLI's (the
+ * CLI run from npx's cache, the module's project with its own) is guarded all the same.
+ */
+const key = Symbol.for("effect-mcp-server/internal/mainGuard")
+const state = (): { importing: { calledMain: boolean } | undefined } =>
+  ((globalThis as { [key]?: { importing: { calledMain: boolean } | undefined } })[key] ??= { importing: undefined })
 
 /**
  * Runs `load` (the import of a server module) with `runMain` refused; resolves with its value and
  * whether the module called `runMain` meanwhile.
  */
 export const whileImporting = async <A>(load: () => Promise<A>): Promise<{ readonly value: A; readonly calledMain: boolean }> => {
+  const shared = state()
   const current = { calledMain: false }
-  const previous = importing
-  importing = current
+  const previous = shared.importing
+  shared.importing = current
   try {
     const value = await load()
     return { value, calledMain: current.calledMain }
   } finally {
-    importing = previous
+    shared.importing = previous
   }
 }
 
 /** Whether `runMain` must run nothing (a server module being imported called it); notes the call. */
 export const refusesMain = (): boolean => {
+  const importing = state().importing
   if (importing === undefined) return false
   importing.calledMain = true
   return true

@@ -6,8 +6,9 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { execFileSync } from "node:child_process"
-import { mkdirSync } from "node:fs"
+import { cpSync, mkdirSync } from "node:fs"
 import { join } from "node:path"
+import { pathToFileURL } from "node:url"
 import { cli, example, library, root, tempProject, writeModule } from "./support.ts"
 
 const hello = example("hello-server.ts")
@@ -457,17 +458,23 @@ describe("effect-mcp: a module that leaves something running at import (a timer,
   it.live("a module that runs a server itself as it is imported (Stdio.runMain at its top level): exit 1 and the guard to write, for run --http, install and inspect", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
-      const file = writeModule(
-        dir,
-        "self.ts",
-        `import * as Effect from "effect/Effect"
+      const selfServing = (name: string, library: string) =>
+        writeModule(
+          dir,
+          name,
+          `import * as Effect from "effect/Effect"
 import { McpServer, Stdio } from "${library}"
 export const options = { name: "self", version: "1.0.0" }
 export const components = McpServer.tool({ name: "ping", handler: () => Effect.succeed("pong") })
 McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
 `
-      )
-      for (const args of [["run", file, "--http", "--port", "0"], ["install", "stdio", file], ["inspect", file, "--json"]]) {
+        )
+      const file = selfServing("self.ts", library)
+      // Another copy of the package than the CLI's (the CLI from npx's cache, the project's own).
+      cpSync(join(root, "src"), join(dir, "copy"), { recursive: true })
+      const other = selfServing("other.ts", pathToFileURL(join(dir, "copy", "index.ts")).href)
+      for (const args of [["run", file, "--http", "--port", "0"], ["install", "stdio", file], ["inspect", file, "--json"], ["run", other, "--http", "--port", "0"]]) {
+        const file = args[args[0] === "install" ? 2 : 1]!
         // stdin is closed, as a container's or a script's.
         const result = yield* cli(args, { cwd: dir, timeout: 15_000, killSignal: "SIGKILL" })
         assert.strictEqual(result.code, 1, `${args.join(" ")}: ${JSON.stringify(result)}`)
