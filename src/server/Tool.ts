@@ -63,6 +63,7 @@ import { undecodablePaths } from "./internal/jsonDecodable.ts"
 import type { InputAnswerInvalid } from "./McpContext.ts"
 import { outputEncoder } from "./internal/outputCodec.ts"
 import { resultProblem } from "./internal/toolResult.ts"
+import { markDeclaredFailure } from "./internal/declaredFailure.ts"
 import * as JsonSchema from "./JsonSchema.ts"
 import { kindOf } from "../internal/valueKind.ts"
 import { checkDescription, checkName, checkToolAnnotations, invalid, notASchema } from "./internal/wireFields.ts"
@@ -385,7 +386,8 @@ export const compile = <
     if (success === undefined && typeof encoded === "object" && encoded !== null && !Array.isArray(encoded)) {
       result.structuredContent = encoded as { readonly [key: string]: unknown }
     }
-    return result
+    // What `Retry` decides by: the text is the model's, JSON only without a message or formatter.
+    return markDeclaredFailure(result, encoded)
   }
 
   /**

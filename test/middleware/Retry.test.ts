@@ -11,6 +11,7 @@ import * as Schema from "effect/Schema"
 import * as Retry from "../../src/middleware/builtin/Retry.ts"
 import * as Timeout from "../../src/middleware/builtin/Timeout.ts"
 import { McpError, McpServer } from "../../src/index.ts"
+import * as McpTestClient from "../../src/testing/McpTestClient.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import { sdk, sdkError, serve, serveLowLevel, text } from "./builtinHarness.ts"
 
@@ -84,6 +85,68 @@ describe("Retry middleware", () => {
       assert.isTrue(result.isError)
       assert.strictEqual(runs.always, 3)
       assert.deepStrictEqual(JSON.parse(text(result)), { _tag: "Busy", retryAfter: 3 })
+    }))
+
+  // Fails before: each tool ran once (the text the model reads, the failure's message or what
+  // formatFailure made of it, is no JSON, and the declared failure was not offered to retryable).
+  it.live("retries a declared failure whose text is its message or formatFailure's, not its JSON, in both eras", () =>
+    Effect.gen(function*() {
+      class Overloaded extends Schema.TaggedError<Overloaded>()("Overloaded", { message: Schema.String }) {}
+      const runs = { message: 0, formatted: 0, typed: 0 }
+      const failTwice = <E>(key: keyof typeof runs, fail: () => E) =>
+        Effect.suspend(() => ++runs[key] % 3 !== 0 ? Effect.fail(fail()) : Effect.succeed(`ran ${runs[key]} times`))
+      const WithMessage = McpServer.tool({
+        name: "with_message",
+        failure: Overloaded,
+        handler: () => failTwice("message", () => new Overloaded({ message: "The service is overloaded, try later" }))
+      })
+      const Formatted = McpServer.tool({
+        name: "formatted",
+        failure: Busy,
+        formatFailure: (busy) => `Busy: retry in ${busy.retryAfter} s`,
+        handler: () => failTwice("formatted", () => new Busy({ retryAfter: 1 }))
+      })
+      // With an output schema: no structuredContent for the failure either.
+      const Typed = McpServer.tool({
+        name: "typed",
+        success: Schema.Struct({ ok: Schema.Boolean }),
+        failure: Overloaded,
+        handler: () =>
+          Effect.map(failTwice("typed", () => new Overloaded({ message: "overloaded" })), () => ({ ok: true }))
+      })
+      const seen: Array<unknown> = []
+      const retryable = (failure: Retry.Failure) => {
+        seen.push(failure.error)
+        return Retry.byTag("Overloaded", "Busy")(failure)
+      }
+      const layer = Layer.mergeAll(WithMessage, Formatted, Typed)
+      const { client } = yield* serve(layer, [Retry.middleware({ schedule: fast, retryable })])
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "with_message", arguments: {} }))), "ran 3 times")
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "formatted", arguments: {} }))), "ran 3 times")
+      const typed = yield* sdk(() => client.callTool({ name: "typed", arguments: {} }))
+      assert.deepStrictEqual(typed.structuredContent, { ok: true })
+      assert.deepStrictEqual(runs, { message: 3, formatted: 3, typed: 3 })
+      // The predicate sees the encoded failure, as for one whose text is its JSON.
+      assert.deepStrictEqual(seen.slice(0, 3), [
+        { _tag: "Overloaded", message: "The service is overloaded, try later" },
+        { _tag: "Overloaded", message: "The service is overloaded, try later" },
+        { _tag: "Busy", retryAfter: 1 }
+      ])
+      // The last failure is answered as the tool made it (its text, not JSON).
+      let alwaysRuns = 0
+      const always = McpServer.tool({
+        name: "always",
+        failure: Overloaded,
+        handler: () => Effect.suspend(() => Effect.fail(new Overloaded({ message: `still overloaded (${++alwaysRuns})` })))
+      })
+      const modern = yield* McpTestClient.make(always, {
+        protocolVersion: "2026-07-28",
+        server: { name: "retry-test", version: "1.0.0", middleware: [Retry.middleware({ schedule: fast.pipe(Schedule.upTo({ times: 2 })), retryable })] }
+      })
+      const result = yield* modern.callTool("always", {})
+      assert.isTrue(result.isError)
+      assert.strictEqual(text(result), "still overloaded (3)")
+      assert.strictEqual(alwaysRuns, 3)
     }))
 
   it.live("the schedule's delays are applied between attempts", () =>

@@ -2,12 +2,14 @@
  * Retries of declared, retryable failures, on a `Schedule`.
  *
  * Two kinds of failure can be retried: a typed `McpError` (a JSON-RPC error), and a `tools/call`
- * result with `isError: true` whose text is the JSON of a declared failure (tools of `McpServer`
- * encode their declared failures so, e.g. `{"_tag":"Busy","retryAfter":1}`). `retryable`
- * decides; {@link byTag} matches both kinds by `_tag`. Defects and cancellations are never
- * retried: a tool's defect reaches the middleware as an `isError` result whose text is no JSON
- * ("Tool <name> failed: …"), which is not offered to `retryable`, nor is a tool call `Timeout`
- * gave up on ("Tool <name> timed out …") or `SizeLimit` replaced.
+ * result with `isError: true` answering a declared failure: a tool of `McpServer`'s failure as its
+ * `failure` schema encodes it (e.g. `{"_tag":"Busy","retryAfter":1}`), whatever text the model
+ * reads (the failure's message, or its `formatFailure`'s text), else, for a result made elsewhere
+ * (a low-level handler's), the JSON of its first text block. `retryable` decides; {@link byTag}
+ * matches both kinds by `_tag`. Defects and cancellations are never retried: a tool's defect
+ * reaches the middleware as an `isError` result whose text is no JSON ("Tool <name> failed: …"),
+ * which is not offered to `retryable`, nor is a tool call `Timeout` gave up on ("Tool <name>
+ * timed out …") or `SizeLimit` replaced.
  *
  * **Gotchas**
  *
@@ -33,6 +35,7 @@ import * as Schedule from "effect/Schedule"
 import { isExit } from "../../internal/isExit.ts"
 import type * as McpError from "../../protocol/McpError.ts"
 import type { CallToolResult } from "../../protocol/McpSchema.ts"
+import { declaredFailureOf } from "../../server/internal/declaredFailure.ts"
 import * as Middleware from "../Middleware.ts"
 import { checkStrings, notWhat } from "./internal/config.ts"
 
@@ -50,9 +53,10 @@ export type Failure =
   | {
     readonly _tag: "ToolError"
     /**
-     * The declared failure: the JSON of the result's first text block. An `isError` result whose
-     * text is not JSON is no declared failure (a tool's defect or undeclared failure, masked or
-     * not, "Tool <name> failed: …"; `Timeout`'s and `SizeLimit`'s answers): it is never retried.
+     * The declared failure: as the tool's `failure` schema encodes it, else (a result no tool of
+     * `McpServer` made) the JSON of the result's first text block. An `isError` result that is
+     * neither is no declared failure (a tool's defect or undeclared failure, masked or not, "Tool
+     * <name> failed: …"; `Timeout`'s and `SizeLimit`'s answers): it is never retried.
      */
     readonly error: unknown
     /** The `isError` result. */
@@ -126,6 +130,10 @@ export const middleware = (config: Config): Middleware.Middleware => {
     if (typeof result !== "object" || result === null || (result as { isError?: unknown }).isError !== true) {
       return undefined
     }
+    // A tool's declared failure, whatever its text (its message, or its formatFailure's, is no
+    // JSON: such a failure was never retried).
+    const declared = declaredFailureOf(result)
+    if (declared !== undefined) return { _tag: "ToolError", error: declared.encoded, result: result as CallToolResult }
     const content = (result as CallToolResult).content
     const first = Array.isArray(content) ? content[0] : undefined
     const error = first?.type === "text" ? parse(first.text) : undefined
