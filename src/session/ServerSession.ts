@@ -765,8 +765,8 @@ class SessionImpl extends Scheduler implements ServerSession {
   private resumeDrain: (() => void) | undefined = undefined
   /** The drain may resume, once the batch being processed is handed to the outbox. */
   private drainAfterBatch = false
-  /** The 2026-07-28 request whose effect is being made, on a connection of its own (see `dispatchModern`). */
-  private dispatchingModern: JsonRpc.RequestId | undefined = undefined
+  /** The request whose effect is being made, on a connection of its own (see `dispatchOwn`). */
+  private dispatching: JsonRpc.RequestId | undefined = undefined
   /**
    * What happened once in the session's life, as bits (`Once`): one field rather than a boolean
    * each, for the heap of an idle session (measured: `npm run bench`, at most 1,024 B).
@@ -1130,7 +1130,11 @@ class SessionImpl extends Scheduler implements ServerSession {
     }
     // A transport that resolved the request already (2026-07-28 over HTTP) hands its truth along.
     const truth = resolved ?? this.resolve(request, http)
-    const effect = admission === Lifecycle.modern ? this.dispatchModern(request, truth) : this.dispatch(request, http, truth)
+    const effect = admission === Lifecycle.modern
+      ? this.dispatchOwn(request, undefined, truth)
+      : this.ownConnection
+      ? this.dispatchOwn(request, http, truth)
+      : this.dispatch(request, http, truth)
     if (isExit(effect)) return this.respond(request, effect, truth.protocolVersion)
     this.admit(new Inflight(id, request, effect, truth.protocolVersion))
   }
@@ -1149,15 +1153,19 @@ class SessionImpl extends Scheduler implements ServerSession {
   }
 
   /**
-   * Dispatches a 2026-07-28 request of a connection of its own (stdio, in memory), which may
-   * notify while its effect is made, before it is admitted (see {@link answering}).
+   * Dispatches a request of a connection of its own (stdio, in memory; a 2026-07-28 request), which
+   * may notify while its effect is made, before it is admitted (see {@link answering}).
    */
-  private dispatchModern(request: JsonRpc.Request, truth: Negotiation.ResolvedRequest): Effect.Effect<unknown, unknown> {
-    this.dispatchingModern = request.id
+  private dispatchOwn(
+    request: JsonRpc.Request,
+    http: HttpRequestInfo | undefined,
+    truth: Negotiation.ResolvedRequest
+  ): Effect.Effect<unknown, unknown> {
+    this.dispatching = request.id
     try {
-      return this.dispatch(request, undefined, truth)
+      return this.dispatch(request, http, truth)
     } finally {
-      this.dispatchingModern = undefined
+      this.dispatching = undefined
     }
   }
 
@@ -1167,7 +1175,7 @@ class SessionImpl extends Scheduler implements ServerSession {
    */
   private answering(id: JsonRpc.RequestId): boolean {
     const inflight = this.running.get(id)
-    return inflight === undefined ? id === this.dispatchingModern : !inflight.cancelled
+    return inflight === undefined ? id === this.dispatching : !inflight.cancelled
   }
 
   private reject(request: JsonRpc.Request, detail: string, http: HttpRequestInfo | undefined): void {
@@ -1187,7 +1195,8 @@ class SessionImpl extends Scheduler implements ServerSession {
   private startInitialize(request: JsonRpc.Request, http: HttpRequestInfo | undefined): void {
     // Nothing settled yet by this attempt (a rejected earlier one may have established something).
     this.established = undefined
-    const effect = Effect.onExit(this.dispatch(request, http, this.negotiated), (exit) =>
+    const made = this.ownConnection ? this.dispatchOwn(request, http, this.negotiated) : this.dispatch(request, http, this.negotiated)
+    const effect = Effect.onExit(made, (exit) =>
       Effect.sync(() => {
         if (exit._tag === "Success" && this.phase === "initializing") {
           const answered = (exit.value as { readonly protocolVersion?: unknown }).protocolVersion
@@ -1548,7 +1557,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     version: ProtocolVersion.ProtocolVersion = this.protocolVersion,
     route?: string
   ) {
-    const message = this.notification(method, params, related, version)
+    const message = this.notification(method, params, related, version, route)
     if (message === undefined || this.hold(message, related)) return Effect.void
     const meta = this.dispatcher.notificationMeta
     const send = meta === undefined || related === undefined
@@ -1557,17 +1566,20 @@ class SessionImpl extends Scheduler implements ServerSession {
       : Effect.withFiber((fiber) => this.offer(withMeta(message, meta(fiber.context, method)), related, route))
     // Asked again as it is sent: an effect made while its request ran (`Effect.andThen(context.log(...))`
     // in a fiber the handler forked) may run after the answer.
-    return this.endsWithAnswer(related, version) ? Effect.suspend(() => this.answering(related!) ? send : Effect.void) : send
+    return this.endsWithAnswer(related, route) ? Effect.suspend(() => this.answering(related!) ? send : Effect.void) : send
   }
 
   /**
-   * Whether the notifications tied to `related` stop with its answer here: a 2026-07-28 request's
-   * (they go on its stream, before its answer, which ends it: later ones are for no request) on a
-   * connection of its own (stdio, in memory: one stream for every request). Over Streamable HTTP
-   * its stream has ended then, and the transport drops them.
+   * Whether the notifications tied to `related` stop with its answer here: a request's on a
+   * connection of its own (stdio, in memory: one stream for every request), in every version
+   * (2026-07-28: they go on its stream, before its answer, which ends it; before: a progress
+   * notification for a request answered is for no operation in progress, which the spec forbids,
+   * and the handler `Timeout` answered still said its log and progress). Over Streamable HTTP its
+   * stream has ended then, and the transport drops them. Not a 2025-11-25 task's (`route`): its
+   * messages go on after the `CreateTaskResult` answered its request.
    */
-  private endsWithAnswer(related: JsonRpc.RequestId | undefined, version: ProtocolVersion.ProtocolVersion): boolean {
-    return related !== undefined && this.ownConnection && ProtocolVersion.isModern(version)
+  private endsWithAnswer(related: JsonRpc.RequestId | undefined, route: string | undefined): boolean {
+    return related !== undefined && route === undefined && this.ownConnection
   }
 
   /**
@@ -1578,12 +1590,13 @@ class SessionImpl extends Scheduler implements ServerSession {
     method: string,
     params: JsonRpc.Params | undefined,
     related: JsonRpc.RequestId | undefined,
-    version: ProtocolVersion.ProtocolVersion
+    version: ProtocolVersion.ProtocolVersion,
+    route: string | undefined
   ): JsonRpc.Notification | undefined {
     const modern = related !== undefined && ProtocolVersion.isModern(version)
     if (!OutboundGates.mayNotify(this.phase, this.caps, method, related, modern)) return undefined
     // Its request answered (or cancelled): for no request any more (see `endsWithAnswer`).
-    if (modern && this.ownConnection && !this.answering(related)) return undefined
+    if (this.endsWithAnswer(related, route) && !this.answering(related!)) return undefined
     const projected = version === ProtocolVersion.latest
       ? params
       : projectServerNotification(method, params, version)
@@ -1612,7 +1625,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     route?: string
   ) {
     if (logLevels[level] < logLevels[this.logLevel]) return
-    let message = this.notification("notifications/message", logParams(level, data, logger, meta), related, version)
+    let message = this.notification("notifications/message", logParams(level, data, logger, meta), related, version, route)
     if (message === undefined) return
     // Synchronous (Effect's logger), it cannot wait for room: while the client does not take the
     // output, what overflows the outbound Queue grew with every line a handler logged. Past a

@@ -10,7 +10,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import * as Timeout from "../../src/middleware/builtin/Timeout.ts"
-import { McpServer } from "../../src/index.ts"
+import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
+import { McpContext, McpServer } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import { connectModern, sleep } from "../extensions/support.ts"
 import { startServer } from "../server/McpServerHarness.ts"
@@ -207,6 +208,49 @@ describe("Timeout at the deadline", () => {
       const failed = entries.find((entry) => entry.cause.includes("late boom"))!
       // Fails before: "effect-mcp-server: notification failed".
       assert.strictEqual(failed.message, "effect-mcp-server: a request's work after its answer (Timeout) failed")
+    }))
+
+  // Fails before: over a connection of its own (stdio, in memory) a 2025 session sent the
+  // handler's log and progress after the timed-out answer (a progress for a request answered
+  // already: the SDK client reports an unknown token), as the documentation says it does not.
+  it.live("what the handler says after its timed-out answer (a log, progress) is not sent; before it, and a call in time, as ever (SDK v1 client)", () =>
+    Effect.gen(function*() {
+      const Chatty = McpServer.tool({
+        name: "chatty",
+        parameters: { millis: Schema.Number },
+        handler: ({ millis }) =>
+          Effect.uninterruptible(Effect.gen(function*() {
+            yield* McpContext.log("info", "before")
+            yield* McpContext.progress(1, 2)
+            yield* Effect.sleep(millis)
+            yield* McpContext.log("info", "after")
+            yield* McpContext.progress(2, 2)
+            return "done"
+          }))
+      })
+      const Inline = McpServer.tool({
+        name: "inline",
+        handler: () => Effect.andThen(McpContext.log("info", "inline"), Effect.succeed("quick"))
+      })
+      const { client } = yield* serve(Layer.merge(Chatty, Inline), [Timeout.middleware({ default: "100 millis" })])
+      const logs: Array<unknown> = []
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void logs.push(notification.params.data))
+      const errors: Array<string> = []
+      client.onerror = (error) => void errors.push(error.message)
+      const progress: Array<number> = []
+      const onprogress = (update: { readonly progress: number }) => void progress.push(update.progress)
+      const late = yield* sdk(() => client.callTool({ name: "chatty", arguments: { millis: 300 } }, undefined, { onprogress }))
+      assert.strictEqual(text(late), "Tool chatty timed out after 100 ms")
+      yield* Effect.sleep(500)
+      assert.deepStrictEqual(logs, ["before"])
+      assert.deepStrictEqual(progress, [1])
+      assert.deepStrictEqual(errors, [])
+      // In time: everything it says, before its answer; a handler answered at once too.
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "chatty", arguments: { millis: 5 } }, undefined, { onprogress }))), "done")
+      assert.strictEqual(text(yield* sdk(() => client.callTool({ name: "inline", arguments: {} }))), "quick")
+      assert.deepStrictEqual(logs, ["before", "before", "after", "inline"])
+      assert.deepStrictEqual(progress, [1, 1, 2])
+      assert.deepStrictEqual(errors, [])
     }))
 
   it.live("a call cancelled before the deadline interrupts its handler and is not answered", () =>
