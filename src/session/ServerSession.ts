@@ -765,7 +765,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   private resumeDrain: (() => void) | undefined = undefined
   /** The drain may resume, once the batch being processed is handed to the outbox. */
   private drainAfterBatch = false
-  /** The request whose effect is being made, on a connection of its own (see `dispatchOwn`). */
+  /** The request whose effect is being made (see `dispatchOwn`). */
   private dispatching: JsonRpc.RequestId | undefined = undefined
   /**
    * What happened once in the session's life, as bits (`Once`): one field rather than a boolean
@@ -789,7 +789,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   readonly connection: Connection | PushConnection
   /**
    * A connection of its own (stdio, in memory: every request's messages on one stream), not
-   * Streamable HTTP's: told once, not at every notification (see `endsWithAnswer`).
+   * Streamable HTTP's: told once, not at every message.
    */
   private readonly ownConnection: boolean
   private readonly forks: Forks
@@ -1130,11 +1130,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     }
     // A transport that resolved the request already (2026-07-28 over HTTP) hands its truth along.
     const truth = resolved ?? this.resolve(request, http)
-    const effect = admission === Lifecycle.modern
-      ? this.dispatchOwn(request, undefined, truth)
-      : this.ownConnection
-      ? this.dispatchOwn(request, http, truth)
-      : this.dispatch(request, http, truth)
+    const effect = this.dispatchOwn(request, admission === Lifecycle.modern ? undefined : http, truth)
     if (isExit(effect)) return this.respond(request, effect, truth.protocolVersion)
     this.admit(new Inflight(id, request, effect, truth.protocolVersion))
   }
@@ -1153,8 +1149,8 @@ class SessionImpl extends Scheduler implements ServerSession {
   }
 
   /**
-   * Dispatches a request of a connection of its own (stdio, in memory; a 2026-07-28 request), which
-   * may notify while its effect is made, before it is admitted (see {@link answering}).
+   * Dispatches a request, which may notify while its effect is made, before it is admitted (see
+   * {@link answering}).
    */
   private dispatchOwn(
     request: JsonRpc.Request,
@@ -1195,8 +1191,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   private startInitialize(request: JsonRpc.Request, http: HttpRequestInfo | undefined): void {
     // Nothing settled yet by this attempt (a rejected earlier one may have established something).
     this.established = undefined
-    const made = this.ownConnection ? this.dispatchOwn(request, http, this.negotiated) : this.dispatch(request, http, this.negotiated)
-    const effect = Effect.onExit(made, (exit) =>
+    const effect = Effect.onExit(this.dispatchOwn(request, http, this.negotiated), (exit) =>
       Effect.sync(() => {
         if (exit._tag === "Success" && this.phase === "initializing") {
           const answered = (exit.value as { readonly protocolVersion?: unknown }).protocolVersion
@@ -1570,16 +1565,16 @@ class SessionImpl extends Scheduler implements ServerSession {
   }
 
   /**
-   * Whether the notifications tied to `related` stop with its answer here: a request's on a
-   * connection of its own (stdio, in memory: one stream for every request), in every version
-   * (2026-07-28: they go on its stream, before its answer, which ends it; before: a progress
-   * notification for a request answered is for no operation in progress, which the spec forbids,
-   * and the handler `Timeout` answered still said its log and progress). Over Streamable HTTP its
-   * stream has ended then, and the transport drops them. Not a 2025-11-25 task's (`route`): its
+   * Whether the notifications tied to `related` stop with its answer: every request's, in every
+   * version and over every transport. They go with it, before its answer; later ones are for no
+   * request (a progress notification for a request answered is for no operation in progress,
+   * which the spec forbids), and went out: on the one stream of a connection of its own (stdio,
+   * in memory), on the standalone stream of a 2025 session over Streamable HTTP (the handler
+   * `Timeout` answered still said its log and progress). Not a 2025-11-25 task's (`route`): its
    * messages go on after the `CreateTaskResult` answered its request.
    */
   private endsWithAnswer(related: JsonRpc.RequestId | undefined, route: string | undefined): boolean {
-    return related !== undefined && route === undefined && this.ownConnection
+    return related !== undefined && route === undefined
   }
 
   /**
