@@ -25,6 +25,11 @@
  * last message (idleness is checked when the loop wakes). The logs go to the server's loggers
  * (annotated with `sessionId`), not to the client.
  *
+ * Over Streamable HTTP a ping is a request outside any request: it goes on the session's
+ * standalone GET stream. A 2025 client that has not opened that stream (the spec lets it not)
+ * cannot be pinged: each ping waits for the stream, is given up after `timeout` and reported
+ * missed, and after `maxMisses` the client "seems gone" though it is only idle.
+ *
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
