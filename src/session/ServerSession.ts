@@ -789,7 +789,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   readonly connection: Connection | PushConnection
   /**
    * A connection of its own (stdio, in memory: every request's messages on one stream), not
-   * Streamable HTTP's: told once, not at every message.
+   * Streamable HTTP's: told once, not at every notification (see `endsWithAnswer`).
    */
   private readonly ownConnection: boolean
   private readonly forks: Forks
@@ -1561,20 +1561,31 @@ class SessionImpl extends Scheduler implements ServerSession {
       : Effect.withFiber((fiber) => this.offer(withMeta(message, meta(fiber.context, method)), related, route))
     // Asked again as it is sent: an effect made while its request ran (`Effect.andThen(context.log(...))`
     // in a fiber the handler forked) may run after the answer.
-    return this.endsWithAnswer(related, route) ? Effect.suspend(() => this.answering(related!) ? send : Effect.void) : send
+    return this.endsWithAnswer(method, related, version, route) ? Effect.suspend(() => this.answering(related!) ? send : Effect.void) : send
   }
 
   /**
-   * Whether the notifications tied to `related` stop with its answer: every request's, in every
-   * version and over every transport. They go with it, before its answer; later ones are for no
-   * request (a progress notification for a request answered is for no operation in progress,
-   * which the spec forbids), and went out: on the one stream of a connection of its own (stdio,
-   * in memory), on the standalone stream of a 2025 session over Streamable HTTP (the handler
-   * `Timeout` answered still said its log and progress). Not a 2025-11-25 task's (`route`): its
-   * messages go on after the `CreateTaskResult` answered its request.
+   * Whether the notification `method` tied to `related` stops with its answer. A 2026-07-28
+   * request's, on a connection of its own (stdio, in memory: one stream for every request): they go
+   * on its stream, before its answer, which ends it (over Streamable HTTP its stream has ended then,
+   * and the transport drops them). Before 2026-07-28, on every transport, its progress and log
+   * messages (what its handler says): a progress notification for a request answered is for no
+   * operation in progress, which the spec forbids, and they went out, on the one stream of a
+   * connection of its own and on the standalone stream of a session over Streamable HTTP (the
+   * handler `Timeout` answered still said its log and progress). Other notifications go out as
+   * before (one about something else, such as `notifications/elicitation/complete`, may come
+   * later); nor a 2025-11-25 task's (`route`): its messages go on after the `CreateTaskResult`.
    */
-  private endsWithAnswer(related: JsonRpc.RequestId | undefined, route: string | undefined): boolean {
-    return related !== undefined && route === undefined
+  private endsWithAnswer(
+    method: string,
+    related: JsonRpc.RequestId | undefined,
+    version: ProtocolVersion.ProtocolVersion,
+    route: string | undefined
+  ): boolean {
+    if (related === undefined || route !== undefined) return false
+    return ProtocolVersion.isModern(version)
+      ? this.ownConnection
+      : method === "notifications/progress" || method === "notifications/message"
   }
 
   /**
@@ -1591,7 +1602,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     const modern = related !== undefined && ProtocolVersion.isModern(version)
     if (!OutboundGates.mayNotify(this.phase, this.caps, method, related, modern)) return undefined
     // Its request answered (or cancelled): for no request any more (see `endsWithAnswer`).
-    if (this.endsWithAnswer(related, route) && !this.answering(related!)) return undefined
+    if (this.endsWithAnswer(method, related, version, route) && !this.answering(related!)) return undefined
     const projected = version === ProtocolVersion.latest
       ? params
       : projectServerNotification(method, params, version)
