@@ -854,6 +854,10 @@ class SessionImpl extends Scheduler implements ServerSession {
   get clientRequestTimeoutMillis(): number {
     return this.clientTimeout
   }
+  /** Whether its requests to the client fail at once (`SessionClosed`): it closed, or drains (its input ended). */
+  get refusesRequests(): boolean {
+    return this.phase === "closed" || (this.once & Once.Draining) !== 0
+  }
   /** Whether the server→client request `id` still waits for the client's answer (see `SessionInput.awaitsAnswer`). */
   awaitsAnswer(id: JsonRpc.RequestId): boolean {
     return typeof id === "number" && this.pendingClient.has(id)

@@ -163,6 +163,22 @@ const close = (url: string, id: string, auth: Record<string, string>) =>
     return response.status
   })
 
+/** Calls tasks/result for `taskId` on session `id`: the reader of its SSE stream. */
+const resultStream = (url: string, id: string, auth: Record<string, string>, taskId: string) =>
+  Effect.promise(async () => {
+    const response = await post(url, { jsonrpc: "2.0", id: "result", method: "tasks/result", params: { taskId } }, on(id, auth))
+    assert.strictEqual(response.status, 200)
+    return sseReader(response)
+  })
+
+/** Answers the elicitation `requestId` on session `id` (accepting the name "ada"): the HTTP status. */
+const answer = (url: string, id: string, auth: Record<string, string>, requestId: unknown) =>
+  Effect.promise(async () => {
+    const response = await post(url, { jsonrpc: "2.0", id: requestId, result: { action: "accept", content: { name: "ada" } } }, on(id, auth))
+    await response.text()
+    return response.status
+  })
+
 describe("a principal's task reached from another of its sessions", () => {
   it.live("tasks/result on session B of a task made on session A, waiting before the task asks: the elicitation comes on B's stream, B's answer completes the task", () =>
     Effect.gen(function*() {
@@ -364,5 +380,33 @@ describe("a principal's task reached from another of its sessions", () => {
       assert.deepStrictEqual(result.content, [{ type: "text", text: "hello ada" }])
       assert.strictEqual(askedB.length, 1)
       assert.strictEqual(askedA.length, 0)
+    }))
+
+  // Fails before: session C's tasks/result, the last to come, took the task's requests; once C
+  // closed, they went through the session that created the task (A, which nobody reads) though B's
+  // tasks/result still waited: B never got the elicitation, and the task waited out its timeout.
+  it.live("tasks/result waiting on B and C, the elicitation asked on C, C closed: it is asked again on B, whose answer completes the task", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve
+      const auth = { authorization: "Bearer alice" }
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      const a = yield* open(url, "alice")
+      const b = yield* open(url, "alice")
+      const c = yield* open(url, "alice")
+      const taskId = yield* createOn(url, a, auth, "asks_when_released")
+      const onB = yield* resultStream(url, b, auth, taskId)
+      const onC = yield* resultStream(url, c, auth, taskId)
+      release()
+      const first = yield* Effect.promise(() => nextMessage(onC, { timeoutMillis: 3_000 }).catch(() => undefined))
+      assert.strictEqual(first?.method, "elicitation/create", "the elicitation did not reach C's tasks/result stream")
+      assert.strictEqual(yield* close(url, c, auth), 200)
+      const again = yield* Effect.promise(() => nextMessage(onB, { timeoutMillis: 3_000 }).catch(() => undefined))
+      assert.strictEqual(again?.method, "elicitation/create", "the elicitation was not asked again on B, whose tasks/result still waits")
+      assert.deepStrictEqual(again.params._meta[RELATED], { taskId })
+      assert.strictEqual(yield* answer(url, b, auth, again.id), 202)
+      const result = yield* Effect.promise(() => nextMessage(onB, { timeoutMillis: 5_000 }))
+      assert.strictEqual(result.id, "result")
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
     }))
 })

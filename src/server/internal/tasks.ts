@@ -18,6 +18,7 @@ import type { HttpRequestInfo } from "../../session/Connection.ts"
 import * as GracefulShutdown from "../../session/GracefulShutdown.ts"
 import type { RelatedTask, RequestContext } from "../../session/RequestContext.ts"
 import { peerAddress } from "../../session/Requestor.ts"
+import type { ContextSession } from "../../session/internal/requestContext.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
 import { isTerminal, type Task } from "../../tasks/Task.ts"
@@ -164,6 +165,25 @@ export const watchSharing = (name: string): Effect.Effect<void, never, Scope.Sco
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(round, Effect.sleep(announceEveryMillis))))
   })
 
+/** The last of the sessions whose `tasks/result` waits for a task (see `waiters` in {@link make}). */
+const lastOf = (waiting: ServerSession | Array<ServerSession> | undefined): ServerSession | undefined =>
+  Array.isArray(waiting) ? waiting[waiting.length - 1] : waiting
+
+/**
+ * The session a task's requests go through among those whose `tasks/result` waits for it (see
+ * `RelatedTask.via`): the last that can still send them. One that closed or drains (its client
+ * ended it: its `tasks/result` goes on until the task ends or the drain's timeout) refuses them.
+ */
+const carrier = (waiting: ServerSession | Array<ServerSession> | undefined): ServerSession | undefined => {
+  if (!Array.isArray(waiting)) return waiting === undefined || refuses(waiting) ? undefined : waiting
+  for (let i = waiting.length - 1; i >= 0; i--) {
+    if (!refuses(waiting[i]!)) return waiting[i]
+  }
+  return undefined
+}
+
+const refuses = (session: ServerSession): boolean => (session as ContextSession).refusesRequests === true
+
 /**
  * How long a stopping server waits for the removal of its closed sessions' tasks from the store
  * (the sessions' default `shutdownTimeoutMillis`): a store that does not answer cannot hold it.
@@ -299,7 +319,7 @@ export const make = (
       }
       /** The session whose `tasks/result` waits for it now, over HTTP (see `RelatedTask.via`). */
       get via() {
-        return waiters.size === 0 ? undefined : waiters.get(this.taskId)
+        return waiters.size === 0 ? undefined : carrier(waiters.get(this.taskId))
       }
       /** See `RelatedTask.viaChanged`: woken by {@link waitingOn} while the task asks the client. */
       get viaChanged() {
@@ -383,12 +403,16 @@ export const make = (
           : Effect.andThen(context.session.routeTo(taskId, context.requestId), waitingOn(taskId, context.session, store.awaitTerminal(taskId, owner))))
     }
     /**
-     * The sessions whose `tasks/result` waits for a task (over HTTP; the last one asked): the
-     * task's requests go through it (`RelatedTask.via`), also when another session of its
-     * principal created it (they went to that one, whose stream no `tasks/result` of theirs
-     * waited on). An entry is kept while its `tasks/result` waits.
+     * The sessions whose `tasks/result` waits for a task (over HTTP), one per `tasks/result`, the
+     * last to come last (a lone one as itself, several in an array): the task's requests go
+     * through the last (`RelatedTask.via`), also when another session of its principal created it
+     * (they went to that one, whose stream no `tasks/result` of theirs waited on). Once it ends,
+     * through the one before it that still waits: kept as the last alone, a `tasks/result` ending
+     * (its session closed) sent them to the creating session, which its client no longer read,
+     * while another session's `tasks/result` still waited for them. An entry is kept while its
+     * `tasks/result` waits.
      */
-    let waiters = new Map<string, ServerSession>()
+    let waiters = new Map<string, ServerSession | Array<ServerSession>>()
     const waitersRenewal = new Renewal()
     /**
      * The tasks asking the client now (a request pending), by id: when another session comes to
@@ -402,17 +426,27 @@ export const make = (
     const askingRenewal = new Renewal()
     const waitingOn = <A, E>(taskId: string, session: ServerSession, wait: Effect.Effect<A, E>): Effect.Effect<A, E> =>
       Effect.suspend(() => {
-        const previous = waiters.get(taskId)
-        waiters.set(taskId, session)
+        const before = waiters.get(taskId)
+        const previous = lastOf(before)
+        if (Array.isArray(before)) before.push(session)
+        else waiters.set(taskId, before === undefined ? session : [before, session])
         if (previous !== session) asking.get(taskId)?.viaChange()
         return Effect.ensuring(
           wait,
           Effect.sync(() => {
-            if (waiters.get(taskId) !== session) return
-            waiters.delete(taskId)
-            waiters = renewMap(waiters, waitersRenewal)
-            // Its requests go through the creating session again: one waiting for another session
-            // than this one (it closed) is told.
+            const now = waiters.get(taskId)
+            if (now === session) {
+              waiters.delete(taskId)
+              waiters = renewMap(waiters, waitersRenewal)
+            } else if (Array.isArray(now)) {
+              const at = now.lastIndexOf(session)
+              if (at === -1) return
+              now.splice(at, 1)
+              if (now.length === 1) waiters.set(taskId, now[0]!)
+            } else return
+            // Its requests may go through another session now (the `tasks/result` before this one
+            // that still waits, else the creating session): those waiting for this one (it
+            // closed) are told.
             asking.get(taskId)?.viaChange()
           })
         )

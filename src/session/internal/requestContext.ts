@@ -83,6 +83,8 @@ export interface ContextSession extends ServerSession {
   readonly unread?: ((id: number, route: string | undefined) => boolean) | undefined
   /** How long its requests to the client wait for an answer by default. */
   readonly clientRequestTimeoutMillis?: number | undefined
+  /** Whether its requests to the client fail at once (`SessionClosed`): it closed, or drains. */
+  readonly refusesRequests?: boolean | undefined
 }
 
 /**
