@@ -1711,11 +1711,13 @@ class SessionImpl extends Scheduler implements ServerSession {
 
   /**
    * Whether the client does not read the request `id` this session sent (of `route`, if any) now:
-   * held unsent by its transport, or on streams the client left (see `PushConnection.unread`).
+   * held unsent by its transport, or on streams the client left (see `PushConnection.unread`). One
+   * the client answered is read, whatever stream it left since (its answer is on its way to the
+   * caller): moved, its answer was lost and the client asked again.
    */
   unread(id: number, route: string | undefined): boolean {
     const connection = this.connection
-    return "attach" in connection && connection.unread?.(id, route) === true
+    return this.pendingClient.has(id) && "attach" in connection && connection.unread?.(id, route) === true
   }
 
   /**

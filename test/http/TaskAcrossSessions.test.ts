@@ -13,7 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { components, options } from "../../examples/everything-server.ts"
 import { BearerAuth } from "../../src/auth.ts"
-import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import { McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { McpRequestContext } from "../../src/session/RequestContext.ts"
 import { callAsTask, getTask, toolTaskResult } from "../tasks/support.ts"
 import { answerOf, initializeMessage, nextMessage, on, post, serveOnFreePort, sseReader } from "./support.ts"
@@ -85,6 +85,32 @@ const serve = serveOnFreePort((port) =>
   McpServer.serve(
     options,
     Layer.mergeAll(components, AsksLater, AsksNow, AsksAfterClose, AsksWhenReleased),
+    StreamableHttp.make({
+      host: "127.0.0.1",
+      port,
+      auth: BearerAuth.config({
+        verifier: { verify: (token) => Effect.succeed({ subject: token, scopes: [], claims: {} }) },
+        resource: `http://127.0.0.1:${port}/mcp`,
+        authorizationServers: ["https://auth.test"]
+      })
+    })
+  )
+)
+
+/**
+ * The same server with a middleware that records each answer the client gives to the server's
+ * requests, which takes 1.5 s (an audit log written as the answer comes).
+ */
+const serveAudited = serveOnFreePort((port) =>
+  McpServer.serve(
+    options,
+    Layer.mergeAll(
+      components,
+      AsksNow,
+      McpServer.middleware(Middleware.make("audit", {
+        onOutgoingRequest: (request, send) => Effect.tap(send(request.params), () => Effect.sleep(1_500))
+      }))
+    ),
     StreamableHttp.make({
       host: "127.0.0.1",
       port,
@@ -169,6 +195,16 @@ const resultStream = (url: string, id: string, auth: Record<string, string>, tas
     const response = await post(url, { jsonrpc: "2.0", id: "result", method: "tasks/result", params: { taskId } }, on(id, auth))
     assert.strictEqual(response.status, 200)
     return sseReader(response)
+  })
+
+/** The next message on `reader` that is no notification (a request or an answer), within 5 s; at most 20 read. */
+const nextWithId = (reader: ReturnType<typeof sseReader>) =>
+  Effect.promise(async () => {
+    for (let i = 0; i < 20; i++) {
+      const message = await nextMessage(reader, { timeoutMillis: 5_000 })
+      if ("id" in message) return message
+    }
+    throw new Error("no request nor answer among 20 messages")
   })
 
 /** Answers the elicitation `requestId` on session `id` (accepting the name "ada"): the HTTP status. */
@@ -408,5 +444,32 @@ describe("a principal's task reached from another of its sessions", () => {
       const result = yield* Effect.promise(() => nextMessage(onB, { timeoutMillis: 5_000 }))
       assert.strictEqual(result.id, "result")
       assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+    }))
+
+  // Fails before: the request, answered on A while the middleware recorded the answer, was taken
+  // for one A's client did not read (it had left A's GET stream): it was given up, its answer lost,
+  // and asked again on B, the user asked twice.
+  it.live("the elicitation answered on A (its GET stream left since) as B's tasks/result comes: the answer reaches the task, B is not asked again", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveAudited
+      const auth = { authorization: "Bearer alice" }
+      const a = yield* open(url, "alice")
+      const b = yield* open(url, "alice")
+      const stream = yield* Effect.promise(() => fetch(url, { method: "GET", headers: { accept: "text/event-stream", ...on(a, auth) } }))
+      assert.strictEqual(stream.status, 200)
+      const onA = sseReader(stream)
+      const taskId = yield* createOn(url, a, auth, "asks_now")
+      const asked = yield* nextWithId(onA)
+      assert.strictEqual(asked.method, "elicitation/create")
+      assert.strictEqual(yield* answer(url, a, auth, asked.id), 202)
+      // A's client leaves its GET stream (the server sees it go), then B asks for the result while
+      // the answer is being recorded.
+      yield* Effect.promise(() => onA.cancel())
+      yield* Effect.sleep(200)
+      const onB = yield* resultStream(url, b, auth, taskId)
+      const first = yield* nextWithId(onB)
+      assert.notStrictEqual(first.method, "elicitation/create", "the elicitation answered on A was asked again on B")
+      assert.strictEqual(first.id, "result")
+      assert.deepStrictEqual(first.result.content, [{ type: "text", text: "hello ada" }])
     }))
 })
