@@ -386,10 +386,15 @@ export class RequestContextImpl implements RequestContext {
     // `tasks/result` stream), through the session `sendForTask` decides.
     if (task === undefined) return this.session.requestRelated(method, this.tagged(params), this.requestId, options, this.truth)
     if (method === "ping") return this.sendForTask(task, method, params, options, false)
-    // A task waiting for the client is input_required until the client answers.
-    return Effect.andThen(
-      task.awaitingInput(true),
-      Effect.ensuring(this.sendForTask(task, method, params, options, true), task.awaitingInput(false))
+    // A task waiting for the client is input_required until the client answers. Its count of
+    // requests pending and the end of each go together: interrupted between them (the handler gave
+    // the question up as its input_required was being recorded), the task stayed counted as asking,
+    // and its next request did not make it input_required (nor its end `working`).
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.andThen(
+        task.awaitingInput(true),
+        Effect.ensuring(restore(this.sendForTask(task, method, params, options, true)), task.awaitingInput(false))
+      )
     )
   }
   /**
