@@ -13,7 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { components, options } from "../../examples/everything-server.ts"
 import { BearerAuth } from "../../src/auth.ts"
-import { McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
+import { GracefulShutdown, McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { McpRequestContext } from "../../src/session/RequestContext.ts"
 import { callAsTask, getTask, toolTaskResult } from "../tasks/support.ts"
 import { answerOf, initializeMessage, nextMessage, on, post, serveOnFreePort, sseReader } from "./support.ts"
@@ -122,6 +122,57 @@ const serveAudited = serveOnFreePort((port) =>
     })
   )
 )
+
+/** As `asks_when_released`, but says how its question failed, if it did. */
+const AsksWhenReleasedOrSays = McpServer.tool({
+  name: "asks_when_released_or_says",
+  execution: { taskSupport: "optional" },
+  handler: () =>
+    Effect.promise(() => gate).pipe(
+      Effect.timeout("10 seconds"),
+      Effect.ignore,
+      Effect.andThen(McpContext.elicit("What is your name?", Schema.Struct({ name: Schema.String }))),
+      Effect.map((outcome) => outcome.action === "accept" ? `hello ${outcome.content.name}` : "no name"),
+      Effect.catch((error) => Effect.succeed(`failed: ${error._tag}`))
+    )
+})
+
+/** What `asks_after_close_and_says` ended with, as it ended. */
+const said: Array<string> = []
+/** As `asks_after_close`, and records what it ends with in `said`. */
+const AsksAfterCloseAndSays = McpServer.tool({
+  name: "asks_after_close_and_says",
+  execution: { taskSupport: "optional" },
+  handler: () =>
+    Effect.gen(function*() {
+      const context = yield* McpRequestContext
+      for (let i = 0; i < 1_000 && context.session.phase !== "closed"; i++) yield* Effect.sleep(10)
+      return yield* McpContext.elicit("What is your name?", Schema.Struct({ name: Schema.String }))
+    }).pipe(
+      Effect.map((outcome) => outcome.action === "accept" ? `hello ${outcome.content.name}` : "no name"),
+      Effect.catch((error) => Effect.succeed(`failed: ${error._tag}`)),
+      Effect.tap((text) => Effect.sync(() => said.push(text)))
+    )
+})
+
+/** The same server under `shutdown` (its sessions drain for up to 10 s). */
+const serveStopping = (shutdown: GracefulShutdown.GracefulShutdownState) =>
+  serveOnFreePort((port) =>
+    McpServer.serve(
+      options,
+      Layer.mergeAll(components, AsksWhenReleasedOrSays, AsksAfterCloseAndSays),
+      StreamableHttp.make({
+        host: "127.0.0.1",
+        port,
+        session: { shutdownTimeoutMillis: 10_000 },
+        auth: BearerAuth.config({
+          verifier: { verify: (token) => Effect.succeed({ subject: token, scopes: [], claims: {} }) },
+          resource: `http://127.0.0.1:${port}/mcp`,
+          authorizationServers: ["https://auth.test"]
+        })
+      })
+    ).pipe(Effect.provideService(GracefulShutdown.GracefulShutdown, shutdown))
+  )
 
 /** Opens a session of `subject` that takes elicitations; its id. */
 const open = (url: string, subject: string) =>
@@ -471,5 +522,44 @@ describe("a principal's task reached from another of its sessions", () => {
       assert.notStrictEqual(first.method, "elicitation/create", "the elicitation answered on A was asked again on B")
       assert.strictEqual(first.id, "result")
       assert.deepStrictEqual(first.result.content, [{ type: "text", text: "hello ada" }])
+    }))
+
+  // Fails before: every session drained (no client can be asked any more), the question waited out
+  // its timeout for another session's tasks/result instead of failing at once: the handler could
+  // not end the task, B's tasks/result waited, and the drain was cut short.
+  it.live("the task asks while the server shuts down (its sessions drain): the question fails at once (SessionClosed), the task ends, and B's tasks/result gets its result", () =>
+    Effect.gen(function*() {
+      const shutdown = GracefulShutdown.make()
+      const { url } = yield* serveStopping(shutdown)
+      const auth = { authorization: "Bearer alice" }
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      const a = yield* open(url, "alice")
+      const b = yield* open(url, "alice")
+      const taskId = yield* createOn(url, a, auth, "asks_when_released_or_says")
+      const onB = yield* resultStream(url, b, auth, taskId)
+      shutdown.request()
+      yield* Effect.sleep(200)
+      release()
+      const first = yield* nextWithId(onB)
+      assert.strictEqual(first.id, "result", JSON.stringify(first))
+      assert.deepStrictEqual(first.result.content, [{ type: "text", text: "failed: SessionClosed" }])
+    }))
+
+  it.live("the task's question waits for another session (A closed) when the server shuts down: it fails at once (SessionClosed)", () =>
+    Effect.gen(function*() {
+      const shutdown = GracefulShutdown.make()
+      const { url } = yield* serveStopping(shutdown)
+      const auth = { authorization: "Bearer alice" }
+      said.length = 0
+      const a = yield* open(url, "alice")
+      yield* createOn(url, a, auth, "asks_after_close_and_says")
+      assert.strictEqual(yield* close(url, a, auth), 200)
+      // The question waits (the task is input_required) for another session's tasks/result.
+      yield* Effect.sleep(300)
+      assert.deepStrictEqual(said, [])
+      shutdown.request()
+      for (let i = 0; i < 100 && said.length === 0; i++) yield* Effect.sleep(20)
+      assert.deepStrictEqual(said, ["failed: SessionClosed"])
     }))
 })

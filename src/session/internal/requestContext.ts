@@ -24,6 +24,7 @@ import * as Negotiation from "../../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import { ClientCapabilityMissing, type ClientRequestError, ClientRequestTimeout, SessionClosed } from "../ClientRequestError.ts"
 import type { HttpRequestInfo } from "../Connection.ts"
+import { GracefulShutdown } from "../GracefulShutdown.ts"
 import { inputRequired, type InputRound } from "../InputRound.ts"
 import type {
   ClientRequestOptions,
@@ -449,13 +450,21 @@ export class RequestContextImpl implements RequestContext {
         // `tasks/result` then carries its request (`input_required` tells the client to call it).
         // Failed at once, the request was never seen by anyone, and the task went on without its
         // input. Waited for within the request's timeout.
+        // Not while the server stops: every session drains then, and none can carry it (the
+        // handler learns it now, and may end the task before the drain's timeout).
         Effect.catchTag("SessionClosed", (closed) =>
           closed.reason !== undefined || this.http === undefined
             ? Effect.fail(closed)
-            : Effect.andThen(
-              this.untilElsewhere(task, session, method, options?.timeoutMillis ?? session.clientRequestTimeoutMillis ?? 60_000),
-              this.sendForTask(task, method, params, options, movable)
-            ))
+            : Effect.flatMap(Effect.service(GracefulShutdown), (shutdown) =>
+              shutdown.isRequested()
+                ? Effect.fail(closed)
+                : Effect.andThen(
+                  Effect.raceFirst(
+                    this.untilElsewhere(task, session, method, options?.timeoutMillis ?? session.clientRequestTimeoutMillis ?? 60_000),
+                    Effect.andThen(shutdown.requested, Effect.fail(closed))
+                  ),
+                  this.sendForTask(task, method, params, options, movable)
+                )))
       )
     })
   }
