@@ -153,7 +153,7 @@ describe("input_required", () => {
       })
       assert.deepStrictEqual(requests.map((request) => request.params.message), ["What is your name?"])
       let status: string | undefined
-      for (let i = 0; i < 100 && status !== "input_required"; i++) {
+      for (let i = 0; i < 250 && status !== "input_required"; i++) {
         status = (yield* getTask(client, task.taskId)).status
         if (status !== "input_required") yield* Effect.sleep(20)
       }
