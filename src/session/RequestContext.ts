@@ -90,7 +90,8 @@ export interface RelatedTask {
    * The session whose `tasks/result` waits for the task now (2025-11-25 over Streamable HTTP), when
    * it may be another than the one that created it (a principal's task is reached from each of its
    * sessions): the task's server→client requests go through it (its `tasks/result` stream, its
-   * client's answers). `undefined`: through the session that created it.
+   * client's answers). Of several, the last to ask among those that still take requests (not
+   * closed, not draining). `undefined`: through the session that created it.
    */
   readonly via?: ServerSession | undefined
   /**
