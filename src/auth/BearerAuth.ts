@@ -892,12 +892,40 @@ const introspectionWarningMillis = 1_000
 const introspectionProbeMillis = 1_000
 
 /**
- * The introspection endpoint did not answer: it could not be reached, did not answer in time, or
- * answered `429` or a `5xx` (an authorization server down, overloaded, or behind a proxy that
- * cannot reach it). Its cooldown follows (see {@link introspection}); an answer of another kind
- * (a `4xx`, a body that is no JSON object) is about the request, and is not.
+ * The introspection endpoint did not answer: no connection could be made to it (see
+ * {@link notConnected}), or it did not answer in time (an authorization server down behind a
+ * firewall that drops packets, overloaded). Its cooldown follows (see {@link introspection}). An
+ * answer, of any status (`429` and `5xx` too), or a connection closed once the request was sent,
+ * is not: a token can make the endpoint answer so (a forged one it fails on, one too large for a
+ * proxy), and one such request a second kept every other token not cached `503`. Those were
+ * answered at once: no request waited for them.
  */
 class IntrospectionUnanswered extends Error {}
+
+/** The codes of a connection that could not be made (its host unknown, refused, unreachable). */
+const connectionFailures = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EHOSTDOWN",
+  "ETIMEDOUT",
+  "UND_ERR_CONNECT_TIMEOUT"
+])
+
+/**
+ * Whether `fetch` failed for want of a connection, before the request was sent: its `cause` (or,
+ * several addresses tried, each of them) has a code of {@link connectionFailures}.
+ */
+const notConnected = (error: unknown): boolean => {
+  const cause = error instanceof Error ? error.cause : undefined
+  if (!(cause instanceof Error)) return false
+  const code = (cause as { readonly code?: unknown }).code
+  if (typeof code === "string") return connectionFailures.has(code)
+  return cause instanceof AggregateError && cause.errors.length > 0 &&
+    cause.errors.every((each: unknown) => connectionFailures.has(String((each as { readonly code?: unknown } | undefined)?.code)))
+}
 
 /**
  * How far in the future an introspected token's `nbf` may be and the token still be taken, in
@@ -966,11 +994,13 @@ const accessTokenType = (answer: { readonly [key: string]: unknown }): boolean =
  * the endpoint. An endpoint that cannot be reached (or answers no JSON object, an active token
  * whose `exp`, `nbf` or `iat` is no number, or not in time) is `VerifierUnavailable` (`503`: the
  * client keeps its token) and a logged warning for the operator (at most one a second, saying how
- * many failures it did not tell). Once the endpoint does not answer (it cannot be reached, times
- * out, or answers `429` or a `5xx`), a token not cached is `503` at once, without asking, but for
- * one request at a time, a second after the last failure at the earliest (a probe): its answer, of
- * any kind, has tokens asked about again; without this, every request with a token not cached
- * waited the whole `timeoutMillis` for its `503`. Cached answers still hold meanwhile.
+ * many failures it did not tell). Once the endpoint does not answer (no connection can be made to
+ * it, or it times out), a token not cached is `503` at once, without asking, but for one request
+ * at a time, a second after the last failure at the earliest (a probe): its answer, of any kind,
+ * has tokens asked about again; without this, every request with a token not cached waited the
+ * whole `timeoutMillis` for its `503`. Cached answers still hold meanwhile. An answer of any
+ * status (`429`, `5xx`: `503` for that request) starts no such wait: a token can make the endpoint
+ * fail, and others' tokens would have been refused for it.
  *
  * @since 0.2.0
  * @category constructors
@@ -1044,7 +1074,8 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
           body: new URLSearchParams({ token, token_type_hint: "access_token" }).toString(),
           signal
         }).then(async (response) => {
-          if (response.status >= 500 || response.status === 429) throw new IntrospectionUnanswered(`introspection answered ${response.status}`)
+          // Any status, a `5xx` or `429` too, is an answer: what a token makes the endpoint say
+          // (a forged one that makes it fail) starts no cooldown for the others' tokens.
           if (!response.ok) throw new Error(`introspection answered ${response.status}`)
           const answer: unknown = await response.json()
           if (typeof answer !== "object" || answer === null || Array.isArray(answer)) throw new Error("introspection answered no JSON object")
@@ -1052,9 +1083,11 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
           if (malformed !== undefined) throw new Error(`introspection answered an active token whose ${malformed} is no number (RFC 7662 §2.2: a NumericDate)`)
           return answer as { readonly [key: string]: unknown }
         }, (error: unknown) => {
-          // `fetch` failed: no connection, or it broke before the answer's headers (not the
-          // timeout's abort: that fiber is interrupted, and its failure is the timeout's).
-          throw error instanceof IntrospectionUnanswered ? error : new IntrospectionUnanswered(`introspection endpoint could not be reached: ${String(error)}`, { cause: error })
+          // `fetch` failed: no connection (the endpoint unreachable), or one that broke once the
+          // request was sent (not the timeout's abort: that fiber is interrupted, and its failure
+          // is the timeout's). Only the first is the endpoint's: a connection closed on a request
+          // (a token too large for a proxy) is that request's, and starts no cooldown either.
+          throw notConnected(error) ? new IntrospectionUnanswered(`introspection endpoint could not be reached: ${String(error)}`, { cause: error }) : error
         }),
       catch: (cause) => cause
     }).pipe(

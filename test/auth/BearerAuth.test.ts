@@ -1498,7 +1498,7 @@ describe.concurrent("token introspection that fails", () => {
 })
 
 describe.concurrent("token introspection that fails, asked by concurrent requests with one token", () => {
-  it.live("is one request to the endpoint, its failure (503) every request's; in the second after it a request is 503 at once, then it asks again", () =>
+  it.live("is one request to the endpoint, its failure (503) every request's; the next request asks again, unrefused by any cooldown", () =>
     Effect.gen(function*() {
       let asked = 0
       let failing = true
@@ -1534,19 +1534,33 @@ describe.concurrent("token introspection that fails, asked by concurrent request
       const failures = yield* Fiber.join(waiting)
       for (const failure of failures) assert.instanceOf(failure, BearerAuth.VerifierUnavailable)
       assert.strictEqual(asked, 1, "one request to the endpoint for the ten")
-      // The endpoint is back: in the second after the failure, a request is 503 without asking
-      // (while the endpoint did not answer, each waited for it); then it asks, and its valid
-      // token is taken.
+      // The endpoint is back: the next request asks, and its valid token is taken at once (a
+      // 500 is an answer: no cooldown after it).
       failing = false
-      assert.instanceOf(yield* Effect.flip(verifier.verify("shared")), BearerAuth.VerifierUnavailable)
-      assert.strictEqual(asked, 1)
-      yield* Effect.sleep("1100 millis")
       assert.strictEqual((yield* verifier.verify("shared")).subject, "dana")
       assert.strictEqual(asked, 2)
     }), 20_000)
 })
 
-describe.concurrent("token introspection while the endpoint does not answer", () => {
+describe("token introspection while the endpoint does not answer", () => {
+  // The clock (`Date`) is the test's, still unless it is set: "the second after a failure" lasts
+  // however slow the machine; timers are real (the endpoint's timeout), and "at once" is measured
+  // against that timeout, half of it at most. Not concurrent: no other test sees this clock.
+  const frozenClock = Effect.acquireRelease(
+    Effect.sync(() => vi.useFakeTimers({ toFake: ["Date"] })),
+    () => Effect.sync(() => vi.useRealTimers())
+  )
+  const advance = (millis: number) => Effect.sync(() => vi.setSystemTime(Date.now() + millis))
+  const quiet = Logger.layer([Logger.make(() => {})])
+  const timed = <A, E>(effect: Effect.Effect<A, E>) =>
+    Effect.gen(function*() {
+      const started = performance.now()
+      const exit = yield* Effect.exit(effect.pipe(Effect.provide(quiet)))
+      return { exit, millis: performance.now() - started }
+    })
+  const unavailable = (exit: Exit.Exit<unknown, unknown>) =>
+    Exit.isFailure(exit) && exit.cause.reasons[0]?._tag === "Fail" && exit.cause.reasons[0].error instanceof BearerAuth.VerifierUnavailable
+
   // Fails before: while the endpoint did not answer (a host down behind a firewall that drops
   // packets, an overloaded authorization server), every request with a token not cached waited the
   // whole timeoutMillis (5 s by default) before its 503, one connection held each; a JWKS that
@@ -1555,13 +1569,92 @@ describe.concurrent("token introspection while the endpoint does not answer", ()
     Effect.gen(function*() {
       let answering = true
       let asked = 0
+      const held: Array<() => void> = []
       const server = createServer((request, response) => {
         asked++
         let body = ""
         request.on("data", (chunk) => void (body += String(chunk)))
         request.on("end", () => {
-          if (!answering) return // held: no answer
           const token = new URLSearchParams(body).get("token") ?? ""
+          const answer = () =>
+            response.writeHead(200, { "content-type": "application/json" }).end(
+              JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
+            )
+          if (answering) answer()
+          else held.push(answer) // no answer, until released
+        })
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => {
+          server.closeAllConnections()
+          server.close(resolve)
+        }))
+      )
+      const { port } = server.address() as AddressInfo
+      yield* frozenClock
+      const timeoutMillis = 2_000
+      const atOnce = timeoutMillis / 2
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis })
+      // A token verified (and cached) while the endpoint answers.
+      assert.strictEqual((yield* verifier.verify("cached")).subject, "cached")
+      answering = false
+      // The first token not cached waits for the timeout: nothing is known yet.
+      const first = yield* timed(verifier.verify("first"))
+      assert.isTrue(unavailable(first.exit))
+      assert.isAtLeast(first.millis, timeoutMillis - 50)
+      // Then tokens not cached are 503 at once, without asking, a cached one still verifies.
+      const before = asked
+      const next = yield* Effect.forEach(["a", "b", "c", "d", "e"], (token) => timed(verifier.verify(token)), { concurrency: "unbounded" })
+      for (const { exit, millis } of next) {
+        assert.isTrue(unavailable(exit))
+        assert.isBelow(millis, atOnce, "503 at once") // was: the timeout each
+      }
+      assert.strictEqual(asked, before, "not asked in the second after the failure")
+      assert.strictEqual((yield* verifier.verify("cached")).subject, "cached")
+      // A second later one token asks (a probe) and waits; meanwhile the others are 503 at once.
+      yield* advance(1_001)
+      const probe = yield* Effect.forkChild(timed(verifier.verify("probe")))
+      for (let i = 0; i < 500 && asked === before; i++) yield* Effect.sleep("10 millis")
+      assert.strictEqual(asked, before + 1)
+      const meanwhile = yield* timed(verifier.verify("meanwhile"))
+      assert.isTrue(unavailable(meanwhile.exit))
+      assert.isBelow(meanwhile.millis, atOnce)
+      // The probe times out: the endpoint is still down, for another second.
+      const probed = yield* Fiber.join(probe)
+      assert.isTrue(unavailable(probed.exit))
+      const after = yield* timed(verifier.verify("after"))
+      assert.isTrue(unavailable(after.exit))
+      assert.isBelow(after.millis, atOnce)
+      assert.strictEqual(asked, before + 1, "one probe")
+      // A second later the next probe is answered (the endpoint is back), and every token is
+      // asked about again.
+      yield* advance(1_001)
+      const answered = yield* Effect.forkChild(verifier.verify("back"))
+      for (let i = 0; i < 500 && asked === before + 1; i++) yield* Effect.sleep("10 millis")
+      answering = true
+      for (const release of held.splice(0)) release()
+      assert.strictEqual((yield* Fiber.join(answered)).subject, "back")
+      assert.strictEqual((yield* verifier.verify("again")).subject, "again")
+      assert.strictEqual(asked, before + 3)
+    }), 20_000)
+
+  // Fails before: a 5xx or 429 answer (or a connection closed on the request) started the
+  // cooldown: one request a second whose token makes the endpoint fail so (a forged one the
+  // authorization server chokes on, one too large for its proxy) kept every other token not cached
+  // 503, without asking. Those were answers, at once: nobody waited for them.
+  it.live("an endpoint that answers 500 or 429 for one token, or closes the connection on it, starts no cooldown: that request is 503, another token is asked at once and taken", () =>
+    Effect.gen(function*() {
+      let asked = 0
+      const server = createServer((request, response) => {
+        asked++
+        let body = ""
+        request.on("data", (chunk) => void (body += String(chunk)))
+        request.on("end", () => {
+          const token = new URLSearchParams(body).get("token") ?? ""
+          if (token === "fails") return void response.writeHead(500, { "content-type": "text/plain" }).end("choked")
+          if (token === "throttled") return void response.writeHead(429, { "retry-after": "60" }).end()
+          if (token === "closes") return void request.socket.destroy()
           response.writeHead(200, { "content-type": "application/json" }).end(
             JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
           )
@@ -1575,51 +1668,41 @@ describe.concurrent("token introspection while the endpoint does not answer", ()
         }))
       )
       const { port } = server.address() as AddressInfo
-      const timeoutMillis = 1_000
-      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis })
-      const quiet = Logger.layer([Logger.make(() => {})])
-      const timed = <A, E>(effect: Effect.Effect<A, E>) =>
-        Effect.gen(function*() {
-          const started = Date.now()
-          const exit = yield* Effect.exit(effect.pipe(Effect.provide(quiet)))
-          return { exit, millis: Date.now() - started }
-        })
-      const unavailable = (exit: Exit.Exit<unknown, unknown>) =>
-        Exit.isFailure(exit) && exit.cause.reasons[0]?._tag === "Fail" && exit.cause.reasons[0].error instanceof BearerAuth.VerifierUnavailable
-      // A token verified (and cached) while the endpoint answers.
-      assert.strictEqual((yield* verifier.verify("cached")).subject, "cached")
-      answering = false
-      // The first token not cached waits for the timeout: nothing is known yet.
-      const first = yield* timed(verifier.verify("first"))
-      assert.isTrue(unavailable(first.exit))
-      assert.isAtLeast(first.millis, timeoutMillis - 50)
-      // Then tokens not cached are 503 at once, without asking, a cached one still verifies.
-      const before = asked
-      const next = yield* Effect.forEach(["a", "b", "c", "d", "e"], (token) => timed(verifier.verify(token)), { concurrency: "unbounded" })
-      for (const { exit, millis } of next) {
-        assert.isTrue(unavailable(exit))
-        assert.isBelow(millis, 300, "503 at once") // was: the 1 s timeout each
+      yield* frozenClock
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test" })
+      for (const [i, bad] of ["fails", "throttled", "closes"].entries()) {
+        const refused = yield* timed(verifier.verify(bad))
+        assert.isTrue(unavailable(refused.exit), bad)
+        // In the same second (the clock stands still): another user's token is asked, and taken.
+        const other = yield* timed(verifier.verify(`user-${i}`))
+        assert.isTrue(Exit.isSuccess(other.exit) && other.exit.value.subject === `user-${i}`, `after ${bad}: ${String(other.exit)}`)
+        assert.strictEqual(asked, 2 * (i + 1), bad)
       }
-      assert.strictEqual(asked, before, "not asked in the second after the failure")
-      assert.strictEqual((yield* verifier.verify("cached")).subject, "cached")
-      // A second later one token asks (a probe) and waits; meanwhile the others are 503 at once.
-      yield* Effect.sleep("1100 millis")
-      const probe = yield* Effect.forkChild(timed(verifier.verify("probe")))
-      for (let i = 0; i < 100 && asked === before; i++) yield* Effect.sleep("10 millis")
-      assert.strictEqual(asked, before + 1)
-      const meanwhile = yield* timed(verifier.verify("meanwhile"))
-      assert.isTrue(unavailable(meanwhile.exit))
-      assert.isBelow(meanwhile.millis, 300)
-      const probed = yield* Fiber.join(probe)
-      assert.isTrue(unavailable(probed.exit))
-      assert.strictEqual(asked, before + 1, "one probe")
-      // The endpoint answers again: the next probe (a second after the last failure) is answered,
-      // and every token is asked about again.
-      answering = true
-      yield* Effect.sleep("1100 millis")
-      assert.strictEqual((yield* verifier.verify("back")).subject, "back")
-      assert.strictEqual((yield* verifier.verify("again")).subject, "again")
-      assert.strictEqual(asked, before + 3)
+    }), 20_000)
+
+  // Still: no connection at all (nothing listens there) starts the cooldown.
+  it.live("an endpoint no connection can be made to: the next token not cached is 503 without a connection tried, for a second", () =>
+    Effect.gen(function*() {
+      const closed = yield* Effect.promise(freePort)
+      yield* frozenClock
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${closed}/introspect`, audience: "https://aud.test" })
+      assert.isTrue(unavailable((yield* timed(verifier.verify("first"))).exit))
+      // Listening there now: not asked in the second after the failure.
+      let asked = 0
+      const server = createServer((request, response) => {
+        asked++
+        request.resume()
+        request.on("end", () => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ active: true, sub: "s", aud: "https://aud.test" })))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(closed, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      assert.isTrue(unavailable((yield* timed(verifier.verify("second"))).exit))
+      assert.strictEqual(asked, 0)
+      yield* advance(1_001)
+      assert.strictEqual((yield* verifier.verify("third")).subject, "s")
+      assert.strictEqual(asked, 1)
     }), 20_000)
 })
 
