@@ -423,15 +423,32 @@ export const jwt = (options: JwtOptions): Verifier => {
     if (!unavailable(error)) return Effect.fail(new InvalidToken({ description: describeJoseError(error) }))
     const failure = new VerifierUnavailable({ description: "the authorization server's keys could not be fetched" })
     return Effect.andThen(
-      failedFetch(
-        error,
-        error instanceof JwksKeyUnusable
-          ? `effect-mcp-server: a key of the JWKS fetched from ${jwksUrl?.href} cannot be used (tokens that need it are refused 503)`
-          : `effect-mcp-server: the authorization server's keys could not be ${
+      error instanceof JwksKeyUnusable
+        ? unusableKeyTold(error)
+        : failedFetch(
+          error,
+          `effect-mcp-server: the authorization server's keys could not be ${
             jwksUrl === undefined ? "read" : `fetched from ${jwksUrl.href}`
           } (tokens that need them are refused 503)`
-      ),
+        ),
       Effect.fail(failure)
+    )
+  }
+  // When a key that cannot be used was last told (see `unusableKeyTold`).
+  const unusableWarned = { at: Number.NEGATIVE_INFINITY }
+  /**
+   * A key of the fetched JWKS that cannot be used, told (a warning) unless it was in the second
+   * before. Not a failed fetch: it does not hold the next fetch back (`lastFailure`). A token that
+   * names such a key (any token can: the JWKS is public) held every fetch back for a second, so
+   * one such request a second kept a key rotated in since unseen, its tokens `503`.
+   */
+  const unusableKeyTold = (error: JwksKeyUnusable): Effect.Effect<void> => {
+    const now = Date.now()
+    if (now - unusableWarned.at < refetchCooldownMillis) return Effect.void
+    unusableWarned.at = now
+    return Effect.logWarning(
+      `effect-mcp-server: a key of the JWKS fetched from ${jwksUrl?.href} cannot be used (tokens that need it are refused 503)`,
+      errorForLog(error)
     )
   }
   /**

@@ -711,6 +711,54 @@ describe.concurrent("BearerAuth.jwt with a JWKS key that cannot be used", () => 
     }), 20_000)
 })
 
+describe("BearerAuth.jwt with a JWKS key that cannot be used, named by forged tokens", () => {
+  // Fails before: a token naming a key of the JWKS that cannot be used (anyone can name one: the
+  // JWKS is public) was told as a failed fetch, which holds every fetch back for a second: one
+  // such request a second kept a key rotated in since unseen, its valid tokens 503. The clock
+  // (Date) is the test's: the seconds are the test's, however slow the machine.
+  it.live("does not hold back the fetch that a key rotated in since needs: its token verifies", () =>
+    Effect.gen(function*() {
+      const good = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const rotated = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const small = { ...generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey.export({ format: "jwk" }), kid: "legacy", use: "sig" }
+      let keys: Array<unknown> = [{ ...(yield* Effect.promise(() => exportJWK(good.publicKey))), kid: "k1", use: "sig" }, small]
+      let fetches = 0
+      const server = createServer((_request, response) => {
+        fetches++
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const { port } = server.address() as AddressInfo
+      yield* Effect.acquireRelease(Effect.sync(() => vi.useFakeTimers({ toFake: ["Date"] })), () => Effect.sync(() => vi.useRealTimers()))
+      const advance = (millis: number) => Effect.sync(() => vi.setSystemTime(Date.now() + millis))
+      const signed = (key: Key["privateKey"], kid: string) =>
+        Effect.promise(() =>
+          new SignJWT({ sub: kid }).setProtectedHeader({ alg: "RS256", kid }).setIssuer("https://iss.test").setAudience("https://aud.test")
+            .setIssuedAt().setExpirationTime("1h").sign(key))
+      const verifier = BearerAuth.jwt({ jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer: "https://iss.test", audience: "https://aud.test" })
+      const verify = (token: string) => verifier.verify(token).pipe(Effect.provide(Logger.layer([Logger.make(() => {})])))
+      assert.strictEqual((yield* verify(yield* signed(good.privateKey, "k1"))).subject, "k1")
+      // Forged tokens naming the unusable key, once the keys may be fetched again, then in the
+      // second after that fetch.
+      yield* advance(1_001)
+      assert.instanceOf(yield* Effect.flip(verify(yield* signed(good.privateKey, "legacy"))), BearerAuth.VerifierUnavailable)
+      assert.strictEqual(fetches, 2)
+      yield* advance(900)
+      assert.instanceOf(yield* Effect.flip(verify(yield* signed(good.privateKey, "legacy"))), BearerAuth.VerifierUnavailable)
+      assert.strictEqual(fetches, 2)
+      // A key rotated in: once the second after the last fetch is over, its token fetches the keys
+      // and verifies.
+      keys = [...keys, { ...(yield* Effect.promise(() => exportJWK(rotated.publicKey))), kid: "k2", use: "sig" }]
+      yield* advance(200)
+      const exit = yield* Effect.exit(verify(yield* signed(rotated.privateKey, "k2")))
+      assert.isTrue(Exit.isSuccess(exit) && exit.value.subject === "k2", String(exit)) // was: 503
+      assert.strictEqual(fetches, 3)
+    }), 20_000)
+})
+
 describe.concurrent("BearerAuth.jwt tells the operator why the JWKS could not be fetched", () => {
   it.live("a warning naming the URL and the reason, once per failed fetch (not per request, nor per refusal in the cooldown); none once it is fetched", () =>
     Effect.gen(function*() {
