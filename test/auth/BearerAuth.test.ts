@@ -590,10 +590,12 @@ describe.concurrent("BearerAuth.jwt with a JWKS URL that fails", () => {
     }), 20_000)
 })
 
-describe.concurrent("BearerAuth.jwt with stale keys while the JWKS cannot be fetched", () => {
+describe("BearerAuth.jwt with stale keys while the JWKS cannot be fetched", () => {
   // Fails before: once the keys were older than jwksCacheMillis (10 minutes by default), a JWKS
   // that could not be fetched made every token 503, even those the keys fetched last verify: an
-  // authorization server down for a minute took the MCP server down with it.
+  // authorization server down for a minute took the MCP server down with it. The clock (Date) is
+  // the test's (the default 10 minutes pass at once, and "the second after" a failed fetch lasts
+  // however slow the machine); not concurrent: no other test sees this clock.
   it.live("the last keys fetched still verify (one fetch a second at most, a warning), for jwksCacheMillis past their age; a token they do not verify is 503, an expired one 401; then 503 until a fetch answers", () =>
     Effect.gen(function*() {
       const key = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
@@ -610,47 +612,59 @@ describe.concurrent("BearerAuth.jwt with stale keys while the JWKS cannot be fet
         () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
       )
       const { port } = server.address() as AddressInfo
+      yield* Effect.acquireRelease(Effect.sync(() => vi.useFakeTimers({ toFake: ["Date"] })), () => Effect.sync(() => vi.useRealTimers()))
+      const advance = (millis: number) => Effect.sync(() => vi.setSystemTime(Date.now() + millis))
       const jwksUrl = `http://127.0.0.1:${port}/jwks.json`
-      const cacheMillis = 1_500
-      const verifier = BearerAuth.jwt({ jwksUrl, issuer: "https://iss.test", audience: "https://aud.test", jwksCacheMillis: cacheMillis })
+      const cacheMillis = 10 * 60_000 // the default
+      const verifier = BearerAuth.jwt({ jwksUrl, issuer: "https://iss.test", audience: "https://aud.test" })
       const warnings: Array<string> = []
       const logger = Logger.make(({ logLevel, message }) => {
         if (logLevel === "Warn") warnings.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
       })
       const verify = (token: string) => verifier.verify(token).pipe(Effect.provide(Logger.layer([logger])))
-      const signed = (kid: string, expiresIn: string | number = "1m", signer = key.privateKey) =>
+      const signed = (kid: string, expiresIn: string | number = "1h", signer = key.privateKey) =>
         Effect.promise(() =>
           new SignJWT({ sub: "x" }).setProtectedHeader({ alg: "RS256", kid }).setIssuer("https://iss.test").setAudience("https://aud.test")
             .setExpirationTime(expiresIn).sign(signer))
-      const token = yield* signed("k1")
-      assert.strictEqual((yield* verify(token)).subject, "x")
+      assert.strictEqual((yield* verify(yield* signed("k1"))).subject, "x")
       const fetchedAt = Date.now()
       assert.strictEqual(fetches, 1)
-      const tokens = yield* Effect.forEach(Array.from({ length: 5 }), () => signed("k1")) // signed now: the second below is short
       // The keys go stale while the authorization server fails.
       failing = true
-      yield* Effect.sleep(`${cacheMillis + 100} millis`)
+      yield* advance(cacheMillis + 1)
+      const token = yield* signed("k1")
       assert.strictEqual((yield* verify(token)).subject, "x") // was: 503
       assert.strictEqual(fetches, 2)
       assert.strictEqual(warnings.length, 1, warnings.join("\n"))
       assert.include(warnings[0], `could not be fetched from ${jwksUrl}`)
-      assert.include(warnings[0], "verified with the keys fetched")
+      assert.include(warnings[0], `verified with the keys fetched at ${new Date(fetchedAt).toISOString()}`)
+      assert.include(warnings[0], `until ${new Date(fetchedAt + 2 * cacheMillis).toISOString()}`)
       // In the second after that fetch: verified without another fetch, nothing more told.
-      for (const more of tokens) assert.strictEqual((yield* verify(more)).subject, "x")
+      yield* advance(999)
+      for (let i = 0; i < 5; i++) assert.strictEqual((yield* verify(yield* signed("k1"))).subject, "x")
       assert.strictEqual(fetches, 2)
       assert.strictEqual(warnings.length, 1)
+      // A second later: fetched again (failing), still verified, told again.
+      yield* advance(2)
+      assert.strictEqual((yield* verify(token)).subject, "x")
+      assert.strictEqual(fetches, 3)
+      assert.strictEqual(warnings.length, 2)
       // A token the stale keys do not verify may be of a key rotated in since: 503, not 401. One
       // they verify but expired is 401.
       const other = yield* Effect.promise(() => generateKeyPair("RS256"))
-      assert.instanceOf(yield* Effect.flip(verify(yield* signed("k2", "1m", other.privateKey))), BearerAuth.VerifierUnavailable)
+      assert.instanceOf(yield* Effect.flip(verify(yield* signed("k2", "1h", other.privateKey))), BearerAuth.VerifierUnavailable)
       assert.instanceOf(yield* Effect.flip(verify(yield* signed("k1", Math.floor(Date.now() / 1000) - 60))), BearerAuth.InvalidToken)
-      // Past jwksCacheMillis more: 503.
-      yield* Effect.sleep(`${Math.max(0, fetchedAt + 2 * cacheMillis + 100 - Date.now())} millis`)
-      assert.instanceOf(yield* Effect.flip(verify(token)), BearerAuth.VerifierUnavailable)
-      // The authorization server answers again: fetched, verified.
-      failing = false
-      yield* Effect.sleep("1100 millis")
+      // The last moment of the window (twice jwksCacheMillis since the fetch), then past it: 503.
+      yield* advance(fetchedAt + 2 * cacheMillis - 1 - Date.now())
       assert.strictEqual((yield* verify(token)).subject, "x")
+      yield* advance(1)
+      assert.instanceOf(yield* Effect.flip(verify(token)), BearerAuth.VerifierUnavailable)
+      // The authorization server answers again: fetched at the next fetch allowed, verified.
+      failing = false
+      yield* advance(1_000)
+      const fetchesBefore = fetches
+      assert.strictEqual((yield* verify(token)).subject, "x")
+      assert.strictEqual(fetches, fetchesBefore + 1)
     }), 20_000)
 })
 
