@@ -282,10 +282,12 @@ export interface JwtOptions {
    * the keys fetched is `503` at once. A key of them that cannot be used (a malformed JWK, an RSA
    * key under 2,048 bits) has its tokens `503` too, the keys fetched again (at most once a second)
    * until it can, and a warning logged. Once the keys are older than `jwksCacheMillis` and a fetch
-   * fails, they still verify tokens (stale-if-error) for `jwksCacheMillis` more (until twice it
-   * since they were fetched; a warning per failed fetch, one fetch a second at most): a token they
-   * do not verify is `503` (it may be of a key published since), one they verify but expired (or
-   * for another audience...) `401`; past that, every token is `503` until a fetch answers.
+   * fails, they still verify tokens (stale-if-error) for `jwksStaleIfErrorMillis` more (by default
+   * `jwksCacheMillis`: until twice it since they were fetched; a warning per failed fetch, one
+   * fetch a second at most): a token they do not verify is `503` (it may be of a key published
+   * since), one they verify but expired (or for another audience...) `401`; past that, every token
+   * is `503` until a fetch answers. A key the authorization server removed meanwhile (after a
+   * compromise) verifies until then.
    */
   readonly jwksUrl?: string | undefined
   /**
@@ -316,9 +318,18 @@ export interface JwtOptions {
   readonly clockToleranceSeconds?: number | undefined
   /**
    * How long fetched keys are trusted before they are fetched again; default 10 minutes (a number
-   * >= 0). While the fetch fails, they are used for as long again (see `jwksUrl`); 0: never.
+   * >= 0). While the fetch fails, they are used for `jwksStaleIfErrorMillis` more (see `jwksUrl`).
    */
   readonly jwksCacheMillis?: number | undefined
+  /**
+   * How long past `jwksCacheMillis` the keys fetched last still verify tokens while the JWKS cannot
+   * be fetched (stale-if-error); default `jwksCacheMillis` (a number >= 0; 0: never, every token
+   * `503` as soon as a fetch of stale keys fails). A key the authorization server removed (rotated
+   * out, or withdrawn after a compromise) verifies tokens until a fetch succeeds: up to
+   * `jwksCacheMillis` plus this since the last fetch, while the fetches fail (one who holds that
+   * key may make them fail).
+   */
+  readonly jwksStaleIfErrorMillis?: number | undefined
 }
 
 const defaultAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"]
@@ -339,7 +350,8 @@ export const jwt = (options: JwtOptions): Verifier => {
   // verification: every token was refused (401) as if it were invalid.
   NumericOptions.checkAll("BearerAuth.jwt", options, {
     clockToleranceSeconds: { text: "a finite number >= 0 (seconds)", holds: (value) => Number.isFinite(value) && value >= 0 },
-    jwksCacheMillis: NumericOptions.millisOrZero
+    jwksCacheMillis: NumericOptions.millisOrZero,
+    jwksStaleIfErrorMillis: NumericOptions.millisOrZero
   })
   // jose skips a check whose expected value is undefined: a missing issuer or audience (an unset
   // environment variable, say) would accept any. Refused here instead.
@@ -369,12 +381,13 @@ export const jwt = (options: JwtOptions): Verifier => {
   let remote: RemoteKeys | undefined
   let reloadWhenAllowed: () => Promise<void> = () => Promise.resolve()
   // The keys jose fetched last, and when (jose's own record: `jwksCache`), and how long after that
-  // they are still used while a fetch fails: twice their cache age (see `staleKeys`).
+  // they are still used while a fetch fails: their cache age and `jwksStaleIfErrorMillis` (see
+  // `staleKeys`).
   const fetched: { uat?: number; jwks?: Parameters<typeof createLocalJWKSet>[0] } = {}
   let staleFor = 0
   if (jwksUrl !== undefined) {
     const cacheMaxAge = options.jwksCacheMillis ?? 10 * 60_000
-    staleFor = 2 * cacheMaxAge
+    staleFor = cacheMaxAge + (options.jwksStaleIfErrorMillis ?? cacheMaxAge)
     const keys = getKey = remote = createRemoteJWKSet(jwksUrl, {
       cacheMaxAge,
       cooldownDuration: refetchCooldownMillis,
@@ -467,9 +480,9 @@ export const jwt = (options: JwtOptions): Verifier => {
   let stale: { readonly uat: number; readonly keys: JWTVerifyGetKey } | undefined
   /**
    * The keys fetched last, while they are to be used though a fetch failed: up to
-   * `jwksCacheMillis` past their cache age (twice it since they were fetched). Without them, once
-   * the keys were stale, a JWKS that could not be fetched (an authorization server down for a
-   * minute) made every token `503`, those the keys verify too.
+   * `jwksStaleIfErrorMillis` past their cache age (by default twice it since they were fetched).
+   * Without them, once the keys were stale, a JWKS that could not be fetched (an authorization
+   * server down for a minute) made every token `503`, those the keys verify too.
    */
   const staleKeys = (): JWTVerifyGetKey | undefined => {
     const { uat, jwks } = fetched

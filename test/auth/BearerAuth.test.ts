@@ -666,6 +666,47 @@ describe("BearerAuth.jwt with stale keys while the JWKS cannot be fetched", () =
       assert.strictEqual((yield* verify(token)).subject, "x")
       assert.strictEqual(fetches, fetchesBefore + 1)
     }), 20_000)
+
+  // Fails before: the stale window was jwksCacheMillis, with no way to shorten it short of
+  // caching no keys: a key the authorization server withdrew (compromised) kept verifying for up
+  // to twice jwksCacheMillis while its holder kept the fetches failing.
+  it.live("jwksStaleIfErrorMillis bounds that window: 0, 503 as soon as a fetch of stale keys fails; 60 s, until 60 s past the keys' age", () =>
+    Effect.gen(function*() {
+      const key = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const jwk = { ...(yield* Effect.promise(() => exportJWK(key.publicKey))), kid: "k1", alg: "RS256", use: "sig" }
+      let failing = false
+      const server = createServer((_request, response) => {
+        if (failing) return void response.writeHead(503, { "content-type": "text/plain" }).end("down")
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [jwk] }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const { port } = server.address() as AddressInfo
+      yield* Effect.acquireRelease(Effect.sync(() => vi.useFakeTimers({ toFake: ["Date"] })), () => Effect.sync(() => vi.useRealTimers()))
+      const advance = (millis: number) => Effect.sync(() => vi.setSystemTime(Date.now() + millis))
+      const options = { jwksUrl: `http://127.0.0.1:${port}/jwks.json`, issuer: "https://iss.test", audience: "https://aud.test", jwksCacheMillis: 60_000 }
+      const quiet = Logger.layer([Logger.make(() => {})])
+      const token = yield* Effect.promise(() =>
+        new SignJWT({ sub: "x" }).setProtectedHeader({ alg: "RS256", kid: "k1" }).setIssuer("https://iss.test").setAudience("https://aud.test")
+          .setExpirationTime("1h").sign(key.privateKey))
+      for (const [staleIfError, verifiedAt] of [[0, []], [60_000, [1, 59_998]]] as const) {
+        failing = false
+        const verifier = BearerAuth.jwt({ ...options, jwksStaleIfErrorMillis: staleIfError })
+        const verify = verifier.verify(token).pipe(Effect.provide(quiet))
+        assert.strictEqual((yield* verify).subject, "x")
+        const fetchedAt = Date.now()
+        failing = true
+        for (const past of verifiedAt) {
+          yield* advance(fetchedAt + options.jwksCacheMillis + past - Date.now())
+          assert.strictEqual((yield* verify).subject, "x", `${staleIfError}: ${past} ms past the keys' age`)
+        }
+        yield* advance(fetchedAt + options.jwksCacheMillis + staleIfError + 1_000 - Date.now())
+        assert.instanceOf(yield* Effect.flip(verify), BearerAuth.VerifierUnavailable, `${staleIfError}: past the window`)
+      }
+      assert.throws(() => BearerAuth.jwt({ ...options, jwksStaleIfErrorMillis: -1 }), /jwksStaleIfErrorMillis/)
+    }), 20_000)
 })
 
 describe.concurrent("BearerAuth.jwt with a JWKS key that cannot be used", () => {
