@@ -209,17 +209,28 @@ exports.default = { options: { name: "compiled-server", version: "1.0.0" }, comp
   // every question was answered (here, with its input ended at the first one, a cancelled wizard).
   it.live("--wizard beside the command's own arguments or flags: refused at once (exit 2), no question asked; --log-level beside it is not one", () =>
     Effect.gen(function*() {
-      for (const args of [["run", everything, "--wizard"], ["inspect", "--json", "--wizard"], ["install", "stdio", everything, "--wizard"]]) {
+      for (
+        const [command, args] of [
+          ["run", ["run", everything, "--wizard"]],
+          ["inspect", ["inspect", "--json", "--wizard"]],
+          ["install", ["install", "stdio", everything, "--wizard"]],
+          // Global flags before the command (was: the wizard, started from `run <file>`).
+          ["run", ["--log-level", "debug", "run", everything, "--wizard"]],
+          ["inspect", ["--wizard", "--log-level=debug", "inspect", "--json"]]
+        ] as const
+      ) {
         const refused = yield* cli(args)
         assert.strictEqual(refused.code, 2, refused.stderr)
         assert.strictEqual(refused.stdout, "")
         assert.notInclude(refused.stderr, "Command wizard")
-        assert.include(refused.stderr, `effect-mcp ${args[0]}: --wizard asks for the command's arguments and flags itself: give none beside it`)
+        assert.include(refused.stderr, `effect-mcp ${command}: --wizard asks for the command's arguments and flags itself: give none beside it`)
       }
       // A global flag is not the command's: the wizard starts (and, its input ended, is cancelled).
-      const logLevel = yield* cli(["run", "--wizard", "--log-level", "debug"])
-      assert.strictEqual(logLevel.code, 1, logLevel.stderr)
-      assert.include(logLevel.stderr, "Command wizard")
+      for (const args of [["run", "--wizard", "--log-level", "debug"], ["--log-level", "debug", "run", "--wizard"]]) {
+        const logLevel = yield* cli(args)
+        assert.strictEqual(logLevel.code, 1, logLevel.stderr)
+        assert.include(logLevel.stderr, "Command wizard")
+      }
     }), 60_000)
 
   // Fails before the fix: effect/cli's wizard asks for every flag, hidden ones too: it asked

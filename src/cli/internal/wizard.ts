@@ -55,17 +55,24 @@ export const givenBeside = (
 ): { readonly subcommand: string | undefined; readonly given: ReadonlyArray<string> } => {
   const end = args.indexOf("--")
   const flags = end === -1 ? args : args.slice(0, end)
-  const subcommand = flags[0] !== undefined && subcommands.includes(flags[0]) ? flags[0] : undefined
+  // The subcommand's name is the first word past the global flags, which may come before it
+  // (`effect-mcp --log-level debug run server.ts --wizard`, `effect-mcp --wizard run server.ts`).
+  let first = 0
+  while (first < flags.length && isGlobal(flags[first]!)) first += flags[first] === "--log-level" ? 2 : 1
+  const subcommand = flags[first] !== undefined && subcommands.includes(flags[first]!) ? flags[first] : undefined
   if (flags.some((arg) => /^(?:-h|-v|--help|--version|--completions)(?:=|$)/.test(arg))) return { subcommand, given: [] }
   const given: Array<string> = []
-  for (let i = subcommand === undefined ? 0 : 1; i < flags.length; i++) {
+  for (let i = subcommand === undefined ? 0 : first + 1; i < flags.length; i++) {
     const arg = flags[i]!
-    if (arg === "--wizard" || arg.startsWith("--wizard=") || arg.startsWith("--log-level=")) continue
     if (arg === "--log-level") i++
-    else given.push(arg)
+    else if (!isGlobal(arg)) given.push(arg)
   }
   return { subcommand, given: end === -1 ? given : [...given, ...args.slice(end)] }
 }
+
+/** `--wizard` and `--log-level` (its value apart when written `--log-level debug`): global flags, not a command's. */
+const isGlobal = (arg: string): boolean =>
+  arg === "--wizard" || arg.startsWith("--wizard=") || arg === "--log-level" || arg.startsWith("--log-level=")
 
 /**
  * Marks that a command runs (each command's handler starts with it): the wizard, if there was one,
