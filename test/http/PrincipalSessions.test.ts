@@ -697,6 +697,92 @@ describe("sessions per principal: what ending a session would lose", () => {
       assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 404)
       assert.strictEqual(yield* ping(url, "mallory", third.sessionId!), 200)
     }), 30_000)
+
+  // Fails before the fix: the session whose stored answer could no longer be resumed (events
+  // dropped past maxEventsPerStream; the client told to re-issue its request, 400) was still
+  // taken for one whose ending would lose that answer, for the rest of its life: the idle session
+  // used least recently was kept, and the other, used since, ended (404) in its place.
+  it.live("a session whose stored answer its client was refused (400: re-issue the request) has nothing more to lose", () =>
+    Effect.gen(function*() {
+      const { stored, store } = recordingEventStore({ maxEventsPerStream: 1 })
+      const Noisy = McpServer.tool({
+        name: "noisy",
+        handler: () => Effect.andThen(McpContext.progress(1, 2, "started"), Effect.suspend(() => Effect.as(Deferred.await(gate!), "noisy done")))
+      })
+      const { url } = yield* Effect.provideService(
+        serveOnFreePort((port) =>
+          McpServer.serve(
+            { name: "principal-sessions", version: "1.0.0" },
+            Noisy,
+            StreamableHttp.make({
+              host: "127.0.0.1",
+              port,
+              maxSessionsPerPrincipal: 2,
+              responseMode: "sse",
+              auth: BearerAuth.config({
+                verifier: { verify: (token) => Effect.succeed({ subject: token, scopes: [], claims: {} }) },
+                resource: `http://127.0.0.1:${port}/mcp`,
+                authorizationServers: ["https://auth.test"]
+              })
+            })
+          )
+        ),
+        EventStore.EventStore,
+        store
+      )
+      const refused = yield* open(url, "mallory", 0)
+      const other = yield* open(url, "mallory", 1)
+      assert.strictEqual(refused.status, 200)
+      assert.strictEqual(other.status, 200)
+      const headers = { authorization: "Bearer mallory", "mcp-session-id": refused.sessionId!, "mcp-protocol-version": LATEST }
+      const released = Deferred.makeUnsafe<void>()
+      gate = released
+      yield* Effect.addFinalizer(() => Effect.sync(() => (gate = undefined)))
+      // The call's stream: its priming event, then the client leaves it.
+      const abort = new AbortController()
+      const primed = yield* Effect.promise(async () => {
+        const response = await fetch(url, {
+          method: "POST",
+          signal: abort.signal,
+          headers: { accept: BOTH, "content-type": "application/json", ...headers },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 7,
+            method: "tools/call",
+            params: { name: "noisy", arguments: {}, _meta: { progressToken: "p" } }
+          })
+        })
+        const event = await sseReader(response).next()
+        abort.abort()
+        return event?.id
+      })
+      assert.isDefined(primed)
+      // Pings on the other session: the server has seen the stream go by then.
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200)
+      // The answer stored with nobody reading, after the progress, which the store no longer keeps.
+      Deferred.doneUnsafe(released, Exit.void)
+      for (let look = 0; look < 200 && !stored.some((event) => event.message.id === 7 && "result" in event.message); look++) {
+        yield* Effect.sleep("25 millis")
+      }
+      assert.isTrue(stored.some((event) => event.message.id === 7 && "result" in event.message), "the answer was stored")
+      yield* Effect.sleep("50 millis")
+      // The client comes back for it: the events after its last are not all kept, 400.
+      const resumed = yield* Effect.promise(async () => {
+        const response = await fetch(url, { method: "GET", headers: { accept: "text/event-stream", "last-event-id": primed!, ...headers } })
+        await response.text()
+        return response.status
+      })
+      assert.strictEqual(resumed, 400)
+      // The other session is used after it: the refused one is the one used least recently.
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200)
+      const third = yield* open(url, "mallory", 2)
+      assert.strictEqual(third.status, 200)
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200)
+      assert.strictEqual(yield* ping(url, "mallory", refused.sessionId!), 404)
+      assert.strictEqual(yield* ping(url, "mallory", third.sessionId!), 200)
+    }), 30_000)
 })
 
 /**

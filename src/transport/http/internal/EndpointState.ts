@@ -1479,8 +1479,12 @@ export class Endpoint implements SessionHost {
     ids.add(streamId)
   }
 
-  /** The stream `streamId` of `session` was written out to its end: its answer, if it was unread, is read. */
-  private answerRead(session: HttpSession, streamId: string): void {
+  /**
+   * The stream `streamId` of `session` was written out to its end, or its resumption refused (the
+   * client told to re-issue its request, see `legacy.get`): its answer, if it was unread, is read,
+   * or lost already; nothing more to lose with the session.
+   */
+  answerRead(session: HttpSession, streamId: string): void {
     if (this.unread.size === 0) return
     const ids = this.unread.get(session)
     if (ids === undefined || !ids.delete(streamId) || ids.size > 0) return

@@ -290,6 +290,8 @@ export const get = (
         // for good (the SDK's, after its retries). It is opened afresh, as a GET without
         // `Last-Event-ID` opens it: the requests it carried that still wait go out again.
         if (live === undefined || live.requestId !== undefined) {
+          // The answer it waited with, if any, the client will not have: the session loses it no more.
+          if (live === undefined && parsed !== undefined) self.answerRead(session, parsed.streamId)
           return jsonError(
             400,
             ErrorCode.InvalidRequest,
