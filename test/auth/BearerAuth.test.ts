@@ -28,7 +28,7 @@ import * as Schema from "effect/Schema"
 import { McpContext, McpServer, Stdio, StreamableHttp } from "../../src/index.ts"
 import { Authorization } from "../../src/middleware/index.ts"
 import { WebHandler } from "../../src/web.ts"
-import { BOTH, freePort, initializeMessage, LATEST, nextMessage, post, rawRequest, serveOnFreePort, sleep, sseReader } from "../http/support.ts"
+import { BOTH, freePort, initializeMessage, LATEST, nextMessage, post, rawRequest, serveOnAnyPort, serveOnFreePort, sleep, sseReader } from "../http/support.ts"
 import { kill, type NodeChild, startNode } from "../support/child.ts"
 
 const example = fileURLToPath(new URL("../../examples/protected-server.ts", import.meta.url))
@@ -1843,7 +1843,7 @@ describe.concurrent("token introspection shared by concurrent requests", () => {
         resource: "https://mcp.test/mcp",
         authorizationServers: ["https://auth.test"]
       })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "introspected", version: "1" }, Whoami, StreamableHttp.make({ host: "127.0.0.1", port, auth }))
       )
       const whoami = (signal: AbortSignal | null = null) =>
@@ -1889,7 +1889,7 @@ describe.concurrent("Authorization of resources in both eras (BearerAuth over HT
         McpServer.resource({ uri: "test://tagged", name: "tagged", tags: ["admin"], read: Effect.succeed("tagged") }),
         Authorization.layer({ rules: { resources: { "test://private": ["write"] }, tags: { admin: ["admin"] } }, unauthenticated: "deny" })
       )
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "resources", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port, auth }))
       )
       const bearer = (sub: string, scope: string) =>
@@ -1965,7 +1965,7 @@ describe.concurrent("a verifier of one's own whose principal has its scopes as o
         McpServer.tool({ name: "admin_echo", handler: () => Effect.succeed("admin!") }),
         Authorization.layer({ rules: { tools: { admin_echo: ["mcp:admin"] } }, unauthenticated: "deny" })
       )
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "own-verifier", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port, auth }))
       )
       const connected = (token: string) =>
@@ -2008,12 +2008,13 @@ describe.concurrent("a verifier of one's own that throws", () => {
         }
       }
       const auth = BearerAuth.config({ verifier, resource: "https://mcp.test/mcp", authorizationServers: ["https://auth.test"] })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(
           { name: "throwing-verifier", version: "1" },
           McpServer.tool({ name: "t", handler: () => Effect.succeed("t") }),
           StreamableHttp.make({ host: "127.0.0.1", port, auth })
-        ).pipe(Effect.provide(Logger.layer([logger])))
+        ),
+        { loggers: [logger] }
       )
       for (const token of ["throws", "dies"]) {
         logged.length = 0

@@ -10,7 +10,7 @@ import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
 import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
 import type { Server } from "../server/McpServerHarness.ts"
-import { readSse, type Running, serveOnFreePort, withRawValues } from "../http/support.ts"
+import { readSse, type Running, serveOnAnyPort, withRawValues } from "../http/support.ts"
 
 export const VERSION = "2026-07-28"
 /** The tasks extension's id. */
@@ -92,10 +92,9 @@ export const serveHttp = (
   components: Layer.Layer<never, never, McpServer.McpServer>,
   http: StreamableHttp.Options = {}
 ): Effect.Effect<Running, never, Scope.Scope> =>
-  serveOnFreePort((port) =>
-    McpServer.serve(options, components, StreamableHttp.make({ ...http, host: "127.0.0.1", port })).pipe(
-      Effect.provide(Logger.layer([]))
-    )
+  serveOnAnyPort((port) =>
+    McpServer.serve(options, components, StreamableHttp.make({ ...http, host: "127.0.0.1", port })),
+    { loggers: [] }
   )
 
 /** A raw in-memory client of a server: 2026 requests by `_meta` (no handshake), or anything. */

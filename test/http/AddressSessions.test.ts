@@ -13,7 +13,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { request as httpRequest } from "node:http"
 import { McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
-import { BOTH, initializeMessage, LATEST, roundTripStore, serveOnFreePort } from "./support.ts"
+import { BOTH, initializeMessage, LATEST, roundTripStore, serveOnAnyPort } from "./support.ts"
 
 const Quick = McpServer.tool({ name: "quick", handler: () => Effect.succeed("quick done") })
 /** Calls of `slow` started (each then runs until its client leaves). */
@@ -24,7 +24,7 @@ const Slow = McpServer.tool({
 })
 
 const serve = (options: Partial<StreamableHttp.Options>) =>
-  serveOnFreePort((port) =>
+  serveOnAnyPort((port) =>
     McpServer.serve(
       { name: "address-sessions", version: "1.0.0" },
       Layer.mergeAll(Quick, Slow),

@@ -13,7 +13,7 @@ import { request as httpRequest } from "node:http"
 import { connect } from "node:net"
 import { components as everythingComponents, options as everythingOptions } from "../../examples/everything-server.ts"
 import { McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
-import { BOTH, nestedText, nodeFetch, on, openSession, post, rawRequest, serveEverything, serveOnFreePort } from "./support.ts"
+import { BOTH, nestedText, nodeFetch, on, openSession, post, rawRequest, serveEverything, serveOnAnyPort } from "./support.ts"
 
 const VERSION = "2026-07-28"
 const meta = (over: Record<string, unknown> = {}) => ({
@@ -530,7 +530,7 @@ describe("Streamable HTTP: a body cut short closes its connection", () => {
         ...memory,
         touch: (id, now) => broken ? Effect.die(new Error("the store broke")) : memory.touch(id, now)
       })
-      const { port, url } = yield* serveOnFreePort((port) =>
+      const { port, url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(everythingOptions, everythingComponents, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.provideService(SessionStore.SessionStore, store)
         )
@@ -571,11 +571,11 @@ describe("Streamable HTTP: a body cut short closes its connection", () => {
       const capture = Logger.make((entry) => void logged.push(`${String(entry.message)} ${Cause.pretty(entry.cause)}`))
       const failures = () => logged.filter((line) => line.includes("the Streamable HTTP endpoint's reaper") && line.includes("the store broke"))
       // Looks every 100 ms (half the idle timeout, at least 100 ms).
-      yield* serveOnFreePort((port) =>
+      yield* serveOnAnyPort((port) =>
         McpServer.serve(everythingOptions, everythingComponents, StreamableHttp.make({ host: "127.0.0.1", port, sessionIdleTimeoutMillis: 200 })).pipe(
-          Effect.provideService(SessionStore.SessionStore, store),
-          Effect.provide(Logger.layer([capture]))
-        )
+          Effect.provideService(SessionStore.SessionStore, store)
+        ),
+        { loggers: [capture] }
       )
       for (let i = 0; i < 300 && looks.failed < 3; i++) yield* Effect.sleep(10)
       assert.isAtLeast(looks.failed, 3)

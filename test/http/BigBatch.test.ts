@@ -7,7 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
-import { post, serveOnFreePort } from "./support.ts"
+import { post, serveOnAnyPort } from "./support.ts"
 
 const text = "x".repeat(5 * 1024 * 1024)
 const Big = McpServer.tool({ name: "big", description: "Answers 5 MiB of text", handler: () => Effect.succeed(text) })
@@ -20,7 +20,7 @@ describe("Streamable HTTP: a batch's JSON answer longer than V8's longest string
   // then the join's of its members): the POST got an empty 500, no call answered.
   it.live("110 calls of 5 MiB in one batch: one array of 110 answers, 200; the server serves on", () =>
     Effect.gen(function*() {
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "big-batch", version: "1.0.0" }, Layer.merge(Big, Small), StreamableHttp.make({ host: "127.0.0.1", port }))
       )
       const init = yield* Effect.promise(() =>

@@ -15,7 +15,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
-import { serveOnFreePort } from "./support.ts"
+import { serveOnAnyPort } from "./support.ts"
 
 /** A server with a `slow` tool (waits until released) and a `quick` one (1 ms: asynchronous, as real tools are). */
 const serve = (options: Partial<StreamableHttp.Options>) =>
@@ -29,7 +29,7 @@ const serve = (options: Partial<StreamableHttp.Options>) =>
       }),
       McpServer.tool({ name: "quick", handler: () => Effect.as(Effect.sleep("1 millis"), "quick done") })
     )
-    const { url } = yield* serveOnFreePort((port) =>
+    const { url } = yield* serveOnAnyPort((port) =>
       McpServer.serve({ name: "isolation", version: "1.0.0" }, components, StreamableHttp.make({ host: "127.0.0.1", port, ...options }))
     )
     // Before the clients close (finalizers run in reverse): their calls end.

@@ -14,7 +14,7 @@ import { Agent, request, type IncomingMessage } from "node:http"
 import type { Socket } from "node:net"
 import { components, options } from "../../examples/everything-server.ts"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
-import { BOTH, initializeMessage, serveEverything, serveOnFreePort } from "./support.ts"
+import { BOTH, initializeMessage, serveEverything, serveOnAnyPort } from "./support.ts"
 
 /** Keeps every socket it is given back, for as long as the server keeps it (no timeout of its own). */
 class HoldingAgent extends Agent {
@@ -72,7 +72,7 @@ describe("StreamableHttp keepAliveTimeoutMillis", () => {
       const byDefault = yield* serveEverything()
       const never = yield* serveEverything({ keepAliveTimeoutMillis: Number.POSITIVE_INFINITY })
       // `fromConfig`: MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS.
-      const fromEnvironment = yield* serveOnFreePort((port) =>
+      const fromEnvironment = yield* serveOnAnyPort((port) =>
         McpServer.serve(options, components, StreamableHttp.fromConfig({ host: "127.0.0.1", port })).pipe(
           Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: { MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS: "300" } }))
         )

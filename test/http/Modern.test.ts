@@ -19,7 +19,7 @@ import {
   post,
   readSse,
   serveEverything,
-  serveOnFreePort,
+  serveOnAnyPort,
   sseReader,
   withRawValues
 } from "./support.ts"
@@ -735,7 +735,7 @@ describe("2026-07-28 over HTTP, the shared session failing to start", () => {
   it.live("a 2026-07-28 request is answered 503 after one session start, not two", () =>
     Effect.gen(function*() {
       let starts = 0
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(options, components, {
           listen: () =>
             StreamableHttp.make({ host: "127.0.0.1", port }).listen(() =>

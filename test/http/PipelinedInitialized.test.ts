@@ -9,9 +9,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import { McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
-import { initializeMessage, nextMessage, on, post, serveOnFreePort, sseReader } from "./support.ts"
+import { initializeMessage, nextMessage, on, post, serveOnAnyPort, sseReader } from "./support.ts"
 import { Change } from "../fixtures/listChanging.ts"
 
 describe("Streamable HTTP: notifications/initialized sent before the initialize answer", () => {
@@ -25,12 +24,13 @@ describe("Streamable HTTP: notifications/initialized sent before the initialize 
             Effect.andThen(Deferred.await(gate), next(params))
           )
       }))
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(
           { name: "pipelined-http", version: "1" },
           Layer.mergeAll(Change, SlowInitialize),
           StreamableHttp.make({ host: "127.0.0.1", port })
-        ).pipe(Effect.provide(Logger.layer([])))
+        ),
+        { loggers: [] }
       )
       // The log opens the answer's stream at once, with the session id: the answer comes later.
       const initialize = yield* Effect.promise(() => post(url, initializeMessage("init")))

@@ -23,7 +23,7 @@ import {
   ready,
   type SseEvent,
   serveEverything,
-  serveOnFreePort,
+  serveOnAnyPort,
   sseReader
 } from "./support.ts"
 
@@ -299,7 +299,7 @@ describe("Streamable HTTP resumption: a session that ends while the store replay
             run({ open: Effect.tap(transport.open, (connection) => Effect.sync(() => connections.push(connection as never))) }, sessionOptions)
           )
       })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(options, components, capturing(StreamableHttp.make({ host: "127.0.0.1", port, retryMillis: 50 })))
       )
       const sessionId = yield* Effect.promise(() => openSession(url))
@@ -346,7 +346,7 @@ describe("Streamable HTTP resumption from a priming event", () => {
             ? Effect.fail(new StoreError({ store: "EventStore", message: "down" }))
             : memory.append(sessionId, streamId, message, final)
       }
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "chatty", version: "1" }, Chatty, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.provideService(EventStore.EventStore, failing)
         )

@@ -9,18 +9,17 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { modern } from "../extensions/support.ts"
-import { BOTH, nextMessage, serveOnFreePort, sseReader } from "./support.ts"
+import { BOTH, nextMessage, serveOnAnyPort, sseReader } from "./support.ts"
 
 const VERSION = "2026-07-28"
 
 /** A server with one tool, which adds a prompt with a completer (a kind the server had none of). */
 const serve = (http: StreamableHttp.Options) =>
-  serveOnFreePort((port) =>
+  serveOnAnyPort((port) =>
     McpServer.serve(
       { name: "runtime-changes", version: "1.0.0" },
       McpServer.tool({
@@ -127,7 +126,7 @@ describe("components added while the shared stateless session runs", () => {
       const Hello = McpServer.prompt({ name: "hello", handler: () => Effect.succeed("hi") })
       // The codes of the refused input the middleware added at run time observes.
       const refused: Array<number> = []
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         Effect.gen(function*() {
           const scope = yield* Effect.scope
           // A prompt whose `get` adds a tool and a middleware while the server runs.
@@ -157,7 +156,8 @@ describe("components added while the shared stateless session runs", () => {
             Layer.mergeAll(Hello, Install),
             StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })
           )
-        }).pipe(Effect.provide(Logger.layer([])))
+        }),
+        { loggers: [] }
       )
       const before = yield* Effect.promise(() => modernRequest(url, "tools/list"))
       assert.strictEqual(before.error?.code, -32601, JSON.stringify(before))

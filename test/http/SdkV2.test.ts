@@ -9,7 +9,7 @@ import * as Layer from "effect/Layer"
 import { components, options } from "../../examples/everything-server.ts"
 import { McpServer, StreamableHttp, Tool } from "../../src/index.ts"
 import { sdk } from "../e2e/harness.ts"
-import { LATEST, serveEverything, serveOnFreePort } from "./support.ts"
+import { LATEST, serveEverything, serveOnAnyPort } from "./support.ts"
 
 const connect = (url: string) =>
   Effect.acquireRelease(
@@ -122,7 +122,7 @@ describe("SDK v2 client on MCP 2026-07-28 over Streamable HTTP", () => {
         parameters: Tool.jsonSchema({ type: "object", properties: { shard: { type: "integer", "x-mcp-header": "Shard" } } }),
         handler: (args) => Effect.succeed(`Shard: ${String((args as { readonly shard?: unknown }).shard)}`)
       })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(options, Layer.merge(components, Sharded), StreamableHttp.make({ host: "127.0.0.1", port }))
       )
       const client = yield* connectModern(url, { pin: "2026-07-28" })
@@ -148,7 +148,7 @@ describe("SDK v2 client on MCP 2026-07-28 over Streamable HTTP", () => {
         handler: (args) => Effect.succeed(`Query: ${String((args as { readonly query?: unknown }).query)}`)
       })
       const Tabbed = McpServer.prompt({ name: "tabbed\tprompt", description: "A name with a tab", handler: () => Effect.succeed("tabbed") })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(options, Layer.mergeAll(components, Query, Tabbed), StreamableHttp.make({ host: "127.0.0.1", port }))
       )
       const client = yield* connectModern(url, { pin: "2026-07-28" })
@@ -163,7 +163,7 @@ describe("SDK v2 client on MCP 2026-07-28 over Streamable HTTP", () => {
   // (CLIENT_HTTP_NOT_IMPLEMENTED "Error POSTing to endpoint: data: ...").
   it.live("a server answering as SSE (responseMode sse): a missing capability reaches the client as -32021, a call as its result", () =>
     Effect.gen(function*() {
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(options, components, StreamableHttp.make({ host: "127.0.0.1", port, responseMode: "sse" }))
       )
       // Declaring no sampling (unlike `connectModern`'s client).

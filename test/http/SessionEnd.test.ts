@@ -16,7 +16,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { Content, McpContext, McpError, McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
-import { answerOf, initializeMessage, on, openSession, post, serveOnFreePort } from "./support.ts"
+import { answerOf, initializeMessage, on, openSession, post, serveOnAnyPort } from "./support.ts"
 
 /**
  * The sessions' shutdown timeout: long past how long a test waits for what it expects (before the
@@ -85,7 +85,7 @@ const serve = (http: StreamableHttp.Options) =>
             )
           )).pipe(Effect.as("asking"))
     })
-    const running = yield* serveOnFreePort((port) =>
+    const running = yield* serveOnAnyPort((port) =>
       McpServer.serve(
         { name: "session-end", version: "1.0.0" },
         Layer.mergeAll(Ask, Long, AskLater),

@@ -20,7 +20,7 @@ import {
   post,
   readSse,
   serveEverything,
-  serveOnFreePort,
+  serveOnAnyPort,
   sseReader
 } from "./support.ts"
 
@@ -449,7 +449,7 @@ describe("Streamable HTTP: an initialize dropped while its session starts", () =
       const server = makeFullServer(makeProbe())
       let started = 0
       let closed = 0
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         Layer.launch(StreamableHttp.serve(
           // A runner with work of its own before the session (a per-session setup that takes a while).
           (transport, options) =>

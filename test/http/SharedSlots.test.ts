@@ -10,7 +10,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
-import { serveOnFreePort, sseReader } from "./support.ts"
+import { serveOnAnyPort, sseReader } from "./support.ts"
 
 const VERSION = "2026-07-28"
 
@@ -52,7 +52,7 @@ const serve = (session: StreamableHttp.Options["session"], stateless = false) =>
       }),
       McpServer.tool({ name: "quick", handler: () => Effect.succeed("quick done") })
     )
-    const { url } = yield* serveOnFreePort((port) =>
+    const { url } = yield* serveOnAnyPort((port) =>
       McpServer.serve({ name: "shared-slots", version: "1.0.0" }, components, StreamableHttp.make({ host: "127.0.0.1", port, session, stateless }))
     )
     return { url, release, started: () => started }

@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { tcpCut } from "../support/tcpCut.ts"
-import { serveOnFreePort } from "./support.ts"
+import { serveOnAnyPort } from "./support.ts"
 
 const Files = McpServer.resource({ uri: "files://a", name: "a", read: Effect.succeed("a") })
 const Poke = McpServer.tool({ name: "poke", handler: () => Effect.as(McpServer.notifyResourceListChanged(), "poked") })
@@ -26,7 +26,7 @@ describe("Streamable HTTP: a standalone stream whose connection is cut", () => {
   // session had no standalone stream until the client came back), and the resumption lacked them.
   it.live("SDK v1: a notification sent before the client resumes reaches it with the resumption", () =>
     Effect.gen(function*() {
-      const { port } = yield* serveOnFreePort((port) =>
+      const { port } = yield* serveOnAnyPort((port) =>
         McpServer.serve(
           { name: "left", version: "1.0.0" },
           Layer.mergeAll(Files, Poke, Say),

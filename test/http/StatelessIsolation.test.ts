@@ -16,7 +16,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import { McpContext, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
 import { sdk } from "../e2e/harness.ts"
-import { serveOnFreePort } from "./support.ts"
+import { serveOnAnyPort } from "./support.ts"
 
 const Greeting = McpServer.resource({ uri: "test://greeting", name: "greeting", read: Effect.succeed("hello") })
 
@@ -55,14 +55,14 @@ const serveStateless = (
   Effect.gen(function*() {
     let server: McpServer.McpServer["Service"] | undefined
     const capture = Layer.effectDiscard(Effect.map(Effect.service(McpServer.McpServer), (s) => void (server = s)))
-    const { url } = yield* serveOnFreePort(
+    const { url } = yield* serveOnAnyPort(
       (port) =>
         McpServer.serve(
           { name: "stateless-isolation", version: "1.0.0", ...options },
           Layer.mergeAll(Greeting, Items, Chatty, Ask, capture),
           StreamableHttp.make({ stateless: true, host: "127.0.0.1", port })
         ),
-      () => server !== undefined
+      { started: () => server !== undefined }
     )
     return { url, server: server! }
   })

@@ -19,7 +19,7 @@ import * as Layer from "effect/Layer"
 import { BearerAuth } from "../../src/auth.ts"
 import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import * as Timeout from "../../src/middleware/builtin/Timeout.ts"
-import { BOTH, post, serveOnFreePort } from "./support.ts"
+import { BOTH, post, serveOnAnyPort, serveOnFreePort } from "./support.ts"
 
 const callTool = (url: string, name: string, id: number, headers: Record<string, string> = {}) =>
   post(url, { jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } }, {
@@ -118,7 +118,7 @@ describe("stateless: the work Timeout answers leave running, per requestor", () 
             return Effect.as(Deferred.await(everyoneIn), "ok")
           })
       })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(
           { name: "winding-down", version: "1.0.0" },
           Layer.mergeAll(Gate, McpServer.middleware(Timeout.middleware({ default: "10 seconds" }))),

@@ -18,7 +18,7 @@ import {
   post,
   recordingEventStore,
   serveEverything,
-  serveOnFreePort,
+  serveOnAnyPort,
   sseReader,
   streamOfEventId,
   untilStandaloneLeft
@@ -265,7 +265,7 @@ describe("tasks over Streamable HTTP", () => {
             Effect.orDie
           )
       })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(options, Layer.merge(components, AsksLater), StreamableHttp.make({ host: "127.0.0.1", port }))
       )
       const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {} }))

@@ -39,7 +39,7 @@ import {
   post,
   readSse,
   recordingEventStore,
-  serveOnFreePort,
+  serveOnAnyPort,
   sseReader,
   streamOfEventId,
   unreadGet,
@@ -188,7 +188,7 @@ const serve = (http: StreamableHttp.Options, observed: Array<string>, ...more: A
       description: "Answers once roots_detached gave its question up",
       handler: () => Effect.andThen(Deferred.succeed(reused, undefined), Effect.as(Deferred.await(gaveUp), "done"))
     })
-    const { url } = yield* serveOnFreePort((port) =>
+    const { url } = yield* serveOnAnyPort((port) =>
       McpServer.serve(
         { name: "untied", version: "1.0.0" },
         Layer.mergeAll(
@@ -965,7 +965,7 @@ const lowLevel = LowLevelServer.make({
 /** Serves {@link lowLevel} over Streamable HTTP on a free port; its URL. */
 const serveLowLevel = (http: { readonly stateless?: boolean }) =>
   Effect.map(
-    serveOnFreePort((port) =>
+    serveOnAnyPort((port) =>
       Layer.launch(StreamableHttp.serve((transport, options) => lowLevel.run(transport, options), { ...http, host: "127.0.0.1", port }))
     ),
     ({ url }) => url

@@ -1,11 +1,11 @@
 /**
- * Test support for the Streamable HTTP transport: starts the everything server in-process on a
- * free 127.0.0.1 port, raw HTTP helpers (fetch, and node:http where a `Host` header must be
- * forged) and an SSE reader.
+ * Test support for the Streamable HTTP transport: starts the everything server in-process on
+ * 127.0.0.1, on a port its server picks (it listens on port 0), raw HTTP helpers (fetch, and
+ * node:http where a `Host` header must be forged) and an SSE reader.
  */
 import { assert } from "@effect/vitest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import type * as Cause from "effect/Cause"
+import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -55,11 +55,68 @@ export const ready = async (port: number, attempts: number): Promise<boolean> =>
   return false
 }
 
+/** The endpoint's listening line (`MCP over Streamable HTTP at http://127.0.0.1:N/mcp`): its port. */
+const listeningPort = /MCP over Streamable HTTP at http:\/\/(?:\[[^\]\s]*\]|[^/:\s]+):(\d+)\//
+
+/**
+ * How long a server may take to say it listens: 30 s (its start is milliseconds of CPU, but on two
+ * cores shared by the suite's workers and their children it may wait for the CPU).
+ */
+const listenBound = "30 seconds"
+
+/**
+ * Runs `serve(0)` (a program serving the Streamable HTTP endpoint, `StreamableHttp.make`, `serve`
+ * or `fromConfig`, on 127.0.0.1:`port` until interrupted) in the test's scope: its server listens
+ * on a port of its own choosing, read back from the line the endpoint logs once it is routed on a
+ * listening server. No other process can take that port first, as one picked beforehand with
+ * `freePort` could (a test of another worker then answered the requests). Once the line is logged
+ * the program still runs and `started()` holds (checked every 10 ms, 5 s at most). Its port and
+ * `/mcp` URL.
+ *
+ * The line is read by a logger of its own added to `loggers` (the program's loggers, default the
+ * test's): a program must not replace its loggers inside (`Effect.provide(Logger.layer([]))`),
+ * but give them here. Dies with what stopped it when the program ends first, or after 30 s
+ * without the line.
+ */
+export const serveOnAnyPort = <E, R>(
+  serve: (port: number) => Effect.Effect<unknown, E, R>,
+  options: {
+    readonly started?: (() => boolean) | undefined
+    readonly loggers?: ReadonlyArray<Logger.Logger<unknown, unknown>> | undefined
+  } = {}
+): Effect.Effect<Running, never, R | Scope.Scope> =>
+  Effect.gen(function*() {
+    const bound = Deferred.makeUnsafe<number>()
+    const listening = Logger.make(({ message }) => {
+      const found = listeningPort.exec(Array.isArray(message) ? message.join(" ") : String(message))
+      if (found !== null) Deferred.doneUnsafe(bound, Exit.succeed(Number(found[1])))
+    })
+    const loggers = options.loggers === undefined
+      ? Logger.layer([listening], { mergeWithExisting: true })
+      : Logger.layer([...options.loggers, listening])
+    const fiber = yield* Effect.forkScoped(Effect.provide(serve(0), loggers))
+    const stopped = Effect.flatMap(Fiber.await(fiber), (exit) =>
+      Effect.die(new Error(`the HTTP server stopped before it listened: ${Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "it returned"}`)))
+    const port = yield* Deferred.await(bound).pipe(
+      Effect.raceFirst(stopped),
+      Effect.timeoutOrElse({
+        duration: listenBound,
+        orElse: () => Effect.die(new Error("the HTTP server did not say it listens within 30 s (its loggers replaced inside?)"))
+      })
+    )
+    const started = options.started ?? (() => true)
+    for (let i = 0; i < 500 && !started(); i++) yield* Effect.sleep(10)
+    assert.isTrue(started(), "the HTTP server listens, but did not start within 5 s")
+    return { port, url: `http://127.0.0.1:${port}/mcp` }
+  })
+
 /**
  * Runs `serve(port)` (a program serving HTTP on 127.0.0.1:`port` until interrupted) in the test's
  * scope on a free port: once something answers HTTP there ({@link ready}), the program still runs
  * and `started()` holds. Tried again on another port (5 at most) when another process took the
- * port first or the program stopped. Its port and `/mcp` URL.
+ * port first or the program stopped. Its port and `/mcp` URL. Only for a server that must know its
+ * port before it listens (a bearer auth `resource` naming its URL): others use
+ * {@link serveOnAnyPort}, which no other process can race for the port.
  */
 export const serveOnFreePort = <E, R>(
   serve: (port: number) => Effect.Effect<unknown, E, R>,
@@ -78,13 +135,13 @@ export const serveOnFreePort = <E, R>(
 
 /**
  * Serves the everything server over Streamable HTTP (`McpServer.serve` with `StreamableHttp.make`) in the test's scope,
- * on a free port (retried when another process took it first).
+ * on a port of its own choosing (see {@link serveOnAnyPort}).
  */
 export const serveEverything = (
   http: Omit<StreamableHttp.ServeOptions, "host" | "port"> = {},
   server: Partial<McpServer.Options> = {}
 ): Effect.Effect<Running, never, Scope.Scope> =>
-  serveOnFreePort((port) =>
+  serveOnAnyPort((port) =>
     McpServer.serve({ ...options, ...server }, components, StreamableHttp.make({ ...http, host: "127.0.0.1", port }))
   )
 

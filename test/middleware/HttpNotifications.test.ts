@@ -8,9 +8,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import { McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { serveOnAnyPort } from "../http/support.ts"
 
 interface Seen {
   readonly hook: "onNotification" | "onMessage"
@@ -61,12 +60,13 @@ const serverWithWatch = (stateless: boolean) =>
           return Effect.as(Effect.sleep("300 millis"), "done")
         })
     })
-    const { url } = yield* serveOnFreePort((port) =>
+    const { url } = yield* serveOnAnyPort((port) =>
       McpServer.serve(
         { name: "notifications", version: "1" },
         Layer.mergeAll(watch, Slow),
         StreamableHttp.make({ host: "127.0.0.1", port, stateless })
-      ).pipe(Effect.provide(Logger.layer([])))
+      ),
+      { loggers: [] }
     )
     return { url, seen, slowStarted: () => slowStarted }
   })

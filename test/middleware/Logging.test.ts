@@ -12,7 +12,7 @@ import * as Schema from "effect/Schema"
 import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
 import * as Logging from "../../src/middleware/builtin/Logging.ts"
 import { InMemory, McpServer, type Middleware, StreamableHttp } from "../../src/index.ts"
-import { initializeMessage, post, serveOnFreePort } from "../http/support.ts"
+import { initializeMessage, post, serveOnAnyPort } from "../http/support.ts"
 import * as Logger from "effect/Logger"
 import { startServer } from "../server/McpServerHarness.ts"
 import { captureLogs, connectRawTo, eventually, type LogEntry, sdk, sdkError, serve } from "./builtinHarness.ts"
@@ -256,12 +256,13 @@ describe("Logging middleware", () => {
   it.live("over stateless HTTP, the line carries the id the client gave its request (not the endpoint's own)", () =>
     Effect.gen(function*() {
       const { entries, logger } = captureLogs()
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(
           { name: "logged", version: "1.0.0", middleware: [Logging.middleware()] },
           All,
           StreamableHttp.make({ host: "127.0.0.1", port, stateless: true, responseMode: "json" })
-        ).pipe(Effect.provide(Logger.layer([logger])))
+        ),
+        { loggers: [logger] }
       )
       const call = { name: "echo", arguments: { text: "hi" } }
       const meta = {

@@ -13,11 +13,10 @@ import { StreamableHTTPClientTransport as HttpV1 } from "@modelcontextprotocol/s
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import { McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { ResponseCache } from "../../src/middleware/index.ts"
 import * as ProtocolVersion from "../../src/protocol/ProtocolVersion.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { serveOnAnyPort } from "../http/support.ts"
 import { connect, connectRaw, sdkError, startServer } from "../server/McpServerHarness.ts"
 import { authenticateByClientName, counter, principal, text } from "./builtinSupport.ts"
 
@@ -40,12 +39,13 @@ const serve = Effect.gen(function*() {
   })
   const cache = Layer.unwrap(Effect.map(ResponseCache.make({ callTools: ["version"] }), (made) => McpServer.middleware(made, hints)))
     .pipe(Layer.provide(ResponseCache.CacheStore.layerMemory()))
-  const { url } = yield* serveOnFreePort((port) =>
+  const { url } = yield* serveOnAnyPort((port) =>
     McpServer.serve(
       { name: "versions", version: "1.0.0" },
       Layer.mergeAll(version, cache),
       StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })
-    ).pipe(Effect.provide(Logger.layer([])))
+    ),
+    { loggers: [] }
   )
   return { url: new URL(url), hits }
 })

@@ -23,7 +23,7 @@ import { InMemory, McpError, McpServer, Middleware, StreamableHttp } from "../..
 import { Telemetry } from "../../src/middleware/index.ts"
 import { connectRaw, initializeRaw, sdk, waitUntil } from "../e2e/harness.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
-import { answerOf, freePort, on, openSession, ready, serveOnFreePort } from "../http/support.ts"
+import { answerOf, freePort, on, openSession, ready, serveOnAnyPort } from "../http/support.ts"
 import { attribute, receiver, until } from "./otlpReceiver.ts"
 
 const Lookup = McpServer.tool({
@@ -381,7 +381,7 @@ describe("Telemetry", () => {
   it.live("over Streamable HTTP: 2026-07-28 requests (no sessions) count no session; a 2025 session counts while it lives", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Lookup, Telemetry.layer), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
         )

@@ -18,7 +18,7 @@ import { PassThrough } from "node:stream"
 import { InMemory, McpContext, McpServer, Stdio, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import { sdk } from "../e2e/harness.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { serveOnAnyPort } from "../http/support.ts"
 import { attribute, receiver, until } from "./otlpReceiver.ts"
 
 const Weather = McpServer.tool({ name: "weather", description: "Answers", parameters: {}, handler: () => Effect.succeed("sunny") })
@@ -69,7 +69,7 @@ describe("Telemetry attributes of the semantic conventions", () => {
       yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
       yield* sdk(() => client.callTool({ name: "weather", arguments: {} }))
       yield* sdk(() => client.getPrompt({ name: "review" }))
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "attrs", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "attrs", exportIntervalMillis: 100 }))
         )
@@ -153,7 +153,7 @@ describe("Telemetry attributes of the semantic conventions", () => {
       )
       assert.strictEqual(answered.result.content[0].text, "here")
       // Over Streamable HTTP: a 2025-11-25 session (SDK client), and a 2026-07-28 request (no session).
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "attrs", version: "1" }, served, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(Effect.provide(exporter))
       )
       const overHttp = new Client({ name: "c", version: "1" })
@@ -253,7 +253,7 @@ describe("Telemetry attributes of the semantic conventions", () => {
       )
       yield* Effect.promise(() => olderPair.client.close())
       // Over Streamable HTTP: a 2025-11-25 session, terminated; 2026-07-28 requests (no session).
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "s", version: "1" }, served, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(Effect.provide(exporter))
       )
       assert.strictEqual((yield* modern(url, 2, "tools/call", { name: "lives", arguments: {} }, "lives")).status, 200)
@@ -321,7 +321,7 @@ describe("Telemetry attributes of the semantic conventions", () => {
       const Tool = McpServer.tool({ name: "peer", description: "Answers", parameters: {}, handler: () => Effect.succeed("ok") })
       const served = Layer.mergeAll(Tool, Telemetry.layer)
       const exporter = Telemetry.otlp({ url: otlp.url, serviceName: "peer", exportIntervalMillis: 100 })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "p", version: "1" }, served, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(Effect.provide(exporter))
       )
       assert.strictEqual((yield* modern(url, 3, "tools/call", { name: "peer", arguments: {} }, "peer")).status, 200)
@@ -346,7 +346,7 @@ describe("Telemetry attributes of the semantic conventions", () => {
       const otlp = yield* receiver
       const Tool = McpServer.tool({ name: "porter", description: "Answers", parameters: {}, handler: () => Effect.succeed("ok") })
       const exporter = Telemetry.otlp({ url: otlp.url, serviceName: "port", exportIntervalMillis: 100 })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "p", version: "1" }, Layer.mergeAll(Tool, Telemetry.layer), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.provide(exporter)
         )
@@ -438,7 +438,7 @@ describe("Telemetry attributes of the semantic conventions", () => {
       const piped = rootsClient()
       yield* Effect.acquireRelease(Effect.promise(() => piped.connect(pair.client as never)), () => Effect.promise(() => piped.close()))
       assert.deepStrictEqual((yield* sdk(() => piped.callTool({ name: "asksRoots", arguments: {} }))).content, [{ type: "text", text: "0 roots" }])
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "r", version: "1" }, served, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(Effect.provide(exporter))
       )
       const overHttp = rootsClient()

@@ -17,7 +17,7 @@ import * as Layer from "effect/Layer"
 import { InMemory, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import { sdk } from "../e2e/harness.ts"
-import { initializeMessage, on, post, serveOnFreePort } from "../http/support.ts"
+import { initializeMessage, on, post, serveOnAnyPort } from "../http/support.ts"
 import { attribute, type OtlpSpan, receiver, until } from "./otlpReceiver.ts"
 
 const Tool = McpServer.tool({ name: "noop", description: "Answers", parameters: {}, handler: () => Effect.succeed("ok") })
@@ -92,7 +92,7 @@ describe("Telemetry and the notifications a client sends", () => {
   it.live("over Streamable HTTP: a notification's span has its POST's transport, the client's address and the session id", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "n", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "notified", exportIntervalMillis: 100 }))
         )
@@ -135,7 +135,7 @@ describe("Telemetry and the notifications a client sends", () => {
             ? Effect.andThen(Effect.andThen(Effect.sync(() => initializing()), Effect.promise(() => released)), next(request, context))
             : next(request, context)
       })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(
           { name: "n", version: "1" },
           Layer.mergeAll(Tool, McpServer.middleware(Telemetry.middleware(), slowInitialize)),
@@ -169,7 +169,7 @@ describe("Telemetry and the notifications a client sends", () => {
   it.live("a stateless endpoint: a notification's span has the version its POST's MCP-Protocol-Version names (none: 2025-03-26), as a request's", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "n", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })).pipe(
           Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "notified", exportIntervalMillis: 100 }))
         )
@@ -196,7 +196,7 @@ describe("Telemetry and the notifications a client sends", () => {
     Effect.gen(function*() {
       const otlp = yield* receiver
       const { Slow, started } = slowTool()
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "n", version: "1" }, Layer.mergeAll(Slow, Tool, Telemetry.layer), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "notified", exportIntervalMillis: 100 }))
         )
@@ -234,7 +234,7 @@ describe("Telemetry and the notifications a client sends", () => {
     Effect.gen(function*() {
       const otlp = yield* receiver
       const { Slow, started } = slowTool()
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(
           { name: "n", version: "1" },
           Layer.mergeAll(Slow, Tool, Telemetry.layer),
@@ -301,7 +301,7 @@ describe("Telemetry and the notifications a client sends", () => {
   it.live("MCP 2026-07-28 over Streamable HTTP: a notification (202, no session takes it) is a SERVER span of that version, with its POST's transport", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "n", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "notified", exportIntervalMillis: 100 }))
         )

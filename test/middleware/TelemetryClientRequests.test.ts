@@ -32,7 +32,7 @@ import { InMemory, McpContext, McpServer, Middleware, StreamableHttp } from "../
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import { KeepAlive, Telemetry } from "../../src/middleware/index.ts"
 import { sdk } from "../e2e/harness.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { serveOnAnyPort } from "../http/support.ts"
 import { attribute, type OtlpSpan, receiver, until } from "./otlpReceiver.ts"
 
 /** A tool that asks the client's model, in a span of its own, and answers what it said (or how it failed). */
@@ -280,7 +280,7 @@ describe("Telemetry and the server's requests to the client", () => {
   it.live("over Streamable HTTP (the request on the call's SSE stream) too", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(
           { name: "traced", version: "1" },
           Layer.mergeAll(Ask, Telemetry.layer),

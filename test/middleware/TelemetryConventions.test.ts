@@ -17,7 +17,7 @@ import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import * as McpError from "../../src/protocol/McpError.ts"
 import { sdk } from "../e2e/harness.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { serveOnAnyPort } from "../http/support.ts"
 import { attribute, receiver, until } from "./otlpReceiver.ts"
 
 /** Serves `components` with the middleware in memory, exporting to `url`; an SDK client connected to it. */
@@ -168,7 +168,7 @@ describe("Telemetry and the semantic conventions", () => {
     Effect.gen(function*() {
       const otlp = yield* receiver
       const Echo = McpServer.tool({ name: "echo", description: "Echoes", parameters: {}, handler: () => Effect.succeed("echo") })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Echo, Telemetry.layer), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
         )
@@ -255,7 +255,7 @@ describe("Telemetry and the semantic conventions", () => {
     Effect.gen(function*() {
       const otlp = yield* receiver
       const Echo = McpServer.tool({ name: "echo2", description: "Echoes", parameters: {}, handler: () => Effect.succeed("echo") })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Echo, Telemetry.layer), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.withSpan("program"),
           Effect.provideService(HttpMiddleware.TracerDisabledWhen, () => true),

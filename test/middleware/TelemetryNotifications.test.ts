@@ -24,7 +24,7 @@ import { InMemory, McpContext, McpServer, StreamableHttp } from "../../src/index
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import { sdk } from "../e2e/harness.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { serveOnAnyPort } from "../http/support.ts"
 import { attribute, receiver, until } from "./otlpReceiver.ts"
 
 /** A tool that reports progress and logs, in a span of its own: through its context and through `Effect.log`. */
@@ -198,7 +198,7 @@ describe("Telemetry and the notifications sent for a request", () => {
   it.live("MCP 2026-07-28 over Streamable HTTP: the notifications in the call's SSE response carry it too", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(
           { name: "traced", version: "1" },
           Layer.mergeAll(Report, Telemetry.layer),

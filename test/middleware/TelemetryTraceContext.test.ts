@@ -17,7 +17,7 @@ import * as Schema from "effect/Schema"
 import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
 import { sdk } from "../e2e/harness.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { serveOnAnyPort } from "../http/support.ts"
 import { attribute, receiver, until } from "./otlpReceiver.ts"
 
 /** A tool that answers, in a span of its own. */
@@ -145,7 +145,7 @@ describe("Telemetry and the W3C trace context", () => {
   it.live("over Streamable HTTP: the tracestate comes with its traceparent, from _meta or else the HTTP headers", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "traced", version: "1" }, Layer.mergeAll(Trip, Telemetry.layer), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced", exportIntervalMillis: 100 }))
         )
@@ -171,7 +171,7 @@ describe("Telemetry and the W3C trace context", () => {
   it.live("baggage: the handler's Telemetry.Baggage, from _meta or else the HTTP header; a span attribute only when asked", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(
           { name: "traced", version: "1" },
           Layer.mergeAll(Bag, McpServer.middleware(Telemetry.middleware({ baggageAttributes: ["userId", "mcp.method.name"] }))),

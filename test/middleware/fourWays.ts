@@ -13,7 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
 import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { serveOnAnyPort } from "../http/support.ts"
 
 /** What the tests ask of a client, whichever it is. */
 export interface Calls {
@@ -64,10 +64,9 @@ const inMemory = (
 /** Streamable HTTP on 127.0.0.1 (a free port): its URL. */
 const http = (components: Layer.Layer<never, never, McpServer.McpServer>, options: Partial<McpServer.Options>) =>
   Effect.map(
-    serveOnFreePort((port) =>
-      McpServer.serve(serverOptions(options), components, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
-        Effect.provide(Logger.layer([]))
-      )
+    serveOnAnyPort((port) =>
+      McpServer.serve(serverOptions(options), components, StreamableHttp.make({ host: "127.0.0.1", port })),
+      { loggers: [] }
     ),
     (running) => new URL(running.url)
   )

@@ -18,7 +18,7 @@ import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import { RedisStores } from "../../src/redis.ts"
 import { isStoreError } from "../../src/store/StoreError.ts"
-import { freePort, messagesOf, nodeFetch, on, openSession, readSse, serveEverything, serveOnFreePort, sseReader } from "../http/support.ts"
+import { freePort, messagesOf, nodeFetch, on, openSession, readSse, serveEverything, serveOnAnyPort, sseReader } from "../http/support.ts"
 import { counter, rpcError, text } from "../middleware/builtinSupport.ts"
 import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
@@ -224,7 +224,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
           })
       })
       const context = yield* Layer.build(RedisStores.layer({ url: redis.url, prefix: uniquePrefix(), timeoutMillis: 300 }).pipe(Layer.orDie))
-      const { url } = yield* Effect.provideContext(serveOnFreePort((port) =>
+      const { url } = yield* Effect.provideContext(serveOnAnyPort((port) =>
         McpServer.serve({ name: "progress", version: "1.0.0" }, Progress, StreamableHttp.make({ host: "127.0.0.1", port }))
       ), context)
       const sessionId = yield* Effect.promise(() => openSession(url))
@@ -268,7 +268,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
     Effect.gen(function*() {
       const redis = yield* TestRedis
       // Served once it answers on its port (another process that took the port first: another one).
-      const { port, url } = yield* serveOnFreePort((port) =>
+      const { port, url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(Replica.options, Replica.components, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })).pipe(
           Effect.provide(RedisStores.layer({ url: redis.url, prefix: uniquePrefix(), timeoutMillis: 300 }))
         )
@@ -318,7 +318,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
       // Each served once it answers on its port (another process that took the port first: another one).
       const replica = (url: string) =>
         Effect.map(
-          serveOnFreePort((port) =>
+          serveOnAnyPort((port) =>
             McpServer.serve(Replica.options, Replica.components, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })).pipe(
               Effect.provide(RedisStores.layer({ url, prefix, timeoutMillis: 300, tasks: { recheckMillis: 300 } }))
             )

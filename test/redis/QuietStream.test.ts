@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
 import { RedisStores } from "../../src/redis.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { serveOnAnyPort } from "../http/support.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
 import { tcpCut } from "../support/tcpCut.ts"
 
@@ -26,7 +26,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a quiet standalone stream
       const redis = yield* TestRedis
       const stores = yield* Layer.build(RedisStores.layer({ url: redis.url, prefix: uniquePrefix(), events: { ttlMillis: 300 } }))
       const { port } = yield* Effect.provideContext(
-        serveOnFreePort((port) =>
+        serveOnAnyPort((port) =>
           McpServer.serve({ name: "quiet", version: "1.0.0" }, Layer.merge(Files, Poke), StreamableHttp.make({ host: "127.0.0.1", port }))
         ),
         stores

@@ -14,7 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { EventStore, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { RedisEventStore } from "../../src/redis.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { serveOnAnyPort } from "../http/support.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 
 layer(TestRedis.layer, { excludeTestServices: true })("a resumption while the event store reads its replay", (it) => {
@@ -51,7 +51,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a resumption while the ev
             return "done"
           })
       })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "reading", version: "1.0.0" }, Slow, StreamableHttp.make({ host: "127.0.0.1", port, retryMillis: 50 })).pipe(
           Effect.provideService(EventStore.EventStore, store)
         )

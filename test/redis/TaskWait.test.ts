@@ -13,7 +13,7 @@ import * as Fiber from "effect/Fiber"
 import { components, options } from "../../examples/everything-server.ts"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
 import { RedisStores } from "../../src/redis.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { serveOnAnyPort } from "../http/support.ts"
 import { monitor, TestRedis, uniquePrefix } from "../support/redis.ts"
 import { callAsTask, firstText, toolTaskResult } from "../tasks/support.ts"
 
@@ -22,7 +22,7 @@ layer(TestRedis.layerPersistent, { excludeTestServices: true })("a task's result
     Effect.gen(function*() {
       const redis = yield* TestRedis
       const stores = RedisStores.layer({ url: redis.url, prefix: uniquePrefix(), timeoutMillis: 300, tasks: { recheckMillis: 200 } })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(options, components, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(Effect.provide(stores))
       )
       const client = new Client({ name: "task-wait", version: "1.0.0" }, { capabilities: {} })
@@ -57,7 +57,7 @@ layer(TestRedis.layerPersistent, { excludeTestServices: true })("a task's result
         timeoutMillis: 100,
         tasks: { recheckMillis: 100, defaultTtlMillis: Number.POSITIVE_INFINITY, maxTtlMillis: Number.POSITIVE_INFINITY }
       })
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(options, components, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(Effect.provide(stores))
       )
       const client = new Client({ name: "task-wait-forever", version: "1.0.0" }, { capabilities: {} })

@@ -15,7 +15,6 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport as HttpV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
@@ -23,7 +22,7 @@ import * as Exit from "effect/Exit"
 import { Content, InMemory, McpServer, Middleware, StreamableHttp, Tool } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import { connectModern, modern, pollTask, serveHttp, withTasks } from "../extensions/support.ts"
-import { answerOf, on, openSession, post, serveOnFreePort } from "../http/support.ts"
+import { answerOf, on, openSession, post, serveOnAnyPort } from "../http/support.ts"
 import { fourWays } from "../middleware/fourWays.ts"
 import { serveBoth } from "./bothClients.ts"
 import { connectRaw, startServer } from "./McpServerHarness.ts"
@@ -156,7 +155,7 @@ describe("SEP-2106: any outputSchema root and any structuredContent in 2026-07-2
 
   it.live("a stateless HTTP endpoint: wrapped for a 2025-11-25 request, as it is for a 2026-07-28 one", () =>
     Effect.gen(function*() {
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "sep-2106", version: "1.0.0" }, tools, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true }))
       )
       const legacy = (id: string, method: string, params: Record<string, unknown>) =>
@@ -527,12 +526,13 @@ describe("SEP-2106: tools a middleware lists by hand", () => {
     Effect.gen(function*() {
       let server: McpServer.McpServer["Service"] | undefined
       const capture = Layer.effectDiscard(Effect.map(Effect.service(McpServer.McpServer), (made) => void (server = made)))
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(
           { name: "rebuilt", version: "1.0.0", middleware: [middlewareTools] },
           Layer.mergeAll(Point, capture),
           StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })
-        ).pipe(Effect.provide(Logger.layer([])))
+        ),
+        { loggers: [] }
       )
       const client = new Client({ name: "v1", version: "1" }, { capabilities: {} })
       yield* Effect.acquireRelease(
@@ -590,9 +590,9 @@ describe("SEP-2106: tools a middleware lists by hand", () => {
           }
         })
       now = build("first")
-      const { url } = yield* serveOnFreePort((port) =>
-        Layer.launch(StreamableHttp.make({ host: "127.0.0.1", port, stateless: true }).listen((transport, options) => now!.run(transport, options)))
-          .pipe(Effect.provide(Logger.layer([])))
+      const { url } = yield* serveOnAnyPort((port) =>
+        Layer.launch(StreamableHttp.make({ host: "127.0.0.1", port, stateless: true }).listen((transport, options) => now!.run(transport, options))),
+        { loggers: [] }
       )
       let next = 0
       const legacy = (method: string, params: Record<string, unknown>) =>

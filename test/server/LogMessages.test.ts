@@ -22,7 +22,7 @@ import { fileURLToPath } from "node:url"
 import { InMemory, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import type { Connection } from "../../src/session/Connection.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { serveOnAnyPort } from "../http/support.ts"
 import { recorder } from "../support/recorder.ts"
 import { sdk, serveAndConnect, startServer } from "./McpServerHarness.ts"
 
@@ -69,10 +69,9 @@ const connectModern = (server: McpServer.McpServer["Service"], logger: Logger.Lo
 const logsOverHttp = (logging: Effect.Effect<void, never, McpContext.McpRequestContext>) =>
   Effect.gen(function*() {
     const Logging = McpServer.tool({ name: "logging", handler: () => Effect.as(logging, "logged") })
-    const { url } = yield* serveOnFreePort((port) =>
-      McpServer.serve({ name: "logging", version: "1" }, Logging, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
-        Effect.provide(Logger.layer([]))
-      )
+    const { url } = yield* serveOnAnyPort((port) =>
+      McpServer.serve({ name: "logging", version: "1" }, Logging, StreamableHttp.make({ host: "127.0.0.1", port })),
+      { loggers: [] }
     )
     const client = new Client({ name: "log-messages", version: "1.0.0" }, { capabilities: {} })
     const logs: Array<{ readonly [key: string]: unknown }> = []

@@ -16,7 +16,7 @@ import * as Layer from "effect/Layer"
 import { Content, InMemory, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import * as McpTestClient from "../../src/testing/McpTestClient.ts"
-import { answerOf, post, serveOnFreePort } from "../http/support.ts"
+import { answerOf, post, serveOnAnyPort } from "../http/support.ts"
 import { connect, connectRaw, startServer } from "./McpServerHarness.ts"
 
 const modernOnly = { resultType: "complete", ttlMs: 60_000, cacheScope: "public", requestState: "opaque" }
@@ -70,7 +70,7 @@ describe("2026-07-28 result fields of a hand-built result", () => {
 
   it.live("a stateless HTTP endpoint (127.0.0.1): none of them in a 2025-11-25 or 2025-06-18 answer", () =>
     Effect.gen(function*() {
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "handmade", version: "1.0.0" }, components, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true }))
       )
       for (const version of ["2025-11-25", "2025-06-18"]) {

@@ -25,7 +25,7 @@ import {
   openSession,
   type SseEvent,
   serveEverything,
-  serveOnFreePort,
+  serveOnAnyPort,
   sseReader
 } from "../http/support.ts"
 import { counter, rpcError, text } from "../middleware/builtinSupport.ts"
@@ -155,7 +155,7 @@ describe("a store that fails", () => {
         ...memory,
         replayAfter: (sessionId, eventId) => ++replays === 1 ? down("EventStore") : memory.replayAfter(sessionId, eventId)
       }
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "resume-refused", version: "1.0.0" }, Echo, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.provideService(EventStore.EventStore, store)
         )
@@ -194,7 +194,7 @@ describe("a store that fails", () => {
             ? memory.replayAfter(sessionId, eventId)
             : Effect.andThen(Deferred.succeed(reading, undefined), Effect.never)
       }
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "resume-left", version: "1.0.0" }, Echo, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
           Effect.provideService(EventStore.EventStore, store)
         )
@@ -232,11 +232,11 @@ describe("a store that fails", () => {
       }
       const logged: Array<string> = []
       const capture = Logger.make((entry) => void logged.push(`${String(entry.message)} ${Cause.pretty(entry.cause)}`))
-      const { url } = yield* serveOnFreePort((port) =>
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(everythingOptions, everything, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
-          Effect.provideService(EventStore.EventStore, store),
-          Effect.provide(Logger.layer([capture]))
-        )
+          Effect.provideService(EventStore.EventStore, store)
+        ),
+        { loggers: [capture] }
       )
       const sessionId = yield* Effect.promise(() => openSession(url))
       const openStandalone = () => nodeFetch(url, "GET", on(sessionId, { accept: "text/event-stream" }))
