@@ -15,7 +15,7 @@ import { createServer } from "node:http"
 import { McpError, StreamableHttp } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import { WebHandler } from "../../src/web.ts"
-import { BOTH, freePort, rawRequest, ready } from "./support.ts"
+import { BOTH, rawRequest, routerListening, serveOnAnyPort } from "./support.ts"
 
 const server = LowLevelServer.make({ serverInfo: { name: "methods", version: "1.0.0" }, handlers: {} })
 const run: StreamableHttp.Runner = (transport, options) => server.run(transport, options)
@@ -26,11 +26,12 @@ const cors = { allowedOrigins: ["https://app.example"] }
 const allowed = (options: StreamableHttp.Options) =>
   `${options.stateless === true ? "POST" : "GET, POST, DELETE"}${options.cors === undefined ? "" : ", OPTIONS"}`
 
-/** Each way of serving the endpoint over real HTTP, on a free port. */
+/** Each way of serving the endpoint over real HTTP, on `port` (0: one its server picks). */
 const entryPoints: ReadonlyArray<readonly [string, (options: StreamableHttp.Options, port: number) => Layer.Layer<never, unknown>]> = [
   ["StreamableHttp.serve", (options, port) => StreamableHttp.serve(run, { ...options, host: "127.0.0.1", port })],
   ["StreamableHttp.route", (options, port) =>
-    HttpRouter.serve(StreamableHttp.route(run, options), { disableLogger: true, disableListenLog: true }).pipe(
+    routerListening.pipe(
+      Layer.provide(HttpRouter.serve(StreamableHttp.route(run, options), { disableLogger: true, disableListenLog: true })),
       Layer.provide(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port }))
     )]
 ]
@@ -40,9 +41,7 @@ describe("methods the endpoint does not serve: 405 with Allow and a JSON-RPC bod
     Effect.gen(function*() {
       for (const [name, serve] of entryPoints) {
         for (const options of [{}, { cors }, { stateless: true }, { stateless: true, cors }] as const) {
-          const port = yield* Effect.promise(freePort)
-          yield* Effect.forkScoped(Layer.launch(serve(options, port)))
-          assert.isTrue(yield* Effect.promise(() => ready(port, 300)), name)
+          const { port } = yield* serveOnAnyPort((port) => Layer.launch(serve(options, port)))
           const methods = options.stateless === true ? ["GET", "DELETE", "PUT", "PROPFIND"] : ["PUT", "PATCH", "PROPFIND"]
           for (const method of methods) {
             const what = `${name} ${JSON.stringify(options)} ${method}`

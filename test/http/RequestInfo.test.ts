@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { InMemory, McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
-import { answerOf, freePort, initializeMessage, on, post, ready } from "./support.ts"
+import { answerOf, initializeMessage, on, post, serveOnAnyPort } from "./support.ts"
 
 const seenByMiddleware: Array<string | undefined> = []
 
@@ -35,13 +35,10 @@ const components = Layer.mergeAll(Whoami, TenantProbe)
 
 const serveOn = (stateless: boolean) =>
   Effect.gen(function*() {
-    const port = yield* Effect.promise(freePort)
-    const fiber = yield* Effect.forkScoped(
+    const { url } = yield* serveOnAnyPort((port) =>
       McpServer.serve({ name: "info", version: "1.0.0" }, components, StreamableHttp.make({ port, stateless }))
     )
-    assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
-    assert.isUndefined(fiber.pollUnsafe())
-    return `http://127.0.0.1:${port}/mcp?probe=1`
+    return `${url}?probe=1`
   })
 
 const whoami = (id: string) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "whoami", arguments: {} } })

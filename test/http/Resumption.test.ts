@@ -12,7 +12,6 @@ import { EventStore, McpContext, McpServer, StreamableHttp } from "../../src/ind
 import { StoreError } from "../../src/store/StoreError.ts"
 import type { Listener } from "../../src/session/Transport.ts"
 import {
-  freePort,
   freshStandalone,
   messagesOf,
   nodeFetch,
@@ -20,10 +19,9 @@ import {
   openSession,
   post,
   readSse,
-  ready,
-  type SseEvent,
   serveEverything,
   serveOnAnyPort,
+  type SseEvent,
   sseReader
 } from "./support.ts"
 
@@ -218,10 +216,9 @@ describe("Streamable HTTP resumption: the last event", () => {
         handler: () =>
           Effect.andThen(McpContext.progress(1, 2, "about to answer"), Effect.sleep(20)).pipe(Effect.as("x".repeat(8 * 1024 * 1024)))
       })
-      const port = yield* Effect.promise(freePort)
-      yield* Effect.forkScoped(McpServer.serve({ name: "big", version: "1" }, Big, StreamableHttp.make({ host: "127.0.0.1", port })))
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
-      const url = `http://127.0.0.1:${port}/mcp`
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve({ name: "big", version: "1" }, Big, StreamableHttp.make({ host: "127.0.0.1", port }))
+      )
       const sessionId = yield* Effect.promise(() => openSession(url))
       const { response, destroy } = yield* Effect.promise(() =>
         postSse(url, sessionId, call(9, "big", {}, { progressToken: "p" }))

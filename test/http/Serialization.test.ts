@@ -9,7 +9,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { StreamableHttp } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
-import { answerOf, freePort, messagesOf, on, openSession, post, readSse, ready } from "./support.ts"
+import { answerOf, messagesOf, on, openSession, post, readSse, serveOnAnyPort } from "./support.ts"
 
 const server = LowLevelServer.make({
   serverInfo: { name: "serialization", version: "1" },
@@ -33,10 +33,9 @@ const call = (id: number, name: string) => ({ jsonrpc: "2.0", id, method: "tools
 describe("Streamable HTTP: values JSON cannot express", () => {
   it.live("a BigInt result is a -32603 answer, a BigInt log goes out with it as text, and the session goes on", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      yield* Effect.forkScoped(Layer.launch(StreamableHttp.serve((transport, options) => server.run(transport, options), { port })))
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
-      const url = `http://127.0.0.1:${port}/mcp`
+      const { url } = yield* serveOnAnyPort((port) =>
+        Layer.launch(StreamableHttp.serve((transport, options) => server.run(transport, options), { port }))
+      )
       const sessionId = yield* Effect.promise(() => openSession(url))
 
       const broken = yield* Effect.promise(() => post(url, call(1, "bigint"), on(sessionId)).then(answerOf))

@@ -17,16 +17,15 @@ import { taskProbe } from "../../examples/everything-server.ts"
 import { EventStore } from "../../src/index.ts"
 import {
   answerOf,
-  freePort,
   initializeMessage,
   LATEST,
   messagesOf,
   nodeFetch,
   post,
   readSse,
-  ready,
   recordingEventStore,
   serveEverything,
+  serveOnAnyPort,
   sseReader
 } from "./support.ts"
 
@@ -97,13 +96,12 @@ describe("Streamable HTTP, stateless", () => {
     Effect.gen(function*() {
       let opened = 0
       const server = makeFullServer(makeProbe())
-      const port = yield* Effect.promise(freePort)
-      yield* Effect.forkScoped(Layer.launch(StreamableHttp.serve(
-        (transport, options) => server.run(transport, { ...options, onOpen: () => opened++ }),
-        { stateless: true, port }
-      )))
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
-      const url = `http://127.0.0.1:${port}/mcp`
+      const { url } = yield* serveOnAnyPort((port) =>
+        Layer.launch(StreamableHttp.serve(
+          (transport, options) => server.run(transport, { ...options, onOpen: () => opened++ }),
+          { stateless: true, port }
+        ))
+      )
       const answers = yield* Effect.promise(() =>
         Promise.all(Array.from({ length: 16 }, (_, i) =>
           post(url, call(i, "echo", { text: `x${i}` }), { "mcp-protocol-version": LATEST }).then(answerOf)))

@@ -10,7 +10,7 @@ import * as Layer from "effect/Layer"
 import { request as httpRequest } from "node:http"
 import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { RateLimit, ResponseCache } from "../../src/middleware/index.ts"
-import { freePort, loopbackAliasesBindable, ready } from "./support.ts"
+import { loopbackAliasesBindable, serveOnAnyPort } from "./support.ts"
 
 /** One POST from a local source address; resolves with the JSON-RPC answer. */
 const postFrom = (port: number, from: string, body: unknown): Promise<any> =>
@@ -43,11 +43,9 @@ const Counter = McpServer.tool({
 
 const serve = (middleware: Layer.Layer<never, never, McpServer.McpServer>) =>
   Effect.gen(function*() {
-    const port = yield* Effect.promise(freePort)
-    yield* Effect.forkScoped(
+    const { port } = yield* serveOnAnyPort((port) =>
       McpServer.serve({ name: "requestors", version: "1.0.0" }, Layer.mergeAll(Counter, middleware), StreamableHttp.make({ port, stateless: true }))
     )
-    assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
     return port
   })
 

@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { request as httpRequest } from "node:http"
 import { McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
-import { freePort, initializeMessage, LATEST, loopbackAliasesBindable, ready } from "./support.ts"
+import { initializeMessage, LATEST, loopbackAliasesBindable, serveOnAnyPort } from "./support.ts"
 
 /** A task tool that runs until cancelled. */
 const Forever = McpServer.tool({
@@ -106,16 +106,13 @@ const caller = (port: number, from?: string, extra: Record<string, string> = {})
 /** Serves Forever + header auth with `tasks` options over Streamable HTTP on 127.0.0.1. */
 const serveTasks = (tasks: McpServer.TaskOptions, stateless = false) =>
   Effect.gen(function*() {
-    const port = yield* Effect.promise(freePort)
-    const fiber = yield* Effect.forkScoped(
+    const { port } = yield* serveOnAnyPort((port) =>
       McpServer.serve(
         { name: "quotas", version: "1.0.0", tasks: McpServer.tasks(tasks) },
         Layer.mergeAll(Forever, Auth),
         StreamableHttp.make({ host: "127.0.0.1", port, stateless })
       )
     )
-    assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
-    assert.isUndefined(fiber.pollUnsafe())
     return port
   })
 

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url"
 import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { WebHandler } from "../../src/web.ts"
 import { listeningPort, type NodeChild, spawnNode } from "../support/child.ts"
-import { BOTH, freePort, initializeMessage, LATEST, on, openSession, post, ready, sleep } from "./support.ts"
+import { BOTH, initializeMessage, LATEST, on, openSession, portListener, post, sleep } from "./support.ts"
 
 const floodServer = fileURLToPath(new URL("../fixtures/flood-http-server.ts", import.meta.url))
 
@@ -230,10 +230,11 @@ describe("without a signal, a client that does not read its SSE streams does not
   // (`disablePreemptiveShutdown: false` in endpoint.ts), this takes the 20 s of that wait.
   it.live("interrupting McpServer.serve over StreamableHttp.make: it stops within 2 s", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const server = yield* Effect.forkDetach(McpServer.serve({ name: "flood", version: "1" }, Flood, StreamableHttp.make({ host: "127.0.0.1", port })))
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the server did not start")
+      const listening = portListener()
+      const server = yield* Effect.forkDetach(
+        listening.provide(McpServer.serve({ name: "flood", version: "1" }, Flood, StreamableHttp.make({ host: "127.0.0.1", port: 0 })))
+      )
+      const url = `http://127.0.0.1:${yield* listening.port(server)}/mcp`
       const sessionId = yield* Effect.promise(() => openSession(url))
       yield* heldStreams(url, on(sessionId), true)
       // The call's loop has run (milliseconds), its output stuck behind the paused sockets.

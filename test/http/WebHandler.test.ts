@@ -34,7 +34,7 @@ import type { AddressInfo } from "node:net"
 import { Readable } from "node:stream"
 import { fileURLToPath } from "node:url"
 import { kill, startNode } from "../support/child.ts"
-import { freePort, ready } from "./support.ts"
+import { serveOnAnyPort } from "./support.ts"
 
 const Echo = McpServer.tool({
   name: "echo",
@@ -972,9 +972,9 @@ describe("CORS \"*\"", () => {
 describe("health and CORS on a real HTTP server", () => {
   it.live("GET /healthz is 200 while serving; no CORS headers without the option", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      yield* Effect.forkScoped(McpServer.serve({ name: "h", version: "1" }, Echo, StreamableHttp.make({ port, healthPath: "/healthz" })))
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const { port } = yield* serveOnAnyPort((port) =>
+        McpServer.serve({ name: "h", version: "1" }, Echo, StreamableHttp.make({ port, healthPath: "/healthz" }))
+      )
       const health = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/healthz`))
       assert.strictEqual(health.status, 200)
       assert.deepStrictEqual(yield* Effect.promise(() => health.json()), { status: "ok" })

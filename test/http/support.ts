@@ -13,7 +13,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as Scope from "effect/Scope"
-import { HttpRouter, type HttpServerResponse } from "effect/http"
+import { HttpRouter, HttpServer, type HttpServerResponse } from "effect/http"
 import { createServer, request as httpRequest } from "node:http"
 import { connect, createServer as createNetServer } from "node:net"
 import { Readable } from "node:stream"
@@ -65,18 +65,64 @@ const listeningPort = /MCP over Streamable HTTP at http:\/\/(?:\[[^\]\s]*\]|[^/:
 const listenBound = "30 seconds"
 
 /**
+ * The port a Streamable HTTP endpoint listening on port 0 (`StreamableHttp.make`, `serve` or
+ * `fromConfig` with `port: 0`) picked, read from the line it logs once it is routed on a listening
+ * server: no other process can take that port first, as one picked beforehand with `freePort`
+ * could (a test of another worker then answered the requests). `provide` adds the logger that
+ * reads it to the program's loggers (the current ones, or `loggers` in their place: a program must
+ * not replace its loggers inside, `Effect.provide(Logger.layer([]))`, but give them here); once
+ * it is forked, `port(fiber)` waits for the line. For a program a test forks itself (to interrupt
+ * it); {@link serveOnAnyPort} does both.
+ */
+export const portListener = () => {
+  const bound = Deferred.makeUnsafe<number>()
+  const logger = Logger.make(({ message }) => {
+    const found = listeningPort.exec(Array.isArray(message) ? message.join(" ") : String(message))
+    if (found !== null) Deferred.doneUnsafe(bound, Exit.succeed(Number(found[1])))
+  })
+  return {
+    provide: <A, E, R>(
+      program: Effect.Effect<A, E, R>,
+      loggers?: ReadonlyArray<Logger.Logger<unknown, unknown>>
+    ): Effect.Effect<A, E, R> =>
+      Effect.provide(
+        program,
+        loggers === undefined ? Logger.layer([logger], { mergeWithExisting: true }) : Logger.layer([...loggers, logger])
+      ),
+    /**
+     * The port, once the line is logged; dies with what stopped the program when `fiber` ends
+     * first, or after 30 s without the line.
+     */
+    port: <A, E>(fiber: Fiber.Fiber<A, E>): Effect.Effect<number> =>
+      Deferred.await(bound).pipe(
+        Effect.raceFirst(Effect.flatMap(Fiber.await(fiber), (exit) =>
+          Effect.die(
+            new Error(`the HTTP server stopped before it listened: ${Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "it returned"}`)
+          ))),
+        Effect.timeoutOrElse({
+          duration: listenBound,
+          orElse: () => Effect.die(new Error("the HTTP server did not say it listens within 30 s (its loggers replaced inside?)"))
+        })
+      )
+  }
+}
+
+/**
+ * The endpoint's listening line, for a test's own router (`HttpRouter.serve` with
+ * `disableListenLog`, on `NodeHttpServer.layer`): logged once the router is served, as
+ * `StreamableHttp.serve` logs its own, for {@link portListener} to read the port a server on port
+ * 0 picked. Provide the router's `serve` layer to it, then the server's.
+ */
+export const routerListening: Layer.Layer<never, never, HttpServer.HttpServer> = Layer.effectDiscard(
+  HttpServer.addressFormattedWith((address) => Effect.logInfo(`test router: MCP over Streamable HTTP at ${address}/mcp`))
+)
+
+/**
  * Runs `serve(0)` (a program serving the Streamable HTTP endpoint, `StreamableHttp.make`, `serve`
- * or `fromConfig`, on 127.0.0.1:`port` until interrupted) in the test's scope: its server listens
- * on a port of its own choosing, read back from the line the endpoint logs once it is routed on a
- * listening server. No other process can take that port first, as one picked beforehand with
- * `freePort` could (a test of another worker then answered the requests). Once the line is logged
- * the program still runs and `started()` holds (checked every 10 ms, 5 s at most). Its port and
- * `/mcp` URL.
- *
- * The line is read by a logger of its own added to `loggers` (the program's loggers, default the
- * test's): a program must not replace its loggers inside (`Effect.provide(Logger.layer([]))`),
- * but give them here. Dies with what stopped it when the program ends first, or after 30 s
- * without the line.
+ * or `fromConfig`, on 127.0.0.1:`port` until interrupted) in the test's scope, on the port its
+ * server picks (see {@link portListener}; `loggers`: the program's loggers). Once it listens the
+ * program still runs and `started()` holds (checked every 10 ms, 5 s at most). Its port and `/mcp`
+ * URL.
  */
 export const serveOnAnyPort = <E, R>(
   serve: (port: number) => Effect.Effect<unknown, E, R>,
@@ -86,24 +132,8 @@ export const serveOnAnyPort = <E, R>(
   } = {}
 ): Effect.Effect<Running, never, R | Scope.Scope> =>
   Effect.gen(function*() {
-    const bound = Deferred.makeUnsafe<number>()
-    const listening = Logger.make(({ message }) => {
-      const found = listeningPort.exec(Array.isArray(message) ? message.join(" ") : String(message))
-      if (found !== null) Deferred.doneUnsafe(bound, Exit.succeed(Number(found[1])))
-    })
-    const loggers = options.loggers === undefined
-      ? Logger.layer([listening], { mergeWithExisting: true })
-      : Logger.layer([...options.loggers, listening])
-    const fiber = yield* Effect.forkScoped(Effect.provide(serve(0), loggers))
-    const stopped = Effect.flatMap(Fiber.await(fiber), (exit) =>
-      Effect.die(new Error(`the HTTP server stopped before it listened: ${Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "it returned"}`)))
-    const port = yield* Deferred.await(bound).pipe(
-      Effect.raceFirst(stopped),
-      Effect.timeoutOrElse({
-        duration: listenBound,
-        orElse: () => Effect.die(new Error("the HTTP server did not say it listens within 30 s (its loggers replaced inside?)"))
-      })
-    )
+    const listening = portListener()
+    const port = yield* listening.port(yield* Effect.forkScoped(listening.provide(serve(0), options.loggers)))
     const started = options.started ?? (() => true)
     for (let i = 0; i < 500 && !started(); i++) yield* Effect.sleep(10)
     assert.isTrue(started(), "the HTTP server listens, but did not start within 5 s")

@@ -12,7 +12,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
-import { freePort, LATEST, loopbackAliasesBindable, ready } from "../http/support.ts"
+import { LATEST, loopbackAliasesBindable, serveOnAnyPort } from "../http/support.ts"
 
 const Echo = McpServer.tool({ name: "echo", parameters: { text: Schema.String }, handler: ({ text }) => Effect.succeed(text) })
 
@@ -59,14 +59,14 @@ const canBindLoopbackAliases = await loopbackAliasesBindable()
 describe.skipIf(!canBindLoopbackAliases)("RateLimit keyed by session on a stateless HTTP server", () => {
   it.live("principals from different addresses have separate budgets, as anonymous callers do (they shared one)", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
       const limits = RateLimit.middleware({ policy: RateLimit.slidingWindow({ limit: 1, windowMillis: 60_000 }), key: "session" })
-      yield* Effect.forkScoped(McpServer.serve(
-        { name: "stateless-limits", version: "1.0.0" },
-        Layer.merge(Echo, McpServer.middleware(HeaderAuth, limits)).pipe(Layer.provide(RateLimit.RateLimitStore.layerMemory())),
-        StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })
-      ))
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const { port } = yield* serveOnAnyPort((port) =>
+        McpServer.serve(
+          { name: "stateless-limits", version: "1.0.0" },
+          Layer.merge(Echo, McpServer.middleware(HeaderAuth, limits)).pipe(Layer.provide(RateLimit.RateLimitStore.layerMemory())),
+          StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })
+        )
+      )
       let id = 0
       const answer = (from: string, user?: string) => Effect.promise(() => call(port, from, user, ++id))
       // Anonymous callers: one budget per address.
@@ -85,16 +85,16 @@ describe("RateLimit keyed by client on a stateful HTTP server", () => {
   // anonymous client got a fresh budget with every initialize (documented: keyed by session).
   it.live("an anonymous client keeps its budget across initializes (SDK v1 client); the default key gives each session its own", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
       const window = RateLimit.slidingWindow({ limit: 1, windowMillis: 60_000 })
       const perClient = RateLimit.middleware({ policy: window, key: "client", name: "per-client", methods: ["tools/call"] })
       const perSession = RateLimit.middleware({ policy: RateLimit.slidingWindow({ limit: 2, windowMillis: 60_000 }), name: "per-session", methods: ["tools/list"] })
-      yield* Effect.forkScoped(McpServer.serve(
-        { name: "stateful-limits", version: "1.0.0" },
-        Layer.merge(Echo, McpServer.middleware(perClient, perSession)).pipe(Layer.provide(RateLimit.RateLimitStore.layerMemory())),
-        StreamableHttp.make({ host: "127.0.0.1", port })
-      ))
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const { port } = yield* serveOnAnyPort((port) =>
+        McpServer.serve(
+          { name: "stateful-limits", version: "1.0.0" },
+          Layer.merge(Echo, McpServer.middleware(perClient, perSession)).pipe(Layer.provide(RateLimit.RateLimitStore.layerMemory())),
+          StreamableHttp.make({ host: "127.0.0.1", port })
+        )
+      )
       const connect = Effect.acquireRelease(
         Effect.promise(async () => {
           const client = new Client({ name: "again", version: "1.0.0" }, { capabilities: {} })

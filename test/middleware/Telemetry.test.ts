@@ -23,7 +23,7 @@ import { InMemory, McpError, McpServer, Middleware, StreamableHttp } from "../..
 import { Telemetry } from "../../src/middleware/index.ts"
 import { connectRaw, initializeRaw, sdk, waitUntil } from "../e2e/harness.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
-import { answerOf, freePort, on, openSession, ready, serveOnAnyPort } from "../http/support.ts"
+import { answerOf, on, openSession, portListener, serveOnAnyPort } from "../http/support.ts"
 import { attribute, receiver, until } from "./otlpReceiver.ts"
 
 const Lookup = McpServer.tool({
@@ -247,16 +247,15 @@ describe("Telemetry", () => {
               return Effect.as(Effect.sleep("60 seconds"), "late")
             })
         })
-        const port = yield* Effect.promise(freePort)
-        const url = `http://127.0.0.1:${port}/mcp`
-        const server = yield* Effect.forkDetach(
+        const listening = portListener()
+        const server = yield* Effect.forkDetach(listening.provide(
           McpServer.serve(
             { name: "stopped", version: "1" },
             Layer.mergeAll(Stuck, rewritten ? McpServer.middleware(rewriting, Telemetry.middleware()) : Telemetry.layer),
-            StreamableHttp.make({ host: "127.0.0.1", port, stateless, responseMode: stateless ? "json" : "sse" })
+            StreamableHttp.make({ host: "127.0.0.1", port: 0, stateless, responseMode: stateless ? "json" : "sse" })
           ).pipe(Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "stopped", exportIntervalMillis: 100 })))
-        )
-        assert.isTrue(yield* Effect.promise(() => ready(port, 200)))
+        ))
+        const url = `http://127.0.0.1:${yield* listening.port(server)}/mcp`
         const sessionId = stateless ? undefined : yield* Effect.promise(() => openSession(url))
         const call = fetch(url, {
           method: "POST",

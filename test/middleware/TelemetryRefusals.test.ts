@@ -11,7 +11,7 @@ import * as Layer from "effect/Layer"
 import { PassThrough } from "node:stream"
 import { GracefulShutdown, InMemory, McpError, McpServer, Middleware, Stdio, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
-import { freePort, on, openSession, post, ready } from "../http/support.ts"
+import { on, openSession, portListener, post } from "../http/support.ts"
 import { attribute, receiver, until } from "./otlpReceiver.ts"
 
 describe("Telemetry of refused requests", () => {
@@ -258,19 +258,18 @@ describe("Telemetry of refused requests", () => {
         }
       })
       const shutdown = GracefulShutdown.make()
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const server = yield* Effect.forkScoped(
+      const listening = portListener()
+      const server = yield* Effect.forkScoped(listening.provide(
         McpServer.serve(
           { name: "s", version: "1" },
           Layer.mergeAll(Slow, McpServer.middleware(watching, Telemetry.middleware())),
-          StreamableHttp.make({ host: "127.0.0.1", port, responseMode: "json", session: { shutdownTimeoutMillis: 10_000 } })
+          StreamableHttp.make({ host: "127.0.0.1", port: 0, responseMode: "json", session: { shutdownTimeoutMillis: 10_000 } })
         ).pipe(
           Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "drained-http", exportIntervalMillis: 100 })),
           Effect.provideService(GracefulShutdown.GracefulShutdown, shutdown)
         )
-      )
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      ))
+      const url = `http://127.0.0.1:${yield* listening.port(server)}/mcp`
       const sessionId = yield* Effect.promise(() => openSession(url))
       const held = Effect.runPromise(Effect.promise(() =>
         post(url, { jsonrpc: "2.0", id: "held", method: "tools/call", params: { name: "slow", arguments: {} } }, on(sessionId)).then((r) => r.json() as Promise<any>)

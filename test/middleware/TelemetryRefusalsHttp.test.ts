@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { GracefulShutdown, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
-import { freePort, initializeMessage, on, openSession, post, ready } from "../http/support.ts"
+import { initializeMessage, on, openSession, post, serveOnAnyPort } from "../http/support.ts"
 import { attribute, type OtlpSpan, receiver, until } from "./otlpReceiver.ts"
 
 const Echo = McpServer.tool({
@@ -31,16 +31,13 @@ describe("Telemetry of requests a Streamable HTTP endpoint refuses", () => {
   it.live("stateless: a malformed request, one naming a version not served: client.address and client.port, as a served request's; the header's version, none when not served", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      yield* Effect.forkScoped(
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(
           { name: "s", version: "1" },
           Layer.mergeAll(Echo, Telemetry.layer),
           StreamableHttp.make({ host: "127.0.0.1", port, stateless: true, responseMode: "json" })
         ).pipe(Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "refused-http", exportIntervalMillis: 100 })))
       )
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
       // A request whose params are no object: refused 400 (-32602) by the endpoint.
       const malformed = yield* Effect.promise(() =>
         post(url, { jsonrpc: "2.0", id: "malformed", method: "tools/list", params: "nope" }, { "mcp-protocol-version": "2025-06-18" })
@@ -101,9 +98,7 @@ describe("Telemetry of requests a Streamable HTTP endpoint refuses", () => {
         handler: () => Effect.andThen(Deferred.succeed(started, undefined), Effect.as(Deferred.await(release), "done"))
       })
       const shutdown = GracefulShutdown.make()
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      yield* Effect.forkScoped(
+      const { url } = yield* serveOnAnyPort((port) =>
         McpServer.serve(
           { name: "s", version: "1" },
           Layer.mergeAll(Slow, Telemetry.layer),
@@ -113,7 +108,6 @@ describe("Telemetry of requests a Streamable HTTP endpoint refuses", () => {
           Effect.provideService(GracefulShutdown.GracefulShutdown, shutdown)
         )
       )
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
       const sessionId = yield* Effect.promise(() => openSession(url))
       const held = Effect.runPromise(Effect.promise(() =>
         post(url, { jsonrpc: "2.0", id: "held", method: "tools/call", params: { name: "slow", arguments: {} } }, on(sessionId)).then((r) => r.json() as Promise<any>)

@@ -14,7 +14,7 @@ import * as Option from "effect/Option"
 import * as everything from "../../examples/everything-server.ts"
 import { EventStore, GracefulShutdown, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { RedisStores } from "../../src/redis.ts"
-import { freePort, initializeMessage, on, ready, sseReader } from "../http/support.ts"
+import { initializeMessage, on, portListener, sseReader } from "../http/support.ts"
 import { WebHandler } from "../../src/web.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 
@@ -69,21 +69,21 @@ const keptLogs = () => {
   const logger = Logger.make(({ logLevel, message }) => {
     if (logLevel === "Warn" || logLevel === "Error") logged.push(Array.isArray(message) ? message.join(" ") : String(message))
   })
-  return { logged, layer: Logger.layer([logger]) }
+  return { logged, logger }
 }
 
 /** Serves `Slow` and `Quick` on a free port with the Redis stores around `serve`, logs kept. */
 const serveOnRedis = (url: string, prefix: string, timeoutMillis?: number, shutdown?: GracefulShutdown.GracefulShutdownState) =>
   Effect.gen(function*() {
     const logs = keptLogs()
-    const port = yield* Effect.promise(freePort)
-    const serving = McpServer.serve({ name: "slow", version: "1.0.0" }, Layer.merge(Slow, Quick), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
-      Effect.provide(RedisStores.layer({ url, prefix, timeoutMillis })),
-      Effect.provide(logs.layer)
+    const listening = portListener()
+    const serving = McpServer.serve({ name: "slow", version: "1.0.0" }, Layer.merge(Slow, Quick), StreamableHttp.make({ host: "127.0.0.1", port: 0 })).pipe(
+      Effect.provide(RedisStores.layer({ url, prefix, timeoutMillis }))
     )
-    const fiber = yield* Effect.forkChild(shutdown === undefined ? serving : Effect.provideService(serving, GracefulShutdown.GracefulShutdown, shutdown))
-    assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the server listens")
-    return { fiber, logs, url: `http://127.0.0.1:${port}/mcp` }
+    const fiber = yield* Effect.forkChild(
+      listening.provide(shutdown === undefined ? serving : Effect.provideService(serving, GracefulShutdown.GracefulShutdown, shutdown), [logs.logger])
+    )
+    return { fiber, logs, url: `http://127.0.0.1:${yield* listening.port(fiber)}/mcp` }
   })
 
 layer(TestRedis.layer, { excludeTestServices: true })("a server stopping with its stores on Redis", (it) => {
@@ -175,16 +175,16 @@ layer(TestRedis.layer, { excludeTestServices: true })("a server stopping with it
       const logs = keptLogs()
       const memory = EventStore.makeMemory()
       const store = EventStore.EventStore.of({ ...memory, forgetSession: () => Effect.never })
-      const port = yield* Effect.promise(freePort)
-      const fiber = yield* Effect.forkChild(
+      const listening = portListener()
+      const fiber = yield* Effect.forkChild(listening.provide(
         McpServer.serve(
           { name: "slow", version: "1.0.0" },
           Layer.merge(Slow, Quick),
-          StreamableHttp.make({ host: "127.0.0.1", port, session: { shutdownTimeoutMillis: 500 } })
-        ).pipe(Effect.provideService(EventStore.EventStore, store), Effect.provide(logs.layer))
-      )
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the server listens")
-      const opened = yield* openWithCalls(overHttp(`http://127.0.0.1:${port}/mcp`), "slow")
+          StreamableHttp.make({ host: "127.0.0.1", port: 0, session: { shutdownTimeoutMillis: 500 } })
+        ).pipe(Effect.provideService(EventStore.EventStore, store)),
+        [logs.logger]
+      ))
+      const opened = yield* openWithCalls(overHttp(`http://127.0.0.1:${yield* listening.port(fiber)}/mcp`), "slow")
       const start = Date.now()
       const stopped = yield* Effect.timeoutOption(Fiber.interrupt(fiber), "10 seconds")
       for (const cancel of opened) cancel()
@@ -200,16 +200,15 @@ layer(TestRedis.layer, { excludeTestServices: true })("a server stopping with it
   const serveWithTasks = (redis: Redis.Redis["Service"], redisUrl: string, prefix: string, timeoutMillis?: number) =>
     Effect.gen(function*() {
       const logs = keptLogs()
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const fiber = yield* Effect.forkChild(
-        McpServer.serve(everything.options, everything.components, StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+      const listening = portListener()
+      const fiber = yield* Effect.forkChild(listening.provide(
+        McpServer.serve(everything.options, everything.components, StreamableHttp.make({ host: "127.0.0.1", port: 0 })).pipe(
           Effect.provideService(EventStore.EventStore, EventStore.makeMemory()),
-          Effect.provide(RedisStores.layer({ url: redisUrl, prefix, timeoutMillis })),
-          Effect.provide(logs.layer)
-        )
-      )
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the server listens")
+          Effect.provide(RedisStores.layer({ url: redisUrl, prefix, timeoutMillis }))
+        ),
+        [logs.logger]
+      ))
+      const url = `http://127.0.0.1:${yield* listening.port(fiber)}/mcp`
       const post = overHttp(url)
       yield* Effect.promise(() =>
         Promise.all(Array.from({ length: sessions }, async (_, i) => {
