@@ -15,7 +15,7 @@ import { Headers, HttpRouter } from "effect/http"
 import { createServer, request as httpRequest } from "node:http"
 import { StreamableHttp } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
-import { freePort, ready } from "./support.ts"
+import { routerListening, serveOnAnyPort } from "./support.ts"
 
 /** `tools/call` answers with the headers its request context saw. */
 const server = LowLevelServer.make({
@@ -79,9 +79,7 @@ const seen = (answer: { readonly status: number; readonly body: string }) => {
 }
 
 const serveStateless = Effect.gen(function*() {
-  const port = yield* Effect.promise(freePort)
-  yield* Effect.forkScoped(Layer.launch(StreamableHttp.serve(run, { port, stateless: true })))
-  assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+  const { port } = yield* serveOnAnyPort((port) => Layer.launch(StreamableHttp.serve(run, { port, stateless: true })))
   return port
 })
 
@@ -98,7 +96,6 @@ describe("the headers the endpoint reads", () => {
 
   it.live("a route that rewrites the request's headers is served as rewritten", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
       // The client accepts only HTML (406 as it is); the route rewrites Accept and adds a tenant.
       const app = HttpRouter.use((router) =>
         Effect.flatMap(StreamableHttp.handler(run, { stateless: true }), (handle) =>
@@ -107,12 +104,12 @@ describe("the headers the endpoint reads", () => {
               headers: Headers.setAll(request.headers, { accept: "application/json", "x-tenant": "rewritten" })
             }))))
       )
-      yield* Effect.forkScoped(Layer.launch(
-        HttpRouter.serve(app, { disableLogger: true, disableListenLog: true }).pipe(
+      const { port } = yield* serveOnAnyPort((port) =>
+        Layer.launch(routerListening.pipe(
+          Layer.provide(HttpRouter.serve(app, { disableLogger: true, disableListenLog: true })),
           Layer.provide(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port }))
-        )
-      ))
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+        ))
+      )
       const answer = seen(yield* Effect.promise(() => send(port, "/mcp", { accept: "text/html", "x-tenant": "sent" })))
       assert.deepInclude(answer, { tenant: "rewritten", cookie: null, accept: "application/json" })
       assert.strictEqual(answer.one.tenant, "rewritten")
@@ -167,9 +164,7 @@ describe("Mcp-Session-Id sent more than once", () => {
   // for a session that lives. Refused 400 naming the header now, the session kept.
   it.live("POST, GET and DELETE are refused 400 naming the header, not 404; the session lives on", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      yield* Effect.forkScoped(Layer.launch(StreamableHttp.serve(run, { port })))
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const { port } = yield* serveOnAnyPort((port) => Layer.launch(StreamableHttp.serve(run, { port })))
       const json = { "content-type": "application/json", accept: "application/json, text/event-stream" }
       const initialize = JSON.stringify({
         jsonrpc: "2.0",
@@ -219,9 +214,7 @@ describe("an empty Mcp-Session-Id", () => {
   // ids are visible characters): it is the field not given, as the SDKs' servers take it.
   it.live("is no session id: initialize opens a session; a request, GET or DELETE is told the header is required (400), not 404", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      yield* Effect.forkScoped(Layer.launch(StreamableHttp.serve(run, { port })))
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      const { port } = yield* serveOnAnyPort((port) => Layer.launch(StreamableHttp.serve(run, { port })))
       const json = { "content-type": "application/json", accept: "application/json, text/event-stream" }
       const initialize = JSON.stringify({
         jsonrpc: "2.0",

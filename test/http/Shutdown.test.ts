@@ -17,14 +17,14 @@ import { connect } from "node:net"
 import { components, options } from "../../examples/everything-server.ts"
 import { GracefulShutdown, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
 import { WebHandler } from "../../src/web.ts"
-import { freePort, initializeMessage, on, openSession, ownRouter, post, ready, routerReady, sleep, sseReader } from "./support.ts"
+import { initializeMessage, on, openSession, ownRouter, portListener, post, sleep, sseReader } from "./support.ts"
 
 describe("Streamable HTTP shutdown", () => {
   it.live("interrupting McpServer.serve over StreamableHttp with an open standalone GET stream ends the stream and stops within 2 s", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
-      const server = yield* Effect.forkDetach(McpServer.serve(options, components, StreamableHttp.make({ host: "127.0.0.1", port })))
+      const listening = portListener()
+      const server = yield* Effect.forkDetach(listening.provide(McpServer.serve(options, components, StreamableHttp.make({ host: "127.0.0.1", port: 0 }))))
+      const url = `http://127.0.0.1:${yield* listening.port(server)}/mcp`
       let sessionId: string | undefined
       for (let i = 0; i < 200 && sessionId === undefined; i++) {
         sessionId = yield* Effect.promise(() => openSession(url).catch(() => undefined))
@@ -74,10 +74,10 @@ describe("Streamable HTTP shutdown", () => {
   // `close()` does): the server stopped only when the client dropped it.
   it.live("a connection that never carried a request does not hold the server: interrupted, it stops within 2 s", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
+      const listening = portListener()
+      const server = yield* Effect.forkDetach(listening.provide(McpServer.serve(options, components, StreamableHttp.make({ host: "127.0.0.1", port: 0 }))))
+      const port = yield* listening.port(server)
       const url = `http://127.0.0.1:${port}/mcp`
-      const server = yield* Effect.forkDetach(McpServer.serve(options, components, StreamableHttp.make({ host: "127.0.0.1", port })))
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
       yield* Effect.promise(() => openSession(url))
       const socket = connect(port, "127.0.0.1")
       yield* Effect.addFinalizer(() => Effect.sync(() => socket.destroy()))
@@ -155,12 +155,12 @@ describe("a request in flight when the endpoint stops is answered, on an SSE str
       for (const responseMode of ["sse", "json"] as const) {
         const block = blocking()
         yield* Effect.addFinalizer(() => Effect.sync(block.release))
-        const port = yield* Effect.promise(freePort)
+        const listening = portListener()
+        const server = yield* Effect.forkDetach(listening.provide(
+          McpServer.serve({ name: "stop", version: "1" }, block.tool, StreamableHttp.make({ host: "127.0.0.1", port: 0, responseMode }))
+        ))
+        const port = yield* listening.port(server)
         const url = `http://127.0.0.1:${port}/mcp`
-        const server = yield* Effect.forkDetach(
-          McpServer.serve({ name: "stop", version: "1" }, block.tool, StreamableHttp.make({ host: "127.0.0.1", port, responseMode }))
-        )
-        assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
         const sessionId = yield* Effect.promise(() => openSession(url))
         const answer = Effect.runPromise(Effect.promise(() => post(url, blockCall, on(sessionId)).then(answerOfCall)))
         assert.isTrue(yield* Effect.promise(() => until(() => block.started() === 1)), "the call did not start")
@@ -174,17 +174,17 @@ describe("a request in flight when the endpoint stops is answered, on an SSE str
     Effect.gen(function*() {
       const block = blocking()
       yield* Effect.addFinalizer(() => Effect.sync(block.release))
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
+      const listening = portListener()
       const shutdown = GracefulShutdown.make()
-      const server = yield* Effect.forkScoped(
+      const server = yield* Effect.forkScoped(listening.provide(
         McpServer.serve(
           { name: "drain", version: "1" },
           block.tool,
-          StreamableHttp.make({ host: "127.0.0.1", port, responseMode: "sse", session: { shutdownTimeoutMillis: 200 } })
+          StreamableHttp.make({ host: "127.0.0.1", port: 0, responseMode: "sse", session: { shutdownTimeoutMillis: 200 } })
         ).pipe(Effect.provideService(GracefulShutdown.GracefulShutdown, shutdown))
-      )
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      ))
+      const port = yield* listening.port(server)
+      const url = `http://127.0.0.1:${port}/mcp`
       const sessionId = yield* Effect.promise(() => openSession(url))
       const answer = Effect.runPromise(Effect.promise(() => post(url, blockCall, on(sessionId)).then(answerOfCall)))
       assert.isTrue(yield* Effect.promise(() => until(() => block.started() === 1)), "the call did not start")
@@ -238,9 +238,9 @@ describe("StreamableHttp.route in one's own router (the server's preemptive wait
     Effect.gen(function*() {
       const block = blocking()
       yield* Effect.addFinalizer(() => Effect.sync(block.release))
-      const port = yield* Effect.promise(freePort)
-      const server = yield* Effect.forkDetach(McpServer.serve({ name: "route", version: "1" }, block.tool, ownRouter(port)))
-      assert.isTrue(yield* Effect.promise(() => routerReady(port)), "the router did not answer")
+      const listening = portListener()
+      const server = yield* Effect.forkDetach(listening.provide(McpServer.serve({ name: "route", version: "1" }, block.tool, ownRouter(0))))
+      const port = yield* listening.port(server)
       const client = new Client({ name: "route-test", version: "1" })
       yield* Effect.addFinalizer(() => Effect.promise(() => client.close().catch(() => undefined)))
       // The client also opens its standalone GET stream, which the endpoint's shutdown ends.
@@ -265,10 +265,10 @@ describe("StreamableHttp.route in one's own router (the server's preemptive wait
     Effect.gen(function*() {
       const block = blocking()
       yield* Effect.addFinalizer(() => Effect.sync(block.release))
-      const port = yield* Effect.promise(freePort)
+      const listening = portListener()
+      const server = yield* Effect.forkDetach(listening.provide(McpServer.serve({ name: "route", version: "1" }, block.tool, ownRouter(0))))
+      const port = yield* listening.port(server)
       const url = `http://127.0.0.1:${port}/mcp`
-      const server = yield* Effect.forkDetach(McpServer.serve({ name: "route", version: "1" }, block.tool, ownRouter(port)))
-      assert.isTrue(yield* Effect.promise(() => routerReady(port)), "the router did not answer")
       const init = yield* Effect.promise(() =>
         post(url, { jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "x", version: "0" } } })
       )
@@ -296,14 +296,14 @@ describe("StreamableHttp.route in one's own router (the server's preemptive wait
     Effect.gen(function*() {
       const block = blocking()
       yield* Effect.addFinalizer(() => Effect.sync(block.release))
-      const port = yield* Effect.promise(freePort)
+      const listening = portListener()
       const shutdown = GracefulShutdown.make()
-      const server = yield* Effect.forkDetach(
-        McpServer.serve({ name: "route", version: "1" }, block.tool, ownRouter(port)).pipe(
+      const server = yield* Effect.forkDetach(listening.provide(
+        McpServer.serve({ name: "route", version: "1" }, block.tool, ownRouter(0)).pipe(
           Effect.provideService(GracefulShutdown.GracefulShutdown, shutdown)
         )
-      )
-      assert.isTrue(yield* Effect.promise(() => routerReady(port)), "the router did not answer")
+      ))
+      const port = yield* listening.port(server)
       const client = new Client({ name: "route-test", version: "1" })
       yield* Effect.addFinalizer(() => Effect.promise(() => client.close().catch(() => undefined)))
       yield* Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`))))
@@ -349,22 +349,22 @@ describe("an initialize whose session starts as a graceful drain begins", () => 
 const startingAsDrainBegins = (era: boolean | "modern" | "batch") =>
     Effect.gen(function*() {
       let hold: { readonly starting: Deferred.Deferred<void>; readonly go: Deferred.Deferred<void> } | undefined
-      const port = yield* Effect.promise(freePort)
-      const url = `http://127.0.0.1:${port}/mcp`
+      const listening = portListener()
       const shutdown = GracefulShutdown.make()
-      yield* Effect.forkScoped(
+      const server = yield* Effect.forkScoped(listening.provide(
         McpServer.serve(options, components, {
           // While `hold` is set, a session's start waits for its `go` (the application's start taking a while).
           listen: (run) =>
-            StreamableHttp.make({ host: "127.0.0.1", port, stateless: era === true || era === "batch" }).listen((transport, sessionOptions) => {
+            StreamableHttp.make({ host: "127.0.0.1", port: 0, stateless: era === true || era === "batch" }).listen((transport, sessionOptions) => {
               const held = hold
               if (held === undefined) return run(transport, sessionOptions)
               Deferred.doneUnsafe(held.starting, Exit.void)
               return Effect.andThen(Deferred.await(held.go), run(transport, sessionOptions))
             })
         }).pipe(Effect.provideService(GracefulShutdown.GracefulShutdown, shutdown))
-      )
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)))
+      ))
+      const port = yield* listening.port(server)
+      const url = `http://127.0.0.1:${port}/mcp`
       const held = { starting: Deferred.makeUnsafe<void>(), go: Deferred.makeUnsafe<void>() }
       hold = held
       const modernMeta = {

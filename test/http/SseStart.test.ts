@@ -14,7 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { request as httpRequest } from "node:http"
 import { GracefulShutdown, McpError, McpServer, StreamableHttp } from "../../src/index.ts"
-import { freePort, on, openSession, ownRouter, ready, routerReady, type ServerMiddleware, sleep } from "./support.ts"
+import { on, openSession, ownRouter, portListener, type ServerMiddleware, sleep } from "./support.ts"
 
 /** A tool that blocks until the test releases it (every call made so far); `interrupted`: the calls cancelled. */
 const blocking = () => {
@@ -157,13 +157,13 @@ describe("an SSE answer starts at once", () => {
     Effect.gen(function*() {
       const block = blocking()
       yield* Effect.addFinalizer(() => Effect.sync(block.release))
-      const port = yield* Effect.promise(freePort)
-      yield* Effect.forkScoped(McpServer.serve(
+      const listening = portListener()
+      const server = yield* Effect.forkScoped(listening.provide(McpServer.serve(
         { name: "sse-start", version: "1" },
         block.tool,
-        StreamableHttp.make({ host: "127.0.0.1", port, stateless: true, keepAliveMillis: 0 })
-      ))
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the server did not start")
+        StreamableHttp.make({ host: "127.0.0.1", port: 0, stateless: true, keepAliveMillis: 0 })
+      )))
+      const port = yield* listening.port(server)
       const calls = unresumableCalls(port)
       yield* Effect.addFinalizer(() => Effect.sync(() => destroyAll(calls)))
       assert.isTrue(yield* Effect.promise(() => until(() => block.started() === 3)), "the calls did not start")
@@ -192,13 +192,13 @@ describe("an SSE answer starts at once", () => {
     Effect.gen(function*() {
       const block = blocking()
       yield* Effect.addFinalizer(() => Effect.sync(block.release))
-      const port = yield* Effect.promise(freePort)
-      yield* Effect.forkScoped(McpServer.serve(
+      const listening = portListener()
+      const server = yield* Effect.forkScoped(listening.provide(McpServer.serve(
         { name: "sse-start", version: "1" },
         block.tool,
-        StreamableHttp.make({ host: "127.0.0.1", port, keepAliveMillis: 0 })
-      ))
-      assert.isTrue(yield* Effect.promise(() => ready(port, 300)), "the server did not start")
+        StreamableHttp.make({ host: "127.0.0.1", port: 0, keepAliveMillis: 0 })
+      )))
+      const port = yield* listening.port(server)
       const sessionId = yield* Effect.promise(() => openSession(`http://127.0.0.1:${port}/mcp`))
       const first = send(port, "POST", on(sessionId, { accept: "text/event-stream" }), blockCall(7))
       yield* Effect.addFinalizer(() => Effect.sync(first.destroy))
@@ -236,17 +236,16 @@ const serveStoppable = (
   options: StreamableHttp.Options
 ) =>
   Effect.gen(function*() {
-    const port = yield* Effect.promise(freePort)
     const shutdown = GracefulShutdown.make()
-    const listener = form === "StreamableHttp.make" ? StreamableHttp.make({ ...options, host: "127.0.0.1", port }) : ownRouter(port, options)
-    const server = yield* Effect.forkDetach(
+    const listener = form === "StreamableHttp.make" ? StreamableHttp.make({ ...options, host: "127.0.0.1", port: 0 }) : ownRouter(0, options)
+    const listening = portListener()
+    const server = yield* Effect.forkDetach(listening.provide(
       McpServer.serve({ name: "sse-stop", version: "1" }, tool, listener).pipe(
         Effect.provideService(GracefulShutdown.GracefulShutdown, shutdown)
       )
-    )
+    ))
     yield* Effect.addFinalizer(() => Fiber.interrupt(server))
-    const up = yield* Effect.promise(() => form === "StreamableHttp.make" ? ready(port, 300) : routerReady(port))
-    assert.isTrue(up, "the server did not start")
+    const port = yield* listening.port(server)
     // As `GracefulShutdown.runMain` stops a program: a drain (when asked), then the interruption.
     const stop = how === "interrupted"
       ? Fiber.interrupt(server)
@@ -310,9 +309,9 @@ const timeout: ServerMiddleware = (served) => Effect.timeout(served, servedFor)
  */
 const serveTimedOut = (tool: ReturnType<typeof blocking>["tool"], options: StreamableHttp.Options) =>
   Effect.gen(function*() {
-    const port = yield* Effect.promise(freePort)
-    yield* Effect.forkScoped(McpServer.serve({ name: "sse-timeout", version: "1" }, tool, ownRouter(port, options, timeout)))
-    assert.isTrue(yield* Effect.promise(() => routerReady(port)), "the server did not start")
+    const listening = portListener()
+    const server = yield* Effect.forkScoped(listening.provide(McpServer.serve({ name: "sse-timeout", version: "1" }, tool, ownRouter(0, options, timeout))))
+    const port = yield* listening.port(server)
     return port
   })
 

@@ -206,32 +206,22 @@ export type ServerMiddleware = <E, R>(
 
 /**
  * `StreamableHttp.route` (with `options`) in one's own router on a Node server with the preemptive
- * wait off, as docs/http.md recommends, for `McpServer.serve`; `middleware`: the server's own.
+ * wait off, as docs/http.md recommends, for `McpServer.serve`; `middleware`: the server's own. It
+ * logs the endpoint's listening line ({@link routerListening}): on `port` 0, read the port it
+ * picked with {@link portListener}.
  */
 export const ownRouter = (port: number, options: StreamableHttp.Options = {}, middleware?: ServerMiddleware): Listener => ({
   listen: <R>(run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>) =>
     Layer.unwrap(Effect.map(Effect.context<R>(), (context) =>
-      HttpRouter.serve(
-        StreamableHttp.route((transport, sessionOptions) => Effect.provideContext(run(transport, sessionOptions), context), options),
-        { disableLogger: true, disableListenLog: true, ...(middleware === undefined ? {} : { middleware }) }
-      ).pipe(
+      routerListening.pipe(
+        Layer.provide(HttpRouter.serve(
+          StreamableHttp.route((transport, sessionOptions) => Effect.provideContext(run(transport, sessionOptions), context), options),
+          { disableLogger: true, disableListenLog: true, ...(middleware === undefined ? {} : { middleware }) }
+        )),
         Layer.provide(NodeHttpServer.layer(createServer, { host: "127.0.0.1", port, disablePreemptiveShutdown: true })),
         Layer.orDie
       )))
 })
-
-/**
- * Until the router answers on `port` (bounded: 100 tries, 1 s each). The server listens before the
- * router is attached to it: a request in between is never answered, so each try has a timeout.
- */
-export const routerReady = async (port: number): Promise<boolean> => {
-  for (let i = 0; i < 100; i++) {
-    const answered = await fetch(`http://127.0.0.1:${port}/mcp`, { signal: AbortSignal.timeout(1_000) }).then(() => true, () => false)
-    if (answered) return true
-    await sleep(10)
-  }
-  return false
-}
 
 // ---------------------------------------------------------------------------
 // Raw HTTP
