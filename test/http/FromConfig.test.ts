@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
 import * as HttpConfig from "../../src/transport/http/internal/config.ts"
 import { spawnNode } from "../support/child.ts"
-import { freePort, sleep } from "./support.ts"
+import { freePort, serveOnAnyPort, sleep } from "./support.ts"
 
 const Echo = McpServer.tool({
   name: "echo",
@@ -77,8 +77,7 @@ describe("StreamableHttp.fromConfig", () => {
   // before the environment is read.
   it.live("a healthPath given in code is checked against the path the environment gives", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      yield* Effect.forkScoped(
+      const { port } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig({ port, healthPath: "/mcp" })).pipe(
           withEnvironment({ MCP_HTTP_PATH: "/rpc" })
         )
@@ -119,8 +118,7 @@ describe("StreamableHttp.fromConfig", () => {
   // per address): both sessions stayed open.
   it.live("MCP_HTTP_MAX_SESSIONS_PER_ADDRESS bounds one address's sessions: a second initialize ends the first, idle", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      yield* Effect.forkScoped(
+      const { port } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig({ port, healthPath: "/healthz" })).pipe(
           withEnvironment({ MCP_HTTP_MAX_SESSIONS_PER_ADDRESS: "1" })
         )
@@ -159,24 +157,23 @@ describe("StreamableHttp.fromConfig", () => {
 
   it.live("options given in code win over the environment", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      yield* Effect.forkScoped(
+      const { port } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig({ port, healthPath: "/ready" })).pipe(
           withEnvironment({ MCP_HTTP_PORT: "1", MCP_HTTP_HEALTH_PATH: "/healthz" })
         )
       )
+      assert.notStrictEqual(port, 1, "the code's port 0 (any free port), not the environment's 1")
       assert.deepStrictEqual(yield* Effect.promise(() => waitHealthy(`http://127.0.0.1:${port}/ready`)), { status: "ok" })
     }))
 
   it.live("an option given as undefined in code is not given: the environment's value is kept (was: the default)", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
       // As `fromConfig({ healthPath: flags.healthPath })` passes it when the flag is absent.
       const fromFlags: { readonly healthPath?: `/${string}` | undefined; readonly path?: `/${string}` | undefined } = {
         healthPath: undefined,
         path: undefined
       }
-      yield* Effect.forkScoped(
+      const { port } = yield* serveOnAnyPort((port) =>
         McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig({ port, ...fromFlags })).pipe(
           withEnvironment({ MCP_HTTP_HEALTH_PATH: "/healthz", MCP_HTTP_PATH: "/rpc" })
         )
