@@ -7,7 +7,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { request as httpRequest } from "node:http"
-import { answerOf, BOTH, nodeFetch, on, openSession, post, serveEverything, sleep, sseReader, stepsDuring, untilIdFree } from "./support.ts"
+import { taskProbe } from "../../examples/everything-server.ts"
+import { answerOf, BOTH, nodeFetch, on, openSession, post, serveEverything, sleep, sseReader, stepsDuring, untilIdFree, untilSteps } from "./support.ts"
 
 const slowCall = (id: string, ms = 60_000, meta?: Record<string, unknown>) => ({
   jsonrpc: "2.0",
@@ -36,8 +37,10 @@ describe("Streamable HTTP cancellation", () => {
       const { url } = yield* serveEverything()
       const sessionId = yield* Effect.promise(() => openSession(url))
       const started = Date.now()
+      const before = taskProbe.steps
       const call = post(url, slowCall("c1"), on(sessionId))
-      yield* Effect.promise(() => sleep(300))
+      // The handler runs (a step taken: 50 ms each), not a fixed wait for it.
+      assert.isTrue(yield* Effect.promise(() => untilSteps(before, 1)), "the slow call did not start")
       const accepted = yield* Effect.promise(() => post(url, cancel("c1"), on(sessionId)))
       assert.strictEqual(accepted.status, 202)
       const answered = yield* Effect.promise(() => call)
@@ -80,9 +83,9 @@ describe("Streamable HTTP abandoned requests", () => {
     Effect.gen(function*() {
       const { url } = yield* serveEverything()
       const sessionId = yield* Effect.promise(() => openSession(url))
+      const before = taskProbe.steps
       const drop = droppablePost(url, on(sessionId, { accept: BOTH }), slowCall("d1"))
-      yield* Effect.promise(() => sleep(300))
-      assert.isAbove(yield* Effect.promise(() => stepsDuring(200)), 0, "the slow call did not start")
+      assert.isTrue(yield* Effect.promise(() => untilSteps(before, 1)), "the slow call did not start")
       drop()
       const status = yield* Effect.promise(() => untilIdFree(url, on(sessionId), "d1", 40))
       assert.strictEqual(status, 200, "the dropped request's id stayed in progress")
@@ -116,7 +119,8 @@ describe("Streamable HTTP abandoned requests", () => {
       const sessionId = yield* Effect.promise(() => openSession(url))
       const stream = yield* Effect.promise(() => fetch(url, { headers: on(sessionId, { accept: "text/event-stream" }) }))
       assert.strictEqual(stream.status, 200)
-      yield* Effect.promise(() => sleep(1_500))
+      // Three idle timeouts (the reaper looks every 150 ms): an idle session was reaped by then.
+      yield* Effect.promise(() => sleep(900))
       const alive = yield* Effect.promise(() => post(url, ping("alive"), on(sessionId)))
       assert.strictEqual(alive.status, 200, "the session with an open stream was reaped")
       yield* Effect.promise(() => alive.text())
@@ -125,14 +129,14 @@ describe("Streamable HTTP abandoned requests", () => {
 
   // The reaper looks every half idle timeout (750 ms here): before, it ended the session at its
   // first look after the call's answer (or the stream's end), within 750 ms, its last request
-  // having come 3 s before; now its idle time starts at that look, and it is ended 1.5 s after
-  // the end at the soonest. The ping, 850 ms after, falls between the two (650 ms to spare on a
-  // loaded machine).
+  // having come 2 s before (more than the idle timeout: 2 s proves it as 3 s did); now its idle
+  // time starts at that look, and it is ended 1.5 s after the end at the soonest. The ping, 850 ms
+  // after, falls between the two (650 ms to spare on a loaded machine).
   it.live("a session busy until a moment ago (a call longer than the idle timeout, a standalone stream read as long) is not reaped as it ends", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything({ sessionIdleTimeoutMillis: 1_500 })
       const sessionId = yield* Effect.promise(() => openSession(url))
-      const call = yield* Effect.promise(() => post(url, slowCall("long", 3_000), on(sessionId)))
+      const call = yield* Effect.promise(() => post(url, slowCall("long", 2_000), on(sessionId)))
       assert.strictEqual((yield* Effect.promise(() => answerOf(call))).result.content[0].text, "done")
       yield* Effect.promise(() => sleep(850))
       const afterCall = yield* Effect.promise(() => post(url, ping("after-call"), on(sessionId)))
@@ -141,7 +145,7 @@ describe("Streamable HTTP abandoned requests", () => {
 
       const stream = yield* Effect.promise(() => nodeFetch(url, "GET", on(sessionId, { accept: "text/event-stream" })))
       assert.strictEqual(stream.response.status, 200)
-      yield* Effect.promise(() => sleep(3_000))
+      yield* Effect.promise(() => sleep(2_000))
       stream.destroy()
       yield* Effect.promise(() => sleep(850))
       const afterStream = yield* Effect.promise(() => post(url, ping("after-stream"), on(sessionId)))
