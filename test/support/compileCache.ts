@@ -4,6 +4,8 @@
  * compiling the library and Effect; the cache (V8 code, keyed by each file's content: a changed
  * file is compiled again) halves its CPU time from the second start on. Set only where the test
  * run did not set it already; children given an environment of their own do without it.
+ * vitest.config.ts imports it, so that the workers, and all they start, inherit it; the support
+ * modules that import it keep it set when run otherwise.
  */
 import { tmpdir } from "node:os"
 import { join } from "node:path"
