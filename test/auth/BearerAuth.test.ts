@@ -30,6 +30,7 @@ import { Authorization } from "../../src/middleware/index.ts"
 import { WebHandler } from "../../src/web.ts"
 import { BOTH, freePort, initializeMessage, LATEST, nextMessage, post, rawRequest, serveOnAnyPort, serveOnFreePort, sleep, sseReader } from "../http/support.ts"
 import { kill, type NodeChild, startNode } from "../support/child.ts"
+import { withCompileCache } from "../support/compileCache.ts"
 
 const example = fileURLToPath(new URL("../../examples/protected-server.ts", import.meta.url))
 /** The authorization server's issuer: set once it listens. */
@@ -2043,7 +2044,7 @@ describe.concurrent("the stdio principal comes from configuration", () => {
 
   const whoOverStdio = async (env: Record<string, string>) => {
     const client = new Client({ name: "stdio-principal", version: "1.0.0" })
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [example], env: { ...env, PATH: process.env.PATH ?? "" } }))
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [example], env: withCompileCache({ ...env, PATH: process.env.PATH ?? "" }) }))
     try {
       const whoami = await client.callTool({ name: "whoami", arguments: {} })
       const { tools } = await client.listTools()

@@ -7,13 +7,14 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as McpServer from "../../src/server/McpServer.ts"
 import { McpTestClient } from "../../src/testing.ts"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
+import { withCompileCache } from "../support/compileCache.ts"
 import { bin, cli, example, hangingModule, interruptWhileLoading, library, root, spawnCli, tempProject, writeModule } from "./support.ts"
 
 const everything = example("everything-server.ts")
@@ -49,7 +50,7 @@ describe("effect-mcp inspect", () => {
       const listed = yield* Effect.acquireUseRelease(
         Effect.promise(async () => {
           const client = new Client({ name: "inspect-test", version: "1.0.0" })
-          await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, "run", everything], stderr: "pipe" }))
+          await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, "run", everything], env: withCompileCache(getDefaultEnvironment()), stderr: "pipe" }))
           return client
         }),
         (client) =>
@@ -311,7 +312,7 @@ export const components = Layer.mergeAll(Build)
       const initialized = yield* Effect.acquireUseRelease(
         Effect.promise(async () => {
           const client = new Client({ name: "inspect-test", version: "1.0.0" })
-          await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, "run", file], cwd: dir, stderr: "pipe" }))
+          await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, "run", file], cwd: dir, env: withCompileCache(getDefaultEnvironment()), stderr: "pipe" }))
           return client
         }),
         (client) => Effect.sync(() => ({ capabilities: client.getServerCapabilities() })),
@@ -351,7 +352,7 @@ export const components = Layer.mergeAll(Names, Build, Notes, Review)
         const listed = yield* Effect.acquireUseRelease(
           Effect.promise(async () => {
             const client = new Client({ name: "inspect-test", version: "1.0.0" })
-            await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, "run", file], cwd: dir, stderr: "pipe" }))
+            await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, "run", file], cwd: dir, env: withCompileCache(getDefaultEnvironment()), stderr: "pipe" }))
             return client
           }),
           (client) =>
@@ -392,7 +393,7 @@ export const components = Layer.mergeAll(Build)
       const serverInfo = yield* Effect.acquireUseRelease(
         Effect.promise(async () => {
           const client = new Client({ name: "inspect-test", version: "1.0.0" })
-          await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, "run", older], cwd: dir, stderr: "pipe" }))
+          await client.connect(new StdioClientTransport({ command: process.execPath, args: [bin, "run", older], cwd: dir, env: withCompileCache(getDefaultEnvironment()), stderr: "pipe" }))
           return client
         }),
         (client) => Effect.sync(() => client.getServerVersion()),

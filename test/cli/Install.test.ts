@@ -12,7 +12,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as Effect from "effect/Effect"
@@ -40,6 +40,7 @@ import { tmpdir } from "node:os"
 import { isAbsolute, join } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as Install from "../../src/cli/Install.ts"
+import { withCompileCache } from "../support/compileCache.ts"
 import { bin, cli, example, hangingModule, interruptWhileLoading, library, root, spawnCli, tempProject, writeModule } from "./support.ts"
 
 const hello = example("hello-server.ts")
@@ -347,7 +348,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       const paris = yield* Effect.acquireUseRelease(
         Effect.promise(async () => {
           const client = new Client({ name: "install-test", version: "1.0.0" })
-          await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, cwd: "/", stderr: "pipe" }))
+          await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, cwd: "/", env: withCompileCache(getDefaultEnvironment()), stderr: "pipe" }))
           return client
         }),
         (client) => Effect.promise(() => client.callTool({ name: "weather", arguments: { city: "Paris" } })),
@@ -449,7 +450,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
         Effect.promise(async () => {
           const client = new Client({ name: "install-test", version: "1.0.0" })
           // A desktop client's working directory is anything: not the repository.
-          await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, cwd: "/", stderr: "pipe" }))
+          await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, cwd: "/", env: withCompileCache(getDefaultEnvironment()), stderr: "pipe" }))
           return client
         }),
         (client) => Effect.promise(() => client.callTool({ name: "weather", arguments: { city: "Paris" } })),
@@ -479,7 +480,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.deepStrictEqual(entry.args.slice(7), expected.args)
       const started = yield* Effect.acquireUseRelease(
         Effect.promise(async () => {
-          const transport = new StdioClientTransport({ command: entry.command, args: entry.args, cwd: "/", stderr: "pipe" })
+          const transport = new StdioClientTransport({ command: entry.command, args: entry.args, cwd: "/", env: withCompileCache(getDefaultEnvironment()), stderr: "pipe" })
           let stderr = ""
           transport.stderr?.on("data", (chunk) => void (stderr += String(chunk)))
           const client = new Client({ name: "install-test", version: "1.0.0" })
@@ -574,7 +575,7 @@ export default { options: { name: "preloaded", version: "1.0.0" }, components: M
       const paris = yield* Effect.acquireUseRelease(
         Effect.promise(async () => {
           const client = new Client({ name: "install-test", version: "1.0.0" })
-          await client.connect(new StdioClientTransport({ command: volta.entry.command, args: volta.entry.args, cwd: "/", stderr: "pipe" }))
+          await client.connect(new StdioClientTransport({ command: volta.entry.command, args: volta.entry.args, cwd: "/", env: withCompileCache(getDefaultEnvironment()), stderr: "pipe" }))
           return client
         }),
         (client) => Effect.promise(() => client.callTool({ name: "weather", arguments: { city: "Paris" } })),
@@ -630,7 +631,7 @@ export default { options: { name: "pinger", version: "1.0.0" }, components: McpS
       const pong = yield* Effect.acquireUseRelease(
         Effect.promise(async () => {
           const client = new Client({ name: "install-test", version: "1.0.0" })
-          await client.connect(new StdioClientTransport({ command: found.entry.command, args: found.entry.args, cwd: "/", stderr: "pipe" }))
+          await client.connect(new StdioClientTransport({ command: found.entry.command, args: found.entry.args, cwd: "/", env: withCompileCache(getDefaultEnvironment()), stderr: "pipe" }))
           return client
         }),
         (client) => Effect.promise(() => client.callTool({ name: "ping", arguments: {} })),

@@ -8,7 +8,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
 import { mkdirSync } from "node:fs"
 import { createServer, type Server } from "node:net"
@@ -16,6 +16,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { BOTH, initializeMessage, post, rawRequest } from "../http/support.ts"
 import { listeningPort } from "../support/child.ts"
+import { withCompileCache } from "../support/compileCache.ts"
 import {
   answers,
   bin,
@@ -39,7 +40,7 @@ const everything = example("everything-server.ts")
 const stdioClient = (args: ReadonlyArray<string>) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
-      const transport = new StdioClientTransport({ command: process.execPath, args: [bin, "run", ...args], stderr: "pipe" })
+      const transport = new StdioClientTransport({ command: process.execPath, args: [bin, "run", ...args], env: withCompileCache(getDefaultEnvironment()), stderr: "pipe" })
       let stderr = ""
       transport.stderr?.on("data", (chunk) => void (stderr += String(chunk)))
       const errors: Array<Error> = []
@@ -278,7 +279,7 @@ describe("effect-mcp run --stdio --principal-from-env", () => {
         const transport = new StdioClientTransport({
           command: process.execPath,
           args: [bin, "run", example("protected-server.ts"), ...flags],
-          env: { PATH: process.env.PATH ?? "", ...env },
+          env: withCompileCache({ PATH: process.env.PATH ?? "", ...env }),
           stderr: "pipe"
         })
         const client = new Client({ name: "cli-test", version: "1.0.0" })

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url"
 import { McpError } from "../../src/index.ts"
 import { initializeMessage, nextMessage, on, post, sleep, sseReader } from "../http/support.ts"
 import { listeningPort, type NodeChild, spawnNode } from "../support/child.ts"
+import { withCompileCache } from "../support/compileCache.ts"
 
 // Every case runs its own child process: three at a time (most of a case is waiting on the child).
 vi.setConfig({ maxConcurrency: 3 })
@@ -237,7 +238,7 @@ describe.concurrent("graceful shutdown cut short, seen by the SDK v1 client over
   it.live("a call cut by SIGTERM's drain fails with the server's -32000 \"Server shutting down\", not at its timeout", () =>
     Effect.gen(function*() {
       const client = new Client({ name: "graceful-shutdown", version: "1.0.0" }, { capabilities: {} })
-      const transport = new StdioClientTransport({ command: process.execPath, args: [shortShutdownServer], env: { PATH: process.env.PATH ?? "" }, stderr: "pipe" })
+      const transport = new StdioClientTransport({ command: process.execPath, args: [shortShutdownServer], env: withCompileCache({ PATH: process.env.PATH ?? "" }), stderr: "pipe" })
       let stderr = ""
       transport.stderr!.on("data", (chunk: Buffer) => void (stderr += chunk.toString("utf8")))
       yield* Effect.acquireRelease(Effect.promise(() => client.connect(transport)), () => Effect.promise(() => client.close()))

@@ -6,10 +6,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/client"
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio"
+import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/client/stdio"
 import * as Effect from "effect/Effect"
 import { fileURLToPath } from "node:url"
 import { sdk } from "./harness.ts"
+import { withCompileCache } from "../support/compileCache.ts"
 
 const server = fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
 
@@ -22,7 +23,7 @@ const connect = (mode: "legacy" | "auto" | { readonly pin: string }) =>
       })
       client.setRequestHandler("elicitation/create", async () => ({ action: "accept", content: { name: "Ada" } }))
       yield* Effect.promise(() =>
-        client.connect(new StdioClientTransport({ command: process.execPath, args: [server], stderr: "ignore" }))
+        client.connect(new StdioClientTransport({ command: process.execPath, args: [server], env: withCompileCache(getDefaultEnvironment()), stderr: "ignore" }))
       )
       return client
     }),

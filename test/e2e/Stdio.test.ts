@@ -5,11 +5,12 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
-import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
+import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { withCompileCache } from "../support/compileCache.ts"
 
 const echoServerPath = fileURLToPath(new URL("../../examples/echo-server.ts", import.meta.url))
 
@@ -157,7 +158,7 @@ const memoryOf = (pid: number): { readonly rssMb: number; readonly peakMb: numbe
 describe("SDK v1 client over StdioClientTransport", () => {
   it.live("every echo-server method, then close: the child exits with code 0", () =>
     run(async () => {
-      const transport = new StdioClientTransport({ command: process.execPath, args: [echoServerPath], stderr: "pipe" })
+      const transport = new StdioClientTransport({ command: process.execPath, args: [echoServerPath], env: withCompileCache(getDefaultEnvironment()), stderr: "pipe" })
       const client = new Client({ name: "sdk-stdio-test", version: "1.0.0" }, { capabilities: {} })
       let stderr = ""
       transport.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()))

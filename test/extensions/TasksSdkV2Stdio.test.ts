@@ -7,10 +7,11 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/client"
-import { StdioClientTransport } from "@modelcontextprotocol/client/stdio"
+import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/client/stdio"
 import { createTaskSessionFromClient, resultFromTaskOutcome } from "@modelcontextprotocol/ext-tasks/client"
 import * as Effect from "effect/Effect"
 import { fileURLToPath } from "node:url"
+import { withCompileCache } from "../support/compileCache.ts"
 
 const server = fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url))
 
@@ -23,7 +24,7 @@ const connect = Effect.acquireRelease(
       capabilities: capabilities as never,
       versionNegotiation: { mode: { pin: "2026-07-28" } as never }
     })
-    const transport = new StdioClientTransport({ command: process.execPath, args: [server], stderr: "ignore" })
+    const transport = new StdioClientTransport({ command: process.execPath, args: [server], env: withCompileCache(getDefaultEnvironment()), stderr: "ignore" })
     await client.connect(transport)
     // Raw requests: their answers are taken off the transport before the SDK client sees them.
     const pending = new Map<string, (message: any) => void>()

@@ -25,6 +25,7 @@ import { connectRaw, initializeRaw, sdk, waitUntil } from "../e2e/harness.ts"
 import { makeFullServer, makeProbe } from "../fixtures/FullServer.ts"
 import { answerOf, on, openSession, portListener, serveOnAnyPort } from "../http/support.ts"
 import { attribute, receiver, until } from "./otlpReceiver.ts"
+import { withCompileCache } from "../support/compileCache.ts"
 
 const Lookup = McpServer.tool({
   name: "lookup",
@@ -335,7 +336,7 @@ describe("Telemetry", () => {
             new StdioClientTransport({
               command: process.execPath,
               args: [fileURLToPath(new URL("../../examples/hello-server.ts", import.meta.url))],
-              env: { PATH: process.env.PATH ?? "", OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url }
+              env: withCompileCache({ PATH: process.env.PATH ?? "", OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url })
             })
           )
         ),

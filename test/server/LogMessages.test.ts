@@ -25,6 +25,7 @@ import type { Connection } from "../../src/session/Connection.ts"
 import { serveOnAnyPort } from "../http/support.ts"
 import { recorder } from "../support/recorder.ts"
 import { sdk, serveAndConnect, startServer } from "./McpServerHarness.ts"
+import { withCompileCache } from "../support/compileCache.ts"
 
 const logLevelKey = "io.modelcontextprotocol/logLevel"
 
@@ -302,7 +303,7 @@ describe("log messages", () => {
       yield* Effect.acquireRelease(
         Effect.promise(() =>
           client.connect(
-            new StdioClientTransport({ command: process.execPath, args: [server], env: { PATH: process.env.PATH ?? "" }, stderr: "ignore" })
+            new StdioClientTransport({ command: process.execPath, args: [server], env: withCompileCache({ PATH: process.env.PATH ?? "" }), stderr: "ignore" })
           )
         ),
         () => Effect.promise(() => client.close())
@@ -327,7 +328,7 @@ describe("log messages", () => {
       yield* Effect.acquireRelease(
         Effect.promise(() =>
           client.connect(
-            new StdioClientTransport({ command: process.execPath, args: [server], env: { PATH: process.env.PATH ?? "" }, stderr: "ignore" })
+            new StdioClientTransport({ command: process.execPath, args: [server], env: withCompileCache({ PATH: process.env.PATH ?? "" }), stderr: "ignore" })
           )
         ),
         () => Effect.promise(() => client.close())

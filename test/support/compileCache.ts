@@ -11,3 +11,11 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 
 process.env["NODE_COMPILE_CACHE"] ??= join(tmpdir(), "effect-mcp-server-tests-compile-cache")
+
+/**
+ * `env`, a child's whole environment, with the compile cache added: for the SDK clients'
+ * `StdioClientTransport`, which passes a few variables only (`getDefaultEnvironment()`: HOME,
+ * PATH, …) when given none, and exactly `env` when given one.
+ */
+export const withCompileCache = (env: Record<string, string>): Record<string, string> =>
+  process.env["NODE_COMPILE_CACHE"] === undefined ? env : { ...env, NODE_COMPILE_CACHE: process.env["NODE_COMPILE_CACHE"] }
