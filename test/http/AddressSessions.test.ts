@@ -147,7 +147,7 @@ describe("anonymous sessions per address", () => {
         execution: { taskSupport: "optional" },
         handler: () => Effect.as(Deferred.await(release), "gated done")
       })
-      const { port } = yield* serveOnFreePort((port) =>
+      const { port } = yield* serveOnAnyPort((port) =>
         McpServer.serve(
           { name: "address-sessions", version: "1.0.0", tasks: McpServer.tasks() },
           Gated,
