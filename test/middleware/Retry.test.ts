@@ -10,10 +10,11 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Retry from "../../src/middleware/builtin/Retry.ts"
 import * as Timeout from "../../src/middleware/builtin/Timeout.ts"
-import { McpError, McpServer } from "../../src/index.ts"
+import { McpError, McpServer, Middleware } from "../../src/index.ts"
 import * as McpTestClient from "../../src/testing/McpTestClient.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
-import { sdk, sdkError, serve, serveLowLevel, text } from "./builtinHarness.ts"
+import { startServer } from "../server/McpServerHarness.ts"
+import { connectRawTo, sdk, sdkError, serve, serveLowLevel, text } from "./builtinHarness.ts"
 
 class Busy extends Schema.TaggedError<Busy>()("Busy", { retryAfter: Schema.Number }) {}
 class NotFound extends Schema.TaggedError<NotFound>()("NotFound", { id: Schema.String }) {}
@@ -147,6 +148,38 @@ describe("Retry middleware", () => {
       assert.isTrue(result.isError)
       assert.strictEqual(text(result), "still overloaded (3)")
       assert.strictEqual(alwaysRuns, 3)
+    }))
+
+  // Fails before: the result the client got over the in-memory transport (whose messages cross as
+  // objects) carried the encoded failure under a symbol key of the server's (a deep comparison of
+  // the result failed; the failure formatFailure kept from the model was in it).
+  it.live("a declared failure's result reaches an in-memory client with its wire fields only, and is retried through a middleware that spreads it", () =>
+    Effect.gen(function*() {
+      class Overloaded extends Schema.TaggedError<Overloaded>()("Overloaded", { message: Schema.String, account: Schema.String }) {}
+      let runs = 0
+      const Formatted = McpServer.tool({
+        name: "formatted",
+        failure: Overloaded,
+        formatFailure: (overloaded) => overloaded.message,
+        handler: () => Effect.suspend(() => Effect.fail(new Overloaded({ message: `overloaded (${++runs})`, account: "acct-42" })))
+      })
+      // Inside Retry: a middleware that adds to each result, as a copy.
+      const Stamp = Middleware.make("stamp", {
+        onRequest: (request, _context, next) =>
+          Effect.map(next(request), (result) => ({ ...(result as object), _meta: { stamped: true } }))
+      })
+      const retries = Retry.middleware({ schedule: fast.pipe(Schedule.upTo({ times: 2 })), retryable: Retry.byTag("Overloaded") })
+      const server = yield* startServer({}, Layer.merge(Formatted, McpServer.middleware(retries, Stamp)))
+      const raw = yield* connectRawTo((transport) => server.run(transport))
+      const response = yield* Effect.promise(() => raw.request(1, "tools/call", { name: "formatted", arguments: {} }))
+      assert.strictEqual(runs, 3)
+      assert.deepStrictEqual(response.result, {
+        content: [{ type: "text", text: "overloaded (3)" }],
+        isError: true,
+        structuredContent: { _tag: "Overloaded", message: "overloaded (3)", account: "acct-42" },
+        _meta: { stamped: true }
+      })
+      assert.deepStrictEqual(Object.getOwnPropertySymbols(response.result), [])
     }))
 
   it.live("the schedule's delays are applied between attempts", () =>
