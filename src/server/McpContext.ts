@@ -82,12 +82,17 @@ const use = <A, E>(f: (context: RequestContext) => Effect.Effect<A, E>): Effect.
  * Logs to the client (`notifications/message`), honouring the session's `logging/setLevel` (2026-07-28:
  * the request's `logLevel`). A level MCP does not have, or a logger that is not a string, is a defect.
  * `Effect.log` in a handler reaches the client too; `Effect.logDebug` and `logTrace` only when the
- * client asked for `debug` (Effect's minimum log level holds them back otherwise).
+ * client asked for `debug` (Effect's minimum log level holds them back otherwise). Tied to the
+ * request: nothing is sent once it is answered (see `ClientChannel`); work the handler leaves
+ * running logs through `context.session.log`.
  */
 export const log = (level: LoggingLevel, data: unknown, logger?: string): Effect.Effect<void, never, McpRequestContext> =>
   use((context) => context.log(level, data, logger))
 
-/** Reports progress; a no-op when the client sent no progress token. */
+/**
+ * Reports progress; a no-op when the client sent no progress token, or once the request is
+ * answered (a progress notification is for a request in progress: see `ClientChannel`).
+ */
 export const progress = (
   progress: number,
   total?: number,

@@ -40,7 +40,12 @@ export interface ClientRequestOptions {
  * **Details**
  *
  * A {@link RequestContext} sends them tied to its request (Streamable HTTP delivers them on that
- * request's stream, before its response); a `ServerSession` sends them untied.
+ * request's stream, before its response); a `ServerSession` sends them untied. A request's progress
+ * and log messages stop with its answer (or its cancellation), in every era and on every transport
+ * (in MCP 2026-07-28 over a connection of its own, every notification tied to it): what a fiber its
+ * handler left running (forked detached, the work a `Timeout` answered for) says through its
+ * context afterwards is not sent. Background work that should still be heard logs untied, through
+ * the session (`context.session.log`). A 2025-11-25 task's messages go on until the task ends.
  *
  * @since 0.1.0
  */

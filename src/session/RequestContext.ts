@@ -196,7 +196,10 @@ export interface RequestContext extends ClientChannel {
    */
   readonly with: (overrides: ContextOverrides) => RequestContext
 
-  /** Reports progress on this request; a no-op when the client sent no progress token. */
+  /**
+   * Reports progress on this request; a no-op when the client sent no progress token, or once the
+   * request is answered (see `ClientChannel`).
+   */
   readonly progress: (progress: number, total?: number, message?: string) => Effect.Effect<void>
   /** `ping` the client. */
   readonly ping: (options?: ClientRequestOptions) => Effect.Effect<void, ClientRequestError>
