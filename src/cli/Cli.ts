@@ -351,31 +351,40 @@ const dev = Command.make("dev", {
     })
     const devHost = Option.getOrElse(input.host, () => environment.host ?? defaultHost)
     const requested = Option.getOrElse(input.port, () => environment.port ?? defaultPort)
-    // Port 0: one free port, picked now and kept across restarts (the printed Inspector command
-    // connects). Another port is checked now, as `run` checks it: one another process holds (the
-    // server of another `dev`) fails here, exit 1, before any "serving at" names it.
-    const devPort = yield* Effect.tryPromise({
-      try: () => Dev.freePort(devHost, requested),
+    // dev listens on its port itself, for its whole life (its server, restarted, is relayed to):
+    // port 0 is one free port, kept across restarts (the printed Inspector command connects). One
+    // another process holds (the server of another `dev`) fails here, exit 1, as `run` says it,
+    // before any "serving at" names it.
+    const listener = yield* Dev.listen(devHost, requested).pipe(
       // Said as `run` says it (an address that does not resolve: choose another --host).
-      catch: (cause) => {
-        const code = typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined
-        return new Run.PortUnavailable({ error: new StreamableHttp.ListenError({ host: devHost, port: requested, code, cause }) })
-      }
-    })
+      Effect.mapError((cause) =>
+        new Run.PortUnavailable({ error: new StreamableHttp.ListenError({ host: devHost, port: requested, code: cause.code, cause }) })
+      )
+    )
+    // Said by `run` when it listened there itself; its server listens on the loopback now (dev relays).
+    const devAllowedHosts = Option.getOrElse(input.allowedHosts, () => environment.allowedHosts)
+    if (devAllowedHosts === undefined && !Run.isLoopback(devHost)) {
+      yield* Console.error(
+        `effect-mcp dev: ${Option.isSome(input.host) ? "--host " : "MCP_HTTP_HOST="}${devHost} listens for other machines, ` +
+          "but only requests naming localhost, 127.0.0.1 or [::1] are answered (DNS rebinding protection): list the host names " +
+          `their clients use with --allowed-hosts${Option.isSome(input.host) ? "" : " (or MCP_HTTP_ALLOWED_HOSTS)"}`
+      )
+    }
     // `--log-level` is for the server's logs (dev itself logs nothing): passed on to it.
     const logLevel = yield* GlobalFlag.LogLevel
     yield* Dev.run({
       file,
       logLevel: Option.getOrUndefined(logLevel),
       host: devHost,
-      port: devPort,
+      port: requested,
+      listener,
       stateless: Option.getOrUndefined(input.stateless),
-      allowedHosts: Option.getOrElse(input.allowedHosts, () => environment.allowedHosts),
+      allowedHosts: devAllowedHosts,
       path: environment.path,
       watch: input.watch.map((folder) => path.resolve(folder)),
       command: { node: process.execPath, nodeArgs: nodeArgs(), bin: binPath }
     })
-  })).pipe(
+  }).pipe(Effect.scoped)).pipe(
     Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Develops a server module: serves it over Streamable HTTP in a child process, restarted (after draining " +

@@ -2,17 +2,25 @@
  * Development mode: `effect-mcp dev <file>` serves the module over Streamable HTTP in a child
  * process and restarts it when a file changes.
  *
- * - **Child**: `node <the CLI> run <file> --http --port N --host H` (and dev's `--log-level`),
+ * - **Child**: `node <the CLI> run <file> --http --port N --host 127.0.0.1` (and dev's `--log-level`),
  *   with this process's Node, Node flags and environment (its `MCP_HTTP_*` variables included),
  *   so the server runs exactly as `effect-mcp run` runs it (and a fresh process loads
  *   the changed modules: Node's module cache cannot be emptied in place). Its stdin is a pipe from
  *   this process, never written to: when this process ends, however it ends (SIGKILL included),
  *   the child reads end-of-file and drains (`--exit-with-stdin`, see `Run.exitWithStdin`): no
- *   orphan keeps the port.
- * - **Restart**: on a change the child gets SIGTERM, which drains it (new requests are answered
- *   503, in-flight requests finish: see `GracefulShutdown`), and the next child starts once it
- *   has exited (it then has the port to itself); a child still running after
- *   `shutdownTimeout` is killed. Changes are debounced (an editor's save is several events).
+ *   orphan lives on.
+ * - **The port** is `dev`'s for its whole life: it listens there itself and relays each
+ *   connection to the current child, which listens on a loopback port of its own (`127.0.0.1`; its
+ *   listening line, on stderr, names `dev`'s address). A connection that comes while no child
+ *   accepts (a restart, a module that does not load) is held until one does: at most
+ *   {@link maxHeld} of them, each at most {@link holdMillis}, then closed. So no request is refused
+ *   during a restart, and no other process can take the port meanwhile. The server sees every
+ *   request come from the loopback (`MCP_HTTP_MAX_SESSIONS_PER_ADDRESS` counts them as one).
+ * - **Restart**: on a change new connections are held, the requests relayed get their answers
+ *   begun (at most {@link settleMillis}), then the child gets SIGTERM, which drains it
+ *   (in-flight requests finish; a request it gets meanwhile is answered 503: see
+ *   `GracefulShutdown`), and the next child starts once it has exited; a child still running
+ *   after `shutdownTimeout` is killed. Changes are debounced (an editor's save is several events).
  * - **Watched**: the module's folder (and, for a module reached through a symlink, the real file's
  *   folder, where Node runs it from) and its subfolders, except `node_modules`, `dist`, `build`,
  *   `coverage` and folders whose name starts with a dot, plus any `--watch` folders; only module
@@ -40,25 +48,44 @@ import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { lstatSync, readdirSync } from "node:fs"
-import { createServer } from "node:net"
+import { connect, createServer, type Server, type Socket } from "node:net"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { listeningUrl } from "../transport/http/internal/guards.ts"
 
 /**
- * A port free on `host` now: `port` when it is free, any free one for 0 (`dev --port 0` picks one
- * and keeps it across restarts). Fails as listening fails (`EADDRINUSE`: another process holds
- * `port`; `EADDRNOTAVAIL`, `EACCES`): `dev` says so and stops before it starts a server.
+ * A port free on `host` now: `port` when it is free, any free one for 0 (`dev` picks one for each
+ * server it starts, on the loopback). Fails as listening fails (`EADDRINUSE`: another process
+ * holds `port`; `EADDRNOTAVAIL`, `EACCES`).
  */
 export const freePort = (host: string, port = 0): Promise<number> =>
   new Promise((resolve, reject) => {
     const server = createServer()
     server.once("error", reject)
     server.listen(port, host, () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
+      const port = portOf(server)
       server.close(() => resolve(port))
     })
   })
+
+/**
+ * `dev`'s listener on `port` (any free one for 0: `dev --port 0` picks one and keeps it), open
+ * until the scope closes. Fails as listening fails (`EADDRINUSE`: another process holds `port`;
+ * `EADDRNOTAVAIL`, `EACCES`): `dev` says so and stops before it starts a server. Its connections
+ * are paused until relayed (see {@link Options.listener}).
+ *
+ * @stability experimental
+ * @category running
+ * @since 0.2.0
+ */
+export const listen = (host: string, port: number): Effect.Effect<Server, NodeJS.ErrnoException, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.callback<Server, NodeJS.ErrnoException>((resume) => {
+      const server = createServer({ pauseOnConnect: true, allowHalfOpen: true })
+      server.once("error", (error) => resume(Effect.fail(error)))
+      server.listen(port, host, () => resume(Effect.succeed(server)))
+    }),
+    (server) => Effect.sync(() => server.close())
+  )
 
 /**
  * What `dev` serves and how it starts the server.
@@ -72,6 +99,11 @@ export interface Options {
   readonly file: string
   readonly host: string
   readonly port: number
+  /**
+   * `dev`'s listener on `host` and `port` (see {@link listen}), whose connections are relayed to
+   * the server; default: one made here (a port another process holds is then a defect).
+   */
+  readonly listener?: Server | undefined
   /**
    * `true`: the server without sessions (`run --stateless`); `false`: with sessions, whatever
    * `MCP_HTTP_STATELESS` says (`run --no-stateless`); not given: as `MCP_HTTP_STATELESS` says.
@@ -118,22 +150,28 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
+  const listener = options.listener ?? (yield* Effect.orDie(listen(options.host, options.port)))
+  const port = portOf(listener)
   // A URL that answers: under a name the Host check accepts (`localhost` for a server on every interface).
   const { note, refused, url } = listeningUrl(
-    `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${options.port}`,
+    `http://${options.host.includes(":") ? `[${options.host}]` : options.host}:${port}`,
     options.path ?? "/mcp",
     { allowedHosts: options.allowedHosts }
   )
-  const args = [
+  const relay = makeRelay(listener)
+  yield* Effect.addFinalizer(() => Effect.sync(relay.close))
+  /** The server's listening line (on its own port) names dev's address, the one to use. */
+  const announced = `MCP over Streamable HTTP at ${url}${note === undefined ? "" : ` (${note})`}`
+  const args = (port: number) => [
     ...options.command.nodeArgs,
     options.command.bin,
     "run",
     options.file,
     "--http",
     "--port",
-    String(options.port),
+    String(port),
     "--host",
-    options.host,
+    loopback,
     ...(options.allowedHosts === undefined
       ? []
       : ["--allowed-hosts", options.allowedHosts === "any" ? "any" : options.allowedHosts.join(",")]),
@@ -143,22 +181,51 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     ...(options.logLevel === undefined ? [] : ["--log-level", options.logLevel.toLowerCase()]),
     "--exit-with-stdin"
   ]
-  const command = ChildProcess.make(options.command.node, args, {
-    // A lifeline: this end stays open while this process lives (see Run.exitWithStdin).
-    stdin: "pipe",
-    stdout: "inherit",
-    stderr: "inherit",
-    killSignal: "SIGTERM",
-    forceKillAfter: options.shutdownTimeout ?? Duration.seconds(30)
-  })
+  const command = (port: number) =>
+    ChildProcess.make(options.command.node, args(port), {
+      // A lifeline: this end stays open while this process lives (see Run.exitWithStdin).
+      stdin: "pipe",
+      stdout: "inherit",
+      // Passed on, its listening line naming dev's address.
+      stderr: "pipe",
+      killSignal: "SIGTERM",
+      forceKillAfter: options.shutdownTimeout ?? Duration.seconds(30)
+    })
+  const devScope = yield* Effect.scope
 
-  /** Starts a child in a scope of its own: closing the scope drains and stops it. */
+  /**
+   * Starts a child in a scope of its own, on a loopback port of its own: closing the scope drains
+   * and stops it. Connections are relayed to it once it accepts them.
+   */
   const start = Effect.gen(function*() {
+    const port = yield* Effect.promise(() => freePort(loopback))
     const scope = yield* Scope.make()
-    const handle = yield* Scope.provide(spawner.spawn(command), scope)
+    const handle = yield* Scope.provide(spawner.spawn(command(port)), scope)
+    // Read to its end (past the scope's close: the child's drain says what it does), in dev's scope.
+    const decoder = new TextDecoder()
+    const ownLine = new RegExp(`MCP over Streamable HTTP at http://\\S+:${port}/\\S*( \\([^)\\n]*\\))?`, "g")
+    yield* Effect.forkIn(
+      Stream.runForEach(handle.stderr, (chunk) =>
+        Effect.sync(() => void process.stderr.write(decoder.decode(chunk, { stream: true }).replace(ownLine, announced)))).pipe(
+          Effect.ignore
+        ),
+      devScope
+    )
+    let ended = false
+    // Relayed to once it accepts (its module loaded, its components built); not if it ends first.
+    yield* Effect.forkIn(
+      Effect.gen(function*() {
+        while (!ended && !(yield* Effect.promise(() => accepts(port)))) yield* Effect.sleep(probeMillis)
+        if (!ended) relay.to(port)
+      }),
+      scope
+    )
     // Interrupted first when the scope closes (a restart, dev's end): only an end of its own is told.
     yield* Effect.forkIn(
       handle.exitCode.pipe(
+        Effect.ensuring(Effect.sync(() => {
+          ended = true
+        })),
         Effect.matchEffect({
           onSuccess: (code) =>
             code === 0 ? Effect.void : Console.error(`effect-mcp dev: the server exited with code ${code}; waiting for a change to restart it`),
@@ -332,6 +399,11 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   yield* Stream.runForEach(changes, (file) =>
     Effect.gen(function*() {
       yield* Console.error(`effect-mcp dev: ${path.relative(process.cwd(), file) || file} changed, restarting (in-flight requests finish first)`)
+      // Connections from now on wait for the next server (the old one answers only what it has).
+      relay.hold()
+      // What the server was sent is answered first: a request still in its backlog when it stops
+      // listening is reset, one it has not read yet is closed unanswered.
+      yield* Effect.promise(() => relay.answered(settleMillis))
       yield* Scope.close(current, Exit.void)
       current = yield* start
     }))
@@ -349,6 +421,101 @@ const endedBy = (error: { readonly message: string; readonly cause?: unknown }):
   const said = error.cause instanceof Error ? `${error.cause.message} ${error.message}` : error.message
   const signal = /signal: '(SIG[A-Z0-9]+)'/.exec(said)?.[1]
   return signal !== undefined ? `was killed by ${signal}` : `stopped: ${error.message}`
+}
+
+/** Where the server listens, on a port of its own: `dev` relays to it. */
+const loopback = "127.0.0.1"
+/** At most this many connections are held while no server accepts; more are closed at once. */
+const maxHeld = 1_000
+/** How long a connection is held while no server accepts, before it is closed. */
+const holdMillis = 30_000
+/** How long a restart waits for the requests sent to the server to be answered, before it drains it. */
+const settleMillis = 5_000
+/** How often a starting server is tried until it accepts. */
+const probeMillis = 25
+
+const portOf = (server: Server): number => {
+  const address = server.address()
+  return typeof address === "object" && address !== null ? address.port : 0
+}
+
+/** Whether something accepts TCP connections on the loopback `port`. */
+const accepts = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect(port, loopback)
+    socket.once("connect", () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once("error", () => resolve(false))
+  })
+
+/**
+ * Relays each connection of `listener` (paused: see {@link listen}) to the loopback port of the
+ * server that accepts (`to`), or holds it (paused) while there is none (`hold`: a restart, a
+ * server that does not start). Hand-written: a TCP relay is a few `pipe`s, no library's worth.
+ */
+const makeRelay = (listener: Server) => {
+  let target: number | undefined
+  const held = new Map<Socket, ReturnType<typeof setTimeout>>()
+  /** The relayed connections whose request has no answer yet (sent, maybe still in the server's backlog). */
+  const awaiting = new Set<Socket>()
+  let answered: Array<() => void> = []
+  const answer = (client: Socket) => {
+    if (!awaiting.delete(client) || awaiting.size > 0) return
+    for (const resolve of answered) resolve()
+    answered = []
+  }
+  const pipeTo = (client: Socket, port: number) => {
+    const server = connect({ port, host: loopback, allowHalfOpen: true })
+    // One end's failure (a reset, the server gone) ends the other.
+    server.on("error", () => client.destroy())
+    client.on("error", () => server.destroy())
+    client.on("data", () => awaiting.add(client))
+    server.on("data", () => answer(client))
+    client.once("close", () => answer(client))
+    client.pipe(server).pipe(client)
+  }
+  const onConnection = (client: Socket) => {
+    if (target !== undefined) return pipeTo(client, target)
+    if (held.size >= maxHeld) return client.destroy()
+    held.set(client, setTimeout(() => client.destroy(), holdMillis))
+    client.once("close", () => {
+      clearTimeout(held.get(client))
+      held.delete(client)
+    })
+  }
+  listener.on("connection", onConnection)
+  return {
+    to: (port: number) => {
+      target = port
+      for (const [client, timer] of held) {
+        clearTimeout(timer)
+        held.delete(client)
+        pipeTo(client, port)
+      }
+    },
+    hold: () => {
+      target = undefined
+    },
+    /**
+     * Resolves once every request relayed has its answer begun (at most `millis`): a server stopped
+     * before it read a request closes its connection unanswered (its listen backlog is reset).
+     */
+    answered: (millis: number) =>
+      awaiting.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, millis)
+        answered.push(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      }),
+    close: () => {
+      listener.off("connection", onConnection)
+      listener.close()
+      for (const client of held.keys()) client.destroy()
+    }
+  }
 }
 
 const watchedExtensions = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"])

@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { request as httpRequest } from "node:http"
 import { connect, createServer, type Server } from "node:net"
 import { BOTH, initializeMessage, rawRequest } from "../http/support.ts"
 import {
@@ -216,6 +217,77 @@ describe("effect-mcp dev", () => {
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
     })), 60_000)
+
+  // Fails before the fix: each restart left the port to no one between the old server's end and
+  // the new one's listen: requests were refused (ECONNREFUSED), and another process could take the
+  // port (the new server then exited 1). dev now holds the port and relays to its server.
+  it.live("restarts: the port is dev's, a request sent meanwhile waits for the new server (never refused)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      // Stateless: each poll is a request of its own (no session piles up).
+      const dev = yield* spawnCli(["dev", file, "--port", "0", "--stateless"], { cwd: dir })
+      yield* Effect.addFinalizer(() =>
+        Effect.promise(async () => {
+          dev.child.kill("SIGTERM")
+          await dev.exited(15_000)
+        })
+      )
+      const port = yield* pickedPort(dev)
+      yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
+      yield* waitUntil(servers(dev, 1), `the first server:\n${dev.stderr()}`)
+      // One initialize on a connection of its own (as a client opening one during the restart).
+      const ask = () =>
+        new Promise<string>((resolve) => {
+          const request = httpRequest({
+            host: "127.0.0.1",
+            port,
+            method: "POST",
+            path: "/mcp",
+            agent: false,
+            headers: { "content-type": "application/json", accept: BOTH, connection: "close" },
+            timeout: 30_000
+          }, (response) => {
+            const chunks: Array<Buffer> = []
+            response.on("data", (chunk: Buffer) => chunks.push(chunk))
+            response.on("end", () => {
+              const body = Buffer.concat(chunks).toString()
+              // The server's initialize result (the old server's, or, sent during the restart, the new one's).
+              resolve(response.statusCode === 200 && body.includes('"serverInfo"') ? "answered" : `${response.statusCode}: ${body.slice(0, 200)}`)
+            })
+            response.on("error", (error) => resolve(`response: ${error.message}`))
+          })
+          request.on("timeout", () => request.destroy(new Error("no answer in 30 s")))
+          request.on("error", (error) => resolve(`request: ${(error as NodeJS.ErrnoException).code ?? error.message}`))
+          request.end(JSON.stringify(initializeMessage(1)))
+        })
+      let polling = true
+      const results: Array<string> = []
+      // Every 10 ms while the file changes (bounded: 60 s at most).
+      const poller = yield* Effect.forkScoped(Effect.promise(async () => {
+        const started = Date.now()
+        const inFlight: Array<Promise<void>> = []
+        while (polling && Date.now() - started < 60_000) {
+          inFlight.push(ask().then((result) => void results.push(result)))
+          await new Promise((resolve) => setTimeout(resolve, 10))
+        }
+        await Promise.all(inFlight)
+      }))
+      for (let restart = 2; restart <= 4; restart++) {
+        writeFileSync(file, server(restart % 2 === 0 ? ["one", "two"] : ["one"]))
+        yield* waitUntil(servers(dev, restart), `server ${restart}:\n${dev.stderr()}`, 20_000)
+        // Polled a while on the new server too.
+        yield* Effect.sleep(200)
+      }
+      polling = false
+      yield* Fiber.join(poller)
+      const failures = results.filter((result) => result !== "answered")
+      assert.deepStrictEqual(failures.slice(0, 5), [], `${failures.length} of ${results.length} requests failed\n${dev.stderr()}`)
+      assert.isAbove(results.length, 30)
+      // The same port, printed by each server.
+      const urls = [...dev.stderr().matchAll(/MCP over Streamable HTTP at (\S+)/g)].map((match) => match[1])
+      assert.deepStrictEqual(urls, Array(4).fill(`http://127.0.0.1:${port}/mcp`))
+    }), 90_000)
 
   it.live("a file that is not there: exit 1 at once, nothing started", () =>
     Effect.gen(function*() {
