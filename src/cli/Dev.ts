@@ -28,8 +28,9 @@
  *   later is watched as it appears (its module files count as changed), one removed no longer; a
  *   removed `--watch` folder (or the module's) is watched again once it is there again;
  *   at most 1,000 folders are watched, and dev says so on stderr when there are more.
- * - **Failures**: a child that exits by itself (a syntax error, a busy port) or is killed by a
- *   signal (the OOM killer) is reported, and the next change starts a new one.
+ * - **Failures**: a child that exits by itself (a syntax error) or is killed by a signal (the OOM
+ *   killer) is reported, and the next change starts a new one; connections meanwhile are held for
+ *   it (as during a restart).
  *
  * @stability experimental
  * @since 0.2.0
@@ -223,8 +224,10 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     // Interrupted first when the scope closes (a restart, dev's end): only an end of its own is told.
     yield* Effect.forkIn(
       handle.exitCode.pipe(
+        // Ended by itself (a crash): connections are held for the next server, not sent to its port.
         Effect.ensuring(Effect.sync(() => {
           ended = true
+          relay.gone(port)
         })),
         Effect.matchEffect({
           onSuccess: (code) =>
@@ -497,6 +500,10 @@ const makeRelay = (listener: Server) => {
     },
     hold: () => {
       target = undefined
+    },
+    /** The server on `port` ended: held, as {@link hold}, when it is the one relayed to. */
+    gone: (port: number) => {
+      if (target === port) target = undefined
     },
     /**
      * Resolves once every request relayed has its answer begun (at most `millis`): a server stopped

@@ -466,7 +466,15 @@ ${server(["one"])}`
         `the report:\n${dev.stderr()}`,
         5_000
       )
+      // Fails before the fix: a request made while no server runs was relayed to the dead server's
+      // port (reset at once); it waits for the next server now (dev holds it).
+      const waiting = yield* Effect.forkScoped(Effect.promise(() =>
+        rawRequest(port, "POST", { "content-type": "application/json", accept: BOTH, connection: "close" }, JSON.stringify(initializeMessage(1)))
+          .then((response) => `${response.status} ${response.body.includes('"serverInfo"')}`, (error: Error) => error.message)
+      ))
+      yield* Effect.sleep(300)
       writeFileSync(file, server(["one", "two"]))
+      assert.strictEqual(yield* Fiber.join(waiting), "200 true", dev.stderr())
       yield* waitListening(dev, port, () => listening(dev, 2), "the next server")
       assert.deepStrictEqual(yield* toolNames(url), ["one", "slow", "two"])
       dev.child.kill("SIGTERM")
