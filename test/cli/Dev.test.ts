@@ -121,10 +121,10 @@ const devAt = (
 /**
  * {@link devAt} on a port picked first (dev keeps its port across restarts): when another process
  * takes it before dev's server listens (a test of another worker), dev is killed and started again
- * on another port (see `onFreePort`), its requests never reaching that process's server. A case
- * that restarts the server runs whole in `onFreePort` instead, with {@link devAt}, and waits for
- * each restarted server with `waitListening`: the port may be taken in a restart's gap too
- * (between the old server's end and the new one's listen), and the case then runs again.
+ * on another port (see `onFreePort`), its requests never reaching that process's server. Once
+ * dev listens, the port is its own until it ends (restarts included: it relays to its server);
+ * the cases that restart it still run whole in `onFreePort`, with {@link devAt}, a harmless
+ * leftover of when a restart left the port free for a moment.
  */
 const devOn = (
   file: string,
@@ -191,8 +191,7 @@ describe("effect-mcp dev", () => {
   // Found by fuzzing (fails before a fix): dev printed http://127.0.0.1:0/mcp (an Inspector command
   // that cannot connect), and each restarted child took another free port.
   it.live("--port 0: one free port, printed with the Inspector command, kept across restarts", () =>
-    // Whole, again when another process takes the port dev picked before its server listens on
-    // it, at its start or in the restart's gap (dev then says so, and waits for a change).
+    // Whole, again when another process takes the port it was given (dev says so at its start).
     againWhenTaken(Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", server(["one"]))
