@@ -55,14 +55,26 @@ export const ready = async (port: number, attempts: number): Promise<boolean> =>
   return false
 }
 
-/** The endpoint's listening line (`MCP over Streamable HTTP at http://127.0.0.1:N/mcp`): its port. */
-const listeningPort = /MCP over Streamable HTTP at http:\/\/(?:\[[^\]\s]*\]|[^/:\s]+):(\d+)\//
+/**
+ * The endpoint's listening line (`MCP over Streamable HTTP at http://127.0.0.1:N/mcp`, or a name
+ * among its allowed hosts then `(listening on 127.0.0.1)`): the host it names, its port, and the
+ * host it listens on when that is another.
+ */
+const listeningPattern = /MCP over Streamable HTTP at http:\/\/(\[[^\]\s]*\]|[^/:\s]+):(\d+)\/\S*(?: \(listening on ([^)\s]+)\))?/
 
 /**
- * How long a server may take to say it listens: 30 s (its start is milliseconds of CPU, but on two
- * cores shared by the suite's workers and their children it may wait for the CPU).
+ * How long a server may take to say it listens: 10 s, as long as the `ready` polls it replaced (its
+ * start is milliseconds of CPU, but on two cores shared by the suite's workers and their children
+ * it may wait for the CPU). Well within the test timeout (30 s): a server that never says it is
+ * told as such, not as a test that timed out.
  */
-const listenBound = "30 seconds"
+const listenBound = 10_000
+
+/** Where a server said it listens: its port, and its host as a URL writes it (`127.0.0.1`, `[::1]`). */
+export interface Listened {
+  readonly port: number
+  readonly host: string
+}
 
 /**
  * The port a Streamable HTTP endpoint listening on port 0 (`StreamableHttp.make`, `serve` or
@@ -71,15 +83,38 @@ const listenBound = "30 seconds"
  * could (a test of another worker then answered the requests). `provide` adds the logger that
  * reads it to the program's loggers (the current ones, or `loggers` in their place: a program must
  * not replace its loggers inside, `Effect.provide(Logger.layer([]))`, but give them here); once
- * it is forked, `port(fiber)` waits for the line. For a program a test forks itself (to interrupt
- * it); {@link serveOnAnyPort} does both.
+ * it is forked, `port(fiber)` waits for the line (`listened(fiber)`: its host too). Each listener
+ * reads the line of the program it provides only (loggers are the program's fibers' own): servers
+ * started together in one process, by concurrent tests, each get their own; a second line (a
+ * program serving twice) changes nothing. For a program a test forks itself (to interrupt it);
+ * {@link serveOnAnyPort} does both.
  */
 export const portListener = () => {
-  const bound = Deferred.makeUnsafe<number>()
+  const bound = Deferred.makeUnsafe<Listened>()
   const logger = Logger.make(({ message }) => {
-    const found = listeningPort.exec(Array.isArray(message) ? message.join(" ") : String(message))
-    if (found !== null) Deferred.doneUnsafe(bound, Exit.succeed(Number(found[1])))
+    const found = listeningPattern.exec(Array.isArray(message) ? message.join(" ") : String(message))
+    if (found !== null) Deferred.doneUnsafe(bound, Exit.succeed({ port: Number(found[2]), host: found[3] ?? found[1] }))
   })
+  /**
+   * Where the program listens, once it logged the line; dies with what stopped the program when
+   * `fiber` ends first, or after `millis` (10 s) without the line.
+   */
+  const listened = <A, E>(fiber: Fiber.Fiber<A, E>, millis: number = listenBound): Effect.Effect<Listened> =>
+    Deferred.await(bound).pipe(
+      Effect.raceFirst(Effect.flatMap(Fiber.await(fiber), (exit) =>
+        Effect.die(
+          new Error(`the HTTP server stopped before it listened: ${Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "it returned"}`)
+        ))),
+      Effect.timeoutOrElse({
+        duration: millis,
+        orElse: () =>
+          Effect.die(
+            new Error(
+              `the HTTP server did not say it listens within ${millis} ms (its loggers replaced inside, or its minimum log level above Info?)`
+            )
+          )
+      })
+    )
   return {
     provide: <A, E, R>(
       program: Effect.Effect<A, E, R>,
@@ -89,21 +124,10 @@ export const portListener = () => {
         program,
         loggers === undefined ? Logger.layer([logger], { mergeWithExisting: true }) : Logger.layer([...loggers, logger])
       ),
-    /**
-     * The port, once the line is logged; dies with what stopped the program when `fiber` ends
-     * first, or after 30 s without the line.
-     */
-    port: <A, E>(fiber: Fiber.Fiber<A, E>): Effect.Effect<number> =>
-      Deferred.await(bound).pipe(
-        Effect.raceFirst(Effect.flatMap(Fiber.await(fiber), (exit) =>
-          Effect.die(
-            new Error(`the HTTP server stopped before it listened: ${Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "it returned"}`)
-          ))),
-        Effect.timeoutOrElse({
-          duration: listenBound,
-          orElse: () => Effect.die(new Error("the HTTP server did not say it listens within 30 s (its loggers replaced inside?)"))
-        })
-      )
+    listened,
+    /** The port of {@link listened}. */
+    port: <A, E>(fiber: Fiber.Fiber<A, E>, millis?: number): Effect.Effect<number> =>
+      Effect.map(listened(fiber, millis), ({ port }) => port)
   }
 }
 
@@ -133,10 +157,17 @@ export const serveOnAnyPort = <E, R>(
 ): Effect.Effect<Running, never, R | Scope.Scope> =>
   Effect.gen(function*() {
     const listening = portListener()
-    const port = yield* listening.port(yield* Effect.forkScoped(listening.provide(serve(0), options.loggers)))
+    const fiber = yield* Effect.forkScoped(listening.provide(serve(0), options.loggers))
+    const { host, port } = yield* listening.listened(fiber)
+    // The URL names 127.0.0.1: a server on another address (`::1`) is not reached there, and another
+    // process may listen on 127.0.0.1 at the same port and answer in its place.
+    if (host !== "127.0.0.1" && host !== "0.0.0.0") {
+      return yield* Effect.die(new Error(`serveOnAnyPort serves on 127.0.0.1, but the server listens on ${host}:${port}: use portListener`))
+    }
     const started = options.started ?? (() => true)
     for (let i = 0; i < 500 && !started(); i++) yield* Effect.sleep(10)
     assert.isTrue(started(), "the HTTP server listens, but did not start within 5 s")
+    assert.isUndefined(fiber.pollUnsafe(), "the HTTP server stopped once it listened")
     return { port, url: `http://127.0.0.1:${port}/mcp` }
   })
 
