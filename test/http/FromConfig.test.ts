@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
 import * as HttpConfig from "../../src/transport/http/internal/config.ts"
 import { spawnNode } from "../support/child.ts"
-import { freePort, serveOnAnyPort, sleep } from "./support.ts"
+import { serveOnAnyPort, sleep } from "./support.ts"
 
 const Echo = McpServer.tool({
   name: "echo",
@@ -50,17 +50,19 @@ const waitHealthy = async (url: string) => {
 describe("StreamableHttp.fromConfig", () => {
   it.live("MCP_HTTP_PORT, MCP_HTTP_PATH, MCP_HTTP_STATELESS and MCP_HTTP_HEALTH_PATH configure the endpoint", () =>
     Effect.gen(function*() {
-      const port = yield* Effect.promise(freePort)
-      yield* Effect.forkScoped(
+      // Port 0 (any free port, the one its listening line names): not the default 3000, so the
+      // variable was read; no port picked beforehand that another process could take first.
+      const { port } = yield* serveOnAnyPort(() =>
         McpServer.serve({ name: "cfg", version: "1" }, Echo, StreamableHttp.fromConfig()).pipe(
           withEnvironment({
-            MCP_HTTP_PORT: String(port),
+            MCP_HTTP_PORT: "0",
             MCP_HTTP_PATH: "/rpc",
             MCP_HTTP_STATELESS: "true",
             MCP_HTTP_HEALTH_PATH: "/healthz"
           })
         )
       )
+      assert.notStrictEqual(port, 3000, "MCP_HTTP_PORT was not read: the default port")
       assert.deepStrictEqual(yield* Effect.promise(() => waitHealthy(`http://127.0.0.1:${port}/healthz`)), { status: "ok" })
       // Stateless on /rpc: a call without initialize is answered.
       const response = yield* Effect.promise(() =>

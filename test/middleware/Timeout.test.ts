@@ -16,7 +16,7 @@ import { LoggingMessageNotificationSchema } from "@modelcontextprotocol/sdk/type
 import { McpContext, McpServer, type Middleware, StreamableHttp } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import { connectModern, sleep } from "../extensions/support.ts"
-import { serveOnFreePort } from "../http/support.ts"
+import { serveOnAnyPort } from "../http/support.ts"
 import { startServer } from "../server/McpServerHarness.ts"
 import { captureLogs, connectRawTo, connectTo, eventually, sdk, sdkError, serve, text } from "./builtinHarness.ts"
 
@@ -43,10 +43,10 @@ const components = () => {
   return { interrupted, layer: Layer.mergeAll(Slow, Fast, Async, SlowResource) }
 }
 
-/** An SDK v1 client of `components` with `middleware`, served over Streamable HTTP on a free port. */
+/** An SDK v1 client of `components` with `middleware`, served over Streamable HTTP on a port its server picks. */
 const httpClient = (components: Layer.Layer<never, never, McpServer.McpServer>, middleware: ReadonlyArray<Middleware.Middleware>) =>
   Effect.gen(function*() {
-    const { url } = yield* serveOnFreePort((port) =>
+    const { url } = yield* serveOnAnyPort((port) =>
       McpServer.serve({ name: "timeout-test", version: "1.0.0", middleware }, components, StreamableHttp.make({ host: "127.0.0.1", port }))
     )
     const client = new Client({ name: "timeout-http-client", version: "1.0.0" }, { capabilities: {} })
