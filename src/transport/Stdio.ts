@@ -319,41 +319,50 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     )
     const done = Exit.fail(Cause.Done())
 
-    const read = Effect.callback<ReadonlyArray<ReadonlyArray<unknown>>, TransportFailure | Cause.Done>((resume) => {
-      const attempt = (): void => {
-        if (failure !== undefined) return resume(failure) // the output broke: the session ends
-        if (gone) return resume(done)
-        // A graceful shutdown ends the input once (the session drains), then it is read on while
-        // the session drains (`readsOn`): the client's answers to the server's requests.
-        if (stopped && !stopTold) {
-          stopTold = true
-          return resume(done)
-        }
-        // Read on only as fast as the client takes the answers (see `stopListening`).
-        if (stopped && stdout.writableNeedDrain && !stdout.destroyed) {
-          waiting = attempt
-          return
-        }
-        const messages: Array<unknown> = []
-        let chunks = 0
-        // Up to 4096 chunks per read (read() may refill the buffer synchronously).
-        for (let chunk: unknown; chunks < 4096 && (chunk = stdin.read()) !== null; chunks++) {
-          decoder.push(chunk as Uint8Array | string, messages)
-        }
-        if (chunks > 0) return resume(Exit.succeed([messages]))
-        if (inputFailure !== undefined) return resume(inputFailure)
-        if (ended || stdin.readableEnded) {
-          if (flushed) return resume(done)
-          flushed = true
-          decoder.end(messages) // a last line without a newline
-          return resume(messages.length > 0 ? Exit.succeed([messages]) : done)
-        }
-        waiting = attempt
+    // One read at a time (the session's read loop): its `resume`, and one `attempt` and one
+    // cleanup for all reads, not a closure and an effect made per read (per request when they
+    // come one at a time).
+    let resume: (effect: Effect.Effect<ReadonlyArray<ReadonlyArray<unknown>>, TransportFailure | Cause.Done>) => void = () => {}
+    const attempt = (): void => {
+      if (failure !== undefined) return resume(failure) // the output broke: the session ends
+      if (gone) return resume(done)
+      // A graceful shutdown ends the input once (the session drains), then it is read on while
+      // the session drains (`readsOn`): the client's answers to the server's requests.
+      if (stopped && !stopTold) {
+        stopTold = true
+        return resume(done)
       }
+      // Read on only as fast as the client takes the answers (see `stopListening`).
+      if (stopped && stdout.writableNeedDrain && !stdout.destroyed) {
+        waiting = attempt
+        return
+      }
+      let chunk: unknown = stdin.read()
+      if (chunk !== null) {
+        const messages: Array<unknown> = []
+        // Up to 4096 chunks per read (read() may refill the buffer synchronously).
+        let chunks = 0
+        do decoder.push(chunk as Uint8Array | string, messages)
+        while (++chunks < 4096 && (chunk = stdin.read()) !== null)
+        return resume(Exit.succeed([messages]))
+      }
+      if (inputFailure !== undefined) return resume(inputFailure)
+      if (ended || stdin.readableEnded) {
+        if (flushed) return resume(done)
+        flushed = true
+        const messages: Array<unknown> = []
+        decoder.end(messages) // a last line without a newline
+        return resume(messages.length > 0 ? Exit.succeed([messages]) : done)
+      }
+      waiting = attempt
+    }
+    const stopWaiting = Effect.sync(() => {
+      waiting = undefined
+    })
+    const read = Effect.callback<ReadonlyArray<ReadonlyArray<unknown>>, TransportFailure | Cause.Done>((resumeRead) => {
+      resume = resumeRead
       attempt()
-      return Effect.sync(() => {
-        waiting = undefined
-      })
+      return stopWaiting
     })
 
     // An output closed without an error (a stream of one's own destroyed, or ended, by its owner):
@@ -363,31 +372,36 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     const closed = (): Exit.Exit<never, TransportFailure> =>
       failure ??= Exit.fail(new TransportFailure({ message: "writing output failed: the output is closed" }))
     const writeOut = (text: string): boolean => stdout.write(text)
+    // After a write the output did not take whole: waits for it to drain (its backpressure). One
+    // effect for every write, and the write itself no callback: a write the output takes (nearly
+    // every one) makes nothing but its text.
+    const drained = Effect.callback<void, TransportFailure>((resume) => {
+      if (gone) return resume(Effect.void)
+      if (stdout.destroyed) return resume(closed())
+      if (stopped) return resume(Effect.void) // nothing more is to be read: see `blocked`
+      const done = () => {
+        stdout.off("drain", done)
+        stdout.off("close", done)
+        unblocked(done)
+        // Closed before it drained: its error (if any) came first, and is the failure (none
+        // when the client went away).
+        resume(stdout.destroyed && !gone ? closed() : Effect.void)
+      }
+      stdout.on("drain", done)
+      stdout.on("close", done)
+      ;(blocked ??= new Set()).add(done)
+      return Effect.sync(() => {
+        stdout.off("drain", done)
+        stdout.off("close", done)
+        unblocked(done)
+      })
+    })
     const write = (batch: ReadonlyArray<Outbound>): Effect.Effect<void, TransportFailure> =>
-      Effect.callback<void, TransportFailure>((resume) => {
-        if (failure !== undefined) return resume(failure)
-        if (gone) return resume(Effect.void) // the client went away: nobody reads it
-        if (stdout.destroyed || stdout.writableEnded) return resume(closed())
-        if (writeBatch(batch, writeOut)) return resume(Effect.void)
-        if (gone) return resume(Effect.void)
-        if (stdout.destroyed) return resume(closed())
-        if (stopped) return resume(Effect.void) // nothing more is to be read: see `blocked`
-        const done = () => {
-          stdout.off("drain", done)
-          stdout.off("close", done)
-          unblocked(done)
-          // Closed before it drained: its error (if any) came first, and is the failure (none
-          // when the client went away).
-          resume(stdout.destroyed && !gone ? closed() : Effect.void)
-        }
-        stdout.on("drain", done)
-        stdout.on("close", done)
-        ;(blocked ??= new Set()).add(done)
-        return Effect.sync(() => {
-          stdout.off("drain", done)
-          stdout.off("close", done)
-          unblocked(done)
-        })
+      Effect.suspend(() => {
+        if (failure !== undefined) return failure
+        if (gone) return Effect.void // the client went away: nobody reads it
+        if (stdout.destroyed || stdout.writableEnded) return closed()
+        return writeBatch(batch, writeOut) ? Effect.void : drained
       })
 
     // The last writes reach the pipe before the process may exit (the session bounds the wait).
