@@ -192,7 +192,10 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       killSignal: "SIGTERM",
       forceKillAfter: options.shutdownTimeout ?? Duration.seconds(30)
     })
-  const devScope = yield* Effect.scope
+  // What the servers say is read here until dev has stopped the last one (its drain says what it
+  // does): this scope closes after it (a finalizer added before the one that stops it, closed after).
+  const outputs = yield* Scope.make()
+  yield* Effect.addFinalizer(() => Scope.close(outputs, Exit.void))
 
   /**
    * Starts a child in a scope of its own, on a loopback port of its own: closing the scope drains
@@ -202,7 +205,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     const port = yield* Effect.promise(() => freePort(loopback))
     const scope = yield* Scope.make()
     const handle = yield* Scope.provide(spawner.spawn(command(port)), scope)
-    // Read to its end (past the scope's close: the child's drain says what it does), in dev's scope.
+    // Read to its end (past the scope's close: the child's drain says what it does), in `outputs`.
     const decoder = new TextDecoder()
     const ownLine = new RegExp(`MCP over Streamable HTTP at http://\\S+:${port}/\\S*( \\([^)\\n]*\\))?`, "g")
     yield* Effect.forkIn(
@@ -210,7 +213,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
         Effect.sync(() => void process.stderr.write(decoder.decode(chunk, { stream: true }).replace(ownLine, announced)))).pipe(
           Effect.ignore
         ),
-      devScope
+      outputs
     )
     let ended = false
     // Relayed to once it accepts (its module loaded, its components built); not if it ends first.

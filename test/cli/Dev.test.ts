@@ -217,6 +217,35 @@ describe("effect-mcp dev", () => {
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
     })), 60_000)
 
+  // Fails before the fix: the output of a server started by a restart was read in a fiber that
+  // dev's end interrupted before it stopped that server: what it said as it drained was lost.
+  it.live("SIGTERM after a restart: what the server says as it drains reaches dev's stderr", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const module = (generation: number) =>
+        server(["one"]).replace(
+          "export const components = Layer.mergeAll(Slow, one)",
+          `const Stopped = Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(() => process.stderr.write("dev-test: server ${generation} stopped\\n"))))
+export const components = Layer.mergeAll(Slow, one, Stopped)`
+        )
+      const file = writeModule(dir, "server.ts", module(1))
+      const dev = yield* spawnCli(["dev", file, "--port", "0"], { cwd: dir })
+      yield* Effect.addFinalizer(() =>
+        Effect.promise(async () => {
+          dev.child.kill("SIGTERM")
+          await dev.exited(15_000)
+        })
+      )
+      yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
+      yield* waitUntil(servers(dev, 1), `the first server:\n${dev.stderr()}`)
+      writeFileSync(file, module(2))
+      yield* waitUntil(servers(dev, 2), `the second server:\n${dev.stderr()}`, 20_000)
+      assert.include(dev.stderr(), "dev-test: server 1 stopped")
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
+      assert.include(dev.stderr(), "dev-test: server 2 stopped")
+    }), 60_000)
+
   // Fails before the fix: each restart left the port to no one between the old server's end and
   // the new one's listen: requests were refused (ECONNREFUSED), and another process could take the
   // port (the new server then exited 1). dev now holds the port and relays to its server.
