@@ -182,6 +182,44 @@ describe("Retry middleware", () => {
       assert.deepStrictEqual(Object.getOwnPropertySymbols(response.result), [])
     }))
 
+  // Fails before: the mark was found by the result's content array only: a middleware inside Retry
+  // that made other content (one more item; each item rewritten, as a redaction does) hid the
+  // declared failure, and a failure whose text is its message was not retried (one run).
+  it.live("a declared failure is retried through a middleware that adds content, or rewrites each item", () =>
+    Effect.gen(function*() {
+      class Overloaded extends Schema.TaggedError<Overloaded>()("Overloaded", { message: Schema.String }) {}
+      const attempt = (rewrite: (content: ReadonlyArray<{ readonly type: string; readonly text?: string }>) => unknown) =>
+        Effect.gen(function*() {
+          let runs = 0
+          const Failing = McpServer.tool({
+            name: "failing",
+            failure: Overloaded,
+            handler: () => Effect.suspend(() => Effect.fail(new Overloaded({ message: `overloaded (${++runs})` })))
+          })
+          const Rewrite = Middleware.make("rewrite", {
+            onRequest: (request, _context, next) =>
+              request.method !== "tools/call" ? next(request) : Effect.map(next(request), (result) => ({
+                ...(result as object),
+                content: rewrite((result as { readonly content: ReadonlyArray<{ readonly type: string }> }).content)
+              }))
+          })
+          const retries = Retry.middleware({ schedule: fast.pipe(Schedule.upTo({ times: 2 })), retryable: Retry.byTag("Overloaded") })
+          const server = yield* startServer({}, Layer.merge(Failing, McpServer.middleware(retries, Rewrite)))
+          const raw = yield* connectRawTo((transport) => server.run(transport))
+          const response = yield* Effect.promise(() => raw.request(1, "tools/call", { name: "failing", arguments: {} }))
+          return { runs, result: response.result }
+        })
+      const added = yield* attempt((content) => [...content, { type: "text", text: "try again later" }])
+      assert.strictEqual(added.runs, 3)
+      assert.deepStrictEqual((added.result as { readonly content: unknown }).content, [
+        { type: "text", text: "overloaded (3)" },
+        { type: "text", text: "try again later" }
+      ])
+      const redacted = yield* attempt((content) => content.map((item) => ({ ...item, text: item.text?.replace(/\d/g, "#") })))
+      assert.strictEqual(redacted.runs, 3)
+      assert.deepStrictEqual((redacted.result as { readonly content: unknown }).content, [{ type: "text", text: "overloaded (#)" }])
+    }))
+
   it.live("the schedule's delays are applied between attempts", () =>
     Effect.gen(function*() {
       const { runs, layer } = flaky()
