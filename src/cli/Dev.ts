@@ -13,7 +13,8 @@
  *   connection to the current child, which listens on a loopback port of its own (`127.0.0.1`; its
  *   listening line, on stderr, names `dev`'s address). A connection that comes while no child
  *   accepts (a restart, a module that does not load) is held until one does: at most
- *   {@link maxHeld} of them, each at most {@link holdMillis}, then closed. So no request is refused
+ *   {@link maxHeld} of them, each at most {@link holdMillis}, then closed (said on stderr, once
+ *   while no server accepts). So no request is refused
  *   during a restart, and no other process can take the port meanwhile. The server sees every
  *   request come from the loopback (`MCP_HTTP_MAX_SESSIONS_PER_ADDRESS` counts them as one).
  * - **Restart**: on a change new connections are held, the requests relayed get their answers
@@ -482,10 +483,22 @@ const makeRelay = (listener: Server) => {
     client.once("close", () => answer(client))
     client.pipe(server).pipe(client)
   }
+  // Said once while no server accepts (again after one did): a connection closed unanswered was
+  // a client's "socket hang up" with no word from dev (a server whose start hangs prints nothing).
+  let toldClosed = false
+  const closeHeld = (client: Socket, why: string) => {
+    client.destroy()
+    if (toldClosed) return
+    toldClosed = true
+    process.stderr.write(
+      `effect-mcp dev: ${why}: no server accepts connections (it is still starting, its module or its components ` +
+        "waiting for something; or it ended, and waits for a change)\n"
+    )
+  }
   const onConnection = (client: Socket) => {
     if (target !== undefined) return pipeTo(client, target)
-    if (held.size >= maxHeld) return client.destroy()
-    held.set(client, setTimeout(() => client.destroy(), holdMillis))
+    if (held.size >= maxHeld) return closeHeld(client, `a connection was closed unanswered (${maxHeld} wait already)`)
+    held.set(client, setTimeout(() => closeHeld(client, `a connection held ${holdMillis / 1_000} s was closed unanswered`), holdMillis))
     client.once("close", () => {
       clearTimeout(held.get(client))
       held.delete(client)
@@ -495,6 +508,7 @@ const makeRelay = (listener: Server) => {
   return {
     to: (port: number) => {
       target = port
+      toldClosed = false
       for (const [client, timer] of held) {
         clearTimeout(timer)
         held.delete(client)

@@ -246,6 +246,40 @@ export const components = Layer.mergeAll(Slow, one, Stopped)`
       assert.include(dev.stderr(), "dev-test: server 2 stopped")
     }), 60_000)
 
+  // Fails before the fix: a connection held for a server that never accepts (its components never
+  // built) was closed after 30 s without a word from dev (the client's "socket hang up" only).
+  it.live("a server that never accepts: a connection held 30 s is closed, and dev says why, once", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(
+        dir,
+        "server.ts",
+        server(["one"]).replace(
+          "export const components = Layer.mergeAll(Slow, one)",
+          "export const components = Layer.mergeAll(Slow, one, Layer.effectDiscard(Effect.never))"
+        )
+      )
+      const dev = yield* spawnCli(["dev", file, "--port", "0"], { cwd: dir })
+      yield* Effect.addFinalizer(() =>
+        Effect.promise(async () => {
+          dev.child.kill("SIGTERM")
+          await dev.exited(15_000)
+        })
+      )
+      const port = yield* pickedPort(dev)
+      yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
+      // Two requests, each on a connection of its own: held, then closed (bounded: 60 s).
+      const ask = () =>
+        rawRequest(port, "POST", { "content-type": "application/json", accept: BOTH, connection: "close" }, JSON.stringify(initializeMessage(1)))
+          .then((response) => `answered ${response.status}`, (error: Error) => `closed: ${error.message}`)
+      const started = Date.now()
+      const outcomes = yield* Effect.promise(() => Promise.all([ask(), ask()])).pipe(Effect.timeout("60 seconds"))
+      assert.isAtLeast(Date.now() - started, 29_000)
+      assert.deepStrictEqual(outcomes.map((outcome) => outcome.startsWith("closed")), [true, true], outcomes.join("; "))
+      const told = dev.stderr().split("effect-mcp dev: a connection held 30 s was closed unanswered: no server accepts connections").length - 1
+      assert.strictEqual(told, 1, dev.stderr())
+    }), 90_000)
+
   // Fails before the fix: each restart left the port to no one between the old server's end and
   // the new one's listen: requests were refused (ECONNREFUSED), and another process could take the
   // port (the new server then exited 1). dev now holds the port and relays to its server.
