@@ -137,11 +137,20 @@ export const exitWithStdin: Effect.Effect<void> = Effect.sync(() => {
     ended = true
     process.kill(process.pid, "SIGTERM")
   })
+  // Its parent's pipes end with it: `dev` reads the server's stderr through one (to rewrite its
+  // listening line). A write there once `dev` is gone fails (EPIPE), and that error, unheard,
+  // ended the process at once, in the middle of its drain (a finalizer's, a handler's last
+  // words): what is written after the parent is gone is lost, and the drain goes on.
+  process.stdout.on("error", ignoreWriteError)
+  process.stderr.on("error", ignoreWriteError)
   // Read (and drop) what comes: the end is seen only by a reader.
   stdin.resume()
   // Not a reason to stay up: a server that stops by itself (a busy port) still exits.
   if ("unref" in stdin && typeof stdin.unref === "function") stdin.unref()
 })
+
+/** A failed write to stdout or stderr, whose reader is gone (see {@link exitWithStdin}). */
+const ignoreWriteError = (): void => {}
 
 /**
  * Whether `host` (an address to listen on) is this machine's loopback only: `localhost`,

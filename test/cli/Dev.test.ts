@@ -7,7 +7,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { request as httpRequest } from "node:http"
 import { connect, createServer, type Server } from "node:net"
@@ -607,6 +607,38 @@ export const components = Layer.mergeAll(
       }
       assert.isTrue(free, `the server outlived dev (port ${port} still accepts)\n${dev.stderr()}`)
       yield* waitUntil(() => ended(child), "the server process to end after its drain", 20_000)
+    }), 60_000)
+
+  // Fails before the fix: dev reads its server's stderr through a pipe; once dev was killed, the
+  // server's first write there as it drained failed (EPIPE), and the error ended it at once: the
+  // finalizer below never finished.
+  it.live("SIGKILL of dev: its server's drain runs to its end, though what it writes on stderr is read by no one", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const marker = join(dir, "drained.txt")
+      const file = writeModule(
+        dir,
+        "server.ts",
+        `import { appendFileSync } from "node:fs"\n${
+          server(["one"]).replace(
+            "export const components = Layer.mergeAll(Slow, one)",
+            `const Drained = Layer.effectDiscard(Effect.addFinalizer(() => Effect.promise(async () => {
+  process.stderr.write("dev-test: draining\\n")
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  process.stderr.write("dev-test: still draining\\n")
+  appendFileSync(${JSON.stringify(marker)}, "drained\\n")
+})))
+export const components = Layer.mergeAll(Slow, one, Drained)`
+          )
+        }`
+      )
+      const dev = yield* spawnCli(["dev", file, "--port", "0"], { cwd: dir })
+      yield* Effect.addFinalizer(() => Effect.sync(() => dev.child.kill("SIGKILL")))
+      yield* waitUntil(servers(dev, 1), `the server:\n${dev.stderr()}`, 20_000)
+      dev.child.kill("SIGKILL")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), null)
+      yield* waitUntil(() => existsSync(marker), `the server's drain to end (its finalizer's mark)`, 20_000)
+      assert.strictEqual(readFileSync(marker, "utf8"), "drained\n")
     }), 60_000)
 
   // Fails before the fix: folders were listed once, at start; a file in a folder made later (a new
