@@ -458,14 +458,16 @@ const initializeOnceUp = async (port: number, capabilities: Record<string, unkno
 }
 
 /**
- * POSTs a `test_task_slow` call (`id`) of 1,600 ms in two steps, with progress: in flight once its
+ * POSTs a `test_task_slow` call (`id`) of 4,000 ms in two steps, with progress: in flight once its
  * first progress arrived (awaited here, 10 s at most), not after a fixed wait; it still runs for
- * its second step. Its answer then: the status and the last message of its SSE stream.
+ * its second step (the drain outlasts a loaded machine's 50 starts and a ping: at 1,600 ms, on two
+ * cores at load 20, every call had ended before the ping, which met a closed port). Its answer
+ * then: the status and the last message of its SSE stream.
  */
 const inFlight = async (url: string, sessionId: string, id: number) => {
   const response = await post(url, {
-    ...slowCall(id, 1_600),
-    params: { name: "test_task_slow", arguments: { ms: 1_600, steps: 2 }, _meta: { progressToken: `p${id}` } }
+    ...slowCall(id, 4_000),
+    params: { name: "test_task_slow", arguments: { ms: 4_000, steps: 2 }, _meta: { progressToken: `p${id}` } }
   }, on(sessionId))
   const reader = sseReader(response)
   const progress = response.status === 200 ? await nextMessage(reader, { timeoutMillis: 10_000 }) : undefined
