@@ -217,11 +217,13 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       outputs
     )
     let ended = false
-    // Relayed to once it accepts (its module loaded, its components built); not if it ends first.
+    // Relayed to once it accepts (its module loaded, its components built); not if it ends first,
+    // nor once a change came meanwhile (see `Relay.hold`: traffic went back to a server stopping).
+    const since = relay.holds
     yield* Effect.forkIn(
       Effect.gen(function*() {
         while (!ended && !(yield* Effect.promise(() => accepts(port)))) yield* Effect.sleep(probeMillis)
-        if (!ended) relay.to(port)
+        if (!ended) relay.to(port, since)
       }),
       scope
     )
@@ -464,8 +466,14 @@ const accepts = (port: number): Promise<boolean> =>
  */
 const makeRelay = (listener: Server) => {
   let target: number | undefined
+  /** How many times connections were held for a change: a server started before the last one is not relayed to. */
+  let holds = 0
   const held = new Map<Socket, ReturnType<typeof setTimeout>>()
-  /** The relayed connections whose request has no answer yet (sent, maybe still in the server's backlog). */
+  /**
+   * The relayed connections whose request has no answer yet (sent, maybe still in the server's
+   * backlog), and those relayed that sent nothing yet: a request written on a connection made
+   * before a change, after it, reached a server draining (503).
+   */
   const awaiting = new Set<Socket>()
   let answered: Array<() => void> = []
   const answer = (client: Socket) => {
@@ -481,6 +489,7 @@ const makeRelay = (listener: Server) => {
     client.on("data", () => awaiting.add(client))
     server.on("data", () => answer(client))
     client.once("close", () => answer(client))
+    awaiting.add(client)
     client.pipe(server).pipe(client)
   }
   // Said once while no server accepts (again after one did): a connection closed unanswered was
@@ -506,7 +515,9 @@ const makeRelay = (listener: Server) => {
   }
   listener.on("connection", onConnection)
   return {
-    to: (port: number) => {
+    /** Connections go to the server on `port` now, unless a change came after {@link holds} was `since`. */
+    to: (port: number, since: number) => {
+      if (since !== holds) return
       target = port
       toldClosed = false
       for (const [client, timer] of held) {
@@ -516,7 +527,11 @@ const makeRelay = (listener: Server) => {
       }
     },
     hold: () => {
+      holds++
       target = undefined
+    },
+    get holds() {
+      return holds
     },
     /** The server on `port` ended: held, as {@link hold}, when it is the one relayed to. */
     gone: (port: number) => {
