@@ -119,6 +119,22 @@ const devAt = (
   })
 
 /**
+ * `dev` on a port of its choosing (`--port 0`, and `flags`), in `dir`: stopped gracefully (SIGTERM,
+ * its end awaited) as the test ends, whatever happens (its server then drains too).
+ */
+const devStoppedAtEnd = (file: string, dir: string, ...flags: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const dev = yield* spawnCli(["dev", file, "--port", "0", ...flags], { cwd: dir })
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(async () => {
+        dev.child.kill("SIGTERM")
+        await dev.exited(15_000)
+      })
+    )
+    return dev
+  })
+
+/**
  * {@link devAt} on a port picked first (dev keeps its port across restarts): when another process
  * takes it before dev's server listens (a test of another worker), dev is killed and started again
  * on another port (see `onFreePort`), its requests never reaching that process's server. Once
@@ -195,14 +211,7 @@ describe("effect-mcp dev", () => {
     againWhenTaken(Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", server(["one"]))
-      const dev = yield* spawnCli(["dev", file, "--port", "0"], { cwd: dir })
-      // Stopped gracefully whatever happens (its server then drains too).
-      yield* Effect.addFinalizer(() =>
-        Effect.promise(async () => {
-          dev.child.kill("SIGTERM")
-          await dev.exited(15_000)
-        })
-      )
+      const dev = yield* devStoppedAtEnd(file, dir)
       const listening = () => [...dev.stderr().matchAll(/MCP over Streamable HTTP at (\S+)/g)].map((match) => match[1])
       const port = yield* pickedPort(dev)
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
@@ -229,13 +238,7 @@ describe("effect-mcp dev", () => {
 export const components = Layer.mergeAll(Slow, one, Stopped)`
         )
       const file = writeModule(dir, "server.ts", module(1))
-      const dev = yield* spawnCli(["dev", file, "--port", "0"], { cwd: dir })
-      yield* Effect.addFinalizer(() =>
-        Effect.promise(async () => {
-          dev.child.kill("SIGTERM")
-          await dev.exited(15_000)
-        })
-      )
+      const dev = yield* devStoppedAtEnd(file, dir)
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
       yield* waitUntil(servers(dev, 1), `the first server:\n${dev.stderr()}`)
       writeFileSync(file, module(2))
@@ -259,13 +262,7 @@ export const components = Layer.mergeAll(Slow, one, Stopped)`
           "export const components = Layer.mergeAll(Slow, one, Layer.effectDiscard(Effect.never))"
         )
       )
-      const dev = yield* spawnCli(["dev", file, "--port", "0"], { cwd: dir })
-      yield* Effect.addFinalizer(() =>
-        Effect.promise(async () => {
-          dev.child.kill("SIGTERM")
-          await dev.exited(15_000)
-        })
-      )
+      const dev = yield* devStoppedAtEnd(file, dir)
       const port = yield* pickedPort(dev)
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
       // Two requests, each on a connection of its own: held, then closed (bounded: 60 s).
@@ -288,13 +285,7 @@ export const components = Layer.mergeAll(Slow, one, Stopped)`
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", server(["one"]))
       // Stateless: each poll is a request of its own (no session piles up).
-      const dev = yield* spawnCli(["dev", file, "--port", "0", "--stateless"], { cwd: dir })
-      yield* Effect.addFinalizer(() =>
-        Effect.promise(async () => {
-          dev.child.kill("SIGTERM")
-          await dev.exited(15_000)
-        })
-      )
+      const dev = yield* devStoppedAtEnd(file, dir, "--stateless")
       const port = yield* pickedPort(dev)
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
       yield* waitUntil(servers(dev, 1), `the first server:\n${dev.stderr()}`)
