@@ -158,6 +158,15 @@ const sendRepeated = (port: number, method: string, headers: Record<string, stri
     request.end(body)
   })
 
+/** A raw client's POST headers, and its 2025-11-25 `initialize` (both `Mcp-Session-Id` describes below). */
+const json = { "content-type": "application/json", accept: "application/json, text/event-stream" }
+const initialize = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 0,
+  method: "initialize",
+  params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
+})
+
 describe("Mcp-Session-Id sent more than once", () => {
   // Failed before: the values, joined ("id, id"), named no session: 404 "Session not found", which
   // tells a client its session is gone (it starts another, to get 404 again behind the same proxy),
@@ -165,13 +174,6 @@ describe("Mcp-Session-Id sent more than once", () => {
   it.live("POST, GET and DELETE are refused 400 naming the header, not 404; the session lives on", () =>
     Effect.gen(function*() {
       const { port } = yield* serveOnAnyPort((port) => Layer.launch(StreamableHttp.serve(run, { port })))
-      const json = { "content-type": "application/json", accept: "application/json, text/event-stream" }
-      const initialize = JSON.stringify({
-        jsonrpc: "2.0",
-        id: 0,
-        method: "initialize",
-        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
-      })
       const opened = yield* Effect.promise(() =>
         new Promise<string>((resolve, reject) => {
           const request = httpRequest({ host: "127.0.0.1", port, method: "POST", path: "/mcp", headers: json }, (response) => {
@@ -215,13 +217,6 @@ describe("an empty Mcp-Session-Id", () => {
   it.live("is no session id: initialize opens a session; a request, GET or DELETE is told the header is required (400), not 404", () =>
     Effect.gen(function*() {
       const { port } = yield* serveOnAnyPort((port) => Layer.launch(StreamableHttp.serve(run, { port })))
-      const json = { "content-type": "application/json", accept: "application/json, text/event-stream" }
-      const initialize = JSON.stringify({
-        jsonrpc: "2.0",
-        id: 0,
-        method: "initialize",
-        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "raw", version: "1" } }
-      })
       const empty = { "mcp-session-id": "" }
       const opened = yield* Effect.promise(() => sendRepeated(port, "POST", { ...json, ...empty }, initialize))
       assert.strictEqual(opened.status, 200, opened.body)
