@@ -37,7 +37,7 @@ import { allowedMethods, closingFor, headersOf, originCheck } from "./guards.ts"
 import { defaultMaxBodyBytes } from "./options.ts"
 import { WorkUnderWay } from "../../../internal/workUnderWay.ts"
 import { awaitAnswer, forClient, HttpInfo, HttpSession, Pending, type SessionHost, settle, SseAnswer, timeUp } from "./HttpSession.ts"
-import { jsonError, modernStatusOf, shuttingDown, shuttingDownError, unservedVersion } from "./responses.ts"
+import { jsonError, modernStatusOf, sessionGone, sessionNotFoundError, shuttingDown, shuttingDownError, unservedVersion } from "./responses.ts"
 import { BatchStream, frame, keepAliveComment, newConnectionQueue, openedComment, SseConnection, type SseStream, sseHeaders } from "./sse.ts"
 import { forLog } from "../../../internal/loggedCause.ts"
 
@@ -248,7 +248,7 @@ export class Endpoint implements SessionHost {
       return Effect.succeed(JsonRpc.failure(id, error))
     }
     if (session.finished || this.endIfReplaced(session)) {
-      return Effect.succeed(JsonRpc.failure(id, { code: ErrorCode.SessionNotFound, message: "Session not found" }))
+      return Effect.succeed(JsonRpc.failure(id, sessionNotFoundError))
     }
     const pending = new Pending(request, stream === undefined ? "json" : "sse", clientId, false, false)
     if (stream !== undefined) {
@@ -1692,7 +1692,7 @@ const answerImpl = Effect.fnUntraced(function*(
       const pending = new Pending(request, mode, clientId, resolved !== undefined, opens)
       // The session may have been forgotten while this POST waited (a store's `touch`, a yield), or
       // be being replaced (`endIfReplaced`): checked as the request starts, nothing between.
-      if (session.finished || self.endIfReplaced(session)) return jsonError(404, ErrorCode.SessionNotFound, "Session not found", undefined, clientId ?? request.id)
+      if (session.finished || self.endIfReplaced(session)) return sessionGone(clientId ?? request.id)
       session.addPending(request.id, pending)
       // A 2026-07-28 request's stream opens after the yield below, unless its answer came by then
       // (an unknown method, a capability it lacks, invalid params): that answer travels with its

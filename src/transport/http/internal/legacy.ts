@@ -24,6 +24,7 @@ import {
   methodNotAllowed,
   notYours,
   notYoursError,
+  sessionGone,
   sessionNotFoundError,
   storeUnavailable,
   unknownSession,
@@ -242,7 +243,7 @@ export const get = (
     if (sessionId === undefined) return jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required")
     const session = self.sessions.get(sessionId)
     if (session === undefined) return unknownSessionResponse(sessionId)
-    if (session.ended) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
+    if (session.ended) return sessionGone()
     if (!ownedBy(session, principal)) return notYours()
     const unserved = unservedResponse(session, headers)
     if (unserved !== undefined) return unserved
@@ -251,7 +252,7 @@ export const get = (
     // A store's `touch` and `replayAfter` may take a while: the session may end meanwhile (a
     // DELETE, its idle timeout), and a stream attached to it then would never be ended; or it may
     // be being replaced, its stream then cut at once (see `Endpoint.endIfReplaced`).
-    if (session.ended || self.endIfReplaced(session)) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
+    if (session.ended || self.endIfReplaced(session)) return sessionGone()
     const connection = new SseConnection(newConnectionQueue())
     const lastEventId = headers["last-event-id"]
     if (lastEventId !== undefined) {
@@ -281,7 +282,7 @@ export const get = (
       }
       // The store cannot say what the stream holds now: the client tries again later.
       if (replayed._tag === "Failure") return storeUnavailable(replayed.failure)
-      if (gone) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
+      if (gone) return sessionGone()
       if (replay === undefined) {
         // Unknown, forged, expired, or with events lost: the client must re-issue its request.
         // But a standalone stream the session still has, whose events after `Last-Event-ID` are
@@ -407,7 +408,7 @@ const fresh = Effect.fnUntraced(function*(self: Endpoint, session: HttpSession, 
         // Read from the store, which may have taken a while: the session may have ended, or be
         // being replaced (its stream would be cut: see `Endpoint.endIfReplaced`), or another GET
         // opened or resumed the stream meanwhile.
-        if (session.ended || self.endIfReplaced(session)) return jsonError(404, ErrorCode.SessionNotFound, "Session not found")
+        if (session.ended || self.endIfReplaced(session)) return sessionGone()
         if ((session.standalone as SseStream | undefined)?.connection !== undefined) {
           return jsonError(409, ErrorCode.InvalidRequest, "Conflict: the session already has a standalone stream")
         }
@@ -467,7 +468,7 @@ export const del = (
   if (sessionId === undefined) return Effect.succeed(jsonError(400, ErrorCode.InvalidRequest, "Bad Request: Mcp-Session-Id header is required"))
   const session = self.sessions.get(sessionId)
   if (session === undefined) return Effect.succeed(unknownSessionResponse(sessionId))
-  if (session.ended) return Effect.succeed(jsonError(404, ErrorCode.SessionNotFound, "Session not found"))
+  if (session.ended) return Effect.succeed(sessionGone())
   if (!ownedBy(session, principal)) return Effect.succeed(notYours())
   const unserved = unservedResponse(session, headers)
   if (unserved !== undefined) return Effect.succeed(unserved)

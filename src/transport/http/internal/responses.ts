@@ -45,6 +45,13 @@ export const sessionNotFoundError: JsonRpc.ErrorObject = { code: ErrorCode.Sessi
 /** A request naming a session the endpoint does not have (never had, ended, or forgot). */
 const sessionNotFound: Refusal = { status: 404, error: sessionNotFoundError }
 
+/**
+ * The 404 {@link sessionNotFoundError} to a request on a session that ended meanwhile (answering
+ * `id`, if any): the one spelling of that answer.
+ */
+export const sessionGone = (id?: JsonRpc.RequestId) =>
+  jsonError(404, sessionNotFoundError.code, sessionNotFoundError.message, undefined, id)
+
 /** A request whose `Mcp-Session-Id` came more than once (see {@link unknownSession}). */
 const sessionIdRepeated: Refusal = {
   status: 400,
