@@ -749,6 +749,15 @@ export class Endpoint implements SessionHost {
   }
 
   /**
+   * Whether ending `session` to make room loses something: an answer its client has not read yet
+   * (see {@link unread}), or a background task it owns still running (an anonymous session's:
+   * ended, it cancels them). Asked by {@link openFor} and {@link crowding} only.
+   */
+  private loses(session: HttpSession): boolean {
+    return (this.unread.size > 0 && this.unread.has(session)) || session.input?.holdsWork?.() === true
+  }
+
+  /**
    * Opens a session for principal `subject` (see {@link open}) under its own bound
    * (`maxSessionsPerPrincipal`), so that no principal holds every place under `maxSessions`:
    * below it, nothing to do; at it, its idle session used least recently (no request in flight, no
@@ -790,7 +799,7 @@ export class Endpoint implements SessionHost {
         held++
         // Used after the idle one found so far: neither chosen, nor needed as a fall-back.
         if ((idle !== undefined && session.lastUsed >= idle.lastUsed) || busy(session)) continue
-        if ((this.unread.size === 0 || !this.unread.has(session)) && session.input?.holdsWork?.() !== true) idle = session
+        if (!this.loses(session)) idle = session
         else if (holding === undefined || session.lastUsed < holding.lastUsed) holding = session
       }
       idle ??= holding
@@ -858,7 +867,7 @@ export class Endpoint implements SessionHost {
       if (chosen !== undefined && !chosenLoses && (count < chosenCount || (count === chosenCount && session.lastUsed >= chosen.lastUsed))) {
         continue
       }
-      const loses = (this.unread.size > 0 && this.unread.has(session)) || session.input?.holdsWork?.() === true
+      const loses = this.loses(session)
       const better = chosen === undefined ||
         (loses !== chosenLoses ? !loses : count !== chosenCount ? count > chosenCount : session.lastUsed < chosen.lastUsed)
       if (!better) continue
