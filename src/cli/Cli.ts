@@ -178,6 +178,19 @@ const httpEnvironment = (command: string, given: StreamableHttp.ServeOptions): E
       ? Effect.fail(new UsageError({ command, message: error.message }))
       : Effect.die(error))
 
+/**
+ * Said when `command` listens on `host` beyond the loopback without allowed hosts: other machines'
+ * requests name this machine as they know it, which the default allowed hosts (this machine's
+ * loopback names) refuse, 403 each, with nothing said. `byFlag`: `host` came from `--host`, not
+ * `MCP_HTTP_HOST`.
+ */
+const warnOtherMachines = (command: string, host: string, byFlag: boolean): Effect.Effect<void> =>
+  Run.isLoopback(host) ? Effect.void : Console.error(
+    `effect-mcp ${command}: ${byFlag ? "--host " : "MCP_HTTP_HOST="}${host} listens for other machines, ` +
+      "but only requests naming localhost, 127.0.0.1 or [::1] are answered (DNS rebinding protection): list the host names " +
+      `their clients use with --allowed-hosts${byFlag ? "" : " (or MCP_HTTP_ALLOWED_HOSTS)"}`
+  )
+
 // ---------------------------------------------------------------------------
 // Commands
 // ---------------------------------------------------------------------------
@@ -258,13 +271,7 @@ const runHandler = (input: Command.Command.Config.Infer<typeof runConfig> & { re
     // (this machine's loopback names) refuse: 403 for every one of them, with nothing said.
     if (mode._tag === "Http" && (mode.allowedHosts ?? environment.allowedHosts) === undefined) {
       const listening = mode.host ?? environment.host ?? defaultHost
-      if (!Run.isLoopback(listening)) {
-        yield* Console.error(
-          `effect-mcp run: ${mode.host !== undefined ? "--host " : "MCP_HTTP_HOST="}${listening} listens for other machines, ` +
-            "but only requests naming localhost, 127.0.0.1 or [::1] are answered (DNS rebinding protection): list the host names " +
-            `their clients use with --allowed-hosts${mode.host !== undefined ? "" : " (or MCP_HTTP_ALLOWED_HOSTS)"}`
-        )
-      }
+      yield* warnOtherMachines("run", listening, mode.host !== undefined)
     }
     // The flag asks for a principal: one the environment does not name (a client's configuration
     // without MCP_SUBJECT, or a blank one) leaves the session anonymous, which is said.
@@ -363,13 +370,7 @@ const dev = Command.make("dev", {
     )
     // Said by `run` when it listened there itself; its server listens on the loopback now (dev relays).
     const devAllowedHosts = Option.getOrElse(input.allowedHosts, () => environment.allowedHosts)
-    if (devAllowedHosts === undefined && !Run.isLoopback(devHost)) {
-      yield* Console.error(
-        `effect-mcp dev: ${Option.isSome(input.host) ? "--host " : "MCP_HTTP_HOST="}${devHost} listens for other machines, ` +
-          "but only requests naming localhost, 127.0.0.1 or [::1] are answered (DNS rebinding protection): list the host names " +
-          `their clients use with --allowed-hosts${Option.isSome(input.host) ? "" : " (or MCP_HTTP_ALLOWED_HOSTS)"}`
-      )
-    }
+    if (devAllowedHosts === undefined) yield* warnOtherMachines("dev", devHost, Option.isSome(input.host))
     // `--log-level` is for the server's logs (dev itself logs nothing): passed on to it.
     const logLevel = yield* GlobalFlag.LogLevel
     yield* Dev.run({
