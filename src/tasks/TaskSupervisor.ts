@@ -349,6 +349,43 @@ export const maxHandBacks = 10
  */
 export const maxRecordingMillis = 15 * 60_000
 
+/**
+ * Records the end of `task` again (`finish`, which the store failed) until the store takes it:
+ * 100 ms after, doubling to 5 s apart, while `ours()` (checked before each attempt; when it no
+ * longer is, it stops silently); else `giveUp` is told why: the task's TTL passed, the store died
+ * doing it, or {@link maxRecordingMillis} passed since this was called. `recorded` is told what
+ * the store answered.
+ *
+ * @internal
+ */
+export const recordAgain = <A>(
+  task: Task,
+  finish: () => Effect.Effect<A, StoreError>,
+  options: {
+    readonly ours?: (() => boolean) | undefined
+    readonly giveUp: (why: string) => Effect.Effect<void>
+    readonly recorded: (finished: A) => Effect.Effect<void>
+  }
+): Effect.Effect<void> => {
+  const { giveUp, ours, recorded } = options
+  const giveUpAt = Date.now() + maxRecordingMillis
+  const attempt = (delay: number): Effect.Effect<void> =>
+    Effect.andThen(
+      Effect.sleep(delay),
+      Effect.suspend(() => {
+        if (ours !== undefined && !ours()) return Effect.void
+        const now = Date.now()
+        if (isExpired(task, now)) return giveUp("its TTL passed")
+        if (now > giveUpAt) return giveUp(`still failing after ${maxRecordingMillis} ms`)
+        return Effect.matchCauseEffect(finish(), {
+          onFailure: (cause) => Cause.hasDies(cause) ? giveUp("the store died doing it") : attempt(Math.min(delay * 2, 5_000)),
+          onSuccess: recorded
+        })
+      })
+    )
+  return attempt(100)
+}
+
 /** Builds a supervisor over `store` whose task fibers live in `scope` (the body of {@link TaskSupervisor.layer}). */
 export const make = (
   store: TaskStore["Service"],
@@ -745,28 +782,17 @@ export const make = (
    */
   const retryRecord = (entry: Running, ending: Ending) => {
     const task = entry.task!
-    const giveUpAt = Date.now() + maxRecordingMillis
-    const giveUp = (why: string) =>
-      Effect.suspend(() => {
-        leave(entry)
-        return Effect.logWarning(`TaskStore: gave up recording the end of task ${task.taskId} (${why}); its lease lapses`)
-      })
-    const attempt = (delay: number): Effect.Effect<void> =>
-      Effect.andThen(
-        Effect.sleep(delay),
+    const retried = recordAgain(task, () => finishWith(task, ending), {
+      ours: () => !closed && running.get(task.taskId) === entry,
+      giveUp: (why) =>
         Effect.suspend(() => {
-          if (closed || running.get(task.taskId) !== entry) return Effect.void
-          const now = Date.now()
-          if (isExpired(task, now)) return giveUp("its TTL passed")
-          if (now > giveUpAt) return giveUp(`still failing after ${maxRecordingMillis} ms`)
-          return Effect.matchCauseEffect(finishWith(task, ending), {
-            onFailure: (cause) => Cause.hasDies(cause) ? giveUp("the store died doing it") : attempt(Math.min(delay * 2, 5_000)),
-            onSuccess: (finished) => recorded(entry, finished)
-          })
-        })
-      )
+          leave(entry)
+          return Effect.logWarning(`TaskStore: gave up recording the end of task ${task.taskId} (${why}); its lease lapses`)
+        }),
+      recorded: (finished) => recorded(entry, finished)
+    })
     // Interrupted (the scope closing): it leaves, its lease left to lapse.
-    const fiber = runFork(Effect.onInterrupt(attempt(100), () => Effect.sync(() => leave(entry))))
+    const fiber = runFork(Effect.onInterrupt(retried, () => Effect.sync(() => leave(entry))))
     recording.add(fiber)
     fiber.addObserver(() => recording.delete(fiber))
   }

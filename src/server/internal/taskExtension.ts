@@ -18,7 +18,6 @@
  *
  * @internal
  */
-import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -33,10 +32,10 @@ import { isInputRequired } from "../../session/InputRound.ts"
 import { tooDeepAnswer } from "./inputResponses.ts"
 import type { ClientResultInvalid } from "../../session/ClientRequestError.ts"
 import type { ClientAddress } from "../../session/Requestor.ts"
-import { type InputRequest, isExpired, type Task } from "../../tasks/Task.ts"
+import type { InputRequest, Task } from "../../tasks/Task.ts"
 import type { StoreError } from "../../store/StoreError.ts"
 import type { CreateInput, TaskLimitExceeded, TaskStore } from "../../tasks/TaskStore.ts"
-import { maxRecordingMillis, type TaskSupervisor } from "../../tasks/TaskSupervisor.ts"
+import * as TaskSupervisor from "../../tasks/TaskSupervisor.ts"
 import * as Wire from "../../tasks/wire/v2026_07_28.ts"
 import * as Extension from "../Extension.ts"
 import type { TaskSupport } from "../Tool.ts"
@@ -135,7 +134,7 @@ export const ownerKey = (key: string): string => `2026|${key}`
 /** Builds the extension over the server's store and supervisor. */
 export const make = (options: {
   readonly store: TaskStore["Service"]
-  readonly supervisor: TaskSupervisor["Service"]
+  readonly supervisor: TaskSupervisor.TaskSupervisor["Service"]
   readonly keysOf: (context: RequestContext, clientAddress?: ClientAddress) => TaskKeys
   /** When the server makes a still-running call a task (default 100 ms). */
   readonly promoteAfterMillis?: number | undefined
@@ -328,30 +327,19 @@ export const make = (options: {
 
   /**
    * Records the end of a `required` tool's task again (`finish`, which the store failed), in a fiber
-   * of the server's scope: 100 ms after, doubling to 5 s apart, until the store takes it, its TTL
-   * passes, the store dies doing it, or {@link TaskSupervisor.maxRecordingMillis} passed (as the
-   * supervisor records the end of a task's work). Nobody else records it: the task has no lease
+   * of the server's scope, as the supervisor records the end of a task's work
+   * ({@link TaskSupervisor.recordAgain}: until the store takes it, its TTL passes, the store dies
+   * doing it, or {@link TaskSupervisor.maxRecordingMillis} passed). Nobody else records it: the task has no lease
    * (no other replica takes it over) and no client knows of it (the call was answered directly).
    */
   const recordAgain = (task: Task, finish: () => Effect.Effect<unknown, StoreError>): Effect.Effect<void> => {
     const scope = options.scope
     if (scope === undefined) return Effect.void
-    const giveUpAt = Date.now() + maxRecordingMillis
-    const giveUp = (why: string) => Effect.logWarning(`TaskStore: gave up recording the end of the required tool's task ${task.taskId} (${why})`)
-    const attempt = (delay: number): Effect.Effect<void> =>
-      Effect.andThen(
-        Effect.sleep(delay),
-        Effect.suspend(() => {
-          const now = Date.now()
-          if (isExpired(task, now)) return giveUp("its TTL passed")
-          if (now > giveUpAt) return giveUp(`still failing after ${maxRecordingMillis} ms`)
-          return Effect.matchCauseEffect(finish(), {
-            onFailure: (cause) => Cause.hasDies(cause) ? giveUp("the store died doing it") : attempt(Math.min(delay * 2, 5_000)),
-            onSuccess: () => Effect.void
-          })
-        })
-      )
-    return Effect.asVoid(Effect.forkIn(attempt(100), scope))
+    const retried = TaskSupervisor.recordAgain(task, finish, {
+      giveUp: (why) => Effect.logWarning(`TaskStore: gave up recording the end of the required tool's task ${task.taskId} (${why})`),
+      recorded: () => Effect.void
+    })
+    return Effect.asVoid(Effect.forkIn(retried, scope))
   }
 
   /**
