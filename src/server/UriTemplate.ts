@@ -660,6 +660,8 @@ class Guide {
   readonly consumers: Array<number> = []
   /** Bit words a state set takes. */
   readonly words: number
+  /** The state set `step` builds (`intern` keeps a copy): reused between reads (matches are synchronous). */
+  readonly bits: Uint32Array
   /** The class of each ASCII code unit and of the others the program names; `otherClass` for the rest. */
   readonly asciiClass = new Uint8Array(128)
   readonly namedClass = new Map<number, number>()
@@ -736,6 +738,7 @@ class Guide {
     }
     const count = this.kind.length
     this.words = (count + 31) >>> 5
+    this.bits = new Uint32Array(this.words)
     // States that consume nothing, each after the ones it goes on to (every loop of the program
     // consumes: this order exists). A loop's way out is such a step too.
     const placed = new Uint8Array(count)
@@ -835,7 +838,7 @@ class Guide {
     const n = uri.length
     if (guided.length < n + 1) guided = new Int32Array(Math.max(n + 1, 2 * guided.length))
     const ids = guided
-    const bits = new Uint32Array(this.words)
+    const bits = this.bits
     const asciiClass = this.asciiClass
     const classes = this.classes
     let id = this.step(-1, valueMayEndAt(uri, n) ? 2 : 0, -1, bits)
