@@ -280,7 +280,8 @@ export interface JwtOptions {
    * another audience or issuer is refused at once. A fetch that fails is logged (a warning
    * naming the URL and why) and not tried again for a second either: meanwhile a token that needs
    * the keys fetched is `503` at once. A key of them that cannot be used (a malformed JWK, an RSA
-   * key under 2,048 bits) has its tokens `503` too, the keys fetched again (at most once a second)
+   * key under 2,048 bits) has its tokens `503` too (and a token without a `kid` that no key
+   * verifies when one it may be of is such a key), the keys fetched again (at most once a second)
    * until it can, and a warning logged. Once the keys are older than `jwksCacheMillis` and a fetch
    * fails, they still verify tokens (stale-if-error) for `jwksStaleIfErrorMillis` more (by default
    * `jwksCacheMillis`: until twice it since they were fetched; a warning per failed fetch, one
@@ -644,7 +645,10 @@ const publicKeyOf = (pem: string): KeyObject => {
  * `kid` (or share one) holds two during a rotation, and a token without a `kid` matches both, so
  * every valid token was refused, as "malformed". The candidates are the JWKS's own keys, as many
  * as the authorization server publishes; one jose cannot use is skipped, as jose skips one it
- * cannot import.
+ * cannot import. When none verifies the token and one of them could not be used (none could be
+ * imported, or one was refused as it verified), the token may be of that key: the failure is the
+ * key's ({@link UnusableCandidates}: `503` against a JWKS URL, as for a key named by its `kid`),
+ * not the token's (it was `401` "the token's signature does not verify", nothing logged).
  */
 const verifyWithEach = async (
   token: string,
@@ -655,16 +659,38 @@ const verifyWithEach = async (
     return (await jwtVerify(token, getKey, options)).payload
   } catch (error) {
     if (!(error instanceof JoseErrors.JWKSMultipleMatchingKeys)) throw error
+    // jose throws this only for two candidates or more: none yielded, none could be imported.
+    let tried = 0
+    let refusedKey: unknown
     for await (const candidate of error) {
+      tried++
       try {
         return (await jwtVerify(token, candidate, options)).payload
       } catch (inner) {
         // A key jose refuses (an error not its own: an RSA key under 2,048 bits) is not the one:
         // the next is tried (it made a valid token of another key `401`).
         if (!(inner instanceof JoseErrors.JWSSignatureVerificationFailed) && inner instanceof JoseErrors.JOSEError) throw inner
+        if (!(inner instanceof JoseErrors.JOSEError)) refusedKey ??= inner
       }
     }
+    if (tried === 0 || refusedKey !== undefined) throw new UnusableCandidates(refusedKey)
     throw new JoseErrors.JWSSignatureVerificationFailed()
+  }
+}
+
+/**
+ * No key that may have signed a token without a `kid` (or of a shared one) verified it, and one of
+ * them could not be used (see {@link verifyWithEach}): none of jose's errors, so taken for an
+ * unusable key ({@link unusableKey}). `cause`: the refusal of one, when jose told it.
+ */
+class UnusableCandidates extends Error {
+  constructor(cause: unknown) {
+    super(
+      `no key that may have signed the token verified it, and one of them cannot be used${
+        cause === undefined ? " (none could be imported)" : `: ${cause instanceof Error ? cause.message : String(cause)}`
+      }`,
+      { cause }
+    )
   }
 }
 

@@ -767,6 +767,54 @@ describe.concurrent("BearerAuth.jwt with a JWKS key that cannot be used", () => 
         assert.strictEqual((yield* withoutKids.verify(yield* signed(undefined))).subject, "x", `${what}, without kids`)
       }
     }), 20_000)
+
+  // Fails before: several keys without a kid that jose cannot use (each skipped as jose imports it,
+  // or refused as it verifies) left no key to try, and a valid token was refused 401 "the token's
+  // signature does not verify" (the client sent back through its OAuth flow), nothing logged: as
+  // for a key with a kid, it is the authorization server's fault, 503 and a warning.
+  it.live("several keys without a kid, none usable: a token without a kid is 503 and the operator warned (was: 401); once they are put right it verifies", () =>
+    Effect.gen(function*() {
+      const key = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const other = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
+      const good = { ...(yield* Effect.promise(() => exportJWK(key.publicKey))), use: "sig" }
+      const otherGood = { ...(yield* Effect.promise(() => exportJWK(other.publicKey))), use: "sig" }
+      let keys: Array<unknown> = []
+      const server = createServer((_request, response) => {
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys }))
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+      )
+      const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`
+      const warnings: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        if (logLevel === "Warn") warnings.push((Array.isArray(message) ? message : [message]).map(String).join(" "))
+      })
+      const token = yield* Effect.promise(() =>
+        new SignJWT({ sub: "x" }).setProtectedHeader({ alg: "RS256" }).setIssuer("https://iss.test").setAudience("https://aud.test")
+          .setExpirationTime("1m").sign(key.privateKey)
+      )
+      const cases = [
+        ["two keys with a malformed private member (skipped by jose as it imports them)", [{ ...good, d: "AQAB" }, { ...otherGood, d: "AQAB" }]],
+        ["two RSA keys of one byte (refused as they verify)", [{ ...good, n: "AQ" }, { ...otherGood, n: "AQ" }]],
+        ["one of each", [{ ...good, d: "AQAB" }, { ...otherGood, n: "AQ" }]]
+      ] as const
+      for (const [what, broken] of cases) {
+        warnings.length = 0
+        keys = [...broken]
+        const verifier = BearerAuth.jwt({ jwksUrl, issuer: "https://iss.test", audience: "https://aud.test" })
+        const verify = (token: string) => verifier.verify(token).pipe(Effect.provide(Logger.layer([logger])))
+        const refused = yield* Effect.flip(verify(token))
+        assert.instanceOf(refused, BearerAuth.VerifierUnavailable, `${what}: ${String(refused)}`)
+        assert.strictEqual(warnings.length, 1, what)
+        assert.include(warnings[0], `a key of the JWKS fetched from ${jwksUrl} cannot be used`, what)
+        // Put right: seen at the next fetch allowed.
+        keys = [good, otherGood]
+        yield* Effect.sleep("1100 millis")
+        assert.strictEqual((yield* verify(token)).subject, "x", what)
+      }
+    }), 20_000)
 })
 
 describe("BearerAuth.jwt with a JWKS key that cannot be used, named by forged tokens", () => {
