@@ -932,8 +932,9 @@ export interface IntrospectionOptions {
   /** Most answers kept (the oldest are dropped first); default 10,000 (an integer >= 1). */
   readonly maxCacheEntries?: number | undefined
   /**
-   * Longest wait for the endpoint; default 5 s (a number > 0 of milliseconds). Once it was not
-   * answered, only one request at a time waits for it (see {@link introspection}).
+   * Longest wait for the endpoint; default 5 s (a number > 0 of milliseconds). Once it cannot be
+   * reached (no connection, or two tokens' requests timed out with no answer between), only one
+   * request at a time waits for it (see {@link introspection}).
    */
   readonly timeoutMillis?: number | undefined
 }
@@ -948,17 +949,28 @@ const introspectionWarningMillis = 1_000
 const introspectionProbeMillis = 1_000
 
 /**
- * The introspection endpoint did not answer: no connection could be made to it (see
- * {@link notConnected}), or it did not answer in time (an authorization server down behind a
- * firewall that drops packets, overloaded). Its cooldown follows (see {@link introspection}). An
- * answer, of any status (`429` and `5xx` too), or a connection closed once the request was sent,
- * is not: a token can make the endpoint answer so (a forged one it fails on, one too large for a
- * proxy), and one such request a second kept every other token not cached `503`. Those were
- * answered at once: no request waited for them.
+ * The introspection endpoint cannot be reached: no connection could be made to it (see
+ * {@link notConnected}: refused, its host unknown or unreachable, a connect timeout, a TLS
+ * handshake that failed). Its cooldown follows at once (see {@link introspection}). An answer, of
+ * any status (`429` and `5xx` too), or a connection closed once the request was sent, is not: a
+ * token can make the endpoint answer so (a forged one it fails on, one too large for a proxy), and
+ * one such request a second kept every other token not cached `503`. Those were answered at once:
+ * no request waited for them.
  */
 class IntrospectionUnanswered extends Error {}
 
-/** The codes of a connection that could not be made (its host unknown, refused, unreachable). */
+/**
+ * The introspection endpoint did not answer one request in time. That may be the endpoint (an
+ * authorization server down behind a firewall that drops packets, overloaded) or the token (one
+ * that makes it hang, which anyone may send): the request is `503`, and the cooldown follows only
+ * when the endpoint answered nothing since it was sent and a request for another token went
+ * unanswered too meanwhile (see {@link introspection}). One token that made the endpoint hang
+ * started the cooldown: every token not cached was then `503` for a second, one such request a
+ * second denying everyone.
+ */
+class IntrospectionTimedOut extends Error {}
+
+/** The codes of a connection that could not be made (its host unknown, refused, unreachable, timed out). */
 const connectionFailures = new Set([
   "ECONNREFUSED",
   "ENOTFOUND",
@@ -971,16 +983,26 @@ const connectionFailures = new Set([
 ])
 
 /**
+ * The codes of a TLS handshake that failed (Node's, OpenSSL's, and OpenSSL's certificate
+ * verification's: an expired or self-signed certificate, another host's, a plain-HTTP port).
+ */
+const tlsFailure = /^(?:ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|HOSTNAME_MISMATCH$|EPROTO$)/
+
+/** Whether `code` says no connection could be made, or no TLS session on it (see {@link notConnected}). */
+const connectionFailure = (code: unknown): boolean => typeof code === "string" && (connectionFailures.has(code) || tlsFailure.test(code))
+
+/**
  * Whether `fetch` failed for want of a connection, before the request was sent: its `cause` (or,
- * several addresses tried, each of them) has a code of {@link connectionFailures}.
+ * several addresses tried, each of them) has a code of {@link connectionFailures}, or of a TLS
+ * handshake that failed (which no token can cause: the request is sent after it).
  */
 const notConnected = (error: unknown): boolean => {
   const cause = error instanceof Error ? error.cause : undefined
   if (!(cause instanceof Error)) return false
   const code = (cause as { readonly code?: unknown }).code
-  if (typeof code === "string") return connectionFailures.has(code)
+  if (typeof code === "string") return connectionFailure(code)
   return cause instanceof AggregateError && cause.errors.length > 0 &&
-    cause.errors.every((each: unknown) => connectionFailures.has(String((each as { readonly code?: unknown } | undefined)?.code)))
+    cause.errors.every((each: unknown) => connectionFailure((each as { readonly code?: unknown } | undefined)?.code))
 }
 
 /**
@@ -1050,13 +1072,17 @@ const accessTokenType = (answer: { readonly [key: string]: unknown }): boolean =
  * the endpoint. An endpoint that cannot be reached (or answers no JSON object, an active token
  * whose `exp`, `nbf` or `iat` is no number, or not in time) is `VerifierUnavailable` (`503`: the
  * client keeps its token) and a logged warning for the operator (at most one a second, saying how
- * many failures it did not tell). Once the endpoint does not answer (no connection can be made to
- * it, or it times out), a token not cached is `503` at once, without asking, but for one request
- * at a time, a second after the last failure at the earliest (a probe): its answer, of any kind,
- * has tokens asked about again; without this, every request with a token not cached waited the
- * whole `timeoutMillis` for its `503`. Cached answers still hold meanwhile. An answer of any
- * status (`429`, `5xx`: `503` for that request) starts no such wait: a token can make the endpoint
- * fail, and others' tokens would have been refused for it.
+ * many failures it did not tell). Once the endpoint cannot be reached (no connection, or no TLS
+ * session, can be made with it; or it answered nothing while requests for two different tokens
+ * timed out), a token not cached is `503` at once, without asking, but for one request at a time,
+ * a second after the last failure at the earliest (a probe): its answer, of any kind, has tokens
+ * asked about again; without this, every request with a token not cached waited the whole
+ * `timeoutMillis` for its `503`. Cached answers still hold meanwhile. An answer of any status
+ * (`429`, `5xx`: `503` for that request), a connection closed on a request, or one request that
+ * times out (while no other token's does, or while the endpoint answers others) starts no such
+ * wait, and is `503` for that request alone: a token can make the endpoint fail, or hang, and
+ * others' tokens would have been refused for it. (Holders of two tokens that each make it hang
+ * can still start the wait while nobody else's token is answered: an outage looks so too.)
  *
  * @since 0.2.0
  * @category constructors
@@ -1083,9 +1109,17 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
   const cache = new Map<string, { readonly until: number; readonly outcome: Principal | InvalidToken }>()
   // One request to the endpoint per token at a time: concurrent requests with it wait for it.
   const inFlight = new Map<string, Deferred.Deferred<Principal, InvalidToken | VerifierUnavailable>>()
-  // Whether the endpoint's last request went unanswered (see `IntrospectionUnanswered`), when, and
-  // whether a probe (the one request allowed meanwhile) is on its way.
-  const endpoint = { down: false, failedAt: Number.NEGATIVE_INFINITY, probing: false }
+  // Whether the endpoint is taken for unreachable (see `IntrospectionUnanswered`, `settled`), since
+  // when, and whether a probe (the one request allowed meanwhile) is on its way; how many answers
+  // it gave (of any status: a count, not a time, which a still clock would make equal), and the
+  // token (its digest) of a request that timed out since the last one (see `IntrospectionTimedOut`).
+  const endpoint = {
+    down: false,
+    failedAt: Number.NEGATIVE_INFINITY,
+    probing: false,
+    answers: 0,
+    silent: undefined as string | undefined
+  }
   const unanswered = new VerifierUnavailable({ description: "the token could not be checked; try again later" })
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }
   if (options.clientId !== undefined) {
@@ -1121,7 +1155,26 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
     const principal: Principal = { subject: answer.sub, scopes: scopesOf(answer), claims: answer }
     return typeof answer.exp === "number" ? { ...principal, expiresAt: answer.exp * 1000 } : principal
   }
-  const ask = (token: string) =>
+  /**
+   * Whether the endpoint is to be taken for unreachable after a request for the token `key`,
+   * sent when it had given `answersBefore` answers, ended as `exit`. Unreachable (no connection,
+   * no TLS session): yes. Timed out: only if it answered nothing since that request was sent, and
+   * a request for another token timed out too since its last answer (so one token that makes it
+   * hang cannot start the cooldown, and two tokens that time out while it answers others cannot
+   * either); else as it was. Anything else (an answer, a connection closed on the request): no.
+   */
+  const settled = (exit: Exit.Exit<unknown, unknown>, key: string, answersBefore: number): boolean => {
+    if (Exit.isSuccess(exit)) return false
+    const failure = exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error
+    if (failure instanceof IntrospectionUnanswered) return true
+    if (!(failure instanceof IntrospectionTimedOut)) return false
+    if (endpoint.answers > answersBefore) return false
+    if (endpoint.silent !== undefined && endpoint.silent !== key) return true
+    endpoint.silent = key
+    return endpoint.down
+  }
+  // `answersBefore`: the endpoint's answers when the request is sent (see `settled`).
+  const ask = (token: string, key: string, answersBefore: number) =>
     Effect.tryPromise({
       try: (signal) =>
         fetch(options.url, {
@@ -1130,6 +1183,10 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
           body: new URLSearchParams({ token, token_type_hint: "access_token" }).toString(),
           signal
         }).then(async (response) => {
+          // The endpoint answers (whatever it says): it is there; a request timed out before
+          // now is not another token's sign that it is not (see `settled`).
+          endpoint.answers++
+          endpoint.silent = undefined
           // Any status, a `5xx` or `429` too, is an answer: what a token makes the endpoint say
           // (a forged one that makes it fail) starts no cooldown for the others' tokens.
           if (!response.ok) throw new Error(`introspection answered ${response.status}`)
@@ -1147,11 +1204,11 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
         }),
       catch: (cause) => cause
     }).pipe(
-      Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new IntrospectionUnanswered("introspection timed out")) }),
+      Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new IntrospectionTimedOut("introspection timed out")) }),
       Effect.onExit((exit) =>
         Effect.sync(() => {
           // Any answer (a token judged, a `4xx`, a malformed one) says the endpoint is there.
-          endpoint.down = Exit.isFailure(exit) && exit.cause.reasons.some((reason) => reason._tag === "Fail" && reason.error instanceof IntrospectionUnanswered)
+          endpoint.down = settled(exit, key, answersBefore)
           if (endpoint.down) endpoint.failedAt = Date.now()
         })
       ),
@@ -1176,8 +1233,9 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
       Cause.squash(forLog(cause))
     )
   }
+  // Made as the request is sent (see `verify`).
   const lookup = (token: string, key: string) =>
-    Effect.flatMap(ask(token), (answer) => {
+    Effect.flatMap(ask(token, key, endpoint.answers), (answer) => {
       const outcome = judge(answer)
       // A token refused as not valid yet is refused only until it is (not for the cache's 60 s).
       const validFrom = notYetValid(answer) ? ((answer.nbf as number) - nbfLeewaySeconds) * 1000 : Infinity

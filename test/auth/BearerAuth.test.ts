@@ -1753,10 +1753,14 @@ describe("token introspection while the endpoint does not answer", () => {
       // A token verified (and cached) while the endpoint answers.
       assert.strictEqual((yield* verifier.verify("cached")).subject, "cached")
       answering = false
-      // The first token not cached waits for the timeout: nothing is known yet.
-      const first = yield* timed(verifier.verify("first"))
-      assert.isTrue(unavailable(first.exit))
-      assert.isAtLeast(first.millis, timeoutMillis - 50)
+      // The first tokens not cached wait for the timeout: nothing is known yet. Two tokens, which
+      // no answer came between: one alone may be a token that makes the endpoint hang, which
+      // starts no cooldown (see the next case).
+      const firsts = yield* Effect.forEach(["first", "second"], (token) => timed(verifier.verify(token)), { concurrency: "unbounded" })
+      for (const first of firsts) {
+        assert.isTrue(unavailable(first.exit))
+        assert.isAtLeast(first.millis, timeoutMillis - 50)
+      }
       // Then tokens not cached are 503 at once, without asking, a cached one still verifies.
       const before = asked
       const next = yield* Effect.forEach(["a", "b", "c", "d", "e"], (token) => timed(verifier.verify(token)), { concurrency: "unbounded" })
@@ -1791,6 +1795,73 @@ describe("token introspection while the endpoint does not answer", () => {
       assert.strictEqual((yield* Fiber.join(answered)).subject, "back")
       assert.strictEqual((yield* verifier.verify("again")).subject, "again")
       assert.strictEqual(asked, before + 3)
+    }), 20_000)
+
+  // Fails before: a request that timed out started the cooldown, whatever its token: one token
+  // that makes the endpoint hang (anyone may send one), once a second, kept every other token not
+  // cached 503 without asking. Now only the endpoint answering nothing to two tokens does.
+  it.live("a token that makes the endpoint hang is 503 alone: another token is asked at once and taken; two tokens unanswered with no answer between start the cooldown", () =>
+    Effect.gen(function*() {
+      let asked = 0
+      const held: Array<() => void> = []
+      const server = createServer((request, response) => {
+        asked++
+        let body = ""
+        request.on("data", (chunk) => void (body += String(chunk)))
+        request.on("end", () => {
+          const token = new URLSearchParams(body).get("token") ?? ""
+          const answer = () =>
+            response.writeHead(200, { "content-type": "application/json" }).end(
+              JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
+            )
+          if (token.startsWith("hangs")) held.push(answer) // no answer, until the test ends
+          else answer()
+        })
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => {
+          server.closeAllConnections()
+          server.close(resolve)
+        }))
+      )
+      const { port } = server.address() as AddressInfo
+      yield* frozenClock
+      const timeoutMillis = 600
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis })
+      const taken = (token: string) =>
+        Effect.map(timed(verifier.verify(token)), ({ exit }) => Exit.isSuccess(exit) && exit.value.subject === token)
+      // One token that hangs, again and again (the clock stands still: all in one second).
+      for (let i = 0; i < 3; i++) {
+        const hung = yield* timed(verifier.verify("hangs"))
+        assert.isTrue(unavailable(hung.exit), "the token that hangs is 503")
+        assert.isAtLeast(hung.millis, timeoutMillis - 50)
+        assert.isTrue(yield* taken(`user-${i}`), `another token is asked and taken after it (${i})`) // was: 503 at once
+      }
+      // Two tokens that hang, while another is answered: the endpoint is there, no cooldown.
+      const sent = asked
+      const first = yield* Effect.forkChild(timed(verifier.verify("hangs-a")))
+      for (let i = 0; i < 500 && asked === sent; i++) yield* Effect.sleep("10 millis")
+      assert.isTrue(yield* taken("meanwhile"))
+      assert.isTrue(unavailable((yield* Fiber.join(first)).exit))
+      const second = yield* timed(verifier.verify("hangs-b"))
+      assert.isTrue(unavailable(second.exit))
+      const before = asked
+      assert.isTrue(yield* taken("after-one"), "hangs-a was answered around: only hangs-b is unanswered since")
+      assert.strictEqual(asked, before + 1)
+      // Two tokens unanswered with no answer between: the endpoint is taken for unreachable, and
+      // a token not cached is 503 at once, without asking.
+      const both = yield* Effect.forEach(["hangs-c", "hangs-d"], (token) => timed(verifier.verify(token)), { concurrency: "unbounded" })
+      for (const { exit } of both) assert.isTrue(unavailable(exit))
+      const atOnce = yield* timed(verifier.verify("then"))
+      assert.isTrue(unavailable(atOnce.exit))
+      assert.isBelow(atOnce.millis, timeoutMillis / 2, "503 at once")
+      assert.strictEqual(asked, before + 3, "not asked in the second after")
+      // A second later a token is asked again (a probe), answered: the cooldown is over.
+      yield* advance(1_001)
+      assert.isTrue(yield* taken("probe"))
+      assert.isTrue(yield* taken("later"))
+      for (const release of held.splice(0)) release()
     }), 20_000)
 
   // Fails before: a 5xx or 429 answer (or a connection closed on the request) started the
@@ -1857,6 +1928,33 @@ describe("token introspection while the endpoint does not answer", () => {
       yield* advance(1_001)
       assert.strictEqual((yield* verifier.verify("third")).subject, "s")
       assert.strictEqual(asked, 1)
+    }), 20_000)
+
+  // Fails before: a TLS handshake that failed (here: https to a plain-HTTP port; an expired or
+  // self-signed certificate alike) was taken for that request's failure, and every token not
+  // cached tried a connection again. No token causes it (the request is sent after it).
+  it.live("an endpoint no TLS session can be made with: the next token not cached is 503 without a connection tried, for a second", () =>
+    Effect.gen(function*() {
+      let connections = 0
+      const server = createServer((_request, response) => void response.end())
+      server.on("connection", () => void connections++)
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => {
+          server.closeAllConnections()
+          server.close(resolve)
+        }))
+      )
+      const { port } = server.address() as AddressInfo
+      yield* frozenClock
+      const verifier = BearerAuth.introspection({ url: `https://127.0.0.1:${port}/introspect`, audience: "https://aud.test" })
+      assert.isTrue(unavailable((yield* timed(verifier.verify("first"))).exit))
+      assert.strictEqual(connections, 1)
+      assert.isTrue(unavailable((yield* timed(verifier.verify("second"))).exit))
+      assert.strictEqual(connections, 1, "no connection tried in the second after the failure")
+      yield* advance(1_001)
+      assert.isTrue(unavailable((yield* timed(verifier.verify("third"))).exit))
+      assert.strictEqual(connections, 2, "a probe a second later")
     }), 20_000)
 })
 
