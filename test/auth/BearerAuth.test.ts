@@ -21,7 +21,7 @@ import * as Logger from "effect/Logger"
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose"
 import { generateKeyPairSync } from "node:crypto"
 import { createServer, type Server } from "node:http"
-import type { AddressInfo } from "node:net"
+import { type AddressInfo, connect } from "node:net"
 import { fileURLToPath } from "node:url"
 import { BearerAuth } from "../../src/auth.ts"
 import * as Schema from "effect/Schema"
@@ -1266,6 +1266,36 @@ describe.concurrent("the protected-resource metadata (RFC 9728)", () => {
     // What could break the challenge's quoted string is escaped.
     assert.strictEqual(at("https://mcp.test/mcp?a=\\\"b"), "https://mcp.test/.well-known/oauth-protected-resource/mcp?a=%5C%22b")
   })
+
+  // Fails before: a request whose header fields pass Node's limit (`maxHeaderSize`, 16 KiB; a
+  // token that large) got Node's bare 431, no WWW-Authenticate: nothing told the client what was
+  // wrong in RFC 6750's terms, nor where the resource's metadata is.
+  it.live("a request whose headers are too large for the server (a huge token): 431 with an invalid_request challenge and an OAuth body; other malformed requests still 400", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveWith("")
+      const huge = yield* Effect.promise(() => rawRequest(port, "POST", { authorization: `Bearer ${"a".repeat(20_000)}`, "content-type": "application/json" }, "{}"))
+      assert.strictEqual(huge.status, 431)
+      const challenge = String(huge.headers["www-authenticate"] ?? "")
+      assert.include(challenge, `resource_metadata="http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp"`)
+      assert.include(challenge, 'error="invalid_request"')
+      assert.strictEqual(JSON.parse(huge.body).error, "invalid_request")
+      assert.include(JSON.parse(huge.body).error_description, "too large")
+      // Node's answer to anything else it cannot read is kept: 400, the connection closed.
+      const garbled = yield* Effect.promise(() =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect(port, "127.0.0.1", () => socket.end("NOT HTTP\r\n\r\n"))
+          let text = ""
+          socket.on("data", (chunk) => void (text += String(chunk)))
+          socket.on("close", () => resolve(text))
+          socket.on("error", reject)
+          socket.setTimeout(5_000, () => socket.destroy())
+        })
+      )
+      assert.match(garbled, /^HTTP\/1\.1 400 /)
+      // The server still serves: a request of a normal size is answered (401: no token).
+      const after = yield* Effect.promise(() => rawRequest(port, "POST", { "content-type": "application/json" }, "{}"))
+      assert.strictEqual(after.status, 401)
+    }), 20_000)
 
   it.live("a challenge points at the metadata URL with the resource's query, which serves the document", () =>
     Effect.gen(function*() {

@@ -14,7 +14,56 @@ import { scopeList } from "../../../internal/scopes.ts"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import { ErrorCode } from "../../../protocol/McpError.ts"
 import type { Principal } from "../../../session/RequestContext.ts"
+import { maxHeaderSize } from "node:http"
+import type { Duplex } from "node:stream"
 import { headersOf, repeatsAuthorization } from "./guards.ts"
+
+/**
+ * The Node server's `clientError` listener of `StreamableHttp.serve` with bearer authentication: a
+ * request whose header fields are larger than Node takes (`maxHeaderSize`, 16 KiB by default; a
+ * huge token) is answered `431` with an `invalid_request` challenge (RFC 6750 §3.1) and its JSON
+ * body, written on the socket (Node has parsed no request: there is none to answer through). Node
+ * answered a bare `431`, without `WWW-Authenticate`: nothing said, in the terms an OAuth client
+ * reads, that the request was refused for its size, nor where the resource's metadata is. Any
+ * other error is answered as Node answers it when no listener is set (`400`, `408`, `413`, the
+ * connection closed). The limit is kept, not raised for authentication: a token is taken up to
+ * 8 KiB (`maxAuthorizationLength`), well under it.
+ */
+export const headerOverflowAnswer = (auth: BearerAuth.Config) => {
+  const description = `the request's header fields are too large (at most ${maxHeaderSize} bytes; a bearer token of at most ${maxAuthorizationLength} characters is taken)`
+  const body = JSON.stringify({ error: "invalid_request", error_description: description })
+  const answer = "HTTP/1.1 431 Request Header Fields Too Large\r\n" +
+    "Connection: close\r\n" +
+    "Content-Type: application/json\r\n" +
+    `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+    `WWW-Authenticate: ${challenge(auth, { error: "invalid_request", description })}\r\n` +
+    "\r\n" +
+    body
+  return (error: Error & { readonly code?: string }, socket: Duplex): void => {
+    // As Node's own listener: no answer on a connection whose response has begun, nor to a
+    // client that is gone (a reset).
+    const inFlight = (socket as { readonly _httpMessage?: { readonly headersSent?: boolean } })._httpMessage
+    if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent === true) {
+      socket.destroy()
+      return
+    }
+    socket.end(error.code === "HPE_HEADER_OVERFLOW" ? answer : nodeClientErrorAnswers[error.code ?? ""] ?? badRequest)
+    // The answer is written; a client that goes on sending (the rest of its headers) and never
+    // closes is not kept.
+    setTimeout(() => socket.destroy(), clientErrorLingerMillis).unref()
+  }
+}
+
+/** How long a connection answered by {@link headerOverflowAnswer} is kept for the client to read it. */
+const clientErrorLingerMillis = 2_000
+
+/** Node's answers to a request it could not read (`_http_server.js`, without a `clientError` listener). */
+const nodeClientErrorAnswers: { readonly [code: string]: string } = {
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: "HTTP/1.1 413 Payload Too Large\r\nConnection: close\r\n\r\n",
+  ERR_HTTP_REQUEST_TIMEOUT: "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n"
+}
+
+const badRequest = "HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"
 
 /** An OAuth error answer: the status, the challenge, and RFC 6750's JSON body. */
 export const oauthError = (status: 400 | 401 | 403, wwwAuthenticate: string, error: string, description: string) =>

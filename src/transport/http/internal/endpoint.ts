@@ -11,6 +11,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
+import type * as BearerAuth from "../../../auth/BearerAuth.ts"
 import { HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { createServer, type Server } from "node:http"
 import type { Socket } from "node:net"
@@ -29,7 +30,7 @@ import { EventStore, makeMemory as makeMemoryEventStore } from "../EventStore.ts
 import { ListenError } from "../ListenError.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"
 import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
-import { authenticate, metadataMethods } from "./bearer.ts"
+import { authenticate, headerOverflowAnswer, metadataMethods } from "./bearer.ts"
 import * as HttpConfig from "./config.ts"
 import { Endpoint } from "./EndpointState.ts"
 import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
@@ -205,7 +206,7 @@ export const serve = <R>(
       const port = options.port ?? 3000
       // `Infinity` (never) is Node's 0.
       const keepAliveTimeout = options.keepAliveTimeoutMillis ?? 72_000
-      const server = nodeServer(host, port, keepAliveTimeout === Number.POSITIVE_INFINITY ? 0 : keepAliveTimeout).pipe(
+      const server = nodeServer(host, port, keepAliveTimeout === Number.POSITIVE_INFINITY ? 0 : keepAliveTimeout, options.auth).pipe(
         Layer.catchTag("ServeError", (error) =>
           Layer.effect(HttpServer.HttpServer, Effect.die(new ListenError({ host, port, code: errorCode(error.cause), cause: error.cause }))))
       )
@@ -240,13 +241,17 @@ export const serve = <R>(
  * then stopped only when undici let it go (its keep-alive timeout, 4 s). Closing, the server ends
  * those too; every other connection closes as Node closes it.
  *
- * `keepAliveTimeout`: see `ServeOptions.keepAliveTimeoutMillis` (0: never).
+ * `keepAliveTimeout`: see `ServeOptions.keepAliveTimeoutMillis` (0: never). With bearer
+ * authentication (`auth`), a request whose header fields are too large is answered with its
+ * challenge (see `headerOverflowAnswer`): this server is the only one of `serve`, so its
+ * `clientError` is the endpoint's (with `handler` or `route`, the application's server is its own).
  */
-const nodeServer = (host: string, port: number, keepAliveTimeout: number) =>
+const nodeServer = (host: string, port: number, keepAliveTimeout: number, auth: BearerAuth.Config | undefined) =>
   Layer.effect(
     HttpServer.HttpServer,
     Effect.gen(function*() {
       const server = createServer({ keepAliveTimeout })
+      if (auth !== undefined) server.on("clientError", headerOverflowAnswer(auth))
       // Per connection, not per request.
       const connections = new Set<Socket>()
       server.on("connection", (socket: Socket) => {
