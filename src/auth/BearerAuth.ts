@@ -25,7 +25,9 @@
  * OPTIONS is 405 with `Allow: GET, OPTIONS`). The verified principal is the request's (`McpContext.principal`): tasks,
  * rate limits and response caches key on it, and a session is bound to the subject that opened it.
  * A stream ends when the token that opened it expires (see `streamExpiryGraceMillis` of
- * {@link config}): a caller whose token expired, or was revoked and not renewed, stops receiving.
+ * {@link config}), or, introspected, when it is found revoked as it is checked again while the
+ * stream is open ({@link Verifier.recheckMillis}): a caller whose token expired, or was revoked
+ * and not renewed, stops receiving.
  *
  * **Example** (JWTs from an authorization server, scope `mcp` for every request)
  *
@@ -103,6 +105,18 @@ export class VerifierUnavailable extends Data.TaggedError("VerifierUnavailable")
  */
 export interface Verifier {
   readonly verify: (token: string) => Effect.Effect<Principal, InvalidToken | VerifierUnavailable>
+  /**
+   * While a stream opened with a token this verifier took is open (the session's `GET` stream, a
+   * long call's SSE answer, a `subscriptions/listen`), how often the token is verified again, in
+   * milliseconds: refused (`InvalidToken`: revoked), the stream ends as at the token's expiry (see
+   * `streamExpiryGraceMillis` of {@link config}); not checked (`VerifierUnavailable`), it goes on
+   * until the next check. `undefined` (a JWT, whose signature and `exp` do not change): never.
+   * One timer per open stream, run only at these moments: nothing per event. {@link introspection}
+   * sets it (its `streamRecheckMillis`).
+   *
+   * @since 0.2.0
+   */
+  readonly recheckMillis?: number | undefined
 }
 
 /**
@@ -212,8 +226,11 @@ export const config = (options: {
    *   is delivered: it was admitted with a valid token, and its stream carries only what that
    *   call produces (the `Timeout` middleware bounds how long a call may run).
    *
-   * Revocation is seen at the next request, not on an open stream: introspection is asked when a
-   * request comes, so a revoked token's stream ends at its `exp`, like any other.
+   * Revocation is seen at the next request, and on an open stream at the verifier's next check
+   * ({@link Verifier.recheckMillis}: {@link introspection}'s `streamRecheckMillis`, by default its
+   * `cacheMillis`): a revoked token's stream ends then, as at its expiry (a `subscriptions/listen`
+   * with an error saying the token is no longer valid), whether or not the token has an `exp`. A
+   * JWT cannot be revoked here: its stream ends at its `exp`. `Infinity` here turns both off.
    */
   readonly streamExpiryGraceMillis?: number | undefined
 }): Config => {
@@ -932,6 +949,15 @@ export interface IntrospectionOptions {
   /** Most answers kept (the oldest are dropped first); default 10,000 (an integer >= 1). */
   readonly maxCacheEntries?: number | undefined
   /**
+   * While a stream opened with a token is open, how often the token is checked again (see
+   * {@link Verifier.recheckMillis}): the cached answer while it holds, else the endpoint is asked
+   * (one request for all the streams of a token); a token since inactive (revoked) ends its
+   * streams, as at its expiry. Default `cacheMillis` (60 s), or 60 s when nothing is cached; a
+   * number > 0 of milliseconds, `Infinity`: never (a revoked token's stream then lasts until its
+   * `exp`, for ever without one).
+   */
+  readonly streamRecheckMillis?: number | undefined
+  /**
    * Longest wait for the endpoint; default 5 s (a number > 0 of milliseconds). Once it cannot be
    * reached (no connection, or two tokens' requests timed out with no answer between), only one
    * request at a time waits for it (see {@link introspection}).
@@ -1069,7 +1095,10 @@ const accessTokenType = (answer: { readonly [key: string]: unknown }): boolean =
  * from this issuer. Answers are
  * cached (bounded; an inactive token is cached too, so a flood of bad tokens costs one request
  * each at most once per cache period); concurrent requests with one token share one request to
- * the endpoint. An endpoint that cannot be reached (or answers no JSON object, an active token
+ * the endpoint. A stream opened with a token is checked again every `streamRecheckMillis` while
+ * it is open (by default `cacheMillis`: the cached answer, else the endpoint asked, once for all the
+ * token's streams), and ends when the token is no longer active (revoked), `exp` or not.
+ * An endpoint that cannot be reached (or answers no JSON object, an active token
  * whose `exp`, `nbf` or `iat` is no number, or not in time) is `VerifierUnavailable` (`503`: the
  * client keeps its token) and a logged warning for the operator (at most one a second, saying how
  * many failures it did not tell). Once the endpoint cannot be reached (no connection, or no TLS
@@ -1099,9 +1128,11 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
     cacheMillis: NumericOptions.millisOrZero,
     // A bound, never lifted (`Infinity` would let made-up tokens grow the cache without end).
     maxCacheEntries: NumericOptions.integer(1),
-    timeoutMillis: NumericOptions.millis
+    timeoutMillis: NumericOptions.millis,
+    streamRecheckMillis: NumericOptions.millis
   })
   const cacheMillis = options.cacheMillis ?? 60_000
+  const streamRecheckMillis = options.streamRecheckMillis ?? (cacheMillis > 0 ? cacheMillis : 60_000)
   const maxEntries = options.maxCacheEntries ?? 10_000
   const timeout = Duration.millis(options.timeoutMillis ?? 5_000)
   // By a digest of the token (a few bytes per entry whatever the token's size); insertion order
@@ -1243,6 +1274,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
       return outcome instanceof InvalidToken ? Effect.fail(outcome) : Effect.succeed(outcome)
     })
   return {
+    recheckMillis: Number.isFinite(streamRecheckMillis) ? streamRecheckMillis : undefined,
     verify: (token) =>
       Effect.suspend(() => {
         const key = nodeCrypto().createHash("sha256").update(token).digest("base64url")

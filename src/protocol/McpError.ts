@@ -385,6 +385,18 @@ export const tokenExpiredObject: ErrorObject = {
 }
 
 /**
+ * The answer that ends a long-lived request when the bearer token it was admitted with, checked
+ * again while it runs, is refused (revoked: see `BearerAuth.Verifier.recheckMillis`),
+ * ({@link ErrorCode.Unauthorized}).
+ *
+ * @since 0.2.0
+ */
+export const tokenRevokedObject: ErrorObject = {
+  code: ErrorCode.Unauthorized,
+  message: "Unauthorized: the access token this request was sent with is no longer valid; send it again with a valid token"
+}
+
+/**
  * What a failed request answers, decided from its cause.
  *
  * **Details**

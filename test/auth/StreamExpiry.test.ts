@@ -362,6 +362,103 @@ describe.concurrent("streams opened with a bearer token end when it expires", ()
     }), 30_000)
 })
 
+/**
+ * The everything server over Streamable HTTP checking opaque tokens with an introspection endpoint
+ * on 127.0.0.1 (`cacheMillis` as given, 300 ms by default): every token is active, of `ada`, with
+ * no `exp`, until `revoke`d. `asked(token)`: how many times the endpoint was asked about it.
+ */
+const setupIntrospected = (options: { readonly cacheMillis?: number; readonly streamRecheckMillis?: number } = {}) =>
+  Effect.gen(function*() {
+    const revoked = new Set<string>()
+    const asked = new Map<string, number>()
+    const endpoint = yield* httpServer((request, response) => {
+      let body = ""
+      request.on("data", (chunk) => void (body += String(chunk)))
+      request.on("end", () => {
+        const token = new URLSearchParams(body).get("token") ?? ""
+        asked.set(token, (asked.get(token) ?? 0) + 1)
+        response.writeHead(200, { "content-type": "application/json" })
+        response.end(JSON.stringify(revoked.has(token) ? { active: false } : { active: true, sub: "ada", aud: resource, scope: "mcp" }))
+      })
+    })
+    const auth = BearerAuth.config({
+      verifier: BearerAuth.introspection({ url: `${endpoint}/introspect`, audience: resource, cacheMillis: 300, ...options }),
+      resource,
+      authorizationServers: [endpoint]
+    })
+    const { url } = yield* serveEverything({ auth })
+    return { url, revoke: (token: string) => void revoked.add(token), asked: (token: string) => asked.get(token) ?? 0 }
+  })
+
+describe.concurrent("streams opened with an introspected token are checked again while they are open", () => {
+  // Fails before the fix: revocation was seen at the next request only; a stream whose token had
+  // no exp stayed open for ever (here: no event within 8 s after the revocation, the reader gave up),
+  // delivering every later list change to whoever held the revoked token.
+  it.live("2025 GET stream of a token without exp: revoked, its connection closes at the next check; resumed with it, 401; a token still active keeps its stream, checked about once per cacheMillis", () =>
+    Effect.gen(function*() {
+      const { asked, revoke, url } = yield* setupIntrospected()
+      const sessionId = yield* Effect.promise(() => openSessionAs(url, "Bearer keeps"))
+      const response = yield* Effect.promise(() => getStream(url, sessionId, "Bearer goes"))
+      assert.strictEqual(response.status, 200)
+      const reader = sseReader(response)
+      const priming = yield* Effect.promise(() => reader.next())
+      assert.strictEqual(priming?.data, "", "the priming event")
+      revoke("goes")
+      const events = yield* Effect.promise(() => untilEnd(reader))
+      const lastEventId = lastIdOf([priming!, ...events])
+      assert.isString(lastEventId, "the priming event gave the client an id to resume from")
+
+      const refused = yield* Effect.promise(() => getStream(url, sessionId, "Bearer goes", lastEventId))
+      yield* Effect.promise(() => refused.text())
+      assert.strictEqual(refused.status, 401)
+
+      const kept = yield* Effect.promise(() => getStream(url, sessionId, "Bearer keeps", lastEventId))
+      assert.strictEqual(kept.status, 200)
+      const keptReader = sseReader(kept)
+      const before = asked("keeps")
+      // Open 1.5 s (five checks of 300 ms): checked again, and not ended.
+      const outcome = yield* Effect.promise(() =>
+        untilEnd(keptReader).then(() => "ended", (error: Error) => (/no event within/.test(error.message) ? "open" : error.message))
+      ).pipe(Effect.raceFirst(Effect.as(Effect.sleep("1500 millis"), "open")))
+      assert.strictEqual(outcome, "open")
+      const checks = asked("keeps") - before
+      assert.isAtLeast(checks, 2, "checked again while open")
+      assert.isAtMost(checks, 10, "about once per cacheMillis, not more")
+      yield* Effect.promise(keptReader.cancel)
+    }), 30_000)
+
+  // Fails before the fix: the subscription stayed open (no event within 8 s after the revocation).
+  it.live("2026-07-28 subscriptions/listen of a token revoked: ends with the error 401 (Unauthorized) saying so", () =>
+    Effect.gen(function*() {
+      const { revoke, url } = yield* setupIntrospected()
+      const response = yield* Effect.promise(() =>
+        modernPost(url, "Bearer listens", { id: "listen", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true } } })
+      )
+      assert.strictEqual(response.status, 200)
+      const reader = sseReader(response)
+      const acknowledged = yield* Effect.promise(() => nextMessage(reader))
+      assert.strictEqual(acknowledged.method, "notifications/subscriptions/acknowledged")
+      revoke("listens")
+      const last = messagesOf(yield* Effect.promise(() => untilEnd(reader))).at(-1)
+      assert.strictEqual(last?.id, "listen")
+      assert.strictEqual(last?.error?.code, McpError.ErrorCode.Unauthorized)
+      assert.match(last?.error?.message, /no longer valid/)
+    }), 30_000)
+
+  it.live("streamRecheckMillis: Infinity keeps the former behaviour (a revoked token's stream stays open)", () =>
+    Effect.gen(function*() {
+      const { revoke, url } = yield* setupIntrospected({ streamRecheckMillis: Number.POSITIVE_INFINITY })
+      const sessionId = yield* Effect.promise(() => openSessionAs(url, "Bearer keeps"))
+      const response = yield* Effect.promise(() => getStream(url, sessionId, "Bearer goes"))
+      const reader = sseReader(response)
+      assert.strictEqual((yield* Effect.promise(() => reader.next()))?.data, "", "the priming event")
+      revoke("goes")
+      const outcome = yield* Effect.promise(() => reader.next(1_500).then((event) => event === undefined ? "ended" : "event", () => "open"))
+      assert.strictEqual(outcome, "open")
+      yield* Effect.promise(reader.cancel)
+    }), 30_000)
+})
+
 describe.concurrent("the principal's expiry", () => {
   it.live("BearerAuth.jwt: exp plus the clock tolerance; BearerAuth.introspection: the answer's exp (none without one)", () =>
     Effect.gen(function*() {

@@ -19,6 +19,7 @@ import { HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/h
 import { toServerResponse } from "@effect/platform-node/NodeHttpServerRequest"
 import { randomBytes } from "node:crypto"
 import { challenge } from "../../../auth/internal/challenge.ts"
+import * as Recheck from "../../../auth/internal/recheck.ts"
 import { clip } from "../../../internal/clip.ts"
 import { type Deadlined, Deadlines } from "../../../internal/deadlines.ts"
 import { emptyMap } from "../../../internal/emptyMap.ts"
@@ -66,19 +67,27 @@ const stoppedByShutdown = McpError.stoppedByShutdownObject
 const waitingMethods: ReadonlySet<string> = new Set(["subscriptions/listen", "tasks/result"])
 
 /**
- * An SSE connection opened with a bearer token that expires, in the endpoint's heap of token
- * expiries (see `Endpoint.watchExpiry`). Made only for such connections.
+ * An SSE connection opened with a bearer token that expires, or that is checked again while it is
+ * open (`Recheck`), in the endpoint's heap of token deadlines (see `Endpoint.watchExpiry`). Made
+ * only for such connections.
  */
 class Expiring implements Deadlined {
   deadline = 0
   slot = -1
+  /** Whether the deadline in the heap is a check of the token (`recheck`), not its expiry. */
+  checking = false
   readonly session: HttpSession
   readonly stream: SseStream
   readonly connection: SseConnection
-  constructor(session: HttpSession, stream: SseStream, connection: SseConnection) {
+  /** When the token expires, the grace passed (`Date.now()` time); `Infinity`: it does not. */
+  readonly endsAt: number
+  readonly recheck: Recheck.Recheck | undefined
+  constructor(session: HttpSession, stream: SseStream, connection: SseConnection, endsAt: number, recheck: Recheck.Recheck | undefined) {
     this.session = session
     this.stream = stream
     this.connection = connection
+    this.endsAt = endsAt
+    this.recheck = recheck
   }
 }
 
@@ -102,7 +111,7 @@ export class Endpoint implements SessionHost {
    * The expiries of the tokens SSE connections were opened with (bearer authentication): one timer
    * for all, an entry per such connection while it is read, nothing per event or per JSON answer.
    */
-  private readonly tokenDeadlines = new Deadlines<Expiring>((entry) => this.tokenExpired(entry))
+  private readonly tokenDeadlines = new Deadlines<Expiring>((entry) => entry.checking ? this.checkToken(entry) : this.tokenExpired(entry))
   /** How long a stream outlives its token (`BearerAuth.Config.streamExpiryGraceMillis`); `Infinity`: no authentication, or never. */
   private readonly streamGrace: number
   /** SSE response bodies started and not ended: what a graceful drain waits for once its sessions closed. */
@@ -629,10 +638,11 @@ export class Endpoint implements SessionHost {
   }
 
   /**
-   * Puts a connection that starts being read in the heap of token expiries, when the principal that
-   * opened it expires (`Principal.expiresAt`, plus the grace); `undefined` when it is not watched:
-   * no expiry, a grace of `Infinity`, or a request that cannot be resumed and does work (a
-   * 2026-07-28 call: admitted with a valid token, it runs to its end and its answer is delivered).
+   * Puts a connection that starts being read in the heap of token deadlines, when the principal that
+   * opened it expires (`Principal.expiresAt`, plus the grace) or is checked again (its verifier's
+   * `recheckMillis`, see `Recheck`); `undefined` when it is not watched: neither, a grace of
+   * `Infinity`, or a request that cannot be resumed and does work (a 2026-07-28 call: admitted
+   * with a valid token, it runs to its end and its answer is delivered).
    */
   private watchExpiry(
     session: HttpSession,
@@ -640,27 +650,56 @@ export class Endpoint implements SessionHost {
     connection: SseConnection,
     principal: Principal | undefined
   ): Expiring | undefined {
+    if (this.streamGrace === Number.POSITIVE_INFINITY) return undefined
     const expiresAt = principal?.expiresAt
-    if (expiresAt === undefined || !Number.isFinite(expiresAt) || this.streamGrace === Number.POSITIVE_INFINITY) return undefined
+    const expires = expiresAt !== undefined && Number.isFinite(expiresAt)
+    const recheck = Recheck.of(principal)
+    if (!expires && recheck === undefined) return undefined
     if (stream.unresumable) {
       const pending = stream.requestId === undefined ? undefined : session.pending.get(stream.requestId)
       if (pending === undefined || !waitingMethods.has(pending.request.method)) return undefined
     }
-    const entry = new Expiring(session, stream, connection)
-    this.tokenDeadlines.add(entry, expiresAt + this.streamGrace - Date.now())
+    const entry = new Expiring(session, stream, connection, expires ? expiresAt + this.streamGrace : Number.POSITIVE_INFINITY, recheck)
+    this.nextTokenDeadline(entry)
     return entry
   }
 
+  /** Puts `entry` back in the heap: at its token's next check or its expiry, whichever comes first. */
+  private nextTokenDeadline(entry: Expiring): void {
+    const untilEnd = entry.endsAt - Date.now()
+    entry.checking = entry.recheck !== undefined && entry.recheck.every < untilEnd
+    this.tokenDeadlines.add(entry, entry.checking ? entry.recheck!.every : untilEnd)
+  }
+
   /**
-   * The token a connection was opened with has expired (and the grace passed): nothing more reaches
-   * its client on the strength of it. A stream the client can resume loses its connection only: the
+   * A connection's token is due to be checked again (see `Recheck`): verified as a request's would
+   * be (the verifier's cache first). Refused, the connection ends as at the token's expiry (see
+   * {@link tokenExpired}), a waiting request answered `tokenRevokedObject`; anything else (valid, or
+   * the verifier unavailable: not the client's doing) keeps it until the next check or the expiry.
+   * Nothing is done for a connection that ended meanwhile, nor once the endpoint stops.
+   */
+  private checkToken(entry: Expiring): void {
+    const { connection, stream } = entry
+    if (stream.connection !== connection || stream.done || this.closing) return
+    this.runFork(Effect.flatMap(Effect.exit(entry.recheck!.verify), (exit) =>
+      Effect.sync(() => {
+        if (stream.connection !== connection || stream.done || this.closing) return
+        const refused = exit._tag === "Failure" && exit.cause.reasons.some((reason) => reason._tag === "Fail" && reason.error._tag === "InvalidToken")
+        if (refused) this.tokenExpired(entry, McpError.tokenRevokedObject)
+        else this.nextTokenDeadline(entry)
+      })))
+  }
+
+  /**
+   * The token a connection was opened with has expired (and the grace passed), or was refused when
+   * checked again (`answer`: `tokenRevokedObject`): nothing more reaches its client on the strength
+   * of it. A stream the client can resume loses its connection only: the
    * client resumes it with a valid token (`Last-Event-ID`) and gets what was sent meanwhile (stored
    * as for a client that left; a standalone stream stays the session's, as one dropped for not
    * keeping up does), or is refused `401` with an expired or revoked one. A waiting request that
-   * cannot be resumed (a `subscriptions/listen`) is answered `tokenExpiredObject` and cancelled in
-   * its session: the client sends it again with a fresh token.
+   * cannot be resumed (a `subscriptions/listen`) is answered `answer` and cancelled in its session: the client sends it again with a fresh token.
    */
-  private tokenExpired(entry: Expiring): void {
+  private tokenExpired(entry: Expiring, answer: McpError.ErrorObject = McpError.tokenExpiredObject): void {
     const { connection, session, stream } = entry
     // Resumed on another connection, left, or ended since: nothing of this one to end.
     if (stream.connection !== connection || stream.done) return
@@ -671,7 +710,8 @@ export class Endpoint implements SessionHost {
     }
     const pending = stream.requestId === undefined ? undefined : session.pending.get(stream.requestId)
     if (pending === undefined) return
-    this.abandon(session, pending, "The access token the request was sent with expired", JsonRpc.failure(pending.request.id, McpError.tokenExpiredObject))
+    const why = answer === McpError.tokenExpiredObject ? "expired" : "is no longer valid"
+    this.abandon(session, pending, `The access token the request was sent with ${why}`, JsonRpc.failure(pending.request.id, answer))
   }
 
   // --- sessions -----------------------------------------------------------

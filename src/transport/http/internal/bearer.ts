@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import { HttpServerRequest, HttpServerResponse } from "effect/http"
 import type * as BearerAuth from "../../../auth/BearerAuth.ts"
 import { challenge } from "../../../auth/internal/challenge.ts"
+import * as Recheck from "../../../auth/internal/recheck.ts"
 import { clip } from "../../../internal/clip.ts"
 import { scopeList } from "../../../internal/scopes.ts"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
@@ -102,8 +103,9 @@ export const authenticate = (
   // A verifier of one's own that throws (one around a synchronous library) is a defect answered
   // as one (500, logged), as one that dies; thrown here, it was an empty 500, unlogged.
   let verified: Effect.Effect<Principal, BearerAuth.InvalidToken | BearerAuth.VerifierUnavailable>
+  const token = match[1]!
   try {
-    verified = auth.verifier.verify(match[1]!)
+    verified = auth.verifier.verify(token)
   } catch (defect) {
     verified = Effect.die(defect)
   }
@@ -124,10 +126,16 @@ export const authenticate = (
       // A verifier of one's own may give the scopes as one string (OAuth's form): every scope is
       // judged whole, below and by what the request reaches (see `scopeList`).
       const scopes = scopeList(given.scopes)
-      const principal = scopes === given.scopes ? given : { ...given, scopes }
+      // A verifier that has streams checked again: the request's own principal, which the check
+      // of its token goes with (see `Recheck`).
+      const every = auth.verifier.recheckMillis
+      const principal = scopes === given.scopes && every === undefined ? given : { ...given, scopes }
       const missing = auth.requiredScopes.filter((scope) => !scopes.includes(scope))
-      if (missing.length === 0) return principal
-      return insufficientScope(auth, principal, missing)
+      if (missing.length > 0) return insufficientScope(auth, principal, missing)
+      if (every !== undefined && every > 0 && Number.isFinite(every)) {
+        Recheck.register(principal, { every, verify: Effect.suspend(() => auth.verifier.verify(token)) })
+      }
+      return principal
     }
   })
 }
