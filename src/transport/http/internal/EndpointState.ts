@@ -693,11 +693,12 @@ export class Endpoint implements SessionHost {
   /**
    * The token a connection was opened with has expired (and the grace passed), or was refused when
    * checked again (`answer`: `tokenRevokedObject`): nothing more reaches its client on the strength
-   * of it. A stream the client can resume loses its connection only: the
-   * client resumes it with a valid token (`Last-Event-ID`) and gets what was sent meanwhile (stored
-   * as for a client that left; a standalone stream stays the session's, as one dropped for not
-   * keeping up does), or is refused `401` with an expired or revoked one. A waiting request that
-   * cannot be resumed (a `subscriptions/listen`) is answered `answer` and cancelled in its session: the client sends it again with a fresh token.
+   * of it. A stream the client can resume loses its connection only: the client resumes it with a
+   * valid token (`Last-Event-ID`) and gets what was sent meanwhile (stored as for a client that
+   * left; a standalone stream stays the session's, as one dropped for not keeping up does), or is
+   * refused `401` with an expired or revoked one. A waiting request that cannot be resumed (a
+   * `subscriptions/listen`) is answered `answer` and cancelled in its session: the client sends it
+   * again with a fresh token.
    */
   private tokenExpired(entry: Expiring, answer: McpError.ErrorObject = McpError.tokenExpiredObject): void {
     const { connection, session, stream } = entry
