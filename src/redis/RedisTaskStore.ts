@@ -46,6 +46,12 @@
  *   a claim (the work starting over elsewhere) drops all of them. The message names the holder of
  *   the task's lease, and only the holder takes answers (from the message or from what is kept): a
  *   process whose lease another claimed takes none, even before its next renewal tells it so.
+ * - `relay` (a 2025-11-25 task's requests to its client, whose `tasks/result` waits on another
+ *   replica): `w:<taskId>` names the process where a `tasks/result` for the task waits, for three
+ *   `recheckMillis` (renewed every `recheckMillis` while it waits, dropped when the last wait
+ *   there ends); the processes say so, ask, withdraw and answer on `<prefix>tasks:relay`, each
+ *   message naming the process it is for. A message lost there costs the request its answer
+ *   (it times out, as one the client did not answer), nothing more.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError` (the server answers -32603 "Store unavailable: TaskStore").
  * - Leases (a sorted set `leases`, on Redis's clock, and their holders in the hash `holders`): a
@@ -100,7 +106,9 @@ import {
   TaskLimitExceeded,
   TaskNotFound,
   type Orphan,
+  type RelayMessage,
   type TaskPage,
+  type TaskRelay,
   TaskStore
 } from "../tasks/TaskStore.ts"
 import { Renewal, renewMap } from "../internal/renewal.ts"
@@ -830,6 +838,79 @@ const keptInputsScript = Redis.script(
   { lua: keptInputsLua, numberOfKeys: 1 }
 ).withReturnType<ReadonlyArray<string | number | ReadonlyArray<string>>>()
 
+// The relay of 2025-11-25 tasks' requests (`TaskStore.relay`): `w:<taskId>` names the process
+// where a `tasks/result` for the task waits (its message prefix), for a lease that process renews.
+// Recorded: KEYS: the task's `w:` key. ARGV: the process, the lease in ms, the channel, the message.
+const waitHereLua = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+`
+
+const waitHereScript = Redis.script(
+  (key: string, here: string, leaseMillis: number, channel: string, message: string) => [key, here, leaseMillis, channel, message],
+  { lua: waitHereLua, numberOfKeys: 1 }
+).withReturnType<unknown>()
+
+// Renewed, for the tasks whose `tasks/result` waits here: a record of this process, or none (its
+// lease ran out, or the process that took it over left), is this process's again for the lease;
+// one made anew is told (`Waiting`). A record of another process (a later wait) is left alone.
+// KEYS: none. ARGV: the process, the lease in ms, the channel, the key prefix (`w:`), then task ids.
+const renewWaitsLua = `
+for i = 5, #ARGV do
+  local key = ARGV[4] .. ARGV[i]
+  local holder = redis.call('GET', key)
+  if not holder or holder == ARGV[1] then
+    redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+    if not holder then
+      redis.call('PUBLISH', ARGV[3], ARGV[1] .. cjson.encode({ _tag = 'Waiting', taskId = ARGV[i], from = ARGV[1] }))
+    end
+  end
+end
+`
+
+const renewWaitsScript = Redis.script(
+  (here: string, leaseMillis: number, channel: string, keyPrefix: string, taskIds: ReadonlyArray<string>) => [
+    here,
+    leaseMillis,
+    channel,
+    keyPrefix,
+    ...taskIds
+  ],
+  { lua: renewWaitsLua, numberOfKeys: 0 }
+).withReturnType<unknown>()
+
+// Dropped once no `tasks/result` for the task waits here, if the record is still this process's
+// (told: `Left`). KEYS: the task's `w:` key. ARGV: the process, the channel, the message.
+const leftLua = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+end
+`
+
+const leftScript = Redis.script(
+  (key: string, here: string, channel: string, message: string) => [key, here, channel, message],
+  { lua: leftLua, numberOfKeys: 1 }
+).withReturnType<unknown>()
+
+/** A relay message as it arrives (`TaskStore.relay`), or `undefined` when it is not one to read. */
+const relayMessage = (body: unknown, here: string): RelayMessage | undefined => {
+  if (typeof body !== "object" || body === null) return undefined
+  const message = body as { readonly _tag?: unknown; readonly to?: unknown; readonly taskId?: unknown; readonly id?: unknown }
+  switch (message._tag) {
+    case "Waiting":
+    case "Left":
+      return typeof message.taskId === "string" ? body as RelayMessage : undefined
+    case "Ask":
+    case "Withdraw":
+    case "Answer":
+    case "Failed":
+      return message.to === here && typeof message.id === "string" ? body as RelayMessage : undefined
+    default:
+      return undefined
+  }
+}
+
 /**
  * The latest expiry sent to Redis (ms since the epoch): the latest time a `Date` holds, year
  * 275760, an integer Lua prints as one, and far within what `PEXPIREAT` takes.
@@ -1088,6 +1169,66 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         return Effect.forEach(batches, (batch) => Effect.ignore(redeliver(batch)), { discard: true })
       })
     )))
+
+    // The relay of 2025-11-25 tasks' requests (`TaskStore.relay`): one channel, each message after
+    // its sender's prefix; those naming another process (`to`) are dropped as they arrive.
+    const relayChannel = `${base}relay`
+    const waitKey = (taskId: string) => `${base}w:${taskId}`
+    /** How long a record of a `tasks/result` waiting here lasts unless renewed (every `recheckMillis`). */
+    const waitLeaseMillis = 3 * recheckMillis
+    const relayMessages = yield* PubSub.sliding<RelayMessage>(1_024)
+    const recordWait = evalScript(redis, waitHereScript)
+    const renewWaits = evalScript(redis, renewWaitsScript)
+    const recordLeft = evalScript(redis, leftScript)
+    /** The tasks a `tasks/result` waits for here, each with how many wait. */
+    const waitsHere = new Map<string, number>()
+    yield* follow(relayChannel, (message) => {
+      const delivered = relayMessage(parse(message), origin)
+      if (delivered !== undefined) PubSub.publishUnsafe(relayMessages, delivered)
+    })
+    yield* Effect.forkScoped(Effect.forever(Effect.andThen(
+      Effect.sleep(recheckMillis),
+      Effect.suspend(() => {
+        if (waitsHere.size === 0) return Effect.void
+        const taskIds = [...waitsHere.keys()]
+        const batches: Array<ReadonlyArray<string>> = []
+        for (let i = 0; i < taskIds.length; i += keptInputsBatch) batches.push(taskIds.slice(i, i + keptInputsBatch))
+        return Effect.forEach(
+          batches,
+          (batch) => Effect.ignore(run("relay", renewWaits(origin, waitLeaseMillis, relayChannel, `${base}w:`, batch))),
+          { discard: true }
+        )
+      })
+    )))
+    const relayed = (message: RelayMessage) => `${origin}${JSON.stringify(message)}`
+    const relay: TaskRelay = {
+      here: origin,
+      waitHere: (taskId) =>
+        Effect.acquireRelease(
+          Effect.suspend(() => {
+            const count = (waitsHere.get(taskId) ?? 0) + 1
+            waitsHere.set(taskId, count)
+            if (count > 1) return Effect.void
+            const message = relayed({ _tag: "Waiting", taskId, from: origin })
+            return Effect.ignore(run("relay", recordWait(waitKey(taskId), origin, waitLeaseMillis, relayChannel, message)))
+          }),
+          () =>
+            Effect.suspend(() => {
+              const count = (waitsHere.get(taskId) ?? 1) - 1
+              if (count > 0) {
+                waitsHere.set(taskId, count)
+                return Effect.void
+              }
+              waitsHere.delete(taskId)
+              const message = relayed({ _tag: "Left", taskId, from: origin })
+              return Effect.ignore(run("relay", recordLeft(waitKey(taskId), origin, relayChannel, message)))
+            })
+        ),
+      waiter: (taskId) =>
+        Effect.map(run("relay", redis.send<string | null>("GET", waitKey(taskId))), (holder) => typeof holder === "string" ? holder : undefined),
+      send: (message) => Effect.asVoid(run("relay", redis.send("PUBLISH", relayChannel, relayed(message)))),
+      messages: relayMessages
+    }
 
     /** The task and its version, if it is stored and not expired (whoever owns it). */
     const readTask = (taskId: string, now: number): Effect.Effect<{ readonly task: Task; readonly version: string } | undefined, StoreError> =>
@@ -1407,6 +1548,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           )
         }),
       inputs,
+      relay,
       announce: (server) =>
         Effect.map(run("announce", announce(`${base}servers`, server, announceWindowMillis)), (others) => ({
           where: `the Redis key prefix "${options.prefix ?? defaultPrefix}"`,

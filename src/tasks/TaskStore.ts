@@ -98,6 +98,58 @@ export interface InputDelivery {
   readonly responses: { readonly [key: string]: unknown }
 }
 
+/**
+ * A message between the processes sharing a store, about a 2025-11-25 task's requests to the
+ * client (see `TaskStore.relay`): a `tasks/result` for the task waits in process `from`
+ * (`Waiting`) or no longer does (`Left`); the process running the task asks the client through
+ * it (`Ask`, the request's `id` of its own, the method and params as the task sent them, the
+ * timeout), gives the question up (`Withdraw`), and hears the client's answer (`Answer`) or how the
+ * question failed (`Failed`: a `ClientRequestError`'s tag and fields).
+ *
+ * @since 0.2.0
+ */
+export type RelayMessage =
+  | { readonly _tag: "Waiting"; readonly taskId: string; readonly from: string }
+  | { readonly _tag: "Left"; readonly taskId: string; readonly from: string }
+  | {
+    readonly _tag: "Ask"
+    readonly to: string
+    readonly from: string
+    readonly id: string
+    readonly taskId: string
+    readonly method: string
+    readonly params?: { readonly [key: string]: unknown } | undefined
+    readonly timeoutMillis: number
+  }
+  | { readonly _tag: "Withdraw"; readonly to: string; readonly id: string }
+  | { readonly _tag: "Answer"; readonly to: string; readonly id: string; readonly result: unknown }
+  | { readonly _tag: "Failed"; readonly to: string; readonly id: string; readonly error: { readonly _tag: string; readonly [field: string]: unknown } }
+
+/**
+ * A shared store's line between processes for the requests a 2025-11-25 task sends to its client
+ * (elicitation, sampling): the task runs in the process that created it, while its client's
+ * `tasks/result` may wait in another (a new session landed there). See `TaskStore.relay`.
+ *
+ * @since 0.2.0
+ */
+export interface TaskRelay {
+  /** This process's address: the `from` of its messages, the `to` of those for it. */
+  readonly here: string
+  /**
+   * Records, while the scope is open, that a `tasks/result` for the task waits in this process
+   * (with a lease the store renews, so a process that dies leaves no record for long), telling the
+   * others (`Waiting`); once the last such wait here ends, the record goes (`Left`). Never fails:
+   * a store that cannot record it leaves the task's requests where they went before.
+   */
+  readonly waitHere: (taskId: string) => Effect.Effect<void, never, Scope.Scope>
+  /** The process where a `tasks/result` for the task waits now, as recorded (the last to say so). */
+  readonly waiter: (taskId: string) => Effect.Effect<string | undefined, StoreError>
+  /** Sends a message (to the process it names; `Waiting` and `Left` are the store's own). */
+  readonly send: (message: RelayMessage) => Effect.Effect<void, StoreError>
+  /** The messages other processes sent to this one (and every `Waiting`, `Left`). */
+  readonly messages: PubSub.PubSub<RelayMessage>
+}
+
 /** What creating a task needs. */
 export interface CreateInput {
   /** Who may see the task; it counts against `maxTasksPerOwner` of this owner. */
@@ -246,6 +298,12 @@ export class TaskStore extends Context.Service<TaskStore, {
     | undefined
   /** The answers sent by other processes (see `sendInput`). */
   readonly inputs?: PubSub.PubSub<InputDelivery> | undefined
+  /**
+   * A shared store's line between processes for the 2025-11-25 tasks' requests to their client
+   * (see {@link TaskRelay}): a task's elicitation reaches a `tasks/result` for it that waits in
+   * another process, and the client's answer comes back. Absent on a store only one process uses.
+   */
+  readonly relay?: TaskRelay | undefined
   /**
    * A shared store's leases: the process running these tasks says it still does, for
    * `leaseMillis` more. A task whose lease ran out is an orphan (see `claimOrphans`). Only leases

@@ -31,6 +31,7 @@ import type { ListenSources } from "./listen.ts"
 import { keysOf } from "./requestorKeys.ts"
 import { TaskExitMapping } from "./taskExitMapping.ts"
 import * as TaskExtension from "./taskExtension.ts"
+import * as TaskRelay from "./taskRelay.ts"
 import type { RequestHandlers } from "../LowLevelServer.ts"
 import type { TaskSupport } from "../Tool.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
@@ -184,6 +185,9 @@ const carrier = (waiting: ServerSession | Array<ServerSession> | undefined): Ser
 
 const refuses = (session: ServerSession): boolean => (session as ContextSession).refusesRequests === true
 
+/** How long a session's requests to the client wait by default (`clientRequestTimeoutMillis`). */
+const timeoutOf = (session: ServerSession): number => (session as ContextSession).clientRequestTimeoutMillis ?? 60_000
+
 /**
  * How long a stopping server waits for the removal of its closed sessions' tasks from the store
  * (the sessions' default `shutdownTimeoutMillis`): a store that does not answer cannot hold it.
@@ -305,9 +309,12 @@ export const make = (
       waiting = 0
       /** Completed when `via` changes, while requests are pending (see `viaChanged`); made on first use. */
       changes: Deferred.Deferred<void> | undefined = undefined
-      constructor(taskId: string, policy: TaskSupervisor.SpawnOptions) {
+      /** How long its requests wait for the client by default (its session's `clientRequestTimeoutMillis`). */
+      readonly timeoutMillis: number
+      constructor(taskId: string, policy: TaskSupervisor.SpawnOptions, timeoutMillis: number) {
         this.taskId = taskId
         this.policy = policy
+        this.timeoutMillis = timeoutMillis
       }
       /** The related-task `_meta` of the task's messages (made per message: they are few). */
       get meta() {
@@ -317,9 +324,13 @@ export const make = (
       get route() {
         return this.taskId
       }
-      /** The session whose `tasks/result` waits for it now, over HTTP (see `RelatedTask.via`). */
+      /**
+       * The session whose `tasks/result` waits for it now, over HTTP (see `RelatedTask.via`); else,
+       * on a shared store, the carrier to the replica where one waits (see `taskRelay.ts`).
+       */
       get via() {
-        return waiters.size === 0 ? undefined : carrier(waiters.get(this.taskId))
+        const here = waiters.size === 0 ? undefined : carrier(waiters.get(this.taskId))
+        return here === undefined && relayer !== undefined ? relayer.carrierOf(this.taskId) : here
       }
       /** See `RelatedTask.viaChanged`: woken by {@link waitingOn} while the task asks the client. */
       get viaChanged() {
@@ -341,13 +352,16 @@ export const make = (
             this.changes = undefined
             asking.delete(this.taskId)
             asking = renewMap(asking, askingRenewal)
+            relayer?.doneAsking(this.taskId)
           }
           const notify = this.policy.onTransition!
           // A store that fails to record it is logged: the work goes on waiting for its input.
-          return Effect.matchEffect(store.setStatus(this.taskId, on ? "input_required" : "working"), {
+          const status = Effect.matchEffect(store.setStatus(this.taskId, on ? "input_required" : "working"), {
             onFailure: (error) => Effect.logWarning(`TaskStore failed to record the status of task ${this.taskId}`, errorForLog(error)),
             onSuccess: (changed) => changed === undefined ? Effect.void : notify(changed)
           })
+          // Asking, on a shared store: a `tasks/result` for it waiting on another replica carries its requests.
+          return on && relayer !== undefined ? Effect.andThen(relayer.lookUp(this.taskId), status) : status
         })
       }
     }
@@ -365,7 +379,7 @@ export const make = (
         supervisor.spawn(
           { owner, address, method, ttlMillis: ttl },
           (task) => {
-            const result = work(context.with({ relatedTask: new CoreTask(task.taskId, policy) })) as Effect.Effect<object, McpError.McpError>
+            const result = work(context.with({ relatedTask: new CoreTask(task.taskId, policy, timeoutOf(context.session)) })) as Effect.Effect<object, McpError.McpError>
             return mapping === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => mapping(exit, task.taskId))
           },
           policy
@@ -397,10 +411,14 @@ export const make = (
     const awaitResult = (taskId: string, context: RequestContext) => {
       const owner = ownerOf(context)
       if (context.http === undefined) return store.awaitTerminal(taskId, owner)
-      return Effect.flatMap(store.get(taskId, owner), (task) =>
-        isTerminal(task.status)
-          ? Exit.succeed(task)
-          : Effect.andThen(context.session.routeTo(taskId, context.requestId), waitingOn(taskId, context.session, store.awaitTerminal(taskId, owner))))
+      return Effect.flatMap(store.get(taskId, owner), (task) => {
+        if (isTerminal(task.status)) return Exit.succeed(task)
+        const terminal = store.awaitTerminal(taskId, owner)
+        // On a shared store, the replica running the task hears that its requests may come here
+        // (once this wait is one `waiters` knows: a request arriving at once finds it).
+        const wait = relayer === undefined ? terminal : Effect.scoped(Effect.andThen(relayer.waitHere(taskId), terminal))
+        return Effect.andThen(context.session.routeTo(taskId, context.requestId), waitingOn(taskId, context.session, wait))
+      })
     }
     /**
      * The sessions whose `tasks/result` waits for a task (over HTTP), one per `tasks/result`, the
@@ -424,6 +442,17 @@ export const make = (
      */
     let asking = new Map<string, CoreTask>()
     const askingRenewal = new Renewal()
+    /**
+     * On a shared store, the line to the other replicas for the tasks' requests (see
+     * `taskRelay.ts`): a task running here reaches a `tasks/result` waiting on another, and one
+     * waiting here carries the requests of a task running on another.
+     */
+    const relayer: TaskRelay.Relayer | undefined = yield* TaskRelay.make(store.relay, {
+      local: (taskId) => waiters.size === 0 ? undefined : carrier(waiters.get(taskId)),
+      asking: (taskId) => asking.get(taskId)?.timeoutMillis,
+      changed: (taskId) => asking.get(taskId)?.viaChange(),
+      runFork
+    })
     const waitingOn = <A, E>(taskId: string, session: ServerSession, wait: Effect.Effect<A, E>): Effect.Effect<A, E> =>
       Effect.suspend(() => {
         const before = waiters.get(taskId)

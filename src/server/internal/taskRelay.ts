@@ -1,0 +1,305 @@
+/**
+ * A 2025-11-25 task's requests to its client across the replicas of a server on a shared store
+ * (`TaskStore.relay`: Redis pub/sub and a leased record per task).
+ *
+ * The task runs on the replica that created it (A); its client's `tasks/result` may wait on
+ * another (B: a new session landed there). Design:
+ * - B, while a `tasks/result` for task T waits there, records "a tasks/result for T waits on B"
+ *   (`w:<T>`, a lease B renews, dropped when the last such wait there ends) and says so to the
+ *   others (`Waiting`, `Left`).
+ * - A, when T asks the client and no session of A waits for it, looks the record up (and hears
+ *   `Waiting` while T asks): T's requests then go through a {@link RemoteCarrier}, T's `via` as a
+ *   local session's `tasks/result` would be (a local one comes first). A request held on the
+ *   session that created T (its client reads it no more) is asked again through it
+ *   (`RelatedTask.viaChanged`, as across sessions of one process).
+ * - The carrier sends the request to B (`Ask`, under an id of A's), and waits for the answer
+ *   within the request's timeout. B sends it on the stream of its `tasks/result` for T, under its
+ *   session's own id, and sends back the client's answer (`Answer`) or how the request failed
+ *   (`Failed`). An answer that arrives twice, or for a request given up, finds nothing and is
+ *   ignored.
+ * - Given up on A (the task cancelled or ended, the timeout, asked again elsewhere), the request
+ *   is withdrawn on B (`Withdraw`: B's request is interrupted, the client told
+ *   `notifications/cancelled`). B's `tasks/result` ending (`Left`) or its session closing (`Failed`
+ *   SessionClosed) sends A's request back to where it would go without B.
+ * - Only a session whose `tasks/result` waits for T on B gets T's request, and B lets only T's
+ *   owner wait for it (`tasks/result` reads T for its caller first): another principal's session
+ *   never sees it.
+ * Every wait is bounded by the request's timeout; the record expires with its lease. The in-memory
+ * store has no relay: nothing of this runs.
+ *
+ * @internal
+ */
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
+import * as PubSub from "effect/PubSub"
+import type * as Scope from "effect/Scope"
+import { ErrorCode } from "../../protocol/McpError.ts"
+import {
+  ClientCapabilityMissing,
+  type ClientRequestError,
+  ClientRequestFailed,
+  ClientRequestTimeout,
+  ClientResultInvalid,
+  ClientVersionUnsupported,
+  SessionClosed
+} from "../../session/ClientRequestError.ts"
+import type { ContextSession } from "../../session/internal/requestContext.ts"
+import type { ClientRequestOptions } from "../../session/RequestContext.ts"
+import type { ServerSession } from "../../session/ServerSession.ts"
+import type { RelayMessage, TaskRelay } from "../../tasks/TaskStore.ts"
+
+/** The relay as the task machinery uses it (see {@link make}). */
+export interface Relayer {
+  /** The carrier of the task's requests to the replica where its `tasks/result` waits, if any. */
+  readonly carrierOf: (taskId: string) => ServerSession | undefined
+  /**
+   * The task starts asking its client: where a `tasks/result` for it waits, if on another
+   * replica, becomes its carrier (a session here that waits for it still comes first).
+   */
+  readonly lookUp: (taskId: string) => Effect.Effect<void>
+  /** The task asks its client no more: its carrier is forgotten (looked up again at its next question). */
+  readonly doneAsking: (taskId: string) => void
+  /** While the scope is open, a `tasks/result` for the task waits here (see `TaskRelay.waitHere`). */
+  readonly waitHere: (taskId: string) => Effect.Effect<void, never, Scope.Scope>
+}
+
+/**
+ * A task's requests to the replica where its `tasks/result` waits: what `RequestContextImpl`'s
+ * `sendForTask` uses of a session (`requestRelated`, `unread`, `stateless`,
+ * `clientRequestTimeoutMillis`), not a session (nothing else is asked of a task's `via`).
+ */
+class RemoteCarrier {
+  readonly stateless = false
+  /** Its replica's `tasks/result` no longer waits (`Left`), or another's came: requests go elsewhere. */
+  left = false
+  /** The last request id handed to `sent` (the carrier's own numbering: `unread` needs one). */
+  private sent = 0
+  readonly taskId: string
+  /** The replica where the task's `tasks/result` waits (its address on the relay). */
+  readonly process: string
+  readonly clientRequestTimeoutMillis: number
+  private readonly relayer: RelayerImpl
+  constructor(taskId: string, process: string, clientRequestTimeoutMillis: number, relayer: RelayerImpl) {
+    this.taskId = taskId
+    this.process = process
+    this.clientRequestTimeoutMillis = clientRequestTimeoutMillis
+    this.relayer = relayer
+  }
+  /** A request sent through it is unread once the carrier is left: asked again through the next. */
+  unread(): boolean {
+    return this.left
+  }
+  requestRelated(
+    method: string,
+    params: { readonly [key: string]: unknown } | undefined,
+    _related: unknown,
+    options: ClientRequestOptions | undefined,
+    _truth?: unknown,
+    _route?: string,
+    sent?: (id: number) => void
+  ): Effect.Effect<unknown, ClientRequestError> {
+    return Effect.suspend(() => {
+      sent?.(++this.sent)
+      return this.relayer.ask(this, method, params, options?.timeoutMillis ?? this.clientRequestTimeoutMillis)
+    })
+  }
+}
+
+/** A `ClientRequestError` as `Failed` carries it. */
+const errorFields = (error: ClientRequestError): { readonly _tag: string; readonly [field: string]: unknown } => ({ ...error, _tag: error._tag })
+
+/** The `ClientRequestError` a `Failed` message carries (an unknown one: the session closed). */
+const revived = (method: string, error: { readonly _tag: string; readonly [field: string]: unknown }): ClientRequestError => {
+  switch (error._tag) {
+    case "ClientRequestFailed":
+      return new ClientRequestFailed({
+        method,
+        code: typeof error.code === "number" ? error.code : ErrorCode.InternalError,
+        message: String(error.message),
+        ...(error.data === undefined ? {} : { data: error.data })
+      })
+    case "ClientRequestTimeout":
+      return new ClientRequestTimeout({ method, timeoutMillis: Number(error.timeoutMillis) })
+    case "ClientResultInvalid":
+      return new ClientResultInvalid({ method, message: String(error.message) })
+    case "ClientCapabilityMissing":
+      return new ClientCapabilityMissing({ method, capability: String(error.capability) })
+    case "ClientVersionUnsupported":
+      return new ClientVersionUnsupported({ method, protocolVersion: String(error.protocolVersion) })
+    default:
+      return new SessionClosed({ method })
+  }
+}
+
+/** A request sent to another replica, waiting for its answer. */
+interface Pending {
+  readonly method: string
+  readonly answer: Deferred.Deferred<unknown, ClientRequestError>
+}
+
+class RelayerImpl implements Relayer {
+  /** The carriers of the tasks asking now, whose `tasks/result` waits on another replica. */
+  private readonly carriers = new Map<string, RemoteCarrier>()
+  /** This replica's requests sent through carriers, by relay id. */
+  private readonly pending = new Map<string, Pending>()
+  /** The requests other replicas sent through this one, by their relay id: interrupted when withdrawn. */
+  private readonly relayed = new Map<string, Fiber.Fiber<void>>()
+  private nextId = 0
+  private readonly relay: TaskRelay
+  private readonly options: Options
+  constructor(relay: TaskRelay, options: Options) {
+    this.relay = relay
+    this.options = options
+  }
+
+  carrierOf(taskId: string): ServerSession | undefined {
+    return this.carriers.size === 0 ? undefined : this.carriers.get(taskId) as unknown as ServerSession | undefined
+  }
+
+  lookUp(taskId: string): Effect.Effect<void> {
+    return Effect.matchEffect(this.relay.waiter(taskId), {
+      onFailure: () => Effect.void,
+      onSuccess: (process) => Effect.sync(() => this.carry(taskId, process))
+    })
+  }
+
+  doneAsking(taskId: string): void {
+    const carrier = this.carriers.get(taskId)
+    if (carrier === undefined) return
+    carrier.left = true
+    this.carriers.delete(taskId)
+  }
+
+  waitHere(taskId: string): Effect.Effect<void, never, Scope.Scope> {
+    return this.relay.waitHere(taskId)
+  }
+
+  /**
+   * The task's requests go through `process` from now on, if the task asks here now and that is
+   * another replica (not already its carrier): those waiting elsewhere are told.
+   */
+  private carry(taskId: string, process: string | undefined): void {
+    if (process === undefined || process === this.relay.here) return
+    const timeoutMillis = this.options.asking(taskId)
+    const before = this.carriers.get(taskId)
+    if (timeoutMillis === undefined || before?.process === process) return
+    if (before !== undefined) before.left = true
+    this.carriers.set(taskId, new RemoteCarrier(taskId, process, timeoutMillis, this))
+    this.options.changed(taskId)
+  }
+
+  /** The carrier is left (its replica's wait ended, or its session closed): requests go elsewhere. */
+  private leave(carrier: RemoteCarrier): void {
+    carrier.left = true
+    if (this.carriers.get(carrier.taskId) !== carrier) return
+    this.carriers.delete(carrier.taskId)
+    this.options.changed(carrier.taskId)
+  }
+
+  /** A request through `carrier`, answered by its replica's client within `timeoutMillis`. */
+  ask(
+    carrier: RemoteCarrier,
+    method: string,
+    params: { readonly [key: string]: unknown } | undefined,
+    timeoutMillis: number
+  ): Effect.Effect<unknown, ClientRequestError> {
+    const id = `${this.relay.here}${++this.nextId}`
+    const answer = Deferred.makeUnsafe<unknown, ClientRequestError>()
+    this.pending.set(id, { method, answer })
+    const message: RelayMessage = params === undefined
+      ? { _tag: "Ask", to: carrier.process, from: this.relay.here, id, taskId: carrier.taskId, method, timeoutMillis }
+      : { _tag: "Ask", to: carrier.process, from: this.relay.here, id, taskId: carrier.taskId, method, params, timeoutMillis }
+    // Not sent (the store is down): as if its session had closed, the request goes elsewhere.
+    const sent = Effect.catch(this.relay.send(message), () =>
+      Effect.sync(() => {
+        this.leave(carrier)
+        Deferred.doneUnsafe(answer, Exit.fail(new SessionClosed({ method })))
+      }))
+    return Effect.andThen(sent, Deferred.await(answer)).pipe(
+      Effect.timeoutOrElse({
+        duration: timeoutMillis,
+        orElse: () => Effect.fail(new ClientRequestTimeout({ method, timeoutMillis }))
+      }),
+      Effect.tapError((error) => error._tag === "SessionClosed" ? Effect.sync(() => this.leave(carrier)) : Effect.void),
+      Effect.ensuring(Effect.suspend(() => {
+        this.pending.delete(id)
+        // Given up here (interrupted, timed out): the other replica stops asking.
+        return Deferred.isDoneUnsafe(answer) ? Effect.void : Effect.ignore(this.relay.send({ _tag: "Withdraw", to: carrier.process, id }))
+      }))
+    )
+  }
+
+  /** What the relay brought. */
+  receive(message: RelayMessage): void {
+    switch (message._tag) {
+      case "Waiting":
+        return this.carry(message.taskId, message.from)
+      case "Left": {
+        const carrier = this.carriers.get(message.taskId)
+        if (carrier !== undefined && carrier.process === message.from) this.leave(carrier)
+        return
+      }
+      case "Answer":
+      case "Failed": {
+        const pending = this.pending.get(message.id)
+        if (pending === undefined) return // given up, or answered already
+        this.pending.delete(message.id)
+        Deferred.doneUnsafe(
+          pending.answer,
+          message._tag === "Answer" ? Exit.succeed(message.result) : Exit.fail(revived(pending.method, message.error))
+        )
+        return
+      }
+      case "Withdraw": {
+        this.relayed.get(message.id)?.interruptUnsafe()
+        return
+      }
+      case "Ask":
+        return this.askHere(message)
+    }
+  }
+
+  /** Another replica's request, sent on the stream of the `tasks/result` waiting here for its task. */
+  private askHere(ask: Extract<RelayMessage, { readonly _tag: "Ask" }>): void {
+    if (this.relayed.has(ask.id)) return
+    const session = this.options.local(ask.taskId) as ContextSession | undefined
+    const reply = (message: RelayMessage) => Effect.ignore(this.relay.send(message))
+    if (session === undefined) {
+      this.options.runFork(reply({ _tag: "Failed", to: ask.from, id: ask.id, error: { _tag: "SessionClosed" } }))
+      return
+    }
+    const request = session.requestRelated(ask.method, ask.params, undefined, { timeoutMillis: ask.timeoutMillis }, undefined, ask.taskId)
+    const fiber = this.options.runFork(Effect.matchEffect(request, {
+      onSuccess: (result) => reply({ _tag: "Answer", to: ask.from, id: ask.id, result }),
+      onFailure: (error) => reply({ _tag: "Failed", to: ask.from, id: ask.id, error: errorFields(error) })
+    }).pipe(Effect.ensuring(Effect.sync(() => this.relayed.delete(ask.id)))))
+    if (fiber.pollUnsafe() === undefined) this.relayed.set(ask.id, fiber)
+  }
+}
+
+/** What the relay needs of the task machinery (`tasks.ts`). */
+export interface Options {
+  /** The session here whose `tasks/result` waits for the task (`RelatedTask.via` of the waits here). */
+  readonly local: (taskId: string) => ServerSession | undefined
+  /** The default timeout of the task's requests when it runs here and asks its client now, else `undefined`. */
+  readonly asking: (taskId: string) => number | undefined
+  /** The task's requests may go through another carrier now (`RelatedTask.viaChanged`). */
+  readonly changed: (taskId: string) => void
+  readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
+}
+
+/**
+ * The relay of a store that has one, its messages followed in the scope; `undefined` without
+ * (the in-memory store).
+ */
+export const make = (relay: TaskRelay | undefined, options: Options): Effect.Effect<Relayer | undefined, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    if (relay === undefined) return undefined
+    const relayer = new RelayerImpl(relay, options)
+    yield* Effect.forkScoped(Effect.scoped(Effect.flatMap(PubSub.subscribe(relay.messages), (subscription) =>
+      Effect.forever(Effect.flatMap(PubSub.take(subscription), (message) => Effect.sync(() => relayer.receive(message))))
+    )))
+    return relayer
+  })

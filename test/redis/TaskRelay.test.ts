@@ -1,0 +1,307 @@
+/**
+ * A 2025-11-25 task's requests across replicas (`TaskStore.relay`, `server/internal/taskRelay.ts`):
+ * two servers on one real redis-server (each its own Redis client and store, one prefix), bearer
+ * principals. The task runs on replica A, where it was created; its client's `tasks/result` waits on
+ * replica B (a new session landed there): the task's elicitation is asked on B's stream, and the
+ * client's answer there reaches the task on A. Also: a client that never answers (the request times
+ * out as any), the task cancelled meanwhile (the question withdrawn), another principal's session
+ * (sees nothing), an answer relayed twice (the second ignored), and nothing left in Redis after.
+ */
+import { assert, layer } from "@effect/vitest"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redis from "effect/persistence/Redis"
+import * as Queue from "effect/Queue"
+import * as Schema from "effect/Schema"
+import { BearerAuth } from "../../src/auth.ts"
+import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import { RedisTaskStore } from "../../src/redis.ts"
+import { answerOf, initializeMessage, nextMessage, on, post, serveOnFreePort, sseReader } from "../http/support.ts"
+import { callAsTask, getTask, toolTaskResult } from "../tasks/support.ts"
+import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+
+const RELATED = "io.modelcontextprotocol/related-task"
+
+/** Opened by a test: the `asks_when_released` task asks then (at most 10 s after it starts). */
+let gate: Promise<void> = Promise.resolve()
+/** What the tasks of the tools below ended with, or how their question was given up. */
+const said: Array<string> = []
+
+const asking = (options?: { readonly timeoutMillis: number }) =>
+  Effect.promise(() => gate).pipe(
+    Effect.timeout("10 seconds"),
+    Effect.ignore,
+    Effect.andThen(McpContext.elicit("What is your name?", Schema.Struct({ name: Schema.String }), options)),
+    Effect.map((outcome) => outcome.action === "accept" ? `hello ${outcome.content.name}` : "no name"),
+    Effect.catch((error) => Effect.succeed(`failed: ${error._tag}`)),
+    Effect.onInterrupt(() => Effect.sync(() => said.push("interrupted"))),
+    Effect.tap((text) => Effect.sync(() => said.push(text)))
+  )
+
+const AsksWhenReleased = McpServer.tool({
+  name: "asks_when_released",
+  execution: { taskSupport: "optional" },
+  handler: () => asking()
+})
+
+/** As `asks_when_released`, the client given 3 s to answer. */
+const AsksBriefly = McpServer.tool({
+  name: "asks_briefly",
+  execution: { taskSupport: "optional" },
+  handler: () => asking({ timeoutMillis: 3_000 })
+})
+
+/** Asks twice: a name, then a second name. */
+const AsksTwice = McpServer.tool({
+  name: "asks_twice",
+  execution: { taskSupport: "optional" },
+  handler: () =>
+    Effect.gen(function*() {
+      const first = yield* McpContext.elicit("What is your name?", Schema.Struct({ name: Schema.String }))
+      const second = yield* McpContext.elicit("And your other name?", Schema.Struct({ name: Schema.String }))
+      return [first, second].map((outcome) => outcome.action === "accept" ? outcome.content.name : "-").join(" ")
+    }).pipe(Effect.orDie)
+})
+
+/**
+ * Two replicas of one server on the test Redis (one prefix, each its own Redis client and task
+ * store), bearer tokens taken for the subject they name; and a client of that Redis, with the
+ * prefix's relay channel followed (what the replicas say to each other, without their prefix).
+ */
+const twoReplicas = Effect.gen(function*() {
+  const { url } = yield* TestRedis
+  const prefix = uniquePrefix()
+  const replica = Effect.flatMap(
+    Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie)),
+    (stores) =>
+      serveOnFreePort((port) =>
+        McpServer.serve(
+          { name: "relay-test", version: "1.0.0", tasks: McpServer.tasks() },
+          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksTwice),
+          StreamableHttp.make({
+            host: "127.0.0.1",
+            port,
+            auth: BearerAuth.config({
+              verifier: { verify: (token) => Effect.succeed({ subject: token, scopes: [], claims: {} }) },
+              resource: `http://127.0.0.1:${port}/mcp`,
+              authorizationServers: ["https://auth.test"]
+            })
+          })
+        ).pipe(Effect.provideContext(stores))
+      )
+  )
+  const a = yield* replica
+  const b = yield* replica
+  const redis = Context.get(yield* Layer.build(redisClient(url)), Redis.Redis)
+  const relayed: Array<any> = []
+  const messages = yield* redis.subscribe(`${prefix}tasks:relay`)
+  yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(messages), ({ message }) =>
+    Effect.sync(() => relayed.push({ raw: message, ...JSON.parse(message.slice(message.indexOf("|") + 1)) })))))
+  /** The relay's records left in Redis (`w:` keys), looked at until there are none (at most 5 s). */
+  const leftInRedis = Effect.gen(function*() {
+    let keys: ReadonlyArray<string> = []
+    for (let i = 0; i < 100; i++) {
+      keys = yield* Effect.orDie(redis.send<ReadonlyArray<string>>("KEYS", `${prefix}tasks:w:*`))
+      if (keys.length === 0) break
+      yield* Effect.sleep(50)
+    }
+    return keys
+  })
+  return { a: a.url, b: b.url, redis, prefix, relayed, leftInRedis }
+})
+
+/** Opens a session of `subject` (raw HTTP) that takes elicitations; its id. */
+const open = (url: string, subject: string) =>
+  Effect.promise(async () => {
+    const auth = { authorization: `Bearer ${subject}` }
+    const response = await post(url, initializeMessage(0, { elicitation: {} }), auth)
+    const sessionId = response.headers.get("mcp-session-id")!
+    await response.text()
+    const initialized = await post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, on(sessionId, auth))
+    await initialized.text()
+    return sessionId
+  })
+
+const bearer = (subject: string) => ({ authorization: `Bearer ${subject}` })
+
+/** Creates a task of `tool` on session `id`; its id. */
+const createOn = (url: string, id: string, subject: string, tool: string) =>
+  Effect.promise(() =>
+    post(url, {
+      jsonrpc: "2.0",
+      id: "create",
+      method: "tools/call",
+      params: { name: tool, arguments: {}, task: { ttl: 60_000 } }
+    }, on(id, bearer(subject))).then(answerOf)
+  ).pipe(Effect.map((created) => created.result.task.taskId as string))
+
+/** A raw request on session `id`: its answer. */
+const request = (url: string, id: string, subject: string, method: string, params: unknown) =>
+  Effect.promise(() => post(url, { jsonrpc: "2.0", id: method, method, params }, on(id, bearer(subject))).then(answerOf))
+
+/** Polls tasks/get on session `id` until the task is input_required (every 20 ms, at most 10 s). */
+const untilAsking = (url: string, id: string, subject: string, taskId: string) =>
+  Effect.gen(function*() {
+    let status: string | undefined
+    for (let i = 0; i < 500 && status !== "input_required"; i++) {
+      status = (yield* request(url, id, subject, "tasks/get", { taskId })).result?.status
+      if (status !== "input_required") yield* Effect.sleep(20)
+    }
+    assert.strictEqual(status, "input_required")
+  })
+
+/** Calls tasks/result for `taskId` on session `id`: the reader of its SSE stream. */
+const resultStream = (url: string, id: string, subject: string, taskId: string) =>
+  Effect.promise(async () => {
+    const response = await post(url, { jsonrpc: "2.0", id: "result", method: "tasks/result", params: { taskId } }, on(id, bearer(subject)))
+    assert.strictEqual(response.status, 200)
+    return sseReader(response)
+  })
+
+/** The next message on `reader` with an id (a request or an answer), within `millis`; at most 20 read. */
+const nextWithId = (reader: ReturnType<typeof sseReader>, millis = 5_000) =>
+  Effect.promise(async () => {
+    for (let i = 0; i < 20; i++) {
+      const message = await nextMessage(reader, { timeoutMillis: millis })
+      if ("id" in message) return message
+    }
+    throw new Error("no request nor answer among 20 messages")
+  })
+
+/** Answers the elicitation `requestId` on session `id` with `name`: the HTTP status. */
+const answer = (url: string, id: string, subject: string, requestId: unknown, name = "ada") =>
+  Effect.promise(async () => {
+    const response = await post(url, { jsonrpc: "2.0", id: requestId, result: { action: "accept", content: { name } } }, on(id, bearer(subject)))
+    await response.text()
+    return response.status
+  })
+
+/** Waits until `said` has an entry (every 20 ms, at most 10 s). */
+const untilSaid = Effect.gen(function*() {
+  for (let i = 0; i < 500 && said.length === 0; i++) yield* Effect.sleep(20)
+  return [...said]
+})
+
+layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's requests across replicas", (it) => {
+  // Fails before: the elicitation stayed held on A's session, which its client had left; B's
+  // tasks/result never got it, and B's client waited for the result until the bound below.
+  it.effect("the SDK: client A creates the task on replica A and goes away; client B of the principal, on replica B, polls tasks/get then tasks/result: B's handler answers the elicitation, B gets the result", () =>
+    Effect.gen(function*() {
+      const { a, b, leftInRedis } = yield* twoReplicas
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      said.length = 0
+      const sdkClient = (url: string, name: string, asked: Array<unknown>) =>
+        Effect.gen(function*() {
+          const client = new Client({ name, version: "1.0.0" }, { capabilities: { elicitation: {} } })
+          client.setRequestHandler(ElicitRequestSchema, (request) => {
+            asked.push(request.params)
+            return Promise.resolve({ action: "accept", content: { name: "ada" } })
+          })
+          const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: bearer("alice") } })
+          yield* Effect.addFinalizer(() => Effect.promise(() => client.close().catch(() => undefined)))
+          yield* Effect.promise(() => client.connect(transport))
+          return { client, transport }
+        })
+      const askedA: Array<any> = []
+      const askedB: Array<any> = []
+      const onA = yield* sdkClient(a, "a", askedA)
+      const { task } = yield* callAsTask(onA.client, "asks_when_released", {}, 60_000)
+      yield* Effect.promise(() => onA.transport.close())
+      release()
+      const onB = yield* sdkClient(b, "b", askedB)
+      let status: string | undefined
+      for (let i = 0; i < 500 && status !== "input_required"; i++) {
+        status = (yield* getTask(onB.client, task.taskId)).status
+        if (status !== "input_required") yield* Effect.sleep(20)
+      }
+      assert.strictEqual(status, "input_required")
+      const result = yield* toolTaskResult(onB.client, task.taskId).pipe(Effect.timeout("10 seconds"))
+      assert.deepStrictEqual(result.content, [{ type: "text", text: "hello ada" }])
+      assert.strictEqual(askedB.length, 1)
+      assert.deepStrictEqual(askedB[0]._meta[RELATED], { taskId: task.taskId })
+      assert.strictEqual(askedA.length, 0)
+      assert.deepStrictEqual(yield* leftInRedis, [], "the relay's record of B's wait outlived it")
+    }).pipe(Effect.scoped), 30_000)
+
+  it.effect("raw: B's client never answers: the task's request times out (ClientRequestTimeout) as any; another principal's tasks/result on B is refused and sees nothing", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, leftInRedis } = yield* twoReplicas
+      gate = Promise.resolve()
+      said.length = 0
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_briefly")
+      const onB = yield* open(b, "alice")
+      yield* untilAsking(b, onB, "alice", taskId)
+      const stream = yield* resultStream(b, onB, "alice", taskId)
+      const asked = yield* nextWithId(stream)
+      assert.strictEqual(asked.method, "elicitation/create")
+      assert.deepStrictEqual(asked.params._meta[RELATED], { taskId })
+      // Bob, on B, asks for Alice's task: not found, at once.
+      const bob = yield* open(b, "bob")
+      const refused = yield* request(b, bob, "bob", "tasks/result", { taskId })
+      assert.strictEqual(refused.error?.code, -32602, JSON.stringify(refused))
+      // Not answered: the task's request fails with the timeout, and its result says so.
+      const result = yield* nextWithId(stream, 8_000)
+      assert.strictEqual(result.id, "result", JSON.stringify(result))
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "failed: ClientRequestTimeout" }])
+      // Only Alice's wait was recorded (Bob's was refused before).
+      assert.deepStrictEqual(relayed.filter((message) => message._tag === "Ask").map((message) => message.taskId), [taskId])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 30_000)
+
+  it.effect("raw: the task cancelled on B while its question waits there: the work is interrupted and the question withdrawn (Withdraw to B)", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, leftInRedis } = yield* twoReplicas
+      gate = Promise.resolve()
+      said.length = 0
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
+      const onB = yield* open(b, "alice")
+      yield* untilAsking(b, onB, "alice", taskId)
+      const stream = yield* resultStream(b, onB, "alice", taskId)
+      const asked = yield* nextWithId(stream)
+      assert.strictEqual(asked.method, "elicitation/create")
+      const cancelled = yield* request(b, onB, "alice", "tasks/cancel", { taskId })
+      assert.strictEqual(cancelled.result?.status, "cancelled", JSON.stringify(cancelled))
+      assert.deepStrictEqual(yield* untilSaid, ["interrupted"])
+      const ask = relayed.find((message) => message._tag === "Ask")
+      for (let i = 0; i < 100 && !relayed.some((message) => message._tag === "Withdraw"); i++) yield* Effect.sleep(20)
+      assert.deepStrictEqual(relayed.filter((message) => message._tag === "Withdraw").map((message) => message.id), [ask.id])
+      // Answered late: nothing reaches the task, nothing is relayed back.
+      yield* Effect.sleep(100)
+      yield* answer(b, onB, "alice", asked.id)
+      yield* Effect.sleep(200)
+      assert.deepStrictEqual(relayed.filter((message) => message._tag === "Answer"), [])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 30_000)
+
+  it.effect("raw: an answer relayed twice is ignored the second time: the task's next question takes its own answer", () =>
+    Effect.gen(function*() {
+      const { a, b, redis, prefix, relayed, leftInRedis } = yield* twoReplicas
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_twice")
+      const onB = yield* open(b, "alice")
+      yield* untilAsking(b, onB, "alice", taskId)
+      const stream = yield* resultStream(b, onB, "alice", taskId)
+      const first = yield* nextWithId(stream)
+      assert.strictEqual(first.method, "elicitation/create")
+      assert.strictEqual(yield* answer(b, onB, "alice", first.id, "ada"), 202)
+      const second = yield* nextWithId(stream)
+      assert.strictEqual(second.method, "elicitation/create")
+      // The first answer, published again as B sent it.
+      const once = relayed.find((message) => message._tag === "Answer")
+      assert.isDefined(once)
+      yield* Effect.orDie(redis.send("PUBLISH", `${prefix}tasks:relay`, once.raw))
+      yield* Effect.sleep(100)
+      assert.strictEqual(yield* answer(b, onB, "alice", second.id, "lovelace"), 202)
+      const result = yield* nextWithId(stream)
+      assert.strictEqual(result.id, "result", JSON.stringify(result))
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "ada lovelace" }])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 30_000)
+})
