@@ -1206,9 +1206,10 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       waitHere: (taskId) =>
         Effect.acquireRelease(
           Effect.suspend(() => {
-            const count = (waitsHere.get(taskId) ?? 0) + 1
-            waitsHere.set(taskId, count)
-            if (count > 1) return Effect.void
+            // Told for every wait, not only the first here: the process running the task may have
+            // stopped asking through this one (the session its question went to closed, its
+            // `tasks/result` draining), and this wait can carry the question.
+            waitsHere.set(taskId, (waitsHere.get(taskId) ?? 0) + 1)
             const message = relayed({ _tag: "Waiting", taskId, from: origin })
             return Effect.ignore(run("relay", recordWait(waitKey(taskId), origin, waitLeaseMillis, relayChannel, message)))
           }),

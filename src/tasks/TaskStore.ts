@@ -138,7 +138,8 @@ export interface TaskRelay {
   /**
    * Records, while the scope is open, that a `tasks/result` for the task waits in this process
    * (with a lease the store renews, so a process that dies leaves no record for long), telling the
-   * others (`Waiting`); once the last such wait here ends, the record goes (`Left`). Never fails:
+   * others (`Waiting`, at each such wait); once the last such wait here ends, the record goes
+   * (`Left`). Never fails:
    * a store that cannot record it leaves the task's requests where they went before.
    */
   readonly waitHere: (taskId: string) => Effect.Effect<void, never, Scope.Scope>

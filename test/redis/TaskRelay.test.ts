@@ -111,7 +111,16 @@ const twoReplicas = Effect.gen(function*() {
     }
     return keys
   })
-  return { a: a.url, b: b.url, redis, prefix, relayed, leftInRedis }
+  /** The relay's records in Redis, looked at until there is one (at most 5 s). */
+  const recorded = Effect.gen(function*() {
+    let keys: ReadonlyArray<string> = []
+    for (let i = 0; i < 100 && keys.length === 0; i++) {
+      if (i > 0) yield* Effect.sleep(50)
+      keys = yield* Effect.orDie(redis.send<ReadonlyArray<string>>("KEYS", `${prefix}tasks:w:*`))
+    }
+    return keys
+  })
+  return { a: a.url, b: b.url, redis, prefix, relayed, leftInRedis, recorded }
 })
 
 /** Opens a session of `subject` (raw HTTP) that takes elicitations; its id. */
@@ -277,6 +286,59 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       yield* answer(b, onB, "alice", asked.id)
       yield* Effect.sleep(200)
       assert.deepStrictEqual(relayed.filter((message) => message._tag === "Answer"), [])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 30_000)
+
+  // The record of B's wait is found as the task starts asking (no `Waiting` comes then).
+  it.effect("raw: B's tasks/result waits before the task asks: the elicitation comes on B's stream, B's answer completes the task", () =>
+    Effect.gen(function*() {
+      const { a, b, leftInRedis, recorded } = yield* twoReplicas
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      said.length = 0
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
+      const onB = yield* open(b, "alice")
+      const stream = yield* resultStream(b, onB, "alice", taskId)
+      // B's wait recorded (its `w:` key), then the task asks.
+      assert.strictEqual((yield* recorded).length, 1)
+      release()
+      const asked = yield* nextWithId(stream)
+      assert.strictEqual(asked.method, "elicitation/create")
+      assert.deepStrictEqual(asked.params._meta[RELATED], { taskId })
+      assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
+      const result = yield* nextWithId(stream)
+      assert.strictEqual(result.id, "result", JSON.stringify(result))
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 30_000)
+
+  it.effect("raw: B's session closes while the question is asked there: it is asked again on C, a later session of the principal on B, whose answer completes the task", () =>
+    Effect.gen(function*() {
+      const { a, b, leftInRedis } = yield* twoReplicas
+      gate = Promise.resolve()
+      said.length = 0
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
+      const onB = yield* open(b, "alice")
+      yield* untilAsking(b, onB, "alice", taskId)
+      const first = yield* resultStream(b, onB, "alice", taskId)
+      assert.strictEqual((yield* nextWithId(first)).method, "elicitation/create")
+      const closed = yield* Effect.promise(async () => {
+        const response = await fetch(b, { method: "DELETE", headers: on(onB, bearer("alice")) })
+        await response.text()
+        return response.status
+      })
+      assert.strictEqual(closed, 200)
+      const onC = yield* open(b, "alice")
+      const stream = yield* resultStream(b, onC, "alice", taskId)
+      const asked = yield* nextWithId(stream)
+      assert.strictEqual(asked.method, "elicitation/create")
+      assert.strictEqual(yield* answer(b, onC, "alice", asked.id), 202)
+      const result = yield* nextWithId(stream)
+      assert.strictEqual(result.id, "result", JSON.stringify(result))
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      assert.deepStrictEqual(said, ["hello ada"])
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
 
