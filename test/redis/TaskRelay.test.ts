@@ -342,6 +342,41 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
 
+  // As across sessions of one replica: B's tasks/result waiting on sessions C and D, the question
+  // asked on D (the last), D closed: asked again on C.
+  it.effect("raw: tasks/result waiting on C and D of replica B, the question asked on D, D closed: it is asked again on C, whose answer completes the task", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, leftInRedis } = yield* twoReplicas
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      said.length = 0
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
+      const c = yield* open(b, "alice")
+      const d = yield* open(b, "alice")
+      const onC = yield* resultStream(b, c, "alice", taskId)
+      const onD = yield* resultStream(b, d, "alice", taskId)
+      // Both waits known on B (each says `Waiting` once it is), then the task asks.
+      for (let i = 0; i < 250 && relayed.filter((message) => message._tag === "Waiting").length < 2; i++) yield* Effect.sleep(20)
+      assert.strictEqual(relayed.filter((message) => message._tag === "Waiting").length, 2)
+      release()
+      assert.strictEqual((yield* nextWithId(onD)).method, "elicitation/create")
+      const closed = yield* Effect.promise(async () => {
+        const response = await fetch(b, { method: "DELETE", headers: on(d, bearer("alice")) })
+        await response.text()
+        return response.status
+      })
+      assert.strictEqual(closed, 200)
+      const asked = yield* nextWithId(onC)
+      assert.strictEqual(asked.method, "elicitation/create", "the question was not asked again on C")
+      assert.strictEqual(yield* answer(b, c, "alice", asked.id), 202)
+      const result = yield* nextWithId(onC)
+      assert.strictEqual(result.id, "result", JSON.stringify(result))
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      assert.deepStrictEqual(said, ["hello ada"])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 30_000)
+
   it.effect("raw: an answer relayed twice is ignored the second time: the task's next question takes its own answer", () =>
     Effect.gen(function*() {
       const { a, b, redis, prefix, relayed, leftInRedis } = yield* twoReplicas

@@ -19,8 +19,9 @@
  *   ignored.
  * - Given up on A (the task cancelled or ended, the timeout, asked again elsewhere), the request
  *   is withdrawn on B (`Withdraw`: B's request is interrupted, the client told
- *   `notifications/cancelled`). B's `tasks/result` ending (`Left`) or its session closing (`Failed`
- *   SessionClosed) sends A's request back to where it would go without B.
+ *   `notifications/cancelled`). The session it went through on B closing, B asks it again through
+ *   another whose `tasks/result` still waits there; none left (`Failed` SessionClosed), or B's last
+ *   wait ending (`Left`), A's request goes back to where it would go without B.
  * - Only a session whose `tasks/result` waits for T on B gets T's request, and B lets only T's
  *   owner wait for it (`tasks/result` reads T for its caller first): another principal's session
  *   never sees it.
@@ -270,8 +271,19 @@ class RelayerImpl implements Relayer {
       this.options.runFork(reply({ _tag: "Failed", to: ask.from, id: ask.id, error: { _tag: "SessionClosed" } }))
       return
     }
-    const request = session.requestRelated(ask.method, ask.params, undefined, { timeoutMillis: ask.timeoutMillis }, undefined, ask.taskId)
-    const fiber = this.options.runFork(Effect.matchEffect(request, {
+    // Its session closed first (its `tasks/result` drains on): asked again through another
+    // session here whose `tasks/result` still waits for the task, if there is one (each at most
+    // once: a closed session refuses requests, and is not picked again).
+    const through = (session: ContextSession): Effect.Effect<unknown, ClientRequestError> =>
+      Effect.catchTag(
+        session.requestRelated(ask.method, ask.params, undefined, { timeoutMillis: ask.timeoutMillis }, undefined, ask.taskId),
+        "SessionClosed",
+        (closed) => {
+          const next = this.options.local(ask.taskId) as ContextSession | undefined
+          return next === undefined || next === session ? Effect.fail(closed) : through(next)
+        }
+      )
+    const fiber = this.options.runFork(Effect.matchEffect(through(session), {
       onSuccess: (result) => reply({ _tag: "Answer", to: ask.from, id: ask.id, result }),
       onFailure: (error) => reply({ _tag: "Failed", to: ask.from, id: ask.id, error: errorFields(error) })
     }).pipe(Effect.ensuring(Effect.sync(() => this.relayed.delete(ask.id)))))
