@@ -28,6 +28,7 @@ export class SessionStore extends Context.Service<SessionStore, {
   readonly create: (id: string, now: number) => Effect.Effect<boolean>
   /** Marks a session as used now; `false` when it does not exist. */
   readonly touch: (id: string, now: number) => Effect.Effect<boolean>
+  /** What is known of a session now: a record that later `touch`es do not change. */
   readonly get: (id: string) => Effect.Effect<SessionRecord | undefined>
   readonly remove: (id: string) => Effect.Effect<void>
   /** The ids of sessions unused since `now - idleMillis`. */
@@ -48,26 +49,46 @@ export class SessionStore extends Context.Service<SessionStore, {
 const checkMaxSessions = (maxSessions: number | undefined): void =>
   NumericOptions.check("SessionStore", "maxSessions", maxSessions, NumericOptions.limit(1))
 
+/**
+ * What the in-memory store keeps of a session: its use stamped in place by `touch`, so that a
+ * request allocates nothing (a `lastActivity` field holding a number already, V8 writes the new
+ * one where the old one was); `get` hands out a copy, the `SessionRecord` a caller keeps never
+ * changing under it.
+ */
+class MemoryRecord {
+  readonly createdAt: number
+  lastActivity: number
+  constructor(now: number) {
+    this.createdAt = now
+    this.lastActivity = now
+  }
+}
+
 /** Builds the in-memory store (a `RangeError` for a `maxSessions` out of range). */
 export const makeMemory = (options: { readonly maxSessions?: number | undefined } = {}): SessionStore["Service"] => {
   checkMaxSessions(options.maxSessions)
   const maxSessions = options.maxSessions ?? 10_000
-  const sessions = new Map<string, SessionRecord>()
+  const sessions = new Map<string, MemoryRecord>()
   return SessionStore.of({
     create: (id, now) =>
       Effect.sync(() => {
         if (sessions.size >= maxSessions) return false
-        sessions.set(id, { id, createdAt: now, lastActivity: now })
+        sessions.set(id, new MemoryRecord(now))
         return true
       }),
     touch: (id, now) =>
       Effect.sync(() => {
         const record = sessions.get(id)
         if (record === undefined) return false
-        sessions.set(id, { ...record, lastActivity: now })
+        // In place: a new record per request was garbage at once (the store is touched by every POST).
+        record.lastActivity = now
         return true
       }),
-    get: (id) => Effect.sync(() => sessions.get(id)),
+    get: (id) =>
+      Effect.sync(() => {
+        const record = sessions.get(id)
+        return record === undefined ? undefined : { id, createdAt: record.createdAt, lastActivity: record.lastActivity }
+      }),
     remove: (id) =>
       Effect.sync(() => {
         sessions.delete(id)
@@ -75,7 +96,7 @@ export const makeMemory = (options: { readonly maxSessions?: number | undefined 
     idle: (now, idleMillis) =>
       Effect.sync(() => {
         const ids: Array<string> = []
-        for (const record of sessions.values()) if (now - record.lastActivity > idleMillis) ids.push(record.id)
+        for (const [id, record] of sessions) if (now - record.lastActivity > idleMillis) ids.push(id)
         return ids
       }),
     size: Effect.sync(() => sessions.size)
