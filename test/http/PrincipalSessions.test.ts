@@ -785,6 +785,75 @@ describe("sessions per principal: what ending a session would lose", () => {
     }), 30_000)
 })
 
+describe("sessions per principal: how long an unread answer protects its session", () => {
+  // Fails before: an answer stored for a client that never came back protected its session until
+  // its idle timeout (30 min by default), whatever the principal's use: the session used since
+  // was ended in its place, again and again.
+  it.live("no longer than the request timeout: past it, the session used least recently is ended, its unread answer with it", () =>
+    Effect.gen(function*() {
+      const { stored, store } = recordingEventStore()
+      const { url } = yield* Effect.provideService(
+        serveOnFreePort((port) =>
+          McpServer.serve(
+            { name: "principal-sessions", version: "1.0.0" },
+            Gated,
+            StreamableHttp.make({
+              host: "127.0.0.1",
+              port,
+              maxSessionsPerPrincipal: 2,
+              responseMode: "sse",
+              requestTimeoutMillis: 600,
+              auth: BearerAuth.config({
+                verifier: { verify: (token) => Effect.succeed({ subject: token, scopes: [], claims: {} }) },
+                resource: `http://127.0.0.1:${port}/mcp`,
+                authorizationServers: ["https://auth.test"]
+              })
+            })
+          )
+        ),
+        EventStore.EventStore,
+        store
+      )
+      const waiting = yield* open(url, "mallory", 0)
+      const other = yield* open(url, "mallory", 1)
+      assert.strictEqual(waiting.status, 200)
+      assert.strictEqual(other.status, 200)
+      const headers = { authorization: "Bearer mallory", "mcp-session-id": waiting.sessionId!, "mcp-protocol-version": LATEST }
+      const released = Deferred.makeUnsafe<void>()
+      gate = released
+      yield* Effect.addFinalizer(() => Effect.sync(() => (gate = undefined)))
+      // The call's stream: its priming event, then the client leaves it for good.
+      const abort = new AbortController()
+      const primed = yield* Effect.promise(async () => {
+        const response = await fetch(url, {
+          method: "POST",
+          signal: abort.signal,
+          headers: { accept: BOTH, "content-type": "application/json", ...headers },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "gated", arguments: {} } })
+        })
+        const event = await sseReader(response).next()
+        abort.abort()
+        return event?.id
+      })
+      assert.isDefined(primed)
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200)
+      // The call answers with nobody reading (well within the request timeout): its answer is stored.
+      Deferred.doneUnsafe(released, Exit.void)
+      for (let look = 0; look < 200 && !stored.some((event) => event.message.id === 7 && "result" in event.message); look++) {
+        yield* Effect.sleep("25 millis")
+      }
+      assert.isTrue(stored.some((event) => event.message.id === 7 && "result" in event.message), "the answer was stored")
+      // The other session is used after it, and then the request timeout passes.
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200)
+      yield* Effect.sleep("900 millis")
+      const third = yield* open(url, "mallory", 2)
+      assert.strictEqual(third.status, 200)
+      assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200, "the session used since was ended for the one whose answer nobody came back for")
+      assert.strictEqual(yield* ping(url, "mallory", waiting.sessionId!), 404)
+      assert.strictEqual(yield* ping(url, "mallory", third.sessionId!), 200)
+    }), 30_000)
+})
+
 /**
  * Opens an idle session of mallory (and one of alice), holds the start of the session an SDK v1
  * client of mallory opens in its place (failing it if `fails`), and sends a `slow` call (or a GET,

@@ -67,6 +67,16 @@ const stoppedByShutdown = McpError.stoppedByShutdownObject
 const waitingMethods: ReadonlySet<string> = new Set(["subscriptions/listen", "tasks/result"])
 
 /**
+ * The answers of one session its client has not read (see `Endpoint.unread`): their streams' ids,
+ * and when the last of them was stored (`Date.now()`), which bounds how long they protect the
+ * session (see `Endpoint.unreadFor`).
+ */
+class Unread {
+  readonly ids = new Set<string>()
+  at = 0
+}
+
+/**
  * An SSE connection opened with a bearer token that expires, or that is checked again while it is
  * open (`Recheck`), in the endpoint's heap of token deadlines (see `Endpoint.watchExpiry`). Made
  * only for such connections.
@@ -156,10 +166,11 @@ export class Endpoint implements SessionHost {
    * The request streams of each session whose answer its client has not read: stored while the
    * client was away from the stream (or left before it was written out), until a resumption
    * writes it out (see {@link sseResponse}). Such a session is ended last to make room (see
-   * {@link openFor}): ending it loses the answer. An entry only while a session has one (a client
-   * that left a call), none per request; at most {@link maxUnreadPerSession} ids each.
+   * {@link openFor}): ending it loses the answer; but only for `requestTimeoutMillis` after its
+   * last answer was stored so (see {@link loses}). An entry only while a session has one (a
+   * client that left a call), none per request; at most {@link maxUnreadPerSession} ids each.
    */
-  private readonly unread = new Map<HttpSession, Set<string>>()
+  private readonly unread = new Map<HttpSession, Unread>()
   /**
    * The sessions {@link ended} whose records and events the stores are still forgetting: what the
    * shutdown waits for (see {@link forgotten}) before the stores' resources (a Redis client) close.
@@ -795,7 +806,21 @@ export class Endpoint implements SessionHost {
    * ended, it cancels them). Asked by {@link openFor} and {@link crowding} only.
    */
   private loses(session: HttpSession): boolean {
-    return (this.unread.size > 0 && this.unread.has(session)) || session.input?.holdsWork?.() === true
+    return (this.unread.size > 0 && this.unreadFor(session)) || session.input?.holdsWork?.() === true
+  }
+
+  /**
+   * Whether `session` holds an answer its client has not read, stored less than the request
+   * timeout ago: the time the endpoint waits for a client to come back to a call's stream it
+   * left (see `abandonDetached`) is the time its stored answer protects its session. A client
+   * that never comes back made its session the last one ended to make room until its idle
+   * timeout (30 min by default), whatever its use: past that time the answer is as good as
+   * lost, and the session is chosen as any idle one is (its answer stays stored, resumable
+   * while the session lives).
+   */
+  private unreadFor(session: HttpSession): boolean {
+    const unread = this.unread.get(session)
+    return unread !== undefined && Date.now() - unread.at < this.requestTimeout
   }
 
   /**
@@ -1529,11 +1554,12 @@ export class Endpoint implements SessionHost {
   /** A request stream of `session` ended with its answer stored, unread by its client (see {@link unread}). */
   private answerUnread(session: HttpSession, streamId: string): void {
     if (session.finished) return
-    let ids = this.unread.get(session)
-    if (ids === undefined) this.unread.set(session, ids = new Set())
+    let unread = this.unread.get(session)
+    if (unread === undefined) this.unread.set(session, unread = new Unread())
     // The oldest goes past the bound: the event store keeps as many finished streams at most.
-    else if (ids.size >= maxUnreadPerSession) ids.delete(ids.values().next().value!)
-    ids.add(streamId)
+    else if (unread.ids.size >= maxUnreadPerSession) unread.ids.delete(unread.ids.values().next().value!)
+    unread.ids.add(streamId)
+    unread.at = Date.now()
   }
 
   /**
@@ -1543,7 +1569,7 @@ export class Endpoint implements SessionHost {
    */
   answerRead(session: HttpSession, streamId: string): void {
     if (this.unread.size === 0) return
-    const ids = this.unread.get(session)
+    const ids = this.unread.get(session)?.ids
     if (ids === undefined || !ids.delete(streamId) || ids.size > 0) return
     this.unread.delete(session)
   }
