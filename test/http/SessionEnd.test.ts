@@ -409,3 +409,48 @@ describe("Streamable HTTP: a session ended with work in flight", () => {
       assert.strictEqual(yield* memory.size, 1)
     }))
 })
+
+describe("Streamable HTTP: the idle timeout of a session running a background task", () => {
+  // Fails before: a client that created a task and then neither polled nor streamed (2025-11-25
+  // lets it come back for the result) lost its session to the idle timeout, and with it the task
+  // (cancelled with the anonymous session that owns it): its tasks/get was 404.
+  it.live("keeps the session while its task runs (no poll, no stream), then ends it once the task has ended and the timeout passed again", () =>
+    Effect.gen(function*() {
+      const release = yield* Deferred.make<void>()
+      yield* Effect.addFinalizer(() => Deferred.succeed(release, undefined))
+      const Gated = McpServer.tool({
+        name: "gated",
+        execution: { taskSupport: "optional" },
+        handler: () => Effect.as(Deferred.await(release), "gated done")
+      })
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve(
+          { name: "session-end", version: "1.0.0", tasks: McpServer.tasks() },
+          Gated,
+          StreamableHttp.make({ host: "127.0.0.1", port, sessionIdleTimeoutMillis: 300 })
+        )
+      )
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const created = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "gated", arguments: {}, task: {} } }, on(sessionId)).then(answerOf)
+      )
+      const taskId: string = created.result.task.taskId
+      // Four idle timeouts without a word from the client.
+      yield* Effect.sleep("1200 millis")
+      const polled = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 2, method: "tasks/get", params: { taskId } }, on(sessionId)))
+      assert.strictEqual(polled.status, 200, "the session running the task was ended by the idle timeout")
+      const task = yield* Effect.promise(() => answerOf(polled))
+      assert.strictEqual(task.result.status, "working")
+      // The task ends: the session is idle from then on, and ended after its timeout.
+      yield* Deferred.succeed(release, undefined)
+      let status = 200
+      for (let look = 0; look < 50 && status === 200; look++) {
+        yield* Effect.sleep("100 millis")
+        if (look < 5) continue
+        const response = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 3, method: "ping" }, on(sessionId)))
+        status = response.status
+        yield* Effect.promise(() => response.text())
+      }
+      assert.strictEqual(status, 404, "the session outlived its task by more than its idle timeout")
+    }))
+})

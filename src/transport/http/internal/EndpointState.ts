@@ -1126,7 +1126,12 @@ export class Endpoint implements SessionHost {
 
   /**
    * The reaper's look: ends sessions idle for longer than the idle timeout, and abandons requests
-   * whose answer no client has read for longer than the request timeout.
+   * whose answer no client has read for longer than the request timeout. A session running a
+   * background task of its own (an anonymous session's: see `SessionInput.holdsWork`) is in use
+   * (see {@link working}): ended, it cancelled the task its client may still come back for (a
+   * client that neither polls nor streams while a task runs, as 2025-11-25 allows: it may ask
+   * for the result later); it lives until the task ends (at its TTL at the latest), then its
+   * idle timeout runs from there.
    */
   get reap(): Effect.Effect<void> {
     return Effect.flatMap(Clock.currentTimeMillis, (now) => {
@@ -1136,7 +1141,7 @@ export class Endpoint implements SessionHost {
       return Effect.flatMap(this.records.idle(now, this.idleTimeout), (ids) =>
         Effect.forEach(ids, (id) => {
           const session = this.sessions.get(id)
-          if (session === undefined || inUse(session)) return Effect.void
+          if (session === undefined || working(session)) return Effect.void
           // In use at the last look and no longer: its idle time starts now. Its last request
           // may have come long ago (a call longer than the idle timeout, a standalone stream
           // read as long): it was ended as soon as that call was answered or that stream closed.
@@ -1146,10 +1151,10 @@ export class Endpoint implements SessionHost {
     })
   }
 
-  /** The ids of the sessions {@link inUse} (`undefined`: none). */
+  /** The ids of the sessions {@link working} (`undefined`: none). */
   private inUse(): Set<string> | undefined {
     let ids: Set<string> | undefined
-    for (const session of this.sessions.values()) if (inUse(session)) (ids ??= new Set()).add(session.id)
+    for (const session of this.sessions.values()) if (working(session)) (ids ??= new Set()).add(session.id)
     return ids
   }
 
@@ -1729,6 +1734,13 @@ const leftStandalone = (session: HttpSession): SseStream | undefined => {
  * last request came.
  */
 const inUse = (session: HttpSession): boolean => session.pending.size > 0 || session.standalone?.connection?.reading === true
+
+/**
+ * What keeps a session from its idle timeout (see `Endpoint.reap`): {@link inUse}, or a background
+ * task of its own still running (`SessionInput.holdsWork`: a task of an anonymous session, which
+ * ending the session cancels; bounded by the task's TTL). Asked by the reaper only.
+ */
+const working = (session: HttpSession): boolean => inUse(session) || session.input?.holdsWork?.() === true
 
 /**
  * The unread answers {@link Endpoint.unread} keeps per session at most: as many finished streams
