@@ -802,7 +802,7 @@ describe("sessions per principal: how long an unread answer protects its session
               port,
               maxSessionsPerPrincipal: 2,
               responseMode: "sse",
-              requestTimeoutMillis: 600,
+              requestTimeoutMillis: 1_500,
               auth: BearerAuth.config({
                 verifier: { verify: (token) => Effect.succeed({ subject: token, scopes: [], claims: {} }) },
                 resource: `http://127.0.0.1:${port}/mcp`,
@@ -845,7 +845,7 @@ describe("sessions per principal: how long an unread answer protects its session
       assert.isTrue(stored.some((event) => event.message.id === 7 && "result" in event.message), "the answer was stored")
       // The other session is used after it, and then the request timeout passes.
       assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200)
-      yield* Effect.sleep("900 millis")
+      yield* Effect.sleep("1800 millis")
       const third = yield* open(url, "mallory", 2)
       assert.strictEqual(third.status, 200)
       assert.strictEqual(yield* ping(url, "mallory", other.sessionId!), 200, "the session used since was ended for the one whose answer nobody came back for")
