@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type { Principal } from "../../session/Principal.ts"
 
 /** A principal's token verified again: `InvalidToken` when it no longer is valid (revoked). */
@@ -18,15 +18,38 @@ export interface Recheck {
   readonly verify: Effect.Effect<unknown, { readonly _tag: "InvalidToken" | "VerifierUnavailable" }>
 }
 
-/**
- * By principal: the object authentication made for the request (one per request, whatever object
- * the verifier gave: a verifier may give one object for several tokens), so nothing per stream.
- */
-const rechecks = new WeakMap<Principal, Recheck>()
+/** What checks a token again: the verifier that took it. */
+export interface Rechecker {
+  readonly verify: (token: string) => Recheck["verify"]
+}
 
-/** Has the streams of `principal` (a request's own object) checked again as `recheck` says. */
-export const register = (principal: Principal, recheck: Recheck): void => {
-  rechecks.set(principal, recheck)
+/** A registration: the check, and the token and verifier it is of (see {@link register}). */
+interface Registered extends Recheck {
+  readonly token: string
+  readonly verifier: Rechecker
+}
+
+/**
+ * By principal object. An object is registered once, for one token of one verifier, and stays so
+ * while it lives: what a stream of it finds at its opening is the check of its own token.
+ */
+const rechecks = new WeakMap<Principal, Registered>()
+
+/**
+ * Has the streams of a request admitted as `principal` (the verifier's object, its scopes as
+ * judged) with `token` checked again every `every` milliseconds by `verifier`; returns the object
+ * the request goes on with. That is `principal` itself when it is not registered yet, or is for
+ * this token: `BearerAuth.introspection` gives one object per answer, the same to every request
+ * with the token while it is cached, so such a request makes nothing (an object, its check and a
+ * weak entry were made per request). A copy, registered, when it is of another token (a verifier
+ * of one's own may give one object for several tokens): each token is checked as its own.
+ */
+export const register = (principal: Principal, token: string, every: number, verifier: Rechecker): Principal => {
+  const known = rechecks.get(principal)
+  if (known !== undefined && known.token === token && known.verifier === verifier) return principal
+  const own = known === undefined ? principal : { ...principal }
+  rechecks.set(own, { every, token, verifier, verify: Effect.suspend(() => verifier.verify(token)) })
+  return own
 }
 
 /** How `principal`'s streams are checked again, or `undefined`: not at all. */

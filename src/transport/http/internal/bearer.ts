@@ -126,16 +126,14 @@ export const authenticate = (
       // A verifier of one's own may give the scopes as one string (OAuth's form): every scope is
       // judged whole, below and by what the request reaches (see `scopeList`).
       const scopes = scopeList(given.scopes)
-      // A verifier that has streams checked again: the request's own principal, which the check
-      // of its token goes with (see `Recheck`).
-      const every = auth.verifier.recheckMillis
-      const principal = scopes === given.scopes && every === undefined ? given : { ...given, scopes }
+      const principal = scopes === given.scopes ? given : { ...given, scopes }
       const missing = auth.requiredScopes.filter((scope) => !scopes.includes(scope))
       if (missing.length > 0) return insufficientScope(auth, principal, missing)
-      if (every !== undefined && every > 0 && Number.isFinite(every)) {
-        Recheck.register(principal, { every, verify: Effect.suspend(() => auth.verifier.verify(token)) })
-      }
-      return principal
+      // A verifier that has streams checked again: the principal the check of its token goes
+      // with (see `Recheck.register`: a cached introspected token's own, nothing per request).
+      const every = auth.verifier.recheckMillis
+      if (every === undefined || !(every > 0 && Number.isFinite(every))) return principal
+      return Recheck.register(principal, token, every, auth.verifier)
     }
   })
 }
