@@ -57,7 +57,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions, KeyObject } from "jose"
 import type * as Crypto from "node:crypto"
-import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, errors as JoseErrors, jwksCache, jwtVerify } from "jose"
+import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors as JoseErrors, jwksCache, jwtVerify } from "jose"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import * as NumericOptions from "../internal/options.ts"
 import type { Principal } from "../session/RequestContext.ts"
@@ -662,10 +662,11 @@ const publicKeyOf = (pem: string): KeyObject => {
  * `kid` (or share one) holds two during a rotation, and a token without a `kid` matches both, so
  * every valid token was refused, as "malformed". The candidates are the JWKS's own keys, as many
  * as the authorization server publishes; one jose cannot use is skipped, as jose skips one it
- * cannot import. When none verifies the token and one of them could not be used (none could be
- * imported, or one was refused as it verified), the token may be of that key: the failure is the
- * key's ({@link UnusableCandidates}: `503` against a JWKS URL, as for a key named by its `kid`),
- * not the token's (it was `401` "the token's signature does not verify", nothing logged).
+ * cannot import. When none verifies the token and one of them could not be used (jose skipped one
+ * it could not import, see {@link candidatesOf}, or one was refused as it verified), the token may
+ * be of that key: the failure is the key's ({@link UnusableCandidates}: `503` against a JWKS URL,
+ * as for a key named by its `kid`), not the token's (it was `401` "the token's signature does not
+ * verify", nothing logged).
  */
 const verifyWithEach = async (
   token: string,
@@ -676,7 +677,7 @@ const verifyWithEach = async (
     return (await jwtVerify(token, getKey, options)).payload
   } catch (error) {
     if (!(error instanceof JoseErrors.JWKSMultipleMatchingKeys)) throw error
-    // jose throws this only for two candidates or more: none yielded, none could be imported.
+    // jose throws this only for two candidates or more; it yields those it could import.
     let tried = 0
     let refusedKey: unknown
     for await (const candidate of error) {
@@ -690,9 +691,31 @@ const verifyWithEach = async (
         if (!(inner instanceof JoseErrors.JOSEError)) refusedKey ??= inner
       }
     }
-    if (tried === 0 || refusedKey !== undefined) throw new UnusableCandidates(refusedKey)
+    if (tried === 0 || refusedKey !== undefined || (await candidatesOf(token, getKey)) > tried) throw new UnusableCandidates(refusedKey)
     throw new JoseErrors.JWSSignatureVerificationFailed()
   }
+}
+
+/**
+ * How many keys of the set `getKey` may have signed `token` (as jose picks them: its `kty`, curve,
+ * `use`, `key_ops`, `alg` and `kid`), those jose cannot import too; 0 for a key that is no set.
+ * Each key is asked of jose twice over (a set of it twice), so that jose only picks it, and imports
+ * nothing. More of them than jose gave to {@link verifyWithEach}: it skipped one (a key it could
+ * not import) that the token may be of.
+ */
+const candidatesOf = async (token: string, getKey: JWTVerifyGetKey): Promise<number> => {
+  const set = (getKey as { readonly jwks?: () => { readonly keys: ReadonlyArray<unknown> } | undefined }).jwks?.()
+  if (set === undefined) return 0
+  const header = decodeProtectedHeader(token)
+  let candidates = 0
+  for (const key of set.keys) {
+    try {
+      await createLocalJWKSet({ keys: [key, key] } as Parameters<typeof createLocalJWKSet>[0])(header)
+    } catch (error) {
+      if (error instanceof JoseErrors.JWKSMultipleMatchingKeys) candidates++
+    }
+  }
+  return candidates
 }
 
 /**
@@ -704,7 +727,7 @@ class UnusableCandidates extends Error {
   constructor(cause: unknown) {
     super(
       `no key that may have signed the token verified it, and one of them cannot be used${
-        cause === undefined ? " (none could be imported)" : `: ${cause instanceof Error ? cause.message : String(cause)}`
+        cause === undefined ? " (it could not be imported)" : `: ${cause instanceof Error ? cause.message : String(cause)}`
       }`,
       { cause }
     )

@@ -772,7 +772,7 @@ describe.concurrent("BearerAuth.jwt with a JWKS key that cannot be used", () => 
   // or refused as it verifies) left no key to try, and a valid token was refused 401 "the token's
   // signature does not verify" (the client sent back through its OAuth flow), nothing logged: as
   // for a key with a kid, it is the authorization server's fault, 503 and a warning.
-  it.live("several keys without a kid, none usable: a token without a kid is 503 and the operator warned (was: 401); once they are put right it verifies", () =>
+  it.live("several keys without a kid, none usable (or the token's own not): a token without a kid is 503 and the operator warned (was: 401); once they are put right it verifies", () =>
     Effect.gen(function*() {
       const key = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
       const other = yield* Effect.promise(() => generateKeyPair("RS256", { extractable: true }))
@@ -798,7 +798,10 @@ describe.concurrent("BearerAuth.jwt with a JWKS key that cannot be used", () => 
       const cases = [
         ["two keys with a malformed private member (skipped by jose as it imports them)", [{ ...good, d: "AQAB" }, { ...otherGood, d: "AQAB" }]],
         ["two RSA keys of one byte (refused as they verify)", [{ ...good, n: "AQ" }, { ...otherGood, n: "AQ" }]],
-        ["one of each", [{ ...good, d: "AQAB" }, { ...otherGood, n: "AQ" }]]
+        ["one of each", [{ ...good, d: "AQAB" }, { ...otherGood, n: "AQ" }]],
+        // Failed before the review of 804c3312: jose gave only the usable key, which did not verify,
+        // and the token of the key it skipped was 401 (a rotation whose new key was published wrong).
+        ["the token's key skipped by jose as it imports it, another usable", [{ ...good, d: "AQAB" }, otherGood]]
       ] as const
       for (const [what, broken] of cases) {
         warnings.length = 0
