@@ -517,6 +517,40 @@ describe.concurrent("streams opened with an introspected token are checked again
       assert.deepStrictEqual(yield* checkedWith(yield* admitted(auth, "token-a")), ["token-a"])
       assert.deepStrictEqual(yield* checkedWith(a), ["token-a"], "a's check is still a's")
     }), 30_000)
+
+  // Fails before: a check still running at the token's expiry (a verifier of one's own that does
+  // not answer) held the expiry back, its entry out of the heap: the stream stayed open for ever
+  // (here: no event within 8 s, the reader gave up).
+  it.live("a check that does not end by the token's expiry does not hold the expiry back: the stream's connection closes at its exp", () =>
+    Effect.gen(function*() {
+      let hanging = false
+      // The GET's token expires 1.5 s after it is sent (the session's requests: no exp).
+      let expiresAt: number | undefined
+      const auth = BearerAuth.config({
+        verifier: {
+          recheckMillis: 200,
+          verify: () =>
+            Effect.suspend(() =>
+              hanging ? Effect.never : Effect.succeed<Principal>({ subject: "ada", scopes: [], claims: {}, expiresAt })
+            )
+        },
+        resource,
+        authorizationServers: ["https://as.test"]
+      })
+      const { url } = yield* serveEverything({ auth })
+      const sessionId = yield* Effect.promise(() => openSessionAs(url, "Bearer hangs"))
+      const exp = expiresAt = Date.now() + 1_500
+      const response = yield* Effect.promise(() => getStream(url, sessionId, "Bearer hangs"))
+      assert.strictEqual(response.status, 200)
+      hanging = true
+      const reader = sseReader(response)
+      assert.strictEqual((yield* Effect.promise(() => reader.next()))?.data, "", "the priming event")
+      const outcome = yield* Effect.promise(() =>
+        untilEnd(reader).then(() => "ended", (error: Error) => (/no event within/.test(error.message) ? "open" : error.message))
+      )
+      assert.strictEqual(outcome, "ended")
+      assert.isAtLeast(Date.now(), exp - 50, "not before the token's exp")
+    }), 30_000)
 })
 
 /** The principal `authenticate` admits a request with `Authorization: Bearer <token>` as (a test failure when refused). */

@@ -700,12 +700,18 @@ export class Endpoint implements SessionHost {
    * be (the verifier's cache first). Refused, the connection ends as at the token's expiry (see
    * {@link tokenExpired}), a waiting request answered `tokenRevokedObject`; anything else (valid, or
    * the verifier unavailable: not the client's doing) keeps it until the next check or the expiry.
-   * Nothing is done for a connection that ended meanwhile, nor once the endpoint stops.
+   * Nothing is done for a connection that ended meanwhile, nor once the endpoint stops. A check
+   * still running at the token's expiry is given up (as one not done: the expiry follows at once);
+   * the entry is out of the heap while it runs, and a verifier that did not answer (one of one's
+   * own that hangs) kept an expiring token's stream open for ever.
    */
   private checkToken(entry: Expiring): void {
     const { connection, stream } = entry
     if (stream.connection !== connection || stream.done || this.closing) return
-    this.runFork(Effect.flatMap(Effect.exit(entry.recheck!.verify), (exit) =>
+    const verify = entry.endsAt === Number.POSITIVE_INFINITY
+      ? entry.recheck!.verify
+      : Effect.timeoutOption(entry.recheck!.verify, Math.max(0, entry.endsAt - Date.now()))
+    this.runFork(Effect.flatMap(Effect.exit(verify), (exit) =>
       Effect.sync(() => {
         if (stream.connection !== connection || stream.done || this.closing) return
         const refused = exit._tag === "Failure" && exit.cause.reasons.some((reason) => reason._tag === "Fail" && reason.error._tag === "InvalidToken")
