@@ -110,9 +110,10 @@ export interface Verifier {
    * long call's SSE answer, a `subscriptions/listen`), how often the token is verified again, in
    * milliseconds: refused (`InvalidToken`: revoked), the stream ends as at the token's expiry (see
    * `streamExpiryGraceMillis` of {@link config}); not checked (`VerifierUnavailable`), it goes on
-   * until the next check. `undefined` (a JWT, whose signature and `exp` do not change): never.
-   * One timer per open stream, run only at these moments: nothing per event. {@link introspection}
-   * sets it (its `streamRecheckMillis`).
+   * until the next check; not ended by the token's expiry, it is given up and the stream ends
+   * then. `undefined` (a JWT, whose signature and `exp` do not change): never. One entry per open
+   * stream in the endpoint's heap of deadlines (one timer for all), run only at these moments:
+   * nothing per event or per request. {@link introspection} sets it (its `streamRecheckMillis`).
    *
    * @since 0.2.0
    */
