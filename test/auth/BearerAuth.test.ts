@@ -1871,6 +1871,9 @@ describe("token introspection while the endpoint does not answer", () => {
         assert.isAtLeast(hung.millis, timeoutMillis - 50)
         assert.isTrue(yield* taken(`user-${i}`), `another token is asked and taken after it (${i})`) // was: 503 at once
       }
+      // The same token unanswered twice, no answer between: still one token, no cooldown.
+      for (let i = 0; i < 2; i++) assert.isTrue(unavailable((yield* timed(verifier.verify("hangs"))).exit))
+      assert.isTrue(yield* taken("after-the-same"), "one token unanswered twice starts no cooldown")
       // Two tokens that hang, while another is answered: the endpoint is there, no cooldown.
       const sent = asked
       const first = yield* Effect.forkChild(timed(verifier.verify("hangs-a")))
