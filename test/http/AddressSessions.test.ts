@@ -289,3 +289,53 @@ describe("anonymous sessions per address: the choice of the session to end", () 
       assert.strictEqual(yield* ping(port, "127.0.0.5", other.sessionId!), 200)
     }), 60_000)
 })
+
+describe("anonymous sessions per address: the choice of the session to end, past sessions all in use", () => {
+  // Fails before: one choice looks at 256 sessions at most, the addresses holding the most first;
+  // here 86 addresses hold 3 sessions each, every one with a call in flight (258 in use), and the
+  // only idle sessions are those of an address holding 2. Every look spent its 256 looks on the
+  // addresses holding 3 (their sessions in use went to the back of their own order, and the same
+  // addresses came first again): a new client was refused 503 "too many sessions" however often
+  // it retried, the idle sessions never reached. Now the addresses a look found nothing to end in
+  // are set aside until a look finds one: the next look goes past them.
+  it.live("a new client finds room though more than 256 sessions of the addresses holding the most are in use", () =>
+    Effect.gen(function*() {
+      const busyAddresses = 86
+      const { port } = yield* serve({ maxSessions: busyAddresses * 3 + 2, maxSessionsPerAddress: 3 })
+      const before = slowStarted
+      const aborts = new AbortController()
+      yield* Effect.addFinalizer(() => Effect.sync(() => aborts.abort()))
+      for (let a = 1; a <= busyAddresses; a++) {
+        for (let i = 0; i < 3; i++) {
+          const opened = yield* open(port, `127.0.1.${a}`, i)
+          assert.strictEqual(opened.status, 200, opened.body)
+          // A call in flight: the session is in use.
+          postFrom(port, `127.0.1.${a}`, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "slow", arguments: {} } }, {
+            "mcp-session-id": opened.sessionId!,
+            "mcp-protocol-version": LATEST
+          }, aborts.signal).catch(() => undefined)
+        }
+      }
+      const idle: Array<string> = []
+      for (let i = 0; i < 2; i++) {
+        const opened = yield* open(port, "127.0.0.2", i)
+        assert.strictEqual(opened.status, 200, opened.body)
+        idle.push(opened.sessionId!)
+      }
+      // Every call running (not a fixed wait: an idle session would be ended to make room).
+      for (let i = 0; i < 400 && slowStarted - before < busyAddresses * 3; i++) yield* Effect.sleep("25 millis")
+      assert.strictEqual(slowStarted - before, busyAddresses * 3, "every call started")
+      // The first look may spend itself on the sessions in use (503); a retry goes past them.
+      const statuses: Array<number> = []
+      let opened: Answer | undefined
+      for (let attempt = 0; attempt < 3 && opened?.status !== 200; attempt++) {
+        opened = yield* open(port, "127.0.0.3", attempt)
+        statuses.push(opened.status)
+      }
+      assert.strictEqual(opened!.status, 200, `answered ${statuses.join(", ")}`)
+      assert.isAtMost(statuses.length, 2, `answered ${statuses.join(", ")}`)
+      // The idle session used least recently of the only address with idle ones was ended.
+      assert.strictEqual(yield* ping(port, "127.0.0.2", idle[0]!), 404)
+      assert.strictEqual(yield* ping(port, "127.0.0.2", idle[1]!), 200)
+    }), 90_000)
+})

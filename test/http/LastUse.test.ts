@@ -96,3 +96,36 @@ describe("Holders", () => {
     }
   })
 })
+
+describe("Holders: set aside", () => {
+  it("a holder set aside is out of the order, whatever its count does, until restored; one dropped meanwhile is not restored", () => {
+    const holders = new Holders<Entry>()
+    const [big, mid, small, dropped] = [5, 4, 2, 3].map((count, i) => {
+      const holder = new Holder<Entry>(`h${i}`)
+      holder.count = count
+      holders.changed(holder)
+      return holder
+    }) as [Holder<Entry>, Holder<Entry>, Holder<Entry>, Holder<Entry>]
+    assert.strictEqual(holders.most, big)
+    for (const holder of [big, dropped]) {
+      holders.remove(holder)
+      holders.setAside(holder)
+    }
+    assert.strictEqual(holders.most, mid)
+    // Its count grows while it is set aside: still out of the order.
+    big.count = 9
+    holders.changed(big)
+    assert.strictEqual(holders.most, mid)
+    // Its last session ended meanwhile: dropped for good.
+    dropped.count = 0
+    holders.remove(dropped)
+    assert.isTrue(holders.restoreAside())
+    assert.isFalse(holders.restoreAside())
+    const seen: Array<Holder<Entry>> = []
+    for (let most = holders.most; most !== undefined; most = holders.most) {
+      seen.push(most)
+      holders.remove(most)
+    }
+    assert.deepStrictEqual(seen, [big, mid, small])
+  })
+})

@@ -130,6 +130,8 @@ export class Holder<A extends Stamped> {
   count = 0
   /** Its index in {@link Holders}' heap; -1 when it is not there. */
   slot = -1
+  /** Set aside by {@link Holders.setAside}: out of the heap until {@link Holders.restoreAside}. */
+  aside = false
   /** Its sessions in order of last use; those that ended stay until looked at (or compacted). */
   readonly sessions = new LastUse<A>()
   constructor(key: string) {
@@ -144,14 +146,17 @@ export class Holder<A extends Stamped> {
  */
 export class Holders<A extends Stamped> {
   private readonly heap: Array<Holder<A>> = []
+  /** The holders {@link setAside}, those dropped since included (no longer `aside`: not restored). */
+  private readonly aside: Array<Holder<A>> = []
 
   /** The holder holding the most (`undefined`: none). */
   get most(): Holder<A> | undefined {
     return this.heap[0]
   }
 
-  /** Puts `holder` in order after its count changed (adds it when it is not there). */
+  /** Puts `holder` in order after its count changed (adds it when it is not there, unless it is set aside). */
   changed(holder: Holder<A>): void {
+    if (holder.aside) return
     if (holder.slot < 0) {
       holder.slot = this.heap.length
       this.heap.push(holder)
@@ -160,8 +165,9 @@ export class Holders<A extends Stamped> {
     this.down(holder.slot)
   }
 
-  /** Removes `holder` (nothing when it is not there). */
+  /** Removes `holder` (nothing when it is not there); one set aside is not restored. */
   remove(holder: Holder<A>): void {
+    holder.aside = false
     const slot = holder.slot
     if (slot < 0) return
     holder.slot = -1
@@ -171,6 +177,31 @@ export class Holders<A extends Stamped> {
     last.slot = slot
     this.up(slot)
     this.down(last.slot)
+  }
+
+  /**
+   * Takes `holder` (out of the heap already: see {@link remove}) out of the order until
+   * {@link restoreAside}, its count changing meanwhile or not: a look that found nothing to end
+   * among its sessions goes past it next time (see `Endpoint.crowding`).
+   */
+  setAside(holder: Holder<A>): void {
+    holder.aside = true
+    this.aside.push(holder)
+  }
+
+  /** Puts the holders set aside back in order; `false`: there was none (still held). */
+  restoreAside(): boolean {
+    const aside = this.aside
+    if (aside.length === 0) return false
+    let restored = false
+    for (const holder of aside) {
+      if (!holder.aside) continue
+      holder.aside = false
+      this.changed(holder)
+      restored = true
+    }
+    aside.length = 0
+    return restored
   }
 
   private up(slot: number): void {
