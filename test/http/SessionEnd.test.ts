@@ -441,16 +441,19 @@ describe("Streamable HTTP: the idle timeout of a session running a background ta
       assert.strictEqual(polled.status, 200, "the session running the task was ended by the idle timeout")
       const task = yield* Effect.promise(() => answerOf(polled))
       assert.strictEqual(task.result.status, "working")
-      // The task ends: the session is idle from then on, and ended after its timeout.
+      // The task ends: the session is idle from then on, and ended after its timeout. Each look is
+      // a request, which uses the session: they come more than an idle timeout and two reaper
+      // looks (150 ms each) apart, so that a look never keeps the session it looks for alive (looks
+      // 100 ms apart from 600 ms after the task's end raced the reaper, which ends it 300 to 450 ms
+      // after: a reaper late by that margin on a loaded machine, and each look kept it alive).
       yield* Deferred.succeed(release, undefined)
       let status = 200
-      for (let look = 0; look < 50 && status === 200; look++) {
-        yield* Effect.sleep("100 millis")
-        if (look < 5) continue
+      for (let look = 0; look < 10 && status === 200; look++) {
+        yield* Effect.sleep("700 millis")
         const response = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 3, method: "ping" }, on(sessionId)))
         status = response.status
         yield* Effect.promise(() => response.text())
       }
-      assert.strictEqual(status, 404, "the session outlived its task by more than its idle timeout")
+      assert.strictEqual(status, 404, "the session outlived its task: alive after 700 ms without a request, ten times (idle timeout 300 ms)")
     }))
 })
