@@ -339,3 +339,48 @@ describe("anonymous sessions per address: the choice of the session to end, past
       assert.strictEqual(yield* ping(port, "127.0.0.2", idle[1]!), 200)
     }), 90_000)
 })
+
+describe("anonymous sessions per address: the choice of the session to end, past sessions that would lose something", () => {
+  // Fails before: one look at 256 sessions met only sessions running a task (an address runs 500 at
+  // most by default): it ended one of them, cancelling its task, and so did every look after it,
+  // the same sessions first each time (those in use went to the back, not those that would lose
+  // something), while an idle session that loses nothing, used more recently, was never reached.
+  it.live("a look that found only sessions that would lose something sends them to the back: the next one ends the idle one that loses nothing", () =>
+    Effect.gen(function*() {
+      const spared = new Set<string>()
+      const server = LowLevelServer.make({
+        serverInfo: { name: "address-sessions", version: "1.0.0" },
+        handlers: {},
+        // Every session runs a task of its own but those spared.
+        holdsWork: (session) => !spared.has(session.id)
+      })
+      const { port } = yield* serveOnAnyPort((port) =>
+        Layer.launch(
+          StreamableHttp.serve((transport, options) => server.run(transport, options), {
+            host: "127.0.0.1",
+            port,
+            maxSessions: 1_000,
+            maxSessionsPerAddress: 300
+          })
+        )
+      )
+      const many: Array<string> = []
+      for (let i = 0; i < 300; i++) {
+        const opened = yield* open(port, "127.0.0.2", i)
+        assert.strictEqual(opened.status, 200, opened.body)
+        many.push(opened.sessionId!)
+      }
+      // The one opened last (used the most recently) loses nothing: 299 used less recently would.
+      const idle = many[299]!
+      spared.add(idle)
+      const first = yield* open(port, "127.0.0.2", 300)
+      assert.strictEqual(first.status, 200, first.body)
+      spared.add(first.sessionId!)
+      // The first look, past its 256 sessions, ended one that would lose something (its bound).
+      const second = yield* open(port, "127.0.0.2", 301)
+      assert.strictEqual(second.status, 200, second.body)
+      assert.strictEqual(yield* ping(port, "127.0.0.2", idle), 404, "the idle session that loses nothing was ended by the second look")
+      assert.strictEqual(yield* ping(port, "127.0.0.2", many[1]!), 200, "a second session running a task was ended")
+      assert.strictEqual(yield* ping(port, "127.0.0.2", second.sessionId!), 200)
+    }), 90_000)
+})

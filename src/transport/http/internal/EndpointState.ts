@@ -952,9 +952,10 @@ export class Endpoint implements SessionHost {
    * so goes to the back, not looked at again before the others; an idle one that would lose
    * something is kept as the fall-back, and the look goes on. The bound ({@link maxLooks}) is
    * what a flood of initializes costs at most each; what it leaves out is a session that loses
-   * nothing behind as many that are in use or would lose something (a principal's running tasks
-   * are 100 at most by default, an unread answer protects its session for the request timeout
-   * only), and sessions in use looked at go to the back: the next look goes further.
+   * nothing behind as many that are in use or would lose something (an address's running tasks
+   * are 500 at most by default, an unread answer protects its session for the request timeout
+   * only), and sessions in use looked at go to the back, those that would lose something too when
+   * the look found none that loses nothing: the next look goes further.
    */
   private lookThrough(holder: Holder<HttpSession>): HttpSession | undefined {
     const order = holder.sessions
@@ -980,7 +981,15 @@ export class Endpoint implements SessionHost {
       }
       losing ??= session
     }
-    // Back in order, by their stamps now (those in use, as used now).
+    // The looks spent, none found that loses nothing: those that would lose something go to the
+    // back too (stamped used now), so that the next look goes past them as past those in use (it
+    // met the same ones first again, ending one each time, while an idle one that loses nothing,
+    // used more recently, was never reached: an address runs 500 tasks at most by default).
+    if (chosen === undefined && this.looksLeft === 0) {
+      for (const session of passed) if (!this.evicting.has(session)) this.used(session)
+    }
+    // Back in order, by their stamps now (those in use, and those that would lose something when
+    // the looks were spent, as used now).
     for (const session of passed) order.add(session)
     passed.length = 0
     this.losingFound = losing
