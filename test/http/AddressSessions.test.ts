@@ -13,7 +13,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { request as httpRequest } from "node:http"
 import { McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
-import { LowLevelServer } from "../../src/lowlevel.ts"
+import { LowLevelServer, type ServerSession } from "../../src/lowlevel.ts"
 import { BOTH, initializeMessage, LATEST, roundTripStore, serveOnAnyPort } from "./support.ts"
 
 const Quick = McpServer.tool({ name: "quick", handler: () => Effect.succeed("quick done") })
@@ -232,6 +232,29 @@ describe("anonymous sessions per address", () => {
     }), 30_000)
 })
 
+/**
+ * A low-level server without handlers behind `StreamableHttp.serve`, whose sessions' background
+ * work (what ending one would lose) `holdsWork` says.
+ */
+const serveLowLevel = (holdsWork: (session: ServerSession.ServerSession) => boolean, options: Partial<StreamableHttp.Options>) => {
+  const server = LowLevelServer.make({ serverInfo: { name: "address-sessions", version: "1.0.0" }, handlers: {}, holdsWork })
+  return serveOnAnyPort((port) =>
+    Layer.launch(StreamableHttp.serve((transport, options) => server.run(transport, options), { host: "127.0.0.1", port, ...options }))
+  )
+}
+
+/** `count` sessions opened one after another from `from`: their ids, in order. */
+const openMany = (port: number, from: string, count: number) =>
+  Effect.gen(function*() {
+    const many: Array<string> = []
+    for (let i = 0; i < count; i++) {
+      const opened = yield* open(port, from, i)
+      assert.strictEqual(opened.status, 200, opened.body)
+      many.push(opened.sessionId!)
+    }
+    return many
+  })
+
 describe("anonymous sessions per address: the choice of the session to end", () => {
   // Fails before: each initialize at a bound looked through every session of the endpoint, and
   // asked what ending each idle one would lose as it found one used less recently than the last:
@@ -242,30 +265,11 @@ describe("anonymous sessions per address: the choice of the session to end", () 
   it.live("looks at the sessions used least recently first, not at every session: one ask per initialize, at its bound and at a full store", () =>
     Effect.gen(function*() {
       let asked = 0
-      const server = LowLevelServer.make({
-        serverInfo: { name: "address-sessions", version: "1.0.0" },
-        handlers: {},
-        holdsWork: () => {
-          asked++
-          return false
-        }
-      })
-      const { port } = yield* serveOnAnyPort((port) =>
-        Layer.launch(
-          StreamableHttp.serve((transport, options) => server.run(transport, options), {
-            host: "127.0.0.1",
-            port,
-            maxSessions: 204,
-            maxSessionsPerAddress: 200
-          })
-        )
-      )
-      const many: Array<string> = []
-      for (let i = 0; i < 200; i++) {
-        const opened = yield* open(port, "127.0.0.2", i)
-        assert.strictEqual(opened.status, 200, opened.body)
-        many.push(opened.sessionId!)
-      }
+      const { port } = yield* serveLowLevel(() => {
+        asked++
+        return false
+      }, { maxSessions: 204, maxSessionsPerAddress: 200 })
+      const many = yield* openMany(port, "127.0.0.2", 200)
       for (const from of ["127.0.0.3", "127.0.0.4"]) {
         for (let i = 0; i < 2; i++) assert.strictEqual((yield* open(port, from, i)).status, 200)
       }
@@ -348,28 +352,9 @@ describe("anonymous sessions per address: the choice of the session to end, past
   it.live("a look that found only sessions that would lose something sends them to the back: the next one ends the idle one that loses nothing", () =>
     Effect.gen(function*() {
       const spared = new Set<string>()
-      const server = LowLevelServer.make({
-        serverInfo: { name: "address-sessions", version: "1.0.0" },
-        handlers: {},
-        // Every session runs a task of its own but those spared.
-        holdsWork: (session) => !spared.has(session.id)
-      })
-      const { port } = yield* serveOnAnyPort((port) =>
-        Layer.launch(
-          StreamableHttp.serve((transport, options) => server.run(transport, options), {
-            host: "127.0.0.1",
-            port,
-            maxSessions: 1_000,
-            maxSessionsPerAddress: 300
-          })
-        )
-      )
-      const many: Array<string> = []
-      for (let i = 0; i < 300; i++) {
-        const opened = yield* open(port, "127.0.0.2", i)
-        assert.strictEqual(opened.status, 200, opened.body)
-        many.push(opened.sessionId!)
-      }
+      // Every session runs a task of its own but those spared.
+      const { port } = yield* serveLowLevel((session) => !spared.has(session.id), { maxSessions: 1_000, maxSessionsPerAddress: 300 })
+      const many = yield* openMany(port, "127.0.0.2", 300)
       // The one opened last (used the most recently) loses nothing: 299 used less recently would.
       const idle = many[299]!
       spared.add(idle)
