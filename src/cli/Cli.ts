@@ -230,7 +230,20 @@ const exitWithStdin = Flag.Boolean("exit-with-stdin").pipe(
   Flag.withHidden
 )
 
-const runHandler = (input: Command.Command.Config.Infer<typeof runConfig> & { readonly exitWithStdin: boolean }) =>
+/**
+ * For `dev` too, which starts its server on port 0 with a pipe as descriptor 3 (see
+ * `Run.Mode`'s `reportPortTo`): hidden, and not among `--wizard`'s questions, as {@link exitWithStdin}.
+ */
+const reportPort = Flag.Int("report-port").pipe(
+  Flag.filter((fd) => Number.isSafeInteger(fd) && fd >= 3, (fd) => `--report-port must name a file descriptor from 3, got ${fd}`),
+  Flag.withDescription("Write the port the server listens on, once it serves, to this file descriptor"),
+  Flag.optional,
+  Flag.withHidden
+)
+
+const runHandler = (
+  input: Command.Command.Config.Infer<typeof runConfig> & { readonly exitWithStdin: boolean; readonly reportPort: Option.Option<number> }
+) =>
   Effect.gen(function*() {
     if (input.stdio && input.http) return yield* new UsageError({ command: "run", message: "--stdio and --http exclude each other" })
     if (input.http && input.principalFromEnv) {
@@ -246,7 +259,8 @@ const runHandler = (input: Command.Command.Config.Infer<typeof runConfig> & { re
       ...(Option.isSome(input.allowedHosts) ? ["--allowed-hosts"] : []),
       ...(Option.isSome(input.stateless) ? [input.stateless.value ? "--stateless" : "--no-stateless"] : []),
       // Over stdio, the end of input already ends the server.
-      ...(input.exitWithStdin ? ["--exit-with-stdin"] : [])
+      ...(input.exitWithStdin ? ["--exit-with-stdin"] : []),
+      ...(Option.isSome(input.reportPort) ? ["--report-port"] : [])
     ]
     if (!input.http && httpOnly.length > 0) {
       return yield* new UsageError({ command: "run", message: `${httpOnly.join(", ")} ${httpOnly.length === 1 ? "needs" : "need"} --http (stdio is the default)` })
@@ -261,7 +275,8 @@ const runHandler = (input: Command.Command.Config.Infer<typeof runConfig> & { re
         host: Option.getOrUndefined(input.host),
         port: Option.getOrUndefined(input.port),
         stateless: Option.getOrUndefined(input.stateless),
-        allowedHosts: Option.getOrUndefined(input.allowedHosts)
+        allowedHosts: Option.getOrUndefined(input.allowedHosts),
+        reportPortTo: Option.getOrUndefined(input.reportPort)
       }
       : { _tag: "Stdio", principalFromEnvironment: input.principalFromEnv }
     const environment = mode._tag === "Http"
@@ -294,8 +309,8 @@ const runHandler = (input: Command.Command.Config.Infer<typeof runConfig> & { re
 const runCommand = (wizard: boolean) =>
   describeRun(
     wizard
-      ? Command.make("run", runConfig, (input) => runHandler({ ...input, exitWithStdin: false }))
-      : Command.make("run", { ...runConfig, exitWithStdin }, runHandler)
+      ? Command.make("run", runConfig, (input) => runHandler({ ...input, exitWithStdin: false, reportPort: Option.none() }))
+      : Command.make("run", { ...runConfig, exitWithStdin, reportPort }, runHandler)
   )
 
 const describeRun = <Input, E, R>(self: Command.Command<"run", Input, {}, E, R>) =>

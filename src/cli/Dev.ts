@@ -2,7 +2,7 @@
  * Development mode: `effect-mcp dev <file>` serves the module over Streamable HTTP in a child
  * process and restarts it when a file changes.
  *
- * - **Child**: `node <the CLI> run <file> --http --port N --host 127.0.0.1` (and dev's `--log-level`),
+ * - **Child**: `node <the CLI> run <file> --http --port 0 --host 127.0.0.1` (and dev's `--log-level`),
  *   with this process's Node, Node flags and environment (its `MCP_HTTP_*` variables included),
  *   so the server runs exactly as `effect-mcp run` runs it (and a fresh process loads
  *   the changed modules: Node's module cache cannot be emptied in place). Its stdin is a pipe from
@@ -10,18 +10,23 @@
  *   the child reads end-of-file and drains (`--exit-with-stdin`, see `Run.exitWithStdin`): no
  *   orphan lives on.
  * - **The port** is `dev`'s for its whole life: it listens there itself and relays each
- *   connection to the current child, which listens on a loopback port of its own (`127.0.0.1`; its
- *   listening line, on stderr, names `dev`'s address). A connection that comes while no child
- *   accepts (a restart, a module that does not load) is held until one does: at most
- *   {@link maxHeld} of them, each at most {@link holdMillis}, then closed (said on stderr, once
- *   while no server accepts). So no request is refused
- *   during a restart, and no other process can take the port meanwhile. The server sees every
- *   request come from the loopback (`MCP_HTTP_MAX_SESSIONS_PER_ADDRESS` counts them as one).
+ *   connection to the current child, which listens on a loopback port of its own choosing
+ *   (`127.0.0.1`, port 0) and tells it on descriptor 3 once it serves (`run --report-port`,
+ *   whatever the log level; its listening line, on stderr, names `dev`'s address). A connection
+ *   that comes while no child serves (a restart, a module that does not load) is held until one
+ *   does: at most {@link maxHeld} of them, each at most {@link holdMillis}, then closed (said on
+ *   stderr, once while no server accepts); one whose client gives up is dropped at once. A child
+ *   that has not told its port after {@link startMillis} is said on stderr, and waited for. So no
+ *   request is refused during a restart, and no other process can take a port meanwhile. The
+ *   server sees every request come from the loopback (`MCP_HTTP_MAX_SESSIONS_PER_ADDRESS` counts
+ *   them as one).
  * - **Restart**: on a change new connections are held, the requests relayed get their answers
  *   begun (at most {@link settleMillis}), then the child gets SIGTERM, which drains it
- *   (in-flight requests finish; a request it gets meanwhile is answered 503: see
- *   `GracefulShutdown`), and the next child starts once it has exited; a child still running
- *   after `shutdownTimeout` is killed. Changes are debounced (an editor's save is several events).
+ *   (in-flight requests finish), and the next child starts once it has exited; a child still
+ *   running after `shutdownTimeout` is killed. A keep-alive connection relayed to the old child
+ *   goes to the next one with its next request, and stays open when the old child closes it
+ *   (see `makeRelay`): the draining child's 503 is not seen. Changes are debounced (an editor's
+ *   save is several events).
  * - **Watched**: the module's folder (and, for a module reached through a symlink, the real file's
  *   folder, where Node runs it from) and its subfolders, except `node_modules`, `dist`, `build`,
  *   `coverage` and folders whose name starts with a dot, plus any `--watch` folders; only module
@@ -53,21 +58,6 @@ import { lstatSync, readdirSync } from "node:fs"
 import { connect, createServer, type Server, type Socket } from "node:net"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { listeningUrl } from "../transport/http/internal/guards.ts"
-
-/**
- * A port free on `host` now: `port` when it is free, any free one for 0 (`dev` picks one for each
- * server it starts, on the loopback). Fails as listening fails (`EADDRINUSE`: another process
- * holds `port`; `EADDRNOTAVAIL`, `EACCES`).
- */
-export const freePort = (host: string, port = 0): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(port, host, () => {
-      const port = portOf(server)
-      server.close(() => resolve(port))
-    })
-  })
 
 /**
  * `dev`'s listener on `port` (any free one for 0: `dev --port 0` picks one and keeps it), open
@@ -164,14 +154,18 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   yield* Effect.addFinalizer(() => Effect.sync(relay.close))
   /** The server's listening line (on its own port) names dev's address, the one to use. */
   const announced = `MCP over Streamable HTTP at ${url}${note === undefined ? "" : ` (${note})`}`
-  const args = (port: number) => [
+  const args = [
     ...options.command.nodeArgs,
     options.command.bin,
     "run",
     options.file,
     "--http",
+    // A port of its own choosing, told on descriptor 3 once it serves (see Run.Mode's
+    // reportPortTo): none picked here, which another process could take before the server listens.
     "--port",
-    String(port),
+    "0",
+    "--report-port",
+    String(reportFd),
     "--host",
     loopback,
     ...(options.allowedHosts === undefined
@@ -183,13 +177,14 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     ...(options.logLevel === undefined ? [] : ["--log-level", options.logLevel.toLowerCase()]),
     "--exit-with-stdin"
   ]
-  const command = (port: number) =>
-    ChildProcess.make(options.command.node, args(port), {
+  const command = ChildProcess.make(options.command.node, args, {
       // A lifeline: this end stays open while this process lives (see Run.exitWithStdin).
       stdin: "pipe",
       stdout: "inherit",
       // Passed on, its listening line naming dev's address.
       stderr: "pipe",
+      // Its port, once it serves.
+      additionalFds: { [`fd${reportFd}`]: { type: "output" } },
       killSignal: "SIGTERM",
       forceKillAfter: options.shutdownTimeout ?? Duration.seconds(30)
     })
@@ -200,15 +195,13 @@ export const run = Effect.fnUntraced(function*(options: Options) {
 
   /**
    * Starts a child in a scope of its own, on a loopback port of its own: closing the scope drains
-   * and stops it. Connections are relayed to it once it accepts them.
+   * and stops it. Connections are relayed to it once it tells its port (it then serves).
    */
   const start = Effect.gen(function*() {
-    const port = yield* Effect.promise(() => freePort(loopback))
     const scope = yield* Scope.make()
-    const handle = yield* Scope.provide(spawner.spawn(command(port)), scope)
+    const handle = yield* Scope.provide(spawner.spawn(command), scope)
     // Read to its end (past the scope's close: the child's drain says what it does), in `outputs`.
     const decoder = new TextDecoder()
-    const ownLine = new RegExp(`MCP over Streamable HTTP at http://\\S+:${port}/\\S*( \\([^)\\n]*\\))?`, "g")
     yield* Effect.forkIn(
       Stream.runForEach(handle.stderr, (chunk) =>
         Effect.sync(() => void process.stderr.write(decoder.decode(chunk, { stream: true }).replace(ownLine, announced)))).pipe(
@@ -217,13 +210,24 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       outputs
     )
     let ended = false
-    // Relayed to once it accepts (its module loaded, its components built); not if it ends first,
-    // nor once a change came meanwhile (see `Relay.hold`: traffic went back to a server stopping).
+    /** The port it told, once it serves. */
+    let port: number | undefined
+    // Relayed to once it tells its port (its module loaded, its components built, it listens); not
+    // if it ends first (its descriptor closes untold), nor once a change came meanwhile (see
+    // `Relay.hold`: traffic went back to a server stopping). Nothing is polled meanwhile: a server
+    // that hangs at its start is said once, after `startMillis`, and waited for.
     const since = relay.holds
     yield* Effect.forkIn(
       Effect.gen(function*() {
-        while (!ended && !(yield* Effect.promise(() => accepts(port)))) yield* Effect.sleep(probeMillis)
-        if (!ended) relay.to(port, since)
+        const slow = yield* Effect.forkChild(Effect.andThen(
+          Effect.sleep(startMillis),
+          Effect.suspend(() => ended || since !== relay.holds ? Effect.void : Console.error(notListening))
+        ))
+        const told = yield* reportedPort(handle.getOutputFd(reportFd))
+        yield* Fiber.interrupt(slow)
+        if (ended || told === undefined) return
+        port = told
+        relay.to(told, since)
       }),
       scope
     )
@@ -233,7 +237,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
         // Ended by itself (a crash): connections are held for the next server, not sent to its port.
         Effect.ensuring(Effect.sync(() => {
           ended = true
-          relay.gone(port)
+          if (port !== undefined) relay.gone(port)
         })),
         Effect.matchEffect({
           onSuccess: (code) =>
@@ -436,43 +440,69 @@ const endedBy = (error: { readonly message: string; readonly cause?: unknown }):
 const loopback = "127.0.0.1"
 /** At most this many connections are held while no server accepts; more are closed at once. */
 const maxHeld = 1_000
+/** At most this much of what a held connection sends is kept (then it is no longer read until relayed). */
+const maxHeldBytes = 64 * 1024
 /** How long a connection is held while no server accepts, before it is closed. */
 const holdMillis = 30_000
 /** How long a restart waits for the requests sent to the server to be answered, before it drains it. */
 const settleMillis = 5_000
-/** How often a starting server is tried until it accepts. */
-const probeMillis = 25
+/** The child's descriptor it tells its port on (see Run.Mode's `reportPortTo`). */
+const reportFd = 3
+/** How long a server may take to start listening before dev says so (and goes on waiting for it). */
+const startMillis = 10_000
+const notListening = `effect-mcp dev: the server did not start listening within ${startMillis / 1_000} s (its module still loading, ` +
+  `or its components still being built): requests wait for it (each at most ${holdMillis / 1_000} s) and are relayed ` +
+  "to it once it listens; a change restarts it"
+/**
+ * The server's own listening line (on the loopback port it picked), rewritten to name dev's
+ * address: any port (only it logs this line).
+ */
+const ownLine = /MCP over Streamable HTTP at http:\/\/\S+:\d+\/\S*( \([^)\n]*\))?/g
+
+/** The port a server tells on its descriptor (a line), once it serves; `undefined` when it ends untold. */
+const reportedPort = (told: Stream.Stream<Uint8Array, unknown>): Effect.Effect<number | undefined> =>
+  told.pipe(
+    Stream.decodeText(),
+    Stream.splitLines,
+    Stream.runHead,
+    Effect.map((line) => {
+      const port = line._tag === "Some" ? Number(line.value) : Number.NaN
+      return Number.isSafeInteger(port) && port > 0 && port <= 65535 ? port : undefined
+    }),
+    Effect.orElseSucceed(() => undefined)
+  )
 
 const portOf = (server: Server): number => {
   const address = server.address()
   return typeof address === "object" && address !== null ? address.port : 0
 }
 
-/** Whether something accepts TCP connections on the loopback `port`. */
-const accepts = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const socket = connect(port, loopback)
-    socket.once("connect", () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once("error", () => resolve(false))
-  })
-
 /**
  * Relays each connection of `listener` (paused: see {@link listen}) to the loopback port of the
- * server that accepts (`to`), or holds it (paused) while there is none (`hold`: a restart, a
- * server that does not start). Hand-written: a TCP relay is a few `pipe`s, no library's worth.
+ * server that serves (`to`), or holds it while there is none (`hold`: a restart, a server that
+ * does not start). Hand-written: a TCP relay is a few streams wired, no library's worth.
+ *
+ * - **Held** connections are read (what they send kept, to be relayed first: at most
+ *   {@link maxHeldBytes}, then paused): a client that gives up (its end, a reset) is dropped at
+ *   once, no longer counted among the {@link maxHeld} nor relayed to the next server.
+ * - **A restart is invisible to a keep-alive client**: a connection relayed to a server that is
+ *   being replaced, between two requests (nothing sent yet, or its last request answered), is
+ *   moved to the next server (held until it serves) as its client sends its next request, instead
+ *   of reaching the old one as it drains (503); and when the old server closes it there (its drain
+ *   closes idle connections), the client's connection stays open, moved the same way. HTTP/1.1
+ *   clients send a request once the previous answer has come (they do not pipeline), so no byte of
+ *   an answer is lost; an interim `100 Continue` is not an answer (the body follows). Not for an
+ *   HTTP/1.0 request, whose answer may end with the connection.
  */
 const makeRelay = (listener: Server) => {
   let target: number | undefined
   /** How many times connections were held for a change: a server started before the last one is not relayed to. */
   let holds = 0
-  const held = new Map<Socket, ReturnType<typeof setTimeout>>()
+  /** The connections held while no server serves: each with its timer, what it sent meanwhile, and how to let it go. */
+  const held = new Map<Socket, { readonly sent: Array<Buffer>; readonly release: () => void }>()
   /**
    * The relayed connections whose request has no answer yet (sent, maybe still in the server's
-   * backlog), and those relayed that sent nothing yet: a request written on a connection made
-   * before a change, after it, reached a server draining (503).
+   * backlog): a server stopped before it read a request closes its connection unanswered.
    */
   const awaiting = new Set<Socket>()
   let answered: Array<() => void> = []
@@ -480,17 +510,6 @@ const makeRelay = (listener: Server) => {
     if (!awaiting.delete(client) || awaiting.size > 0) return
     for (const resolve of answered) resolve()
     answered = []
-  }
-  const pipeTo = (client: Socket, port: number) => {
-    const server = connect({ port, host: loopback, allowHalfOpen: true })
-    // One end's failure (a reset, the server gone) ends the other.
-    server.on("error", () => client.destroy())
-    client.on("error", () => server.destroy())
-    client.on("data", () => awaiting.add(client))
-    server.on("data", () => answer(client))
-    client.once("close", () => answer(client))
-    awaiting.add(client)
-    client.pipe(server).pipe(client)
   }
   // Said once while no server accepts (again after one did): a connection closed unanswered was
   // a client's "socket hang up" with no word from dev (a server whose start hangs prints nothing).
@@ -504,14 +523,100 @@ const makeRelay = (listener: Server) => {
         "waiting for something; or it ended, and waits for a change)\n"
     )
   }
-  const onConnection = (client: Socket) => {
-    if (target !== undefined) return pipeTo(client, target)
+
+  /** Holds `client` (which sent `sent` so far) until a server serves, reading it meanwhile. */
+  const hold = (client: Socket, sent: Array<Buffer>) => {
     if (held.size >= maxHeld) return closeHeld(client, `a connection was closed unanswered (${maxHeld} wait already)`)
-    held.set(client, setTimeout(() => closeHeld(client, `a connection held ${holdMillis / 1_000} s was closed unanswered`), holdMillis))
-    client.once("close", () => {
-      clearTimeout(held.get(client))
+    let size = sent.reduce((total, chunk) => total + chunk.length, 0)
+    const onData = (chunk: Buffer) => {
+      sent.push(chunk)
+      size += chunk.length
+      if (size >= maxHeldBytes) client.pause()
+    }
+    // The client gave up (its end; a reset closes it too): dropped now, not at the end of its wait.
+    const onEnd = () => client.destroy()
+    const onClose = () => release()
+    const timer = setTimeout(() => closeHeld(client, `a connection held ${holdMillis / 1_000} s was closed unanswered`), holdMillis)
+    const release = () => {
+      clearTimeout(timer)
       held.delete(client)
+      client.off("data", onData)
+      client.off("end", onEnd)
+      client.off("close", onClose)
+      client.pause()
+    }
+    held.set(client, { sent, release })
+    client.on("data", onData)
+    client.once("end", onEnd)
+    client.once("close", onClose)
+    if (size < maxHeldBytes) client.resume()
+  }
+
+  /** Relays `client` (which sent `sent` while held) to the server on `port`. */
+  const relayTo = (client: Socket, port: number, sent: ReadonlyArray<Buffer>) => {
+    const upstream = connect({ port, host: loopback, allowHalfOpen: true })
+    /** Between two requests: nothing sent yet, or the last request's answer begun. */
+    let between = true
+    /** The request is HTTP/1.0's: its answer may end with the connection, which is then passed on. */
+    let http10 = false
+    const forward = (chunk: Buffer) => {
+      if (between) http10 = isHttp10(chunk)
+      between = false
+      awaiting.add(client)
+      if (!upstream.write(chunk)) client.pause()
+    }
+    const onClientData = (chunk: Buffer) => {
+      if (between && port !== target) return moveOn(chunk)
+      forward(chunk)
+    }
+    const onClientEnd = () => upstream.end()
+    const onClientDrain = () => upstream.resume()
+    const onClientClose = () => {
+      upstream.destroy()
+      answer(client)
+    }
+    /** The server on `port` is being replaced: the connection goes to the next (`first`: the request that came). */
+    const moveOn = (first?: Buffer) => {
+      client.off("data", onClientData)
+      client.off("end", onClientEnd)
+      client.off("drain", onClientDrain)
+      client.off("close", onClientClose)
+      upstream.removeAllListeners()
+      upstream.on("error", ignore)
+      upstream.destroy()
+      answer(client)
+      client.pause()
+      const sent = first === undefined ? [] : [first]
+      if (target !== undefined) relayTo(client, target, sent)
+      else hold(client, sent)
+    }
+    /** The server's end of the connection: passed on, unless the client may send it more on another server. */
+    const upstreamGone = (ended: boolean) => {
+      if (between && port !== target && !http10 && !client.readableEnded && !client.destroyed) return moveOn()
+      if (ended) client.end()
+      else client.destroy()
+    }
+    upstream.on("data", (chunk: Buffer) => {
+      if (!isInterim(chunk)) between = true
+      answer(client)
+      if (!client.write(chunk)) upstream.pause()
     })
+    upstream.on("drain", () => client.resume())
+    upstream.on("end", () => upstreamGone(true))
+    upstream.on("error", () => upstreamGone(false))
+    client.on("data", onClientData)
+    client.on("end", onClientEnd)
+    client.on("drain", onClientDrain)
+    client.once("close", onClientClose)
+    for (const chunk of sent) forward(chunk)
+    client.resume()
+  }
+
+  const onConnection = (client: Socket) => {
+    // A reset ends it ('close' follows), whichever way it is relayed.
+    client.on("error", ignore)
+    if (target !== undefined) return relayTo(client, target, [])
+    hold(client, [])
   }
   listener.on("connection", onConnection)
   return {
@@ -520,10 +625,9 @@ const makeRelay = (listener: Server) => {
       if (since !== holds) return
       target = port
       toldClosed = false
-      for (const [client, timer] of held) {
-        clearTimeout(timer)
-        held.delete(client)
-        pipeTo(client, port)
+      for (const [client, { release, sent }] of held) {
+        release()
+        relayTo(client, port, sent)
       }
     },
     hold: () => {
@@ -555,6 +659,18 @@ const makeRelay = (listener: Server) => {
       for (const client of held.keys()) client.destroy()
     }
   }
+}
+
+const ignore = (): void => {}
+
+/** Whether `chunk` (what a server sent) is an interim answer alone (`100 Continue`: the request's body follows). */
+const isInterim = (chunk: Buffer): boolean =>
+  chunk.toString("latin1", 0, 10) === "HTTP/1.1 1" && chunk.indexOf("\r\n\r\n") === chunk.length - 4
+
+/** Whether `chunk` (a request's first bytes) is an HTTP/1.0 request (its request line's end). */
+const isHttp10 = (chunk: Buffer): boolean => {
+  const end = chunk.indexOf("\r\n")
+  return end > 9 && chunk.toString("latin1", end - 9, end) === " HTTP/1.0"
 }
 
 const watchedExtensions = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"])

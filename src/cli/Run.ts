@@ -22,11 +22,14 @@
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import { identity } from "effect/Function"
+import { closeSync, writeSync } from "node:fs"
 import { finished } from "node:stream"
 import { inspect } from "node:util"
 import { redirectConsoleToStderr as redirectConsole } from "../internal/console.ts"
 import * as McpServer from "../server/McpServer.ts"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
+import { OnListening } from "../transport/http/internal/listening.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
 import * as Stdio from "../transport/Stdio.ts"
 import type { ServerModule } from "./ServerModule.ts"
@@ -59,6 +62,12 @@ export type Mode =
     readonly stateless?: boolean | undefined
     /** The host names requests may name (`StreamableHttp` `allowedHosts`); default: the loopback names. */
     readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
+    /**
+     * A file descriptor (open for writing, a pipe from `dev`) the port the server listens on is
+     * written to, as a line, once it serves (whatever the log level): `dev` starts its server on
+     * port 0 and relays to the port it tells. Default: none.
+     */
+    readonly reportPortTo?: number | undefined
   }
 
 /**
@@ -149,6 +158,19 @@ export const exitWithStdin: Effect.Effect<void> = Effect.sync(() => {
   if ("unref" in stdin && typeof stdin.unref === "function") stdin.unref()
 })
 
+/**
+ * Writes `port` as a line to the descriptor `fd` and closes it (see `Mode`'s `reportPortTo`); a
+ * reader gone (`dev` ended meanwhile: the server drains as its stdin ends) is no failure.
+ */
+const reportPort = (fd: number, port: number): void => {
+  try {
+    writeSync(fd, `${port}\n`)
+    closeSync(fd)
+  } catch {
+    // The pipe's reader is gone, or the descriptor was not open: no one to tell.
+  }
+}
+
 /** A failed write to stdout or stderr, whose reader is gone (see {@link exitWithStdin}). */
 const ignoreWriteError = (): void => {}
 
@@ -191,7 +213,9 @@ export const serve = (
       // The environment's MCP_HTTP_* variables under the flags (an option given as undefined is not given).
       StreamableHttp.fromConfig({ host: mode.host, port: mode.port, stateless: mode.stateless, allowedHosts: mode.allowedHosts })
     )
+  const reportPortTo = mode._tag === "Http" ? mode.reportPortTo : undefined
   return served.pipe(
+    reportPortTo === undefined ? identity : Effect.provideService(OnListening, (port) => reportPort(reportPortTo, port)),
     Effect.catchCause((cause): Effect.Effect<never, PortUnavailable | ServerFailed | StreamableHttp.HttpConfigError> => {
       const defect = Cause.findDefect(cause)
       if (defect._tag === "Success" && defect.success instanceof StreamableHttp.ListenError) {

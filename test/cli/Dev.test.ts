@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { request as httpRequest } from "node:http"
+import { Agent as HttpAgent, request as httpRequest } from "node:http"
 import { connect, createServer, type Server } from "node:net"
 import { BOTH, initializeMessage, rawRequest } from "../http/support.ts"
 import {
@@ -251,16 +251,21 @@ export const components = Layer.mergeAll(Slow, one, Stopped)`
 
   // Fails before the fix: a connection held for a server that never accepts (its components never
   // built) was closed after 30 s without a word from dev (the client's "socket hang up" only).
-  it.live("a server that never accepts: a connection held 30 s is closed, and dev says why, once", () =>
+  // Fails before the fix too: nothing said the server had not started listening (dev tried its
+  // port every 25 ms meanwhile, for as long as it took).
+  it.live("a server that never accepts: dev says after 10 s that it did not start listening; a connection held 30 s is closed, and dev says why, once", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(
         dir,
         "server.ts",
-        server(["one"]).replace(
-          "export const components = Layer.mergeAll(Slow, one)",
-          "export const components = Layer.mergeAll(Slow, one, Layer.effectDiscard(Effect.never))"
-        )
+        // A timer keeps it up (with nothing left to run, it would end: "it waits for something that can never happen").
+        `setInterval(() => {}, 60_000)\n${
+          server(["one"]).replace(
+            "export const components = Layer.mergeAll(Slow, one)",
+            "export const components = Layer.mergeAll(Slow, one, Layer.effectDiscard(Effect.never))"
+          )
+        }`
       )
       const dev = yield* devStoppedAtEnd(file, dir)
       const port = yield* pickedPort(dev)
@@ -275,6 +280,11 @@ export const components = Layer.mergeAll(Slow, one, Stopped)`
       assert.deepStrictEqual(outcomes.map((outcome) => outcome.startsWith("closed")), [true, true], outcomes.join("; "))
       const told = dev.stderr().split("effect-mcp dev: a connection held 30 s was closed unanswered: no server accepts connections").length - 1
       assert.strictEqual(told, 1, dev.stderr())
+      const notListening = dev.stderr().split(
+        "effect-mcp dev: the server did not start listening within 10 s (its module still loading, or its components still being built): " +
+          "requests wait for it (each at most 30 s) and are relayed to it once it listens; a change restarts it"
+      ).length - 1
+      assert.strictEqual(notListening, 1, dev.stderr())
     }), 90_000)
 
   // Fails before the fix: each restart left the port to no one between the old server's end and
@@ -875,4 +885,117 @@ describe("effect-mcp dev: the MCP_HTTP_* environment", () => {
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
     })), 60_000)
+})
+
+describe("effect-mcp dev: the relay", () => {
+  // Fails before the fix: dev picked a free port first (`freePort`) and started its server with
+  // --port N, which another process could take before the server listened; and it polled that
+  // port every 25 ms until something accepted there.
+  it.live("its server listens on a port of its own choosing (--port 0) and tells dev, which relays to it", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", `console.error("dev-test: argv " + JSON.stringify(process.argv.slice(2)))\n${server(["one"])}`)
+      // Its listening line hidden (--log-level error): the port is told all the same.
+      const dev = yield* devStoppedAtEnd(file, dir, "--log-level", "error")
+      const port = yield* pickedPort(dev)
+      yield* waitUntil(() => dev.stderr().includes("dev-test: argv"), `the server's start:\n${dev.stderr()}`, 20_000)
+      const argv = JSON.parse(/dev-test: argv (.*)/.exec(dev.stderr())![1]!) as Array<string>
+      assert.strictEqual(argv[argv.indexOf("--port") + 1], "0", argv.join(" "))
+      assert.deepStrictEqual(yield* toolNames(`http://127.0.0.1:${port}/mcp`), ["one", "slow"])
+      assert.notInclude(dev.stderr(), "MCP over Streamable HTTP at")
+    }), 60_000)
+
+  // Fails before the fix: held connections were paused (never read): one whose client gave up was
+  // seen only at the end of its 30 s, counted meanwhile among those held, and relayed to the next
+  // server (its request, and end, sent there). Connections the server gets are counted by it.
+  it.live("a held connection whose client gives up is dropped: the next server gets only the one still waiting", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", "export const broken = (\n")
+      const dev = yield* devStoppedAtEnd(file, dir)
+      const port = yield* pickedPort(dev)
+      yield* waitUntil(() => dev.stderr().includes("the server exited with code 1; waiting for a change"), `the failure:\n${dev.stderr()}`, 20_000)
+      // One gives up: its request sent, it closes its connection.
+      const request = JSON.stringify(initializeMessage(1))
+      yield* Effect.promise(() =>
+        new Promise<void>((resolve) => {
+          const socket = connect(port, "127.0.0.1", () => {
+            socket.write(
+              `POST /mcp HTTP/1.1\r\nhost: 127.0.0.1:${port}\r\ncontent-type: application/json\r\naccept: ${BOTH}\r\n` +
+                `content-length: ${Buffer.byteLength(request)}\r\n\r\n${request}`
+            )
+            setTimeout(() => {
+              socket.destroy()
+              resolve()
+            }, 200)
+          })
+          socket.on("error", () => resolve())
+        })
+      )
+      // The other waits for its answer.
+      const waiting = yield* Effect.forkScoped(Effect.promise(() =>
+        rawRequest(port, "POST", { "content-type": "application/json", accept: BOTH, connection: "close" }, request)
+          .then((response) => `${response.status}`, (error: Error) => error.message)
+      ))
+      yield* Effect.sleep(300)
+      writeFileSync(
+        file,
+        `import { subscribe } from "node:diagnostics_channel"
+subscribe("net.server.socket", () => process.stderr.write("dev-test: a connection\\n"))
+${server(["one"])}`
+      )
+      assert.strictEqual(yield* Fiber.join(waiting), "200", dev.stderr())
+      // Bounded: the one that gave up, relayed, would come with the other.
+      yield* Effect.sleep(500)
+      assert.strictEqual(dev.stderr().split("dev-test: a connection").length - 1, 1, dev.stderr())
+    }), 60_000)
+
+  // Fails before the fix: the keep-alive connection of a call in flight as the file changed was
+  // still relayed to the old server, draining: the client's next request on it was answered 503
+  // (or the connection was closed under it).
+  it.live("a restart is invisible to a keep-alive client: its next request, on the same connection, is answered by the new server", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      const dev = yield* devStoppedAtEnd(file, dir, "--stateless")
+      const port = yield* pickedPort(dev)
+      yield* waitUntil(servers(dev, 1), `the first server:\n${dev.stderr()}`, 20_000)
+      const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 })
+      yield* Effect.addFinalizer(() => Effect.sync(() => agent.destroy()))
+      const post = (message: unknown) =>
+        new Promise<{ readonly status: number; readonly body: string; readonly reused: boolean }>((resolve, reject) => {
+          const request = httpRequest({
+            host: "127.0.0.1",
+            port,
+            method: "POST",
+            path: "/mcp",
+            agent,
+            headers: { "content-type": "application/json", accept: BOTH, "mcp-protocol-version": initializeMessage(1).params.protocolVersion },
+            timeout: 30_000
+          }, (response) => {
+            const chunks: Array<Buffer> = []
+            response.on("data", (chunk: Buffer) => chunks.push(chunk))
+            response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), reused: request.reusedSocket }))
+            response.on("error", reject)
+          })
+          request.on("timeout", () => request.destroy(new Error("no answer in 30 s")))
+          request.on("error", reject)
+          request.end(JSON.stringify(message))
+        })
+      const first = post(initializeMessage(1))
+      assert.strictEqual((yield* Effect.promise(() => first)).status, 200)
+      // A call in flight as the file changes, on that connection.
+      const slow = post({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "slow", arguments: {} } })
+      yield* waitUntil(() => dev.stderr().includes("dev-test: the slow call runs"), `the slow call to run:\n${dev.stderr()}`)
+      writeFileSync(file, server(["one", "two"]))
+      yield* waitUntil(() => dev.stderr().includes("server.ts changed, restarting"), "the restart")
+      const slowAnswer = yield* Effect.promise(() => slow)
+      assert.strictEqual(slowAnswer.status, 200, slowAnswer.body)
+      assert.include(slowAnswer.body, "slow done")
+      // The next request on the same connection, while the old server drains (or once the new one serves).
+      const next = yield* Effect.promise(() => post({ jsonrpc: "2.0", id: 3, method: "tools/list", params: {} }))
+      assert.strictEqual(next.status, 200, `${next.body}\n${dev.stderr()}`)
+      assert.isTrue(next.reused, "the client's connection was closed")
+      assert.include(next.body, '"two"', "answered by the new server")
+    }), 60_000)
 })

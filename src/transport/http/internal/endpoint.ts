@@ -38,6 +38,7 @@ import { type EndpointEvents, guard as guardEvents } from "./events.ts"
 import { closingFor, headersOf, listeningUrl, payloadTooLarge, readBody, sessionIdOf, withCors } from "./guards.ts"
 import * as Batch from "./batch.ts"
 import { listenHost } from "./hosts.ts"
+import { OnListening } from "./listening.ts"
 import * as Legacy from "./legacy.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import * as Modern from "./modern.ts"
@@ -220,7 +221,7 @@ export const serve = <R>(
         HttpServer.addressFormattedWith((address) => {
           const { note, url } = listeningUrl(address, options.path ?? "/mcp", options)
           return Effect.logInfo(`effect-mcp-server: MCP over Streamable HTTP at ${url}${note === undefined ? "" : ` (${note})`}`)
-        }),
+        }).pipe(Effect.andThen(tellListening)),
         Effect.addFinalizer(() => Effect.suspend(() => stopFirst.shutdown))
       ))
       return listening.pipe(
@@ -229,6 +230,13 @@ export const serve = <R>(
       ) as Layer.Layer<never>
     })
   )
+
+/** Tells {@link OnListening}, when someone listens, the port the server got (`dev`'s server child: port 0). */
+const tellListening: Effect.Effect<void, never, HttpServer.HttpServer> = Effect.flatMap(OnListening, (tell) =>
+  tell === undefined ? Effect.void : Effect.flatMap(HttpServer.HttpServer, (server) =>
+    Effect.sync(() => {
+      if ("port" in server.address) tell(server.address.port)
+    })))
 
 /**
  * The Node HTTP server of `serve`. No preemptive wait for open responses: SSE streams never end by
