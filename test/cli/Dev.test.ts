@@ -16,6 +16,7 @@ import {
   againWhenTaken,
   answers,
   cli,
+  cliInProcess,
   freePort,
   httpClient,
   library,
@@ -354,7 +355,8 @@ export const components = Layer.mergeAll(Slow, one, Stopped)`
 
   it.live("a file that is not there: exit 1 at once, nothing started", () =>
     Effect.gen(function*() {
-      const result = yield* cli(["dev", "nowhere.ts"])
+      // Told before anything starts: in this process.
+      const result = yield* cliInProcess(["dev", "nowhere.ts"])
       assert.strictEqual(result.code, 1)
       assert.strictEqual(result.stderr, "effect-mcp: file not found: nowhere.ts\n")
     }), 30_000)
@@ -461,6 +463,7 @@ ${server(["one"])}`
       const dir = yield* tempProject
       mkdirSync(join(dir, "vendor", "node_modules", "pkg"), { recursive: true })
       const file = writeModule(join(dir, "vendor", "node_modules", "pkg"), "server.ts", server(["one"]))
+      // Spawned: whether Node strips types there depends on the Node that runs the CLI and its flags.
       const result = yield* cli(["dev", file, "--port", "0"], { cwd: dir, timeout: 20_000 })
       assert.strictEqual(result.code, 1, JSON.stringify(result))
       assert.include(result.stderr, `effect-mcp: cannot load ${file}: Node strips no types from a file under node_modules`)
@@ -830,7 +833,8 @@ describe("effect-mcp dev: the MCP_HTTP_* environment", () => {
       const health = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5_000) }))
       assert.strictEqual(health.status, 200)
 
-      const bad = yield* cli(["dev", file], { cwd: dir, env: { ...process.env, MCP_HTTP_PORT: "abc" }, timeout: 15_000, killSignal: "SIGKILL" })
+      // Told before anything starts: in this process.
+      const bad = yield* cliInProcess(["dev", file], { env: { MCP_HTTP_PORT: "abc" }, timeout: 15_000 })
       assert.strictEqual(bad.code, 2, JSON.stringify(bad))
       assert.isTrue(bad.stderr.startsWith("effect-mcp dev: MCP_HTTP_PORT must be a port number"), bad.stderr)
       assert.notInclude(bad.stderr, "serving")
@@ -847,15 +851,16 @@ describe("effect-mcp dev: the MCP_HTTP_* environment", () => {
         [{ MCP_HTTP_PATH: "/api", MCP_HTTP_HEALTH_PATH: "/api/" }, "effect-mcp dev: MCP_HTTP_HEALTH_PATH \"/api/\" is the endpoint's path"],
         [{ MCP_HTTP_MAX_BODY_BYTES: "2000", MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT: "1000" }, "effect-mcp dev: MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT must be at least"]
       ]
+      // Told before anything starts (and before run loads the module): in this process.
       for (const [variables, message] of cases) {
         const what = JSON.stringify(variables)
-        const result = yield* cli(["dev", file, "--port", "0"], { cwd: dir, env: { ...process.env, ...variables }, timeout: 10_000, killSignal: "SIGKILL" })
+        const result = yield* cliInProcess(["dev", file, "--port", "0"], { env: variables, timeout: 10_000 })
         assert.strictEqual(result.code, 2, `${what}: ${JSON.stringify(result)}`)
         assert.isTrue(result.stderr.startsWith(message), `${what}: ${result.stderr}`)
         assert.include(result.stderr, "Run \"effect-mcp dev --help\" for usage.", what)
         assert.notInclude(result.stderr, "serving", what)
         // The same line as run's.
-        const run = yield* cli(["run", file, "--http", "--port", "0"], { cwd: dir, env: { ...process.env, ...variables }, timeout: 10_000, killSignal: "SIGKILL" })
+        const run = yield* cliInProcess(["run", file, "--http", "--port", "0"], { env: variables, timeout: 10_000 })
         assert.strictEqual(run.code, 2, `${what}: ${JSON.stringify(run)}`)
         assert.strictEqual(run.stderr.split("\n")[0]!.replace("effect-mcp run: ", ""), result.stderr.split("\n")[0]!.replace("effect-mcp dev: ", ""), what)
       }

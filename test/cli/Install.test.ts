@@ -41,7 +41,7 @@ import { isAbsolute, join } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as Install from "../../src/cli/Install.ts"
 import { withCompileCache } from "../support/compileCache.ts"
-import { bin, cli, example, hangingModule, interruptWhileLoading, library, root, spawnCli, tempProject, writeModule } from "./support.ts"
+import { bin, cli, cliInProcess, example, hangingModule, interruptWhileLoading, library, root, spawnCli, tempProject, writeModule } from "./support.ts"
 
 const hello = example("hello-server.ts")
 
@@ -287,12 +287,13 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
   // Fails before the fix: --name was ignored without a word (exit 0), the entry printed without it.
   it.live("install stdio --name: refused as an invalid invocation (exit 2): the printed entry has no name", () =>
     Effect.gen(function*() {
-      const named = yield* cli(["install", "stdio", hello, "--name", "weather"])
+      // Refused before the module loads: in this process.
+      const named = yield* cliInProcess(["install", "stdio", hello, "--name", "weather"])
       assert.strictEqual(named.code, 2, JSON.stringify(named))
       assert.strictEqual(named.stdout, "")
       assert.include(named.stderr, "effect-mcp install: the stdio entry is printed alone, without a name: drop --name")
       assert.include(named.stderr, "--help\" for usage")
-      const both = yield* cli(["install", "stdio", hello, "--name", "weather", "--config", "x.json"])
+      const both = yield* cliInProcess(["install", "stdio", hello, "--name", "weather", "--config", "x.json"])
       assert.strictEqual(both.code, 2, JSON.stringify(both))
       assert.include(both.stderr, "drop --name and --config")
     }), 30_000)

@@ -21,6 +21,7 @@ import {
   answers,
   bin,
   cli,
+  cliInProcess,
   example,
   hangingModule,
   httpClient,
@@ -220,7 +221,8 @@ exports.default = { options: { name: "compiled-server", version: "1.0.0" }, comp
           ["inspect", ["--wizard", "--log-level=debug", "inspect", "--json"]]
         ] as const
       ) {
-        const refused = yield* cli(args)
+        // Refused before any question: in this process.
+        const refused = yield* cliInProcess(args)
         assert.strictEqual(refused.code, 2, refused.stderr)
         assert.strictEqual(refused.stdout, "")
         assert.notInclude(refused.stderr, "Command wizard")
@@ -537,7 +539,8 @@ describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
         [{ MCP_HTTP_HEALTH_PATH: "/mcp", MCP_HTTP_PORT: "0" }, "effect-mcp run: MCP_HTTP_HEALTH_PATH "]
       ]
       for (const [variables, message] of cases) {
-        const result = yield* cli(["run", example("hello-server.ts"), "--http"], { env: { ...process.env, ...variables }, timeout: 15_000, killSignal: "SIGKILL" })
+        // Told before the module loads: in this process.
+        const result = yield* cliInProcess(["run", example("hello-server.ts"), "--http"], { env: variables, timeout: 15_000 })
         const what = JSON.stringify(variables)
         assert.strictEqual(result.code, 2, `${what}: ${JSON.stringify(result)}`)
         assert.strictEqual(result.stdout, "", what)
@@ -565,10 +568,10 @@ describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
         running.child.kill("SIGTERM")
         assert.strictEqual(yield* Effect.promise(() => running.exited(10_000)), 0, running.stderr())
       }
-      const help = yield* cli(["run", "--help"])
+      const help = yield* cliInProcess(["run", "--help"])
       assert.include(help.stdout, "--no-stateless")
-      // Over stdio it means nothing, as --stateless does.
-      const stdio = yield* cli(["run", example("hello-server.ts"), "--no-stateless"], { timeout: 10_000, killSignal: "SIGKILL" })
+      // Over stdio it means nothing, as --stateless does (refused before the module loads: in this process).
+      const stdio = yield* cliInProcess(["run", example("hello-server.ts"), "--no-stateless"], { timeout: 10_000 })
       assert.strictEqual(stdio.code, 2, JSON.stringify(stdio))
       assert.include(stdio.stderr, "--no-stateless needs --http")
     }), 60_000)

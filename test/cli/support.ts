@@ -1,18 +1,27 @@
 /**
  * Driving the `effect-mcp` CLI as a child process (`node src/cli/bin.ts …` on the Node running the
  * tests): one-shot commands with their exit code and output, long-running ones as scoped
- * children killed when the test ends, temporary server modules outside the repository. Every wait
- * is bounded; servers listen on 127.0.0.1 only.
+ * children killed when the test ends, temporary server modules outside the repository; and, for
+ * the cases that check only what the command line says before a module loads (parsing, checks,
+ * help, errors), the same command run in the test's process ({@link cliInProcess}: a spawned CLI
+ * costs Node's start and the CLI's loading, a second or more each). Every wait is bounded; servers
+ * listen on 127.0.0.1 only.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { execFile } from "node:child_process"
+import { Console as NodeConsole } from "node:console"
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Writable } from "node:stream"
 import { fileURLToPath, pathToFileURL } from "node:url"
+// Loaded with the test file (its loading is not any case's time).
+import { program } from "../../src/cli/Cli.ts"
 import { kill, type NodeChild, spawnNode } from "../support/child.ts"
 import { freePort } from "../support/ports.ts"
 
@@ -55,6 +64,56 @@ export const cli = (
       child.stdin?.end()
     })
   )
+
+/**
+ * Runs `effect-mcp ...args` in this process (`Cli.program`, as `bin.ts` runs it, without Node's
+ * start and the CLI's loading): for the cases that check only what the command line says (its
+ * parsing and checks, help, the errors told before a module loads or a server starts). What it
+ * writes on stdout and stderr is captured, and its exit code is the one the process would end
+ * with (0 when it set none). `env`: the `MCP_HTTP_*` variables it reads (as Effect `Config`) on
+ * top of this process's environment. At most `timeout` ms (a case that reached a server would
+ * serve on), then interrupted: its code is `null` then, as a killed CLI's is. The spawned CLI is
+ * still tested end to end ({@link cli}) by a few cases of each command.
+ */
+export const cliInProcess = (
+  args: ReadonlyArray<string>,
+  options: { readonly env?: Record<string, string>; readonly timeout?: number } = {}
+): Effect.Effect<Result> =>
+  Effect.suspend(() => {
+    const captured = { stdout: "", stderr: "" }
+    const capture = (stream: "stdout" | "stderr") =>
+      new Writable({
+        write(chunk: Buffer | string, _encoding, callback) {
+          captured[stream] += String(chunk)
+          callback()
+        }
+      })
+    const stdout = capture("stdout")
+    const stderr = capture("stderr")
+    const writes = { stdout: process.stdout.write, stderr: process.stderr.write }
+    // `run --stdio`, `inspect` and `install` send the console's stdout methods to stderr before a module loads.
+    const { log, info, debug, dir, dirxml } = console
+    const exitCode = process.exitCode
+    return Effect.sync(() => {
+      process.exitCode = undefined
+      process.stdout.write = stdout.write.bind(stdout) as typeof process.stdout.write
+      process.stderr.write = stderr.write.bind(stderr) as typeof process.stderr.write
+    }).pipe(
+      Effect.andThen(Effect.timeoutOption(program(args), options.timeout ?? 10_000)),
+      Effect.provideService(Console.Console, new NodeConsole({ stdout, stderr })),
+      options.env === undefined ? (self) => self : Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: { ...process.env, ...options.env } as Record<string, string> })),
+      Effect.map((ended): Result => ({
+        code: ended._tag === "None" ? null : Number(process.exitCode ?? 0),
+        ...captured
+      })),
+      Effect.ensuring(Effect.sync(() => {
+        process.stdout.write = writes.stdout
+        process.stderr.write = writes.stderr
+        Object.assign(console, { log, info, debug, dir, dirxml })
+        process.exitCode = exitCode
+      }))
+    )
+  })
 
 /** A running CLI with its output so far. */
 export interface Running extends Omit<NodeChild, "exited"> {
