@@ -141,7 +141,7 @@ local function removeTask(base, id, ended)
     redis.call('ZREM', base .. 'leases', id)
     redis.call('HDEL', base .. 'holders', id)
   end
-  -- pcall: an owner's or address's set of another type (written by hand) goes at its next purge
+  -- pcall: an owner's or address's set of another type (written by hand) goes at its next creation (createLua's count)
   if rec[1] then redis.pcall('ZREM', base .. 'o:' .. rec[1], id) end
   if rec[2] and rec[2] ~= '' then redis.pcall('ZREM', base .. 'a:' .. rec[2], id) end
 end
@@ -184,25 +184,24 @@ for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do remov
 -- at most 64 per call (a scan of the whole set would make every creation O(tasks of the scope)).
 -- In chunks of 8: usually the oldest exists, and two chunks of 64 cost Redis ~10 µs more per
 -- creation (bench/cluster.ts: 54 → 44 µs of Redis CPU per task).
--- Once per set and batch: within a script no key expires, and the cleanups below keep the sets.
+-- Only in a full set (see scopeFull): below its limit, such ids take no task's place, and lists
+-- skip them. Once per set and batch: within a script no key expires, and the cleanups below keep
+-- the sets. Answers whether it dropped any.
 local purged = {}
 local function purge(set)
-  if purged[set] then return end
+  if purged[set] then return false end
   purged[set] = true
+  local dropped = false
   for _ = 1, 8 do
-    local members = redis.pcall('ZRANGE', set, 0, 7)
-    -- A key of another type (written by hand) is no set of ours: it goes (made again below),
-    -- instead of failing every creation of its owner or address for as long as it lives.
-    if members.err then
-      redis.call('DEL', set)
-      return
-    end
-    if #members == 0 then return end
+    local members = redis.call('ZRANGE', set, 0, 7)
+    if #members == 0 then return dropped end
     for _, member in ipairs(members) do
-      if redis.call('EXISTS', base .. 't:' .. member) == 1 then return end
+      if redis.call('EXISTS', base .. 't:' .. member) == 1 then return dropped end
       redis.call('ZREM', set, member)
+      dropped = true
     end
   end
+  return dropped
 end
 local function oldestTerminal(set)
   -- In chunks of 8, from the oldest: usually the first one has ended.
@@ -220,6 +219,26 @@ local function oldestTerminal(set)
   end
 end
 local function full(set, max) return redis.call('ZCARD', set) >= max end
+-- How many ids an owner's or address's set holds. A key of another type (written by hand) is no
+-- set of ours: it goes (made again below), instead of failing every creation of its owner or
+-- address for as long as it lives.
+local function count(set)
+  local n = redis.pcall('ZCARD', set)
+  if type(n) == 'table' then
+    redis.call('DEL', set)
+    return 0
+  end
+  return n
+end
+-- Whether an owner's or address's scope is full, room made as the in-memory store makes it: the
+-- ids of tasks that are gone first, then the oldest terminal task. A set below its limit costs one
+-- ZCARD (no scan: most creations).
+local function scopeFull(set, max)
+  if count(set) < max then return false end
+  if purge(set) and count(set) < max then return false end
+  oldestTerminal(set)
+  return count(set) >= max
+end
 -- A set lives as long as its longest-lived task: its expiry is moved once per batch, after it.
 local outlive = {}
 local function later(set, expiresAt)
@@ -229,18 +248,8 @@ local created = {}
 local function create(id, json, expiresAt, owner, address, work, lease, server)
   local ownerSet = base .. 'o:' .. owner
   local addressSet = base .. 'a:' .. address
-  purge(ownerSet)
-  if full(ownerSet, maxPerOwner) then
-    oldestTerminal(ownerSet)
-    if full(ownerSet, maxPerOwner) then return 'owner' end
-  end
-  if address ~= '' then
-    purge(addressSet)
-    if full(addressSet, maxPerAddress) then
-      oldestTerminal(addressSet)
-      if full(addressSet, maxPerAddress) then return 'address' end
-    end
-  end
+  if scopeFull(ownerSet, maxPerOwner) then return 'owner' end
+  if address ~= '' and scopeFull(addressSet, maxPerAddress) then return 'address' end
   if full(KEYS[1], maxTasks) then
     local oldest = redis.call('ZRANGE', KEYS[2], 0, 0)
     if oldest[1] then removeTask(base, oldest[1], true) end
@@ -284,9 +293,9 @@ for i = 9, #ARGV - 7, 8 do
   out[#out + 1] = outcome
   out[#out + 1] = seq or ''
 end
+-- GT moves an expiry later; a set without one (made by this batch) takes it with NX.
 for set, expiresAt in pairs(outlive) do
-  redis.call('PEXPIREAT', set, expiresAt, 'GT')
-  redis.call('PEXPIREAT', set, expiresAt, 'NX')
+  if redis.call('PEXPIREAT', set, expiresAt, 'GT') == 0 then redis.call('PEXPIREAT', set, expiresAt, 'NX') end
 end
 publishTasks(ARGV[5], ARGV[6], created)
 out[#out + 1] = tostring(redisNow)
@@ -712,7 +721,7 @@ local after = '(' .. ARGV[2]
 -- In chunks of a page (plus one), not the whole set: a page costs O(page), however many tasks.
 while #out < want do
   local members = redis.pcall('ZRANGEBYSCORE', KEYS[1], after, '+inf', 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]) + 1)
-  -- the owner's set of another type (written by hand): no set of ours, it goes (see createLua's purge)
+  -- the owner's set of another type (written by hand): no set of ours, it goes (see createLua's count)
   if members.err then
     redis.call('DEL', KEYS[1])
     break

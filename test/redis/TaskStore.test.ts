@@ -344,6 +344,53 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(yield* one.size, 6)
     }))
 
+  it.effect("a full scope whose set still names tasks that are gone (their keys lost) makes room from those first, then refuses", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const tasks = yield* onRedis(prefix, { maxTasksPerOwner: 2, maxTasksPerAddress: 3 })
+      const redis = yield* rawRedis
+      const lost = yield* tasks.create({ owner: A, address: "10.0.0.7", method: "m" })
+      const kept = yield* tasks.create({ owner: A, address: "10.0.0.7", method: "m" })
+      // Gone without the store's cleanup (as a key outliving its grace period with no creation meanwhile).
+      yield* Effect.orDie(redis.send("DEL", `${prefix}tasks:t:${lost.taskId}`))
+      const third = yield* tasks.create({ owner: A, address: "10.0.0.7", method: "m" })
+      assert.deepStrictEqual((yield* tasks.list(A, undefined, 10)).tasks.map((task) => task.taskId), [kept.taskId, third.taskId])
+      assert.deepStrictEqual(
+        yield* Effect.orDie(redis.send<ReadonlyArray<string>>("ZRANGE", `${prefix}tasks:o:${A}`, "0", "-1")),
+        [kept.taskId, third.taskId]
+      )
+      // Both working (nothing terminal to drop): the owner's limit refuses.
+      assert.strictEqual((yield* refusal(tasks.create({ owner: A, address: "10.0.0.7", method: "m" }))).scope, "owner")
+      // The address's set: its lost id goes when it is full (another owner's third task there).
+      yield* tasks.create({ owner: B, address: "10.0.0.7", method: "m" })
+      assert.deepStrictEqual(
+        yield* Effect.orDie(redis.send<ReadonlyArray<string>>("ZRANGE", `${prefix}tasks:a:10.0.0.7`, "0", "-1")),
+        [kept.taskId, third.taskId, (yield* tasks.list(B, undefined, 10)).tasks[0]!.taskId]
+      )
+    }))
+
+  it.effect("a creation below its scopes' limits counts their sets and scans neither; a set's expiry moved later is one call", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const server = yield* TestRedis
+      const tasks = yield* onRedis(prefix)
+      // The owner's and address's sets made (and their expiry set) by a first creation.
+      yield* tasks.create({ owner: A, address: "10.0.0.8", method: "m" })
+      const watch = yield* monitor(server.port)
+      for (let i = 0; i < 3; i++) {
+        yield* sleep(2) // each a later expiry than the last
+        yield* tasks.create({ owner: A, address: "10.0.0.8", method: "m" })
+      }
+      yield* watch.until(`"INCR" "${prefix}tasks:seq"`, 3)
+      const sets = [`${prefix}tasks:o:${A}`, `${prefix}tasks:a:10.0.0.8`]
+      for (const set of sets) {
+        assert.strictEqual(watch.count(`"ZCARD" "${set}"`), 3, `${set} counted once per creation`)
+        assert.strictEqual(watch.count(`"ZRANGE" "${set}"`), 0, `${set} not scanned`)
+        assert.strictEqual(watch.count(`"PEXPIREAT" "${set}"`), 3, `${set}'s expiry moved with one call per creation`)
+      }
+      assert.strictEqual(watch.count(`"EXISTS" "${prefix}`), 0, "no task looked up")
+    }))
+
   it.effect("changes: every transition is published, those of another replica too", () =>
     Effect.gen(function*() {
       const [one, two] = yield* replicas()
