@@ -26,11 +26,17 @@
  *   phase runs (the Redis store's CPU against none);
  * - CLUSTER_COMMANDS_PROFILE=<folder>: the replicas run with `--cpu-prof` into that folder (they
  *   are stopped with SIGTERM at the end, and write their profiles);
+ * - CLUSTER_COMMANDS_CALLGRIND=<folder>: Redis runs under callgrind (REDIS_SERVER names a script
+ *   that runs `valgrind --tool=callgrind --instr-atstart=no
+ *   --callgrind-out-file=<folder>/callgrind.out.%p redis-server "$@"`): its instructions per
+ *   operation of each phase (instrumented and zeroed at its start, dumped at its end);
  * - CLUSTER_COMMANDS_DUMP=N: the first N commands of the first phase, as MONITOR shows them, on stderr.
  */
 import * as Effect from "effect/Effect"
-import { readFileSync } from "node:fs"
+import { execFileSync } from "node:child_process"
+import { readdirSync, readFileSync, statSync } from "node:fs"
 import { connect } from "node:net"
+import { join } from "node:path"
 import { make as startRedis } from "../test/support/redis.ts"
 import { startReplica } from "../test/support/replicas.ts"
 import { RawHttpClient } from "./rawHttpClient.ts"
@@ -188,7 +194,33 @@ runBenchmark("bench/cluster-commands.ts", () =>
       replicas.push(yield* startReplica({ redisUrl: redis.url, prefix: "cc:", port, leaseMillis: 15_000, env }))
     }
     return yield* Effect.promise(async () => {
-      const watch = await monitor(redis.port)
+      // Under callgrind (CLUSTER_COMMANDS_CALLGRIND): Redis's instructions per operation of each
+      // phase, without MONITOR (which costs Redis more than the commands it shows), and the
+      // creations with 128 in flight not measured (they outlast the store's time bound there).
+      const callgrind = process.env.CLUSTER_COMMANDS_CALLGRIND !== undefined ? String(await redisPid(redis.port)) : undefined
+      const watch = callgrind === undefined ? await monitor(redis.port) : { start: () => undefined, stop: async () => new Map<string, number>(), close: () => undefined }
+      const control = (...args: Array<string>) => execFileSync("callgrind_control", [...args, callgrind!], { encoding: "utf8", timeout: 60_000 })
+      const phaseStart = async () => {
+        if (callgrind !== undefined) {
+          control("-i", "on")
+          control("-z")
+        }
+        watch.start()
+      }
+      const phaseStop = async (name: string, per: number) => {
+        const counts = await watch.stop()
+        if (callgrind !== undefined) {
+          control("-d", name)
+          control("-i", "off")
+          // The newest dump of the process: its totals line (instructions).
+          const dir = process.env.CLUSTER_COMMANDS_CALLGRIND!
+          const newest = readdirSync(dir).filter((file) => file.includes(`.${callgrind}`)).map((file) => join(dir, file))
+            .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!
+          const totals = Number(/^(?:totals|summary): (\d+)/m.exec(readFileSync(newest, "utf8"))![1])
+          process.stdout.write(`Redis instructions per operation, ${name}: ${(totals / per).toFixed(0)}\n`)
+        }
+        return counts
+      }
       await pool(WARMUP, 64, async (i) => {
         const taskId = await create(ports[i % 2]!)
         if (i % 10 === 0) await get(ports[memory ? i % 2 : 1 - (i % 2)]!, taskId)
@@ -203,7 +235,7 @@ runBenchmark("bench/cluster-commands.ts", () =>
       }
       // 1 in flight: a creation, then reads on the other replica until it completed (counted apart).
       let reads = 0
-      watch.start()
+      await phaseStart()
       for (let i = 0; i < TASKS; i++) {
         const taskId = await create(ports[i % 2]!)
         for (let tries = 0; tries < 1_000; tries++) {
@@ -212,21 +244,21 @@ runBenchmark("bench/cluster-commands.ts", () =>
           await new Promise((resolve) => setTimeout(resolve, 1))
         }
       }
-      const sequential = await watch.stop()
+      const sequential = await phaseStop("create, 1 in flight", TASKS)
       process.stdout.write(`(1 in flight: ${(reads / TASKS).toFixed(2)} tasks/get per creation until completed)\n`)
       // 128 in flight
       const made: Array<{ taskId: string; on: number }> = []
-      watch.start()
+      if (callgrind === undefined) await phaseStart()
       await pool(TASKS, 128, async (i) => void made.push({ taskId: await create(ports[i % 2]!), on: i % 2 }))
       // their ends (a `queued` task of 0 ms completes at once)
       await new Promise((resolve) => setTimeout(resolve, 200))
-      const concurrent = await watch.stop()
-      watch.start()
+      const concurrent = callgrind === undefined ? await phaseStop("create, 128 in flight", TASKS) : new Map<string, number>()
+      await phaseStart()
       await pool(TASKS, 16, async (i) => {
         const task = made[i % made.length]!
         await get(ports[1 - task.on]!, task.taskId)
       })
-      const gets = await watch.stop()
+      const gets = await phaseStop("tasks/get", TASKS)
       watch.close()
       const cpu = () => replicas.reduce((sum, child) => sum + childCpuMicros(child.pid!), 0)
       const heavy = CPU_TASKS

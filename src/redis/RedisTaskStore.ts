@@ -126,8 +126,9 @@ export interface Options extends StoreOptions, Omit<MemoryOptions, "reapInterval
 }
 
 const removeTask = `
--- ended: the task is in the ended set, so it has no lease any more (its end dropped it)
-local function removeTask(base, id, ended)
+-- ended: the task is in the ended set, so it has no lease any more (its end dropped it).
+-- removed (optional): told of each set of ours the task's id left (see createLua's sizes).
+local function removeTask(base, id, ended, removed)
   local key = base .. 't:' .. id
   -- A key that is not a task's hash (written by hand, corrupt) would fail HMGET and with it the
   -- whole script (every creation of the prefix, from its expiry on): it goes, its owner and address
@@ -135,15 +136,30 @@ local function removeTask(base, id, ended)
   local rec = redis.pcall('HMGET', key, 'owner', 'address')
   if rec.err then rec = {} end
   redis.call('DEL', key)
-  redis.call('ZREM', base .. 'all', id)
+  local all = base .. 'all'
+  if redis.call('ZREM', all, id) == 1 and removed then removed(all) end
   redis.call('ZREM', base .. 'done', id)
   if not ended then
     redis.call('ZREM', base .. 'leases', id)
     redis.call('HDEL', base .. 'holders', id)
   end
   -- pcall: an owner's or address's set of another type (written by hand) goes at its next creation (createLua's count)
-  if rec[1] then redis.pcall('ZREM', base .. 'o:' .. rec[1], id) end
-  if rec[2] and rec[2] ~= '' then redis.pcall('ZREM', base .. 'a:' .. rec[2], id) end
+  local function leave(set)
+    if redis.pcall('ZREM', set, id) == 1 and removed then removed(set) end
+  end
+  if rec[1] then leave(base .. 'o:' .. rec[1]) end
+  if rec[2] and rec[2] ~= '' then leave(base .. 'a:' .. rec[2]) end
+end
+`
+
+// A number as a command's argument: a whole one as text. Redis writes each number a script passes
+// to a command with "%.17g" (exact, but one of glibc's slowest paths: measured under callgrind, a
+// tenth of the instructions Redis spent on a creation went there), so scores, sequences and
+// expiries go as text, each made once. Any other number goes as it is (Redis writes it as before).
+const numberText = `
+local function int(n)
+  if n == math.floor(n) and n > -9007199254740992 and n < 9007199254740992 then return string.format('%d', n) end
+  return n
 end
 `
 
@@ -163,10 +179,9 @@ end
 // '', or 'late' and '' for all when the script ran past its deadline (its caller has stopped
 // waiting: a creation it was told failed must not happen later, holding a lease nobody renews);
 // then Redis's time (the caller's estimate of its clock).
-const createLua = `${removeTask}${publishTasks}
+const createLua = `${removeTask}${publishTasks}${numberText}
 local base = ARGV[1]
 local maxTasks, maxPerOwner, maxPerAddress = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local now = tonumber(ARGV[7])
 local clock = redis.call('TIME')
 local redisNow = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 if redisNow > tonumber(ARGV[8]) then
@@ -178,7 +193,17 @@ if redisNow > tonumber(ARGV[8]) then
   late[#late + 1] = tostring(redisNow)
   return late
 end
-for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do removeTask(base, old) end
+-- The sizes of the sets this batch counted (the owners', the addresses' and all): each counted
+-- once per batch, then kept as this script's own commands change them (within a script nothing
+-- else does, and no key expires).
+local sizes = {}
+local function removed(set)
+  if sizes[set] then sizes[set] = sizes[set] - 1 end
+end
+local function added(set, n)
+  if sizes[set] then sizes[set] = sizes[set] + n end
+end
+for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[7])) do removeTask(base, old, false, removed) end
 -- Ids whose task is gone without the cleanup above (its key outlived its expiry by a grace period
 -- with no creation meanwhile): dropped from the oldest on, stopping at the first task that exists,
 -- at most 64 per call (a scan of the whole set would make every creation O(tasks of the scope)).
@@ -186,78 +211,98 @@ for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)) do remov
 -- creation (bench/cluster.ts: 54 → 44 µs of Redis CPU per task).
 -- Only in a full set (see scopeFull): below its limit, such ids take no task's place, and lists
 -- skip them. Once per set and batch: within a script no key expires, and the cleanups below keep
--- the sets. Answers whether it dropped any.
+-- the sets.
 local purged = {}
 local function purge(set)
-  if purged[set] then return false end
+  if purged[set] then return end
   purged[set] = true
-  local dropped = false
   for _ = 1, 8 do
-    local members = redis.call('ZRANGE', set, 0, 7)
-    if #members == 0 then return dropped end
+    local members = redis.call('ZRANGE', set, '0', '7')
+    if #members == 0 then return end
     for _, member in ipairs(members) do
-      if redis.call('EXISTS', base .. 't:' .. member) == 1 then return dropped end
-      redis.call('ZREM', set, member)
-      dropped = true
+      if redis.call('EXISTS', base .. 't:' .. member) == 1 then return end
+      added(set, -redis.call('ZREM', set, member))
     end
   end
-  return dropped
 end
 local function oldestTerminal(set)
   -- In chunks of 8, from the oldest: usually the first one has ended.
   local start = 0
   while true do
-    local members = redis.call('ZRANGE', set, start, start + 7)
+    local members = redis.call('ZRANGE', set, int(start), int(start + 7))
     if #members == 0 then return end
     for _, member in ipairs(members) do
-      if redis.call('ZSCORE', KEYS[2], member) then
-        removeTask(base, member, true)
+      -- ZRANK, not ZSCORE: a score comes back as text Redis writes with "%.17g" (see int)
+      if redis.call('ZRANK', KEYS[2], member) then
+        removeTask(base, member, true, removed)
         return
       end
     end
     start = start + 8
   end
 end
-local function full(set, max) return redis.call('ZCARD', set) >= max end
--- How many ids an owner's or address's set holds. A key of another type (written by hand) is no
--- set of ours: it goes (made again below), instead of failing every creation of its owner or
--- address for as long as it lives.
+-- How many ids an owner's or address's set holds (see sizes). A key of another type (written by
+-- hand) is no set of ours: it goes (made again below), instead of failing every creation of its
+-- owner or address for as long as it lives.
 local function count(set)
-  local n = redis.pcall('ZCARD', set)
+  local n = sizes[set]
+  if n then return n end
+  n = redis.pcall('ZCARD', set)
   if type(n) == 'table' then
     redis.call('DEL', set)
-    return 0
+    n = 0
   end
+  sizes[set] = n
   return n
+end
+local function full(set, max)
+  if not sizes[set] then sizes[set] = redis.call('ZCARD', set) end
+  return sizes[set] >= max
 end
 -- Whether an owner's or address's scope is full, room made as the in-memory store makes it: the
 -- ids of tasks that are gone first, then the oldest terminal task. A set below its limit costs one
--- ZCARD (no scan: most creations).
+-- ZCARD per batch (no scan: most creations).
 local function scopeFull(set, max)
   if count(set) < max then return false end
-  if purge(set) and count(set) < max then return false end
+  purge(set)
+  if count(set) < max then return false end
   oldestTerminal(set)
   return count(set) >= max
 end
 -- A set lives as long as its longest-lived task: its expiry is moved once per batch, after it.
 local outlive = {}
-local function later(set, expiresAt)
-  if (outlive[set] or 0) < expiresAt then outlive[set] = expiresAt end
+local outliveText = {}
+local function later(set, expiresAt, expiry)
+  if (outlive[set] or 0) < expiresAt then
+    outlive[set] = expiresAt
+    outliveText[set] = expiry
+  end
 end
 local created = {}
-local function create(id, json, expiresAt, owner, address, work, lease, server)
+-- The score of a lease of that many ms (text) taken now: made once per batch and length of lease.
+local leaseScores = {}
+local function leaseScore(lease)
+  local score = leaseScores[lease]
+  if not score then
+    score = int(redisNow + tonumber(lease))
+    leaseScores[lease] = score
+  end
+  return score
+end
+local function create(id, json, expiry, owner, address, work, lease, server)
+  local expiresAt = tonumber(expiry)
   local ownerSet = base .. 'o:' .. owner
   local addressSet = base .. 'a:' .. address
   if scopeFull(ownerSet, maxPerOwner) then return 'owner' end
   if address ~= '' and scopeFull(addressSet, maxPerAddress) then return 'address' end
   if full(KEYS[1], maxTasks) then
-    local oldest = redis.call('ZRANGE', KEYS[2], 0, 0)
-    if oldest[1] then removeTask(base, oldest[1], true) end
+    local oldest = redis.call('ZRANGE', KEYS[2], '0', '0')
+    if oldest[1] then removeTask(base, oldest[1], true, removed) end
     if full(KEYS[1], maxTasks) then return 'server' end
   end
-  local seq = redis.call('INCR', KEYS[3])
+  local seq = int(redis.call('INCR', KEYS[3]))
   local key = base .. 't:' .. id
-  local fields = { 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', 1 }
+  local fields = { 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', '1' }
   if work ~= '' then
     fields[#fields + 1] = 'work'
     fields[#fields + 1] = work
@@ -270,22 +315,22 @@ local function create(id, json, expiresAt, owner, address, work, lease, server)
   redis.call('HSET', key, unpack(fields))
   if lease ~= '' then
     -- leases start at the batch's one reading of Redis's clock
-    redis.call('ZADD', base .. 'leases', redisNow + tonumber(lease), id)
+    redis.call('ZADD', base .. 'leases', leaseScore(lease), id)
     -- held by the creating process (its store's message prefix is its identity)
     redis.call('HSET', base .. 'holders', id, ARGV[6])
   end
   -- The key outlives the task by a grace period, so that the cleanup by expiry above (at any later
   -- creation) still reads its owner and address; reads treat an expired task as gone.
-  redis.call('PEXPIREAT', key, expiresAt + 600000)
-  redis.call('ZADD', KEYS[1], expiresAt, id)
-  redis.call('ZADD', ownerSet, seq, id)
-  later(ownerSet, expiresAt)
+  redis.call('PEXPIREAT', key, int(expiresAt + 600000))
+  added(KEYS[1], redis.call('ZADD', KEYS[1], expiry, id))
+  added(ownerSet, redis.call('ZADD', ownerSet, seq, id))
+  later(ownerSet, expiresAt, expiry)
   if address ~= '' then
-    redis.call('ZADD', addressSet, seq, id)
-    later(addressSet, expiresAt)
+    added(addressSet, redis.call('ZADD', addressSet, seq, id))
+    later(addressSet, expiresAt, expiry)
   end
   created[#created + 1] = json
-  return 'ok', tostring(seq)
+  return 'ok', seq
 end
 local out = {}
 for i = 9, #ARGV - 7, 8 do
@@ -294,8 +339,8 @@ for i = 9, #ARGV - 7, 8 do
   out[#out + 1] = seq or ''
 end
 -- GT moves an expiry later; a set without one (made by this batch) takes it with NX.
-for set, expiresAt in pairs(outlive) do
-  if redis.call('PEXPIREAT', set, expiresAt, 'GT') == 0 then redis.call('PEXPIREAT', set, expiresAt, 'NX') end
+for set, expiry in pairs(outliveText) do
+  if redis.call('PEXPIREAT', set, expiry, 'GT') == 0 then redis.call('PEXPIREAT', set, expiry, 'NX') end
 end
 publishTasks(ARGV[5], ARGV[6], created)
 out[#out + 1] = tostring(redisNow)
@@ -346,7 +391,7 @@ local function change(base, id, version, json, status)
   local current = redis.pcall('HMGET', key, 'v', 'seq')
   if current.err or not current[1] then return 'gone' end
   if current[1] ~= version then return 'conflict' end
-  redis.call('HSET', key, 'task', json, 'status', status, 'v', tonumber(current[1]) + 1)
+  redis.call('HSET', key, 'task', json, 'status', status, 'v', int(tonumber(current[1]) + 1))
   if status == 'completed' or status == 'failed' or status == 'cancelled' then
     redis.call('ZADD', KEYS[1], current[2], id)
     redis.call('ZREM', base .. 'leases', id)
@@ -360,7 +405,7 @@ end
 // meanwhile: see `batch`), each published. KEYS: done. ARGV: base, channel, message prefix, then
 // for each change: the task id, the version read, the new task JSON, its status. Answers an
 // outcome per change ('ok', 'gone' or 'conflict').
-const updateLua = `${changeTask}${publishTasks}
+const updateLua = `${numberText}${changeTask}${publishTasks}
 local out = {}
 local changed = {}
 for i = 4, #ARGV - 3, 4 do
@@ -392,7 +437,7 @@ const updateScript = Redis.script(
 // A change of a task's inputs: the change, then the answers kept for inputs no longer pending go
 // (all of them once the task no longer waits for input). KEYS: done. ARGV: base, channel, message
 // prefix, the task id, the version read, the new task JSON, its status, then the keys pending now.
-const updateInputsLua = `${changeTask}
+const updateInputsLua = `${numberText}${changeTask}
 local id = ARGV[4]
 local outcome = change(ARGV[1], id, ARGV[5], ARGV[6], ARGV[7])
 if outcome ~= 'ok' then return outcome end

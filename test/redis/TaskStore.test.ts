@@ -391,6 +391,46 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(watch.count(`"EXISTS" "${prefix}`), 0, "no task looked up")
     }))
 
+  it.effect("a batch of creations counts each set once, and keeps the limits exact as it makes room and fills them", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const server = yield* TestRedis
+      const tasks = yield* onRedis(prefix, { maxTasksPerOwner: 3, maxTasksPerAddress: 4, maxTasks: 6 })
+      const ended = yield* Effect.forEach([1, 2], () => tasks.create({ owner: A, address: "10.0.0.6", method: "m" }))
+      const working = yield* tasks.create({ owner: A, address: "10.0.0.6", method: "m" })
+      for (const task of ended) yield* tasks.finish(task.taskId, "completed", result("x"))
+      yield* tasks.create({ owner: "session:x", method: "m" })
+      const watch = yield* monitor(server.port)
+      // One turn: A's two ended tasks make room for two (the third is refused: A's working ones
+      // fill its scope); B's first takes the address's last place; then the server's limit (6)
+      // drops its oldest ended task (none left: refused).
+      const outcome = (owner: string, address?: string) =>
+        Effect.match(tasks.create({ owner, address, method: "m" }), {
+          onFailure: (error) => error._tag === "TaskLimitExceeded" ? error.scope : error._tag,
+          onSuccess: () => "ok"
+        })
+      const scopes = yield* Effect.all([
+        outcome(A, "10.0.0.6"),
+        outcome(A, "10.0.0.6"),
+        outcome(A, "10.0.0.6"),
+        outcome(B, "10.0.0.6"),
+        outcome(B, "10.0.0.6"),
+        outcome("session:y"),
+        outcome("session:z")
+      ], { concurrency: "unbounded" })
+      assert.deepStrictEqual(scopes, ["ok", "ok", "owner", "ok", "address", "ok", "server"])
+      yield* watch.until(`"INCR" "${prefix}tasks:seq"`, 4)
+      for (const set of [`${prefix}tasks:o:${A}`, `${prefix}tasks:a:10.0.0.6`, `${prefix}tasks:all`]) {
+        assert.strictEqual(watch.count(`"ZCARD" "${set}"`), 1, `${set} counted once`)
+      }
+      assert.strictEqual(yield* tasks.size, 6)
+      assert.deepStrictEqual(
+        (yield* tasks.list(A, undefined, 10)).tasks.map((task) => task.taskId).slice(0, 1),
+        [working.taskId]
+      )
+      assert.strictEqual(yield* Effect.orDie((yield* rawRedis).send<number>("ZCARD", `${prefix}tasks:a:10.0.0.6`)), 4)
+    }))
+
   it.effect("changes: every transition is published, those of another replica too", () =>
     Effect.gen(function*() {
       const [one, two] = yield* replicas()
