@@ -947,19 +947,35 @@ const leftScript = Redis.script(
   { lua: leftLua, numberOfKeys: 1 }
 ).withReturnType<unknown>()
 
-/** A relay message as it arrives (`TaskStore.relay`), or `undefined` when it is not one to read. */
+const isRecord = (value: unknown): value is { readonly [key: string]: unknown } =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/**
+ * A relay message as it arrives (`TaskStore.relay`), or `undefined` when it is not one to read:
+ * every field the relay reads is checked (a malformed message, of another version or written by
+ * hand, is dropped: it neither stops the relay nor reaches a client as a request).
+ */
 const relayMessage = (body: unknown, here: string): RelayMessage | undefined => {
-  if (typeof body !== "object" || body === null) return undefined
-  const message = body as { readonly _tag?: unknown; readonly to?: unknown; readonly taskId?: unknown; readonly id?: unknown }
-  switch (message._tag) {
+  if (!isRecord(body)) return undefined
+  switch (body._tag) {
     case "Waiting":
     case "Left":
-      return typeof message.taskId === "string" ? body as RelayMessage : undefined
+      return typeof body.taskId === "string" && typeof body.from === "string" ? body as RelayMessage : undefined
+  }
+  // The others name the process they are for (another's are dropped) and a request id.
+  if (body.to !== here || typeof body.id !== "string") return undefined
+  switch (body._tag) {
     case "Ask":
+      return typeof body.from === "string" && typeof body.taskId === "string" && typeof body.method === "string" &&
+          (body.params === undefined || isRecord(body.params)) &&
+          typeof body.timeoutMillis === "number" && body.timeoutMillis > 0
+        ? body as RelayMessage
+        : undefined
+    case "Failed":
+      return isRecord(body.error) && typeof body.error._tag === "string" ? body as RelayMessage : undefined
     case "Withdraw":
     case "Answer":
-    case "Failed":
-      return message.to === here && typeof message.id === "string" ? body as RelayMessage : undefined
+      return body as RelayMessage
     default:
       return undefined
   }

@@ -377,6 +377,53 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
 
+  // Messages on the relay channel are checked as they arrive: one malformed (a `Failed` with no
+  // error, an `Ask` whose method or params are not a request's, a `Waiting` of no process) or not
+  // JSON is dropped. Failed before: the `Failed` without its error threw in replica A's relay loop,
+  // which stopped (the request's answer from B was never read: no result within 5 s), and the
+  // malformed `Ask`s reached B's client as requests.
+  it.effect("raw: malformed relay messages (to A for its question, to B for the task) are dropped: B's client sees only the task's question, and its answer completes the task", () =>
+    Effect.gen(function*() {
+      const { a, b, redis, prefix, relayed, leftInRedis } = yield* twoReplicas
+      gate = Promise.resolve()
+      said.length = 0
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
+      const onB = yield* open(b, "alice")
+      yield* untilAsking(b, onB, "alice", taskId)
+      const stream = yield* resultStream(b, onB, "alice", taskId)
+      const asked = yield* nextWithId(stream)
+      assert.strictEqual(asked.method, "elicitation/create")
+      const ask = relayed.find((message) => message._tag === "Ask")
+      assert.isDefined(ask)
+      const toA: string = ask.from
+      const toB: string = ask.to
+      const malformed: Array<unknown> = [
+        { _tag: "Failed", to: toA, id: ask.id },
+        { _tag: "Failed", to: toA, id: ask.id, error: "SessionClosed" },
+        { _tag: "Waiting", taskId, from: 7 },
+        { _tag: "Waiting", taskId },
+        { _tag: "Ask", to: toB, from: "zz|", id: "zz|1", taskId, method: 42, timeoutMillis: 5_000 },
+        { _tag: "Ask", to: toB, from: "zz|", id: "zz|2", taskId, method: "elicitation/create", params: "x", timeoutMillis: 5_000 },
+        { _tag: "Ask", to: toB, from: "zz|", id: "zz|3", taskId, method: "ping", timeoutMillis: "soon" },
+        { _tag: "Ask", to: toB, id: "zz|4", taskId, method: "ping", timeoutMillis: 5_000 },
+        null,
+        [1, 2]
+      ]
+      for (const message of malformed) {
+        yield* Effect.orDie(redis.send("PUBLISH", `${prefix}tasks:relay`, `zz|${JSON.stringify(message)}`))
+      }
+      yield* Effect.orDie(redis.send("PUBLISH", `${prefix}tasks:relay`, "zz|{not json"))
+      yield* Effect.sleep(200)
+      assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
+      // The next message with an id on B's stream: the result (a malformed `Ask` would come first).
+      const result = yield* nextWithId(stream)
+      assert.strictEqual(result.id, "result", JSON.stringify(result))
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      assert.deepStrictEqual(said, ["hello ada"])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 30_000)
+
   it.effect("raw: an answer relayed twice is ignored the second time: the task's next question takes its own answer", () =>
     Effect.gen(function*() {
       const { a, b, redis, prefix, relayed, leftInRedis } = yield* twoReplicas
