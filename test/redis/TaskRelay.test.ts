@@ -377,6 +377,70 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
 
+  // A task asking while its `tasks/result` waits on its own replica needs no look-up in Redis (the
+  // relay's only GET). Failed before: one GET per question (the look-up ran whatever waited here).
+  it.effect("raw: the task asks while its tasks/result waits on its own replica: answered there, with no look-up of a wait elsewhere (no Redis GET)", () =>
+    Effect.gen(function*() {
+      const { a, redis, leftInRedis, recorded } = yield* twoReplicas
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      said.length = 0
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
+      const stream = yield* resultStream(a, onA, "alice", taskId)
+      assert.strictEqual((yield* recorded).length, 1)
+      const gets = Effect.map(
+        Effect.orDie(redis.send<string>("INFO", "commandstats")),
+        (info) => Number(/cmdstat_get:calls=(\d+)/.exec(info)?.[1] ?? 0)
+      )
+      yield* Effect.orDie(redis.send("CONFIG", "RESETSTAT"))
+      release()
+      const asked = yield* nextWithId(stream)
+      assert.strictEqual(asked.method, "elicitation/create")
+      // Counted as the question arrives (the look-up comes before it; the wait's end, after the
+      // answer, reads its record in a script: a GET too).
+      assert.strictEqual(yield* gets, 0)
+      assert.strictEqual(yield* answer(a, onA, "alice", asked.id), 202)
+      const result = yield* nextWithId(stream)
+      assert.strictEqual(result.id, "result", JSON.stringify(result))
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 30_000)
+
+  // With a wait on its own replica, the task asks it and looks nothing up; that wait ending while
+  // the question is pending, the wait on another replica (recorded before the task asked) is looked
+  // up then and carries it.
+  it.effect("raw: tasks/result waiting on replica A (the task's) and on B, the question asked on A; A's session closed: the question is asked again on B, whose answer completes the task", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, leftInRedis } = yield* twoReplicas
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      said.length = 0
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
+      const here = yield* resultStream(a, onA, "alice", taskId)
+      const onB = yield* open(b, "alice")
+      const there = yield* resultStream(b, onB, "alice", taskId)
+      for (let i = 0; i < 250 && relayed.filter((message) => message._tag === "Waiting").length < 2; i++) yield* Effect.sleep(20)
+      assert.strictEqual(relayed.filter((message) => message._tag === "Waiting").length, 2)
+      release()
+      assert.strictEqual((yield* nextWithId(here)).method, "elicitation/create")
+      const closed = yield* Effect.promise(async () => {
+        const response = await fetch(a, { method: "DELETE", headers: on(onA, bearer("alice")) })
+        await response.text()
+        return response.status
+      })
+      assert.strictEqual(closed, 200)
+      const asked = yield* nextWithId(there, 20_000)
+      assert.strictEqual(asked.method, "elicitation/create", "the question was not asked again on B")
+      assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
+      const result = yield* nextWithId(there)
+      assert.strictEqual(result.id, "result", JSON.stringify(result))
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      assert.deepStrictEqual(said, ["hello ada"])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 40_000)
+
   // Messages on the relay channel are checked as they arrive: one malformed (a `Failed` with no
   // error, an `Ask` whose method or params are not a request's, a `Waiting` of no process) or not
   // JSON is dropped. Failed before: the `Failed` without its error threw in replica A's relay loop,

@@ -329,7 +329,7 @@ export const make = (
        * on a shared store, the carrier to the replica where one waits (see `taskRelay.ts`).
        */
       get via() {
-        const here = waiters.size === 0 ? undefined : carrier(waiters.get(this.taskId))
+        const here = waitingHere(this.taskId)
         return here === undefined && relayer !== undefined ? relayer.carrierOf(this.taskId) : here
       }
       /** See `RelatedTask.viaChanged`: woken by {@link waitingOn} while the task asks the client. */
@@ -360,8 +360,13 @@ export const make = (
             onFailure: (error) => Effect.logWarning(`TaskStore failed to record the status of task ${this.taskId}`, errorForLog(error)),
             onSuccess: (changed) => changed === undefined ? Effect.void : notify(changed)
           })
-          // Asking, on a shared store: a `tasks/result` for it waiting on another replica carries its requests.
-          return on && relayer !== undefined ? Effect.andThen(relayer.lookUp(this.taskId), status) : status
+          // Asking, on a shared store, and no `tasks/result` for it waits here: one waiting on another
+          // replica carries its requests (looked up: a round trip to the store). One waiting here
+          // comes first: a task asking its own replica's `tasks/result` asks the store nothing
+          // (should that wait end while the task asks, the look-up is made then: `waitingOn`).
+          return on && relayer !== undefined && waitingHere(this.taskId) === undefined
+            ? Effect.andThen(relayer.lookUp(this.taskId), status)
+            : status
         })
       }
     }
@@ -448,11 +453,13 @@ export const make = (
      * waiting here carries the requests of a task running on another.
      */
     const relayer: TaskRelay.Relayer | undefined = yield* TaskRelay.make(store.relay, {
-      local: (taskId) => waiters.size === 0 ? undefined : carrier(waiters.get(taskId)),
+      local: (taskId) => waitingHere(taskId),
       asking: (taskId) => asking.get(taskId)?.timeoutMillis,
       changed: (taskId) => asking.get(taskId)?.viaChange(),
       runFork
     })
+    /** The session here whose `tasks/result` waits for the task and can carry its requests, if any. */
+    const waitingHere = (taskId: string): ServerSession | undefined => waiters.size === 0 ? undefined : carrier(waiters.get(taskId))
     const waitingOn = <A, E>(taskId: string, session: ServerSession, wait: Effect.Effect<A, E>): Effect.Effect<A, E> =>
       Effect.suspend(() => {
         const before = waiters.get(taskId)
@@ -476,7 +483,15 @@ export const make = (
             // Its requests may go through another session now (the `tasks/result` before this one
             // that still waits, else the creating session): those waiting for this one (it
             // closed) are told.
-            asking.get(taskId)?.viaChange()
+            const task = asking.get(taskId)
+            if (task === undefined) return
+            task.viaChange()
+            // On a shared store, with no wait left here, a `tasks/result` waiting on another
+            // replica (recorded before the task asked, when this one's made the look-up needless)
+            // carries them: looked up now.
+            if (relayer !== undefined && waitingHere(taskId) === undefined && relayer.carrierOf(taskId) === undefined) {
+              runFork(relayer.lookUp(taskId))
+            }
           })
         )
       })
