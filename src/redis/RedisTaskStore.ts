@@ -965,12 +965,15 @@ const relayMessage = (body: unknown, here: string): RelayMessage | undefined => 
   // The others name the process they are for (another's are dropped) and a request id.
   if (body.to !== here || typeof body.id !== "string") return undefined
   switch (body._tag) {
-    case "Ask":
-      return typeof body.from === "string" && typeof body.taskId === "string" && typeof body.method === "string" &&
-          (body.params === undefined || isRecord(body.params)) &&
-          typeof body.timeoutMillis === "number" && body.timeoutMillis > 0
-        ? body as RelayMessage
-        : undefined
+    case "Ask": {
+      if (
+        typeof body.from !== "string" || typeof body.taskId !== "string" || typeof body.method !== "string" ||
+        (body.params !== undefined && !isRecord(body.params))
+      ) return undefined
+      // JSON writes no timeout (`Infinity`) as `null`: read back as it was sent, not the session's default.
+      if (body.timeoutMillis === null) return { ...body, timeoutMillis: Infinity } as RelayMessage
+      return typeof body.timeoutMillis === "number" && body.timeoutMillis > 0 ? body as RelayMessage : undefined
+    }
     case "Failed":
       return isRecord(body.error) && typeof body.error._tag === "string" ? body as RelayMessage : undefined
     case "Withdraw":

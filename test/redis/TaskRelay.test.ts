@@ -55,6 +55,13 @@ const AsksBriefly = McpServer.tool({
   handler: () => asking({ timeoutMillis: 3_000 })
 })
 
+/** As `asks_when_released`, with no timeout (`timeoutMillis: Infinity`). */
+const AsksUntimed = McpServer.tool({
+  name: "asks_untimed",
+  execution: { taskSupport: "optional" },
+  handler: () => asking({ timeoutMillis: Infinity })
+})
+
 /** Asks twice: a name, then a second name. */
 const AsksTwice = McpServer.tool({
   name: "asks_twice",
@@ -81,7 +88,7 @@ const twoReplicas = Effect.gen(function*() {
       serveOnFreePort((port) =>
         McpServer.serve(
           { name: "relay-test", version: "1.0.0", tasks: McpServer.tasks() },
-          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksTwice),
+          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksUntimed, AsksTwice),
           StreamableHttp.make({
             host: "127.0.0.1",
             port,
@@ -440,6 +447,28 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.deepStrictEqual(said, ["hello ada"])
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 40_000)
+
+  // JSON has no Infinity: the `Ask` carries `timeoutMillis: null`. Failed before (once `Ask`s were
+  // checked): B dropped it, the question never came on B's stream.
+  it.effect("raw: a question with no timeout (timeoutMillis: Infinity) is asked on B too, and B's answer completes the task", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, leftInRedis } = yield* twoReplicas
+      gate = Promise.resolve()
+      said.length = 0
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_untimed")
+      const onB = yield* open(b, "alice")
+      yield* untilAsking(b, onB, "alice", taskId)
+      const stream = yield* resultStream(b, onB, "alice", taskId)
+      const asked = yield* nextWithId(stream)
+      assert.strictEqual(asked.method, "elicitation/create")
+      assert.strictEqual(relayed.find((message) => message._tag === "Ask")?.timeoutMillis, null)
+      assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
+      const result = yield* nextWithId(stream)
+      assert.strictEqual(result.id, "result", JSON.stringify(result))
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 30_000)
 
   // Messages on the relay channel are checked as they arrive: one malformed (a `Failed` with no
   // error, an `Ask` whose method or params are not a request's, a `Waiting` of no process) or not
