@@ -470,6 +470,36 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
 
+  // As a later wait on another replica takes the question over, so does a later wait on the
+  // task's own replica (the client came back there: B's replica may have died, its record not yet
+  // expired). Failed before: the question stayed on B until its timeout (no elicitation on A's
+  // stream within 5 s).
+  it.effect("raw: the question asked on B, the client's tasks/result then waits on replica A: the question is withdrawn on B and asked on A, whose answer completes the task", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, leftInRedis } = yield* twoReplicas
+      gate = Promise.resolve()
+      said.length = 0
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
+      const onB = yield* open(b, "alice")
+      yield* untilAsking(b, onB, "alice", taskId)
+      const there = yield* resultStream(b, onB, "alice", taskId)
+      assert.strictEqual((yield* nextWithId(there)).method, "elicitation/create")
+      const ask = relayed.find((message) => message._tag === "Ask")
+      const back = yield* open(a, "alice")
+      const here = yield* resultStream(a, back, "alice", taskId)
+      const asked = yield* nextWithId(here)
+      assert.strictEqual(asked.method, "elicitation/create", "the question was not asked again on A")
+      for (let i = 0; i < 100 && !relayed.some((message) => message._tag === "Withdraw"); i++) yield* Effect.sleep(20)
+      assert.deepStrictEqual(relayed.filter((message) => message._tag === "Withdraw").map((message) => message.id), [ask.id])
+      assert.strictEqual(yield* answer(a, back, "alice", asked.id), 202)
+      const result = yield* nextWithId(here)
+      assert.strictEqual(result.id, "result", JSON.stringify(result))
+      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      assert.deepStrictEqual(said, ["hello ada"])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 30_000)
+
   // Messages on the relay channel are checked as they arrive: one malformed (a `Failed` with no
   // error, an `Ask` whose method or params are not a request's, a `Waiting` of no process) or not
   // JSON is dropped. Failed before: the `Failed` without its error threw in replica A's relay loop,

@@ -17,6 +17,8 @@
  *   session's own id, and sends back the client's answer (`Answer`) or how the request failed
  *   (`Failed`). An answer that arrives twice, or for a request given up, finds nothing and is
  *   ignored.
+ * - A later `tasks/result` for T takes T's requests over: on a third replica (its `Waiting`), or on A
+ *   (the client came back there): the carrier is left, and a request through it is asked again there.
  * - Given up on A (the task cancelled or ended, the timeout, asked again elsewhere), the request
  *   is withdrawn on B (`Withdraw`: B's request is interrupted, the client told
  *   `notifications/cancelled`). The session it went through on B closing, B asks it again through
@@ -62,6 +64,12 @@ export interface Relayer {
   readonly lookUp: (taskId: string) => Effect.Effect<void>
   /** The task asks its client no more: its carrier is forgotten (looked up again at its next question). */
   readonly doneAsking: (taskId: string) => void
+  /**
+   * A `tasks/result` for the task came to wait here (its client came back: the other replica may
+   * have died, its record not expired yet): its carrier is left, its requests come here, as a later
+   * wait on another replica takes them over there.
+   */
+  readonly cameHere: (taskId: string) => void
   /** While the scope is open, a `tasks/result` for the task waits here (see `TaskRelay.waitHere`). */
   readonly waitHere: (taskId: string) => Effect.Effect<void, never, Scope.Scope>
 }
@@ -167,10 +175,14 @@ class RelayerImpl implements Relayer {
   }
 
   doneAsking(taskId: string): void {
-    const carrier = this.carriers.get(taskId)
+    const carrier = this.carriers.size === 0 ? undefined : this.carriers.get(taskId)
     if (carrier === undefined) return
     carrier.left = true
     this.carriers.delete(taskId)
+  }
+
+  cameHere(taskId: string): void {
+    this.doneAsking(taskId)
   }
 
   waitHere(taskId: string): Effect.Effect<void, never, Scope.Scope> {

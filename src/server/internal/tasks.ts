@@ -466,6 +466,8 @@ export const make = (
         const previous = lastOf(before)
         if (Array.isArray(before)) before.push(session)
         else waiters.set(taskId, before === undefined ? session : [before, session])
+        // A wait here comes first: the task's requests no longer go to another replica's (see `taskRelay.ts`).
+        relayer?.cameHere(taskId)
         if (previous !== session) asking.get(taskId)?.viaChange()
         return Effect.ensuring(
           wait,
