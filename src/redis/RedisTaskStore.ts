@@ -51,7 +51,8 @@
  *   `recheckMillis` (renewed every `recheckMillis` while it waits, dropped when the last wait
  *   there ends); the processes say so, ask, withdraw and answer on `<prefix>tasks:relay`, each
  *   message naming the process it is for. A message lost there costs the request its answer
- *   (it times out, as one the client did not answer), nothing more.
+ *   (it times out, as one the client did not answer), nothing more; one malformed (each field the
+ *   relay reads is checked) is dropped.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError` (the server answers -32603 "Store unavailable: TaskStore").
  * - Leases (a sorted set `leases`, on Redis's clock, and their holders in the hash `holders`): a
