@@ -147,7 +147,10 @@ export interface TaskRelay {
   readonly waiter: (taskId: string) => Effect.Effect<string | undefined, StoreError>
   /** Sends a message (to the process it names; `Waiting` and `Left` are the store's own). */
   readonly send: (message: RelayMessage) => Effect.Effect<void, StoreError>
-  /** The messages other processes sent to this one (and every `Waiting`, `Left`). */
+  /**
+   * The messages other processes sent to this one (and every `Waiting`, `Left`), each checked as
+   * it arrived: the relay reads their fields as typed (a store drops a malformed one).
+   */
   readonly messages: PubSub.PubSub<RelayMessage>
 }
 
