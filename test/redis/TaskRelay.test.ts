@@ -500,6 +500,43 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
 
+  // A question relayed to B goes with B's last wait for the task: given up there as that wait ends
+  // (A, had it died, would never withdraw it). Here A is played by the test (process "zz|"), which
+  // never withdraws. Failed before: B's request stayed until its timeout (2 s), then B sent "zz|"
+  // its Failed ClientRequestTimeout.
+  it.effect("raw: a question relayed to B (from a replica that then says nothing) is given up on B as B's last tasks/result for the task ends", () =>
+    Effect.gen(function*() {
+      const { a, b, redis, prefix, relayed, recorded } = yield* twoReplicas
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      said.length = 0
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
+      const onB = yield* open(b, "alice")
+      const stream = yield* resultStream(b, onB, "alice", taskId)
+      assert.strictEqual((yield* recorded).length, 1)
+      const toB = yield* Effect.orDie(redis.send<string>("GET", `${prefix}tasks:w:${taskId}`))
+      const ask = {
+        _tag: "Ask",
+        to: toB,
+        from: "zz|",
+        id: "zz|1",
+        taskId,
+        method: "elicitation/create",
+        params: { message: "Who?", requestedSchema: { type: "object", properties: {} }, _meta: { [RELATED]: { taskId } } },
+        timeoutMillis: 2_000
+      }
+      yield* Effect.orDie(redis.send("PUBLISH", `${prefix}tasks:relay`, `zz|${JSON.stringify(ask)}`))
+      assert.strictEqual((yield* nextWithId(stream)).method, "elicitation/create")
+      // The task ends (cancelled): B's tasks/result answers, its wait for the task ends.
+      const cancelled = yield* request(b, onB, "alice", "tasks/cancel", { taskId })
+      assert.strictEqual(cancelled.result?.status, "cancelled", JSON.stringify(cancelled))
+      release()
+      const toZz = () => relayed.filter((message) => message.to === "zz|")
+      for (let i = 0; i < 200 && toZz().length === 0; i++) yield* Effect.sleep(20)
+      assert.deepStrictEqual(toZz(), [])
+    }).pipe(Effect.scoped), 30_000)
+
   // Messages on the relay channel are checked as they arrive: one malformed (a `Failed` with no
   // error, an `Ask` whose method or params are not a request's, a `Waiting` of no process) or not
   // JSON is dropped. Failed before: the `Failed` without its error threw in replica A's relay loop,

@@ -23,7 +23,8 @@
  *   is withdrawn on B (`Withdraw`: B's request is interrupted, the client told
  *   `notifications/cancelled`). The session it went through on B closing, B asks it again through
  *   another whose `tasks/result` still waits there; none left (`Failed` SessionClosed), or B's last
- *   wait ending (`Left`), A's request goes back to where it would go without B.
+ *   wait ending (`Left`), A's request goes back to where it would go without B. B gives up the
+ *   requests it carries for T as its last wait for T ends (A, had it died, would never withdraw them).
  * - Only a session whose `tasks/result` waits for T on B gets T's request, and B lets only T's
  *   owner wait for it (`tasks/result` reads T for its caller first): another principal's session
  *   never sees it.
@@ -70,6 +71,12 @@ export interface Relayer {
    * wait on another replica takes them over there.
    */
   readonly cameHere: (taskId: string) => void
+  /**
+   * No `tasks/result` for the task waits here any more: the requests other replicas sent through
+   * its waits are given up here (the client told `notifications/cancelled`), with no answer (the
+   * replica that sent them hears `Left`; one that died would never withdraw them).
+   */
+  readonly noneWaits: (taskId: string) => void
   /** While the scope is open, a `tasks/result` for the task waits here (see `TaskRelay.waitHere`). */
   readonly waitHere: (taskId: string) => Effect.Effect<void, never, Scope.Scope>
 }
@@ -153,8 +160,11 @@ class RelayerImpl implements Relayer {
   private readonly carriers = new Map<string, RemoteCarrier>()
   /** This replica's requests sent through carriers, by relay id. */
   private readonly pending = new Map<string, Pending>()
-  /** The requests other replicas sent through this one, by their relay id: interrupted when withdrawn. */
-  private readonly relayed = new Map<string, Fiber.Fiber<void>>()
+  /**
+   * The requests other replicas sent through this one, by their relay id: interrupted when
+   * withdrawn, or when no `tasks/result` for their task waits here any more.
+   */
+  private readonly relayed = new Map<string, { readonly taskId: string; readonly fiber: Fiber.Fiber<void> }>()
   private nextId = 0
   private readonly relay: TaskRelay
   private readonly options: Options
@@ -183,6 +193,13 @@ class RelayerImpl implements Relayer {
 
   cameHere(taskId: string): void {
     this.doneAsking(taskId)
+  }
+
+  noneWaits(taskId: string): void {
+    if (this.relayed.size === 0) return
+    for (const request of this.relayed.values()) {
+      if (request.taskId === taskId) request.fiber.interruptUnsafe()
+    }
   }
 
   waitHere(taskId: string): Effect.Effect<void, never, Scope.Scope> {
@@ -266,7 +283,7 @@ class RelayerImpl implements Relayer {
         return
       }
       case "Withdraw": {
-        this.relayed.get(message.id)?.interruptUnsafe()
+        this.relayed.get(message.id)?.fiber.interruptUnsafe()
         return
       }
       case "Ask":
@@ -278,7 +295,8 @@ class RelayerImpl implements Relayer {
   private askHere(ask: Extract<RelayMessage, { readonly _tag: "Ask" }>): void {
     if (this.relayed.has(ask.id)) return
     const session = this.options.local(ask.taskId) as ContextSession | undefined
-    const reply = (message: RelayMessage) => Effect.ignore(this.relay.send(message))
+    // Not cut short once the client answered (the request given up as it is sent back).
+    const reply = (message: RelayMessage) => Effect.uninterruptible(Effect.ignore(this.relay.send(message)))
     if (session === undefined) {
       this.options.runFork(reply({ _tag: "Failed", to: ask.from, id: ask.id, error: { _tag: "SessionClosed" } }))
       return
@@ -299,7 +317,7 @@ class RelayerImpl implements Relayer {
       onSuccess: (result) => reply({ _tag: "Answer", to: ask.from, id: ask.id, result }),
       onFailure: (error) => reply({ _tag: "Failed", to: ask.from, id: ask.id, error: errorFields(error) })
     }).pipe(Effect.ensuring(Effect.sync(() => this.relayed.delete(ask.id)))))
-    if (fiber.pollUnsafe() === undefined) this.relayed.set(ask.id, fiber)
+    if (fiber.pollUnsafe() === undefined) this.relayed.set(ask.id, { taskId: ask.taskId, fiber })
   }
 }
 

@@ -476,6 +476,8 @@ export const make = (
             if (now === session) {
               waiters.delete(taskId)
               waiters = renewMap(waiters, waitersRenewal)
+              // The requests of a task running on another replica that came through the waits here go with them.
+              relayer?.noneWaits(taskId)
             } else if (Array.isArray(now)) {
               const at = now.lastIndexOf(session)
               if (at === -1) return
