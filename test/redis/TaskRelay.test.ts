@@ -178,6 +178,20 @@ const resultStream = (url: string, id: string, subject: string, taskId: string) 
     return sseReader(response)
   })
 
+/**
+ * Alice's task of `tool` created on replica `a` (her session there), then, once it asks, her
+ * tasks/result for it on a session of hers on replica `b`: the task, that session and its stream.
+ */
+const waitingOnB = (a: string, b: string, tool: string) =>
+  Effect.gen(function*() {
+    const onA = yield* open(a, "alice")
+    const taskId = yield* createOn(a, onA, "alice", tool)
+    const onB = yield* open(b, "alice")
+    yield* untilAsking(b, onB, "alice", taskId)
+    const stream = yield* resultStream(b, onB, "alice", taskId)
+    return { taskId, onB, stream }
+  })
+
 /** The next message on `reader` with an id (a request or an answer), within `millis`; at most 20 read. */
 const nextWithId = (reader: ReturnType<typeof sseReader>, millis = 5_000) =>
   Effect.promise(async () => {
@@ -192,6 +206,22 @@ const nextWithId = (reader: ReturnType<typeof sseReader>, millis = 5_000) =>
 const answer = (url: string, id: string, subject: string, requestId: unknown, name = "ada") =>
   Effect.promise(async () => {
     const response = await post(url, { jsonrpc: "2.0", id: requestId, result: { action: "accept", content: { name } } }, on(id, bearer(subject)))
+    await response.text()
+    return response.status
+  })
+
+/** The task's result on `stream` (the next message with an id, within 5 s): its text is `text`. */
+const resultIs = (reader: ReturnType<typeof sseReader>, text: string) =>
+  Effect.gen(function*() {
+    const result = yield* nextWithId(reader)
+    assert.strictEqual(result.id, "result", JSON.stringify(result))
+    assert.deepStrictEqual(result.result.content, [{ type: "text", text }])
+  })
+
+/** Closes session `id` (DELETE); the HTTP status. */
+const close = (url: string, id: string, subject: string) =>
+  Effect.promise(async () => {
+    const response = await fetch(url, { method: "DELETE", headers: on(id, bearer(subject)) })
     await response.text()
     return response.status
   })
@@ -249,11 +279,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       const { a, b, relayed, leftInRedis } = yield* twoReplicas
       gate = Promise.resolve()
       said.length = 0
-      const onA = yield* open(a, "alice")
-      const taskId = yield* createOn(a, onA, "alice", "asks_briefly")
-      const onB = yield* open(b, "alice")
-      yield* untilAsking(b, onB, "alice", taskId)
-      const stream = yield* resultStream(b, onB, "alice", taskId)
+      const { taskId, stream } = yield* waitingOnB(a, b, "asks_briefly")
       const asked = yield* nextWithId(stream)
       assert.strictEqual(asked.method, "elicitation/create")
       assert.deepStrictEqual(asked.params._meta[RELATED], { taskId })
@@ -275,11 +301,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       const { a, b, relayed, leftInRedis } = yield* twoReplicas
       gate = Promise.resolve()
       said.length = 0
-      const onA = yield* open(a, "alice")
-      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
-      const onB = yield* open(b, "alice")
-      yield* untilAsking(b, onB, "alice", taskId)
-      const stream = yield* resultStream(b, onB, "alice", taskId)
+      const { taskId, onB, stream } = yield* waitingOnB(a, b, "asks_when_released")
       const asked = yield* nextWithId(stream)
       assert.strictEqual(asked.method, "elicitation/create")
       const cancelled = yield* request(b, onB, "alice", "tasks/cancel", { taskId })
@@ -314,9 +336,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.strictEqual(asked.method, "elicitation/create")
       assert.deepStrictEqual(asked.params._meta[RELATED], { taskId })
       assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
-      const result = yield* nextWithId(stream)
-      assert.strictEqual(result.id, "result", JSON.stringify(result))
-      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      yield* resultIs(stream, "hello ada")
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
 
@@ -325,26 +345,16 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       const { a, b, leftInRedis } = yield* twoReplicas
       gate = Promise.resolve()
       said.length = 0
-      const onA = yield* open(a, "alice")
-      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
-      const onB = yield* open(b, "alice")
-      yield* untilAsking(b, onB, "alice", taskId)
-      const first = yield* resultStream(b, onB, "alice", taskId)
+      const { taskId, onB, stream: first } = yield* waitingOnB(a, b, "asks_when_released")
       assert.strictEqual((yield* nextWithId(first)).method, "elicitation/create")
-      const closed = yield* Effect.promise(async () => {
-        const response = await fetch(b, { method: "DELETE", headers: on(onB, bearer("alice")) })
-        await response.text()
-        return response.status
-      })
+      const closed = yield* close(b, onB, "alice")
       assert.strictEqual(closed, 200)
       const onC = yield* open(b, "alice")
       const stream = yield* resultStream(b, onC, "alice", taskId)
       const asked = yield* nextWithId(stream)
       assert.strictEqual(asked.method, "elicitation/create")
       assert.strictEqual(yield* answer(b, onC, "alice", asked.id), 202)
-      const result = yield* nextWithId(stream)
-      assert.strictEqual(result.id, "result", JSON.stringify(result))
-      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      yield* resultIs(stream, "hello ada")
       assert.deepStrictEqual(said, ["hello ada"])
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
@@ -368,18 +378,12 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.strictEqual(relayed.filter((message) => message._tag === "Waiting").length, 2)
       release()
       assert.strictEqual((yield* nextWithId(onD)).method, "elicitation/create")
-      const closed = yield* Effect.promise(async () => {
-        const response = await fetch(b, { method: "DELETE", headers: on(d, bearer("alice")) })
-        await response.text()
-        return response.status
-      })
+      const closed = yield* close(b, d, "alice")
       assert.strictEqual(closed, 200)
       const asked = yield* nextWithId(onC)
       assert.strictEqual(asked.method, "elicitation/create", "the question was not asked again on C")
       assert.strictEqual(yield* answer(b, c, "alice", asked.id), 202)
-      const result = yield* nextWithId(onC)
-      assert.strictEqual(result.id, "result", JSON.stringify(result))
-      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      yield* resultIs(onC, "hello ada")
       assert.deepStrictEqual(said, ["hello ada"])
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
@@ -408,9 +412,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       // answer, reads its record in a script: a GET too).
       assert.strictEqual(yield* gets, 0)
       assert.strictEqual(yield* answer(a, onA, "alice", asked.id), 202)
-      const result = yield* nextWithId(stream)
-      assert.strictEqual(result.id, "result", JSON.stringify(result))
-      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      yield* resultIs(stream, "hello ada")
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
 
@@ -432,18 +434,12 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.strictEqual(relayed.filter((message) => message._tag === "Waiting").length, 2)
       release()
       assert.strictEqual((yield* nextWithId(here)).method, "elicitation/create")
-      const closed = yield* Effect.promise(async () => {
-        const response = await fetch(a, { method: "DELETE", headers: on(onA, bearer("alice")) })
-        await response.text()
-        return response.status
-      })
+      const closed = yield* close(a, onA, "alice")
       assert.strictEqual(closed, 200)
       const asked = yield* nextWithId(there, 20_000)
       assert.strictEqual(asked.method, "elicitation/create", "the question was not asked again on B")
       assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
-      const result = yield* nextWithId(there)
-      assert.strictEqual(result.id, "result", JSON.stringify(result))
-      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      yield* resultIs(there, "hello ada")
       assert.deepStrictEqual(said, ["hello ada"])
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 40_000)
@@ -455,18 +451,12 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       const { a, b, relayed, leftInRedis } = yield* twoReplicas
       gate = Promise.resolve()
       said.length = 0
-      const onA = yield* open(a, "alice")
-      const taskId = yield* createOn(a, onA, "alice", "asks_untimed")
-      const onB = yield* open(b, "alice")
-      yield* untilAsking(b, onB, "alice", taskId)
-      const stream = yield* resultStream(b, onB, "alice", taskId)
+      const { onB, stream } = yield* waitingOnB(a, b, "asks_untimed")
       const asked = yield* nextWithId(stream)
       assert.strictEqual(asked.method, "elicitation/create")
       assert.strictEqual(relayed.find((message) => message._tag === "Ask")?.timeoutMillis, null)
       assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
-      const result = yield* nextWithId(stream)
-      assert.strictEqual(result.id, "result", JSON.stringify(result))
-      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      yield* resultIs(stream, "hello ada")
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
 
@@ -479,11 +469,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       const { a, b, relayed, leftInRedis } = yield* twoReplicas
       gate = Promise.resolve()
       said.length = 0
-      const onA = yield* open(a, "alice")
-      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
-      const onB = yield* open(b, "alice")
-      yield* untilAsking(b, onB, "alice", taskId)
-      const there = yield* resultStream(b, onB, "alice", taskId)
+      const { taskId, stream: there } = yield* waitingOnB(a, b, "asks_when_released")
       assert.strictEqual((yield* nextWithId(there)).method, "elicitation/create")
       const ask = relayed.find((message) => message._tag === "Ask")
       const back = yield* open(a, "alice")
@@ -493,9 +479,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       for (let i = 0; i < 100 && !relayed.some((message) => message._tag === "Withdraw"); i++) yield* Effect.sleep(20)
       assert.deepStrictEqual(relayed.filter((message) => message._tag === "Withdraw").map((message) => message.id), [ask.id])
       assert.strictEqual(yield* answer(a, back, "alice", asked.id), 202)
-      const result = yield* nextWithId(here)
-      assert.strictEqual(result.id, "result", JSON.stringify(result))
-      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      yield* resultIs(here, "hello ada")
       assert.deepStrictEqual(said, ["hello ada"])
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
@@ -547,11 +531,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       const { a, b, redis, prefix, relayed, leftInRedis } = yield* twoReplicas
       gate = Promise.resolve()
       said.length = 0
-      const onA = yield* open(a, "alice")
-      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
-      const onB = yield* open(b, "alice")
-      yield* untilAsking(b, onB, "alice", taskId)
-      const stream = yield* resultStream(b, onB, "alice", taskId)
+      const { taskId, onB, stream } = yield* waitingOnB(a, b, "asks_when_released")
       const asked = yield* nextWithId(stream)
       assert.strictEqual(asked.method, "elicitation/create")
       const ask = relayed.find((message) => message._tag === "Ask")
@@ -577,9 +557,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       yield* Effect.sleep(200)
       assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
       // The next message with an id on B's stream: the result (a malformed `Ask` would come first).
-      const result = yield* nextWithId(stream)
-      assert.strictEqual(result.id, "result", JSON.stringify(result))
-      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "hello ada" }])
+      yield* resultIs(stream, "hello ada")
       assert.deepStrictEqual(said, ["hello ada"])
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
@@ -587,11 +565,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
   it.effect("raw: an answer relayed twice is ignored the second time: the task's next question takes its own answer", () =>
     Effect.gen(function*() {
       const { a, b, redis, prefix, relayed, leftInRedis } = yield* twoReplicas
-      const onA = yield* open(a, "alice")
-      const taskId = yield* createOn(a, onA, "alice", "asks_twice")
-      const onB = yield* open(b, "alice")
-      yield* untilAsking(b, onB, "alice", taskId)
-      const stream = yield* resultStream(b, onB, "alice", taskId)
+      const { onB, stream } = yield* waitingOnB(a, b, "asks_twice")
       const first = yield* nextWithId(stream)
       assert.strictEqual(first.method, "elicitation/create")
       assert.strictEqual(yield* answer(b, onB, "alice", first.id, "ada"), 202)
@@ -603,9 +577,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       yield* Effect.orDie(redis.send("PUBLISH", `${prefix}tasks:relay`, once.raw))
       yield* Effect.sleep(100)
       assert.strictEqual(yield* answer(b, onB, "alice", second.id, "lovelace"), 202)
-      const result = yield* nextWithId(stream)
-      assert.strictEqual(result.id, "result", JSON.stringify(result))
-      assert.deepStrictEqual(result.result.content, [{ type: "text", text: "ada lovelace" }])
+      yield* resultIs(stream, "ada lovelace")
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
 })
