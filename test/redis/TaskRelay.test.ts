@@ -62,6 +62,17 @@ const AsksUntimed = McpServer.tool({
   handler: () => asking({ timeoutMillis: Infinity })
 })
 
+/** Asks once; the client's error answer, as the handler sees it (its tag, code and message). */
+const AsksAndTells = McpServer.tool({
+  name: "asks_and_tells",
+  execution: { taskSupport: "optional" },
+  handler: () =>
+    McpContext.elicit("What is your name?", Schema.Struct({ name: Schema.String })).pipe(
+      Effect.map(() => "answered"),
+      Effect.catch((error) => Effect.succeed(`${error._tag} ${"code" in error ? error.code : "-"} ${error.message}`))
+    )
+})
+
 /** Asks twice: a name, then a second name. */
 const AsksTwice = McpServer.tool({
   name: "asks_twice",
@@ -88,7 +99,7 @@ const twoReplicas = Effect.gen(function*() {
       serveOnFreePort((port) =>
         McpServer.serve(
           { name: "relay-test", version: "1.0.0", tasks: McpServer.tasks() },
-          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksUntimed, AsksTwice),
+          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksUntimed, AsksAndTells, AsksTwice),
           StreamableHttp.make({
             host: "127.0.0.1",
             port,
@@ -519,6 +530,25 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       const toZz = () => relayed.filter((message) => message.to === "zz|")
       for (let i = 0; i < 200 && toZz().length === 0; i++) yield* Effect.sleep(20)
       assert.deepStrictEqual(toZz(), [])
+    }).pipe(Effect.scoped), 30_000)
+
+  // The client's JSON-RPC error reaches the task as it would on one replica: its code and message.
+  // Failed before: the message was lost on the way ("undefined": an Error's message is not one of
+  // its own enumerable fields, which `Failed` carried).
+  it.effect("raw: B's client answers the question with an error: the task on A sees it as a client's error on its own replica (code and message)", () =>
+    Effect.gen(function*() {
+      const { a, b, leftInRedis } = yield* twoReplicas
+      const { onB, stream } = yield* waitingOnB(a, b, "asks_and_tells")
+      const asked = yield* nextWithId(stream)
+      assert.strictEqual(asked.method, "elicitation/create")
+      const status = yield* Effect.promise(async () => {
+        const response = await post(b, { jsonrpc: "2.0", id: asked.id, error: { code: -32001, message: "not now" } }, on(onB, bearer("alice")))
+        await response.text()
+        return response.status
+      })
+      assert.strictEqual(status, 202)
+      yield* resultIs(stream, "ClientRequestFailed -32001 not now")
+      assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
 
   // Messages on the relay channel are checked as they arrive: one malformed (a `Failed` with no

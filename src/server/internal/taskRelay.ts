@@ -123,8 +123,15 @@ class RemoteCarrier {
   }
 }
 
-/** A `ClientRequestError` as `Failed` carries it. */
-const errorFields = (error: ClientRequestError): { readonly _tag: string; readonly [field: string]: unknown } => ({ ...error, _tag: error._tag })
+/**
+ * A `ClientRequestError` as `Failed` carries it: its fields, its tag and its message (an
+ * `Error`'s `message` is none of its own enumerable fields: a spread leaves it out).
+ */
+const errorFields = (error: ClientRequestError): { readonly _tag: string; readonly [field: string]: unknown } => ({
+  ...error,
+  _tag: error._tag,
+  message: error.message
+})
 
 /** The `ClientRequestError` a `Failed` message carries (an unknown one: the session closed). */
 const revived = (method: string, error: { readonly _tag: string; readonly [field: string]: unknown }): ClientRequestError => {
