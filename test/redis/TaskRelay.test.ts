@@ -93,9 +93,8 @@ const AsksTwice = McpServer.tool({
 const twoReplicas = Effect.gen(function*() {
   const { url } = yield* TestRedis
   const prefix = uniquePrefix()
-  const replica = Effect.flatMap(
-    Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie)),
-    (stores) =>
+  const store = Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie))
+  const serveOn = (stores: Context.Context<never>) =>
       serveOnFreePort((port) =>
         McpServer.serve(
           { name: "relay-test", version: "1.0.0", tasks: McpServer.tasks() },
@@ -111,9 +110,11 @@ const twoReplicas = Effect.gen(function*() {
           })
         ).pipe(Effect.provideContext(stores))
       )
-  )
+  const replica = Effect.flatMap(store, serveOn)
   const a = yield* replica
   const b = yield* replica
+  /** Two servers in one process on one store (its layer built once, provided to both): their URLs. */
+  const sharing = Effect.flatMap(store, (stores) => Effect.all([serveOn(stores), serveOn(stores)]))
   const redis = Context.get(yield* Layer.build(redisClient(url)), Redis.Redis)
   const relayed: Array<any> = []
   const messages = yield* redis.subscribe(`${prefix}tasks:relay`)
@@ -138,7 +139,7 @@ const twoReplicas = Effect.gen(function*() {
     }
     return keys
   })
-  return { a: a.url, b: b.url, redis, prefix, relayed, leftInRedis, recorded }
+  return { a: a.url, b: b.url, sharing, redis, prefix, relayed, leftInRedis, recorded }
 })
 
 /** Opens a session of `subject` (raw HTTP) that takes elicitations; its id. */
@@ -548,6 +549,48 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       })
       assert.strictEqual(status, 202)
       yield* resultIs(stream, "ClientRequestFailed -32001 not now")
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 30_000)
+
+  // Two servers in one process may share one store (one layer provided to both): each hears every
+  // relay message for the process. Failed before: the server without the waiting session answered
+  // the Ask `Failed` SessionClosed at once, and the task took its question elsewhere (the answer
+  // on the other server's stream was ignored: no result within 5 s).
+  it.effect("raw: two servers X and Y share one store; the task on replica A asks through X's tasks/result: Y stays silent, X's answer completes the task", () =>
+    Effect.gen(function*() {
+      const { a, sharing, relayed, leftInRedis } = yield* twoReplicas
+      const [x] = yield* sharing
+      gate = Promise.resolve()
+      said.length = 0
+      const { onB, stream } = yield* waitingOnB(a, x.url, "asks_when_released")
+      const asked = yield* nextWithId(stream)
+      assert.strictEqual(asked.method, "elicitation/create")
+      yield* Effect.sleep(200)
+      assert.deepStrictEqual(relayed.filter((message) => message._tag === "Failed"), [])
+      assert.strictEqual(yield* answer(x.url, onB, "alice", asked.id), 202)
+      yield* resultIs(stream, "hello ada")
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 30_000)
+
+  // Relay ids are the process's (its store's prefix) and a count: two servers on one store counted
+  // each from 1. Failed before: their first questions had one id, the replica asked only the first
+  // (the second a repeat of it), and an answer to one was taken by both.
+  it.effect("raw: tasks on servers X and Y (one store) ask through tasks/result on replica B at once: each question is asked there, each task gets its own answer", () =>
+    Effect.gen(function*() {
+      const { b, sharing, leftInRedis } = yield* twoReplicas
+      const [x, y] = yield* sharing
+      gate = Promise.resolve()
+      said.length = 0
+      const onX = yield* waitingOnB(x.url, b, "asks_when_released")
+      const onY = yield* waitingOnB(y.url, b, "asks_when_released")
+      const askedX = yield* nextWithId(onX.stream)
+      const askedY = yield* nextWithId(onY.stream)
+      assert.strictEqual(askedX.method, "elicitation/create")
+      assert.strictEqual(askedY.method, "elicitation/create")
+      assert.strictEqual(yield* answer(b, onX.onB, "alice", askedX.id, "xavier"), 202)
+      assert.strictEqual(yield* answer(b, onY.onB, "alice", askedY.id, "yolanda"), 202)
+      yield* resultIs(onX.stream, "hello xavier")
+      yield* resultIs(onY.stream, "hello yolanda")
       assert.deepStrictEqual(yield* leftInRedis, [])
     }).pipe(Effect.scoped), 30_000)
 

@@ -156,6 +156,15 @@ const revived = (method: string, error: { readonly _tag: string; readonly [field
   }
 }
 
+/**
+ * The relayers on each relay: servers of one process may share one store (one layer provided to
+ * each), and each hears every message for the process.
+ */
+const relayersOf = new WeakMap<TaskRelay, Array<RelayerImpl>>()
+
+/** The last relay id of this process (ids are the process's address and a count: unique for all its servers). */
+let lastRelayId = 0
+
 /** A request sent to another replica, waiting for its answer. */
 interface Pending {
   readonly method: string
@@ -172,9 +181,8 @@ class RelayerImpl implements Relayer {
    * withdrawn, or when no `tasks/result` for their task waits here any more.
    */
   private readonly relayed = new Map<string, { readonly taskId: string; readonly fiber: Fiber.Fiber<void> }>()
-  private nextId = 0
   private readonly relay: TaskRelay
-  private readonly options: Options
+  readonly options: Options
   constructor(relay: TaskRelay, options: Options) {
     this.relay = relay
     this.options = options
@@ -242,7 +250,7 @@ class RelayerImpl implements Relayer {
     params: { readonly [key: string]: unknown } | undefined,
     timeoutMillis: number
   ): Effect.Effect<unknown, ClientRequestError> {
-    const id = `${this.relay.here}${++this.nextId}`
+    const id = `${this.relay.here}${++lastRelayId}`
     const answer = Deferred.makeUnsafe<unknown, ClientRequestError>()
     this.pending.set(id, { method, answer })
     const message: RelayMessage = params === undefined
@@ -305,6 +313,12 @@ class RelayerImpl implements Relayer {
     // Not cut short once the client answered (the request given up as it is sent back).
     const reply = (message: RelayMessage) => Effect.uninterruptible(Effect.ignore(this.relay.send(message)))
     if (session === undefined) {
+      // Another server of this process on this store may carry it (that one asks); if none does,
+      // one of them says so (the first).
+      const relayers = relayersOf.get(this.relay)
+      if (relayers !== undefined && relayers.length > 1) {
+        if (relayers[0] !== this || relayers.some((other) => other.options.local(ask.taskId) !== undefined)) return
+      }
       this.options.runFork(reply({ _tag: "Failed", to: ask.from, id: ask.id, error: { _tag: "SessionClosed" } }))
       return
     }
@@ -347,6 +361,16 @@ export const make = (relay: TaskRelay | undefined, options: Options): Effect.Eff
   Effect.gen(function*() {
     if (relay === undefined) return undefined
     const relayer = new RelayerImpl(relay, options)
+    const relayers = relayersOf.get(relay)
+    if (relayers === undefined) relayersOf.set(relay, [relayer])
+    else relayers.push(relayer)
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        const now = relayersOf.get(relay)
+        const at = now === undefined ? -1 : now.indexOf(relayer)
+        if (at !== -1) now!.splice(at, 1)
+      })
+    )
     yield* Effect.forkScoped(Effect.scoped(Effect.flatMap(PubSub.subscribe(relay.messages), (subscription) =>
       Effect.forever(Effect.flatMap(PubSub.take(subscription), (message) => Effect.sync(() => relayer.receive(message))))
     )))
