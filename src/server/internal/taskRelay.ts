@@ -28,6 +28,8 @@
  * - Only a session whose `tasks/result` waits for T on B gets T's request, and B lets only T's
  *   owner wait for it (`tasks/result` reads T for its caller first): another principal's session
  *   never sees it.
+ * - Servers of one process may share one store: their relay ids count for the process, and of
+ *   those hearing an `Ask`, the one whose `tasks/result` waits asks (none: the first fails it).
  * Every wait is bounded by the request's timeout; the record expires with its lease. The in-memory
  * store has no relay: nothing of this runs.
  *
