@@ -2,8 +2,8 @@
  * The contract between a session and a transport: a `read` effect and a `write` function.
  *
  * The transport frames and parses bytes into batches of messages, and the session pulls them with
- * `read` in its own fiber: pull-based all the way to the source (stdin is read only when the
- * session asks for more) or taken from a bounded Queue (the in-memory pair), so a busy session
+ * `read` in its own fiber: pull-based all the way to the source (stdin is taken only while the
+ * session asks for more: a chunk that comes while it is busy pauses it) or taken from a bounded Queue (the in-memory pair), so a busy session
  * slows its client down instead of growing memory. `read` is a plain effect, not a Stream: a
  * stdio server then never loads `effect/Stream` and its Channel machinery (about 20 ms of an
  * installed server's start); a transport that has a Stream turns it into `read` with

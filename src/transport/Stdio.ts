@@ -3,11 +3,11 @@
  *
  * stdout carries only protocol messages (log with `References.LogToStderr`, see {@link logToStderr});
  * a client that closes the process's stderr loses its logs, nothing more (the server serves on);
- * stdin is read pull-based, a whole chunk at a time, so a busy server stops reading instead of
- * buffering; every batch the session produced is written with one `write` (a batch of answers over
- * 16 MiB in all: with several). Under a graceful shutdown the input is still read while the session
- * drains: the client's answers to the server's requests (sampling, elicitation, roots) reach the
- * handlers waiting on them, and a new request is answered -32000 "Server shutting down" (read
+ * stdin flows to the session's pending read, a whole chunk at a time, and is paused while the
+ * session is busy, so a busy server stops reading instead of buffering; every batch the session
+ * produced is written with one `write` (a batch of answers over 16 MiB in all: with several).
+ * Under a graceful shutdown the input is still read while the session drains: the client's
+ * answers to the server's requests (sampling, elicitation, roots) reach the handlers waiting on them, and a new request is answered -32000 "Server shutting down" (read
  * only while the output takes what is written: a client that sends on without reading is not
  * read further, so those answers do not pile up in memory). At end of input the session finishes or cancels what is in
  * flight, everything is flushed, and `run` returns (so a
@@ -152,6 +152,9 @@ export const runMain = <A, E>(effect: Effect.Effect<A, E>): void => {
 /** The listener of an input's errors once the session no longer reads it. */
 const ignore = (): void => {}
 
+/** No chunk received and not read (shared: never pushed to). */
+const noChunks: Array<Uint8Array | string> = []
+
 /** The listener of the process's stderr errors (see `open`). */
 const ignoreStderr = (): void => {}
 
@@ -240,9 +243,10 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
       blocked = undefined
     }
 
-    // Reading: stdin in paused mode, read when the session asks (`read`), woken by Node's events.
-    // Hand-written instead of `NodeStream.fromReadable`: that is a Stream, and loading
-    // `effect/Stream` and its Channel machinery is about 20 ms of an installed server's start.
+    // Reading: stdin's chunks handed to the session's pending `read` (see `onData` below), its
+    // end and failure told by Node's events. Hand-written instead of `NodeStream.fromReadable`:
+    // that is a Stream, and loading `effect/Stream` and its Channel machinery is about 20 ms of an
+    // installed server's start.
     let ended = false
     let inputFailure: Exit.Exit<never, TransportFailure> | undefined
     let stopped = false
@@ -278,14 +282,41 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
         })
       )
     }
-    stdin.on("readable", wake)
+    // Chunks the input delivered that the session has not read yet: kept while it is busy (no
+    // read pending), the input paused meanwhile (see `onData`).
+    let received: Array<Uint8Array | string> = noChunks
+    // The input was paused here (a chunk came while the session was busy).
+    let paused = false
+    // Flowing: each chunk goes to the pending read in the event that delivers it. 'readable'
+    // came through `process.nextTick` (one tick object, and a turn of the tick queue, per chunk:
+    // about a tenth of a sequential call's instructions), then took the chunk with two `read`s.
+    // A chunk that comes while the session is busy is kept, and the input paused: it holds what
+    // comes next (in its buffer, then the pipe: the client's writes wait) until the session
+    // reads again, as in paused mode: a busy server stops reading instead of buffering.
+    const onData = (chunk: Uint8Array | string) => {
+      if (received === noChunks) received = []
+      received.push(chunk)
+      wake()
+      if (received.length > 0 && !paused) {
+        paused = true
+        stdin.pause()
+      }
+    }
+    stdin.on("data", onData)
+    // An input paused by a reader before (a session that ran on it in turn) flows again.
+    if (stdin.readableFlowing === false) stdin.resume()
     stdin.on("end", onEnd)
     stdin.on("error", fail)
     stdin.on("close", onClose)
     if (stdin.destroyed && !stdin.readableEnded) fail(stdin.errored ?? new Error("the input closed before its end"))
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
-        stdin.off("readable", wake)
+        stdin.off("data", onData)
+        // What the session did not read stays the input's, in order, for whoever reads it next
+        // (a flowing input without a reader would drop it).
+        stdin.pause()
+        if (!stdin.readableEnded) for (let i = received.length - 1; i >= 0; i--) stdin.unshift(received[i]!)
+        received = noChunks
         stdin.off("end", onEnd)
         stdin.off("close", onClose)
         // An input may still fail after its end, as it is torn down: that error has nowhere to go
@@ -337,13 +368,16 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
         waiting = attempt
         return
       }
-      let chunk: unknown = stdin.read()
-      if (chunk !== null) {
+      if (received.length > 0) {
+        const chunks = received
+        received = noChunks
         const messages: Array<unknown> = []
-        // Up to 4096 chunks per read (read() may refill the buffer synchronously).
-        let chunks = 0
-        do decoder.push(chunk as Uint8Array | string, messages)
-        while (++chunks < 4096 && (chunk = stdin.read()) !== null)
+        for (let i = 0; i < chunks.length; i++) decoder.push(chunks[i]!, messages)
+        // Taken: the input flows again (what it holds comes as the session reads on).
+        if (paused) {
+          paused = false
+          stdin.resume()
+        }
         return resume(Exit.succeed([messages]))
       }
       if (inputFailure !== undefined) return resume(inputFailure)

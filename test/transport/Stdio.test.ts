@@ -149,6 +149,41 @@ describe("Stdio transport: the end of its input", () => {
     }))
 })
 
+describe("Stdio transport: a server held by its output stops reading its input", () => {
+  // The input flows to the session's pending read (see `Stdio.open`): a chunk that comes while the
+  // session is held (here: writing to an output that never drains) is kept and the input paused,
+  // not read on into memory. Fails when the input keeps flowing while the session is held: it
+  // took all 4 MB. After the run, what the session did not read is the input's again.
+  it.live("what the client sends on waits in the input, not in the server; the server's unread chunk is handed back", () =>
+    Effect.gen(function*() {
+      const stdin = new PassThrough()
+      // An output that never takes a write: the first answer fills it, and the session waits for a drain.
+      const stdout = new Writable({ highWaterMark: 16, write: () => {} })
+      const fiber = yield* Effect.forkChild(
+        McpServer.serve({ name: "s", version: "1" }, McpServer.prompt({ name: "p", handler: () => Effect.succeed("x") }), Stdio.make({ stdin, stdout }), {
+          shutdownTimeoutMillis: 100
+        })
+      )
+      stdin.write(initialize)
+      yield* Effect.sleep("50 millis")
+      const ping = (id: number) => `${JSON.stringify({ jsonrpc: "2.0", id, method: "ping" })}\n`
+      // 4 MB of pings: 64 chunks of about 64 KB (the session is held by the first answer).
+      const pings: Array<string> = []
+      for (let id = 2; pings.length * 30 < 64 * 1024; id++) pings.push(ping(id))
+      const chunk = pings.join("")
+      for (let i = 0; i < 64; i++) stdin.write(chunk)
+      yield* Effect.sleep("200 millis")
+      const unread = () => stdin.readableLength + stdin.writableLength
+      assert.isAbove(unread(), 62 * chunk.length, "the server read on while its output was full")
+      const before = unread()
+      yield* Fiber.interrupt(fiber)
+      // What it had taken and not read (one chunk at most) is in the input again.
+      assert.isAtLeast(unread(), before)
+      assert.isAtMost(unread() - before, chunk.length)
+      assert.strictEqual(stdin.listenerCount("data"), 0)
+    }))
+})
+
 describe("Stdio transport: an output nobody reads", () => {
   // Fails before the fix: the session waited for its output to drain with no bound (in its
   // reading fiber, here), and the server never ended, even under a shutdown.
