@@ -14,7 +14,7 @@
  *   (`127.0.0.1`, port 0) and tells it on descriptor 3 once it serves (`run --report-port`,
  *   whatever the log level; its listening line, on stderr, names `dev`'s address). A connection
  *   that comes while no child serves (a restart, a module that does not load) is held until one
- *   does: at most {@link maxHeld} of them, each at most {@link holdMillis}, then closed (said on
+ *   does: at most {@link Relay.maxHeld} of them, each at most {@link Relay.holdMillis}, then closed (said on
  *   stderr, once while no server accepts); one whose client gives up is dropped at once. A child
  *   that has not told its port after {@link startMillis} is said on stderr, and waited for. So no
  *   request is refused during a restart, and no other process can take a port meanwhile. The
@@ -25,7 +25,7 @@
  *   (in-flight requests finish), and the next child starts once it has exited; a child still
  *   running after `shutdownTimeout` is killed. A keep-alive connection relayed to the old child
  *   goes to the next one with its next request, and stays open when the old child closes it
- *   (see `makeRelay`): the draining child's 503 is not seen. Changes are debounced (an editor's
+ *   (see `Relay.make`): the draining child's 503 is not seen. Changes are debounced (an editor's
  *   save is several events).
  * - **Watched**: the module's folder (and, for a module reached through a symlink, the real file's
  *   folder, where Node runs it from) and its subfolders, except `node_modules`, `dist`, `build`,
@@ -55,9 +55,10 @@ import { ChildProcess, ChildProcessSpawner } from "effect/process"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { lstatSync, readdirSync } from "node:fs"
-import { connect, createServer, type Server, type Socket } from "node:net"
+import { createServer, type Server } from "node:net"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { listeningUrl } from "../transport/http/internal/guards.ts"
+import * as Relay from "./internal/relay.ts"
 
 /**
  * `dev`'s listener on `port` (any free one for 0: `dev --port 0` picks one and keeps it), open
@@ -150,7 +151,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     options.path ?? "/mcp",
     { allowedHosts: options.allowedHosts }
   )
-  const relay = makeRelay(listener)
+  const relay = Relay.make(listener)
   yield* Effect.addFinalizer(() => Effect.sync(relay.close))
   /** The server's listening line (on its own port) names dev's address, the one to use. */
   const announced = `MCP over Streamable HTTP at ${url}${note === undefined ? "" : ` (${note})`}`
@@ -167,7 +168,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     "--report-port",
     String(reportFd),
     "--host",
-    loopback,
+    Relay.loopback,
     ...(options.allowedHosts === undefined
       ? []
       : ["--allowed-hosts", options.allowedHosts === "any" ? "any" : options.allowedHosts.join(",")]),
@@ -436,14 +437,6 @@ const endedBy = (error: { readonly message: string; readonly cause?: unknown }):
   return signal !== undefined ? `was killed by ${signal}` : `stopped: ${error.message}`
 }
 
-/** Where the server listens, on a port of its own: `dev` relays to it. */
-const loopback = "127.0.0.1"
-/** At most this many connections are held while no server accepts; more are closed at once. */
-const maxHeld = 1_000
-/** At most this much of what a held connection sends is kept (then it is no longer read until relayed). */
-const maxHeldBytes = 64 * 1024
-/** How long a connection is held while no server accepts, before it is closed. */
-const holdMillis = 30_000
 /** How long a restart waits for the requests sent to the server to be answered, before it drains it. */
 const settleMillis = 5_000
 /** The child's descriptor it tells its port on (see Run.Mode's `reportPortTo`). */
@@ -451,7 +444,7 @@ const reportFd = 3
 /** How long a server may take to start listening before dev says so (and goes on waiting for it). */
 const startMillis = 10_000
 const notListening = `effect-mcp dev: the server did not start listening within ${startMillis / 1_000} s (its module still loading, ` +
-  `or its components still being built): requests wait for it (each at most ${holdMillis / 1_000} s) and are relayed ` +
+  `or its components still being built): requests wait for it (each at most ${Relay.holdMillis / 1_000} s) and are relayed ` +
   "to it once it listens; a change restarts it"
 /**
  * The server's own listening line (on the loopback port it picked), rewritten to name dev's
@@ -475,202 +468,6 @@ const reportedPort = (told: Stream.Stream<Uint8Array, unknown>): Effect.Effect<n
 const portOf = (server: Server): number => {
   const address = server.address()
   return typeof address === "object" && address !== null ? address.port : 0
-}
-
-/**
- * Relays each connection of `listener` (paused: see {@link listen}) to the loopback port of the
- * server that serves (`to`), or holds it while there is none (`hold`: a restart, a server that
- * does not start). Hand-written: a TCP relay is a few streams wired, no library's worth.
- *
- * - **Held** connections are read (what they send kept, to be relayed first: at most
- *   {@link maxHeldBytes}, then paused): a client that gives up (its end, a reset) is dropped at
- *   once, no longer counted among the {@link maxHeld} nor relayed to the next server.
- * - **A restart is invisible to a keep-alive client**: a connection relayed to a server that is
- *   being replaced, between two requests (nothing sent yet, or its last request answered), is
- *   moved to the next server (held until it serves) as its client sends its next request, instead
- *   of reaching the old one as it drains (503); and when the old server closes it there (its drain
- *   closes idle connections), the client's connection stays open, moved the same way. HTTP/1.1
- *   clients send a request once the previous answer has come (they do not pipeline), so no byte of
- *   an answer is lost; an interim `100 Continue` is not an answer (the body follows). Not for an
- *   HTTP/1.0 request, whose answer may end with the connection.
- */
-const makeRelay = (listener: Server) => {
-  let target: number | undefined
-  /** How many times connections were held for a change: a server started before the last one is not relayed to. */
-  let holds = 0
-  /** The connections held while no server serves: each with its timer, what it sent meanwhile, and how to let it go. */
-  const held = new Map<Socket, { readonly sent: Array<Buffer>; readonly release: () => void }>()
-  /**
-   * The relayed connections whose request has no answer yet (sent, maybe still in the server's
-   * backlog): a server stopped before it read a request closes its connection unanswered.
-   */
-  const awaiting = new Set<Socket>()
-  let answered: Array<() => void> = []
-  const answer = (client: Socket) => {
-    if (!awaiting.delete(client) || awaiting.size > 0) return
-    for (const resolve of answered) resolve()
-    answered = []
-  }
-  // Said once while no server accepts (again after one did): a connection closed unanswered was
-  // a client's "socket hang up" with no word from dev (a server whose start hangs prints nothing).
-  let toldClosed = false
-  const closeHeld = (client: Socket, why: string) => {
-    client.destroy()
-    if (toldClosed) return
-    toldClosed = true
-    process.stderr.write(
-      `effect-mcp dev: ${why}: no server accepts connections (it is still starting, its module or its components ` +
-        "waiting for something; or it ended, and waits for a change)\n"
-    )
-  }
-
-  /** Holds `client` (which sent `sent` so far) until a server serves, reading it meanwhile. */
-  const hold = (client: Socket, sent: Array<Buffer>) => {
-    if (held.size >= maxHeld) return closeHeld(client, `a connection was closed unanswered (${maxHeld} wait already)`)
-    let size = sent.reduce((total, chunk) => total + chunk.length, 0)
-    const onData = (chunk: Buffer) => {
-      sent.push(chunk)
-      size += chunk.length
-      if (size >= maxHeldBytes) client.pause()
-    }
-    // The client gave up (its end; a reset closes it too): dropped now, not at the end of its wait.
-    const onEnd = () => client.destroy()
-    const onClose = () => release()
-    const timer = setTimeout(() => closeHeld(client, `a connection held ${holdMillis / 1_000} s was closed unanswered`), holdMillis)
-    const release = () => {
-      clearTimeout(timer)
-      held.delete(client)
-      client.off("data", onData)
-      client.off("end", onEnd)
-      client.off("close", onClose)
-      client.pause()
-    }
-    held.set(client, { sent, release })
-    client.on("data", onData)
-    client.once("end", onEnd)
-    client.once("close", onClose)
-    if (size < maxHeldBytes) client.resume()
-  }
-
-  /** Relays `client` (which sent `sent` while held) to the server on `port`. */
-  const relayTo = (client: Socket, port: number, sent: ReadonlyArray<Buffer>) => {
-    const upstream = connect({ port, host: loopback, allowHalfOpen: true })
-    /** Between two requests: nothing sent yet, or the last request's answer begun. */
-    let between = true
-    /** The request is HTTP/1.0's: its answer may end with the connection, which is then passed on. */
-    let http10 = false
-    const forward = (chunk: Buffer) => {
-      if (between) http10 = isHttp10(chunk)
-      between = false
-      awaiting.add(client)
-      if (!upstream.write(chunk)) client.pause()
-    }
-    const onClientData = (chunk: Buffer) => {
-      if (between && port !== target) return moveOn(chunk)
-      forward(chunk)
-    }
-    const onClientEnd = () => upstream.end()
-    const onClientDrain = () => upstream.resume()
-    const onClientClose = () => {
-      upstream.destroy()
-      answer(client)
-    }
-    /** The server on `port` is being replaced: the connection goes to the next (`first`: the request that came). */
-    const moveOn = (first?: Buffer) => {
-      client.off("data", onClientData)
-      client.off("end", onClientEnd)
-      client.off("drain", onClientDrain)
-      client.off("close", onClientClose)
-      upstream.removeAllListeners()
-      upstream.on("error", ignore)
-      upstream.destroy()
-      answer(client)
-      client.pause()
-      const sent = first === undefined ? [] : [first]
-      if (target !== undefined) relayTo(client, target, sent)
-      else hold(client, sent)
-    }
-    /** The server's end of the connection: passed on, unless the client may send it more on another server. */
-    const upstreamGone = (ended: boolean) => {
-      if (between && port !== target && !http10 && !client.readableEnded && !client.destroyed) return moveOn()
-      if (ended) client.end()
-      else client.destroy()
-    }
-    upstream.on("data", (chunk: Buffer) => {
-      if (!isInterim(chunk)) between = true
-      answer(client)
-      if (!client.write(chunk)) upstream.pause()
-    })
-    upstream.on("drain", () => client.resume())
-    upstream.on("end", () => upstreamGone(true))
-    upstream.on("error", () => upstreamGone(false))
-    client.on("data", onClientData)
-    client.on("end", onClientEnd)
-    client.on("drain", onClientDrain)
-    client.once("close", onClientClose)
-    for (const chunk of sent) forward(chunk)
-    client.resume()
-  }
-
-  const onConnection = (client: Socket) => {
-    // A reset ends it ('close' follows), whichever way it is relayed.
-    client.on("error", ignore)
-    if (target !== undefined) return relayTo(client, target, [])
-    hold(client, [])
-  }
-  listener.on("connection", onConnection)
-  return {
-    /** Connections go to the server on `port` now, unless a change came after {@link holds} was `since`. */
-    to: (port: number, since: number) => {
-      if (since !== holds) return
-      target = port
-      toldClosed = false
-      for (const [client, { release, sent }] of held) {
-        release()
-        relayTo(client, port, sent)
-      }
-    },
-    hold: () => {
-      holds++
-      target = undefined
-    },
-    get holds() {
-      return holds
-    },
-    /** The server on `port` ended: held, as {@link hold}, when it is the one relayed to. */
-    gone: (port: number) => {
-      if (target === port) target = undefined
-    },
-    /**
-     * Resolves once every request relayed has its answer begun (at most `millis`): a server stopped
-     * before it read a request closes its connection unanswered (its listen backlog is reset).
-     */
-    answered: (millis: number) =>
-      awaiting.size === 0 ? Promise.resolve() : new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, millis)
-        answered.push(() => {
-          clearTimeout(timer)
-          resolve()
-        })
-      }),
-    close: () => {
-      listener.off("connection", onConnection)
-      listener.close()
-      for (const client of held.keys()) client.destroy()
-    }
-  }
-}
-
-const ignore = (): void => {}
-
-/** Whether `chunk` (what a server sent) is an interim answer alone (`100 Continue`: the request's body follows). */
-const isInterim = (chunk: Buffer): boolean =>
-  chunk.toString("latin1", 0, 10) === "HTTP/1.1 1" && chunk.indexOf("\r\n\r\n") === chunk.length - 4
-
-/** Whether `chunk` (a request's first bytes) is an HTTP/1.0 request (its request line's end). */
-const isHttp10 = (chunk: Buffer): boolean => {
-  const end = chunk.indexOf("\r\n")
-  return end > 9 && chunk.toString("latin1", end - 9, end) === " HTTP/1.0"
 }
 
 const watchedExtensions = new Set([".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"])
