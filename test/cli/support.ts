@@ -13,6 +13,7 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as References from "effect/References"
 import { execFile } from "node:child_process"
 import { Console as NodeConsole } from "node:console"
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
@@ -101,6 +102,8 @@ export const cliInProcess = (
     }).pipe(
       Effect.andThen(Effect.timeoutOption(program(args), options.timeout ?? 10_000)),
       Effect.provideService(Console.Console, new NodeConsole({ stdout, stderr })),
+      // As `main` runs it (`runMain`'s `logToStderr`): its logs on stderr, not stdout.
+      Effect.provideService(References.LogToStderr, true),
       options.env === undefined ? (self) => self : Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: { ...process.env, ...options.env } as Record<string, string> })),
       Effect.map((ended): Result => ({
         code: ended._tag === "None" ? null : Number(process.exitCode ?? 0),
