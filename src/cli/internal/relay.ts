@@ -15,6 +15,7 @@ export const maxHeld = 1_000
 const maxHeldBytes = 64 * 1024
 /** How long a connection is held while no server accepts, before it is closed. */
 export const holdMillis = 30_000
+
 /**
  * Relays each connection of `listener` (paused: see `Dev.listen`) to the loopback port of the
  * server that serves (`to`), or holds it while there is none (`hold`: a restart, a server that
