@@ -335,7 +335,8 @@ local function create(id, json, expiry, owner, address, work, lease, server)
 end
 local out = {}
 for i = 9, #ARGV - 7, 8 do
-  local outcome, seq = create(ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 2]), ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7])
+  -- the expiry as its caller's text, not tonumber's: ZADD and PEXPIREAT take it as it came (see int)
+  local outcome, seq = create(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7])
   out[#out + 1] = outcome
   out[#out + 1] = seq or ''
 end
