@@ -129,6 +129,7 @@ export interface Options extends StoreOptions, Omit<MemoryOptions, "reapInterval
 const removeTask = `
 -- ended: the task is in the ended set, so it has no lease any more (its end dropped it).
 -- removed (optional): told of each set of ours the task's id left (see createLua's sizes).
+-- Answers whether it knew the task's owner (false: its key was gone, or no task's hash).
 local function removeTask(base, id, ended, removed)
   local key = base .. 't:' .. id
   -- A key that is not a task's hash (written by hand, corrupt) would fail HMGET and with it the
@@ -150,6 +151,7 @@ local function removeTask(base, id, ended, removed)
   end
   if rec[1] then leave(base .. 'o:' .. rec[1]) end
   if rec[2] and rec[2] ~= '' then leave(base .. 'a:' .. rec[2]) end
+  return rec[1] and true or false
 end
 `
 
@@ -235,7 +237,10 @@ local function oldestTerminal(set)
     for _, member in ipairs(members) do
       -- ZRANK, not ZSCORE: a score comes back as text Redis writes with "%.17g" (see int)
       if redis.call('ZRANK', KEYS[2], member) then
-        removeTask(base, member, true, removed)
+        -- An ended task whose key is gone (evicted, deleted; the purge stops at the first task
+        -- that exists): removeTask cannot read its owner and address, so it leaves this set here
+        -- (else it kept its place, and the scope refused with room, the next time too).
+        if not removeTask(base, member, true, removed) then added(set, -redis.call('ZREM', set, member)) end
         return
       end
     end

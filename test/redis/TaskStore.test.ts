@@ -369,6 +369,31 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       )
     }))
 
+  it.effect("an ended task whose key is gone (evicted) behind a working one gives its place up: the owner's and address's limits count live tasks", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const tasks = yield* onRedis(prefix, { maxTasksPerOwner: 2, maxTasksPerAddress: 2 })
+      const redis = yield* rawRedis
+      const set = (key: string) => Effect.orDie(redis.send<ReadonlyArray<string>>("ZRANGE", `${prefix}tasks:${key}`, "0", "-1"))
+      // Owner A: a working task, then an ended one whose key is lost (as a maxmemory eviction
+      // drops it): the purge stops at the working one, the oldest ended task is the lost one.
+      const working = yield* tasks.create({ owner: A, method: "m" })
+      const lost = yield* tasks.create({ owner: A, method: "m" })
+      yield* tasks.finish(lost.taskId, "completed", result("x"))
+      yield* Effect.orDie(redis.send("DEL", `${prefix}tasks:t:${lost.taskId}`))
+      const next = yield* tasks.create({ owner: A, method: "m" })
+      assert.deepStrictEqual(yield* set(`o:${A}`), [working.taskId, next.taskId])
+      assert.strictEqual((yield* refusal(tasks.create({ owner: A, method: "m" }))).scope, "owner")
+      // The same in an address's set (two owners there).
+      const there = yield* tasks.create({ owner: B, address: "10.0.0.9", method: "m" })
+      const gone = yield* tasks.create({ owner: "session:c", address: "10.0.0.9", method: "m" })
+      yield* tasks.finish(gone.taskId, "completed", result("x"))
+      yield* Effect.orDie(redis.send("DEL", `${prefix}tasks:t:${gone.taskId}`))
+      const after = yield* tasks.create({ owner: "session:d", address: "10.0.0.9", method: "m" })
+      assert.deepStrictEqual(yield* set("a:10.0.0.9"), [there.taskId, after.taskId])
+      assert.strictEqual((yield* refusal(tasks.create({ owner: "session:e", address: "10.0.0.9", method: "m" }))).scope, "address")
+    }))
+
   it.effect("a creation below its scopes' limits counts their sets and scans neither; a set's expiry moved later is one call", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
