@@ -14,7 +14,8 @@
  *   the names of the servers using the prefix, each with when it last said so (`announce`). The sets
  *   lose an expired task lazily (the next creation or list of that scope). An owner's or address's
  *   key of another type (written by hand) is dropped there and made again. One Redis (or a
- *   primary): not Redis Cluster (a script touches the keys of several tasks).
+ *   primary): not Redis Cluster (a script touches the keys of several tasks). Redis 7.0 or later
+ *   (`PEXPIREAT` with `GT` and `NX`).
  * - `create` is one Lua script: it makes room as the in-memory store does (expired tasks, then
  *   the oldest terminal task of a full scope), checks the three limits and stores the task, all
  *   atomically, so replicas share the limits exactly.
