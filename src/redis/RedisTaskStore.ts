@@ -229,6 +229,11 @@ local function purge(set)
     end
   end
 end
+-- Makes room in a full set: drops its oldest task that has ended, or an id before it whose task is
+-- gone (its key evicted, deleted, or expired unseen behind a longer-lived task: the purge stops at
+-- the first task that exists, so such an id would keep its place; and removeTask cannot read its
+-- owner and address, so it leaves this set here). One HGET of the status per id scanned (as
+-- ZRANK in the ended set was): a scope refused has had each of its ids looked at, all working.
 local function oldestTerminal(set)
   -- In chunks of 8, from the oldest: usually the first one has ended.
   local start = 0
@@ -236,12 +241,11 @@ local function oldestTerminal(set)
     local members = redis.call('ZRANGE', set, int(start), int(start + 7))
     if #members == 0 then return end
     for _, member in ipairs(members) do
-      -- ZRANK, not ZSCORE: a score comes back as text Redis writes with "%.17g" (see int)
-      if redis.call('ZRANK', KEYS[2], member) then
-        -- An ended task whose key is gone (evicted, deleted; the purge stops at the first task
-        -- that exists): removeTask cannot read its owner and address, so it leaves this set here
-        -- (else it kept its place, and the scope refused with room, the next time too).
-        if not removeTask(base, member, true, removed) then added(set, -redis.call('ZREM', set, member)) end
+      -- pcall: a key of another type (written by hand) is no task (removeTask drops it)
+      local status = redis.pcall('HGET', base .. 't:' .. member, 'status')
+      local gone = type(status) ~= 'string'
+      if gone or status == 'completed' or status == 'failed' or status == 'cancelled' then
+        if not removeTask(base, member, not gone, removed) then added(set, -redis.call('ZREM', set, member)) end
         return
       end
     end

@@ -394,6 +394,30 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual((yield* refusal(tasks.create({ owner: "session:e", address: "10.0.0.9", method: "m" }))).scope, "address")
     }))
 
+  it.effect("a working task whose key is gone behind a live one takes no place: a full scope refuses only when its tasks all live and work", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const tasks = yield* onRedis(prefix, { maxTasksPerOwner: 3 })
+      const redis = yield* rawRedis
+      const owned = Effect.orDie(redis.send<ReadonlyArray<string>>("ZRANGE", `${prefix}tasks:o:${A}`, "0", "-1"))
+      // A working task, then one whose key is lost (evicted, or expired unseen behind a longer-lived
+      // one), then an ended one: the purge stops at the first, the oldest ended task is the third.
+      const first = yield* tasks.create({ owner: A, method: "m" })
+      const lost = yield* tasks.create({ owner: A, method: "m" })
+      const done = yield* tasks.create({ owner: A, method: "m" })
+      yield* tasks.finish(done.taskId, "completed", result("x"))
+      yield* Effect.orDie(redis.send("DEL", `${prefix}tasks:t:${lost.taskId}`))
+      // The lost one makes room (the ended task is kept, as the in-memory store keeps it).
+      const next = yield* tasks.create({ owner: A, method: "m" })
+      assert.deepStrictEqual(yield* owned, [first.taskId, done.taskId, next.taskId])
+      assert.strictEqual((yield* tasks.get(done.taskId, A)).status, "completed")
+      // Then the ended one; then a scope of working tasks refuses.
+      const last = yield* tasks.create({ owner: A, method: "m" })
+      assert.deepStrictEqual(yield* owned, [first.taskId, next.taskId, last.taskId])
+      assert.strictEqual((yield* refusal(tasks.create({ owner: A, method: "m" }))).scope, "owner")
+      assert.strictEqual(yield* tasks.size, 3)
+    }))
+
   it.effect("a creation below its scopes' limits counts their sets and scans neither; a set's expiry moved later is one call", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
