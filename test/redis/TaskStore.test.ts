@@ -480,6 +480,31 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(yield* Effect.orDie((yield* rawRedis).send<number>("ZCARD", `${prefix}tasks:a:10.0.0.6`)), 4)
     }))
 
+  it.effect("two replicas' batches at once, owners sharing an address: each batch atomic, the limits exact whichever runs first", () =>
+    Effect.gen(function*() {
+      const [one, two] = yield* replicas({ maxTasksPerOwner: 3, maxTasksPerAddress: 5 })
+      const outcome = (store: TaskStore["Service"], owner: string) =>
+        Effect.match(store.create({ owner, address: "10.0.0.5", method: "m" }), {
+          onFailure: (error) => error._tag === "TaskLimitExceeded" ? error.scope : error._tag,
+          onSuccess: () => "ok"
+        })
+      // One turn: a batch of six from each replica (A's on one, B's on two), racing in Redis.
+      const scopes = yield* Effect.all([
+        ...Array.from({ length: 6 }, () => outcome(one, A)),
+        ...Array.from({ length: 6 }, () => outcome(two, B))
+      ], { concurrency: "unbounded" })
+      const [ofA, ofB] = [scopes.slice(0, 6), scopes.slice(6)]
+      const ok = (of: ReadonlyArray<string>) => of.filter((scope) => scope === "ok").length
+      // The first batch fills its owner's 3 places; the second takes the address's last 2.
+      assert.deepStrictEqual([ok(ofA), ok(ofB)].sort(), [2, 3])
+      const [first, second] = ok(ofA) === 3 ? [ofA, ofB] : [ofB, ofA]
+      assert.deepStrictEqual(first, ["ok", "ok", "ok", "owner", "owner", "owner"])
+      assert.deepStrictEqual(second, ["ok", "ok", "address", "address", "address", "address"])
+      assert.strictEqual(yield* one.size, 5)
+      assert.strictEqual((yield* two.list(A, undefined, 10)).tasks.length, ok(ofA))
+      assert.strictEqual(yield* outcome(two, "session:c"), "address")
+    }))
+
   it.effect("changes: every transition is published, those of another replica too", () =>
     Effect.gen(function*() {
       const [one, two] = yield* replicas()
