@@ -183,11 +183,31 @@ const withoutOws = (value: string): string => {
  * different values).
  */
 export const decodeHeaderValue = (header: string): string | undefined => {
+  if (plainValue(header)) return header
   const value = withoutOws(header)
   const match = sentinel.exec(value)
   if (match === null) return printable.test(value) ? value : undefined
   const encoded = match[1]!
   return base64.test(encoded) ? utf8(Buffer.from(encoded, "base64")) : undefined
+}
+
+/**
+ * Whether a header value is its own text (the usual one, `Mcp-Name: echo`): printable US-ASCII and
+ * tabs, no optional whitespace around it, not the `=?base64?…?=` form. {@link decodeHeaderValue}'s
+ * fast path, a loop over the characters, no regular expression (measured, callgrind of
+ * bench/http-profile.ts: the two expressions of the general path cost ~500 instructions per
+ * 2026-07-28 call).
+ */
+const plainValue = (value: string): boolean => {
+  const length = value.length
+  if (length === 0) return true
+  if (isOws(value.charCodeAt(0)) || isOws(value.charCodeAt(length - 1))) return false
+  if (length > 1 && value.charCodeAt(0) === 0x3d && value.charCodeAt(1) === 0x3f) return false // "=?"
+  for (let i = 0; i < length; i++) {
+    const code = value.charCodeAt(i)
+    if ((code < 0x20 || code > 0x7e) && code !== 0x09) return false
+  }
+  return true
 }
 
 /**

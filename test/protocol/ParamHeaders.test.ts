@@ -77,6 +77,21 @@ describe("ParamHeaders (SEP-2243 Mcp-Param-*)", () => {
     assert.strictEqual(ParamHeaders.decodeHeaderValue("=?base64?SGVsbG8="), "=?base64?SGVsbG8=")
   })
 
+  it("a plain value is itself; at the edges of that fast path, the general rules decide", () => {
+    for (const value of ["echo", "", "=", "=x", "a\tb", "test://a b/~", "?=", "x=?base64?SGVsbG8=?="]) {
+      assert.strictEqual(ParamHeaders.decodeHeaderValue(value), value, JSON.stringify(value))
+    }
+    // Optional whitespace around the sentinel: trimmed, then decoded.
+    assert.strictEqual(ParamHeaders.decodeHeaderValue(" =?base64?SGVsbG8=?=\t"), "Hello")
+    assert.strictEqual(ParamHeaders.decodeHeaderValue("=?"), "=?")
+    assert.strictEqual(ParamHeaders.decodeHeaderValue("=?base64??="), "")
+    // 0xA0 at an end is not optional whitespace; DEL and other controls are not printable.
+    assert.isUndefined(ParamHeaders.decodeHeaderValue("\u00a0echo"))
+    assert.isUndefined(ParamHeaders.decodeHeaderValue("echo\u00a0"))
+    assert.isUndefined(ParamHeaders.decodeHeaderValue("ech\u007f"))
+    assert.isUndefined(ParamHeaders.decodeHeaderValue("\u0000"))
+  })
+
   it("refuses a base64 form whose bytes are not UTF-8 (was decoded with U+FFFD in their place, and matched an argument holding U+FFFD)", () => {
     // 0xFF, and a lone continuation byte: never UTF-8; an intermediary decoding them strictly sees no value.
     assert.isUndefined(ParamHeaders.decodeHeaderValue("=?base64?/w==?="))
