@@ -44,7 +44,7 @@ import { valuesShapedBy } from "./internal/shapedOutput.ts"
 import type { HttpRequestInfo, TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
-import { observedBelow } from "../session/internal/requestContext.ts"
+import { observedBelow, RequestContextImpl } from "../session/internal/requestContext.ts"
 import { InputRound, type InputRequest, isInputRequired } from "../session/InputRound.ts"
 import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
@@ -780,7 +780,7 @@ const inRound = (
   // its context: the answers map is made when there are answers, the digest and the sealing only
   // when a state is opened or sealed (no closures per call). In process, a 2026 tools/call echo
   // through the dispatcher: 208 → 181 ns.
-  const result = chain(decoded, context.with({ inputRound: round }))
+  const result = chain(decoded, context instanceof RequestContextImpl ? context.withInputRound(round) : context.with({ inputRound: round }))
   // A handler that answered at once keeps the session's inline fast path (no fiber).
   if (isExit(result)) {
     const exit = result as Exit.Exit<unknown, McpError.McpError>
