@@ -822,6 +822,11 @@ const completeResult = (method: string, result: JsonObject, serverInfo: Implemen
   const needsServerInfo = serverInfo !== undefined &&
     (meta === undefined || (isObject(meta) && meta[serverInfoKey] === undefined))
   if (resultType !== undefined && !needsHints && !needsServerInfo) return result
+  // The usual result (a call's: no `resultType`, no hints, no `_meta`): one literal, the same keys
+  // in the same order as below, without a property added to the copy afterwards.
+  if (resultType === undefined && !needsHints && meta === undefined && needsServerInfo) {
+    return { ...result, resultType: "complete", _meta: identityMeta(serverInfo!) }
+  }
   const out: JsonObject = resultType === undefined ? { ...result, resultType: "complete" } : { ...result }
   if (needsHints) {
     if (!isTtlMs(out["ttlMs"])) out["ttlMs"] = 0

@@ -2052,11 +2052,21 @@ const answerStatus = (
     })
     return { status: 403 }
   }
-  if (resolved !== undefined) return { status: modernStatusOf(answer) }
+  if (resolved !== undefined) {
+    const status = modernStatusOf(answer)
+    return status === 200 ? defaultStatus : status === 400 ? badRequest : { status }
+  }
   return method === "initialize" && (answer as { readonly error?: { readonly code?: unknown } }).error?.code === ErrorCode.UnsupportedProtocolVersion
-    ? { status: 400 }
-    : {}
+    ? badRequest
+    : defaultStatus
 }
+
+/**
+ * {@link answerStatus}'s usual answers, made once (never changed: they are spread into the
+ * response's options): a 2026-07-28 answer of 200 takes the default as a 2025 one does.
+ */
+const defaultStatus: { readonly status?: number } = Object.freeze({})
+const badRequest: { readonly status?: number } = Object.freeze({ status: 400 })
 
 /**
  * A POST interrupted once its session has the request (while it waits for its answer, or yields
