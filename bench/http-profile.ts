@@ -35,6 +35,7 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process"
 import { mkdirSync, readdirSync, readFileSync } from "node:fs"
 import { request as httpRequest } from "node:http"
+import { resolve as resolvePath } from "node:path"
 import { performance } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { RawHttpClient } from "./rawHttpClient.ts"
@@ -102,11 +103,12 @@ const start = async (
   root: string,
   prefix: ReadonlyArray<string>,
   nodeFlags: ReadonlyArray<string>,
-  script = "examples/echo-server.ts"
+  script = "examples/echo-server.ts",
+  cwd = root
 ): Promise<Server> => {
   const port = await freePort()
   const command = [...prefix, process.execPath, ...nodeFlags, script, "--http", "--stateless", "--port", String(port)]
-  const proc = spawn(command[0]!, command.slice(1), { cwd: root, stdio: ["ignore", "ignore", "inherit"] })
+  const proc = spawn(command[0]!, command.slice(1), { cwd, stdio: ["ignore", "ignore", "inherit"] })
   children.add(proc)
   proc.on("exit", () => children.delete(proc))
   const deadline = performance.now() + TIMEOUT_MS
@@ -183,7 +185,7 @@ const newestDump = (dir: string, pid: number, before: ReadonlySet<string>): numb
 const callgrind = async (jitless: boolean): Promise<number> => {
   const calls = intEnv("PROFILE_CALLS", 3_000)
   const warmup = intEnv("PROFILE_WARMUP", 3_000)
-  const dir = process.env["PROFILE_OUT"] ?? "/tmp/http-profile"
+  const dir = resolvePath(process.env["PROFILE_OUT"] ?? "/tmp/http-profile")
   mkdirSync(dir, { recursive: true })
   const root = fileURLToPath(new URL("..", import.meta.url))
   const prefix = [
@@ -204,7 +206,8 @@ const callgrind = async (jitless: boolean): Promise<number> => {
     "--log-level=warning",
     "--banner:js=import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
   ], { cwd: root, stdio: "inherit" })
-  const server = await start(root, prefix, jitless ? ["--jitless"] : ["--perf-basic-prof"], bundle)
+  // Run in PROFILE_OUT: what V8 writes beside the perf map (`isolate-*-v8.log`) lands there.
+  const server = await start(root, prefix, jitless ? ["--jitless"] : ["--perf-basic-prof"], bundle, dir)
   process.stderr.write(`server pid ${server.pid} (callgrind${jitless ? ", --jitless" : ""}), warming up\n`)
   for (const kind of kinds) await send(server, kind, warmup)
   const rows: Array<string> = []
