@@ -152,9 +152,6 @@ export const runMain = <A, E>(effect: Effect.Effect<A, E>): void => {
 /** The listener of an input's errors once the session no longer reads it. */
 const ignore = (): void => {}
 
-/** No chunk received and not read (shared: never pushed to). */
-const noChunks: Array<Uint8Array | string> = []
-
 /** The listener of the process's stderr errors (see `open`). */
 const ignoreStderr = (): void => {}
 
@@ -283,8 +280,9 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
       )
     }
     // Chunks the input delivered that the session has not read yet: kept while it is busy (no
-    // read pending), the input paused meanwhile (see `onData`).
-    let received: Array<Uint8Array | string> = noChunks
+    // read pending), the input paused meanwhile (see `onData`). One array for the connection:
+    // a read decodes what it holds and empties it, synchronously (no chunk comes meanwhile).
+    const received: Array<Uint8Array | string> = []
     // The input was paused here (a chunk came while the session was busy).
     let paused = false
     // Flowing: each chunk goes to the pending read in the event that delivers it. 'readable'
@@ -294,7 +292,6 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
     // comes next (in its buffer, then the pipe: the client's writes wait) until the session
     // reads again, as in paused mode: a busy server stops reading instead of buffering.
     const onData = (chunk: Uint8Array | string) => {
-      if (received === noChunks) received = []
       received.push(chunk)
       wake()
       if (received.length > 0 && !paused) {
@@ -316,7 +313,7 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
         // (a flowing input without a reader would drop it).
         stdin.pause()
         if (!stdin.readableEnded) for (let i = received.length - 1; i >= 0; i--) stdin.unshift(received[i]!)
-        received = noChunks
+        received.length = 0
         stdin.off("end", onEnd)
         stdin.off("close", onClose)
         // An input may still fail after its end, as it is torn down: that error has nowhere to go
@@ -369,10 +366,9 @@ const open = (options: StdioOptions): Effect.Effect<Connection, never, Scope.Sco
         return
       }
       if (received.length > 0) {
-        const chunks = received
-        received = noChunks
         const messages: Array<unknown> = []
-        for (let i = 0; i < chunks.length; i++) decoder.push(chunks[i]!, messages)
+        for (let i = 0; i < received.length; i++) decoder.push(received[i]!, messages)
+        received.length = 0
         // Taken: the input flows again (what it holds comes as the session reads on).
         if (paused) {
           paused = false
