@@ -62,6 +62,7 @@ import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import * as NumericOptions from "../internal/options.ts"
 import type { Principal } from "../session/RequestContext.ts"
 import * as Challenge from "./internal/challenge.ts"
+import * as Recheck from "./internal/recheck.ts"
 import { errorForLog, forLog } from "../internal/loggedCause.ts"
 
 // ---------------------------------------------------------------------------
@@ -108,10 +109,16 @@ export interface Verifier {
   /**
    * While a stream opened with a token this verifier took is open (the session's `GET` stream, a
    * long call's SSE answer, a `subscriptions/listen`), how often the token is verified again, in
-   * milliseconds: refused (`InvalidToken`: revoked), the stream ends as at the token's expiry (see
-   * `streamExpiryGraceMillis` of {@link config}); not checked (`VerifierUnavailable`), it goes on
-   * until the next check; not ended by the token's expiry, it is given up and the stream ends
-   * then. `undefined` (a JWT, whose signature and `exp` do not change): never. One entry per open
+   * milliseconds (a second at least, or `Infinity`: {@link config} refuses less with a
+   * `RangeError`): refused (`InvalidToken`: revoked), or taken as another subject or client than
+   * the one the stream was opened as (which should never happen: taken as revoked), the stream
+   * ends as at the token's expiry (see `streamExpiryGraceMillis` of {@link config}); taken without
+   * a scope of {@link Config.requiredScopes}, it ends so too (`insufficient_scope`: a resumption
+   * with the token is `403`, a `subscriptions/listen` ends with the error 403 and
+   * `data.missingScopes`); not checked (`VerifierUnavailable`), it goes on until the next check. A
+   * check not ended after `recheckMillis` (or at the token's expiry, if sooner) is given up, as one
+   * not made: the stream goes on, checked again `recheckMillis` later (or ends at the expiry).
+   * `undefined` (a JWT, whose signature and `exp` do not change): never. One entry per open
    * stream in the endpoint's heap of deadlines (one timer for all), run only at these moments:
    * nothing per event or per request. {@link introspection} sets it (its `streamRecheckMillis`).
    *
@@ -229,13 +236,19 @@ export const config = (options: {
    *
    * Revocation is seen at the next request, and on an open stream at the verifier's next check
    * ({@link Verifier.recheckMillis}: {@link introspection}'s `streamRecheckMillis`, by default its
-   * `cacheMillis`): a revoked token's stream ends then, as at its expiry (a `subscriptions/listen`
-   * with an error saying the token is no longer valid), whether or not the token has an `exp`. A
-   * JWT cannot be revoked here: its stream ends at its `exp`. `Infinity` here turns both off.
+   * `cacheMillis`, a second at least): a revoked token's stream ends then, as at its expiry (a
+   * `subscriptions/listen` with an error saying the token is no longer valid), whether or not the
+   * token has an `exp`; so does the stream of a token that no longer grants a scope of
+   * `requiredScopes` (a resumption with it is `403 insufficient_scope`, a `subscriptions/listen`
+   * ends with the error 403, `data.missingScopes` naming them). A JWT cannot be revoked here: its
+   * stream ends at its `exp`. `Infinity` here turns both off.
    */
   readonly streamExpiryGraceMillis?: number | undefined
 }): Config => {
   NumericOptions.checkAll("BearerAuth.config", options, { streamExpiryGraceMillis: NumericOptions.millisOrZero })
+  // A verifier of one's own asking for a check a millisecond (or of `NaN`, which turned the checks
+  // off without a word) is refused as `introspection`'s `streamRecheckMillis` is.
+  NumericOptions.check("BearerAuth.config", "verifier.recheckMillis", options.verifier?.recheckMillis, recheckRule)
   const resource = httpUrl("BearerAuth.config", "resource", options.resource)
   // Served as they are: an empty list (an unset environment variable split), an entry without its
   // scheme, `undefined` (`null` in the document) or a string spread into its characters made a
@@ -975,10 +988,12 @@ export interface IntrospectionOptions {
   /**
    * While a stream opened with a token is open, how often the token is checked again (see
    * {@link Verifier.recheckMillis}): the cached answer while it holds, else the endpoint is asked
-   * (one request for all the streams of a token); a token since inactive (revoked) ends its
-   * streams, as at its expiry. Default `cacheMillis` (60 s), or 60 s when nothing is cached; a
-   * number > 0 of milliseconds, `Infinity`: never (a revoked token's stream then lasts until its
-   * `exp`, for ever without one).
+   * (one request for all the streams of a token); a token since inactive (revoked), or without a
+   * scope of `BearerAuth.config`'s `requiredScopes`, ends its streams, as at its expiry. Default
+   * `cacheMillis` (60 s), or 60 s when nothing is cached, a second at least; a number >= 1000 of
+   * milliseconds (less is a `RangeError`: at 1 ms, each open stream was checked every
+   * millisecond, a request to the endpoint each time the answer was not cached), `Infinity`: never
+   * (a revoked token's stream then lasts until its `exp`, for ever without one).
    */
   readonly streamRecheckMillis?: number | undefined
   /**
@@ -987,6 +1002,17 @@ export interface IntrospectionOptions {
    * request at a time waits for it (see {@link introspection}).
    */
   readonly timeoutMillis?: number | undefined
+}
+
+/**
+ * How often an open stream's token may be checked again (`IntrospectionOptions.streamRecheckMillis`,
+ * `Verifier.recheckMillis`): a second at least, or `Infinity` (never). A check every millisecond (a
+ * value meant in seconds, say) ran a check per open stream that often, each a request to the
+ * introspection endpoint when its answer was not cached.
+ */
+const recheckRule: NumericOptions.Rule = {
+  text: `a number >= ${Recheck.minRecheckMillis} (milliseconds) or Infinity`,
+  holds: (value) => value >= Recheck.minRecheckMillis
 }
 
 /** The least time between two warnings of failed introspections. */
@@ -1121,7 +1147,8 @@ const accessTokenType = (answer: { readonly [key: string]: unknown }): boolean =
  * each at most once per cache period); concurrent requests with one token share one request to
  * the endpoint. A stream opened with a token is checked again every `streamRecheckMillis` while
  * it is open (by default `cacheMillis`: the cached answer, else the endpoint asked, once for all the
- * token's streams), and ends when the token is no longer active (revoked), `exp` or not.
+ * token's streams; a second at least), and ends when the token is no longer active (revoked), `exp`
+ * or not, or no longer grants a scope every request needs.
  * An endpoint that cannot be reached (or answers no JSON object, an active token
  * whose `exp`, `nbf` or `iat` is no number, or not in time) is `VerifierUnavailable` (`503`: the
  * client keeps its token) and a logged warning for the operator (at most one a second, saying how
@@ -1153,10 +1180,11 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
     // A bound, never lifted (`Infinity` would let made-up tokens grow the cache without end).
     maxCacheEntries: NumericOptions.integer(1),
     timeoutMillis: NumericOptions.millis,
-    streamRecheckMillis: NumericOptions.millis
+    streamRecheckMillis: recheckRule
   })
   const cacheMillis = options.cacheMillis ?? 60_000
-  const streamRecheckMillis = options.streamRecheckMillis ?? (cacheMillis > 0 ? cacheMillis : 60_000)
+  // By default as often as answers are cached, a second at least (see `recheckRule`).
+  const streamRecheckMillis = options.streamRecheckMillis ?? Math.max(Recheck.minRecheckMillis, cacheMillis > 0 ? cacheMillis : 60_000)
   const maxEntries = options.maxCacheEntries ?? 10_000
   const timeout = Duration.millis(options.timeoutMillis ?? 5_000)
   // By a digest of the token (a few bytes per entry whatever the token's size); insertion order

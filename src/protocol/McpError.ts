@@ -397,6 +397,22 @@ export const tokenRevokedObject: ErrorObject = {
 }
 
 /**
+ * The answer that ends a long-lived request when the bearer token it was admitted with, checked
+ * again while it runs (see `BearerAuth.Verifier.recheckMillis`), no longer grants a scope every
+ * request needs (`BearerAuth.Config.requiredScopes`): {@link ErrorCode.Forbidden} (403) with
+ * `data: { missingScopes }`, as a request with such a token is refused (`insufficient_scope`).
+ *
+ * @since 0.2.0
+ */
+export const tokenScopesLostObject = (missingScopes: ReadonlyArray<string>): ErrorObject => ({
+  code: ErrorCode.Forbidden,
+  message: `Forbidden: the access token this request was sent with no longer grants scope(s) ${
+    missingScopes.join(", ")
+  }; send it again with a token that does`,
+  data: { missingScopes: [...missingScopes] }
+})
+
+/**
  * What a failed request answers, decided from its cause.
  *
  * **Details**

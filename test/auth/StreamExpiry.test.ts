@@ -368,12 +368,18 @@ describe.concurrent("streams opened with a bearer token end when it expires", ()
 
 /**
  * The everything server over Streamable HTTP checking opaque tokens with an introspection endpoint
- * on 127.0.0.1 (`cacheMillis` as given, 300 ms by default): every token is active, of `ada`, with
- * no `exp`, until `revoke`d. `asked(token)`: how many times the endpoint was asked about it.
+ * on 127.0.0.1 (`cacheMillis` 300 ms by default, checked again every second, the least): every
+ * token is active, of `ada`, with scope `mcp` and no `exp`, until `revoke`d (inactive), `narrow`ed
+ * (its scope `profile` only) or `reassign`ed (of `eve`). `asked(token)`: how many times the
+ * endpoint was asked about it.
  */
-const setupIntrospected = (options: { readonly cacheMillis?: number; readonly streamRecheckMillis?: number } = {}) =>
+const setupIntrospected = (
+  options: { readonly cacheMillis?: number; readonly streamRecheckMillis?: number; readonly requiredScopes?: ReadonlyArray<string> } = {}
+) =>
   Effect.gen(function*() {
     const revoked = new Set<string>()
+    const narrowed = new Set<string>()
+    const reassigned = new Set<string>()
     const asked = new Map<string, number>()
     const endpoint = yield* httpServer((request, response) => {
       let body = ""
@@ -382,23 +388,42 @@ const setupIntrospected = (options: { readonly cacheMillis?: number; readonly st
         const token = new URLSearchParams(body).get("token") ?? ""
         asked.set(token, (asked.get(token) ?? 0) + 1)
         response.writeHead(200, { "content-type": "application/json" })
-        response.end(JSON.stringify(revoked.has(token) ? { active: false } : { active: true, sub: "ada", aud: resource, scope: "mcp" }))
+        response.end(JSON.stringify(
+          revoked.has(token) ? { active: false } : {
+            active: true,
+            sub: reassigned.has(token) ? "eve" : "ada",
+            aud: resource,
+            scope: narrowed.has(token) ? "profile" : "mcp"
+          }
+        ))
       })
     })
+    const { requiredScopes, ...verifierOptions } = options
     const auth = BearerAuth.config({
-      verifier: BearerAuth.introspection({ url: `${endpoint}/introspect`, audience: resource, cacheMillis: 300, ...options }),
+      verifier: BearerAuth.introspection({ url: `${endpoint}/introspect`, audience: resource, cacheMillis: 300, ...verifierOptions }),
       resource,
-      authorizationServers: [endpoint]
+      authorizationServers: [endpoint],
+      requiredScopes
     })
     const { url } = yield* serveEverything({ auth })
-    return { url, revoke: (token: string) => void revoked.add(token), asked: (token: string) => asked.get(token) ?? 0 }
+    return {
+      url,
+      revoke: (token: string) => void revoked.add(token),
+      narrow: (token: string) => void narrowed.add(token),
+      reassign: (token: string) => void reassigned.add(token),
+      asked: (token: string) => asked.get(token) ?? 0
+    }
   })
+
+/** Whether an SSE stream ends (`"ended"`) or stays open (`"open"`: no event within 8 s). */
+const endsOrStays = (reader: ReturnType<typeof sseReader>) =>
+  Effect.promise(() => untilEnd(reader).then(() => "ended", (error: Error) => (/no event within/.test(error.message) ? "open" : error.message)))
 
 describe.concurrent("streams opened with an introspected token are checked again while they are open", () => {
   // Fails before the fix: revocation was seen at the next request only; a stream whose token had
   // no exp stayed open for ever (here: no event within 8 s after the revocation, the reader gave up),
   // delivering every later list change to whoever held the revoked token.
-  it.live("2025 GET stream of a token without exp: revoked, its connection closes at the next check; resumed with it, 401; a token still active keeps its stream, checked about once per cacheMillis", () =>
+  it.live("2025 GET stream of a token without exp: revoked, its connection closes at the next check; resumed with it, 401; a token still active keeps its stream, checked about once a second (the least interval; cacheMillis is 300 ms)", () =>
     Effect.gen(function*() {
       const { asked, revoke, url } = yield* setupIntrospected()
       const sessionId = yield* Effect.promise(() => openSessionAs(url, "Bearer keeps"))
@@ -420,14 +445,14 @@ describe.concurrent("streams opened with an introspected token are checked again
       assert.strictEqual(kept.status, 200)
       const keptReader = sseReader(kept)
       const before = asked("keeps")
-      // Open 1.5 s (five checks of 300 ms): checked again, and not ended.
+      // Open 3 s (checks every second, the least: cacheMillis is 300 ms): checked again, and not ended.
       const outcome = yield* Effect.promise(() =>
         untilEnd(keptReader).then(() => "ended", (error: Error) => (/no event within/.test(error.message) ? "open" : error.message))
-      ).pipe(Effect.raceFirst(Effect.as(Effect.sleep("1500 millis"), "open")))
+      ).pipe(Effect.raceFirst(Effect.as(Effect.sleep("3000 millis"), "open")))
       assert.strictEqual(outcome, "open")
       const checks = asked("keeps") - before
       assert.isAtLeast(checks, 2, "checked again while open")
-      assert.isAtMost(checks, 10, "about once per cacheMillis, not more")
+      assert.isAtMost(checks, 10, "about once a second, not more")
       yield* Effect.promise(keptReader.cancel)
     }), 30_000)
 
@@ -478,7 +503,7 @@ describe.concurrent("streams opened with an introspected token are checked again
         })
       })
       const auth = BearerAuth.config({
-        verifier: BearerAuth.introspection({ url: `${endpoint}/introspect`, audience: resource, cacheMillis: 60_000, streamRecheckMillis: 300 }),
+        verifier: BearerAuth.introspection({ url: `${endpoint}/introspect`, audience: resource, cacheMillis: 60_000, streamRecheckMillis: 1_000 }),
         resource,
         authorizationServers: [endpoint]
       })
@@ -486,7 +511,7 @@ describe.concurrent("streams opened with an introspected token are checked again
       const second = yield* admitted(auth, "cached")
       assert.deepStrictEqual(asked, ["cached"], "the answer is cached")
       assert.strictEqual(second, first, "the same principal object: nothing made for the second request")
-      assert.strictEqual(Recheck.of(second)?.every, 300)
+      assert.strictEqual(Recheck.of(second)?.every, 1_000)
       yield* Effect.orDie(Recheck.of(second)!.verify)
       assert.deepStrictEqual(asked, ["cached"], "checked again with its token (the cached answer)")
     }), 30_000)
@@ -528,7 +553,7 @@ describe.concurrent("streams opened with an introspected token are checked again
       let expiresAt: number | undefined
       const auth = BearerAuth.config({
         verifier: {
-          recheckMillis: 200,
+          recheckMillis: 1_000,
           verify: () =>
             Effect.suspend(() =>
               hanging ? Effect.never : Effect.succeed<Principal>({ subject: "ada", scopes: [], claims: {}, expiresAt })
@@ -539,7 +564,7 @@ describe.concurrent("streams opened with an introspected token are checked again
       })
       const { url } = yield* serveEverything({ auth })
       const sessionId = yield* Effect.promise(() => openSessionAs(url, "Bearer hangs"))
-      const exp = expiresAt = Date.now() + 1_500
+      const exp = expiresAt = Date.now() + 1_500 // the first check, at 1 s, hangs
       const response = yield* Effect.promise(() => getStream(url, sessionId, "Bearer hangs"))
       assert.strictEqual(response.status, 200)
       hanging = true
@@ -551,6 +576,130 @@ describe.concurrent("streams opened with an introspected token are checked again
       assert.strictEqual(outcome, "ended")
       assert.isAtLeast(Date.now(), exp - 50, "not before the token's exp")
     }), 30_000)
+
+  // Fails before: a token whose scopes shrank kept its stream (here: no event within 8 s after it
+  // lost the required scope): only a refusal (revoked, inactive) ended one.
+  it.live("2025 GET stream of a token that no longer grants a required scope: its connection closes at the next check; resumed with it, 403 insufficient_scope naming the scope", () =>
+    Effect.gen(function*() {
+      const { narrow, url } = yield* setupIntrospected({ requiredScopes: ["mcp"] })
+      const sessionId = yield* Effect.promise(() => openSessionAs(url, "Bearer keeps"))
+      const response = yield* Effect.promise(() => getStream(url, sessionId, "Bearer narrows"))
+      assert.strictEqual(response.status, 200)
+      const reader = sseReader(response)
+      const priming = yield* Effect.promise(() => reader.next())
+      assert.strictEqual(priming?.data, "", "the priming event")
+      narrow("narrows")
+      const events = yield* Effect.promise(() => untilEnd(reader))
+      const lastEventId = lastIdOf([priming!, ...events])
+      const refused = yield* Effect.promise(() => getStream(url, sessionId, "Bearer narrows", lastEventId))
+      yield* Effect.promise(() => refused.text())
+      assert.strictEqual(refused.status, 403)
+      const challenge = refused.headers.get("www-authenticate") ?? ""
+      assert.include(challenge, "insufficient_scope")
+      assert.match(challenge, /scope="[^"]*\bmcp\b/)
+    }), 30_000)
+
+  it.live("2026-07-28 subscriptions/listen of a token that no longer grants a required scope: ends with the error 403 (Forbidden) naming it in data.missingScopes", () =>
+    Effect.gen(function*() {
+      const { narrow, url } = yield* setupIntrospected({ requiredScopes: ["mcp"] })
+      const response = yield* Effect.promise(() =>
+        modernPost(url, "Bearer listens", { id: "listen", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true } } })
+      )
+      assert.strictEqual(response.status, 200)
+      const reader = sseReader(response)
+      assert.strictEqual((yield* Effect.promise(() => nextMessage(reader))).method, "notifications/subscriptions/acknowledged")
+      narrow("listens")
+      const last = messagesOf(yield* Effect.promise(() => untilEnd(reader))).at(-1)
+      assert.strictEqual(last?.id, "listen")
+      assert.strictEqual(last?.error?.code, McpError.ErrorCode.Forbidden)
+      assert.deepStrictEqual(last?.error?.data, { missingScopes: ["mcp"] })
+      assert.match(last?.error?.message, /no longer grants scope\(s\) mcp/)
+    }), 30_000)
+
+  // Fails before: an answer naming another subject for the same token was taken (the stream of
+  // ada went on for eve's token); no authorization server should say so: taken as revoked.
+  it.live("a token whose answer names another subject than the one admitted: taken as revoked (the 2026-07-28 listen ends with 401, no longer valid)", () =>
+    Effect.gen(function*() {
+      const { reassign, url } = yield* setupIntrospected()
+      const response = yield* Effect.promise(() =>
+        modernPost(url, "Bearer moves", { id: "listen", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true } } })
+      )
+      const reader = sseReader(response)
+      assert.strictEqual((yield* Effect.promise(() => nextMessage(reader))).method, "notifications/subscriptions/acknowledged")
+      reassign("moves")
+      const last = messagesOf(yield* Effect.promise(() => untilEnd(reader))).at(-1)
+      assert.strictEqual(last?.error?.code, McpError.ErrorCode.Unauthorized)
+      assert.match(last?.error?.message, /no longer valid/)
+    }), 30_000)
+
+  it.live("a token whose scopes shrink but keep the required ones, or with no required scopes at all, keeps its stream", () =>
+    Effect.gen(function*() {
+      const { narrow, url } = yield* setupIntrospected()
+      const sessionId = yield* Effect.promise(() => openSessionAs(url, "Bearer keeps"))
+      const response = yield* Effect.promise(() => getStream(url, sessionId, "Bearer narrows"))
+      const reader = sseReader(response)
+      assert.strictEqual((yield* Effect.promise(() => reader.next()))?.data, "", "the priming event")
+      narrow("narrows")
+      const outcome = yield* endsOrStays(reader).pipe(Effect.raceFirst(Effect.as(Effect.sleep("2500 millis"), "open")))
+      assert.strictEqual(outcome, "open")
+      yield* Effect.promise(reader.cancel)
+    }), 30_000)
+
+  // Fails before: a check that never ended, of a token without exp, was never given up: the
+  // stream's entry stayed out of the heap, its token never checked again, and its revocation
+  // (every check after the hanging one refuses it) went unseen (no event within 8 s).
+  it.live("a check that never ends (a verifier of one's own, a token without exp) is given up after recheckMillis: the stream is kept, checked again, and ends when the token is refused", () =>
+    Effect.gen(function*() {
+      let mode: "valid" | "hangs" | "revoked" = "valid"
+      let checks = 0
+      const auth = BearerAuth.config({
+        verifier: {
+          recheckMillis: 1_000,
+          verify: () =>
+            Effect.suspend(() => {
+              if (mode === "valid") return Effect.succeed<Principal>({ subject: "ada", scopes: [], claims: {} })
+              checks++
+              if (mode === "hangs") {
+                mode = "revoked"
+                return Effect.never
+              }
+              return Effect.fail(new BearerAuth.InvalidToken({ description: "revoked" }))
+            })
+        },
+        resource,
+        authorizationServers: ["https://as.test"]
+      })
+      const { url } = yield* serveEverything({ auth })
+      const sessionId = yield* Effect.promise(() => openSessionAs(url, "Bearer hangs"))
+      const response = yield* Effect.promise(() => getStream(url, sessionId, "Bearer hangs"))
+      assert.strictEqual(response.status, 200)
+      mode = "hangs"
+      const reader = sseReader(response)
+      assert.strictEqual((yield* Effect.promise(() => reader.next()))?.data, "", "the priming event")
+      assert.strictEqual(yield* endsOrStays(reader), "ended")
+      assert.isAtLeast(checks, 2, "checked again after the check that hung")
+    }), 30_000)
+
+  it("streamRecheckMillis (and a verifier's recheckMillis) under a second is refused naming it; by default it is cacheMillis, a second at least", () => {
+    const introspection = (options: { readonly streamRecheckMillis?: number; readonly cacheMillis?: number }) =>
+      BearerAuth.introspection({ url: "https://as.test/introspect", audience: resource, ...options })
+    for (const bad of [1, 999, 0, -1, Number.NaN]) {
+      assert.throws(() => introspection({ streamRecheckMillis: bad }), RangeError, "BearerAuth.introspection: streamRecheckMillis must be a number >= 1000 (milliseconds) or Infinity")
+    }
+    assert.strictEqual(introspection({ streamRecheckMillis: 1_000 }).recheckMillis, 1_000)
+    assert.isUndefined(introspection({ streamRecheckMillis: Number.POSITIVE_INFINITY }).recheckMillis)
+    assert.strictEqual(introspection({ cacheMillis: 300 }).recheckMillis, 1_000)
+    assert.strictEqual(introspection({ cacheMillis: 0 }).recheckMillis, 60_000)
+    assert.strictEqual(introspection({ cacheMillis: 5_000 }).recheckMillis, 5_000)
+    const config = (recheckMillis: number | undefined) =>
+      BearerAuth.config({ verifier: { recheckMillis, verify: () => Effect.die("unused") }, resource, authorizationServers: ["https://as.test"] })
+    for (const bad of [1, 500, 0, Number.NaN]) {
+      assert.throws(() => config(bad), RangeError, "BearerAuth.config: verifier.recheckMillis must be a number >= 1000 (milliseconds) or Infinity")
+    }
+    assert.doesNotThrow(() => config(1_000))
+    assert.doesNotThrow(() => config(Number.POSITIVE_INFINITY))
+    assert.doesNotThrow(() => config(undefined))
+  })
 })
 
 /** The principal `authenticate` admits a request with `Authorization: Bearer <token>` as (a test failure when refused). */

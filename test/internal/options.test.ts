@@ -32,6 +32,14 @@ const refused: ReadonlyArray<readonly [who: string, make: (value: number) => unk
   ["BearerAuth.introspection: cacheMillis", (v) => introspection({ cacheMillis: v }), [Number.NaN, -1]],
   ["BearerAuth.introspection: maxCacheEntries", (v) => introspection({ maxCacheEntries: v }), [Number.NaN, 0, 1.5, Number.POSITIVE_INFINITY]],
   ["BearerAuth.introspection: timeoutMillis", (v) => introspection({ timeoutMillis: v }), [Number.NaN, 0, -1]],
+  // Before: 1 ms checked each open stream's token every millisecond (an introspection each, not cached).
+  ["BearerAuth.introspection: streamRecheckMillis", (v) => introspection({ streamRecheckMillis: v }), [Number.NaN, 0, 1, 999]],
+  // Before: `NaN` or 0 turned the checks off, without a word; 1 ms, a check a millisecond.
+  [
+    "BearerAuth.config: verifier.recheckMillis",
+    (v) => BearerAuth.config({ verifier: { verify: () => Effect.die("unused"), recheckMillis: v }, resource: "https://aud.test", authorizationServers: ["https://iss.test"] }),
+    [Number.NaN, 0, 1, 999]
+  ],
   // Before: `NaN` kept everything, 0 nothing (no stream could be resumed).
   ["EventStore: maxEventsPerStream", (v) => EventStore.EventStore.layerMemory({ maxEventsPerStream: v }), [Number.NaN, 0, 2.5]],
   ["EventStore: maxStreamsPerSession", (v) => EventStore.makeMemory({ maxStreamsPerSession: v }), [Number.NaN, -1]],

@@ -697,40 +697,50 @@ export class Endpoint implements SessionHost {
 
   /**
    * A connection's token is due to be checked again (see `Recheck`): verified as a request's would
-   * be (the verifier's cache first). Refused, the connection ends as at the token's expiry (see
-   * {@link tokenExpired}), a waiting request answered `tokenRevokedObject`; anything else (valid, or
-   * the verifier unavailable: not the client's doing) keeps it until the next check or the expiry.
-   * Nothing is done for a connection that ended meanwhile, nor once the endpoint stops. A check
-   * still running at the token's expiry is given up (as one not done: the expiry follows at once);
-   * the entry is out of the heap while it runs, and a verifier that did not answer (one of one's
-   * own that hangs) kept an expiring token's stream open for ever.
+   * be (the verifier's cache first), and judged against the principal the connection was opened
+   * as. Refused (revoked, or now of another subject or client), the connection ends as at the
+   * token's expiry (see {@link tokenExpired}), a waiting request answered `tokenRevokedObject`;
+   * without a scope every request needs, so too, a waiting request answered
+   * `tokenScopesLostObject` (403, `data.missingScopes`); anything else (valid, or the verifier
+   * unavailable: not the client's doing) keeps it until the next check or the expiry. Nothing is
+   * done for a connection that ended meanwhile, nor once the endpoint stops.
+   *
+   * A check is given up after `every` (the time to the next one), or at the token's expiry if that
+   * comes first, and counts as one the verifier could not make: the connection is kept and checked
+   * again `every` later (the expiry follows at once when it is due). The entry is out of the heap
+   * while the check runs: a verifier that did not answer (one of one's own that hangs) kept a
+   * stream open for ever, its token never checked again, a revocation of it unseen. Kept rather
+   * than ended, as when the verifier says it cannot check: an authorization server that does not
+   * answer would otherwise end every stream at once, and each client's resumption would wait for it.
    */
   private checkToken(entry: Expiring): void {
     const { connection, stream } = entry
     if (stream.connection !== connection || stream.done || this.closing) return
-    const verify = entry.endsAt === Number.POSITIVE_INFINITY
-      ? entry.recheck!.verify
-      : Effect.timeoutOption(entry.recheck!.verify, Math.max(0, entry.endsAt - Date.now()))
+    const recheck = entry.recheck!
+    const verify = Effect.timeoutOption(recheck.verify, Math.max(0, Math.min(recheck.every, entry.endsAt - Date.now())))
     this.runFork(Effect.flatMap(Effect.exit(verify), (exit) =>
       Effect.sync(() => {
         if (stream.connection !== connection || stream.done || this.closing) return
-        const refused = exit._tag === "Failure" && exit.cause.reasons.some((reason) => reason._tag === "Fail" && reason.error._tag === "InvalidToken")
-        if (refused) this.tokenExpired(entry, McpError.tokenRevokedObject)
-        else this.nextTokenDeadline(entry)
+        const refusal = exit._tag === "Failure" ? exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error : undefined
+        if (refusal?._tag === "InvalidToken") this.tokenExpired(entry, McpError.tokenRevokedObject, "is no longer valid")
+        else if (refusal?._tag === "ScopesLost") {
+          this.tokenExpired(entry, McpError.tokenScopesLostObject(refusal.missing), "no longer grants a scope the server requires")
+        } else this.nextTokenDeadline(entry)
       })))
   }
 
   /**
    * The token a connection was opened with has expired (and the grace passed), or was refused when
-   * checked again (`answer`: `tokenRevokedObject`): nothing more reaches its client on the strength
-   * of it. A stream the client can resume loses its connection only: the client resumes it with a
-   * valid token (`Last-Event-ID`) and gets what was sent meanwhile (stored as for a client that
-   * left; a standalone stream stays the session's, as one dropped for not keeping up does), or is
-   * refused `401` with an expired or revoked one. A waiting request that cannot be resumed (a
-   * `subscriptions/listen`) is answered `answer` and cancelled in its session: the client sends it
-   * again with a fresh token.
+   * checked again (`answer`: `tokenRevokedObject`, or `tokenScopesLostObject` for a token without a
+   * scope every request needs; `why` says which, for the log): nothing more reaches its client on
+   * the strength of it. A stream the client can resume loses its connection only: the client
+   * resumes it with a valid token (`Last-Event-ID`) and gets what was sent meanwhile (stored as for
+   * a client that left; a standalone stream stays the session's, as one dropped for not keeping up
+   * does), or is refused `401` with an expired or revoked one (`403 insufficient_scope` with one
+   * that lacks the scope). A waiting request that cannot be resumed (a `subscriptions/listen`) is
+   * answered `answer` and cancelled in its session: the client sends it again with a fresh token.
    */
-  private tokenExpired(entry: Expiring, answer: McpError.ErrorObject = McpError.tokenExpiredObject): void {
+  private tokenExpired(entry: Expiring, answer: McpError.ErrorObject = McpError.tokenExpiredObject, why = "expired"): void {
     const { connection, session, stream } = entry
     // Resumed on another connection, left, or ended since: nothing of this one to end.
     if (stream.connection !== connection || stream.done) return
@@ -741,7 +751,6 @@ export class Endpoint implements SessionHost {
     }
     const pending = stream.requestId === undefined ? undefined : session.pending.get(stream.requestId)
     if (pending === undefined) return
-    const why = answer === McpError.tokenExpiredObject ? "expired" : "is no longer valid"
     this.abandon(session, pending, `The access token the request was sent with ${why}`, JsonRpc.failure(pending.request.id, answer))
   }
 

@@ -130,10 +130,12 @@ export const authenticate = (
       const missing = auth.requiredScopes.filter((scope) => !scopes.includes(scope))
       if (missing.length > 0) return insufficientScope(auth, principal, missing)
       // A verifier that has streams checked again: the principal the check of its token goes
-      // with (see `Recheck.register`: a cached introspected token's own, nothing per request).
+      // with, against the scopes every request needs (see `Recheck.register`: a cached
+      // introspected token's own, nothing per request). `BearerAuth.config` refuses an interval
+      // under `Recheck.minRecheckMillis`; a config made by hand is held to it here.
       const every = auth.verifier.recheckMillis
       if (every === undefined || !(every > 0 && Number.isFinite(every))) return principal
-      return Recheck.register(principal, token, every, auth.verifier)
+      return Recheck.register(principal, token, Math.max(every, Recheck.minRecheckMillis), auth.verifier, auth.requiredScopes)
     }
   })
 }
