@@ -997,9 +997,10 @@ export interface IntrospectionOptions {
    */
   readonly streamRecheckMillis?: number | undefined
   /**
-   * Longest wait for the endpoint; default 5 s (a number > 0 of milliseconds). Once it cannot be
-   * reached (no connection, or two tokens' requests timed out with no answer between), only one
-   * request at a time waits for it (see {@link introspection}).
+   * Longest wait for the endpoint; default 5 s (a number > 0 of milliseconds). A request still
+   * unanswered half of it on has a made-up token asked about (one at a time); once the endpoint
+   * cannot be reached (no connection, or neither answered), only one request at a time waits for
+   * it (see {@link introspection}).
    */
   readonly timeoutMillis?: number | undefined
 }
@@ -1026,12 +1027,13 @@ const introspectionProbeMillis = 1_000
 
 /**
  * The introspection endpoint cannot be reached: no connection could be made to it (see
- * {@link notConnected}: refused, its host unknown or unreachable, a connect timeout, a TLS
- * handshake that failed). Its cooldown follows at once (see {@link introspection}). An answer, of
- * any status (`429` and `5xx` too), or a connection closed once the request was sent, is not: a
- * token can make the endpoint answer so (a forged one it fails on, one too large for a proxy), and
- * one such request a second kept every other token not cached `503`. Those were answered at once:
- * no request waited for them.
+ * {@link notConnected}: refused, reset in the connect call, its host unknown or unreachable, a
+ * connect timeout, a TLS handshake that failed), or a connection closed once the request was sent
+ * while a made-up token's was closed too (see {@link introspection}). Its cooldown follows at once.
+ * An answer, of any status (`429` and `5xx` too), or a connection closed on one request while the
+ * made-up token is answered, is not: a token can make the endpoint answer so (a forged one it
+ * fails on, one too large for a proxy), and one such request a second kept every other token not
+ * cached `503`. Those were answered at once: no request waited for them.
  */
 class IntrospectionUnanswered extends Error {}
 
@@ -1039,8 +1041,8 @@ class IntrospectionUnanswered extends Error {}
  * The introspection endpoint did not answer one request in time. That may be the endpoint (an
  * authorization server down behind a firewall that drops packets, overloaded) or the token (one
  * that makes it hang, which anyone may send): the request is `503`, and the cooldown follows only
- * when the endpoint answered nothing since it was sent and a request for another token went
- * unanswered too meanwhile (see {@link introspection}). One token that made the endpoint hang
+ * when the endpoint answered nothing since it was sent and a made-up token asked about meanwhile,
+ * or a request for another token, went unanswered too (see {@link introspection}). One token that made the endpoint hang
  * started the cooldown: every token not cached was then `503` for a second, one such request a
  * second denying everyone.
  */
@@ -1070,16 +1072,26 @@ const connectionFailure = (code: unknown): boolean => typeof code === "string" &
 /**
  * Whether `fetch` failed for want of a connection, before the request was sent: its `cause` (or,
  * several addresses tried, each of them) has a code of {@link connectionFailures}, or of a TLS
- * handshake that failed (which no token can cause: the request is sent after it).
+ * handshake that failed (which no token can cause: the request is sent after it), or failed in
+ * the `connect` system call whatever its code (a reset as the connection was made: `connect
+ * ECONNRESET`, a listener resetting every connection; a reset once the request was sent is
+ * `read ECONNRESET`, which a token may cause).
  */
 const notConnected = (error: unknown): boolean => {
   const cause = error instanceof Error ? error.cause : undefined
   if (!(cause instanceof Error)) return false
   const code = (cause as { readonly code?: unknown }).code
-  if (typeof code === "string") return connectionFailure(code)
+  if (typeof code === "string") return connectionFailure(code) || (cause as { readonly syscall?: unknown }).syscall === "connect"
   return cause instanceof AggregateError && cause.errors.length > 0 &&
     cause.errors.every((each: unknown) => connectionFailure((each as { readonly code?: unknown } | undefined)?.code))
 }
+
+/**
+ * How the made-up tokens of {@link introspection}'s checks begin (32 random characters follow):
+ * the authorization server says they are not active; the prefix tells them from clients' tokens
+ * in its logs.
+ */
+const checkTokenPrefix = "effect-mcp-check."
 
 /**
  * How far in the future an introspected token's `nbf` may be and the token still be taken, in
@@ -1152,17 +1164,25 @@ const accessTokenType = (answer: { readonly [key: string]: unknown }): boolean =
  * An endpoint that cannot be reached (or answers no JSON object, an active token
  * whose `exp`, `nbf` or `iat` is no number, or not in time) is `VerifierUnavailable` (`503`: the
  * client keeps its token) and a logged warning for the operator (at most one a second, saying how
- * many failures it did not tell). Once the endpoint cannot be reached (no connection, or no TLS
- * session, can be made with it; or it answered nothing while requests for two different tokens
- * timed out), a token not cached is `503` at once, without asking, but for one request at a time,
- * a second after the last failure at the earliest (a probe): its answer, of any kind, has tokens
- * asked about again; without this, every request with a token not cached waited the whole
- * `timeoutMillis` for its `503`. Cached answers still hold meanwhile. An answer of any status
- * (`429`, `5xx`: `503` for that request), a connection closed on a request, or one request that
- * times out (while no other token's does, or while the endpoint answers others) starts no such
- * wait, and is `503` for that request alone: a token can make the endpoint fail, or hang, and
- * others' tokens would have been refused for it. (Holders of two tokens that each make it hang
- * can still start the wait while nobody else's token is answered: an outage looks so too.)
+ * many failures it did not tell). Once the endpoint cannot be reached, a token not cached is
+ * `503` at once, without asking, but for one request at a time, a second after the last failure
+ * at the earliest (a probe): its answer, of any kind, has tokens asked about again; without this,
+ * every request with a token not cached waited the whole `timeoutMillis` for its `503`. Cached
+ * answers still hold meanwhile. Unreachable means: no connection, or no TLS session, can be made
+ * with it (refused, reset in the connect call, unknown host, a bad certificate); or it answered
+ * nothing, to a made-up token either, while a request went unanswered or had its connection
+ * closed before an answer. The made-up token (`effect-mcp-check.` and 32 random characters,
+ * which the endpoint says is not active; one at a time) is asked about when a request is still
+ * unanswered half its timeout on, or when a request's connection is closed (or reset) before its
+ * answer, the endpoint having answered nothing since it was sent; so too when two tokens' requests
+ * time out with no answer between. An answer of any status (`429`, `5xx`: `503` for that request),
+ * a connection closed on a request, or a request that times out while the endpoint answers the
+ * made-up token (or others) starts no such wait, and is `503` for that request alone: a token can
+ * make the endpoint fail, close the connection, or hang, and others' tokens would have been
+ * refused for it. Node's `fetch` says the same of a connection closed as it was made (a port
+ * forwarder whose backend is gone) and of one closed on reading a request, and nothing of a
+ * connect that never completes until its own 10 s connect timeout: the made-up token tells them
+ * apart.
  *
  * @since 0.2.0
  * @category constructors
@@ -1200,6 +1220,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
     down: false,
     failedAt: Number.NEGATIVE_INFINITY,
     probing: false,
+    checking: false,
     answers: 0,
     silent: undefined as string | undefined
   }
@@ -1240,36 +1261,92 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
   }
   /**
    * Whether the endpoint is to be taken for unreachable after a request for the token `key`,
-   * sent when it had given `answersBefore` answers, ended as `exit`. Unreachable (no connection,
-   * no TLS session): yes. Timed out: only if it answered nothing since that request was sent, and
-   * a request for another token timed out too since its last answer (so one token that makes it
-   * hang cannot start the cooldown, and two tokens that time out while it answers others cannot
-   * either); else as it was. Anything else (an answer, a connection closed on the request): no.
+   * sent when it had given `answersBefore` answers, ended as `exit` (`checked`: a made-up token
+   * was asked about while it waited, see `checkMeanwhile`). Unreachable (no connection, no TLS
+   * session; or a connection closed before an answer, a made-up token's too, see
+   * `answersOthers`): yes. Timed out: only if it answered nothing since that request was sent, and
+   * a made-up token asked meanwhile, or a request for another token that timed out since its last
+   * answer, went unanswered too (so one token that makes it hang cannot start the cooldown, nor
+   * two: the made-up token is answered); else as it was. Anything else (an answer, a connection
+   * closed on the request while the endpoint answers others): no.
    */
-  const settled = (exit: Exit.Exit<unknown, unknown>, key: string, answersBefore: number): boolean => {
+  const settled = (exit: Exit.Exit<unknown, unknown>, key: string, answersBefore: number, checked: boolean): boolean => {
     if (Exit.isSuccess(exit)) return false
     const failure = exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error
     if (failure instanceof IntrospectionUnanswered) return true
     if (!(failure instanceof IntrospectionTimedOut)) return false
     if (endpoint.answers > answersBefore) return false
-    if (endpoint.silent !== undefined && endpoint.silent !== key) return true
+    if (checked || (endpoint.silent !== undefined && endpoint.silent !== key)) return true
     endpoint.silent = key
     return endpoint.down
   }
+  const post = (token: string, signal: AbortSignal) =>
+    fetch(options.url, {
+      method: "POST",
+      headers,
+      body: new URLSearchParams({ token, token_type_hint: "access_token" }).toString(),
+      signal
+    })
+  /** The endpoint answered (whatever it said): it is there (see `settled`). */
+  const answered = () => {
+    endpoint.answers++
+    endpoint.silent = undefined
+  }
+  /**
+   * Whether the endpoint answers a made-up token (see `checkTokenPrefix`), asked once the
+   * connection of a request was closed before its answer while the endpoint answered nothing since
+   * it was sent: `false` (refused, closed, reset, no answer before `signal`) when it closes every
+   * connection whatever is sent (a port forwarder whose backend is gone), which a request's own
+   * failure cannot tell from a token that makes it close (the request was sent: `fetch` says the
+   * same of both); `true` when it answers (any status), the closing then that request's. Not asked
+   * (`true`) while another check is on its way, nor once it answered since `answersBefore`.
+   */
+  const answersOthers = (answersBefore: number, signal: AbortSignal): Promise<boolean> => {
+    if (endpoint.checking || endpoint.answers > answersBefore) return Promise.resolve(true)
+    return check(signal).then(() => endpoint.answers > answersBefore)
+  }
+  /** A made-up token asked about (one at a time): an answer of any status counts as one (`answered`). */
+  const check = (signal: AbortSignal): Promise<void> => {
+    endpoint.checking = true
+    const madeUp = `${checkTokenPrefix}${nodeCrypto().randomBytes(24).toString("base64url")}`
+    return post(madeUp, signal).then((response) => {
+      answered()
+      void response.body?.cancel().catch(() => undefined)
+    }, () => undefined).finally(() => {
+      endpoint.checking = false
+    })
+  }
+  const halfTimeout = Duration.toMillis(timeout) / 2
+  /**
+   * Half the timeout after a request was sent, unanswered, with no answer from the endpoint since:
+   * a made-up token is asked about (unless a check is on its way already, or the endpoint is taken
+   * for unreachable: its probes are the only requests then), bounded by the timeout; `true` when
+   * one is on its way. Answered, the request that times out is that token's (no cooldown);
+   * unanswered too, the endpoint answered nothing for the whole timeout while two tokens waited,
+   * and is taken for unreachable (see `settled`). Without it, the cooldown needed two clients'
+   * tokens to time out together: with one token (one client, or one waiting at a time) every
+   * request waited the whole timeout for its 503 while the endpoint was down, and a connect that
+   * never completes (a host that drops packets) was never told apart (Node's own connect timeout,
+   * 10 s, comes after ours). A request answered within half the timeout asks nothing more.
+   */
+  const checkMeanwhile = (answersBefore: number): boolean => {
+    if (endpoint.down || endpoint.answers > answersBefore) return false
+    if (!endpoint.checking) void check(AbortSignal.timeout(Duration.toMillis(timeout)))
+    return true
+  }
   // `answersBefore`: the endpoint's answers when the request is sent (see `settled`).
-  const ask = (token: string, key: string, answersBefore: number) =>
-    Effect.tryPromise({
-      try: (signal) =>
-        fetch(options.url, {
-          method: "POST",
-          headers,
-          body: new URLSearchParams({ token, token_type_hint: "access_token" }).toString(),
-          signal
-        }).then(async (response) => {
+  const ask = (token: string, key: string, answersBefore: number) => {
+    // Whether a made-up token was asked about while this request waited (see `checkMeanwhile`).
+    let checked = false
+    return Effect.tryPromise({
+      try: (signal) => {
+        const meanwhile = setTimeout(() => {
+          checked = checkMeanwhile(answersBefore)
+        }, halfTimeout)
+        return post(token, signal).finally(() => clearTimeout(meanwhile)).then(async (response) => {
           // The endpoint answers (whatever it says): it is there; a request timed out before
           // now is not another token's sign that it is not (see `settled`).
-          endpoint.answers++
-          endpoint.silent = undefined
+          answered()
           // Any status, a `5xx` or `429` too, is an answer: what a token makes the endpoint say
           // (a forged one that makes it fail) starts no cooldown for the others' tokens.
           if (!response.ok) throw new Error(`introspection answered ${response.status}`)
@@ -1278,26 +1355,32 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
           const malformed = malformedDate(answer as { readonly [key: string]: unknown })
           if (malformed !== undefined) throw new Error(`introspection answered an active token whose ${malformed} is no number (RFC 7662 §2.2: a NumericDate)`)
           return answer as { readonly [key: string]: unknown }
-        }, (error: unknown) => {
+        }, async (error: unknown) => {
           // `fetch` failed: no connection (the endpoint unreachable), or one that broke once the
           // request was sent (not the timeout's abort: that fiber is interrupted, and its failure
-          // is the timeout's). Only the first is the endpoint's: a connection closed on a request
-          // (a token too large for a proxy) is that request's, and starts no cooldown either.
-          throw notConnected(error) ? new IntrospectionUnanswered(`introspection endpoint could not be reached: ${String(error)}`, { cause: error }) : error
-        }),
+          // is the timeout's). The first is the endpoint's. A connection closed on a request (a
+          // token too large for a proxy) is that request's, and starts no cooldown, unless the
+          // endpoint closes a made-up token's too (see `answersOthers`).
+          if (notConnected(error) || (!signal.aborted && !(await answersOthers(answersBefore, signal)))) {
+            throw new IntrospectionUnanswered(`introspection endpoint could not be reached: ${String(error)}`, { cause: error })
+          }
+          throw error
+        })
+      },
       catch: (cause) => cause
     }).pipe(
       Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new IntrospectionTimedOut("introspection timed out")) }),
       Effect.onExit((exit) =>
         Effect.sync(() => {
           // Any answer (a token judged, a `4xx`, a malformed one) says the endpoint is there.
-          endpoint.down = settled(exit, key, answersBefore)
+          endpoint.down = settled(exit, key, answersBefore, checked)
           if (endpoint.down) endpoint.failedAt = Date.now()
         })
       ),
       Effect.tapCause((cause) => Effect.suspend(() => warnFailed(cause))),
       Effect.mapError(() => unanswered)
     )
+  }
   // A failure is told at most once a second, with how many went untold since: every request
   // with a token not cached asks, and while the endpoint failed each one logged its warning (with
   // its stack), a line per request.

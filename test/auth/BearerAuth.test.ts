@@ -21,8 +21,9 @@ import * as Logger from "effect/Logger"
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose"
 import { generateKeyPairSync } from "node:crypto"
 import { createServer, type Server } from "node:http"
-import { type AddressInfo, connect } from "node:net"
+import { type AddressInfo, connect, createServer as createNetServer } from "node:net"
 import { fileURLToPath } from "node:url"
+import { Worker } from "node:worker_threads"
 import { BearerAuth } from "../../src/auth.ts"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer, Stdio, StreamableHttp } from "../../src/index.ts"
@@ -1832,17 +1833,21 @@ describe("token introspection while the endpoint does not answer", () => {
 
   // Fails before: a request that timed out started the cooldown, whatever its token: one token
   // that makes the endpoint hang (anyone may send one), once a second, kept every other token not
-  // cached 503 without asking. Now only the endpoint answering nothing to two tokens does.
-  it.live("a token that makes the endpoint hang is 503 alone: another token is asked at once and taken; two tokens unanswered with no answer between start the cooldown", () =>
+  // cached 503 without asking. Now only the endpoint answering nothing to two tokens (or to a
+  // made-up token asked meanwhile) does.
+  it.live("a token that makes the endpoint hang is 503 alone: another token is asked at once and taken; two tokens unanswered with no answer between, while a made-up token is answered, start no cooldown either", () =>
     Effect.gen(function*() {
       let asked = 0
+      // Made-up tokens asked about while a request waited (half its timeout on): answered here.
+      let checks = 0
       const held: Array<() => void> = []
       const server = createServer((request, response) => {
-        asked++
         let body = ""
         request.on("data", (chunk) => void (body += String(chunk)))
         request.on("end", () => {
           const token = new URLSearchParams(body).get("token") ?? ""
+          if (token.startsWith("effect-mcp-check.")) checks++
+          else asked++
           const answer = () =>
             response.writeHead(200, { "content-type": "application/json" }).end(
               JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
@@ -1885,37 +1890,128 @@ describe("token introspection while the endpoint does not answer", () => {
       const before = asked
       assert.isTrue(yield* taken("after-one"), "hangs-a was answered around: only hangs-b is unanswered since")
       assert.strictEqual(asked, before + 1)
-      // Two tokens unanswered with no answer between: the endpoint is taken for unreachable, and
-      // a token not cached is 503 at once, without asking.
+      // Two tokens unanswered with no answer between: a made-up token asked meanwhile is
+      // answered, so the endpoint is there (was: taken for unreachable, every other token not
+      // cached 503 at once for a second, which anyone holding two such tokens could do at will).
+      const checksBefore = checks
       const both = yield* Effect.forEach(["hangs-c", "hangs-d"], (token) => timed(verifier.verify(token)), { concurrency: "unbounded" })
       for (const { exit } of both) assert.isTrue(unavailable(exit))
-      const atOnce = yield* timed(verifier.verify("then"))
-      assert.isTrue(unavailable(atOnce.exit))
-      assert.isBelow(atOnce.millis, timeoutMillis / 2, "503 at once")
-      assert.strictEqual(asked, before + 3, "not asked in the second after")
-      // A second later a token is asked again (a probe), answered: the cooldown is over.
-      yield* advance(1_001)
-      assert.isTrue(yield* taken("probe"))
-      assert.isTrue(yield* taken("later"))
+      assert.strictEqual(checks, checksBefore + 1, "one made-up token asked for both")
+      assert.isTrue(yield* taken("then"), "another token is asked and taken: no cooldown")
+      assert.strictEqual(asked, before + 4)
       for (const release of held.splice(0)) release()
+    }), 20_000)
+
+  // Fails before: with one token at a time (one client), the endpoint answering nothing never
+  // started the cooldown (it needed two tokens unanswered together): every request waited the
+  // whole timeout for its 503. Now a made-up token is asked half the timeout on; unanswered too,
+  // the endpoint is taken for unreachable.
+  it.live("one token at a time while the endpoint answers nothing: a made-up token asked meanwhile goes unanswered too, and the next token not cached is 503 at once", () =>
+    Effect.gen(function*() {
+      const tokens: Array<string> = []
+      const held: Array<() => void> = []
+      const server = createServer((request, response) => {
+        let body = ""
+        request.on("data", (chunk) => void (body += String(chunk)))
+        request.on("end", () => {
+          tokens.push(new URLSearchParams(body).get("token") ?? "")
+          held.push(() => response.writeHead(503).end())
+        })
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => {
+          for (const release of held.splice(0)) release()
+          server.closeAllConnections()
+          server.close(resolve)
+        }))
+      )
+      const { port } = server.address() as AddressInfo
+      yield* frozenClock
+      const timeoutMillis = 600
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis })
+      const first = yield* timed(verifier.verify("only"))
+      assert.isTrue(unavailable(first.exit))
+      assert.isAtLeast(first.millis, timeoutMillis - 50)
+      assert.strictEqual(tokens.length, 2, "the token, and a made-up one half the timeout on")
+      assert.strictEqual(tokens[0], "only")
+      assert.match(tokens[1]!, /^effect-mcp-check\./)
+      for (const token of ["only", "other"]) {
+        const next = yield* timed(verifier.verify(token))
+        assert.isTrue(unavailable(next.exit))
+        assert.isBelow(next.millis, timeoutMillis / 2, `${token}: 503 at once`) // was: the timeout again
+      }
+      assert.strictEqual(tokens.length, 2, "not asked in the second after")
+    }), 20_000)
+
+  // Fails before: a host that drops packets (here: a listener whose queue of connections not yet
+  // accepted is full, which drops the SYNs) was caught only by two tokens timing out together:
+  // Node's own connect timeout (10 s) comes after ours (5 s), and fetch says nothing of which
+  // stage it was at. The made-up token's connect hangs too.
+  it.live("an endpoint whose connections are never made (a listener that never accepts, its queue full): a token not cached is 503 at once after the first timeout", () =>
+    Effect.gen(function*() {
+      const flag = new Int32Array(new SharedArrayBuffer(4))
+      const worker = new Worker(
+        `const { workerData, parentPort } = require("node:worker_threads")
+const server = require("node:net").createServer()
+server.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
+  parentPort.postMessage(server.address().port)
+  // The thread stops: nothing is accepted until the test wakes it (15 s at most).
+  setTimeout(() => Atomics.wait(new Int32Array(workerData), 0, 0, 15000), 50)
+})`,
+        { eval: true, workerData: flag.buffer }
+      )
+      yield* Effect.addFinalizer(() =>
+        Effect.promise(async () => {
+          Atomics.store(flag, 0, 1)
+          Atomics.notify(flag, 0)
+          await worker.terminate()
+        })
+      )
+      const port = yield* Effect.promise(() => new Promise<number>((resolve) => worker.once("message", resolve)))
+      yield* Effect.sleep("200 millis")
+      // Fill the queue (a backlog of 1 holds two): the next connections are never made.
+      const fillers = Array.from({ length: 3 }, () => connect(port, "127.0.0.1").on("error", () => {}))
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          for (const socket of fillers) socket.destroy()
+        })
+      )
+      yield* Effect.sleep("200 millis")
+      yield* frozenClock
+      const timeoutMillis = 600
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis })
+      const first = yield* timed(verifier.verify("first"))
+      assert.isTrue(unavailable(first.exit))
+      assert.isAtLeast(first.millis, timeoutMillis - 50)
+      const next = yield* timed(verifier.verify("first"))
+      assert.isTrue(unavailable(next.exit))
+      assert.isBelow(next.millis, timeoutMillis / 2, "503 at once") // was: the timeout again
     }), 20_000)
 
   // Fails before: a 5xx or 429 answer (or a connection closed on the request) started the
   // cooldown: one request a second whose token makes the endpoint fail so (a forged one the
   // authorization server chokes on, one too large for its proxy) kept every other token not cached
   // 503, without asking. Those were answers, at once: nobody waited for them.
-  it.live("an endpoint that answers 500 or 429 for one token, or closes the connection on it, starts no cooldown: that request is 503, another token is asked at once and taken", () =>
+  it.live("an endpoint that answers 500 or 429 for one token, or closes or resets the connection on it, starts no cooldown: that request is 503, another token is asked at once and taken", () =>
     Effect.gen(function*() {
       let asked = 0
+      // The made-up tokens of the checks that a closed connection has made (see the next case).
+      const checks: Array<string> = []
       const server = createServer((request, response) => {
-        asked++
         let body = ""
         request.on("data", (chunk) => void (body += String(chunk)))
         request.on("end", () => {
           const token = new URLSearchParams(body).get("token") ?? ""
+          if (token.startsWith("effect-mcp-check.")) {
+            checks.push(token)
+            return void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ active: false }))
+          }
+          asked++
           if (token === "fails") return void response.writeHead(500, { "content-type": "text/plain" }).end("choked")
           if (token === "throttled") return void response.writeHead(429, { "retry-after": "60" }).end()
           if (token === "closes") return void request.socket.destroy()
+          if (token === "resets") return void request.socket.resetAndDestroy()
           response.writeHead(200, { "content-type": "application/json" }).end(
             JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
           )
@@ -1931,13 +2027,50 @@ describe("token introspection while the endpoint does not answer", () => {
       const { port } = server.address() as AddressInfo
       yield* frozenClock
       const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test" })
-      for (const [i, bad] of ["fails", "throttled", "closes"].entries()) {
+      for (const [i, bad] of ["fails", "throttled", "closes", "resets"].entries()) {
         const refused = yield* timed(verifier.verify(bad))
         assert.isTrue(unavailable(refused.exit), bad)
         // In the same second (the clock stands still): another user's token is asked, and taken.
         const other = yield* timed(verifier.verify(`user-${i}`))
         assert.isTrue(Exit.isSuccess(other.exit) && other.exit.value.subject === `user-${i}`, `after ${bad}: ${String(other.exit)}`)
         assert.strictEqual(asked, 2 * (i + 1), bad)
+      }
+      // An answer is the endpoint's own: no check. A connection closed (or reset) once the request
+      // was sent may be the token's: a made-up token is asked, answered here.
+      assert.strictEqual(checks.length, 2, "one check after closes, one after resets")
+      assert.match(checks[0]!, /^effect-mcp-check\.[A-Za-z0-9_-]{32}$/)
+    }), 20_000)
+
+  // Fails before: a listener that closes (or resets) every connection as it is made (a port
+  // forwarder whose backend is gone) was taken for a token's doing each time: `fetch` says "other
+  // side closed" of it as of a connection closed on reading a request, and every token not cached
+  // tried a connection again. Now a made-up token is asked: closed too, the endpoint is taken for
+  // unreachable; and a reset in the connect call (no request sent) is no connection.
+  it.live("an endpoint that closes or resets every connection as it is made: the next token not cached is 503 without a connection tried, for a second", () =>
+    Effect.gen(function*() {
+      yield* frozenClock
+      for (const how of ["closes", "resets"] as const) {
+        let connections = 0
+        const server = createNetServer((socket) => {
+          connections++
+          if (how === "closes") socket.destroy()
+          else socket.resetAndDestroy()
+        })
+        yield* Effect.acquireRelease(
+          Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+          () => Effect.promise(() => new Promise((resolve) => server.close(resolve)))
+        )
+        const { port } = server.address() as AddressInfo
+        const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test" })
+        assert.isTrue(unavailable((yield* timed(verifier.verify("first"))).exit), how)
+        const tried = connections
+        assert.isAtLeast(tried, 1, how)
+        const second = yield* timed(verifier.verify("second"))
+        assert.isTrue(unavailable(second.exit), how)
+        assert.strictEqual(connections, tried, `${how}: no connection tried in the second after the failure`)
+        yield* advance(1_001)
+        assert.isTrue(unavailable((yield* timed(verifier.verify("third"))).exit), how)
+        assert.isAbove(connections, tried, `${how}: a probe a second later`)
       }
     }), 20_000)
 
