@@ -11,6 +11,8 @@
  *   the caller (a session) and the process: kept for ever, it would outlive every reader.
  * - The cache's keys name the server instance that wrote them (see `ResponseCache`): replicas
  *   sharing a Redis never answer from each other's entries.
+ * - An entry that is not JSON, or a key of another type, reads as absent; JSON that is not an answer
+ *   of its method is refused by `ResponseCache` (a miss, written over). Neither is ever served.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError` (see `ResponseCache` for what the cache then does).
  *

@@ -8,10 +8,12 @@
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
+import * as References from "effect/References"
 import * as Redis from "effect/persistence/Redis"
 import * as Schema from "effect/Schema"
-import { McpServer } from "../../src/index.ts"
+import { McpServer, Middleware } from "../../src/index.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import type * as JsonRpc from "../../src/protocol/JsonRpc.ts"
 import { RedisCacheStore, RedisEventStore } from "../../src/redis.ts"
@@ -36,7 +38,14 @@ const foreignValues: ReadonlyArray<readonly [string, (redis: Redis.Redis["Servic
   ["a string", (redis, key) => redis.send("SET", key, "\"cached\"")],
   ["an array", (redis, key) => redis.send("SET", key, "[]")],
   ["null", (redis, key) => redis.send("SET", key, "null")],
-  ["a hash", (redis, key) => Effect.andThen(redis.send("DEL", key), redis.send("HSET", key, "content", "x"))]
+  ["a hash", (redis, key) => Effect.andThen(redis.send("DEL", key), redis.send("HSET", key, "content", "x"))],
+  // Objects that are no tools/call answer (another version's entry, a colliding key, a cut write).
+  ["an empty object", (redis, key) => redis.send("SET", key, "{}")],
+  ["an object whose content is not an array", (redis, key) => redis.send("SET", key, `{"content":"cached"}`)],
+  ["content holding null", (redis, key) => redis.send("SET", key, `{"content":[null]}`)],
+  ["a content block without a type", (redis, key) => redis.send("SET", key, `{"content":[{"text":"cached"}]}`)],
+  ["an isError that is not a boolean", (redis, key) => redis.send("SET", key, `{"content":[],"isError":"no"}`)],
+  ["another method's answer", (redis, key) => redis.send("SET", key, `{"tools":[]}`)]
 ]
 
 layer(TestRedis.layer, { excludeTestServices: true })("Redis entries written by someone else", (it) => {
@@ -96,7 +105,59 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis entries written by 
           `${what}: the call is answered by the tool`
         )
         assert.strictEqual(runs, before + 1, `${what}: the handler ran`)
+        // ...and its answer was written over the entry: the next call is a hit.
+        const stored = yield* Effect.orDie(redis.send<string | null>("GET", keys[0]!))
+        assert.deepStrictEqual(JSON.parse(stored ?? "null")?.content, [{ type: "text", text: "42" }], `${what}: written over`)
+        assert.strictEqual(text(yield* call), "42")
+        assert.strictEqual(runs, before + 1, `${what}: answered from the entry written over`)
       }
+    }))
+
+  it.effect("a list entry of the wrong shape is a miss written over, logged once as a warning (then at debug level)", () =>
+    Effect.gen(function*() {
+      const server = yield* TestRedis
+      const prefix = uniquePrefix()
+      const logs: Array<{ readonly level: string; readonly message: string }> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        logs.push({ level: logLevel, message: String(Array.isArray(message) ? message[0] : message) })
+      })
+      let lists = 0
+      const mcp = yield* startServer(
+        {},
+        Layer.mergeAll(
+          McpServer.tool({ name: "t", handler: () => Effect.succeed("ok") }),
+          // The cache, then (below it) a middleware counting the lists that reach the server.
+          Layer.unwrap(Effect.map(ResponseCache.make(), (cache) =>
+            McpServer.middleware(
+              cache,
+              Middleware.make("count", { onListTools: (params, _, next) => Effect.andThen(Effect.sync(() => lists++), next(params)) })
+            )))
+        ).pipe(
+          Layer.provide(RedisCacheStore.layer({ prefix })),
+          Layer.provide(redisClient(server.url)),
+          Layer.provide(Layer.merge(Logger.layer([logger]), Layer.succeed(References.MinimumLogLevel, "Debug"))),
+          Layer.orDie
+        )
+      )
+      const [, redis] = yield* onRedis(Effect.void)
+      const { client } = yield* connect(mcp)
+      const list = sdk(() => client.listTools())
+      assert.deepStrictEqual((yield* list).tools.map((tool) => tool.name), ["t"])
+      assert.strictEqual(lists, 1)
+      const keys = yield* Effect.orDie(redis.send<ReadonlyArray<string>>("KEYS", `${prefix}cache:*tools/list*`))
+      assert.lengthOf(keys, 1)
+      const wrong = [`{"tools":"t"}`, `{"tools":[{"name":"t"}]}`, `{"tools":[null]}`, `{"tools":[],"nextCursor":5}`, `{"content":[]}`]
+      for (const [i, written] of wrong.entries()) {
+        yield* Effect.orDie(redis.send("SET", keys[0]!, written))
+        assert.deepStrictEqual((yield* list).tools.map((tool) => tool.name), ["t"], written)
+        assert.strictEqual(lists, i + 2, `${written}: the list ran`)
+        // Written over: the next list is answered from the store.
+        assert.deepStrictEqual((yield* list).tools.map((tool) => tool.name), ["t"], written)
+        assert.strictEqual(lists, i + 2, `${written}: a hit after`)
+      }
+      yield* Effect.sleep(50)
+      const told = logs.filter((log) => log.message.includes("not a tools/list answer"))
+      assert.deepStrictEqual(told.map((log) => log.level), ["Warn", "Debug", "Debug", "Debug", "Debug"])
     }))
 
   it.effect("a stored event that is not JSON, or not a JSON-RPC message, makes its stream unresumable (not a defect, not replayed)", () =>
