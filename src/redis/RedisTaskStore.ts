@@ -13,7 +13,14 @@
  *   id by expiry; `done` the terminal ones, oldest first; `seq` the creation counter; `servers`
  *   the names of the servers using the prefix, each with when it last said so (`announce`). The sets
  *   lose an expired task lazily (the next creation or list of that scope). An owner's or address's
- *   key of another type (written by hand) is dropped there and made again. One Redis (or a
+ *   key of another type (written by hand) is dropped there and made again. So are the shared
+ *   keys, when a creation or change fails on one (checked then, not on each call): `seq` of another
+ *   type or not an integer is set to Redis's clock in microseconds (above every sequence a counter
+ *   gave: lists keep creation order), `all` and `done` are made again and their tasks put back from
+ *   their own records (a `SCAN` of `t:*`, in the background); the call is then sent again, and a
+ *   warning logged. `leases` and `holders` are not dropped (every running task's lease would go
+ *   with them): creations and ends fail with a `StoreError` saying to delete the key (`DEL …`),
+ *   logged as an error once. One Redis (or a
  *   primary): not Redis Cluster (a script touches the keys of several tasks). Redis 7.0 or later
  *   (`PEXPIREAT` with `GT` and `NX`).
  * - `create` is one Lua script: it makes room as the in-memory store does (expired tasks, then
@@ -323,13 +330,15 @@ local function create(id, json, expiry, owner, address, work, lease, server)
     fields[#fields + 1] = 'server'
     fields[#fields + 1] = server
   end
-  redis.call('HSET', key, unpack(fields))
+  -- The lease before the task: a shared key of another type fails the creation before it wrote
+  -- the task (see globalKeysLua).
   if lease ~= '' then
     -- leases start at the batch's one reading of Redis's clock
     redis.call('ZADD', base .. 'leases', leaseScore(lease), id)
     -- held by the creating process (its store's message prefix is its identity)
     redis.call('HSET', base .. 'holders', id, ARGV[6])
   end
+  redis.call('HSET', key, unpack(fields))
   -- The key outlives the task by a grace period, so that the cleanup by expiry above (at any later
   -- creation) still reads its owner and address; reads treat an expired task as gone.
   redis.call('PEXPIREAT', key, int(expiresAt + 600000))
@@ -403,12 +412,13 @@ local function change(base, id, version, json, status)
   local current = redis.pcall('HMGET', key, 'v', 'seq')
   if current.err or not current[1] then return 'gone' end
   if current[1] ~= version then return 'conflict' end
-  redis.call('HSET', key, 'task', json, 'status', status, 'v', int(tonumber(current[1]) + 1))
+  -- The shared keys first: one of another type fails the change before it wrote anything (see globalKeysLua).
   if status == 'completed' or status == 'failed' or status == 'cancelled' then
     redis.call('ZADD', KEYS[1], current[2], id)
     redis.call('ZREM', base .. 'leases', id)
     redis.call('HDEL', base .. 'holders', id)
   end
+  redis.call('HSET', key, 'task', json, 'status', status, 'v', int(tonumber(current[1]) + 1))
   return 'ok'
 end
 `
@@ -959,6 +969,87 @@ const leftScript = Redis.script(
   { lua: leftLua, numberOfKeys: 1 }
 ).withReturnType<unknown>()
 
+// The store's keys shared by every task, checked after a creation or a change failed on a key of
+// another type (WRONGTYPE) or a counter that is no integer: someone else wrote there (a hand edit,
+// another program under the prefix, a half-done migration), and every creation failed for as long
+// as it lived. What can be made again is: `seq` (the creation counter) is set to Redis's clock in
+// microseconds, above every sequence a counter of creations gave (lists stay in creation order),
+// and `all` and `done` (indexes: what they listed is lost already) are dropped and made again by
+// the next creation, as an owner's set of another type is. The leases and their holders are not:
+// dropping them would take every running task's lease (their work stops at its next renewal), the
+// operator's call. KEYS: all, done, seq, leases, holders. Answers 'mended' or 'broken' and the key,
+// for each key of another type.
+const globalKeysLua = `
+local out = {}
+local function report(what, key)
+  out[#out + 1] = what
+  out[#out + 1] = key
+end
+local function kind(key) return redis.call('TYPE', key)['ok'] end
+for i = 1, 2 do
+  local found = kind(KEYS[i])
+  if found ~= 'none' and found ~= 'zset' then
+    redis.call('DEL', KEYS[i])
+    report('mended', KEYS[i])
+  end
+end
+local found = kind(KEYS[3])
+local counter = found == 'string' and redis.call('GET', KEYS[3]) or nil
+if found ~= 'none' and not (counter and #counter <= 18 and string.match(counter, '^%d+$')) then
+  local clock = redis.call('TIME')
+  redis.call('SET', KEYS[3], clock[1] .. string.format('%06d', tonumber(clock[2])))
+  report('mended', KEYS[3])
+end
+found = kind(KEYS[4])
+if found ~= 'none' and found ~= 'zset' then report('broken', KEYS[4]) end
+found = kind(KEYS[5])
+if found ~= 'none' and found ~= 'hash' then report('broken', KEYS[5]) end
+return out
+`
+
+const globalKeysScript = Redis.script(
+  (keys: readonly [string, string, string, string, string]) => keys,
+  { lua: globalKeysLua, numberOfKeys: 5 }
+).withReturnType<ReadonlyArray<string>>()
+
+// Puts tasks back in the indexes made again (`all` and `done`, see `globalKeysLua`), from their
+// hashes: each task's expiry is its key's (`PEXPIRETIME`) less the grace period it was given at its
+// creation, an ended one goes in `done` by its creation sequence. KEYS: all, done. ARGV: the task
+// keys' prefix, then task keys (a page of a SCAN). A key that is no task's hash is left alone.
+const reindexLua = `
+local skip = #ARGV[1]
+for i = 2, #ARGV do
+  local key = ARGV[i]
+  local rec = redis.pcall('HMGET', key, 'status', 'seq')
+  local at = redis.call('PEXPIRETIME', key)
+  if not rec.err and rec[1] and at > 0 then
+    local id = string.sub(key, skip + 1)
+    redis.call('ZADD', KEYS[1], string.format('%d', at - 600000), id)
+    if (rec[1] == 'completed' or rec[1] == 'failed' or rec[1] == 'cancelled') and rec[2] then
+      redis.call('ZADD', KEYS[2], rec[2], id)
+    end
+  end
+end
+return 0
+`
+
+const reindexScript = Redis.script(
+  (all: string, done: string, taskKeys: string, keys: ReadonlyArray<string>) => [all, done, taskKeys, ...keys],
+  { lua: reindexLua, numberOfKeys: 2 }
+).withReturnType<unknown>()
+
+/** A glob that matches `text` literally (SCAN's MATCH), followed by anything. */
+const globPrefix = (text: string): string => `${text.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`
+
+/** How many SCAN rounds a reindex makes at most (each looks at about 1 000 keys). */
+const maxScanRounds = 100_000
+
+/** Whether a Redis failure is a key of another type, or a counter that holds no integer. */
+const wrongKeyType = (cause: unknown): boolean => {
+  const text = String(cause)
+  return text.includes("WRONGTYPE") || text.includes("not an integer")
+}
+
 const isRecord = (value: unknown): value is { readonly [key: string]: unknown } =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
@@ -1061,7 +1152,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
      * with the changes batched too and one message per batch, 8.3-8.5k → 9.1-9.4k creations/s,
      * 161-166 → 140-143 µs of replica CPU and 43 → 38-39 µs of Redis CPU per creation.
      */
-    const createBatched = batch((creations: ReadonlyArray<Creation>) => {
+    const sendCreations = (creations: ReadonlyArray<Creation>) => {
       // The script creates nothing past this deadline (Redis's clock), a margin before this call
       // stops waiting, so that its answer can still arrive in time (see `createLua`).
       const sentAt = Date.now()
@@ -1088,12 +1179,77 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           return outcomes
         }
       )
-    }, 64)
+    }
+    const checkGlobalKeys = evalScript(redis, globalKeysScript)
+    const globalKeys = [`${base}all`, `${base}done`, `${base}seq`, leases, holders] as const
+    // Logged with the services the store was built with (a batch runs in a fiber of its own).
+    const log = Effect.runForkWith(yield* Effect.context<never>())
+    /** The keys last reported as not mendable: reported again only when they change. */
+    let reportedBroken = ""
+    /**
+     * `effect`, and should it fail on a key of another type (or a counter that is no integer): the
+     * store's shared keys are checked (`globalKeysLua`), those that can be are made again (logged)
+     * and `again` is sent once; a key that cannot (the leases, their holders) fails it with a
+     * `StoreError` naming the key and what to do, logged as an error (once until that changes).
+     */
+    const afterMend = <A>(effect: Effect.Effect<A, StoreError>, again: () => Effect.Effect<A, StoreError>): Effect.Effect<A, StoreError> =>
+      Effect.catchIf(effect, (error) => wrongKeyType(error.cause), (error) =>
+        Effect.flatMap(Effect.orElseSucceed(run("check keys", checkGlobalKeys(globalKeys)), () => []), (found) => {
+          const mended: Array<string> = []
+          const broken: Array<string> = []
+          for (let i = 0; i + 1 < found.length; i += 2) (found[i] === "mended" ? mended : broken).push(found[i + 1]!)
+          if (mended.length > 0) {
+            log(Effect.logWarning(
+              `effect-mcp-server: the task store's keys ${mended.join(", ")} were of another type (written by someone else: every creation failed); made again (the creation counter from Redis's clock, the indexes from the tasks' own records)`
+            ))
+          }
+          if (broken.length === 0) {
+            reportedBroken = ""
+            if (mended.length === 0) return Effect.fail(error)
+            return mended.some((key) => key !== globalKeys[2]) ? Effect.andThen(reindex, again()) : again()
+          }
+          const message = `the key${broken.length > 1 ? "s" : ""} ${broken.join(", ")} of the task store ${
+            broken.length > 1 ? "are" : "is"
+          } of another type (written by someone else): task creations and changes fail until ${
+            broken.length > 1 ? "they are" : "it is"
+          } deleted (DEL ${broken.join(" ")}; the running tasks lose their leases with it, and their work stops at its next renewal)`
+          if (reportedBroken !== message) {
+            reportedBroken = message
+            log(Effect.logError(`effect-mcp-server: ${message}`))
+          }
+          return Effect.fail(new StoreError({ store: "TaskStore", message, cause: error.cause }))
+        }))
+    const reindexPage = evalScript(redis, reindexScript)
+    /**
+     * Puts every task back in `all` and `done` once they were made again (see `reindexLua`), page
+     * by page, each page bounded as any call; in the background (a large keyspace takes longer than
+     * a creation waits), logged when it fails.
+     */
+    const reindex = Effect.sync(() =>
+      log(Effect.catch(
+        Effect.gen(function*() {
+          const match = globPrefix(`${base}t:`)
+          let cursor = "0"
+          for (let round = 0; round < maxScanRounds; round++) {
+            const [next, keys] = yield* run(
+              "reindex",
+              redis.send<readonly [string, ReadonlyArray<string>]>("SCAN", cursor, "MATCH", match, "COUNT", "1000")
+            )
+            if (keys.length > 0) yield* run("reindex", reindexPage(globalKeys[0], globalKeys[1], `${base}t:`, keys))
+            cursor = next
+            if (cursor === "0") return
+          }
+        }),
+        (error) => Effect.logWarning("effect-mcp-server: the task store could not put its tasks back in its indexes made again (the tasks created before are not listed)", error)
+      ))
+    )
+    const createBatched = batch((creations: ReadonlyArray<Creation>) => afterMend(sendCreations(creations), () => sendCreations(creations)), 64)
     const update = evalScript(redis, updateScript)
     const updateInputs = evalScript(redis, updateInputsScript)
     /** Changes (all but those of a task's inputs), batched as creations are. */
+    const sendChanges = (changes: ReadonlyArray<Change>) => run("task changes", update(`${base}done`, base, channel, origin, changes))
     const updateBatched = batch((changes: ReadonlyArray<Change>) =>
-      Effect.map(run("task changes", update(`${base}done`, base, channel, origin, changes)), (outcomes) => {
+      Effect.map(afterMend(sendChanges(changes), () => sendChanges(changes)), (outcomes) => {
         const out = new Array<string>(changes.length)
         for (let i = 0; i < changes.length; i++) out[i] = outcomes[i] ?? "gone"
         return out

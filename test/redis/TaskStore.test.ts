@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as PubSub from "effect/PubSub"
 import * as Scope from "effect/Scope"
 import * as Redis from "effect/persistence/Redis"
@@ -1138,6 +1139,62 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       yield* Effect.orDie(redis.send("SET", `${prefix}tasks:o:session:c`, "garbage"))
       yield* sleep(200)
       assert.strictEqual((yield* tasks.create({ owner: B, method: "tools/call" })).status, "working")
+    }))
+
+  it.effect("the shared keys written over (another type): seq, all and done are made again (lists keep creation order); leases and holders fail with a StoreError naming the key and the fix, logged once", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const logs: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        logs.push(`${logLevel}: ${Array.isArray(message) ? message.join(" ") : String(message)}`)
+      })
+      const tasks = yield* onRedis(prefix).pipe(Effect.provide(Logger.layer([logger])))
+      const redis = yield* rawRedis
+      const key = (name: string) => `${prefix}tasks:${name}`
+      const created: Array<string> = []
+      const create = Effect.map(tasks.create({ owner: A, method: "tools/call", leaseMillis: 60_000 }), (task) => {
+        created.push(task.taskId)
+        return task
+      })
+      yield* create
+      const mendable: ReadonlyArray<readonly [string, Effect.Effect<unknown, Redis.RedisError>]> = [
+        ["seq as text that is no integer", redis.send("SET", key("seq"), "garbage")],
+        ["seq as a hash", Effect.andThen(redis.send("DEL", key("seq")), redis.send("HSET", key("seq"), "x", "1"))],
+        ["all as a string", redis.send("SET", key("all"), "garbage")],
+        ["done as a hash", Effect.andThen(redis.send("DEL", key("done")), redis.send("HSET", key("done"), "x", "1"))]
+      ]
+      for (const [what, write] of mendable) {
+        yield* Effect.orDie(write)
+        const task = yield* Effect.exit(create)
+        assert.isTrue(Exit.isSuccess(task), `${what}: ${JSON.stringify(task)}`)
+        // ...and the one after it needs no mending.
+        yield* create
+        // The owner's list keeps creation order across the new counter, once the tasks are back
+        // in the index made again (in the background).
+        const listed = () => Effect.map(tasks.list(A, undefined, 100), (page) => page.tasks.map((t) => t.taskId))
+        for (let i = 0; i < 100 && (yield* listed()).length < created.length; i++) yield* sleep(20)
+        assert.deepStrictEqual(yield* listed(), created, what)
+      }
+      // A change that ends a task writes `done`: made again there too.
+      yield* Effect.orDie(redis.send("SET", key("done"), "garbage"))
+      assert.strictEqual((yield* tasks.finish(created[0]!, "completed", result("ok")))?.status, "completed")
+      assert.strictEqual(yield* Effect.orDie(redis.send<string>("TYPE", key("done"))), "zset")
+      assert.isTrue(logs.some((log) => log.startsWith("Warn") && log.includes(key("seq"))), logs.join("\n"))
+
+      // The leases and their holders are not dropped (the running tasks' leases would go): refused, naming the key.
+      for (const [name, write] of [["leases", redis.send("SET", key("leases"), "garbage")], ["holders", redis.send("SET", key("holders"), "garbage")]] as const) {
+        yield* Effect.orDie(write)
+        for (let i = 0; i < 3; i++) {
+          const refused = yield* Effect.flip(create)
+          assert.instanceOf(refused, StoreError)
+          assert.include(refused.message, key(name))
+          assert.include(refused.message, `DEL ${key(name)}`)
+        }
+        assert.strictEqual(logs.filter((log) => log.startsWith("Error") && log.includes(`DEL ${key(name)}`)).length, 1, logs.join("\n"))
+        // Deleted, as it says: creations work again.
+        yield* Effect.orDie(redis.send("DEL", key(name)))
+        yield* create
+      }
     }))
 
   it.effect("a process cut off from Redis when its work ends keeps the lease until it has recorded the end: nothing runs twice, a run-once task is not failed", () =>
