@@ -8,6 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import { McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { serveOnAnyPort } from "../http/support.ts"
 
@@ -124,6 +125,46 @@ describe("Middleware observes what Streamable HTTP refuses before a session", ()
       const shared = seen[2]!.session
       assert.notStrictEqual(shared, sessionId)
       assert.deepStrictEqual(seen.map((s) => s.session), [sessionId, sessionId, shared, shared, shared, sessionId, shared, sessionId])
+    }))
+
+  // Failed before: each of these refusals started the shared stateless session again (it failed:
+  // one more failed start and one more log line per refusal, as many as the clients' retries).
+  it.live("stateful endpoint whose sessions fail to start: refusals naming no live session start the shared session at most once", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const logger = Logger.make(({ message }) => {
+        lines.push(Array.isArray(message) ? message.join(" ") : String(message))
+      })
+      let opens = 0
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve(
+          { name: "refusals", version: "1" },
+          Layer.empty,
+          StreamableHttp.make({
+            host: "127.0.0.1",
+            port,
+            session: {
+              onOpen: () => {
+                opens++
+                throw new Error("no session now")
+              }
+            }
+          })
+        ), { loggers: [logger] })
+      const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" })
+      for (let i = 0; i < 10; i++) {
+        const answer = yield* Effect.promise(() => post(url, list, { "mcp-session-id": `gone-${i}`, "mcp-protocol-version": "2025-11-25" }))
+        assert.deepStrictEqual([answer.status, answer.message?.error?.code], [404, -32001])
+        const unnamed = yield* Effect.promise(() => post(url, list, { "mcp-protocol-version": "2025-11-25" }))
+        assert.deepStrictEqual([unnamed.status, unnamed.message?.error?.code], [400, -32600])
+      }
+      yield* Effect.sleep("50 millis")
+      assert.strictEqual(opens, 1)
+      assert.strictEqual(lines.filter((line) => line.startsWith("MCP session could not start")).length, 1, lines.join("\n"))
+      // A session a client opens is still tried (and refused 503), each time.
+      const opened = yield* Effect.promise(() => post(url, initialize(1)))
+      assert.strictEqual(opened.status, 503)
+      assert.strictEqual(opens, 2)
     }))
 
   it.live("stateless endpoint: a 2026-07-28 _meta that does not resolve and a repeated Mcp-Method are observed", () =>

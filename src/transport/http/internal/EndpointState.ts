@@ -114,6 +114,11 @@ export class Endpoint implements SessionHost {
   closing = false
   /** Stateless mode: the one session answering every POST. */
   statelessSession: HttpSession | undefined = undefined
+  /**
+   * A stateful endpoint's refusal naming no live session started the shared stateless session, or
+   * tried to: refusals start it at most once (see {@link refuse}).
+   */
+  private refusalOpened = false
   /** Stateless mode: unique internal request ids. */
   nextInternalId = 1
   /** The request timeouts of the POSTs waiting for their answer: one timer for all (see `awaitAnswer`). */
@@ -452,6 +457,12 @@ export class Endpoint implements SessionHost {
    * that what no session takes is observed too. `value` is the message, `undefined` for a body
    * that was not JSON; `http`, the POST that carried it. Not observed during a shutdown. Only
    * refusals pay for this.
+   *
+   * On a stateful endpoint (whose 2025 clients never need the shared session) a refusal starts it
+   * at most once: while sessions failed to start, every refusal (a client of a restarted server
+   * naming its old session, again and again) made one more failed start and one more log line.
+   * Should that one start fail, refusals naming no session are not observed until the shared
+   * session runs (a 2026-07-28 request starts it); refusals arriving while it starts neither.
    */
   refuse(
     value: unknown,
@@ -471,6 +482,10 @@ export class Endpoint implements SessionHost {
     if (shared !== undefined) {
       shared.input?.refused(value, error, http)
       return Effect.succeed(response)
+    }
+    if (this.options.stateless !== true) {
+      if (this.refusalOpened) return Effect.succeed(response)
+      this.refusalOpened = true
     }
     return Effect.map(this.openStateless, (opened) => {
       opened?.input?.refused(value, error, http)
