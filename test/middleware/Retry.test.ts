@@ -13,7 +13,10 @@ import * as Timeout from "../../src/middleware/builtin/Timeout.ts"
 import { McpError, McpServer, Middleware } from "../../src/index.ts"
 import * as McpTestClient from "../../src/testing/McpTestClient.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
-import { startServer } from "../server/McpServerHarness.ts"
+import { options } from "../../examples/everything-server.ts"
+import { isTerminal as isTerminalTask, modern, pollTask, serveHttp, withTasks } from "../extensions/support.ts"
+import { connect, startServer } from "../server/McpServerHarness.ts"
+import { callAsTask, toolTaskResult, untilTerminal } from "../tasks/support.ts"
 import { connectRawTo, sdk, sdkError, serve, serveLowLevel, text } from "./builtinHarness.ts"
 
 class Busy extends Schema.TaggedError<Busy>()("Busy", { retryAfter: Schema.Number }) {}
@@ -335,4 +338,80 @@ describe("Retry middleware", () => {
     assert.isTrue(busy({ _tag: "McpError", error: new McpError.InternalError({ message: "x" }) }))
     assert.isFalse(busy({ _tag: "McpError", error: McpError.invalidParams("x") }))
   })
+})
+
+// Fail before: the request was answered with its task, and the task's work, which failed
+// retryably, ran once (the task failed, or, 2026, ended with the first failure).
+describe("Retry and the work of tasks", () => {
+  /** A task-supporting tool busy `failures` times, then done, after `ms` each run; its runs counted. */
+  const slowFlaky = (failures: number, ms: number) => {
+    const runs = { count: 0 }
+    const layer = McpServer.tool({
+      name: "slow_flaky",
+      execution: { taskSupport: "optional" },
+      failure: Busy,
+      handler: () =>
+        Effect.andThen(
+          Effect.sleep(ms),
+          Effect.suspend(() => ++runs.count <= failures ? Effect.fail(new Busy({ retryAfter: runs.count })) : Effect.succeed("done at last"))
+        )
+    })
+    return { runs, layer }
+  }
+  const retries = (times: number) => Retry.middleware({ schedule: fast.pipe(Schedule.upTo({ times })), retryable: Retry.byTag("Busy") })
+
+  it.live("2025-11-25: a task-augmented call's work is run again on a retryable failure, under the same policy", () =>
+    Effect.gen(function*() {
+      const { runs, layer } = slowFlaky(2, 0)
+      const server = yield* startServer(
+        { tasks: McpServer.tasks({}) },
+        Layer.merge(layer, McpServer.middleware(retries(3)))
+      )
+      const { client } = yield* connect(server)
+      const created = yield* callAsTask(client, "slow_flaky")
+      const ended = yield* untilTerminal(client, created.task.taskId)
+      assert.strictEqual(ended.status, "completed")
+      assert.strictEqual(text(yield* toolTaskResult(client, created.task.taskId)), "done at last")
+      assert.strictEqual(runs.count, 3)
+
+      // The schedule's limit holds: 1 + 2 runs, then the task fails with the last failure.
+      const always = slowFlaky(100, 0)
+      const limited = yield* startServer({ tasks: McpServer.tasks({}) }, Layer.merge(always.layer, McpServer.middleware(retries(2))))
+      const other = (yield* connect(limited)).client
+      const task = yield* callAsTask(other, "slow_flaky")
+      assert.strictEqual((yield* untilTerminal(other, task.task.taskId)).status, "failed")
+      assert.strictEqual(always.runs.count, 3)
+    }))
+
+  it.live("2026-07-28: a call that became a task has its work run again; one answered directly is retried once over, not per layer", () =>
+    Effect.gen(function*() {
+      // Each run takes 60 ms, past promoteAfterMillis (20): the call becomes a task during the first.
+      const promoted = slowFlaky(2, 60)
+      const { url } = yield* serveHttp(
+        { ...options, tasks: McpServer.tasks({ promoteAfterMillis: 20 }) },
+        Layer.merge(promoted.layer, McpServer.middleware(retries(3))),
+        { stateless: true }
+      )
+      const meta = withTasks()
+      const answer = yield* Effect.promise(() => modern(url, "tools/call", { name: "slow_flaky", arguments: {} }, { meta }))
+      assert.strictEqual(answer.message.result?.resultType, "task", JSON.stringify(answer.message))
+      const taskId = answer.message.result.taskId as string
+      const ended = yield* Effect.promise(() =>
+        pollTask(() => modern(url, "tasks/get", { taskId }, { meta }).then((got) => got.message), isTerminalTask)
+      )
+      assert.strictEqual(ended.status, "completed", JSON.stringify(ended))
+      assert.strictEqual(ended.result.content[0].text, "done at last")
+      assert.strictEqual(promoted.runs.count, 3)
+
+      // Quick runs (no task): the work's retries answer the call; the request is not retried on top (3 runs, not 3 × 4).
+      const quick = slowFlaky(100, 0)
+      const direct = yield* serveHttp(
+        { ...options, tasks: McpServer.tasks({ promoteAfterMillis: 5_000 }) },
+        Layer.merge(quick.layer, McpServer.middleware(retries(2))),
+        { stateless: true }
+      )
+      const failed = yield* Effect.promise(() => modern(direct.url, "tools/call", { name: "slow_flaky", arguments: {} }, { meta }))
+      assert.strictEqual(failed.message.result?.isError, true, JSON.stringify(failed.message))
+      assert.strictEqual(quick.runs.count, 3)
+    }))
 })

@@ -36,6 +36,7 @@ import { isExit } from "../../internal/isExit.ts"
 import type * as McpError from "../../protocol/McpError.ts"
 import type { CallToolResult } from "../../protocol/McpSchema.ts"
 import { declaredFailureOf } from "../../server/internal/declaredFailure.ts"
+import { TaskWorkRetry } from "../../server/internal/taskWorkRetry.ts"
 import * as Middleware from "../Middleware.ts"
 import { checkStrings, notWhat } from "./internal/config.ts"
 
@@ -115,6 +116,14 @@ export const defaultSchedule: Schedule.Schedule<unknown, Failure> = Schedule.exp
  * with the same request. Requests of other methods, and synchronous successes, pass untouched
  * (no fiber).
  *
+ * A request answered with a task (an MCP 2025-11-25 task-augmented `tools/call`) or that may
+ * become one (a 2026-07-28 call of a task-supporting tool, tasks extension declared) has its
+ * work retried instead, as the task's: a retryable failure runs the work again (the handler and
+ * what the tasks machinery wraps around it, not the middleware above it, which answered already),
+ * under the same policy, while the task stays `working`; the task ends with the first success or
+ * the last failure. Such a call is not retried as a request too (its attempts would multiply). A
+ * task taken over by another replica (a shared store) runs its work there without this policy.
+ *
  * **Gotchas**
  *
  * Only retry what is safe to run twice. Progress notifications and logs of every attempt reach
@@ -144,28 +153,47 @@ export const middleware = (config: Config): Middleware.Middleware => {
   }
   const settle = (failure: Failure) =>
     failure._tag === "McpError" ? Exit.fail(failure.error) : Exit.succeed(failure.result as unknown)
+  /** An attempt whose retryable outcomes (a typed error, a declared tool failure) are failures. */
+  const attemptOf = <A>(effect: Effect.Effect<A, McpError.McpError>): Effect.Effect<A, Failure> =>
+    effect.pipe(
+      Effect.mapError((error): Failure => ({ _tag: "McpError", error })),
+      Effect.flatMap((result) => {
+        const failure = failureOf(result)
+        return failure === undefined ? Exit.succeed(result) : Exit.fail(failure)
+      })
+    )
+  // A task's work (a task-augmented request's, a 2026-07-28 call that may become one): run again
+  // as the request would be, under the same policy (the request was answered with the task).
+  const retriedWork: TaskWorkRetry["Service"] = (work) =>
+    Effect.retry(attemptOf(work), { schedule, while: retryable }).pipe(Effect.catch(settle)) as Effect.Effect<object, McpError.McpError>
   return Middleware.make("retry", {
     onRequest: (request, _context, next) => {
       if (!methods.has(request.method)) return next(request)
-      let first: Effect.Effect<unknown, McpError.McpError> | undefined = next(request)
+      // Set when the code below runs the request's work as a task's (or one that may become one):
+      // that work is retried itself, so the request is not (its attempts would multiply).
+      let retriesWork = false
+      const withWork: TaskWorkRetry["Service"] = (work) => {
+        retriesWork = true
+        return retriedWork(work)
+      }
+      // An answer in hand (an Exit) made no task: nothing to provide (the fast path stays one).
+      const nextWithWork = () => {
+        const answer = next(request)
+        return isExit(answer) ? answer : Effect.provideService(answer, TaskWorkRetry, withWork)
+      }
+      let first: Effect.Effect<unknown, McpError.McpError> | undefined = nextWithWork()
       if (isExit(first)) {
         // Nothing to retry: a success that is no tool error, or a failure without a typed error.
         if (first._tag === "Success" ? failureOf(first.value) === undefined : !Cause.hasFails(first.cause)) {
           return first
         }
       }
-      const attempt = Effect.suspend(() => {
-        const effect = first ?? next(request)
+      const attempt = attemptOf(Effect.suspend(() => {
+        const effect = first ?? nextWithWork()
         first = undefined
         return effect
-      }).pipe(
-        Effect.mapError((error): Failure => ({ _tag: "McpError", error })),
-        Effect.flatMap((result) => {
-          const failure = failureOf(result)
-          return failure === undefined ? Exit.succeed(result) : Exit.fail(failure)
-        })
-      )
-      return Effect.retry(attempt, { schedule, while: retryable }).pipe(Effect.catch(settle))
+      }))
+      return Effect.retry(attempt, { schedule, while: (failure) => !retriesWork && retryable(failure) }).pipe(Effect.catch(settle))
     }
   })
 }

@@ -41,6 +41,7 @@ import * as Extension from "../Extension.ts"
 import type { TaskSupport } from "../Tool.ts"
 import { perRequestor } from "./requestorKeys.ts"
 import { TaskExitMapping } from "./taskExitMapping.ts"
+import { TaskWorkRetry } from "./taskWorkRetry.ts"
 import type { TaskKeys } from "./requestorKeys.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
 
@@ -254,7 +255,9 @@ export const make = (options: {
     // carries the error inline, and one over the limit made the whole answer -32603. A call
     // answered directly gets the same error SizeLimit would answer with. Without a mapping the work
     // runs as it is.
-    return Effect.flatMap(Effect.serviceOption(TaskExitMapping), (mapping) => decided(context, taskSupport, work, input, mapping._tag === "None" ? undefined : mapping.value))
+    return Effect.flatMap(Effect.serviceOption(TaskExitMapping), (mapping) =>
+      Effect.flatMap(Effect.serviceOption(TaskWorkRetry), (retry) =>
+        decided(context, taskSupport, work, input, mapping._tag === "None" ? undefined : mapping.value, retry._tag === "None" ? undefined : retry.value)))
   }
 
   /** The call of {@link run} under the policy, its work's end mapped by `mapping`. */
@@ -263,12 +266,16 @@ export const make = (options: {
     taskSupport: TaskSupport,
     work: (context: RequestContext) => Effect.Effect<A, McpError.McpError>,
     input: CreateInput,
-    mapping: TaskExitMapping["Service"] | undefined
+    mapping: TaskExitMapping["Service"] | undefined,
+    retry: TaskWorkRetry["Service"] | undefined
   ): Effect.Effect<object, McpError.McpError> => {
     const handle = new ExtensionTask()
     return supervisor.promotable(input, (promote) => {
       handle.state = promote
-      const result = work(context.with({ relatedTask: handle })) as Effect.Effect<object, McpError.McpError>
+      const ran = work(context.with({ relatedTask: handle })) as Effect.Effect<object, McpError.McpError>
+      // `Retry` around the call: the work runs again on a retryable failure, before and after it
+      // became a task (see `taskWorkRetry.ts`).
+      const result = retry === undefined ? ran : retry(ran)
       return mapping === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => mapping(exit, handle.taskId))
     }, {
       promoteAfter,

@@ -30,6 +30,7 @@ import type * as Extension from "../Extension.ts"
 import type { ListenSources } from "./listen.ts"
 import { keysOf } from "./requestorKeys.ts"
 import { TaskExitMapping } from "./taskExitMapping.ts"
+import { TaskWorkRetry } from "./taskWorkRetry.ts"
 import * as TaskExtension from "./taskExtension.ts"
 import * as TaskRelay from "./taskRelay.ts"
 import type { RequestHandlers } from "../LowLevelServer.ts"
@@ -380,11 +381,13 @@ export const make = (
       const { owner, address } = keysOf(context, clientAddress)
       noteOwner?.(owner)
       const policy = policyOf(context.session)
-      const spawn = (mapping: TaskExitMapping["Service"] | undefined) =>
+      const spawn = (mapping: TaskExitMapping["Service"] | undefined, retry: TaskWorkRetry["Service"] | undefined) =>
         supervisor.spawn(
           { owner, address, method, ttlMillis: ttl },
           (task) => {
-            const result = work(context.with({ relatedTask: new CoreTask(task.taskId, policy, timeoutOf(context.session)) })) as Effect.Effect<object, McpError.McpError>
+            const ran = work(context.with({ relatedTask: new CoreTask(task.taskId, policy, timeoutOf(context.session)) })) as Effect.Effect<object, McpError.McpError>
+            // `Retry` around the request: the work runs again on a retryable failure (see `taskWorkRetry.ts`).
+            const result = retry === undefined ? ran : retry(ran)
             return mapping === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => mapping(exit, task.taskId))
           },
           policy
@@ -395,7 +398,9 @@ export const make = (
       // one over it stayed completed while its tasks/result answered -32603). Looked up as the task
       // is made: a task without a mapping runs its work as it is (a step added to every task's
       // work cost 1.2 KB of heap per working task, measured).
-      return Effect.flatMap(Effect.serviceOption(TaskExitMapping), (mapping) => spawn(mapping._tag === "None" ? undefined : mapping.value))
+      return Effect.flatMap(Effect.serviceOption(TaskExitMapping), (mapping) =>
+        Effect.flatMap(Effect.serviceOption(TaskWorkRetry), (retry) =>
+          spawn(mapping._tag === "None" ? undefined : mapping.value, retry._tag === "None" ? undefined : retry.value)))
     }
 
     // Core tasks are a feature of the request's version (2025-11-25): older requests get none of it
