@@ -188,6 +188,12 @@ export interface PushConnection {
    */
   readonly unread?: ((id: JsonRpc.RequestId, route: string | undefined) => boolean) | undefined
   /**
+   * Whether a server→client request tied to no client request would go out now (Streamable HTTP:
+   * the client has its standalone GET stream open; without one such a request waits for it).
+   * Transports whose client reads everything leave it out.
+   */
+  readonly untiedReachable?: (() => boolean) | undefined
+  /**
    * Called once when the session has closed, however it ended (`end`, `interrupt`, or a failed
    * write): the transport forgets it and answers further input as for an unknown session.
    */

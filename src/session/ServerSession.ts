@@ -1831,6 +1831,11 @@ class SessionImpl extends Scheduler implements ServerSession {
     return invalid === undefined ? this.logRelated(level, data, logger, undefined) : Effect.die(invalid)
   }
 
+  untiedReachable(): boolean {
+    const connection = this.connection
+    return !("attach" in connection) || connection.untiedReachable?.() !== false
+  }
+
   request(method: string, params: JsonRpc.Params | undefined, options?: ClientRequestOptions) {
     // Sent untied, by a request's code too (`context.session.request`): the observers of that
     // request are told, as for what it sends through its context (see `ClientRequestObserver`),

@@ -113,4 +113,12 @@ export interface ServerSession extends ClientChannel {
    * @internal
    */
   readonly holdSlot: (requestId: JsonRpc.RequestId, fiber: Fiber.Fiber<unknown, unknown>) => void
+  /**
+   * Whether a request sent with `request` (tied to no client request) would reach the client now:
+   * false over Streamable HTTP while the client has no standalone GET stream open (the request
+   * waits for one; a 2025 client need never open it). Absent: it would.
+   *
+   * @internal
+   */
+  readonly untiedReachable?: (() => boolean) | undefined
 }

@@ -19,6 +19,7 @@ import * as Effect from "effect/Effect"
 import * as Context from "effect/Context"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import { request as httpRequest } from "node:http"
 import { Content, EventStore, McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
@@ -323,6 +324,38 @@ describe("untied server→client requests over Streamable HTTP", () => {
       assert.isDefined((yield* Effect.promise(() => answerOf(response))).result)
       yield* eventually(() => ended.length > 0, 1_000)
       assert.deepStrictEqual(ended, ["Success"])
+    }))
+})
+
+// Fails before: the loop pinged a client that had no GET stream; each ping waited for one, was
+// given up and logged missed ("the client seems gone" after three) of a client only idle.
+describe("KeepAlive over Streamable HTTP", () => {
+  it.live("a 2025 client without its GET stream is not pinged, nor reported missed; with one open and pings unanswered, it is", () =>
+    Effect.gen(function*() {
+      const lines: Array<string> = []
+      const logger = Logger.make(({ message }) => {
+        lines.push(Array.isArray(message) ? message.join(" ") : String(message))
+      })
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve(
+          { name: "keep-alive", version: "1" },
+          McpServer.middleware(KeepAlive.middleware({ interval: "20 millis", timeout: "30 millis" })),
+          StreamableHttp.make({ host: "127.0.0.1", port })
+        ), { loggers: [logger] })
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      // About ten wakes of an idle session.
+      yield* Effect.sleep("250 millis")
+      const missed = () => lines.filter((line) => line.includes("ping missed"))
+      assert.deepStrictEqual(missed(), [])
+      // Its GET stream open, pings go out on it; left unanswered, they are missed.
+      const stream = yield* Effect.promise(() => nodeFetch(url, "GET", on(sessionId, { accept: "text/event-stream" })))
+      assert.strictEqual(stream.response.status, 200)
+      const reader = sseReader(stream.response)
+      const ping = yield* Effect.promise(() => nextMessage(reader, { timeoutMillis: 2_000 }))
+      assert.strictEqual(ping.method, "ping")
+      yield* eventually(() => missed().length > 0, 2_000)
+      assert.isAbove(missed().length, 0)
+      stream.destroy()
     }))
 })
 

@@ -26,9 +26,10 @@
  * (annotated with `sessionId`), not to the client.
  *
  * Over Streamable HTTP a ping is a request outside any request: it goes on the session's
- * standalone GET stream. A 2025 client that has not opened that stream (the spec lets it not)
- * cannot be pinged: each ping waits for the stream, is given up after `timeout` and reported
- * missed, and after `maxMisses` the client "seems gone" though it is only idle.
+ * standalone GET stream. A 2025 client that has not opened that stream (the spec lets it not),
+ * or has left it, is not pinged (nothing could carry the ping): its session is kept alive, or
+ * ended, by the endpoint's idle timeout instead. A ping given up while the client left its stream
+ * is not counted as missed.
  *
  * @since 0.1.0
  */
@@ -90,6 +91,11 @@ export const middleware = (options: Options): Middleware.Middleware<never> => {
         // 2026-07-28 client (stdio, in-memory), which takes no server→client request, and a ping
         // before its first message was sent to it (and missed, warned of, every interval).
         if (!handshaken(session.phase)) continue
+        // No stream to carry it (Streamable HTTP, a 2025 client without its GET stream open, as
+        // the spec allows): a ping would wait for one and be reported missed of a client that is
+        // only idle. Not pinged; asked again at the next wake. (A stateless session has no stream
+        // ever: its ping is refused below, which ends the loop.)
+        if (!session.stateless && session.untiedReachable?.() === false) continue
         const exit = yield* Effect.exit(session.request("ping", undefined, { timeoutMillis }))
         if (exit._tag === "Success") {
           misses = 0
@@ -105,6 +111,8 @@ export const middleware = (options: Options): Middleware.Middleware<never> => {
           misses = 0
           continue
         }
+        // The client left its stream while the ping waited: unread, not missed.
+        if (!session.stateless && session.untiedReachable?.() === false) continue
         misses++
         yield* Effect.logWarning(`keep-alive: ping missed (${misses} in a row, no answer within ${timeoutMillis} ms)`)
         if (misses === maxMisses) {

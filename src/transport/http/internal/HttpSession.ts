@@ -401,6 +401,10 @@ export class HttpSession implements PushConnection {
     held!.splice(at, 1)
     return true
   }
+  /** Whether an untied request would go out now: the standalone stream is open (see `PushConnection.untiedReachable`). */
+  untiedReachable(): boolean {
+    return this.standalone?.connection !== undefined
+  }
   /**
    * Whether the client does not read the request `id` (of `route`, if any) now (see
    * `PushConnection.unread`): still held, or no stream it reads would carry it (the route's claimed
