@@ -268,7 +268,9 @@ export const make = (definition: {
  * only when its path still leads where it was checked to lead, to the file opened: one re-pointed
  * or replaced by a link while the skill was read is refused (`InvalidPath`), never read from
  * outside the directory; one replaced in place (a new file renamed over it, as an editor saves) is
- * opened again, and the saved file served (refused only when replaced at each of 3 opens). A file
+ * opened again, and the saved file served (refused only when replaced at each of 3 opens). The
+ * directory itself re-pointed while it is read (a link a deploy swaps to a new release) fails
+ * that read; the skill is read again, once, from where the link leads now. A file
  * or directory under it that is removed after it was listed, or that the server may not read, is
  * named: `MissingSkillMd` for the `SKILL.md`, `InvalidPath`
  * otherwise (not the file system's `NotFound` or `PermissionDenied`).
@@ -292,10 +294,29 @@ export const fromDirectory = (
 ): Effect.Effect<Skill, SkillError | PlatformError.PlatformError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
+    const loaded = { root: undefined as string | undefined }
+    const load = loadDirectory(directory, loaded)
+    // The directory re-pointed while it was read (a deploy swapping `skills/pdf -> releases/v2/pdf`
+    // for `releases/v1/pdf`): what failed on that ("changed while the skill was read", a file
+    // removed with the old release) is read again, once, from where it leads now. A second swap
+    // during that read is said as it is.
+    return yield* Effect.catch(load, (error) =>
+      Effect.flatMap(Effect.orElseSucceed(fs.realPath(directory), () => loaded.root), (now) =>
+        loaded.root !== undefined && now !== loaded.root ? load : Effect.fail(error)))
+  })
+
+/** The body of {@link fromDirectory}: one read of the skill; `loaded.root` is the real path it read. */
+const loadDirectory = (
+  directory: string,
+  loaded: { root: string | undefined }
+): Effect.Effect<Skill, SkillError | PlatformError.PlatformError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const files: Array<[string, Uint8Array]> = []
     // The directory as the links are resolved: a link is followed only to a file under it.
     const root = yield* fs.realPath(directory)
+    loaded.root = root
     let manifest: Uint8Array | undefined
     // Bytes read so far: a file that would pass the limit is refused before it is read (a 1 GiB
     // file was read whole, 2 GB of memory, before the limit was checked).

@@ -752,6 +752,55 @@ describe("Skills.fromDirectory", () => {
       ])
     }).pipe(Effect.scoped))
 
+  // Fails before the fix: a skill directory that is a link a deploy re-points to a new release
+  // while the skill is read was refused "changed while the skill was read". It is read again, once,
+  // from the new release; re-pointed again during that read, it is refused as before.
+  it.effect("a skill directory link re-pointed while read (a deploy) is read again once, from where it leads now", () =>
+    Effect.gen(function*() {
+      const base = mkdtempSync(join(tmpdir(), "skills-deploy-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(base, { recursive: true, force: true })))
+      for (const release of ["v1", "v2", "v3"]) {
+        mkdirSync(join(base, release))
+        writeFileSync(join(base, release, "SKILL.md"), `---\nname: deployed\ndescription: release ${release}\n---\n`)
+        writeFileSync(join(base, release, "notes.md"), `Notes of ${release}.\n`)
+      }
+      const current = join(base, "current")
+      /** Points `current` at `release` as a deploy does: a new link renamed over the old one. */
+      const deploy = (release: string) => {
+        symlinkSync(join(base, release), join(base, "next"))
+        renameSync(join(base, "next"), current)
+      }
+      deploy("v1")
+      // The releases deployed, one after each open of `current/notes.md`, while any are left.
+      const pending: Array<string> = []
+      const deploying = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => ({
+          ...fs,
+          open: ((path: string, options?: never) =>
+            Effect.tap(fs.open(path, options), () =>
+              Effect.sync(() => {
+                const next = path === join(current, "notes.md") ? pending.shift() : undefined
+                if (next !== undefined) deploy(next)
+              }))) as typeof fs.open
+        }))
+      ).pipe(Layer.provide(NodeFileSystem.layer))
+      const load = Skills.fromDirectory(current).pipe(Effect.provide(Layer.mergeAll(deploying, NodePath.layer)))
+      pending.push("v2")
+      const skill = yield* load
+      assert.deepStrictEqual(skill.files.map((file) => [file.path, file.content]), [
+        ["SKILL.md", "---\nname: deployed\ndescription: release v2\n---\n"],
+        ["notes.md", "Notes of v2.\n"]
+      ])
+      // Re-pointed during the second read too: refused, not read a third time.
+      deploy("v1")
+      pending.push("v2", "v3")
+      const refused = yield* Effect.flip(load)
+      assert.strictEqual(refused._tag, "SkillError")
+      assert.include(refused.message, "notes.md changed while the skill was read")
+      assert.deepStrictEqual(pending, [])
+    }).pipe(Effect.scoped))
+
   // Fails before the fix: dot entries were skipped, but a link to a file under one (`notes ->
   // .git/config`) was followed and served, the skipped file's bytes under another name.
   it.effect("a link to a file under a dot entry is skipped as the entry is; a link to a visible file is served", () =>
