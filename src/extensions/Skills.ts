@@ -33,6 +33,7 @@ import { isUtf8 } from "node:buffer"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Path from "effect/Path"
@@ -50,6 +51,7 @@ import * as Pagination from "../protocol/Pagination.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import { clip } from "../internal/clip.ts"
+import * as Fifo from "./internal/fifo.ts"
 import * as FrontmatterText from "./internal/frontmatter.ts"
 
 // ---------------------------------------------------------------------------
@@ -269,6 +271,8 @@ export const make = (definition: {
  * or replaced by a link while the skill was read is refused (`InvalidPath`), never read from
  * outside the directory; one replaced in place (a new file renamed over it, as an editor saves) is
  * opened again, and the saved file served (refused only when replaced at each of 3 opens). The
+ * file swapped for a FIFO (or another file that is not a regular one) after it was listed is
+ * refused (`InvalidPath`), not waited on for a writer. The
  * directory itself re-pointed while it is read (a link a deploy swaps to a new release) fails
  * that read; the skill is read again, once, from where the link leads now. A file
  * or directory under it that is removed after it was listed, or that the server may not read, is
@@ -357,8 +361,22 @@ const loadDirectory = (
     ): Effect.Effect<Uint8Array, SkillError | PlatformError.PlatformError> =>
       Effect.flatMap(
         Effect.scoped(Effect.gen(function*() {
+          // A FIFO swapped in after the listing: its open waits for a writer, for ever. While the
+          // open waits the FIFO is given one that leaves at once (every 20 ms, 2 s at most: see
+          // `internal/fifo.ts`); what was opened is refused below, not being a regular file.
+          const releasing = yield* Effect.forkScoped(
+            Effect.repeat(Effect.andThen(Effect.sleep(20), Effect.sync(() => Fifo.releaseReader(path))), { times: 99 })
+          )
           const file = yield* fs.open(path)
+          yield* Fiber.interrupt(releasing)
           const opened = yield* file.stat
+          if (opened.type !== "File") {
+            return yield* new SkillError({
+              reason: "InvalidPath",
+              skill: directory,
+              message: `${directory}: ${relative} is not a regular file now (a FIFO or a device was put in its place while the skill was read)`
+            })
+          }
           const now = yield* fs.realPath(path)
           const there = now === real ? yield* fs.stat(now) : undefined
           const moved = there === undefined || there.dev !== opened.dev

@@ -11,6 +11,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
+import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -799,6 +800,45 @@ describe("Skills.fromDirectory", () => {
       assert.strictEqual(refused._tag, "SkillError")
       assert.include(refused.message, "notes.md changed while the skill was read")
       assert.deepStrictEqual(pending, [])
+    }).pipe(Effect.scoped))
+
+  // Fails before the fix: the load never ended (the open of the FIFO waited for a writer, holding a
+  // thread of libuv's pool). The FIFO is refused, and the thread let go.
+  it.live("a file swapped for a FIFO between its listing and its open is refused (InvalidPath), not waited on for ever", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-fifo-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      writeFileSync(join(dir, "SKILL.md"), "---\nname: fifo\ndescription: d\n---\n")
+      writeFileSync(join(dir, "notes.md"), "Notes.\n")
+      const notes = join(dir, "notes.md")
+      let swapped = false
+      const swapping = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => ({
+          ...fs,
+          // Right after the loader measured it as a file, it becomes a FIFO.
+          stat: (path: string) =>
+            Effect.tap(fs.stat(path), () =>
+              Effect.sync(() => {
+                if (path !== notes || swapped) return
+                swapped = true
+                rmSync(notes)
+                execFileSync("mkfifo", [notes], { timeout: 5_000 })
+              }))
+        }))
+      ).pipe(Layer.provide(NodeFileSystem.layer))
+      const outcome = yield* Skills.fromDirectory(dir).pipe(
+        Effect.provide(Layer.mergeAll(swapping, NodePath.layer)),
+        Effect.flip,
+        Effect.timeoutOrElse({ duration: 4_000, orElse: () => Effect.succeed("still waiting after 4 s" as const) })
+      )
+      assert.isTrue(swapped)
+      assert.strictEqual(typeof outcome === "string" ? outcome : `${outcome._tag}: ${outcome.message.slice(dir.length + 2)}`,
+        "SkillError: notes.md is not a regular file now (a FIFO or a device was put in its place while the skill was read)")
+      // The pool's threads are free: another read completes.
+      rmSync(notes)
+      writeFileSync(notes, "Notes.\n")
+      assert.strictEqual((yield* Skills.fromDirectory(dir).pipe(Effect.provide(platform))).files.length, 2)
     }).pipe(Effect.scoped))
 
   // Fails before the fix: dot entries were skipped, but a link to a file under one (`notes ->
