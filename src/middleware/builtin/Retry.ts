@@ -169,6 +169,11 @@ export const middleware = (config: Config): Middleware.Middleware => {
   return Middleware.make("retry", {
     onRequest: (request, _context, next) => {
       if (!methods.has(request.method)) return next(request)
+      const answer = next(request)
+      // Nothing to retry: a success that is no tool error, or a failure without a typed error.
+      if (isExit(answer) && (answer._tag === "Success" ? failureOf(answer.value) === undefined : !Cause.hasFails(answer.cause))) {
+        return answer
+      }
       // Set when the code below runs the request's work as a task's (or one that may become one):
       // that work is retried itself, so the request is not (its attempts would multiply).
       let retriesWork = false
@@ -176,18 +181,11 @@ export const middleware = (config: Config): Middleware.Middleware => {
         retriesWork = true
         return retriedWork(work)
       }
-      // An answer in hand (an Exit) made no task: nothing to provide (the fast path stays one).
-      const nextWithWork = () => {
-        const answer = next(request)
-        return isExit(answer) ? answer : Effect.provideService(answer, TaskWorkRetry, withWork)
-      }
-      let first: Effect.Effect<unknown, McpError.McpError> | undefined = nextWithWork()
-      if (isExit(first)) {
-        // Nothing to retry: a success that is no tool error, or a failure without a typed error.
-        if (first._tag === "Success" ? failureOf(first.value) === undefined : !Cause.hasFails(first.cause)) {
-          return first
-        }
-      }
+      // An answer in hand (an Exit) made no task: nothing to provide.
+      const provided = (effect: Effect.Effect<unknown, McpError.McpError>) =>
+        isExit(effect) ? effect : Effect.provideService(effect, TaskWorkRetry, withWork)
+      const nextWithWork = () => provided(next(request))
+      let first: Effect.Effect<unknown, McpError.McpError> | undefined = provided(answer)
       const attempt = attemptOf(Effect.suspend(() => {
         const effect = first ?? nextWithWork()
         first = undefined
