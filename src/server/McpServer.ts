@@ -1501,12 +1501,33 @@ const register = <A>(
     // At run time it replaces the one it is the same as, spelled otherwise.
     if (same !== undefined) registry.remove(same)
     registry.add(key, component, position)
-    const warnings = registration.warnings?.(component)
-    if (warnings !== undefined && warnings.length > 0 && once(registry, key)) {
+    const warnings = [...(registration.warnings?.(component) ?? []), ...withoutTasks(server, registration, key, component)]
+    if (warnings.length > 0 && once(registry, key)) {
       for (const warning of warnings) yield* Effect.logWarning(warning)
     }
     return [server, component] as const
   })
+
+/**
+ * What a component that declares task support is told when its server has no tasks (no
+ * `options.tasks`): it is served, every call run directly, which nothing else would say.
+ */
+const withoutTasks = <A>(
+  server: McpServer["Service"],
+  registration: Registration<A>,
+  key: string,
+  component: A
+): ReadonlyArray<string> => {
+  const support = (component as { readonly taskSupport?: Tool.TaskSupport | undefined }).taskSupport
+  if (server.options.tasks !== undefined || support === undefined || support === "forbidden") return []
+  const option = registration.kind === "Tool" ? "execution.taskSupport" : "taskSupport"
+  return [
+    `effect-mcp-server: the ${registration.kind.toLowerCase()} ${JSON.stringify(clip(key))} declares ${option} ` +
+    `${JSON.stringify(support)}, but the server ${JSON.stringify(clip(server.options.name))} has no tasks: it is served ` +
+    `without them (no task is made; every call runs directly). Enable them in the server options: ` +
+    `{ name, version, tasks: McpServer.tasks() }.`
+  ]
+}
 
 /**
  * The component kinds advertised even while none is registered: the server's `capabilities`

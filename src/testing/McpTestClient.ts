@@ -683,6 +683,14 @@ export const make = <EL, RL>(
         )
       })
 
+    // Why a call is answered without a task, as far as the test client can tell: tasks off in the
+    // test server (the most common cause: \`server\` not given them), else, in 2026-07-28, the
+    // server's choice and the extension the client must declare.
+    const withoutTaskReason = server.tasks === undefined
+      ? `: the test server has no tasks (give McpTestClient.make the server options that enable them: { server: { name, version, tasks: McpServer.tasks() } })`
+      : modern
+      ? ` (in 2026-07-28 the server decides, for a client that declares the tasks extension, capabilities.extensions["io.modelcontextprotocol/tasks"])`
+      : ` (the tool's execution.taskSupport must be "optional" or "required")`
     const callToolAsTask = (
       name: string,
       args: { readonly [key: string]: unknown } = {},
@@ -696,9 +704,7 @@ export const make = <EL, RL>(
             new RequestFailed({
               method: "tools/call",
               code: ErrorCode.InternalError,
-              message: modern
-                ? `tools/call ${name} was answered without a task (in 2026-07-28 the server decides, for a client that declares the tasks extension, capabilities.extensions["io.modelcontextprotocol/tasks"])`
-                : `tools/call ${name} was answered without a task`,
+              message: `tools/call ${name} was answered without a task${withoutTaskReason}`,
               data: { result }
             })
           )

@@ -601,6 +601,20 @@ describe("McpTestClient", () => {
       const refused = yield* Effect.flip(plain.callToolAsTask("export"))
       assert.strictEqual(refused.code, -32603)
       assert.include(refused.message, "tools/call export was answered without a task")
+      assert.include(refused.message, `capabilities.extensions["io.modelcontextprotocol/tasks"]`)
+    }))
+
+  // Fails before the fix: a test server given no tasks (\`server\` left out, the usual slip) only
+  // said "answered without a task", in 2026-07-28 blaming the client's capabilities.
+  it.live("callToolAsTask on a test server without tasks says so, and how to give it them, in both eras", () =>
+    Effect.gen(function*() {
+      for (const protocolVersion of ["2025-11-25", "2026-07-28"] as const) {
+        const client = yield* McpTestClient.make(Export, { ...answers, protocolVersion, capabilities: taskExtension })
+        const refused = yield* Effect.flip(client.callToolAsTask("export"))
+        assert.strictEqual(refused.code, -32603, protocolVersion)
+        assert.include(refused.message, "tools/call export was answered without a task: the test server has no tasks", protocolVersion)
+        assert.include(refused.message, "{ server: { name, version, tasks: McpServer.tasks() } }", protocolVersion)
+      }
     }))
 
   // Fails before the fix: callTool returned the task at once, left running.
