@@ -53,6 +53,7 @@ import { notificationMetaOf } from "./internal/notificationMeta.ts"
 import { refusedRequestsOf } from "./internal/refusedRequests.ts"
 import { checkLowLevelOptions } from "./internal/serverOptions.ts"
 import { digestOf, makeSealer, type RequestStateOptions, type RequestStateSealer } from "./internal/requestState.ts"
+import { logsToStderrOver } from "../session/internal/logsToStderr.ts"
 import type { ListenerSessionOptions, Transport } from "../session/Transport.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import { isExit } from "../internal/isExit.ts"
@@ -548,10 +549,13 @@ export const make = (options: Options): LowLevelServer => {
     modernCapabilities: () => discoverResult().capabilities,
     dispatcher,
     run: (transport, runOptions) =>
-      ServerSession.run(
-        dispatcher,
-        { waitingMethods, ...runOptions, serverCapabilities: capabilities, onSession },
-        transport.open
+      logsToStderrOver(
+        transport,
+        ServerSession.run(
+          dispatcher,
+          { waitingMethods, ...runOptions, serverCapabilities: capabilities, onSession },
+          transport.open
+        )
       )
   }
   ownDispatch.set(server, own)

@@ -39,6 +39,7 @@ import { isExit } from "../internal/isExit.ts"
 import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withGatedLoggers } from "../internal/logger.ts"
 import { checkedSessionOptions } from "../session/internal/sessionOptions.ts"
+import { logsToStderrOver } from "../session/internal/logsToStderr.ts"
 import { checkMcpServerOptions, checkMiddlewares } from "./internal/serverOptions.ts"
 import { injectTools } from "./internal/injectedTools.ts"
 import { headerMismatch, wireOf } from "./internal/paramHeaders.ts"
@@ -1391,7 +1392,8 @@ export function serve<E, EL, RL>(
   // listener once built serves, whether it holds the shutdown (ours do) or not (one's own).
   return isListener(transport)
     ? Layer.launch(Layer.tap(transport.listen(run), () => GracefulShutdown.markServing).pipe(Layer.provide(server)))
-    : run(transport, checked).pipe(Effect.provide(server))
+    // Over the process's stdout, the components' build logs to stderr too (its warnings, a failure).
+    : logsToStderrOver(transport, run(transport, checked).pipe(Effect.provide(server)))
 }
 
 

@@ -26,6 +26,16 @@ import type { SessionOptions } from "./ServerSession.ts"
  */
 export interface Transport<E = never> {
   readonly open: Effect.Effect<Connection | PushConnection, E, Scope.Scope>
+  /**
+   * The transport speaks the protocol on the process's stdout (`Stdio.make()` with its default
+   * output): a server run over it logs to stderr (Effect's `References.LogToStderr`), however the
+   * program is run (`Effect.runPromise`, `NodeRuntime.runMain`, not only `Stdio.runMain`), its
+   * components' build included under `McpServer.serve`; a log line on stdout would be no JSON-RPC
+   * message to the client.
+   *
+   * @since 0.2.0
+   */
+  readonly usesProcessStdout?: boolean | undefined
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The stdio transport: newline-delimited JSON-RPC on stdin/stdout.
  *
- * stdout carries only protocol messages (log with `References.LogToStderr`, see {@link logToStderr});
+ * stdout carries only protocol messages: a server run over the process's stdout logs to stderr
+ * (`References.LogToStderr`, set by `McpServer.serve` and `run` for such a transport,
+ * `Transport.usesProcessStdout`; {@link logToStderr} for one's own effects around it);
  * a client that closes the process's stderr loses its logs, nothing more (the server serves on);
  * stdin flows to the session's pending read, a whole chunk at a time, and is paused while the
  * session is busy, so a busy server stops reading instead of buffering; every batch the session
@@ -100,7 +102,8 @@ export const defaultMaxMessageBytes = 4 * 1024 * 1024
  */
 export const make = (options: StdioOptions = {}): Transport => {
   NumericOptions.check("Stdio.make", "maxMessageBytes", options.maxMessageBytes, NumericOptions.limit(1))
-  return { open: open(options) }
+  // On the process's stdout, a server logs to stderr however it is run (see `Transport`).
+  return (options.stdout ?? process.stdout) === process.stdout ? { open: open(options), usesProcessStdout: true } : { open: open(options) }
 }
 
 /**

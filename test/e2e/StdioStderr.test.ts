@@ -11,6 +11,20 @@ import { spawnNode } from "../support/child.ts"
 
 const cutInputServer = fileURLToPath(new URL("../fixtures/cut-input-server.ts", import.meta.url))
 const consoleLogServer = fileURLToPath(new URL("../fixtures/console-log-server.ts", import.meta.url))
+const effectLogServer = fileURLToPath(new URL("../fixtures/effect-log-server.ts", import.meta.url))
+
+/** Every line of `stdout`, parsed: each must be a JSON-RPC message. */
+const protocolLines = (stdout: string): Array<any> =>
+  stdout.split("\n").filter((line) => line.length > 0).map((line) => {
+    let message: any
+    try {
+      message = JSON.parse(line)
+    } catch {
+      assert.fail(`a line on stdout that is not JSON: ${line}`)
+    }
+    assert.strictEqual(message.jsonrpc, "2.0", line)
+    return message
+  })
 
 const later = (id: number) => ({
   jsonrpc: "2.0",
@@ -77,4 +91,27 @@ describe("stdio: a handler that writes with console.log (under Stdio.runMain)", 
       for (const text of ["noisy: log", "noisy: info", "noisy: debug", "dir", "table"]) assert.include(running.stderr(), text)
       assert.deepStrictEqual(exited, { code: 0, signal: null })
     }), 30_000)
+})
+
+describe("stdio: Effect's logs without Stdio.runMain (Effect.runPromise, NodeRuntime.runMain, a LowLevelServer)", () => {
+  // Fails before the fix: Effect's logger wrote to stdout (only Stdio.runMain and Stdio.logToStderr
+  // said otherwise), so each log line, a handler's or the server's own warning as it built, was a
+  // line in the protocol's stream that no client can parse.
+  for (const runner of ["promise", "node", "lowlevel"] as const) {
+    it.live(`logs go to stderr; stdout carries only JSON-RPC messages (${runner})`, () =>
+      Effect.gen(function*() {
+        const running = yield* spawnNode(effectLogServer, ["--runner", runner])
+        running.send(initializeMessage("init"))
+        yield* Effect.promise(() => running.until(() => running.stdout().includes(`"id":"init"`), 10_000))
+        running.send({ jsonrpc: "2.0", method: "notifications/initialized" })
+        running.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "chatty", arguments: {} } })
+        yield* Effect.promise(() => running.until(() => running.stdout().includes(`"id":1`), 5_000))
+        running.child.stdin!.end()
+        yield* Effect.promise(() => running.exited(10_000))
+        const answer = protocolLines(running.stdout()).find((m) => m.id === 1)
+        assert.deepStrictEqual(answer?.result?.content, [{ type: "text", text: "said" }])
+        for (const text of ["chatty: info", "chatty: warning"]) assert.include(running.stderr(), text)
+        if (runner !== "lowlevel") assert.include(running.stderr(), `the tool "background" declares execution.taskSupport`)
+      }), 30_000)
+  }
 })
