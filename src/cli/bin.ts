@@ -7,7 +7,7 @@
  * @since 0.2.0
  */
 import * as Cli from "./Cli.ts"
-import * as NodeVersion from "./internal/nodeVersion.ts"
+import * as NodeVersion from "../internal/nodeVersion.ts"
 
 if (NodeVersion.isSupported(process.versions.node)) {
   Cli.main()

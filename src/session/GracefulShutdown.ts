@@ -28,6 +28,7 @@ import type * as Fiber from "effect/Fiber"
 import * as References from "effect/References"
 import { forLog } from "../internal/loggedCause.ts"
 import { refusesMain } from "../internal/mainGuard.ts"
+import { warnIfUnsupported } from "../internal/nodeVersion.ts"
 
 /**
  * The shutdown state a transport or session reads from its context.
@@ -239,6 +240,8 @@ export const runMain = <A, E>(
 ): void => {
   // A second server beside the CLI's, on its stdin: the CLI says so (see internal/mainGuard.ts).
   if (refusesMain()) return
+  // An unsupported Node (engines.node): said once, on stderr, before anything can fail there.
+  warnIfUnsupported()
   const shutdown = make()
   const program = effect.pipe(
     Effect.tapCause((cause) =>

@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
-import * as NodeVersion from "../../src/cli/internal/nodeVersion.ts"
+import * as NodeVersion from "../../src/internal/nodeVersion.ts"
 
 describe("effect-mcp: the supported Node.js versions", () => {
   it("the oldest is engines.node's", () => {

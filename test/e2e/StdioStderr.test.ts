@@ -12,6 +12,7 @@ import { spawnNode } from "../support/child.ts"
 const cutInputServer = fileURLToPath(new URL("../fixtures/cut-input-server.ts", import.meta.url))
 const consoleLogServer = fileURLToPath(new URL("../fixtures/console-log-server.ts", import.meta.url))
 const effectLogServer = fileURLToPath(new URL("../fixtures/effect-log-server.ts", import.meta.url))
+const oldNodeServer = fileURLToPath(new URL("../fixtures/old-node-server.ts", import.meta.url))
 
 /** Every line of `stdout`, parsed: each must be a JSON-RPC message. */
 const protocolLines = (stdout: string): Array<any> =>
@@ -112,6 +113,35 @@ describe("stdio: Effect's logs without Stdio.runMain (Effect.runPromise, NodeRun
         assert.deepStrictEqual(answer?.result?.content, [{ type: "text", text: "said" }])
         for (const text of ["chatty: info", "chatty: warning"]) assert.include(running.stderr(), text)
         if (runner !== "lowlevel") assert.include(running.stderr(), `the tool "background" declares execution.taskSupport`)
+      }), 30_000)
+  }
+})
+
+describe("stdio: a server's main program on a Node older than engines.node", () => {
+  // Fails before the fix: nothing was said; what the package cannot do there failed later, deep in
+  // a module (process.getBuiltinModule before Node 20.16, a .ts module, an import.meta.main guard).
+  for (const [version, warned] of [["20.20.2", true], ["22.19.0", false]] as const) {
+    it.live(`Node ${version}: ${warned ? "one warning on stderr naming both versions, and it serves" : "no warning"}`, () =>
+      Effect.gen(function*() {
+        const running = yield* spawnNode(oldNodeServer, [version])
+        running.send(initializeMessage("init"))
+        yield* Effect.promise(() => running.until(() => running.stdout().includes(`"id":"init"`), 10_000))
+        running.send({ jsonrpc: "2.0", method: "notifications/initialized" })
+        running.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "hello", arguments: {} } })
+        yield* Effect.promise(() => running.until(() => running.stdout().includes(`"id":1`), 5_000))
+        running.child.stdin!.end()
+        const exited = yield* Effect.promise(() => running.exited(10_000))
+        const answer = protocolLines(running.stdout()).find((m) => m.id === 1)
+        assert.deepStrictEqual(answer?.result?.content, [{ type: "text", text: "hi" }])
+        const warnings = running.stderr().split("\n").filter((line) => line.includes("or newer is supported"))
+        if (warned) {
+          assert.strictEqual(warnings.length, 1, running.stderr())
+          assert.include(warnings[0], `Node.js 22.19.0 or newer is supported (engines.node); this is Node.js ${version}`)
+          assert.include(warnings[0], "Upgrade Node.")
+        } else {
+          assert.deepStrictEqual(warnings, [])
+        }
+        assert.deepStrictEqual(exited, { code: 0, signal: null })
       }), 30_000)
   }
 })

@@ -2,7 +2,10 @@
  * The Node.js versions the package supports (`engines.node` in package.json: 22.19.0 or newer),
  * checked by the `effect-mcp` bin before it does anything: on an older Node most of it loads and
  * then misbehaves (a `.ts` server module does not load, `dev` never restarts, a server module's
- * `import.meta.main` guard is always false), which says nothing of the cause.
+ * `import.meta.main` guard is always false), which says nothing of the cause. A server's main
+ * program (`GracefulShutdown.runMain`, `Stdio.runMain`) warns once on such a Node and runs on:
+ * much of the package works there (Node 20.20 serves), and what fails (`process.getBuiltinModule`
+ * before 20.16, deep in a module) is then explained by the line before it.
  *
  * @internal
  */
@@ -23,3 +26,17 @@ export const isSupported = (version: string): boolean => {
 /** What the bin prints on an unsupported Node. */
 export const refusal = (version: string): string =>
   `effect-mcp: Node.js ${oldest} or newer is needed; this is Node.js ${version} (${process.execPath}).\n`
+
+/** What a server's main program prints on an unsupported Node (it runs on). */
+export const warning = (version: string): string =>
+  `effect-mcp-server: Node.js ${oldest} or newer is supported (engines.node); this is Node.js ${version} (${process.execPath}): ` +
+  `what fails may not name the cause. Upgrade Node.\n`
+
+let warned = false
+
+/** Warns once per process, on stderr, when this Node is older than {@link oldest}. */
+export const warnIfUnsupported = (): void => {
+  if (warned || isSupported(process.versions.node)) return
+  warned = true
+  process.stderr.write(warning(process.versions.node))
+}
