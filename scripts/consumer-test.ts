@@ -22,7 +22,8 @@
  * 6. The oldest Node `engines.node` allows (22.19.0), installed from the registry: the README
  *    example over stdio, its Streamable HTTP variant unbundled (the endpoint loaded on first use),
  *    and the bin's `run --stdio` of the `.ts` server module (Node strips the types). On the
- *    system's Node when it is older than that (CI's 20), the bin refuses clearly (exit 1).
+ *    system's Node when it is older than that (CI's 20), the bin refuses clearly (exit 1), and the
+ *    README example run there says in one line on stderr that the Node is unsupported, and answers.
  * 7. `tsc --noEmit` of a TypeScript consumer that uses the root entry and every subpath (the
  *    `redis` one with the `redis` client that `@effect/platform-node` brings as its peer), once with
  *    `moduleResolution: "nodenext"` and once with `"bundler"`; importing an internal module is an
@@ -541,6 +542,13 @@ const main = async () => {
         expect(run.status === 1, `exit ${run.status}; stdout ${run.stdout}; stderr ${run.stderr}`)
         expect(run.stdout === "", `stdout: ${run.stdout}`)
         expect(run.stderr.includes(`Node.js ${oldestSupportedNode()} or newer is needed; this is Node.js ${olderNode.version.slice(1)}`), `stderr: ${run.stderr}`)
+      })
+      await check(`the README example on that Node (${olderNode.version}): one warning on stderr naming both versions, and it answers`, () => {
+        const initialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "consumer", version: "1.0.0" } } }
+        const run = spawnSync(olderNode.path, [server], { cwd: dir, encoding: "utf8", input: `${JSON.stringify(initialize)}\n`, timeout: 20_000 })
+        expect(run.stdout.includes(`"serverInfo":{"name":"hello"`), `exit ${run.status}; stdout ${run.stdout}; stderr ${run.stderr}`)
+        const warnings = run.stderr.split("\n").filter((line) => line.includes(`Node.js ${oldestSupportedNode()} or newer is supported`))
+        expect(warnings.length === 1 && warnings[0]!.includes(`this is Node.js ${olderNode.version.slice(1)}`), `stderr: ${run.stderr}`)
       })
     }
 
