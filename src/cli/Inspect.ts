@@ -195,6 +195,11 @@ export const formatText = (description: Description): string => {
   for (const resource of description.resources) {
     lines.push(`  ${resource.uri}${resource.mimeType !== undefined ? ` [${resource.mimeType}]` : ""}${summary(resource.title ?? resource.name, resource.description)}`)
   }
+  // The registered ones only: what a template's `list` gives (resources/list lists it too) comes
+  // from its handler, which inspect does not run; "resources (0)" read as "lists nothing".
+  if (description.resourceTemplates.length > 0) {
+    lines.push("  (and, in resources/list, what the templates' list gives at run time: not read here)")
+  }
   lines.push("", `resource templates (${description.resourceTemplates.length})`)
   for (const template of description.resourceTemplates) {
     lines.push(
