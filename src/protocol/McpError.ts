@@ -198,7 +198,12 @@ export class JsonRpcError extends Data.TaggedError("JsonRpcError")<{
   readonly data?: unknown
 }> {}
 
-/** Every error a handler may fail with; each maps to exactly one JSON-RPC error object. */
+/**
+ * Every error a low-level handler, a middleware, a resource read or a prompt may fail with; each
+ * maps to exactly one JSON-RPC error object. A tool's handler takes fewer (`Tool.RequestError`:
+ * `JsonRpcError` for an error of the application's; `invalidParams` and the protocol's other
+ * errors do not compile there, a bad argument being an `isError` result from 2025-11-25).
+ */
 export type McpError =
   | ParseError
   | InvalidRequest
