@@ -1,7 +1,8 @@
 /**
  * A seeded, bounded bad-input fuzzer: the everything server over Streamable HTTP on 127.0.0.1
  * (in-process; stateful and stateless; 2025-11-25 and 2025-03-26 sessions, 2026-07-28 requests
- * with their `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name` headers and `_meta`) and over stdio
+ * with their `MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name` headers and `_meta`), through the
+ * web-standard handler (`Request` objects, no socket: the path of other platforms), and over stdio
  * (two child processes: a 2025-03-26 session, which takes batches, and a 2026-07-28 connection),
  * given mutations of valid messages (`mutations.ts`: fields dropped, renamed, retyped; odd ids;
  * params of the wrong type; batches; unknown methods; responses to nothing; cancellations of
@@ -31,6 +32,7 @@ import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { components, options } from "../../examples/everything-server.ts"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { WebHandler } from "../../src/web.ts"
 import { startNode, kill, type NodeChild } from "../support/child.ts"
 import { serveOnAnyPort } from "../http/support.ts"
 import { BATCHING, type Case, dueIds, generate, LEGACY, MODERN, modernMeta } from "./mutations.ts"
@@ -144,10 +146,9 @@ const send = (
         chunks.push(chunk)
         if (sse) {
           const now = answer()
-          // A response, or a listen's acknowledgement (its stream stays open).
-          const over = (m: any) =>
-            m !== null && typeof m === "object" && ("result" in m || "error" in m || m.method === "notifications/subscriptions/acknowledged")
-          if (now.messages.some(over)) done(now)
+          // A listen's acknowledgement (its stream stays open); other streams end with their
+          // answers (a batch's: each member's).
+          if (now.messages.some((m: any) => m?.method === "notifications/subscriptions/acknowledged")) done(now)
         }
       })
       response.on("end", () => done(answer()))
@@ -164,6 +165,67 @@ const send = (
 
 const json = (port: number, headers: Record<string, string>, message: unknown) =>
   send(port, { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers }, Buffer.from(JSON.stringify(message)), "length", BOUND)
+
+/**
+ * `send` for the web-standard handler (a `Request`, no socket): repeated headers go as the platform
+ * joins them; the framing is the platform's. An SSE answer is read until it holds a response.
+ */
+const sendWeb = async (
+  handler: (request: Request) => Promise<Response>,
+  headers: Record<string, string | ReadonlyArray<string> | null>,
+  body: Buffer,
+  bound: number
+): Promise<HttpAnswer | "no answer"> => {
+  const sent = new Headers()
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === null) continue
+    for (const each of typeof value === "string" ? [value] : value) sent.append(name, each)
+  }
+  const controller = new AbortController()
+  const timer = setTimeout(() => controller.abort(), bound)
+  try {
+    const response = await handler(new Request("http://127.0.0.1/mcp", { method: "POST", headers: sent, body, signal: controller.signal }))
+    const sse = (response.headers.get("content-type") ?? "").includes("text/event-stream")
+    let text = ""
+    const messages: Array<unknown> = []
+    if (response.body !== null) {
+      const reader = response.body.getReader()
+      const decoder = new TextDecoder()
+      for (;;) {
+        const { done, value } = await Promise.race([
+          reader.read(),
+          new Promise<{ done: true; value: undefined }>((resolve) => controller.signal.addEventListener("abort", () => resolve({ done: true, value: undefined })))
+        ])
+        if (value !== undefined) text += decoder.decode(value, { stream: true })
+        if (sse) {
+          messages.length = 0
+          for (const line of text.slice(0, text.lastIndexOf("\n") + 1).split("\n")) {
+            if (line.startsWith("data:") && line.slice(5).trim() !== "") messages.push(JSON.parse(line.slice(5)))
+          }
+          if (messages.some((m: any) => m?.method === "notifications/subscriptions/acknowledged")) {
+            void reader.cancel()
+            break
+          }
+        }
+        if (done) break
+      }
+    }
+    if (!sse && text !== "") {
+      try {
+        messages.push(JSON.parse(text))
+      } catch {
+        // checked by its status
+      }
+    }
+    const responseHeaders: Record<string, string> = {}
+    for (const [name, value] of response.headers) responseHeaders[name] = value
+    return { status: response.status, headers: responseHeaders, body: text, messages }
+  } catch {
+    return "no answer"
+  } finally {
+    clearTimeout(timer)
+  }
+}
 
 /** The version each session negotiated, which its requests name. */
 const versionOf = new Map<string, string>()
@@ -229,13 +291,21 @@ const checkHttp = (c: Case, transport: string, answer: HttpAnswer | "no answer" 
     flag(c, transport, `HTTP ${answer.status} body is not JSON-RPC: ${answer.body.slice(0, 200)}`)
   }
   for (const message of answer.messages) checkMessage(c, transport, message)
+  // 2026-07-28 statuses (the spec's HTTP section): a header, capability or version refusal is 400,
+  // an unknown method 404, an unreadable message 400.
+  const first: any = answer.messages[0]
+  if (c.headers["mcp-protocol-version"] === MODERN && first?.error !== undefined && !Array.isArray(first)) {
+    const code = first.error.code
+    const expected = [-32020, -32021, -32022, -32700, -32600].includes(code) ? [400, 406, 409, 413, 415] : code === -32601 ? [404] : code === -32602 ? [200, 400] : [200]
+    if (!expected.includes(answer.status)) flag(c, transport, `2026-07-28: ${code} with HTTP ${answer.status}: ${answer.body.slice(0, 200)}`)
+  }
   // A request whose id can be read is answered with that id, whatever is wrong with it (once its
   // body is read: not a 406, 415 or 413, refused by their headers or size).
-  if ([200, 400, 404, 409].includes(answer.status) && c.framing !== "short-length") {
-    const ids = dueIds(c.body, batching)
+  // A batch refused whole (its headers) has no id to answer with.
+  const batch = c.body[0] === 0x5b
+  if ((batch ? [200] : [200, 400, 404, 409]).includes(answer.status) && c.framing !== "short-length") {
     const flat = answer.messages.flatMap((m) => Array.isArray(m) ? m : [m]) as Array<any>
-    const sse = String(answer.headers["content-type"] ?? "").includes("text/event-stream")
-    for (const id of sse ? ids.slice(0, 1) : ids) {
+    for (const id of dueIds(c.body, batching)) {
       if (!flat.some((m) => m?.id === id)) flag(c, transport, `no answer with the id ${JSON.stringify(id).slice(0, 40)}: ${answer.status} ${answer.body.slice(0, 200)}`)
     }
   }
@@ -307,6 +377,60 @@ describe("bad-input fuzzer", () => {
       assert.deepStrictEqual(rejections, [])
       // The heap after GC: bounded, whatever the number of rounds (the first look is after one case).
       assert.isBelow(heaps.at(-1)! - heaps[0]!, 64, `heap after GC (MB): ${heaps.join(" ")}`)
+    }), Math.max(120_000, ROUNDS * SEEDS.length * 400))
+
+  it.live("the web-standard handler (stateful; 2025-11-25, 2025-03-26 and 2026-07-28): every case answered right", () =>
+    Effect.gen(function*() {
+      const web = yield* Effect.acquireRelease(
+        Effect.sync(() => WebHandler.make(options, components, {})),
+        (web) => Effect.promise(() => web.dispose())
+      )
+      const rejections: Array<string> = []
+      const onRejection = (reason: unknown) => void rejections.push(String(reason))
+      process.on("unhandledRejection", onRejection)
+      yield* Effect.addFinalizer(() => Effect.sync(() => process.off("unhandledRejection", onRejection)))
+      const open = async (version: string) => {
+        const answer = await sendWeb(web.handler, { "content-type": "application/json", accept: "application/json, text/event-stream" }, Buffer.from(JSON.stringify({
+          jsonrpc: "2.0",
+          id: 0,
+          method: "initialize",
+          params: { protocolVersion: version, capabilities: {}, clientInfo: { name: "fuzz", version: "1" } }
+        })), BOUND)
+        if (typeof answer === "string" || answer.status !== 200) throw new Error(`initialize: ${JSON.stringify(answer)}`)
+        const session = String(answer.headers["mcp-session-id"])
+        await sendWeb(web.handler, { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-session-id": session, "mcp-protocol-version": version }, Buffer.from(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" })), BOUND)
+        return session
+      }
+      const sessions = yield* Effect.promise(async () => ({ "2025": await open(LEGACY), "2025-03": await open(BATCHING) }))
+      let cases = 0
+      for (const seed of SEEDS) {
+        for (let n = 0; n < ROUNDS; n++) {
+          const c = generate(seed, n, { http: true })
+          if (c.framing !== "length") continue
+          const transport = `web ${c.era}`
+          const session = c.era === "2026" ? undefined : sessions[c.era]
+          const headers = { ...c.headers }
+          if (session !== undefined && !("mcp-session-id" in headers)) headers["mcp-session-id"] = session
+          const answer = yield* Effect.promise(() => sendWeb(web.handler, headers, c.body, BOUND))
+          cases++
+          checkHttp(c, transport, answer, c.era === "2025-03")
+          const after = yield* Effect.promise(() =>
+            sendWeb(
+              web.handler,
+              session === undefined
+                ? { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": MODERN, "mcp-method": "tools/list" }
+                : { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": c.era === "2025" ? LEGACY : BATCHING, "mcp-session-id": session },
+              Buffer.from(JSON.stringify({ jsonrpc: "2.0", id: `after-${n}`, method: "tools/list", params: session === undefined ? { _meta: modernMeta() } : {} })),
+              BOUND
+            )
+          )
+          const listed: any = typeof after === "string" ? undefined : after.messages[0]
+          if (listed?.result?.tools === undefined) flag(c, transport, `the next valid request: ${typeof after === "string" ? after : `${after.status} ${after.body.slice(0, 200)}`}`)
+        }
+      }
+      if (process.env.FUZZ_VERBOSE) console.log(`web: ${cases} cases`)
+      assert.deepStrictEqual(problems.filter((p) => p.startsWith("web")), [])
+      assert.deepStrictEqual(rejections, [])
     }), Math.max(120_000, ROUNDS * SEEDS.length * 400))
 
   it.live("stdio (a child per era): every case answered right, the server alive and answering", () =>

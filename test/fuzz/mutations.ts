@@ -510,7 +510,7 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
  * The ids a server must answer for `body`: read as strictly as the server reads it (UTF-8 without
  * a byte order mark, one JSON text), a request (a `method` key and no `result` or `error`) whose id
  * is a string or a safe integer, and, where batches are taken (`batching`), each such member of a
- * non-empty array. A subscription (answered at its end only) is left out.
+ * non-empty array holding no response. A subscription (answered at its end only) is left out.
  */
 export const dueIds = (body: Buffer, batching: boolean): Array<string | number> => {
   let value: unknown
@@ -527,6 +527,8 @@ export const dueIds = (body: Buffer, batching: boolean): Array<string | number> 
       answerableId(message.id) && message.method !== "subscriptions/listen"
       ? [message.id]
       : []
-  if (Array.isArray(value)) return batching && value.length > 0 ? value.flatMap(due) : []
+  // A batch mixing responses with requests is refused whole (2025-03-26's HTTP transport).
+  const response = (message: any) => message !== null && typeof message === "object" && (Object.hasOwn(message, "result") || Object.hasOwn(message, "error"))
+  if (Array.isArray(value)) return batching && value.length > 0 && !value.some(response) ? value.flatMap(due) : []
   return due(value)
 }
