@@ -122,6 +122,8 @@ export interface Case {
    * (a string, or an integer JSON reads back exactly); `undefined` otherwise.
    */
   readonly id: string | number | undefined
+  /** The id the valid message was given (unique to the case: other ids a mutation gives are shared). */
+  readonly sent: string | number
   /** Whether the body is still the valid message (only its headers or framing were changed). */
   readonly intact: boolean
   /** Whether the message is a request (has an id) rather than a notification or response. */
@@ -501,7 +503,7 @@ export const generate = (seed: number, n: number, options: { readonly era?: Era;
   }
   const body = bytes === undefined ? Buffer.from(text) : bytes(text)
   const id = !bodyChanged && request && answerableId(validId) ? validId : undefined
-  return { label: labels.join(", "), era, body, id, intact: !bodyChanged, request, headers, framing }
+  return { label: labels.join(", "), era, body, id, sent: validId, intact: !bodyChanged, request, headers, framing }
 }
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
