@@ -58,8 +58,10 @@
  *   replica): `w:<taskId>` names the process where a `tasks/result` for the task waits, for three
  *   `recheckMillis` (renewed every `recheckMillis` while it waits, dropped when the last wait
  *   there ends); the processes say so, ask, withdraw and answer on `<prefix>tasks:relay`, each
- *   message naming the process it is for. A message lost there costs the request its answer
- *   (it times out, as one the client did not answer), nothing more; one malformed (each field the
+ *   message naming the process it is for. A question (`Ask`) or its reply lost there (published
+ *   while a subscriber reconnected) is not lost for good: a question not answered within
+ *   `recheckMillis` is published again every `recheckMillis`, and the process that asked the
+ *   client publishes the reply it keeps (`TaskRelay.resendMillis`). One malformed (each field the
  *   relay reads is checked) is dropped.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError` (the server answers -32603 "Store unavailable: TaskStore").
@@ -128,8 +130,9 @@ import { checkMillis, checkStoreOptions, defaultPrefix, evalScript, redisClock, 
 export interface Options extends StoreOptions, Omit<MemoryOptions, "reapIntervalMillis"> {
   /**
    * How often `awaitTerminal` re-reads a task it waits for, how often the answers kept for the
-   * tasks waiting for input here are read, and how often a `subscriptions/listen` stream reads the
-   * tasks it follows (default 5 000 ms; see the module's doc).
+   * tasks waiting for input here are read, how often a `subscriptions/listen` stream reads the
+   * tasks it follows, and how often a 2025-11-25 task's question to a client on another replica
+   * that is not answered yet is sent again (default 5 000 ms; see the module's doc).
    */
   readonly recheckMillis?: number | undefined
 }
@@ -1469,7 +1472,10 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       waiter: (taskId) =>
         Effect.map(run("relay", redis.send<string | null>("GET", waitKey(taskId))), (holder) => typeof holder === "string" ? holder : undefined),
       send: (message) => Effect.asVoid(run("relay", redis.send("PUBLISH", relayChannel, relayed(message)))),
-      messages: relayMessages
+      messages: relayMessages,
+      // Pub/sub drops what is published while a subscriber reconnects: a question not answered
+      // within a round is asked again, its reply kept by the replica that asked the client.
+      resendMillis: recheckMillis
     }
 
     /** The task and its version, if it is stored and not expired (whoever owns it). */

@@ -152,6 +152,13 @@ export interface TaskRelay {
    * it arrived: the relay reads their fields as typed (a store drops a malformed one).
    */
   readonly messages: PubSub.PubSub<RelayMessage>
+  /**
+   * A store whose messages can be lost (Redis pub/sub drops what is published while a subscriber
+   * reconnects): the relay sends a question not answered yet (`Ask`) again this often, and the
+   * process that asked the client answers one it answered already from what it keeps (`Answer`,
+   * `Failed` sent again, the client not asked twice). Absent: no message is lost.
+   */
+  readonly resendMillis?: number | undefined
 }
 
 /** What creating a task needs. */

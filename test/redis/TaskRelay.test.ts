@@ -13,6 +13,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import * as Queue from "effect/Queue"
@@ -22,7 +23,8 @@ import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { RedisTaskStore } from "../../src/redis.ts"
 import { answerOf, initializeMessage, nextMessage, on, post, serveOnFreePort, sseReader } from "../http/support.ts"
 import { callAsTask, getTask, toolTaskResult } from "../tasks/support.ts"
-import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+import { monitor, redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+import { tcpCut } from "../support/tcpCut.ts"
 
 const RELATED = "io.modelcontextprotocol/related-task"
 
@@ -90,11 +92,22 @@ const AsksTwice = McpServer.tool({
  * store), bearer tokens taken for the subject they name; and a client of that Redis, with the
  * prefix's relay channel followed (what the replicas say to each other, without their prefix).
  */
-const twoReplicas = Effect.gen(function*() {
-  const { url } = yield* TestRedis
-  const prefix = uniquePrefix()
-  const store = Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie))
-  const serveOn = (stores: Context.Context<never>) =>
+const twoReplicas = replicas()
+
+/**
+ * As {@link twoReplicas}, with the stores' `recheckMillis`, and replica A's or B's Redis
+ * connections through a relay that can cut them off (`cut`: its subscribers reconnect after).
+ */
+function replicas(options: { readonly recheckMillis?: number; readonly through?: "a" | "b" } = {}) {
+  return Effect.gen(function*() {
+    const { port, url } = yield* TestRedis
+    const prefix = uniquePrefix()
+    const relay = options.through === undefined ? undefined : yield* tcpCut(port)
+    const storeOn = (url: string) =>
+      Layer.build(RedisTaskStore.layer({ prefix, recheckMillis: options.recheckMillis }).pipe(Layer.provide(redisClient(url)), Layer.orDie))
+    const store = storeOn(url)
+    const cutStore = relay === undefined ? store : storeOn(`redis://127.0.0.1:${relay.port}`)
+    const serveOn = (stores: Context.Context<never>) =>
       serveOnFreePort((port) =>
         McpServer.serve(
           { name: "relay-test", version: "1.0.0", tasks: McpServer.tasks() },
@@ -110,37 +123,40 @@ const twoReplicas = Effect.gen(function*() {
           })
         ).pipe(Effect.provideContext(stores))
       )
-  const replica = Effect.flatMap(store, serveOn)
-  const a = yield* replica
-  const b = yield* replica
-  /** Two servers in one process on one store (its layer built once, provided to both): their URLs. */
-  const sharing = Effect.flatMap(store, (stores) => Effect.all([serveOn(stores), serveOn(stores)]))
-  const redis = Context.get(yield* Layer.build(redisClient(url)), Redis.Redis)
-  const relayed: Array<any> = []
-  const messages = yield* redis.subscribe(`${prefix}tasks:relay`)
-  yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(messages), ({ message }) =>
-    Effect.sync(() => relayed.push({ raw: message, ...JSON.parse(message.slice(message.indexOf("|") + 1)) })))))
-  /** The relay's records left in Redis (`w:` keys), looked at until there are none (at most 5 s). */
-  const leftInRedis = Effect.gen(function*() {
-    let keys: ReadonlyArray<string> = []
-    for (let i = 0; i < 100; i++) {
-      keys = yield* Effect.orDie(redis.send<ReadonlyArray<string>>("KEYS", `${prefix}tasks:w:*`))
-      if (keys.length === 0) break
-      yield* Effect.sleep(50)
-    }
-    return keys
+    const replica = Effect.flatMap(store, serveOn)
+    const a = yield* (options.through === "a" ? Effect.flatMap(cutStore, serveOn) : replica)
+    const b = yield* (options.through === "b" ? Effect.flatMap(cutStore, serveOn) : replica)
+    /** Two servers in one process on one store (its layer built once, provided to both): their URLs. */
+    const sharing = Effect.flatMap(store, (stores) => Effect.all([serveOn(stores), serveOn(stores)]))
+    const redis = Context.get(yield* Layer.build(redisClient(url)), Redis.Redis)
+    const relayed: Array<any> = []
+    const messages = yield* redis.subscribe(`${prefix}tasks:relay`)
+    yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.take(messages), ({ message }) =>
+      Effect.sync(() => relayed.push({ raw: message, at: Date.now(), ...JSON.parse(message.slice(message.indexOf("|") + 1)) })))))
+    /** The relay's records left in Redis (`w:` keys), looked at until there are none (at most 5 s). */
+    const leftInRedis = Effect.gen(function*() {
+      let keys: ReadonlyArray<string> = []
+      for (let i = 0; i < 100; i++) {
+        keys = yield* Effect.orDie(redis.send<ReadonlyArray<string>>("KEYS", `${prefix}tasks:w:*`))
+        if (keys.length === 0) break
+        yield* Effect.sleep(50)
+      }
+      return keys
+    })
+    /** The relay's records in Redis, looked at until there is one (at most 5 s). */
+    const recorded = Effect.gen(function*() {
+      let keys: ReadonlyArray<string> = []
+      for (let i = 0; i < 100 && keys.length === 0; i++) {
+        if (i > 0) yield* Effect.sleep(50)
+        keys = yield* Effect.orDie(redis.send<ReadonlyArray<string>>("KEYS", `${prefix}tasks:w:*`))
+      }
+      return keys
+    })
+    /** Cuts the replica named by `through` off Redis for `millis` (see `tcpCut`). */
+    const cut = (millis: number) => relay === undefined ? Effect.die(new Error("no replica is behind a relay")) : relay.cut(millis)
+    return { a: a.url, b: b.url, sharing, redis, prefix, relayed, leftInRedis, recorded, cut }
   })
-  /** The relay's records in Redis, looked at until there is one (at most 5 s). */
-  const recorded = Effect.gen(function*() {
-    let keys: ReadonlyArray<string> = []
-    for (let i = 0; i < 100 && keys.length === 0; i++) {
-      if (i > 0) yield* Effect.sleep(50)
-      keys = yield* Effect.orDie(redis.send<ReadonlyArray<string>>("KEYS", `${prefix}tasks:w:*`))
-    }
-    return keys
-  })
-  return { a: a.url, b: b.url, sharing, redis, prefix, relayed, leftInRedis, recorded }
-})
+}
 
 /** Opens a session of `subject` (raw HTTP) that takes elicitations; its id. */
 const open = (url: string, subject: string) =>
@@ -238,6 +254,24 @@ const close = (url: string, id: string, subject: string) =>
     return response.status
   })
 
+/**
+ * An SDK v1 client of Alice's on `url` that answers each elicitation "ada" (after `beforeAnswer`,
+ * if given), its questions' params pushed on `asked`; closed with the scope.
+ */
+const sdkClient = (url: string, name: string, asked: Array<unknown>, beforeAnswer?: () => Promise<void>) =>
+  Effect.gen(function*() {
+    const client = new Client({ name, version: "1.0.0" }, { capabilities: { elicitation: {} } })
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params)
+      await beforeAnswer?.()
+      return { action: "accept", content: { name: "ada" } }
+    })
+    const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: bearer("alice") } })
+    yield* Effect.addFinalizer(() => Effect.promise(() => client.close().catch(() => undefined)))
+    yield* Effect.promise(() => client.connect(transport))
+    return { client, transport }
+  })
+
 /** Waits until `said` has an entry (every 20 ms, at most 10 s). */
 const untilSaid = Effect.gen(function*() {
   for (let i = 0; i < 500 && said.length === 0; i++) yield* Effect.sleep(20)
@@ -253,18 +287,6 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       let release: () => void = () => {}
       gate = new Promise<void>((resolve) => (release = resolve))
       said.length = 0
-      const sdkClient = (url: string, name: string, asked: Array<unknown>) =>
-        Effect.gen(function*() {
-          const client = new Client({ name, version: "1.0.0" }, { capabilities: { elicitation: {} } })
-          client.setRequestHandler(ElicitRequestSchema, (request) => {
-            asked.push(request.params)
-            return Promise.resolve({ action: "accept", content: { name: "ada" } })
-          })
-          const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: bearer("alice") } })
-          yield* Effect.addFinalizer(() => Effect.promise(() => client.close().catch(() => undefined)))
-          yield* Effect.promise(() => client.connect(transport))
-          return { client, transport }
-        })
       const askedA: Array<any> = []
       const askedB: Array<any> = []
       const onA = yield* sdkClient(a, "a", askedA)
@@ -652,5 +674,97 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.strictEqual(yield* answer(b, onB, "alice", second.id, "lovelace"), 202)
       yield* resultIs(stream, "ada lovelace")
       assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 30_000)
+  // Redis pub/sub drops what is published while a subscriber reconnects. Failed before: the Ask,
+  // published while B was cut off, never reached B; the question waited on A until its timeout (a
+  // minute), and B's client was never asked (no result within 15 s).
+  it.effect("the SDK: B's tasks/result waits; B is cut off Redis as the task asks (its Ask lost): once B is back the question is asked there, and B's answer completes the task", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, recorded, cut, leftInRedis } = yield* replicas({ recheckMillis: 1_000, through: "b" })
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      said.length = 0
+      const askedB: Array<any> = []
+      const onA = yield* sdkClient(a, "a", [])
+      const { task } = yield* callAsTask(onA.client, "asks_when_released", {}, 60_000)
+      yield* Effect.promise(() => onA.transport.close())
+      const onB = yield* sdkClient(b, "b", askedB)
+      const result = yield* Effect.forkChild(toolTaskResult(onB.client, task.taskId))
+      assert.strictEqual((yield* recorded).length, 1)
+      const cutAt = Date.now()
+      yield* cut(1_500)
+      release()
+      for (let i = 0; i < 250 && !relayed.some((message) => message._tag === "Ask"); i++) yield* Effect.sleep(20)
+      const ask = relayed.find((message) => message._tag === "Ask")
+      assert.isDefined(ask)
+      // Published while B was cut off (else this test shows nothing).
+      assert.isBelow(ask.at - cutAt, 1_500)
+      const outcome = yield* Fiber.join(result).pipe(Effect.timeout("15 seconds"))
+      assert.deepStrictEqual(outcome.content, [{ type: "text", text: "hello ada" }])
+      assert.strictEqual(askedB.length, 1)
+      assert.deepStrictEqual(said, ["hello ada"])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 40_000)
+
+  // Failed before: B's Answer, published while A was cut off, never reached A; the task's question
+  // timed out there (a minute), B's tasks/result had no result within 15 s.
+  it.effect("the SDK: the question asked on B; A cut off Redis as B's client answers (the Answer lost): once A is back the answer reaches the task, the client asked once", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, cut, leftInRedis } = yield* replicas({ recheckMillis: 1_000, through: "a" })
+      gate = Promise.resolve()
+      said.length = 0
+      const askedB: Array<any> = []
+      let cutAt = 0
+      const onA = yield* sdkClient(a, "a", [])
+      const { task } = yield* callAsTask(onA.client, "asks_when_released", {}, 60_000)
+      yield* Effect.promise(() => onA.transport.close())
+      // A cut off as B's client answers its first question (the next, if any, answered at once).
+      const onB = yield* sdkClient(b, "b", askedB, async () => {
+        if (cutAt !== 0) return
+        cutAt = Date.now()
+        await Effect.runPromise(cut(1_500))
+      })
+      let status: string | undefined
+      for (let i = 0; i < 500 && status !== "input_required"; i++) {
+        status = (yield* getTask(onB.client, task.taskId)).status
+        if (status !== "input_required") yield* Effect.sleep(20)
+      }
+      const outcome = yield* toolTaskResult(onB.client, task.taskId).pipe(Effect.timeout("15 seconds"))
+      assert.deepStrictEqual(outcome.content, [{ type: "text", text: "hello ada" }])
+      assert.strictEqual(askedB.length, 1, "the client was asked again")
+      const answered = relayed.find((message) => message._tag === "Answer")
+      assert.isDefined(answered)
+      // Published while A was cut off (else this test shows nothing).
+      assert.isBelow(answered.at - cutAt, 1_500)
+      assert.deepStrictEqual(said, ["hello ada"])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 40_000)
+  // What a question costs Redis on the relay when it is answered within a round of sending again
+  // (`recheckMillis`, 5 s): the look-up of B's wait as the task asks (GET), the Ask and the Answer
+  // (a PUBLISH each), as before questions were sent again. Scripts' own commands not counted (B's
+  // wait recorded and dropped: a script each, once per tasks/result).
+  it.effect("raw: a question answered at once costs the relay one GET and two PUBLISH sent to Redis (MONITOR)", () =>
+    Effect.gen(function*() {
+      const { port } = yield* TestRedis
+      const { a, b, prefix, leftInRedis, recorded } = yield* twoReplicas
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      said.length = 0
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
+      const onB = yield* open(b, "alice")
+      const stream = yield* resultStream(b, onB, "alice", taskId)
+      assert.strictEqual((yield* recorded).length, 1)
+      const watch = yield* monitor(port)
+      release()
+      const asked = yield* nextWithId(stream)
+      assert.strictEqual(asked.method, "elicitation/create")
+      assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
+      yield* resultIs(stream, "hello ada")
+      assert.deepStrictEqual(yield* leftInRedis, [])
+      /** Commands a replica sent (not a script's: `[0 lua]`) starting with `text`. */
+      const sent = (text: string) => watch.count(text) - watch.count(`lua] ${text}`)
+      assert.strictEqual(sent(`"GET" "${prefix}tasks:w:`), 1)
+      assert.strictEqual(sent(`"PUBLISH" "${prefix}tasks:relay"`), 2)
     }).pipe(Effect.scoped), 30_000)
 })

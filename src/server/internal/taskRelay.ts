@@ -30,6 +30,11 @@
  *   never sees it.
  * - Servers of one process may share one store: their relay ids count for the process, and of
  *   those hearing an `Ask`, the one whose `tasks/result` waits asks (none: the first fails it).
+ * - A store whose messages can be lost (`TaskRelay.resendMillis`: Redis pub/sub drops what is
+ *   published while a subscriber reconnects): A sends a question not answered within a round again
+ *   at each round; B asks its client a question it already carries no second time, and answers one
+ *   it answered already by sending its reply again (kept for the question's timeout, at most 10
+ *   minutes and 1,000 replies). A question answered within a round costs nothing more.
  * Every wait is bounded by the request's timeout; the record expires with its lease. The in-memory
  * store has no relay: nothing of this runs.
  *
@@ -171,7 +176,26 @@ let lastRelayId = 0
 interface Pending {
   readonly method: string
   readonly answer: Deferred.Deferred<unknown, ClientRequestError>
+  /** The message that asked it: sent again while it waits, on a relay that can lose it (`TaskRelay.resendMillis`). */
+  readonly ask: RelayMessage
+  /** Waiting already at the last round of sending again: sent again at the next. */
+  old: boolean
 }
+
+/** A reply (`Answer`, `Failed`) kept for a question sent again (see `TaskRelay.resendMillis`), until a round of sending. */
+interface Kept {
+  readonly message: RelayMessage
+  readonly until: number
+}
+
+/**
+ * The longest a reply is kept for a question that may come again (its timeout, at most this): the
+ * replica that asked it, cut off for longer, has its question asked again.
+ */
+const maxKeptMillis = 10 * 60_000
+
+/** The most replies kept (the oldest go first). */
+const maxKept = 1_000
 
 class RelayerImpl implements Relayer {
   /** The carriers of the tasks asking now, whose `tasks/result` waits on another replica. */
@@ -183,6 +207,13 @@ class RelayerImpl implements Relayer {
    * withdrawn, or when no `tasks/result` for their task waits here any more.
    */
   private readonly relayed = new Map<string, { readonly taskId: string; readonly fiber: Fiber.Fiber<void> }>()
+  /**
+   * The replies this replica sent to questions it asked its client, by relay id, on a relay that
+   * can lose them: a question that comes again is answered from here, the client not asked twice.
+   */
+  private readonly kept = new Map<string, Kept>()
+  /** Rounds of sending again so far (see {@link resend}). */
+  private rounds = 0
   private readonly relay: TaskRelay
   readonly options: Options
   constructor(relay: TaskRelay, options: Options) {
@@ -254,10 +285,10 @@ class RelayerImpl implements Relayer {
   ): Effect.Effect<unknown, ClientRequestError> {
     const id = `${this.relay.here}${++lastRelayId}`
     const answer = Deferred.makeUnsafe<unknown, ClientRequestError>()
-    this.pending.set(id, { method, answer })
     const message: RelayMessage = params === undefined
       ? { _tag: "Ask", to: carrier.process, from: this.relay.here, id, taskId: carrier.taskId, method, timeoutMillis }
       : { _tag: "Ask", to: carrier.process, from: this.relay.here, id, taskId: carrier.taskId, method, params, timeoutMillis }
+    this.pending.set(id, { method, answer, ask: message, old: false })
     // Not sent (the store is down): as if its session had closed, the request goes elsewhere.
     const sent = Effect.catch(this.relay.send(message), () =>
       Effect.sync(() => {
@@ -308,18 +339,59 @@ class RelayerImpl implements Relayer {
     }
   }
 
+  /**
+   * A round of sending again, on a relay that can lose messages (every `TaskRelay.resendMillis`):
+   * each question waiting for its answer since the last round is sent again (its `Ask` or the
+   * reply lost: the replica that asks the client asks it then, or sends its reply again), and the
+   * replies kept past their time are forgotten.
+   */
+  resend(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const round = ++this.rounds
+      if (this.kept.size > 0) {
+        for (const [id, kept] of this.kept) if (kept.until <= round) this.kept.delete(id)
+      }
+      if (this.pending.size === 0) return Effect.void
+      const again: Array<RelayMessage> = []
+      for (const pending of this.pending.values()) {
+        if (pending.old) again.push(pending.ask)
+        else pending.old = true
+      }
+      return Effect.forEach(again, (message) => Effect.ignore(this.relay.send(message)), { discard: true })
+    })
+  }
+
+  /** Keeps the reply to a question asked here, for the question sent again (see {@link resend}). */
+  private keep(ask: Extract<RelayMessage, { readonly _tag: "Ask" }>, message: RelayMessage): void {
+    const every = this.relay.resendMillis
+    if (every === undefined) return
+    if (this.kept.size >= maxKept) this.kept.delete(this.kept.keys().next().value!)
+    // Until the asking replica gives the question up (its timeout), within bounds; a round more:
+    // the rounds here and there do not start together.
+    this.kept.set(ask.id, { message, until: this.rounds + Math.ceil(Math.min(ask.timeoutMillis, maxKeptMillis) / every) + 1 })
+  }
+
   /** Another replica's request, sent on the stream of the `tasks/result` waiting here for its task. */
   private askHere(ask: Extract<RelayMessage, { readonly _tag: "Ask" }>): void {
-    if (this.relayed.has(ask.id)) return
-    const session = this.options.local(ask.taskId) as ContextSession | undefined
     // Not cut short once the client answered (the request given up as it is sent back).
     const reply = (message: RelayMessage) => Effect.uninterruptible(Effect.ignore(this.relay.send(message)))
+    // Asked again (its reply lost on the way, see `resend`): the reply sent again, not the client asked twice.
+    const kept = this.kept.size === 0 ? undefined : this.kept.get(ask.id)
+    if (kept !== undefined) {
+      this.options.runFork(reply(kept.message))
+      return
+    }
+    if (this.relayed.has(ask.id)) return
+    const session = this.options.local(ask.taskId) as ContextSession | undefined
     if (session === undefined) {
-      // Another server of this process on this store may carry it (that one asks); if none does,
-      // one of them says so (the first).
+      // Another server of this process on this store may carry it (that one asks, or keeps its
+      // reply); if none does, one of them says so (the first).
       const relayers = relayersOf.get(this.relay)
       if (relayers !== undefined && relayers.length > 1) {
-        if (relayers[0] !== this || relayers.some((other) => other.options.local(ask.taskId) !== undefined)) return
+        if (
+          relayers[0] !== this ||
+          relayers.some((other) => other.options.local(ask.taskId) !== undefined || other.kept.has(ask.id))
+        ) return
       }
       this.options.runFork(reply({ _tag: "Failed", to: ask.from, id: ask.id, error: { _tag: "SessionClosed" } }))
       return
@@ -336,9 +408,14 @@ class RelayerImpl implements Relayer {
           return next === undefined || next === session ? Effect.fail(closed) : through(next)
         }
       )
+    const answered = (message: RelayMessage) =>
+      Effect.suspend(() => {
+        this.keep(ask, message)
+        return reply(message)
+      })
     const fiber = this.options.runFork(Effect.matchEffect(through(session), {
-      onSuccess: (result) => reply({ _tag: "Answer", to: ask.from, id: ask.id, result }),
-      onFailure: (error) => reply({ _tag: "Failed", to: ask.from, id: ask.id, error: errorFields(error) })
+      onSuccess: (result) => answered({ _tag: "Answer", to: ask.from, id: ask.id, result }),
+      onFailure: (error) => answered({ _tag: "Failed", to: ask.from, id: ask.id, error: errorFields(error) })
     }).pipe(Effect.ensuring(Effect.sync(() => this.relayed.delete(ask.id)))))
     if (fiber.pollUnsafe() === undefined) this.relayed.set(ask.id, { taskId: ask.taskId, fiber })
   }
@@ -376,5 +453,7 @@ export const make = (relay: TaskRelay | undefined, options: Options): Effect.Eff
     yield* Effect.forkScoped(Effect.scoped(Effect.flatMap(PubSub.subscribe(relay.messages), (subscription) =>
       Effect.forever(Effect.flatMap(PubSub.take(subscription), (message) => Effect.sync(() => relayer.receive(message))))
     )))
+    const every = relay.resendMillis
+    if (every !== undefined) yield* Effect.forkScoped(Effect.forever(Effect.andThen(Effect.sleep(every), relayer.resend())))
     return relayer
   })
