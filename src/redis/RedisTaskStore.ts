@@ -1068,8 +1068,15 @@ const relayMessage = (body: unknown, here: string): RelayMessage | undefined => 
     case "Left":
       return typeof body.taskId === "string" && typeof body.from === "string" ? body as RelayMessage : undefined
   }
+  if (body.to !== here) return undefined
+  if (body._tag === "Notes") {
+    return typeof body.taskId === "string" && Array.isArray(body.notes) &&
+        body.notes.every((note) => isRecord(note) && typeof note.method === "string" && (note.params === undefined || isRecord(note.params)))
+      ? body as RelayMessage
+      : undefined
+  }
   // The others name the process they are for (another's are dropped) and a request id.
-  if (body.to !== here || typeof body.id !== "string") return undefined
+  if (typeof body.id !== "string") return undefined
   switch (body._tag) {
     case "Ask": {
       if (

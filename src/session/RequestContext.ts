@@ -102,6 +102,14 @@ export interface RelatedTask {
    */
   readonly viaChanged?: Effect.Effect<void> | undefined
   /**
+   * Where the task's messages go, made known before its notification goes (see `via`): on a store
+   * shared by replicas, a look-up of a `tasks/result` waiting for it on another replica, at its
+   * first notification with none waiting here. `undefined` (or absent): known.
+   */
+  readonly locate?: (() => Effect.Effect<void> | undefined) | undefined
+  /** As {@link locate}, for a synchronous log: the look-up runs on its own (this log goes where `via` says now). */
+  readonly locateUnsafe?: (() => void) | undefined
+  /**
    * MCP 2026-07-28 (the tasks extension): how the task asks the client for input. The server sends
    * no request: the input is listed in the task's `inputRequests` (key: `inputKey`, else
    * `<method>-<n>`) until `tasks/update` brings an answer, which it gives decoded as the method's

@@ -104,7 +104,9 @@ export interface InputDelivery {
  * (`Waiting`) or no longer does (`Left`); the process running the task asks the client through
  * it (`Ask`, the request's `id` of its own, the method and params as the task sent them, the
  * timeout), gives the question up (`Withdraw`), and hears the client's answer (`Answer`) or how the
- * question failed (`Failed`: a `ClientRequestError`'s tag and fields).
+ * question failed (`Failed`: a `ClientRequestError`'s tag and fields); it sends the task's
+ * notifications (progress, log messages) there too, several in one message (`Notes`: each its
+ * method and params as the task sent them).
  *
  * @since 0.2.0
  */
@@ -122,6 +124,12 @@ export type RelayMessage =
     readonly timeoutMillis: number
   }
   | { readonly _tag: "Withdraw"; readonly to: string; readonly id: string }
+  | {
+    readonly _tag: "Notes"
+    readonly to: string
+    readonly taskId: string
+    readonly notes: ReadonlyArray<{ readonly method: string; readonly params?: { readonly [key: string]: unknown } | undefined }>
+  }
   | { readonly _tag: "Answer"; readonly to: string; readonly id: string; readonly result: unknown }
   | { readonly _tag: "Failed"; readonly to: string; readonly id: string; readonly error: { readonly _tag: string; readonly [field: string]: unknown } }
 

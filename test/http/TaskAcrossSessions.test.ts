@@ -39,6 +39,19 @@ const AsksLater = McpServer.tool({
     )
 })
 
+/** Once a tasks/result (on another session) waits for its task: progress 1/1 and a log line, then "noted". */
+const NotesLater = McpServer.tool({
+  name: "notes_later",
+  execution: { taskSupport: "optional" },
+  handler: () =>
+    Effect.gen(function*() {
+      yield* waited
+      yield* McpContext.progress(1, 1)
+      yield* McpContext.log("info", "from the task")
+      return "noted"
+    })
+})
+
 /** Asks at once, before any tasks/result waits for its task. */
 const AsksNow = McpServer.tool({
   name: "asks_now",
@@ -84,7 +97,7 @@ const AsksWhenReleased = McpServer.tool({
 const serve = serveOnFreePort((port) =>
   McpServer.serve(
     options,
-    Layer.mergeAll(components, AsksLater, AsksNow, AsksAfterClose, AsksWhenReleased),
+    Layer.mergeAll(components, AsksLater, AsksNow, AsksAfterClose, AsksWhenReleased, NotesLater),
     StreamableHttp.make({
       host: "127.0.0.1",
       port,
@@ -267,6 +280,41 @@ const answer = (url: string, id: string, auth: Record<string, string>, requestId
   })
 
 describe("a principal's task reached from another of its sessions", () => {
+  // 2025-11-25: the task's messages go on the stream of the tasks/result that waits for it, its
+  // progress with the token of the call. Failed before: its requests went to B, its notifications
+  // to A (its own stream answered with the CreateTaskResult; no GET stream open: lost).
+  it.live("tasks/result on session B of a task made on session A: the task's progress (the token of the call on A) and log message come on B's stream, before its result", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve
+      const auth = { authorization: "Bearer alice" }
+      const a = yield* open(url, "alice")
+      const b = yield* open(url, "alice")
+      const created = yield* Effect.promise(() =>
+        post(url, {
+          jsonrpc: "2.0",
+          id: "create",
+          method: "tools/call",
+          params: { name: "notes_later", arguments: {}, task: { ttl: 60_000 }, _meta: { progressToken: "on-a" } }
+        }, on(a, auth)).then(answerOf)
+      )
+      const taskId = created.result.task.taskId as string
+      const response = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: "result", method: "tasks/result", params: { taskId } }, on(b, auth))
+      )
+      assert.strictEqual(response.status, 200)
+      const reader = sseReader(response)
+      const messages: Array<any> = []
+      for (let i = 0; i < 6 && !messages.some((message) => message.id === "result"); i++) {
+        const event = yield* Effect.promise(() => reader.next(5_000).catch(() => undefined))
+        if (event === undefined) break
+        if (event.data !== "") messages.push(JSON.parse(event.data))
+      }
+      assert.deepStrictEqual(messages.map((message) => message.method ?? message.id), ["notifications/progress", "notifications/message", "result"])
+      assert.deepStrictEqual(messages[0].params, { progressToken: "on-a", progress: 1, total: 1, _meta: { [RELATED]: { taskId } } })
+      assert.strictEqual(messages[1].params.data, "from the task")
+      assert.deepStrictEqual(messages[2].result.content, [{ type: "text", text: "noted" }])
+    }))
+
   it.live("tasks/result on session B of a task made on session A, waiting before the task asks: the elicitation comes on B's stream, B's answer completes the task", () =>
     Effect.gen(function*() {
       const { url } = yield* serve

@@ -10,7 +10,12 @@
 import { assert, layer } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
-import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js"
+import {
+  CreateTaskResultSchema,
+  ElicitRequestSchema,
+  LoggingMessageNotificationSchema,
+  ProgressNotificationSchema
+} from "@modelcontextprotocol/sdk/types.js"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -87,6 +92,34 @@ const AsksTwice = McpServer.tool({
     }).pipe(Effect.orDie)
 })
 
+/** Once released: progress 1/2, a log line (`McpContext.log`), an `Effect.log` line, progress 2/2; then "noted". */
+const NotesWhenReleased = McpServer.tool({
+  name: "notes_when_released",
+  execution: { taskSupport: "optional" },
+  handler: () =>
+    Effect.gen(function*() {
+      yield* Effect.promise(() => gate).pipe(Effect.timeout("10 seconds"), Effect.ignore)
+      yield* McpContext.progress(1, 2, "halfway")
+      yield* McpContext.log("info", "from the task")
+      yield* Effect.logWarning("an Effect log of the task")
+      yield* McpContext.progress(2, 2)
+      return "noted"
+    })
+})
+
+/** Logs `count` lines at once, then "logged". */
+const LogsMany = McpServer.tool({
+  name: "logs_many",
+  parameters: { count: Schema.Number },
+  execution: { taskSupport: "optional" },
+  handler: ({ count }) =>
+    Effect.gen(function*() {
+      yield* Effect.promise(() => gate).pipe(Effect.timeout("10 seconds"), Effect.ignore)
+      for (let i = 0; i < count; i++) yield* McpContext.log("info", `line ${i}`)
+      return "logged"
+    })
+})
+
 /**
  * Two replicas of one server on the test Redis (one prefix, each its own Redis client and task
  * store), bearer tokens taken for the subject they name; and a client of that Redis, with the
@@ -111,7 +144,7 @@ function replicas(options: { readonly recheckMillis?: number; readonly through?:
       serveOnFreePort((port) =>
         McpServer.serve(
           { name: "relay-test", version: "1.0.0", tasks: McpServer.tasks() },
-          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksUntimed, AsksAndTells, AsksTwice),
+          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksUntimed, AsksAndTells, AsksTwice, NotesWhenReleased, LogsMany),
           StreamableHttp.make({
             host: "127.0.0.1",
             port,
@@ -680,7 +713,8 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
   // minute), and B's client was never asked (no result within 15 s).
   it.effect("the SDK: B's tasks/result waits; B is cut off Redis as the task asks (its Ask lost): once B is back the question is asked there, and B's answer completes the task", () =>
     Effect.gen(function*() {
-      const { a, b, relayed, recorded, cut, leftInRedis } = yield* replicas({ recheckMillis: 1_000, through: "b" })
+      const { port } = yield* TestRedis
+      const { a, b, prefix, relayed, recorded, cut, leftInRedis } = yield* replicas({ recheckMillis: 1_000, through: "b" })
       let release: () => void = () => {}
       gate = new Promise<void>((resolve) => (release = resolve))
       said.length = 0
@@ -689,8 +723,12 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       const { task } = yield* callAsTask(onA.client, "asks_when_released", {}, 60_000)
       yield* Effect.promise(() => onA.transport.close())
       const onB = yield* sdkClient(b, "b", askedB)
+      const watch = yield* monitor(port)
       const result = yield* Effect.forkChild(toolTaskResult(onB.client, task.taskId))
       assert.strictEqual((yield* recorded).length, 1)
+      // B's wait has read the task after recording itself (a first read that fails fails the
+      // tasks/result: the client asks again), before B is cut off.
+      yield* watch.until(`"HMGET" "${prefix}tasks:t:${task.taskId}"`, 2)
       const cutAt = Date.now()
       yield* cut(1_500)
       release()
@@ -767,4 +805,74 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.strictEqual(sent(`"GET" "${prefix}tasks:w:`), 1)
       assert.strictEqual(sent(`"PUBLISH" "${prefix}tasks:relay"`), 2)
     }).pipe(Effect.scoped), 30_000)
+
+  // 2025-11-25: a task's notifications carry its related-task `_meta`, its progress the token of
+  // the request that made it (valid for the whole task); over Streamable HTTP the tasks/result
+  // stream carries the task's messages (`route`), as it does on the task's own session. Failed
+  // before: only requests were relayed; B's client got the result and none of the notifications.
+  it.effect("the SDK: the task runs on replica A, its client's tasks/result waits on B: the task's progress (the token of the call) and log messages reach B's client before the result", () =>
+    Effect.gen(function*() {
+      const { a, b, recorded } = yield* twoReplicas
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      const onA = yield* sdkClient(a, "a", [])
+      const created = yield* Effect.promise(() =>
+        onA.client.request(
+          { method: "tools/call", params: { name: "notes_when_released", arguments: {}, _meta: { progressToken: "alice-1" } } },
+          CreateTaskResultSchema,
+          { task: { ttl: 60_000 } }
+        )
+      )
+      const taskId = created.task.taskId
+      yield* Effect.promise(() => onA.transport.close())
+      const onB = yield* sdkClient(b, "b", [])
+      const seen: Array<any> = []
+      onB.client.setNotificationHandler(ProgressNotificationSchema, (notification) => void seen.push(notification))
+      onB.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void seen.push(notification))
+      const result = yield* Effect.forkChild(toolTaskResult(onB.client, taskId))
+      assert.strictEqual((yield* recorded).length, 1)
+      release()
+      const outcome = yield* Fiber.join(result).pipe(Effect.timeout("10 seconds"))
+      assert.deepStrictEqual(outcome.content, [{ type: "text", text: "noted" }])
+      const related = { [RELATED]: { taskId } }
+      assert.deepStrictEqual(seen.map((notification) => notification.method), [
+        "notifications/progress",
+        "notifications/message",
+        "notifications/message",
+        "notifications/progress"
+      ])
+      assert.deepStrictEqual(seen[0].params, { progressToken: "alice-1", progress: 1, total: 2, message: "halfway", _meta: related })
+      assert.strictEqual(seen[1].params.data, "from the task")
+      assert.strictEqual(seen[1].params.level, "info")
+      assert.deepStrictEqual(seen[1].params._meta, related)
+      assert.strictEqual(seen[2].params.level, "warning")
+      assert.deepStrictEqual(seen[3].params, { progressToken: "alice-1", progress: 2, total: 2, _meta: related })
+    }).pipe(Effect.scoped), 30_000)
+  // A task that logs without pause must not make one Redis message per line: its notes go together
+  // (one message at a time, of 100 notes, or fewer after 20 ms; past 100 waiting, the task
+  // waits for room, as a session's outbound queue makes it). Failed before: no line reached B
+  // (nothing but requests was relayed).
+  it.effect("the SDK: a task on A logs 10,000 lines at once (McpContext.log) while its tasks/result waits on B: they go in batches of at most 100, far fewer messages than lines; B's client gets every line, in order", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, recorded } = yield* twoReplicas
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      const onA = yield* sdkClient(a, "a", [])
+      const { task } = yield* callAsTask(onA.client, "logs_many", { count: 10_000 }, 60_000)
+      yield* Effect.promise(() => onA.transport.close())
+      const onB = yield* sdkClient(b, "b", [])
+      const lines: Array<string> = []
+      onB.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => void lines.push(notification.params.data as string))
+      const result = yield* Effect.forkChild(toolTaskResult(onB.client, task.taskId))
+      assert.strictEqual((yield* recorded).length, 1)
+      release()
+      const outcome = yield* Fiber.join(result).pipe(Effect.timeout("60 seconds"))
+      assert.deepStrictEqual(outcome.content, [{ type: "text", text: "logged" }])
+      const batches = relayed.filter((message) => message._tag === "Notes")
+      const sent = batches.flatMap((message) => message.notes.map((note: any) => note.params.data))
+      assert.isAtMost(batches.length, 1_000)
+      for (const batch of batches) assert.isAtMost(batch.notes.length, 100)
+      assert.deepStrictEqual(sent, Array.from({ length: 10_000 }, (_, i) => `line ${i}`))
+      assert.deepStrictEqual(lines, sent)
+    }).pipe(Effect.scoped), 90_000)
 })

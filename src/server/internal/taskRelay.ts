@@ -1,5 +1,5 @@
 /**
- * A 2025-11-25 task's requests to its client across the replicas of a server on a shared store
+ * A 2025-11-25 task's requests and notifications to its client across the replicas of a server on a shared store
  * (`TaskStore.relay`: Redis pub/sub and a leased record per task).
  *
  * The task runs on the replica that created it (A); its client's `tasks/result` may wait on
@@ -7,9 +7,12 @@
  * - B, while a `tasks/result` for task T waits there, records "a tasks/result for T waits on B"
  *   (`w:<T>`, a lease B renews, dropped when the last such wait there ends) and says so to the
  *   others (`Waiting`, `Left`).
- * - A, when T asks the client and no session of A waits for it, looks the record up (and hears
- *   `Waiting` while T asks): T's requests then go through a {@link RemoteCarrier}, T's `via` as a
- *   local session's `tasks/result` would be (a local one comes first). A request held on the
+ * - A, when T asks the client (or sends its first notification) and no session of A waits for
+ *   it, looks the record up (and hears `Waiting` while T runs): T's requests and notifications then
+ *   go through a {@link RemoteCarrier}, T's `via` as a local session's `tasks/result` would be (a
+ *   local one comes first). Its notifications go in batches (`Notes`: one message at a time, 100 or
+ *   those of 20 ms; a task notifying faster waits for room), sent before a question and as T's
+ *   work ends (before its result is recorded). A request held on the
  *   session that created T (its client reads it no more) is asked again through it
  *   (`RelatedTask.viaChanged`, as across sessions of one process).
  * - The carrier sends the request to B (`Ask`, under an id of A's), and waits for the answer
@@ -56,8 +59,10 @@ import {
   ClientVersionUnsupported,
   SessionClosed
 } from "../../session/ClientRequestError.ts"
+import { logLevels, logParams } from "../../session/internal/logMessages.ts"
 import type { ContextSession } from "../../session/internal/requestContext.ts"
 import type { ClientRequestOptions } from "../../session/RequestContext.ts"
+import type { LoggingLevel } from "../../protocol/McpSchema.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
 import type { RelayMessage, TaskRelay } from "../../tasks/TaskStore.ts"
 
@@ -66,12 +71,16 @@ export interface Relayer {
   /** The carrier of the task's requests to the replica where its `tasks/result` waits, if any. */
   readonly carrierOf: (taskId: string) => ServerSession | undefined
   /**
-   * The task starts asking its client: where a `tasks/result` for it waits, if on another
-   * replica, becomes its carrier (a session here that waits for it still comes first).
+   * The task starts asking its client, or sends its first notification: where a `tasks/result`
+   * for it waits, if on another replica, becomes its carrier (a session here that waits for it
+   * still comes first; a later wait is heard of by its `Waiting`).
    */
   readonly lookUp: (taskId: string) => Effect.Effect<void>
-  /** The task asks its client no more: its carrier is forgotten (looked up again at its next question). */
-  readonly doneAsking: (taskId: string) => void
+  /**
+   * The task's work ended here: its notes still waiting are sent (before its end is recorded, so
+   * that they come before its result), its carrier forgotten.
+   */
+  readonly ended: (taskId: string) => Effect.Effect<void>
   /**
    * A `tasks/result` for the task came to wait here (its client came back: the other replica may
    * have died, its record not expired yet): its carrier is left, its requests come here, as a later
@@ -99,6 +108,14 @@ class RemoteCarrier {
   left = false
   /** The last request id handed to `sent` (the carrier's own numbering: `unread` needs one). */
   private sent = 0
+  /** The task's notifications waiting to go in one message (see `RelayerImpl.note`). */
+  notes: Array<Note> = []
+  /** A message of notes is on its way or waits its time: notes wait for the next. */
+  sending = false
+  /** Log messages of Effect's logger dropped, past {@link maxNotes} waiting. */
+  dropped = 0
+  /** Completed as the notes waiting go (made by a notification waiting for room). */
+  roomMade: Deferred.Deferred<void> | undefined = undefined
   readonly taskId: string
   /** The replica where the task's `tasks/result` waits (its address on the relay). */
   readonly process: string
@@ -113,6 +130,36 @@ class RemoteCarrier {
   /** A request sent through it is unread once the carrier is left: asked again through the next. */
   unread(): boolean {
     return this.left
+  }
+  /**
+   * A notification of the task (`notify`, `progress`): sent on with the task's next notes; with
+   * {@link maxNotes} waiting already, once they have gone (as a session's outbound queue makes a
+   * task wait for room).
+   */
+  notifyRelated(method: string, params: { readonly [key: string]: unknown } | undefined): Effect.Effect<void> {
+    return Effect.suspend(() =>
+      this.relayer.note(this, method, params, true) ? Effect.void : Effect.andThen(this.relayer.room(this), this.notifyRelated(method, params))
+    )
+  }
+  /** A log message of the task: sent on as its notifications are (the level checked there, by the session's). */
+  logRelated(
+    level: LoggingLevel,
+    data: unknown,
+    logger: string | undefined,
+    _related: unknown,
+    meta?: { readonly [key: string]: unknown }
+  ): Effect.Effect<void> {
+    return this.notifyRelated("notifications/message", logParams(level, data, logger, meta as never))
+  }
+  logRelatedUnsafe(
+    level: LoggingLevel,
+    data: unknown,
+    logger: string | undefined,
+    _related: unknown,
+    meta?: { readonly [key: string]: unknown }
+  ): void {
+    // Synchronous (Effect's logger): it cannot wait for room, and is dropped past the bound.
+    this.relayer.note(this, "notifications/message", logParams(level, data, logger, meta as never), false)
   }
   requestRelated(
     method: string,
@@ -182,6 +229,26 @@ interface Pending {
   old: boolean
 }
 
+/** A notification of a task, on its way to the replica where its `tasks/result` waits. */
+interface Note {
+  readonly method: string
+  readonly params?: { readonly [key: string]: unknown } | undefined
+}
+
+/**
+ * How long a task's notes wait for others to go together (one message on the relay), unless
+ * {@link maxNotes} wait: a task's notes go one message at a time, each of 100 notes or made
+ * after this while.
+ */
+const notesEveryMillis = 20
+
+/**
+ * The most notes one message carries: past it, a notification waits until they have gone, but a
+ * log line of Effect's logger (synchronous) is dropped (said on the task's replica as the task
+ * ends), and a progress notification replaces the last one of its token waiting.
+ */
+const maxNotes = 100
+
 /** A reply (`Answer`, `Failed`) kept for a question sent again (see `TaskRelay.resendMillis`), until a round of sending. */
 interface Kept {
   readonly message: RelayMessage
@@ -198,7 +265,7 @@ const maxKeptMillis = 10 * 60_000
 const maxKept = 1_000
 
 class RelayerImpl implements Relayer {
-  /** The carriers of the tasks asking now, whose `tasks/result` waits on another replica. */
+  /** The carriers of the tasks running here whose `tasks/result` waits on another replica (known). */
   private readonly carriers = new Map<string, RemoteCarrier>()
   /** This replica's requests sent through carriers, by relay id. */
   private readonly pending = new Map<string, Pending>()
@@ -232,15 +299,91 @@ class RelayerImpl implements Relayer {
     })
   }
 
-  doneAsking(taskId: string): void {
+  ended(taskId: string): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const carrier = this.carriers.size === 0 ? undefined : this.carriers.get(taskId)
+      if (carrier === undefined) return Effect.void
+      carrier.left = true
+      this.carriers.delete(taskId)
+      const sent = this.flushNotes(carrier)
+      return carrier.dropped === 0 ? sent : Effect.andThen(
+        sent,
+        Effect.logWarning(
+          `effect-mcp-server: ${carrier.dropped} log message(s) of task ${taskId} were not sent to the replica where its ` +
+            `tasks/result waits (more than ${maxNotes} within ${notesEveryMillis} ms)`
+        )
+      )
+    })
+  }
+
+  cameHere(taskId: string): void {
     const carrier = this.carriers.size === 0 ? undefined : this.carriers.get(taskId)
     if (carrier === undefined) return
     carrier.left = true
     this.carriers.delete(taskId)
+    // Its notes still waiting go on there (they were the task's before this wait came).
+    if (carrier.notes.length > 0) this.options.runFork(this.flushNotes(carrier))
   }
 
-  cameHere(taskId: string): void {
-    this.doneAsking(taskId)
+  /**
+   * A notification of the task to the replica where its `tasks/result` waits: it waits
+   * {@link notesEveryMillis} for others, to go in one message with them (one message at a time; at
+   * most {@link maxNotes} notes each). `false`: no room (with `wait`; see {@link room}).
+   */
+  note(carrier: RemoteCarrier, method: string, params: { readonly [key: string]: unknown } | undefined, wait: boolean): boolean {
+    const notes = carrier.notes
+    if (notes.length >= maxNotes) {
+      if (method === "notifications/progress") {
+        const token = params?.progressToken
+        for (let i = notes.length - 1; i >= 0; i--) {
+          if (notes[i]!.method === method && notes[i]!.params?.progressToken === token) {
+            notes[i] = { method, params }
+            return true
+          }
+        }
+      }
+      if (wait) return false
+      carrier.dropped++
+      return true
+    }
+    notes.push(params === undefined ? { method } : { method, params })
+    if (carrier.sending) return true
+    carrier.sending = true
+    this.options.runFork(this.sendNotes(carrier))
+    return true
+  }
+
+  /** Completes once the carrier's notes waiting now have gone (room for more). */
+  room(carrier: RemoteCarrier): Effect.Effect<void> {
+    return Deferred.await(carrier.roomMade ??= Deferred.makeUnsafe<void>())
+  }
+
+  /**
+   * The carrier's notes while some wait, one message at a time: {@link maxNotes} of them at once,
+   * fewer after {@link notesEveryMillis} (for others to come).
+   */
+  private sendNotes(carrier: RemoteCarrier): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (carrier.notes.length === 0) {
+        carrier.sending = false
+        return Effect.void
+      }
+      const sent = Effect.andThen(this.flushNotes(carrier), this.sendNotes(carrier))
+      return carrier.notes.length >= maxNotes ? sent : Effect.andThen(Effect.sleep(notesEveryMillis), sent)
+    })
+  }
+
+  /** The carrier's notes waiting now, in one message (if any wait). */
+  private flushNotes(carrier: RemoteCarrier): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const notes = carrier.notes
+      if (notes.length === 0) return Effect.void
+      carrier.notes = []
+      const roomMade = carrier.roomMade
+      carrier.roomMade = undefined
+      const sent = Effect.ignore(this.relay.send({ _tag: "Notes", to: carrier.process, taskId: carrier.taskId, notes }))
+      return roomMade === undefined ? sent : Effect.ensuring(sent, Deferred.done(roomMade, Exit.void))
+    })
   }
 
   noneWaits(taskId: string): void {
@@ -255,12 +398,12 @@ class RelayerImpl implements Relayer {
   }
 
   /**
-   * The task's requests go through `process` from now on, if the task asks here now and that is
-   * another replica (not already its carrier): those waiting elsewhere are told.
+   * The task's requests and notifications go through `process` from now on, if the task runs here
+   * and that is another replica (not already its carrier): its requests waiting elsewhere are told.
    */
   private carry(taskId: string, process: string | undefined): void {
     if (process === undefined || process === this.relay.here) return
-    const timeoutMillis = this.options.asking(taskId)
+    const timeoutMillis = this.options.running(taskId)
     const before = this.carriers.get(taskId)
     if (timeoutMillis === undefined || before?.process === process) return
     if (before !== undefined) before.left = true
@@ -289,8 +432,9 @@ class RelayerImpl implements Relayer {
       ? { _tag: "Ask", to: carrier.process, from: this.relay.here, id, taskId: carrier.taskId, method, timeoutMillis }
       : { _tag: "Ask", to: carrier.process, from: this.relay.here, id, taskId: carrier.taskId, method, params, timeoutMillis }
     this.pending.set(id, { method, answer, ask: message, old: false })
-    // Not sent (the store is down): as if its session had closed, the request goes elsewhere.
-    const sent = Effect.catch(this.relay.send(message), () =>
+    // Not sent (the store is down): as if its session had closed, the request goes elsewhere. The
+    // task's notes before it go first.
+    const sent = Effect.catch(Effect.andThen(this.flushNotes(carrier), this.relay.send(message)), () =>
       Effect.sync(() => {
         this.leave(carrier)
         Deferred.doneUnsafe(answer, Exit.fail(new SessionClosed({ method })))
@@ -336,6 +480,17 @@ class RelayerImpl implements Relayer {
       }
       case "Ask":
         return this.askHere(message)
+      case "Notes": {
+        const session = this.options.local(message.taskId) as ContextSession | undefined
+        if (session === undefined) return
+        this.options.runFork(Effect.forEach(message.notes, (note) => {
+          // A log message below the level the client set on this session is not for it.
+          const level = note.method === "notifications/message" ? note.params?.level as LoggingLevel : undefined
+          if (level !== undefined && !(logLevels[level] >= logLevels[session.logLevel])) return Effect.void
+          return session.notifyRelated(note.method, note.params, undefined, undefined, message.taskId)
+        }, { discard: true }))
+        return
+      }
     }
   }
 
@@ -425,8 +580,8 @@ class RelayerImpl implements Relayer {
 export interface Options {
   /** The session here whose `tasks/result` waits for the task (`RelatedTask.via` of the waits here). */
   readonly local: (taskId: string) => ServerSession | undefined
-  /** The default timeout of the task's requests when it runs here and asks its client now, else `undefined`. */
-  readonly asking: (taskId: string) => number | undefined
+  /** The default timeout of the task's requests when it runs here, else `undefined`. */
+  readonly running: (taskId: string) => number | undefined
   /** The task's requests may go through another carrier now (`RelatedTask.viaChanged`). */
   readonly changed: (taskId: string) => void
   readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>

@@ -317,6 +317,22 @@ export const make = (
         this.policy = policy
         this.timeoutMillis = timeoutMillis
       }
+      /**
+       * Whether a wait on another replica was looked up for its notifications: once, at the first
+       * with no wait here (a later wait elsewhere is heard of by its `Waiting`).
+       */
+      located = false
+      /** See `RelatedTask.locate`. */
+      locate(): Effect.Effect<void> | undefined {
+        if (this.located || relayer === undefined || waitingHere(this.taskId) !== undefined) return undefined
+        this.located = true
+        return relayer.lookUp(this.taskId)
+      }
+      /** See `RelatedTask.locateUnsafe`. */
+      locateUnsafe(): void {
+        const located = this.locate()
+        if (located !== undefined) runFork(located)
+      }
       /** The related-task `_meta` of the task's messages (made per message: they are few). */
       get meta() {
         return Wire.relatedTaskMeta(this.taskId)
@@ -353,7 +369,6 @@ export const make = (
             this.changes = undefined
             asking.delete(this.taskId)
             asking = renewMap(asking, askingRenewal)
-            relayer?.doneAsking(this.taskId)
           }
           const notify = this.policy.onTransition!
           // A store that fails to record it is logged: the work goes on waiting for its input.
@@ -385,10 +400,23 @@ export const make = (
         supervisor.spawn(
           { owner, address, method, ttlMillis: ttl },
           (task) => {
-            const ran = work(context.with({ relatedTask: new CoreTask(task.taskId, policy, timeoutOf(context.session)) })) as Effect.Effect<object, McpError.McpError>
+            const core = new CoreTask(task.taskId, policy, timeoutOf(context.session))
+            const ran = work(context.with({ relatedTask: core })) as Effect.Effect<object, McpError.McpError>
             // `Retry` around the request: the work runs again on a retryable failure (see `taskWorkRetry.ts`).
             const result = retry === undefined ? ran : retry(ran)
-            return mapping === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => mapping(exit, task.taskId))
+            const mapped = mapping === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => mapping(exit, task.taskId))
+            if (relayer === undefined) return mapped
+            // On a shared store, known while it runs (its carrier to another replica's wait), its
+            // notes sent there before its end is recorded (they come before its result).
+            running.set(task.taskId, core)
+            return Effect.ensuring(
+              mapped,
+              Effect.suspend(() => {
+                running.delete(task.taskId)
+                running = renewMap(running, runningRenewal)
+                return relayer.ended(task.taskId)
+              })
+            )
           },
           policy
         ).pipe(Effect.map(Wire.createTaskResult), Effect.catch(Wire.failWith))
@@ -453,13 +481,19 @@ export const make = (
     let asking = new Map<string, CoreTask>()
     const askingRenewal = new Renewal()
     /**
+     * On a shared store, the tasks whose work runs here, by id: a `tasks/result` for one waiting on
+     * another replica carries its requests and notifications (see `taskRelay.ts`).
+     */
+    let running = new Map<string, CoreTask>()
+    const runningRenewal = new Renewal()
+    /**
      * On a shared store, the line to the other replicas for the tasks' requests (see
      * `taskRelay.ts`): a task running here reaches a `tasks/result` waiting on another, and one
      * waiting here carries the requests of a task running on another.
      */
     const relayer: TaskRelay.Relayer | undefined = yield* TaskRelay.make(store.relay, {
       local: (taskId) => waitingHere(taskId),
-      asking: (taskId) => asking.get(taskId)?.timeoutMillis,
+      running: (taskId) => running.get(taskId)?.timeoutMillis,
       changed: (taskId) => asking.get(taskId)?.viaChange(),
       runFork
     })

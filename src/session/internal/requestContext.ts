@@ -306,7 +306,12 @@ export class RequestContextImpl implements RequestContext {
   }
   notify(method: string, params?: JsonRpc.Params) {
     if (this.inExtensionTask) return Effect.void
-    return this.session.notifyRelated(method, this.tagged(params), this.requestId, this.protocolVersion, this.relatedTask?.route)
+    const task = this.relatedTask
+    if (task !== undefined && this.http !== undefined) {
+      const tagged = this.tagged(params)
+      return this.throughVia(task, (session, related) => session.notifyRelated(method, tagged, related, this.protocolVersion, task.route))
+    }
+    return this.session.notifyRelated(method, this.tagged(params), this.requestId, this.protocolVersion, task?.route)
   }
   progress(progress: number, total?: number, message?: string) {
     const progressToken = this.progressToken
@@ -314,20 +319,56 @@ export class RequestContextImpl implements RequestContext {
     const params: Record<string, unknown> = { progressToken, progress }
     if (total !== undefined) params.total = total
     if (message !== undefined) params.message = message
-    return this.session.notifyRelated("notifications/progress", this.tagged(params), this.requestId, this.protocolVersion, this.relatedTask?.route)
+    return this.notify("notifications/progress", params)
   }
   log(level: LoggingLevel, data: unknown, logger?: string) {
     // Checked first: a level MCP does not have is a mistake whether or not this request logs.
     const invalid = invalidLog(level, logger)
     if (invalid !== undefined) return Effect.die(invalid)
     if (!this.mayLog(level)) return Effect.void
-    return this.session.logRelated(level, data, logger, this.requestId, this.taskMeta(), this.protocolVersion, this.relatedTask?.route)
+    const task = this.relatedTask
+    if (task !== undefined && this.http !== undefined) {
+      return this.throughVia(task, (session, related) =>
+        session.logRelated(level, data, logger, related, this.taskMeta(), this.protocolVersion, task.route))
+    }
+    return this.session.logRelated(level, data, logger, this.requestId, this.taskMeta(), this.protocolVersion, task?.route)
   }
   logUnsafe(level: LoggingLevel, data: unknown, logger?: string) {
     const invalid = invalidLog(level, logger)
     if (invalid !== undefined) throw invalid
     if (!this.mayLog(level)) return
-    this.session.logRelatedUnsafe(level, data, logger, this.requestId, this.taskMeta(), this.protocolVersion, this.relatedTask?.route)
+    const task = this.relatedTask
+    let session: ContextSession = this.session
+    let related: JsonRpc.RequestId | undefined = this.requestId
+    if (task !== undefined && this.http !== undefined) {
+      task.locateUnsafe?.()
+      const via = task.via as ContextSession | undefined
+      if (via !== undefined && via !== session) {
+        session = via
+        related = undefined
+      }
+    }
+    session.logRelatedUnsafe(level, data, logger, related, this.taskMeta(), this.protocolVersion, task?.route)
+  }
+  /**
+   * A 2025-11-25 task's notification over HTTP goes through the session whose `tasks/result` waits
+   * for the task (`RelatedTask.via`: this replica's, or on a shared store another replica's), whose
+   * stream carries the task's messages (`route`), as its requests; through this session when none
+   * waits. Tied to this request only on this session (a request of that id on another session is
+   * another's).
+   */
+  private throughVia(
+    task: RelatedTask,
+    send: (session: ContextSession, related: JsonRpc.RequestId | undefined) => Effect.Effect<void>
+  ): Effect.Effect<void> {
+    const go = Effect.suspend(() => {
+      const via = task.via as ContextSession | undefined
+      return via === undefined || via === this.session ? send(this.session, this.requestId) : send(via, undefined)
+    })
+    return Effect.suspend(() => {
+      const located = task.locate?.()
+      return located === undefined ? go : Effect.andThen(located, go)
+    })
   }
   /**
    * Whether the client asked for debug logs: 2026-07-28, by the request's `_meta` logLevel (a task
