@@ -459,14 +459,18 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
   // relay's only GET). Failed before: one GET per question (the look-up ran whatever waited here).
   it.effect("raw: the task asks while its tasks/result waits on its own replica: answered there, with no look-up of a wait elsewhere (no Redis GET)", () =>
     Effect.gen(function*() {
-      const { a, redis, leftInRedis, recorded } = yield* twoReplicas
+      const { port } = yield* TestRedis
+      const { a, redis, prefix, leftInRedis } = yield* twoReplicas
       let release: () => void = () => {}
       gate = new Promise<void>((resolve) => (release = resolve))
       said.length = 0
       const onA = yield* open(a, "alice")
       const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
+      const watch = yield* monitor(port)
       const stream = yield* resultStream(a, onA, "alice", taskId)
-      assert.strictEqual((yield* recorded).length, 1)
+      // The wait is in place once it reads the task (its second read: a wait on the task's own
+      // replica records nothing in Redis, see "costs the relay nothing").
+      yield* watch.until(`"HMGET" "${prefix}tasks:t:${taskId}"`, 2)
       const gets = Effect.map(
         Effect.orDie(redis.send<string>("INFO", "commandstats")),
         (info) => Number(/cmdstat_get:calls=(\d+)/.exec(info)?.[1] ?? 0)
@@ -475,8 +479,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       release()
       const asked = yield* nextWithId(stream)
       assert.strictEqual(asked.method, "elicitation/create")
-      // Counted as the question arrives (the look-up comes before it; the wait's end, after the
-      // answer, reads its record in a script: a GET too).
+      // Counted as the question arrives (the look-up would come before it).
       assert.strictEqual(yield* gets, 0)
       assert.strictEqual(yield* answer(a, onA, "alice", asked.id), 202)
       yield* resultIs(stream, "hello ada")
@@ -488,17 +491,22 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
   // up then and carries it.
   it.effect("raw: tasks/result waiting on replica A (the task's) and on B, the question asked on A; A's session closed: the question is asked again on B, whose answer completes the task", () =>
     Effect.gen(function*() {
-      const { a, b, relayed, leftInRedis } = yield* twoReplicas
+      const { port } = yield* TestRedis
+      const { a, b, prefix, relayed, leftInRedis } = yield* twoReplicas
       let release: () => void = () => {}
       gate = new Promise<void>((resolve) => (release = resolve))
       said.length = 0
       const onA = yield* open(a, "alice")
       const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
+      const watch = yield* monitor(port)
       const here = yield* resultStream(a, onA, "alice", taskId)
       const onB = yield* open(b, "alice")
       const there = yield* resultStream(b, onB, "alice", taskId)
-      for (let i = 0; i < 250 && relayed.filter((message) => message._tag === "Waiting").length < 2; i++) yield* Effect.sleep(20)
-      assert.strictEqual(relayed.filter((message) => message._tag === "Waiting").length, 2)
+      // Both waits in place (each reads the task twice); only B's says so (`Waiting`): a wait on the
+      // task's own replica records nothing in Redis.
+      yield* watch.until(`"HMGET" "${prefix}tasks:t:${taskId}"`, 4)
+      for (let i = 0; i < 250 && relayed.filter((message) => message._tag === "Waiting").length < 1; i++) yield* Effect.sleep(20)
+      assert.strictEqual(relayed.filter((message) => message._tag === "Waiting").length, 1)
       release()
       assert.strictEqual((yield* nextWithId(here)).method, "elicitation/create")
       const closed = yield* close(a, onA, "alice")
@@ -875,4 +883,29 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.deepStrictEqual(sent, Array.from({ length: 10_000 }, (_, i) => `line ${i}`))
       assert.deepStrictEqual(lines, sent)
     }).pipe(Effect.scoped), 90_000)
+  // A tasks/result on the replica running its task needs no record in Redis: the task's messages
+  // find it there first, and no other replica runs the task. Failed before: the wait was recorded
+  // (a script: SET and PUBLISH Waiting), renewed each round, and dropped (a script: GET, DEL and
+  // PUBLISH Left).
+  it.effect("raw: a tasks/result on the task's own replica costs the relay nothing in Redis (no w: record, no PUBLISH), and still carries the task's question (MONITOR)", () =>
+    Effect.gen(function*() {
+      const { port } = yield* TestRedis
+      const { a, prefix, relayed } = yield* twoReplicas
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      said.length = 0
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
+      const watch = yield* monitor(port)
+      const stream = yield* resultStream(a, onA, "alice", taskId)
+      release()
+      const asked = yield* nextWithId(stream)
+      assert.strictEqual(asked.method, "elicitation/create")
+      assert.strictEqual(yield* answer(a, onA, "alice", asked.id), 202)
+      yield* resultIs(stream, "hello ada")
+      assert.deepStrictEqual(said, ["hello ada"])
+      assert.strictEqual(watch.count(`${prefix}tasks:w:`), 0)
+      assert.strictEqual(watch.count(`"PUBLISH" "${prefix}tasks:relay"`), 0)
+      assert.deepStrictEqual(relayed, [])
+    }).pipe(Effect.scoped), 30_000)
 })

@@ -6,7 +6,8 @@
  * another (B: a new session landed there). Design:
  * - B, while a `tasks/result` for task T waits there, records "a tasks/result for T waits on B"
  *   (`w:<T>`, a lease B renews, dropped when the last such wait there ends) and says so to the
- *   others (`Waiting`, `Left`).
+ *   others (`Waiting`, `Left`). A, the replica running T, records nothing for a wait of its own:
+ *   T's messages find it there first.
  * - A, when T asks the client (or sends its first notification) and no session of A waits for
  *   it, looks the record up (and hears `Waiting` while T runs): T's requests and notifications then
  *   go through a {@link RemoteCarrier}, T's `via` as a local session's `tasks/result` would be (a

@@ -453,8 +453,12 @@ export const make = (
         if (isTerminal(task.status)) return Exit.succeed(task)
         const terminal = store.awaitTerminal(taskId, owner)
         // On a shared store, the replica running the task hears that its requests may come here
-        // (once this wait is one `waiters` knows: a request arriving at once finds it).
-        const wait = relayer === undefined ? terminal : Effect.scoped(Effect.andThen(relayer.waitHere(taskId), terminal))
+        // (once this wait is one `waiters` knows: a request arriving at once finds it). Not for a
+        // task running here: its messages find this wait first, and no other replica runs it (two
+        // scripts, two PUBLISH and a renewal per round saved per wait).
+        const wait = relayer === undefined || running.has(taskId)
+          ? terminal
+          : Effect.scoped(Effect.andThen(relayer.waitHere(taskId), terminal))
         return Effect.andThen(context.session.routeTo(taskId, context.requestId), waitingOn(taskId, context.session, wait))
       })
     }
