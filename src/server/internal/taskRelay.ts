@@ -1,6 +1,6 @@
 /**
- * A 2025-11-25 task's requests and notifications to its client across the replicas of a server on a shared store
- * (`TaskStore.relay`: Redis pub/sub and a leased record per task).
+ * A 2025-11-25 task's requests and notifications to its client across the replicas of a server
+ * on a shared store (`TaskStore.relay`: Redis pub/sub and a leased record per task).
  *
  * The task runs on the replica that created it (A); its client's `tasks/result` may wait on
  * another (B: a new session landed there). Design:
@@ -69,7 +69,7 @@ import type { RelayMessage, TaskRelay } from "../../tasks/TaskStore.ts"
 
 /** The relay as the task machinery uses it (see {@link make}). */
 export interface Relayer {
-  /** The carrier of the task's requests to the replica where its `tasks/result` waits, if any. */
+  /** The carrier of the task's messages to the replica where its `tasks/result` waits, if any. */
   readonly carrierOf: (taskId: string) => ServerSession | undefined
   /**
    * The task starts asking its client, or sends its first notification: where a `tasks/result`
