@@ -6,6 +6,9 @@
  * client's answer there reaches the task on A. Also: a client that never answers (the request times
  * out as any), the task cancelled meanwhile (the question withdrawn), another principal's session
  * (sees nothing), an answer relayed twice (the second ignored), and nothing left in Redis after.
+ * A question or its answer lost on pub/sub (a replica cut off Redis by a TCP relay as it is
+ * published) still arrives; the task's progress and log messages reach B's stream, batched; what
+ * each costs Redis, counted with MONITOR.
  */
 import { assert, layer } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
