@@ -1166,12 +1166,12 @@ const accessTokenType = (answer: { readonly [key: string]: unknown }): boolean =
  * client keeps its token) and a logged warning for the operator (at most one a second, saying how
  * many failures it did not tell). Once the endpoint cannot be reached, a token not cached is
  * `503` at once, without asking, but for one request at a time, a second after the last failure
- * at the earliest (a probe): its answer, of any kind, has tokens asked about again; without this,
- * every request with a token not cached waited the whole `timeoutMillis` for its `503`. Cached
- * answers still hold meanwhile. Unreachable means: no connection, or no TLS session, can be made
- * with it (refused, reset in the connect call, unknown host, a bad certificate); or it answered
- * nothing, to a made-up token either, while a request went unanswered or had its connection
- * closed before an answer. The made-up token (`effect-mcp-check.` and 32 random characters,
+ * at the earliest (a probe): its answer, of any kind (or a late one to the made-up token below),
+ * has tokens asked about again; without this, every request with a token not cached waited the
+ * whole `timeoutMillis` for its `503`. Cached answers still hold meanwhile. Unreachable means:
+ * no connection, or no TLS session, can be made with it (refused, reset in the connect call,
+ * unknown host, a bad certificate); or it answered nothing, to a made-up token either, while a
+ * request went unanswered or had its connection closed before an answer. The made-up token (`effect-mcp-check.` and 32 random characters,
  * which the endpoint says is not active; one at a time) is asked about when a request is still
  * unanswered half its timeout on, or when a request's connection is closed (or reset) before its
  * answer, the endpoint having answered nothing since it was sent; so too when two tokens' requests
@@ -1287,10 +1287,16 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
       body: new URLSearchParams({ token, token_type_hint: "access_token" }).toString(),
       signal
     })
-  /** The endpoint answered (whatever it said): it is there (see `settled`). */
+  /**
+   * The endpoint answered (whatever it said): it is there (see `settled`), and a cooldown ends, as
+   * a request's answer ends it. A made-up token's answer may come after the request it was asked
+   * for timed out (it had only the rest of that request's timeout, half of it or less): the
+   * cooldown that request's silence started went on until a probe, a second later at the earliest.
+   */
   const answered = () => {
     endpoint.answers++
     endpoint.silent = undefined
+    endpoint.down = false
   }
   /**
    * Whether the endpoint answers a made-up token (see `checkTokenPrefix`), asked once the

@@ -1944,6 +1944,59 @@ describe("token introspection while the endpoint does not answer", () => {
       assert.strictEqual(tokens.length, 2, "not asked in the second after")
     }), 20_000)
 
+  // Fails before: the made-up token has only what is left of the request's timeout (half of it,
+  // less on a loaded machine whose timers fire late); answered after the request timed out, the
+  // cooldown its silence started went on (until a probe, a second later at the earliest), though
+  // that answer said the endpoint was there, as any other request's answer ends the cooldown.
+  it.live("a made-up token answered only after the request it was asked for timed out: its answer ends the cooldown, and the next token not cached is asked and taken", () =>
+    Effect.gen(function*() {
+      const asked: Array<string> = []
+      let checksAnswered = 0
+      const held: Array<() => void> = []
+      const server = createServer((request, response) => {
+        let body = ""
+        request.on("data", (chunk) => void (body += String(chunk)))
+        request.on("end", () => {
+          const token = new URLSearchParams(body).get("token") ?? ""
+          if (token.startsWith("effect-mcp-check.")) {
+            // Later than the request's timeout (600 ms; the check is sent 300 ms on).
+            const late = setTimeout(() => {
+              response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ active: false }), () => void checksAnswered++)
+            }, 450)
+            return void held.push(() => clearTimeout(late))
+          }
+          asked.push(token)
+          if (token === "hangs") return void held.push(() => response.writeHead(503).end())
+          response.writeHead(200, { "content-type": "application/json" }).end(
+            JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
+          )
+        })
+      })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => {
+          for (const release of held.splice(0)) release()
+          server.closeAllConnections()
+          server.close(resolve)
+        }))
+      )
+      const { port } = server.address() as AddressInfo
+      yield* frozenClock
+      const timeoutMillis = 600
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis })
+      assert.isTrue(unavailable((yield* timed(verifier.verify("hangs"))).exit))
+      // The clock stands still: no probe comes. Once the made-up token's late answer is in, the
+      // endpoint is there: a token is asked about again (bounded: 5 s at most).
+      let then = yield* timed(verifier.verify("then"))
+      for (let i = 0; i < 250 && !Exit.isSuccess(then.exit); i++) {
+        yield* Effect.sleep("20 millis")
+        then = yield* timed(verifier.verify("then"))
+      }
+      assert.strictEqual(checksAnswered, 1, "the made-up token was answered, late")
+      assert.isTrue(Exit.isSuccess(then.exit) && then.exit.value.subject === "then", String(then.exit)) // was: 503 until a probe
+      assert.deepStrictEqual(asked, ["hangs", "then"], "no token asked while the endpoint was taken for unreachable")
+    }), 20_000)
+
   // Fails before: a host that drops packets (here: a listener whose queue of connections not yet
   // accepted is full, which drops the SYNs) was caught only by two tokens timing out together:
   // Node's own connect timeout (10 s) comes after ours (5 s), and fetch says nothing of which
