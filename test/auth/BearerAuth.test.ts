@@ -20,7 +20,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from "jose"
 import { generateKeyPairSync } from "node:crypto"
-import { createServer, type Server } from "node:http"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { type AddressInfo, connect, createServer as createNetServer } from "node:net"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
@@ -1748,6 +1748,35 @@ describe("token introspection while the endpoint does not answer", () => {
     })
   const unavailable = (exit: Exit.Exit<unknown, unknown>) =>
     Exit.isFailure(exit) && exit.cause.reasons[0]?._tag === "Fail" && exit.cause.reasons[0].error instanceof BearerAuth.VerifierUnavailable
+  /**
+   * `server` listening on 127.0.0.1 (port 0) for the test, its port; closed at the end, its
+   * connections too, after the answers `held` back are given.
+   */
+  const listening = (server: Server, held: Array<() => void> = []) =>
+    Effect.map(
+      Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise((resolve) => {
+          for (const release of held.splice(0)) release()
+          server.closeAllConnections()
+          server.close(resolve)
+        }))
+      ),
+      () => (server.address() as AddressInfo).port
+    )
+  /**
+   * An introspection endpoint for the test (see {@link listening}), its port: `answer` is given
+   * each request's token once its body is read, and answers it (or holds the answer back).
+   */
+  const introspecting = (answer: (token: string, response: ServerResponse, request: IncomingMessage) => void, held?: Array<() => void>) =>
+    listening(
+      createServer((request, response) => {
+        let body = ""
+        request.on("data", (chunk) => void (body += String(chunk)))
+        request.on("end", () => answer(new URLSearchParams(body).get("token") ?? "", response, request))
+      }),
+      held
+    )
 
   // Fails before: while the endpoint did not answer (a host down behind a firewall that drops
   // packets, an overloaded authorization server), every request with a token not cached waited the
@@ -1772,14 +1801,7 @@ describe("token introspection while the endpoint does not answer", () => {
           else held.push(answer) // no answer, until released
         })
       })
-      yield* Effect.acquireRelease(
-        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
-        () => Effect.promise(() => new Promise((resolve) => {
-          server.closeAllConnections()
-          server.close(resolve)
-        }))
-      )
-      const { port } = server.address() as AddressInfo
+      const port = yield* listening(server)
       yield* frozenClock
       const timeoutMillis = 2_000
       const atOnce = timeoutMillis / 2
@@ -1841,29 +1863,16 @@ describe("token introspection while the endpoint does not answer", () => {
       // Made-up tokens asked about while a request waited (half its timeout on): answered here.
       let checks = 0
       const held: Array<() => void> = []
-      const server = createServer((request, response) => {
-        let body = ""
-        request.on("data", (chunk) => void (body += String(chunk)))
-        request.on("end", () => {
-          const token = new URLSearchParams(body).get("token") ?? ""
-          if (token.startsWith("effect-mcp-check.")) checks++
-          else asked++
-          const answer = () =>
-            response.writeHead(200, { "content-type": "application/json" }).end(
-              JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
-            )
-          if (token.startsWith("hangs")) held.push(answer) // no answer, until the test ends
-          else answer()
-        })
+      const port = yield* introspecting((token, response) => {
+        if (token.startsWith("effect-mcp-check.")) checks++
+        else asked++
+        const answer = () =>
+          response.writeHead(200, { "content-type": "application/json" }).end(
+            JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
+          )
+        if (token.startsWith("hangs")) held.push(answer) // no answer, until the test ends
+        else answer()
       })
-      yield* Effect.acquireRelease(
-        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
-        () => Effect.promise(() => new Promise((resolve) => {
-          server.closeAllConnections()
-          server.close(resolve)
-        }))
-      )
-      const { port } = server.address() as AddressInfo
       yield* frozenClock
       // The made-up token asked half the timeout on must be answered in the other half: 600 ms of
       // it, for a loaded machine (at 600 ms in all, 300 ms, it was sometimes not).
@@ -1912,23 +1921,10 @@ describe("token introspection while the endpoint does not answer", () => {
     Effect.gen(function*() {
       const tokens: Array<string> = []
       const held: Array<() => void> = []
-      const server = createServer((request, response) => {
-        let body = ""
-        request.on("data", (chunk) => void (body += String(chunk)))
-        request.on("end", () => {
-          tokens.push(new URLSearchParams(body).get("token") ?? "")
-          held.push(() => response.writeHead(503).end())
-        })
-      })
-      yield* Effect.acquireRelease(
-        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
-        () => Effect.promise(() => new Promise((resolve) => {
-          for (const release of held.splice(0)) release()
-          server.closeAllConnections()
-          server.close(resolve)
-        }))
-      )
-      const { port } = server.address() as AddressInfo
+      const port = yield* introspecting((token, response) => {
+        tokens.push(token)
+        held.push(() => response.writeHead(503).end())
+      }, held)
       yield* frozenClock
       const timeoutMillis = 600
       const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis })
@@ -1958,34 +1954,20 @@ describe("token introspection while the endpoint does not answer", () => {
       const asked: Array<string> = []
       let checksAnswered = 0
       const held: Array<() => void> = []
-      const server = createServer((request, response) => {
-        let body = ""
-        request.on("data", (chunk) => void (body += String(chunk)))
-        request.on("end", () => {
-          const token = new URLSearchParams(body).get("token") ?? ""
-          if (token.startsWith("effect-mcp-check.")) {
-            // Later than the request's timeout (600 ms; the check is sent 300 ms on).
-            const late = setTimeout(() => {
-              response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ active: false }), () => void checksAnswered++)
-            }, 450)
-            return void held.push(() => clearTimeout(late))
-          }
-          asked.push(token)
-          if (token === "hangs") return void held.push(() => response.writeHead(503).end())
-          response.writeHead(200, { "content-type": "application/json" }).end(
-            JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
-          )
-        })
-      })
-      yield* Effect.acquireRelease(
-        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
-        () => Effect.promise(() => new Promise((resolve) => {
-          for (const release of held.splice(0)) release()
-          server.closeAllConnections()
-          server.close(resolve)
-        }))
-      )
-      const { port } = server.address() as AddressInfo
+      const port = yield* introspecting((token, response) => {
+        if (token.startsWith("effect-mcp-check.")) {
+          // Later than the request's timeout (600 ms; the check is sent 300 ms on).
+          const late = setTimeout(() => {
+            response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ active: false }), () => void checksAnswered++)
+          }, 450)
+          return void held.push(() => clearTimeout(late))
+        }
+        asked.push(token)
+        if (token === "hangs") return void held.push(() => response.writeHead(503).end())
+        response.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
+        )
+      }, held)
       yield* frozenClock
       const timeoutMillis = 600
       const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis })
@@ -2056,33 +2038,20 @@ server.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
       let asked = 0
       // The made-up tokens of the checks that a closed connection has made (see the next case).
       const checks: Array<string> = []
-      const server = createServer((request, response) => {
-        let body = ""
-        request.on("data", (chunk) => void (body += String(chunk)))
-        request.on("end", () => {
-          const token = new URLSearchParams(body).get("token") ?? ""
-          if (token.startsWith("effect-mcp-check.")) {
-            checks.push(token)
-            return void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ active: false }))
-          }
-          asked++
-          if (token === "fails") return void response.writeHead(500, { "content-type": "text/plain" }).end("choked")
-          if (token === "throttled") return void response.writeHead(429, { "retry-after": "60" }).end()
-          if (token === "closes") return void request.socket.destroy()
-          if (token === "resets") return void request.socket.resetAndDestroy()
-          response.writeHead(200, { "content-type": "application/json" }).end(
-            JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
-          )
-        })
+      const port = yield* introspecting((token, response, request) => {
+        if (token.startsWith("effect-mcp-check.")) {
+          checks.push(token)
+          return void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ active: false }))
+        }
+        asked++
+        if (token === "fails") return void response.writeHead(500, { "content-type": "text/plain" }).end("choked")
+        if (token === "throttled") return void response.writeHead(429, { "retry-after": "60" }).end()
+        if (token === "closes") return void request.socket.destroy()
+        if (token === "resets") return void request.socket.resetAndDestroy()
+        response.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
+        )
       })
-      yield* Effect.acquireRelease(
-        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
-        () => Effect.promise(() => new Promise((resolve) => {
-          server.closeAllConnections()
-          server.close(resolve)
-        }))
-      )
-      const { port } = server.address() as AddressInfo
       yield* frozenClock
       const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test" })
       for (const [i, bad] of ["fails", "throttled", "closes", "resets"].entries()) {
@@ -2167,14 +2136,7 @@ server.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
       let connections = 0
       const server = createServer((_request, response) => void response.end())
       server.on("connection", () => void connections++)
-      yield* Effect.acquireRelease(
-        Effect.promise(() => new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))),
-        () => Effect.promise(() => new Promise((resolve) => {
-          server.closeAllConnections()
-          server.close(resolve)
-        }))
-      )
-      const { port } = server.address() as AddressInfo
+      const port = yield* listening(server)
       yield* frozenClock
       const verifier = BearerAuth.introspection({ url: `https://127.0.0.1:${port}/introspect`, audience: "https://aud.test" })
       assert.isTrue(unavailable((yield* timed(verifier.verify("first"))).exit))
