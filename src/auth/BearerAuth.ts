@@ -997,10 +997,10 @@ export interface IntrospectionOptions {
    */
   readonly streamRecheckMillis?: number | undefined
   /**
-   * Longest wait for the endpoint; default 5 s (a number > 0 of milliseconds). A request still
-   * unanswered half of it on has a made-up token asked about (one at a time); once the endpoint
-   * cannot be reached (no connection, or neither answered), only one request at a time waits for
-   * it (see {@link introspection}).
+   * Longest wait for the endpoint; default 5 s (a number > 0 of milliseconds; `Infinity`: no
+   * limit). A request still unanswered half of it on has a made-up token asked about (one at a
+   * time; never with `Infinity`); once the endpoint cannot be reached (no connection, or neither
+   * answered), only one request at a time waits for it (see {@link introspection}).
    */
   readonly timeoutMillis?: number | undefined
 }
@@ -1322,7 +1322,12 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
       endpoint.checking = false
     })
   }
-  const halfTimeout = Duration.toMillis(timeout) / 2
+  // Node timers, in whole milliseconds: `AbortSignal.timeout` throws on a fraction or `Infinity`
+  // (in a timer callback: an uncaught exception, the process ended), and a timer of more than
+  // `maxTimerMillis` fires after 1 ms. A timeout too long for one (`Infinity`: none) has no check
+  // half-way: the request goes on until it is answered or fails, and nothing is to be told apart.
+  const halfTimeout = Math.ceil(Duration.toMillis(timeout) / 2)
+  const checkTimeout = Math.min(Math.ceil(Duration.toMillis(timeout)), NumericOptions.maxTimerMillis)
   /**
    * Half the timeout after a request was sent, unanswered, with no answer from the endpoint since:
    * a made-up token is asked about (unless a check is on its way already, or the endpoint is taken
@@ -1337,7 +1342,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
    */
   const checkMeanwhile = (answersBefore: number): boolean => {
     if (endpoint.down || endpoint.answers > answersBefore) return false
-    if (!endpoint.checking) void check(AbortSignal.timeout(Duration.toMillis(timeout)))
+    if (!endpoint.checking) void check(AbortSignal.timeout(checkTimeout))
     return true
   }
   // `answersBefore`: the endpoint's answers when the request is sent (see `settled`).
@@ -1346,7 +1351,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
     let checked = false
     return Effect.tryPromise({
       try: (signal) => {
-        const meanwhile = setTimeout(() => {
+        const meanwhile = halfTimeout > NumericOptions.maxTimerMillis ? undefined : setTimeout(() => {
           checked = checkMeanwhile(answersBefore)
         }, halfTimeout)
         return post(token, signal).finally(() => clearTimeout(meanwhile)).then(async (response) => {

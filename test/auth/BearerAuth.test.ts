@@ -1988,6 +1988,43 @@ describe("token introspection while the endpoint does not answer", () => {
   // accepted is full, which drops the SYNs) was caught only by two tokens timing out together:
   // Node's own connect timeout (10 s) comes after ours (5 s), and fetch says nothing of which
   // stage it was at. The made-up token's connect hangs too.
+  // Fails before: the made-up token's request was bounded with `AbortSignal.timeout(timeoutMillis)`,
+  // which throws on a fraction or `Infinity` (both taken by the option's check): thrown in a timer
+  // callback, an uncaught exception that ends the process, as soon as one request was slow (with
+  // `Infinity`, 1 ms on: Node fires a timer of more than 2^31 - 1 ms at once).
+  it.live("a timeoutMillis that is no whole number, or Infinity (no timeout): a slow request is checked as any other, or not at all (was: an uncaught exception)", () =>
+    Effect.gen(function*() {
+      const asked: Array<string> = []
+      const held: Array<() => void> = []
+      const port = yield* introspecting((token, response) => {
+        asked.push(token)
+        const answer = () =>
+          response.writeHead(200, { "content-type": "application/json" }).end(
+            token.startsWith("effect-mcp-check.")
+              ? JSON.stringify({ active: false })
+              : JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
+          )
+        if (token === "hangs") return void held.push(answer)
+        if (token === "slow") return void setTimeout(answer, 400)
+        answer()
+      }, held)
+      const url = `http://127.0.0.1:${port}/introspect`
+      // A fraction: the made-up token is asked half the timeout on (answered: no cooldown).
+      const fraction = BearerAuth.introspection({ url, audience: "https://aud.test", timeoutMillis: 600.5 })
+      assert.isTrue(unavailable((yield* timed(fraction.verify("hangs"))).exit))
+      for (let i = 0; i < 100 && asked.length < 2; i++) yield* Effect.sleep("20 millis")
+      assert.strictEqual(asked.length, 2, asked.join(", "))
+      assert.match(asked[1]!, /^effect-mcp-check\./)
+      assert.strictEqual((yield* timed(fraction.verify("then"))).exit._tag, "Success", "no cooldown: the made-up token was answered")
+      // No timeout: nothing to tell apart when it comes; the slow answer is waited for, nothing
+      // more asked.
+      asked.length = 0
+      const never = BearerAuth.introspection({ url, audience: "https://aud.test", timeoutMillis: Number.POSITIVE_INFINITY })
+      const slow = yield* timed(never.verify("slow"))
+      assert.isTrue(Exit.isSuccess(slow.exit) && slow.exit.value.subject === "slow", String(slow.exit))
+      assert.deepStrictEqual(asked, ["slow"])
+    }), 20_000)
+
   it.live("an endpoint whose connections are never made (a listener that never accepts, its queue full): a token not cached is 503 at once after the first timeout", () =>
     Effect.gen(function*() {
       const flag = new Int32Array(new SharedArrayBuffer(4))
