@@ -1171,11 +1171,11 @@ const accessTokenType = (answer: { readonly [key: string]: unknown }): boolean =
  * whole `timeoutMillis` for its `503`. Cached answers still hold meanwhile. Unreachable means:
  * no connection, or no TLS session, can be made with it (refused, reset in the connect call,
  * unknown host, a bad certificate); or it answered nothing, to a made-up token either, while a
- * request went unanswered or had its connection closed before an answer. The made-up token (`effect-mcp-check.` and 32 random characters,
- * which the endpoint says is not active; one at a time) is asked about when a request is still
- * unanswered half its timeout on, or when a request's connection is closed (or reset) before its
- * answer, the endpoint having answered nothing since it was sent; so too when two tokens' requests
- * time out with no answer between. An answer of any status (`429`, `5xx`: `503` for that request),
+ * request went unanswered or had its connection closed before an answer. The made-up token
+ * (`effect-mcp-check.` and 32 random characters, which the endpoint says is not active; one at a
+ * time) is asked about when a request is still unanswered half its timeout on, or when a
+ * request's connection is closed (or reset) before its answer, the endpoint having answered
+ * nothing since it was sent; so too when two tokens' requests time out with no answer between. An answer of any status (`429`, `5xx`: `503` for that request),
  * a connection closed on a request, or a request that times out while the endpoint answers the
  * made-up token (or others) starts no such wait, and is `503` for that request alone: a token can
  * make the endpoint fail, close the connection, or hang, and others' tokens would have been
