@@ -30,10 +30,13 @@
  *   the task's version (a Lua script; a change that lost a race is read again and retried), so a
  *   result that arrives after a cancel is dropped, whichever replica made each.
  * - Every change is published on the channel `<prefix>tasks:changes`: `changes` carries the
- *   changes of this store at once and those of other processes as they arrive (Redis pub/sub).
+ *   changes of this store at once and those of other processes as they arrive (Redis pub/sub). A
+ *   creation is not published (`changes` has this store's own only): no process reads another's
+ *   (a `subscriptions/listen` stream reads a task before it follows it, the supervisor waits for
+ *   ends), and it cost every replica a message per batch of creations.
  * - Group commit: the creations a process makes within one turn of its event loop go to Redis as
  *   one script call (each still atomic, in order, with its own outcome), and so do its changes
- *   (all but those of a task's inputs), with one message for the batch. Under load a replica
+ *   (all but those of a task's inputs), with one message for the batch of changes. Under load a replica
  *   sends ~10 per call (bench/cluster.ts); alone, a call is a batch of one.
  * - `awaitTerminal` waits for the task's terminal change on that channel, and re-reads the task
  *   every `recheckMillis` (default 5 000 ms): Redis pub/sub drops the messages published while a
@@ -185,22 +188,23 @@ end
 `
 
 // Creates tasks, in order, each atomically (a batch of the creations one process made meanwhile:
-// see `batch`). KEYS: all, done, seq. ARGV: base, maxTasks, maxPerOwner, maxPerAddress, channel,
-// message prefix, now (the batch's latest), deadline (Redis's clock), then for each task: its id,
+// see `batch`). Publishes nothing: other processes hear of a task from its first change on (see
+// `TaskStore.changes`). KEYS: all, done, seq. ARGV: base, maxTasks, maxPerOwner, maxPerAddress,
+// message prefix (the lease holder), now (the batch's latest), deadline (Redis's clock), then for each task: its id,
 // JSON, expiresAt, owner, address ('' for none), work JSON ('' for none), lease ms ('' for none),
 // the name of its server ('' for none).
 // Answers, for each task, 'ok' and its creation sequence, or the scope whose limit refused it and
 // '', or 'late' and '' for all when the script ran past its deadline (its caller has stopped
 // waiting: a creation it was told failed must not happen later, holding a lease nobody renews);
 // then Redis's time (the caller's estimate of its clock).
-const createLua = `${removeTask}${publishTasks}${numberText}
+const createLua = `${removeTask}${numberText}
 local base = ARGV[1]
 local maxTasks, maxPerOwner, maxPerAddress = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local clock = redis.call('TIME')
 local redisNow = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-if redisNow > tonumber(ARGV[8]) then
+if redisNow > tonumber(ARGV[7]) then
   local late = {}
-  for _ = 9, #ARGV - 7, 8 do
+  for _ = 8, #ARGV - 7, 8 do
     late[#late + 1] = 'late'
     late[#late + 1] = ''
   end
@@ -217,7 +221,7 @@ end
 local function added(set, n)
   if sizes[set] then sizes[set] = sizes[set] + n end
 end
-for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[7])) do removeTask(base, old, false, removed) end
+for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[6])) do removeTask(base, old, false, removed) end
 -- Ids whose task is gone without the cleanup above (its key outlived its expiry by a grace period
 -- with no creation meanwhile): dropped from the oldest on, stopping at the first task that exists,
 -- at most 64 per call (a scan of the whole set would make every creation O(tasks of the scope)).
@@ -299,7 +303,6 @@ local function later(set, expiresAt, expiry)
     outliveText[set] = expiry
   end
 end
-local created = {}
 -- The score of a lease of that many ms (text) taken now: made once per batch and length of lease.
 local leaseScores = {}
 local function leaseScore(lease)
@@ -339,7 +342,7 @@ local function create(id, json, expiry, owner, address, work, lease, server)
     -- leases start at the batch's one reading of Redis's clock
     redis.call('ZADD', base .. 'leases', leaseScore(lease), id)
     -- held by the creating process (its store's message prefix is its identity)
-    redis.call('HSET', base .. 'holders', id, ARGV[6])
+    redis.call('HSET', base .. 'holders', id, ARGV[5])
   end
   redis.call('HSET', key, unpack(fields))
   -- The key outlives the task by a grace period, so that the cleanup by expiry above (at any later
@@ -352,11 +355,10 @@ local function create(id, json, expiry, owner, address, work, lease, server)
     added(addressSet, redis.call('ZADD', addressSet, seq, id))
     later(addressSet, expiresAt, expiry)
   end
-  created[#created + 1] = json
   return 'ok', seq
 end
 local out = {}
-for i = 9, #ARGV - 7, 8 do
+for i = 8, #ARGV - 7, 8 do
   -- the expiry as its caller's text, not tonumber's: ZADD and PEXPIREAT take it as it came (see int)
   local outcome, seq = create(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7])
   out[#out + 1] = outcome
@@ -366,7 +368,6 @@ end
 for set, expiry in pairs(outliveText) do
   if redis.call('PEXPIREAT', set, expiry, 'GT') == 0 then redis.call('PEXPIREAT', set, expiry, 'NX') end
 end
-publishTasks(ARGV[5], ARGV[6], created)
 out[#out + 1] = tostring(redisNow)
 return out
 `
@@ -392,14 +393,13 @@ const createScript = Redis.script(
     maxTasks: number,
     maxPerOwner: number,
     maxPerAddress: number,
-    channel: string,
     messagePrefix: string,
     deadline: number,
     creations: ReadonlyArray<Creation>
   ) => {
     let now = 0
     for (const creation of creations) if (creation.now > now) now = creation.now
-    const args: Array<string | number> = [...keys, base, maxTasks, maxPerOwner, maxPerAddress, channel, messagePrefix, now, deadline]
+    const args: Array<string | number> = [...keys, base, maxTasks, maxPerOwner, maxPerAddress, messagePrefix, now, deadline]
     for (const c of creations) args.push(c.taskId, c.json, c.expiresAt, c.owner, c.address, c.work, c.leaseMillis, c.server)
     return args
   },
@@ -1176,7 +1176,6 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             tasksLimit,
             ownerLimit,
             addressLimit,
-            channel,
             origin,
             deadline,
             creations

@@ -281,7 +281,9 @@ export class TaskStore extends Context.Service<TaskStore, {
   readonly awaitTerminal: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | StoreError>
   /**
    * Every status change (creation included), for `notifications/tasks/status`; a shared store
-   * publishes here the changes made by other processes too.
+   * publishes here the changes made by other processes too, but not their creations: a task
+   * created elsewhere is heard of from its first change on (who follows a task reads it first, as a
+   * `subscriptions/listen` stream does, and the supervisor waits only for ends).
    */
   readonly changes: PubSub.PubSub<Task>
   /**
