@@ -143,21 +143,34 @@ export interface Options extends StoreOptions, Omit<MemoryOptions, "reapInterval
 const removeTask = `
 -- ended: the task is in the ended set, so it has no lease any more (its end dropped it).
 -- removed (optional): told of each set of ours the task's id left (see createLua's sizes).
+-- rec (optional): the task's owner and address, read already (HMGET of its key in this script).
 -- Answers whether it knew the task's owner (false: its key was gone, or no task's hash).
-local function removeTask(base, id, ended, removed)
+-- The names of the sets every task is in, made once per script run (not per task).
+local setNames = {}
+local function setsOf(base)
+  local sets = setNames[base]
+  if not sets then
+    sets = { all = base .. 'all', done = base .. 'done', leases = base .. 'leases', holders = base .. 'holders' }
+    setNames[base] = sets
+  end
+  return sets
+end
+local function removeTask(base, id, ended, removed, rec)
   local key = base .. 't:' .. id
   -- A key that is not a task's hash (written by hand, corrupt) would fail HMGET and with it the
   -- whole script (every creation of the prefix, from its expiry on): it goes, its owner and address
   -- unknown (the sets drop the id lazily, as that of any task whose key is gone).
-  local rec = redis.pcall('HMGET', key, 'owner', 'address')
-  if rec.err then rec = {} end
+  if not rec then
+    rec = redis.pcall('HMGET', key, 'owner', 'address')
+    if rec.err then rec = {} end
+  end
   redis.call('DEL', key)
-  local all = base .. 'all'
-  if redis.call('ZREM', all, id) == 1 and removed then removed(all) end
-  redis.call('ZREM', base .. 'done', id)
+  local sets = setsOf(base)
+  if redis.call('ZREM', sets.all, id) == 1 and removed then removed(sets.all) end
+  redis.call('ZREM', sets.done, id)
   if not ended then
-    redis.call('ZREM', base .. 'leases', id)
-    redis.call('HDEL', base .. 'holders', id)
+    redis.call('ZREM', sets.leases, id)
+    redis.call('HDEL', sets.holders, id)
   end
   -- pcall: an owner's or address's set of another type (written by hand) goes at its next creation (createLua's count)
   local function leave(set)
@@ -246,24 +259,28 @@ end
 -- Makes room in a full set: drops its oldest task that has ended, or an id before it whose task is
 -- gone (its key evicted, deleted, or expired unseen behind a longer-lived task: the purge stops at
 -- the first task that exists, so such an id would keep its place; and removeTask cannot read its
--- owner and address, so it leaves this set here). One HGET of the status per id scanned (as
--- ZRANK in the ended set was): a scope refused has had each of its ids looked at, all working.
+-- owner and address, so it leaves this set here). One HMGET of the status (with the owner and
+-- address removeTask needs) per id scanned: a scope refused has had each of its ids looked at, all
+-- working.
 local function oldestTerminal(set)
-  -- In chunks of 8, from the oldest: usually the first one has ended.
-  local start = 0
+  -- The oldest first (usually it has ended: one id read, not eight), then in chunks of 8.
+  local start, step = 0, 1
   while true do
-    local members = redis.call('ZRANGE', set, int(start), int(start + 7))
+    local members = redis.call('ZRANGE', set, int(start), int(start + step - 1))
     if #members == 0 then return end
     for _, member in ipairs(members) do
       -- pcall: a key of another type (written by hand) is no task (removeTask drops it)
-      local status = redis.pcall('HGET', base .. 't:' .. member, 'status')
+      local rec = redis.pcall('HMGET', base .. 't:' .. member, 'status', 'owner', 'address')
+      if rec.err then rec = {} end
+      local status = rec[1]
       local gone = type(status) ~= 'string'
       if gone or status == 'completed' or status == 'failed' or status == 'cancelled' then
-        if not removeTask(base, member, not gone, removed) then added(set, -redis.call('ZREM', set, member)) end
+        if not removeTask(base, member, not gone, removed, { rec[2], rec[3] }) then added(set, -redis.call('ZREM', set, member)) end
         return
       end
     end
-    start = start + 8
+    start = start + step
+    step = 8
   end
 end
 -- How many ids an owner's or address's set holds (see sizes). A key of another type (written by
@@ -340,9 +357,9 @@ local function create(id, json, expiry, owner, address, work, lease, server)
   -- the task (see globalKeysLua).
   if lease ~= '' then
     -- leases start at the batch's one reading of Redis's clock
-    redis.call('ZADD', base .. 'leases', leaseScore(lease), id)
+    redis.call('ZADD', setsOf(base).leases, leaseScore(lease), id)
     -- held by the creating process (its store's message prefix is its identity)
-    redis.call('HSET', base .. 'holders', id, ARGV[5])
+    redis.call('HSET', setsOf(base).holders, id, ARGV[5])
   end
   redis.call('HSET', key, unpack(fields))
   -- The key outlives the task by a grace period, so that the cleanup by expiry above (at any later
@@ -409,6 +426,8 @@ const createScript = Redis.script(
 // One compare-and-set change of a task: written if its version is still the one read ('gone' or
 // 'conflict' otherwise); an ended task goes in the ended set (KEYS[1]) and loses its lease.
 const changeTask = `
+-- the lease set's and the holders hash's names, made once per script run
+local leaseSets = {}
 local function change(base, id, version, json, status)
   local key = base .. 't:' .. id
   -- a key that is not a task's hash is no task (and must not fail the other changes of the batch)
@@ -418,8 +437,13 @@ local function change(base, id, version, json, status)
   -- The shared keys first: one of another type fails the change before it wrote anything (see globalKeysLua).
   if status == 'completed' or status == 'failed' or status == 'cancelled' then
     redis.call('ZADD', KEYS[1], current[2], id)
-    redis.call('ZREM', base .. 'leases', id)
-    redis.call('HDEL', base .. 'holders', id)
+    local sets = leaseSets[base]
+    if not sets then
+      sets = { base .. 'leases', base .. 'holders' }
+      leaseSets[base] = sets
+    end
+    redis.call('ZREM', sets[1], id)
+    redis.call('HDEL', sets[2], id)
   end
   redis.call('HSET', key, 'task', json, 'status', status, 'v', int(tonumber(current[1]) + 1))
   return 'ok'

@@ -481,6 +481,24 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.strictEqual(yield* Effect.orDie((yield* rawRedis).send<number>("ZCARD", `${prefix}tasks:a:10.0.0.6`)), 4)
     }))
 
+  it.effect("a creation in a full scope reads the oldest task once (its status, owner and address in one HMGET) and asks for that one id first", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const server = yield* TestRedis
+      const tasks = yield* onRedis(prefix, { maxTasksPerOwner: 3 })
+      const made = yield* Effect.forEach([1, 2, 3], () => tasks.create({ owner: A, method: "m" }))
+      for (const task of made) yield* tasks.finish(task.taskId, "completed", result("x"))
+      const watch = yield* monitor(server.port)
+      const task = yield* tasks.create({ owner: A, method: "m" })
+      yield* watch.until(`"INCR" "${prefix}tasks:seq"`, 1)
+      // The oldest ended task made room: read once, with what its removal needs.
+      assert.strictEqual(watch.count(`"HMGET" "${prefix}tasks:t:${made[0]!.taskId}" "status" "owner" "address"`), 1)
+      assert.strictEqual(watch.count(`"HGET" "${prefix}tasks:t:`), 0, "no HGET of a task's status besides")
+      assert.strictEqual(watch.count(`"HMGET" "${prefix}tasks:t:${made[0]!.taskId}" "owner" "address"`), 0, "nor of its owner and address again")
+      assert.strictEqual(watch.count(`"ZRANGE" "${prefix}tasks:o:${A}" "0" "0"`), 1, "the oldest id alone first")
+      assert.deepStrictEqual((yield* tasks.list(A, undefined, 10)).tasks.map((t) => t.taskId), [made[1]!.taskId, made[2]!.taskId, task.taskId])
+    }))
+
   it.effect("two replicas' batches at once, owners sharing an address: each batch atomic, the limits exact whichever runs first", () =>
     Effect.gen(function*() {
       const [one, two] = yield* replicas({ maxTasksPerOwner: 3, maxTasksPerAddress: 5 })
