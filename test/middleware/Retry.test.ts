@@ -415,3 +415,45 @@ describe("Retry and the work of tasks", () => {
       assert.strictEqual(quick.runs.count, 3)
     }))
 })
+
+// Failed before: the work of a task was built once and that Effect run again, so a handler that
+// decides as it is called (no `Effect.suspend`) was not called again: its first failure came back
+// at each attempt (1 run, the task failed), where a request's retry calls the handler anew.
+describe("Retry and the work of tasks, a handler deciding as it is called", () => {
+  const eagerFlaky = (failures: number) => {
+    const runs = { count: 0 }
+    const layer = McpServer.tool({
+      name: "eager_flaky",
+      execution: { taskSupport: "optional" },
+      failure: Busy,
+      handler: () => ++runs.count <= failures ? Effect.fail(new Busy({ retryAfter: runs.count })) : Effect.succeed("done at last")
+    })
+    return { runs, layer }
+  }
+  const retries = (times: number) => Retry.middleware({ schedule: fast.pipe(Schedule.upTo({ times })), retryable: Retry.byTag("Busy") })
+
+  it.live("2025-11-25: the handler is called again for each attempt of the task's work", () =>
+    Effect.gen(function*() {
+      const { runs, layer } = eagerFlaky(2)
+      const server = yield* startServer({ tasks: McpServer.tasks({}) }, Layer.merge(layer, McpServer.middleware(retries(3))))
+      const { client } = yield* connect(server)
+      const created = yield* callAsTask(client, "eager_flaky")
+      const ended = yield* untilTerminal(client, created.task.taskId)
+      assert.strictEqual(runs.count, 3)
+      assert.strictEqual(ended.status, "completed")
+      assert.strictEqual(text(yield* toolTaskResult(client, created.task.taskId)), "done at last")
+    }))
+
+  it.live("2026-07-28: the handler is called again for each attempt of a call that may become a task", () =>
+    Effect.gen(function*() {
+      const { runs, layer } = eagerFlaky(2)
+      const { url } = yield* serveHttp(
+        { ...options, tasks: McpServer.tasks({ promoteAfterMillis: 5_000 }) },
+        Layer.merge(layer, McpServer.middleware(retries(3))),
+        { stateless: true }
+      )
+      const answer = yield* Effect.promise(() => modern(url, "tools/call", { name: "eager_flaky", arguments: {} }, { meta: withTasks() }))
+      assert.strictEqual(runs.count, 3)
+      assert.strictEqual(answer.message.result?.content?.[0]?.text, "done at last", JSON.stringify(answer.message))
+    }))
+})

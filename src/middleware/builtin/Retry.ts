@@ -164,8 +164,9 @@ export const middleware = (config: Config): Middleware.Middleware => {
     )
   // A task's work (a task-augmented request's, a 2026-07-28 call that may become one): run again
   // as the request would be, under the same policy (the request was answered with the task).
+  // Each attempt makes the work anew (a handler deciding as it is called is called again).
   const retriedWork: TaskWorkRetry["Service"] = (work) =>
-    Effect.retry(attemptOf(work), { schedule, while: retryable }).pipe(Effect.catch(settle)) as Effect.Effect<object, McpError.McpError>
+    Effect.retry(attemptOf(Effect.suspend(work)), { schedule, while: retryable }).pipe(Effect.catch(settle)) as Effect.Effect<object, McpError.McpError>
   return Middleware.make("retry", {
     onRequest: (request, _context, next) => {
       if (!methods.has(request.method)) return next(request)

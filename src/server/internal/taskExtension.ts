@@ -272,10 +272,12 @@ export const make = (options: {
     const handle = new ExtensionTask()
     return supervisor.promotable(input, (promote) => {
       handle.state = promote
-      const ran = work(context.with({ relatedTask: handle })) as Effect.Effect<object, McpError.McpError>
-      // `Retry` around the call: the work runs again on a retryable failure, before and after it
-      // became a task (see `taskWorkRetry.ts`).
-      const result = retry === undefined ? ran : retry(ran)
+      const related = context.with({ relatedTask: handle })
+      // `Retry` around the call: the work is made and run again on a retryable failure, before
+      // and after it became a task (see `taskWorkRetry.ts`).
+      const result = retry === undefined
+        ? work(related) as Effect.Effect<object, McpError.McpError>
+        : retry(() => work(related) as Effect.Effect<object, McpError.McpError>)
       return mapping === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => mapping(exit, handle.taskId))
     }, {
       promoteAfter,

@@ -401,9 +401,11 @@ export const make = (
           { owner, address, method, ttlMillis: ttl },
           (task) => {
             const core = new CoreTask(task.taskId, policy, timeoutOf(context.session))
-            const ran = work(context.with({ relatedTask: core })) as Effect.Effect<object, McpError.McpError>
-            // `Retry` around the request: the work runs again on a retryable failure (see `taskWorkRetry.ts`).
-            const result = retry === undefined ? ran : retry(ran)
+            const related = context.with({ relatedTask: core })
+            // `Retry` around the request: the work is made and run again on a retryable failure (see `taskWorkRetry.ts`).
+            const result = retry === undefined
+              ? work(related) as Effect.Effect<object, McpError.McpError>
+              : retry(() => work(related) as Effect.Effect<object, McpError.McpError>)
             const mapped = mapping === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => mapping(exit, task.taskId))
             if (relayer === undefined) return mapped
             // On a shared store, known while it runs (its carrier to another replica's wait), its
