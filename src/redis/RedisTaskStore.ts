@@ -1222,7 +1222,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     /**
      * `effect`, and should it fail on a key of another type (or a counter that is no integer): the
      * store's shared keys are checked (`globalKeysLua`), those that can be are made again (logged)
-     * and `again` is sent once; a key that cannot (the leases, their holders) fails it with a
+     * and `again` is sent once (also when none needed it: another replica made them again first);
+     * a key that cannot (the leases, their holders) fails it with a
      * `StoreError` naming the key and what to do, logged as an error (once until that changes).
      */
     const afterMend = <A>(effect: Effect.Effect<A, StoreError>, again: () => Effect.Effect<A, StoreError>): Effect.Effect<A, StoreError> =>
@@ -1238,7 +1239,10 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           }
           if (broken.length === 0) {
             reportedBroken = ""
-            if (mended.length === 0) return Effect.fail(error)
+            // Nothing to mend: another replica that failed on the same key made it again first
+            // (its creations failed as these did), or the key was another one. Sent again once
+            // either way: it fails again, as it is, in the second case only.
+            if (mended.length === 0) return again()
             return mended.some((key) => key !== globalKeys[2]) ? Effect.andThen(reindex, again()) : again()
           }
           const message = `the key${broken.length > 1 ? "s" : ""} ${broken.join(", ")} of the task store ${

@@ -1216,6 +1216,25 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       }
     }))
 
+  // Failed before: the replicas' creations failed together on the key written over; the first to
+  // check it made it again, and the others, finding nothing to mend, failed their creations with
+  // the WRONGTYPE error instead of sending them again.
+  it.effect("a shared key written over, seen by several replicas at once: each sends its creations again, none fails", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const replicas = yield* Effect.all(Array.from({ length: 4 }, () => onRedis(prefix).pipe(Effect.provide(Logger.layer([])))))
+      const redis = yield* rawRedis
+      for (let round = 0; round < 5; round++) {
+        yield* Effect.orDie(redis.send("SET", `${prefix}tasks:${round % 2 === 0 ? "all" : "seq"}`, "garbage"))
+        const outcomes = yield* Effect.all(
+          replicas.flatMap((tasks) => Array.from({ length: 4 }, () => Effect.exit(tasks.create({ owner: A, method: "tools/call" })))),
+          { concurrency: "unbounded" }
+        )
+        const failed = outcomes.filter(Exit.isFailure)
+        assert.strictEqual(failed.length, 0, `round ${round}: ${failed.map((exit) => JSON.stringify(exit)).join("\n")}`)
+      }
+    }))
+
   it.effect("a process cut off from Redis when its work ends keeps the lease until it has recorded the end: nothing runs twice, a run-once task is not failed", () =>
     Effect.gen(function*() {
       const server = yield* TestRedis
