@@ -234,6 +234,18 @@ end
 local function added(set, n)
   if sizes[set] then sizes[set] = sizes[set] + n end
 end
+-- The shared keys a creation may write besides all (read first, just below) and seq (which the
+-- first creation to write anything writes first): one of another type fails the batch before any
+-- creation is written (see globalKeysLua), not after those before it were (told failed, they
+-- would stay).
+redis.call('ZCARD', KEYS[2])
+for i = 14, #ARGV, 8 do
+  if ARGV[i] ~= '' then
+    redis.call('ZCARD', base .. 'leases')
+    redis.call('HLEN', base .. 'holders')
+    break
+  end
+end
 for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[6])) do removeTask(base, old, false, removed) end
 -- Ids whose task is gone without the cleanup above (its key outlived its expiry by a grace period
 -- with no creation meanwhile): dropped from the oldest on, stopping at the first task that exists,
@@ -455,6 +467,18 @@ end
 // for each change: the task id, the version read, the new task JSON, its status. Answers an
 // outcome per change ('ok', 'gone' or 'conflict').
 const updateLua = `${numberText}${changeTask}${publishTasks}
+-- The shared keys an end writes, read first when the batch ends a task: one of another type fails
+-- the batch before any change is written (see globalKeysLua). Failing at the end, after the changes
+-- before it were written, the batch sent again found those changes conflicting with themselves,
+-- and they were never published.
+for i = 7, #ARGV, 4 do
+  if ARGV[i] == 'completed' or ARGV[i] == 'failed' or ARGV[i] == 'cancelled' then
+    redis.call('ZCARD', KEYS[1])
+    redis.call('ZCARD', ARGV[1] .. 'leases')
+    redis.call('HLEN', ARGV[1] .. 'holders')
+    break
+  end
+end
 local out = {}
 local changed = {}
 for i = 4, #ARGV - 3, 4 do

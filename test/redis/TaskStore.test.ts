@@ -1235,6 +1235,52 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       }
     }))
 
+  // Failed before: the batch's first change (a's) was written, then its second (an end, b's)
+  // failed on `done`; sent again once `done` was made again, a's change met itself ('conflict') and
+  // was never published (the script that wrote it stopped before it published), here nor elsewhere.
+  it.effect("a batch of changes failing on a shared key written over writes none of them: sent again, each is written and published once", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const one = yield* onRedis(prefix).pipe(Effect.provide(Logger.layer([])))
+      const two = yield* onRedis(prefix).pipe(Effect.provide(Logger.layer([])))
+      const redis = yield* rawRedis
+      const there = yield* PubSub.subscribe(two.changes)
+      yield* sleep(50) // the subscriptions to Redis are up
+      const a = yield* one.create({ owner: A, method: "m" })
+      const b = yield* one.create({ owner: A, method: "m" })
+      yield* Effect.orDie(redis.send("SET", `${prefix}tasks:done`, "garbage"))
+      // Made at once by one process: one batch, a's change first.
+      const [waiting, ended] = yield* Effect.all([one.setStatus(a.taskId, "input_required"), one.finish(b.taskId, "completed", result("ok"))], {
+        concurrency: "unbounded"
+      })
+      assert.strictEqual(waiting?.status, "input_required")
+      assert.strictEqual(ended?.status, "completed")
+      const seen: Array<string> = []
+      yield* Effect.forkChild(Effect.forever(Effect.map(PubSub.take(there), (t) => seen.push(`${t.taskId === a.taskId ? "a" : "b"} ${t.status}`))))
+      yield* waitUntil(() => seen.length >= 4)
+      yield* sleep(50)
+      assert.deepStrictEqual(seen, ["a working", "b working", "a input_required", "b completed"])
+      assert.strictEqual(yield* Effect.orDie(redis.send<string>("HGET", `${prefix}tasks:t:${a.taskId}`, "v")), "2")
+    }))
+
+  // Failed before: the batch's first creation (no lease) was written, then the second (with a
+  // lease) failed on `leases`: both were told failed, and the first stayed, listed as working.
+  it.effect("a batch of creations failing on the leases written over writes none of them", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const tasks = yield* onRedis(prefix).pipe(Effect.provide(Logger.layer([])))
+      const redis = yield* rawRedis
+      yield* Effect.orDie(redis.send("SET", `${prefix}tasks:leases`, "garbage"))
+      // Made at once by one process: one batch, the one without a lease first.
+      const outcomes = yield* Effect.all([
+        Effect.exit(tasks.create({ owner: A, method: "m" })),
+        Effect.exit(tasks.create({ owner: A, method: "m", leaseMillis: 60_000 }))
+      ], { concurrency: "unbounded" })
+      assert.deepStrictEqual(outcomes.map((exit) => exit._tag), ["Failure", "Failure"])
+      yield* Effect.orDie(redis.send("DEL", `${prefix}tasks:leases`))
+      assert.deepStrictEqual((yield* tasks.list(A, undefined, 10)).tasks, [])
+    }))
+
   it.effect("a process cut off from Redis when its work ends keeps the lease until it has recorded the end: nothing runs twice, a run-once task is not failed", () =>
     Effect.gen(function*() {
       const server = yield* TestRedis
