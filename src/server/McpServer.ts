@@ -1392,7 +1392,8 @@ export function serve<E, EL, RL>(
   // listener once built serves, whether it holds the shutdown (ours do) or not (one's own).
   return isListener(transport)
     ? Layer.launch(Layer.tap(transport.listen(run), () => GracefulShutdown.markServing).pipe(Layer.provide(server)))
-    // Over the process's stdout, the components' build logs to stderr too (its warnings, a failure).
+    // Over the process's stdout, the components' build logs to stderr too (its warnings); a failure
+    // is the runner's to report (`NodeRuntime.runMain` logs it on stdout, `Stdio.runMain` on stderr).
     : logsToStderrOver(transport, run(transport, checked).pipe(Effect.provide(server)))
 }
 
