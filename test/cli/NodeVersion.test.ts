@@ -14,10 +14,21 @@ describe("effect-mcp: the supported Node.js versions", () => {
   })
 
   it("22.19.0 and newer are supported; older ones are not", () => {
-    for (const version of ["22.19.0", "v22.19.0", "22.19.1", "22.20.0", "23.0.0", "24.21.0", "100.0.0"]) {
+    for (const version of ["22.19.0", "v22.19.0", "22.19.1", "22.20.0", "23.0.0", "24.21.0", "100.0.0", "23.11.1", "25.0.0", "25.2.1"]) {
       assert.isTrue(NodeVersion.isSupported(version), version)
     }
     for (const version of ["22.18.9", "v22.18.0", "22.0.0", "21.99.99", "20.20.2", "18.0.0", "0.10.48"]) {
+      assert.isFalse(NodeVersion.isSupported(version), version)
+    }
+  })
+
+  // What a pre-release or nightly Node reports (`process.versions.node`): judged by its numbers,
+  // never warned of as unknown; 22.19.0's own release candidates count as 22.19.0.
+  it("pre-release and nightly versions are judged by their numbers", () => {
+    for (const version of ["22.19.0-rc.1", "24.0.0-nightly20250101abcdef", "25.0.0-pre", "26.0.0-v8-canary20251010abc"]) {
+      assert.isTrue(NodeVersion.isSupported(version), version)
+    }
+    for (const version of ["22.18.0-rc.1", "20.20.0-nightly20240101abc"]) {
       assert.isFalse(NodeVersion.isSupported(version), version)
     }
   })
