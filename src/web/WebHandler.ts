@@ -168,7 +168,11 @@ export const make = <EL>(
       })
     )
   )
-  const web = HttpRouter.toWebHandler(app as Layer.Layer<never, never, HttpRouter.HttpRouter>, { disableLogger: true })
+  const web = HttpRouter.toWebHandler(app as Layer.Layer<never, never, HttpRouter.HttpRouter>, {
+    disableLogger: true,
+    // Exact paths, as `serve`'s (see `exactPaths`): `/MCP`, `//mcp` and `/mcp/` are 404.
+    routerConfig: Endpoint.exactPaths
+  })
   const whileBuilding = (request: Request, context: Context.Context<never> | undefined) =>
     web.handler(request, context).catch((error: unknown) =>
       built === "failed" ? notBuilt() : built === "stopped" ? stopped() : Promise.reject(error)

@@ -70,7 +70,10 @@ export type Runner = (transport: Transport, options: ListenerSessionOptions) => 
  * `make`, `serve`, `route`, `handler` and `fromConfig`.
  */
 export interface Options {
-  /** The endpoint's path. Default `/mcp`. */
+  /**
+   * The endpoint's path. Default `/mcp`. `make` (`serve`) and `WebHandler` answer at it exactly
+   * (`/MCP`, `/mcp/`, `//mcp` are 404); `route` as the router it is added to matches paths.
+   */
   readonly path?: `/${string}` | undefined
   /** Stateless mode: no sessions; every POST is answered by one shared stateless session. Default false. */
   readonly stateless?: boolean | undefined

@@ -191,6 +191,15 @@ const pathOf = (request: HttpServerRequest.HttpServerRequest): string => {
   return query === -1 ? request.url : request.url.slice(0, query)
 }
 
+/**
+ * The router's matching for the servers the library owns (`serve`, `WebHandler`): a path is the
+ * endpoint's only as given, as the SDKs' own servers take it. The router's defaults take `/MCP`,
+ * `//mcp` and `/mcp/` for `/mcp` (and the metadata paths likewise): a server answering at paths
+ * nobody configured, which proxies, rules and audiences keyed on the exact path do not expect.
+ * `route` leaves the router's matching to its owner (`HttpRouter.serve`'s `routerConfig`).
+ */
+export const exactPaths = { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false } as const
+
 /** See `StreamableHttp.serve`. */
 export const serve = <R>(
   run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>,
@@ -225,7 +234,7 @@ export const serve = <R>(
         Effect.addFinalizer(() => Effect.suspend(() => stopFirst.shutdown))
       ))
       return listening.pipe(
-        Layer.provide(HttpRouter.serve(routes(runner, options, false, stopFirst), { disableLogger: true, disableListenLog: true })),
+        Layer.provide(HttpRouter.serve(routes(runner, options, false, stopFirst), { disableLogger: true, disableListenLog: true, routerConfig: exactPaths })),
         Layer.provide(server)
       ) as Layer.Layer<never>
     })
