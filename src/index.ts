@@ -79,6 +79,14 @@ export * as StreamableHttp from "./transport/http/StreamableHttp.ts"
  * @since 0.2.0
  */
 export * as StoreError from "./store/StoreError.ts"
+
+/**
+ * Why a component could not be registered (a definition no client could use, a key given twice),
+ * printed with the place of the user's code that defined it.
+ *
+ * @since 0.2.0
+ */
+export * as RegistrationError from "./server/RegistrationError.ts"
 /** The event store behind SSE resumability (a service the HTTP transport uses when provided). */
 export * as EventStore from "./transport/http/EventStore.ts"
 /** The record of Streamable HTTP sessions (limits, idle reaping; a service the HTTP transport uses when provided). */

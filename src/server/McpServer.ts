@@ -57,6 +57,8 @@ import * as Resource from "./Resource.ts"
 import { resourceKey } from "./internal/resourceKey.ts"
 import { findResource, resourceIdentity } from "./internal/resourceLookup.ts"
 import * as Tool from "./Tool.ts"
+import { RegistrationError } from "./RegistrationError.ts"
+import { definitionSite, type Site, siteOf } from "./internal/definitionSite.ts"
 
 // The types `serve` and `run` name, exported from here: a program's inferred type then names them
 // from this module, which a user's declaration emit (a library, a monorepo package) needs (it cannot
@@ -1087,7 +1089,7 @@ export const tool = <
 >(
   definition: Tool.Definition<P, S, F, R> & ScopeFree<R, "handler">
 ): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> =>
-  registerWhileAlive(toolRegistration(definition))
+  registerWhileAlive(toolRegistration(definition), definitionSite(tool))
 
 /**
  * A Layer that registers a resource at a fixed URI while it is alive.
@@ -1098,7 +1100,7 @@ export const tool = <
  */
 export const resource = <R = never>(
   definition: Resource.Definition<R> & ScopeFree<R, "read">
-): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(resourceRegistration(definition))
+): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(resourceRegistration(definition), definitionSite(resource))
 
 /**
  * A Layer that registers a resource template while it is alive.
@@ -1126,7 +1128,7 @@ export const resourceTemplate = <
 >(
   definition: Resource.TemplateDefinition<Params, R, RL, RC> & ScopeFree<R, "read"> & ScopeFree<RL, "list"> & ScopeFreeCompleters<RC>
 ): Layer.Layer<never, never, McpServer | Exclude<R | RL | CompleterServices<RC>, McpRequestContext>> =>
-  registerWhileAlive(templateRegistration(definition))
+  registerWhileAlive(templateRegistration(definition), definitionSite(resourceTemplate))
 
 /**
  * A Layer that registers a prompt while it is alive. An empty `name` fails the Layer's build; MCP
@@ -1135,7 +1137,7 @@ export const resourceTemplate = <
 export const prompt = <const Args extends Prompt.Arguments = {}, R = never, RC = { readonly [K in keyof Args]: R }>(
   definition: Prompt.Definition<Args, R, RC> & ScopeFree<R, "handler"> & ScopeFreeCompleters<RC>
 ): Layer.Layer<never, never, McpServer | Exclude<R | CompleterServices<RC>, McpRequestContext>> =>
-  registerWhileAlive(promptRegistration(definition))
+  registerWhileAlive(promptRegistration(definition), definitionSite(prompt))
 
 /**
  * A Layer that adds middleware to the server while it is alive, in the given order: the first is
@@ -1216,11 +1218,18 @@ const stacked = <E, R2>(
  */
 export const extension = <R = never>(
   definition: Extension.Extension<R>
-): Layer.Layer<never, never, McpServer | Exclude<R, Scope.Scope>> =>
-  Layer.effectDiscard(Effect.gen(function*() {
+): Layer.Layer<never, never, McpServer | Exclude<R, Scope.Scope>> => {
+  const site = definitionSite(extension)
+  return Layer.effectDiscard(Effect.gen(function*() {
     const server = yield* McpServer
     if (server.extensions.some((e) => e.id === definition.id)) {
-      return yield* Effect.die(new Error(`McpServer.extension: ${definition.id} is registered twice`))
+      return yield* Effect.die(
+        new RegistrationError({
+          component: `Extension ${definition.id}`,
+          site: siteOf(site),
+          message: `McpServer.extension: ${definition.id} is registered twice`
+        })
+      )
     }
     const context = captured(yield* Effect.context<Exclude<R, Scope.Scope>>()) as Context.Context<R>
     const provided = Extension.provide(
@@ -1246,6 +1255,7 @@ export const extension = <R = never>(
       })
     )
   }))
+}
 
 // ---------------------------------------------------------------------------
 // Changes at run time
@@ -1260,13 +1270,13 @@ export const addTool = <
 >(
   definition: Tool.Definition<P, S, F, R> & ScopeFree<R, "handler">
 ): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
-  Effect.asVoid(register(toolRegistration(definition)))
+  Effect.asVoid(register(toolRegistration(definition), undefined, definitionSite(addTool)))
 
 /** Adds (or replaces) a resource while the server runs: one of the same URI, however spelled (`x://caf%c3%a9` is `x://café`). */
 export const addResource = <R = never>(
   definition: Resource.Definition<R> & ScopeFree<R, "read">
 ): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
-  Effect.asVoid(register(resourceRegistration(definition)))
+  Effect.asVoid(register(resourceRegistration(definition), undefined, definitionSite(addResource)))
 
 /** Adds (or replaces) a resource template while the server runs. */
 export const addResourceTemplate = <
@@ -1277,13 +1287,13 @@ export const addResourceTemplate = <
 >(
   definition: Resource.TemplateDefinition<Params, R, RL, RC> & ScopeFree<R, "read"> & ScopeFree<RL, "list"> & ScopeFreeCompleters<RC>
 ): Effect.Effect<void, never, McpServer | Exclude<R | RL | CompleterServices<RC>, McpRequestContext>> =>
-  Effect.asVoid(register(templateRegistration(definition)))
+  Effect.asVoid(register(templateRegistration(definition), undefined, definitionSite(addResourceTemplate)))
 
 /** Adds (or replaces) a prompt while the server runs. */
 export const addPrompt = <const Args extends Prompt.Arguments = {}, R = never, RC = { readonly [K in keyof Args]: R }>(
   definition: Prompt.Definition<Args, R, RC> & ScopeFree<R, "handler"> & ScopeFreeCompleters<RC>
 ): Effect.Effect<void, never, McpServer | Exclude<R | CompleterServices<RC>, McpRequestContext>> =>
-  Effect.asVoid(register(promptRegistration(definition)))
+  Effect.asVoid(register(promptRegistration(definition), undefined, definitionSite(addPrompt)))
 
 /** Removes a component (by name, URI or URI template); false when there was none. */
 export const remove = (kind: Kind, key: string): Effect.Effect<boolean, never, McpServer> =>
@@ -1483,22 +1493,32 @@ const promptRegistration = (definition: Prompt.Definition<any, any, any>): Regis
  */
 const register = <A>(
   registration: Registration<A>,
-  position?: number
+  position?: number,
+  site?: Site
 ): Effect.Effect<readonly [McpServer["Service"], A], never, any> =>
   Effect.gen(function*() {
     const server = yield* McpServer
-    const component = registration.compile(server, captured(yield* Effect.context<any>()))
+    let component: A
+    try {
+      component = registration.compile(server, captured(yield* Effect.context<any>()))
+    } catch (error) {
+      // A definition no client could use: its own message (which names it), at the user's site.
+      const message = error instanceof Error ? error.message : String(error)
+      return yield* Effect.die(new RegistrationError({ component: registration.kind, site: siteOf(site), message }))
+    }
     const registry = registration.registry(server)
     const key = registration.key(component)
     // No yield between this check and `add`: Layers built concurrently cannot both pass it.
     const same = registry.has(key) ? undefined : registration.sameAs?.(registry, component)
     if (position !== undefined && (registry.has(key) || same !== undefined)) {
       return yield* Effect.die(
-        new Error(
-          `${registration.kind} ${clip(key)} is registered twice (two component Layers give it${
+        new RegistrationError({
+          component: `${registration.kind} ${clip(key)}`,
+          site: siteOf(site),
+          message: `${registration.kind} ${clip(key)} is registered twice (two component Layers give it${
             same === undefined ? "" : `: ${clip(same)} is the same ${registration.keyName}`
           }): one would hide the other. Give each its own ${registration.keyName}, or replace it at run time with ${registration.add}.`
-        )
+        })
       )
     }
     // At run time it replaces the one it is the same as, spelled otherwise.
@@ -1567,10 +1587,10 @@ const once = (registry: object, key: string): boolean => {
  * others, in an order that differs from run to run and from replica to replica (whose lists, and
  * cursors, must agree). Built again in a running server (hot swap), it takes the same place.
  */
-const registerWhileAlive = <A>(registration: Registration<A>): Layer.Layer<never, never, any> => {
+const registerWhileAlive = <A>(registration: Registration<A>, site: Site): Layer.Layer<never, never, any> => {
   const position = ++componentLayersMade
   return Layer.effectDiscard(Effect.gen(function*() {
-    const [server, component] = yield* register(registration, position)
+    const [server, component] = yield* register(registration, position, site)
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => registration.registry(server).removeIf(registration.key(component), component))
     )

@@ -1,0 +1,88 @@
+/**
+ * A refused registration (a key given twice, a definition no client could use) is a
+ * `RegistrationError` that prints as its message and the line of the user's code that defined
+ * the component, not the library's frames: in a child server under `Stdio.runMain`, and
+ * in-process for each kind of component, `addTool` at run time, and an extension given twice.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import { fileURLToPath } from "node:url"
+import { Extension, McpServer, RegistrationError } from "../../src/index.ts"
+import { spawnNode } from "../support/child.ts"
+import { startServer, using } from "./McpServerHarness.ts"
+
+const fixture = fileURLToPath(new URL("../fixtures/duplicate-tool-server.ts", import.meta.url))
+const here = fileURLToPath(import.meta.url)
+
+/** The refusal of `effect` (a defect), and its printed form. */
+const refusalOf = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.map(Effect.exit(effect), (exit) => {
+    assert.isTrue(Exit.isFailure(exit), "the registration must fail")
+    const cause = Exit.isFailure(exit) ? exit.cause : Cause.empty
+    const defect = cause.reasons.find(Cause.isDieReason)?.defect
+    return { defect, printed: Cause.pretty(cause) }
+  })
+
+/** The line number of the first line of this file that includes `marker`. */
+const lineOf = (source: string, marker: string) => source.split("\n").findIndex((line) => line.includes(marker)) + 1
+
+const read = Effect.succeed("text")
+
+describe("RegistrationError", () => {
+  it.live("a duplicate tool in a child server under Stdio.runMain: the message and the user's line, no library frame", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnNode(fixture, [], { stdin: "ignore" })
+      const exited = yield* Effect.promise(() => running.exited(20_000))
+      const stderr = running.stderr()
+      assert.strictEqual(exited?.code, 1, stderr)
+      assert.include(stderr, "RegistrationError: Tool echo is registered twice (two component Layers give it)")
+      assert.include(stderr, `at file://${fixture}:12:`)
+      assert.notInclude(stderr, "src/server/")
+      assert.notInclude(stderr, "node_modules")
+    }), 30_000)
+
+  it.live("in-process: each kind of refused definition names its component and the line defining it", () =>
+    Effect.gen(function*() {
+      const source = yield* Effect.promise(() => import("node:fs/promises").then((fs) => fs.readFile(here, "utf8")))
+      const cases: ReadonlyArray<readonly [Layer.Layer<never, never, McpServer.McpServer>, string, string]> = [
+        [McpServer.resource({ uri: "notes/today", name: "today", read }), "starts with its scheme", "MARK:scheme"], // MARK:scheme
+        [McpServer.resourceTemplate({ uriTemplate: "x://{a", name: "t", read: () => read }), "unclosed \"{\"", "MARK:template"], // MARK:template
+        [McpServer.prompt({ name: "", handler: () => Effect.succeed("") }), "name must not be empty", "MARK:prompt"], // MARK:prompt
+        [McpServer.tool({ name: "", handler: () => Effect.succeed("") }), "name must not be empty", "MARK:tool"], // MARK:tool
+        [
+          Layer.mergeAll(
+            McpServer.resource({ uri: "x://a", name: "a", read }),
+            McpServer.resource({ uri: "x://a", name: "b", read }) // MARK:twice
+          ),
+          "Resource x://a is registered twice",
+          "MARK:twice"
+        ]
+      ]
+      for (const [layer, message, marker] of cases) {
+        const { defect, printed } = yield* refusalOf(Effect.scoped(startServer({}, layer)))
+        assert.isTrue(RegistrationError.isRegistrationError(defect), printed)
+        assert.include(printed, message)
+        assert.include(printed, `${here}:${lineOf(source, `// ${marker}`)}:`, printed)
+        assert.notInclude(printed, "src/server/", printed)
+      }
+    }))
+
+  it.live("in-process: addTool at run time and an extension given twice point at their call", () =>
+    Effect.gen(function*() {
+      const source = yield* Effect.promise(() => import("node:fs/promises").then((fs) => fs.readFile(here, "utf8")))
+      const server = yield* startServer()
+      const added = yield* refusalOf(using(server, McpServer.addTool({ name: "", handler: () => Effect.succeed("") }))) // MARK:addTool
+      assert.isTrue(RegistrationError.isRegistrationError(added.defect), added.printed)
+      assert.include(added.printed, `${here}:${lineOf(source, "// MARK:addTool")}:`, added.printed)
+      const Units = Extension.make({ id: "com.example/units" })
+      const twice = yield* refusalOf(
+        Effect.scoped(startServer({}, Layer.mergeAll(McpServer.extension(Units), McpServer.extension(Units).pipe(Layer.fresh)))) // MARK:extension
+      )
+      assert.isTrue(RegistrationError.isRegistrationError(twice.defect), twice.printed)
+      assert.include(twice.printed, "com.example/units is registered twice")
+      assert.include(twice.printed, `${here}:${lineOf(source, "// MARK:extension")}:`)
+    }))
+})
