@@ -186,6 +186,21 @@ describe("JSON-RPC batches over stdio (MCP 2025-03-26)", () => {
       assert.include(JSON.stringify(answer[0].result), "sampled text")
     }))
 
+  // The 2025-03-26 spec: "the receiver SHOULD NOT send a response for the cancelled request". Over
+  // stdio nothing waits for one; over Streamable HTTP the POST must answer each request it carries,
+  // so there the member gets a -32800 entry (test/http/Batch.test.ts, docs/protocol-eras.md).
+  it.live("a member cancelled by a notification of its own batch gets no entry (HTTP gives it -32800)", () =>
+    withServer("2025-03-26", async (child) => {
+      const from = child.lines.length
+      await child.send([
+        call("slow", "test_task_slow", { ms: 5_000 }),
+        { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "slow", reason: "test" } },
+        ping("b")
+      ])
+      const answer = child.lines[await child.waitFor(Array.isArray, from)]
+      assert.deepStrictEqual(answer.map((response: any) => response.id), ["b"])
+    }))
+
   it.live("every other version, and before initialize, keeps -32600 for a batch", () =>
     Effect.gen(function*() {
       for (const version of [undefined, "2024-11-05", "2025-06-18", "2025-11-25"]) {

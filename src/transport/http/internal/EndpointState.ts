@@ -1397,7 +1397,9 @@ export class Endpoint implements SessionHost {
    * The client cancelled one of its requests (`notifications/cancelled`): its HTTP answer ends at
    * once with a -32800 "Request cancelled" error (JSON, or the last event of its stream: a stream
    * closed without an answer would make clients resume it), and the session interrupts its handler
-   * and sends no response of its own.
+   * and sends no response of its own. A 2025-03-26 batch member too (its entry in the array, or its
+   * event), where stdio gives none as the spec says: an HTTP POST answers each request it carries,
+   * and a batch of cancelled requests only would have nothing to answer with (docs/protocol-eras.md).
    */
   cancelled(session: HttpSession, notification: JsonRpc.Notification): void {
     const requestId = (notification.params as { readonly requestId?: unknown } | undefined)?.requestId
