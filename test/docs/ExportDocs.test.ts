@@ -1,0 +1,194 @@
+/**
+ * Every export of the public API is documented (the style rule, `docs/`'s API reference is built
+ * from these comments by TypeDoc): starting from the package's entry points (package.json
+ * `exports`), each declaration reachable through `export * from`, `export * as X from` and
+ * `export { … } from` must have a doc comment (`/** … *\/`) right above it, with `@since`.
+ * A re-export counts as documented where the original declaration is: the check follows it there.
+ * A name declared more than once in a module (overloads, a `const` and its `type`, a namespace
+ * merged with a value) is checked at its first declaration.
+ *
+ * TypeScript 7 (the repository's compiler) ships no JavaScript API, so the module's top-level
+ * `export` statements are read by a small parser: they start at column 0, as Biome formats them.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { readFileSync } from "node:fs"
+import { dirname, join, relative, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = fileURLToPath(new URL("../..", import.meta.url))
+
+const exportsMap = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).exports as Record<
+  string,
+  string | { readonly default: string }
+>
+/** Each entry's source: its `dist/…/X.js` target is compiled from `src/…/X.ts`. */
+const entryPoints: ReadonlyArray<string> = Object.entries(exportsMap)
+  .filter(([entry]) => entry !== "./package.json")
+  .map(([, target]) => (typeof target === "string" ? target : target.default))
+  .map((target) => join(root, target.replace(/^\.\/dist\/(.*)\.js$/, "src/$1.ts")))
+
+interface Module {
+  readonly lines: ReadonlyArray<string>
+  /** The module's text with its doc comments blanked (a `{@link X}` in one is no export list). */
+  readonly text: string
+}
+const modules = new Map<string, Module>()
+const load = (file: string): Module => {
+  let module = modules.get(file)
+  if (module === undefined) {
+    const text = readFileSync(file, "utf8")
+    module = { text: text.replace(/\/\*\*[\s\S]*?\*\//g, (doc) => doc.replace(/[^\n]/g, " ")), lines: text.split("\n") }
+    modules.set(file, module)
+  }
+  return module
+}
+
+/** The 0-based line of a character offset. */
+const lineOf = (text: string, offset: number): number => {
+  let line = 0
+  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++
+  return line
+}
+
+/** The doc comment ending right above a line (blank lines allowed between), or undefined. */
+const docAbove = (lines: ReadonlyArray<string>, line: number): string | undefined => {
+  let end = line - 1
+  while (end >= 0 && lines[end]!.trim() === "") end--
+  if (end < 0 || !lines[end]!.trim().endsWith("*/")) return undefined
+  let start = end
+  while (start >= 0 && !lines[start]!.includes("/*")) start--
+  if (start < 0 || !lines[start]!.includes("/**")) return undefined
+  return lines.slice(start, end + 1).join("\n")
+}
+
+const declaration =
+  /^export\s+(?:declare\s+)?(?:default\s+)?(?:abstract\s+)?(?:async\s+)?(const|let|var|function\*?|class|interface|type|namespace|enum)\s+([A-Za-z_$][\w$]*)/
+const localDeclaration =
+  /^(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:const|let|var|function\*?|class|interface|type|namespace|enum)\s+([A-Za-z_$][\w$]*)/
+
+interface Finding {
+  readonly where: string
+  readonly name: string
+  readonly problem: "no doc comment" | "no @since"
+}
+
+/** Every declaration reachable from the entry points, checked; the problems found. */
+const check = (entries: ReadonlyArray<string>): { readonly checked: number; readonly findings: ReadonlyArray<Finding> } => {
+  const findings: Array<Finding> = []
+  const seenModules = new Set<string>()
+  const seenNames = new Set<string>()
+  let checked = 0
+
+  const report = (file: string, line: number, name: string) => {
+    const key = `${file}#${name}`
+    if (seenNames.has(key)) return
+    seenNames.add(key)
+    checked++
+    const doc = docAbove(load(file).lines, line)
+    const where = `${relative(root, file)}:${line + 1}`
+    if (doc === undefined) findings.push({ where, name, problem: "no doc comment" })
+    else if (!/@since\s+\d+\.\d+\.\d+/.test(doc)) findings.push({ where, name, problem: "no @since" })
+  }
+
+  /** The declaration of `name` in `file` (followed through re-exports), checked. */
+  const checkName = (file: string, name: string, trail: ReadonlySet<string>): boolean => {
+    const key = `${file}#${name}`
+    if (trail.has(key)) return false
+    const next = new Set(trail).add(key)
+    const { lines, text } = load(file)
+    for (let i = 0; i < lines.length; i++) {
+      const match = declaration.exec(lines[i]!)
+      if (match !== null && match[2] === name) {
+        report(file, i, name)
+        return true
+      }
+    }
+    for (const match of text.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}\s*(?:from\s+"([^"]+)")?/gm)) {
+      for (const spec of specifiers(match[1]!)) {
+        if (spec.exported !== name) continue
+        if (match[2] !== undefined) return checkName(resolve(dirname(file), match[2]), spec.local, next)
+        for (let i = 0; i < lines.length; i++) {
+          const local = localDeclaration.exec(lines[i]!)
+          if (local !== null && local[1] === spec.local) {
+            report(file, i, name)
+            return true
+          }
+        }
+      }
+    }
+    for (const match of text.matchAll(/^export\s+\*\s+from\s+"([^"]+)"/gm)) {
+      if (checkName(resolve(dirname(file), match[1]!), name, next)) return true
+    }
+    return false
+  }
+
+  const checkModule = (file: string) => {
+    if (seenModules.has(file)) return
+    seenModules.add(file)
+    const { lines, text } = load(file)
+    for (let i = 0; i < lines.length; i++) {
+      const match = declaration.exec(lines[i]!)
+      if (match !== null) report(file, i, match[2]!)
+    }
+    for (const match of text.matchAll(/^export\s+\*\s+(?:as\s+[\w$]+\s+)?from\s+"([^"]+)"/gm)) {
+      checkModule(resolve(dirname(file), match[1]!))
+    }
+    for (const match of text.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}\s*(?:from\s+"([^"]+)")?/gm)) {
+      for (const spec of specifiers(match[1]!)) {
+        const found =
+          match[2] !== undefined
+            ? checkName(resolve(dirname(file), match[2]), spec.local, new Set())
+            : checkName(file, spec.local, new Set()) || localCheck(file, spec.local)
+        if (!found) findings.push({ where: relative(root, file), name: spec.exported, problem: "no doc comment" })
+      }
+    }
+  }
+
+  const localCheck = (file: string, name: string): boolean => {
+    const { lines } = load(file)
+    for (let i = 0; i < lines.length; i++) {
+      const local = localDeclaration.exec(lines[i]!)
+      if (local !== null && local[1] === name) {
+        report(file, i, name)
+        return true
+      }
+    }
+    return false
+  }
+
+  for (const entry of entries) checkModule(entry)
+  return { checked, findings }
+}
+
+const specifiers = (list: string): ReadonlyArray<{ readonly local: string; readonly exported: string }> =>
+  list
+    .replace(/\/\*[\s\S]*?\*\//g, "")
+    .replace(/\/\/.*$/gm, "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "")
+    .map((part) => {
+      const [local, exported] = part.replace(/^type\s+/, "").split(/\s+as\s+/)
+      return { local: local!.trim(), exported: (exported ?? local!).trim() }
+    })
+
+describe("ExportDocs", () => {
+  it("finds an export without a doc comment or without @since (the check can fail)", () => {
+    const lines = ["/** A thing. */", "export const a = 1", "", "/**", " * B.", " *", " * @since 0.1.0", " */", "export const b = 2", "export const c = 3"]
+    assert.isDefined(docAbove(lines, 1))
+    assert.notInclude(docAbove(lines, 1)!, "@since")
+    assert.include(docAbove(lines, 8)!, "@since 0.1.0")
+    assert.isUndefined(docAbove(lines, 9))
+    assert.isUndefined(docAbove(["// a line comment */", "export const d = 4"], 1))
+  })
+
+  it("every export reachable from package.json `exports` has a doc comment with @since", () => {
+    const { checked, findings } = check(entryPoints)
+    // The entry points reach hundreds of declarations: a parser that finds none would pass vacuously.
+    assert.isAbove(checked, 500)
+    assert.deepStrictEqual(
+      findings.map((finding) => `${finding.where} ${finding.name}: ${finding.problem}`),
+      []
+    )
+  })
+})
