@@ -4,8 +4,9 @@
  * `exports`), each declaration reachable through `export * from`, `export * as X from` and
  * `export { … } from` must have a doc comment (`/** … *\/`) right above it, with `@since`.
  * A re-export counts as documented where the original declaration is: the check follows it there.
- * A name declared more than once in a module (overloads, a `const` and its `type`, a namespace
- * merged with a value) is checked at its first declaration.
+ * A name declared more than once in a module (a `const` and its `type`, a namespace merged with a
+ * value) is checked at its first declaration; an overloaded function at each of its signatures
+ * (not its implementation), as Effect repeats the comment on every overload.
  *
  * TypeScript 7 (the repository's compiler) ships no JavaScript API, so the module's top-level
  * `export` statements are read by a small parser: they start at column 0, as Biome formats them.
@@ -43,21 +44,15 @@ const load = (file: string): Module => {
   return module
 }
 
-/** The 0-based line of a character offset. */
-const lineOf = (text: string, offset: number): number => {
-  let line = 0
-  for (let i = 0; i < offset; i++) if (text.charCodeAt(i) === 10) line++
-  return line
-}
-
 /** The doc comment ending right above a line (blank lines allowed between), or undefined. */
 const docAbove = (lines: ReadonlyArray<string>, line: number): string | undefined => {
   let end = line - 1
   while (end >= 0 && lines[end]!.trim() === "") end--
   if (end < 0 || !lines[end]!.trim().endsWith("*/")) return undefined
   let start = end
-  while (start >= 0 && !lines[start]!.includes("/*")) start--
-  if (start < 0 || !lines[start]!.includes("/**")) return undefined
+  // A comment's own lines start with `*` (and may hold a `tools/*`): its first starts with `/*`.
+  while (start >= 0 && !lines[start]!.trim().startsWith("/*")) start--
+  if (start < 0 || !lines[start]!.trim().startsWith("/**")) return undefined
   return lines.slice(start, end + 1).join("\n")
 }
 
@@ -126,9 +121,23 @@ const check = (entries: ReadonlyArray<string>): { readonly checked: number; read
     if (seenModules.has(file)) return
     seenModules.add(file)
     const { lines, text } = load(file)
+    const overloads = new Map<string, Array<number>>()
     for (let i = 0; i < lines.length; i++) {
       const match = declaration.exec(lines[i]!)
-      if (match !== null) report(file, i, match[2]!)
+      if (match === null) continue
+      report(file, i, match[2]!)
+      if (match[1]!.startsWith("function")) overloads.set(match[2]!, [...(overloads.get(match[2]!) ?? []), i])
+    }
+    // An overloaded function: each signature a caller sees is documented (hovers show that one's
+    // comment); the last declaration is the implementation, which callers never see.
+    for (const [name, at] of overloads) {
+      for (const i of at.slice(1, -1)) {
+        const doc = docAbove(lines, i)
+        const where = `${relative(root, file)}:${i + 1}`
+        if (doc === undefined) findings.push({ where, name, problem: "no doc comment" })
+        else if (!/@since\s+\d+\.\d+\.\d+/.test(doc)) findings.push({ where, name, problem: "no @since" })
+        checked++
+      }
     }
     for (const match of text.matchAll(/^export\s+\*\s+(?:as\s+[\w$]+\s+)?from\s+"([^"]+)"/gm)) {
       checkModule(resolve(dirname(file), match[1]!))
@@ -180,6 +189,9 @@ describe("ExportDocs", () => {
     assert.include(docAbove(lines, 8)!, "@since 0.1.0")
     assert.isUndefined(docAbove(lines, 9))
     assert.isUndefined(docAbove(["// a line comment */", "export const d = 4"], 1))
+    assert.isUndefined(docAbove(["/* not a doc comment */", "export const e = 5"], 1))
+    const documented = ["/**", " * Serves `tools/*`.", " *", " * @since 0.1.0", " */", "export const f = 6"]
+    assert.include(docAbove(documented, 5)!, "@since")
   })
 
   it("every export reachable from package.json `exports` has a doc comment with @since", () => {
