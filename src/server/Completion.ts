@@ -15,18 +15,33 @@ import type { McpRequestContext, RequestContext } from "../session/RequestContex
 import { completed, provideRequest } from "./internal/provideRequest.ts"
 import { kindOf } from "../internal/valueKind.ts"
 
-/** What a completer knows besides the partial value: the arguments already filled in. */
+/**
+ * What a completer knows besides the partial value: the arguments already filled in.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CompletionContext {
   readonly arguments: { readonly [name: string]: string }
 }
 
-/** Completes one argument: candidates for the partial `value`. */
+/**
+ * Completes one argument: candidates for the partial `value`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Completer<R> = (
   value: string,
   context: CompletionContext
 ) => Effect.Effect<ReadonlyArray<string>, McpError.McpError, R>
 
-/** Completers by argument name. */
+/**
+ * Completers by argument name.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Completers<Fields, R> = { readonly [K in keyof Fields]?: Completer<R> | undefined }
 
 /**
@@ -43,7 +58,12 @@ export type CompletersOf<Fields, Services> = {
     | undefined
 }
 
-/** Compiled completers: answer `completion/complete` for one argument. */
+/**
+ * Compiled completers: answer `completion/complete` for one argument.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Compiled = (
   argument: string,
   value: string,
@@ -51,13 +71,28 @@ export type Compiled = (
   request: RequestContext
 ) => Effect.Effect<CompleteResult, McpError.McpError>
 
-/** The answer when nothing can be completed. */
+/**
+ * The answer when nothing can be completed.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const empty: CompleteResult = { completion: { values: [] } }
 
-/** The most values one answer may carry (spec). */
+/**
+ * The most values one answer may carry (spec).
+ *
+ * @since 0.1.0
+ * @category limits
+ */
 export const maxValues = 100
 
-/** Builds the result from all candidates: the first 100, the total, and whether there are more. */
+/**
+ * Builds the result from all candidates: the first 100, the total, and whether there are more.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const toResult = (values: ReadonlyArray<string>): CompleteResult => {
   // Not strings (where types are not checked): a defect of the completer (-32603, logged), not
   // values a client cannot use.
@@ -96,6 +131,9 @@ export const hasCompleters = (completers: object | undefined): boolean => {
  * completer (`undefined`) is not one. `owner` names the component; `what` is what it has, `names`.
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category validation
  */
 export const checkNames = (
   owner: string,
@@ -113,7 +151,12 @@ export const checkNames = (
   }
 }
 
-/** Compiles completers once; `context` holds the services they need. */
+/**
+ * Compiles completers once; `context` holds the services they need.
+ *
+ * @since 0.1.0
+ * @category registration
+ */
 export const compile = <R>(
   completers: Completers<{ readonly [name: string]: unknown }, R>,
   context: Context.Context<Exclude<R, McpRequestContext>>

@@ -21,7 +21,12 @@ import type {
 } from "../protocol/McpSchema.ts"
 import { checkAnnotations, checkMeta, checkSize, checkText, isBase64 } from "./internal/wireFields.ts"
 
-/** Options shared by every content block. */
+/**
+ * Options shared by every content block.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface BlockOptions {
   readonly annotations?: Annotations | undefined
   readonly meta?: { readonly [key: string]: unknown } | undefined
@@ -60,14 +65,24 @@ const mimeTypeOf = (owner: string, mimeType: string | undefined): string | undef
   return mimeType
 }
 
-/** A text block. */
+/**
+ * A text block.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const text = (text: string, options?: BlockOptions): TextContent => ({
   type: "text",
   text,
   ...extras("Content.text", options)
 })
 
-/** An image block; `data` is base64 or raw bytes (a string that is not base64 throws a `TypeError`). */
+/**
+ * An image block; `data` is base64 or raw bytes (a string that is not base64 throws a `TypeError`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const image = (data: string | Uint8Array, mimeType: string, options?: BlockOptions): ImageContent => ({
   type: "image",
   data: base64("Content.image", "data", data),
@@ -75,7 +90,12 @@ export const image = (data: string | Uint8Array, mimeType: string, options?: Blo
   ...extras("Content.image", options)
 })
 
-/** An audio block; `data` is base64 or raw bytes (a string that is not base64 throws a `TypeError`). */
+/**
+ * An audio block; `data` is base64 or raw bytes (a string that is not base64 throws a `TypeError`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const audio = (data: string | Uint8Array, mimeType: string, options?: BlockOptions): AudioContent => ({
   type: "audio",
   data: base64("Content.audio", "data", data),
@@ -83,7 +103,12 @@ export const audio = (data: string | Uint8Array, mimeType: string, options?: Blo
   ...extras("Content.audio", options)
 })
 
-/** An embedded resource with text contents. */
+/**
+ * An embedded resource with text contents.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const resourceText = (
   uri: string,
   text: string,
@@ -94,7 +119,12 @@ export const resourceText = (
   ...extras("Content.resourceText", options)
 })
 
-/** An embedded resource with binary contents (`data`: base64 or raw bytes; a string that is not base64 throws). */
+/**
+ * An embedded resource with binary contents (`data`: base64 or raw bytes; a string that is not base64 throws).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const resourceBlob = (
   uri: string,
   data: string | Uint8Array,
@@ -105,7 +135,12 @@ export const resourceBlob = (
   ...extras("Content.resourceBlob", options)
 })
 
-/** A link to a resource the client may read or subscribe to (MCP ≥ 2025-06-18). */
+/**
+ * A link to a resource the client may read or subscribe to (MCP ≥ 2025-06-18).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const resourceLink = (
   uri: string,
   name: string,
@@ -132,11 +167,21 @@ export const resourceLink = (
   return { ...link, ...extras("Content.resourceLink", options) }
 }
 
-/** Text contents of a resource (what `resources/read` returns). */
+/**
+ * Text contents of a resource (what `resources/read` returns).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const textContents = (uri: string, text: string, mimeType?: string): TextResourceContents =>
   mimeType === undefined ? { uri, text } : { uri, mimeType, text }
 
-/** Binary contents of a resource (`data`: base64 or raw bytes; a string that is not base64 throws a `TypeError`). */
+/**
+ * Binary contents of a resource (`data`: base64 or raw bytes; a string that is not base64 throws a `TypeError`).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const blobContents = (uri: string, data: string | Uint8Array, mimeType?: string): BlobResourceContents =>
   blobOf("Content.blobContents", uri, data, mimeType)
 

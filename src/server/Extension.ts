@@ -142,6 +142,13 @@ export function make<RM = {}, RW extends ReadonlyArray<unknown> = []>(
     readonly middleware?: { readonly [I in keyof RW]: Middleware.Middleware<RW[I]> } | undefined
   }
 ): Extension<{ readonly [M in keyof RM]: Known<RM[M]> }[keyof RM] | { readonly [I in keyof RW]: Known<RW[I]> }[number]>
+/**
+ * Declares an extension whose services `R` are written out (`make<R>(...)`), for methods and
+ * middleware typed apart; checks its id (`"<vendor-prefix>/<name>"`) and returns it.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
 export function make<R>(extension: Extension<R>): Extension<R>
 export function make(extension: Extension<any>): Extension<any> {
   if (!/^[A-Za-z0-9][A-Za-z0-9.-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/.test(extension.id)) {
@@ -179,7 +186,12 @@ export const notDeclared = (id: string, message?: string): McpError.MissingRequi
     message: message ?? `This request needs the client capability extensions["${id}"]`
   })
 
-/** Whether an extension is served to a request of `version`. @internal */
+/**
+ * Whether an extension is served to a request of `version`. @internal
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
 export const servesVersion = (extension: Extension<any>, version: ProtocolVersion.ProtocolVersion): boolean =>
   extension.versions !== "modern" || ProtocolVersion.isModern(version)
 
@@ -190,6 +202,9 @@ export const servesVersion = (extension: Extension<any>, version: ProtocolVersio
  * params that do not decode (the resolver's order: the capability before the params).
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export const refusal = (
   extension: Extension<never>,
@@ -211,6 +226,9 @@ export const refusal = (
  * (checked again here, after the typed middleware, which sees well-formed requests).
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category extensions
  */
 export const routeHandler = (
   extension: Extension<never>,
@@ -232,6 +250,9 @@ export const routeHandler = (
  * `capabilities.extensions` for a request of `version`: each extension served to it, by id.
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category extensions
  */
 export const capabilitiesFor = (
   extensions: ReadonlyArray<Extension<any>>,
@@ -250,6 +271,9 @@ export const capabilitiesFor = (
  * the request's `McpRequestContext` is given where every server routes a method (`routeHandler`).
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category extensions
  */
 export const provide = <R>(
   extension: Extension<R>,

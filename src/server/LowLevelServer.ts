@@ -71,6 +71,9 @@ import { isExit } from "../internal/isExit.ts"
  * Define handlers once (at server construction), not per request; prefer plain functions that
  * return `Effect.succeed(...)` or `Effect.fnUntraced` bodies. A synchronous handler (returning an
  * `Exit` such as `Effect.succeed`) is answered inline without a fiber.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type RequestHandler<M extends ClientRequestMethod> = (
   params: ClientRequestParams<M>,
@@ -80,19 +83,37 @@ export type RequestHandler<M extends ClientRequestMethod> = (
 /**
  * Handlers by method. `initialize`, `ping` and `logging/setLevel` have built-in handlers (the
  * built-in `logging/setLevel` changes nothing in a stateless session: see {@link Options.logging}).
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type RequestHandlers = { readonly [M in ClientRequestMethod]?: RequestHandler<M> | undefined }
 
-/** A client notification handler. */
+/**
+ * A client notification handler.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type NotificationHandler<M extends ClientNotificationMethod> = (
   params: ClientNotificationParams<M>,
   session: ServerSession.ServerSession
 ) => Effect.Effect<void, unknown>
 
-/** Notification handlers by method (`initialized` and `cancelled` are handled by the session). */
+/**
+ * Notification handlers by method (`initialized` and `cancelled` are handled by the session).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type NotificationHandlers = { readonly [M in ClientNotificationMethod]?: NotificationHandler<M> | undefined }
 
-/** Everything a low-level server is made of. */
+/**
+ * Everything a low-level server is made of.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** `serverInfo`: name and version (plus title, description, icons, websiteUrl). */
   readonly serverInfo: Implementation
@@ -158,10 +179,18 @@ export interface Options {
 /**
  * Options of one run: session tuning, and stateless mode (what a `Listener` passes for each
  * session it accepts).
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type RunOptions = ListenerSessionOptions
 
-/** A low-level server, ready to run over any number of transports. */
+/**
+ * A low-level server, ready to run over any number of transports.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface LowLevelServer {
   /** The derived capabilities (2025-11-25 shape; projected per session). */
   readonly capabilities: ServerCapabilities
@@ -193,6 +222,9 @@ export interface LowLevelServer {
  * Builds a low-level server from its handlers; see {@link Options}. Options that are not what they
  * take (a module in JavaScript, an `as` cast, a misspelt method in `handlers`) throw a `TypeError`
  * naming the first of them here, not when a request comes.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: Options): LowLevelServer => {
   checkLowLevelOptions("LowLevelServer.make", options)

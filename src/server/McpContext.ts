@@ -72,7 +72,12 @@ export type { HttpRequestInfo } from "../session/Connection.ts"
  */
 export { McpRequestContext, type Principal, type RequestContext } from "../session/RequestContext.ts"
 
-/** The request context itself. */
+/**
+ * The request context itself.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export const current: Effect.Effect<RequestContext, never, McpRequestContext> = Effect.service(McpRequestContext)
 
 const use = <A, E>(f: (context: RequestContext) => Effect.Effect<A, E>): Effect.Effect<A, E, McpRequestContext> =>
@@ -85,6 +90,9 @@ const use = <A, E>(f: (context: RequestContext) => Effect.Effect<A, E>): Effect.
  * client asked for `debug` (Effect's minimum log level holds them back otherwise). Tied to the
  * request: nothing is sent once it is answered (see `ClientChannel`); work the handler leaves
  * running logs through `context.session.log`.
+ *
+ * @since 0.1.0
+ * @category context
  */
 export const log = (level: LoggingLevel, data: unknown, logger?: string): Effect.Effect<void, never, McpRequestContext> =>
   use((context) => context.log(level, data, logger))
@@ -92,6 +100,9 @@ export const log = (level: LoggingLevel, data: unknown, logger?: string): Effect
 /**
  * Reports progress; a no-op when the client sent no progress token, or once the request is
  * answered (a progress notification is for a request in progress: see `ClientChannel`).
+ *
+ * @since 0.1.0
+ * @category context
  */
 export const progress = (
   progress: number,
@@ -140,35 +151,65 @@ export const becomeTask: Effect.Effect<void, McpError.LimitExceeded | McpError.S
   context.relatedTask?.promote ?? Effect.void
 )
 
-/** The request's `params._meta`. */
+/**
+ * The request's `params._meta`.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export const meta: Effect.Effect<{ readonly [key: string]: unknown } | undefined, never, McpRequestContext> = Effect
   .map(current, (context) => context.meta)
 
-/** The request's progress token, if the client asked for progress. */
+/**
+ * The request's progress token, if the client asked for progress.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export const progressToken: Effect.Effect<ProgressToken | undefined, never, McpRequestContext> = Effect.map(
   current,
   (context) => context.progressToken
 )
 
-/** The client's name and version. */
+/**
+ * The client's name and version.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export const clientInfo: Effect.Effect<Implementation | undefined, never, McpRequestContext> = Effect.map(
   current,
   (context) => context.clientInfo
 )
 
-/** The capabilities the client declared. */
+/**
+ * The capabilities the client declared.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export const clientCapabilities: Effect.Effect<ClientCapabilities, never, McpRequestContext> = Effect.map(
   current,
   (context) => context.clientCapabilities
 )
 
-/** The protocol version in force for this request. */
+/**
+ * The protocol version in force for this request.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export const protocolVersion: Effect.Effect<ProtocolVersion, never, McpRequestContext> = Effect.map(
   current,
   (context) => context.protocolVersion
 )
 
-/** The session's id. */
+/**
+ * The session's id.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export const sessionId: Effect.Effect<string, never, McpRequestContext> = Effect.map(current, (context) => context.sessionId)
 
 /**
@@ -187,7 +228,12 @@ export const http: Effect.Effect<HttpRequestInfo | undefined, never, McpRequestC
   (context) => context.http
 )
 
-/** The authenticated principal, when there is one. */
+/**
+ * The authenticated principal, when there is one.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export const principal: Effect.Effect<Principal | undefined, never, McpRequestContext> = Effect.map(
   current,
   (context) => context.principal
@@ -197,6 +243,9 @@ export const principal: Effect.Effect<Principal | undefined, never, McpRequestCo
  * Asks the client's model for a completion (`sampling/createMessage`); needs client `sampling`.
  * In MCP 2026-07-28 it is asked by multi round-trip (see {@link elicit}); `options.inputKey`
  * names it among the input requests.
+ *
+ * @since 0.1.0
+ * @category context
  */
 export const sample = (
   params: CreateMessageRequestParams,
@@ -204,7 +253,12 @@ export const sample = (
 ): Effect.Effect<CreateMessageResult, ClientRequestError, McpRequestContext> =>
   use((context) => context.createMessage(params, options))
 
-/** Lists the client's roots (`roots/list`); needs client `roots`. `options` as for {@link sample}. */
+/**
+ * Lists the client's roots (`roots/list`); needs client `roots`. `options` as for {@link sample}.
+ *
+ * @since 0.1.0
+ * @category context
+ */
 export const listRoots: Effect.Effect<ListRootsResult, ClientRequestError, McpRequestContext> = use((context) =>
   context.listRoots()
 )
@@ -222,7 +276,12 @@ export const listRootsWith = (
 // Elicitation
 // ---------------------------------------------------------------------------
 
-/** The user's answer to a form elicitation, with the content decoded by the form's Schema. */
+/**
+ * The user's answer to a form elicitation, with the content decoded by the form's Schema.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ElicitOutcome<A> =
   | { readonly action: "accept"; readonly content: A }
   | { readonly action: "decline" }
@@ -232,6 +291,9 @@ export type ElicitOutcome<A> =
  * The client accepted a form but its content does not match the form's Schema. A tool handler may
  * let it through: the request is answered -32602 saying what is wrong, in both eras (the client's
  * answer is invalid, not the tool's work).
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class ElicitationInvalid extends Data.TaggedError("ElicitationInvalid")<{ readonly message: string }> {}
 
@@ -296,6 +358,9 @@ export const isInputRequired: (cause: Cause.Cause<unknown>) => cause is Cause.Ca
  * const outcome = yield* McpContext.elicit("Who are you?", Schema.Struct({ name: Schema.String }))
  * if (outcome.action === "accept") return `hello ${outcome.content.name}`
  * ```
+ *
+ * @since 0.1.0
+ * @category context
  */
 export const elicit = <S extends Schema.Top & { readonly Encoded: object; readonly DecodingServices: never }>(
   message: string,
@@ -337,6 +402,9 @@ export const elicit = <S extends Schema.Top & { readonly Encoded: object; readon
  * for flows that must not pass through the client (credentials, payments). The answer only says
  * whether the user agreed to open it. `elicitationId` (default: a random UUID) names it to a
  * 2025-11-25 client; MCP 2026-07-28 has none (its input key names it), so it is not sent there.
+ *
+ * @since 0.1.0
+ * @category context
  */
 export const elicitUrl = (options: {
   readonly message: string
@@ -356,6 +424,9 @@ export const elicitUrl = (options: {
  * Closes this request's response stream while the handler keeps running (Streamable HTTP, SEP-1699
  * polling): the client reconnects with `Last-Event-ID` and receives the rest, the result included.
  * A no-op on stdio and in memory.
+ *
+ * @since 0.1.0
+ * @category context
  */
 export const closeStream: Effect.Effect<void, never, McpRequestContext> = Effect.flatMap(current, (context) =>
   context.closeStream

@@ -97,6 +97,9 @@ export type {
  * JavaScript, options read from a configuration file) is refused when the server is built, its
  * Layer dying with a `TypeError` naming it (a `RangeError` for a number out of range): `name` not
  * blank, strings, booleans and arrays where they are said, `capabilities` of the three kinds only.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /**
@@ -238,10 +241,20 @@ export interface Options {
   readonly tasks?: Tasks | undefined
 }
 
-/** The component kinds a server holds. */
+/**
+ * The component kinds a server holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Kind = "tool" | "resource" | "template" | "prompt"
 
-/** The server: component registries, live sessions, and `run`. */
+/**
+ * The server: component registries, live sessions, and `run`.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class McpServer extends Context.Service<McpServer, {
   readonly options: Options
   readonly tools: Registry<Tool.Registered>
@@ -299,7 +312,21 @@ export class McpServer extends Context.Service<McpServer, {
   static readonly layer = (options: Options): Layer.Layer<McpServer> => Layer.effect(McpServer, make(options))
 }
 
-/** Builds the server service (the body of {@link McpServer.layer}). */
+/**
+ * Builds the server service (the body of {@link McpServer.layer}).
+ *
+ * **Example** (A server run by hand, in a scope of its own)
+ *
+ * ```ts
+ * const program = Effect.gen(function*() {
+ *   const server = yield* McpServer.make({ name: "demo", version: "1.0.0" })
+ *   yield* server.run(Stdio.make())
+ * }).pipe(Effect.scoped)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (options: Options): Effect.Effect<McpServer["Service"], never, Scope.Scope> =>
   Effect.gen(function*() {
     // A `TypeError` naming an option that is not what it takes (a module in JavaScript, options
@@ -1080,6 +1107,9 @@ type ScopedKeys<RC> = { readonly [K in keyof RC]-?: [Extract<RC[K], Scope.Scope>
  *   handler: ({ id }) => id === "1" ? Effect.succeed({ id, title: "One" }) : Effect.fail(new NotFound({ id }))
  * })
  * ```
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const tool = <
   const P extends Tool.Parameters | undefined = undefined,
@@ -1097,6 +1127,20 @@ export const tool = <
  * Its `uri` must start with its scheme (MCP requires RFC 3986 URIs: `file:///notes/today.md`,
  * `notes://today`, not `notes/today.md`) and its `name` must not be empty: the Layer's build
  * fails otherwise, naming the resource.
+ *
+ * **Example** (A resource at a fixed URI)
+ *
+ * ```ts
+ * const Today = McpServer.resource({
+ *   uri: "notes://today",
+ *   name: "today",
+ *   mimeType: "text/markdown",
+ *   read: Effect.succeed("# Today")
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const resource = <R = never>(
   definition: Resource.Definition<R> & ScopeFree<R, "read">
@@ -1119,6 +1163,22 @@ export const resource = <R = never>(
  * Its `uriTemplate` must give URIs that start with their scheme (`notes://{day}`, not
  * `notes/{day}`; a scheme from a variable, `{scheme}://{path}`, is taken) and its `name` must not
  * be empty: the Layer's build fails otherwise, naming the template.
+ *
+ * **Example** (A note per name)
+ *
+ * ```ts
+ * const notes = new Map<string, string>([["today", "# Today"]])
+ * const Notes = McpServer.resourceTemplate({
+ *   uriTemplate: "notes://{name}",
+ *   name: "note",
+ *   params: { name: Schema.String },
+ *   list: Effect.sync(() => [...notes.keys()].map((name) => ({ uri: `notes://${name}`, name }))),
+ *   read: ({ name }) => Effect.succeed(notes.get(name) ?? "")
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const resourceTemplate = <
   const Params extends Resource.TemplateParams = {},
@@ -1133,6 +1193,20 @@ export const resourceTemplate = <
 /**
  * A Layer that registers a prompt while it is alive. An empty `name` fails the Layer's build; MCP
  * gives prompt names no other rule (`review code` is served as it is).
+ *
+ * **Example** (A prompt with one argument)
+ *
+ * ```ts
+ * const Review = McpServer.prompt({
+ *   name: "review",
+ *   description: "Reviews a piece of code",
+ *   arguments: { code: Schema.String },
+ *   handler: ({ code }) => Effect.succeed(`Review this code:\n${code}`)
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const prompt = <const Args extends Prompt.Arguments = {}, R = never, RC = { readonly [K in keyof Args]: R }>(
   definition: Prompt.Definition<Args, R, RC> & ScopeFree<R, "handler"> & ScopeFreeCompleters<RC>
@@ -1261,7 +1335,12 @@ export const extension = <R = never>(
 // Changes at run time
 // ---------------------------------------------------------------------------
 
-/** Adds (or replaces) a tool while the server runs; sessions are told the list changed. */
+/**
+ * Adds (or replaces) a tool while the server runs; sessions are told the list changed.
+ *
+ * @since 0.1.0
+ * @category registration
+ */
 export const addTool = <
   const P extends Tool.Parameters | undefined = undefined,
   S extends Tool.EncodedWithoutServices | undefined = undefined,
@@ -1272,13 +1351,23 @@ export const addTool = <
 ): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
   Effect.asVoid(register(toolRegistration(definition), undefined, definitionSite(addTool)))
 
-/** Adds (or replaces) a resource while the server runs: one of the same URI, however spelled (`x://caf%c3%a9` is `x://café`). */
+/**
+ * Adds (or replaces) a resource while the server runs: one of the same URI, however spelled (`x://caf%c3%a9` is `x://café`).
+ *
+ * @since 0.1.0
+ * @category registration
+ */
 export const addResource = <R = never>(
   definition: Resource.Definition<R> & ScopeFree<R, "read">
 ): Effect.Effect<void, never, McpServer | Exclude<R, McpRequestContext>> =>
   Effect.asVoid(register(resourceRegistration(definition), undefined, definitionSite(addResource)))
 
-/** Adds (or replaces) a resource template while the server runs. */
+/**
+ * Adds (or replaces) a resource template while the server runs.
+ *
+ * @since 0.1.0
+ * @category registration
+ */
 export const addResourceTemplate = <
   const Params extends Resource.TemplateParams = {},
   R = never,
@@ -1289,21 +1378,41 @@ export const addResourceTemplate = <
 ): Effect.Effect<void, never, McpServer | Exclude<R | RL | CompleterServices<RC>, McpRequestContext>> =>
   Effect.asVoid(register(templateRegistration(definition), undefined, definitionSite(addResourceTemplate)))
 
-/** Adds (or replaces) a prompt while the server runs. */
+/**
+ * Adds (or replaces) a prompt while the server runs.
+ *
+ * @since 0.1.0
+ * @category registration
+ */
 export const addPrompt = <const Args extends Prompt.Arguments = {}, R = never, RC = { readonly [K in keyof Args]: R }>(
   definition: Prompt.Definition<Args, R, RC> & ScopeFree<R, "handler"> & ScopeFreeCompleters<RC>
 ): Effect.Effect<void, never, McpServer | Exclude<R | CompleterServices<RC>, McpRequestContext>> =>
   Effect.asVoid(register(promptRegistration(definition), undefined, definitionSite(addPrompt)))
 
-/** Removes a component (by name, URI or URI template); false when there was none. */
+/**
+ * Removes a component (by name, URI or URI template); false when there was none.
+ *
+ * @since 0.1.0
+ * @category registration
+ */
 export const remove = (kind: Kind, key: string): Effect.Effect<boolean, never, McpServer> =>
   Effect.map(Effect.service(McpServer), (server) => registryOf(server, kind).remove(key))
 
-/** Shows or hides a component without removing it; false when there is none. */
+/**
+ * Shows or hides a component without removing it; false when there is none.
+ *
+ * @since 0.1.0
+ * @category registration
+ */
 export const setEnabled = (kind: Kind, key: string, enabled: boolean): Effect.Effect<boolean, never, McpServer> =>
   Effect.map(Effect.service(McpServer), (server) => registryOf(server, kind).setEnabled(key, enabled))
 
-/** Tells the sessions subscribed to `uri` that the resource changed (`notifications/resources/updated`). */
+/**
+ * Tells the sessions subscribed to `uri` that the resource changed (`notifications/resources/updated`).
+ *
+ * @since 0.1.0
+ * @category registration
+ */
 export const notifyResourceUpdated = (uri: string): Effect.Effect<void, never, McpServer> =>
   Effect.flatMap(Effect.service(McpServer), (server) => server.notifyResourceUpdated(uri))
 
@@ -1342,6 +1451,17 @@ export const notifyResourceListChanged = (): Effect.Effect<void, never, McpServe
 /**
  * Serves one session over `transport` with the server in context (until its input ends; over a
  * push connection such as Streamable HTTP, until the session has started: see `StreamableHttp.Runner`).
+ *
+ * **Example** (One stdio session, the server and its components provided)
+ *
+ * ```ts
+ * const program = McpServer.run(Stdio.make()).pipe(
+ *   Effect.provide(Layer.provideMerge(Components, McpServer.McpServer.layer({ name: "demo", version: "1.0.0" })))
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category running
  */
 export const run = <E>(
   transport: Transport<E>,
@@ -1374,13 +1494,21 @@ export const run = <E>(
  * ```
  *
  * @since 0.1.0
- * @category Running
+ * @category running
  */
 export function serve<EL, RL>(
   options: Options,
   components: Layer.Layer<never, EL, RL>,
   listener: Listener
 ): Effect.Effect<never, EL, Exclude<RL, McpServer>>
+/**
+ * Serves one session over a {@link Transport} (stdio, in memory) with the server built from
+ * `options` and `components`, until the transport's input ends; `runOptions` as
+ * {@link run}'s. Over a {@link Listener} (Streamable HTTP), see the signature above.
+ *
+ * @since 0.1.0
+ * @category running
+ */
 export function serve<E, EL, RL>(
   options: Options,
   components: Layer.Layer<never, EL, RL>,

@@ -33,7 +33,12 @@ import { promptResultProblem } from "./internal/promptResult.ts"
 import { checkDescription, checkName, notASchema } from "./internal/wireFields.ts"
 import { isEffect } from "../internal/isExit.ts"
 
-/** What a prompt handler may return: text (one user message), one message, several, or the whole result. */
+/**
+ * What a prompt handler may return: text (one user message), one message, several, or the whole result.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Output = string | PromptMessage | ReadonlyArray<PromptMessage> | GetPromptResult
 
 /**
@@ -49,6 +54,9 @@ export type Arguments = { readonly [name: string]: DecodedWithoutServices & { re
 /**
  * Everything that describes a prompt, its handler included: `R` is what the handler needs, `RC`
  * what each completer needs, by argument name.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Definition<Args extends Arguments, R, RC = { readonly [K in keyof Args]: R }> {
   readonly name: string
@@ -74,7 +82,12 @@ export interface Definition<Args extends Arguments, R, RC = { readonly [K in key
   readonly handler: (args: Schema.Struct<Args>["Type"]) => Effect.Effect<Output, McpError.McpError | InputAnswerInvalid, R>
 }
 
-/** A prompt ready to be served. */
+/**
+ * A prompt ready to be served.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Registered {
   readonly name: string
   readonly tags: ReadonlyArray<string>
@@ -88,7 +101,12 @@ export interface Registered {
   readonly complete: Completion.Compiled | undefined
 }
 
-/** Compiles a prompt definition once; `context` holds the services the handler needs. */
+/**
+ * Compiles a prompt definition once; `context` holds the services the handler needs.
+ *
+ * @since 0.1.0
+ * @category registration
+ */
 export const compile = <Args extends Arguments, R>(
   definition: Definition<Args, R, any>,
   context: Context.Context<Exclude<R, McpRequestContext>>

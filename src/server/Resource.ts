@@ -50,10 +50,20 @@ import {
 } from "./internal/wireFields.ts"
 import { isEffect } from "../internal/isExit.ts"
 
-/** What a `read` may return: text, bytes, contents, or the whole result. */
+/**
+ * What a `read` may return: text, bytes, contents, or the whole result.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ReadOutput = string | Uint8Array | ReadonlyArray<ResourceContentsUnion> | ReadResourceResult
 
-/** Descriptive fields shared by resources and templates. */
+/**
+ * Descriptive fields shared by resources and templates.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Metadata {
   readonly name: string
   readonly title?: string | undefined
@@ -71,7 +81,12 @@ export interface Metadata {
   readonly taskSupport?: TaskSupport | undefined
 }
 
-/** A resource at a fixed URI. */
+/**
+ * A resource at a fixed URI.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Definition<R> extends Metadata {
   readonly uri: string
   readonly size?: number | undefined
@@ -96,6 +111,9 @@ export type TemplateParams = {
  * A resource template: `params` decode the URI's variables (their encoded side is the string in the
  * URI). `R` is what `read` needs, `RL` what `list` needs, `RC` what each completer needs, by
  * variable name.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface TemplateDefinition<
   Params extends TemplateParams,
@@ -127,7 +145,12 @@ export interface TemplateDefinition<
 export type ReadParams<Params extends TemplateParams> = [keyof Params] extends [never] ? Variables
   : Schema.Struct<Params>["Type"]
 
-/** A resource ready to be served. */
+/**
+ * A resource ready to be served.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Registered {
   readonly uri: string
   readonly tags: ReadonlyArray<string>
@@ -143,7 +166,12 @@ export interface Registered {
  */
 export type Variables = NonNullable<ReturnType<UriTemplate.UriTemplate["match"]>>
 
-/** A template ready to be served. */
+/**
+ * A template ready to be served.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface RegisteredTemplate {
   readonly uriTemplate: string
   readonly tags: ReadonlyArray<string>
@@ -187,7 +215,12 @@ export interface RegisteredTemplate {
   readonly complete: Completion.Compiled | undefined
 }
 
-/** Compiles a resource definition once; `context` holds the services `read` needs. */
+/**
+ * Compiles a resource definition once; `context` holds the services `read` needs.
+ *
+ * @since 0.1.0
+ * @category registration
+ */
 export const compile = <R>(definition: Definition<R>, context: Context.Context<Exclude<R, McpRequestContext>>): Registered => {
   if (typeof definition.uri !== "string") throw invalid(`Resource ${definition.name}`, "uri", "a string", definition.uri)
   const owner = `Resource ${definition.uri}`
@@ -216,7 +249,12 @@ export const compile = <R>(definition: Definition<R>, context: Context.Context<E
   }
 }
 
-/** Compiles a template definition once: the URI matcher, the variable decoders, the completers. */
+/**
+ * Compiles a template definition once: the URI matcher, the variable decoders, the completers.
+ *
+ * @since 0.1.0
+ * @category registration
+ */
 export const compileTemplate = <Params extends TemplateParams, R>(
   definition: TemplateDefinition<Params, R, R, any>,
   context: Context.Context<Exclude<R, McpRequestContext>>

@@ -75,6 +75,9 @@ import { checkDescription, checkName, checkToolAnnotations, invalid, notASchema 
 /**
  * A JSON Schema passed through untouched (`$schema`, `$defs`, `additionalProperties` kept), that
  * the arguments are validated against.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export class RawJsonSchema {
   readonly schema: { readonly type: "object"; readonly [key: string]: unknown }
@@ -106,6 +109,9 @@ export class RawJsonSchema {
  * a local `$ref` that does not resolve) fails the tool's registration, naming the tool. The
  * validator (`@cfworker/json-schema`) is loaded when such a tool is first called, and its schema
  * compiled once then: servers without raw JSON Schema tools never load it.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const jsonSchema = (schema: { readonly type: "object"; readonly [key: string]: unknown }): RawJsonSchema =>
   new RawJsonSchema(schema, (tool) => JsonSchemaValidator.make(tool, schema))
@@ -146,10 +152,20 @@ export type Fields = { readonly [name: string]: DecodedWithoutServices }
  */
 export type ParametersSchema = DecodedWithoutServices & { readonly Encoded: object }
 
-/** What a tool's `parameters` may be: Struct fields, a Struct schema, or a raw JSON Schema. */
+/**
+ * What a tool's `parameters` may be: Struct fields, a Struct schema, or a raw JSON Schema.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Parameters = Fields | ParametersSchema | RawJsonSchema
 
-/** The handler's parameter type for the given `parameters`. */
+/**
+ * The handler's parameter type for the given `parameters`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ParametersType<P> = P extends RawJsonSchema ? { readonly [key: string]: unknown }
   : P extends Schema.Top ? P["Type"]
   : P extends Schema.Struct.Fields ? Schema.Struct<P>["Type"]
@@ -159,6 +175,9 @@ export type ParametersType<P> = P extends RawJsonSchema ? { readonly [key: strin
  * What a handler without a `success` schema may return: a string (one text block), one content
  * block, several, or a whole `CallToolResult`, whose `structuredContent` may be any JSON value
  * ({@link AnyStructuredResult}).
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type Output = string | ContentBlock | ReadonlyArray<ContentBlock> | CallToolResult | AnyStructuredResult
 
@@ -173,7 +192,12 @@ export type Output = string | ContentBlock | ReadonlyArray<ContentBlock> | CallT
  */
 export type AnyStructuredResult = Omit<CallToolResult, "structuredContent"> & { readonly structuredContent?: unknown }
 
-/** The handler's success type: `success`'s type when declared, else {@link Output}. */
+/**
+ * The handler's success type: `success`'s type when declared, else {@link Output}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type SuccessType<S> = [S] extends [Schema.Top] ? S["Type"] : Output
 
 /**
@@ -199,6 +223,9 @@ export type RequestError =
  * `McpContext.InputAnswerInvalid` (the client's answer to what the handler asked is invalid: an
  * answer to a form that does not match it, an answer that is not the method's result: -32602
  * saying what is wrong, in both eras, unless `failure` takes it).
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type FailureType<F> =
   | ([F] extends [Schema.Top] ? F["Type"] : never)
@@ -206,7 +233,12 @@ export type FailureType<F> =
   | ClientCapabilityMissing
   | InputAnswerInvalid
 
-/** Everything that describes a tool, its handler included. */
+/**
+ * Everything that describes a tool, its handler included.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Definition<
   P extends Parameters | undefined,
   S extends EncodedWithoutServices | undefined,
@@ -252,10 +284,20 @@ export interface Definition<
   ) => Effect.Effect<SuccessType<S>, FailureType<F>, R>
 }
 
-/** Whether a component may run as a background task: never, on request, or always. */
+/**
+ * Whether a component may run as a background task: never, on request, or always.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type TaskSupport = "forbidden" | "optional" | "required"
 
-/** A tool ready to be served: its wire description and how to call it. */
+/**
+ * A tool ready to be served: its wire description and how to call it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Registered {
   readonly name: string
   readonly tags: ReadonlyArray<string>
@@ -278,7 +320,12 @@ export interface Registered {
   readonly paramHeaderProblem?: string | undefined
 }
 
-/** How failures nobody declared are shown to clients, and how the tool's schemas are advertised. */
+/**
+ * How failures nobody declared are shown to clients, and how the tool's schemas are advertised.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ErrorMasking {
   /** true (default): defects become "Internal error"; false: their message is shown. */
   readonly maskErrors: boolean
@@ -296,6 +343,9 @@ export interface ErrorMasking {
 /**
  * Compiles a definition once: the JSON Schemas on the wire, JIT-compiled decoders and encoders,
  * and the call path. `context` holds the services the handler needs (captured at registration).
+ *
+ * @since 0.1.0
+ * @category registration
  */
 export const compile = <
   P extends Parameters | undefined,
@@ -659,6 +709,9 @@ const toolNameRule = /^[A-Za-z0-9_.-]{1,128}$/
  * serves it and warns once (see `McpServer.tool`).
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category validation
  */
 export const nameWarning = (name: string): string | undefined => {
   if (toolNameRule.test(name)) return undefined
@@ -681,6 +734,9 @@ export const nameWarning = (name: string): string | undefined => {
  * and to clients of earlier versions, nothing is wrong with it.
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category validation
  */
 export const warningsOf = (tool: Registered): ReadonlyArray<string> => {
   const name = nameWarning(tool.name)
