@@ -11,6 +11,9 @@ import * as Data from "effect/Data"
  * `perRequest`: the capabilities were those of the request itself (MCP 2026-07-28); a tool handler
  * that does not catch it is answered -32021 with `data.requiredCapabilities` naming it, so the
  * client can retry declaring it.
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class ClientCapabilityMissing extends Data.TaggedError("ClientCapabilityMissing")<{
   readonly method: string
@@ -34,6 +37,9 @@ export class ClientCapabilityMissing extends Data.TaggedError("ClientCapabilityM
  * 2026-07-28, a form with a multi-select enum before 2025-11-25. (What a version lacks as a
  * capability is `ClientCapabilityMissing`, whatever the client declared: URL elicitation or
  * sampling with tools before 2025-11-25.)
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class ClientVersionUnsupported extends Data.TaggedError("ClientVersionUnsupported")<{
   readonly method: string
@@ -44,7 +50,12 @@ export class ClientVersionUnsupported extends Data.TaggedError("ClientVersionUns
   }
 }
 
-/** The client did not answer in time; a `notifications/cancelled` was sent for the request. */
+/**
+ * The client did not answer in time; a `notifications/cancelled` was sent for the request.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ClientRequestTimeout extends Data.TaggedError("ClientRequestTimeout")<{
   readonly method: string
   readonly timeoutMillis: number
@@ -54,7 +65,12 @@ export class ClientRequestTimeout extends Data.TaggedError("ClientRequestTimeout
   }
 }
 
-/** The client answered with a JSON-RPC error. */
+/**
+ * The client answered with a JSON-RPC error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ClientRequestFailed extends Data.TaggedError("ClientRequestFailed")<{
   readonly method: string
   readonly code: number
@@ -62,7 +78,12 @@ export class ClientRequestFailed extends Data.TaggedError("ClientRequestFailed")
   readonly data?: unknown
 }> {}
 
-/** The client answered with something that does not match the method's result schema. */
+/**
+ * The client answered with something that does not match the method's result schema.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ClientResultInvalid extends Data.TaggedError("ClientResultInvalid")<{
   readonly method: string
   readonly message: string
@@ -74,6 +95,9 @@ export class ClientResultInvalid extends Data.TaggedError("ClientResultInvalid")
  * stateless session (one session answering many clients, as stateless Streamable HTTP's), which
  * has no stream of its own to carry it. Nothing was sent then: ask through the request context
  * (`McpContext.elicit`, ...), which goes with the request. Either way, no answer will come.
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class SessionClosed extends Data.TaggedError("SessionClosed")<{
   readonly method: string
@@ -87,7 +111,12 @@ export class SessionClosed extends Data.TaggedError("SessionClosed")<{
   }
 }
 
-/** Every way a server→client request can fail. */
+/**
+ * Every way a server→client request can fail.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export type ClientRequestError =
   | ClientCapabilityMissing
   | ClientVersionUnsupported

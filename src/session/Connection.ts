@@ -44,6 +44,9 @@ import type { Principal } from "./Principal.ts"
  * task: its id): a request that {@link PushConnection.claimRoute claimed} the route carries them
  * (the task's `tasks/result`), and a server→client request of the route with nowhere to go waits
  * for such a request or for the standalone stream. Transports without streams ignore it.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Outbound {
   /**
@@ -65,6 +68,9 @@ export interface Outbound {
  * which JSON-RPC never answers; middleware still observes the error. A response's `id` is the one
  * it answered: the session's request of that id fails with the error, instead of waiting for its
  * timeout.
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class InvalidFrame {
   readonly response: JsonRpc.ErrorResponse
@@ -75,13 +81,23 @@ export class InvalidFrame {
   }
 }
 
-/** The connection's input broke or its output could not be written (EPIPE, reset, ...). */
+/**
+ * The connection's input broke or its output could not be written (EPIPE, reset, ...).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class TransportFailure extends Data.TaggedError("TransportFailure")<{
   readonly message: string
   readonly cause?: unknown
 }> {}
 
-/** One session's connection, as a transport opens it. */
+/**
+ * One session's connection, as a transport opens it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Connection {
   /**
    * Reads what arrived since the last read: one or more batches of parsed JSON values (or
@@ -156,6 +172,9 @@ export interface Connection {
  * that runs the session completes at once: from then on the session lives until the transport
  * calls `end` or `interrupt`. The scope `open` ran in is closed when the session starts, so a
  * push connection must not keep resources in it.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface PushConnection {
   /** Receives the session's input handle, once, when the session has started. */
@@ -275,7 +294,12 @@ export interface HttpRequestInfo {
   readonly clientRequestId?: JsonRpc.RequestId | undefined
 }
 
-/** How a transport feeds a session started over a {@link PushConnection}. */
+/**
+ * How a transport feeds a session started over a {@link PushConnection}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SessionInput {
   /**
    * Processes received messages (parsed JSON values or {@link InvalidFrame}s), in order; the

@@ -140,6 +140,9 @@ export interface RelatedTask {
  * Every effect here is safe to call whatever the client declared: `progress` is a no-op without
  * a progress token, `log` respects the session's `logging/setLevel`, and server→client requests
  * fail with a typed `ClientCapabilityMissing` when the client did not declare what they need.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface RequestContext extends ClientChannel {
   /** The JSON-RPC id of the request being answered (the transport's own, over stateless HTTP). */
@@ -231,6 +234,9 @@ export interface RequestContext extends ClientChannel {
  * read the request's metadata.
  *
  * @see {@link RequestContext}
+ *
+ * @since 0.1.0
+ * @category services
  */
 export class McpRequestContext extends Context.Service<McpRequestContext, RequestContext>()(
   "effect-mcp-server/McpRequestContext"

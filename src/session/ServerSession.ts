@@ -113,6 +113,9 @@ export type { Established, Phase, ServerSession } from "./Session.ts"
 /**
  * An inbound value that is not a valid message, as middleware observes it: the value received
  * (`undefined` for bytes that were not JSON) and the error the session answered with.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface InvalidInbound {
   readonly value: unknown
@@ -130,6 +133,9 @@ export interface InvalidInbound {
  * What the session calls to answer messages: the server's handler registry (and the middleware
  * around it). Every inbound message reaches it: requests (`initialize` and `ping` included),
  * every notification, and invalid input.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Dispatcher {
   /** The effect answering a request; its success is the JSON-RPC `result`. */
@@ -243,6 +249,9 @@ export type OutgoingHook = (
  * a limit below 1 or with a fraction, a timeout below 0) is a `RangeError` naming it: thrown by
  * `McpServer.serve` and the Streamable HTTP endpoint when they are made, a defect of the session
  * otherwise.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface SessionOptions {
   /** Requests running at once; further ones wait in a FIFO. Default 64 (an integer >= 1; `Infinity`: no limit). */
@@ -331,6 +340,9 @@ export interface SessionOptions {
  *
  * Over a {@link PushConnection} it succeeds as soon as the session has started and its
  * {@link SessionInput} is attached; the transport then ends the session with `end`, `terminate` or `interrupt`.
+ *
+ * @since 0.1.0
+ * @category running
  */
 export const run = <E>(
   dispatcher: Dispatcher,
@@ -646,6 +658,9 @@ const noParams: JsonRpc.Params = {}
  * versions of that era alone (it listed the 2025 ones too, which the connection refuses).
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category predicates
  */
 export const servesModernOnly = (session: ServerSession): boolean => session instanceof SessionImpl && session.lockedToModern
 
@@ -656,6 +671,9 @@ export const servesModernOnly = (session: ServerSession): boolean => session ins
  * Throws as the projection does (a result whose properties cannot be read).
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category projection
  */
 export const resultAsSent = (context: RequestContext, method: string, result: unknown): object => {
   const value = (result === undefined || result === null ? noParams : result) as object

@@ -22,7 +22,7 @@ import type { SessionOptions } from "./ServerSession.ts"
  * A transport: opens the connection of one session; closing the scope closes the connection.
  *
  * @since 0.1.0
- * @category Models
+ * @category models
  */
 export interface Transport<E = never> {
   readonly open: Effect.Effect<Connection | PushConnection, E, Scope.Scope>
@@ -44,7 +44,7 @@ export interface Transport<E = never> {
  * The session options a listener passes to `run` for each session it accepts.
  *
  * @since 0.1.0
- * @category Models
+ * @category models
  */
 export type ListenerSessionOptions = Omit<SessionOptions, "serverCapabilities" | "onSession">
 
@@ -53,7 +53,7 @@ export type ListenerSessionOptions = Omit<SessionOptions, "serverCapabilities" |
  * (for a server: `McpServer.run` or `LowLevelServer.run`) while the Layer lives.
  *
  * @since 0.1.0
- * @category Models
+ * @category models
  */
 export interface Listener {
   readonly listen: <R>(
@@ -65,6 +65,6 @@ export interface Listener {
  * Whether `u` is a {@link Listener} rather than a one-session {@link Transport}.
  *
  * @since 0.1.0
- * @category Guards
+ * @category predicates
  */
 export const isListener = (u: Transport<any> | Listener): u is Listener => "listen" in u
