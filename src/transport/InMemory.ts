@@ -17,7 +17,12 @@ import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import type { Outbound } from "../session/Connection.ts"
 import type { Transport } from "../session/Transport.ts"
 
-/** The client end: structurally the official SDK's `Transport` interface. */
+/**
+ * The client end: structurally the official SDK's `Transport` interface.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ClientTransport {
   start(): Promise<void>
   send(message: JsonRpc.Message, options?: unknown): Promise<void>
@@ -29,13 +34,23 @@ export interface ClientTransport {
   setProtocolVersion?: ((version: string) => void) | undefined
 }
 
-/** A linked pair: run `server` with a server; give `client` to a client. */
+/**
+ * A linked pair: run `server` with a server; give `client` to a client.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Pair {
   readonly server: Transport
   readonly client: ClientTransport
 }
 
-/** Options of the in-memory pair. */
+/**
+ * Options of the in-memory pair.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface PairOptions {
   /**
    * Capacity of the Queue of client messages waiting for the server. Default 1024 (an integer
@@ -52,6 +67,19 @@ export interface PairOptions {
  * Messages the client sends before the server runs are kept and delivered in order once it does.
  * `client.close()` ends the server's input (the session finishes in-flight work and ends);
  * `onclose` fires on the client once the server has written its last message.
+ *
+ * **Example** (A server and a client in one process)
+ *
+ * ```ts
+ * import * as InMemory from "effect-mcp-server/InMemory"
+ *
+ * const pair = InMemory.makePair()
+ * const serving = McpServer.serve(options, components, pair.server)
+ * // `pair.client` is a transport for the SDK's `Client.connect`
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const makePair = (options: PairOptions = {}): Pair => {
   // 0 made every message wait for the server to take it; `NaN`, no bound.

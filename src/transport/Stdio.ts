@@ -44,7 +44,12 @@ import * as NumericOptions from "../internal/options.ts"
 import type { Principal } from "../session/RequestContext.ts"
 import type { Transport } from "../session/Transport.ts"
 
-/** Options of the stdio transport. */
+/**
+ * Options of the stdio transport.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StdioOptions {
   /** Input stream; `process.stdin` by default. */
   readonly stdin?: Readable | NodeJS.ReadableStream | undefined
@@ -90,7 +95,12 @@ export const principalFromEnvironment = (
   return { subject: subject.trim(), scopes, claims: { source: "environment" } }
 }
 
-/** The default largest message: 4 MiB. */
+/**
+ * The default largest message: 4 MiB.
+ *
+ * @since 0.1.0
+ * @category limits
+ */
 export const defaultMaxMessageBytes = 4 * 1024 * 1024
 
 /**
@@ -99,6 +109,15 @@ export const defaultMaxMessageBytes = 4 * 1024 * 1024
  * lifted the limit, 0 discarded every message. One socket for both that closes its output when
  * its input ends (`net`'s default, `allowHalfOpen: false`) is kept open after the end of its
  * input until the answers to what was in flight are written, then ended.
+ *
+ * **Example** (A stdio server that takes messages of up to 1 MiB)
+ *
+ * ```ts
+ * McpServer.serve(options, components, Stdio.make({ maxMessageBytes: 1024 * 1024 })).pipe(Stdio.runMain)
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (options: StdioOptions = {}): Transport => {
   NumericOptions.check("Stdio.make", "maxMessageBytes", options.maxMessageBytes, NumericOptions.limit(1))
@@ -114,6 +133,9 @@ export const make = (options: StdioOptions = {}): Transport => {
  * ```ts
  * server.run(Stdio.make()).pipe(Stdio.logToStderr, Effect.runFork)
  * ```
+ *
+ * @since 0.1.0
+ * @category running
  */
 export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.provideService(effect, References.LogToStderr, true)
@@ -146,6 +168,9 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  * ```ts
  * server.run(Stdio.make()).pipe(Stdio.runMain)
  * ```
+ *
+ * @since 0.1.0
+ * @category running
  */
 export const runMain = <A, E>(effect: Effect.Effect<A, E>): void => {
   redirectConsoleToStderr()

@@ -22,7 +22,12 @@ import * as NumericOptions from "../../internal/options.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import type { StoreError } from "../../store/StoreError.ts"
 
-/** One stored event. */
+/**
+ * One stored event.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface StoredEvent {
   readonly id: string
   readonly message: JsonRpc.Message
@@ -31,6 +36,9 @@ export interface StoredEvent {
 /**
  * The store; event ids are `<streamId>.<sequence>`. Every operation fails with a `StoreError`
  * when what holds the events cannot be reached (never in memory).
+ *
+ * @since 0.1.0
+ * @category services
  */
 export class EventStore extends Context.Service<EventStore, {
   /**
@@ -88,6 +96,9 @@ export class EventStore extends Context.Service<EventStore, {
 /**
  * Bounds of the in-memory store: integers >= 1 (`Infinity`: no bound); another number is a
  * `RangeError` naming it, thrown by `layerMemory` and `makeMemory`.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface MemoryOptions {
   /**
@@ -102,7 +113,12 @@ export interface MemoryOptions {
   readonly maxStreamsPerSession?: number | undefined
 }
 
-/** Splits an event id into its stream and sequence; `undefined` when it is not one of ours. */
+/**
+ * Splits an event id into its stream and sequence; `undefined` when it is not one of ours.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const parseEventId = (eventId: string): { readonly streamId: string; readonly seq: number } | undefined => {
   const dot = eventId.lastIndexOf(".")
   if (dot <= 0) return undefined
@@ -149,7 +165,12 @@ const checkMemoryOptions = (options: MemoryOptions): void =>
     maxStreamsPerSession: NumericOptions.limit(1)
   })
 
-/** Builds the in-memory store (a `RangeError` for a bound out of range). */
+/**
+ * Builds the in-memory store (a `RangeError` for a bound out of range).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeMemory = (options: MemoryOptions = {}): MemoryEventStore => {
   checkMemoryOptions(options)
   const maxEvents = options.maxEventsPerStream ?? 256

@@ -11,14 +11,24 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as NumericOptions from "../../internal/options.ts"
 
-/** What is known of a session. */
+/**
+ * What is known of a session.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SessionRecord {
   readonly id: string
   readonly createdAt: number
   readonly lastActivity: number
 }
 
-/** The session store. */
+/**
+ * The session store.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class SessionStore extends Context.Service<SessionStore, {
   /**
    * Records a new session; `false` when the cap is reached. Interrupted (the client that asked for
@@ -64,7 +74,12 @@ class MemoryRecord {
   }
 }
 
-/** Builds the in-memory store (a `RangeError` for a `maxSessions` out of range). */
+/**
+ * Builds the in-memory store (a `RangeError` for a `maxSessions` out of range).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeMemory = (options: { readonly maxSessions?: number | undefined } = {}): SessionStore["Service"] => {
   checkMaxSessions(options.maxSessions)
   const maxSessions = options.maxSessions ?? 10_000

@@ -61,6 +61,9 @@ import { checkOptions, checkServeOptions } from "./internal/options.ts"
  * and the session lives on until it ends. What a runner scopes to that effect (a per-session
  * Layer, `ensuring`) is released at once; per-session resources belong in a middleware's
  * `onSession` hook (it runs until the session closes) or `onOpen`/`onClose`.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type Runner = (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure>
 
@@ -68,6 +71,9 @@ export type Runner = (transport: Transport, options: ListenerSessionOptions) => 
  * Options of the transport. A number out of range (`NaN`, a count below 1 or with a fraction, a
  * time of 0 or less where 0 means nothing) is a `RangeError` naming the option, thrown by
  * `make`, `serve`, `route`, `handler` and `fromConfig`.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Options {
   /**
@@ -238,7 +244,7 @@ export type {
    * program's inferred type names it from this module, as a user's declaration emit needs).
    *
    * @since 0.2.0
-   * @category Models
+   * @category models
    */
   Listener
 } from "../../session/Transport.ts"
@@ -264,7 +270,12 @@ export {
   HttpConfigError
 } from "./HttpConfigError.ts"
 
-/** Options of an endpoint on its own HTTP server: the transport's, and where it listens. */
+/**
+ * Options of an endpoint on its own HTTP server: the transport's, and where it listens.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ServeOptions extends Options {
   /** The address to listen on. Default `127.0.0.1` (loopback only). */
   readonly host?: string | undefined
@@ -307,8 +318,17 @@ const endpoint = Effect.promise(() => import("./internal/endpoint.ts"))
 /**
  * The endpoint's handler, for any `HttpRouter`; `run` serves one session.
  *
+ * **Example** (The handler, each session served by the server in context)
+ *
+ * ```ts
+ * const mcpHandler = Effect.gen(function*() {
+ *   const server = yield* McpServer.McpServer
+ *   return yield* StreamableHttp.handler((transport, options) => server.run(transport, options))
+ * })
+ * ```
+ *
  * @since 0.1.0
- * @category Constructors
+ * @category constructors
  */
 export const handler = (
   run: Runner,
@@ -349,8 +369,17 @@ export const handler = (
  * keeps the router's empty 404 for those); for this `route` adds a router-wide middleware, one
  * `catchIf` around each request of the router's routes.
  *
+ * **Example** (The endpoint in a router of your own)
+ *
+ * ```ts
+ * const Mcp = Layer.unwrap(
+ *   Effect.map(Effect.service(McpServer.McpServer), (server) =>
+ *     StreamableHttp.route((transport, options) => server.run(transport, options), { path: "/mcp" }))
+ * )
+ * ```
+ *
  * @since 0.1.0
- * @category Layers
+ * @category layers
  */
 export const route = (run: Runner, options: Options = {}): Layer.Layer<never, never, HttpRouter.HttpRouter> => {
   const checked = checkOptions("StreamableHttp.route", options)
@@ -374,7 +403,7 @@ export const route = (run: Runner, options: Options = {}): Layer.Layer<never, ne
  * ```
  *
  * @since 0.1.0
- * @category Layers
+ * @category layers
  */
 export const serve = <R>(
   run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>,
@@ -395,7 +424,7 @@ export const serve = <R>(
  * ```
  *
  * @since 0.1.0
- * @category Constructors
+ * @category constructors
  */
 export const make = (options: ServeOptions = {}): Listener => {
   const checked = checkServeOptions("StreamableHttp.make", options)
