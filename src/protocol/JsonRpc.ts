@@ -18,12 +18,22 @@ import { ErrorCode, type ErrorObject as McpErrorObject } from "./McpError.ts"
 // does not use them leaves them out
 // ---------------------------------------------------------------------------
 
-/** A request id: a string or an integer, never null (MCP forbids null ids). */
+/**
+ * A request id: a string or an integer, never null (MCP forbids null ids).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const RequestId = /* @__PURE__ */ Schema.Union([Schema.String, Schema.Int])
 /** @see {@link RequestId} */
 export type RequestId = string | number
 
-/** The error object of a JSON-RPC error response. */
+/**
+ * The error object of a JSON-RPC error response.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const ErrorObject = /* @__PURE__ */ Schema.Struct({
   code: Schema.Int,
   message: Schema.String,
@@ -32,7 +42,12 @@ export const ErrorObject = /* @__PURE__ */ Schema.Struct({
 /** @see {@link ErrorObject} (the type is McpError's: error objects are decided there). */
 export type ErrorObject = McpErrorObject
 
-/** A JSON-RPC request: expects exactly one response with the same id. */
+/**
+ * A JSON-RPC request: expects exactly one response with the same id.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const Request = /* @__PURE__ */ Schema.Struct({
   jsonrpc: /* @__PURE__ */ Schema.Literal("2.0"),
   id: RequestId,
@@ -47,7 +62,12 @@ export interface Request {
   readonly params?: Params
 }
 
-/** A JSON-RPC notification: no id, never answered. */
+/**
+ * A JSON-RPC notification: no id, never answered.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const Notification = /* @__PURE__ */ Schema.Struct({
   jsonrpc: /* @__PURE__ */ Schema.Literal("2.0"),
   method: Schema.String,
@@ -60,7 +80,12 @@ export interface Notification {
   readonly params?: Params
 }
 
-/** A successful JSON-RPC response. */
+/**
+ * A successful JSON-RPC response.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export const SuccessResponse = /* @__PURE__ */ Schema.Struct({
   jsonrpc: /* @__PURE__ */ Schema.Literal("2.0"),
   id: RequestId,
@@ -82,6 +107,9 @@ export interface SuccessResponse {
  * JSON-RPC 2.0 §5 writes `"id": null` then; MCP's schema (2025-11-25 and 2026-07-28) makes `id`
  * optional and a `RequestId` (string or integer) when present, and MCP clients (the official
  * SDKs) and the conformance suite's wire check reject `null`: MCP's form is followed.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export const ErrorResponse = /* @__PURE__ */ Schema.Struct({
   jsonrpc: /* @__PURE__ */ Schema.Literal("2.0"),
@@ -95,13 +123,28 @@ export interface ErrorResponse {
   readonly error: ErrorObject
 }
 
-/** Params of a request or notification: MCP params are always an object. */
+/**
+ * Params of a request or notification: MCP params are always an object.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Params = { readonly [key: string]: unknown }
 
-/** Any JSON-RPC message. */
+/**
+ * Any JSON-RPC message.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Message = Request | Notification | SuccessResponse | ErrorResponse
 
-/** A response of either kind. */
+/**
+ * A response of either kind.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Response = SuccessResponse | ErrorResponse
 
 /**
@@ -133,6 +176,9 @@ export type Outgoing = Message | BatchResponse
  * `undefined` otherwise (the error response then carries no `id`: see {@link ErrorResponse}). `answer` is false for invalid *responses* (anything without a `method` that
  * has a `result` or `error`) and *notifications*: nobody waits for an answer to those, and
  * JSON-RPC forbids answering a notification.
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class InvalidMessage {
   readonly id: RequestId | undefined
@@ -145,7 +191,12 @@ export class InvalidMessage {
   }
 }
 
-/** The kind of a classified message. */
+/**
+ * The kind of a classified message.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const Kind = {
   Request: 0,
   Notification: 1,
@@ -181,6 +232,9 @@ const isParams = (u: unknown): boolean => u === undefined || (typeof u === "obje
  * pulled connection) the session answers a batch with one array (`ServerSession`); Streamable
  * HTTP answers a POST whose body is one (`transport/http/internal/batch.ts`). Everywhere else
  * this -32600 is the answer.
+ *
+ * @since 0.1.0
+ * @category validation
  */
 export const classify = (value: unknown): Kind | InvalidMessage => {
   if (typeof value !== "object" || value === null) {
@@ -230,10 +284,20 @@ export const invalidRequest = (detail: string): ErrorObject => ({ code: ErrorCod
 // Constructors
 // ---------------------------------------------------------------------------
 
-/** Builds a success response. */
+/**
+ * Builds a success response.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const success = (id: RequestId, result: object): SuccessResponse => ({ jsonrpc: "2.0", id, result })
 
-/** Builds an error response; `id` undefined means the request id could not be read (no `id`, as MCP's schema has it). */
+/**
+ * Builds an error response; `id` undefined means the request id could not be read (no `id`, as MCP's schema has it).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const failure = (id: RequestId | undefined, error: ErrorObject): ErrorResponse =>
   id === undefined ? { jsonrpc: "2.0", error } : { jsonrpc: "2.0", id, error }
 
@@ -250,6 +314,9 @@ export const failure = (id: RequestId | undefined, error: ErrorObject): ErrorRes
  * (`undefined`; a server→client request then times out). A batch's answer longer than V8's
  * longest string (about 512 MiB) is `undefined` too: its members are written in pieces (stdio's
  * `writeBatch`, Streamable HTTP's JSON answer).
+ *
+ * @since 0.1.0
+ * @category formatting
  */
 export const stringify = (message: Outgoing): string | undefined => {
   try {
@@ -273,6 +340,9 @@ export const stringify = (message: Outgoing): string | undefined => {
  * longer than a string can be (stdio's `writeBatch`, Streamable HTTP's JSON answer).
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category formatting
  */
 export const batchMembers = (batch: BatchResponse): { readonly members: Array<string>; readonly length: number } => {
   const members: Array<string> = []
@@ -291,6 +361,9 @@ export const batchMembers = (batch: BatchResponse): { readonly members: Array<st
  * string can be, its members (see {@link batchMembers}), serialised once.
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category formatting
  */
 export const stringifyBatch = (batch: BatchResponse): string | ReadonlyArray<string> => {
   try {
@@ -339,14 +412,29 @@ export const unserialisable = (cause: unknown): ErrorObject => {
  */
 export const isBatch = (message: Outgoing): message is BatchResponse => Array.isArray(message)
 
-/** Builds a notification. */
+/**
+ * Builds a notification.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const notification = (method: string, params?: Params): Notification =>
   params === undefined ? { jsonrpc: "2.0", method } : { jsonrpc: "2.0", method, params }
 
-/** Builds a request. */
+/**
+ * Builds a request.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const request = (id: RequestId, method: string, params?: Params): Request =>
   params === undefined ? { jsonrpc: "2.0", id, method } : { jsonrpc: "2.0", id, method, params }
 
-/** The parse-error response (-32700) for bytes that are not JSON. */
+/**
+ * The parse-error response (-32700) for bytes that are not JSON.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const parseError = (detail: string): ErrorResponse =>
   failure(undefined, { code: ErrorCode.ParseError, message: `Parse error: ${detail}` })

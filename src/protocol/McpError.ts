@@ -30,7 +30,12 @@ export interface ErrorObject {
   readonly data?: unknown
 }
 
-/** The standard and MCP-specific JSON-RPC error codes. */
+/**
+ * The standard and MCP-specific JSON-RPC error codes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const ErrorCode = {
   ParseError: -32700,
   InvalidRequest: -32600,
@@ -101,28 +106,53 @@ export const ErrorCode = {
   RequestTimeout: -32001
 } as const
 
-/** -32700: the bytes received were not valid JSON. */
+/**
+ * -32700: the bytes received were not valid JSON.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ParseError extends Data.TaggedError("ParseError")<{ readonly message: string }> {}
 
-/** -32600: the message is not a valid JSON-RPC request, or arrives out of the lifecycle order. */
+/**
+ * -32600: the message is not a valid JSON-RPC request, or arrives out of the lifecycle order.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class InvalidRequest extends Data.TaggedError("InvalidRequest")<{
   readonly message: string
   readonly data?: unknown
 }> {}
 
-/** -32601: the method does not exist, or its server capability is not advertised. */
+/**
+ * -32601: the method does not exist, or its server capability is not advertised.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class MethodNotFound extends Data.TaggedError("MethodNotFound")<{
   readonly method: string
   readonly message?: string
 }> {}
 
-/** -32602: the params are invalid (schema failure, unknown tool or prompt, bad cursor, ...). */
+/**
+ * -32602: the params are invalid (schema failure, unknown tool or prompt, bad cursor, ...).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class InvalidParams extends Data.TaggedError("InvalidParams")<{
   readonly message: string
   readonly data?: unknown
 }> {}
 
-/** -32603: an internal error the client may see. Defects never become this with their message. */
+/**
+ * -32603: an internal error the client may see. Defects never become this with their message.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class InternalError extends Data.TaggedError("InternalError")<{
   readonly message: string
   readonly data?: unknown
@@ -140,7 +170,12 @@ export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{
   readonly store: string
 }> {}
 
-/** -32002: `resources/read` of a URI no resource or template serves. */
+/**
+ * -32002: `resources/read` of a URI no resource or template serves.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class ResourceNotFound extends Data.TaggedError("ResourceNotFound")<{ readonly uri: string }> {}
 
 /**
@@ -148,6 +183,9 @@ export class ResourceNotFound extends Data.TaggedError("ResourceNotFound")<{ rea
  * 2026-07-28 retired the code: there a `tools/call`, `prompts/get` or `resources/read` that
  * fails with it answers `input_required` with the elicitations as input requests (MRTR), and
  * another method -32603.
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class UrlElicitationRequired extends Data.TaggedError("UrlElicitationRequired")<{
   readonly elicitations: ReadonlyArray<{ readonly [key: string]: unknown }>
@@ -191,6 +229,9 @@ export class HeaderMismatch extends Data.TaggedError("HeaderMismatch")<{ readonl
  * **Gotchas**
  *
  * The spec reserves -32768…-32000; application codes should live outside that range.
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class JsonRpcError extends Data.TaggedError("JsonRpcError")<{
   readonly code: number
@@ -203,6 +244,9 @@ export class JsonRpcError extends Data.TaggedError("JsonRpcError")<{
  * maps to exactly one JSON-RPC error object. A tool's handler takes fewer (`Tool.RequestError`:
  * `JsonRpcError` for an error of the application's; `invalidParams` and the protocol's other
  * errors do not compile there, a bad argument being an `isError` result from 2025-11-25).
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export type McpError =
   | ParseError
@@ -233,7 +277,12 @@ const mcpErrorTags = new Set([
   "JsonRpcError"
 ])
 
-/** True for the errors in {@link McpError}. */
+/**
+ * True for the errors in {@link McpError}.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isMcpError = (u: unknown): u is McpError => {
   if (typeof u !== "object" || u === null) return false
   // A failure whose properties cannot be read (a revoked Proxy, a getter that throws) is none:
@@ -306,6 +355,9 @@ const unsendable = (error: McpError): boolean => {
 /**
  * Maps a typed error to its JSON-RPC error object (its code is {@link codeOf}'s); one no client
  * could read (a code that is no integer, a message that is no string) is {@link internalErrorObject}.
+ *
+ * @since 0.1.0
+ * @category mapping
  */
 export const toErrorObject = (error: McpError): ErrorObject => {
   if (unsendable(error)) return internalErrorObject
@@ -348,7 +400,12 @@ export const toErrorObject = (error: McpError): ErrorObject => {
 const withData = (code: number, message: string, data: unknown): ErrorObject =>
   data === undefined ? { code, message } : { code, message, data }
 
-/** The masked answer for a defect: the client learns nothing of the server's internals. */
+/**
+ * The masked answer for a defect: the client learns nothing of the server's internals.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const internalErrorObject: ErrorObject = { code: ErrorCode.InternalError, message: "Internal error" }
 
 /**
@@ -426,6 +483,9 @@ export const tokenScopesLostObject = (missingScopes: ReadonlyArray<string>): Err
  * - the client's invalid answer to what the handler asked (see {@link clientAnswerInvalid}) → -32602;
  * - any other failure or a defect → the masked -32603 (the caller logs the cause);
  * - interruption only (the request was cancelled) → `undefined`: no response is sent.
+ *
+ * @since 0.1.0
+ * @category mapping
  */
 export const fromCause = (cause: Cause.Cause<unknown>): ErrorObject | undefined => {
   if (Cause.hasInterruptsOnly(cause)) return undefined
@@ -494,6 +554,9 @@ export const codeOfCause = (cause: Cause.Cause<unknown>): number | undefined => 
  * For the protocol errors the framework itself answers with (unknown tool, invalid params, ...):
  * their stack says nothing useful, and capturing it is most of their cost (≈ 4.3 µs against
  * 0.9 µs measured), which matters when a client floods the server with bad requests.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const withoutStackTrace = <A>(make: () => A): A => {
   const limit = Error.stackTraceLimit
@@ -505,11 +568,21 @@ export const withoutStackTrace = <A>(make: () => A): A => {
   }
 }
 
-/** An {@link InvalidParams} without a stack trace (see {@link withoutStackTrace}). */
+/**
+ * An {@link InvalidParams} without a stack trace (see {@link withoutStackTrace}).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const invalidParams = (message: string, data?: unknown): InvalidParams =>
   withoutStackTrace(() => data === undefined ? new InvalidParams({ message }) : new InvalidParams({ message, data }))
 
-/** A {@link MethodNotFound} without a stack trace (see {@link withoutStackTrace}). */
+/**
+ * A {@link MethodNotFound} without a stack trace (see {@link withoutStackTrace}).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const methodNotFound = (method: string): MethodNotFound => withoutStackTrace(() => new MethodNotFound({ method }))
 
 /**
@@ -563,12 +636,20 @@ export const storeUnavailable = (error: { readonly store: string }): StoreUnavai
 export const forbidden = (message: string, missingScopes: ReadonlyArray<string>): JsonRpcError =>
   withoutStackTrace(() => new JsonRpcError({ code: ErrorCode.Forbidden, message, data: { missingScopes } }))
 
-/** A {@link ResourceNotFound} without a stack trace (see {@link withoutStackTrace}). */
+/**
+ * A {@link ResourceNotFound} without a stack trace (see {@link withoutStackTrace}).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const resourceNotFound = (uri: string): ResourceNotFound => withoutStackTrace(() => new ResourceNotFound({ uri }))
 
 /**
  * An {@link InvalidParams} from a failed schema decode: `what` names what was decoded (e.g.
  * `"params of tools/call"`), the message carries the schema's own description of the problem.
+ *
+ * @since 0.1.0
+ * @category mapping
  */
 export const invalidParamsFromSchema = (what: string, cause: Cause.Cause<Schema.SchemaError>): InvalidParams =>
   invalidParams(`Invalid ${what}: ${schemaFailureMessage(cause)}`)
@@ -580,6 +661,9 @@ export const invalidParamsFromSchema = (what: string, cause: Cause.Cause<Schema.
  * thousands deep.
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category predicates
  */
 export const isSchemaVerdict = (cause: Cause.Cause<Schema.SchemaError>): boolean =>
   cause.reasons.some((reason) => reason._tag === "Fail")
@@ -591,6 +675,9 @@ export const isSchemaVerdict = (cause: Cause.Cause<Schema.SchemaError>): boolean
  * the client.
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category mapping
  */
 export const decodeFailure = (what: string, cause: Cause.Cause<Schema.SchemaError>): Exit.Exit<never, InvalidParams> =>
   isSchemaVerdict(cause) ? Exit.fail(invalidParamsFromSchema(what, cause)) : Exit.failCause(cause as Cause.Cause<never>)

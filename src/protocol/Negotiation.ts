@@ -41,6 +41,9 @@ import { ErrorCode } from "./McpError.ts"
  *
  * `methods` are the request methods with a handler. Capabilities that are not implied by a
  * method (list-changed notifications, which requests may be task-augmented) are flags.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Features {
   readonly methods: Iterable<string>
@@ -64,6 +67,9 @@ export interface Features {
  * `prompts`, `completions` for `completion/complete`, `logging` for `logging/setLevel`, and the
  * first-class `tasks` capability (never under `experimental`) for `tasks/*`, with `list`,
  * `cancel` and `requests` derived from the task handlers and task-capable request methods.
+ *
+ * @since 0.1.0
+ * @category negotiation
  */
 export const deriveCapabilities = (features: Features): ServerCapabilities => {
   const methods = new Set(features.methods)
@@ -99,7 +105,12 @@ export const deriveCapabilities = (features: Features): ServerCapabilities => {
   return caps
 }
 
-/** What the server says about itself in `initialize`. */
+/**
+ * What the server says about itself in `initialize`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface ServerDescription {
   readonly serverInfo: Implementation
   /** Full (2025-11-25) capabilities, e.g. from {@link deriveCapabilities}; projected per version. */
@@ -115,7 +126,12 @@ export interface ServerDescription {
   readonly unsupportedVersion?: "latest" | "reject" | undefined
 }
 
-/** The outcome of a successful negotiation: the result to send and the session state to keep. */
+/**
+ * The outcome of a successful negotiation: the result to send and the session state to keep.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Negotiated {
   readonly protocolVersion: ProtocolVersion.LegacyVersion
   readonly clientCapabilities: ClientCapabilities
@@ -126,6 +142,9 @@ export interface Negotiated {
 /**
  * Picks the protocol version to answer with: the requested one when supported, else our newest
  * (or `undefined` when the policy is to reject).
+ *
+ * @since 0.1.0
+ * @category negotiation
  */
 export const negotiateVersion = (
   requested: string,
@@ -145,6 +164,9 @@ export const negotiateVersion = (
  * newest (or reject, see {@link ServerDescription.unsupportedVersion}). Capabilities and
  * `serverInfo` are projected to the negotiated version, so a client never sees a field or a
  * capability its version does not define (e.g. no `tasks` for a 2025-06-18 client).
+ *
+ * @since 0.1.0
+ * @category negotiation
  */
 export const negotiate = (
   server: ServerDescription,
@@ -668,7 +690,7 @@ export const checkModernNotification = (notification: JsonRpc.Notification, head
  * no URL elicitation.
  *
  * @since 0.2.0
- * @category Capabilities
+ * @category capabilities
  */
 export const requiredClientCapability = (
   method: string,

@@ -18,12 +18,22 @@ import * as Result from "effect/Result"
 import { clip } from "../internal/clip.ts"
 import { type InvalidParams, invalidParams } from "./McpError.ts"
 
-/** An item of a paginated list: its position is its sequence number. */
+/**
+ * An item of a paginated list: its position is its sequence number.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Sequenced {
   readonly seq: number
 }
 
-/** One page, and the cursor of the next one when there is more. */
+/**
+ * One page, and the cursor of the next one when there is more.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Page<A> {
   readonly items: ReadonlyArray<A>
   readonly nextCursor: string | undefined
@@ -37,6 +47,9 @@ const prefixOf = (scope: string): string => scope === "" ? prefix : `${prefix}${
 /**
  * A short digest of `text` (32-bit FNV-1a, base 36: a few characters, however long the text): what
  * names a server, or a list of many (a directory by its URI), in a {@link scope}.
+ *
+ * @since 0.2.0
+ * @category formatting
  */
 export const digest = (text: string): string => {
   let hash = 0x811c9dc5
@@ -49,12 +62,18 @@ export const digest = (text: string): string => {
  * `server` (by its {@link digest}): a cursor of another list, or of another server, is then no
  * place in this one (-32602), and replicas of one server (one name) take each other's (a
  * 2026-07-28 client's next page may reach any of them).
+ *
+ * @since 0.2.0
+ * @category formatting
  */
 export const scope = (list: string, server: string): string => `${list}.${digest(server)}`
 
 /**
  * Encodes the cursor that continues after sequence number `seq` in the list `scope` names (default
  * none).
+ *
+ * @since 0.1.0
+ * @category formatting
  */
 export const encodeCursor = (seq: number, scope = ""): string =>
   Buffer.from(`${prefixOf(scope)}${seq}`, "utf8").toString("base64url")
@@ -62,6 +81,9 @@ export const encodeCursor = (seq: number, scope = ""): string =>
 /**
  * Decodes a cursor of the list `scope` names (default none) to the sequence number it continues
  * after; `undefined` when it is not ours, or of another scope.
+ *
+ * @since 0.1.0
+ * @category formatting
  */
 export const decodeCursor = (cursor: string, scope = ""): number | undefined => {
   const text = Buffer.from(cursor, "base64url").toString("utf8")
@@ -78,6 +100,9 @@ export const decodeCursor = (cursor: string, scope = ""): number | undefined => 
  * The page of `items` (sorted by `seq`) that follows `cursor`, at most `pageSize` long
  * (`undefined`: everything in one page); its cursors are of the list `scope` names (default none),
  * and so must `cursor` be.
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const paginate = <A extends Sequenced>(
   items: ReadonlyArray<A>,

@@ -7,7 +7,12 @@
  * @since 0.1.0
  */
 
-/** Every supported handshake-era protocol version (what `initialize` negotiates), newest first. */
+/**
+ * Every supported handshake-era protocol version (what `initialize` negotiates), newest first.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const supported = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"] as const
 
 /**
@@ -31,7 +36,12 @@ export const modern = ["2026-07-28"] as const
  */
 export type ModernVersion = (typeof modern)[number]
 
-/** A protocol version a request may be answered at: either era. */
+/**
+ * A protocol version a request may be answered at: either era.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ProtocolVersion = LegacyVersion | ModernVersion
 
 /**
@@ -41,12 +51,20 @@ export type ProtocolVersion = LegacyVersion | ModernVersion
  */
 export const all: ReadonlyArray<ProtocolVersion> = [...modern, ...supported]
 
-/** The newest handshake-era version: answered when an `initialize` asks for one we do not speak. */
+/**
+ * The newest handshake-era version: answered when an `initialize` asks for one we do not speak.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const latest: LegacyVersion = supported[0]
 
 /**
  * The version assumed when nothing says otherwise (an HTTP request without `MCP-Protocol-Version`,
  * as the 2025-06-18 transport rules prescribe).
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const assumedWhenUnknown: LegacyVersion = "2025-03-26"
 
@@ -61,7 +79,12 @@ export const batching: LegacyVersion = "2025-03-26"
 const supportedSet: ReadonlySet<string> = new Set(supported)
 const modernSet: ReadonlySet<string> = new Set(modern)
 
-/** True when `version` is a handshake-era version we speak. */
+/**
+ * True when `version` is a handshake-era version we speak.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isSupported = (version: unknown): version is LegacyVersion =>
   typeof version === "string" && supportedSet.has(version)
 
@@ -73,5 +96,10 @@ export const isSupported = (version: unknown): version is LegacyVersion =>
 export const isModern = (version: unknown): version is ModernVersion =>
   typeof version === "string" && modernSet.has(version)
 
-/** True when `version` is at least `minimum` (dates compare lexicographically). */
+/**
+ * True when `version` is at least `minimum` (dates compare lexicographically).
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const atLeast = (version: ProtocolVersion, minimum: ProtocolVersion): boolean => version >= minimum

@@ -89,10 +89,20 @@ export type { Features } from "./v2025_11_25.ts"
 // Versions
 // ---------------------------------------------------------------------------
 
-/** A protocol version this layer can project to. */
+/**
+ * A protocol version this layer can project to.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ProjectedVersion = "2026-07-28" | "2025-11-25" | "2025-06-18" | "2025-03-26" | "2024-11-05"
 
-/** Every version this layer can project to, newest first. */
+/**
+ * Every version this layer can project to, newest first.
+ *
+ * @since 0.1.0
+ * @category projection
+ */
 export const projectedVersions: ReadonlyArray<ProjectedVersion> = [
   v2026_07_28.version,
   v2025_11_25.version,
@@ -104,7 +114,12 @@ export const projectedVersions: ReadonlyArray<ProjectedVersion> = [
 /** The version messages are built in; projecting to it is the identity (fast path). */
 const newest = v2025_11_25.version
 
-/** True when `version` is one this layer can project to. */
+/**
+ * True when `version` is one this layer can project to.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isProjectedVersion = (version: unknown): version is ProjectedVersion =>
   typeof version === "string" && (projectedVersions as ReadonlyArray<string>).includes(version)
 
@@ -112,6 +127,9 @@ export const isProjectedVersion = (version: unknown): version is ProjectedVersio
  * Returned by {@link projectServerRequest} / {@link projectServerNotification} when the message must
  * not be sent at all under the given version. A symbol rather than `undefined`, because `undefined`
  * is a legitimate projected `params` (e.g. `ping`, `tasks/list`).
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const NotSendable: unique symbol = Symbol.for("effect-mcp-server/protocol/versions/NotSendable")
 /** @see {@link NotSendable} */
@@ -246,6 +264,9 @@ const objectStructuredVersions: ReadonlySet<string> = new Set(
  * value). One comparison for 2025-11-25.
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category predicates
  */
 export const takesObjectStructuredContent = (version: string): boolean =>
   version === newest || objectStructuredVersions.has(version)
@@ -274,6 +295,9 @@ const planOf = (version: ProjectedVersion): Plan => {
  * The feature flags of a version (what it knows), from its delta file.
  *
  * @throws Error for a string that is not a {@link ProjectedVersion} (a programming error).
+ *
+ * @since 0.1.0
+ * @category projection
  */
 export const featuresOf = (version: ProjectedVersion): Features => planOf(version).features
 
@@ -372,6 +396,9 @@ const projectTool = (tool: JsonObject, plan: Plan): JsonObject => {
  * `structuredContent` sent as `{ result: <value> }`. The test the SDK v2 server makes.
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category predicates
  */
 export const hasNonObjectRoot = (schema: unknown): boolean => isObject(schema) && schema["type"] !== "object"
 
@@ -385,6 +412,9 @@ export const hasNonObjectRoot = (schema: unknown): boolean => isObject(schema) &
  * `tools/list` answer (its handler's or a middleware's) listed with a wrapped schema itself. Returns `result` itself when there is nothing to wrap (one property read).
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category projection
  */
 export const withObjectStructuredContent = <A extends object>(result: A): A => {
   const content = (result as { readonly structuredContent?: unknown }).structuredContent
@@ -405,6 +435,9 @@ const wrappedSchemas = new WeakMap<JsonObject, JsonObject>()
  * schema object.
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category projection
  */
 export const legacyOutputSchema = (schema: JsonObject): JsonObject => {
   let wrapped = wrappedSchemas.get(schema)
@@ -687,6 +720,9 @@ const projectElicit = (params: JsonObject, plan: Plan): JsonObject | NotSendable
  * `tools` (and their sub-fields) exist in every supported version and are kept, as are unknown keys.
  *
  * Returns `capabilities` itself when nothing has to go (always for 2025-11-25).
+ *
+ * @since 0.1.0
+ * @category projection
  */
 export const projectServerCapabilities = <A extends object>(capabilities: A, version: ProjectedVersion): A => {
   if (version === newest) return capabilities
@@ -698,6 +734,9 @@ export const projectServerCapabilities = <A extends object>(capabilities: A, ver
  * `description`, `websiteUrl`, `icons` before 2025-11-25. `name` and `version` are always kept.
  *
  * Returns `info` itself when nothing has to go (always for 2025-11-25).
+ *
+ * @since 0.1.0
+ * @category projection
  */
 export const projectImplementation = <A extends object>(info: A, version: ProjectedVersion): A => {
   if (version === newest) return info
@@ -736,6 +775,9 @@ export const projectImplementation = <A extends object>(info: A, version: Projec
  * {@link projectLatestResult}.
  *
  * Returns `result` itself when nothing has to change.
+ *
+ * @since 0.1.0
+ * @category projection
  */
 export const projectResult = <A extends object>(
   method: string,
@@ -900,6 +942,9 @@ export const projectError = <A extends { readonly code: number }>(error: A, vers
  * - `ping`, `roots/list` and unknown methods: returned unchanged.
  *
  * Returns `params` itself when nothing has to change (always for 2025-11-25).
+ *
+ * @since 0.1.0
+ * @category projection
  */
 export const projectServerRequest = <A extends object | undefined>(
   method: string,
@@ -937,6 +982,9 @@ export const projectServerRequest = <A extends object | undefined>(
  *   and unknown methods: returned unchanged.
  *
  * Returns `params` itself when nothing has to change (always for 2025-11-25).
+ *
+ * @since 0.1.0
+ * @category projection
  */
 export const projectServerNotification = <A extends object | undefined>(
   method: string,

@@ -26,6 +26,9 @@ export const version = "2025-11-25" as const
  *
  * `true` means the revision knows the feature; the projection layer removes (or converts) whatever
  * is `false` before a message leaves the server.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Features {
   // --- ServerCapabilities -------------------------------------------------------------------
