@@ -68,7 +68,12 @@ import { isExit } from "../internal/isExit.ts"
 // Hooks
 // ---------------------------------------------------------------------------
 
-/** The typed hook of each request method. */
+/**
+ * The typed hook of each request method.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const hookNames = {
   "initialize": "onInitialize",
   "ping": "onPing",
@@ -89,25 +94,45 @@ export const hookNames = {
   "tasks/cancel": "onCancelTask"
 } as const satisfies Record<ClientRequestMethod, string>
 
-/** Calls the rest of the chain; `context` replaces the request context for what is below. */
+/**
+ * Calls the rest of the chain; `context` replaces the request context for what is below.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Next<M extends ClientRequestMethod> = (
   params: ClientRequestParams<M>,
   context?: RequestContext
 ) => Effect.Effect<ClientRequestResult<M>, McpError>
 
-/** A typed hook: decoded params in, the method's result (or a typed error) out. */
+/**
+ * A typed hook: decoded params in, the method's result (or a typed error) out.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type MethodHook<M extends ClientRequestMethod, R> = (
   params: ClientRequestParams<M>,
   context: RequestContext,
   next: Next<M>
 ) => Effect.Effect<ClientRequestResult<M>, McpError, R>
 
-/** The typed hooks, one per method. */
+/**
+ * The typed hooks, one per method.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type MethodHooks<R> = {
   readonly [M in ClientRequestMethod as (typeof hookNames)[M]]?: MethodHook<M, R> | undefined
 }
 
-/** A message as `onMessage` sees it. */
+/**
+ * A message as `onMessage` sees it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Message =
   | { readonly _tag: "Request"; readonly request: JsonRpc.Request; readonly context: RequestContext }
   | { readonly _tag: "Notification"; readonly notification: JsonRpc.Notification; readonly session: ServerSession }
@@ -125,7 +150,12 @@ export interface DiscoverResult {
   readonly _meta?: { readonly [key: string]: unknown } | undefined
 }
 
-/** Every hook a middleware may have; see the module documentation. */
+/**
+ * Every hook a middleware may have; see the module documentation.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Hooks<R> extends MethodHooks<R> {
   /**
    * `server/discover` (MCP 2026-07-28), as `onInitialize` is for the handshake: observe, change
@@ -191,7 +221,12 @@ export interface Hooks<R> extends MethodHooks<R> {
  */
 export type { OutgoingRequest } from "../session/ServerSession.ts"
 
-/** A middleware: a name (for logs and tests) and hooks that may need services `R`. */
+/**
+ * A middleware: a name (for logs and tests) and hooks that may need services `R`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Middleware<R = never> extends Hooks<R> {
   readonly name: string
 }
@@ -220,8 +255,19 @@ export type Services<M> = M extends Middleware<infer R> ? unknown extends R ? ne
  *     )
  * })
  * ```
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export function make<R = never>(name: string, hooks: NoInfer<Hooks<R>>): Middleware<R>
+/**
+ * Makes a middleware whose services are inferred from its hooks (the `Scope` of `onSession`
+ * excluded: each session gives it one). A hook other than `onSession` that needs a `Scope` is a
+ * type error: wrap its work in `Effect.scoped`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
 export function make<const H extends Hooks<any>>(name: string, hooks: H & ScopeFreeHooks<H>): Middleware<HooksServices<H>>
 export function make(name: string, hooks: Hooks<any>): Middleware<any> {
   return { ...hooks, name }
@@ -278,6 +324,9 @@ const hookKeys = [
 /**
  * Binds a middleware to the services its hooks need, so servers can run it: every hook's effect
  * gets `context`. Hooks that complete at once (an `Exit`) are left as they are.
+ *
+ * @since 0.1.0
+ * @category middleware
  */
 export const provide = <R>(middleware: Middleware<R>, context: Context.Context<R>): Middleware<never> => {
   if (context.mapUnsafe.size === 0) return middleware as Middleware<never>

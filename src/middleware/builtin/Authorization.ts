@@ -53,13 +53,21 @@ import type { Principal, RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
 import { notWhat } from "./internal/config.ts"
 
-/** Scopes required, by key. */
+/**
+ * Scopes required, by key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ScopeRules = { readonly [key: string]: ReadonlyArray<string> }
 
 /**
  * The rules: scopes required by tool name, resource URI or URI template, prompt name, tag. Each
  * rule is a list of scopes (`["admin"]`, never `"admin"`); rules that are not are a `TypeError`
  * naming the first, a defect of the middleware's build.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Rules {
   readonly tools?: ScopeRules | undefined
@@ -71,23 +79,39 @@ export interface Rules {
 /**
  * What requests without a principal get: `"deny"` (only components without rules), `"allow"`
  * (everything), or a principal to act as (passed down to the handlers).
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type Unauthenticated = "deny" | "allow" | { readonly principal: Principal }
 
-/** Configuration of {@link layer}. */
+/**
+ * Configuration of {@link layer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Config {
   readonly rules: Rules
   /** Required: there is no safe default for servers without authentication (stdio). */
   readonly unauthenticated: Unauthenticated
 }
 
-/** The kinds of component a rule applies to, as error messages name them. */
+/**
+ * The kinds of component a rule applies to, as error messages name them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type ComponentKind = "tool" | "resource" | "resource template" | "prompt"
 
 /**
  * The error of a forbidden use (`McpError.forbidden`: 403): the component (a URI clipped as the
  * client's text is in every error: a read through a template may name megabytes) and the scopes
  * the caller lacks.
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export const forbidden = (kind: ComponentKind, name: string, missingScopes: ReadonlyArray<string>): McpError.JsonRpcError =>
   McpError.forbidden(`Forbidden: ${kind} ${clip(name)} needs scope(s) ${missingScopes.join(", ")}`, missingScopes)
@@ -100,6 +124,9 @@ const ruleOf = (rules: ScopeRules | undefined, key: string): ReadonlyArray<strin
  * compares resource URIs: the scheme in lower case, percent-encoded unreserved characters decoded,
  * other escapes upper-cased, so `users://%61dmin` and `USERS://admin` meet the rule of
  * `users://admin` instead of slipping past it (`resources/read` serves them that resource).
+ *
+ * @since 0.1.0
+ * @category formatting
  */
 export const normalizeUri = (uri: string): string => resourceKey(uri)
 
@@ -114,6 +141,9 @@ const identity = (template: RegisteredTemplate, variables: Variables): string =>
 /**
  * Builds the authorization middleware for the server in context (it reads the components' tags
  * from the server's registries). Register it with `McpServer.middleware` (or use {@link layer}).
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>, never, McpServer.McpServer> =>
   Effect.gen(function*() {
@@ -330,6 +360,15 @@ const ruleKeys = { tools: "tool name", resources: "URI or URI template", prompts
 /**
  * Authorization as a Layer: builds the middleware ({@link make}) and registers it with the server
  * while the Layer lives (like `McpServer.middleware`). Place it below authentication.
+ *
+ * **Example** (Scopes required per tool)
+ *
+ * ```ts
+ * const Authz = Authorization.layer({ rules: { tools: { delete_repo: ["repo:write"] } }, unauthenticated: "deny" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layer = (config: Config): Layer.Layer<never, never, McpServer.McpServer> =>
   McpServer.middlewareFrom(make(config))

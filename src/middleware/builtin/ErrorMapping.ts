@@ -28,7 +28,12 @@ import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
 import { checkBoolean, checkFunction, checkString, notWhat } from "./internal/config.ts"
 
-/** Options of {@link middleware}; every one has a default. */
+/**
+ * Options of {@link middleware}; every one has a default.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Config {
   /**
    * Maps a failure that is not an `McpError` to one; `undefined` leaves it unmapped (it becomes
@@ -68,6 +73,17 @@ export interface Config {
  * Tools of `McpServer` never fail this way: their failures are already `isError` results (see
  * `Tool`). An option of the wrong kind (a `defectMessage` that is not a string) is a `TypeError`
  * naming it, thrown here.
+ *
+ * **Example** (A domain error answered as invalid params)
+ *
+ * ```ts
+ * const Stack = McpServer.middleware(ErrorMapping.middleware({
+ *   map: ErrorMapping.byTag({ UserNotFound: (error: UserNotFound) => McpError.invalidParams(`No user ${error.id}`) })
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category middleware
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
   checkConfig(config)
@@ -140,6 +156,9 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
 /**
  * A `map` function by `_tag`: the handler of the failure's tag maps it (failures without a
  * `_tag`, or with another one, stay unmapped).
+ *
+ * @since 0.1.0
+ * @category middleware
  */
 export const byTag = (
   handlers: { readonly [tag: string]: (error: any) => McpError.McpError | undefined }

@@ -40,7 +40,12 @@ import type { ServerSession } from "../../session/ServerSession.ts"
 import * as Middleware from "../Middleware.ts"
 import { durationOf, notWhat } from "./internal/config.ts"
 
-/** Options of {@link middleware}. */
+/**
+ * Options of {@link middleware}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Options {
   /** How often idleness is checked; a session idle for at least this long is pinged. */
   readonly interval: Duration.Input
@@ -55,6 +60,15 @@ export interface Options {
  * or timeout that is not finite and > 0, a `maxMisses` that is not an integer >= 1) is a
  * `RangeError` naming it; an interval or timeout that is no duration at all (`"30 secs"`, none)
  * a `TypeError` naming it.
+ *
+ * **Example** (A ping every 30 seconds)
+ *
+ * ```ts
+ * const Stack = McpServer.middleware(KeepAlive.middleware({ interval: "30 seconds", timeout: "10 seconds" }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category middleware
  */
 export const middleware = (options: Options): Middleware.Middleware<never> => {
   if (typeof options !== "object" || options === null) throw notWhat("KeepAlive", "the options", "an object ({ interval, ... })", options)

@@ -39,14 +39,27 @@ import { checkBoolean, checkFunction, checkOneOf, notWhat } from "./internal/con
  * - `"tool-error"` — a result with `isError: true` (a tool failure the model can see);
  * - `"error"` — a JSON-RPC error;
  * - `"cancelled"` — interrupted (cancelled by the client, or the session closed): no response.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type Outcome = "success" | "error" | "tool-error" | "cancelled"
 
-/** True for a result with `isError: true` (a `CallToolResult` reporting a tool failure). */
+/**
+ * True for a result with `isError: true` (a `CallToolResult` reporting a tool failure).
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isToolError = (result: unknown): boolean =>
   typeof result === "object" && result !== null && (result as { readonly isError?: unknown }).isError === true
 
-/** The {@link Outcome} of a request from its exit. */
+/**
+ * The {@link Outcome} of a request from its exit.
+ *
+ * @since 0.1.0
+ * @category mapping
+ */
 export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): Outcome =>
   exit._tag === "Success"
     ? isToolError(exit.value) ? "tool-error" : "success"
@@ -58,7 +71,12 @@ export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): Outcome =>
 // Configuration
 // ---------------------------------------------------------------------------
 
-/** Options of {@link middleware}; every one has a default. */
+/**
+ * Options of {@link middleware}; every one has a default.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Config {
   /** Level of the lines of successful and cancelled requests (default `"Info"`). */
   readonly level?: LogLevel.Severity | undefined
@@ -85,7 +103,12 @@ export interface Config {
   readonly redact?: ((params: unknown, method: string) => unknown) | undefined
 }
 
-/** The annotations of a request's log line. */
+/**
+ * The annotations of a request's log line.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Annotations {
   /** The method; a name longer than 200 characters (a client's own) is clipped, as error messages quote it. */
   readonly method: string
@@ -136,6 +159,15 @@ export const paramsTooDeep = `[params nested deeper than ${maxParamsDepth} level
  * get. Wrapping costs every request a fiber, even synchronous ones. A level that is not a
  * `LogLevel.Severity` (`"info"`), or an option of the wrong kind, is a `TypeError` naming it,
  * thrown here.
+ *
+ * **Example** (Logging every message, secrets redacted)
+ *
+ * ```ts
+ * const Stack = McpServer.middleware(Logging.middleware({ includeParams: true, redact: Logging.redactKeys("token") }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category middleware
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
   checkConfig(config)
@@ -240,6 +272,9 @@ const checkConfig = (config: Config): void => {
  * A `redact` function that replaces the value of every property with one of the given names,
  * at any depth, by `"[redacted]"`. What nests deeper than {@link maxParamsDepth} levels is
  * replaced by {@link paramsTooDeep} (it recurses: deeper, it would overflow the stack).
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const redactKeys = (...keys: ReadonlyArray<string>): (params: unknown) => unknown => {
   const secret = new Set(keys)

@@ -48,21 +48,36 @@ import { errorForLog } from "../../internal/loggedCause.ts"
 // Policies
 // ---------------------------------------------------------------------------
 
-/** A token bucket: holds up to `capacity` tokens, refilled continuously at `refillPerSecond`. */
+/**
+ * A token bucket: holds up to `capacity` tokens, refilled continuously at `refillPerSecond`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface TokenBucketPolicy {
   readonly _tag: "TokenBucket"
   readonly capacity: number
   readonly refillPerSecond: number
 }
 
-/** A sliding window: at most `limit` (total cost) in any window of `windowMillis`. */
+/**
+ * A sliding window: at most `limit` (total cost) in any window of `windowMillis`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SlidingWindowPolicy {
   readonly _tag: "SlidingWindow"
   readonly limit: number
   readonly windowMillis: number
 }
 
-/** A rate-limit policy. */
+/**
+ * A rate-limit policy.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Policy = TokenBucketPolicy | SlidingWindowPolicy
 
 /** A budget (a bucket's capacity, a window's limit): a finite number >= 1. */
@@ -87,13 +102,23 @@ const checkFields = (options: object, rules: { readonly [name: string]: NumericO
   }
 }
 
-/** A token bucket policy; throws a `RangeError` unless `capacity` ≥ 1 and `refillPerSecond` > 0. */
+/**
+ * A token bucket policy; throws a `RangeError` unless `capacity` ≥ 1 and `refillPerSecond` > 0.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const tokenBucket = (options: { readonly capacity: number; readonly refillPerSecond: number }): TokenBucketPolicy => {
   checkFields(options, tokenBucketRules, "")
   return { _tag: "TokenBucket", capacity: options.capacity, refillPerSecond: options.refillPerSecond }
 }
 
-/** A sliding window policy; throws a `RangeError` unless `limit` ≥ 1 and `windowMillis` > 0. */
+/**
+ * A sliding window policy; throws a `RangeError` unless `limit` ≥ 1 and `windowMillis` > 0.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const slidingWindow = (options: { readonly limit: number; readonly windowMillis: number }): SlidingWindowPolicy => {
   checkFields(options, slidingWindowRules, "")
   return { _tag: "SlidingWindow", limit: options.limit, windowMillis: options.windowMillis }
@@ -113,7 +138,12 @@ const checkPolicy = (policy: unknown): void => {
   throw notWhat("RateLimit", "policy", "RateLimit.tokenBucket(...) or RateLimit.slidingWindow(...)", policy)
 }
 
-/** The budget of a policy: the bucket's capacity or the window's limit. */
+/**
+ * The budget of a policy: the bucket's capacity or the window's limit.
+ *
+ * @since 0.1.0
+ * @category limits
+ */
 export const limitOf = (policy: Policy): number => policy._tag === "TokenBucket" ? policy.capacity : policy.limit
 
 // ---------------------------------------------------------------------------
@@ -124,6 +154,9 @@ export const limitOf = (policy: Policy): number => policy._tag === "TokenBucket"
  * The answer to one `consume`: whether it was allowed, what is left of the budget afterwards
  * (whole units), and how long to wait before the same cost would be allowed (0 when allowed;
  * `Infinity` when the cost exceeds the whole budget).
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface Decision {
   readonly allowed: boolean
@@ -131,23 +164,43 @@ export interface Decision {
   readonly retryAfterMillis: number
 }
 
-/** The state of a token bucket: the tokens it held at `updatedAt` (epoch millis). */
+/**
+ * The state of a token bucket: the tokens it held at `updatedAt` (epoch millis).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface TokenBucketState {
   readonly _tag: "TokenBucket"
   readonly tokens: number
   readonly updatedAt: number
 }
 
-/** The state of a sliding window: the allowed hits still inside the window, oldest first. */
+/**
+ * The state of a sliding window: the allowed hits still inside the window, oldest first.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface SlidingWindowState {
   readonly _tag: "SlidingWindow"
   readonly hits: ReadonlyArray<{ readonly at: number; readonly cost: number }>
 }
 
-/** The state a policy keeps per key. */
+/**
+ * The state a policy keeps per key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type State = TokenBucketState | SlidingWindowState
 
-/** A decision and the state to keep. */
+/**
+ * A decision and the state to keep.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Outcome<S extends State = State> {
   readonly decision: Decision
   readonly state: S
@@ -157,6 +210,9 @@ export interface Outcome<S extends State = State> {
  * Token bucket: refills `(now - updatedAt) × refillPerSecond / 1000` tokens (up to `capacity`),
  * then takes `cost` tokens if there are enough. A missing state is a full bucket. A denial takes
  * nothing.
+ *
+ * @since 0.1.0
+ * @category limits
  */
 export const consumeTokenBucket = (
   policy: TokenBucketPolicy,
@@ -188,6 +244,9 @@ export const consumeTokenBucket = (
  * Sliding window (exact log): a hit counts while `now - at < windowMillis`; `cost` is allowed if
  * the counted total plus `cost` stays within `limit`. When denied, the wait is until enough of the
  * oldest hits leave the window. Memory per key: at most `limit` hits.
+ *
+ * @since 0.1.0
+ * @category limits
  */
 export const consumeSlidingWindow = (
   policy: SlidingWindowPolicy,
@@ -224,7 +283,12 @@ export const consumeSlidingWindow = (
   }
 }
 
-/** Applies `policy` to `state` (a state of another algorithm counts as none). */
+/**
+ * Applies `policy` to `state` (a state of another algorithm counts as none).
+ *
+ * @since 0.1.0
+ * @category limits
+ */
 export const consume = (policy: Policy, state: State | undefined, now: number, cost = 1): Outcome =>
   policy._tag === "TokenBucket"
     ? consumeTokenBucket(policy, state?._tag === "TokenBucket" ? state : undefined, now, cost)
@@ -234,13 +298,23 @@ export const consume = (policy: Policy, state: State | undefined, now: number, c
 // Store
 // ---------------------------------------------------------------------------
 
-/** Options of the in-memory store. */
+/**
+ * Options of the in-memory store.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface MemoryOptions {
   /** How many keys are kept; the least recently used are dropped past it (default 10 000). */
   readonly maxKeys?: number | undefined
 }
 
-/** The in-memory store, with its size in view (for tests and metrics). It never fails. */
+/**
+ * The in-memory store, with its size in view (for tests and metrics). It never fails.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface MemoryStore extends RateLimitStoreShape {
   readonly consume: (key: string, policy: Policy, cost?: number) => Effect.Effect<Decision>
   /** How many keys it holds now. */
@@ -250,6 +324,9 @@ export interface MemoryStore extends RateLimitStoreShape {
 /**
  * What a rate-limit store does: consume `cost` (default 1) from the budget of `key`; fails with
  * a `StoreError` when what holds the states cannot be reached (never in memory).
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface RateLimitStoreShape {
   readonly consume: (key: string, policy: Policy, cost?: number) => Effect.Effect<Decision, StoreError>
@@ -258,6 +335,9 @@ export interface RateLimitStoreShape {
 /**
  * Where rate-limit states live. Only `consume` is required, atomically per key, so a shared
  * store (Redis: `effect-mcp-server/redis`) can implement it with the same algorithms.
+ *
+ * @since 0.1.0
+ * @category services
  */
 export class RateLimitStore extends Context.Service<RateLimitStore, RateLimitStoreShape>()(
   "effect-mcp-server/RateLimitStore"
@@ -267,7 +347,12 @@ export class RateLimitStore extends Context.Service<RateLimitStore, RateLimitSto
     Layer.effect(RateLimitStore, makeMemoryStore(options))
 }
 
-/** Builds an in-memory store (the body of {@link RateLimitStore.layerMemory}). */
+/**
+ * Builds an in-memory store (the body of {@link RateLimitStore.layerMemory}).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeMemoryStore = (options: MemoryOptions = {}): Effect.Effect<MemoryStore> =>
   Effect.sync(() => {
     const maxKeys = options.maxKeys ?? 10_000
@@ -320,6 +405,9 @@ export const makeMemoryStore = (options: MemoryOptions = {}): Effect.Effect<Memo
  * running anything), gets a budget of its own, and the store keeps at most `maxKeys` of them. Pair
  * a per-tool budget with one per caller (a second middleware with another `name`) to bound the
  * total.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export type Key =
   | "principal"
@@ -336,7 +424,12 @@ export type Key =
  */
 export const requestorKey = (context: RequestContext): string => Requestor.keyOf(context)
 
-/** Configuration of {@link middleware}. */
+/**
+ * Configuration of {@link middleware}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Config {
   readonly policy: Policy
   /** Whose budget a request spends (default `"principal"`). */
@@ -360,6 +453,9 @@ export interface Config {
  * The methods limited by default: every request method but `initialize`, `ping` and
  * `server/discover` (the handshake and its 2026-07-28 counterpart), the 2026-07-28 methods that
  * have no typed hook included.
+ *
+ * @since 0.1.0
+ * @category constants
  */
 export const defaultMethods: ReadonlyArray<string> = [
   ...(Object.keys(Middleware.hookNames) as Array<ClientRequestMethod>).filter((method) => method !== "initialize" && method !== "ping"),
@@ -409,6 +505,9 @@ const keyFunction = (key: Key): KeyFunction => {
 /**
  * The error of a request over its budget: 429 (`McpError.LimitExceeded`), the wait in the
  * message and in `data` (`{ limit: "rateLimit", max, retryAfterMillis }`).
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export const rateLimitExceeded = (retryAfterMillis: number, limit: number): McpError.LimitExceeded =>
   McpError.limitExceeded(`Rate limit exceeded: retry in ${retryAfterMillis} ms`, "rateLimit", { max: limit, retryAfterMillis })
@@ -447,6 +546,20 @@ const storeFailed = (error: StoreError): Effect.Effect<never, McpError.StoreUnav
  * `tasks/get`, and its other calls with it. Limit the task methods apart (a second middleware,
  * with its own `name`, `methods: ["tasks/get", "tasks/list"]` and a budget that fits the poll
  * rate), and leave them out of this one's `methods`.
+ *
+ * **Example** (Ten tool calls a minute per caller, counted in memory)
+ *
+ * ```ts
+ * const Limits = McpServer.middleware(
+ *   RateLimit.middleware({
+ *     policy: RateLimit.slidingWindow({ limit: 10, windowMillis: 60_000 }),
+ *     methods: ["tools/call"]
+ *   })
+ * ).pipe(Layer.provide(RateLimit.RateLimitStore.layerMemory()))
+ * ```
+ *
+ * @since 0.1.0
+ * @category middleware
  */
 export const middleware = (config: Config): Middleware.Middleware<RateLimitStore> => {
   checkConfig(config)

@@ -93,6 +93,9 @@ import { errorForLog } from "../../internal/loggedCause.ts"
 /**
  * What a cache store does. Values are JSON-compatible results. Each operation fails with a
  * `StoreError` when what holds the entries cannot be reached (never in memory).
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface CacheStoreShape {
   /** The value under `key`, unless absent or expired. */
@@ -103,13 +106,23 @@ export interface CacheStoreShape {
   readonly invalidate: (prefix: string) => Effect.Effect<void, StoreError>
 }
 
-/** Options of the in-memory store. */
+/**
+ * Options of the in-memory store.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface MemoryOptions {
   /** How many entries are kept; the least recently used are dropped past it (default 1000). */
   readonly maxEntries?: number | undefined
 }
 
-/** The in-memory store, with its size in view (for tests and metrics). It never fails. */
+/**
+ * The in-memory store, with its size in view (for tests and metrics). It never fails.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface MemoryCacheStore extends CacheStoreShape {
   readonly get: (key: string) => Effect.Effect<Option.Option<unknown>>
   readonly set: (key: string, value: unknown, ttlMillis: number) => Effect.Effect<void>
@@ -118,14 +131,24 @@ export interface MemoryCacheStore extends CacheStoreShape {
   readonly size: Effect.Effect<number>
 }
 
-/** Where cached responses live; see {@link CacheStoreShape}. */
+/**
+ * Where cached responses live; see {@link CacheStoreShape}.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class CacheStore extends Context.Service<CacheStore, CacheStoreShape>()("effect-mcp-server/CacheStore") {
   /** Entries in memory, at most `maxEntries` (least recently used dropped), expiring on `Clock`. */
   static readonly layerMemory = (options: MemoryOptions = {}): Layer.Layer<CacheStore> =>
     Layer.effect(CacheStore, makeMemoryStore(options))
 }
 
-/** Builds an in-memory store (the body of {@link CacheStore.layerMemory}). */
+/**
+ * Builds an in-memory store (the body of {@link CacheStore.layerMemory}).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeMemoryStore = (options: MemoryOptions = {}): Effect.Effect<MemoryCacheStore> =>
   Effect.sync(() => {
     const maxEntries = options.maxEntries ?? 1000
@@ -160,7 +183,12 @@ export const makeMemoryStore = (options: MemoryOptions = {}): Effect.Effect<Memo
 // Cache
 // ---------------------------------------------------------------------------
 
-/** The methods the cache can answer. */
+/**
+ * The methods the cache can answer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type CacheableMethod =
   | "tools/list"
   | "tools/call"
@@ -170,7 +198,12 @@ export type CacheableMethod =
   | "prompts/list"
   | "prompts/get"
 
-/** Configuration of {@link layer}. */
+/**
+ * Configuration of {@link layer}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Config {
   /** How long an answer is kept (default 60 000 ms). */
   readonly ttlMillis?: number | undefined
@@ -209,6 +242,9 @@ const separator = "\u0000"
  * Who the answer is for: the principal (subject and whole scopes, also where no type checked them:
  * see `scopeList`), else the requestor (the session; for
  * an anonymous caller of a stateless HTTP server, its client address: one session serves them all).
+ *
+ * @since 0.1.0
+ * @category formatting
  */
 export const callerKey = (context: RequestContext): string =>
   context.principal === undefined
@@ -238,7 +274,12 @@ const maxKeyDepth = 64
  */
 const maxParamsKey = 16_384
 
-/** The params as a stable string: `_meta` left out, object keys sorted. */
+/**
+ * The params as a stable string: `_meta` left out, object keys sorted.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
 export const paramsKey = (params: object): string => {
   const { _meta, ...rest } = params as { readonly _meta?: unknown }
   return canonicalJson(rest, true)
@@ -283,6 +324,9 @@ const checkConfig = (config: Config): void => {
 /**
  * Builds the cache middleware and subscribes it to the server's changes (unsubscribed when the
  * scope closes). Register it with `McpServer.middleware` (or use {@link layer}).
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<never>, never, McpServer.McpServer | CacheStore | Scope.Scope> =>
   Effect.gen(function*() {
@@ -428,6 +472,17 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
  * while the Layer lives (like `McpServer.middleware`). A TTL that is not a number > 0 is a
  * `RangeError` naming it, a method misspelt in `methods` or an option of the wrong kind a
  * `TypeError`, thrown here.
+ *
+ * **Example** (Caching one tool's results in memory)
+ *
+ * ```ts
+ * const Cached = ResponseCache.layer({ callTools: ["convert_units"] }).pipe(
+ *   Layer.provide(ResponseCache.CacheStore.layerMemory())
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layer = (config: Config = {}): Layer.Layer<never, never, McpServer.McpServer | CacheStore> => {
   checkConfig(config)

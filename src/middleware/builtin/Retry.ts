@@ -44,7 +44,12 @@ import { checkStrings, notWhat } from "./internal/config.ts"
 // Failures
 // ---------------------------------------------------------------------------
 
-/** A failed attempt, as `retryable` and the schedule see it. */
+/**
+ * A failed attempt, as `retryable` and the schedule see it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Failure =
   | {
     readonly _tag: "McpError"
@@ -64,7 +69,12 @@ export type Failure =
     readonly result: CallToolResult
   }
 
-/** The tag of a failure: the `McpError`'s, or the declared tool failure's `_tag` (if any). */
+/**
+ * The tag of a failure: the `McpError`'s, or the declared tool failure's `_tag` (if any).
+ *
+ * @since 0.1.0
+ * @category mapping
+ */
 export const tagOf = (failure: Failure): string | undefined => {
   const error = failure.error
   if (typeof error !== "object" || error === null) return undefined
@@ -75,6 +85,9 @@ export const tagOf = (failure: Failure): string | undefined => {
 /**
  * A `retryable` predicate: true for the failures whose tag is one of `tags`, whether a JSON-RPC
  * error (`"InternalError"`, ...) or a declared tool failure (`"Busy"`, ...).
+ *
+ * @since 0.1.0
+ * @category predicates
  */
 export const byTag = (...tags: ReadonlyArray<string>): (failure: Failure) => boolean => {
   const set = new Set(tags)
@@ -88,7 +101,12 @@ export const byTag = (...tags: ReadonlyArray<string>): (failure: Failure) => boo
 // Middleware
 // ---------------------------------------------------------------------------
 
-/** Options of {@link middleware}. */
+/**
+ * Options of {@link middleware}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Config {
   /** Which failures to retry (e.g. {@link byTag}). */
   readonly retryable: (failure: Failure) => boolean
@@ -101,7 +119,12 @@ export interface Config {
   readonly methods?: ReadonlyArray<string> | undefined
 }
 
-/** The default schedule: up to 3 retries, 100, 200 then 400 ms apart. */
+/**
+ * The default schedule: up to 3 retries, 100, 200 then 400 ms apart.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultSchedule: Schedule.Schedule<unknown, Failure> = Schedule.exponential("100 millis").pipe(
   Schedule.upTo({ times: 3 })
 )
@@ -129,6 +152,20 @@ export const defaultSchedule: Schedule.Schedule<unknown, Failure> = Schedule.exp
  * Only retry what is safe to run twice. Progress notifications and logs of every attempt reach
  * the client. A configuration of the wrong kind (no `retryable` function, a `schedule` that is
  * not one, `methods` that are not strings) is a `TypeError` naming the option, thrown here.
+ *
+ * **Example** (Retrying a busy handler twice)
+ *
+ * ```ts
+ * const Stack = McpServer.middleware(
+ *   Retry.middleware({
+ *     schedule: Schedule.spaced("100 millis").pipe(Schedule.upTo({ times: 2 })),
+ *     retryable: Retry.byTag("Busy")
+ *   })
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category middleware
  */
 export const middleware = (config: Config): Middleware.Middleware => {
   checkConfig(config)

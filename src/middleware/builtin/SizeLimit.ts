@@ -65,7 +65,12 @@ import { resultAsSent } from "../../session/ServerSession.ts"
 import * as Middleware from "../Middleware.ts"
 import { checkStrings, notWhat } from "./internal/config.ts"
 
-/** Options of {@link middleware}; every one has a default. */
+/**
+ * Options of {@link middleware}; every one has a default.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Config {
   /** The largest result allowed, in bytes of UTF-8 JSON (default 1 MiB). */
   readonly maxBytes?: number | undefined
@@ -84,10 +89,20 @@ export interface Config {
  */
 const handshakes: ReadonlySet<string> = new Set(["initialize", "server/discover"])
 
-/** The default of {@link Config.maxBytes}: 1 MiB. */
+/**
+ * The default of {@link Config.maxBytes}: 1 MiB.
+ *
+ * @since 0.1.0
+ * @category limits
+ */
 export const defaultMaxBytes = 1_048_576
 
-/** The size of a result: the bytes of its UTF-8 JSON (an absent result is sent as `{}`). */
+/**
+ * The size of a result: the bytes of its UTF-8 JSON (an absent result is sent as `{}`).
+ *
+ * @since 0.1.0
+ * @category limits
+ */
 export const sizeOf = (result: unknown): number =>
   result === undefined || result === null ? 2 : Buffer.byteLength(JSON.stringify(result), "utf8")
 
@@ -101,6 +116,15 @@ export const sizeOf = (result: unknown): number =>
  * included, projected to the request's protocol version as the session sends it. Synchronous
  * results are measured without a fiber. Measuring serializes each result once more (and, for a
  * version other than 2025-11-25, projects it once more).
+ *
+ * **Example** (Results of at most 256 KiB)
+ *
+ * ```ts
+ * const Stack = McpServer.middleware(SizeLimit.middleware({ maxBytes: 256 * 1024 }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category middleware
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
   if (typeof config !== "object" || config === null) throw notWhat("SizeLimit", "the configuration", "an object", config)

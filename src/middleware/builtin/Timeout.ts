@@ -40,7 +40,12 @@ import * as Requestor from "../../session/Requestor.ts"
 import * as Middleware from "../Middleware.ts"
 import { durationOf, notWhat } from "./internal/config.ts"
 
-/** Options of {@link middleware}; every one has a default. */
+/**
+ * Options of {@link middleware}; every one has a default.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Config {
   /**
    * The timeout of every method not in `methods` (default 30 seconds); `"Infinity"`: none. A
@@ -56,7 +61,12 @@ export interface Config {
   readonly methods?: { readonly [method: string]: Duration.Input } | undefined
 }
 
-/** The default timeout of {@link Config.default}. */
+/**
+ * The default timeout of {@link Config.default}.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultTimeout: Duration.Duration = Duration.seconds(30)
 
 /**
@@ -103,6 +113,15 @@ export const maxWindingDownPerRequestor = 64
  * the user time. In MCP 2026-07-28 each input round is a request of its own, timed alone, and
  * the time between rounds counts for nothing. A task (a task-augmented request, a 2026-07-28 call
  * the server makes a task) is timed until it is created, not while it runs.
+ *
+ * **Example** (Ten seconds per request)
+ *
+ * ```ts
+ * const Stack = McpServer.middleware(Timeout.middleware({ default: "10 seconds" }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category middleware
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
   if (typeof config !== "object" || config === null) throw notWhat("Timeout", "the configuration", "an object", config)

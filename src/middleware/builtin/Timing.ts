@@ -27,18 +27,33 @@ import { type Outcome, outcomeOf } from "./Logging.ts"
 // Metrics
 // ---------------------------------------------------------------------------
 
-/** The default bucket boundaries of {@link requestDuration}, in milliseconds. */
+/**
+ * The default bucket boundaries of {@link requestDuration}, in milliseconds.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const defaultBoundaries: ReadonlyArray<number> = [
   1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000, 60_000
 ]
 
-/** `mcp_request_duration_ms`: how long requests took, with a `method` attribute. */
+/**
+ * `mcp_request_duration_ms`: how long requests took, with a `method` attribute.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
 export const requestDuration: Metric.Histogram<number> = Metric.histogram("mcp_request_duration_ms", {
   description: "Duration of MCP requests, in milliseconds",
   boundaries: defaultBoundaries
 })
 
-/** `mcp_requests_total`: requests answered (or cancelled), with `method` and `outcome` attributes. */
+/**
+ * `mcp_requests_total`: requests answered (or cancelled), with `method` and `outcome` attributes.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
 export const requestsTotal: Metric.Counter<number> = Metric.counter("mcp_requests_total", {
   description: "MCP requests, by method and outcome",
   incremental: true
@@ -48,7 +63,12 @@ export const requestsTotal: Metric.Counter<number> = Metric.counter("mcp_request
 // Configuration
 // ---------------------------------------------------------------------------
 
-/** How long one request took and how it ended (what {@link Config.report} receives). */
+/**
+ * How long one request took and how it ended (what {@link Config.report} receives).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Timing {
   /** The request method as received (the metrics use {@link methodAttribute}). */
   readonly method: string
@@ -56,7 +76,12 @@ export interface Timing {
   readonly outcome: Outcome
 }
 
-/** Options of {@link middleware}; every one has a default. */
+/**
+ * Options of {@link middleware}; every one has a default.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Config {
   /** The histogram to record durations in (default {@link requestDuration}). */
   readonly histogram?: Metric.Metric<number, unknown> | undefined
@@ -75,6 +100,9 @@ export interface Config {
  * The `method` attribute of a request: its method when it is an MCP client request method (of
  * any version, 2026-07-28's included), `"other"` for anything else (a client must not be able to
  * create unbounded metric series).
+ *
+ * @since 0.1.0
+ * @category metrics
  */
 export const methodAttribute = (method: string): string =>
   isMcpMethod(method) ? method : "other"
@@ -124,6 +152,15 @@ const reported = (report: (timing: Timing) => Effect.Effect<void>, timing: Timin
  * times everything below it, typed hooks included. Wrapping costs every request a fiber, even
  * synchronous ones. An option of the wrong kind (a `histogram` that is no `Metric`) is a
  * `TypeError` naming it, thrown here.
+ *
+ * **Example** (Recording every request's duration)
+ *
+ * ```ts
+ * const Stack = McpServer.middleware(Timing.middleware())
+ * ```
+ *
+ * @since 0.1.0
+ * @category middleware
  */
 export const middleware = (config: Config = {}): Middleware.Middleware => {
   checkConfig(config)

@@ -68,15 +68,28 @@ import * as Tool from "../../server/Tool.ts"
 import type { McpRequestContext, RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
 
-/** Any tool definition (what {@link layer} accepts). */
+/**
+ * Any tool definition (what {@link layer} accepts).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type AnyDefinition = Tool.Definition<any, any, any, any>
 
-/** The services the handlers of `D` need (beyond the request context, which is provided). */
+/**
+ * The services the handlers of `D` need (beyond the request context, which is provided).
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Services<D> = D extends Tool.Definition<any, any, any, infer R> ? Exclude<R, McpRequestContext> : never
 
 /**
  * A tool definition with its types checked, for use with {@link layer}: the handler's parameters
  * are typed from `parameters` (inside `layer(...)` itself they are not).
+ *
+ * @since 0.1.0
+ * @category constructors
  */
 export const tool = <
   const P extends Tool.Parameters | undefined = undefined,
@@ -88,6 +101,18 @@ export const tool = <
 /**
  * A Layer that serves the given tools from a middleware while it is alive (see the module
  * documentation). Needs the server and the services of the tools' handlers.
+ *
+ * **Example** (A tool served from a middleware)
+ *
+ * ```ts
+ * const Admin = ToolInjection.layer(ToolInjection.tool({
+ *   name: "flush_cache",
+ *   handler: () => Effect.as(Cache.flush, "flushed")
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
  */
 export const layer = <const Definitions extends ReadonlyArray<AnyDefinition>>(
   ...definitions: Definitions
@@ -121,6 +146,9 @@ export const layer = <const Definitions extends ReadonlyArray<AnyDefinition>>(
  * `ToolInjection` middleware in the same server injects already fails its registration (the
  * Layer's build, the server's for `options.middleware`). A middleware of your own that calls its
  * hooks without being it is not seen: its tools are judged as unknown ones (untagged).
+ *
+ * @since 0.1.0
+ * @category middleware
  */
 export const middleware = (tools: ReadonlyArray<Tool.Registered>): Middleware.Middleware<never> => {
   const byName = new Map<string, Tool.Registered>()
