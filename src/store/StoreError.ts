@@ -23,6 +23,9 @@ import * as Data from "effect/Data"
  *
  * Whether the operation took effect is unknown (a command may have run before its reply was
  * lost): stores are written so that both outcomes are safe.
+ *
+ * @since 0.2.0
+ * @category errors
  */
 export class StoreError extends Data.TaggedError("StoreError")<{
   readonly store: string
@@ -30,6 +33,11 @@ export class StoreError extends Data.TaggedError("StoreError")<{
   readonly cause?: unknown
 }> {}
 
-/** True for a {@link StoreError} (by its tag, so a copy from another module instance counts too). */
+/**
+ * True for a {@link StoreError} (by its tag, so a copy from another module instance counts too).
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
 export const isStoreError = (u: unknown): u is StoreError =>
   typeof u === "object" && u !== null && (u as { readonly _tag?: unknown })._tag === "StoreError"

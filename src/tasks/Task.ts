@@ -13,19 +13,39 @@ import type { ErrorObject } from "../protocol/JsonRpc.ts"
 import { RELATED_TASK_META_KEY } from "../protocol/internal/mcpSchemas.ts"
 import { ErrorCode } from "../protocol/McpError.ts"
 
-/** Where a task is in its life. */
+/**
+ * Where a task is in its life.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Status = "working" | "input_required" | "completed" | "failed" | "cancelled"
 
-/** The statuses a task never leaves. */
+/**
+ * The statuses a task never leaves.
+ *
+ * @since 0.1.0
+ * @category predicates
+ */
 export const isTerminal = (status: Status): boolean =>
   status === "completed" || status === "failed" || status === "cancelled"
 
-/** How a task ended: the request's result, or its JSON-RPC error. */
+/**
+ * How a task ended: the request's result, or its JSON-RPC error.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export type Outcome =
   | { readonly _tag: "Result"; readonly result: object }
   | { readonly _tag: "Error"; readonly error: ErrorObject }
 
-/** A task. */
+/**
+ * A task.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface Task {
   /** Unguessable id (128 random bits, base64url). */
   readonly taskId: string
@@ -64,10 +84,20 @@ export interface InputRequest {
   readonly params?: { readonly [key: string]: unknown } | undefined
 }
 
-/** The meta key that ties a message to a task (2025-11-25). */
+/**
+ * The meta key that ties a message to a task (2025-11-25).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
 export const relatedTaskMetaKey = RELATED_TASK_META_KEY
 
-/** When a task expires, or `undefined` when it is kept until the server decides. */
+/**
+ * When a task expires, or `undefined` when it is kept until the server decides.
+ *
+ * @since 0.1.0
+ * @category tasks
+ */
 export const expiresAt = (task: Task): number | undefined =>
   task.ttlMillis === null ? undefined : task.createdAt + task.ttlMillis
 

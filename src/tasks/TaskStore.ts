@@ -43,14 +43,24 @@ import { ended, type InputRequest, isExpired, isTerminal, type Outcome, type Tas
 // Errors
 // ---------------------------------------------------------------------------
 
-/** No such task for this owner (unknown, expired, or someone else's). */
+/**
+ * No such task for this owner (unknown, expired, or someone else's).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class TaskNotFound extends Data.TaggedError("TaskNotFound")<{ readonly taskId: string }> {
   override get message() {
     return `Task not found: ${clip(this.taskId)}`
   }
 }
 
-/** The task is already completed, failed or cancelled. */
+/**
+ * The task is already completed, failed or cancelled.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class TaskAlreadyTerminal extends Data.TaggedError("TaskAlreadyTerminal")<{
   readonly taskId: string
   readonly status: string
@@ -63,6 +73,9 @@ export class TaskAlreadyTerminal extends Data.TaggedError("TaskAlreadyTerminal")
 /**
  * Creating the task would exceed a limit of the store: `limit` is the maximum, `scope` which one
  * (`"owner"`: `maxTasksPerOwner`, `"address"`: `maxTasksPerAddress`, `"server"`: `maxTasks`).
+ *
+ * @since 0.1.0
+ * @category errors
  */
 export class TaskLimitExceeded extends Data.TaggedError("TaskLimitExceeded")<{
   readonly limit: number
@@ -77,7 +90,12 @@ export class TaskLimitExceeded extends Data.TaggedError("TaskLimitExceeded")<{
   }
 }
 
-/** A `tasks/list` cursor that this store did not issue (for that list: see `TaskStore.list`'s `scope`). */
+/**
+ * A `tasks/list` cursor that this store did not issue (for that list: see `TaskStore.list`'s `scope`).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
 export class InvalidTaskCursor extends Data.TaggedError("InvalidTaskCursor")<{ readonly cursor: string }> {
   override get message() {
     return `Invalid cursor: ${clip(this.cursor)}`
@@ -169,7 +187,12 @@ export interface TaskRelay {
   readonly resendMillis?: number | undefined
 }
 
-/** What creating a task needs. */
+/**
+ * What creating a task needs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface CreateInput {
   /** Who may see the task; it counts against `maxTasksPerOwner` of this owner. */
   readonly owner: string
@@ -231,13 +254,23 @@ export interface Orphan {
   readonly handBacks?: number | undefined
 }
 
-/** One page of an owner's tasks. */
+/**
+ * One page of an owner's tasks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
 export interface TaskPage {
   readonly tasks: ReadonlyArray<Task>
   readonly nextCursor: string | undefined
 }
 
-/** The task store; see the module documentation. */
+/**
+ * The task store; see the module documentation.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class TaskStore extends Context.Service<TaskStore, {
   readonly create: (input: CreateInput) => Effect.Effect<Task, TaskLimitExceeded | StoreError>
   /** The task, if `owner` may see it and it has not expired. */
@@ -393,6 +426,9 @@ export class TaskStore extends Context.Service<TaskStore, {
  * after old tasks made room (expired ones, then the oldest terminal task within the limit's
  * scope): only tasks still running (or waiting for input) hold a place for good, and never
  * longer than their TTL, which bounds their work too. `Infinity` lifts a limit.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface MemoryOptions {
   /**
@@ -493,7 +529,12 @@ interface Entry {
 }
 
 
-/** Builds the in-memory store (the body of {@link TaskStore.layerMemory}). */
+/**
+ * Builds the in-memory store (the body of {@link TaskStore.layerMemory}).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore["Service"], never, Scope.Scope> =>
   Effect.gen(function*() {
     checkMemoryOptions(options, "TaskStore")

@@ -99,7 +99,12 @@ export interface PromotableOptions extends SpawnOptions {
   readonly mayPromote?: (() => boolean) | undefined
 }
 
-/** The supervisor; see the module documentation. */
+/**
+ * The supervisor; see the module documentation.
+ *
+ * @since 0.1.0
+ * @category services
+ */
 export class TaskSupervisor extends Context.Service<TaskSupervisor, {
   /**
    * Creates a task and starts `work` for it; returns as soon as the task is stored (so `tasks/get`
@@ -167,6 +172,9 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
 /**
  * The default status and outcome a task ends with: a result → `completed` (whatever it holds); a
  * JSON-RPC error → `failed` with it; `undefined` when the work was interrupted.
+ *
+ * @since 0.1.0
+ * @category tasks
  */
 export const outcomeOf = (_method: string, exit: Exit.Exit<object, McpError.McpError>): Ending | undefined => {
   if (exit._tag === "Success") return { status: "completed", outcome: { _tag: "Result", result: exit.value } }
@@ -357,6 +365,9 @@ export const maxRecordingMillis = 15 * 60_000
  * the store answered.
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category tasks
  */
 export const recordAgain = <A>(
   task: Task,
@@ -386,7 +397,12 @@ export const recordAgain = <A>(
   return attempt(100)
 }
 
-/** Builds a supervisor over `store` whose task fibers live in `scope` (the body of {@link TaskSupervisor.layer}). */
+/**
+ * Builds a supervisor over `store` whose task fibers live in `scope` (the body of {@link TaskSupervisor.layer}).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
 export const make = (
   store: TaskStore["Service"],
   scope: Scope.Scope,
