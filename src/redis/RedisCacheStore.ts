@@ -25,7 +25,12 @@ import * as Redis from "effect/persistence/Redis"
 import { CacheStore, type CacheStoreShape } from "../middleware/builtin/ResponseCache.ts"
 import { checkStoreOptions, resolve, type StoreOptions } from "./internal/store.ts"
 
-/** Options of the Redis cache store. */
+/**
+ * Options of the Redis cache store.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface Options extends StoreOptions {}
 
 /** A glob that matches `text` literally (SCAN's MATCH), followed by anything. */
@@ -44,7 +49,12 @@ const longestTtlMillis = 86_400_000
 /** How many SCAN rounds one invalidation makes at most (each looks at about 1 000 keys). */
 const maxScanRounds = 100_000
 
-/** Builds the store on the `Redis` service. */
+/**
+ * Builds the store on the `Redis` service.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
 export const make = (options: Options = {}): Effect.Effect<CacheStoreShape, never, Redis.Redis> =>
   Effect.gen(function*() {
     const redis = yield* Redis.Redis
@@ -98,7 +108,12 @@ export const make = (options: Options = {}): Effect.Effect<CacheStoreShape, neve
     }
   })
 
-/** The `CacheStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range. */
+/**
+ * The `CacheStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
 export const layer = (options: Options = {}): Layer.Layer<CacheStore, never, Redis.Redis> => {
   checkStoreOptions("RedisCacheStore.layer", options)
   return Layer.effect(CacheStore, make(options))

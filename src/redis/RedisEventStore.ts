@@ -52,6 +52,9 @@ import { checkStoreOptions, evalScript, resolve, type StoreOptions } from "./int
  * Options of the Redis event store: the bounds of the in-memory store, but integers >= 1 (not
  * `Infinity`: Redis trims a stream by a count), and how long keys live. Another value is a
  * `RangeError` naming it, from `layer` and `make`.
+ *
+ * @since 0.2.0
+ * @category models
  */
 export interface Options extends StoreOptions, MemoryOptions {
   /** How long a session's keys outlive its last append (default 3 600 000 ms). */
@@ -205,6 +208,9 @@ const notWaited = new StoreError({
  * list by a count, and `Infinity`, which the in-memory store takes, is none.
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category validation
  */
 export const checkOptions = (who: string, options: Options | undefined, prefix = ""): void => {
   if (options === undefined) return
@@ -216,7 +222,12 @@ export const checkOptions = (who: string, options: Options | undefined, prefix =
   }, prefix)
 }
 
-/** Builds the store on the `Redis` service. */
+/**
+ * Builds the store on the `Redis` service.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
 export const make = (options: Options = {}): Effect.Effect<EventStoreShape, never, Redis.Redis> =>
   Effect.gen(function*() {
     const redis = yield* Redis.Redis
@@ -384,7 +395,12 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
     })
   })
 
-/** The `EventStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range. */
+/**
+ * The `EventStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
 export const layer = (options: Options = {}): Layer.Layer<EventStore, never, Redis.Redis> => {
   checkOptions("RedisEventStore.layer", options)
   return Layer.effect(EventStore, make(options))

@@ -44,7 +44,12 @@ import { type Decision, type Policy, RateLimitStore, type RateLimitStoreShape } 
 import { StoreError } from "../store/StoreError.ts"
 import { checkStoreOptions, evalScript, redisClock, resolve, type StoreOptions } from "./internal/store.ts"
 
-/** Options of the Redis rate-limit store. */
+/**
+ * Options of the Redis rate-limit store.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface Options extends StoreOptions {}
 
 // NOTE: a port of `RateLimit.consumeTokenBucket` and `consumeSlidingWindow`, operation for
@@ -190,7 +195,12 @@ const slackMillis = 1_000
 /** A consume Redis ran past its deadline: nothing was counted, and the request is not let through. */
 const late = new StoreError({ store: "RateLimitStore", message: "Redis ran the consume after its time bound: nothing was counted" })
 
-/** Builds the store on the `Redis` service. */
+/**
+ * Builds the store on the `Redis` service.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
 export const make = (options: Options = {}): Effect.Effect<RateLimitStoreShape, never, Redis.Redis> =>
   Effect.gen(function*() {
     const redis = yield* Redis.Redis
@@ -225,7 +235,12 @@ export const make = (options: Options = {}): Effect.Effect<RateLimitStoreShape, 
     }
   })
 
-/** The `RateLimitStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range. */
+/**
+ * The `RateLimitStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
 export const layer = (options: Options = {}): Layer.Layer<RateLimitStore, never, Redis.Redis> => {
   checkStoreOptions("RedisRateLimitStore.layer", options)
   return Layer.effect(RateLimitStore, make(options))

@@ -69,10 +69,20 @@ import * as RedisEventStore from "./RedisEventStore.ts"
 import * as RedisRateLimitStore from "./RedisRateLimitStore.ts"
 import * as RedisTaskStore from "./RedisTaskStore.ts"
 
-/** The stores {@link layer} provides. */
+/**
+ * The stores {@link layer} provides.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type Stores = RateLimitStore | CacheStore | EventStore | TaskStore
 
-/** Options of {@link layerStores}: the prefix and time bound of every store, and the event store's bounds. */
+/**
+ * Options of {@link layerStores}: the prefix and time bound of every store, and the event store's bounds.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface StoresOptions extends StoreOptions {
   /** The event store's bounds and key lifetime (see `RedisEventStore`). */
   readonly events?: Omit<RedisEventStore.Options, keyof StoreOptions> | undefined
@@ -80,7 +90,12 @@ export interface StoresOptions extends StoreOptions {
   readonly tasks?: Omit<RedisTaskStore.Options, keyof StoreOptions> | undefined
 }
 
-/** Options of {@link layer}. */
+/**
+ * Options of {@link layer}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface Options extends StoresOptions {
   /** The Redis server, e.g. `redis://127.0.0.1:6379` (`rediss://` for TLS; user and password in it). */
   readonly url: string
@@ -108,13 +123,21 @@ export interface Options extends StoresOptions {
   readonly connectTimeoutMillis?: number | undefined
 }
 
-/** The options `NodeRedis.layer` takes. */
+/**
+ * The options `NodeRedis.layer` takes.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export type NodeRedisOptions = NonNullable<Parameters<typeof NodeRedis.layer>[0]>
 
 /**
  * The stores on the `Redis` service you provide (any client `effect/persistence`'s `Redis.make`
  * wraps). No dependency on `redis` or `@effect/platform-node`. An option out of range is a
  * `RangeError` naming it, thrown here.
+ *
+ * @since 0.2.0
+ * @category layers
  */
 export const layerStores = (options: StoresOptions = {}): Layer.Layer<Stores, never, Redis.Redis> =>
   stores("RedisStores.layerStores", options)
@@ -141,6 +164,9 @@ const stores = (who: string, options: StoresOptions): Layer.Layer<Stores, never,
  * `Redis` service itself (for stores of your own). The client closes when the Layer's scope does.
  * An option out of range (a time that is `NaN`, 0 or negative, a limit that is not one) is a
  * `RangeError` naming it, thrown here.
+ *
+ * @since 0.2.0
+ * @category layers
  */
 export const layer = (options: Options): Layer.Layer<Stores | Redis.Redis, StoreError> => {
   // `NaN` gave up on every connect after a second ("no answer within NaN ms"), 0 at once.

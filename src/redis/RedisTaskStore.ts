@@ -129,7 +129,12 @@ import { Renewal, renewMap } from "../internal/renewal.ts"
 import { batch } from "./internal/batch.ts"
 import { checkMillis, checkStoreOptions, defaultPrefix, evalScript, redisClock, resolve, type StoreOptions } from "./internal/store.ts"
 
-/** Options of the Redis task store: the in-memory store's limits and TTLs, and the Redis ones. */
+/**
+ * Options of the Redis task store: the in-memory store's limits and TTLs, and the Redis ones.
+ *
+ * @since 0.2.0
+ * @category models
+ */
 export interface Options extends StoreOptions, Omit<MemoryOptions, "reapIntervalMillis"> {
   /**
    * How often `awaitTerminal` re-reads a task it waits for, how often the answers kept for the
@@ -1162,6 +1167,9 @@ const keptInputsBatch = 500
  * took them, `prefix` goes before each name (`tasks.` under `RedisStores`).
  *
  * @internal
+ *
+ * @since 0.2.0
+ * @category validation
  */
 export const checkOptions = (who: string, options: Options | undefined, prefix = ""): void => {
   if (options === undefined) return
@@ -1170,7 +1178,12 @@ export const checkOptions = (who: string, options: Options | undefined, prefix =
   checkMillis(who, `${prefix}recheckMillis`, options.recheckMillis)
 }
 
-/** Builds the store on the `Redis` service (a `RangeError`, as a defect, for an option out of range). */
+/**
+ * Builds the store on the `Redis` service (a `RangeError`, as a defect, for an option out of range).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
 export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"], never, Redis.Redis | Scope.Scope> =>
   Effect.gen(function*() {
     checkOptions("RedisTaskStore.make", options)
@@ -1869,7 +1882,12 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     })
   })
 
-/** The `TaskStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range. */
+/**
+ * The `TaskStore` on the `Redis` service (see the module's doc); a `RangeError` for an option out of range.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
 export const layer = (options: Options = {}): Layer.Layer<TaskStore, never, Redis.Redis> => {
   checkOptions("RedisTaskStore.layer", options)
   return Layer.effect(TaskStore, make(options))
