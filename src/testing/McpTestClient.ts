@@ -360,6 +360,19 @@ const subscriptionIdKey = "io.modelcontextprotocol/subscriptionId"
  * Serves `components` in memory and connects a client to them (the handshake is done when it
  * returns, in the 2025 era). The server lives in the scope.
  *
+ * **Example** (Calling a tool in a test)
+ *
+ * ```ts
+ * import { McpTestClient } from "effect-mcp-server/testing"
+ *
+ * it.effect("echoes", () =>
+ *   Effect.gen(function*() {
+ *     const client = yield* McpTestClient.make(Echo)
+ *     const result = yield* client.callTool("echo", { text: "hi" })
+ *     assert.deepStrictEqual(result.content, [{ type: "text", text: "hi" }])
+ *   }).pipe(Effect.scoped))
+ * ```
+ *
  * @since 0.2.0
  * @category constructors
  */

@@ -127,6 +127,15 @@ export interface ServeInfo {
  * requests on `http.path` (default `/mcp`), with the health and protected-resource metadata paths
  * when configured; any other path is 404.
  *
+ * **Example** (A server in a web framework (Hono))
+ *
+ * ```ts
+ * import { WebHandler } from "effect-mcp-server/web"
+ *
+ * const mcp = WebHandler.make({ name: "demo", version: "1.0.0" }, Components)
+ * app.all("/mcp", (c) => mcp.handler(c.req.raw))
+ * ```
+ *
  * @since 0.2.0
  * @category constructors
  */
