@@ -2,7 +2,8 @@
  * Every export of the public API is documented (the style rule, `docs/`'s API reference is built
  * from these comments by TypeDoc): starting from the package's entry points (package.json
  * `exports`), each declaration reachable through `export * from`, `export * as X from` and
- * `export { … } from` must have a doc comment (`/** … *\/`) right above it, with `@since`.
+ * `export { … } from` must have a doc comment (`/** … *\/`) right above it, with `@since` and a
+ * `@category` (lower case, as the API reference groups them).
  * A re-export counts as documented where the original declaration is: the check follows it there.
  * A name declared more than once in a module (a `const` and its `type`, a namespace merged with a
  * value) is checked at its first declaration; an overloaded function at each of its signatures
@@ -64,7 +65,7 @@ const localDeclaration =
 interface Finding {
   readonly where: string
   readonly name: string
-  readonly problem: "no doc comment" | "no @since"
+  readonly problem: "no doc comment" | "no @since" | "no @category"
 }
 
 /** Every declaration reachable from the entry points, checked; the problems found. */
@@ -83,6 +84,7 @@ const check = (entries: ReadonlyArray<string>): { readonly checked: number; read
     const where = `${relative(root, file)}:${line + 1}`
     if (doc === undefined) findings.push({ where, name, problem: "no doc comment" })
     else if (!/@since\s+\d+\.\d+\.\d+/.test(doc)) findings.push({ where, name, problem: "no @since" })
+    else if (!/@category [a-z]/.test(doc)) findings.push({ where, name, problem: "no @category" })
   }
 
   /** The declaration of `name` in `file` (followed through re-exports), checked. */
@@ -136,6 +138,7 @@ const check = (entries: ReadonlyArray<string>): { readonly checked: number; read
         const where = `${relative(root, file)}:${i + 1}`
         if (doc === undefined) findings.push({ where, name, problem: "no doc comment" })
         else if (!/@since\s+\d+\.\d+\.\d+/.test(doc)) findings.push({ where, name, problem: "no @since" })
+        else if (!/@category [a-z]/.test(doc)) findings.push({ where, name, problem: "no @category" })
         checked++
       }
     }
@@ -194,7 +197,7 @@ describe("ExportDocs", () => {
     assert.include(docAbove(documented, 5)!, "@since")
   })
 
-  it("every export reachable from package.json `exports` has a doc comment with @since", () => {
+  it("every export reachable from package.json `exports` has a doc comment with @since and @category", () => {
     const { checked, findings } = check(entryPoints)
     // The entry points reach hundreds of declarations: a parser that finds none would pass vacuously.
     assert.isAbove(checked, 500)
