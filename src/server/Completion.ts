@@ -51,6 +51,7 @@ export type Completers<Fields, R> = { readonly [K in keyof Fields]?: Completer<R
  * without `params`), any variable's name.
  *
  * @since 0.2.0
+ * @category models
  */
 export type CompletersOf<Fields, Services> = {
   readonly [K in keyof Services]?:
@@ -114,6 +115,7 @@ export const toResult = (values: ReadonlyArray<string>): CompleteResult => {
  * so that the server advertises `completions` only when something can be completed.
  *
  * @since 0.2.0
+ * @category predicates
  */
 export const hasCompleters = (completers: object | undefined): boolean => {
   if (completers === undefined) return false

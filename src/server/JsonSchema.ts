@@ -107,6 +107,7 @@ import { copyNode, finite, hasCheck, type Rules, rewrite } from "./internal/sche
  * A JSON Schema object, as sent on the wire.
  *
  * @since 0.1.0
+ * @category models
  */
 export type JsonSchema = { readonly [key: string]: unknown }
 
@@ -134,6 +135,7 @@ const DIALECT = "https://json-schema.org/draft/2020-12/schema"
  * Throws an `Error` when the root is not an object schema (MCP requires `type: "object"`).
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const toolInputSchema = (schema: Schema.Top, options?: { readonly $schema?: boolean }): JsonSchema =>
   withDialect(objectRoot("toolInputSchema", "a tool's inputSchema", compile(schema)), options?.$schema === true)
@@ -166,6 +168,7 @@ export const toolInputSchema = (schema: Schema.Top, options?: { readonly $schema
  * clients, and wrapped as `{ result: ... }` to earlier ones.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const toolOutputSchema = (schema: Schema.Top, options?: { readonly anyRoot?: boolean }): JsonSchema =>
   objectRoot("toolOutputSchema", "a tool's outputSchema", compile(schema, "output"), options?.anyRoot === true)
@@ -180,6 +183,7 @@ export const toolOutputSchema = (schema: Schema.Top, options?: { readonly anyRoo
  * Definitions, when there are any, are under `$defs` at the root.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const fromSchema = (schema: Schema.Top): JsonSchema => assemble(compile(schema))
 
@@ -220,6 +224,7 @@ export const fromSchema = (schema: Schema.Top): JsonSchema => assemble(compile(s
  * `multipleOf`, other formats, ...
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const elicitationSchema = (schema: Schema.Top): JsonSchema => {
   const compiled = compile(schema, "elicitation")

@@ -222,6 +222,7 @@ export const sessionId: Effect.Effect<string, never, McpRequestContext> = Effect
  * ```
  *
  * @since 0.2.0
+ * @category context
  */
 export const http: Effect.Effect<HttpRequestInfo | undefined, never, McpRequestContext> = Effect.map(
   current,
@@ -267,6 +268,7 @@ export const listRoots: Effect.Effect<ListRootsResult, ClientRequestError, McpRe
  * {@link listRoots} with options (e.g. the MRTR `inputKey`).
  *
  * @since 0.2.0
+ * @category context
  */
 export const listRootsWith = (
   options: ClientRequestOptions

@@ -1019,6 +1019,7 @@ export const tasks = (options: TaskOptions = {}): Tasks => {
  * The limits and settings of {@link tasks}: the in-memory store's limits, list paging, the client address, promotion and leases.
  *
  * @since 0.2.0
+ * @category models
  */
 export type TaskOptions = TaskMachinery.TaskOptions
 
@@ -1026,6 +1027,7 @@ export type TaskOptions = TaskMachinery.TaskOptions
  * Background tasks enabled for a server: made by {@link tasks}, given as `Options.tasks`.
  *
  * @since 0.2.0
+ * @category models
  */
 export interface Tasks {
   readonly _tag: "Tasks"

@@ -48,6 +48,7 @@ export type Output = string | PromptMessage | ReadonlyArray<PromptMessage> | Get
  * `Schema.FiniteFromString` was meant, which would refuse every call) does not compile.
  *
  * @since 0.2.0
+ * @category models
  */
 export type Arguments = { readonly [name: string]: DecodedWithoutServices & { readonly Encoded: string | undefined } }
 

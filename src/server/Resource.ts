@@ -102,6 +102,7 @@ export interface Definition<R> extends Metadata {
  * not compile.
  *
  * @since 0.2.0
+ * @category models
  */
 export type TemplateParams = {
   readonly [name: string]: DecodedWithoutServices & { readonly Encoded: string | ReadonlyArray<string> | undefined }
@@ -141,6 +142,7 @@ export interface TemplateDefinition<
  * as they matched (strings, lists of strings for exploded ones).
  *
  * @since 0.2.0
+ * @category models
  */
 export type ReadParams<Params extends TemplateParams> = [keyof Params] extends [never] ? Variables
   : Schema.Struct<Params>["Type"]
@@ -163,6 +165,7 @@ export interface Registered {
  * The variables a template found in a URI (percent-decoded, not yet decoded by its `params`).
  *
  * @since 0.2.0
+ * @category models
  */
 export type Variables = NonNullable<ReturnType<UriTemplate.UriTemplate["match"]>>
 

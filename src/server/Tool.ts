@@ -124,6 +124,7 @@ export const jsonSchema = (schema: { readonly type: "object"; readonly [key: str
  * found", whatever the Layers provide: it does not compile instead. Read the service in the handler.
  *
  * @since 0.2.0
+ * @category models
  */
 export type DecodedWithoutServices = Schema.Top & { readonly DecodingServices: never }
 
@@ -132,6 +133,7 @@ export type DecodedWithoutServices = Schema.Top & { readonly DecodingServices: n
  * services, as {@link DecodedWithoutServices}'s decoding.
  *
  * @since 0.2.0
+ * @category models
  */
 export type EncodedWithoutServices = Schema.Top & { readonly EncodingServices: never }
 
@@ -139,6 +141,7 @@ export type EncodedWithoutServices = Schema.Top & { readonly EncodingServices: n
  * Struct fields the server decodes with (see {@link DecodedWithoutServices}).
  *
  * @since 0.2.0
+ * @category models
  */
 export type Fields = { readonly [name: string]: DecodedWithoutServices }
 
@@ -149,6 +152,7 @@ export type Fields = { readonly [name: string]: DecodedWithoutServices }
  * registration, naming the tool.
  *
  * @since 0.2.0
+ * @category models
  */
 export type ParametersSchema = DecodedWithoutServices & { readonly Encoded: object }
 
@@ -207,6 +211,7 @@ export type SuccessType<S> = [S] extends [Schema.Top] ? S["Type"] : Output
  * `McpError.JsonRpcError`.
  *
  * @since 0.2.0
+ * @category models
  */
 export type RequestError =
   | McpError.MissingRequiredClientCapability

@@ -57,6 +57,7 @@ import { kindOf } from "../internal/valueKind.ts"
  * expander.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface UriTemplate {
   /** The template string as given to {@link parse}. */
@@ -1535,6 +1536,7 @@ const manyValues = (chain: ValueChain): ((uri: string) => Int32Array | undefined
  * expression or variable name, a reserved or unknown operator, an invalid variable name or prefix.
  *
  * @since 0.1.0
+ * @category constructors
  */
 export const parse = (template: string): UriTemplate => {
   const parts = parseParts(template)
@@ -1643,5 +1645,6 @@ const expressionPattern = /\{[^{}]+\}/
  * one `{expression}`. Use it to tell `resources` registrations from `resourceTemplates` ones.
  *
  * @since 0.1.0
+ * @category predicates
  */
 export const isTemplate = (uri: string): boolean => expressionPattern.test(uri)
