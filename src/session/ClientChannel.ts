@@ -14,6 +14,7 @@ import type { ClientRequestError } from "./ClientRequestError.ts"
  * Options of a server→client request.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ClientRequestOptions {
   /**
@@ -48,6 +49,7 @@ export interface ClientRequestOptions {
  * the session (`context.session.log`). A 2025-11-25 task's messages go on until the task ends.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ClientChannel {
   /** Sends a notification (outbound gates apply: e.g. list changes only if advertised). */

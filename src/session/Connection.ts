@@ -224,6 +224,7 @@ export interface PushConnection {
  * the request context's `http`. Absent on transports without HTTP (stdio, in-memory).
  *
  * @since 0.2.0
+ * @category models
  */
 export interface HttpRequestInfo {
   /** The HTTP method (`POST` for a request's message). */

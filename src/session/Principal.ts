@@ -11,6 +11,7 @@
  * established one (HTTP with a bearer token, ...). Stdio has none unless configured.
  *
  * @since 0.1.0
+ * @category models
  */
 export interface Principal {
   /** A stable identifier of the caller (e.g. the token's `sub`). */

@@ -212,6 +212,7 @@ export interface Dispatcher {
  * checks (the client's capability, the protocol version) and has its id.
  *
  * @since 0.2.0
+ * @category models
  */
 export interface OutgoingRequest {
   /** The JSON-RPC id it goes out with (the session's own numbering; the client answers under it). */
@@ -238,6 +239,7 @@ export interface OutgoingRequest {
  * client's answer (within the request's timeout) and is what it returns.
  *
  * @since 0.2.0
+ * @category models
  */
 export type OutgoingHook = (
   request: OutgoingRequest,

@@ -17,6 +17,7 @@ import type { Principal } from "./Principal.ts"
  * Where a session is in the handshake-era lifecycle.
  *
  * @since 0.1.0
+ * @category models
  */
 export type Phase =
   /** nothing yet: only `ping` and `initialize` are accepted (or a 2026-07-28 request, see `"modern"`) */
@@ -59,6 +60,7 @@ export interface Established {
  * not tied to a request (list changes, resource updates, ...).
  *
  * @since 0.1.0
+ * @category models
  */
 export interface ServerSession extends ClientChannel {
   /** An opaque id, unique per connection. */
