@@ -153,6 +153,7 @@ export type Response = SuccessResponse | ErrorResponse
  * not answered at all).
  *
  * @since 0.2.0
+ * @category models
  */
 export type BatchResponse = ReadonlyArray<Response>
 
@@ -160,6 +161,7 @@ export type BatchResponse = ReadonlyArray<Response>
  * What a session writes: one message, or the answer to a batch.
  *
  * @since 0.2.0
+ * @category models
  */
 export type Outgoing = Message | BatchResponse
 
@@ -277,6 +279,7 @@ export const classify = (value: unknown): Kind | InvalidMessage => {
  * The -32600 error object saying why a message is not a valid request (`detail`).
  *
  * @since 0.2.0
+ * @category constructors
  */
 export const invalidRequest = (detail: string): ErrorObject => ({ code: ErrorCode.InvalidRequest, message: `Invalid Request: ${detail}` })
 
@@ -394,6 +397,7 @@ const logMadeJson = (message: Message): string | undefined => {
  * BigInt, a cycle), or reading it throws (a getter, a Proxy). Names why, clipped.
  *
  * @since 0.2.0
+ * @category constructors
  */
 export const unserialisable = (cause: unknown): ErrorObject => {
   let detail: string
@@ -409,6 +413,7 @@ export const unserialisable = (cause: unknown): ErrorObject => {
  * Whether an outgoing value is a batch's answer (an array), not one message.
  *
  * @since 0.2.0
+ * @category predicates
  */
 export const isBatch = (message: Outgoing): message is BatchResponse => Array.isArray(message)
 

@@ -164,6 +164,7 @@ export class InternalError extends Data.TaggedError("InternalError")<{
  * decides its message; a handler can catch it by its tag (e.g. `McpContext.becomeTask`'s).
  *
  * @since 0.2.0
+ * @category errors
  */
 export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{
   readonly message: string
@@ -197,6 +198,7 @@ export class UrlElicitationRequired extends Data.TaggedError("UrlElicitationRequ
  * `limit` names which one (e.g. `"tasks"`, `"rateLimit"`, `"queuedRequests"`), `max` its size.
  *
  * @since 0.2.0
+ * @category errors
  */
 export class LimitExceeded extends Data.TaggedError("LimitExceeded")<{
   readonly message: string
@@ -210,6 +212,7 @@ export class LimitExceeded extends Data.TaggedError("LimitExceeded")<{
  * (`requiredCapabilities`, a `ClientCapabilities` object, e.g. `{ sampling: {} }`).
  *
  * @since 0.2.0
+ * @category errors
  */
 export class MissingRequiredClientCapability extends Data.TaggedError("MissingRequiredClientCapability")<{
   readonly requiredCapabilities: { readonly [key: string]: unknown }
@@ -220,6 +223,7 @@ export class MissingRequiredClientCapability extends Data.TaggedError("MissingRe
  * -32020 (MCP 2026-07-28): an HTTP header disagrees with the request body (e.g. `Mcp-Param-*`).
  *
  * @since 0.2.0
+ * @category errors
  */
 export class HeaderMismatch extends Data.TaggedError("HeaderMismatch")<{ readonly message: string }> {}
 
@@ -299,6 +303,7 @@ export const isMcpError = (u: unknown): u is McpError => {
  * the object. The one place where codes are decided.
  *
  * @since 0.2.0
+ * @category mapping
  */
 export const codeOf = (error: McpError): number => {
   if (unsendable(error)) return ErrorCode.InternalError
@@ -415,6 +420,7 @@ export const internalErrorObject: ErrorObject = { code: ErrorCode.InternalError,
  * stopped by a shutdown is answered over Streamable HTTP; not MCP's: the spec has no code for it.
  *
  * @since 0.2.0
+ * @category constants
  */
 export const notStartedObject: ErrorObject = {
   code: ErrorCode.ServerUnavailable,
@@ -429,6 +435,7 @@ export const notStartedObject: ErrorObject = {
  * ({@link ErrorCode.ServerUnavailable}), as for {@link notStartedObject}; the spec has no code for it.
  *
  * @since 0.2.0
+ * @category constants
  */
 export const stoppedByShutdownObject: ErrorObject = {
   code: ErrorCode.ServerUnavailable,
@@ -440,6 +447,7 @@ export const stoppedByShutdownObject: ErrorObject = {
  * ({@link ErrorCode.Unauthorized}).
  *
  * @since 0.2.0
+ * @category constants
  */
 export const tokenExpiredObject: ErrorObject = {
   code: ErrorCode.Unauthorized,
@@ -452,6 +460,7 @@ export const tokenExpiredObject: ErrorObject = {
  * ({@link ErrorCode.Unauthorized}).
  *
  * @since 0.2.0
+ * @category constants
  */
 export const tokenRevokedObject: ErrorObject = {
   code: ErrorCode.Unauthorized,
@@ -465,6 +474,7 @@ export const tokenRevokedObject: ErrorObject = {
  * `data: { missingScopes }`, as a request with such a token is refused (`insufficient_scope`).
  *
  * @since 0.2.0
+ * @category constructors
  */
 export const tokenScopesLostObject = (missingScopes: ReadonlyArray<string>): ErrorObject => ({
   code: ErrorCode.Forbidden,
@@ -537,6 +547,7 @@ const clientAnswerOf = (cause: Cause.Cause<unknown>): InvalidParams | undefined 
  * anything else; `undefined` for a cancellation (no response). What telemetry records of a failure.
  *
  * @since 0.2.0
+ * @category mapping
  */
 export const codeOfCause = (cause: Cause.Cause<unknown>): number | undefined => {
   if (Cause.hasInterruptsOnly(cause)) return undefined
@@ -591,6 +602,7 @@ export const methodNotFound = (method: string): MethodNotFound => withoutStackTr
  * too), or without one though it is "required". `message` names the component and the rule.
  *
  * @since 0.2.0
+ * @category constructors
  */
 export const taskSupportMismatch = (message: string): MethodNotFound =>
   withoutStackTrace(() => new MethodNotFound({ method: "", message }))
@@ -599,6 +611,7 @@ export const taskSupportMismatch = (message: string): MethodNotFound =>
  * A {@link LimitExceeded} without a stack trace (see {@link withoutStackTrace}).
  *
  * @since 0.2.0
+ * @category constructors
  */
 export const limitExceeded = (
   message: string,
@@ -621,6 +634,7 @@ export const limitExceeded = (
  * call a store map its failure with this (and log the cause, which clients never see).
  *
  * @since 0.2.0
+ * @category constructors
  */
 export const storeUnavailable = (error: { readonly store: string }): StoreUnavailable =>
   withoutStackTrace(() => new StoreUnavailable({ message: `Store unavailable: ${error.store}; retry later`, store: error.store }))
@@ -632,6 +646,7 @@ export const storeUnavailable = (error: { readonly store: string }): StoreUnavai
  * (see {@link withoutStackTrace}). What the `Authorization` middleware fails with.
  *
  * @since 0.2.0
+ * @category constructors
  */
 export const forbidden = (message: string, missingScopes: ReadonlyArray<string>): JsonRpcError =>
   withoutStackTrace(() => new JsonRpcError({ code: ErrorCode.Forbidden, message, data: { missingScopes } }))

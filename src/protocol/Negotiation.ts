@@ -312,6 +312,7 @@ export interface Rejection {
  * Request headers by lower-case name (Node's `IncomingMessage.headers`).
  *
  * @since 0.2.0
+ * @category models
  */
 export type Headers = { readonly [name: string]: string | undefined }
 

@@ -19,6 +19,7 @@ export const supported = ["2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"
  * A supported handshake-era protocol version.
  *
  * @since 0.2.0
+ * @category models
  */
 export type LegacyVersion = (typeof supported)[number]
 
@@ -26,6 +27,7 @@ export type LegacyVersion = (typeof supported)[number]
  * Every supported stateless-era protocol version (per-request `_meta`, no `initialize`), newest first.
  *
  * @since 0.2.0
+ * @category constants
  */
 export const modern = ["2026-07-28"] as const
 
@@ -33,6 +35,7 @@ export const modern = ["2026-07-28"] as const
  * A supported stateless-era protocol version.
  *
  * @since 0.2.0
+ * @category models
  */
 export type ModernVersion = (typeof modern)[number]
 
@@ -48,6 +51,7 @@ export type ProtocolVersion = LegacyVersion | ModernVersion
  * Every version this server answers at, newest first (what `server/discover` lists).
  *
  * @since 0.2.0
+ * @category constants
  */
 export const all: ReadonlyArray<ProtocolVersion> = [...modern, ...supported]
 
@@ -73,6 +77,7 @@ export const assumedWhenUnknown: LegacyVersion = "2025-03-26"
  * support receiving JSON-RPC batches"; 2025-06-18 removed them, and 2024-11-05 never had them.
  *
  * @since 0.2.0
+ * @category constants
  */
 export const batching: LegacyVersion = "2025-03-26"
 
@@ -92,6 +97,7 @@ export const isSupported = (version: unknown): version is LegacyVersion =>
  * True when `version` is a stateless-era version we speak.
  *
  * @since 0.2.0
+ * @category predicates
  */
 export const isModern = (version: unknown): version is ModernVersion =>
   typeof version === "string" && modernSet.has(version)

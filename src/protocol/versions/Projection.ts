@@ -912,6 +912,7 @@ const identityMeta = (serverInfo: Implementation): JsonObject => {
  * with it) is -32603 elsewhere. Returns `error` itself when nothing changes.
  *
  * @since 0.2.0
+ * @category projection
  */
 export const projectError = <A extends { readonly code: number }>(error: A, version: ProjectedVersion): A =>
   version !== v2026_07_28.version
