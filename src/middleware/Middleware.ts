@@ -142,6 +142,7 @@ export type Message =
  * What `server/discover` answers (MCP 2026-07-28): what `initialize` said, up front.
  *
  * @since 0.2.0
+ * @category models
  */
 export interface DiscoverResult {
   readonly supportedVersions: ReadonlyArray<string>
@@ -236,6 +237,7 @@ export interface Middleware<R = never> extends Hooks<R> {
  * one that needs none.
  *
  * @since 0.2.0
+ * @category models
  */
 export type Services<M> = M extends Middleware<infer R> ? unknown extends R ? never : R : never
 
@@ -278,6 +280,7 @@ export function make(name: string, hooks: Hooks<any>): Middleware<any> {
  * it one).
  *
  * @since 0.2.0
+ * @category models
  */
 export type HooksServices<H> = {
   readonly [K in keyof H]-?: K extends "onSession" ? Exclude<HookServices<H[K]>, Scope.Scope> : HookServices<H[K]>
@@ -294,6 +297,7 @@ type HookServices<F> = F extends (...args: ReadonlyArray<any>) => Effect.Effect<
  * one per request: `Effect.scoped` around what needs it.
  *
  * @since 0.2.0
+ * @category models
  */
 export interface NeedsEffectScoped {
   readonly "a handler or hook gets no Scope per request (only onSession has one): wrap what needs one in Effect.scoped":

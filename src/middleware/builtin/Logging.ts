@@ -134,6 +134,7 @@ export interface Annotations {
  * the request, answered until then, was answered -32603 with no line logged.
  *
  * @since 0.2.0
+ * @category limits
  */
 export const maxParamsDepth = 64
 
@@ -141,6 +142,7 @@ export const maxParamsDepth = 64
  * What the `params` annotation says of params nested deeper than {@link maxParamsDepth} levels.
  *
  * @since 0.2.0
+ * @category constants
  */
 export const paramsTooDeep = `[params nested deeper than ${maxParamsDepth} levels: not logged]`
 
@@ -233,6 +235,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
  * in them, or in its error).
  *
  * @since 0.2.0
+ * @category constants
  */
 export const redactFailed = "[params not logged: redact threw]"
 

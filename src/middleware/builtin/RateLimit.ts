@@ -421,6 +421,7 @@ export type Key =
  * function of one's own that refines it (per tool, per tenant).
  *
  * @since 0.2.0
+ * @category formatting
  */
 export const requestorKey = (context: RequestContext): string => Requestor.keyOf(context)
 
