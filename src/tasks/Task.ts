@@ -78,6 +78,7 @@ export interface Task {
  * An input a task waits for: a request the client answers (`elicitation/create`, `sampling/createMessage`, `roots/list`).
  *
  * @since 0.2.0
+ * @category models
  */
 export interface InputRequest {
   readonly method: string
@@ -105,6 +106,7 @@ export const expiresAt = (task: Task): number | undefined =>
  * Whether the task's TTL has elapsed at `now`.
  *
  * @since 0.2.0
+ * @category predicates
  */
 export const isExpired = (task: Task, now: number): boolean => task.ttlMillis !== null && task.createdAt + task.ttlMillis <= now
 
@@ -114,6 +116,7 @@ export const isExpired = (task: Task, now: number): boolean => task.ttlMillis !=
  * ~0.15 µs per task.
  *
  * @since 0.2.0
+ * @category tasks
  */
 export const ended = (
   task: Task,
@@ -143,6 +146,7 @@ export const ended = (
  * supervisor of that process, should it still be alive, stops the work.
  *
  * @since 0.2.0
+ * @category constants
  */
 export const orphanMessage = "The server running this task stopped before it finished"
 
@@ -150,5 +154,6 @@ export const orphanMessage = "The server running this task stopped before it fin
  * The outcome of such a task: an internal error, so `tasks/result` answers it as one.
  *
  * @since 0.2.0
+ * @category constants
  */
 export const orphanOutcome: Outcome = { _tag: "Error", error: { code: ErrorCode.InternalError, message: orphanMessage } }

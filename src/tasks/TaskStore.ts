@@ -110,6 +110,7 @@ export class InvalidTaskCursor extends Data.TaggedError("InvalidTaskCursor")<{ r
  * Answers for a task's pending input, sent from another process (see `TaskStore.sendInput`).
  *
  * @since 0.2.0
+ * @category models
  */
 export interface InputDelivery {
   readonly taskId: string
@@ -127,6 +128,7 @@ export interface InputDelivery {
  * method and params as the task sent them).
  *
  * @since 0.2.0
+ * @category models
  */
 export type RelayMessage =
   | { readonly _tag: "Waiting"; readonly taskId: string; readonly from: string }
@@ -157,6 +159,7 @@ export type RelayMessage =
  * `tasks/result` may wait in another (a new session landed there). See `TaskStore.relay`.
  *
  * @since 0.2.0
+ * @category models
  */
 export interface TaskRelay {
   /** This process's address: the `from` of its messages, the `to` of those for it. */
@@ -232,6 +235,7 @@ export interface CreateInput {
  * A task whose process stopped renewing its lease, claimed by one caller (see `TaskStore.claimOrphans`).
  *
  * @since 0.2.0
+ * @category models
  */
 export interface Orphan {
   /** The task as stored (working or input_required). */
@@ -484,6 +488,7 @@ export interface MemoryOptions {
  * before each name in the message (`tasks.` for options nested under `tasks`).
  *
  * @since 0.2.0
+ * @category validation
  */
 export const checkMemoryOptions = (options: MemoryOptions, who: string, prefix = ""): void =>
   NumericOptions.checkAll(who, options, {
@@ -507,6 +512,7 @@ export const checkMemoryOptions = (options: MemoryOptions, who: string, prefix =
  * fifth of the CPU of creating a task.
  *
  * @since 0.2.0
+ * @category constructors
  */
 export const newTaskId = (): string => {
   if (idOffset === idPool.length) {

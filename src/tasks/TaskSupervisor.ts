@@ -50,6 +50,7 @@ import { errorForLog, forLog } from "../internal/loggedCause.ts"
  * How a wire wants its tasks run: how an ending maps to a status, and who hears of changes.
  *
  * @since 0.2.0
+ * @category models
  */
 export interface SpawnOptions {
   /** Called with the task after every status change the supervisor makes. */
@@ -65,6 +66,7 @@ export interface SpawnOptions {
  * How a task ends: its terminal status and outcome.
  *
  * @since 0.2.0
+ * @category models
  */
 export interface Ending {
   readonly status: "completed" | "failed"
@@ -77,6 +79,7 @@ export interface Ending {
  * exit, for the caller to answer with), or it became the task.
  *
  * @since 0.2.0
+ * @category models
  */
 export type Decision =
   | { readonly _tag: "Ended"; readonly exit: Exit.Exit<object, McpError.McpError> }
@@ -86,6 +89,7 @@ export type Decision =
  * Options of {@link TaskSupervisor.promotable}.
  *
  * @since 0.2.0
+ * @category models
  */
 export interface PromotableOptions extends SpawnOptions {
   /** Promote when no decision came within this many milliseconds (`undefined`: only the work promotes). */
@@ -267,6 +271,7 @@ const policyOf = (options: PromotableOptions | undefined): SpawnOptions | undefi
  * Options of {@link make}.
  *
  * @since 0.2.0
+ * @category models
  */
 export interface SupervisorOptions {
   /**
@@ -323,6 +328,7 @@ export interface SupervisorOptions {
  * An orphan's work as this process runs it again (see `SupervisorOptions.resume`).
  *
  * @since 0.2.0
+ * @category models
  */
 export interface Resumed {
   readonly work: Effect.Effect<object, McpError.McpError>
@@ -335,6 +341,7 @@ export interface Resumed {
  * How many times a task is taken over before it fails (its work may be what stops its processes).
  *
  * @since 0.2.0
+ * @category limits
  */
 export const maxTakeOvers = 3
 
@@ -346,6 +353,7 @@ export const maxTakeOvers = 3
  * stop, a liveness probe failing while it runs, say).
  *
  * @since 0.2.0
+ * @category limits
  */
 export const maxHandBacks = 10
 
@@ -354,6 +362,7 @@ export const maxHandBacks = 10
  * its lease renewed) before it lets the lease lapse: 15 minutes.
  *
  * @since 0.2.0
+ * @category limits
  */
 export const maxRecordingMillis = 15 * 60_000
 
