@@ -136,6 +136,7 @@ interface Stream {
  * The in-memory store: it never fails.
  *
  * @since 0.2.0
+ * @category models
  */
 export interface MemoryEventStore extends EventStoreShape {
   readonly append: (sessionId: string, streamId: string, message: JsonRpc.Message, final?: boolean) => Effect.Effect<string>
@@ -152,6 +153,7 @@ export interface MemoryEventStore extends EventStoreShape {
  * What an event store does (the shape of the {@link EventStore} service).
  *
  * @since 0.2.0
+ * @category models
  */
 export type EventStoreShape = EventStore["Service"]
 
