@@ -66,7 +66,8 @@ const mimeTypeOf = (owner: string, mimeType: string | undefined): string | undef
 }
 
 /**
- * A text block.
+ * A text content block (of a tool's result, a prompt's message), with the `annotations` and
+ * `meta` (sent as `_meta`) of `options`.
  *
  * @since 0.1.0
  * @category constructors

@@ -73,7 +73,8 @@ export type { HttpRequestInfo } from "../session/Connection.ts"
 export { McpRequestContext, type Principal, type RequestContext } from "../session/RequestContext.ts"
 
 /**
- * The request context itself.
+ * The whole context of the request being handled, which the other accessors here each read one
+ * part of: for what they do not cover.
  *
  * @since 0.1.0
  * @category context
@@ -205,7 +206,7 @@ export const protocolVersion: Effect.Effect<ProtocolVersion, never, McpRequestCo
 )
 
 /**
- * The session's id.
+ * The id of the session the request belongs to: what to key per-session state by.
  *
  * @since 0.1.0
  * @category context
