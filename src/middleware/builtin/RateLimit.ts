@@ -73,7 +73,8 @@ export interface SlidingWindowPolicy {
 }
 
 /**
- * A rate-limit policy.
+ * How a rate limit counts: a token bucket (bursts up to its capacity, refilled at a steady rate)
+ * or a sliding window (at most its limit per window).
  *
  * @since 0.1.0
  * @category models
