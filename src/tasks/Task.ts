@@ -41,7 +41,8 @@ export type Outcome =
   | { readonly _tag: "Error"; readonly error: ErrorObject }
 
 /**
- * A task.
+ * A background task as the task store records it and `tasks/get` reports it: its id, who may
+ * see it, its status and its time to live.
  *
  * @since 0.1.0
  * @category models
