@@ -23,7 +23,8 @@ import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import type { StoreError } from "../../store/StoreError.ts"
 
 /**
- * One stored event.
+ * A message the event store kept for a stream, with the event id a client resumes after
+ * (`Last-Event-ID`).
  *
  * @since 0.1.0
  * @category models

@@ -24,7 +24,8 @@ export interface SessionRecord {
 }
 
 /**
- * The session store.
+ * Where the Streamable HTTP transport records the sessions it serves, refusing a new one past its
+ * cap (`makeMemory`: in memory, one process).
  *
  * @since 0.1.0
  * @category services
