@@ -227,7 +227,8 @@ export interface CreatedTask {
 }
 
 /**
- * A connected test client.
+ * A client connected in memory to the served components, for tests: any request, and helpers for
+ * tools, resources, prompts and tasks, each answer as the server sent it.
  *
  * @since 0.2.0
  * @category models
