@@ -18,6 +18,7 @@ import * as Data from "effect/Data"
  * Its `stack` is the message and that one frame: what Effect's loggers and `Cause.pretty` print.
  *
  * @since 0.2.0
+ * @category errors
  */
 export class RegistrationError extends Data.TaggedError("RegistrationError")<{
   readonly component: string
@@ -39,6 +40,7 @@ export class RegistrationError extends Data.TaggedError("RegistrationError")<{
  * True for a {@link RegistrationError} (by its tag, so a copy from another module instance counts too).
  *
  * @since 0.2.0
+ * @category predicates
  */
 export const isRegistrationError = (u: unknown): u is RegistrationError =>
   typeof u === "object" && u !== null && (u as { readonly _tag?: unknown })._tag === "RegistrationError"
