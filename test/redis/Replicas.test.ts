@@ -1,8 +1,9 @@
 /**
  * The Redis stores behind real servers, against a real redis-server: a rate limit shared by two
  * server instances (each with its own Redis client), the response cache answering from Redis and
- * expiring there, SSE resumption with the events on Redis, and `RedisStores.layer` wiring them all
- * (the task store included).
+ * expiring there, SSE resumption with the events on Redis, `RedisStores.layer` wiring them all
+ * (the task store included), and a 2026-07-28 listen stream on one replica following a task that
+ * runs on another.
  */
 import { assert, layer } from "@effect/vitest"
 import * as Context from "effect/Context"
@@ -10,15 +11,17 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import * as Schema from "effect/Schema"
-import { EventStore, McpServer } from "../../src/index.ts"
+import * as Replica from "../../examples/replica-server.ts"
+import { EventStore, McpServer, StreamableHttp } from "../../src/index.ts"
 import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import { RedisCacheStore, RedisEventStore, RedisRateLimitStore, RedisStores } from "../../src/redis.ts"
 import { TaskStore } from "../../src/tasks/TaskStore.ts"
-import { messagesOf, nodeFetch, on, openSession, readSse, serveEverything, sseReader } from "../http/support.ts"
+import { messagesOf, nodeFetch, on, openSession, readSse, serveEverything, serveOnAnyPort, sseReader } from "../http/support.ts"
 import { authenticateByClientName, counter, principal, rpcError, text } from "../middleware/builtinSupport.ts"
 import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+import { modernRequest } from "../support/replicas.ts"
 
 const sleep = (millis: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, millis)))
 
@@ -157,4 +160,69 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis stores behind serve
         `${prefix}tasks:t:${task.taskId}`
       ])
     }))
+  // The task store publishes no creation to other replicas (`TaskStore.changes`): a stream on
+  // another replica than the task's hears it from its first change on, all of them, at once. Its
+  // re-reads (`recheckMillis`) are a minute apart here: what it tells came by pub/sub.
+  it.effect("subscriptions/listen on one replica for a task created and run on another: every change is told as it is made", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const replica = () =>
+        Effect.map(
+          serveOnAnyPort((port) =>
+            McpServer.serve(Replica.options, Replica.components, StreamableHttp.make({ host: "127.0.0.1", port, stateless: true })).pipe(
+              Effect.provide(RedisStores.layer({ url, prefix, tasks: { recheckMillis: 60_000 } }))
+            )
+          ),
+          (served) => served.port
+        )
+      const portA = yield* replica()
+      const portB = yield* replica()
+      const elicitation = { elicitation: { form: {} } }
+      const created = yield* modernRequest(portA, "tools/call", "greet_later", { name: "greet_later", arguments: { seconds: 2 } }, elicitation)
+      assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
+      assert.strictEqual(created.result.status, "working")
+      const taskId: string = created.result.taskId
+
+      const meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": { ...elicitation, extensions: { "io.modelcontextprotocol/tasks": {} } }
+      }
+      const response = yield* Effect.promise(() =>
+        fetch(`http://127.0.0.1:${portB}/mcp`, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "text/event-stream", "mcp-protocol-version": "2026-07-28", "mcp-method": "subscriptions/listen" },
+          body: JSON.stringify({ jsonrpc: "2.0", id: "l", method: "subscriptions/listen", params: { notifications: { taskIds: [taskId] }, _meta: meta } })
+        })
+      )
+      const reader = sseReader(response)
+      yield* Effect.addFinalizer(() => Effect.promise(reader.cancel))
+      /** The next JSON-RPC message of the stream (none within 5 s: the test fails). */
+      const next = Effect.promise(async (): Promise<any> => {
+        for (let i = 0; i < 10; i++) {
+          const event = await reader.next(5_000)
+          if (event === undefined) return undefined
+          if (event.data !== "") return JSON.parse(event.data)
+        }
+        return undefined
+      })
+      const acknowledged = yield* next
+      assert.deepStrictEqual(acknowledged?.params?.notifications, { taskIds: [taskId] }, JSON.stringify(acknowledged))
+      // The stream read the task before its acknowledgement: working still (it asks after 2 s).
+      const read = yield* modernRequest(portB, "tasks/get", taskId, { taskId })
+      assert.strictEqual(read.result?.status, "working", JSON.stringify(read))
+      const told: Array<any> = []
+      told.push(yield* next)
+      assert.strictEqual(told[0]?.params?.status, "input_required", JSON.stringify(told[0]))
+      const [key] = Object.keys(told[0].params.inputRequests)
+      const updated = yield* modernRequest(portA, "tasks/update", taskId, { taskId, inputResponses: { [key!]: { action: "accept", content: { name: "Grace" } } } })
+      assert.isUndefined(updated.error, JSON.stringify(updated))
+      while (told.length < 3 && told.at(-1)?.params?.status !== "completed") told.push(yield* next)
+      assert.deepStrictEqual(told.map((message) => [message?.method, message?.params?.taskId, message?.params?.status]), [
+        ["notifications/tasks", taskId, "input_required"],
+        ["notifications/tasks", taskId, "working"],
+        ["notifications/tasks", taskId, "completed"]
+      ])
+      assert.deepStrictEqual(told[2].params.result?.content, [{ type: "text", text: "Hello, Grace (on replicas)" }])
+    }), 30_000)
 })
