@@ -499,6 +499,27 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.deepStrictEqual((yield* tasks.list(A, undefined, 10)).tasks.map((t) => t.taskId), [made[1]!.taskId, made[2]!.taskId, task.taskId])
     }))
 
+  // The owner's full scope drops its oldest ended task with the owner and address its status was
+  // read with (eb3e867c): it leaves the address's set too. Left there, the address's full scope
+  // found no gone id at its front (a live task first) and dropped another owner's ended task,
+  // one the in-memory store keeps.
+  it.effect("a task dropped to make room in its owner's scope leaves its address's set: the address's other tasks stay", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const tasks = yield* onRedis(prefix, { maxTasksPerOwner: 1, maxTasksPerAddress: 3 })
+      const address = "10.0.0.9"
+      const othersEnded = yield* tasks.create({ owner: B, address, method: "m" })
+      yield* tasks.finish(othersEnded.taskId, "completed", result("b"))
+      const working = yield* tasks.create({ owner: "session:c", address, method: "m" })
+      const first = yield* tasks.create({ owner: A, address, method: "m" })
+      yield* tasks.finish(first.taskId, "completed", result("a"))
+      const second = yield* tasks.create({ owner: A, address, method: "m" })
+      assert.strictEqual((yield* tasks.get(othersEnded.taskId, B)).status, "completed", "another owner's ended task stays")
+      assert.strictEqual(yield* Effect.flip(tasks.get(first.taskId, A)).pipe(Effect.map((error) => error._tag)), "TaskNotFound")
+      const members = yield* Effect.orDie((yield* rawRedis).send<ReadonlyArray<string>>("ZRANGE", `${prefix}tasks:a:${address}`, "0", "-1"))
+      assert.deepStrictEqual(members, [othersEnded.taskId, working.taskId, second.taskId])
+    }))
+
   it.effect("two replicas' batches at once, owners sharing an address: each batch atomic, the limits exact whichever runs first", () =>
     Effect.gen(function*() {
       const [one, two] = yield* replicas({ maxTasksPerOwner: 3, maxTasksPerAddress: 5 })
