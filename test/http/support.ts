@@ -592,6 +592,27 @@ export const nextMessage = async (
   throw new Error(`no message among the next ${events} events`)
 }
 
+/**
+ * Opens a 2026-07-28 `subscriptions/listen` stream (request id "l") following `taskIds` on the
+ * endpoint at `port` (`/mcp`), declaring the tasks extension and `capabilities`: its SSE reader.
+ */
+export const listenToTasks = async (
+  port: number,
+  taskIds: ReadonlyArray<string>,
+  capabilities: Record<string, unknown> = {}
+): Promise<ReturnType<typeof sseReader>> => {
+  const meta = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientCapabilities": { ...capabilities, extensions: { "io.modelcontextprotocol/tasks": {} } }
+  }
+  const response = await fetch(`http://127.0.0.1:${port}/mcp`, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "text/event-stream", "mcp-protocol-version": "2026-07-28", "mcp-method": "subscriptions/listen" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: "l", method: "subscriptions/listen", params: { notifications: { taskIds }, _meta: meta } })
+  })
+  return sseReader(response)
+}
+
 /** Reads an SSE response to its end. */
 export const readSse = async (response: Response, timeoutMillis = 5_000): Promise<Array<SseEvent>> => {
   const reader = sseReader(response)

@@ -18,7 +18,7 @@ import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import { RedisStores } from "../../src/redis.ts"
 import { isStoreError } from "../../src/store/StoreError.ts"
-import { freePort, messagesOf, nodeFetch, on, openSession, readSse, serveEverything, serveOnAnyPort, sseReader } from "../http/support.ts"
+import { freePort, listenToTasks, messagesOf, nodeFetch, on, openSession, readSse, serveEverything, serveOnAnyPort, sseReader } from "../http/support.ts"
 import { counter, rpcError, text } from "../middleware/builtinSupport.ts"
 import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
@@ -332,18 +332,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
       assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
       const taskId: string = created.result.taskId
 
-      const meta = {
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": { extensions: { "io.modelcontextprotocol/tasks": {} } }
-      }
-      const response = yield* Effect.promise(() =>
-        fetch(`http://127.0.0.1:${portB}/mcp`, {
-          method: "POST",
-          headers: { "content-type": "application/json", accept: "text/event-stream", "mcp-protocol-version": "2026-07-28", "mcp-method": "subscriptions/listen" },
-          body: JSON.stringify({ jsonrpc: "2.0", id: "l", method: "subscriptions/listen", params: { notifications: { taskIds: [taskId] }, _meta: meta } })
-        })
-      )
-      const reader = sseReader(response)
+      const reader = yield* Effect.promise(() => listenToTasks(portB, [taskId]))
       /** The next JSON-RPC message of the stream, within `millis`. */
       const next = (millis: number) =>
         Effect.promise(async () => {

@@ -17,7 +17,7 @@ import * as RateLimit from "../../src/middleware/builtin/RateLimit.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
 import { RedisCacheStore, RedisEventStore, RedisRateLimitStore, RedisStores } from "../../src/redis.ts"
 import { TaskStore } from "../../src/tasks/TaskStore.ts"
-import { messagesOf, nodeFetch, on, openSession, readSse, serveEverything, serveOnAnyPort, sseReader } from "../http/support.ts"
+import { listenToTasks, messagesOf, nextMessage, nodeFetch, on, openSession, readSse, serveEverything, serveOnAnyPort, sseReader } from "../http/support.ts"
 import { authenticateByClientName, counter, principal, rpcError, text } from "../middleware/builtinSupport.ts"
 import { connect, sdk, startServer } from "../server/McpServerHarness.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
@@ -184,28 +184,9 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis stores behind serve
       assert.strictEqual(created.result.status, "working")
       const taskId: string = created.result.taskId
 
-      const meta = {
-        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-        "io.modelcontextprotocol/clientCapabilities": { ...elicitation, extensions: { "io.modelcontextprotocol/tasks": {} } }
-      }
-      const response = yield* Effect.promise(() =>
-        fetch(`http://127.0.0.1:${portB}/mcp`, {
-          method: "POST",
-          headers: { "content-type": "application/json", accept: "text/event-stream", "mcp-protocol-version": "2026-07-28", "mcp-method": "subscriptions/listen" },
-          body: JSON.stringify({ jsonrpc: "2.0", id: "l", method: "subscriptions/listen", params: { notifications: { taskIds: [taskId] }, _meta: meta } })
-        })
-      )
-      const reader = sseReader(response)
+      const reader = yield* Effect.promise(() => listenToTasks(portB, [taskId], elicitation))
       yield* Effect.addFinalizer(() => Effect.promise(reader.cancel))
-      /** The next JSON-RPC message of the stream (none within 5 s: the test fails). */
-      const next = Effect.promise(async (): Promise<any> => {
-        for (let i = 0; i < 10; i++) {
-          const event = await reader.next(5_000)
-          if (event === undefined) return undefined
-          if (event.data !== "") return JSON.parse(event.data)
-        }
-        return undefined
-      })
+      const next = Effect.promise(() => nextMessage(reader))
       const acknowledged = yield* next
       assert.deepStrictEqual(acknowledged?.params?.notifications, { taskIds: [taskId] }, JSON.stringify(acknowledged))
       // The stream read the task before its acknowledgement: working still (it asks after 2 s).
