@@ -317,7 +317,9 @@ export class TaskStore extends Context.Service<TaskStore, {
   /** Waits until the task is terminal (by subscription, not polling). */
   readonly awaitTerminal: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | StoreError>
   /**
-   * Every status change (creation included), for `notifications/tasks/status`; a shared store
+   * Every status change (creation included), for the `notifications/tasks` of 2026-07-28
+   * `subscriptions/listen` streams (2025-11-25's `notifications/tasks/status` are sent by the
+   * supervisor's `onTransition`, not from here); a shared store
    * publishes here the changes made by other processes too, but not their creations: a task
    * created elsewhere is heard of from its first change on (who follows a task reads it first, as a
    * `subscriptions/listen` stream does, and the supervisor waits only for ends).
