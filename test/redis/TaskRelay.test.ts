@@ -123,6 +123,21 @@ const LogsMany = McpServer.tool({
     })
 })
 
+/** Logs `count` lines at once with Effect's logger (synchronous: it cannot wait for room), then "logged" a second later. */
+const EffectLogsMany = McpServer.tool({
+  name: "effect_logs_many",
+  parameters: { count: Schema.Number },
+  execution: { taskSupport: "optional" },
+  handler: ({ count }) =>
+    Effect.gen(function*() {
+      yield* Effect.promise(() => gate).pipe(Effect.timeout("10 seconds"), Effect.ignore)
+      for (let i = 0; i < count; i++) yield* Effect.logWarning(`line ${i}`)
+      // Its lines on their way well before its end (what this shows is the burst, not the end).
+      yield* Effect.sleep("1 second")
+      return "logged"
+    })
+})
+
 /**
  * Two replicas of one server on the test Redis (one prefix, each its own Redis client and task
  * store), bearer tokens taken for the subject they name; and a client of that Redis, with the
@@ -147,7 +162,7 @@ function replicas(options: { readonly recheckMillis?: number; readonly through?:
       serveOnFreePort((port) =>
         McpServer.serve(
           { name: "relay-test", version: "1.0.0", tasks: McpServer.tasks() },
-          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksUntimed, AsksAndTells, AsksTwice, NotesWhenReleased, LogsMany),
+          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksUntimed, AsksAndTells, AsksTwice, NotesWhenReleased, LogsMany, EffectLogsMany),
           StreamableHttp.make({
             host: "127.0.0.1",
             port,
@@ -886,6 +901,35 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.deepStrictEqual(sent, Array.from({ length: 10_000 }, (_, i) => `line ${i}`))
       assert.deepStrictEqual(lines, sent)
     }).pipe(Effect.scoped), 90_000)
+  // Effect's logger is synchronous: a line cannot wait for room, as a McpContext.log line does. A
+  // burst is kept as a session keeps it (its outbound queue and 1,024 lines beyond, whatever the
+  // client reads), sent 100 lines a message. Failed before: past 100 lines waiting the rest were
+  // dropped (B's client got 100 of 1,000), while a tasks/result on A's own session got them all.
+  it.effect("the SDK: a task on A logs 1,000 lines at once with Effect.log while its tasks/result waits on B: B's client gets every line, in order, at most 100 a message", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, recorded } = yield* twoReplicas
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      const onA = yield* sdkClient(a, "a", [])
+      const { task } = yield* callAsTask(onA.client, "effect_logs_many", { count: 1_000 }, 60_000)
+      yield* Effect.promise(() => onA.transport.close())
+      const onB = yield* sdkClient(b, "b", [])
+      const lines: Array<string> = []
+      onB.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+        const data = notification.params.data
+        if (typeof data === "string" && data.startsWith("line ")) lines.push(data)
+      })
+      const result = yield* Effect.forkChild(toolTaskResult(onB.client, task.taskId))
+      assert.strictEqual((yield* recorded).length, 1)
+      release()
+      const outcome = yield* Fiber.join(result).pipe(Effect.timeout("30 seconds"))
+      assert.deepStrictEqual(outcome.content, [{ type: "text", text: "logged" }])
+      const batches = relayed.filter((message) => message._tag === "Notes")
+      for (const batch of batches) assert.isAtMost(batch.notes.length, 100)
+      const sent = batches.flatMap((message) => message.notes.map((note: any) => note.params.data))
+      assert.deepStrictEqual(sent, Array.from({ length: 1_000 }, (_, i) => `line ${i}`))
+      assert.deepStrictEqual(lines, Array.from({ length: 1_000 }, (_, i) => `line ${i}`))
+    }).pipe(Effect.scoped), 60_000)
   // A tasks/result on the replica running its task needs no record in Redis: the task's messages
   // find it there first, and no other replica runs the task. Failed before: the wait was recorded
   // (a script: SET and PUBLISH Waiting), renewed each round, and dropped (a script: GET, DEL and

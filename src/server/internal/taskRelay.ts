@@ -12,7 +12,8 @@
  *   it, looks the record up (and hears `Waiting` while T runs): T's requests and notifications then
  *   go through a {@link RemoteCarrier}, T's `via` as a local session's `tasks/result` would be (a
  *   local one comes first). Its notifications go in batches (`Notes`: one message at a time, 100 or
- *   those of 20 ms; a task notifying faster waits for room), sent before a question and as T's
+ *   those of 20 ms; a task notifying faster waits for room, a line of Effect's logger waits with up
+ *   to 1,024 others), sent before a question and as T's
  *   work ends (before its result is recorded). A request held on the
  *   session that created T (its client reads it no more) is asked again through it
  *   (`RelatedTask.viaChanged`, as across sessions of one process).
@@ -113,7 +114,7 @@ class RemoteCarrier {
   notes: Array<Note> = []
   /** A message of notes is on its way or waits its time: notes wait for the next. */
   sending = false
-  /** Log messages of Effect's logger dropped, past {@link maxNotes} waiting. */
+  /** Log messages of Effect's logger dropped, past {@link maxHeldNotes} waiting. */
   dropped = 0
   /** Completed as the notes waiting go (made by a notification waiting for room). */
   roomMade: Deferred.Deferred<void> | undefined = undefined
@@ -244,11 +245,19 @@ interface Note {
 const notesEveryMillis = 20
 
 /**
- * The most notes one message carries: past it, a notification waits until they have gone, but a
- * log line of Effect's logger (synchronous) is dropped (said on the task's replica as the task
- * ends), and a progress notification replaces the last one of its token waiting.
+ * The most notes one message carries: past it, a notification waits until they have gone (a
+ * progress notification replaces the last one of its token waiting), but a log line of Effect's
+ * logger (synchronous: it cannot wait) waits with them, up to {@link maxHeldNotes}.
  */
 const maxNotes = 100
+
+/**
+ * The most notes waiting, with lines of Effect's logger past {@link maxNotes}: beyond, such a line
+ * is dropped (said on the task's replica as the task ends). As a session keeps a burst of them
+ * beyond its outbound queue whatever its client reads (`ServerSession`'s `maxOverflowingLogs`):
+ * a burst a `tasks/result` on the task's own replica gets whole is not cut to 100 lines on another.
+ */
+const maxHeldNotes = 1_024
 
 /** A reply (`Answer`, `Failed`) kept for a question sent again (see `TaskRelay.resendMillis`), until a round of sending. */
 interface Kept {
@@ -306,12 +315,12 @@ class RelayerImpl implements Relayer {
       if (carrier === undefined) return Effect.void
       carrier.left = true
       this.carriers.delete(taskId)
-      const sent = this.flushNotes(carrier)
+      const sent = this.flushAllNotes(carrier)
       return carrier.dropped === 0 ? sent : Effect.andThen(
         sent,
         Effect.logWarning(
           `effect-mcp-server: ${carrier.dropped} log message(s) of task ${taskId} were not sent to the replica where its ` +
-            `tasks/result waits (more than ${maxNotes} within ${notesEveryMillis} ms)`
+            `tasks/result waits (more than ${maxHeldNotes} waiting to go, ${maxNotes} a message)`
         )
       )
     })
@@ -323,7 +332,7 @@ class RelayerImpl implements Relayer {
     carrier.left = true
     this.carriers.delete(taskId)
     // Its notes still waiting go on there (they were the task's before this wait came).
-    if (carrier.notes.length > 0) this.options.runFork(this.flushNotes(carrier))
+    if (carrier.notes.length > 0) this.options.runFork(this.flushAllNotes(carrier))
   }
 
   /**
@@ -344,8 +353,10 @@ class RelayerImpl implements Relayer {
         }
       }
       if (wait) return false
-      carrier.dropped++
-      return true
+      if (notes.length >= maxHeldNotes) {
+        carrier.dropped++
+        return true
+      }
     }
     notes.push(params === undefined ? { method } : { method, params })
     if (carrier.sending) return true
@@ -374,17 +385,26 @@ class RelayerImpl implements Relayer {
     })
   }
 
-  /** The carrier's notes waiting now, in one message (if any wait). */
+  /** The carrier's notes waiting now, {@link maxNotes} at most in one message (if any wait). */
   private flushNotes(carrier: RemoteCarrier): Effect.Effect<void> {
     return Effect.suspend(() => {
-      const notes = carrier.notes
-      if (notes.length === 0) return Effect.void
-      carrier.notes = []
+      const waiting = carrier.notes
+      if (waiting.length === 0) return Effect.void
+      // Past `maxNotes`, only lines of Effect's logger wait (see `note`): the first go now.
+      const notes = waiting.length <= maxNotes ? waiting : waiting.splice(0, maxNotes)
+      if (notes === waiting) carrier.notes = []
       const roomMade = carrier.roomMade
       carrier.roomMade = undefined
       const sent = Effect.ignore(this.relay.send({ _tag: "Notes", to: carrier.process, taskId: carrier.taskId, notes }))
       return roomMade === undefined ? sent : Effect.ensuring(sent, Deferred.done(roomMade, Exit.void))
     })
+  }
+
+  /** Every note of the carrier waiting now, in messages of {@link maxNotes} (before a question, or the task's end). */
+  private flushAllNotes(carrier: RemoteCarrier): Effect.Effect<void> {
+    return Effect.suspend(() =>
+      carrier.notes.length === 0 ? Effect.void : Effect.andThen(this.flushNotes(carrier), this.flushAllNotes(carrier))
+    )
   }
 
   noneWaits(taskId: string): void {
@@ -435,7 +455,7 @@ class RelayerImpl implements Relayer {
     this.pending.set(id, { method, answer, ask: message, old: false })
     // Not sent (the store is down): as if its session had closed, the request goes elsewhere. The
     // task's notes before it go first.
-    const sent = Effect.catch(Effect.andThen(this.flushNotes(carrier), this.relay.send(message)), () =>
+    const sent = Effect.catch(Effect.andThen(this.flushAllNotes(carrier), this.relay.send(message)), () =>
       Effect.sync(() => {
         this.leave(carrier)
         Deferred.doneUnsafe(answer, Exit.fail(new SessionClosed({ method })))
