@@ -1124,7 +1124,8 @@ const relayMessage = (body: unknown, here: string): RelayMessage | undefined => 
   if (body.to !== here) return undefined
   if (body._tag === "Notes") {
     return typeof body.taskId === "string" && Array.isArray(body.notes) &&
-        body.notes.every((note) => isRecord(note) && typeof note.method === "string" && (note.params === undefined || isRecord(note.params)))
+        body.notes.every((note) => isRecord(note) && typeof note.method === "string" && (note.params === undefined || isRecord(note.params))) &&
+        (body.ack === undefined || (typeof body.ack === "string" && typeof body.from === "string"))
       ? body as RelayMessage
       : undefined
   }

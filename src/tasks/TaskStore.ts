@@ -125,7 +125,7 @@ export interface InputDelivery {
  * timeout), gives the question up (`Withdraw`), and hears the client's answer (`Answer`) or how the
  * question failed (`Failed`: a `ClientRequestError`'s tag and fields); it sends the task's
  * notifications (progress, log messages) there too, several in one message (`Notes`: each its
- * method and params as the task sent them).
+ * method and params as the task sent them), the last acknowledged (`ack`, answered `Answer`).
  *
  * @since 0.2.0
  * @category models
@@ -149,6 +149,12 @@ export type RelayMessage =
     readonly to: string
     readonly taskId: string
     readonly notes: ReadonlyArray<{ readonly method: string; readonly params?: { readonly [key: string]: unknown } | undefined }>
+    /**
+     * The task's last notes (its work ended): once those before are sent on, the process that
+     * gets them answers `ack` (`Answer`) to `from`, and the task's end is recorded then.
+     */
+    readonly ack?: string | undefined
+    readonly from?: string | undefined
   }
   | { readonly _tag: "Answer"; readonly to: string; readonly id: string; readonly result: unknown }
   | { readonly _tag: "Failed"; readonly to: string; readonly id: string; readonly error: { readonly _tag: string; readonly [field: string]: unknown } }

@@ -138,6 +138,19 @@ const EffectLogsMany = McpServer.tool({
     })
 })
 
+/** Logs `count` lines at once with Effect's logger, and ends at once: "logged". */
+const LogsAndEnds = McpServer.tool({
+  name: "logs_and_ends",
+  parameters: { count: Schema.Number },
+  execution: { taskSupport: "optional" },
+  handler: ({ count }) =>
+    Effect.gen(function*() {
+      yield* Effect.promise(() => gate).pipe(Effect.timeout("10 seconds"), Effect.ignore)
+      for (let i = 0; i < count; i++) yield* Effect.logWarning(`line ${i}`)
+      return "logged"
+    })
+})
+
 /**
  * Two replicas of one server on the test Redis (one prefix, each its own Redis client and task
  * store), bearer tokens taken for the subject they name; and a client of that Redis, with the
@@ -162,7 +175,7 @@ function replicas(options: { readonly recheckMillis?: number; readonly through?:
       serveOnFreePort((port) =>
         McpServer.serve(
           { name: "relay-test", version: "1.0.0", tasks: McpServer.tasks() },
-          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksUntimed, AsksAndTells, AsksTwice, NotesWhenReleased, LogsMany, EffectLogsMany),
+          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksUntimed, AsksAndTells, AsksTwice, NotesWhenReleased, LogsMany, EffectLogsMany, LogsAndEnds),
           StreamableHttp.make({
             host: "127.0.0.1",
             port,
@@ -930,6 +943,36 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.deepStrictEqual(sent, Array.from({ length: 1_000 }, (_, i) => `line ${i}`))
       assert.deepStrictEqual(lines, Array.from({ length: 1_000 }, (_, i) => `line ${i}`))
     }).pipe(Effect.scoped), 60_000)
+  // The task's end (the store's channel of changes) and its last notes (the relay's channel) reach
+  // B on two Redis connections: in no set order. Failed before: the task's last notes often came
+  // after its end, when B's tasks/result had answered (no wait there: dropped), B's client missing
+  // the last 100 to 200 lines of 1,000. Now the task's end is recorded once B has said it has its notes.
+  it.effect("the SDK: a task on A logs 1,000 lines and ends at once while its tasks/result waits on B: B's client gets every line before the result", () =>
+    Effect.gen(function*() {
+      const { a, b, redis, prefix } = yield* twoReplicas
+      for (let round = 0; round < 5; round++) {
+        let release: () => void = () => {}
+        gate = new Promise<void>((resolve) => (release = resolve))
+        const onA = yield* sdkClient(a, "a", [])
+        const { task } = yield* callAsTask(onA.client, "logs_and_ends", { count: 1_000 }, 60_000)
+        yield* Effect.promise(() => onA.transport.close())
+        const onB = yield* sdkClient(b, "b", [])
+        const lines: Array<string> = []
+        onB.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+          const data = notification.params.data
+          if (typeof data === "string" && data.startsWith("line ")) lines.push(data)
+        })
+        const result = yield* Effect.forkChild(toolTaskResult(onB.client, task.taskId))
+        // B's wait recorded (at most 5 s), before the task notes.
+        const waits = (key: string) => Effect.orDie(redis.send<number>("EXISTS", key))
+        for (let i = 0; i < 250 && (yield* waits(`${prefix}tasks:w:${task.taskId}`)) === 0; i++) yield* Effect.sleep(20)
+        assert.strictEqual(yield* waits(`${prefix}tasks:w:${task.taskId}`), 1)
+        release()
+        const outcome = yield* Fiber.join(result).pipe(Effect.timeout("30 seconds"))
+        assert.deepStrictEqual(outcome.content, [{ type: "text", text: "logged" }])
+        assert.deepStrictEqual(lines, Array.from({ length: 1_000 }, (_, i) => `line ${i}`), `round ${round}`)
+      }
+    }).pipe(Effect.scoped), 90_000)
   // A tasks/result on the replica running its task needs no record in Redis: the task's messages
   // find it there first, and no other replica runs the task. Failed before: the wait was recorded
   // (a script: SET and PUBLISH Waiting), renewed each round, and dropped (a script: GET, DEL and

@@ -14,7 +14,9 @@
  *   local one comes first). Its notifications go in batches (`Notes`: one message at a time, 100 or
  *   those of 20 ms; a task notifying faster waits for room, a line of Effect's logger waits with up
  *   to 1,024 others), sent before a question and as T's
- *   work ends (before its result is recorded). A request held on the
+ *   work ends; T's end is recorded once B says it has sent them on (an acknowledged last `Notes`,
+ *   within 2 s): the end reaches B on another Redis connection, and notes coming after it found
+ *   no wait there. A request held on the
  *   session that created T (its client reads it no more) is asked again through it
  *   (`RelatedTask.viaChanged`, as across sessions of one process).
  * - The carrier sends the request to B (`Ask`, under an id of A's), and waits for the answer
@@ -48,7 +50,7 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
+import * as Fiber from "effect/Fiber"
 import * as PubSub from "effect/PubSub"
 import type * as Scope from "effect/Scope"
 import { ErrorCode } from "../../protocol/McpError.ts"
@@ -116,6 +118,8 @@ class RemoteCarrier {
   sending = false
   /** Log messages of Effect's logger dropped, past {@link maxHeldNotes} waiting. */
   dropped = 0
+  /** Notes were sent through it: its replica acknowledges the last as the task ends (see `RelayerImpl.ended`). */
+  noted = false
   /** Completed as the notes waiting go (made by a notification waiting for room). */
   roomMade: Deferred.Deferred<void> | undefined = undefined
   readonly taskId: string
@@ -225,8 +229,11 @@ let lastRelayId = 0
 interface Pending {
   readonly method: string
   readonly answer: Deferred.Deferred<unknown, ClientRequestError>
-  /** The message that asked it: sent again while it waits, on a relay that can lose it (`TaskRelay.resendMillis`). */
-  readonly ask: RelayMessage
+  /**
+   * The message that asked it: sent again while it waits, on a relay that can lose it
+   * (`TaskRelay.resendMillis`); `undefined` for the acknowledgement of a task's last notes (see `ended`).
+   */
+  readonly ask: RelayMessage | undefined
   /** Waiting already at the last round of sending again: sent again at the next. */
   old: boolean
 }
@@ -259,6 +266,9 @@ const maxNotes = 100
  */
 const maxHeldNotes = 1_024
 
+/** The longest a task's end waits for the acknowledgement of its last notes (see `RelayerImpl.ended`). */
+const notesAckMillis = 2_000
+
 /** A reply (`Answer`, `Failed`) kept for a question sent again (see `TaskRelay.resendMillis`), until a round of sending. */
 interface Kept {
   readonly message: RelayMessage
@@ -289,6 +299,8 @@ class RelayerImpl implements Relayer {
    * can lose them: a question that comes again is answered from here, the client not asked twice.
    */
   private readonly kept = new Map<string, Kept>()
+  /** The deliveries of other replicas' tasks' notes under way here, the last of each task (see `notesHere`). */
+  private readonly delivering = new Map<string, Fiber.Fiber<unknown>>()
   /** Rounds of sending again so far (see {@link resend}). */
   private rounds = 0
   private readonly relay: TaskRelay
@@ -315,13 +327,33 @@ class RelayerImpl implements Relayer {
       if (carrier === undefined) return Effect.void
       carrier.left = true
       this.carriers.delete(taskId)
-      const sent = this.flushAllNotes(carrier)
+      const flushed = this.flushAllNotes(carrier)
+      const sent = carrier.noted || carrier.notes.length > 0 ? Effect.andThen(flushed, this.acknowledged(carrier)) : flushed
       return carrier.dropped === 0 ? sent : Effect.andThen(
         sent,
         Effect.logWarning(
           `effect-mcp-server: ${carrier.dropped} log message(s) of task ${taskId} were not sent to the replica where its ` +
             `tasks/result waits (more than ${maxHeldNotes} waiting to go, ${maxNotes} a message)`
         )
+      )
+    })
+  }
+
+  /**
+   * The carrier's replica has sent on the task's notes (they reach its client before the task's
+   * result), or {@link notesAckMillis} passed: the task's end and its notes reach it on two Redis
+   * connections, in no set order, and notes that came after the end found no wait there.
+   */
+  private acknowledged(carrier: RemoteCarrier): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const id = `${this.relay.here}${++lastRelayId}`
+      const answer = Deferred.makeUnsafe<unknown, ClientRequestError>()
+      this.pending.set(id, { method: "notes", answer, ask: undefined, old: false })
+      const last: RelayMessage = { _tag: "Notes", to: carrier.process, taskId: carrier.taskId, notes: [], ack: id, from: this.relay.here }
+      return Effect.andThen(this.relay.send(last), Deferred.await(answer)).pipe(
+        Effect.timeout(notesAckMillis),
+        Effect.ignore,
+        Effect.ensuring(Effect.sync(() => this.pending.delete(id)))
       )
     })
   }
@@ -395,6 +427,7 @@ class RelayerImpl implements Relayer {
       if (notes === waiting) carrier.notes = []
       const roomMade = carrier.roomMade
       carrier.roomMade = undefined
+      carrier.noted = true
       const sent = Effect.ignore(this.relay.send({ _tag: "Notes", to: carrier.process, taskId: carrier.taskId, notes }))
       return roomMade === undefined ? sent : Effect.ensuring(sent, Deferred.done(roomMade, Exit.void))
     })
@@ -501,17 +534,8 @@ class RelayerImpl implements Relayer {
       }
       case "Ask":
         return this.askHere(message)
-      case "Notes": {
-        const session = this.options.local(message.taskId) as ContextSession | undefined
-        if (session === undefined) return
-        this.options.runFork(Effect.forEach(message.notes, (note) => {
-          // A log message below the level the client set on this session is not for it.
-          const level = note.method === "notifications/message" ? note.params?.level as LoggingLevel : undefined
-          if (level !== undefined && !(logLevels[level] >= logLevels[session.logLevel])) return Effect.void
-          return session.notifyRelated(note.method, note.params, undefined, undefined, message.taskId)
-        }, { discard: true }))
-        return
-      }
+      case "Notes":
+        return this.notesHere(message)
     }
   }
 
@@ -530,8 +554,8 @@ class RelayerImpl implements Relayer {
       if (this.pending.size === 0) return Effect.void
       const again: Array<RelayMessage> = []
       for (const pending of this.pending.values()) {
-        if (pending.old) again.push(pending.ask)
-        else pending.old = true
+        if (!pending.old) pending.old = true
+        else if (pending.ask !== undefined) again.push(pending.ask)
       }
       return Effect.forEach(again, (message) => Effect.ignore(this.relay.send(message)), { discard: true })
     })
@@ -545,6 +569,39 @@ class RelayerImpl implements Relayer {
     // Until the asking replica gives the question up (its timeout), within bounds; a round more:
     // the rounds here and there do not start together.
     this.kept.set(ask.id, { message, until: this.rounds + Math.ceil(Math.min(ask.timeoutMillis, maxKeptMillis) / every) + 1 })
+  }
+
+  /**
+   * Another replica's task's notes, sent on the stream of the `tasks/result` waiting here for it,
+   * after the task's notes before them (one fiber after the other, per task); the last acknowledged
+   * once sent on (by the server of this process whose `tasks/result` waits, else the first).
+   */
+  private notesHere(message: Extract<RelayMessage, { readonly _tag: "Notes" }>): void {
+    const taskId = message.taskId
+    const session = this.options.local(taskId) as ContextSession | undefined
+    if (session === undefined && message.ack === undefined) return
+    const sent = session === undefined ? Effect.void : Effect.forEach(message.notes, (note) => {
+      // A log message below the level the client set on this session is not for it.
+      const level = note.method === "notifications/message" ? note.params?.level as LoggingLevel : undefined
+      if (level !== undefined && !(logLevels[level] >= logLevels[session.logLevel])) return Effect.void
+      return session.notifyRelated(note.method, note.params, undefined, undefined, taskId)
+    }, { discard: true })
+    let acked = sent
+    if (message.ack !== undefined && message.from !== undefined) {
+      const relayers = relayersOf.get(this.relay)
+      const acks = session !== undefined || relayers === undefined || relayers.length < 2 ||
+        (relayers[0] === this && !relayers.some((other) => other.options.local(taskId) !== undefined))
+      const reply: RelayMessage = { _tag: "Answer", to: message.from, id: message.ack, result: null }
+      if (acks) acked = Effect.andThen(sent, Effect.ignore(this.relay.send(reply)))
+    }
+    const before = this.delivering.get(taskId)
+    let fiber: Fiber.Fiber<void> | undefined
+    fiber = this.options.runFork(Effect.andThen(before === undefined ? Effect.void : Fiber.await(before), acked).pipe(
+      Effect.ensuring(Effect.sync(() => {
+        if (fiber !== undefined && this.delivering.get(taskId) === fiber) this.delivering.delete(taskId)
+      }))
+    ))
+    if (fiber.pollUnsafe() === undefined) this.delivering.set(taskId, fiber)
   }
 
   /** Another replica's request, sent on the stream of the `tasks/result` waiting here for its task. */
