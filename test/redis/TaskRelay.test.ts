@@ -123,33 +123,32 @@ const LogsMany = McpServer.tool({
     })
 })
 
-/** Logs `count` lines at once with Effect's logger (synchronous: it cannot wait for room), then "logged" a second later. */
+/**
+ * Logs `count` lines at once with Effect's logger (synchronous: it cannot wait for room), then
+ * "logged" after `pauseMillis`.
+ */
 const EffectLogsMany = McpServer.tool({
   name: "effect_logs_many",
-  parameters: { count: Schema.Number },
+  parameters: { count: Schema.Number, pauseMillis: Schema.Number },
   execution: { taskSupport: "optional" },
-  handler: ({ count }) =>
+  handler: ({ count, pauseMillis }) =>
     Effect.gen(function*() {
       yield* Effect.promise(() => gate).pipe(Effect.timeout("10 seconds"), Effect.ignore)
       for (let i = 0; i < count; i++) yield* Effect.logWarning(`line ${i}`)
-      // Its lines on their way well before its end (what this shows is the burst, not the end).
-      yield* Effect.sleep("1 second")
+      if (pauseMillis > 0) yield* Effect.sleep(pauseMillis)
       return "logged"
     })
 })
 
-/** Logs `count` lines at once with Effect's logger, and ends at once: "logged". */
-const LogsAndEnds = McpServer.tool({
-  name: "logs_and_ends",
-  parameters: { count: Schema.Number },
-  execution: { taskSupport: "optional" },
-  handler: ({ count }) =>
-    Effect.gen(function*() {
-      yield* Effect.promise(() => gate).pipe(Effect.timeout("10 seconds"), Effect.ignore)
-      for (let i = 0; i < count; i++) yield* Effect.logWarning(`line ${i}`)
-      return "logged"
-    })
-})
+/** The `line <n>` log lines `client` gets, pushed on the array returned. */
+const linesOf = (client: Client): Array<string> => {
+  const lines: Array<string> = []
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+    const data = notification.params.data
+    if (typeof data === "string" && data.startsWith("line ")) lines.push(data)
+  })
+  return lines
+}
 
 /**
  * Two replicas of one server on the test Redis (one prefix, each its own Redis client and task
@@ -175,7 +174,7 @@ function replicas(options: { readonly recheckMillis?: number; readonly through?:
       serveOnFreePort((port) =>
         McpServer.serve(
           { name: "relay-test", version: "1.0.0", tasks: McpServer.tasks() },
-          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksUntimed, AsksAndTells, AsksTwice, NotesWhenReleased, LogsMany, EffectLogsMany, LogsAndEnds),
+          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksUntimed, AsksAndTells, AsksTwice, NotesWhenReleased, LogsMany, EffectLogsMany),
           StreamableHttp.make({
             host: "127.0.0.1",
             port,
@@ -924,14 +923,11 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       let release: () => void = () => {}
       gate = new Promise<void>((resolve) => (release = resolve))
       const onA = yield* sdkClient(a, "a", [])
-      const { task } = yield* callAsTask(onA.client, "effect_logs_many", { count: 1_000 }, 60_000)
+      // Its lines on their way well before its end (what this shows is the burst, not the end).
+      const { task } = yield* callAsTask(onA.client, "effect_logs_many", { count: 1_000, pauseMillis: 1_000 }, 60_000)
       yield* Effect.promise(() => onA.transport.close())
       const onB = yield* sdkClient(b, "b", [])
-      const lines: Array<string> = []
-      onB.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
-        const data = notification.params.data
-        if (typeof data === "string" && data.startsWith("line ")) lines.push(data)
-      })
+      const lines = linesOf(onB.client)
       const result = yield* Effect.forkChild(toolTaskResult(onB.client, task.taskId))
       assert.strictEqual((yield* recorded).length, 1)
       release()
@@ -954,14 +950,10 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
         let release: () => void = () => {}
         gate = new Promise<void>((resolve) => (release = resolve))
         const onA = yield* sdkClient(a, "a", [])
-        const { task } = yield* callAsTask(onA.client, "logs_and_ends", { count: 1_000 }, 60_000)
+        const { task } = yield* callAsTask(onA.client, "effect_logs_many", { count: 1_000, pauseMillis: 0 }, 60_000)
         yield* Effect.promise(() => onA.transport.close())
         const onB = yield* sdkClient(b, "b", [])
-        const lines: Array<string> = []
-        onB.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
-          const data = notification.params.data
-          if (typeof data === "string" && data.startsWith("line ")) lines.push(data)
-        })
+        const lines = linesOf(onB.client)
         const result = yield* Effect.forkChild(toolTaskResult(onB.client, task.taskId))
         // B's wait recorded (at most 5 s), before the task notes.
         const waits = (key: string) => Effect.orDie(redis.send<number>("EXISTS", key))
