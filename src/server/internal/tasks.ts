@@ -409,16 +409,20 @@ export const make = (
             const mapped = mapping === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => mapping(exit, task.taskId))
             if (relayer === undefined) return mapped
             // On a shared store, known while it runs (its carrier to another replica's wait), its
-            // notes sent there before its end is recorded (they come before its result).
-            running.set(task.taskId, core)
-            return Effect.ensuring(
-              mapped,
-              Effect.suspend(() => {
-                running.delete(task.taskId)
-                running = renewMap(running, runningRenewal)
-                return relayer.ended(task.taskId)
-              })
-            )
+            // notes sent there before its end is recorded (they come before its result). Entered
+            // when the work starts, with its removal in place (uninterruptibly): a fiber interrupted
+            // before its first turn (shutdown, an early cancel) leaves no entry behind.
+            return Effect.uninterruptibleMask((restore) => {
+              running.set(task.taskId, core)
+              return Effect.ensuring(
+                restore(mapped),
+                Effect.suspend(() => {
+                  running.delete(task.taskId)
+                  running = renewMap(running, runningRenewal)
+                  return relayer.ended(task.taskId)
+                })
+              )
+            })
           },
           policy
         ).pipe(Effect.map(Wire.createTaskResult), Effect.catch(Wire.failWith))
