@@ -33,7 +33,6 @@ import { isUtf8 } from "node:buffer"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Path from "effect/Path"
@@ -51,7 +50,7 @@ import * as Pagination from "../protocol/Pagination.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import { clip } from "../internal/clip.ts"
-import * as Fifo from "./internal/fifo.ts"
+import * as RegularFile from "./internal/regularFile.ts"
 import * as FrontmatterText from "./internal/frontmatter.ts"
 
 // ---------------------------------------------------------------------------
@@ -270,9 +269,11 @@ export const make = (definition: {
  * only when its path still leads where it was checked to lead, to the file opened: one re-pointed
  * or replaced by a link while the skill was read is refused (`InvalidPath`), never read from
  * outside the directory; one replaced in place (a new file renamed over it, as an editor saves) is
- * opened again, and the saved file served (refused only when replaced at each of 3 opens). The
- * file swapped for a FIFO (or another file that is not a regular one) after it was listed is
- * refused (`InvalidPath`), not waited on for a writer. The
+ * opened again, and the saved file served (refused only when replaced at each of 3 opens). Files
+ * are opened without waiting (`O_NONBLOCK`, through Node's `node:fs`: the `FileSystem` given lists
+ * and measures, the bytes are read by Node's), and what was opened is read only when it is a
+ * regular file: one swapped for a FIFO, a socket or a device after it was listed is refused
+ * (`InvalidPath`), not waited on for a writer; one there from the start is skipped. The
  * directory itself re-pointed while it is read (a link a deploy swaps to a new release) fails
  * that read; the skill is read again, once, from where the link leads now. A file
  * or directory under it that is removed after it was listed, or that the server may not read, is
@@ -317,6 +318,7 @@ const loadDirectory = (
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
+    const open = yield* RegularFile.Open
     const files: Array<[string, Uint8Array]> = []
     // The directory as the links are resolved: a link is followed only to a file under it.
     const root = yield* fs.realPath(directory)
@@ -361,16 +363,15 @@ const loadDirectory = (
     ): Effect.Effect<Uint8Array, SkillError | PlatformError.PlatformError> =>
       Effect.flatMap(
         Effect.scoped(Effect.gen(function*() {
-          // A FIFO swapped in after the listing: its open waits for a writer, for ever. While the
-          // open waits the FIFO is given one that leaves at once (every 20 ms, 2 s at most: see
-          // `internal/fifo.ts`); what was opened is refused below, not being a regular file.
-          const releasing = yield* Effect.forkScoped(
-            Effect.repeat(Effect.andThen(Effect.sleep(20), Effect.sync(() => Fifo.releaseReader(path))), { times: 99 })
+          // Opened without waiting (a FIFO swapped in after the listing waited for a writer, for
+          // ever: see `internal/regularFile.ts`), and read through this one descriptor only.
+          // A socket cannot be opened (ENXIO, `BadResource`): no regular file either.
+          const opened = yield* Effect.catchIf(
+            open(path),
+            (error) => error.reason._tag === "BadResource",
+            () => Effect.succeed(undefined)
           )
-          const file = yield* fs.open(path)
-          yield* Fiber.interrupt(releasing)
-          const opened = yield* file.stat
-          if (opened.type !== "File") {
+          if (opened === undefined || opened.type !== "File") {
             return yield* new SkillError({
               reason: "InvalidPath",
               skill: directory,
@@ -380,7 +381,7 @@ const loadDirectory = (
           const now = yield* fs.realPath(path)
           const there = now === real ? yield* fs.stat(now) : undefined
           const moved = there === undefined || there.dev !== opened.dev
-          if (moved || (there.ino._tag === "Some" && opened.ino._tag === "Some" && there.ino.value !== opened.ino.value)) {
+          if (moved || (there.ino._tag === "Some" && there.ino.value !== opened.ino)) {
             if (moved || attempt >= readAttempts) {
               return yield* new SkillError({
                 reason: "InvalidPath",
@@ -399,7 +400,7 @@ const loadDirectory = (
               larger.set(buffer)
               buffer = larger
             }
-            const count = yield* file.read(buffer.subarray(total))
+            const count = yield* opened.read(buffer.subarray(total))
             if (count === 0) break
             total += count
           }

@@ -13,7 +13,7 @@ import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -26,6 +26,7 @@ import * as Result from "effect/Result"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import { InMemory, McpServer } from "../../src/index.ts"
+import * as RegularFile from "../../src/extensions/internal/regularFile.ts"
 import { Skills } from "../../src/skills.ts"
 import { connectRaw, initializeRaw, type RawClient } from "../e2e/harness.ts"
 import { startServer } from "../server/McpServerHarness.ts"
@@ -36,6 +37,12 @@ const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.mode
 const sha256 = (bytes: Uint8Array) => `sha256:${createHash("sha256").update(bytes).digest("hex")}`
 const fixtureDirectory = fileURLToPath(new URL("../../examples/skills/conformance-skill", import.meta.url))
 const platform = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)
+/**
+ * The loader's opens (`internal/regularFile.ts`, the one seam it opens and reads files through)
+ * wrapped by `wrap`: a test's race injected right before or after an open, or its reads counted.
+ */
+const opening = (wrap: (open: RegularFile.Open) => RegularFile.Open) => <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.provideService(effect, RegularFile.Open, wrap(RegularFile.Open.defaultValue()))
 
 const Review = Skills.make({
   name: "code-review",
@@ -669,15 +676,17 @@ describe("Skills.fromDirectory", () => {
                   when = undefined
                   point(link, join(outside, "secret.txt"))
                 }
-              })),
-          open: ((path: string, options?: never) => {
-            if (when !== "open" || path !== link) return fs.open(path, options)
-            point(link, join(outside, "secret.txt"))
-            return Effect.tap(fs.open(path, options), () => Effect.sync(() => point(link, "inside.txt")))
-          }) as typeof fs.open
+              }))
         }))
       ).pipe(Layer.provide(NodeFileSystem.layer))
-      const load = Skills.fromDirectory(dir).pipe(Effect.provide(Layer.mergeAll(swapping, NodePath.layer)))
+      const load = Skills.fromDirectory(dir).pipe(
+        opening((open) => (path) => {
+          if (when !== "open" || path !== link) return open(path)
+          point(link, join(outside, "secret.txt"))
+          return Effect.tap(open(path), () => Effect.sync(() => point(link, "inside.txt")))
+        }),
+        Effect.provide(Layer.mergeAll(swapping, NodePath.layer))
+      )
       for (const swap of ["realPath", "open", "listed"] as const) {
         rmSync(dir, { recursive: true, force: true })
         mkdirSync(dir)
@@ -730,18 +739,13 @@ describe("Skills.fromDirectory", () => {
       // The paths whose next open is followed by a save (once each), and the saves made.
       const saveAfterOpen = new Set<string>()
       let saves = 0
-      const saving = Layer.effect(
-        FileSystem.FileSystem,
-        Effect.map(FileSystem.FileSystem, (fs) => ({
-          ...fs,
-          open: ((path: string, options?: never) =>
-            Effect.tap(fs.open(path, options), () =>
-              Effect.sync(() => {
-                if (saveAfterOpen.delete(path)) save(`Saved ${++saves}.\n`)
-              }))) as typeof fs.open
-        }))
-      ).pipe(Layer.provide(NodeFileSystem.layer))
-      const load = Skills.fromDirectory(dir).pipe(Effect.provide(Layer.mergeAll(saving, NodePath.layer)))
+      const saving = opening((open) => (path) =>
+        Effect.tap(open(path), () =>
+          Effect.sync(() => {
+            if (saveAfterOpen.delete(path)) save(`Saved ${++saves}.\n`)
+          }))
+      )
+      const load = Skills.fromDirectory(dir).pipe(saving, Effect.provide(platform))
       saveAfterOpen.add(join(dir, "notes.md"))
       saveAfterOpen.add(join(dir, "alias.md"))
       const skill = yield* load
@@ -774,19 +778,14 @@ describe("Skills.fromDirectory", () => {
       deploy("v1")
       // The releases deployed, one after each open of `current/notes.md`, while any are left.
       const pending: Array<string> = []
-      const deploying = Layer.effect(
-        FileSystem.FileSystem,
-        Effect.map(FileSystem.FileSystem, (fs) => ({
-          ...fs,
-          open: ((path: string, options?: never) =>
-            Effect.tap(fs.open(path, options), () =>
-              Effect.sync(() => {
-                const next = path === join(current, "notes.md") ? pending.shift() : undefined
-                if (next !== undefined) deploy(next)
-              }))) as typeof fs.open
-        }))
-      ).pipe(Layer.provide(NodeFileSystem.layer))
-      const load = Skills.fromDirectory(current).pipe(Effect.provide(Layer.mergeAll(deploying, NodePath.layer)))
+      const deploying = opening((open) => (path) =>
+        Effect.tap(open(path), () =>
+          Effect.sync(() => {
+            const next = path === join(current, "notes.md") ? pending.shift() : undefined
+            if (next !== undefined) deploy(next)
+          }))
+      )
+      const load = Skills.fromDirectory(current).pipe(deploying, Effect.provide(platform))
       pending.push("v2")
       const skill = yield* load
       assert.deepStrictEqual(skill.files.map((file) => [file.path, file.content]), [
@@ -841,6 +840,96 @@ describe("Skills.fromDirectory", () => {
       assert.strictEqual((yield* Skills.fromDirectory(dir).pipe(Effect.provide(platform))).files.length, 2)
     }).pipe(Effect.scoped))
 
+  // Fails before the fix (the FIFO was released by a writer that looked only at the path, while the
+  // open waited): a FIFO swapped in, then moved away and a file put back while the open waited,
+  // was never given a writer, and the load waited for ever (still waiting after 4 s, a libuv
+  // thread held). Opened without waiting, it ends at once: the FIFO refused if it was opened, or
+  // the file put back served if that was.
+  it.live("a FIFO swapped in and swapped back for a file while the skill is read ends the load promptly", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-fifo-back-"))
+      const aside = mkdtempSync(join(tmpdir(), "skills-fifo-aside-"))
+      let timer: ReturnType<typeof setTimeout> | undefined
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          clearTimeout(timer)
+          // Before the fix: the open still waits on the FIFO, reachable aside; a writer lets it go.
+          try {
+            closeSync(openSync(join(aside, "fifo"), constants.O_WRONLY | constants.O_NONBLOCK))
+          } catch {
+            // No reader waits (the fix), or no FIFO there.
+          }
+          rmSync(dir, { recursive: true, force: true })
+          rmSync(aside, { recursive: true, force: true })
+        }))
+      writeFileSync(join(dir, "SKILL.md"), "---\nname: fifo\ndescription: d\n---\n")
+      writeFileSync(join(dir, "notes.md"), "Notes.\n")
+      const notes = join(dir, "notes.md")
+      let swapped = false
+      let back = false
+      const swapping = Layer.effect(
+        FileSystem.FileSystem,
+        Effect.map(FileSystem.FileSystem, (fs) => ({
+          ...fs,
+          // Right after the loader measured it as a file, it becomes a FIFO; 5 ms later the FIFO
+          // is moved aside and a file put back.
+          stat: (path: string) =>
+            Effect.tap(fs.stat(path), () =>
+              Effect.sync(() => {
+                if (path !== notes || swapped) return
+                swapped = true
+                rmSync(notes)
+                execFileSync("mkfifo", [notes], { timeout: 5_000 })
+                timer = setTimeout(() => {
+                  renameSync(notes, join(aside, "fifo"))
+                  writeFileSync(notes, "Notes again.\n")
+                  back = true
+                }, 5)
+              }))
+        }))
+      ).pipe(Layer.provide(NodeFileSystem.layer))
+      const outcome = yield* Skills.fromDirectory(dir).pipe(
+        Effect.provide(Layer.mergeAll(swapping, NodePath.layer)),
+        Effect.map((skill) => `loaded: ${skill.files.map((file) => `${file.path} ${JSON.stringify(file.content)}`).join(", ")}`),
+        Effect.catchTag("SkillError", (error) => Effect.succeed(`${error.reason}: ${error.message.slice(dir.length + 2)}`)),
+        Effect.timeoutOrElse({ duration: 4_000, orElse: () => Effect.succeed("still waiting after 4 s") })
+      )
+      assert.isTrue(swapped)
+      assert.oneOf(outcome, [
+        "InvalidPath: notes.md is not a regular file now (a FIFO or a device was put in its place while the skill was read)",
+        `loaded: SKILL.md "---\\nname: fifo\\ndescription: d\\n---\\n", notes.md "Notes again.\\n"`
+      ])
+      // The swap back done (at most 2 s), the skill is read again: the pool's threads are free.
+      for (let turn = 0; turn < 200 && !back; turn++) yield* Effect.sleep(10)
+      assert.isTrue(back)
+      const again = yield* Skills.fromDirectory(dir).pipe(Effect.provide(platform))
+      assert.deepStrictEqual(again.files.map((file) => [file.path, file.content]), [
+        ["SKILL.md", "---\nname: fifo\ndescription: d\n---\n"],
+        ["notes.md", "Notes again.\n"]
+      ])
+    }).pipe(Effect.scoped))
+
+  // A FIFO (or a link to one) in the directory from the start is no file to serve: skipped, as a
+  // socket or a device is, the load not waiting on it; the regular files are served.
+  it.live("a FIFO in the directory from the start is skipped, not waited on", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-fifo-start-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      writeFileSync(join(dir, "SKILL.md"), "---\nname: fifo\ndescription: d\n---\n")
+      writeFileSync(join(dir, "notes.md"), "Notes.\n")
+      execFileSync("mkfifo", [join(dir, "pipe.md")], { timeout: 5_000 })
+      symlinkSync("pipe.md", join(dir, "alias.md"))
+      const outcome = yield* Skills.fromDirectory(dir).pipe(
+        Effect.provide(platform),
+        Effect.map((skill) => skill.files.map((file) => [file.path, file.content])),
+        Effect.timeoutOrElse({ duration: 4_000, orElse: () => Effect.succeed("still waiting after 4 s") })
+      )
+      assert.deepStrictEqual(outcome, [
+        ["SKILL.md", "---\nname: fifo\ndescription: d\n---\n"],
+        ["notes.md", "Notes.\n"]
+      ])
+    }).pipe(Effect.scoped))
+
   // Fails before the fix: dot entries were skipped, but a link to a file under one (`notes ->
   // .git/config`) was followed and served, the skipped file's bytes under another name.
   it.effect("a link to a file under a dot entry is skipped as the entry is; a link to a visible file is served", () =>
@@ -888,11 +977,13 @@ describe("Skills.fromDirectory", () => {
               Effect.sync(() => {
                 if (removed !== undefined && path === dir) rmSync(join(dir, removed), { recursive: true, force: true })
               })),
-          readFile: (path: string) => path === join(dir, denied ?? "\0") ? deny(path, "readFile") : fs.readFile(path),
-          open: ((path: string, options?: never) => path === join(dir, denied ?? "\0") ? deny(path, "open") : fs.open(path, options)) as typeof fs.open
+          readFile: (path: string) => path === join(dir, denied ?? "\0") ? deny(path, "readFile") : fs.readFile(path)
         }))
       ).pipe(Layer.provide(NodeFileSystem.layer))
-      const load = Skills.fromDirectory(dir).pipe(Effect.provide(Layer.mergeAll(racing, NodePath.layer)))
+      const load = Skills.fromDirectory(dir).pipe(
+        opening((open) => (path) => path === join(dir, denied ?? "\0") ? deny(path, "open") : open(path)),
+        Effect.provide(Layer.mergeAll(racing, NodePath.layer))
+      )
       const refused = (setup: () => void) =>
         Effect.gen(function*() {
           rmSync(dir, { recursive: true, force: true })
@@ -936,14 +1027,14 @@ describe("Skills.fromDirectory", () => {
           readFile: (path: string) => {
             read.push(path.slice(dir.length + 1))
             return fs.readFile(path)
-          },
-          open: ((path: string, options?: never) => {
-            read.push(path.slice(dir.length + 1))
-            return fs.open(path, options)
-          }) as typeof fs.open
+          }
         }))
       ).pipe(Layer.provide(NodeFileSystem.layer))
-      const load = Effect.flip(Skills.fromDirectory(dir)).pipe(Effect.provide(Layer.mergeAll(counting, NodePath.layer)))
+      const opened = opening((open) => (path) => {
+        read.push(path.slice(dir.length + 1))
+        return open(path)
+      })
+      const load = Effect.flip(Skills.fromDirectory(dir)).pipe(opened, Effect.provide(Layer.mergeAll(counting, NodePath.layer)))
       sparse("big.bin", 1024 ** 3)
       const alone = yield* load
       assert.strictEqual(alone._tag === "SkillError" ? alone.reason : alone._tag, "TooLarge")
@@ -958,7 +1049,7 @@ describe("Skills.fromDirectory", () => {
       // Exactly the limit, SKILL.md included: taken.
       rmSync(join(dir, "exact.bin"))
       sparse("exact.bin", Skills.limits.bytes - Buffer.byteLength("---\nname: big\ndescription: d\n---\n"))
-      const skill = yield* Skills.fromDirectory(dir).pipe(Effect.provide(Layer.mergeAll(counting, NodePath.layer)))
+      const skill = yield* Skills.fromDirectory(dir).pipe(opened, Effect.provide(Layer.mergeAll(counting, NodePath.layer)))
       assert.strictEqual(skill.files.reduce((sum, file) => sum + file.size, 0), Skills.limits.bytes)
     }).pipe(Effect.scoped))
 
@@ -981,26 +1072,24 @@ describe("Skills.fromDirectory", () => {
           stat: (path: string) =>
             Effect.tap(fs.stat(path), () => Effect.sync(() => path === join(dir, "grow.bin") && truncateSync(path, grownTo))),
           readFile: (path: string) =>
-            Effect.tap(fs.readFile(path), (bytes) => Effect.sync(() => path === join(dir, "grow.bin") && (delivered += bytes.byteLength))),
-          open: ((path: string, options?: never) =>
-            Effect.map(fs.open(path, options), (file) => {
-              if (path !== join(dir, "grow.bin")) return file
-              // The same open file, its reads counted.
-              const counted: FileSystem.File = Object.create(file)
-              return Object.assign(counted, {
-                read: (buffer: Uint8Array, readOptions?: FileSystem.File.ReadOptions) =>
-                  Effect.tap(file.read(buffer, readOptions), (count) => Effect.sync(() => delivered += count)),
-                readAlloc: (size: number, readOptions?: FileSystem.File.ReadOptions) =>
-                  Effect.tap(file.readAlloc(size, readOptions), (bytes) => Effect.sync(() => delivered += bytes._tag === "Some" ? bytes.value.byteLength : 0))
-              })
-            })) as typeof fs.open
+            Effect.tap(fs.readFile(path), (bytes) => Effect.sync(() => path === join(dir, "grow.bin") && (delivered += bytes.byteLength)))
         }))
       ).pipe(Layer.provide(NodeFileSystem.layer))
-      const load = Skills.fromDirectory(dir).pipe(Effect.provide(Layer.mergeAll(growing, NodePath.layer)))
+      const load = Skills.fromDirectory(dir).pipe(
+        opening((open) => (path) =>
+          Effect.map(open(path), (file): RegularFile.Opened =>
+            path !== join(dir, "grow.bin")
+              ? file
+              // The same open file, its reads counted.
+              : { ...file, read: (buffer) => Effect.tap(file.read(buffer), (count) => Effect.sync(() => delivered += count)) })
+        ),
+        Effect.provide(Layer.mergeAll(growing, NodePath.layer))
+      )
       grownTo = 4 * Skills.limits.bytes
       const error = yield* Effect.flip(load)
       assert.strictEqual(error._tag === "SkillError" ? error.reason : error._tag, "TooLarge")
       assert.isAtMost(delivered, Skills.limits.bytes + 1, "bytes of grow.bin read")
+      assert.isAbove(delivered, 0, "the reads of grow.bin are counted (through the loader's opens)")
       // Grown within the limit: served as it was read, its digest that of the bytes served.
       writeFileSync(join(dir, "grow.bin"), "small")
       grownTo = 1000
