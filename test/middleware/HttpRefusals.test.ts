@@ -152,6 +152,7 @@ describe("Middleware observes what Streamable HTTP refuses before a session", ()
           })
         ), { loggers: [logger] })
       const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" })
+      const began = Date.now()
       for (let i = 0; i < 10; i++) {
         const answer = yield* Effect.promise(() => post(url, list, { "mcp-session-id": `gone-${i}`, "mcp-protocol-version": "2025-11-25" }))
         assert.deepStrictEqual([answer.status, answer.message?.error?.code], [404, -32001])
@@ -159,12 +160,71 @@ describe("Middleware observes what Streamable HTTP refuses before a session", ()
         assert.deepStrictEqual([unnamed.status, unnamed.message?.error?.code], [400, -32600])
       }
       yield* Effect.sleep("50 millis")
-      assert.strictEqual(opens, 1)
-      assert.strictEqual(lines.filter((line) => line.startsWith("MCP session could not start")).length, 1, lines.join("\n"))
+      // One start, then none for a second after it failed (one more a second at most, should the
+      // 20 refusals take longer on a loaded machine).
+      const most = 1 + Math.floor((Date.now() - began) / 1_000)
+      assert.isAtLeast(opens, 1)
+      assert.isAtMost(opens, most)
+      const failed = lines.filter((line) => line.startsWith("MCP session could not start")).length
+      assert.strictEqual(failed, opens, lines.join("\n"))
       // A session a client opens is still tried (and refused 503), each time.
+      const before = opens
       const opened = yield* Effect.promise(() => post(url, initialize(1)))
       assert.strictEqual(opened.status, 503)
+      assert.strictEqual(opens, before + 1)
+    }))
+
+  // Failed before: the first refusal's start of the shared session, failed, was never tried again
+  // (nor one that ended started again): refusals went unobserved by middleware for good.
+  it.live("stateful endpoint: a failed start of the shared session for refusals is one at a time, tried again a second later, and the refusals then observed", () =>
+    Effect.gen(function*() {
+      const seen: Array<Seen> = []
+      const watch = McpServer.middleware(Middleware.make("watch", {
+        onMessage: (message, next) => {
+          if (message._tag === "Invalid") {
+            seen.push({ value: message.invalid.value, code: message.invalid.error.code, session: message.session.id })
+          }
+          return next()
+        }
+      }))
+      let failing = true
+      let opens = 0
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve(
+          { name: "refusals", version: "1" },
+          watch,
+          StreamableHttp.make({
+            host: "127.0.0.1",
+            port,
+            session: {
+              onOpen: () => {
+                opens++
+                if (failing) throw new Error("no session now")
+              }
+            }
+          })
+        ), { loggers: [] })
+      const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" })
+      const refusal = (name: string) =>
+        Effect.promise(() => post(url, list, { "mcp-session-id": name, "mcp-protocol-version": "2025-11-25" }))
+      // Eight at once while sessions fail: one start.
+      const answers = yield* Effect.forEach(Array.from({ length: 8 }, (_, i) => `gone-${i}`), refusal, { concurrency: "unbounded" })
+      assert.deepStrictEqual(answers.map((answer) => answer.status), Array(8).fill(404))
+      assert.strictEqual(opens, 1)
+      assert.deepStrictEqual(seen, [])
+      // Sessions start again; past the second after the failure, a refusal starts the shared one.
+      failing = false
+      yield* Effect.sleep("1100 millis")
+      assert.strictEqual((yield* refusal("late-1")).status, 404)
+      yield* eventually(() => seen.length === 1)
       assert.strictEqual(opens, 2)
+      assert.deepStrictEqual(seen.map((s) => s.code), [-32001])
+      // It runs: the next refusal is observed on it, no start.
+      assert.strictEqual((yield* refusal("late-2")).status, 404)
+      yield* eventually(() => seen.length === 2)
+      assert.strictEqual(opens, 2)
+      assert.deepStrictEqual(seen.map((s) => s.code), [-32001, -32001])
+      assert.strictEqual(seen[0]!.session, seen[1]!.session)
     }))
 
   it.live("stateless endpoint: a 2026-07-28 _meta that does not resolve and a repeated Mcp-Method are observed", () =>

@@ -51,6 +51,13 @@ const batchDropped = "The HTTP request ended before its batch was handed over"
 /** After a graceful drain or a shutdown, how long the last answers get to reach their sockets. */
 const drainGraceMillis = 100
 
+/**
+ * After a stateful endpoint's refusal failed to start the shared stateless session, how long
+ * refusals do not start it again (see `Endpoint.refuse`): one failed start and log line a second
+ * at most, however many refusals.
+ */
+const refusalRetryMillis = 1_000
+
 /** The answer of a request still waiting when its session ended (a DELETE cut short, a session that failed). */
 const sessionEnded: JsonRpc.ErrorObject = { code: ErrorCode.InternalError, message: "The session ended" }
 
@@ -115,10 +122,12 @@ export class Endpoint implements SessionHost {
   /** Stateless mode: the one session answering every POST. */
   statelessSession: HttpSession | undefined = undefined
   /**
-   * A stateful endpoint's refusal naming no live session started the shared stateless session, or
-   * tried to: refusals start it at most once (see {@link refuse}).
+   * A stateful endpoint's refusal naming no live session is starting the shared stateless session
+   * (see {@link refuse}): one start at a time.
    */
-  private refusalOpened = false
+  private refusalStarting = false
+  /** After such a start failed: no refusal starts it again before this time (`Date.now()`). */
+  private refusalRetryAt = 0
   /** Stateless mode: unique internal request ids. */
   nextInternalId = 1
   /** The request timeouts of the POSTs waiting for their answer: one timer for all (see `awaitAnswer`). */
@@ -458,11 +467,12 @@ export class Endpoint implements SessionHost {
    * that was not JSON; `http`, the POST that carried it. Not observed during a shutdown. Only
    * refusals pay for this.
    *
-   * On a stateful endpoint (whose 2025 clients never need the shared session) a refusal starts it
-   * at most once: while sessions failed to start, every refusal (a client of a restarted server
-   * naming its old session, again and again) made one more failed start and one more log line.
-   * Should that one start fail, refusals naming no session are not observed until the shared
-   * session runs (a 2026-07-28 request starts it); refusals arriving while it starts neither.
+   * On a stateful endpoint (whose 2025 clients never need the shared session) refusals start it
+   * one at a time, and after a failed start not again for {@link refusalRetryMillis}: while
+   * sessions failed to start, every refusal (a client of a restarted server naming its old
+   * session, again and again) made one more failed start and one more log line. Refusals arriving
+   * while it starts, or within that second, are not observed; the first one after is, the
+   * session started again (also when the one started ended since).
    */
   refuse(
     value: unknown,
@@ -483,14 +493,20 @@ export class Endpoint implements SessionHost {
       shared.input?.refused(value, error, http)
       return Effect.succeed(response)
     }
-    if (this.options.stateless !== true) {
-      if (this.refusalOpened) return Effect.succeed(response)
-      this.refusalOpened = true
-    }
-    return Effect.map(this.openStateless, (opened) => {
+    const stateful = this.options.stateless !== true
+    if (stateful && (this.refusalStarting || Date.now() < this.refusalRetryAt)) return Effect.succeed(response)
+    const observed = Effect.map(this.openStateless, (opened) => {
       opened?.input?.refused(value, error, http)
       return response
     })
+    if (!stateful) return observed
+    this.refusalStarting = true
+    return Effect.onExit(observed, () =>
+      Effect.sync(() => {
+        this.refusalStarting = false
+        // Not started (it failed, or the POST left while it started): not tried again for a while.
+        if (this.statelessSession === undefined) this.refusalRetryAt = Date.now() + refusalRetryMillis
+      }))
   }
 
   /**
