@@ -17,7 +17,8 @@
  *   keys, when a creation or change fails on one (checked then, not on each call): `seq` of another
  *   type or not an integer is set to Redis's clock in microseconds (above every sequence a counter
  *   gave: lists keep creation order), `all` and `done` are made again and their tasks put back from
- *   their own records (a `SCAN` of `t:*`, in the background); the call is then sent again, and a
+ *   their own records (a `SCAN` of `t:*`, in the background, ended when the store's scope
+ *   closes: what it had not put back yet is not listed); the call is then sent again, and a
  *   warning logged. `leases` and `holders` are not dropped (every running task's lease would go
  *   with them): creations and ends fail with a `StoreError` saying to delete the key (`DEL …`),
  *   logged as an error once. One Redis (or a
@@ -1254,7 +1255,10 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const checkGlobalKeys = evalScript(redis, globalKeysScript)
     const globalKeys = [`${base}all`, `${base}done`, `${base}seq`, leases, holders] as const
     // Logged with the services the store was built with (a batch runs in a fiber of its own).
-    const log = Effect.runForkWith(yield* Effect.context<never>())
+    const services = yield* Effect.context<never>()
+    const log = Effect.runForkWith(services)
+    // The store's scope: what it runs in the background ends when it is closed.
+    const storeScope = yield* Effect.scope
     /** The keys last reported as not mendable: reported again only when they change. */
     let reportedBroken = ""
     /**
@@ -1298,10 +1302,12 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     /**
      * Puts every task back in `all` and `done` once they were made again (see `reindexLua`), page
      * by page, each page bounded as any call; in the background (a large keyspace takes longer than
-     * a creation waits), logged when it fails.
+     * a creation waits), logged when it fails. Forked in the store's scope, with the services the
+     * store was built with: closing the store interrupts it (it went on after, on a client its
+     * owner may have closed).
      */
-    const reindex = Effect.sync(() =>
-      log(Effect.catch(
+    const reindex = Effect.asVoid(Effect.forkIn(
+      Effect.provideContext(Effect.catch(
         Effect.gen(function*() {
           const match = globPrefix(`${base}t:`)
           let cursor = "0"
@@ -1316,8 +1322,9 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           }
         }),
         (error) => Effect.logWarning("effect-mcp-server: the task store could not put its tasks back in its indexes made again (the tasks created before are not listed)", error)
-      ))
-    )
+      ), services),
+      storeScope
+    ))
     const createBatched = batch((creations: ReadonlyArray<Creation>) => afterMend(sendCreations(creations), () => sendCreations(creations)), 64)
     const update = evalScript(redis, updateScript)
     const updateInputs = evalScript(redis, updateInputsScript)

@@ -1237,6 +1237,67 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       }
     }))
 
+  // Failed before: the rebuild of `all`/`done` ran in a detached fiber that outlived the store:
+  // closed during the rebuild, on a client it shares, the rebuild went on to its end (its SCANs
+  // went on); closed with its client, the rebuild failed on the closed client and logged a
+  // warning, after the store was gone. It is the store's: closing it interrupts it.
+  it.effect("closing the store during a rebuild of its indexes ends the rebuild: no SCAN, no log after, no connection left", () =>
+    Effect.gen(function*() {
+      const server = yield* TestRedis
+      // A database of its own: the rebuild's SCAN looks through its 300 000 keys (about 300
+      // rounds), which no other test's store sees.
+      const url = `${server.url}/7`
+      const raw = Context.get(yield* Effect.orDie(Layer.build(redisClient(url))), Redis.Redis)
+      yield* Effect.addFinalizer(() => Effect.ignore(raw.send("FLUSHDB")))
+      yield* Effect.orDie(raw.send("EVAL", "for i = 1, tonumber(ARGV[1]) do redis.call('SET', ARGV[2] .. i, '') end", "0", "300000", "filler:"))
+      const clients = Effect.map(Effect.orDie(raw.send<string>("CLIENT", "LIST")), (list) => list.split("\n").filter((line) => line.trim() !== "").length)
+      const watch = yield* monitor(server.port)
+      const logs: Array<string> = []
+      const logger = Logger.make(({ logLevel, message }) => {
+        logs.push(`${logLevel}: ${Array.isArray(message) ? message.join(" ") : String(message)}`)
+      })
+      /** A store in `scope` on `client` (a shared one), or on a client of its own in the same scope. */
+      const storeIn = (scope: Scope.Scope, prefix: string, client?: Redis.Redis["Service"]) =>
+        Effect.gen(function*() {
+          const context = client === undefined ? yield* Layer.build(redisClient(url)) : Context.make(Redis.Redis, client)
+          return yield* Effect.provideContext(RedisTaskStore.make({ prefix }), context)
+        }).pipe(Effect.orDie, Effect.provide(Logger.layer([logger])), Scope.provide(scope))
+      /** Breaks `all`, and creates a task: the creation mends it and starts the rebuild. */
+      const rebuild = (tasks: TaskStore["Service"], prefix: string) =>
+        Effect.gen(function*() {
+          const scans = watch.count(`"SCAN"`)
+          yield* Effect.orDie(raw.send("SET", `${prefix}tasks:all`, "garbage"))
+          yield* tasks.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+          yield* watch.until(`"SCAN"`, scans + 1)
+        })
+
+      // On a client it shares (which outlives it): no SCAN once it is closed.
+      const shared = uniquePrefix()
+      const sharedScope = yield* Scope.make()
+      const onShared = yield* storeIn(sharedScope, shared, raw)
+      const first = watch.count(`"SCAN"`)
+      yield* rebuild(onShared, shared)
+      yield* Scope.close(sharedScope, Exit.void)
+      yield* sleep(100) // what was sent before the close, seen by MONITOR
+      const scans = watch.count(`"SCAN"`)
+      yield* sleep(300)
+      assert.isBelow(scans - first, 250, "the rebuild was under way, not done, when the store closed")
+      assert.strictEqual(watch.count(`"SCAN"`), scans, "no SCAN after the store closed")
+
+      // With a client of its own, closed with it: nothing logged after, no connection left.
+      const before = yield* clients
+      const own = uniquePrefix()
+      const ownScope = yield* Scope.make()
+      const onOwn = yield* storeIn(ownScope, own)
+      yield* rebuild(onOwn, own)
+      yield* Scope.close(ownScope, Exit.void)
+      const logged = logs.length
+      yield* sleep(300)
+      assert.deepStrictEqual(logs.slice(logged), [], "nothing logged after the store closed")
+      for (let i = 0; i < 100 && (yield* clients) > before; i++) yield* sleep(20)
+      assert.strictEqual(yield* clients, before, "the store's connection is closed")
+    }))
+
   // Failed before: the replicas' creations failed together on the key written over; the first to
   // check it made it again, and the others, finding nothing to mend, failed their creations with
   // the WRONGTYPE error instead of sending them again.
