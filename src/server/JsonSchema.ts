@@ -267,7 +267,7 @@ export const elicitationSchema = (schema: Schema.Top): JsonSchema => {
  * A schema whose inlined form would be larger than 64 KiB, or more than ten times its own size (a
  * definition used twice by one used twice, and so on), is returned unchanged, with its `$ref`s.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
 export const dereference = (schema: JsonSchema): JsonSchema => {

@@ -1625,7 +1625,7 @@ let forced: boolean | undefined
  * `template.match(uri)` with the general matcher (not a one-pass shortcut) always guided (`true`)
  * or never (`false`): for tests, which check that both find the same.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category internal
  * @internal
  */
