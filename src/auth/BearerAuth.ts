@@ -1473,7 +1473,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
  * that lacks scopes (`insufficient_scope`, naming them).
  *
  * @since 0.2.0
- * @category challenges
+ * @category formatting
  */
 export const challenge: (
   config: Config,

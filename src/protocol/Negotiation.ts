@@ -691,7 +691,7 @@ export const checkModernNotification = (notification: JsonRpc.Notification, head
  * no URL elicitation.
  *
  * @since 0.2.0
- * @category capabilities
+ * @category negotiation
  */
 export const requiredClientCapability = (
   method: string,

@@ -178,7 +178,7 @@ export const isDeclared = (context: RequestContext, id: string): boolean => {
  * `{ extensions: { [id]: {} } }`.
  *
  * @since 0.2.0
- * @category errors
+ * @category constructors
  */
 export const notDeclared = (id: string, message?: string): McpError.MissingRequiredClientCapability =>
   new McpError.MissingRequiredClientCapability({
@@ -204,7 +204,7 @@ export const servesVersion = (extension: Extension<any>, version: ProtocolVersio
  * @internal
  *
  * @since 0.2.0
- * @category errors
+ * @category constructors
  */
 export const refusal = (
   extension: Extension<never>,

@@ -330,7 +330,7 @@ const elicitationDecoders = new WeakMap<Schema.Top, (input: unknown) => Exit.Exi
  * ```
  *
  * @since 0.2.0
- * @category input
+ * @category predicates
  */
 export const isInputRequired: (cause: Cause.Cause<unknown>) => cause is Cause.Cause<never> = InputRound
   .isInputRequired as (cause: Cause.Cause<unknown>) => cause is Cause.Cause<never>

@@ -1428,7 +1428,7 @@ export const notifyResourceUpdated = (uri: string): Effect.Effect<void, never, M
  * it as a change of `"resource"` (`ResponseCache` drops its cached resource lists).
  *
  * @since 0.2.0
- * @category changes
+ * @category registration
  * @example
  * ```ts
  * const notes = new Map<string, string>()

@@ -83,7 +83,7 @@ export interface StdioOptions {
  * ```
  *
  * @since 0.2.0
- * @category principal
+ * @category constructors
  */
 export const principalFromEnvironment = (
   names: { readonly subject?: string | undefined; readonly scopes?: string | undefined } = {},

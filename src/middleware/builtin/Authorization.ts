@@ -111,7 +111,7 @@ export type ComponentKind = "tool" | "resource" | "resource template" | "prompt"
  * the caller lacks.
  *
  * @since 0.1.0
- * @category errors
+ * @category constructors
  */
 export const forbidden = (kind: ComponentKind, name: string, missingScopes: ReadonlyArray<string>): McpError.JsonRpcError =>
   McpError.forbidden(`Forbidden: ${kind} ${clip(name)} needs scope(s) ${missingScopes.join(", ")}`, missingScopes)

@@ -509,7 +509,7 @@ const keyFunction = (key: Key): KeyFunction => {
  * message and in `data` (`{ limit: "rateLimit", max, retryAfterMillis }`).
  *
  * @since 0.1.0
- * @category errors
+ * @category constructors
  */
 export const rateLimitExceeded = (retryAfterMillis: number, limit: number): McpError.LimitExceeded =>
   McpError.limitExceeded(`Rate limit exceeded: retry in ${retryAfterMillis} ms`, "rateLimit", { max: limit, retryAfterMillis })
