@@ -8,5 +8,9 @@
  * @since 0.2.0
  */
 
-/** Bearer authentication for Streamable HTTP. */
+/**
+ * Bearer authentication for Streamable HTTP.
+ *
+ * @since 0.2.0
+ */
 export * as BearerAuth from "./auth/BearerAuth.ts"

@@ -33,15 +33,35 @@
  * @since 0.1.0
  */
 
-/** The authoring API: components registered by Layers, `run`/`serve`. */
+/**
+ * The authoring API: components registered by Layers, `run`/`serve`.
+ *
+ * @since 0.1.0
+ */
 export * as McpServer from "./server/McpServer.ts"
-/** Tools: Schema-typed parameters, success and failure. */
+/**
+ * Tools: Schema-typed parameters, success and failure.
+ *
+ * @since 0.1.0
+ */
 export * as Tool from "./server/Tool.ts"
-/** Resources and resource templates. */
+/**
+ * Resources and resource templates.
+ *
+ * @since 0.1.0
+ */
 export * as Resource from "./server/Resource.ts"
-/** Prompts with Schema-typed arguments. */
+/**
+ * Prompts with Schema-typed arguments.
+ *
+ * @since 0.1.0
+ */
 export * as Prompt from "./server/Prompt.ts"
-/** Argument completion for prompts and templates. */
+/**
+ * Argument completion for prompts and templates.
+ *
+ * @since 0.1.0
+ */
 export * as Completion from "./server/Completion.ts"
 /**
  * Extensions (SEP-2133): declared capabilities with methods of their own.
@@ -49,9 +69,17 @@ export * as Completion from "./server/Completion.ts"
  * @since 0.2.0
  */
 export * as Extension from "./server/Extension.ts"
-/** Content block constructors. */
+/**
+ * Content block constructors.
+ *
+ * @since 0.1.0
+ */
 export * as Content from "./server/Content.ts"
-/** What handlers can do for their request: log, progress, elicit, sample, roots, metadata. */
+/**
+ * What handlers can do for their request: log, progress, elicit, sample, roots, metadata.
+ *
+ * @since 0.1.0
+ */
 export * as McpContext from "./server/McpContext.ts"
 /** The per-request context given to handlers, and its service tag. */
 export type { ClientChannel, ClientRequestOptions, Principal, RequestContext } from "./session/RequestContext.ts"
@@ -63,15 +91,31 @@ export type { ClientChannel, ClientRequestOptions, Principal, RequestContext } f
 export type { HttpRequestInfo } from "./session/Connection.ts"
 /** The service tag of the per-request context (`McpContext` reads it). */
 export { McpRequestContext } from "./session/RequestContext.ts"
-/** Middleware: hooks on every message, composed outermost first (built-ins: `effect-mcp-server/middleware`). */
+/**
+ * Middleware: hooks on every message, composed outermost first (built-ins: `effect-mcp-server/middleware`).
+ *
+ * @since 0.1.0
+ */
 export * as Middleware from "./middleware/Middleware.ts"
-/** Typed protocol errors and their mapping to JSON-RPC error objects. */
+/**
+ * Typed protocol errors and their mapping to JSON-RPC error objects.
+ *
+ * @since 0.1.0
+ */
 export * as McpError from "./protocol/McpError.ts"
 /** The transport interface. */
 export type { Transport } from "./session/Transport.ts"
-/** The stdio transport. */
+/**
+ * The stdio transport.
+ *
+ * @since 0.1.0
+ */
 export * as Stdio from "./transport/Stdio.ts"
-/** The Streamable HTTP transport (`effect/http`, loaded on first use). */
+/**
+ * The Streamable HTTP transport (`effect/http`, loaded on first use).
+ *
+ * @since 0.1.0
+ */
 export * as StreamableHttp from "./transport/http/StreamableHttp.ts"
 /**
  * The failure of a store's infrastructure (a shared store down), mapped by `McpError.storeUnavailable`.
@@ -87,11 +131,23 @@ export * as StoreError from "./store/StoreError.ts"
  * @since 0.2.0
  */
 export * as RegistrationError from "./server/RegistrationError.ts"
-/** The event store behind SSE resumability (a service the HTTP transport uses when provided). */
+/**
+ * The event store behind SSE resumability (a service the HTTP transport uses when provided).
+ *
+ * @since 0.1.0
+ */
 export * as EventStore from "./transport/http/EventStore.ts"
-/** The record of Streamable HTTP sessions (limits, idle reaping; a service the HTTP transport uses when provided). */
+/**
+ * The record of Streamable HTTP sessions (limits, idle reaping; a service the HTTP transport uses when provided).
+ *
+ * @since 0.1.0
+ */
 export * as SessionStore from "./transport/http/SessionStore.ts"
-/** The in-memory linked pair. */
+/**
+ * The in-memory linked pair.
+ *
+ * @since 0.1.0
+ */
 export * as InMemory from "./transport/InMemory.ts"
 /**
  * The graceful shutdown (SIGTERM/SIGINT/SIGHUP drain) and `runMain` for servers on any transport.

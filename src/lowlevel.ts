@@ -10,23 +10,51 @@
  * @since 0.1.0
  */
 
-/** The low-level server: handler registry, derived capabilities, run(transport). */
+/**
+ * The low-level server: handler registry, derived capabilities, run(transport).
+ *
+ * @since 0.1.0
+ */
 export * as LowLevelServer from "./server/LowLevelServer.ts"
-/** Sessions: lifecycle, concurrency, cancellation, server→client requests. */
+/**
+ * Sessions: lifecycle, concurrency, cancellation, server→client requests.
+ *
+ * @since 0.1.0
+ */
 export * as ServerSession from "./session/ServerSession.ts"
-/** The session ↔ transport contract. */
+/**
+ * The session ↔ transport contract.
+ *
+ * @since 0.1.0
+ */
 export * as Connection from "./session/Connection.ts"
 /** The transport interface. */
 export type { Transport } from "./session/Transport.ts"
-/** Typed failures of server→client requests. */
+/**
+ * Typed failures of server→client requests.
+ *
+ * @since 0.1.0
+ */
 export * as ClientRequestError from "./session/ClientRequestError.ts"
 /** The per-request context given to handlers, and its service tag. */
 export type { ClientChannel, ClientRequestOptions, Principal, RequestContext } from "./session/RequestContext.ts"
 /** The service tag of the per-request context (`McpContext` reads it). */
 export { McpRequestContext } from "./session/RequestContext.ts"
-/** Clean JSON Schema 2020-12 from Effect Schemas. */
+/**
+ * Clean JSON Schema 2020-12 from Effect Schemas.
+ *
+ * @since 0.1.0
+ */
 export * as JsonSchema from "./server/JsonSchema.ts"
-/** RFC 6570 URI templates. */
+/**
+ * RFC 6570 URI templates.
+ *
+ * @since 0.1.0
+ */
 export * as UriTemplate from "./server/UriTemplate.ts"
-/** Stable cursor pagination. */
+/**
+ * Stable cursor pagination.
+ *
+ * @since 0.1.0
+ */
 export * as Pagination from "./protocol/Pagination.ts"

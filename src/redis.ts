@@ -10,13 +10,33 @@
  * @since 0.2.0
  */
 
-/** Every store on one Redis in one call: `RedisStores.layer({ url, prefix })`. */
+/**
+ * Every store on one Redis in one call: `RedisStores.layer({ url, prefix })`.
+ *
+ * @since 0.2.0
+ */
 export * as RedisStores from "./redis/RedisStores.ts"
-/** The `RateLimitStore` on Redis: one budget across replicas, the in-memory store's algorithms. */
+/**
+ * The `RateLimitStore` on Redis: one budget across replicas, the in-memory store's algorithms.
+ *
+ * @since 0.2.0
+ */
 export * as RedisRateLimitStore from "./redis/RedisRateLimitStore.ts"
-/** The `CacheStore` of `ResponseCache` on Redis: a TTL per entry. */
+/**
+ * The `CacheStore` of `ResponseCache` on Redis: a TTL per entry.
+ *
+ * @since 0.2.0
+ */
 export * as RedisCacheStore from "./redis/RedisCacheStore.ts"
-/** The `EventStore` of Streamable HTTP resumability on Redis: the in-memory store's eviction rules. */
+/**
+ * The `EventStore` of Streamable HTTP resumability on Redis: the in-memory store's eviction rules.
+ *
+ * @since 0.2.0
+ */
 export * as RedisEventStore from "./redis/RedisEventStore.ts"
-/** The `TaskStore` on Redis: tasks, limits and changes shared by replicas, the in-memory store's rules. */
+/**
+ * The `TaskStore` on Redis: tasks, limits and changes shared by replicas, the in-memory store's rules.
+ *
+ * @since 0.2.0
+ */
 export * as RedisTaskStore from "./redis/RedisTaskStore.ts"

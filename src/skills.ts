@@ -9,5 +9,9 @@
  * @since 0.2.0
  */
 
-/** The skills extension: `Skills.make`, `Skills.fromDirectory`, `Skills.layer`. */
+/**
+ * The skills extension: `Skills.make`, `Skills.fromDirectory`, `Skills.layer`.
+ *
+ * @since 0.2.0
+ */
 export * as Skills from "./extensions/Skills.ts"

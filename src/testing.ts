@@ -10,5 +10,9 @@
  * @since 0.2.0
  */
 
-/** A client for tests, in memory. */
+/**
+ * A client for tests, in memory.
+ *
+ * @since 0.2.0
+ */
 export * as McpTestClient from "./testing/McpTestClient.ts"

@@ -7,5 +7,9 @@
  * @since 0.2.0
  */
 
-/** A server as a web-standard `fetch` handler. */
+/**
+ * A server as a web-standard `fetch` handler.
+ *
+ * @since 0.2.0
+ */
 export * as WebHandler from "./web/WebHandler.ts"
