@@ -7,13 +7,17 @@
  * A re-export counts as documented where the original declaration is: the check follows it there.
  * A name declared more than once in a module (a `const` and its `type`, a namespace merged with a
  * value) is checked at its first declaration; an overloaded function at each of its signatures
- * (not its implementation), as Effect repeats the comment on every overload.
+ * (not its implementation), as Effect repeats the comment on every overload. A namespace
+ * re-export (`export * as X from`, a module's page) needs a comment with `@since`, as Effect's
+ * barrels have; a namespace's indented members need theirs; a top-level `export` of a form this
+ * parser does not follow (`export default 42`, `export =`) is a finding rather than a blind spot.
  *
  * TypeScript 7 (the repository's compiler) ships no JavaScript API, so the module's top-level
  * `export` statements are read by a small parser: they start at column 0, as Biome formats them.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { readFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { dirname, join, relative, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -62,10 +66,16 @@ const declaration =
 const localDeclaration =
   /^(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:const|let|var|function\*?|class|interface|type|namespace|enum)\s+([A-Za-z_$][\w$]*)/
 
+/** The other top-level `export` statements this parser knows (a re-export, an export list). */
+const reexport = /^export\s+(?:type\s+)?(?:\*|\{)/
+/** A namespace member: an indented declaration, exported from its namespace. */
+const member =
+  /^\s+export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(const|let|var|function\*?|class|interface|type|namespace|enum)\s+([A-Za-z_$][\w$]*)/
+
 interface Finding {
   readonly where: string
   readonly name: string
-  readonly problem: "no doc comment" | "no @since" | "no @category"
+  readonly problem: "no doc comment" | "no @since" | "no @category" | "an export this check cannot read"
 }
 
 /** Every declaration reachable from the entry points, checked; the problems found. */
@@ -124,11 +134,32 @@ const check = (entries: ReadonlyArray<string>): { readonly checked: number; read
     seenModules.add(file)
     const { lines, text } = load(file)
     const overloads = new Map<string, Array<number>>()
+    const textLines = text.split("\n")
     for (let i = 0; i < lines.length; i++) {
       const match = declaration.exec(lines[i]!)
-      if (match === null) continue
+      if (match === null) {
+        // `export default 42`, `export =`, `export import X = …`: a form this parser does not
+        // follow is a finding, not an export left unchecked.
+        if (/^export\b/.test(textLines[i]!) && !reexport.test(textLines[i]!)) {
+          findings.push({ where: `${relative(root, file)}:${i + 1}`, name: textLines[i]!.slice(0, 40), problem: "an export this check cannot read" })
+        }
+        // A namespace's member (`export declare namespace make { export type Fn … }`): its own comment.
+        const inner = member.exec(textLines[i]!)
+        if (inner !== null) report(file, i, `${inner[2]!}@${i + 1}`)
+        continue
+      }
       report(file, i, match[2]!)
       if (match[1]!.startsWith("function")) overloads.set(match[2]!, [...(overloads.get(match[2]!) ?? []), i])
+    }
+    // A namespace re-export (`export * as Tool from "./Tool.ts"`) is an entry of the API reference
+    // (a module's page): its comment carries the module's `@since`, as Effect's barrels do.
+    for (const match of text.matchAll(/^export\s+\*\s+as\s+([\w$]+)\s+from\s/gm)) {
+      const line = text.slice(0, match.index).split("\n").length - 1
+      const doc = docAbove(lines, line)
+      const where = `${relative(root, file)}:${line + 1}`
+      checked++
+      if (doc === undefined) findings.push({ where, name: match[1]!, problem: "no doc comment" })
+      else if (!/@since\s+\d+\.\d+\.\d+/.test(doc)) findings.push({ where, name: match[1]!, problem: "no @since" })
     }
     // An overloaded function: each signature a caller sees is documented (hovers show that one's
     // comment); the last declaration is the implementation, which callers never see.
@@ -195,6 +226,38 @@ describe("ExportDocs", () => {
     assert.isUndefined(docAbove(["/* not a doc comment */", "export const e = 5"], 1))
     const documented = ["/**", " * Serves `tools/*`.", " *", " * @since 0.1.0", " */", "export const f = 6"]
     assert.include(docAbove(documented, 5)!, "@since")
+  })
+
+  it("reads each form of export: a namespace re-export, a namespace's members, a form it cannot follow", () => {
+    const dir = mkdtempSync(join(tmpdir(), "export-docs-"))
+    try {
+      const doc = (since: string) => ["/**", " * Documented.", " *", ` * @since ${since}`, " * @category models", " */"]
+      writeFileSync(join(dir, "Inner.ts"), [
+        ...doc("0.1.0"),
+        "export declare namespace make {",
+        "  export type Documented = string",
+        ...doc("0.1.0").map((line) => `  ${line}`),
+        "  export type Fine = number",
+        "}",
+        "export default 42",
+        "export = make"
+      ].join("\n"))
+      writeFileSync(join(dir, "index.ts"), [
+        "/** No @since. */",
+        'export * as Inner from "./Inner.ts"',
+        ...doc("0.2.0"),
+        'export * as Again from "./Inner.ts"'
+      ].join("\n"))
+      const { findings } = check([join(dir, "index.ts")])
+      assert.deepStrictEqual(findings.map((finding) => `${finding.where.replace(/^.*\//, "")} ${finding.problem}`), [
+        "index.ts:2 no @since",
+        "Inner.ts:8 no doc comment",
+        "Inner.ts:17 an export this check cannot read",
+        "Inner.ts:18 an export this check cannot read"
+      ])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it("every export reachable from package.json `exports` has a doc comment with @since and @category", () => {
