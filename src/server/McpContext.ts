@@ -206,7 +206,11 @@ export const protocolVersion: Effect.Effect<ProtocolVersion, never, McpRequestCo
 )
 
 /**
- * The id of the session the request belongs to: what to key per-session state by.
+ * The id of the session the request arrived on: a stdio or in-memory connection's, a stateful
+ * Streamable HTTP session's (`Mcp-Session-Id`). Stateless requests (every 2026-07-28 request over
+ * HTTP, every request of a stateless endpoint) are all answered by one shared session, so they
+ * all read its one id: state per client is keyed by `principal` (or the HTTP request) there, not
+ * by this.
  *
  * @since 0.1.0
  * @category context

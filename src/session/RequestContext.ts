@@ -165,7 +165,10 @@ export interface RequestContext extends ClientChannel {
   readonly clientCapabilities: ClientCapabilities
   /** The client's name and version, once known. */
   readonly clientInfo: Implementation | undefined
-  /** An opaque id of the session (unique per connection). */
+  /**
+   * An opaque id of the session (unique per connection or stateful HTTP session; the stateless
+   * requests of Streamable HTTP share the one of the session that answers them all).
+   */
   readonly sessionId: string
   /**
    * The session the request arrived on (for notifications and requests not tied to it). Its
