@@ -265,7 +265,7 @@ export const traceStateOf = (span: Tracer.AnySpan): TraceStateEntries | undefine
  * baggage is the caller's, any service on the way may have added to it, and it may be private.
  *
  * @since 0.2.0
- * @category tracing
+ * @category services
  */
 export const Baggage: Context.Reference<ReadonlyMap<string, string>> = Context.Reference<ReadonlyMap<string, string>>(
   "effect-mcp-server/Telemetry/Baggage",
