@@ -41,8 +41,9 @@ export type Outcome =
   | { readonly _tag: "Error"; readonly error: ErrorObject }
 
 /**
- * A background task as the task store records it and `tasks/get` reports it: its id, who may
- * see it, its status and its time to live.
+ * A background task as the task store records it: its id, who may see it, its status, its time
+ * to live and, once it ends, its outcome. `tasks/get` reports a projection of it: never the
+ * owner; the outcome only in 2026-07-28 (2025-11-25 gives it through `tasks/result`).
  *
  * @since 0.1.0
  * @category models
