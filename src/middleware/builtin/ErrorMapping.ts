@@ -158,7 +158,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
  * `_tag`, or with another one, stay unmapped).
  *
  * @since 0.1.0
- * @category middleware
+ * @category mapping
  */
 export const byTag = (
   handlers: { readonly [tag: string]: (error: any) => McpError.McpError | undefined }
