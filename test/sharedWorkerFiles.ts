@@ -41,6 +41,7 @@ export const sharedWorkerFiles: ReadonlyArray<string> = [
   "test/http/PipelinedInitialized.test.ts",
   "test/http/PortListener.test.ts",
   "test/http/PrincipalSessions.test.ts",
+  "test/http/RefusalStart.test.ts",
   "test/http/RequestInfo.test.ts",
   "test/http/Resumption.test.ts",
   "test/http/RuntimeChanges.test.ts",

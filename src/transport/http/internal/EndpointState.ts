@@ -493,20 +493,26 @@ export class Endpoint implements SessionHost {
       shared.input?.refused(value, error, http)
       return Effect.succeed(response)
     }
-    const stateful = this.options.stateless !== true
-    if (stateful && (this.refusalStarting || Date.now() < this.refusalRetryAt)) return Effect.succeed(response)
     const observed = Effect.map(this.openStateless, (opened) => {
       opened?.input?.refused(value, error, http)
       return response
     })
-    if (!stateful) return observed
-    this.refusalStarting = true
-    return Effect.onExit(observed, () =>
-      Effect.sync(() => {
-        this.refusalStarting = false
-        // Not started (it failed, or the POST left while it started): not tried again for a while.
-        if (this.statelessSession === undefined) this.refusalRetryAt = Date.now() + refusalRetryMillis
-      }))
+    if (this.options.stateless === true) return observed
+    // Marked as it runs, its unmarking in place before anything can interrupt it: marked when the
+    // effect was built, a POST interrupted before it ran (its client left while its fiber yielded)
+    // left the mark for good, and refusals were never observed again.
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        if (this.refusalStarting || Date.now() < this.refusalRetryAt) return Effect.succeed(response)
+        this.refusalStarting = true
+        return Effect.onExit(restore(observed), () =>
+          Effect.sync(() => {
+            this.refusalStarting = false
+            // Not started (it failed, or the POST left while it started): not tried again for a while.
+            if (this.statelessSession === undefined) this.refusalRetryAt = Date.now() + refusalRetryMillis
+          }))
+      })
+    )
   }
 
   /**
