@@ -271,7 +271,8 @@ export const make = (definition: {
  * outside the directory; one replaced in place (a new file renamed over it, as an editor saves) is
  * opened again, and the saved file served (refused only when replaced at each of 3 opens). Files
  * are opened without waiting (`O_NONBLOCK`, through Node's `node:fs`: the `FileSystem` given lists
- * and measures, the bytes are read by Node's), and what was opened is read only when it is a
+ * and measures, the bytes are read by Node's; a file another process holds a lease on, which such
+ * an open finds busy, is opened again until the lease is broken, 46 s at most), and what was opened is read only when it is a
  * regular file: one swapped for a FIFO, a socket or a device after it was listed is refused
  * (`InvalidPath`), not waited on for a writer; one there from the start is skipped. The
  * directory itself re-pointed while it is read (a link a deploy swaps to a new release) fails

@@ -9,7 +9,13 @@
  * opened, and the loader refuses anything but a regular file. The bytes are read through that same
  * descriptor, never by opening the path again: nothing swapped in after the check is read.
  * (`O_NONBLOCK` changes nothing for a regular file's reads; `O_NOCTTY`: a terminal swapped in does
- * not become the process's controlling terminal.)
+ * not become the process's controlling terminal.) It does change one thing of the open, on Linux:
+ * a file another process holds a lease on (`fcntl` `F_SETLEASE`: Samba's kernel oplocks, the NFS
+ * server's delegations) fails at once, `EAGAIN`, where a plain open waited while the lease was
+ * broken (45 s at most, `/proc/sys/fs/lease-break-time`). The break is started all the same: the
+ * file is opened again every {@link leaseRetryMillis} while `EAGAIN` lasts, for as long as a
+ * break may take, then `Busy`. On Windows `O_NONBLOCK` and `O_NOCTTY` are not defined (no FIFO
+ * there can take a file's place): the open is a plain `O_RDONLY`.
  *
  * Node's `node:fs` is used directly: Effect's `FileSystem.open` takes its flags as strings (`"r"`,
  * `"w+"`…) and has none for `O_NONBLOCK` or `O_NOCTTY`.
@@ -23,6 +29,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
 import * as PlatformError from "effect/PlatformError"
+import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { type BigIntStats, constants } from "node:fs"
 import { type FileHandle, open as nodeOpen } from "node:fs/promises"
@@ -39,7 +46,13 @@ export interface Opened {
 /** Opens `path` for reading, without waiting; closed when the scope closes. */
 export type Open = (path: string) => Effect.Effect<Opened, PlatformError.PlatformError, Scope.Scope>
 
-const flags = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY
+const flags = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOCTTY ?? 0)
+
+/** How often a file whose lease is being broken (`EAGAIN`) is opened again. */
+const leaseRetryMillis = 25
+
+/** How many times: 46 s in all, past the 45 s a lease holder is given by default. */
+const leaseRetries = 1_840
 
 /**
  * A Node error as Effect's file system says it (the same reasons as `NodeFileSystem`: the loader
@@ -55,7 +68,7 @@ const failure = (method: string, path: string) => (cause: unknown): PlatformErro
       ? "PermissionDenied"
       : code === "EISDIR" || code === "ENOTDIR" || code === "ELOOP" || code === "ENXIO"
       ? "BadResource"
-      : code === "EBUSY"
+      : code === "EBUSY" || code === "EAGAIN" || code === "EWOULDBLOCK"
       ? "Busy"
       : "Unknown",
     module: "FileSystem",
@@ -86,9 +99,13 @@ const typeOf = (stats: BigIntStats): FileSystem.File.Type =>
 
 const openNode: Open = (path) =>
   Effect.gen(function*() {
-    const handle: FileHandle = yield* Effect.acquireRelease(
-      Effect.tryPromise({ try: () => nodeOpen(path, flags), catch: failure("open", path) }),
-      (handle) => Effect.promise(() => handle.close().catch(() => undefined))
+    // Tried again outside the acquisition, which is not interruptible: the waits are.
+    const handle: FileHandle = yield* Effect.retry(
+      Effect.acquireRelease(
+        Effect.tryPromise({ try: () => nodeOpen(path, flags), catch: failure("open", path) }),
+        (handle) => Effect.promise(() => handle.close().catch(() => undefined))
+      ),
+      { while: (error) => error.reason._tag === "Busy", schedule: Schedule.spaced(leaseRetryMillis), times: leaseRetries }
     )
     const stats = yield* Effect.tryPromise({ try: () => handle.stat({ bigint: true }), catch: failure("stat", path) })
     return {
