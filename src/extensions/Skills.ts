@@ -271,7 +271,8 @@ export const make = (definition: {
  * outside the directory; one replaced in place (a new file renamed over it, as an editor saves) is
  * opened again, and the saved file served (refused only when replaced at each of 3 opens). Files
  * are opened without waiting (`O_NONBLOCK`, through Node's `node:fs`: the `FileSystem` given lists
- * and measures, the bytes are read by Node's; a file another process holds a lease on, which such
+ * and measures, the bytes are read by Node's, unless that file system is not the disk Node sees,
+ * an in-memory one: then its own open reads them; a file another process holds a lease on, which such
  * an open finds busy, is opened again until the lease is broken, 46 s at most), and what was opened is read only when it is a
  * regular file: one swapped for a FIFO, a socket or a device after it was listed is refused
  * (`InvalidPath`), not waited on for a writer; one there from the start is skipped. The
@@ -319,11 +320,12 @@ const loadDirectory = (
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
-    const open = yield* RegularFile.Open
     const files: Array<[string, Uint8Array]> = []
     // The directory as the links are resolved: a link is followed only to a file under it.
     const root = yield* fs.realPath(directory)
     loaded.root = root
+    // Node's open, unless the `FileSystem` given is not the disk Node sees (then its own).
+    const open = yield* RegularFile.forDirectory(fs, root, yield* fs.stat(root))
     let manifest: Uint8Array | undefined
     // Bytes read so far: a file that would pass the limit is refused before it is read (a 1 GiB
     // file was read whole, 2 GB of memory, before the limit was checked).

@@ -930,6 +930,36 @@ describe("Skills.fromDirectory", () => {
       ])
     }).pipe(Effect.scoped))
 
+  // Fails before the fix: the bytes were read by Node's open at the path the `FileSystem` given
+  // listed, on the disk Node sees: a file system that is not that disk (here one that puts a real
+  // directory under a path that exists nowhere) lost every file (MissingSkillMd, "removed while the
+  // skill was read"). Its own open reads them now.
+  it.effect("a FileSystem that is not the disk Node sees has its files read by its own open", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-virtual-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      writeFileSync(join(dir, "SKILL.md"), "---\nname: virtual\ndescription: d\n---\nBody\n")
+      mkdirSync(join(dir, "refs"))
+      writeFileSync(join(dir, "refs", "a.md"), "A.\n")
+      const node = yield* FileSystem.FileSystem
+      const real = yield* node.realPath(dir)
+      const virtual = `/no-such-root-${createHash("sha256").update(real).digest("hex").slice(0, 12)}`
+      const inside = (path: string) => path === virtual || path.startsWith(`${virtual}/`) ? real + path.slice(virtual.length) : path
+      const outside = (path: string) => path === real || path.startsWith(`${real}/`) ? virtual + path.slice(real.length) : path
+      const mapped = FileSystem.makeNoop({
+        realPath: (path) => Effect.map(node.realPath(inside(path)), outside),
+        stat: (path) => node.stat(inside(path)),
+        exists: (path) => node.exists(inside(path)),
+        readDirectoryEntries: (path) => node.readDirectoryEntries(inside(path)),
+        open: (path, options) => node.open(inside(path), options)
+      })
+      const skill = yield* Skills.fromDirectory(virtual).pipe(Effect.provideService(FileSystem.FileSystem, mapped))
+      assert.deepStrictEqual(skill.files.map((file) => [file.path, file.content]), [
+        ["SKILL.md", "---\nname: virtual\ndescription: d\n---\nBody\n"],
+        ["refs/a.md", "A.\n"]
+      ])
+    }).pipe(Effect.provide(platform), Effect.scoped))
+
   // Fails before the fix: dot entries were skipped, but a link to a file under one (`notes ->
   // .git/config`) was followed and served, the skipped file's bytes under another name.
   it.effect("a link to a file under a dot entry is skipped as the entry is; a link to a visible file is served", () =>

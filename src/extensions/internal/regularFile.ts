@@ -28,11 +28,12 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
 import * as PlatformError from "effect/PlatformError"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { type BigIntStats, constants } from "node:fs"
-import { type FileHandle, open as nodeOpen } from "node:fs/promises"
+import { type FileHandle, open as nodeOpen, stat as nodeStat } from "node:fs/promises"
 
 /** What was opened: its type, device and inode (as `fstat` says), and its bytes. */
 export interface Opened {
@@ -97,7 +98,8 @@ const typeOf = (stats: BigIntStats): FileSystem.File.Type =>
     ? "Socket"
     : "Unknown"
 
-const openNode: Open = (path) =>
+/** Node's open, `O_NONBLOCK` (the default of {@link Open}). */
+export const openNode: Open = (path) =>
   Effect.gen(function*() {
     // Tried again outside the acquisition, which is not interruptible: the waits are.
     const handle: FileHandle = yield* Effect.retry(
@@ -126,3 +128,37 @@ const openNode: Open = (path) =>
 export const Open = Context.Reference<Open>("effect-mcp-server/extensions/RegularFile/Open", {
   defaultValue: () => openNode
 })
+
+/**
+ * The open of the `FileSystem` given, for one that is not the disk Node sees (an in-memory one, or
+ * one rooted elsewhere): Node's open there read another file, or none (the skill said removed
+ * while it was read). No `O_NONBLOCK` (its flags are strings): such a file system has no FIFO to
+ * wait on, or one of its own making.
+ */
+export const openWith = (fs: FileSystem.FileSystem): Open => (path) =>
+  Effect.map(Effect.flatMap(fs.open(path), (file) => Effect.map(file.stat, (info) => [file, info] as const)), ([file, info]) => ({
+    type: info.type,
+    dev: info.dev,
+    ino: Option.getOrElse(info.ino, () => BigInt(0)),
+    read: (buffer: Uint8Array) => file.read(buffer)
+  }))
+
+/**
+ * The open for a load of the directory whose real path (as `fs` says) is `root`, of `info` as `fs`
+ * measures it: {@link Open}'s, unless that is Node's and Node finds another directory there, or
+ * none (`fs` is not the disk Node sees): then the open of `fs` ({@link openWith}). One `stat` a
+ * load.
+ */
+export const forDirectory = (
+  fs: FileSystem.FileSystem,
+  root: string,
+  info: FileSystem.File.Info
+): Effect.Effect<Open> =>
+  Effect.gen(function*() {
+    const open = yield* Open
+    if (open !== openNode) return open
+    const stats = yield* Effect.option(Effect.tryPromise(() => nodeStat(root, { bigint: true })))
+    const same = stats._tag === "Some" && BigInt.asUintN(64, stats.value.dev) === info.dev &&
+      (info.ino._tag === "None" || BigInt.asUintN(64, stats.value.ino) === info.ino.value)
+    return same ? openNode : openWith(fs)
+  })
