@@ -11,6 +11,7 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { fileURLToPath } from "node:url"
 import { Extension, McpServer, RegistrationError } from "../../src/index.ts"
+import { definitionSite, siteOf } from "../../src/server/internal/definitionSite.ts"
 import { spawnNode } from "../support/child.ts"
 import { startServer, using } from "./McpServerHarness.ts"
 
@@ -84,5 +85,42 @@ describe("RegistrationError", () => {
       assert.isTrue(RegistrationError.isRegistrationError(twice.defect), twice.printed)
       assert.include(twice.printed, "com.example/units is registered twice")
       assert.include(twice.printed, `${here}:${lineOf(source, "// MARK:extension")}:`)
+    }))
+
+  // Fails before: without `Error.captureStackTrace` (an engine that has none) every
+  // `McpServer.tool(...)` threw a TypeError as it was called, though a site is only a nicety; and a
+  // `prepareStackTrace` of the program's that throws replaced the RegistrationError by its own error.
+  it.live("no site where the engine gives none: a definition without Error.captureStackTrace, a prepareStackTrace that throws", () =>
+    Effect.gen(function*() {
+      const capture = Error.captureStackTrace
+      let layer: Layer.Layer<never, never, McpServer.McpServer>
+      try {
+        ;(Error as { captureStackTrace?: unknown }).captureStackTrace = undefined
+        layer = McpServer.tool({ name: "", handler: () => Effect.succeed("") })
+      } finally {
+        Error.captureStackTrace = capture
+      }
+      const { defect, printed } = yield* refusalOf(Effect.scoped(startServer({}, layer)))
+      assert.isTrue(RegistrationError.isRegistrationError(defect), printed)
+      assert.isUndefined((defect as RegistrationError.RegistrationError).site)
+      assert.include(printed, "name must not be empty")
+
+      const definedHere = () => definitionSite(definedHere)
+      const site = definedHere()
+      const prepare = Error.prepareStackTrace
+      let frame: string | undefined | Error
+      try {
+        Error.prepareStackTrace = () => {
+          throw new Error("the program's prepareStackTrace failed")
+        }
+        frame = siteOf(site)
+      } catch (error) {
+        frame = error as Error
+      } finally {
+        Error.prepareStackTrace = prepare
+      }
+      assert.isUndefined(frame)
+      // Formatted as the program's prepareStackTrace formats it (here V8's default, restored): a site.
+      assert.include(siteOf(definedHere()), here)
     }))
 })

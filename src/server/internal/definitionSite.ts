@@ -16,6 +16,8 @@ export interface Site {
 /** Captures the frame of the caller of `above`. */
 export const definitionSite = (above: Function): Site => {
   const holder: { stack?: string } = {}
+  // V8 and JavaScriptCore have it; an engine without it gives no site (never a definition that throws).
+  if (typeof Error.captureStackTrace !== "function") return holder
   const limit = Error.stackTraceLimit
   Error.stackTraceLimit = 1
   try {
@@ -28,7 +30,14 @@ export const definitionSite = (above: Function): Site => {
 
 /** The frame of `site` (`file:///app/server.ts:12:14`, or `name (file:...)`), without its `at`; `undefined` if none. */
 export const siteOf = (site: Site | undefined): string | undefined => {
-  const stack = site?.stack
+  let stack: unknown
+  try {
+    // Formatted now, by the program's `Error.prepareStackTrace` if it has one: one that throws (or
+    // gives no string) gives no site, never an error in place of the RegistrationError.
+    stack = site?.stack
+  } catch {
+    return undefined
+  }
   if (typeof stack !== "string") return undefined
   const line = stack.split("\n")[1]
   if (line === undefined) return undefined
