@@ -186,7 +186,7 @@ describe("JSON-RPC batches over stdio (MCP 2025-03-26)", () => {
       assert.include(JSON.stringify(answer[0].result), "sampled text")
     }))
 
-  // The 2025-03-26 spec: "the receiver SHOULD NOT send a response for the cancelled request". Over
+  // The 2025-03-26 spec: receivers of a cancellation "SHOULD: [...] Not send a response for the cancelled request". Over
   // stdio nothing waits for one; over Streamable HTTP the POST must answer each request it carries,
   // so there the member gets a -32800 entry (test/http/Batch.test.ts, docs/protocol-eras.md).
   it.live("a member cancelled by a notification of its own batch gets no entry (HTTP gives it -32800)", () =>
