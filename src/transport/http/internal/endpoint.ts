@@ -193,10 +193,14 @@ const pathOf = (request: HttpServerRequest.HttpServerRequest): string => {
 
 /**
  * The router's matching for the servers the library owns (`serve`, `WebHandler`): a path is the
- * endpoint's only as given, as the SDKs' own servers take it. The router's defaults take `/MCP`,
- * `//mcp` and `/mcp/` for `/mcp` (and the metadata paths likewise): a server answering at paths
- * nobody configured, which proxies, rules and audiences keyed on the exact path do not expect.
- * `route` leaves the router's matching to its owner (`HttpRouter.serve`'s `routerConfig`).
+ * endpoint's only as given. The router's defaults take `/MCP`, `//mcp` and `/mcp/` for `/mcp` (and
+ * the metadata paths likewise): a server answering at paths nobody configured, which proxies, rules
+ * and audiences keyed on the exact path do not expect. Not every server is so strict (the TS SDK's
+ * Express servers answer `/MCP` and `/mcp/`, Express ignoring case and a trailing slash): a client
+ * given `…/mcp/` gets 404 here (CHANGELOG, behaviour change). What the router still takes: a query
+ * (`/mcp?` too), a `;` parameter, percent-encoding (`/m%63p`), an absolute-form target
+ * (`POST http://host/mcp`). `route` leaves the router's matching to its owner
+ * (`HttpRouter.serve`'s `routerConfig`).
  */
 export const exactPaths = { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false } as const
 
