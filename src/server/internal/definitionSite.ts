@@ -3,7 +3,9 @@
  * captured when it is called and formatted only if a {@link RegistrationError} needs it.
  *
  * One frame is captured (`Error.stackTraceLimit` 1 for the call): V8 keeps it unformatted until
- * `stack` is read, which only a refused registration does.
+ * `stack` is read, which only a refused registration does. The capture is the cost, about 18,000
+ * instructions a definition (callgrind, a loop of 20,000 and 40,000 calls): a few µs, once per
+ * definition, never per request.
  *
  * @internal
  */
