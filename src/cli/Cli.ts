@@ -49,18 +49,14 @@ import { extname } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { exitOnceWritten } from "../internal/exitOnceWritten.ts"
-import * as Dev from "./Dev.ts"
-import * as Inspect from "./Inspect.ts"
 import * as Install from "./Install.ts"
 import * as Colors from "./internal/colors.ts"
 import * as NodeArgs from "./internal/nodeArgs.ts"
 import * as Wizard from "./internal/wizard.ts"
-import * as HttpConfig from "../transport/http/internal/config.ts"
+import { HttpConfigError } from "../transport/http/HttpConfigError.ts"
 import { allowedHostsList, listenHost } from "../transport/http/internal/hosts.ts"
-import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
-import * as Stdio from "../transport/Stdio.ts"
-import * as Run from "./Run.ts"
-import * as ServerModule from "./ServerModule.ts"
+import type * as StreamableHttp from "../transport/http/StreamableHttp.ts"
+import type * as Run from "./Run.ts"
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -105,6 +101,26 @@ const packageRoot: string = realpathSync(fileURLToPath(new URL("../../", import.
 
 /** Node's flags for a child or a client config: a loader (`--import tsx`) is kept, a debugger is not. */
 const nodeArgs = (): ReadonlyArray<string> => NodeArgs.inherited(process.execArgv)
+
+// ---------------------------------------------------------------------------
+// The handlers' modules
+// ---------------------------------------------------------------------------
+
+/**
+ * The modules the commands' handlers use, imported when a handler needs one: the command tree
+ * (names, flags, descriptions) needs none of them, so `--help`, `--version` and an invalid
+ * invocation load none (the server, its transports and schemas, `dev`'s child processes: about
+ * 170 modules, half of what the CLI loaded at every start). Node imports each once.
+ */
+const modules = {
+  dev: Effect.promise(() => import("./Dev.ts")),
+  httpConfig: Effect.promise(() => import("../transport/http/internal/config.ts")),
+  inspect: Effect.promise(() => import("./Inspect.ts")),
+  run: Effect.promise(() => import("./Run.ts")),
+  serverModule: Effect.promise(() => import("./ServerModule.ts")),
+  stdio: Effect.promise(() => import("../transport/Stdio.ts")),
+  streamableHttp: Effect.promise(() => import("../transport/http/StreamableHttp.ts"))
+}
 
 // ---------------------------------------------------------------------------
 // Shared arguments and flags
@@ -172,11 +188,12 @@ const defaultPort = 3000
  * `command`, as an invalid flag is (exit 2), said at once (`dev`'s every server exited 2 on it).
  */
 const httpEnvironment = (command: string, given: StreamableHttp.ServeOptions): Effect.Effect<StreamableHttp.ServeOptions, UsageError> =>
-  Effect.catch(HttpConfig.underEnvironment(given), (error) =>
-    // The flags give no health path or body limit: only a variable's problem can be found here.
-    error instanceof StreamableHttp.HttpConfigError
-      ? Effect.fail(new UsageError({ command, message: error.message }))
-      : Effect.die(error))
+  Effect.flatMap(modules.httpConfig, (HttpConfig) =>
+    Effect.catch(HttpConfig.underEnvironment(given), (error) =>
+      // The flags give no health path or body limit: only a variable's problem can be found here.
+      error instanceof HttpConfigError
+        ? Effect.fail(new UsageError({ command, message: error.message }))
+        : Effect.die(error)))
 
 /**
  * Said when `command` listens on `host` beyond the loopback without allowed hosts: other machines'
@@ -185,11 +202,12 @@ const httpEnvironment = (command: string, given: StreamableHttp.ServeOptions): E
  * `MCP_HTTP_HOST`.
  */
 const warnOtherMachines = (command: string, host: string, byFlag: boolean): Effect.Effect<void> =>
-  Run.isLoopback(host) ? Effect.void : Console.error(
-    `effect-mcp ${command}: ${byFlag ? "--host " : "MCP_HTTP_HOST="}${host} listens for other machines, ` +
-      "but only requests naming localhost, 127.0.0.1 or [::1] are answered (DNS rebinding protection): list the host names " +
-      `their clients use with --allowed-hosts${byFlag ? "" : " (or MCP_HTTP_ALLOWED_HOSTS)"}`
-  )
+  Effect.flatMap(modules.run, (Run) =>
+    Run.isLoopback(host) ? Effect.void : Console.error(
+      `effect-mcp ${command}: ${byFlag ? "--host " : "MCP_HTTP_HOST="}${host} listens for other machines, ` +
+        "but only requests naming localhost, 127.0.0.1 or [::1] are answered (DNS rebinding protection): list the host names " +
+        `their clients use with --allowed-hosts${byFlag ? "" : " (or MCP_HTTP_ALLOWED_HOSTS)"}`
+    ))
 
 // ---------------------------------------------------------------------------
 // Commands
@@ -290,19 +308,20 @@ const runHandler = (
     }
     // The flag asks for a principal: one the environment does not name (a client's configuration
     // without MCP_SUBJECT, or a blank one) leaves the session anonymous, which is said.
-    if (mode._tag === "Stdio" && mode.principalFromEnvironment === true && Stdio.principalFromEnvironment() === undefined) {
+    if (mode._tag === "Stdio" && mode.principalFromEnvironment === true && (yield* modules.stdio).principalFromEnvironment() === undefined) {
       yield* Console.error(
         "effect-mcp run: --principal-from-env, but MCP_SUBJECT names no one: the session has no principal " +
           "(set MCP_SUBJECT, and MCP_SCOPES, in the server's environment)"
       )
     }
+    const run = yield* modules.run
     // Before the module loads: nothing it prints may reach stdout.
-    if (mode._tag === "Stdio") yield* Run.redirectConsoleToStderr
+    if (mode._tag === "Stdio") yield* run.redirectConsoleToStderr
     // Before the module loads too: a module whose loading never ends still ends with its parent.
-    if (input.exitWithStdin) yield* Run.exitWithStdin
+    if (input.exitWithStdin) yield* run.exitWithStdin
     // A signal while the module loads (nothing serves yet) exits 130/143 (see `GracefulShutdown.runMain`).
-    const loaded = yield* ServerModule.load(input.file)
-    yield* Run.serve(loaded.server, mode)
+    const loaded = yield* Effect.flatMap(modules.serverModule, (ServerModule) => ServerModule.load(input.file))
+    yield* run.serve(loaded.server, mode)
   })
 
 /** The `run` command; for `--wizard`, without its hidden flag. */
@@ -353,6 +372,7 @@ const dev = Command.make("dev", {
 }, (input) =>
   Effect.gen(function*() {
     const path = yield* Path.Path
+    const [Dev, Run, ServerModule, StreamableHttp] = yield* Effect.all([modules.dev, modules.run, modules.serverModule, modules.streamableHttp])
     // A missing file, or one that is no module, fails now. The module is not imported here: its
     // top-level code would run in this process too, holding what it opens (a port, a lock) from
     // every server started; one that does not load is told by its server, and the next change
@@ -421,6 +441,7 @@ const inspect = Command.make("inspect", {
   )
 }, (input) =>
   Effect.gen(function*() {
+    const [Inspect, Run, ServerModule] = yield* Effect.all([modules.inspect, modules.run, modules.serverModule])
     // Before the module loads: stdout is the description's (`inspect --json | jq`), not the module's.
     yield* Run.redirectConsoleToStderr
     const loaded = yield* ServerModule.load(input.file)
@@ -483,6 +504,7 @@ const install = Command.make("install", {
         message: `the stdio entry is printed alone, without ${without.join(" or ")}: drop ${notForStdio.join(" and ")}`
       })
     }
+    const [Run, ServerModule] = yield* Effect.all([modules.run, modules.serverModule])
     // Before the module loads: stdout is the printed configuration's, not the module's.
     yield* Run.redirectConsoleToStderr
     const loaded = yield* ServerModule.load(input.file)
@@ -699,7 +721,7 @@ const report = (cause: Cause.Cause<unknown>): Effect.Effect<void> => {
     return Console.error(`effect-mcp ${failure.command}: ${failure.message}\nRun "effect-mcp ${failure.command} --help" for usage.`)
   }
   // An MCP_HTTP_* variable `run --http` cannot use: an invalid input, as an invalid flag is.
-  if (failure instanceof StreamableHttp.HttpConfigError) {
+  if (failure instanceof HttpConfigError) {
     process.exitCode = exitCodes.usage
     return Console.error(`effect-mcp run: ${failure.message}\nRun "effect-mcp run --help" for usage.`)
   }

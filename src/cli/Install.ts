@@ -32,7 +32,6 @@ import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import type { ParseError } from "jsonc-parser"
 import { execFile } from "node:child_process"
-import { checkMcpServerOptions } from "../server/internal/serverOptions.ts"
 
 // ---------------------------------------------------------------------------
 // Models
@@ -155,10 +154,13 @@ export class InvalidServerOptions extends Data.TaggedError("InvalidServerOptions
  * @since 0.2.0
  */
 export const checkOptions = (path: string, options: unknown): Effect.Effect<void, InvalidServerOptions> =>
-  Effect.try({
-    try: () => checkMcpServerOptions("McpServer", options),
-    catch: (cause) => new InvalidServerOptions({ path, reason: cause instanceof Error ? cause.message : String(cause) })
-  })
+  // Imported here, not at the top: the CLI imports this module for its client names, and the
+  // server's option checks (with the protocol's schemas) are for `install` alone to load.
+  Effect.flatMap(Effect.promise(() => import("../server/internal/serverOptions.ts")), ({ checkMcpServerOptions }) =>
+    Effect.try({
+      try: () => checkMcpServerOptions("McpServer", options),
+      catch: (cause) => new InvalidServerOptions({ path, reason: cause instanceof Error ? cause.message : String(cause) })
+    }))
 
 /**
  * The stdio entry that runs `file` with the CLI: `node <bin> run <file> --stdio`, every path

@@ -1,0 +1,92 @@
+/**
+ * What the `effect-mcp` bin loads: the command tree (names, flags, descriptions) needs no
+ * handler's modules, so help, the version and an invalid invocation load neither the server nor
+ * its transports nor `dev`'s, which each command's handler imports when it runs (`Cli.ts`,
+ * `modules`). The modules are those Node's module hooks see load (`module.registerHooks`), in a
+ * spawned bin: what a user's `effect-mcp --help` pays, not timed.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { execFile } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { pathToFileURL } from "node:url"
+import { bin, example, root } from "./support.ts"
+
+/** Written to the file `EFFECT_MCP_LOADED` names as the process exits: every file URL it loaded, one a line. */
+const hook = `data:text/javascript,${
+  encodeURIComponent(`
+import { registerHooks } from "node:module"
+import { writeFileSync } from "node:fs"
+const loaded = []
+registerHooks({ load(url, context, next) { if (url.startsWith("file:")) loaded.push(url); return next(url, context) } })
+process.on("exit", () => writeFileSync(process.env.EFFECT_MCP_LOADED, loaded.join("\\n")))
+`)
+}`
+
+/** The files under `src/` that `effect-mcp ...args` loads (relative to `src/`), with its exit code. */
+const loadedBy = (args: ReadonlyArray<string>) =>
+  Effect.promise(() => {
+    const dir = mkdtempSync(join(tmpdir(), "effect-mcp-startup-"))
+    const list = join(dir, "loaded.txt")
+    return new Promise<{ readonly code: number | null; readonly files: ReadonlyArray<string> }>((resolve) => {
+      const child = execFile(process.execPath, ["--import", hook, bin, ...args], {
+        cwd: root,
+        env: { ...process.env, EFFECT_MCP_LOADED: list, NO_COLOR: "1" },
+        timeout: 30_000
+      }, (error) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : child.exitCode
+        const src = `${pathToFileURL(join(root, "src")).href}/`
+        const files = readFileSync(list, "utf8").split("\n").filter((url) => url.startsWith(src)).map((url) => url.slice(src.length))
+        rmSync(dir, { recursive: true, force: true })
+        resolve({ code, files })
+      })
+      child.stdin?.end()
+    })
+  })
+
+/** What only a handler needs: the server, its transports, the commands' own modules. */
+const handlersOnly = [
+  "server/McpServer.ts",
+  "transport/Stdio.ts",
+  "transport/http/StreamableHttp.ts",
+  "transport/http/internal/config.ts",
+  "server/internal/serverOptions.ts",
+  "cli/Run.ts",
+  "cli/Dev.ts",
+  "cli/Inspect.ts",
+  "cli/ServerModule.ts"
+]
+
+describe("effect-mcp: what it loads", () => {
+  // With the exit code each ends with (2: an invalid invocation).
+  for (
+    const [args, exitCode] of [
+      [["--help"], 0],
+      [["--version"], 0],
+      [["run", "--help"], 0],
+      [["dev", "--help"], 0],
+      [["inspect", "--help"], 0],
+      [["install", "--help"], 0],
+      [["run", "server.ts", "--port", "3"], 2],
+      [["bogus"], 2]
+    ] as const
+  ) {
+    it.effect(`${args.join(" ")}: the command tree, none of the handlers' modules`, () =>
+      Effect.gen(function*() {
+        const { code, files } = yield* loadedBy(args)
+        assert.strictEqual(code, exitCode)
+        assert.include(files, "cli/Cli.ts")
+        assert.deepStrictEqual(files.filter((file) => handlersOnly.includes(file)), [])
+      }), 60_000)
+  }
+
+  it.effect("inspect of a module: its handler loads what it needs", () =>
+    Effect.gen(function*() {
+      const { code, files } = yield* loadedBy(["inspect", example("hello-server.ts")])
+      assert.strictEqual(code, 0)
+      for (const file of ["cli/Inspect.ts", "cli/ServerModule.ts", "cli/Run.ts", "server/McpServer.ts"]) assert.include(files, file)
+      assert.notInclude(files, "cli/Dev.ts")
+    }), 60_000)
+})
