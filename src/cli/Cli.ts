@@ -110,7 +110,7 @@ const nodeArgs = (): ReadonlyArray<string> => NodeArgs.inherited(process.execArg
  * The modules the commands' handlers use, imported when a handler needs one: the command tree
  * (names, flags, descriptions) needs none of them, so `--help`, `--version` and an invalid
  * invocation load none (the server, its transports and schemas, `dev`'s child processes: about
- * 170 modules, half of what the CLI loaded at every start). Node imports each once.
+ * 170 of the 400 modules the CLI loaded at every start). Node imports each once.
  */
 const modules = {
   dev: Effect.promise(() => import("./Dev.ts")),
