@@ -376,11 +376,18 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   const madeAgain = (root: string): Effect.Effect<void> =>
     Effect.suspend(() => isFolder(root) ? madeLater(root) : Effect.andThen(Effect.sleep(rootPollMillis), madeAgain(root)))
 
-  /** A folder removed: its watcher, and those of the folders under it, end (made again, it is watched again). */
+  /**
+   * A folder removed: its watcher, and those of the folders under it, end (made again, it is
+   * watched again), and a watched one counts as changed. Its own watcher may not tell the removal
+   * of its files: a folder moved out of the tree tells none, and one removed whole may have its
+   * watcher ended here before that watcher's events are read.
+   */
   const forget = (folder: string) =>
     Effect.suspend(() => {
       const fibers = detach(folder)
-      return fibers.length === 0 ? Effect.void : Fiber.interruptAll(fibers)
+      if (fibers.length === 0) return Effect.void
+      Queue.offerUnsafe(changed, folder)
+      return Fiber.interruptAll(fibers)
     })
 
   /** Forgets `folder` and the folders under it now; returns their watchers' fibers, to interrupt. */

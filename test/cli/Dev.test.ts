@@ -7,7 +7,8 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Agent as HttpAgent, request as httpRequest } from "node:http"
 import { connect, createServer, type Server } from "node:net"
@@ -685,6 +686,27 @@ export const components = Layer.mergeAll(Slow, one, Drained)`
         `a restart for lib/again.ts:\n${dev.stderr()}`,
         5_000
       )
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
+    })), 60_000)
+
+  // Fails before the fix: a folder moved out of the tree tells its own watcher nothing of its
+  // files (only its parent's watcher sees it go), and nothing restarted; a folder removed whole
+  // restarted the server only when its own watcher's events were read before its parent's.
+  it.live("a watched folder holding a module moved out of the tree restarts the server", () =>
+    onFreePort((port) => Effect.gen(function*() {
+      const dir = yield* tempProject
+      const outside = mkdtempSync(join(tmpdir(), "effect-mcp-moved-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(outside, { recursive: true, force: true })))
+      mkdirSync(join(dir, "lib", "tools"), { recursive: true })
+      writeFileSync(join(dir, "lib", "tools", "extra.ts"), "export const extra = 1\n")
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      const { dev } = yield* devAt(port, file, [], { cwd: dir })
+      yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
+      yield* waitUntil(() => listening(dev), "the first server")
+      renameSync(join(dir, "lib", "tools"), join(outside, "tools"))
+      yield* waitUntil(() => dev.stderr().includes(`${join("lib", "tools")} changed, restarting`), `a restart for the move of lib/tools:\n${dev.stderr()}`, 5_000)
+      yield* waitListening(dev, port, servers(dev, 2), "the second server")
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(15_000)), 0)
     })), 60_000)
