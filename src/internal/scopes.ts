@@ -15,3 +15,10 @@ export const scopeList = (scopes: unknown): ReadonlyArray<string> => {
   if (Array.isArray(scopes)) return scopes
   return typeof scopes === "string" ? scopes.split(/\s+/).filter((scope) => scope.length > 0) : []
 }
+
+/**
+ * The scopes of `required` that `granted` (a {@link scopeList}) lacks, in `required`'s order: what a
+ * refusal names (bearer authentication, a stream's re-check, the `Authorization` middleware).
+ */
+export const missingScopes = (required: ReadonlyArray<string>, granted: ReadonlyArray<string>): Array<string> =>
+  required.filter((scope) => !granted.includes(scope))

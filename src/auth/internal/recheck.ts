@@ -8,7 +8,7 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import { scopeList } from "../../internal/scopes.ts"
+import { missingScopes, scopeList } from "../../internal/scopes.ts"
 import type { Principal } from "../../session/Principal.ts"
 
 /**
@@ -84,7 +84,7 @@ const judged = (admitted: Principal, required: ReadonlyArray<string>, now: Princ
   if (now.subject !== admitted.subject || clientOf(now) !== clientOf(admitted)) return Effect.fail(changedHands)
   if (required.length === 0) return Effect.void
   const scopes = scopeList(now.scopes)
-  const missing = required.filter((scope) => !scopes.includes(scope))
+  const missing = missingScopes(required, scopes)
   return missing.length === 0 ? Effect.void : Effect.fail({ _tag: "ScopesLost", missing })
 }
 

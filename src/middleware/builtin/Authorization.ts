@@ -40,7 +40,7 @@ import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import { clip } from "../../internal/clip.ts"
 import { isExit } from "../../internal/isExit.ts"
-import { scopeList } from "../../internal/scopes.ts"
+import { missingScopes, scopeList } from "../../internal/scopes.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as McpServer from "../../server/McpServer.ts"
@@ -224,7 +224,7 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
       if (principal === undefined) return unauthenticated === "allow" ? [] : required
       // Whole scopes, also of a principal whose scopes are one string (see `scopeList`).
       const scopes = scopeList(principal.scopes)
-      return required.filter((scope) => !scopes.includes(scope))
+      return missingScopes(required, scopes)
     }
     const allowed = (required: ReadonlyArray<string>, context: RequestContext) => missing(required, context).length === 0
 

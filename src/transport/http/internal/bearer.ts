@@ -11,7 +11,7 @@ import type * as BearerAuth from "../../../auth/BearerAuth.ts"
 import { challenge } from "../../../auth/internal/challenge.ts"
 import * as Recheck from "../../../auth/internal/recheck.ts"
 import { clip } from "../../../internal/clip.ts"
-import { scopeList } from "../../../internal/scopes.ts"
+import { missingScopes, scopeList } from "../../../internal/scopes.ts"
 import type * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import { ErrorCode } from "../../../protocol/McpError.ts"
 import type { Principal } from "../../../session/RequestContext.ts"
@@ -127,7 +127,7 @@ export const authenticate = (
       // judged whole, below and by what the request reaches (see `scopeList`).
       const scopes = scopeList(given.scopes)
       const principal = scopes === given.scopes ? given : { ...given, scopes }
-      const missing = auth.requiredScopes.filter((scope) => !scopes.includes(scope))
+      const missing = missingScopes(auth.requiredScopes, scopes)
       if (missing.length > 0) return insufficientScope(auth, principal, missing)
       // A verifier that has streams checked again: the principal the check of its token goes
       // with, against the scopes every request needs (see `Recheck.register`: a cached
