@@ -103,6 +103,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
+import * as Predicate from "effect/Predicate"
 import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
@@ -1107,16 +1108,13 @@ const wrongKeyType = (cause: unknown): boolean => {
   return text.includes("WRONGTYPE") || text.includes("not an integer")
 }
 
-const isRecord = (value: unknown): value is { readonly [key: string]: unknown } =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
 /**
  * A relay message as it arrives (`TaskStore.relay`), or `undefined` when it is not one to read:
  * every field the relay reads is checked (a malformed message, of another version or written by
  * hand, is dropped: it neither stops the relay nor reaches a client as a request).
  */
 const relayMessage = (body: unknown, here: string): RelayMessage | undefined => {
-  if (!isRecord(body)) return undefined
+  if (!Predicate.isObject(body)) return undefined
   switch (body._tag) {
     case "Waiting":
     case "Left":
@@ -1125,7 +1123,7 @@ const relayMessage = (body: unknown, here: string): RelayMessage | undefined => 
   if (body.to !== here) return undefined
   if (body._tag === "Notes") {
     return typeof body.taskId === "string" && Array.isArray(body.notes) &&
-        body.notes.every((note) => isRecord(note) && typeof note.method === "string" && (note.params === undefined || isRecord(note.params))) &&
+        body.notes.every((note) => Predicate.isObject(note) && typeof note.method === "string" && (note.params === undefined || Predicate.isObject(note.params))) &&
         (body.ack === undefined || (typeof body.ack === "string" && typeof body.from === "string"))
       ? body as RelayMessage
       : undefined
@@ -1136,14 +1134,14 @@ const relayMessage = (body: unknown, here: string): RelayMessage | undefined => 
     case "Ask": {
       if (
         typeof body.from !== "string" || typeof body.taskId !== "string" || typeof body.method !== "string" ||
-        (body.params !== undefined && !isRecord(body.params))
+        (body.params !== undefined && !Predicate.isObject(body.params))
       ) return undefined
       // JSON writes no timeout (`Infinity`) as `null`: read back as it was sent, not the session's default.
       if (body.timeoutMillis === null) return { ...body, timeoutMillis: Infinity } as RelayMessage
       return typeof body.timeoutMillis === "number" && body.timeoutMillis > 0 ? body as RelayMessage : undefined
     }
     case "Failed":
-      return isRecord(body.error) && typeof body.error._tag === "string" ? body as RelayMessage : undefined
+      return Predicate.isObject(body.error) && typeof body.error._tag === "string" ? body as RelayMessage : undefined
     case "Withdraw":
     case "Answer":
       return body as RelayMessage
