@@ -95,6 +95,10 @@ export const middleware = (options: Options): Middleware.Middleware<never> => {
       const state = stateOf(session)
       let seen = state.count
       let misses = 0
+      // Over Streamable HTTP, a 2025 client without its GET stream open (as the spec allows, or
+      // left): nothing can carry a ping. (A stateless session has no stream ever: its ping is
+      // refused, which ends the loop.)
+      const streamless = () => !session.stateless && session.untiedReachable?.() === false
       while (true) {
         yield* Effect.sleep(interval)
         if (state.count !== seen) {
@@ -105,11 +109,9 @@ export const middleware = (options: Options): Middleware.Middleware<never> => {
         // 2026-07-28 client (stdio, in-memory), which takes no server→client request, and a ping
         // before its first message was sent to it (and missed, warned of, every interval).
         if (!handshaken(session.phase)) continue
-        // No stream to carry it (Streamable HTTP, a 2025 client without its GET stream open, as
-        // the spec allows): a ping would wait for one and be reported missed of a client that is
-        // only idle. Not pinged; asked again at the next wake. (A stateless session has no stream
-        // ever: its ping is refused below, which ends the loop.)
-        if (!session.stateless && session.untiedReachable?.() === false) continue
+        // No stream to carry it: a ping would wait for one and be reported missed of a client
+        // that is only idle. Not pinged; asked again at the next wake.
+        if (streamless()) continue
         const exit = yield* Effect.exit(session.request("ping", undefined, { timeoutMillis }))
         if (exit._tag === "Success") {
           misses = 0
@@ -126,7 +128,7 @@ export const middleware = (options: Options): Middleware.Middleware<never> => {
           continue
         }
         // The client left its stream while the ping waited: unread, not missed.
-        if (!session.stateless && session.untiedReachable?.() === false) continue
+        if (streamless()) continue
         misses++
         yield* Effect.logWarning(`keep-alive: ping missed (${misses} in a row, no answer within ${timeoutMillis} ms)`)
         if (misses === maxMisses) {
