@@ -225,7 +225,9 @@ const isParams = (u: unknown): boolean => u === undefined || (typeof u === "obje
  * No allocation for valid input. Rules: the value must be an object with `jsonrpc: "2.0"`;
  * with `method` (a string) it is a request when it has an `id` (string or integer) and a
  * notification otherwise; `params`, when present, must be an object (MCP never uses positional
- * params); without `method` it is a response with an `id` and exactly one of `result`/`error`.
+ * params); without `method` it is a response with an `id` and exactly one of `result`/`error`, or
+ * an error response without one (MCP's form when the request's id could not be read, see
+ * {@link ErrorResponse}). Something shaped as a response is never answered, valid or not.
  *
  * A batch (an array) is an {@link InvalidMessage} here (-32600): JSON-RPC batches are MCP
  * 2025-03-26's only (2025-06-18 removed them, and `initialize`, which picks the version, must not
@@ -266,7 +268,15 @@ export const classify = (value: unknown): Kind | InvalidMessage => {
     }
     return hasId ? Kind.Request : Kind.Notification
   }
-  if (hasId && ("result" in message || "error" in message)) {
+  if ("result" in message || "error" in message) {
+    // An error response without an id is MCP's (its schema makes `id` optional: the request's could
+    // not be read), as the server sends one: a response, never answered (a peer answering it too
+    // would answer back for ever). A result always names its request.
+    if (!hasId) {
+      return "error" in message && !("result" in message)
+        ? Kind.Response
+        : new InvalidMessage(undefined, invalidRequest(`a result needs the "id" of its request`), false)
+    }
     if (id === undefined && message.id !== null) {
       return new InvalidMessage(undefined, invalidRequest(`"id" must be a string or an integer`), false)
     }

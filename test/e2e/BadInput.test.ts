@@ -193,6 +193,18 @@ describe("invalid JSON-RPC", () => {
       await assertAlive(raw)
     }))
 
+  // Failed before: an error response without an id (MCP's form, which this server sends when it
+  // cannot read a request's id) was answered -32600 "a message needs ... a result/error": a peer
+  // that answers what it cannot read would answer back, for ever.
+  it.live("an error response without an id (MCP's form) is never answered, nor is an id-less result", () =>
+    scenario(async (raw) => {
+      await initializeRaw(raw)
+      assert.deepStrictEqual(await answersTo(raw, { jsonrpc: "2.0", error: { code: -32700, message: "Parse error" } }), [])
+      assert.deepStrictEqual(await answersTo(raw, { jsonrpc: "2.0", error: { code: -32600, message: "x" }, result: {} }), [])
+      assert.deepStrictEqual(await answersTo(raw, { jsonrpc: "2.0", result: {} }), [])
+      await assertAlive(raw)
+    }))
+
   it.live("an integer id beyond 2^53 is refused (-32600, no id), never answered with a different id", () =>
     scenario(async (raw) => {
       await initializeRaw(raw)

@@ -39,4 +39,11 @@ describe("JsonRpc.classify", () => {
   it("does not answer broken responses", () => {
     assert.isFalse(invalid({ jsonrpc: "2.0", id: {}, result: {} }).answer)
   })
+
+  it("takes an error response without an id (MCP's form) as a response; an id-less result is invalid, never answered", () => {
+    assert.strictEqual(JsonRpc.classify({ jsonrpc: "2.0", error: { code: -32700, message: "Parse error" } }), JsonRpc.Kind.Response)
+    const result = invalid({ jsonrpc: "2.0", result: {} })
+    assert.deepStrictEqual([result.id, result.error.code, result.answer], [undefined, -32600, false])
+    assert.isFalse(invalid({ jsonrpc: "2.0", result: {}, error: { code: 1, message: "m" } }).answer)
+  })
 })
