@@ -1400,8 +1400,14 @@ class SessionImpl extends Scheduler implements ServerSession {
     if (pending !== undefined) Deferred.doneUnsafe(pending.deferred, answerExit(pending.method, response))
   }
 
-  /** The server→client request `id`, if it waits for its answer: it waits no more. */
-  private takePending(id: unknown): PendingClientRequest | undefined {
+  /**
+   * The server→client request `id`, if it waits for its answer: it waits no more. The session's
+   * ids are integers; an answer naming one as a string (`"3"` for 3, as a client that keeps ids
+   * as strings sends) is its answer, as the TS SDK takes it (`Number(id)`). Ignored, its request
+   * waited for its timeout and failed as unanswered though the client had answered.
+   */
+  private takePending(answered: unknown): PendingClientRequest | undefined {
+    const id = typeof answered === "string" && this.pendingClient.size > 0 ? numericId(answered) : answered
     if (typeof id !== "number") return undefined
     const pending = this.pendingClient.get(id)
     if (pending === undefined) return undefined
@@ -2038,6 +2044,15 @@ class SessionImpl extends Scheduler implements ServerSession {
   private logFailure(what: string, cause: Cause.Cause<unknown>): void {
     this.runFork(Effect.logError(`effect-mcp-server: ${what} failed`, forLog(cause)))
   }
+}
+
+/**
+ * The integer a string id spells as `String` writes it (`"3"`, not `"03"`, `"3.0"` or `" 3"`), as
+ * the session's own ids are written; `undefined` for any other string.
+ */
+const numericId = (id: string): number | undefined => {
+  const n = Number(id)
+  return Number.isSafeInteger(n) && String(n) === id ? n : undefined
 }
 
 /**

@@ -176,6 +176,37 @@ describe("server→client requests", () => {
     }))
 })
 
+describe("an answer naming the request's id as a string", () => {
+  // Failed before: the answer was ignored, the tool waiting its whole timeout for an answer the
+  // client had given ("ClientRequestTimeout", a notifications/cancelled sent for it).
+  it.live("\"3\" for the request 3 is its answer (as the TS SDK takes it); another spelling of it (\"03\") is not", () =>
+    Effect.gen(function*() {
+      const raw = yield* connectRaw(makeFullServer(makeProbe()))
+      yield* Effect.promise(() => initializeRaw(raw, "2025-11-25", { elicitation: {} }))
+      const answerAs = (id: number, spell: (asked: number) => string, timeoutMillis: number) =>
+        Effect.gen(function*() {
+          yield* Effect.promise(() =>
+            raw.send({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "elicit", arguments: { timeoutMillis } } })
+          )
+          const asked = yield* Effect.promise(() => raw.waitFor((m) => m.method === "elicitation/create" && m.params !== undefined && !m.seen))
+          asked.seen = true
+          assert.isNumber(asked.id)
+          yield* Effect.promise(() =>
+            raw.send({ jsonrpc: "2.0", id: spell(asked.id), result: { action: "accept", content: { name: "Ada" } } })
+          )
+          const response = yield* Effect.promise(() => raw.waitFor((m) => m.id === id && "result" in m, 5_000))
+          return response.result.content[0].text as string
+        })
+      const started = performance.now()
+      assert.strictEqual(yield* answerAs(1, String, 30_000), "accept:{\"name\":\"Ada\"}")
+      assert.isBelow(performance.now() - started, 5_000)
+      assert.include(yield* answerAs(2, (asked) => `0${asked}`, 200), "ClientRequestTimeout")
+      // The first was answered: nothing cancelled it.
+      const cancels = raw.received.filter((m) => m.method === "notifications/cancelled")
+      assert.strictEqual(cancels.length, 1)
+    }))
+})
+
 describe("a malformed answer to a server→client request", () => {
   // Failed before: an answer with both was taken as its result (the client's error unseen), and
   // one that is not JSON-RPC 2.0 was ignored, the handler waiting for its timeout (30 s here).
