@@ -203,8 +203,10 @@ export interface Hooks<R> extends MethodHooks<R> {
    * Every server→client request a session sends (`sampling/createMessage`, `elicitation/create`,
    * `roots/list`, `ping`), once it passed the session's checks (a request refused for a capability
    * the client lacks, or one a 2026-07-28 request asks by multi round-trip, is not sent and not
-   * seen): `send` sends it with the params given (call it once) and waits for the client's answer,
-   * which the hook returns (or fails with). It runs in the fiber of the code that asked (a
+   * seen): `send` sends it with the params given and waits for the client's answer, which the
+   * hook returns (or fails with). Called again (a retry), it sends a new request under a fresh id
+   * (a late answer to the first cannot answer it); called once the session closed or drains, it
+   * fails with `SessionClosed`. It runs in the fiber of the code that asked (a
    * handler's: its services and current span are there). Outermost first, as the other hooks.
    */
   readonly onOutgoingRequest?:

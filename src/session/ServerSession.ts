@@ -215,7 +215,10 @@ export interface Dispatcher {
  * @category models
  */
 export interface OutgoingRequest {
-  /** The JSON-RPC id it goes out with (the session's own numbering; the client answers under it). */
+  /**
+   * The JSON-RPC id it goes out with (the session's own numbering; the client answers under it).
+   * A hook that calls `send` again (a retry) sends under a fresh id each time: ids are never reused.
+   */
   readonly id: number
   readonly method: string
   /** Its params as they go out: projected to the protocol version, the task's `_meta` added. */
@@ -235,8 +238,8 @@ export interface OutgoingRequest {
 }
 
 /**
- * Sends an {@link OutgoingRequest} through `send` (once), which sends `params` and waits for the
- * client's answer (within the request's timeout) and is what it returns.
+ * Sends an {@link OutgoingRequest} through `send`, which sends `params` and waits for the client's
+ * answer (within the request's timeout) and is what it returns; called again, under a fresh id.
  *
  * @since 0.2.0
  * @category models
@@ -1784,10 +1787,27 @@ class SessionImpl extends Scheduler implements ServerSession {
     sent?.(id)
     const outgoing = this.dispatcher.outgoing
     if (outgoing === undefined) return this.sendRequest(id, method, projected, related, route, timeoutMillis)
+    let unsent = true
     return outgoing(
       { id, method, params: projected, protocolVersion: version, session: this, untied },
       // Registered when the send runs: a hook that built it and did not run it leaves nothing pending.
-      (params) => Effect.suspend(() => this.sendRequest(id, method, params, related, route, timeoutMillis))
+      (params) =>
+        Effect.suspend(() => {
+          // The session closed or drains since it was asked: no answer can be waited for (a
+          // request registered now would wait for its whole timeout, `Infinity` for ever).
+          if (this.refusesRequests) return Effect.fail(new SessionClosed({ method }))
+          // A hook that sends again (a retry, after a timeout that cancelled the first) sends under
+          // a fresh id: ids are never reused in a session (the client was told the first was
+          // cancelled; a late answer to it resolved the next), and two sends at once under one
+          // id left the first waiting for its timeout, its answer taken by the second.
+          let sendId = id
+          if (unsent) unsent = false
+          else {
+            sendId = this.nextClientRequestId++
+            sent?.(sendId)
+          }
+          return this.sendRequest(sendId, method, params, related, route, timeoutMillis)
+        })
     )
   }
 

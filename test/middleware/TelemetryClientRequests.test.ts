@@ -26,12 +26,13 @@ import {
 } from "@modelcontextprotocol/sdk/types.js"
 import { McpError as SdkMcpError } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { InMemory, McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { LowLevelServer } from "../../src/lowlevel.ts"
 import { KeepAlive, Telemetry } from "../../src/middleware/index.ts"
-import { sdk } from "../e2e/harness.ts"
+import { connectRaw, initializeRaw, sdk } from "../e2e/harness.ts"
 import { serveOnAnyPort } from "../http/support.ts"
 import { attribute, type OtlpSpan, receiver, until } from "./otlpReceiver.ts"
 
@@ -400,6 +401,71 @@ describe("Telemetry and the server's requests to the client", () => {
         "outer:answered"
       ])
       assert.deepStrictEqual(received[0]!.meta, { outer: true, inner: true })
+    }))
+
+  // Failed before: the retry went out under the first attempt's id (ids are never to be reused in
+  // a session), so a late answer to the first was taken as the second's; and two sends at once
+  // shared one id (the first waited for its timeout, the second took its answer).
+  it.live("a hook that sends again (a retry) sends under a fresh id; a late answer to the first answers nothing", () =>
+    Effect.gen(function*() {
+      const retrying = Middleware.make("retrying", {
+        onOutgoingRequest: (request, send) => send(request.params).pipe(Effect.retry({ times: 1 }))
+      })
+      const server = LowLevelServer.make({
+        serverInfo: { name: "retrying", version: "1" },
+        middleware: [retrying],
+        handlers: {
+          "tools/list": () => Exit.succeed({ tools: [] }),
+          "tools/call": (_params, context) =>
+            context.listRoots({ timeoutMillis: 30_000 }).pipe(
+              Effect.map((result) => ({ content: [{ type: "text" as const, text: result.roots.map((root) => root.uri).join(",") }] })),
+              Effect.catch((error) => Effect.succeed({ content: [{ type: "text" as const, text: error._tag }], isError: true }))
+            )
+        }
+      })
+      const raw = yield* connectRaw(server)
+      yield* Effect.promise(() => initializeRaw(raw, "2025-11-25", { roots: {} }))
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: "call", method: "tools/call", params: { name: "roots", arguments: {} } }))
+      const first = yield* Effect.promise(() => raw.waitFor((m) => m.method === "roots/list"))
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: first.id, error: { code: -32603, message: "busy, try again" } }))
+      const second = yield* Effect.promise(() => raw.waitFor((m) => m.method === "roots/list" && m !== first))
+      assert.notStrictEqual(second.id, first.id)
+      // A late second answer to the first is no answer to the retry.
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: first.id, result: { roots: [{ uri: "file:///late" }] } }))
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: second.id, result: { roots: [{ uri: "file:///fresh" }] } }))
+      const answer = yield* Effect.promise(() => raw.waitFor((m) => m.id === "call" && "result" in m))
+      assert.deepStrictEqual(answer.result.content, [{ type: "text", text: "file:///fresh" }])
+    }))
+
+  // Failed before: sent after the input ended, the request was registered and waited its whole
+  // timeout (the drain, 20 s here, then interrupted it): the answer came that late.
+  it.live("a hook that sends once the session's input ended gets SessionClosed at once", () =>
+    Effect.gen(function*() {
+      const late = Middleware.make("late", {
+        onOutgoingRequest: (request, send) => Effect.andThen(Effect.sleep(200), send(request.params))
+      })
+      const server = LowLevelServer.make({
+        serverInfo: { name: "late", version: "1" },
+        middleware: [late],
+        handlers: {
+          "tools/list": () => Exit.succeed({ tools: [] }),
+          "tools/call": (_params, context) =>
+            context.listRoots({ timeoutMillis: 30_000 }).pipe(
+              Effect.map(() => ({ content: [{ type: "text" as const, text: "answered" }] })),
+              Effect.catch((error) => Effect.succeed({ content: [{ type: "text" as const, text: error._tag }], isError: true }))
+            )
+        }
+      })
+      const raw = yield* connectRaw(server, { shutdownTimeoutMillis: 20_000 })
+      yield* Effect.promise(() => initializeRaw(raw, "2025-11-25", { roots: {} }))
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: "call", method: "tools/call", params: { name: "roots", arguments: {} } }))
+      const start = performance.now()
+      yield* Effect.promise(() => raw.close())
+      yield* Effect.promise(() => raw.closed)
+      assert.isBelow(performance.now() - start, 5_000)
+      const answer = raw.received.find((m) => m.id === "call")
+      assert.deepStrictEqual(answer?.result?.content, [{ type: "text", text: "SessionClosed" }])
+      assert.isUndefined(raw.received.find((m) => m.method === "roots/list"))
     }))
 
   it("a server whose middleware has no onOutgoingRequest gives its sessions no hook: its requests are sent as before", () => {
