@@ -94,7 +94,9 @@ export class ClientResultInvalid extends Data.TaggedError("ClientResultInvalid")
  * ever answer, though the session lives on: an untied request (`ServerSession.request`) of a
  * stateless session (one session answering many clients, as stateless Streamable HTTP's), which
  * has no stream of its own to carry it. Nothing was sent then: ask through the request context
- * (`McpContext.elicit`, ...), which goes with the request. Either way, no answer will come.
+ * (`McpContext.elicit`, ...), which goes with the request. With `tied` too, a request asked through
+ * the request context of a stateless Streamable HTTP endpoint (a 2025 client's): its client's
+ * answer, a POST of its own, would reach no session. Either way, no answer will come.
  *
  * @since 0.1.0
  * @category errors
@@ -103,10 +105,19 @@ export class SessionClosed extends Data.TaggedError("SessionClosed")<{
   readonly method: string
   /** Why no client can answer, when it is not that the session closed. */
   readonly reason?: "stateless" | undefined
+  /**
+   * With `reason: "stateless"`: the request was asked through a request's context (a stateless
+   * Streamable HTTP endpoint's), not untied.
+   *
+   * @since 0.2.0
+   */
+  readonly tied?: boolean | undefined
 }> {
   override get message() {
     return this.reason === undefined
       ? `The session closed before the client answered ${this.method}`
+      : this.tied === true
+      ? `${this.method} was not sent: the client of a stateless Streamable HTTP server cannot answer it (its answer, a POST of its own, reaches no session)`
       : `${this.method} was not sent: a stateless session has no stream for requests not tied to a client request (ask through the request context)`
   }
 }

@@ -1774,6 +1774,11 @@ class SessionImpl extends Scheduler implements ServerSession {
     const version = truth.protocolVersion
     // 2026-07-28 has no server→client requests (input reaches a handler through MRTR).
     if (ProtocolVersion.isModern(version)) return Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: version }))
+    // The shared session of a stateless Streamable HTTP endpoint is handed no answer (each POST
+    // stands alone: a client's answer names no session): sent on its request's stream, a request
+    // (a `ping`, which needs no capability; a method of one's own) waited its whole timeout, and
+    // failed as unanswered though its client had answered.
+    if (this.stateless && !this.ownConnection) return Effect.fail(new SessionClosed({ method, reason: "stateless", tied: true }))
     const projected = version === ProtocolVersion.latest ? params : projectServerRequest(method, params, version)
     if (projected === NotSendable) {
       return Effect.fail(new ClientVersionUnsupported({ method, protocolVersion: version }))

@@ -310,6 +310,29 @@ describe("Streamable HTTP, stateless", () => {
       assert.isBelow(Date.now() - started, 2_000)
     }))
 
+  // Failed before: the ping (it needs no client capability) went out on the call's stream, the
+  // client's answer (a POST of its own, 202) reached no session, and the call waited the whole
+  // client request timeout (60 s by default) to fail with ClientRequestTimeout.
+  it.live("a request to the client that needs no capability (a ping) fails at once with SessionClosed: no answer could reach it", () =>
+    Effect.gen(function*() {
+      const server = makeFullServer(makeProbe())
+      const { url } = yield* serveOnAnyPort((port) =>
+        Layer.launch(StreamableHttp.serve((transport, options) => server.run(transport, options), { stateless: true, port }))
+      )
+      const started = Date.now()
+      const response = yield* Effect.promise(() =>
+        post(url, call(1, "ping-client"), { "mcp-protocol-version": LATEST, accept: "text/event-stream" })
+      )
+      const messages = messagesOf(yield* Effect.promise(() => readSse(response)))
+      assert.isBelow(Date.now() - started, 5_000)
+      assert.isUndefined(messages.find((m: any) => m.method === "ping"), JSON.stringify(messages))
+      const answer: any = messages.at(-1)
+      assert.strictEqual(answer.id, 1)
+      assert.deepStrictEqual(texts(answer.result.content), [
+        "SessionClosed: ping was not sent: the client of a stateless Streamable HTTP server cannot answer it (its answer, a POST of its own, reaches no session)"
+      ])
+    }))
+
   it.live("SDK v1 client against `everything-server.ts --http --stateless` (child process)", () =>
     Effect.gen(function*() {
       const { url } = yield* spawnEverything("--stateless")

@@ -32,6 +32,8 @@
  *   nowhere to send the answer). So are 2026-07-28 requests in either mode. An untied request of
  *   that session (`context.session.request`) reaches no client: it fails at once (`SessionClosed`
  *   with `reason: "stateless"`, or `ClientVersionUnsupported` in a 2026-07-28 request), sending nothing.
+ *   So does one asked through a 2025 request's context that no client capability gates (a `ping`):
+ *   `SessionClosed` with `reason: "stateless"` and `tied: true`.
  *   Its SSE answers cannot be resumed (no `GET`): no priming event (an SSE comment starts them,
  *   so their headers go at once), no event ids, nothing kept in the event store, and a client that
  *   drops one cancels its request.
