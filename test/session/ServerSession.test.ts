@@ -207,6 +207,31 @@ describe("an answer naming the request's id as a string", () => {
     }))
 })
 
+describe("a client that answers a server→client request twice", () => {
+  // Pins what was found right (fresh review): the first answer is the request's, the second
+  // answers nothing (its request no longer waits) and nothing is said to the client about it.
+  it.live("the first answer counts (an error here); the second is ignored, nothing is sent back", () =>
+    Effect.gen(function*() {
+      const raw = yield* connectRaw(makeFullServer(makeProbe()))
+      yield* Effect.promise(() => initializeRaw(raw, "2025-11-25", { elicitation: {} }))
+      yield* Effect.promise(() =>
+        raw.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "elicit", arguments: { timeoutMillis: 30_000 } } })
+      )
+      const asked = yield* Effect.promise(() => raw.waitFor((m) => m.method === "elicitation/create"))
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: asked.id, error: { code: -1, message: "the user closed the dialog" } }))
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: asked.id, result: { action: "accept", content: { name: "Ada" } } }))
+      const response = yield* Effect.promise(() => raw.waitFor((m) => m.id === 1 && "result" in m, 5_000))
+      assert.deepStrictEqual(response.result.content, [{ type: "text", text: "ClientRequestFailed: the user closed the dialog" }])
+      // The session goes on; the second answer made no message of its own.
+      yield* Effect.promise(() => raw.send({ jsonrpc: "2.0", id: 2, method: "ping" }))
+      yield* Effect.promise(() => raw.waitFor((m) => m.id === 2))
+      assert.deepStrictEqual(
+        raw.received.filter((m) => m.id !== "init").map((m) => m.method ?? m.id),
+        ["elicitation/create", 1, 2]
+      )
+    }))
+})
+
 describe("a malformed answer to a server→client request", () => {
   // Failed before: an answer with both was taken as its result (the client's error unseen), and
   // one that is not JSON-RPC 2.0 was ignored, the handler waiting for its timeout (30 s here).
