@@ -999,7 +999,7 @@ export interface IntrospectionOptions {
   /**
    * Longest wait for the endpoint; default 5 s (a number > 0 of milliseconds; `Infinity`: no
    * limit). A request still unanswered half of it on has a made-up token asked about (one at a
-   * time; never with `Infinity`); once the endpoint cannot be reached (no connection, or neither
+   * time, one a second at most; never with `Infinity`); once the endpoint cannot be reached (no connection, or neither
    * answered), only one request at a time waits for it (see {@link introspection}).
    */
   readonly timeoutMillis?: number | undefined
@@ -1024,6 +1024,23 @@ const introspectionWarningMillis = 1_000
  * time between two requests to it (each a probe, one at a time).
  */
 const introspectionProbeMillis = 1_000
+
+/**
+ * The least time between two made-up tokens asked about by one introspection verifier (see
+ * {@link introspection}). A check was asked for every request whose connection was closed (or
+ * that hung half its timeout) with nothing answered since it was sent: tokens that make the
+ * endpoint close the connection (anyone may send them) doubled the requests it got. In the
+ * interval after a check, that check's outcome stands for one: answered, the endpoint is taken to
+ * be there (a request that fails is `503` alone, no cooldown); unanswered, it is not.
+ */
+const checkIntervalMillis = 1_000
+
+/**
+ * What a request that timed out learned of the endpoint meanwhile (see {@link introspection}):
+ * a made-up token was asked (or one asked in the last check interval went unanswered:
+ * `"checked"`), one was answered in the last check interval (`"vouched"`), or nothing (`"none"`).
+ */
+type Meanwhile = "checked" | "vouched" | "none"
 
 /**
  * The introspection endpoint cannot be reached: no connection could be made to it (see
@@ -1173,9 +1190,14 @@ const accessTokenType = (answer: { readonly [key: string]: unknown }): boolean =
  * unknown host, a bad certificate); or it answered nothing, to a made-up token either, while a
  * request went unanswered or had its connection closed before an answer. The made-up token
  * (`effect-mcp-check.` and 32 random characters, which the endpoint says is not active; one at a
- * time) is asked about when a request is still unanswered half its timeout on, or when a
- * request's connection is closed (or reset) before its answer, the endpoint having answered
- * nothing since it was sent; so too when two tokens' requests time out with no answer between. An answer of any status (`429`, `5xx`: `503` for that request),
+ * time, and one a second at most) is asked about when a request is still unanswered half its
+ * timeout on, or when a request's connection is closed (or reset) before its answer, the endpoint
+ * having answered nothing since it was sent; in the second after one was asked, its outcome
+ * stands for another (answered: the endpoint is there; unanswered: it is not), so tokens that make
+ * the endpoint close the connection cost it one more request a second at most, not one each.
+ * A request that fails while one is on its way waits for it. Two tokens' requests that time out
+ * with no answer between, and none to a made-up token in the second before, start the wait too.
+ * An answer of any status (`429`, `5xx`: `503` for that request),
  * a connection closed on a request, or a request that times out while the endpoint answers the
  * made-up token (or others) starts no such wait, and is `503` for that request alone: a token can
  * make the endpoint fail, close the connection, or hang, and others' tokens would have been
@@ -1220,9 +1242,13 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
     down: false,
     failedAt: Number.NEGATIVE_INFINITY,
     probing: false,
-    checking: false,
     answers: 0,
-    silent: undefined as string | undefined
+    silent: undefined as string | undefined,
+    // The made-up token's check on its way (see `check`), when the last one was sent, and whether
+    // it was answered (`true` before any).
+    checking: undefined as Promise<void> | undefined,
+    checkedAt: Number.NEGATIVE_INFINITY,
+    checkAnswered: true
   }
   const unanswered = new VerifierUnavailable({ description: "the token could not be checked; try again later" })
   const headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded", accept: "application/json" }
@@ -1261,22 +1287,27 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
   }
   /**
    * Whether the endpoint is to be taken for unreachable after a request for the token `key`,
-   * sent when it had given `answersBefore` answers, ended as `exit` (`checked`: a made-up token
-   * was asked about while it waited, see `checkMeanwhile`). Unreachable (no connection, no TLS
+   * sent when it had given `answersBefore` answers, ended as `exit` (`checked`: what a made-up
+   * token told while it waited, see `checkMeanwhile`). Unreachable (no connection, no TLS
    * session; or a connection closed before an answer, a made-up token's too, see
    * `answersOthers`): yes. Timed out: only if it answered nothing since that request was sent, and
-   * a made-up token asked meanwhile, or a request for another token that timed out since its last
-   * answer, went unanswered too (so one token that makes it hang cannot start the cooldown, nor
-   * two: the made-up token is answered); else as it was. Anything else (an answer, a connection
-   * closed on the request while the endpoint answers others): no.
+   * a made-up token asked meanwhile (or in the check interval before) went unanswered too, or,
+   * none answered in that interval, a request for another token that timed out since its last
+   * answer did (so one token that makes it hang cannot start the cooldown, nor two: the made-up
+   * token is answered); else as it was. Anything else (an answer, a connection closed on the
+   * request while the endpoint answers others): no.
    */
-  const settled = (exit: Exit.Exit<unknown, unknown>, key: string, answersBefore: number, checked: boolean): boolean => {
+  const settled = (exit: Exit.Exit<unknown, unknown>, key: string, answersBefore: number, checked: Meanwhile): boolean => {
     if (Exit.isSuccess(exit)) return false
     const failure = exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error
     if (failure instanceof IntrospectionUnanswered) return true
     if (!(failure instanceof IntrospectionTimedOut)) return false
     if (endpoint.answers > answersBefore) return false
-    if (checked || (endpoint.silent !== undefined && endpoint.silent !== key)) return true
+    if (checked === "checked") return true
+    // A made-up token answered less than a check interval ago vouches for the endpoint: the
+    // silence is the tokens' (two that make it hang start no cooldown), until a check may be made.
+    if (checked === "vouched") return false
+    if (endpoint.silent !== undefined && endpoint.silent !== key) return true
     endpoint.silent = key
     return endpoint.down
   }
@@ -1305,22 +1336,37 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
    * connection whatever is sent (a port forwarder whose backend is gone), which a request's own
    * failure cannot tell from a token that makes it close (the request was sent: `fetch` says the
    * same of both); `true` when it answers (any status), the closing then that request's. Not asked
-   * (`true`) while another check is on its way, nor once it answered since `answersBefore`.
+   * once it answered since `answersBefore`. A check already on its way is waited for and
+   * decides (it was taken for answered: a request closed meanwhile ended a cooldown that check
+   * went on to confirm, see `ask`). In the check interval after the last one (see
+   * `checkIntervalMillis`), none is asked: that one's outcome decides.
    */
   const answersOthers = (answersBefore: number, signal: AbortSignal): Promise<boolean> => {
-    if (endpoint.checking || endpoint.answers > answersBefore) return Promise.resolve(true)
-    return check(signal).then(() => endpoint.answers > answersBefore)
+    if (endpoint.answers > answersBefore) return Promise.resolve(true)
+    const asked = endpoint.checking ?? (mayCheck() ? check(signal) : undefined)
+    if (asked === undefined) return Promise.resolve(endpoint.checkAnswered)
+    return asked.then(() => endpoint.answers > answersBefore)
   }
-  /** A made-up token asked about (one at a time): an answer of any status counts as one (`answered`). */
+  /** Whether a made-up token may be asked about now: none on its way, none in the last check interval. */
+  const mayCheck = () => endpoint.checking === undefined && Date.now() - endpoint.checkedAt >= checkIntervalMillis
+  /**
+   * A made-up token asked about (one at a time, one per `checkIntervalMillis` at most): an answer
+   * of any status counts as one (`answered`).
+   */
   const check = (signal: AbortSignal): Promise<void> => {
-    endpoint.checking = true
+    endpoint.checkedAt = Date.now()
     const madeUp = `${checkTokenPrefix}${nodeCrypto().randomBytes(24).toString("base64url")}`
-    return post(madeUp, signal).then((response) => {
+    const asked = post(madeUp, signal).then((response) => {
       answered()
+      endpoint.checkAnswered = true
       void response.body?.cancel().catch(() => undefined)
-    }, () => undefined).finally(() => {
-      endpoint.checking = false
+    }, () => {
+      endpoint.checkAnswered = false
+    }).finally(() => {
+      endpoint.checking = undefined
     })
+    endpoint.checking = asked
+    return asked
   }
   // Node timers, in whole milliseconds: `AbortSignal.timeout` throws on a fraction or `Infinity`
   // (in a timer callback: an uncaught exception, the process ended), and a timer of more than
@@ -1331,8 +1377,10 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
   /**
    * Half the timeout after a request was sent, unanswered, with no answer from the endpoint since:
    * a made-up token is asked about (unless a check is on its way already, or the endpoint is taken
-   * for unreachable: its probes are the only requests then), bounded by the timeout; `true` when
-   * one is on its way. Answered, the request that times out is that token's (no cooldown);
+   * for unreachable: its probes are the only requests then, or one was asked in the last
+   * `checkIntervalMillis`: its outcome stands for this one, `"vouched"` when it was answered),
+   * bounded by the timeout; `"checked"` when one is on its way (or the last, in the interval,
+   * went unanswered). Answered, the request that times out is that token's (no cooldown);
    * unanswered too, the endpoint answered nothing for the whole timeout while two tokens waited,
    * and is taken for unreachable (see `settled`). Without it, the cooldown needed two clients'
    * tokens to time out together: with one token (one client, or one waiting at a time) every
@@ -1340,15 +1388,20 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
    * never completes (a host that drops packets) was never told apart (Node's own connect timeout,
    * 10 s, comes after ours). A request answered within half the timeout asks nothing more.
    */
-  const checkMeanwhile = (answersBefore: number): boolean => {
-    if (endpoint.down || endpoint.answers > answersBefore) return false
-    if (!endpoint.checking) void check(AbortSignal.timeout(checkTimeout))
-    return true
+  const checkMeanwhile = (answersBefore: number): Meanwhile => {
+    if (endpoint.down || endpoint.answers > answersBefore) return "none"
+    if (endpoint.checking !== undefined) return "checked"
+    if (mayCheck()) {
+      void check(AbortSignal.timeout(checkTimeout))
+      return "checked"
+    }
+    // In the check interval after the last check: its outcome stands for one.
+    return endpoint.checkAnswered ? "vouched" : "checked"
   }
   // `answersBefore`: the endpoint's answers when the request is sent (see `settled`).
   const ask = (token: string, key: string, answersBefore: number) => {
     // Whether a made-up token was asked about while this request waited (see `checkMeanwhile`).
-    let checked = false
+    let checked: Meanwhile = "none"
     return Effect.tryPromise({
       try: (signal) => {
         const meanwhile = halfTimeout > NumericOptions.maxTimerMillis ? undefined : setTimeout(() => {
@@ -1383,9 +1436,15 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
       Effect.timeoutOrElse({ duration: timeout, orElse: () => Effect.fail(new IntrospectionTimedOut("introspection timed out")) }),
       Effect.onExit((exit) =>
         Effect.sync(() => {
-          // Any answer (a token judged, a `4xx`, a malformed one) says the endpoint is there.
-          endpoint.down = settled(exit, key, answersBefore, checked)
-          if (endpoint.down) endpoint.failedAt = Date.now()
+          // Any answer (a token judged, a `4xx`, a malformed one) says the endpoint is there, and
+          // ends a cooldown (`answered`); nothing else does. A failure that says nothing of the
+          // endpoint (a connection closed on this request, while the endpoint answers others) is
+          // this request's alone, and leaves the cooldown as it is: it was set off here, and a
+          // request sent before a cooldown began, closed while it went on, ended it.
+          if (settled(exit, key, answersBefore, checked)) {
+            endpoint.down = true
+            endpoint.failedAt = Date.now()
+          }
         })
       ),
       Effect.tapCause((cause) => Effect.suspend(() => warnFailed(cause))),

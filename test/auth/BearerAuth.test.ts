@@ -1904,6 +1904,9 @@ describe("token introspection while the endpoint does not answer", () => {
       // Two tokens unanswered with no answer between: a made-up token asked meanwhile is
       // answered, so the endpoint is there (was: taken for unreachable, every other token not
       // cached 503 at once for a second, which anyone holding two such tokens could do at will).
+      // A second on: a made-up token may be asked again (one a second at most; the clock stands
+      // still, and the one asked for hangs-b is the second's).
+      yield* advance(1_001)
       const checksBefore = checks
       const both = yield* Effect.forEach(["hangs-c", "hangs-d"], (token) => timed(verifier.verify(token)), { concurrency: "unbounded" })
       for (const { exit } of both) assert.isTrue(unavailable(exit))
@@ -2092,6 +2095,8 @@ server.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
       yield* frozenClock
       const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test" })
       for (const [i, bad] of ["fails", "throttled", "closes", "resets"].entries()) {
+        // A second each: a made-up token is asked one a second at most (the clock stands still).
+        yield* advance(1_001)
         const refused = yield* timed(verifier.verify(bad))
         assert.isTrue(unavailable(refused.exit), bad)
         // In the same second (the clock stands still): another user's token is asked, and taken.
@@ -2138,6 +2143,82 @@ server.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
         assert.isTrue(unavailable((yield* timed(verifier.verify("third"))).exit), how)
         assert.isAbove(connections, tried, `${how}: a probe a second later`)
       }
+    }), 20_000)
+
+  // Fails before: every request whose connection the endpoint closed, with nothing answered since
+  // it was sent, had a made-up token asked about: an endpoint whose token lookups fail (its store
+  // down: it closes the connection on each, and answers a token it can tell is unknown at once)
+  // got two requests for every token, 20 made-up tokens for 20 requests.
+  it.live("an endpoint that closes the connection on every token but answers the made-up one: N failing introspections ask one made-up token a second at most, each request is 503 alone", () =>
+    Effect.gen(function*() {
+      const asked: Array<string> = []
+      let checks = 0
+      const port = yield* introspecting((token, response, request) => {
+        if (token.startsWith("effect-mcp-check.")) {
+          checks++
+          return void response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ active: false }))
+        }
+        asked.push(token)
+        request.socket.destroy()
+      })
+      yield* frozenClock
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test" })
+      const n = 20
+      for (let i = 0; i < n; i++) assert.isTrue(unavailable((yield* timed(verifier.verify(`user-${i}`))).exit), `user-${i}`)
+      // No cooldown (the made-up token is answered: the endpoint is there), every token asked.
+      assert.strictEqual(asked.length, n)
+      assert.strictEqual(checks, 1, "one made-up token in the second") // was: 20
+      // Concurrent ones too; a second later, one more.
+      yield* advance(1_001)
+      const burst = yield* Effect.forEach(Array.from({ length: n }, (_, i) => `burst-${i}`), (token) => timed(verifier.verify(token)), {
+        concurrency: "unbounded"
+      })
+      for (const { exit } of burst) assert.isTrue(unavailable(exit))
+      assert.strictEqual(asked.length, 2 * n)
+      assert.strictEqual(checks, 2, "one more made-up token a second later")
+    }), 20_000)
+
+  // Fails before: a request whose connection was closed while a made-up token was on its way was
+  // taken for that token's doing without waiting for the check, and its end wrote "reachable"
+  // over the cooldown another request had just started: a request sent before an outage was
+  // found ended its cooldown, and the next token waited the whole timeout again.
+  it.live("a request closed while a made-up token is on its way waits for its outcome: it does not end the cooldown that the endpoint's silence started", () =>
+    Effect.gen(function*() {
+      const asked: Array<string> = []
+      let checks = 0
+      const held: Array<() => void> = []
+      let closeLater: (() => void) | undefined
+      const port = yield* introspecting((token, response, request) => {
+        if (token.startsWith("effect-mcp-check.")) {
+          checks++
+          return // never answered: the client's timeout ends it
+        }
+        asked.push(token)
+        if (token === "closed-later") return void (closeLater = () => request.socket.destroy())
+        if (token === "hangs") return void held.push(() => response.writeHead(503).end())
+        response.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
+        )
+      }, held)
+      yield* frozenClock
+      const timeoutMillis = 2_000
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis })
+      const hung = yield* Effect.forkChild(timed(verifier.verify("hangs")))
+      // Half the timeout on, a made-up token is asked (it hangs too); meanwhile another request.
+      for (let i = 0; i < 250 && checks === 0; i++) yield* Effect.sleep("10 millis")
+      assert.strictEqual(checks, 1)
+      const closed = yield* Effect.forkChild(timed(verifier.verify("closed-later")))
+      for (let i = 0; i < 250 && closeLater === undefined; i++) yield* Effect.sleep("10 millis")
+      // The first request times out, the made-up token unanswered: the endpoint is taken for
+      // unreachable (the clock stands still: no probe follows).
+      assert.isTrue(unavailable((yield* Fiber.join(hung)).exit))
+      // Then the other request's connection is closed, the made-up token still on its way.
+      closeLater!()
+      assert.isTrue(unavailable((yield* Fiber.join(closed)).exit))
+      const after = yield* timed(verifier.verify("after"))
+      assert.isTrue(unavailable(after.exit), String(after.exit)) // was: asked, and taken
+      assert.deepStrictEqual(asked, ["hangs", "closed-later"], "not asked while the endpoint is taken for unreachable")
+      assert.strictEqual(checks, 1)
     }), 20_000)
 
   // Still: no connection at all (nothing listens there) starts the cooldown.
