@@ -240,8 +240,11 @@ export const config = (options: {
    * `subscriptions/listen` with an error saying the token is no longer valid), whether or not the
    * token has an `exp`; so does the stream of a token that no longer grants a scope of
    * `requiredScopes` (a resumption with it is `403 insufficient_scope`, a `subscriptions/listen`
-   * ends with the error 403, `data.missingScopes` naming them). A JWT cannot be revoked here: its
-   * stream ends at its `exp`. `Infinity` here turns both off.
+   * ends with the error 403, `data.missingScopes` naming them). What a stream carries is judged
+   * at the same check by the `Authorization` middleware's resource rules: a 2025 session's
+   * subscription to a resource the `GET` stream's token may no longer read is dropped, and a
+   * `subscriptions/listen` that follows one ends with the error 403 (`data.missingScopes`). A JWT
+   * cannot be revoked here: its stream ends at its `exp`. `Infinity` here turns both off.
    */
   readonly streamExpiryGraceMillis?: number | undefined
 }): Config => {

@@ -470,7 +470,8 @@ export const tokenRevokedObject: ErrorObject = {
 /**
  * The answer that ends a long-lived request when the bearer token it was admitted with, checked
  * again while it runs (see `BearerAuth.Verifier.recheckMillis`), no longer grants a scope every
- * request needs (`BearerAuth.Config.requiredScopes`): {@link ErrorCode.Forbidden} (403) with
+ * request needs (`BearerAuth.Config.requiredScopes`), or one a resource a `subscriptions/listen`
+ * follows needs (the `Authorization` middleware's rules): {@link ErrorCode.Forbidden} (403) with
  * `data: { missingScopes }`, as a request with such a token is refused (`insufficient_scope`).
  *
  * @since 0.2.0

@@ -44,6 +44,7 @@ import { valuesShapedBy } from "./internal/shapedOutput.ts"
 import type { HttpRequestInfo, TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
+import type { Principal } from "../session/Principal.ts"
 import { observedBelow, RequestContextImpl } from "../session/internal/requestContext.ts"
 import { InputRound, type InputRequest, isInputRequired } from "../session/InputRound.ts"
 import * as Extension from "./Extension.ts"
@@ -174,6 +175,15 @@ export interface Options {
    * at once. Default: none.
    */
   readonly holdsWork?: ((session: ServerSession.ServerSession) => boolean) | undefined
+  /**
+   * A stream's token was checked again and stands for `principal` now (see
+   * `SessionInput.rechecked`): drops the session's resource subscriptions it may no longer read
+   * (`related` `undefined`: the standalone stream), or returns the scopes it lacks for what the
+   * request `related` follows (a `subscriptions/listen` then ends). Default: nothing judged.
+   */
+  readonly rechecked?:
+    | ((session: ServerSession.ServerSession, principal: Principal, related: JsonRpc.RequestId | undefined) => ReadonlyArray<string>)
+    | undefined
 }
 
 /**
@@ -516,6 +526,7 @@ export const make = (options: Options): LowLevelServer => {
   const serverInfo = options.serverInfo
   const supportedVersions = options.supportedVersions
   const holdsWork = options.holdsWork
+  const rechecked = options.rechecked
   const own: ServerSession.Dispatcher = {
     request: dispatchRequest,
     notification: dispatchNotification,
@@ -526,7 +537,8 @@ export const make = (options: Options): LowLevelServer => {
     supportedVersions,
     outgoing,
     notificationMeta,
-    holdsWork
+    holdsWork,
+    rechecked
   }
   const latest = options.latest
   // With `latest`: a 2026-07-28 request, and every message of a stateless session (its requests,
@@ -570,7 +582,8 @@ export const make = (options: Options): LowLevelServer => {
     // each would make this defined for every server. So for what its notifications carry.
     outgoing,
     notificationMeta,
-    holdsWork
+    holdsWork,
+    rechecked
   }
 
   const server: LowLevelServer = {

@@ -25,6 +25,7 @@ import type * as LogLevel from "effect/LogLevel"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
 import * as Middleware from "../middleware/Middleware.ts"
+import type * as JsonRpc from "../protocol/JsonRpc.ts"
 import * as McpError from "../protocol/McpError.ts"
 import type { Icon, LoggingLevel, Resource as WireResource } from "../protocol/McpSchema.ts"
 import type * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
@@ -32,6 +33,7 @@ import type { TransportFailure } from "../session/Connection.ts"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { McpRequestContext, type RequestContext } from "../session/RequestContext.ts"
 import type { ServerSession } from "../session/ServerSession.ts"
+import type { Principal } from "../session/Principal.ts"
 import { isListener, type Listener, type Transport } from "../session/Transport.ts"
 import * as Completion from "./Completion.ts"
 import { clip } from "../internal/clip.ts"
@@ -42,6 +44,7 @@ import { checkedSessionOptions } from "../session/internal/sessionOptions.ts"
 import { logsToStderrOver } from "../session/internal/logsToStderr.ts"
 import { checkMcpServerOptions, checkMiddlewares } from "./internal/serverOptions.ts"
 import { injectTools } from "./internal/injectedTools.ts"
+import { lackedScopes, resourceJudges } from "./internal/resourceScopes.ts"
 import { headerMismatch, wireOf } from "./internal/paramHeaders.ts"
 import { markPartial } from "./internal/partialList.ts"
 import * as Listen from "./internal/listen.ts"
@@ -346,6 +349,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       maxPerAddress: options.maxListenStreamsPerAddress ?? Infinity,
       unknownAddressWarned: false
     }
+    // The resources each open listen stream follows, by session and request id, for the server's
+    // life (as `listenStreams`): what a stream's token checked again is judged by (see `rechecked`).
+    const listening = new Map<ServerSession, Map<JsonRpc.RequestId, ReadonlyArray<string>>>()
     // Changed kinds accumulate in a set; a one-slot Queue wakes the notifier (however many changes).
     const dirty = new Set<Kind>()
     const wake = yield* Queue.sliding<void>(1)
@@ -525,6 +531,40 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
           if (subscriptions.get(session)?.has(uri) === true) yield* session.notify("notifications/resources/updated", { uri })
         }
       })
+
+    // A session's subscription to `uri` (its `key` in `keys`, the session's `subscribedKeys`) ended.
+    const dropSubscription = (session: ServerSession, keys: Map<string, string>, key: string, uri: string) => {
+      keys.delete(key)
+      subscriptions.get(session)?.delete(uri)
+      unfollow(session, key, uri, true)
+      if (keys.size === 0) {
+        subscribedKeys.delete(session)
+        subscriptions.delete(session)
+      }
+    }
+    /**
+     * A stream's token was checked again and stands for `principal` now (see
+     * `SessionInput.rechecked`), judged by the middleware that guards resources (`Authorization`):
+     * the standalone stream's (`related` undefined) session loses its subscriptions to the resources
+     * the principal may no longer read (nothing else would stop their updates reaching it: the
+     * subscription was judged when it was made, with another token); a listen stream gets the scopes
+     * it lacks for the resources it follows (it ends: its client listens again, and is told what is
+     * accepted). Nothing without such a middleware.
+     */
+    const rechecked = (session: ServerSession, principal: Principal, related: JsonRpc.RequestId | undefined): ReadonlyArray<string> => {
+      const judges = resourceJudges([...(options.middleware ?? []), ...middleware])
+      if (judges === undefined) return noScopes
+      if (related !== undefined) {
+        const followed = listening.get(session)?.get(related)
+        return followed === undefined ? noScopes : lackedScopes(judges, followed, principal)
+      }
+      const keys = subscribedKeys.get(session)
+      if (keys === undefined) return noScopes
+      for (const [key, uri] of [...keys]) {
+        if (lackedScopes(judges, [uri], principal).length > 0) dropSubscription(session, keys, key, uri)
+      }
+      return noScopes
+    }
 
     // A task call taken over from a replica that stopped runs the tool again (unless `runOnce`).
     const rerun = (name: string, args: unknown, context: RequestContext) => {
@@ -748,14 +788,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             uri = params.uri
           }
           if (uri === undefined) return Exit.succeed({})
-          keys!.delete(key!)
-          const uris = subscriptions.get(context.session)
-          uris?.delete(uri)
-          unfollow(context.session, key!, uri, true)
-          if (keys!.size === 0) {
-            subscribedKeys.delete(context.session)
-            subscriptions.delete(context.session)
-          }
+          dropSubscription(context.session, keys!, key!, uri)
           return Exit.succeed({})
         }
       }
@@ -824,6 +857,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
             resourceIdentity: identityOf,
             maxResourceSubscriptions: maxSubscriptions,
             streams: listenStreams,
+            following: listening,
             tasks: servedTaskTools ? tasks!.listen : undefined
           })
         },
@@ -833,6 +867,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         unsupportedVersion: options.unsupportedVersion,
         // Ended, a session costs the tasks it owns (see `sessionClosed` below).
         holdsWork: tasks === undefined ? undefined : holdsTasks,
+        rechecked,
         requestState: options.requestState,
         latest: current
       })
@@ -950,6 +985,9 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     if (injectedTwice !== undefined) return yield* Effect.die(injectedTwice)
     return service
   })
+
+/** No scopes lacking (see `rechecked` in {@link make}). */
+const noScopes: ReadonlyArray<string> = []
 
 /**
  * Records the tools `middleware` inject into `server` (see `internal/injectedTools.ts`): the

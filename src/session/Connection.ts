@@ -346,6 +346,17 @@ export interface SessionInput {
    */
   readonly holdsWork?: (() => boolean) | undefined
   /**
+   * Tells the session that the token one of its streams was opened with was checked again and
+   * now stands for `principal` (Streamable HTTP with bearer authentication whose verifier
+   * re-checks: `BearerAuth.Verifier.recheckMillis`): what the stream carries is judged again by
+   * the middleware that guards resources (`Authorization`). `related`: the request the stream
+   * answers; `undefined`, the standalone stream, whose session's resource subscriptions the
+   * principal may no longer read are dropped. Returns the scopes the principal lacks for what the
+   * request's stream follows (a `subscriptions/listen`'s resources), which is then to end; empty:
+   * it goes on. Optional (`undefined`: nothing is judged); answered at once.
+   */
+  readonly rechecked?: ((principal: Principal, related: JsonRpc.RequestId | undefined) => ReadonlyArray<string>) | undefined
+  /**
    * Tells the session that the transport refused `value` and answered it with `error` itself,
    * before handing it over (Streamable HTTP: a body that is not JSON, a header that disagrees
    * with the body, an unknown session): the server's middleware observes it (`onMessage`, as

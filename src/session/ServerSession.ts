@@ -204,6 +204,13 @@ export interface Dispatcher {
    * not in the session's options, so that a session holds nothing more for it.
    */
   readonly holdsWork?: ((session: ServerSession) => boolean) | undefined
+  /**
+   * What {@link SessionInput.rechecked} answers (optional: see
+   * `LowLevelServer.Options.rechecked`).
+   */
+  readonly rechecked?:
+    | ((session: ServerSession, principal: Principal, related: JsonRpc.RequestId | undefined) => ReadonlyArray<string>)
+    | undefined
 }
 
 /**
@@ -571,6 +578,10 @@ class PushedSession implements SessionInput {
     return !this.closed && this.session.holdsWork()
   }
 
+  rechecked(principal: Principal, related: JsonRpc.RequestId | undefined): ReadonlyArray<string> {
+    return this.closed ? noScopes : this.session.rechecked(principal, related)
+  }
+
   refused(value: unknown, error: JsonRpc.ErrorObject, http?: HttpRequestInfo): void {
     if (!this.closed) this.session.observeRefused(value, error, http)
   }
@@ -656,6 +667,9 @@ class Forks {
 }
 
 const noParams: JsonRpc.Params = {}
+
+/** No scopes lacking (see `SessionInput.rechecked`). */
+const noScopes: ReadonlyArray<string> = []
 
 /**
  * Whether `session` serves the 2026-07-28 era only: a connection of its own (stdio, in memory)
@@ -888,6 +902,10 @@ class SessionImpl extends Scheduler implements ServerSession {
   /** See `SessionInput.holdsWork`: the dispatcher's answer (`Dispatcher.holdsWork`). */
   holdsWork(): boolean {
     return this.dispatcher.holdsWork?.(this) === true
+  }
+  /** See `SessionInput.rechecked`: the dispatcher's answer (`Dispatcher.rechecked`). */
+  rechecked(principal: Principal, related: JsonRpc.RequestId | undefined): ReadonlyArray<string> {
+    return this.dispatcher.rechecked?.(this, principal, related) ?? noScopes
   }
   get clientCapabilities(): ClientCapabilities {
     return this.negotiated.clientCapabilities

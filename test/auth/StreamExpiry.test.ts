@@ -19,10 +19,12 @@ import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { BearerAuth } from "../../src/auth.ts"
 import * as Recheck from "../../src/auth/internal/recheck.ts"
-import { McpError } from "../../src/index.ts"
+import { McpError, McpServer, StreamableHttp } from "../../src/index.ts"
+import { Authorization } from "../../src/middleware/index.ts"
+import * as Layer from "effect/Layer"
 import type { Principal } from "../../src/session/Principal.ts"
 import { authenticate } from "../../src/transport/http/internal/bearer.ts"
-import { BOTH, initializeMessage, LATEST, nextMessage, post, serveEverything, sleep, sseReader } from "../http/support.ts"
+import { BOTH, initializeMessage, LATEST, nextMessage, post, serveEverything, serveOnAnyPort, sleep, sseReader } from "../http/support.ts"
 
 // Most of a case is waiting for a token to expire (whole seconds): three cases at a time.
 vi.setConfig({ maxConcurrency: 3 })
@@ -751,4 +753,121 @@ describe.concurrent("the principal's expiry", () => {
     assert.throws(() => make(Number.NaN), /streamExpiryGraceMillis/)
     assert.strictEqual(make(0).streamExpiryGraceMillis, 0)
   })
+})
+
+/**
+ * Two resources, `test://public` and `test://private` (the `Authorization` middleware requires
+ * scope `secret` of the latter), and tools `touch-public` and `touch-private` that report them
+ * updated, over Streamable HTTP with introspected tokens (cached 300 ms, checked again every
+ * second, the least): every token is active, of `ada`, with scopes `mcp secret` (`mcp` required of
+ * every request) until `narrow`ed (`mcp` only). `asked(token)`: how many times the endpoint was
+ * asked about it.
+ */
+const setupGuarded = () =>
+  Effect.gen(function*() {
+    const narrowed = new Set<string>()
+    const asked = new Map<string, number>()
+    const endpoint = yield* httpServer((request, response) => {
+      let body = ""
+      request.on("data", (chunk) => void (body += String(chunk)))
+      request.on("end", () => {
+        const token = new URLSearchParams(body).get("token") ?? ""
+        asked.set(token, (asked.get(token) ?? 0) + 1)
+        response.writeHead(200, { "content-type": "application/json" })
+        response.end(JSON.stringify({ active: true, sub: "ada", aud: resource, scope: narrowed.has(token) ? "mcp" : "mcp secret" }))
+      })
+    })
+    const auth = BearerAuth.config({
+      verifier: BearerAuth.introspection({ url: `${endpoint}/introspect`, audience: resource, cacheMillis: 300 }),
+      resource,
+      authorizationServers: [endpoint],
+      requiredScopes: ["mcp"]
+    })
+    const components = Layer.mergeAll(
+      McpServer.resource({ uri: "test://public", name: "public", read: Effect.succeed("public") }),
+      McpServer.resource({ uri: "test://private", name: "private", read: Effect.succeed("private") }),
+      McpServer.tool({ name: "touch-public", handler: () => Effect.as(McpServer.notifyResourceUpdated("test://public"), "ok") }),
+      McpServer.tool({ name: "touch-private", handler: () => Effect.as(McpServer.notifyResourceUpdated("test://private"), "ok") }),
+      Authorization.layer({ rules: { resources: { "test://private": ["secret"] } }, unauthenticated: "deny" })
+    )
+    const { url } = yield* serveOnAnyPort((port) =>
+      McpServer.serve({ name: "guarded", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port, auth }))
+    )
+    /** Waits until `token` was asked about again (a check of its stream), then a little more for its judgement. */
+    const checkedAgain = (token: string) =>
+      Effect.gen(function*() {
+        const before = asked.get(token) ?? 0
+        for (let i = 0; i < 500 && (asked.get(token) ?? 0) === before; i++) yield* Effect.sleep("10 millis")
+        assert.isAbove(asked.get(token) ?? 0, before, `${token} checked again`)
+        yield* Effect.sleep("300 millis")
+      })
+    return { url, narrow: (token: string) => void narrowed.add(token), checkedAgain }
+  })
+
+describe.concurrent("streams whose token loses a scope one resource needs (the Authorization middleware's rules)", () => {
+  // Fails before: only `requiredScopes` were judged at a check; the GET stream of a token that no
+  // longer granted `secret` kept carrying the updates of test://private (its subscription, made with
+  // another token, was never judged again).
+  it.live("2025 GET stream: the session's subscriptions to resources the token may no longer read are dropped at the next check; the others' updates go on", () =>
+    Effect.gen(function*() {
+      const { checkedAgain, narrow, url } = yield* setupGuarded()
+      const sessionId = yield* Effect.promise(() => openSessionAs(url, "Bearer keeps"))
+      const headers = { authorization: "Bearer keeps", "mcp-session-id": sessionId, "mcp-protocol-version": LATEST }
+      const rpc = (id: number, method: string, params: Record<string, unknown>) =>
+        Effect.promise(async () => {
+          const response = await post(url, { jsonrpc: "2.0", id, method, params }, headers)
+          const text = await response.text()
+          assert.strictEqual(response.status, 200, text)
+          assert.notInclude(text, '"error"', `${method}: ${text}`)
+        })
+      yield* rpc(1, "resources/subscribe", { uri: "test://private" })
+      yield* rpc(2, "resources/subscribe", { uri: "test://public" })
+      const response = yield* Effect.promise(() => getStream(url, sessionId, "Bearer narrows"))
+      assert.strictEqual(response.status, 200)
+      const reader = sseReader(response)
+      yield* Effect.addFinalizer(() => Effect.promise(reader.cancel))
+      const updated = Effect.map(Effect.promise(() => nextMessage(reader)), (message) => `${message.method} ${message.params?.uri}`)
+      yield* rpc(3, "tools/call", { name: "touch-private", arguments: {} })
+      yield* rpc(4, "tools/call", { name: "touch-public", arguments: {} })
+      assert.strictEqual(yield* updated, "notifications/resources/updated test://private", "told while the token grants secret")
+      assert.strictEqual(yield* updated, "notifications/resources/updated test://public")
+      narrow("narrows")
+      yield* checkedAgain("narrows")
+      yield* rpc(5, "tools/call", { name: "touch-private", arguments: {} })
+      yield* rpc(6, "tools/call", { name: "touch-public", arguments: {} })
+      // Told in order: test://private first, had it still been followed.
+      assert.strictEqual(yield* updated, "notifications/resources/updated test://public") // was: test://private
+    }), 30_000)
+
+  // Fails before: the listen stayed open (its token still grants `mcp`, which every request
+  // needs), carrying the updates of test://private to a token that no longer grants `secret`.
+  it.live("2026-07-28 subscriptions/listen that follows such a resource ends with the error 403 naming the scope in data.missingScopes; listened again with the token, the resource is left out of what is accepted", () =>
+    Effect.gen(function*() {
+      const { checkedAgain, narrow, url } = yield* setupGuarded()
+      const listen = (id: string, resourceSubscriptions: ReadonlyArray<string>) =>
+        Effect.promise(() => modernPost(url, "Bearer listens", { id, method: "subscriptions/listen", params: { notifications: { resourceSubscriptions } } }))
+      const response = yield* listen("listen", ["test://public", "test://private"])
+      assert.strictEqual(response.status, 200)
+      const reader = sseReader(response)
+      const acknowledged = yield* Effect.promise(() => nextMessage(reader))
+      assert.deepStrictEqual(acknowledged.params?.notifications?.resourceSubscriptions, ["test://public", "test://private"])
+      // One that follows only test://public is not ended.
+      const other = sseReader(yield* listen("public-only", ["test://public"]))
+      yield* Effect.addFinalizer(() => Effect.promise(other.cancel))
+      assert.strictEqual((yield* Effect.promise(() => nextMessage(other))).method, "notifications/subscriptions/acknowledged")
+      narrow("listens")
+      const last = messagesOf(yield* Effect.promise(() => untilEnd(reader))).at(-1) // was: no event within 8 s
+      assert.strictEqual(last?.id, "listen")
+      assert.strictEqual(last?.error?.code, McpError.ErrorCode.Forbidden)
+      assert.deepStrictEqual(last?.error?.data, { missingScopes: ["secret"] })
+      yield* checkedAgain("listens")
+      const kept = yield* Effect.promise(() =>
+        untilEnd(other).then(() => "ended", (error: Error) => (/no event within/.test(error.message) ? "open" : error.message))
+      ).pipe(Effect.raceFirst(Effect.as(Effect.sleep("1500 millis"), "open")))
+      assert.strictEqual(kept, "open", "the listen that follows test://public only goes on")
+      const again = sseReader(yield* listen("again", ["test://public", "test://private"]))
+      yield* Effect.addFinalizer(() => Effect.promise(again.cancel))
+      const narrowedAck = yield* Effect.promise(() => nextMessage(again))
+      assert.deepStrictEqual(narrowedAck.params?.notifications?.resourceSubscriptions, ["test://public"])
+    }), 30_000)
 })

@@ -39,10 +39,11 @@ export interface Recheck {
   /** Milliseconds between two checks of one stream (finite, >= {@link minRecheckMillis}). */
   readonly every: number
   /**
-   * The token verified again, and judged against the principal it was admitted as; its failure's
-   * tag says whether the token is refused, only not checked, or lacks a required scope.
+   * The token verified again, and judged against the principal it was admitted as: the principal
+   * it stands for now (its scopes may have changed); its failure's tag says whether the token is
+   * refused, only not checked, or lacks a required scope.
    */
-  readonly verify: Effect.Effect<void, Refusal>
+  readonly verify: Effect.Effect<Principal, Refusal>
 }
 
 /** What checks a token again: the verifier that took it. */
@@ -79,13 +80,13 @@ const clientOf = (principal: Principal): string | undefined => {
  * narrowed, RFC 6749 §3.3) is `ScopesLost`. Neither was looked at: a token whose scopes shrank kept
  * its streams (list changes, resource updates) until its expiry, for ever without one.
  */
-const judged = (admitted: Principal, required: ReadonlyArray<string>, now: Principal): Effect.Effect<void, Refusal> => {
-  if (now === admitted) return Effect.void
+const judged = (admitted: Principal, required: ReadonlyArray<string>, now: Principal): Effect.Effect<Principal, Refusal> => {
+  if (now === admitted) return Effect.succeed(now)
   if (now.subject !== admitted.subject || clientOf(now) !== clientOf(admitted)) return Effect.fail(changedHands)
-  if (required.length === 0) return Effect.void
+  if (required.length === 0) return Effect.succeed(now)
   const scopes = scopeList(now.scopes)
   const missing = missingScopes(required, scopes)
-  return missing.length === 0 ? Effect.void : Effect.fail({ _tag: "ScopesLost", missing })
+  return missing.length === 0 ? Effect.succeed(now) : Effect.fail({ _tag: "ScopesLost", missing })
 }
 
 /**

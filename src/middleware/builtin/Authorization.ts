@@ -19,6 +19,11 @@
  * - **Listens** (`subscriptions/listen`, MCP 2026-07-28, whose filter names the resources to follow
  *   in place of `resources/subscribe`) leave out the resources the caller may not use, as the
  *   server leaves out those it does not serve: the acknowledgement lists what was accepted.
+ * - **Open streams** of a bearer token checked again while they are open (`BearerAuth`, a verifier
+ *   with `recheckMillis`: `introspection`) are judged by these rules at each check, against the
+ *   token's scopes then: a 2025 session whose `GET` stream's token may no longer read a resource
+ *   loses its subscription to it, and a `subscriptions/listen` that follows one ends with the
+ *   error 403 (`data.missingScopes`).
  * - **No principal** (stdio, or no authentication upstream): `unauthenticated` decides, and must
  *   be given. `"deny"`: every component with a rule is hidden and refused; `"allow"`: everything is
  *   allowed; `{ principal }`: that principal is used, and passed down to the handlers
@@ -46,6 +51,7 @@ import * as McpError from "../../protocol/McpError.ts"
 import * as McpServer from "../../server/McpServer.ts"
 import { injectedTool } from "../../server/internal/injectedTools.ts"
 import { listened } from "../../server/internal/listen.ts"
+import { type ResourceScopes, resourceScopesKey } from "../../server/internal/resourceScopes.ts"
 import { resourceKey } from "../../server/internal/resourceKey.ts"
 import { findResource, resourceIdentity } from "../../server/internal/resourceLookup.ts"
 import type { RegisteredTemplate, Variables } from "../../server/Resource.ts"
@@ -279,7 +285,7 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
     const filtered = <A>(result: Effect.Effect<A, McpError.McpError>, f: (a: A) => A): Effect.Effect<A, McpError.McpError> =>
       isExit(result) ? Exit.map(result as Exit.Exit<A, McpError.McpError>, f) : Effect.map(result, f)
 
-    return Middleware.make("authorization", {
+    const made = Middleware.make("authorization", {
       onRequest: fallback === undefined && !guardsListens
         ? undefined
         : (request, context, next) => {
@@ -321,6 +327,10 @@ export const make = (config: Config): Effect.Effect<Middleware.Middleware<never>
           ? guard("prompt", params.ref.name, promptNeeds(params.ref.name), context, () => next(params))
           : completed(params.ref.uri, context, () => next(params))
     })
+    // What an open stream's principal, its token checked again, may still be told of (see
+    // `server/internal/resourceScopes.ts`): a resource as `resources/read` judges it.
+    const judge: ResourceScopes = (uri, principal) => missingScopes(resourceNeeds(uri), scopeList(principal.scopes))
+    return Object.assign(made, { [resourceScopesKey]: judge })
   })
 
 /**

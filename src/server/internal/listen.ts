@@ -27,6 +27,8 @@ import * as McpError from "../../protocol/McpError.ts"
 import { metaKeys } from "../../protocol/versions/v2026_07_28.ts"
 import * as Requestor from "../../session/Requestor.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
+import type { ServerSession } from "../../session/ServerSession.ts"
+import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import { isTerminal, type Task } from "../../tasks/Task.ts"
 import * as TasksWire from "../../tasks/wire/v2026_07_28.ts"
 import { lazy } from "../../internal/lazy.ts"
@@ -80,6 +82,12 @@ export interface ListenSources {
     readonly maxPerAddress: number
     unknownAddressWarned?: boolean
   } | undefined
+  /**
+   * The resources each open stream follows (the URIs as its client wrote them), by its session and
+   * request id, kept by the server for its life (as `streams`): what the stream is judged by when
+   * its token is checked again (see `SessionInput.rechecked`). Not kept when not given.
+   */
+  readonly following?: Map<ServerSession, Map<JsonRpc.RequestId, ReadonlyArray<string>>> | undefined
   /** The tasks extension's tasks, when the server has them. */
   readonly tasks?: {
     readonly changes: PubSub.PubSub<Task>
@@ -252,6 +260,23 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
             Effect.sync(() => followers.follow(uris, tell)),
             (unfollow) => Effect.sync(unfollow)
           )
+          const following = sources.following
+          if (following !== undefined) {
+            const session = context.session
+            const id = context.requestId
+            yield* Effect.acquireRelease(
+              Effect.sync(() => {
+                let byId = following.get(session)
+                if (byId === undefined) following.set(session, byId = new Map())
+                byId.set(id, [...uris.values()])
+              }),
+              () =>
+                Effect.sync(() => {
+                  const byId = following.get(session)
+                  if (byId?.delete(id) === true && byId.size === 0) following.delete(session)
+                })
+            )
+          }
         }
         if (anyOpen() && tasks !== undefined && heard !== undefined && following !== undefined) {
           const subscription = heard

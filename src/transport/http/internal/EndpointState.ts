@@ -45,6 +45,9 @@ import { forLog } from "../../../internal/loggedCause.ts"
 
 const { ErrorCode } = McpError
 
+/** No scopes lacking (see `Endpoint.judgedAgain`). */
+const noScopes: ReadonlyArray<string> = []
+
 /** Why the requests of a batch whose POST ended while they were handed to the session are given up. */
 const batchDropped = "The HTTP request ended before its batch was handed over"
 
@@ -762,8 +765,36 @@ export class Endpoint implements SessionHost {
         if (refusal?._tag === "InvalidToken") this.tokenExpired(entry, McpError.tokenRevokedObject, "is no longer valid")
         else if (refusal?._tag === "ScopesLost") {
           this.tokenExpired(entry, McpError.tokenScopesLostObject(refusal.missing), "no longer grants a scope the server requires")
-        } else this.nextTokenDeadline(entry)
+        } else {
+          const lacked = exit._tag === "Success" && exit.value._tag === "Some" ? this.judgedAgain(entry, exit.value.value) : noScopes
+          if (lacked.length > 0) {
+            this.tokenExpired(entry, McpError.tokenScopesLostObject(lacked), "no longer grants a scope a resource it follows needs")
+          } else this.nextTokenDeadline(entry)
+        }
       })))
+  }
+
+  /**
+   * What a stream carries, judged again for `principal`, the one its token stands for now that it
+   * was checked again (see `SessionInput.rechecked`: the middleware that guards resources,
+   * `Authorization`, judges): the standalone stream's session loses its subscriptions to the
+   * resources the token may no longer read (their updates stop; the stream goes on), and a
+   * `subscriptions/listen` that follows such a resource gets the scopes it lacks (it ends, as for
+   * a scope every request needs: the client listens again, and its acknowledgement says what is
+   * accepted). Before, only `requiredScopes` were judged: a token that lost the scope of one
+   * resource kept receiving its updates on an open stream, for ever without an `exp`.
+   */
+  private judgedAgain(entry: Expiring, principal: Principal): ReadonlyArray<string> {
+    const { session, stream } = entry
+    const rechecked = session.input?.rechecked
+    if (rechecked === undefined) return noScopes
+    if (stream === session.standalone) {
+      rechecked.call(session.input, principal, undefined)
+      return noScopes
+    }
+    if (!stream.unresumable || stream.requestId === undefined) return noScopes
+    const pending = session.pending.get(stream.requestId)
+    return pending?.request.method === "subscriptions/listen" ? rechecked.call(session.input, principal, stream.requestId) : noScopes
   }
 
   /**
