@@ -55,6 +55,8 @@ import * as Layer from "effect/Layer"
 import { HttpRouter, HttpServer } from "effect/http"
 import * as McpServer from "../server/McpServer.ts"
 import * as Endpoint from "../transport/http/internal/endpoint.ts"
+import { headerOverflowAnswer } from "../transport/http/internal/bearer.ts"
+import type { Duplex } from "node:stream"
 import { RemoteAddress, RemotePort } from "../transport/http/internal/HttpSession.ts"
 import type { Options as HttpOptions } from "../transport/http/StreamableHttp.ts"
 import { checkOptions } from "../transport/http/internal/options.ts"
@@ -75,6 +77,24 @@ export interface WebHandler {
    */
   readonly handler: (request: Request, info?: ServeInfo) => Promise<Response>
   readonly dispose: () => Promise<void>
+  /**
+   * With bearer authentication (`auth`), a `clientError` listener for the Node HTTP server the
+   * handler runs behind (Hono's `@hono/node-server`, an adapter of one's own on `node:http`):
+   * `server.on("clientError", mcp.clientError)`. A request whose header fields pass Node's limit
+   * (`maxHeaderSize`, 16 KiB by default: a huge token) never reaches a handler: Node answers it, a
+   * bare `431`, which tells an OAuth client nothing and which a browser client on another origin
+   * cannot read (no CORS header). With this listener it is answered as `StreamableHttp.make`
+   * answers it: `431` with an `invalid_request` challenge naming the resource's metadata, RFC
+   * 6750's JSON body, and, with `cors`, `Access-Control-Allow-Origin` and
+   * `Access-Control-Expose-Headers: WWW-Authenticate`; any other error as Node answers it.
+   * `undefined` without `auth`.
+   *
+   * Deno, Bun and Cloudflare Workers refuse such a request inside their own server, before any
+   * JavaScript sees it, and offer no hook to answer it: there the answer stays theirs.
+   *
+   * @since 0.2.0
+   */
+  readonly clientError: ((error: Error, socket: Duplex) => void) | undefined
 }
 
 /**
@@ -188,6 +208,7 @@ export const make = <EL>(
     )
   let disposing: Promise<void> | undefined
   return {
+    clientError: checked.auth === undefined ? undefined : headerOverflowAnswer(checked.auth, checked.cors),
     handler: (request, info) => {
       // The address is in the context of the fiber serving the request (read only where asked).
       const address = info?.remoteAddress

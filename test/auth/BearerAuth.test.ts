@@ -1301,6 +1301,100 @@ describe.concurrent("the protected-resource metadata (RFC 9728)", () => {
       assert.strictEqual(after.status, 401)
     }), 20_000)
 
+  // Fails before: with CORS on, the 431 carried no CORS header (written on the socket, outside the
+  // endpoint's CORS middleware): a browser client on another origin got a network error, and could
+  // not read the challenge that says why.
+  it.live("with CORS, the 431 of a request whose headers are too large carries Access-Control-Allow-Origin (the request's Origin when listed, or *) and exposes WWW-Authenticate", () =>
+    Effect.gen(function*() {
+      const serveCors = (allowedOrigins: ReadonlyArray<string> | "*") =>
+        serveOnFreePort((port) =>
+          McpServer.serve(
+            { name: "cors", version: "1" },
+            Ping,
+            StreamableHttp.make({
+              host: "127.0.0.1",
+              port,
+              cors: { allowedOrigins },
+              auth: BearerAuth.config({
+                verifier: { verify: () => Effect.die("unused") },
+                resource: `http://127.0.0.1:${port}/mcp`,
+                authorizationServers: ["https://auth.test"]
+              })
+            })
+          )
+        )
+      const huge = (port: number, origin: string, first: boolean) => {
+        const authorization = `Bearer ${"a".repeat(20_000)}`
+        // A browser sends Origin after the fields a page sets; either way round.
+        const headers = first ? { origin, authorization } : { authorization, origin }
+        return Effect.promise(() => rawRequest(port, "POST", { ...headers, "content-type": "application/json" }, "{}"))
+      }
+      const listed = yield* serveCors(["https://app.test", "https://other.test"])
+      for (const first of [true, false]) {
+        const answer = yield* huge(listed.port, "https://app.test", first)
+        assert.strictEqual(answer.status, 431)
+        assert.strictEqual(answer.headers["access-control-allow-origin"], "https://app.test") // was: none
+        assert.match(String(answer.headers["access-control-expose-headers"]), /www-authenticate/i)
+        assert.match(String(answer.headers["vary"]), /origin/i)
+        assert.include(String(answer.headers["www-authenticate"]), 'error="invalid_request"')
+        assert.strictEqual(JSON.parse(answer.body).error, "invalid_request")
+      }
+      const unlisted = yield* huge(listed.port, "https://evil.test", true)
+      assert.strictEqual(unlisted.status, 431)
+      assert.isUndefined(unlisted.headers["access-control-allow-origin"], "an origin not listed is not allowed")
+      const any = yield* serveCors("*")
+      const anyAnswer = yield* huge(any.port, "https://anywhere.test", false)
+      assert.strictEqual(anyAnswer.status, 431)
+      assert.strictEqual(anyAnswer.headers["access-control-allow-origin"], "*")
+      assert.match(String(anyAnswer.headers["access-control-expose-headers"]), /www-authenticate/i)
+    }), 20_000)
+
+  // Fails before: a WebHandler behind a Node server (Hono's) had no way to answer such a request:
+  // Node answered it a bare 431 before any handler saw it.
+  it.live("WebHandler behind Hono's Node server: its clientError listener answers a request whose headers are too large 431 with the challenge and the CORS headers, as serve does", () =>
+    Effect.gen(function*() {
+      const { serve } = yield* Effect.promise(() => import("@hono/node-server"))
+      const resource = "http://127.0.0.1/mcp"
+      const mcp = WebHandler.make({ name: "web", version: "1" }, Ping, {
+        allowedHosts: "any",
+        cors: { allowedOrigins: ["https://app.test"] },
+        auth: BearerAuth.config({ verifier: { verify: () => Effect.die("unused") }, resource, authorizationServers: ["https://auth.test"] })
+      })
+      yield* Effect.addFinalizer(() => Effect.promise(() => mcp.dispose()))
+      assert.isFunction(mcp.clientError)
+      const server = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          new Promise<Server>((resolve) => {
+            const served = serve({ fetch: (request: Request) => mcp.handler(request), port: 0, hostname: "127.0.0.1" }, () => resolve(served as Server))
+          })
+        ),
+        (server) =>
+          Effect.promise(() =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections()
+              server.close(() => resolve())
+            })
+          )
+      )
+      server.on("clientError", mcp.clientError!)
+      const port = (server.address() as AddressInfo).port
+      const answer = yield* Effect.promise(() =>
+        rawRequest(port, "POST", { authorization: `Bearer ${"a".repeat(20_000)}`, origin: "https://app.test", "content-type": "application/json" }, "{}")
+      )
+      assert.strictEqual(answer.status, 431)
+      assert.include(String(answer.headers["www-authenticate"]), 'resource_metadata="http://127.0.0.1/.well-known/oauth-protected-resource/mcp"')
+      assert.include(String(answer.headers["www-authenticate"]), 'error="invalid_request"')
+      assert.strictEqual(answer.headers["access-control-allow-origin"], "https://app.test")
+      assert.strictEqual(JSON.parse(answer.body).error, "invalid_request")
+      // The handler still serves: a request of a normal size is answered (401: no token).
+      const after = yield* Effect.promise(() => rawRequest(port, "POST", { "content-type": "application/json" }, "{}"))
+      assert.strictEqual(after.status, 401)
+      // Without auth there is nothing to add to Node's answer.
+      const plain = WebHandler.make({ name: "plain", version: "1" }, Ping)
+      yield* Effect.promise(() => plain.dispose())
+      assert.isUndefined(plain.clientError)
+    }), 20_000)
+
   it.live("a challenge points at the metadata URL with the resource's query, which serves the document", () =>
     Effect.gen(function*() {
       const { port, url } = yield* serveWith("?tenant=a")

@@ -17,7 +17,8 @@ import { ErrorCode } from "../../../protocol/McpError.ts"
 import type { Principal } from "../../../session/RequestContext.ts"
 import { maxHeaderSize } from "node:http"
 import type { Duplex } from "node:stream"
-import { headersOf, repeatsAuthorization } from "./guards.ts"
+import type { Options } from "../StreamableHttp.ts"
+import { corsOn, headersOf, repeatsAuthorization } from "./guards.ts"
 
 /**
  * The Node server's `clientError` listener of `StreamableHttp.serve` with bearer authentication: a
@@ -29,18 +30,39 @@ import { headersOf, repeatsAuthorization } from "./guards.ts"
  * other error is answered as Node answers it when no listener is set (`400`, `408`, `413`, the
  * connection closed). The limit is kept, not raised for authentication: a token is taken up to
  * 8 KiB (`maxAuthorizationLength`), well under it.
+ *
+ * With CORS (`cors`), the `431` carries what a browser client on another origin needs to read it
+ * and its challenge, as the endpoint's own answers do: `Access-Control-Allow-Origin` (`*`, or the
+ * request's `Origin` when it is one of `allowedOrigins`, with `Vary: Origin`) and
+ * `Access-Control-Expose-Headers: WWW-Authenticate`. Without them the browser hid the answer (a
+ * network error), the challenge with it. Node has parsed no header: the `Origin` is looked for in
+ * the bytes it was parsing when the limit was passed (`rawPacket`, up to 64 KiB read at once): an
+ * `Origin` field it had parsed from an earlier read, or that comes after those bytes, is not seen,
+ * and that answer goes without `Access-Control-Allow-Origin` (for a list of origins).
  */
-export const headerOverflowAnswer = (auth: BearerAuth.Config) => {
+export const headerOverflowAnswer = (auth: BearerAuth.Config, cors?: Options["cors"]) => {
   const description = `the request's header fields are too large (at most ${maxHeaderSize} bytes; a bearer token of at most ${maxAuthorizationLength} characters is taken)`
   const body = JSON.stringify({ error: "invalid_request", error_description: description })
-  const answer = "HTTP/1.1 431 Request Header Fields Too Large\r\n" +
+  const head = "HTTP/1.1 431 Request Header Fields Too Large\r\n" +
     "Connection: close\r\n" +
     "Content-Type: application/json\r\n" +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-    `WWW-Authenticate: ${challenge(auth, { error: "invalid_request", description })}\r\n` +
-    "\r\n" +
-    body
-  return (error: Error & { readonly code?: string }, socket: Duplex): void => {
+    `WWW-Authenticate: ${challenge(auth, { error: "invalid_request", description })}\r\n`
+  const exposed = "Access-Control-Expose-Headers: WWW-Authenticate\r\n"
+  const origins = corsOn(cors) ? cors.allowedOrigins : undefined
+  // Made once, but for an origin of a list (echoed: one of the list, so a header-safe string).
+  const plain = `${head}\r\n${body}`
+  const anyOrigin = `${head}Access-Control-Allow-Origin: *\r\n${exposed}\r\n${body}`
+  const noOrigin = `${head}Vary: Origin\r\n${exposed}\r\n${body}`
+  const overflowAnswer = (error: { readonly rawPacket?: unknown }): string => {
+    if (origins === undefined) return plain
+    if (origins === "*") return anyOrigin
+    const origin = originIn(error.rawPacket)
+    return origin !== undefined && origins.includes(origin)
+      ? `${head}Access-Control-Allow-Origin: ${origin}\r\nVary: Origin\r\n${exposed}\r\n${body}`
+      : noOrigin
+  }
+  return (error: Error & { readonly code?: string; readonly rawPacket?: unknown }, socket: Duplex): void => {
     // As Node's own listener: no answer on a connection whose response has begun, nor to a
     // client that is gone (a reset).
     const inFlight = (socket as { readonly _httpMessage?: { readonly headersSent?: boolean } })._httpMessage
@@ -48,12 +70,22 @@ export const headerOverflowAnswer = (auth: BearerAuth.Config) => {
       socket.destroy()
       return
     }
-    socket.end(error.code === "HPE_HEADER_OVERFLOW" ? answer : nodeClientErrorAnswers[error.code ?? ""] ?? badRequest)
+    socket.end(error.code === "HPE_HEADER_OVERFLOW" ? overflowAnswer(error) : nodeClientErrorAnswers[error.code ?? ""] ?? badRequest)
     // The answer is written; a client that goes on sending (the rest of its headers) and never
     // closes is not kept.
     setTimeout(() => socket.destroy(), clientErrorLingerMillis).unref()
   }
 }
+
+/** An `Origin` field, whole (its line ended), among the bytes of a request's header block. */
+const originField = /\r\norigin:[ \t]*([^\r\n]*?)[ \t]*\r\n/i
+
+/**
+ * The `Origin` among the bytes Node was parsing when a request's header fields passed its limit
+ * (`rawPacket`), or `undefined` (see {@link headerOverflowAnswer}).
+ */
+const originIn = (packet: unknown): string | undefined =>
+  Buffer.isBuffer(packet) ? originField.exec(packet.toString("latin1"))?.[1] : undefined
 
 /** How long a connection answered by {@link headerOverflowAnswer} is kept for the client to read it. */
 const clientErrorLingerMillis = 2_000

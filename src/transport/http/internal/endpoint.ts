@@ -220,7 +220,7 @@ export const serve = <R>(
       const port = options.port ?? 3000
       // `Infinity` (never) is Node's 0.
       const keepAliveTimeout = options.keepAliveTimeoutMillis ?? 72_000
-      const server = nodeServer(host, port, keepAliveTimeout === Number.POSITIVE_INFINITY ? 0 : keepAliveTimeout, options.auth).pipe(
+      const server = nodeServer(host, port, keepAliveTimeout === Number.POSITIVE_INFINITY ? 0 : keepAliveTimeout, options.auth, options.cors).pipe(
         Layer.catchTag("ServeError", (error) =>
           Layer.effect(HttpServer.HttpServer, Effect.die(new ListenError({ host, port, code: errorCode(error.cause), cause: error.cause }))))
       )
@@ -264,15 +264,16 @@ const tellListening: Effect.Effect<void, never, HttpServer.HttpServer> = Effect.
  *
  * `keepAliveTimeout`: see `ServeOptions.keepAliveTimeoutMillis` (0: never). With bearer
  * authentication (`auth`), a request whose header fields are too large is answered with its
- * challenge (see `headerOverflowAnswer`): this server is the only one of `serve`, so its
- * `clientError` is the endpoint's (with `handler` or `route`, the application's server is its own).
+ * challenge, and with CORS its headers (see `headerOverflowAnswer`): this server is the only one of
+ * `serve`, so its `clientError` is the endpoint's (with `handler` or `route`, the application's
+ * server is its own; `WebHandler`'s `clientError` is the listener for one's own Node server).
  */
-const nodeServer = (host: string, port: number, keepAliveTimeout: number, auth: BearerAuth.Config | undefined) =>
+const nodeServer = (host: string, port: number, keepAliveTimeout: number, auth: BearerAuth.Config | undefined, cors: Options["cors"]) =>
   Layer.effect(
     HttpServer.HttpServer,
     Effect.gen(function*() {
       const server = createServer({ keepAliveTimeout })
-      if (auth !== undefined) server.on("clientError", headerOverflowAnswer(auth))
+      if (auth !== undefined) server.on("clientError", headerOverflowAnswer(auth, cors))
       // Per connection, not per request.
       const connections = new Set<Socket>()
       server.on("connection", (socket: Socket) => {

@@ -152,7 +152,7 @@ const hostName = (host: string): string => {
 }
 
 /** Whether CORS is on (see `Options.cors`): an empty list is no origin (Effect's middleware would read it as any). */
-const corsOn = (cors: Options["cors"]): cors is NonNullable<Options["cors"]> =>
+export const corsOn = (cors: Options["cors"]): cors is NonNullable<Options["cors"]> =>
   cors !== undefined && (cors.allowedOrigins === "*" || cors.allowedOrigins.length > 0)
 
 /**
