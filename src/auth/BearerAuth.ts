@@ -1248,7 +1248,8 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
     answers: 0,
     silent: undefined as string | undefined,
     // The made-up token's check on its way (see `check`), when the last one was sent, and whether
-    // it was answered (`true` before any).
+    // the endpoint answered since the last one that went unanswered (`true` before any): what
+    // stands for a check in the interval after one (see `checkIntervalMillis`).
     checking: undefined as Promise<void> | undefined,
     checkedAt: Number.NEGATIVE_INFINITY,
     checkAnswered: true
@@ -1331,6 +1332,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
     endpoint.answers++
     endpoint.silent = undefined
     endpoint.down = false
+    endpoint.checkAnswered = true
   }
   /**
    * Whether the endpoint answers a made-up token (see `checkTokenPrefix`), asked once the
@@ -1361,7 +1363,6 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
     const madeUp = `${checkTokenPrefix}${nodeCrypto().randomBytes(24).toString("base64url")}`
     const asked = post(madeUp, signal).then((response) => {
       answered()
-      endpoint.checkAnswered = true
       void response.body?.cancel().catch(() => undefined)
     }, () => {
       endpoint.checkAnswered = false

@@ -2272,6 +2272,36 @@ server.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
       assert.strictEqual(checks, 2, "one more made-up token a second later")
     }), 20_000)
 
+  // Fails before (the rate limit alone): in the second after a made-up token went unanswered, a
+  // request closed was taken for an outage though the endpoint had answered another since.
+  it.live("in the second after a made-up token went unanswered, an answer since is what stands for a check: a request closed then is 503 alone, and the next token is asked and taken", () =>
+    Effect.gen(function*() {
+      const asked: Array<string> = []
+      const port = yield* introspecting((token, response, request) => {
+        if (token.startsWith("effect-mcp-check.") || token.startsWith("closes")) return void request.socket.destroy()
+        asked.push(token)
+        const answer = () =>
+          response.writeHead(200, { "content-type": "application/json" }).end(
+            JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
+          )
+        if (token === "slow") return void setTimeout(answer, 300)
+        answer()
+      })
+      yield* frozenClock
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test" })
+      const slow = yield* Effect.forkChild(verifier.verify("slow"))
+      for (let i = 0; i < 250 && asked.length === 0; i++) yield* Effect.sleep("10 millis")
+      // Closed, and the made-up token asked for it closed too: taken for unreachable.
+      assert.isTrue(unavailable((yield* timed(verifier.verify("closes-1"))).exit))
+      // The slow request is answered since: the endpoint is there.
+      assert.strictEqual((yield* Fiber.join(slow)).subject, "slow")
+      // In the same second (the clock stands still), no made-up token may be asked.
+      assert.isTrue(unavailable((yield* timed(verifier.verify("closes-2"))).exit))
+      const next = yield* timed(verifier.verify("next"))
+      assert.isTrue(Exit.isSuccess(next.exit) && next.exit.value.subject === "next", String(next.exit))
+      assert.deepStrictEqual(asked, ["slow", "next"])
+    }), 20_000)
+
   // Fails before: a request whose connection was closed while a made-up token was on its way was
   // taken for that token's doing without waiting for the check, and its end wrote "reachable"
   // over the cooldown another request had just started: a request sent before an outage was
