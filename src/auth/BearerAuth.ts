@@ -115,7 +115,10 @@ export interface Verifier {
    * ends as at the token's expiry (see `streamExpiryGraceMillis` of {@link config}); taken without
    * a scope of {@link Config.requiredScopes}, it ends so too (`insufficient_scope`: a resumption
    * with the token is `403`, a `subscriptions/listen` ends with the error 403 and
-   * `data.missingScopes`); not checked (`VerifierUnavailable`), it goes on until the next check. A
+   * `data.missingScopes`); taken, what the stream carries is judged by the `Authorization`
+   * middleware's resource rules against its scopes then (a 2025 session's subscription to a
+   * resource the token may no longer read is dropped; a `subscriptions/listen` that follows one
+   * ends with the error 403); not checked (`VerifierUnavailable`), it goes on until the next check. A
    * check not ended after `recheckMillis` (or at the token's expiry, if sooner) is given up, as one
    * not made: the stream goes on, checked again `recheckMillis` later (or ends at the expiry).
    * `undefined` (a JWT, whose signature and `exp` do not change): never. One entry per open
