@@ -11,7 +11,7 @@ import { assert, describe, it, vi } from "@effect/vitest"
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
 import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport as TransportV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
-import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
+import { ResourceUpdatedNotificationSchema, ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
 import * as Effect from "effect/Effect"
 import { HttpServerRequest } from "effect/http"
 import { exportJWK, generateKeyPair, SignJWT } from "jose"
@@ -869,5 +869,52 @@ describe.concurrent("streams whose token loses a scope one resource needs (the A
       yield* Effect.addFinalizer(() => Effect.promise(again.cancel))
       const narrowedAck = yield* Effect.promise(() => nextMessage(again))
       assert.deepStrictEqual(narrowedAck.params?.notifications?.resourceSubscriptions, ["test://public"])
+    }), 30_000)
+
+  // Fails before: the SDK client went on receiving test://private's updates.
+  it.live("with the SDK clients: v1 stops hearing of the resource its token lost the scope of (the other's updates go on); v2's subscription closes (remote), and listened again it is acknowledged without that resource", () =>
+    Effect.gen(function*() {
+      const { checkedAgain, narrow, url } = yield* setupGuarded()
+      const until = (condition: () => boolean, what: string) =>
+        Effect.promise(async () => {
+          for (let i = 0; i < 160 && !condition(); i++) await sleep(50)
+          assert.isTrue(condition(), what)
+        })
+      // 2025-11-25, SDK v1: one token throughout, its scopes narrowed by the authorization server.
+      const v1 = new ClientV1({ name: "scopes-v1", version: "1.0.0" })
+      const updates: Array<string> = []
+      v1.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => void updates.push(notification.params.uri))
+      yield* Effect.acquireRelease(
+        Effect.promise(() => v1.connect(new TransportV1(new URL(url), { requestInit: { headers: { authorization: "Bearer sdk-v1" } } }))),
+        () => Effect.promise(() => v1.close())
+      )
+      yield* Effect.promise(() => v1.subscribeResource({ uri: "test://private" }))
+      yield* Effect.promise(() => v1.subscribeResource({ uri: "test://public" }))
+      const touch = (name: string) => Effect.promise(() => v1.callTool({ name, arguments: {} }))
+      // The GET stream is open once an update arrives on it.
+      yield* touch("touch-private")
+      yield* until(() => updates.includes("test://private"), "test://private's update while the token grants secret")
+      narrow("sdk-v1")
+      yield* checkedAgain("sdk-v1")
+      updates.length = 0
+      yield* touch("touch-private")
+      yield* touch("touch-public")
+      yield* until(() => updates.includes("test://public"), "test://public's update goes on")
+      yield* Effect.sleep("200 millis")
+      assert.deepStrictEqual(updates, ["test://public"]) // was: test://private too
+
+      // 2026-07-28, SDK v2.
+      const v2 = new Client({ name: "scopes-v2", version: "2.0.0" }, { capabilities: {}, versionNegotiation: { mode: { pin: MODERN } as never } })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => v2.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: "Bearer sdk-v2" } } }))),
+        () => Effect.promise(() => v2.close().catch(() => undefined))
+      )
+      const subscription = yield* Effect.promise(() => v2.listen({ resourceSubscriptions: ["test://public", "test://private"] }))
+      assert.deepStrictEqual(subscription.honoredFilter, { resourceSubscriptions: ["test://public", "test://private"] })
+      narrow("sdk-v2")
+      const cause = yield* Effect.promise(() => Promise.race([subscription.closed, sleep(8_000).then(() => "still open")]))
+      assert.strictEqual(cause, "remote") // was: still open
+      const again = yield* Effect.promise(() => v2.listen({ resourceSubscriptions: ["test://public", "test://private"] }))
+      assert.deepStrictEqual(again.honoredFilter, { resourceSubscriptions: ["test://public"] })
     }), 30_000)
 })
