@@ -839,6 +839,35 @@ describe.concurrent("streams whose token loses a scope one resource needs (the A
       assert.strictEqual(yield* updated, "notifications/resources/updated test://public") // was: test://private
     }), 30_000)
 
+  // Fails before: a GET stream opened with a token without `secret` carried test://private's
+  // updates (subscribed with another token) until its first check, a minute on by default (never
+  // with a JWT, which is not checked again).
+  it.live("2025 GET stream opened (or resumed) with a token that may not read a subscribed resource: that subscription is dropped as it opens", () =>
+    Effect.gen(function*() {
+      const { narrow, url } = yield* setupGuarded()
+      const sessionId = yield* Effect.promise(() => openSessionAs(url, "Bearer keeps"))
+      const headers = { authorization: "Bearer keeps", "mcp-session-id": sessionId, "mcp-protocol-version": LATEST }
+      const rpc = (id: number, method: string, params: Record<string, unknown>) =>
+        Effect.promise(async () => {
+          const response = await post(url, { jsonrpc: "2.0", id, method, params }, headers)
+          const text = await response.text()
+          assert.strictEqual(response.status, 200, text)
+          assert.notInclude(text, '"error"', `${method}: ${text}`)
+        })
+      yield* rpc(1, "resources/subscribe", { uri: "test://private" })
+      yield* rpc(2, "resources/subscribe", { uri: "test://public" })
+      narrow("narrower")
+      const response = yield* Effect.promise(() => getStream(url, sessionId, "Bearer narrower"))
+      assert.strictEqual(response.status, 200)
+      const reader = sseReader(response)
+      yield* Effect.addFinalizer(() => Effect.promise(reader.cancel))
+      assert.strictEqual((yield* Effect.promise(() => reader.next()))?.data, "", "the priming event: the stream is open")
+      yield* rpc(3, "tools/call", { name: "touch-private", arguments: {} })
+      yield* rpc(4, "tools/call", { name: "touch-public", arguments: {} })
+      const message = yield* Effect.promise(() => nextMessage(reader))
+      assert.strictEqual(`${message.method} ${message.params?.uri}`, "notifications/resources/updated test://public") // was: test://private
+    }), 30_000)
+
   // Fails before: the listen stayed open (its token still grants `mcp`, which every request
   // needs), carrying the updates of test://private to a token that no longer grants `secret`.
   it.live("2026-07-28 subscriptions/listen that follows such a resource ends with the error 403 naming the scope in data.missingScopes; listened again with the token, the resource is left out of what is accepted", () =>

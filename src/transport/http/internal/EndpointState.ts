@@ -601,6 +601,10 @@ export class Endpoint implements SessionHost {
         connection.reading = true
         this.sseBodies.start()
         expiring = this.watchExpiry(session, stream, connection, principal)
+        // The standalone stream carries the session's resource updates: those its token may not
+        // read (subscribed with another token, one that had the scope) stop as it opens (see
+        // `judgedAgain`), not at its token's first check (a minute on by default; never for a JWT).
+        if (principal !== undefined && stream === session.standalone) session.input?.rechecked?.(principal, undefined)
         // The headers go with the first bytes: something goes at once (see `openedComment`).
         if (Queue.sizeUnsafe(connection.queue) === 0) connection.push(openedComment)
       })),
@@ -782,7 +786,8 @@ export class Endpoint implements SessionHost {
    * `subscriptions/listen` that follows such a resource gets the scopes it lacks (it ends, as for
    * a scope every request needs: the client listens again, and its acknowledgement says what is
    * accepted). Before, only `requiredScopes` were judged: a token that lost the scope of one
-   * resource kept receiving its updates on an open stream, for ever without an `exp`.
+   * resource kept receiving its updates on an open stream, for ever without an `exp`. The
+   * standalone stream is judged so as it opens too (see `sseResponse`).
    */
   private judgedAgain(entry: Expiring, principal: Principal): ReadonlyArray<string> {
     const { session, stream } = entry
