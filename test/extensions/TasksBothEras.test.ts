@@ -115,3 +115,35 @@ describe("tasks of both eras on one server", () => {
       assert.strictEqual(undeclared.error?.code, -32601)
     }))
 })
+
+describe("a requested task ttl out of range", () => {
+  // SEP-1686: `task.ttl` is the requested retention in ms from creation, which the receiver MAY
+  // override. A negative one is no duration: -32602 naming the field (was: silently the default,
+  // one hour). 0 asks for no retention in particular (a client's unset integer): the default,
+  // which the CreateTaskResult reports. 2026-07-28 ignores a legacy `params.task` whatever it holds.
+  it.live("2025-11-25: ttl -1 is -32602 naming task.ttl, ttl 0 gets the default (reported); 2026-07-28: a legacy task.ttl of -1 is ignored", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveHttp(options, components)
+      const sessionId = yield* run(() => openSession(url))
+      const legacy = legacyCaller(url, sessionId)
+      const negative = yield* run(() => legacy.request("tools/call", { name: "slow_compute", arguments: { seconds: 5 }, task: { ttl: -1 } }))
+      assert.strictEqual(negative.error?.code, -32602, JSON.stringify(negative))
+      assert.include(negative.error.message, `["task"]["ttl"]`, negative.error.message)
+      assert.include(negative.error.message, "greater than or equal to 0", negative.error.message)
+      // Nothing was created: the session has no task.
+      assert.deepStrictEqual((yield* run(() => legacy.list())).result?.tasks, [])
+      const zero = yield* run(() => legacy.request("tools/call", { name: "slow_compute", arguments: { seconds: 5 }, task: { ttl: 0 } }))
+      assert.strictEqual(zero.result?.task?.ttl, 3_600_000, JSON.stringify(zero))
+      const read = yield* run(() => legacy.get(zero.result.task.taskId))
+      assert.strictEqual(read.result?.status, "working")
+      assert.strictEqual((yield* run(() => legacy.cancel(zero.result.task.taskId))).result?.status, "cancelled")
+      // 2026-07-28: the legacy param MUST be ignored, its value too.
+      const current = yield* run(() =>
+        modern(url, "tools/call", { name: "slow_compute", arguments: { seconds: 5 }, task: { ttl: -1 } }, { meta: withTasks() })
+      )
+      assert.strictEqual(current.message.result?.resultType, "task", JSON.stringify(current.message))
+      assert.strictEqual(current.message.result.ttlMs, 3_600_000)
+      const cancelled = yield* run(() => modern(url, "tasks/cancel", { taskId: current.message.result.taskId }, { meta: withTasks() }))
+      assert.deepStrictEqual(withoutServerInfo(cancelled.message.result), { resultType: "complete" })
+    }))
+})

@@ -70,8 +70,12 @@ export const TaskStatus = lazy(() => Schema.Literals(["working", "input_required
 
 /** `McpSchema.TaskMetadata`, built on first use. */
 export const TaskMetadata = lazy(() => Schema.Struct({
-  /** Requested retention in milliseconds from creation. */
-  ttl: Schema.optionalKey(Schema.Int)
+  /**
+   * Requested retention in milliseconds from creation: 0 or more (a negative duration is no
+   * retention: -32602). The receiver may grant another (the spec lets it override); 0 asks for
+   * none in particular (as a client's unset integer sends it): the server's default.
+   */
+  ttl: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)))
 }))
 
 /** The key of `RelatedTaskMetadata` in `_meta`. */
