@@ -204,6 +204,44 @@ describe("subscriptions/listen over stateless HTTP", () => {
       assert.strictEqual(last.params.result.content[0].text, "watched: computed in 0.6 s", "the DetailedTask, result inline")
     }))
 
+  // Failed before: a task that ended before the stream subscribed was never told (the stream told
+  // changes only), and a client waiting for notifications/tasks instead of polling waited for ever.
+  it.live("taskIds: each task's state as found is told first, once (an ended one with its result), then its later changes, in order", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveEverything()
+      const withTasks = { extensions: { [TASKS]: {} } }
+      const createdOf = (id: string, seconds: number) =>
+        Effect.promise(() => call(url, id, "tools/call", { name: "slow_compute", arguments: { seconds, label: id } }, withTasks))
+      const done = yield* createdOf("done", 0.3)
+      const later = yield* createdOf("later", 1.2)
+      assert.strictEqual(done.result.resultType, "task")
+      // The first ends before anyone listens.
+      for (let i = 0; i < 100; i++) {
+        const read = yield* Effect.promise(() => call(url, `g${i}`, "tasks/get", { taskId: done.result.taskId }, withTasks))
+        if (read.result?.status === "completed") break
+        yield* Effect.sleep("20 millis")
+      }
+      const stream = yield* Effect.acquireRelease(
+        Effect.promise(() => listen(url, "both", { taskIds: [done.result.taskId, later.result.taskId] }, withTasks)),
+        (s) => Effect.sync(s.close)
+      )
+      assert.deepStrictEqual(stream.first.params.notifications, { taskIds: [done.result.taskId, later.result.taskId] })
+      const told: Array<any> = []
+      for (let i = 0; i < 10 && told.at(-1)?.params?.status !== "completed" || told.length < 2; i++) {
+        told.push(yield* Effect.promise(() => stream.next!(5_000)))
+      }
+      assert.deepStrictEqual(told.map((message) => [message.method, message.params.taskId, message.params.status]), [
+        ["notifications/tasks", done.result.taskId, "completed"],
+        ["notifications/tasks", later.result.taskId, "working"],
+        ["notifications/tasks", later.result.taskId, "completed"]
+      ])
+      assert.strictEqual(told[0].params.result.content[0].text, "done: computed in 0.3 s")
+      assert.strictEqual(told[0].params._meta[SUBSCRIPTION], "both")
+      // Nothing more: no state told twice.
+      const more = yield* Effect.promise(() => stream.next!(300).then(() => "got one", (error: Error) => error.message))
+      assert.match(more, /no event within/)
+    }))
+
   it.live("a client that takes only JSON is refused at once (406), not left waiting for a stream", () =>
     Effect.gen(function*() {
       const { url } = yield* serveEverything()

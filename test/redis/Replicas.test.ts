@@ -189,9 +189,12 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis stores behind serve
       const next = Effect.promise(() => nextMessage(reader))
       const acknowledged = yield* next
       assert.deepStrictEqual(acknowledged?.params?.notifications, { taskIds: [taskId] }, JSON.stringify(acknowledged))
-      // The stream read the task before its acknowledgement: working still (it asks after 2 s).
+      // The stream read the task before its acknowledgement: working still (it asks after 2 s),
+      // the state it tells first.
       const read = yield* modernRequest(portB, "tasks/get", taskId, { taskId })
       assert.strictEqual(read.result?.status, "working", JSON.stringify(read))
+      const found = yield* next
+      assert.deepStrictEqual([found?.method, found?.params?.taskId, found?.params?.status], ["notifications/tasks", taskId, "working"])
       const told: Array<any> = []
       told.push(yield* next)
       assert.strictEqual(told[0]?.params?.status, "input_required", JSON.stringify(told[0]))

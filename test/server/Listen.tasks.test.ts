@@ -68,24 +68,24 @@ describe("subscriptions/listen following tasks", () => {
       yield* PubSub.publish(changes, task("working", 1_300))
       // Told once the stream has taken them (bounded: a loaded machine is slow), then a little
       // longer for anything told after the end.
-      for (let i = 0; i < 200 && told.length < 2; i++) yield* Effect.sleep("10 millis")
+      for (let i = 0; i < 200 && told.length < 3; i++) yield* Effect.sleep("10 millis")
       yield* Effect.sleep("50 millis")
       yield* Fiber.interrupt(fiber)
-      assert.deepStrictEqual(told, ["input_required", "cancelled"])
+      assert.deepStrictEqual(told, ["working", "input_required", "cancelled"])
     }))
 
   it.live("a shared store's missed change is told by a re-read (also one of the same millisecond); the reads stop once the task has ended", () =>
     Effect.gen(function*() {
       const { fiber, state, told } = yield* following(task("working", 1_000), 30)
       yield* Effect.sleep("100 millis")
-      assert.deepStrictEqual(told, [], "the same state is not told again")
+      assert.deepStrictEqual(told, ["working"], "the state found, once: the same state is not told again")
       // Changed where this stream does not hear it (pub/sub lost the message), twice in one ms.
       state.stored = task("input_required", 1_000)
       yield* Effect.sleep("100 millis")
-      assert.deepStrictEqual(told, ["input_required"])
+      assert.deepStrictEqual(told, ["working", "input_required"])
       state.stored = task("completed", 1_500)
       yield* Effect.sleep("100 millis")
-      assert.deepStrictEqual(told, ["input_required", "completed"])
+      assert.deepStrictEqual(told, ["working", "input_required", "completed"])
       const reads = state.reads
       yield* Effect.sleep("150 millis")
       assert.strictEqual(state.reads, reads, "no read after the end")
@@ -117,11 +117,11 @@ describe("subscriptions/listen following tasks: once every task has ended", () =
       assert.strictEqual(listening(changes), 1, "following a working task")
       yield* PubSub.publish(changes, task("completed", 1_100))
       yield* Effect.sleep("30 millis")
-      assert.deepStrictEqual(told, ["completed"])
+      assert.deepStrictEqual(told, ["working", "completed"])
       assert.strictEqual(listening(changes), 0, "nothing left to follow")
       for (let i = 0; i < 100; i++) yield* PubSub.publish(changes, task("working", 1_200 + i))
       yield* Effect.sleep("20 millis")
-      assert.deepStrictEqual(told, ["completed"])
+      assert.deepStrictEqual(told, ["working", "completed"])
       assert.strictEqual(PubSub.sizeUnsafe(changes), 0, "no change kept for it")
       assert.isUndefined(fiber.pollUnsafe(), "the stream stays open")
       yield* Fiber.interrupt(fiber)
@@ -132,7 +132,7 @@ describe("subscriptions/listen following tasks: once every task has ended", () =
       const { changes, fiber, told } = yield* following(task("failed", 1_000))
       yield* PubSub.publish(changes, task("working", 1_100))
       yield* Effect.sleep("20 millis")
-      assert.deepStrictEqual(told, [])
+      assert.deepStrictEqual(told, ["failed"], "the end as found, and nothing after it")
       assert.strictEqual(listening(changes), 0)
       assert.isUndefined(fiber.pollUnsafe(), "the stream stays open")
       yield* Fiber.interrupt(fiber)
@@ -145,7 +145,7 @@ describe("subscriptions/listen following tasks: once every task has ended", () =
       // Ended where this stream does not hear it (pub/sub lost the message): a re-read finds it.
       state.stored = task("cancelled", 1_100)
       yield* Effect.sleep("100 millis")
-      assert.deepStrictEqual(told, ["cancelled"])
+      assert.deepStrictEqual(told, ["working", "cancelled"])
       assert.strictEqual(listening(changes), 0)
       assert.isUndefined(fiber.pollUnsafe(), "the stream stays open")
       yield* Fiber.interrupt(fiber)
@@ -184,6 +184,50 @@ describe("subscriptions/listen following tasks: changes made while the stream st
       const fiber = yield* Effect.forkChild(listen.handler({ notifications: { taskIds: ["t1"] } }, context))
       yield* Effect.sleep("100 millis")
       yield* Fiber.interrupt(fiber)
-      assert.deepStrictEqual(told, ["completed"])
+      assert.deepStrictEqual(told, ["working", "completed"])
+    }))
+
+
+  // The spec's notification carries a task's current state: a task that changed (or ended)
+  // between its creation and the subscription was never told before (a client waiting for
+  // notifications waited for ever). Told once, before later changes, in the order made.
+  it.live("the state found is told first, once; of the changes heard while it was read, those it includes or that came before it are not told again, the later ones are, in order", () =>
+    Effect.gen(function*() {
+      const changes = yield* PubSub.unbounded<Task>()
+      const told: Array<string> = []
+      const listen = method({
+        serves: { tools: false, prompts: false, resources: false },
+        onChange: () => () => {},
+        onResourceUpdated: () => () => {},
+        resourceExists: () => false,
+        maxResourceSubscriptions: 10,
+        tasks: {
+          changes,
+          // While the read is under way: input_required (before the state read), working (the
+          // state read, heard as well), then the read's answer, then a later change (heard too).
+          visible: () =>
+            Effect.gen(function*() {
+              yield* PubSub.publish(changes, task("input_required", 1_100))
+              yield* PubSub.publish(changes, task("working", 1_200))
+              yield* PubSub.publish(changes, task("input_required", 1_300))
+              return task("working", 1_200)
+            })
+        }
+      })
+      const context = {
+        clientRequestId: "l",
+        clientCapabilities: { extensions: { "io.modelcontextprotocol/tasks": {} } },
+        notify: (method: string, params: { readonly status?: string }) =>
+          Effect.sync(() => void (method === "notifications/tasks" ? told.push(params.status!) : told.push(method))),
+        session: { untilDraining: Effect.never }
+      } as unknown as RequestContext
+      const fiber = yield* Effect.forkChild(listen.handler({ notifications: { taskIds: ["t1"] } }, context))
+      yield* Effect.sleep("50 millis")
+      yield* PubSub.publish(changes, task("input_required", 1_300)) // heard twice: told once
+      yield* PubSub.publish(changes, task("completed", 1_400))
+      for (let i = 0; i < 200 && told.length < 4; i++) yield* Effect.sleep("10 millis")
+      yield* Effect.sleep("30 millis")
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(told, ["notifications/subscriptions/acknowledged", "working", "input_required", "completed"])
     }))
 })

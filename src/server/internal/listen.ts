@@ -11,6 +11,11 @@
  * The stream ends when the client cancels it (closing the HTTP stream; `notifications/cancelled`
  * on stdio), or, when the server drains, with the result `{ _meta: { subscriptionId } }`.
  *
+ * A stream following tasks tells each as it found it (`notifications/tasks`, right after the
+ * acknowledgement), then each change of it once, in order, until it ends: the extension's
+ * notification carries "the current status", and a task that changed between its creation and
+ * the subscription (or ended) was otherwise never told to a client waiting for notifications.
+ *
  * Notifications wait in a bounded queue per stream (the oldest dropped past 1,024: list changes
  * are idempotent, and a client that far behind re-reads its lists anyway); a list change already
  * waiting there is not queued again.
@@ -210,11 +215,13 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
         // drains, as every listen stream: the spec ends one with its result only as the server
         // closes).
         let following: Scope.Closeable | undefined
+        // What the stream tells first, after its acknowledgement: each followed task as it was
+        // found, then the changes heard while the tasks were read that came after that state.
+        const first: Array<Task> = []
         if (filter.taskIds !== undefined && tasks !== undefined) {
           // Subscribed before the tasks are read: a change made while a read is under way (a store
-          // round trip) is heard, not lost between the read and the subscription. It may tell
-          // again the state the read found (a full snapshot: telling it twice is harmless). Left
-          // at once when no task is followed, or all have ended.
+          // round trip) is heard, not lost between the read and the subscription. Left at once
+          // when no task is followed, or all have ended.
           following = yield* Scope.fork(yield* Effect.scope)
           heard = yield* Scope.provide(PubSub.subscribe(tasks.changes), following)
           // At most as many as resources may be followed: each is a store lookup, 16 at a time (a
@@ -222,7 +229,12 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
           const wanted = [...new Set(filter.taskIds)].slice(0, sources.maxResourceSubscriptions)
           const seen = yield* Effect.forEach(wanted, (taskId) => tasks.visible(taskId, context), { concurrency: 16 })
           accepted.taskIds = wanted.filter((_, i) => seen[i] !== undefined)
-          for (const task of seen) if (task !== undefined) told.set(task.taskId, toldOf(task))
+          for (const task of seen) {
+            if (task === undefined) continue
+            told.set(task.taskId, toldOf(task))
+            first.push(task)
+          }
+          first.push(...heardWhileReading(yield* PubSub.takeUpTo(heard, Number.MAX_SAFE_INTEGER), told))
           if (!anyOpen()) yield* Scope.close(following, Exit.void)
         }
         const meta = { [metaKeys.subscriptionId]: context.clientRequestId }
@@ -278,15 +290,20 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
             )
           }
         }
+        // Each task's state as the stream found it, once, before its later changes: a task that
+        // changed (or ended) between its creation and this subscription was never told to a
+        // client that waits for notifications instead of polling.
+        for (const task of first) offer(["notifications/tasks", TasksWire.detailedTask(task)])
         if (anyOpen() && tasks !== undefined && heard !== undefined && following !== undefined) {
           const subscription = heard
           const unsubscribe = Scope.close(following, Exit.void)
           // Every change is told, as it comes, until the task's end (final: a change heard after it
-          // is stale). Changes are not ordered by `lastUpdatedAt`: replicas' clocks differ, and a
-          // cancel made on a replica a little behind is still the last change.
+          // is stale), but the state told last (a change heard as well as read). Changes are not
+          // ordered by `lastUpdatedAt`: replicas' clocks differ, and a cancel made on a replica a
+          // little behind is still the last change.
           const tell = (task: Task) => {
             const last = told.get(task.taskId)
-            if (last === undefined || last.ended) return
+            if (last === undefined || last.ended || sameState(task, last)) return
             told.set(task.taskId, toldOf(task))
             offer(["notifications/tasks", TasksWire.detailedTask(task)])
           }
@@ -464,6 +481,30 @@ interface Told {
 }
 
 const toldOf = (task: Task): Told => ({ at: task.lastUpdatedAt, status: task.status, ended: isTerminal(task.status) })
+
+/**
+ * The changes heard while a stream read its tasks (`heard`, in the order they were made) that came
+ * after the state each read found (`told`, updated): those up to that state (the last heard that is
+ * it) are not told again, nor one stamped before it (heard before the read came back, it was made
+ * before: a change on its way from another replica as the read was made); the others are, in
+ * order, each once.
+ */
+const heardWhileReading = (heard: ReadonlyArray<Task>, told: Map<string, Told>): Array<Task> => {
+  if (heard.length === 0) return []
+  const readAt = new Map<string, number>()
+  heard.forEach((task, i) => {
+    if (sameState(task, told.get(task.taskId))) readAt.set(task.taskId, i)
+  })
+  const after: Array<Task> = []
+  heard.forEach((task, i) => {
+    const last = told.get(task.taskId)
+    if (last === undefined || last.ended || i <= (readAt.get(task.taskId) ?? -1)) return
+    if (task.lastUpdatedAt < last.at || sameState(task, last)) return
+    told.set(task.taskId, toldOf(task))
+    after.push(task)
+  })
+  return after
+}
 
 /** Whether `task` is the state last told (`undefined`: none). */
 const sameState = (task: Task, last: Told | undefined): boolean =>
