@@ -65,8 +65,14 @@
  *   message naming the process it is for. A question (`Ask`) or its reply lost there (published
  *   while a subscriber reconnected) is not lost for good: a question not answered within
  *   `recheckMillis` is published again every `recheckMillis`, and the process that asked the
- *   client publishes the reply it keeps (`TaskRelay.resendMillis`). One malformed (each field the
- *   relay reads is checked) is dropped.
+ *   client publishes the reply it keeps (`TaskRelay.resendMillis`). So are a lost `Waiting` and
+ *   `Withdraw`, at a bounded cost: the renewal of a process's waits (one script a round, as before)
+ *   also tells which of them are recorded as its own (`Waits`, one message in the script: the
+ *   process running the task takes its questions there), and a process with questions waiting a
+ *   round or more, or one given up since the last round, says which it still asks (`Asking`, one
+ *   PUBLISH a round): the process asking them gives up the others, and those of a process that has
+ *   said nothing of them for three rounds. One malformed (each field the relay reads is checked)
+ *   is dropped.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError` (the server answers -32603 "Store unavailable: TaskStore").
  * - Leases (a sorted set `leases`, on Redis's clock, and their holders in the hash `holders`): a
@@ -988,17 +994,24 @@ const waitHereScript = Redis.script(
 // Renewed, for the tasks whose `tasks/result` waits here: a record of this process, or none (its
 // lease ran out, or the process that took it over left), is this process's again for the lease;
 // one made anew is told (`Waiting`). A record of another process (a later wait) is left alone.
+// The tasks whose record is this process's are told in one message (`Waits`): a `Waiting` lost on
+// pub/sub is heard again within a round, at no command more.
 // KEYS: none. ARGV: the process, the lease in ms, the channel, the key prefix (`w:`), then task ids.
 const renewWaitsLua = `
+local held = {}
 for i = 5, #ARGV do
   local key = ARGV[4] .. ARGV[i]
   local holder = redis.call('GET', key)
   if not holder or holder == ARGV[1] then
     redis.call('SET', key, ARGV[1], 'PX', ARGV[2])
+    held[#held + 1] = ARGV[i]
     if not holder then
       redis.call('PUBLISH', ARGV[3], ARGV[1] .. cjson.encode({ _tag = 'Waiting', taskId = ARGV[i], from = ARGV[1] }))
     end
   end
+end
+if #held > 0 then
+  redis.call('PUBLISH', ARGV[3], ARGV[1] .. cjson.encode({ _tag = 'Waits', from = ARGV[1], taskIds = held }))
 end
 `
 
@@ -1108,6 +1121,10 @@ const wrongKeyType = (cause: unknown): boolean => {
   return text.includes("WRONGTYPE") || text.includes("not an integer")
 }
 
+/** Whether `value` is an array of strings. */
+const isStrings = (value: unknown): value is ReadonlyArray<string> =>
+  Array.isArray(value) && value.every((item) => typeof item === "string")
+
 /**
  * A relay message as it arrives (`TaskStore.relay`), or `undefined` when it is not one to read:
  * every field the relay reads is checked (a malformed message, of another version or written by
@@ -1119,6 +1136,10 @@ const relayMessage = (body: unknown, here: string): RelayMessage | undefined => 
     case "Waiting":
     case "Left":
       return typeof body.taskId === "string" && typeof body.from === "string" ? body as RelayMessage : undefined
+    case "Waits":
+      return typeof body.from === "string" && isStrings(body.taskIds) ? body as RelayMessage : undefined
+    case "Asking":
+      return typeof body.from === "string" && isStrings(body.ids) && typeof body.upTo === "number" ? body as RelayMessage : undefined
   }
   if (body.to !== here) return undefined
   if (body._tag === "Notes") {

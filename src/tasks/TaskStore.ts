@@ -126,6 +126,10 @@ export interface InputDelivery {
  * question failed (`Failed`: a `ClientRequestError`'s tag and fields); it sends the task's
  * notifications (progress, log messages) there too, several in one message (`Notes`: each its
  * method and params as the task sent them), the last acknowledged (`ack`, answered `Answer`).
+ * On a store whose messages can be lost (`TaskRelay.resendMillis`), each round: the tasks whose
+ * `tasks/result` waits in process `from` as recorded (`Waits`: a lost `Waiting` is heard again),
+ * and the questions process `from` still asks (`Asking`: `ids`, all of those it made up to the
+ * `upTo`-th: one it no longer asks is given up, a lost `Withdraw` too).
  *
  * @since 0.2.0
  * @category models
@@ -133,6 +137,8 @@ export interface InputDelivery {
 export type RelayMessage =
   | { readonly _tag: "Waiting"; readonly taskId: string; readonly from: string }
   | { readonly _tag: "Left"; readonly taskId: string; readonly from: string }
+  | { readonly _tag: "Waits"; readonly from: string; readonly taskIds: ReadonlyArray<string> }
+  | { readonly _tag: "Asking"; readonly from: string; readonly ids: ReadonlyArray<string>; readonly upTo: number }
   | {
     readonly _tag: "Ask"
     readonly to: string

@@ -990,4 +990,135 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.strictEqual(watch.count(`"PUBLISH" "${prefix}tasks:relay"`), 0)
       assert.deepStrictEqual(relayed, [])
     }).pipe(Effect.scoped), 30_000)
+
+  // B's Waiting, published while A was cut off Redis, never reached A: the question stayed held on
+  // the session that created the task (its client gone) until its timeout. Now B's renewal of its
+  // waits (a script each round, as before) also says which are recorded as B's (`Waits`), and A
+  // takes the question there within a round. Failed before: no elicitation on B's stream in 8 s.
+  it.effect("raw: the task asks with no tasks/result waiting anywhere; B's tasks/result comes while A is cut off Redis (its Waiting lost): the question reaches B within a round, B's answer completes the task", () =>
+    Effect.gen(function*() {
+      const { port } = yield* TestRedis
+      const { a, b, prefix, relayed, cut, recorded, leftInRedis } = yield* replicas({ recheckMillis: 1_000, through: "a" })
+      gate = Promise.resolve()
+      said.length = 0
+      const onA = yield* open(a, "alice")
+      const taskId = yield* createOn(a, onA, "alice", "asks_when_released")
+      // Asked, and held on A's session (nobody reads it): no tasks/result waits anywhere.
+      yield* untilAsking(a, onA, "alice", taskId)
+      const watch = yield* monitor(port)
+      const cutAt = Date.now()
+      yield* cut(1_500)
+      const onB = yield* open(b, "alice")
+      const stream = yield* resultStream(b, onB, "alice", taskId)
+      assert.strictEqual((yield* recorded).length, 1)
+      const waiting = relayed.find((message) => message._tag === "Waiting")
+      assert.isDefined(waiting)
+      // Published while A was cut off (else this test shows nothing).
+      assert.isBelow(waiting.at - cutAt, 1_500)
+      const asked = yield* nextWithId(stream, 8_000)
+      assert.strictEqual(asked.method, "elicitation/create")
+      assert.deepStrictEqual(asked.params._meta[RELATED], { taskId })
+      assert.isAbove(relayed.filter((message) => message._tag === "Waits" && message.taskIds.includes(taskId)).length, 0)
+      assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
+      yield* resultIs(stream, "hello ada")
+      assert.deepStrictEqual(said, ["hello ada"])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+      // The cost: the renewals' Waits are published inside their scripts, no command more; no
+      // replica looked B's wait up again (one GET: the task's look-up as it first asked, before).
+      const sent = (text: string) => watch.count(text) - watch.count(`lua] ${text}`)
+      assert.strictEqual(sent(`"GET" "${prefix}tasks:w:`), 0)
+    }).pipe(Effect.scoped), 40_000)
+
+  // A gives the question up on B (the client's tasks/result came back to A) while B is cut off Redis:
+  // its Withdraw lost, B's client kept the question until its timeout. Now A says which questions it
+  // still asks (`Asking`) at its next rounds, and B gives up the others. Failed before: no
+  // notifications/cancelled on B's stream within 8 s.
+  it.effect("raw: the question asked on B; B cut off Redis as the client's tasks/result comes back to A (the Withdraw lost): B gives it up within a round (notifications/cancelled), A's answer completes the task", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, cut, leftInRedis } = yield* replicas({ recheckMillis: 1_000, through: "b" })
+      gate = Promise.resolve()
+      said.length = 0
+      const { taskId, stream: there } = yield* waitingOnB(a, b, "asks_when_released")
+      const first = yield* nextWithId(there)
+      assert.strictEqual(first.method, "elicitation/create")
+      const ask = relayed.find((message) => message._tag === "Ask")
+      const cutAt = Date.now()
+      yield* cut(1_500)
+      const back = yield* open(a, "alice")
+      const here = yield* resultStream(a, back, "alice", taskId)
+      const asked = yield* nextWithId(here)
+      assert.strictEqual(asked.method, "elicitation/create", "the question was not asked again on A")
+      for (let i = 0; i < 100 && !relayed.some((message) => message._tag === "Withdraw"); i++) yield* Effect.sleep(20)
+      const withdraw = relayed.find((message) => message._tag === "Withdraw")
+      assert.strictEqual(withdraw?.id, ask.id)
+      // Published while B was cut off (else this test shows nothing).
+      assert.isBelow(withdraw.at - cutAt, 1_500)
+      // B's client is told the question is given up, well within its timeout (a minute).
+      const cancelled = yield* Effect.promise(async () => {
+        const deadline = Date.now() + 8_000
+        for (let i = 0; i < 20 && Date.now() < deadline; i++) {
+          const message = await nextMessage(there, { timeoutMillis: Math.max(1, deadline - Date.now()) })
+          if (message.method === "notifications/cancelled") return message
+        }
+        return undefined
+      })
+      assert.isDefined(cancelled, "B's client still has the question")
+      assert.strictEqual(cancelled.params.requestId, first.id)
+      assert.isAbove(relayed.filter((message) => message._tag === "Asking").length, 0)
+      assert.strictEqual(yield* answer(a, back, "alice", asked.id), 202)
+      yield* resultIs(here, "hello ada")
+      assert.deepStrictEqual(said, ["hello ada"])
+      assert.deepStrictEqual(yield* leftInRedis, [])
+    }).pipe(Effect.scoped), 40_000)
+
+  // The other side of `Asking`: a question the asking replica still waits for is kept however many
+  // rounds pass (its summaries name it); one of a replica that said it asks questions and then says
+  // nothing (it died) is given up after three rounds, with no reply (nobody to send it to).
+  it.effect("raw: a question kept waiting over many rounds is not given up on B (A names it each round); one from a replica that said it asks and then fell silent is given up after three rounds", () =>
+    Effect.gen(function*() {
+      const { a, b, redis, prefix, relayed, recorded } = yield* replicas({ recheckMillis: 300 })
+      gate = Promise.resolve()
+      said.length = 0
+      const { onB, stream } = yield* waitingOnB(a, b, "asks_when_released")
+      const asked = yield* nextWithId(stream)
+      assert.strictEqual(asked.method, "elicitation/create")
+      // About eight rounds: A says each round it asks still; nothing reaches B's client.
+      const quiet = yield* Effect.promise(() =>
+        nextMessage(stream, { timeoutMillis: 2_500 }).then((message) => JSON.stringify(message), (error: Error) => error.message)
+      )
+      assert.match(quiet, /no event within/)
+      assert.isAbove(relayed.filter((message) => message._tag === "Asking" && message.ids.includes(relayed.find((m) => m._tag === "Ask").id)).length, 3)
+      assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
+      yield* resultIs(stream, "hello ada")
+      // A replica "zz|" asks through B's next wait, says once that it asks, and falls silent.
+      let release: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      const onA = yield* open(a, "alice")
+      const next = yield* createOn(a, onA, "alice", "asks_when_released")
+      const waiting = yield* resultStream(b, onB, "alice", next)
+      assert.isAtLeast((yield* recorded).length, 1)
+      const toB = yield* Effect.orDie(redis.send<string>("GET", `${prefix}tasks:w:${next}`))
+      const publish = (message: unknown) => Effect.orDie(redis.send("PUBLISH", `${prefix}tasks:relay`, `zz|${JSON.stringify(message)}`))
+      yield* publish({
+        _tag: "Ask",
+        to: toB,
+        from: "zz|",
+        id: "zz|1",
+        taskId: next,
+        method: "elicitation/create",
+        params: { message: "Who?", requestedSchema: { type: "object", properties: {} }, _meta: { [RELATED]: { taskId: next } } },
+        timeoutMillis: 60_000
+      })
+      const fromZz = yield* nextWithId(waiting)
+      assert.strictEqual(fromZz.method, "elicitation/create")
+      yield* publish({ _tag: "Asking", from: "zz|", ids: ["zz|1"], upTo: 1 })
+      const startedAt = Date.now()
+      const cancelled = yield* Effect.promise(() => nextMessage(waiting, { timeoutMillis: 5_000 }))
+      assert.strictEqual(cancelled.method, "notifications/cancelled", JSON.stringify(cancelled))
+      assert.strictEqual(cancelled.params.requestId, fromZz.id)
+      // Three rounds of 300 ms and a little more, well within the question's minute.
+      assert.isBelow(Date.now() - startedAt, 3_000)
+      assert.deepStrictEqual(relayed.filter((message) => message.to === "zz|"), [])
+      release()
+    }).pipe(Effect.scoped), 40_000)
 })

@@ -41,7 +41,15 @@
  *   published while a subscriber reconnects): A sends a question not answered within a round again
  *   at each round; B asks its client a question it already carries no second time, and answers one
  *   it answered already by sending its reply again (kept for the question's timeout, at most 10
- *   minutes and 1,000 replies). A question answered within a round costs nothing more.
+ *   minutes and 1,000 replies). A question answered within a round costs nothing more. A lost
+ *   `Waiting` is heard again within a round: B's renewal of its waits (one script a round) also
+ *   says which are recorded as B's (`Waits`, in the script: no command more), and A takes its
+ *   task's questions there. A lost `Withdraw` is made up within a round too: A, with questions
+ *   waiting a round or more, or for three rounds after it gave one up, says which it still asks
+ *   (`Asking`, one PUBLISH a round, all its questions in one message); B gives up the others it
+ *   carries for A, and all of A's once A has said nothing of them for {@link silentRounds} rounds
+ *   (A died, or its messages were lost), A having said so before (a process that never does, of
+ *   an older version, is not given up on).
  * Every wait is bounded by the request's timeout; the record expires with its lease. The in-memory
  * store has no relay: nothing of this runs.
  *
@@ -238,6 +246,23 @@ interface Pending {
   old: boolean
 }
 
+/** A request another replica sent through this one (see `RelayerImpl.askHere`). */
+interface Relayed {
+  readonly taskId: string
+  readonly fiber: Fiber.Fiber<void>
+  /** The replica that asked it. */
+  readonly from: string
+  /** The round at which it was last said to be asked still (its `Ask`, or an `Asking` naming it). */
+  heard: number
+}
+
+/**
+ * The rounds a question carried for another replica is kept with nothing heard of it from a
+ * replica that says which it asks (`Asking`): then it is given up (its `Withdraw` and the rounds'
+ * messages were lost, or the replica died).
+ */
+const silentRounds = 3
+
 /** A notification of a task, on its way to the replica where its `tasks/result` waits. */
 interface Note {
   readonly method: string
@@ -293,7 +318,17 @@ class RelayerImpl implements Relayer {
    * The requests other replicas sent through this one, by their relay id: interrupted when
    * withdrawn, or when no `tasks/result` for their task waits here any more.
    */
-  private readonly relayed = new Map<string, { readonly taskId: string; readonly fiber: Fiber.Fiber<void> }>()
+  private readonly relayed = new Map<string, Relayed>()
+  /**
+   * The processes that said which questions they ask (`Asking`), with the round they last did: a
+   * question of one of them it has said nothing of for {@link silentRounds} rounds is given up.
+   */
+  private readonly askers = new Map<string, number>()
+  /**
+   * A question asked through another replica was given up here: the rounds at which this process
+   * says which it asks still (see {@link resend}), that many in case one is lost as its `Withdraw` was.
+   */
+  withdrew = 0
   /**
    * The replies this replica sent to questions it asked its client, by relay id, on a relay that
    * can lose them: a question that comes again is answered from here, the client not asked twice.
@@ -501,8 +536,11 @@ class RelayerImpl implements Relayer {
       Effect.tapError((error) => error._tag === "SessionClosed" ? Effect.sync(() => this.leave(carrier)) : Effect.void),
       Effect.ensuring(Effect.suspend(() => {
         this.pending.delete(id)
-        // Given up here (interrupted, timed out): the other replica stops asking.
-        return Deferred.isDoneUnsafe(answer) ? Effect.void : Effect.ignore(this.relay.send({ _tag: "Withdraw", to: carrier.process, id }))
+        // Given up here (interrupted, timed out): the other replica stops asking (told again at
+        // the next round, should this be lost: see `resend`).
+        if (Deferred.isDoneUnsafe(answer)) return Effect.void
+        this.withdrew = silentRounds
+        return Effect.ignore(this.relay.send({ _tag: "Withdraw", to: carrier.process, id }))
       }))
     )
   }
@@ -512,6 +550,10 @@ class RelayerImpl implements Relayer {
     switch (message._tag) {
       case "Waiting":
         return this.carry(message.taskId, message.from)
+      case "Waits":
+        return this.waits(message.from, message.taskIds)
+      case "Asking":
+        return this.asking(message.from, message.ids, message.upTo)
       case "Left": {
         const carrier = this.carriers.get(message.taskId)
         if (carrier !== undefined && carrier.process === message.from) this.leave(carrier)
@@ -551,14 +593,89 @@ class RelayerImpl implements Relayer {
       if (this.kept.size > 0) {
         for (const [id, kept] of this.kept) if (kept.until <= round) this.kept.delete(id)
       }
-      if (this.pending.size === 0) return Effect.void
-      const again: Array<RelayMessage> = []
-      for (const pending of this.pending.values()) {
-        if (!pending.old) pending.old = true
-        else if (pending.ask !== undefined) again.push(pending.ask)
+      if (this.relayed.size > 0) {
+        // Carried here for a replica that says which it asks, and not said for a while: given up.
+        for (const request of this.relayed.values()) {
+          if (this.askers.has(request.from) && round - request.heard > silentRounds) request.fiber.interruptUnsafe()
+        }
       }
-      return Effect.forEach(again, (message) => Effect.ignore(this.relay.send(message)), { discard: true })
+      if (this.askers.size > 0) {
+        for (const [process, at] of this.askers) if (round - at > 100 * silentRounds) this.askers.delete(process)
+      }
+      const again: Array<RelayMessage> = []
+      let waited = false
+      for (const pending of this.pending.values()) {
+        if (pending.ask === undefined) continue
+        if (!pending.old) pending.old = true
+        else {
+          again.push(pending.ask)
+          waited = true
+        }
+      }
+      const said = this.sayAsking(waited)
+      if (said !== undefined) again.push(said)
+      return again.length === 0 ? Effect.void : Effect.forEach(again, (message) => Effect.ignore(this.relay.send(message)), { discard: true })
     })
+  }
+
+  /**
+   * Which questions this process asks through other replicas (`Asking`), at a round when one has
+   * waited a round or more (`waited`, here) or in the {@link silentRounds} rounds after one was
+   * given up (by any server of this process on this relay: said once for the process, by the
+   * first). `undefined`: not now.
+   */
+  private sayAsking(waited: boolean): RelayMessage | undefined {
+    const relayers = relayersOf.get(this.relay)
+    if (relayers !== undefined && relayers.length > 1) {
+      if (relayers[0] !== this) return undefined
+      let any = waited
+      for (const other of relayers) {
+        if (other.withdrew > 0) {
+          any = true
+          other.withdrew--
+        }
+        if (!any && other !== this) for (const pending of other.pending.values()) if (pending.ask !== undefined && pending.old) any = true
+      }
+      return any ? this.asked(relayers) : undefined
+    }
+    if (this.withdrew > 0) this.withdrew--
+    else if (!waited) return undefined
+    return this.asked([this])
+  }
+
+  /** The questions `relayers` ask now, all of those made up to now (see `RelayMessage`'s `Asking`). */
+  private asked(relayers: ReadonlyArray<RelayerImpl>): RelayMessage {
+    const ids: Array<string> = []
+    for (const relayer of relayers) for (const [id, pending] of relayer.pending) if (pending.ask !== undefined) ids.push(id)
+    return { _tag: "Asking", from: this.relay.here, ids, upTo: lastRelayId }
+  }
+
+  /**
+   * The tasks whose `tasks/result` waits on `process`, as recorded (`Waits`): a task running here
+   * with no wait here and another carrier (its `Waiting` lost) has its requests go there.
+   */
+  private waits(process: string, taskIds: ReadonlyArray<string>): void {
+    if (process === this.relay.here) return
+    for (const taskId of taskIds) {
+      if (this.carriers.get(taskId)?.process === process || this.options.running(taskId) === undefined) continue
+      if (this.options.local(taskId) === undefined) this.carry(taskId, process)
+    }
+  }
+
+  /**
+   * The questions `process` asks still (`Asking`: `ids`, of all those it made up to the `upTo`-th):
+   * one carried here for it that it made by then and asks no more (its `Withdraw` lost) is given up.
+   */
+  private asking(process: string, ids: ReadonlyArray<string>, upTo: number): void {
+    this.askers.set(process, this.rounds)
+    if (this.relayed.size === 0) return
+    let still: Set<string> | undefined
+    for (const [id, request] of this.relayed) {
+      if (request.from !== process) continue
+      still ??= new Set(ids)
+      if (still.has(id)) request.heard = this.rounds
+      else if (Number(id.slice(process.length)) <= upTo) request.fiber.interruptUnsafe()
+    }
   }
 
   /** Keeps the reply to a question asked here, for the question sent again (see {@link resend}). */
@@ -614,7 +731,11 @@ class RelayerImpl implements Relayer {
       this.options.runFork(reply(kept.message))
       return
     }
-    if (this.relayed.has(ask.id)) return
+    const carried = this.relayed.get(ask.id)
+    if (carried !== undefined) {
+      carried.heard = this.rounds
+      return
+    }
     const session = this.options.local(ask.taskId) as ContextSession | undefined
     if (session === undefined) {
       // Another server of this process on this store may carry it (that one asks, or keeps its
@@ -650,7 +771,7 @@ class RelayerImpl implements Relayer {
       onSuccess: (result) => answered({ _tag: "Answer", to: ask.from, id: ask.id, result }),
       onFailure: (error) => answered({ _tag: "Failed", to: ask.from, id: ask.id, error: errorFields(error) })
     }).pipe(Effect.ensuring(Effect.sync(() => this.relayed.delete(ask.id)))))
-    if (fiber.pollUnsafe() === undefined) this.relayed.set(ask.id, { taskId: ask.taskId, fiber })
+    if (fiber.pollUnsafe() === undefined) this.relayed.set(ask.id, { taskId: ask.taskId, fiber, from: ask.from, heard: this.rounds })
   }
 }
 
