@@ -71,8 +71,9 @@
  *   process running the task takes its questions there), and a process with questions waiting a
  *   round or more, or one given up since the last round, says which it still asks (`Asking`, one
  *   PUBLISH a round): the process asking them gives up the others, and those of a process that has
- *   said nothing of them for three rounds. One malformed (each field the relay reads is checked)
- *   is dropped.
+ *   said nothing of them for three rounds. A task's notes go in numbered lines, acknowledged, the
+ *   lost ones sent again (see `TaskRelay.resendMillis`). One malformed (each field the relay reads
+ *   is checked) is dropped.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError` (the server answers -32603 "Store unavailable: TaskStore").
  * - Leases (a sorted set `leases`, on Redis's clock, and their holders in the hash `holders`): a
@@ -1121,6 +1122,9 @@ const wrongKeyType = (cause: unknown): boolean => {
   return text.includes("WRONGTYPE") || text.includes("not an integer")
 }
 
+/** Whether `value` is a place in a line of notes (an integer from 0). */
+const isPlace = (value: unknown): value is number => typeof value === "number" && Number.isSafeInteger(value) && value >= 0
+
 /** Whether `value` is an array of strings. */
 const isStrings = (value: unknown): value is ReadonlyArray<string> =>
   Array.isArray(value) && value.every((item) => typeof item === "string")
@@ -1145,10 +1149,12 @@ const relayMessage = (body: unknown, here: string): RelayMessage | undefined => 
   if (body._tag === "Notes") {
     return typeof body.taskId === "string" && Array.isArray(body.notes) &&
         body.notes.every((note) => Predicate.isObject(note) && typeof note.method === "string" && (note.params === undefined || Predicate.isObject(note.params))) &&
-        (body.ack === undefined || (typeof body.ack === "string" && typeof body.from === "string"))
+        (body.ack === undefined || (typeof body.ack === "string" && typeof body.from === "string")) &&
+        (body.stream === undefined || (typeof body.stream === "string" && typeof body.from === "string" && isPlace(body.seq) && isPlace(body.first)))
       ? body as RelayMessage
       : undefined
   }
+  if (body._tag === "Noted") return typeof body.stream === "string" && isPlace(body.seq) ? body as RelayMessage : undefined
   // The others name the process they are for (another's are dropped) and a request id.
   if (typeof body.id !== "string") return undefined
   switch (body._tag) {

@@ -129,7 +129,8 @@ export interface InputDelivery {
  * On a store whose messages can be lost (`TaskRelay.resendMillis`), each round: the tasks whose
  * `tasks/result` waits in process `from` as recorded (`Waits`: a lost `Waiting` is heard again),
  * and the questions process `from` still asks (`Asking`: `ids`, all of those it made up to the
- * `upTo`-th: one it no longer asks is given up, a lost `Withdraw` too).
+ * `upTo`-th: one it no longer asks is given up, a lost `Withdraw` too); notes go in numbered
+ * lines (`Notes`' `stream` and `seq`), acknowledged (`Noted`), the lost ones sent again.
  *
  * @since 0.2.0
  * @category models
@@ -161,6 +162,24 @@ export type RelayMessage =
      */
     readonly ack?: string | undefined
     readonly from?: string | undefined
+    /**
+     * On a store whose messages can be lost: the line of notes this message is on (`stream`, one
+     * per task and process it goes to) and its place there (`seq`, from 1): the process that gets
+     * it takes them in order, says which it has (`Noted`) and which it lacks, and gets those again.
+     */
+    readonly stream?: string | undefined
+    readonly seq?: number | undefined
+    /** The first of the line its sender still sends again if lost (those before it are settled). */
+    readonly first?: number | undefined
+  }
+  | {
+    readonly _tag: "Noted"
+    readonly to: string
+    readonly stream: string
+    /** Every `Notes` of the line up to this one came (taken in order). */
+    readonly seq: number
+    /** The next one came first (one was lost): those after `seq` are wanted again now. */
+    readonly gap?: boolean | undefined
   }
   | { readonly _tag: "Answer"; readonly to: string; readonly id: string; readonly result: unknown }
   | { readonly _tag: "Failed"; readonly to: string; readonly id: string; readonly error: { readonly _tag: string; readonly [field: string]: unknown } }
@@ -197,7 +216,8 @@ export interface TaskRelay {
    * A store whose messages can be lost (Redis pub/sub drops what is published while a subscriber
    * reconnects): the relay sends a question not answered yet (`Ask`) again this often, and the
    * process that asked the client answers one it answered already from what it keeps (`Answer`,
-   * `Failed` sent again, the client not asked twice). Absent: no message is lost.
+   * `Failed` sent again, the client not asked twice); it numbers a task's notes, acknowledged by
+   * the process that takes them, and sends again those lost. Absent: no message is lost.
    */
   readonly resendMillis?: number | undefined
 }

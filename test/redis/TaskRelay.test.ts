@@ -140,6 +140,26 @@ const EffectLogsMany = McpServer.tool({
     })
 })
 
+/** Opened by a test: `logs_in_three` logs its second ten lines then. */
+let gate2: Promise<void> = Promise.resolve()
+
+/** Once released: lines 0-9, then (`gate2`) lines 10-19, then after `pauseMillis` lines 20-29; then "logged". */
+const LogsInThree = McpServer.tool({
+  name: "logs_in_three",
+  parameters: { pauseMillis: Schema.Number },
+  execution: { taskSupport: "optional" },
+  handler: ({ pauseMillis }) =>
+    Effect.gen(function*() {
+      yield* Effect.promise(() => gate).pipe(Effect.timeout("10 seconds"), Effect.ignore)
+      for (let i = 0; i < 10; i++) yield* McpContext.log("info", `line ${i}`)
+      yield* Effect.promise(() => gate2).pipe(Effect.timeout("10 seconds"), Effect.ignore)
+      for (let i = 10; i < 20; i++) yield* McpContext.log("info", `line ${i}`)
+      yield* Effect.sleep(pauseMillis)
+      for (let i = 20; i < 30; i++) yield* McpContext.log("info", `line ${i}`)
+      return "logged"
+    })
+})
+
 /** The `line <n>` log lines `client` gets, pushed on the array returned. */
 const linesOf = (client: Client): Array<string> => {
   const lines: Array<string> = []
@@ -174,7 +194,7 @@ function replicas(options: { readonly recheckMillis?: number; readonly through?:
       serveOnFreePort((port) =>
         McpServer.serve(
           { name: "relay-test", version: "1.0.0", tasks: McpServer.tasks() },
-          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksUntimed, AsksAndTells, AsksTwice, NotesWhenReleased, LogsMany, EffectLogsMany),
+          Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksUntimed, AsksAndTells, AsksTwice, NotesWhenReleased, LogsMany, EffectLogsMany, LogsInThree),
           StreamableHttp.make({
             host: "127.0.0.1",
             port,
@@ -1120,5 +1140,40 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.isBelow(Date.now() - startedAt, 3_000)
       assert.deepStrictEqual(relayed.filter((message) => message.to === "zz|"), [])
       release()
+    }).pipe(Effect.scoped), 40_000)
+
+  // A message of notes dropped by pub/sub (B's subscriber reconnecting) was lost for good: the
+  // notes go in a numbered line now, B takes them in order and acknowledges them (one message for
+  // eight, and once a round), and asks for those it lacks as the next comes; A sends them again.
+  // Failed before: lines 10-19 never reached B's client.
+  it.effect("the SDK: a task on A logs while B is cut off Redis (a message of notes lost): B's client still gets every line, in order, before the result", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, recorded, cut } = yield* replicas({ recheckMillis: 1_000, through: "b" })
+      let release: () => void = () => {}
+      let release2: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      gate2 = new Promise<void>((resolve) => (release2 = resolve))
+      const onA = yield* sdkClient(a, "a", [])
+      const { task } = yield* callAsTask(onA.client, "logs_in_three", { pauseMillis: 2_500 }, 60_000)
+      yield* Effect.promise(() => onA.transport.close())
+      const onB = yield* sdkClient(b, "b", [])
+      const lines = linesOf(onB.client)
+      const result = yield* Effect.forkChild(toolTaskResult(onB.client, task.taskId))
+      assert.strictEqual((yield* recorded).length, 1)
+      release()
+      for (let i = 0; i < 250 && lines.length < 10; i++) yield* Effect.sleep(20)
+      assert.strictEqual(lines.length, 10)
+      const cutAt = Date.now()
+      yield* cut(1_500)
+      release2()
+      const outcome = yield* Fiber.join(result).pipe(Effect.timeout("15 seconds"))
+      assert.deepStrictEqual(outcome.content, [{ type: "text", text: "logged" }])
+      // The second ten went while B was cut off (else this test shows nothing).
+      const second = relayed.find((message) => message._tag === "Notes" && message.notes.some((note: any) => note.params?.data === "line 10"))
+      assert.isDefined(second)
+      assert.isBelow(second.at - cutAt, 1_500)
+      assert.deepStrictEqual(lines, Array.from({ length: 30 }, (_, i) => `line ${i}`))
+      // Acknowledged, and only those lacking sent again: at most a few messages more than three lines of ten.
+      assert.isAbove(relayed.filter((message) => message._tag === "Noted").length, 0)
     }).pipe(Effect.scoped), 40_000)
 })

@@ -50,6 +50,18 @@
  *   carries for A, and all of A's once A has said nothing of them for {@link silentRounds} rounds
  *   (A died, or its messages were lost), A having said so before (a process that never does, of
  *   an older version, is not given up on).
+ * - On such a store the task's notes are not lost either: each replica a task's notes go to gets
+ *   them as a numbered line (`Notes`' `stream`, `seq`, and `first`, the oldest its sender still
+ *   keeps); B takes them in order, once each, acknowledges them (`Noted`: one message for
+ *   {@link notedEvery}, and once a round), and, as one comes after a gap, says which it lacks
+ *   (`Noted` with `gap`): A sends those again at once, and those not acknowledged within a round at
+ *   each round. A keeps at most {@link maxUnackedNotes} notes a line to send again (never waiting
+ *   for B: a task is not held up by a replica gone), and gives a line up after three rounds with no
+ *   word from B, or as the task ends (its last `Notes`' answer acknowledges all); those given up are
+ *   said in A's log. Notes reaching a replica whose wait ended are dropped there (its client left).
+ * - Notes still waiting to go as the task's wait moves (a later `Waiting`, a wait on A) follow it
+ *   (to the new replica, or to the session on A), and so does a note sent through a carrier left
+ *   (the task held it as its `via`); notes on their way already go where they went.
  * Every wait is bounded by the request's timeout; the record expires with its lease. The in-memory
  * store has no relay: nothing of this runs.
  *
@@ -130,6 +142,19 @@ class RemoteCarrier {
   noted = false
   /** Completed as the notes waiting go (made by a notification waiting for room). */
   roomMade: Deferred.Deferred<void> | undefined = undefined
+  /**
+   * On a relay that can lose messages, the line its notes go on (see `RelayMessage`'s `Notes`),
+   * named at the first message; the place of the last sent; those sent and not acknowledged yet,
+   * oldest first (sent again if lost: {@link maxUnackedNotes} notes at most), and how many notes
+   * that makes; the rounds of sending them again with no word from its replica (given up past
+   * {@link silentRounds}); and the notes no longer kept to be sent again (past the bound, or given up).
+   */
+  stream: string | undefined = undefined
+  seq = 0
+  unacked: Array<Unacked> = []
+  unackedNotes = 0
+  unheard = 0
+  unsure = 0
   readonly taskId: string
   /** The replica where the task's `tasks/result` waits (its address on the relay). */
   readonly process: string
@@ -246,6 +271,44 @@ interface Pending {
   old: boolean
 }
 
+/** A message of notes sent, not acknowledged yet (see `RemoteCarrier.unacked`). */
+interface Unacked {
+  readonly seq: number
+  readonly message: RelayMessage
+  readonly notes: number
+  /** There at the last round already: sent again at the next. */
+  old: boolean
+}
+
+/** A line of another replica's notes coming here (see `RelayMessage`'s `Notes`). */
+interface Incoming {
+  /** The replica it comes from. */
+  readonly from: string
+  /** The place of the next message to take (those before came; one after it waits for it). */
+  expected: number
+  /** Messages taken since the last acknowledgement. */
+  since: number
+  /** The place last said to be lacking (said once each). */
+  lacking: number
+  /** The round of its last message (a line quiet for {@link quietRounds} is forgotten). */
+  round: number
+}
+
+/**
+ * How many messages of a line of notes are taken before they are acknowledged (`Noted`), besides
+ * once a round: one acknowledgement for this many messages of notes.
+ */
+const notedEvery = 8
+
+/** The most notes kept per line to be sent again (the oldest go first past it: a replica not answering). */
+const maxUnackedNotes = 4_096
+
+/** The most lines of notes followed here (the quietest forgotten first). */
+const maxIncoming = 10_000
+
+/** The rounds a line of notes is remembered with no message (then a message of it starts it again, from its `first`). */
+const quietRounds = 10
+
 /** A request another replica sent through this one (see `RelayerImpl.askHere`). */
 interface Relayed {
   readonly taskId: string
@@ -334,6 +397,10 @@ class RelayerImpl implements Relayer {
    * can lose them: a question that comes again is answered from here, the client not asked twice.
    */
   private readonly kept = new Map<string, Kept>()
+  /** The lines of notes of the tasks running here sent to other replicas, not all acknowledged yet, by name. */
+  private readonly lines = new Map<string, RemoteCarrier>()
+  /** The lines of other replicas' tasks' notes coming here, by name. */
+  private readonly incoming = new Map<string, Incoming>()
   /** The deliveries of other replicas' tasks' notes under way here, the last of each task (see `notesHere`). */
   private readonly delivering = new Map<string, Fiber.Fiber<unknown>>()
   /** Rounds of sending again so far (see {@link resend}). */
@@ -363,13 +430,28 @@ class RelayerImpl implements Relayer {
       carrier.left = true
       this.carriers.delete(taskId)
       const flushed = this.flushAllNotes(carrier)
-      const sent = carrier.noted || carrier.notes.length > 0 ? Effect.andThen(flushed, this.acknowledged(carrier)) : flushed
-      return carrier.dropped === 0 ? sent : Effect.andThen(
+      const sent = Effect.ensuring(
+        carrier.noted || carrier.notes.length > 0 ? Effect.andThen(flushed, this.acknowledged(carrier)) : flushed,
+        Effect.sync(() => this.giveUp(carrier))
+      )
+      return Effect.andThen(
         sent,
-        Effect.logWarning(
-          `effect-mcp-server: ${carrier.dropped} log message(s) of task ${taskId} were not sent to the replica where its ` +
-            `tasks/result waits (more than ${maxHeldNotes} waiting to go, ${maxNotes} a message)`
-        )
+        Effect.suspend(() => {
+          const warnings: Array<Effect.Effect<void>> = []
+          if (carrier.dropped > 0) {
+            warnings.push(Effect.logWarning(
+              `effect-mcp-server: ${carrier.dropped} log message(s) of task ${taskId} were not sent to the replica where its ` +
+                `tasks/result waits (more than ${maxHeldNotes} waiting to go, ${maxNotes} a message)`
+            ))
+          }
+          if (carrier.unsure > 0) {
+            warnings.push(Effect.logWarning(
+              `effect-mcp-server: ${carrier.unsure} notification(s) of task ${taskId} sent to the replica where its tasks/result ` +
+                `waits were not acknowledged there, and may have been lost`
+            ))
+          }
+          return warnings.length === 0 ? Effect.void : Effect.all(warnings, { discard: true })
+        })
       )
     })
   }
@@ -384,8 +466,15 @@ class RelayerImpl implements Relayer {
       const id = `${this.relay.here}${++lastRelayId}`
       const answer = Deferred.makeUnsafe<unknown, ClientRequestError>()
       this.pending.set(id, { method: "notes", answer, ask: undefined, old: false })
-      const last: RelayMessage = { _tag: "Notes", to: carrier.process, taskId: carrier.taskId, notes: [], ack: id, from: this.relay.here }
+      const last = this.numbered(carrier, { _tag: "Notes", to: carrier.process, taskId: carrier.taskId, notes: [], ack: id, from: this.relay.here })
       return Effect.andThen(this.relay.send(last), Deferred.await(answer)).pipe(
+        // Answered once every message of the line before it was taken there, in order: all acknowledged.
+        Effect.tap(() =>
+          Effect.sync(() => {
+            carrier.unacked = []
+            carrier.unackedNotes = 0
+          })
+        ),
         Effect.timeout(notesAckMillis),
         Effect.ignore,
         Effect.ensuring(Effect.sync(() => this.pending.delete(id)))
@@ -398,8 +487,21 @@ class RelayerImpl implements Relayer {
     if (carrier === undefined) return
     carrier.left = true
     this.carriers.delete(taskId)
-    // Its notes still waiting go on there (they were the task's before this wait came).
-    if (carrier.notes.length > 0) this.options.runFork(this.flushAllNotes(carrier))
+    // Its notes still waiting follow the task's messages here, to this wait (its client came back:
+    // the other replica's wait may be gone, and would drop them).
+    const waiting = this.takeNotes(carrier)
+    const session = this.options.local(taskId) as ContextSession | undefined
+    if (waiting.length > 0 && session !== undefined) this.options.runFork(deliver(session, taskId, waiting))
+  }
+
+  /** The carrier's notes waiting to go, taken from it (those waiting for room told to note again). */
+  private takeNotes(carrier: RemoteCarrier): Array<Note> {
+    const waiting = carrier.notes
+    carrier.notes = []
+    const roomMade = carrier.roomMade
+    carrier.roomMade = undefined
+    if (roomMade !== undefined) Deferred.doneUnsafe(roomMade, Exit.void)
+    return waiting
   }
 
   /**
@@ -407,7 +509,20 @@ class RelayerImpl implements Relayer {
    * {@link notesEveryMillis} for others, to go in one message with them (one message at a time; at
    * most {@link maxNotes} notes each). `false`: no room (with `wait`; see {@link room}).
    */
-  note(carrier: RemoteCarrier, method: string, params: { readonly [key: string]: unknown } | undefined, wait: boolean): boolean {
+  note(on: RemoteCarrier, method: string, params: { readonly [key: string]: unknown } | undefined, wait: boolean): boolean {
+    let carrier = on
+    if (carrier.left) {
+      // Left as the task noted (its wait moved: another replica's, or one here): the note follows.
+      const now = this.carriers.get(carrier.taskId)
+      if (now !== undefined) carrier = now
+      else {
+        const session = this.options.local(carrier.taskId) as ContextSession | undefined
+        if (session !== undefined) {
+          this.options.runFork(deliver(session, carrier.taskId, [params === undefined ? { method } : { method, params }]))
+          return true
+        }
+      }
+    }
     const notes = carrier.notes
     if (notes.length >= maxNotes) {
       if (method === "notifications/progress") {
@@ -463,7 +578,7 @@ class RelayerImpl implements Relayer {
       const roomMade = carrier.roomMade
       carrier.roomMade = undefined
       carrier.noted = true
-      const sent = Effect.ignore(this.relay.send({ _tag: "Notes", to: carrier.process, taskId: carrier.taskId, notes }))
+      const sent = Effect.ignore(this.relay.send(this.numbered(carrier, { _tag: "Notes", to: carrier.process, taskId: carrier.taskId, notes })))
       return roomMade === undefined ? sent : Effect.ensuring(sent, Deferred.done(roomMade, Exit.void))
     })
   }
@@ -495,8 +610,18 @@ class RelayerImpl implements Relayer {
     const timeoutMillis = this.options.running(taskId)
     const before = this.carriers.get(taskId)
     if (timeoutMillis === undefined || before?.process === process) return
-    if (before !== undefined) before.left = true
-    this.carriers.set(taskId, new RemoteCarrier(taskId, process, timeoutMillis, this))
+    const next = new RemoteCarrier(taskId, process, timeoutMillis, this)
+    if (before !== undefined) {
+      before.left = true
+      // Its notes still waiting follow the task to the new wait (the old one may be gone, and would drop them).
+      const waiting = this.takeNotes(before)
+      if (waiting.length > 0) {
+        next.notes = waiting
+        next.sending = true
+        this.options.runFork(this.sendNotes(next))
+      }
+    }
+    this.carriers.set(taskId, next)
     this.options.changed(taskId)
   }
 
@@ -554,6 +679,8 @@ class RelayerImpl implements Relayer {
         return this.waits(message.from, message.taskIds)
       case "Asking":
         return this.asking(message.from, message.ids, message.upTo)
+      case "Noted":
+        return this.noted(message.stream, message.seq, message.gap === true)
       case "Left": {
         const carrier = this.carriers.get(message.taskId)
         if (carrier !== undefined && carrier.process === message.from) this.leave(carrier)
@@ -614,6 +741,26 @@ class RelayerImpl implements Relayer {
       }
       const said = this.sayAsking(waited)
       if (said !== undefined) again.push(said)
+      // Notes not acknowledged since the last round sent again (lost, or their acknowledgement).
+      if (this.lines.size > 0) {
+        for (const carrier of this.lines.values()) {
+          const unacked = carrier.unacked
+          if (unacked.length === 0) continue
+          if (!unacked[0]!.old) {
+            for (const message of unacked) message.old = true
+          } else if (++carrier.unheard > silentRounds) this.giveUp(carrier)
+          else for (const message of unacked) again.push(message.message)
+        }
+      }
+      // Notes taken here acknowledged (those of a round), lines quiet for long forgotten.
+      if (this.incoming.size > 0) {
+        for (const [stream, line] of this.incoming) {
+          if (line.since > 0) {
+            line.since = 0
+            again.push({ _tag: "Noted", to: line.from, stream, seq: line.expected - 1 })
+          } else if (round - line.round > quietRounds) this.incoming.delete(stream)
+        }
+      }
       return again.length === 0 ? Effect.void : Effect.forEach(again, (message) => Effect.ignore(this.relay.send(message)), { discard: true })
     })
   }
@@ -678,6 +825,91 @@ class RelayerImpl implements Relayer {
     }
   }
 
+  /**
+   * `message` (notes of `carrier`) in its line, on a relay that can lose messages: numbered, and
+   * kept to be sent again until its replica acknowledges it (see `RelayMessage`'s `Notes`).
+   */
+  private numbered(carrier: RemoteCarrier, message: Extract<RelayMessage, { readonly _tag: "Notes" }>): RelayMessage {
+    if (this.relay.resendMillis === undefined) return message
+    const stream = carrier.stream ??= `${this.relay.here}${++lastRelayId}`
+    this.lines.set(stream, carrier)
+    const seq = ++carrier.seq
+    const first = carrier.unacked.length === 0 ? seq : carrier.unacked[0]!.seq
+    const numbered: RelayMessage = { ...message, from: this.relay.here, stream, seq, first }
+    carrier.unacked.push({ seq, message: numbered, notes: message.notes.length, old: false })
+    carrier.unackedNotes += message.notes.length
+    // A replica that does not answer: the oldest are no longer kept (a task is never held up by it).
+    while (carrier.unackedNotes > maxUnackedNotes && carrier.unacked.length > 1) {
+      const gone = carrier.unacked.shift()!
+      carrier.unackedNotes -= gone.notes
+      carrier.unsure += gone.notes
+    }
+    return numbered
+  }
+
+  /** The carrier's notes sent and not acknowledged are no longer sent again (its task ended, or its replica is silent). */
+  private giveUp(carrier: RemoteCarrier): void {
+    carrier.unsure += carrier.unackedNotes
+    carrier.unacked = []
+    carrier.unackedNotes = 0
+    if (carrier.stream !== undefined) this.lines.delete(carrier.stream)
+  }
+
+  /** The replica the notes of line `stream` went to took them up to `seq`; with `gap`, it lacks the next: sent again now. */
+  private noted(stream: string, seq: number, gap: boolean): void {
+    const carrier = this.lines.get(stream)
+    if (carrier === undefined) return
+    carrier.unheard = 0
+    const unacked = carrier.unacked
+    let taken = 0
+    while (taken < unacked.length && unacked[taken]!.seq <= seq) carrier.unackedNotes -= unacked[taken++]!.notes
+    if (taken > 0) unacked.splice(0, taken)
+    if (unacked.length === 0) {
+      if (carrier.left) this.lines.delete(stream)
+      return
+    }
+    if (gap) {
+      const again = unacked.map((message) => message.message)
+      this.options.runFork(Effect.forEach(again, (message) => Effect.ignore(this.relay.send(message)), { discard: true }))
+    }
+  }
+
+  /**
+   * Whether another replica's numbered notes are the next of their line (taken: acknowledged every
+   * {@link notedEvery} and each round); one already taken is not taken again (acknowledged again:
+   * its acknowledgement may have been lost), and one after a gap waits for those lacking (asked
+   * for once: `Noted` with `gap`).
+   */
+  private inOrder(stream: string, from: string, seq: number, first: number): boolean {
+    let line = this.incoming.get(stream)
+    if (line === undefined) {
+      if (this.incoming.size >= maxIncoming) this.incoming.delete(this.incoming.keys().next().value!)
+      line = { from, expected: first, since: 0, lacking: 0, round: this.rounds }
+      this.incoming.set(stream, line)
+    }
+    line.round = this.rounds
+    // Its sender gave up those before `first` (not answered for long): the line goes on from there.
+    if (first > line.expected) line.expected = first
+    const say = (message: RelayMessage) => this.options.runFork(Effect.ignore(this.relay.send(message)))
+    if (seq < line.expected) {
+      say({ _tag: "Noted", to: from, stream, seq: line.expected - 1 })
+      return false
+    }
+    if (seq > line.expected) {
+      if (line.lacking !== line.expected) {
+        line.lacking = line.expected
+        say({ _tag: "Noted", to: from, stream, seq: line.expected - 1, gap: true })
+      }
+      return false
+    }
+    line.expected++
+    if (++line.since >= notedEvery) {
+      line.since = 0
+      say({ _tag: "Noted", to: from, stream, seq: line.expected - 1 })
+    }
+    return true
+  }
+
   /** Keeps the reply to a question asked here, for the question sent again (see {@link resend}). */
   private keep(ask: Extract<RelayMessage, { readonly _tag: "Ask" }>, message: RelayMessage): void {
     const every = this.relay.resendMillis
@@ -695,14 +927,17 @@ class RelayerImpl implements Relayer {
    */
   private notesHere(message: Extract<RelayMessage, { readonly _tag: "Notes" }>): void {
     const taskId = message.taskId
+    // Numbered (a relay that can lose messages): taken in order, once each.
+    if (
+      message.stream !== undefined && message.from !== undefined && message.seq !== undefined &&
+      !this.inOrder(message.stream, message.from, message.seq, message.first ?? 1)
+    ) {
+      // Its last notes taken already, their acknowledgement lost: acknowledged again.
+      if (message.ack === undefined || message.seq >= (this.incoming.get(message.stream)?.expected ?? 0)) return
+    }
     const session = this.options.local(taskId) as ContextSession | undefined
     if (session === undefined && message.ack === undefined) return
-    const sent = session === undefined ? Effect.void : Effect.forEach(message.notes, (note) => {
-      // A log message below the level the client set on this session is not for it.
-      const level = note.method === "notifications/message" ? note.params?.level as LoggingLevel : undefined
-      if (level !== undefined && !(logLevels[level] >= logLevels[session.logLevel])) return Effect.void
-      return session.notifyRelated(note.method, note.params, undefined, undefined, taskId)
-    }, { discard: true })
+    const sent = session === undefined ? Effect.void : deliver(session, taskId, message.notes)
     let acked = sent
     if (message.ack !== undefined && message.from !== undefined) {
       const relayers = relayersOf.get(this.relay)
@@ -774,6 +1009,15 @@ class RelayerImpl implements Relayer {
     if (fiber.pollUnsafe() === undefined) this.relayed.set(ask.id, { taskId: ask.taskId, fiber, from: ask.from, heard: this.rounds })
   }
 }
+
+/** A task's notes sent on the stream of `session`'s `tasks/result` for it, in order. */
+const deliver = (session: ContextSession, taskId: string, notes: ReadonlyArray<Note>): Effect.Effect<void> =>
+  Effect.forEach(notes, (note) => {
+    // A log message below the level the client set on this session is not for it.
+    const level = note.method === "notifications/message" ? note.params?.level as LoggingLevel : undefined
+    if (level !== undefined && !(logLevels[level] >= logLevels[session.logLevel])) return Effect.void
+    return session.notifyRelated(note.method, note.params, undefined, undefined, taskId)
+  }, { discard: true })
 
 /** What the relay needs of the task machinery (`tasks.ts`). */
 export interface Options {
