@@ -1176,4 +1176,34 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       // Acknowledged, and only those lacking sent again: at most a few messages more than three lines of ten.
       assert.isAbove(relayed.filter((message) => message._tag === "Noted").length, 0)
     }).pipe(Effect.scoped), 40_000)
+
+  // What recovering lost Waiting and Withdraw costs, a question kept waiting on B: B's renewal of
+  // its wait is one script a round (as before), its Waits published inside it; A publishes, each
+  // round the question has waited a round or more, the question again (as before) and which it
+  // asks (Asking): two PUBLISH a round, whatever B and the question. Nothing is looked up (GET).
+  it.effect("raw: a question kept waiting on B for ~10 rounds costs a script a round on B (Waits inside it) and two PUBLISH a round on A (MONITOR)", () =>
+    Effect.gen(function*() {
+      const { port } = yield* TestRedis
+      const { a, b, prefix, relayed } = yield* replicas({ recheckMillis: 300 })
+      gate = Promise.resolve()
+      said.length = 0
+      const { onB, stream } = yield* waitingOnB(a, b, "asks_when_released")
+      const asked = yield* nextWithId(stream)
+      const watch = yield* monitor(port)
+      const startedAt = Date.now()
+      yield* Effect.sleep(3_000)
+      const rounds = (Date.now() - startedAt) / 300
+      const sent = (text: string) => watch.count(text) - watch.count(`lua] ${text}`)
+      const published = sent(`"PUBLISH" "${prefix}tasks:relay"`)
+      const inScripts = watch.count(`lua] "PUBLISH" "${prefix}tasks:relay"`)
+      const waits = relayed.filter((message) => message._tag === "Waits" && message.at >= startedAt).length
+      assert.isAtMost(published, 2 * rounds + 2, `${published} PUBLISH in ${rounds} rounds`)
+      assert.isAtLeast(published, rounds - 2, `${published} PUBLISH in ${rounds} rounds`)
+      assert.isAtMost(waits, rounds + 1)
+      assert.isAtLeast(waits, rounds - 2)
+      assert.strictEqual(inScripts, waits, "Waits are published inside the renewal script")
+      assert.strictEqual(sent(`"GET" "${prefix}tasks:w:`), 0)
+      assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
+      yield* resultIs(stream, "hello ada")
+    }).pipe(Effect.scoped), 40_000)
 })

@@ -852,6 +852,8 @@ class RelayerImpl implements Relayer {
     carrier.unsure += carrier.unackedNotes
     carrier.unacked = []
     carrier.unackedNotes = 0
+    // Its later notes (the task goes on) start anew: a silent replica is given three rounds again.
+    carrier.unheard = 0
     if (carrier.stream !== undefined) this.lines.delete(carrier.stream)
   }
 
