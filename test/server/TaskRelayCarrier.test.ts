@@ -17,7 +17,7 @@ import type { RelayMessage, TaskRelay as Relay } from "../../src/tasks/TaskStore
 const note = (data: string) => ({ level: "info", data })
 
 /** A relay whose messages to `held` wait until released; the relayer over it, task "t" running here, its wait on "b|". */
-const relayed = (held: string) =>
+const relayed = (held: string, resendMillis?: number) =>
   Effect.gen(function*() {
     const messages = yield* PubSub.unbounded<RelayMessage>()
     const sent: Array<RelayMessage> = []
@@ -30,7 +30,8 @@ const relayed = (held: string) =>
         const record = Effect.sync(() => void sent.push(message))
         return "to" in message && message.to === held ? Effect.andThen(Deferred.await(released), record) : record
       },
-      messages
+      messages,
+      resendMillis
     }
     const delivered: Array<unknown> = []
     let local: ServerSession | undefined
@@ -45,6 +46,8 @@ const relayed = (held: string) =>
       runFork: (effect) => Effect.runFork(effect)
     }))!
     yield* relayer.lookUp("t")
+    // Its messages followed (a fiber of its own) before any is published.
+    yield* Effect.sleep("20 millis")
     const carrier = relayer.carrierOf("t") as unknown as {
       readonly notifyRelated: (method: string, params: { readonly [key: string]: unknown }) => Effect.Effect<void>
     }
@@ -52,6 +55,7 @@ const relayed = (held: string) =>
     const notes = (to: string) =>
       sent.flatMap((message) => message._tag === "Notes" && message.to === to ? message.notes.map((n) => n.params?.data) : [])
     return {
+      sent,
       messages,
       relayer,
       carrier,
@@ -112,5 +116,94 @@ describe("a task's notes as its wait moves to another replica", () => {
       yield* until(() => notes("b|").length >= 1)
       yield* Effect.sleep("60 millis")
       assert.deepStrictEqual(notes("b|"), ["n1"])
+    }))
+})
+
+// A line of notes on a relay that can lose messages (numbered, acknowledged, sent again), as the
+// task's replica keeps it: what it sends again, and when.
+describe("a task's numbered notes (a relay that can lose messages)", () => {
+  it.live("not sent again at a round to a replica that never acknowledged one (an older version: it would take them twice); once it has, an unacknowledged one is sent again at the next rounds, and those after a gap at once", () =>
+    Effect.gen(function*() {
+      const { carrier, messages, sent } = yield* relayed("nobody|", 100)
+      const notesSent = () => sent.filter((message) => message._tag === "Notes") as Array<Extract<RelayMessage, { readonly _tag: "Notes" }>>
+      yield* carrier.notifyRelated("notifications/message", note("n1"))
+      yield* until(() => notesSent().length >= 1)
+      const [first] = notesSent()
+      assert.strictEqual(first!.seq, 1)
+      assert.strictEqual(first!.first, 1)
+      assert.strictEqual(first!.from, "a|")
+      // Three rounds and more: never acknowledged, never sent again.
+      yield* Effect.sleep("450 millis")
+      assert.strictEqual(notesSent().length, 1)
+      // Acknowledged (up to 1): the next, not acknowledged, is sent again within two rounds.
+      yield* PubSub.publish(messages, { _tag: "Noted", to: "a|", stream: first!.stream!, seq: 1 })
+      yield* carrier.notifyRelated("notifications/message", note("n2"))
+      yield* until(() => notesSent().length >= 2)
+      assert.deepStrictEqual(notesSent()[1]!.notes.map((n) => n.params?.data), ["n2"])
+      assert.strictEqual(notesSent()[1]!.first, 2, "the first the sender still sends again")
+      yield* until(() => notesSent().length >= 3)
+      assert.deepStrictEqual(notesSent()[2], notesSent()[1], "n2 sent again, as it was")
+      // Its replica lacks 2 (the next came first): 2 and 3 sent again at once, in order.
+      yield* carrier.notifyRelated("notifications/message", note("n3"))
+      yield* until(() => notesSent().some((message) => message.seq === 3))
+      const before = notesSent().length
+      yield* PubSub.publish(messages, { _tag: "Noted", to: "a|", stream: first!.stream!, seq: 1, gap: true })
+      yield* until(() => notesSent().length >= before + 2)
+      assert.deepStrictEqual(notesSent().slice(before, before + 2).map((message) => message.seq), [2, 3])
+      // All acknowledged: nothing more is sent.
+      yield* PubSub.publish(messages, { _tag: "Noted", to: "a|", stream: first!.stream!, seq: 3 })
+      yield* Effect.sleep("50 millis")
+      const settled = notesSent().length
+      yield* Effect.sleep("350 millis")
+      assert.strictEqual(notesSent().length, settled)
+    }))
+
+  it.live("the replica taking them: in order, once each (a duplicate acknowledged again, not sent on), the lack said once as a later one comes, acknowledged every eight", () =>
+    Effect.gen(function*() {
+      const { delivered, messages, sent, waitHere } = yield* relayed("none|", 10_000)
+      waitHere()
+      const notes = (seq: number, first = 1) =>
+        PubSub.publish(messages, {
+          _tag: "Notes",
+          to: "a|",
+          taskId: "t",
+          notes: [{ method: "notifications/message", params: note(`m${seq}`) }],
+          from: "z|",
+          stream: "z|1",
+          seq,
+          first
+        })
+      const noted = () => sent.filter((message) => message._tag === "Noted").map((message: any) => [message.to, message.seq, message.gap === true])
+      yield* notes(1)
+      yield* notes(3)
+      yield* notes(3)
+      yield* until(() => delivered.length >= 1 && noted().length >= 1)
+      yield* Effect.sleep("30 millis")
+      assert.deepStrictEqual(delivered, ["m1"])
+      assert.deepStrictEqual(noted(), [["z|", 1, true]], "the lack of 2 said once")
+      yield* notes(2)
+      yield* notes(3)
+      yield* notes(2)
+      yield* until(() => delivered.length >= 3 && noted().length >= 2)
+      yield* Effect.sleep("30 millis")
+      assert.deepStrictEqual(delivered, ["m1", "m2", "m3"])
+      assert.deepStrictEqual(noted(), [["z|", 1, true], ["z|", 3, false]], "the duplicate acknowledged again")
+      for (let seq = 4; seq <= 8; seq++) yield* notes(seq)
+      yield* until(() => noted().length >= 3)
+      assert.deepStrictEqual(noted()[2], ["z|", 8, false], "eight taken: acknowledged")
+      assert.deepStrictEqual(delivered, ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8"])
+      // A line it does not know starts at the sender's first (those before are settled there).
+      yield* PubSub.publish(messages, {
+        _tag: "Notes",
+        to: "a|",
+        taskId: "t",
+        notes: [{ method: "notifications/message", params: note("k7") }],
+        from: "z|",
+        stream: "z|2",
+        seq: 7,
+        first: 7
+      })
+      yield* until(() => delivered.length >= 9)
+      assert.strictEqual(delivered[8], "k7")
     }))
 })

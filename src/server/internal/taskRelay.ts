@@ -155,6 +155,12 @@ class RemoteCarrier {
   unackedNotes = 0
   unheard = 0
   unsure = 0
+  /**
+   * Its replica acknowledged a message of the line (it numbers notes): only then are they sent
+   * again at a round, and counted as lost when given up (one of an older version would take them
+   * twice, and never acknowledges them; lacking one, it asks for those it lacks as the next comes).
+   */
+  answers = false
   readonly taskId: string
   /** The replica where the task's `tasks/result` waits (its address on the relay). */
   readonly process: string
@@ -745,7 +751,7 @@ class RelayerImpl implements Relayer {
       if (this.lines.size > 0) {
         for (const carrier of this.lines.values()) {
           const unacked = carrier.unacked
-          if (unacked.length === 0) continue
+          if (unacked.length === 0 || !carrier.answers) continue
           if (!unacked[0]!.old) {
             for (const message of unacked) message.old = true
           } else if (++carrier.unheard > silentRounds) this.giveUp(carrier)
@@ -842,14 +848,14 @@ class RelayerImpl implements Relayer {
     while (carrier.unackedNotes > maxUnackedNotes && carrier.unacked.length > 1) {
       const gone = carrier.unacked.shift()!
       carrier.unackedNotes -= gone.notes
-      carrier.unsure += gone.notes
+      if (carrier.answers) carrier.unsure += gone.notes
     }
     return numbered
   }
 
   /** The carrier's notes sent and not acknowledged are no longer sent again (its task ended, or its replica is silent). */
   private giveUp(carrier: RemoteCarrier): void {
-    carrier.unsure += carrier.unackedNotes
+    if (carrier.answers) carrier.unsure += carrier.unackedNotes
     carrier.unacked = []
     carrier.unackedNotes = 0
     // Its later notes (the task goes on) start anew: a silent replica is given three rounds again.
@@ -862,6 +868,7 @@ class RelayerImpl implements Relayer {
     const carrier = this.lines.get(stream)
     if (carrier === undefined) return
     carrier.unheard = 0
+    carrier.answers = true
     const unacked = carrier.unacked
     let taken = 0
     while (taken < unacked.length && unacked[taken]!.seq <= seq) carrier.unackedNotes -= unacked[taken++]!.notes
