@@ -55,7 +55,8 @@
  *   keeps); B takes them in order, once each, acknowledges them (`Noted`: one message for
  *   {@link notedEvery}, and once a round), and, as one comes after a gap, says which it lacks
  *   (`Noted` with `gap`): A sends those again at once, and those not acknowledged within a round at
- *   each round. A keeps at most {@link maxUnackedNotes} notes a line to send again (never waiting
+ *   each round (once B has acknowledged one of the line: one of an older version never does, and
+ *   would take them twice). A keeps at most {@link maxUnackedNotes} notes a line to send again (never waiting
  *   for B: a task is not held up by a replica gone), and gives a line up after three rounds with no
  *   word from B, or as the task ends (its last `Notes`' answer acknowledges all); those given up are
  *   said in A's log. Notes reaching a replica whose wait ended are dropped there (its client left).
