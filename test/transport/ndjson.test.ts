@@ -146,7 +146,12 @@ describe("NdjsonDecoder", () => {
       [`{"n":"${filler}"}`, undefined, true],
       // Never answered: a notification; a response (its id: the request it answered).
       [`{"jsonrpc":"2.0","method":"notifications/progress","params":{"t":"${filler}"}}`, undefined, false],
-      [`{"jsonrpc":"2.0","id":5,"result":{"t":"${filler}"}}`, 5, false]
+      [`{"jsonrpc":"2.0","id":5,"result":{"t":"${filler}"}}`, 5, false],
+      // A response whose id is none is not answered either, as a short one (`JsonRpc.classify`):
+      // MCP's error without an id (the request's could not be read), one naming null, or a bad id.
+      [`{"jsonrpc":"2.0","error":{"code":-32700,"message":"${filler}"}}`, undefined, false],
+      [`{"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"${filler}"}}`, undefined, false],
+      [`{"jsonrpc":"2.0","id":{"a":1},"result":{"t":"${filler}"}}`, undefined, false]
     ]
     for (const [line, id, answer] of cases) {
       for (const last of [false, true]) {

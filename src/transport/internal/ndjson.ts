@@ -316,7 +316,10 @@ class Envelope {
     if (this.notObject) return { id: undefined, kind: "unknown" }
     if (this.taking === 3) this.took() // the line ended right after the id
     if (this.hasMethod) return this.hasId ? { id: this.id, kind: "request" } : { id: undefined, kind: "notification" }
-    if (this.hasAnswer && this.id !== undefined) return { id: this.id, kind: "response" }
+    // A response is never answered, whatever its id (none, `null`, one that is no request id), as
+    // `JsonRpc.classify` has it for a line short enough to parse: its id, if a request id, names
+    // the request of the server's it answered.
+    if (this.hasAnswer) return { id: this.id, kind: "response" }
     return { id: undefined, kind: "unknown" }
   }
 
