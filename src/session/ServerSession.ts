@@ -319,7 +319,13 @@ export interface SessionOptions {
   /**
    * Stateless mode: no lifecycle is enforced and nothing is remembered between requests
    * (each request is answered with the newest protocol version and no client capabilities,
-   * unless the request's context says otherwise).
+   * unless the request's context says otherwise). Its requests to the client not tied to a
+   * client request (`ServerSession.request`) fail at once with `SessionClosed`
+   * (`reason: "stateless"`; asked in a 2026-07-28 request, `ClientVersionUnsupported`), sending
+   * nothing. Over a {@link PushConnection} it is taken to be
+   * handed no client answer at all (Streamable HTTP's shared session: each POST stands alone), so
+   * those asked through a request's context fail so too (`tied: true`), unless a missing client
+   * capability refuses them first; over a connection of its own (stdio, in memory) they are sent.
    */
   readonly stateless?: boolean | undefined
   /** The capabilities the server advertises: gate outgoing list-changed, update and log notifications. */
