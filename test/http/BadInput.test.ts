@@ -13,7 +13,7 @@ import { request as httpRequest } from "node:http"
 import { connect } from "node:net"
 import { components as everythingComponents, options as everythingOptions } from "../../examples/everything-server.ts"
 import { McpServer, SessionStore, StreamableHttp } from "../../src/index.ts"
-import { BOTH, nestedText, nodeFetch, on, openSession, post, rawRequest, serveEverything, serveOnAnyPort } from "./support.ts"
+import { BOTH, LATEST, nestedText, nodeFetch, on, openSession, post, rawRequest, serveEverything, serveOnAnyPort } from "./support.ts"
 
 const VERSION = "2026-07-28"
 const meta = (over: Record<string, unknown> = {}) => ({
@@ -205,6 +205,25 @@ describe("Streamable HTTP: malformed input gets the spec's answer", () => {
         const answer: any = yield* Effect.promise(() => response.json())
         assert.strictEqual(answer.id, id, JSON.stringify(answer))
         assert.strictEqual(answer.error.code, code)
+      }
+    }))
+
+  // Failed before c43a83fb: 400 with a -32600 answering the response (its CHANGELOG line says 202;
+  // this shows it over HTTP, where only the in-memory transport was tested).
+  it.live("a 2025 error response without an id (MCP's form) is taken, 202 with no body, as a response with an id; both modes", () =>
+    Effect.gen(function*() {
+      for (const stateless of [false, true]) {
+        const { url } = yield* serveEverything({ stateless })
+        const headers = stateless ? { "mcp-protocol-version": LATEST } : on(yield* Effect.promise(() => openSession(url)))
+        for (const response of [{ jsonrpc: "2.0", error: { code: -32700, message: "Parse error" } }, { jsonrpc: "2.0", id: 99, error: { code: -1, message: "no" } }]) {
+          const answer = yield* Effect.promise(() => post(url, response, headers))
+          const label = `${JSON.stringify(response)}, stateless: ${stateless}`
+          assert.strictEqual(answer.status, 202, label)
+          assert.strictEqual(yield* Effect.promise(() => answer.text()), "", label)
+        }
+        const alive = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: 1, method: "ping" }, headers))
+        assert.strictEqual(alive.status, 200)
+        yield* Effect.promise(() => alive.text())
       }
     }))
 
