@@ -225,6 +225,8 @@ export interface OutgoingRequest {
   /**
    * The JSON-RPC id it goes out with (the session's own numbering; the client answers under it).
    * A hook that calls `send` again (a retry) sends under a fresh id each time: ids are never reused.
+   * This is the first send's id, also as the hooks inside a retrying one see it on each retry
+   * (`Telemetry` inside one names it as each attempt's `jsonrpc.request.id`).
    */
   readonly id: number
   readonly method: string
