@@ -21,7 +21,7 @@
  * 403, with `data.missingScopes`, says it alone); a request with more than one `Authorization`
  * header is `400` `invalid_request` (RFC 6750 §3.1). The
  * protected-resource metadata (RFC 9728) is served at `/.well-known/oauth-protected-resource` and
- * its path-suffixed form, to any origin (CORS, its preflight answered; another method than GET or
+ * its path-suffixed form (with and without a trailing slash the resource has), to any origin (CORS, its preflight answered; another method than GET or
  * OPTIONS is 405 with `Allow: GET, OPTIONS`). The verified principal is the request's (`McpContext.principal`): tasks,
  * rate limits and response caches key on it, and a session is bound to the subject that opened it.
  * A stream ends when the token that opened it expires (see `streamExpiryGraceMillis` of
@@ -154,7 +154,10 @@ export interface Config {
    * query (RFC 9728 §3.1).
    */
   readonly metadataUrl: string
-  /** The paths the document is served at: `/.well-known/oauth-protected-resource` and with the resource's path after it. */
+  /**
+   * The paths the document is served at: `/.well-known/oauth-protected-resource` and with the
+   * resource's path after it, without its trailing slash and, when it has one, with it too.
+   */
   readonly metadataPaths: ReadonlyArray<string>
   /**
    * How long a stream outlives the expiry of the token that opened it (see {@link config});
@@ -289,7 +292,14 @@ export const config = (options: {
     // the URL was not the one the RFC makes of the resource. It is served whatever its query. A
     // backslash, which URL leaves in a query, is escaped: it would end the challenge's quoted string.
     metadataUrl: `${resource.origin}${base}${suffix}${resource.search.replaceAll("\\", "%5C")}`,
-    metadataPaths: suffix === "" ? [base] : [base, `${base}${suffix}`],
+    // A resource whose path ends with a slash (`https://h/mcp/`) has RFC 9728's metadata path with
+    // it (`…/mcp/`): served too, as the same document (the URL above, and the SDK clients, drop
+    // it). The server's paths are exact (see `exactPaths`): that path was 404.
+    metadataPaths: suffix === ""
+      ? [base]
+      : suffix === resource.pathname
+      ? [base, `${base}${suffix}`]
+      : [base, `${base}${suffix}`, `${base}${resource.pathname}`],
     streamExpiryGraceMillis: options.streamExpiryGraceMillis ?? 0
   }
 }

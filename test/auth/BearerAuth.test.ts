@@ -1412,6 +1412,36 @@ describe.concurrent("the protected-resource metadata (RFC 9728)", () => {
       })
     }), 20_000)
 
+  // Fails before: a resource whose path ends with a slash had its document at the slash-less
+  // path only; RFC 9728 3.1's literal path (the resource's path as it is, slash included) was 404.
+  it.live("a resource with a trailing slash: its document at RFC 9728's literal path and at the slash-less one", () =>
+    Effect.gen(function*() {
+      const { port } = yield* serveWith("/")
+      const resource = `http://127.0.0.1:${port}/mcp/`
+      for (const path of ["/.well-known/oauth-protected-resource/mcp/", "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]) {
+        const document = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}${path}`))
+        assert.strictEqual(document.status, 200, path)
+        assert.strictEqual(((yield* Effect.promise(() => document.json())) as { resource: string }).resource, resource, path)
+        // Its other methods are the document's 405, not the router's 404.
+        const refused = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}${path}`, { method: "DELETE" }))
+        assert.strictEqual(refused.status, 405, path)
+        yield* Effect.promise(() => refused.arrayBuffer())
+      }
+      // Still exact: a slash more is another path.
+      const other = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp//`))
+      assert.strictEqual(other.status, 404)
+      yield* Effect.promise(() => other.arrayBuffer())
+      const paths = (resource: string) =>
+        BearerAuth.config({ verifier: { verify: () => Effect.die("unused") }, resource, authorizationServers: ["https://auth.test"] }).metadataPaths
+      assert.deepStrictEqual(paths("https://mcp.test/mcp/"), [
+        "/.well-known/oauth-protected-resource",
+        "/.well-known/oauth-protected-resource/mcp",
+        "/.well-known/oauth-protected-resource/mcp/"
+      ])
+      assert.deepStrictEqual(paths("https://mcp.test/mcp"), ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"])
+      assert.deepStrictEqual(paths("https://mcp.test/"), ["/.well-known/oauth-protected-resource"])
+    }), 20_000)
+
   it.live("a browser can read it cross-origin: its CORS preflight is answered, the headers asked for granted (was: 404)", () =>
     Effect.gen(function*() {
       const { port } = yield* serveWith("")
