@@ -1513,6 +1513,10 @@ describe.concurrent("the protected-resource metadata (RFC 9728)", () => {
         assert.strictEqual(refused.headers.get("allow"), "GET, OPTIONS")
         assert.strictEqual(((await refused.json()) as { error: string }).error, "method_not_allowed")
       }
+      // Spelled otherwise, as the router takes it for GET: 405 too (was 404).
+      const spelled = await web.handler(new Request("https://mcp.test/.well-known/oauth-protected-resource/m%63p", { method: "FOO" }))
+      assert.strictEqual(spelled.status, 405)
+      assert.strictEqual((await web.handler(new Request("https://mcp.test/.well-known/oauth-protected-resource/m%63p"))).status, 200)
       const document = await web.handler(new Request("https://mcp.test/.well-known/oauth-protected-resource"))
       assert.strictEqual(document.status, 200)
       assert.strictEqual((await web.handler(new Request("https://mcp.test/elsewhere", { method: "FOO" }))).status, 404)

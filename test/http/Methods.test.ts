@@ -77,6 +77,29 @@ describe("methods the endpoint does not serve: 405 with Allow and a JSON-RPC bod
           // With CORS, the refusal is readable by the page that sent it.
           assert.strictEqual(response.headers.get("access-control-allow-origin"), options.cors === undefined ? null : "https://app.example", what)
         }
+        // Fails before (404): the path as the router matches it, spelled otherwise (a letter
+        // percent-encoded, a `;` parameter), as POST there is the endpoint's (test/http/EndpointPath.test.ts).
+        for (const path of ["/m%63p", "/%6Dcp?x=1", "/mcp;jsessionid=1"]) {
+          const response = await web.handler(new Request(`http://127.0.0.1${path}`, { method: "FOO", headers: { host: "127.0.0.1" } }))
+          assert.strictEqual(response.status, 405, path)
+          assert.strictEqual(response.headers.get("allow"), allowed(options), path)
+          await response.text()
+          const posted = await web.handler(
+            new Request(`http://127.0.0.1${path}`, {
+              method: "POST",
+              headers: { host: "127.0.0.1", accept: BOTH, "content-type": "application/json" },
+              body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" })
+            })
+          )
+          assert.notStrictEqual(posted.status, 404, path)
+          await posted.text()
+        }
+        // Not the endpoint's path, however decoded: the router's 404 for FOO as for POST.
+        for (const path of ["/MCP", "/mcp/", "/m%2Fcp"]) {
+          const response = await web.handler(new Request(`http://127.0.0.1${path}`, { method: "FOO", headers: { host: "127.0.0.1" } }))
+          assert.strictEqual(response.status, 404, path)
+          await response.text()
+        }
         const elsewhere = await web.handler(new Request("http://127.0.0.1/other", { method: "FOO", headers: { host: "127.0.0.1" } }))
         assert.strictEqual(elsewhere.status, 404)
         await elsewhere.text()

@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type * as BearerAuth from "../../../auth/BearerAuth.ts"
-import { HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { FindMyWay, HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, type HttpServerResponse } from "effect/http"
 import { createServer, type Server } from "node:http"
 import type { Socket } from "node:net"
 import { clip } from "../../../internal/clip.ts"
@@ -170,25 +170,27 @@ type Handler = (
  * empty 404 on every path. On the endpoint's path the endpoint answers it instead, as it answers
  * `PUT`: after the same checks, 405 with `Allow` and a JSON-RPC body; on the protected-resource
  * metadata's paths, their 405. Other paths keep the 404.
+ *
+ * The request's path is matched as the router matches it, by a router of these paths alone with
+ * {@link exactPaths}' rules: its target decoded once, as the router decodes it (`/m%63p`, a `;`
+ * parameter, an absolute-form target). Compared as received, `FOO /m%63p` was 404 while
+ * `POST /m%63p` was 200. Made once, asked only of a request the router found no route for.
  */
-const unknownMethodsOn = (handlers: ReadonlyMap<string, Handler>) =>
-<E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
-  Effect.catchIf(app, (error) => notFoundOn(error, handlers) !== undefined, (error) => {
-    const request = notFoundOn(error, handlers)!
-    return handlers.get(pathOf(request))!(request)
-  })
-
-/** The request of a `RouteNotFound` on one of the paths of `handlers` (its query aside), else `undefined`. */
-const notFoundOn = (error: unknown, handlers: ReadonlyMap<string, Handler>): HttpServerRequest.HttpServerRequest | undefined => {
-  if (!HttpServerError.isHttpServerError(error) || error.reason._tag !== "RouteNotFound") return undefined
-  const request = error.reason.request
-  return handlers.has(pathOf(request)) ? request : undefined
+const unknownMethodsOn = (handlers: ReadonlyMap<string, Handler>) => {
+  const paths = FindMyWay.make<Handler>(exactPaths)
+  for (const [path, handler] of handlers) paths.on("GET", path as FindMyWay.PathInput, handler)
+  return <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
+    Effect.catchIf(app, (error) => notFoundOn(error, paths) !== undefined, (error) => {
+      const request = notFoundOn(error, paths)!
+      return paths.find("GET", request.url)!.handler(request)
+    })
 }
 
-/** A request's path: its URL without the query. */
-const pathOf = (request: HttpServerRequest.HttpServerRequest): string => {
-  const query = request.url.indexOf("?")
-  return query === -1 ? request.url : request.url.slice(0, query)
+/** The request of a `RouteNotFound` whose path is one of `paths`, else `undefined`. */
+const notFoundOn = (error: unknown, paths: FindMyWay.Router<Handler>): HttpServerRequest.HttpServerRequest | undefined => {
+  if (!HttpServerError.isHttpServerError(error) || error.reason._tag !== "RouteNotFound") return undefined
+  const request = error.reason.request
+  return paths.find("GET", request.url) === undefined ? undefined : request
 }
 
 /**
