@@ -129,7 +129,7 @@ export class Endpoint implements SessionHost {
    * (see {@link refuse}): one start at a time.
    */
   private refusalStarting = false
-  /** After such a start failed: no refusal starts it again before this time (`Date.now()`). */
+  /** After such a start failed: no refusal starts it again before this time (Effect's `Clock`, in milliseconds). */
   private refusalRetryAt = 0
   /** Stateless mode: unique internal request ids. */
   nextInternalId = 1
@@ -504,15 +504,16 @@ export class Endpoint implements SessionHost {
     // Marked as it runs, its unmarking in place before anything can interrupt it: marked when the
     // effect was built, a POST interrupted before it ran (its client left while its fiber yielded)
     // left the mark for good, and refusals were never observed again.
+    // The time is Effect's `Clock` (a `TestClock` moves it): refusals only read it.
     return Effect.uninterruptibleMask((restore) =>
-      Effect.suspend(() => {
-        if (this.refusalStarting || Date.now() < this.refusalRetryAt) return Effect.succeed(response)
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        if (this.refusalStarting || now < this.refusalRetryAt) return Effect.succeed(response)
         this.refusalStarting = true
         return Effect.onExit(restore(observed), () =>
-          Effect.sync(() => {
+          Effect.map(Clock.currentTimeMillis, (ended) => {
             this.refusalStarting = false
             // Not started (it failed, or the POST left while it started): not tried again for a while.
-            if (this.statelessSession === undefined) this.refusalRetryAt = Date.now() + refusalRetryMillis
+            if (this.statelessSession === undefined) this.refusalRetryAt = ended + refusalRetryMillis
           }))
       })
     )
