@@ -28,6 +28,7 @@ import { finished } from "node:stream"
 import { inspect } from "node:util"
 import { redirectConsoleToStderr as redirectConsole } from "../internal/console.ts"
 import * as McpServer from "../server/McpServer.ts"
+import { isRegistrationError } from "../server/RegistrationError.ts"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { OnListening } from "../transport/http/internal/listening.ts"
 import * as StreamableHttp from "../transport/http/StreamableHttp.ts"
@@ -275,13 +276,15 @@ const notFields = new Set(["_tag", "name", "message", "stack", "cause"])
  * `cause` with each error that has no message but fields (an Effect tagged error, as a Layer fails
  * with one: `new DbDown({ host, port })`) given its fields as its message: `Cause.pretty` prints
  * an error's name and message, and that one was `DbDown: `, what went wrong left out. Its stack,
- * cause and annotations are kept.
+ * cause and annotations are kept. A `RegistrationError` is printed without its cause (see
+ * `registrationAsItself`).
  */
 const withFieldsAsMessages = (cause: Cause.Cause<unknown>): Cause.Cause<unknown> => {
   let changed = false
   const reasons = cause.reasons.map((reason): Cause.Reason<unknown> => {
     if (reason._tag === "Interrupt") return reason
-    const described = fieldsAsMessage(reason._tag === "Fail" ? reason.error : reason.defect)
+    const value = reason._tag === "Fail" ? reason.error : reason.defect
+    const described = fieldsAsMessage(value) ?? registrationAsItself(value)
     if (described === undefined) return reason
     changed = true
     const made = reason._tag === "Fail" ? Cause.makeFailReason(described) : Cause.makeDieReason(described)
@@ -289,6 +292,14 @@ const withFieldsAsMessages = (cause: Cause.Cause<unknown>): Cause.Cause<unknown>
   })
   return changed ? Cause.fromReasons(reasons) : cause
 }
+
+/**
+ * A `RegistrationError` printed as its message and the user's line only: its `cause` (what the
+ * definition threw, a library check's own stack as often as not) is the program's to read, not
+ * the CLI's to print.
+ */
+const registrationAsItself = (error: unknown) =>
+  isRegistrationError(error) && error.cause !== undefined ? { name: error.name, message: error.message, stack: error.stack } : undefined
 
 const fieldsAsMessage = (error: unknown) => {
   if (!(error instanceof Error) || error.message !== "") return undefined

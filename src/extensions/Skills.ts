@@ -45,6 +45,7 @@ import * as Schemas from "../protocol/internal/mcpSchemas.ts"
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import * as Extension from "../server/Extension.ts"
 import * as McpServer from "../server/McpServer.ts"
+import { definitionSite, type Site } from "../server/internal/definitionSite.ts"
 import { resourceKey } from "../server/internal/resourceKey.ts"
 import * as Pagination from "../protocol/Pagination.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
@@ -243,7 +244,11 @@ export const make = (definition: {
   const text = FrontmatterText.render(metadata === undefined
     ? [["name", name], ["description", description]]
     : [["name", name], ["description", description], ["metadata", metadata]]) + definition.body
-  return Result.getOrThrow(build(frontmatter, text, Object.entries(definition.files ?? {}), name))
+  const skill = Result.getOrThrow(build(frontmatter, text, Object.entries(definition.files ?? {}), name))
+  // A file's registration refused (a URI another component gives too) points at this call.
+  const site = definitionSite(make)
+  origins.set(skill, () => site)
+  return skill
 }
 
 /**
@@ -521,7 +526,10 @@ const loadDirectory = (
     }
     const problem = checkFrontmatter(parsed, directory)
     if (problem !== undefined) return yield* problem
-    return yield* Effect.fromResult(build(parsed as Frontmatter, text, files.map(([file, bytes]) => [file, textOf(bytes) ?? bytes]), directory))
+    const skill = yield* Effect.fromResult(build(parsed as Frontmatter, text, files.map(([file, bytes]) => [file, textOf(bytes) ?? bytes]), directory))
+    // A file's registration refused (a URI another component gives too) points at the file read.
+    origins.set(skill, (file) => path.join(root, ...file.path.split("/")))
+    return skill
   })
 
 // ---------------------------------------------------------------------------
@@ -628,7 +636,12 @@ export const layer = (
       )
     })
   )
-  const files = skills.flatMap((skill) => skill.files.map((file) => McpServer.resource(resourceOf(skill, file))))
+  // Each at the skill's file (or the `make` that built it): registered here, a file's refusal
+  // pointed at this line of the library.
+  const files = skills.flatMap((skill) => {
+    const origin = origins.get(skill)
+    return skill.files.map((file) => McpServer.resourceAt(resourceOf(skill, file), origin?.(file) ?? file.uri))
+  })
   // Merged in groups: one `mergeAll(...files)` passed every file as an argument, and past about
   // 120,000 of them (250 skills at the 512-file limit) the call overflowed the stack (RangeError).
   const groups: Array<Layer.Layer<never, never, McpServer.McpServer>> = []
@@ -637,6 +650,13 @@ export const layer = (
   }
   return Layer.mergeAll(extension, ...groups)
 }
+
+/**
+ * Where each skill came from, for a refused registration of one of its files (see {@link layer}):
+ * the file read ({@link fromDirectory}), or the call of {@link make} that built it. A skill made
+ * otherwise (an object of one's own) is named by each file's URI.
+ */
+const origins = new WeakMap<Skill, (file: File) => string | Site>()
 
 /** The skills extension's methods, by name. */
 type Methods = Readonly<Record<string, Extension.Method>>

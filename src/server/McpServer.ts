@@ -1187,6 +1187,22 @@ export const resource = <R = never>(
 ): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(resourceRegistration(definition), definitionSite(resource))
 
 /**
+ * {@link resource}, its refusal (a URI given twice, a definition no client could use) pointing at
+ * `place` (a path, or a site captured with `definitionSite`) instead of the line that called it: for the library's own callers that register
+ * resources on their user's behalf (`Skills.layer`, each skill file at that file), whose line
+ * in the library would tell the user nothing.
+ *
+ * @internal
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const resourceAt = <R = never>(
+  definition: Resource.Definition<R> & ScopeFree<R, "read">,
+  place: string | Site
+): Layer.Layer<never, never, McpServer | Exclude<R, McpRequestContext>> => registerWhileAlive(resourceRegistration(definition), place)
+
+/**
  * A Layer that registers a resource template while it is alive.
  *
  * `resources/read` of a URI that a fixed resource has reads that resource; else the first
@@ -1662,7 +1678,7 @@ const promptRegistration = (definition: Prompt.Definition<any, any, any>): Regis
 const register = <A>(
   registration: Registration<A>,
   position?: number,
-  site?: Site
+  site?: Site | string
 ): Effect.Effect<readonly [McpServer["Service"], A], never, any> =>
   Effect.gen(function*() {
     const server = yield* McpServer
@@ -1670,34 +1686,52 @@ const register = <A>(
     try {
       component = registration.compile(server, captured(yield* Effect.context<any>()))
     } catch (error) {
-      // A definition no client could use: its own message (which names it), at the user's site.
+      // A definition no client could use: its own message (which names it), at the user's site;
+      // what was thrown is kept as the cause (a schema's own failure under the library's message).
       const message = error instanceof Error ? error.message : String(error)
-      return yield* Effect.die(new RegistrationError({ component: registration.kind, site: siteOf(site), message }))
+      return yield* Effect.die(new RegistrationError({ component: registration.kind, site: placeOf(site), message, cause: error }))
     }
     const registry = registration.registry(server)
     const key = registration.key(component)
     // No yield between this check and `add`: Layers built concurrently cannot both pass it.
     const same = registry.has(key) ? undefined : registration.sameAs?.(registry, component)
     if (position !== undefined && (registry.has(key) || same !== undefined)) {
+      // Both definitions are named: this one's line is the error's site, the other's is in the message.
+      const other = registry.get(same ?? key)
+      const otherSite = other === undefined ? undefined : placeOf(definedAt.get(other as object))
       return yield* Effect.die(
         new RegistrationError({
           component: `${registration.kind} ${clip(key)}`,
-          site: siteOf(site),
+          site: placeOf(site),
+          otherSite,
           message: `${registration.kind} ${clip(key)} is registered twice (two component Layers give it${
             same === undefined ? "" : `: ${clip(same)} is the same ${registration.keyName}`
-          }): one would hide the other. Give each its own ${registration.keyName}, or replace it at run time with ${registration.add}.`
+          }): one would hide the other. Give each its own ${registration.keyName}, or replace it at run time with ${registration.add}.${
+            otherSite === undefined ? "" : ` The other definition is at ${otherSite}.`
+          }`
         })
       )
     }
     // At run time it replaces the one it is the same as, spelled otherwise.
     if (same !== undefined) registry.remove(same)
     registry.add(key, component, position)
+    // A component Layer's: where it was defined, for the refusal of another of its key.
+    if (position !== undefined && site !== undefined) definedAt.set(component as object, site)
     const warnings = [...(registration.warnings?.(component) ?? []), ...withoutTasks(server, registration, key, component)]
     if (warnings.length > 0 && once(registry, key)) {
       for (const warning of warnings) yield* Effect.logWarning(warning)
     }
     return [server, component] as const
   })
+
+/**
+ * Where each component of a component Layer was defined (see {@link register}): read only when
+ * another of its key is refused. Weak: a component removed is forgotten with it.
+ */
+const definedAt = new WeakMap<object, Site | string>()
+
+/** A site as a registration error names it: a captured frame formatted, or a place given as it is. */
+const placeOf = (site: Site | string | undefined): string | undefined => typeof site === "string" ? site : siteOf(site)
 
 /**
  * What a component that declares task support is told when its server has no tasks (no
@@ -1755,7 +1789,7 @@ const once = (registry: object, key: string): boolean => {
  * others, in an order that differs from run to run and from replica to replica (whose lists, and
  * cursors, must agree). Built again in a running server (hot swap), it takes the same place.
  */
-const registerWhileAlive = <A>(registration: Registration<A>, site: Site): Layer.Layer<never, never, any> => {
+const registerWhileAlive = <A>(registration: Registration<A>, site: Site | string): Layer.Layer<never, never, any> => {
   const position = ++componentLayersMade
   return Layer.effectDiscard(Effect.gen(function*() {
     const [server, component] = yield* register(registration, position, site)

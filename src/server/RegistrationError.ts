@@ -13,9 +13,12 @@ import * as Data from "effect/Data"
 /**
  * A component's registration was refused. `component` names it (`Tool echo`), `site` is where it
  * was defined (`file:///app/server.ts:12:14`, the first frame outside the library; `undefined`
- * where the platform gives none), `message` says what is wrong and how to fix it.
+ * where the platform gives none), `message` says what is wrong and how to fix it. A component
+ * given twice has `otherSite` too, where the other definition is (the message names it as well);
+ * a definition refused for what it threw has that error as `cause` (its message is the message's).
  *
- * Its `stack` is the message and that one frame: what Effect's loggers and `Cause.pretty` print.
+ * Its `stack` is the message and that one frame: what Effect's loggers and `Cause.pretty` print
+ * (`Cause.pretty` then prints its `cause`, if any, with that error's own stack).
  *
  * @since 0.2.0
  * @category errors
@@ -23,9 +26,17 @@ import * as Data from "effect/Data"
 export class RegistrationError extends Data.TaggedError("RegistrationError")<{
   readonly component: string
   readonly site: string | undefined
+  readonly otherSite?: string | undefined
   readonly message: string
+  readonly cause?: unknown
 }> {
-  constructor(args: { readonly component: string; readonly site: string | undefined; readonly message: string }) {
+  constructor(args: {
+    readonly component: string
+    readonly site: string | undefined
+    readonly otherSite?: string | undefined
+    readonly message: string
+    readonly cause?: unknown
+  }) {
     super(args)
     Object.defineProperty(this, "stack", {
       value: `RegistrationError: ${args.message}${args.site === undefined ? "" : `\n    at ${args.site}`}`,

@@ -182,6 +182,29 @@ describe("effect-mcp errors", () => {
       assert.strictEqual(run.stdout, "")
     }), 30_000)
 
+  // Fails before: the RegistrationError keeps what the definition threw as its cause, which the
+  // pretty cause printed after it, with the library's frames.
+  it.live("a definition refused (a tool without a name): its message and the module's line, no library frame", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const refused = writeModule(
+        dir,
+        "refused.ts",
+        `import * as Effect from "effect/Effect"\nimport { McpServer } from ${JSON.stringify(library)}\n` +
+          "export const options = { name: 'refused', version: '1' }\n" +
+          "export const components = McpServer.tool({ name: '', handler: () => Effect.succeed('') })\n"
+      )
+      for (const args of [["inspect", refused], ["run", refused]]) {
+        const result = yield* cli(args)
+        assert.strictEqual(result.code, 1, result.stderr)
+        assert.include(result.stderr, "the server failed: RegistrationError: Tool: name must not be empty", args.join(" "))
+        assert.include(result.stderr, `${pathToFileURL(refused).href}:4:`, result.stderr)
+        assert.notInclude(result.stderr, "src/server/", result.stderr)
+        assert.notInclude(result.stderr, "[cause]", result.stderr)
+        assert.strictEqual(result.stdout, "")
+      }
+    }), 30_000)
+
   // Fails before the fix: inspect crashed with a TypeError of its own ("... is not iterable"), and
   // run served: every initialize failed (-32603), or was answered with a version nobody speaks.
   it.live("server options that are not what they take (a module in JavaScript): exit 1, the option named and what it takes", () =>

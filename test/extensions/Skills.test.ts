@@ -13,7 +13,7 @@ import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import { execFileSync } from "node:child_process"
 import { createHash } from "node:crypto"
-import { closeSync, constants, mkdirSync, mkdtempSync, openSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -25,7 +25,8 @@ import * as PlatformError from "effect/PlatformError"
 import * as Result from "effect/Result"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
-import { InMemory, McpServer } from "../../src/index.ts"
+import * as Cause from "effect/Cause"
+import { InMemory, McpServer, RegistrationError } from "../../src/index.ts"
 import * as RegularFile from "../../src/extensions/internal/regularFile.ts"
 import { Skills } from "../../src/skills.ts"
 import { connectRaw, initializeRaw, type RawClient } from "../e2e/harness.ts"
@@ -1128,6 +1129,48 @@ describe("Skills.fromDirectory", () => {
       const grown = skill.files.find((file) => file.path === "grow.bin")!
       assert.strictEqual(grown.size, 1000)
       assert.strictEqual(grown.digest, sha256(Buffer.concat([Buffer.from("small"), Buffer.alloc(995)])))
+    }).pipe(Effect.scoped))
+})
+
+describe("Skills.layer: a skill file's URI given by another component too", () => {
+  const here = fileURLToPath(import.meta.url)
+  /** The refusal of serving `skills` beside a resource of `uri` built first, and its printed form. */
+  const refusalBeside = (uri: string, skills: Layer.Layer<never, never, McpServer.McpServer>) =>
+    Effect.map(
+      Effect.exit(Effect.scoped(startServer({}, Layer.provideMerge(skills, McpServer.resource({ uri, name: "mine", read: Effect.succeed("mine") }))))), // MARK:user
+      (exit) => {
+        assert.isTrue(Exit.isFailure(exit))
+        const cause = Exit.isFailure(exit) ? exit.cause : Cause.empty
+        const defect = cause.reasons.find(Cause.isDieReason)?.defect
+        assert.isTrue(RegistrationError.isRegistrationError(defect), Cause.pretty(cause))
+        return { error: defect as RegistrationError.RegistrationError, printed: Cause.pretty(cause) }
+      }
+    )
+  const lineOf = (marker: string) => readFileSync(here, "utf8").split("\n").findIndex((line) => line.includes(marker)) + 1
+
+  // Fails before: the refusal pointed at the line of Skills.ts that registers every file.
+  it.live("a skill made in code: the refusal points at its Skills.make, the other definition at its line", () =>
+    Effect.gen(function*() {
+      const Clash = Skills.make({ name: "clash", description: "Clashes.", body: "" }) // MARK:make
+      const { error, printed } = yield* refusalBeside("skill://clash/SKILL.md", Skills.layer([Clash]))
+      assert.include(error.message, "Resource skill://clash/SKILL.md is registered twice", printed)
+      assert.include(`${error.site}:`, `${here}:${lineOf("// MARK:make")}:`, printed)
+      assert.include(`${error.otherSite}:`, `${here}:${lineOf("// MARK:user")}:`, printed)
+      assert.notInclude(printed, "src/extensions/", printed)
+    }))
+
+  it.live("a skill read from a directory: the refusal points at the file read", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "skills-test-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      writeFileSync(join(dir, "SKILL.md"), "---\nname: clash-disk\ndescription: Clashes.\n---\n")
+      mkdirSync(join(dir, "references"))
+      writeFileSync(join(dir, "references", "guide.md"), "Guide\n")
+      const skill = yield* Skills.fromDirectory(dir).pipe(Effect.provide(platform))
+      const { error, printed } = yield* refusalBeside("skill://clash-disk/references/guide.md", Skills.layer([skill]))
+      assert.strictEqual(error.site, join(realpathSync(dir), "references", "guide.md"), printed)
+      assert.include(`${error.otherSite}:`, `${here}:${lineOf("// MARK:user")}:`, printed)
+      assert.notInclude(printed, "src/extensions/", printed)
     }).pipe(Effect.scoped))
 })
 

@@ -67,7 +67,59 @@ describe("RegistrationError", () => {
         assert.isTrue(RegistrationError.isRegistrationError(defect), printed)
         assert.include(printed, message)
         assert.include(printed, `${here}:${lineOf(source, `// ${marker}`)}:`, printed)
-        assert.notInclude(printed, "src/server/", printed)
+        // The error's own rendering (its `cause`, printed after it, has the library's frames).
+        const own = printed.split(" {\n  [cause]")[0]!
+        assert.notInclude(own, "src/server/", printed)
+        // Fails before (no cause): what the definition threw is kept, its message the error's.
+        const cause = (defect as RegistrationError.RegistrationError).cause
+        if (marker !== "MARK:twice") {
+          assert.instanceOf(cause, Error, printed)
+          assert.strictEqual((cause as Error).message, (defect as RegistrationError.RegistrationError).message)
+        } else assert.isUndefined(cause)
+      }
+    }))
+
+  // Fails before: only the refused definition's line was named; the other was to be found by hand.
+  it.live("a key given twice names both definitions' lines: the refused one as its site, the other in the message", () =>
+    Effect.gen(function*() {
+      const source = yield* Effect.promise(() => import("node:fs/promises").then((fs) => fs.readFile(here, "utf8")))
+      const line = (marker: string) => `${here}:${lineOf(source, `// ${marker}`)}:`
+      const cases: ReadonlyArray<readonly [Layer.Layer<never, never, McpServer.McpServer>, string]> = [
+        [
+          Layer.mergeAll(
+            McpServer.tool({ name: "t", handler: () => Effect.succeed("") }), // MARK:tool-1
+            McpServer.tool({ name: "t", handler: () => Effect.succeed("") }) // MARK:tool-2
+          ),
+          "tool"
+        ],
+        [
+          Layer.mergeAll(
+            McpServer.prompt({ name: "p", handler: () => Effect.succeed("") }), // MARK:prompt-1
+            McpServer.prompt({ name: "p", handler: () => Effect.succeed("") }) // MARK:prompt-2
+          ),
+          "prompt"
+        ],
+        [
+          Layer.mergeAll(
+            McpServer.resource({ uri: "x://caf%C3%A9", name: "a", read }), // MARK:resource-1
+            McpServer.resource({ uri: "x://café", name: "b", read }) // MARK:resource-2
+          ),
+          "resource"
+        ]
+      ]
+      for (const [layer, kind] of cases) {
+        const { defect, printed } = yield* refusalOf(Effect.scoped(startServer({}, layer)))
+        assert.isTrue(RegistrationError.isRegistrationError(defect), printed)
+        const error = defect as RegistrationError.RegistrationError
+        // Which of the two is refused is the build's order: each names the other.
+        const [first, second] = [line(`MARK:${kind}-1`), line(`MARK:${kind}-2`)]
+        const refused = `${error.site}:`.includes(first) ? first : second
+        const other = refused === first ? second : first
+        assert.include(`${error.site}:`, refused, printed)
+        assert.include(`${error.otherSite}:`, other, printed)
+        assert.include(error.message, `The other definition is at ${error.otherSite}.`, printed)
+        assert.include(printed, refused, printed)
+        assert.include(printed, other, printed)
       }
     }))
 
