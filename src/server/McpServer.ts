@@ -23,6 +23,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import type * as LogLevel from "effect/LogLevel"
 import * as Queue from "effect/Queue"
+import * as References from "effect/References"
 import * as Scope from "effect/Scope"
 import * as Middleware from "../middleware/Middleware.ts"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
@@ -42,6 +43,7 @@ import { forLog } from "../internal/loggedCause.ts"
 import { makeLogger, withGatedLoggers } from "../internal/logger.ts"
 import { checkedSessionOptions } from "../session/internal/sessionOptions.ts"
 import { logsToStderrOver } from "../session/internal/logsToStderr.ts"
+import { reportingStartFailure } from "../session/internal/startFailure.ts"
 import { checkMcpServerOptions, checkMiddlewares } from "./internal/serverOptions.ts"
 import { injectTools } from "./internal/injectedTools.ts"
 import { lackedScopes, resourceJudges } from "./internal/resourceScopes.ts"
@@ -1535,6 +1537,11 @@ export const run = <E>(
  * (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP), not with the 0 of a clean drain: a supervisor does not read
  * "ended well" for a server that never ran. Once it serves, a signal drains it (exit 0).
  *
+ * Over the process's stdout (`Stdio.make()`), a build that fails is said on stderr ("the server
+ * could not start: …") by the runner (`Stdio.runMain`), or, under a runner that would say it on
+ * stdout, the protocol's stream (`NodeRuntime.runMain`), by `serve` itself, the error then marked
+ * reported (`Runtime.errorReported`) so that the runner does not say it again.
+ *
  * **Example** (A stdio server)
  *
  * ```ts
@@ -1586,9 +1593,15 @@ export function serve<E, EL, RL>(
   // listener once built serves, whether it holds the shutdown (ours do) or not (one's own).
   return isListener(transport)
     ? Layer.launch(Layer.tap(transport.listen(run), () => GracefulShutdown.markServing).pipe(Layer.provide(server)))
-    // Over the process's stdout, the components' build logs to stderr too (its warnings); a failure
-    // is the runner's to report (`NodeRuntime.runMain` logs it on stdout, `Stdio.runMain` on stderr).
-    : logsToStderrOver(transport, run(transport, checked).pipe(Effect.provide(server)))
+    // Over the process's stdout, the components' build logs to stderr too (its warnings). A build
+    // failure is the runner's to report; one that would report it on stdout (Effect's logger where
+    // `serve` is called does not write to stderr: `NodeRuntime.runMain`) is spared it: the build
+    // says it on stderr itself, and marks it reported (see `reportingStartFailure`).
+    : Effect.flatMap(References.LogToStderr, (onStderr) =>
+      logsToStderrOver(
+        transport,
+        run(transport, checked).pipe(Effect.provide(onStderr || transport.usesProcessStdout !== true ? server : reportingStartFailure(server)))
+      ))
 }
 
 

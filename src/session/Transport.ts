@@ -31,9 +31,12 @@ export interface Transport<E = never> {
    * output): a server run over it logs to stderr (Effect's `References.LogToStderr`), however the
    * program is run (`Effect.runPromise`, `NodeRuntime.runMain`, not only `Stdio.runMain`), its
    * components' build included under `McpServer.serve`; a log line on stdout would be no JSON-RPC
-   * message to the client. What runs around the server is not covered: a Layer provided outside
-   * `McpServer.serve`, and the runner's report of a failure (`NodeRuntime.runMain` logs it on
-   * stdout); `Stdio.runMain` sends those to stderr too.
+   * message to the client. A build that fails under `McpServer.serve` says so itself, on stderr,
+   * when the runner would say it on stdout (`NodeRuntime.runMain`), and is marked reported
+   * (`Runtime.errorReported`) so that the runner does not say it again. What runs around the server
+   * is not covered: a Layer provided outside `McpServer.serve`, and the runner's report of any other
+   * failure (an input that failed: `NodeRuntime.runMain` logs it on stdout); `Stdio.runMain` sends
+   * those to stderr too.
    *
    * @since 0.2.0
    */

@@ -33,17 +33,27 @@ const lineOf = (source: string, marker: string) => source.split("\n").findIndex(
 const read = Effect.succeed("text")
 
 describe("RegistrationError", () => {
-  it.live("a duplicate tool in a child server under Stdio.runMain: the message and the user's line, no library frame", () =>
+  // Fails before: worded "the server stopped RegistrationError: …", the other definition's line not
+  // named; under NodeRuntime.runMain and GracefulShutdown.runMain (no `logToStderr`) on stdout, the
+  // protocol's stream, with nothing on stderr.
+  it.live("a duplicate tool in a child stdio server: a failure to start, on stderr, with the message and both lines, no library frame, under each runner", () =>
     Effect.gen(function*() {
-      const running = yield* spawnNode(fixture, [], { stdin: "ignore" })
-      const exited = yield* Effect.promise(() => running.exited(20_000))
-      const stderr = running.stderr()
-      assert.strictEqual(exited?.code, 1, stderr)
-      assert.include(stderr, "RegistrationError: Tool echo is registered twice (two component Layers give it)")
-      assert.include(stderr, `at file://${fixture}:12:`)
-      assert.notInclude(stderr, "src/server/")
-      assert.notInclude(stderr, "node_modules")
-    }), 30_000)
+      for (const runner of ["stdio", "node-runtime", "graceful"]) {
+        const running = yield* spawnNode(fixture, [runner], { stdin: "ignore" })
+        const exited = yield* Effect.promise(() => running.exited(20_000))
+        const stderr = running.stderr()
+        assert.strictEqual(exited?.code, 1, `${runner}: ${stderr}`)
+        assert.strictEqual(running.stdout(), "", runner)
+        assert.include(stderr, "effect-mcp-server: the server could not start: Tool echo is registered twice (two component Layers give it)", runner)
+        assert.include(stderr, `The other definition is at file://${fixture}:12:`, runner)
+        assert.include(stderr, `at file://${fixture}:14:`, runner)
+        // Said once, without the tag's name.
+        assert.strictEqual(stderr.split("is registered twice").length, 2, `${runner}: ${stderr}`)
+        assert.notInclude(stderr, "RegistrationError", runner)
+        assert.notInclude(stderr, "src/server/", runner)
+        assert.notInclude(stderr, "node_modules", runner)
+      }
+    }), 60_000)
 
   it.live("in-process: each kind of refused definition names its component and the line defining it", () =>
     Effect.gen(function*() {
