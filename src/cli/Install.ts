@@ -30,6 +30,7 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
+import * as Predicate from "effect/Predicate"
 import type { ParseError } from "jsonc-parser"
 import { execFile } from "node:child_process"
 
@@ -427,9 +428,9 @@ export const configFor = (
   const key = client === "vscode" ? "servers" : "mcpServers"
   const value = client === "vscode" ? { type: "stdio", ...entry } : entry
   if (existing === undefined) return Effect.succeed({ [key]: { [name]: value } })
-  if (!isRecord(existing)) return Effect.fail(new InvalidConfig({ path, reason: "it is not a JSON object" }))
+  if (!Predicate.isObject(existing)) return Effect.fail(new InvalidConfig({ path, reason: "it is not a JSON object" }))
   const servers = existing[key]
-  if (servers !== undefined && !isRecord(servers)) {
+  if (servers !== undefined && !Predicate.isObject(servers)) {
     return Effect.fail(new InvalidConfig({ path, reason: `its "${key}" is not an object` }))
   }
   return Effect.succeed({ ...existing, [key]: { ...servers, [name]: value } })
@@ -454,11 +455,11 @@ export const previousEnv = Effect.fnUntraced(function*(client: Client, configFil
   const jsonc = yield* Effect.promise(() => import("jsonc-parser"))
   const errors: Array<ParseError> = []
   const config: unknown = jsonc.parse(text.value, errors, { allowTrailingComma: true })
-  if (errors.length > 0 || !isRecord(config)) return undefined
+  if (errors.length > 0 || !Predicate.isObject(config)) return undefined
   const servers = config[client === "vscode" ? "servers" : "mcpServers"]
-  const entry = isRecord(servers) && Object.hasOwn(servers, name) ? servers[name] : undefined
-  const env = isRecord(entry) ? entry.env : undefined
-  if (!isRecord(env)) return undefined
+  const entry = Predicate.isObject(servers) && Object.hasOwn(servers, name) ? servers[name] : undefined
+  const env = Predicate.isObject(entry) ? entry.env : undefined
+  if (!Predicate.isObject(env)) return undefined
   const strings = Object.entries(env).filter((pair): pair is [string, string] => typeof pair[1] === "string")
   return strings.length === 0 ? undefined : Object.fromEntries(strings) as { readonly [name: string]: string }
 })
@@ -523,7 +524,7 @@ export const write = Effect.fnUntraced(function*(client: Client, configFile: str
   }
   const config = yield* configFor(client, name, entry, existing, configFile)
   const key = client === "vscode" ? "servers" : "mcpServers"
-  const replaced = isRecord(existing) && isRecord(existing[key]) && Object.hasOwn(existing[key], name)
+  const replaced = Predicate.isObject(existing) && Predicate.isObject(existing[key]) && Object.hasOwn(existing[key], name)
   const temporary = `${target}.${process.pid}.tmp`
   const value = (config[key] as { readonly [name: string]: unknown })[name]
   const written = existing === undefined
@@ -543,7 +544,7 @@ export const write = Effect.fnUntraced(function*(client: Client, configFile: str
   if (existing !== undefined) {
     const edited = jsonc.parse(written, [], { allowTrailingComma: true }) as { readonly [key: string]: unknown } | undefined
     const servers = edited?.[key]
-    if (!isRecord(servers) || JSON.stringify(servers[name]) !== JSON.stringify(value)) {
+    if (!Predicate.isObject(servers) || JSON.stringify(servers[name]) !== JSON.stringify(value)) {
       return yield* new InvalidConfig({
         path: configFile,
         reason: `the entry could not be edited in place (is "${key}", or "${name}" in it, given twice?)`
@@ -595,6 +596,3 @@ const runsNode = (node: string, cwd: string): Effect.Effect<string | undefined> 
       resume(Effect.succeed(error === null ? stdout.trim() : undefined)))
     return Effect.sync(() => child.kill())
   })
-
-const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
-  typeof u === "object" && u !== null && !Array.isArray(u)

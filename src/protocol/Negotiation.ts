@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import type * as Cause from "effect/Cause"
+import * as Predicate from "effect/Predicate"
 import * as Result from "effect/Result"
 import type * as Schema from "effect/Schema"
 import { InvalidParams, JsonRpcError, schemaFailureMessage } from "./McpError.ts"
@@ -438,9 +439,6 @@ const rejection = (status: 400 | 404, code: number, message: string, data?: unkn
 const reject = (status: 400 | 404, code: number, message: string, data?: unknown): Result.Result<never, Rejection> =>
   Result.fail(rejection(status, code, message, data))
 
-const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
-
 /**
  * Whether a request (or a notification) is of the stateless era (MCP 2026-07-28): its `_meta`
  * names a protocol version. Total over whatever a client sent as `_meta` (`null`, an array, a
@@ -451,7 +449,7 @@ const isRecord = (u: unknown): u is { readonly [key: string]: unknown } =>
  */
 export const namesItsVersion = (request: JsonRpc.Request | JsonRpc.Notification): boolean => {
   const meta = request.params?._meta
-  return isRecord(meta) && Object.hasOwn(meta, v2026_07_28.metaKeys.protocolVersion)
+  return Predicate.isObject(meta) && Object.hasOwn(meta, v2026_07_28.metaKeys.protocolVersion)
 }
 
 /**
@@ -550,11 +548,11 @@ export const resolveModern = (
   supportedVersions: ReadonlyArray<ProtocolVersion.ModernVersion> = ProtocolVersion.modern
 ): Result.Result<ResolvedRequest, Rejection> => {
   const meta = request.params?._meta
-  const fields = isRecord(meta) ? meta : emptyMeta
+  const fields = Predicate.isObject(meta) ? meta : emptyMeta
   const version = fields[v2026_07_28.metaKeys.protocolVersion]
   const capabilities = fields[v2026_07_28.metaKeys.clientCapabilities]
   if (typeof version !== "string") return missingMeta(v2026_07_28.metaKeys.protocolVersion, version, "a string")
-  if (!isRecord(capabilities)) return missingMeta(v2026_07_28.metaKeys.clientCapabilities, capabilities, "an object")
+  if (!Predicate.isObject(capabilities)) return missingMeta(v2026_07_28.metaKeys.clientCapabilities, capabilities, "an object")
   if (headers !== undefined) {
     const headerVersion = headers["mcp-protocol-version"]
     if (headerVersion !== version) {
@@ -661,7 +659,7 @@ export const checkModernNotification = (notification: JsonRpc.Notification, head
     return rejection(400, v2026_07_28.errorCodes.HeaderMismatch, mismatchMessage("Mcp-Method", method, "the method", notification.method))
   }
   const meta = notification.params?._meta
-  const version = isRecord(meta) ? meta[v2026_07_28.metaKeys.protocolVersion] : undefined
+  const version = Predicate.isObject(meta) ? meta[v2026_07_28.metaKeys.protocolVersion] : undefined
   const headerVersion = headers["mcp-protocol-version"]
   if (typeof version === "string" && headerVersion !== version) {
     return rejection(

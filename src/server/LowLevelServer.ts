@@ -15,6 +15,7 @@
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import { lazy } from "../internal/lazy.ts"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
@@ -649,10 +650,10 @@ const asListed = (routes: ReadonlyMap<string, Route>, listed: Listed): void => {
   const { tools: wrappedTools, tasks: wrappedTasks } = listed
   const record = (result: unknown): void => {
     try {
-      const tools = isRecord(result) ? result["tools"] : undefined
+      const tools = Predicate.isObject(result) ? result["tools"] : undefined
       if (!Array.isArray(tools)) return
       for (const tool of tools) {
-        const name = isRecord(tool) ? tool["name"] : undefined
+        const name = Predicate.isObject(tool) ? tool["name"] : undefined
         if (typeof name !== "string") continue
         const schema = (tool as { readonly outputSchema?: unknown }).outputSchema
         if (!hasNonObjectRoot(schema) || valuesShapedBy(schema)) wrappedTools.delete(name)
@@ -679,8 +680,8 @@ const asListed = (routes: ReadonlyMap<string, Route>, listed: Listed): void => {
     if (taskResult === undefined) return
     let taskId: unknown
     try {
-      const task = isRecord(result) ? result["task"] : undefined
-      taskId = isRecord(task) ? task["taskId"] : undefined
+      const task = Predicate.isObject(result) ? result["task"] : undefined
+      taskId = Predicate.isObject(task) ? task["taskId"] : undefined
     } catch {
       return // properties that cannot be read: see `withStructuredContentWrapped`
     }
@@ -738,13 +739,10 @@ const maxWrappedTools = 10_000
 /** How many tasks {@link asListed} remembers (the oldest are forgotten first). */
 const maxWrappedTasks = 10_000
 
-const isRecord = (value: unknown): value is { readonly [key: string]: unknown } =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
 /** A result whose `structuredContent`, any value, is sent as `{ result: <value> }`. */
 const withStructuredContentWrapped = (result: unknown): unknown => {
   try {
-    const content = isRecord(result) ? result["structuredContent"] : undefined
+    const content = Predicate.isObject(result) ? result["structuredContent"] : undefined
     return content === undefined ? result : { ...(result as object), structuredContent: { result: content } }
   } catch {
     // Properties that cannot be read: sent as made (sending it fails, answered -32603).
