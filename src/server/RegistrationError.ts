@@ -9,6 +9,7 @@
  * @since 0.2.0
  */
 import * as Data from "effect/Data"
+import * as Predicate from "effect/Predicate"
 
 /**
  * A component's registration was refused. `component` names it (`Tool echo`), `site` is where it
@@ -54,4 +55,4 @@ export class RegistrationError extends Data.TaggedError("RegistrationError")<{
  * @category predicates
  */
 export const isRegistrationError = (u: unknown): u is RegistrationError =>
-  typeof u === "object" && u !== null && (u as { readonly _tag?: unknown })._tag === "RegistrationError"
+  Predicate.isTagged(u, "RegistrationError")

@@ -14,6 +14,7 @@
  * @since 0.2.0
  */
 import * as Data from "effect/Data"
+import * as Predicate from "effect/Predicate"
 
 /**
  * A store could not do what it was asked: `store` names it (`"RateLimitStore"`, `"CacheStore"`,
@@ -40,4 +41,4 @@ export class StoreError extends Data.TaggedError("StoreError")<{
  * @category predicates
  */
 export const isStoreError = (u: unknown): u is StoreError =>
-  typeof u === "object" && u !== null && (u as { readonly _tag?: unknown })._tag === "StoreError"
+  Predicate.isTagged(u, "StoreError")
