@@ -4,7 +4,7 @@
  * key. The build of the server's Layer dies with it (a registration problem is a bug of the
  * program, not a failure to handle), and it prints as its message and the place of the user's
  * code that defined the component (`McpServer.tool(...)`, `McpServer.addResource(...)`), not the
- * library's frames.
+ * library's frames (`Cause.pretty` prints the error a refused definition threw after it, as its cause).
  *
  * @since 0.2.0
  */
