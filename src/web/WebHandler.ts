@@ -145,7 +145,9 @@ export interface ServeInfo {
 /**
  * Builds the server (`components` with `options`, as `McpServer.serve` would) and answers web
  * requests on `http.path` (default `/mcp`), with the health and protected-resource metadata paths
- * when configured; any other path is 404.
+ * when configured; any other path is 404. A framework hands the handler the whole path: mounted
+ * under a prefix (`app.route("/api", api)`), give `path: "/api/mcp"` (the first 404 at such a path
+ * is logged once, naming the path to give).
  *
  * **Example** (A server in a web framework (Hono))
  *

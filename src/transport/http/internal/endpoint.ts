@@ -155,7 +155,7 @@ const routes = (
           anyMethodOn.set(metadataPath, metadata)
         }
       }
-      if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(anyMethodOn))
+      if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(anyMethodOn, path))
     })
   )
 
@@ -175,22 +175,56 @@ type Handler = (
  * {@link exactPaths}' rules: its target decoded once, as the router decodes it (`/m%63p`, a `;`
  * parameter, an absolute-form target). Compared as received, `FOO /m%63p` was 404 while
  * `POST /m%63p` was 200. Made once, asked only of a request the router found no route for.
+ *
+ * A 404 on a path that ends with the endpoint's after a prefix (`/api/mcp` for `/mcp`) is said
+ * once, naming the `path` to give (see {@link misrouted}). Nothing is done for it on the way of a
+ * request that is routed: `catchIf` runs only on a failure.
  */
-const unknownMethodsOn = (handlers: ReadonlyMap<string, Handler>) => {
+const unknownMethodsOn = (handlers: ReadonlyMap<string, Handler>, endpointPath: string) => {
   const paths = FindMyWay.make<Handler>(exactPaths)
   for (const [path, handler] of handlers) paths.on("GET", path as FindMyWay.PathInput, handler)
+  const warn = misrouted(endpointPath)
   return <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
-    Effect.catchIf(app, (error) => notFoundOn(error, paths) !== undefined, (error) => {
-      const request = notFoundOn(error, paths)!
-      return paths.find("GET", request.url)!.handler(request)
+    Effect.catchIf(app, isRouteNotFound, (error) => {
+      const request = error.reason.request
+      const found = paths.find("GET", request.url)
+      return found !== undefined ? found.handler(request) : Effect.andThen(warn(pathOf(request)), Effect.fail(error))
     })
 }
 
-/** The request of a `RouteNotFound` whose path is one of `paths`, else `undefined`. */
-const notFoundOn = (error: unknown, paths: FindMyWay.Router<Handler>): HttpServerRequest.HttpServerRequest | undefined => {
-  if (!HttpServerError.isHttpServerError(error) || error.reason._tag !== "RouteNotFound") return undefined
-  const request = error.reason.request
-  return paths.find("GET", request.url) === undefined ? undefined : request
+/** A `RouteNotFound`: the router has no route for the request's method and path. */
+const isRouteNotFound = <E>(error: E): error is E & HttpServerError.HttpServerError & {
+  readonly reason: HttpServerError.RouteNotFound
+} => HttpServerError.isHttpServerError(error) && error.reason._tag === "RouteNotFound"
+
+/**
+ * Says once that a request was 404 at a path made of a prefix and the endpoint's path: a handler
+ * mounted under a prefix (`app.route("/api", api)` in Hono, a framework's base path, a proxy that
+ * keeps the prefix) gets the whole path, `/api/mcp`, and the endpoint answers at its `path`
+ * exactly. Every request of such a mount was an empty 404, nothing logged, and the SDK v2 client
+ * said the server did not offer its version. The 404 stays: the path is the handler's option. A
+ * path the router's own matching would take as another (`//mcp`, `/api//mcp`) is not such a mount.
+ */
+const misrouted = (endpointPath: string) => {
+  let said = false
+  return (path: string): Effect.Effect<void> => {
+    if (said || path.length <= endpointPath.length || !path.endsWith(endpointPath)) return Effect.void
+    const prefix = path.slice(0, path.length - endpointPath.length)
+    if (prefix.endsWith("/")) return Effect.void
+    said = true
+    const whole = clip(path)
+    return Effect.logWarning(
+      `effect-mcp-server: answered 404 to a request for ${whole}: the MCP endpoint is at ${endpointPath} (the \`path\` option). ` +
+        `Mounted under a prefix (a framework's sub-app or base path, a proxy that keeps the prefix), it gets the whole path: ` +
+        `give path: "${whole}".`
+    )
+  }
+}
+
+/** A request's path: its URL without the query. */
+const pathOf = (request: HttpServerRequest.HttpServerRequest): string => {
+  const query = request.url.indexOf("?")
+  return query === -1 ? request.url : request.url.slice(0, query)
 }
 
 /**
