@@ -24,6 +24,7 @@ import { clip } from "../../../internal/clip.ts"
 import { type Deadlined, Deadlines } from "../../../internal/deadlines.ts"
 import { emptyMap } from "../../../internal/emptyMap.ts"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
+import * as v2026_07_28 from "../../../protocol/versions/v2026_07_28.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import type { HttpRequestInfo, Outbound } from "../../../session/Connection.ts"
@@ -70,6 +71,16 @@ const sessionEnded: JsonRpc.ErrorObject = { code: ErrorCode.InternalError, messa
  * one its drain stopped.
  */
 const stoppedByShutdown = McpError.stoppedByShutdownObject
+
+/**
+ * The answer of a 2026-07-28 `subscriptions/listen` still open when the endpoint stops
+ * (`WebHandler.dispose`, the server interrupted): its result, as a graceful drain ends it (the spec
+ * ends a listen with its result "on graceful server close"), not an error: a listen is never
+ * answered otherwise, and the SDK v2 client took the error for an unexpected disconnect. `id` is
+ * the client's: the `subscriptionId` of every notification the stream carried.
+ */
+const endedListen = (id: JsonRpc.RequestId): JsonRpc.Message =>
+  JsonRpc.success(id, { resultType: "complete", _meta: { [v2026_07_28.metaKeys.subscriptionId]: id } })
 
 /**
  * The requests that only wait (for a task's end, for notifications) rather than work: one that
@@ -1282,9 +1293,12 @@ export class Endpoint implements SessionHost {
       this.released.delete(session.id)
       const error = this.closing ? stoppedByShutdown : sessionEnded
       for (const pending of session.pending.values()) {
+        const listenEnded = this.closing && pending.request.method === "subscriptions/listen"
         // Its handler ends interrupted (if it still runs): its span says this answer (Telemetry).
-        stoppedRequests.set(pending.request, error)
-        const answer = forClient(pending, JsonRpc.failure(pending.request.id, error))
+        if (!listenEnded) stoppedRequests.set(pending.request, error)
+        const answer = listenEnded
+          ? endedListen(pending.clientId ?? pending.request.id)
+          : forClient(pending, JsonRpc.failure(pending.request.id, error))
         const stream = pending.stream
         if (stream === undefined) settle(pending, answer)
         // Not stored: the session's events are forgotten below, and no GET could resume its
@@ -1533,7 +1547,9 @@ export class Endpoint implements SessionHost {
       const inFlight = sessions.some((session) => session.pending.size > 0)
       for (const session of sessions) {
         // Marked before their handlers are interrupted: their spans say the answer `ended` gives.
-        for (const pending of session.pending.values()) stoppedRequests.set(pending.request, stoppedByShutdown)
+        for (const pending of session.pending.values()) {
+          if (pending.request.method !== "subscriptions/listen") stoppedRequests.set(pending.request, stoppedByShutdown)
+        }
         session.input?.interrupt()
         // Ended at once (its answers given, its streams closed: `runFork` runs it up to its first
         // wait), forgotten by the stores in a fiber of its own, as a session that closes by itself
