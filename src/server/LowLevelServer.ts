@@ -811,7 +811,11 @@ const inRound = (
       digest = digestOf(request, context.principal?.subject)
       const opened = sealer.open(state as string, digest)
       if (opened === undefined) {
-        return Exit.fail(McpError.invalidParams("Invalid requestState: tampered with, expired, or from another request"))
+        // Behind a load balancer the likeliest cause is the configuration: replicas that do not
+        // share a key ring (the default is a key per process), said so rather than only an attack.
+        return Exit.fail(McpError.invalidParams(
+          "Invalid requestState: tampered with, expired, from another request, or sealed by a server that does not share this one's requestState.keys"
+        ))
       }
       const carried = Object.keys(opened.answers)
       for (const key of carried) given.set(key, opened.answers[key])
