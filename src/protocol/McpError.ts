@@ -503,8 +503,60 @@ export const fromCause = (cause: Cause.Cause<unknown>): ErrorObject | undefined 
   for (const reason of cause.reasons) {
     if (reason._tag === "Fail" && isMcpError(reason.error)) return toErrorObject(reason.error)
   }
-  const invalid = clientAnswerOf(cause)
+  const invalid = clientAnswerOf(cause) ?? missingCapabilityOf(cause)
   return invalid === undefined ? internalErrorObject : toErrorObject(invalid)
+}
+
+/**
+ * The -32021 of a `ClientCapabilityMissing` for a capability the request itself did not declare
+ * (MCP 2026-07-28, where capabilities are each request's: its `perRequest` is true), with
+ * `data.requiredCapabilities` (`sampling.tools` → `{ sampling: { tools: {} } }`) so the client
+ * may retry declaring it; `undefined` for anything else (a 2025-era session's, whose capabilities
+ * were negotiated once: the handler's failure). Recognized by tag, as {@link clientAnswerInvalid}.
+ *
+ * @since 0.2.0
+ * @category mapping
+ */
+export const missingClientCapability = (error: unknown): MissingRequiredClientCapability | undefined => {
+  if (typeof error !== "object" || error === null) return undefined
+  try {
+    const { _tag, perRequest, capability, message } = error as {
+      _tag?: unknown
+      perRequest?: unknown
+      capability?: unknown
+      message?: unknown
+    }
+    if (_tag !== "ClientCapabilityMissing" || perRequest !== true || typeof capability !== "string") return undefined
+    const requiredCapabilities: Record<string, unknown> = {}
+    let level = requiredCapabilities
+    for (const part of capability.split(".")) {
+      const next: Record<string, unknown> = {}
+      level[part] = next
+      level = next
+    }
+    return new MissingRequiredClientCapability({ requiredCapabilities, ...(typeof message === "string" ? { message } : {}) })
+  } catch {
+    // A failure whose properties cannot be read is none (see `isMcpError`).
+    return undefined
+  }
+}
+
+/**
+ * A request's missing capability ({@link missingClientCapability}), failed or made a defect: the
+ * guides' handlers turn the client's failures into defects (`Effect.orDie`), and a prompt's or a
+ * resource's handler may fail with `McpError`s only, so it must. Either way the request, not the
+ * server, lacked something, and the client is told what.
+ */
+const missingCapabilityOf = (cause: Cause.Cause<unknown>): MissingRequiredClientCapability | undefined => {
+  for (const reason of cause.reasons) {
+    const missing = reason._tag === "Fail"
+      ? missingClientCapability(reason.error)
+      : reason._tag === "Die"
+      ? missingClientCapability(reason.defect)
+      : undefined
+    if (missing !== undefined) return missing
+  }
+  return undefined
 }
 
 /**
@@ -555,7 +607,8 @@ export const codeOfCause = (cause: Cause.Cause<unknown>): number | undefined => 
   for (const reason of cause.reasons) {
     if (reason._tag === "Fail" && isMcpError(reason.error)) return codeOf(reason.error)
   }
-  return clientAnswerOf(cause) === undefined ? ErrorCode.InternalError : ErrorCode.InvalidParams
+  if (clientAnswerOf(cause) !== undefined) return ErrorCode.InvalidParams
+  return missingCapabilityOf(cause) === undefined ? ErrorCode.InternalError : ErrorCode.MissingRequiredClientCapability
 }
 
 /**

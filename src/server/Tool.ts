@@ -509,9 +509,8 @@ export const compile = <
       if (reason._tag !== "Fail") continue
       if (isRequestError(reason.error)) return Exit.fail(reason.error)
       // MCP 2026-07-28: a capability the request itself did not declare is -32021, naming it.
-      if (reason.error instanceof ClientCapabilityMissing && reason.error.perRequest === true) {
-        return Exit.fail(missingCapability(reason.error))
-      }
+      const missing = McpError.missingClientCapability(reason.error)
+      if (missing !== undefined) return Exit.fail(missing)
     }
     if (failure !== undefined) {
       encodeFailure ??= encoder(failure)
@@ -535,6 +534,12 @@ export const compile = <
     for (const reason of cause.reasons) {
       if (reason._tag === "Fail" && reason.error instanceof ClientCapabilityMissing) {
         return Exit.succeed({ content: [{ type: "text", text: reason.error.message }], isError: true })
+      }
+      // MCP 2026-07-28: the same made a defect (`Effect.orDie`, as the guides do) is still the
+      // request's missing capability, not the tool's failure.
+      if (reason._tag === "Die") {
+        const missing = McpError.missingClientCapability(reason.defect)
+        if (missing !== undefined) return Exit.fail(missing)
       }
     }
     return undeclared(name, cause, masking)
@@ -868,18 +873,6 @@ const normalize = (output: Output): CallToolResult => {
 const isRequestError = (error: unknown): error is RequestError =>
   error instanceof McpError.MissingRequiredClientCapability || error instanceof McpError.UrlElicitationRequired ||
   error instanceof McpError.LimitExceeded || error instanceof McpError.StoreUnavailable || error instanceof McpError.JsonRpcError
-
-/** -32021 for a capability the request did not declare: `sampling.tools` → `{ sampling: { tools: {} } }`. */
-const missingCapability = (error: ClientCapabilityMissing): McpError.MissingRequiredClientCapability => {
-  const requiredCapabilities: Record<string, unknown> = {}
-  let level = requiredCapabilities
-  for (const part of error.capability.split(".")) {
-    const next: Record<string, unknown> = {}
-    level[part] = next
-    level = next
-  }
-  return new McpError.MissingRequiredClientCapability({ requiredCapabilities, message: error.message })
-}
 
 const undeclared = (
   name: string,
