@@ -164,7 +164,9 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
               })
           )
         }
-        if (filter.taskIds !== undefined && !Extension.isDeclared(context, TasksWire.extensionId)) {
+        // Only a server that serves tasks asks for the extension: one without them offers none,
+        // and leaves `taskIds` out of the accepted subset as any filter it does not serve.
+        if (filter.taskIds !== undefined && sources.tasks !== undefined && !Extension.isDeclared(context, TasksWire.extensionId)) {
           return yield* Effect.fail(Extension.notDeclared(
             TasksWire.extensionId,
             `subscriptions/listen with taskIds needs the ${TasksWire.extensionId} extension: declare it in clientCapabilities.extensions`
