@@ -535,11 +535,12 @@ export const compile = <
       if (reason._tag === "Fail" && reason.error instanceof ClientCapabilityMissing) {
         return Exit.succeed({ content: [{ type: "text", text: reason.error.message }], isError: true })
       }
-      // MCP 2026-07-28: the same made a defect (`Effect.orDie`, as the guides do) is still the
-      // request's missing capability, not the tool's failure.
-      if (reason._tag === "Die") {
+      // The same made a defect (`Effect.orDie`, as the guides do) is still input the client
+      // cannot give, not the tool's failure: -32021 in MCP 2026-07-28, else that tool error.
+      if (reason._tag === "Die" && reason.defect instanceof ClientCapabilityMissing) {
         const missing = McpError.missingClientCapability(reason.defect)
         if (missing !== undefined) return Exit.fail(missing)
+        return Exit.succeed({ content: [{ type: "text", text: reason.defect.message }], isError: true })
       }
     }
     return undeclared(name, cause, masking)

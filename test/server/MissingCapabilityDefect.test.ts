@@ -8,10 +8,13 @@
  *
  * Fails before: a prompt's and a resource's were -32603 "Internal error" (logged as failures:
  * "prompts/get failed ClientCapabilityMissing"), a tool's a masked `isError` "internal error"
- * result; the SDK v2 client could not tell what to declare.
+ * result; the SDK v2 client could not tell what to declare. A 2025-11-25 session's tool gets the
+ * tool error naming the capability, as when the tool lets the error out (it was masked and logged).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
+import { Client as ClientV1 } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport as TransportV1 } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -59,6 +62,29 @@ describe("ClientCapabilityMissing made a defect (Effect.orDie), 2026-07-28", () 
         assert.deepStrictEqual((error as { readonly data?: unknown }).data, { requiredCapabilities: { elicitation: {} } })
         assert.include(error.message, "elicitation")
       }
+      assert.deepStrictEqual(logged.filter((line) => line.includes("failed")), [])
+    }))
+
+  it.live("2025-11-25 (SDK v1 client, no elicitation): the tool's answer is the tool error naming the capability, not logged", () =>
+    Effect.gen(function*() {
+      const logged: Array<string> = []
+      const keep = Logger.make((entry) => void logged.push(String(entry.message)))
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve({ name: "styles", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port })), { loggers: [keep] })
+      const client = yield* Effect.acquireRelease(
+        Effect.gen(function*() {
+          const client = new ClientV1({ name: "no-elicitation", version: "1" }, { capabilities: {} })
+          yield* Effect.promise(() => client.connect(new TransportV1(new URL(url))))
+          return client
+        }),
+        (client) => Effect.promise(() => client.close().catch(() => undefined))
+      )
+      const result = yield* sdk(() => client.callTool({ name: "styled", arguments: {} }))
+      assert.isTrue(result.isError)
+      assert.deepStrictEqual(result.content, [{
+        type: "text",
+        text: "The client did not declare the \"elicitation\" capability needed for elicitation/create"
+      }])
       assert.deepStrictEqual(logged.filter((line) => line.includes("failed")), [])
     }))
 })
