@@ -217,7 +217,8 @@ describe("Streamable HTTP resumption: the last event", () => {
           Effect.andThen(McpContext.progress(1, 2, "about to answer"), Effect.sleep(20)).pipe(Effect.as("x".repeat(8 * 1024 * 1024)))
       })
       const { url } = yield* serveOnAnyPort((port) =>
-        McpServer.serve({ name: "big", version: "1" }, Big, StreamableHttp.make({ host: "127.0.0.1", port }))
+        // A short grace (see `finishedStreamGraceMillis`): a stream written out is forgotten within 300 ms.
+        McpServer.serve({ name: "big", version: "1" }, Big, StreamableHttp.make({ host: "127.0.0.1", port, finishedStreamGraceMillis: 200 }))
       )
       const sessionId = yield* Effect.promise(() => openSession(url))
       const { response, destroy } = yield* Effect.promise(() =>
@@ -236,8 +237,8 @@ describe("Streamable HTTP resumption: the last event", () => {
       const messages = messagesOf(yield* Effect.promise(() => readSse(resumed, 10_000)))
       assert.strictEqual(messages.at(-1)?.id, 9)
       assert.strictEqual(messages.at(-1)?.result.content[0].text.length, 8 * 1024 * 1024)
-      // Resumed and read to its end: now the events are gone.
-      yield* Effect.sleep(100)
+      // Resumed and read to its end: now, past the grace, the events are gone.
+      yield* Effect.sleep(700)
       assert.strictEqual((yield* Effect.promise(() => resume(url, sessionId, progress.id!))).status, 400, "forgotten after the resumption")
       // A client that read the stream to its end: its events are gone (nothing left to resume).
       const whole = yield* Effect.promise(() =>
@@ -245,7 +246,7 @@ describe("Streamable HTTP resumption: the last event", () => {
       )
       const events = yield* Effect.promise(() => readSse(whole.response, 10_000))
       assert.strictEqual(messagesOf(events).at(-1)?.id, 10)
-      yield* Effect.sleep(100)
+      yield* Effect.sleep(700)
       const after = yield* Effect.promise(() => resume(url, sessionId, events.find((event) => event.data.includes("progress"))!.id!))
       assert.strictEqual(after.status, 400, "forgotten once written out")
     }))
@@ -362,5 +363,105 @@ describe("Streamable HTTP resumption from a priming event", () => {
         assert.include(((yield* Effect.promise(() => resumed.json())) as any).error.message, "re-issue the request")
       }
       yield* Deferred.succeed(release, undefined)
+    }))
+})
+
+describe("Streamable HTTP resumption: a finished stream's grace", () => {
+  /**
+   * A server whose `wait` tool sends a progress, then answers once `release` is done; a call of
+   * it on the session answered as SSE: what the client read before the answer (its priming event
+   * and the progress), and the answer itself, read to the stream's end (written out whole, as a
+   * client whose connection broke while the answer was in flight has it, unreceived).
+   */
+  const serveWaiting = (options: Partial<StreamableHttp.Options> = {}) =>
+    Effect.gen(function*() {
+      const releases: Array<Deferred.Deferred<void>> = []
+      const Wait = McpServer.tool({
+        name: "wait",
+        handler: () =>
+          Effect.gen(function*() {
+            const release = Deferred.makeUnsafe<void>()
+            releases.push(release)
+            yield* McpContext.progress(1, 2)
+            yield* Deferred.await(release)
+            return "answered"
+          })
+      })
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve({ name: "wait", version: "1" }, Wait, StreamableHttp.make({ host: "127.0.0.1", port, ...options }))
+      )
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      const finishedCall = (id: number) =>
+        Effect.gen(function*() {
+          const before = releases.length
+          const { response } = yield* Effect.promise(() => postSse(url, sessionId, call(id, "wait", {}, { progressToken: `p${id}` })))
+          const reader = sseReader(response)
+          yield* Effect.promise(() => reader.next()) // priming
+          const progress = (yield* Effect.promise(() => reader.next()))!
+          assert.strictEqual(JSON.parse(progress.data).method, "notifications/progress")
+          assert.strictEqual(releases.length, before + 1)
+          yield* Deferred.succeed(releases[before]!, undefined)
+          const answer = (yield* Effect.promise(() => reader.next()))!
+          assert.strictEqual(JSON.parse(answer.data).id, id)
+          // The response ended: the server wrote it out to its end.
+          assert.isUndefined(yield* Effect.promise(() => reader.next()))
+          return progress.id!
+        })
+      return { url, sessionId, finishedCall }
+    })
+
+  /** Resumes after `lastEventId`: its status, and the ids of the messages replayed. */
+  const resumed = (url: string, sessionId: string, lastEventId: string) =>
+    Effect.gen(function*() {
+      const response = yield* Effect.promise(() => resume(url, sessionId, lastEventId))
+      if (response.status !== 200) {
+        yield* Effect.promise(() => response.text())
+        return { status: response.status, ids: [] as Array<unknown> }
+      }
+      const messages = messagesOf(yield* Effect.promise(() => readSse(response)))
+      return { status: 200, ids: messages.map((message) => message.id) }
+    })
+
+  // Fails before (400 "re-issue the request"): the stream's events were forgotten as soon as its
+  // answer was handed to the socket, so a connection that broke while that tail was in flight
+  // could not be resumed, and the client re-sent a request that had been answered.
+  it.live("a stream written out to its end stays resumable: a client that lost its tail in flight resumes and gets the answer", () =>
+    Effect.gen(function*() {
+      const { finishedCall, sessionId, url } = yield* serveWaiting()
+      const progressId = yield* finishedCall(7)
+      // Time for the endpoint to have done whatever it does once the stream is written out.
+      yield* Effect.sleep(150)
+      const first = yield* resumed(url, sessionId, progressId)
+      assert.deepStrictEqual(first, { status: 200, ids: [7] })
+      // Resumed and written out again: still in its grace.
+      yield* Effect.sleep(150)
+      assert.deepStrictEqual(yield* resumed(url, sessionId, progressId), { status: 200, ids: [7] })
+    }))
+
+  it.live("the grace is bounded in time (finishedStreamGraceMillis) and in count per session (maxGracedStreamsPerSession)", () =>
+    Effect.gen(function*() {
+      const { finishedCall, sessionId, url } = yield* serveWaiting({ finishedStreamGraceMillis: 300, maxGracedStreamsPerSession: 2 })
+      const ids: Array<string> = []
+      for (const id of [1, 2, 3]) ids.push(yield* finishedCall(id))
+      yield* Effect.sleep(50)
+      // Three written out, two kept: the oldest is forgotten at once.
+      assert.strictEqual((yield* resumed(url, sessionId, ids[0]!)).status, 400)
+      assert.deepStrictEqual(yield* resumed(url, sessionId, ids[2]!), { status: 200, ids: [3] })
+      // Past the grace (and the sweep's half of it again, 450 ms): forgotten. Not looked at
+      // meanwhile: a resumption written out starts its grace over.
+      yield* Effect.sleep(1_000)
+      assert.strictEqual((yield* resumed(url, sessionId, ids[1]!)).status, 400, "forgotten after its grace")
+      assert.strictEqual((yield* resumed(url, sessionId, ids[2]!)).status, 400)
+    }))
+
+  it.live("finishedStreamGraceMillis 0 forgets a stream once written out; an option out of range is a RangeError naming it", () =>
+    Effect.gen(function*() {
+      const { finishedCall, sessionId, url } = yield* serveWaiting({ finishedStreamGraceMillis: 0 })
+      const progressId = yield* finishedCall(1)
+      yield* Effect.sleep(100)
+      assert.strictEqual((yield* resumed(url, sessionId, progressId)).status, 400)
+      for (const bad of [{ finishedStreamGraceMillis: -1 }, { finishedStreamGraceMillis: Number.NaN }, { maxGracedStreamsPerSession: 0 }]) {
+        assert.throws(() => StreamableHttp.make({ port: 0, ...bad }), RangeError, Object.keys(bad)[0])
+      }
     }))
 })

@@ -204,6 +204,22 @@ export interface Options {
    */
   readonly keepAliveMillis?: number | undefined
   /**
+   * How long a 2025 session's finished SSE stream stays resumable once its last event (the
+   * answer) was handed to the socket: a connection that breaks while that tail is in flight is
+   * resumed with `Last-Event-ID` and gets it, instead of a 400 that has the client re-issue a request
+   * that was answered. Then its stored events are forgotten (within half this again). Default
+   * 30 000 (an integer >= 0; 0: forgotten at once). The event store's own bounds
+   * (`maxEventsPerStream`, `maxStreamsPerSession`) still hold.
+   */
+  readonly finishedStreamGraceMillis?: number | undefined
+  /**
+   * How many such finished streams (see {@link Options.finishedStreamGraceMillis}) one session keeps
+   * in their grace; past that, the oldest is forgotten at once. Default 16 (an integer >= 1): at
+   * most that many streams' events (each at most the event store's `maxEventsPerStream`) per
+   * session are held for the grace.
+   */
+  readonly maxGracedStreamsPerSession?: number | undefined
+  /**
    * CORS for browser clients on other origins (off by default): preflights are answered, and
    * responses allow the origin and expose `Mcp-Session-Id`, `MCP-Protocol-Version`,
    * `WWW-Authenticate` and `Retry-After` (of a 503). The origins listed here also pass the Origin check (`allowedOrigins`)

@@ -217,6 +217,15 @@ export class Endpoint implements SessionHost {
    * shutdown waits for (see {@link forgotten}) before the stores' resources (a Redis client) close.
    */
   private readonly forgets = new WorkUnderWay()
+  /**
+   * The finished request streams of each session written out to their end, kept resumable for
+   * `finishedStreamGraceMillis` (see {@link writtenOut}): stream id → when it is forgotten, oldest
+   * first; at most `maxGracedStreamsPerSession` each. An entry only while a session has one.
+   */
+  private readonly graced = new Map<HttpSession, Map<string, number>>()
+  /** `finishedStreamGraceMillis` (0: a stream written out is forgotten at once). */
+  readonly graceMillis: number
+  private readonly maxGraced: number
   readonly mode: "auto" | "json" | "sse"
   /** The `Allow` of its 405s (see `allowedMethods`). */
   readonly allow: string
@@ -262,6 +271,8 @@ export class Endpoint implements SessionHost {
     this.idleTimeout = options.sessionIdleTimeoutMillis ?? 30 * 60_000
     this.requestTimeout = options.requestTimeoutMillis ?? 5 * 60_000
     this.retry = options.retryMillis ?? 1_000
+    this.graceMillis = options.finishedStreamGraceMillis ?? 30_000
+    this.maxGraced = options.maxGracedStreamsPerSession ?? 16
     this.maxReleased = options.maxSessions ?? 10_000
     this.maxSessionsPerPrincipal = options.maxSessionsPerPrincipal ?? Math.ceil(this.maxReleased / 2)
     this.maxSessionsPerAddress = options.maxSessionsPerAddress ?? Number.POSITIVE_INFINITY
@@ -626,7 +637,7 @@ export class Endpoint implements SessionHost {
         if (!connection.lastPushed) return
         writtenOut = true
         this.answerRead(session, stream.streamId)
-        this.runFork(this.events.forgetStream(session.id, stream.streamId))
+        this.writtenOut(session, stream)
       })),
       // The server stopped writing the response, not for the client leaving (it stops serving, or
       // something of the application's gave the response up): see `stoppedServing`.
@@ -666,6 +677,53 @@ export class Endpoint implements SessionHost {
     return HttpServerResponse.stream(body, {
       contentType: "text/event-stream",
       headers: { ...sseHeaders, ...headers }
+    })
+  }
+
+  /**
+   * `stream` of `session` was written out to its end: handed to the socket, not yet received (a
+   * connection that breaks now loses its tail, and the client resumes from its `Last-Event-ID`).
+   * Its stored events stay resumable for `finishedStreamGraceMillis` (forgotten by the chore
+   * {@link forgetGraced}), at most `maxGracedStreamsPerSession` streams per session (past that
+   * the oldest is forgotten at once); forgotten at once, they refused that resumption (400), and
+   * the client re-issued a request that had been answered.
+   */
+  private writtenOut(session: HttpSession, stream: SseStream): void {
+    if (this.graceMillis === 0 || stream.unresumable || session.finished) {
+      this.runFork(this.events.forgetStream(session.id, stream.streamId))
+      return
+    }
+    let streams = this.graced.get(session)
+    if (streams === undefined) this.graced.set(session, streams = new Map())
+    // Resumed and written out again: its grace starts over (and it is the newest).
+    else streams.delete(stream.streamId)
+    streams.set(stream.streamId, Date.now() + this.graceMillis)
+    if (streams.size <= this.maxGraced) return
+    const oldest = streams.keys().next().value!
+    streams.delete(oldest)
+    this.runFork(this.events.forgetStream(session.id, oldest))
+  }
+
+  /** How often {@link forgetGraced} runs: the grace is kept between its length and half again. */
+  get graceSweepMillis(): number {
+    return Math.max(100, Math.ceil(this.graceMillis / 2))
+  }
+
+  /** Forgets the finished streams whose grace (see {@link writtenOut}) has passed. */
+  get forgetGraced(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      if (this.graced.size === 0) return Effect.void
+      const now = Date.now()
+      const expired: Array<readonly [string, string]> = []
+      for (const [session, streams] of this.graced) {
+        for (const [streamId, until] of streams) {
+          if (until > now) break
+          streams.delete(streamId)
+          expired.push([session.id, streamId])
+        }
+        if (streams.size === 0) this.graced.delete(session)
+      }
+      return Effect.forEach(expired, ([sessionId, streamId]) => this.events.forgetStream(sessionId, streamId), { discard: true })
     })
   }
 
@@ -1290,6 +1348,8 @@ export class Endpoint implements SessionHost {
       this.sessions.delete(session.id)
       this.release(session)
       this.unread.delete(session)
+      // Its events go with the session's, below.
+      this.graced.delete(session)
       this.released.delete(session.id)
       const error = this.closing ? stoppedByShutdown : sessionEnded
       for (const pending of session.pending.values()) {

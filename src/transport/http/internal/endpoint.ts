@@ -90,6 +90,9 @@ export const handler = (
     yield* Ticker.every(endpoint, endpoint.reapMillis, reap, "the Streamable HTTP endpoint's reaper (idle sessions, unread answers)")
     const keepAliveMillis = endpoint.keepAliveMillis
     if (keepAliveMillis !== undefined) yield* Ticker.every(endpoint, keepAliveMillis, keepAlive, "the Streamable HTTP endpoint's keep-alive")
+    if (endpoint.graceMillis > 0) {
+      yield* Ticker.every(endpoint, endpoint.graceSweepMillis, forgetGraced, "the Streamable HTTP endpoint's forgetting of finished streams")
+    }
     // A graceful shutdown: stop accepting, let every session drain, then let the process stop.
     // Holding marks the program serving (the endpoint is up): a signal before this (a Layer still
     // building) is an interruption to `runMain`, exit 130/143, not a drain's 0.
@@ -106,6 +109,7 @@ export const handler = (
  */
 const reap = (endpoint: Endpoint) => endpoint.reap
 const keepAlive = (endpoint: Endpoint) => Effect.sync(() => endpoint.keepAlive())
+const forgetGraced = (endpoint: Endpoint) => endpoint.forgetGraced
 
 /**
  * A defect on a request's way (a bug, a store of one's own that throws): logged, and answered

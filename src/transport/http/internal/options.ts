@@ -27,6 +27,8 @@ export interface HttpNumbers {
   readonly requestTimeoutMillis?: number | undefined
   readonly retryMillis?: number | undefined
   readonly keepAliveMillis?: number | undefined
+  readonly finishedStreamGraceMillis?: number | undefined
+  readonly maxGracedStreamsPerSession?: number | undefined
   readonly cors?: { readonly maxAgeSeconds?: number | undefined } | undefined
   readonly session?: SessionNumbers | undefined
 }
@@ -61,7 +63,9 @@ export const checkOptions = <O extends HttpNumbers>(who: string, options: O, com
     sessionIdleTimeoutMillis: NumericOptions.millis,
     requestTimeoutMillis: NumericOptions.millis,
     retryMillis: NumericOptions.integer(0),
-    keepAliveMillis: NumericOptions.millisOrZero
+    keepAliveMillis: NumericOptions.millisOrZero,
+    finishedStreamGraceMillis: NumericOptions.integer(0),
+    maxGracedStreamsPerSession: NumericOptions.integer(1)
   })
   NumericOptions.checkAll(who, options.cors, { maxAgeSeconds: NumericOptions.integer(0) }, "cors.")
   // `complete: false` (`fromConfig`): `maxBodyBytes` may yet come from the environment, which
