@@ -1341,6 +1341,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   /** `notifications/initialized` took effect: what was held for it goes out. */
   private becomeOperational(): void {
     this.phase = "operational"
+    this.wakeHeldRequests()
     const held = this.held
     this.held = undefined
     if (held !== undefined) for (const message of held) this.send(message, undefined)
@@ -1842,8 +1843,15 @@ class SessionImpl extends Scheduler implements ServerSession {
     )
   }
 
-  /** Sends the request `id` and waits for its answer, within `timeoutMillis`; a request given up is cancelled. */
-  private sendRequest(
+  /**
+   * A request to the client (other than `ping`) asked between the `initialize` answer and
+   * `notifications/initialized` (by a request the client sent without waiting for the latter, or
+   * an untied one): the server SHOULD NOT send it before the client said it is ready (MCP
+   * lifecycle), so it waits for that, then goes out; the whole within `timeoutMillis` (a
+   * `ClientRequestTimeout` naming it, nothing sent, no cancel). A session that closes or drains
+   * meanwhile fails it `SessionClosed`, sending nothing.
+   */
+  private heldUntilOperational(
     id: number,
     method: string,
     params: JsonRpc.Params | undefined,
@@ -1851,7 +1859,51 @@ class SessionImpl extends Scheduler implements ServerSession {
     route: string | undefined,
     timeoutMillis: number
   ): Effect.Effect<unknown, ClientRequestError> {
+    const since = performance.now()
+    const signal = this.operationalSignal ??= Deferred.makeUnsafe<void>()
+    return Deferred.await(signal).pipe(
+      Effect.timeoutOrElse({
+        duration: timeoutMillis,
+        orElse: () => Effect.fail(new ClientRequestTimeout({ method, timeoutMillis }))
+      }),
+      Effect.andThen(Effect.suspend(() => {
+        if (this.phase !== "operational" || (this.once & Once.Draining) !== 0) return Effect.fail(new SessionClosed({ method }))
+        const left = Math.max(1, timeoutMillis - (performance.now() - since))
+        return this.sendRequest(id, method, params, related, route, left, timeoutMillis)
+      }))
+    )
+  }
+
+  /**
+   * Completed when the session becomes operational (`notifications/initialized`), or can no longer
+   * (it closes or drains): what held requests wait for (see {@link heldUntilOperational}). Made on first use.
+   */
+  private operationalSignal: Deferred.Deferred<void> | undefined
+
+  /** Wakes the requests held for `notifications/initialized` (see {@link operationalSignal}). */
+  private wakeHeldRequests(): void {
+    const signal = this.operationalSignal
+    if (signal === undefined) return
+    this.operationalSignal = undefined
+    Deferred.doneUnsafe(signal, Exit.void)
+  }
+
+  /**
+   * Sends the request `id` and waits for its answer, within `timeoutMillis` (`reported`: the
+   * timeout a `ClientRequestTimeout` names, when part of it was spent held); a request given up is cancelled.
+   */
+  private sendRequest(
+    id: number,
+    method: string,
+    params: JsonRpc.Params | undefined,
+    related: JsonRpc.RequestId | undefined,
+    route: string | undefined,
+    timeoutMillis: number,
+    reported = timeoutMillis
+  ): Effect.Effect<unknown, ClientRequestError> {
     // A request sent as a task (`params.task`) may be answered with a `CreateTaskResult`; no other.
+    // Between the `initialize` answer and `notifications/initialized`: held (see `untilOperational`).
+    if (this.phase === "initialized" && method !== "ping") return this.heldUntilOperational(id, method, params, related, route, timeoutMillis)
     const decode = resultDecoder(method, params?.["task"] !== undefined)
     const deferred = Deferred.makeUnsafe<unknown, ClientRequestError>()
     this.pendingClient = writable(this.pendingClient)
@@ -1860,7 +1912,7 @@ class SessionImpl extends Scheduler implements ServerSession {
         Effect.andThen(Deferred.await(deferred)),
         Effect.timeoutOrElse({
           duration: timeoutMillis,
-          orElse: () => Effect.fail(new ClientRequestTimeout({ method, timeoutMillis }))
+          orElse: () => Effect.fail(new ClientRequestTimeout({ method, timeoutMillis: reported }))
         }),
         Effect.flatMap((result) => decode === undefined ? Effect.succeed(result) : decode(method, result)),
         Effect.onExit((exit) => {
@@ -1990,6 +2042,7 @@ class SessionImpl extends Scheduler implements ServerSession {
 
   private startDraining(): void {
     this.once |= Once.Draining
+    this.wakeHeldRequests()
     if (this.drainSignal !== undefined) Deferred.doneUnsafe(this.drainSignal, Exit.void)
   }
 
@@ -2081,6 +2134,7 @@ class SessionImpl extends Scheduler implements ServerSession {
   /** Closes the session: interrupts whatever still runs and fails pending client requests. */
   close(): void {
     this.phase = "closed"
+    this.wakeHeldRequests()
     this.stopAll(true)
     this.failPendingClientRequests()
   }

@@ -1,0 +1,109 @@
+/**
+ * Requests to the client before `notifications/initialized` (MCP lifecycle: the server SHOULD NOT
+ * send requests other than pings before the client's `initialized` notification). A 2025-11-25
+ * client that sends a call right after the `initialize` answer, without `notifications/initialized`
+ * (a hand-written client, a proxy that pipelines): the call's elicitation waits for the
+ * notification, then goes out; bounded by its timeout, it fails `ClientRequestTimeout`, nothing
+ * sent. Raw `fetch` on 127.0.0.1.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as Layer from "effect/Layer"
+import { McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
+import { initializeMessage, messagesOf, nextMessage, on, post, readSse, serveOnAnyPort, sseReader } from "./support.ts"
+
+/** `ask`: an elicitation (within `timeoutMillis`), and, 100 ms after it was asked, a progress. */
+const Ask = McpServer.tool({
+  name: "ask",
+  parameters: { timeoutMillis: Schema.Number },
+  handler: ({ timeoutMillis }) =>
+    Effect.all([
+      McpContext.elicit("Your name?", Schema.Struct({ name: Schema.String }), { timeoutMillis }).pipe(
+        Effect.map((outcome) => outcome.action === "accept" ? `hello ${outcome.content.name}` : outcome.action),
+        Effect.catch((error) => Effect.succeed(`failed: ${error._tag}`))
+      ),
+      Effect.andThen(Effect.sleep(100), McpContext.progress(1, 2, "still here"))
+    ], { concurrency: "unbounded" }).pipe(Effect.map(([answer]) => answer))
+})
+
+const serve = Effect.gen(function*() {
+  const { url } = yield* serveOnAnyPort((port) =>
+    McpServer.serve({ name: "held", version: "1" }, Ask, StreamableHttp.make({ host: "127.0.0.1", port }))
+  )
+  // Initialized by hand, without `notifications/initialized`.
+  const initialize = yield* Effect.promise(() => post(url, initializeMessage("init", { elicitation: {} })))
+  assert.strictEqual(initialize.status, 200)
+  const sessionId = initialize.headers.get("mcp-session-id")!
+  yield* Effect.promise(() => initialize.text())
+  const call = (timeoutMillis: number) =>
+    Effect.promise(() =>
+      post(url, {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: { name: "ask", arguments: { timeoutMillis }, _meta: { progressToken: "p" } }
+      }, on(sessionId))
+    )
+  return { url, sessionId, call }
+})
+
+describe("requests to the client before notifications/initialized", () => {
+  // Fails before: the elicitation went out at once, before the progress sent 100 ms later.
+  it.live("a call's elicitation waits for notifications/initialized, then goes out and is answered", () =>
+    Effect.gen(function*() {
+      const { call, sessionId, url } = yield* serve
+      const response = yield* call(10_000)
+      assert.strictEqual(response.status, 200)
+      const stream = sseReader(response)
+      const first = yield* Effect.promise(() => nextMessage(stream))
+      assert.strictEqual(first.method, "notifications/progress", "nothing but the progress before notifications/initialized")
+      const initialized = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, on(sessionId)))
+      assert.strictEqual(initialized.status, 202)
+      const asked = yield* Effect.promise(() => nextMessage(stream))
+      assert.strictEqual(asked.method, "elicitation/create")
+      const answered = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: asked.id, result: { action: "accept", content: { name: "Ada" } } }, on(sessionId))
+      )
+      assert.strictEqual(answered.status, 202)
+      const result = yield* Effect.promise(() => nextMessage(stream))
+      assert.strictEqual(result.id, 1)
+      assert.strictEqual(result.result.content[0].text, "hello Ada")
+      yield* Effect.promise(() => stream.cancel())
+    }))
+
+  // Fails before: the elicitation was sent, then a notifications/cancelled for it at its timeout.
+  it.live("held past its timeout: ClientRequestTimeout, and nothing was sent (no request, no cancel)", () =>
+    Effect.gen(function*() {
+      const { call } = yield* serve
+      const response = yield* call(300)
+      const messages = messagesOf(yield* Effect.promise(() => readSse(response)))
+      assert.deepStrictEqual(messages.map((message) => message.method ?? `answer ${message.id}`), ["notifications/progress", "answer 1"])
+      assert.strictEqual(messages.at(-1).result.content[0].text, "failed: ClientRequestTimeout")
+    }))
+
+  // Pins: while `initialize` is answered no client capability is known yet; its middleware's
+  // elicitation fails at once, sending nothing (it could not wait: the notification comes after the answer).
+  it.live("an onInitialize middleware's elicitation fails ClientCapabilityMissing at once, nothing sent", () =>
+    Effect.gen(function*() {
+      const outcomes: Array<string> = []
+      const Asking = McpServer.middleware(Middleware.make("asking", {
+        onInitialize: (params, context, next) =>
+          Effect.andThen(
+            context.elicit({ message: "Who?", requestedSchema: { type: "object", properties: {} } }, { timeoutMillis: 5_000 }).pipe(
+              Effect.match({ onFailure: (error) => outcomes.push(error._tag), onSuccess: () => outcomes.push("answered") })
+            ),
+            next(params)
+          )
+      }))
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve({ name: "asking", version: "1" }, Layer.mergeAll(Ask, Asking), StreamableHttp.make({ host: "127.0.0.1", port }))
+      )
+      const initialize = yield* Effect.promise(() => post(url, initializeMessage("init", { elicitation: {} })))
+      // Its answer, as JSON or on a stream: the answer alone.
+      const body = yield* Effect.promise(() => initialize.text())
+      assert.include(body, `"id":"init"`)
+      assert.notInclude(body, "elicitation/create")
+      assert.deepStrictEqual(outcomes, ["ClientCapabilityMissing"])
+    }))
+})
