@@ -37,6 +37,7 @@ import type { ServerSession } from "../Session.ts"
 import { resultDecoder } from "./clientAnswers.ts"
 import { invalidLog, logLevels } from "./logMessages.ts"
 import { isExit } from "../../internal/isExit.ts"
+import { clip } from "../../internal/clip.ts"
 
 /** What a request context needs of its session: the public face, and the sends tied to a request. */
 export interface ContextSession extends ServerSession {
@@ -238,6 +239,42 @@ export const observedBelow = <A, E>(effect: Effect.Effect<A, E>, context: Reques
 export const asksForDebugLogs = (context: RequestContext): boolean =>
   context instanceof RequestContextImpl && context.asksForDebugLogs
 
+/**
+ * The last progress reported for a request, by its `_meta` (the object every context of the
+ * request, those `with` makes included, shares; a request of its own has its own): what the next
+ * report must exceed. Weak: it goes with the request.
+ */
+const lastProgress = new WeakMap<object, number>()
+
+/** The requests whose dropped progress was logged (once per request, see {@link progressRefused}). */
+const progressWarned = new WeakSet<object>()
+
+/**
+ * A progress report that breaks MCP's rules (not a finite number, not above the last one sent for
+ * the request, or a total that is not finite): not sent, as the handler's bug it is, not the
+ * client's; the call goes on (failing it for a progress bar would lose its result). Logged as a
+ * warning the first time for the request.
+ */
+const progressRefused = (
+  meta: object,
+  requestId: JsonRpc.RequestId,
+  progress: number,
+  total: number | undefined,
+  last: number | undefined
+): Effect.Effect<void> => {
+  if (progressWarned.has(meta)) return Effect.void
+  progressWarned.add(meta)
+  const why = !Number.isFinite(progress)
+    ? `progress ${progress} is not a finite number`
+    : total !== undefined && !Number.isFinite(total)
+    ? `total ${total} is not a finite number`
+    : `progress ${progress} does not exceed the last one sent (${last}): it MUST increase`
+  return Effect.logWarning(
+    `effect-mcp-server: a progress notification of request ${clip(String(requestId))} was not sent: ${why} ` +
+      "(said once per request; later ones that break the rule are dropped too)"
+  )
+}
+
 /** A request's context; `with` makes a new one of the same shape. */
 export class RequestContextImpl implements RequestContext {
   readonly session: ContextSession
@@ -316,6 +353,15 @@ export class RequestContextImpl implements RequestContext {
   progress(progress: number, total?: number, message?: string) {
     const progressToken = this.progressToken
     if (progressToken === undefined || this.inExtensionTask) return Effect.void
+    // MCP: "the progress value MUST increase with each notification", and JSON has no NaN nor
+    // Infinity (sent, they became `null`, which clients refuse). A report that breaks that is
+    // dropped (see `progressRefused`); the last one sent is kept, a number per request.
+    const meta = this.meta!
+    const last = lastProgress.get(meta)
+    if (!Number.isFinite(progress) || (last !== undefined && !(progress > last)) || (total !== undefined && !Number.isFinite(total))) {
+      return progressRefused(meta, this.requestId, progress, total, last)
+    }
+    lastProgress.set(meta, progress)
     const params: Record<string, unknown> = { progressToken, progress }
     if (total !== undefined) params.total = total
     if (message !== undefined) params.message = message
