@@ -27,9 +27,19 @@ const Ask = McpServer.tool({
     ], { concurrency: "unbounded" }).pipe(Effect.map(([answer]) => answer))
 })
 
+/** `ping`: pings the client (a request the lifecycle allows before `notifications/initialized`). */
+const Ping = McpServer.tool({
+  name: "ping",
+  handler: () =>
+    Effect.gen(function*() {
+      const context = yield* McpContext.current
+      return yield* context.ping({ timeoutMillis: 5_000 }).pipe(Effect.as("pinged"), Effect.catch((error) => Effect.succeed(`failed: ${error._tag}`)))
+    })
+})
+
 const serve = Effect.gen(function*() {
   const { url } = yield* serveOnAnyPort((port) =>
-    McpServer.serve({ name: "held", version: "1" }, Ask, StreamableHttp.make({ host: "127.0.0.1", port }))
+    McpServer.serve({ name: "held", version: "1" }, Layer.mergeAll(Ask, Ping), StreamableHttp.make({ host: "127.0.0.1", port }))
   )
   // Initialized by hand, without `notifications/initialized`.
   const initialize = yield* Effect.promise(() => post(url, initializeMessage("init", { elicitation: {} })))
@@ -80,6 +90,23 @@ describe("requests to the client before notifications/initialized", () => {
       const messages = messagesOf(yield* Effect.promise(() => readSse(response)))
       assert.deepStrictEqual(messages.map((message) => message.method ?? `answer ${message.id}`), ["notifications/progress", "answer 1"])
       assert.strictEqual(messages.at(-1).result.content[0].text, "failed: ClientRequestTimeout")
+    }))
+
+  // Pins: a ping is not held (the lifecycle allows it before the notification).
+  it.live("a ping goes out at once, before notifications/initialized", () =>
+    Effect.gen(function*() {
+      const { sessionId, url } = yield* serve
+      const response = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "ping", arguments: {} } }, on(sessionId))
+      )
+      const stream = sseReader(response)
+      const ping = yield* Effect.promise(() => nextMessage(stream))
+      assert.strictEqual(ping.method, "ping")
+      const answered = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: ping.id, result: {} }, on(sessionId)))
+      assert.strictEqual(answered.status, 202)
+      const result = yield* Effect.promise(() => nextMessage(stream))
+      assert.strictEqual(result.result.content[0].text, "pinged")
+      yield* Effect.promise(() => stream.cancel())
     }))
 
   // Pins: while `initialize` is answered no client capability is known yet; its middleware's
