@@ -1357,11 +1357,15 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
    * once it answered since `answersBefore`. A check already on its way is waited for and
    * decides (it was taken for answered: a request closed meanwhile ended a cooldown that check
    * went on to confirm, see `ask`). In the check interval after the last one (see
-   * `checkIntervalMillis`), none is asked: that one's outcome decides.
+   * `checkIntervalMillis`), none is asked: that one's outcome decides. The check is bounded by a
+   * timeout of its own, as one asked half a request's timeout on: with the signal of the request
+   * it was asked for, that request's timeout aborted it, the abort was taken for no answer, and
+   * the requests waiting for it (and, in the interval after, any request closed) were taken for
+   * an outage, a cooldown starting while the endpoint answered.
    */
-  const answersOthers = (answersBefore: number, signal: AbortSignal): Promise<boolean> => {
+  const answersOthers = (answersBefore: number): Promise<boolean> => {
     if (endpoint.answers > answersBefore) return Promise.resolve(true)
-    const asked = endpoint.checking ?? (mayCheck() ? check(signal) : undefined)
+    const asked = endpoint.checking ?? (mayCheck() ? check(AbortSignal.timeout(checkTimeout)) : undefined)
     if (asked === undefined) return Promise.resolve(endpoint.checkAnswered)
     return asked.then(() => endpoint.answers > answersBefore)
   }
@@ -1442,7 +1446,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
           // is the timeout's). The first is the endpoint's. A connection closed on a request (a
           // token too large for a proxy) is that request's, and starts no cooldown, unless the
           // endpoint closes a made-up token's too (see `answersOthers`).
-          if (notConnected(error) || (!signal.aborted && !(await answersOthers(answersBefore, signal)))) {
+          if (notConnected(error) || (!signal.aborted && !(await answersOthers(answersBefore)))) {
             throw new IntrospectionUnanswered(`introspection endpoint could not be reached: ${String(error)}`, { cause: error })
           }
           throw error

@@ -2379,6 +2379,50 @@ server.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
       assert.strictEqual(checks, 1)
     }), 20_000)
 
+  // Fails before: the made-up token asked for a request whose connection was closed went with
+  // that request's signal, so the request's own timeout aborted it; the abort counted as "no
+  // answer", and in the second after it a closed request was taken for an outage (a cooldown:
+  // the next token 503 without being asked), though the endpoint would have answered the check.
+  it.live("a made-up token asked for a closed request is not cut short by that request's timeout: its abort is no outage", () =>
+    Effect.gen(function*() {
+      const asked: Array<string> = []
+      let checks = 0
+      let checksAnswered = 0
+      const held: Array<() => void> = []
+      const port = yield* introspecting((token, response, request) => {
+        if (token.startsWith("effect-mcp-check.")) {
+          checks++
+          // Answered 700 ms on: within a timeout of its own, after the timeout of the request it
+          // was asked for (closed 400 ms into its 1 s).
+          const timer = setTimeout(() => {
+            checksAnswered++
+            response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ active: false }))
+          }, 700)
+          return void held.push(() => clearTimeout(timer))
+        }
+        asked.push(token)
+        if (token.startsWith("closes")) {
+          const timer = setTimeout(() => request.socket.destroy(), 400)
+          return void held.push(() => clearTimeout(timer))
+        }
+        response.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({ active: true, sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
+        )
+      }, held)
+      yield* frozenClock
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis: 1_000 })
+      // Closed 400 ms on (before half its timeout: no check asked yet), a made-up token is asked;
+      // the request times out waiting for it.
+      assert.isTrue(unavailable((yield* timed(verifier.verify("closes-a"))).exit))
+      assert.strictEqual(checks, 1)
+      // In the second after that check (the clock stands still), another request is closed.
+      assert.isTrue(unavailable((yield* timed(verifier.verify("closes-b"))).exit))
+      assert.strictEqual(checksAnswered, 1, "the endpoint answered the made-up token")
+      const next = yield* timed(verifier.verify("next"))
+      assert.isTrue(Exit.isSuccess(next.exit) && next.exit.value.subject === "next", String(next.exit)) // was: 503 at once
+      assert.deepStrictEqual(asked, ["closes-a", "closes-b", "next"])
+    }), 20_000)
+
   // Still: no connection at all (nothing listens there) starts the cooldown.
   it.live("an endpoint no connection can be made to: the next token not cached is 503 without a connection tried, for a second", () =>
     Effect.gen(function*() {
