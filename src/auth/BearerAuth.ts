@@ -1052,6 +1052,18 @@ const introspectionProbeMillis = 1_000
 const checkIntervalMillis = 1_000
 
 /**
+ * Whether `millis` have passed since `since` (a `Date.now()`): so too when the clock was set back
+ * past it (NTP stepping it, a VM resumed). Measured as `now - since >= millis` alone, an interval
+ * begun before the clock was set back an hour lasted that hour: no made-up token was asked (the
+ * last one's outcome stood for every check), and a cooldown had no probe (every token not cached
+ * `503`, the endpoint back). Set forward, an interval ends early: one check or probe more.
+ */
+const passed = (since: number, millis: number): boolean => {
+  const elapsed = Date.now() - since
+  return elapsed >= millis || elapsed < 0
+}
+
+/**
  * What a request that timed out learned of the endpoint meanwhile (see {@link introspection}):
  * a made-up token was asked (or one asked in the last check interval went unanswered:
  * `"checked"`), one was answered in the last check interval (`"vouched"`), or nothing (`"none"`).
@@ -1370,7 +1382,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
     return asked.then(() => endpoint.answers > answersBefore)
   }
   /** Whether a made-up token may be asked about now: none on its way, none in the last check interval. */
-  const mayCheck = () => endpoint.checking === undefined && Date.now() - endpoint.checkedAt >= checkIntervalMillis
+  const mayCheck = () => endpoint.checking === undefined && passed(endpoint.checkedAt, checkIntervalMillis)
   /**
    * A made-up token asked about (one at a time, one per `checkIntervalMillis` at most): an answer
    * of any status counts as one (`answered`).
@@ -1518,7 +1530,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
         // a probe, at most every `introspectionProbeMillis`, one at a time.
         let probe = false
         if (endpoint.down) {
-          if (endpoint.probing || Date.now() - endpoint.failedAt < introspectionProbeMillis) return Effect.fail(unanswered)
+          if (endpoint.probing || !passed(endpoint.failedAt, introspectionProbeMillis)) return Effect.fail(unanswered)
           probe = endpoint.probing = true
         }
         const deferred = Deferred.makeUnsafe<Principal, InvalidToken | VerifierUnavailable>()

@@ -2423,6 +2423,44 @@ server.listen({ port: 0, host: "127.0.0.1", backlog: 1 }, () => {
       assert.deepStrictEqual(asked, ["closes-a", "closes-b", "next"])
     }), 20_000)
 
+  // Fails before: the check interval and the cooldown's probe interval were measured on the wall
+  // clock as `now - then >= 1 s`: a clock set back (NTP stepping it, a VM resumed) made that
+  // negative for as long as it was set back. A made-up token answered just before stood for every
+  // check meanwhile (an endpoint closing every connection was never found unreachable: every token
+  // was asked and failed), and a cooldown begun just before had no probe meanwhile (every token
+  // not cached 503 without being asked, the endpoint back).
+  it.live("a clock set back neither stops the made-up token's checks nor the cooldown's probes", () =>
+    Effect.gen(function*() {
+      const asked: Array<string> = []
+      let down = false
+      const port = yield* introspecting((token, response, request) => {
+        if (!token.startsWith("effect-mcp-check.")) asked.push(token)
+        if (down || token.startsWith("closes")) return void request.socket.destroy()
+        response.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({ active: !token.startsWith("effect-mcp-check."), sub: token, aud: "https://aud.test", exp: Math.floor(Date.now() / 1000) + 300 })
+        )
+      })
+      yield* frozenClock
+      const setBack = Effect.sync(() => vi.setSystemTime(Date.now() - 3_600_000))
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test" })
+      // A closed request: a made-up token asked, and answered.
+      assert.isTrue(unavailable((yield* timed(verifier.verify("closes-0"))).exit))
+      // The clock set back an hour, then a second on: the endpoint now closes every connection.
+      yield* setBack
+      yield* advance(1_001)
+      down = true
+      assert.isTrue(unavailable((yield* timed(verifier.verify("down-1"))).exit))
+      // The made-up token asked for it was closed too: the endpoint is taken for unreachable.
+      assert.isTrue(unavailable((yield* timed(verifier.verify("down-2"))).exit))
+      assert.deepStrictEqual(asked, ["closes-0", "down-1"], "not asked in the cooldown") // was: down-2 asked
+      // The endpoint back; the clock set back again, a second on: a probe is let through.
+      down = false
+      yield* setBack
+      yield* advance(1_001)
+      const back = yield* timed(verifier.verify("back"))
+      assert.isTrue(Exit.isSuccess(back.exit) && back.exit.value.subject === "back", String(back.exit)) // was: 503 at once
+    }), 20_000)
+
   // Still: no connection at all (nothing listens there) starts the cooldown.
   it.live("an endpoint no connection can be made to: the next token not cached is 503 without a connection tried, for a second", () =>
     Effect.gen(function*() {
