@@ -32,37 +32,28 @@ import { corsOn, headersOf, repeatsAuthorization } from "./guards.ts"
  * 8 KiB (`maxAuthorizationLength`), well under it.
  *
  * With CORS (`cors`), the `431` carries what a browser client on another origin needs to read it
- * and its challenge, as the endpoint's own answers do: `Access-Control-Allow-Origin` (`*`, or the
- * request's `Origin` when it is one of `allowedOrigins`, with `Vary: Origin`) and
- * `Access-Control-Expose-Headers: WWW-Authenticate`. Without them the browser hid the answer (a
- * network error), the challenge with it. Node has parsed no header: the `Origin` is looked for in
- * the bytes it was parsing when the limit was passed (`rawPacket`, up to 64 KiB read at once): an
- * `Origin` field it had parsed from an earlier read, or that comes after those bytes, is not seen,
- * and that answer goes without `Access-Control-Allow-Origin` (for a list of origins).
+ * and its challenge: `Access-Control-Allow-Origin: *` and `Access-Control-Expose-Headers:
+ * WWW-Authenticate`. Without them the browser hid the answer (a network error), the challenge with
+ * it. `*` for a list of origins too: Node has parsed no header, and the request's `Origin` could be
+ * looked for only in the bytes it was parsing when the limit was passed (`rawPacket`), not in an
+ * earlier read (a header block split over TCP segments, as over any real network), whose fields
+ * Node keeps out of reach; and what the answer says (the challenge, the metadata URL) is what the
+ * metadata document says to any origin. The endpoint never allows credentials (cookies), so no
+ * browser request it serves is refused `*`.
  */
 export const headerOverflowAnswer = (auth: BearerAuth.Config, cors?: Options["cors"]) => {
   const description = `the request's header fields are too large (at most ${maxHeaderSize} bytes; a bearer token of at most ${maxAuthorizationLength} characters is taken)`
   const body = JSON.stringify({ error: "invalid_request", error_description: description })
-  const head = "HTTP/1.1 431 Request Header Fields Too Large\r\n" +
+  const corsHeaders = corsOn(cors) ? "Access-Control-Allow-Origin: *\r\nAccess-Control-Expose-Headers: WWW-Authenticate\r\n" : ""
+  const answer = "HTTP/1.1 431 Request Header Fields Too Large\r\n" +
     "Connection: close\r\n" +
     "Content-Type: application/json\r\n" +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-    `WWW-Authenticate: ${challenge(auth, { error: "invalid_request", description })}\r\n`
-  const exposed = "Access-Control-Expose-Headers: WWW-Authenticate\r\n"
-  const origins = corsOn(cors) ? cors.allowedOrigins : undefined
-  // Made once, but for an origin of a list (echoed: one of the list, so a header-safe string).
-  const plain = `${head}\r\n${body}`
-  const anyOrigin = `${head}Access-Control-Allow-Origin: *\r\n${exposed}\r\n${body}`
-  const noOrigin = `${head}Vary: Origin\r\n${exposed}\r\n${body}`
-  const overflowAnswer = (error: { readonly rawPacket?: unknown }): string => {
-    if (origins === undefined) return plain
-    if (origins === "*") return anyOrigin
-    const origin = originIn(error.rawPacket)
-    return origin !== undefined && origins.includes(origin)
-      ? `${head}Access-Control-Allow-Origin: ${origin}\r\nVary: Origin\r\n${exposed}\r\n${body}`
-      : noOrigin
-  }
-  return (error: Error & { readonly code?: string; readonly rawPacket?: unknown }, socket: Duplex): void => {
+    `WWW-Authenticate: ${challenge(auth, { error: "invalid_request", description })}\r\n` +
+    corsHeaders +
+    "\r\n" +
+    body
+  return (error: Error & { readonly code?: string }, socket: Duplex): void => {
     // As Node's own listener: no answer on a connection whose response has begun, nor to a
     // client that is gone (a reset).
     const inFlight = (socket as { readonly _httpMessage?: { readonly headersSent?: boolean } })._httpMessage
@@ -70,22 +61,12 @@ export const headerOverflowAnswer = (auth: BearerAuth.Config, cors?: Options["co
       socket.destroy()
       return
     }
-    socket.end(error.code === "HPE_HEADER_OVERFLOW" ? overflowAnswer(error) : nodeClientErrorAnswers[error.code ?? ""] ?? badRequest)
+    socket.end(error.code === "HPE_HEADER_OVERFLOW" ? answer : nodeClientErrorAnswers[error.code ?? ""] ?? badRequest)
     // The answer is written; a client that goes on sending (the rest of its headers) and never
     // closes is not kept.
     setTimeout(() => socket.destroy(), clientErrorLingerMillis).unref()
   }
 }
-
-/** An `Origin` field, whole (its line ended), among the bytes of a request's header block. */
-const originField = /\r\norigin:[ \t]*([^\r\n]*?)[ \t]*\r\n/i
-
-/**
- * The `Origin` among the bytes Node was parsing when a request's header fields passed its limit
- * (`rawPacket`), or `undefined` (see {@link headerOverflowAnswer}).
- */
-const originIn = (packet: unknown): string | undefined =>
-  Buffer.isBuffer(packet) ? originField.exec(packet.toString("latin1"))?.[1] : undefined
 
 /** How long a connection answered by {@link headerOverflowAnswer} is kept for the client to read it. */
 const clientErrorLingerMillis = 2_000
