@@ -117,8 +117,8 @@ export interface Verifier {
    * with the token is `403`, a `subscriptions/listen` ends with the error 403 and
    * `data.missingScopes`); taken, what the stream carries is judged by the `Authorization`
    * middleware's resource rules against its scopes then (a 2025 session's subscription to a
-   * resource the token may no longer read is dropped; a `subscriptions/listen` that follows one
-   * ends with the error 403); not checked (`VerifierUnavailable`), it goes on until the next check. A
+   * resource the token lost the scope of since it was last judged is dropped; a
+   * `subscriptions/listen` that follows one ends with the error 403); not checked (`VerifierUnavailable`), it goes on until the next check. A
    * check not ended after `recheckMillis` (or at the token's expiry, if sooner) is given up, as one
    * not made: the stream goes on, checked again `recheckMillis` later (or ends at the expiry).
    * `undefined` (a JWT, whose signature and `exp` do not change): never. One entry per open
@@ -248,7 +248,8 @@ export const config = (options: {
    * `requiredScopes` (a resumption with it is `403 insufficient_scope`, a `subscriptions/listen`
    * ends with the error 403, `data.missingScopes` naming them). What a stream carries is judged
    * at the same check by the `Authorization` middleware's resource rules: a 2025 session's
-   * subscription to a resource the `GET` stream's token may no longer read is dropped, and a
+   * subscription to a resource the `GET` stream's token lost the scope of is dropped (not one it
+   * never had: a subscription made with a token the client stepped up to is kept), and a
    * `subscriptions/listen` that follows one ends with the error 403 (`data.missingScopes`). A JWT
    * cannot be revoked here: its stream ends at its `exp`. `Infinity` here turns both off.
    */

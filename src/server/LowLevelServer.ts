@@ -179,11 +179,17 @@ export interface Options {
   /**
    * A stream's token was checked again and stands for `principal` now (see
    * `SessionInput.rechecked`): drops the session's resource subscriptions it may no longer read
-   * (`related` `undefined`: the standalone stream), or returns the scopes it lacks for what the
-   * request `related` follows (a `subscriptions/listen` then ends). Default: nothing judged.
+   * (`related` `undefined`: the standalone stream; with `before`, only those `before` could read),
+   * or returns the scopes it lacks for what the request `related` follows (a
+   * `subscriptions/listen` then ends). Default: nothing judged.
    */
   readonly rechecked?:
-    | ((session: ServerSession.ServerSession, principal: Principal, related: JsonRpc.RequestId | undefined) => ReadonlyArray<string>)
+    | ((
+      session: ServerSession.ServerSession,
+      principal: Principal,
+      related: JsonRpc.RequestId | undefined,
+      before?: Principal | undefined
+    ) => ReadonlyArray<string>)
     | undefined
 }
 

@@ -549,11 +549,20 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
      * `SessionInput.rechecked`), judged by the middleware that guards resources (`Authorization`):
      * the standalone stream's (`related` undefined) session loses its subscriptions to the resources
      * the principal may no longer read (nothing else would stop their updates reaching it: the
-     * subscription was judged when it was made, with another token); a listen stream gets the scopes
-     * it lacks for the resources it follows (it ends: its client listens again, and is told what is
-     * accepted). Nothing without such a middleware.
+     * subscription was judged when it was made, with another token); with `before` (the principal
+     * the stream was last judged as), only those it could read: what the token lost. A token that
+     * never granted a scope (a GET stream opened before the client stepped up on a 403
+     * `insufficient_scope`, as the SDK clients do, keeping the stream) had the subscription made
+     * with the stepped-up token dropped at its first check, its updates stopping without a word.
+     * A listen stream gets the scopes it lacks for the resources it follows (it ends: its client
+     * listens again, and is told what is accepted). Nothing without such a middleware.
      */
-    const rechecked = (session: ServerSession, principal: Principal, related: JsonRpc.RequestId | undefined): ReadonlyArray<string> => {
+    const rechecked = (
+      session: ServerSession,
+      principal: Principal,
+      related: JsonRpc.RequestId | undefined,
+      before: Principal | undefined
+    ): ReadonlyArray<string> => {
       const judges = resourceJudges([...(options.middleware ?? []), ...middleware])
       if (judges === undefined) return noScopes
       if (related !== undefined) {
@@ -563,7 +572,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       const keys = subscribedKeys.get(session)
       if (keys === undefined) return noScopes
       for (const [key, uri] of [...keys]) {
-        if (lackedScopes(judges, [uri], principal).length > 0) dropSubscription(session, keys, key, uri)
+        if (lackedScopes(judges, [uri], principal).length === 0) continue
+        if (before === undefined || lackedScopes(judges, [uri], before).length === 0) dropSubscription(session, keys, key, uri)
       }
       return noScopes
     }

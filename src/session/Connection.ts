@@ -351,11 +351,17 @@ export interface SessionInput {
    * re-checks: `BearerAuth.Verifier.recheckMillis`): what the stream carries is judged again by
    * the middleware that guards resources (`Authorization`). `related`: the request the stream
    * answers; `undefined`, the standalone stream, whose session's resource subscriptions the
-   * principal may no longer read are dropped. Returns the scopes the principal lacks for what the
-   * request's stream follows (a `subscriptions/listen`'s resources), which is then to end; empty:
-   * it goes on. Optional (`undefined`: nothing is judged); answered at once.
+   * principal may no longer read are dropped: with `before` (the principal the stream was last
+   * judged as: at its opening, or its token's last check), only those `before` could read (what
+   * the token lost; a subscription made with another token, one that grants what this one never
+   * did, after a step-up, is kept); without it (the stream opens), all of them. Returns the
+   * scopes the principal lacks for what the request's stream follows (a `subscriptions/listen`'s
+   * resources), which is then to end; empty: it goes on. Optional (`undefined`: nothing is
+   * judged); answered at once.
    */
-  readonly rechecked?: ((principal: Principal, related: JsonRpc.RequestId | undefined) => ReadonlyArray<string>) | undefined
+  readonly rechecked?:
+    | ((principal: Principal, related: JsonRpc.RequestId | undefined, before?: Principal | undefined) => ReadonlyArray<string>)
+    | undefined
   /**
    * Tells the session that the transport refused `value` and answered it with `error` itself,
    * before handing it over (Streamable HTTP: a body that is not JSON, a header that disagrees

@@ -209,7 +209,12 @@ export interface Dispatcher {
    * `LowLevelServer.Options.rechecked`).
    */
   readonly rechecked?:
-    | ((session: ServerSession, principal: Principal, related: JsonRpc.RequestId | undefined) => ReadonlyArray<string>)
+    | ((
+      session: ServerSession,
+      principal: Principal,
+      related: JsonRpc.RequestId | undefined,
+      before?: Principal | undefined
+    ) => ReadonlyArray<string>)
     | undefined
 }
 
@@ -586,8 +591,8 @@ class PushedSession implements SessionInput {
     return !this.closed && this.session.holdsWork()
   }
 
-  rechecked(principal: Principal, related: JsonRpc.RequestId | undefined): ReadonlyArray<string> {
-    return this.closed ? noScopes : this.session.rechecked(principal, related)
+  rechecked(principal: Principal, related: JsonRpc.RequestId | undefined, before?: Principal): ReadonlyArray<string> {
+    return this.closed ? noScopes : this.session.rechecked(principal, related, before)
   }
 
   refused(value: unknown, error: JsonRpc.ErrorObject, http?: HttpRequestInfo): void {
@@ -912,8 +917,8 @@ class SessionImpl extends Scheduler implements ServerSession {
     return this.dispatcher.holdsWork?.(this) === true
   }
   /** See `SessionInput.rechecked`: the dispatcher's answer (`Dispatcher.rechecked`). */
-  rechecked(principal: Principal, related: JsonRpc.RequestId | undefined): ReadonlyArray<string> {
-    return this.dispatcher.rechecked?.(this, principal, related) ?? noScopes
+  rechecked(principal: Principal, related: JsonRpc.RequestId | undefined, before?: Principal): ReadonlyArray<string> {
+    return this.dispatcher.rechecked?.(this, principal, related, before) ?? noScopes
   }
   get clientCapabilities(): ClientCapabilities {
     return this.negotiated.clientCapabilities

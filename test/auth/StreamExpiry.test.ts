@@ -839,6 +839,41 @@ describe.concurrent("streams whose token loses a scope one resource needs (the A
       assert.strictEqual(yield* updated, "notifications/resources/updated test://public") // was: test://private
     }), 30_000)
 
+  // Fails before: a token that never granted `secret` (the GET stream's, opened before a step-up)
+  // had the session's subscription to test://private, made after the step-up with a token that
+  // grants it, dropped at its first check: the SDK clients step up on a POST's 403
+  // insufficient_scope and keep their GET stream, whose updates then stopped without a word. What
+  // ends is what the stream's token loses, not what it never had.
+  it.live("2025 GET stream of a token that never granted a scope (a step-up since): a subscription made with a token that grants it is kept at the check", () =>
+    Effect.gen(function*() {
+      const { checkedAgain, narrow, url } = yield* setupGuarded()
+      narrow("before-step-up")
+      const sessionId = yield* Effect.promise(() => openSessionAs(url, "Bearer before-step-up"))
+      const response = yield* Effect.promise(() => getStream(url, sessionId, "Bearer before-step-up"))
+      assert.strictEqual(response.status, 200)
+      const reader = sseReader(response)
+      yield* Effect.addFinalizer(() => Effect.promise(reader.cancel))
+      assert.strictEqual((yield* Effect.promise(() => reader.next()))?.data, "", "the priming event: the stream is open")
+      const rpc = (id: number, authorization: string, method: string, params: Record<string, unknown>) =>
+        Effect.promise(async () => {
+          const response = await post(url, { jsonrpc: "2.0", id, method, params }, { authorization, "mcp-session-id": sessionId, "mcp-protocol-version": LATEST })
+          return { status: response.status, text: await response.text() }
+        })
+      // Refused with the first token (403 insufficient_scope: the client steps up), taken with the second.
+      assert.strictEqual((yield* rpc(1, "Bearer before-step-up", "resources/subscribe", { uri: "test://private" })).status, 403)
+      for (const [id, uri] of [[2, "test://private"], [3, "test://public"]] as const) {
+        const subscribed = yield* rpc(id, "Bearer stepped-up", "resources/subscribe", { uri })
+        assert.strictEqual(subscribed.status, 200, subscribed.text)
+        assert.notInclude(subscribed.text, '"error"')
+      }
+      yield* checkedAgain("before-step-up")
+      yield* rpc(4, "Bearer stepped-up", "tools/call", { name: "touch-private", arguments: {} })
+      yield* rpc(5, "Bearer stepped-up", "tools/call", { name: "touch-public", arguments: {} })
+      const updated = Effect.map(Effect.promise(() => nextMessage(reader)), (message) => `${message.method} ${message.params?.uri}`)
+      assert.strictEqual(yield* updated, "notifications/resources/updated test://private") // was: test://public (private dropped)
+      assert.strictEqual(yield* updated, "notifications/resources/updated test://public")
+    }), 30_000)
+
   // Fails before: a GET stream opened with a token without `secret` carried test://private's
   // updates (subscribed with another token) until its first check, a minute on by default (never
   // with a JWT, which is not checked again).

@@ -21,8 +21,9 @@
  *   server leaves out those it does not serve: the acknowledgement lists what was accepted.
  * - **Open streams** of a bearer token checked again while they are open (`BearerAuth`, a verifier
  *   with `recheckMillis`: `introspection`) are judged by these rules at each check, against the
- *   token's scopes then: a 2025 session whose `GET` stream's token may no longer read a resource
- *   loses its subscription to it, and a `subscriptions/listen` that follows one ends with the
+ *   token's scopes then: a 2025 session whose `GET` stream's token lost the scope of a resource
+ *   loses its subscription to it (one made with a token the client stepped up to, that grants what
+ *   the stream's never did, is kept), and a `subscriptions/listen` that follows one ends with the
  *   error 403 (`data.missingScopes`).
  * - **No principal** (stdio, or no authentication upstream): `unauthenticated` decides, and must
  *   be given. `"deny"`: every component with a rule is hidden and refused; `"allow"`: everything is

@@ -114,12 +114,25 @@ class Expiring implements Deadlined {
   /** When the token expires, the grace passed (`Date.now()` time); `Infinity`: it does not. */
   readonly endsAt: number
   readonly recheck: Recheck.Recheck | undefined
-  constructor(session: HttpSession, stream: SseStream, connection: SseConnection, endsAt: number, recheck: Recheck.Recheck | undefined) {
+  /**
+   * The principal the stream was last judged as (see `Endpoint.judgedAgain`): the request's as it
+   * opened, then its token's at each check that took it.
+   */
+  judgedAs: Principal | undefined
+  constructor(
+    session: HttpSession,
+    stream: SseStream,
+    connection: SseConnection,
+    endsAt: number,
+    recheck: Recheck.Recheck | undefined,
+    judgedAs: Principal | undefined
+  ) {
     this.session = session
     this.stream = stream
     this.connection = connection
     this.endsAt = endsAt
     this.recheck = recheck
+    this.judgedAs = judgedAs
   }
 }
 
@@ -797,7 +810,7 @@ export class Endpoint implements SessionHost {
       const pending = stream.requestId === undefined ? undefined : session.pending.get(stream.requestId)
       if (pending === undefined || !waitingMethods.has(pending.request.method)) return undefined
     }
-    const entry = new Expiring(session, stream, connection, expires ? expiresAt + this.streamGrace : Number.POSITIVE_INFINITY, recheck)
+    const entry = new Expiring(session, stream, connection, expires ? expiresAt + this.streamGrace : Number.POSITIVE_INFINITY, recheck, principal)
     this.nextTokenDeadline(entry)
     return entry
   }
@@ -857,14 +870,18 @@ export class Endpoint implements SessionHost {
    * a scope every request needs: the client listens again, and its acknowledgement says what is
    * accepted). Before, only `requiredScopes` were judged: a token that lost the scope of one
    * resource kept receiving its updates on an open stream, for ever without an `exp`. The
-   * standalone stream is judged so as it opens too (see `sseResponse`).
+   * standalone stream is judged so as it opens too (see `sseResponse`); at a check, by what its
+   * token lost since it was last judged (`Expiring.judgedAs`), not by what it never had: a
+   * subscription made with a token the client stepped up to is not the stream's to drop.
    */
   private judgedAgain(entry: Expiring, principal: Principal): ReadonlyArray<string> {
     const { session, stream } = entry
+    const before = entry.judgedAs
+    entry.judgedAs = principal
     const rechecked = session.input?.rechecked
     if (rechecked === undefined) return noScopes
     if (stream === session.standalone) {
-      rechecked.call(session.input, principal, undefined)
+      rechecked.call(session.input, principal, undefined, before)
       return noScopes
     }
     if (!stream.unresumable || stream.requestId === undefined) return noScopes
