@@ -546,6 +546,7 @@ export const sseReader = (response: Response) => {
   const decoder = new TextDecoder()
   const queued: Array<SseEvent> = []
   let buffer = ""
+  let carry = ""
   let done = false
   let pendingRead: ReturnType<typeof reader.read> | undefined
   const next = async (timeoutMillis = 5_000): Promise<SseEvent | undefined> => {
@@ -560,10 +561,16 @@ export const sseReader = (response: Response) => {
       clearTimeout(timer)
       if (result === "timeout") throw new Error(`SSE: no event within ${timeoutMillis} ms`)
       pendingRead = undefined
-      if (result.done) {
-        done = true
-        buffer += "\n\n"
-      } else buffer += decoder.decode(result.value, { stream: true })
+      const text = result.done ? "\n\n" : decoder.decode(result.value, { stream: true })
+      if (result.done) done = true
+      buffer += text
+      // Parsed only once a blank line (an event's end) arrived: parsing the whole buffer at each
+      // chunk made reading one large event quadratic (an 8 MB answer in 16 KB chunks: ~8 s of
+      // CPU, past a test's timeout on a loaded machine). The last characters of the chunk before
+      // (`carry`) catch a blank line split across two chunks (`\r\n` | `\r\n`).
+      const seen = carry + text
+      carry = seen.slice(-3)
+      if (!seen.replace(/\r\n?/g, "\n").includes("\n\n")) continue
       const parsed = parseEvents(buffer)
       buffer = parsed.rest
       queued.push(...parsed.events)
