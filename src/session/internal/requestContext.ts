@@ -355,17 +355,21 @@ export class RequestContextImpl implements RequestContext {
     if (progressToken === undefined || this.inExtensionTask) return Effect.void
     // MCP: "the progress value MUST increase with each notification", and JSON has no NaN nor
     // Infinity (sent, they became `null`, which clients refuse). A report that breaks that is
-    // dropped (see `progressRefused`); the last one sent is kept, a number per request.
-    const meta = this.meta!
-    const last = lastProgress.get(meta)
-    if (!Number.isFinite(progress) || (last !== undefined && !(progress > last)) || (total !== undefined && !Number.isFinite(total))) {
-      return progressRefused(meta, this.requestId, progress, total, last)
-    }
-    lastProgress.set(meta, progress)
-    const params: Record<string, unknown> = { progressToken, progress }
-    if (total !== undefined) params.total = total
-    if (message !== undefined) params.message = message
-    return this.notify("notifications/progress", params)
+    // dropped (see `progressRefused`); the last one sent is kept, a number per request. Checked
+    // as the report runs, not as its effect is made: one made once and run twice (a retry of
+    // what holds it), or made in one order and run in another, sent what broke the rule.
+    return Effect.suspend(() => {
+      const meta = this.meta!
+      const last = lastProgress.get(meta)
+      if (!Number.isFinite(progress) || (last !== undefined && !(progress > last)) || (total !== undefined && !Number.isFinite(total))) {
+        return progressRefused(meta, this.requestId, progress, total, last)
+      }
+      lastProgress.set(meta, progress)
+      const params: Record<string, unknown> = { progressToken, progress }
+      if (total !== undefined) params.total = total
+      if (message !== undefined) params.message = message
+      return this.notify("notifications/progress", params)
+    })
   }
   log(level: LoggingLevel, data: unknown, logger?: string) {
     // Checked first: a level MCP does not have is a mistake whether or not this request logs.
