@@ -438,20 +438,28 @@ describe("Streamable HTTP resumption: a finished stream's grace", () => {
       assert.deepStrictEqual(yield* resumed(url, sessionId, progressId), { status: 200, ids: [7] })
     }))
 
-  it.live("the grace is bounded in time (finishedStreamGraceMillis) and in count per session (maxGracedStreamsPerSession)", () =>
+  // The margins are wide for a loaded machine: a resumption's round trip took ~0.5 s there, and
+  // a 300 ms grace (as first written) could pass before the one that checks it is kept.
+  it.live("the grace is bounded in count per session (maxGracedStreamsPerSession): past it the oldest is forgotten at once", () =>
     Effect.gen(function*() {
-      const { finishedCall, sessionId, url } = yield* serveWaiting({ finishedStreamGraceMillis: 300, maxGracedStreamsPerSession: 2 })
+      const { finishedCall, sessionId, url } = yield* serveWaiting({ maxGracedStreamsPerSession: 2 })
       const ids: Array<string> = []
       for (const id of [1, 2, 3]) ids.push(yield* finishedCall(id))
-      yield* Effect.sleep(50)
-      // Three written out, two kept: the oldest is forgotten at once.
+      // Three written out, two kept (in a grace of 30 s): the oldest is forgotten at once.
       assert.strictEqual((yield* resumed(url, sessionId, ids[0]!)).status, 400)
+      assert.deepStrictEqual(yield* resumed(url, sessionId, ids[1]!), { status: 200, ids: [2] })
       assert.deepStrictEqual(yield* resumed(url, sessionId, ids[2]!), { status: 200, ids: [3] })
-      // Past the grace (and the sweep's half of it again, 450 ms): forgotten. Not looked at
-      // meanwhile: a resumption written out starts its grace over.
-      yield* Effect.sleep(1_000)
-      assert.strictEqual((yield* resumed(url, sessionId, ids[1]!)).status, 400, "forgotten after its grace")
-      assert.strictEqual((yield* resumed(url, sessionId, ids[2]!)).status, 400)
+    }))
+
+  it.live("the grace is bounded in time (finishedStreamGraceMillis): kept in it, forgotten past it", () =>
+    Effect.gen(function*() {
+      const { finishedCall, sessionId, url } = yield* serveWaiting({ finishedStreamGraceMillis: 1_500 })
+      const id = yield* finishedCall(1)
+      assert.deepStrictEqual(yield* resumed(url, sessionId, id), { status: 200, ids: [1] }, "kept in its grace")
+      // Past the grace (started over as the resumption was written out) and the sweep's half of
+      // it again (2,250 ms): forgotten.
+      yield* Effect.sleep(2_600)
+      assert.strictEqual((yield* resumed(url, sessionId, id)).status, 400, "forgotten after its grace")
     }))
 
   it.live("finishedStreamGraceMillis 0 forgets a stream once written out; an option out of range is a RangeError naming it", () =>
