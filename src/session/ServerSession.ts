@@ -1907,7 +1907,7 @@ class SessionImpl extends Scheduler implements ServerSession {
     reported = timeoutMillis
   ): Effect.Effect<unknown, ClientRequestError> {
     // A request sent as a task (`params.task`) may be answered with a `CreateTaskResult`; no other.
-    // Between the `initialize` answer and `notifications/initialized`: held (see `untilOperational`).
+    // Between the `initialize` answer and `notifications/initialized`: held (see `heldUntilOperational`).
     if (this.phase === "initialized" && method !== "ping") return this.heldUntilOperational(id, method, params, related, route, timeoutMillis)
     const decode = resultDecoder(method, params?.["task"] !== undefined)
     const deferred = Deferred.makeUnsafe<unknown, ClientRequestError>()
