@@ -134,3 +134,40 @@ describe("requests to the client before notifications/initialized", () => {
       assert.deepStrictEqual(outcomes, ["ClientCapabilityMissing"])
     }))
 })
+
+describe("requests held for notifications/initialized, the session ending", () => {
+  // Pins: a held request is woken by the session's end (`close` wakes what is held), not left
+  // waiting its timeout (20 s here); it fails SessionClosed, nothing sent.
+  it.live("a session deleted while a call's elicitation is held: the elicitation fails SessionClosed at once", () =>
+    Effect.gen(function*() {
+      const outcomes: Array<string> = []
+      const Held = McpServer.tool({
+        name: "held",
+        handler: () =>
+          McpContext.elicit("Your name?", Schema.Struct({ name: Schema.String }), { timeoutMillis: 20_000 }).pipe(
+            Effect.as("answered"),
+            Effect.catch((error) => Effect.succeed(error._tag)),
+            Effect.tap((outcome) => Effect.sync(() => outcomes.push(outcome)))
+          )
+      })
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve({ name: "held", version: "1" }, Held, StreamableHttp.make({ host: "127.0.0.1", port }))
+      )
+      const initialize = yield* Effect.promise(() => post(url, initializeMessage("init", { elicitation: {} })))
+      const sessionId = initialize.headers.get("mcp-session-id")!
+      yield* Effect.promise(() => initialize.text())
+      // Not awaited: nothing is sent before its answer (the elicitation held), so neither are its headers.
+      const call = post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "held", arguments: {} } }, on(sessionId))
+      // The call runs, its elicitation held.
+      yield* Effect.sleep(300)
+      assert.deepStrictEqual(outcomes, [])
+      const deleted = yield* Effect.promise(() => fetch(url, { method: "DELETE", headers: on(sessionId) }))
+      assert.strictEqual(deleted.status, 200)
+      const deadline = Date.now() + 5_000
+      while (outcomes.length === 0 && Date.now() < deadline) yield* Effect.sleep(50)
+      assert.deepStrictEqual(outcomes, ["SessionClosed"])
+      // The call's POST ends with the session, the elicitation never sent on it.
+      const body = yield* Effect.promise(() => call.then((response) => response.text()).catch(() => ""))
+      assert.notInclude(body, "elicitation/create")
+    }))
+})
