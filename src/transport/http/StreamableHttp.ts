@@ -458,7 +458,8 @@ export const make = (options: ServeOptions = {}): Listener => {
  * `MCP_HTTP_MAX_SESSIONS`, `MCP_HTTP_MAX_SESSIONS_PER_PRINCIPAL`, `MCP_HTTP_MAX_SESSIONS_PER_ADDRESS`,
  * `MCP_HTTP_REQUEST_TIMEOUT_MILLIS`, `MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS`,
  * `MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS` (the limits and times after `MCP_HTTP_MAX_BODY_BYTES` take
- * `Infinity`, as their options do). What `options` gives
+ * `Infinity`, as their options do), `MCP_HTTP_FINISHED_STREAM_GRACE_MILLIS` (0: off),
+ * `MCP_HTTP_MAX_GRACED_STREAMS_PER_SESSION`. What `options` gives
  * wins; what neither sets keeps its default. Read when the server starts (a `ConfigProvider` in
  * context is used). A variable that does not parse, or whose value cannot be used
  * (`MCP_HTTP_PORT=abc`, `MCP_HTTP_MAX_SESSIONS=0`), stops it before it serves: it dies with an

@@ -22,8 +22,11 @@
  * | `MCP_HTTP_REQUEST_TIMEOUT_MILLIS` | `requestTimeoutMillis` (or `Infinity`) |
  * | `MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS` | `sessionIdleTimeoutMillis` (or `Infinity`) |
  * | `MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS` | `keepAliveTimeoutMillis` (or `Infinity`) |
+ * | `MCP_HTTP_FINISHED_STREAM_GRACE_MILLIS` | `finishedStreamGraceMillis` (0: off) |
+ * | `MCP_HTTP_MAX_GRACED_STREAMS_PER_SESSION` | `maxGracedStreamsPerSession` |
  *
- * `Infinity` (in any case) is read where the option takes it (no limit, never), as in code.
+ * `Infinity` (in any case) is read where the option takes it (no limit, never), as in code: not
+ * by the last two, whose options do not take it.
  *
  * @internal
  */
@@ -86,6 +89,14 @@ const parseLimit = (variable: string, value: string): Effect.Effect<number, Http
   return limit !== undefined && limit > 0
     ? Effect.succeed(limit)
     : Effect.fail(new HttpConfigError({ variable, problem: `must be greater than 0 (a whole number), got ${quoted(value)}` }))
+}
+
+/** A whole number of 0 or more (a time whose option takes 0: off). */
+const parseWhole = (variable: string, value: string): Effect.Effect<number, HttpConfigError> => {
+  const whole = integer(value)
+  return whole !== undefined
+    ? Effect.succeed(whole)
+    : Effect.fail(new HttpConfigError({ variable, problem: `must be 0 or more (a whole number), got ${quoted(value)}` }))
 }
 
 /**
@@ -179,6 +190,8 @@ export const serveOptions: Effect.Effect<ServeOptions, HttpConfigError> = Effect
   yield* set("requestTimeoutMillis", "MCP_HTTP_REQUEST_TIMEOUT_MILLIS", parseLimitOrInfinity)
   yield* set("sessionIdleTimeoutMillis", "MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS", parseLimitOrInfinity)
   yield* set("keepAliveTimeoutMillis", "MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS", parseKeepAliveTimeout)
+  yield* set("finishedStreamGraceMillis", "MCP_HTTP_FINISHED_STREAM_GRACE_MILLIS", parseWhole)
+  yield* set("maxGracedStreamsPerSession", "MCP_HTTP_MAX_GRACED_STREAMS_PER_SESSION", parseLimit)
   return options
 })
 
