@@ -12,11 +12,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Client as ClientV2, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Readable } from "node:stream"
 import { McpServer } from "../../src/index.ts"
 import { WebHandler } from "../../src/web.ts"
+import { ownRouter, portListener } from "./support.ts"
 
 const Echo = McpServer.tool({ name: "echo", handler: () => Effect.succeed("echo") })
 
@@ -129,4 +131,28 @@ describe("an open listen stream when a WebHandler is disposed", () => {
       await web.dispose()
     }
   })
+})
+
+// `route` in a router of one's own: its server interrupts the requests it serves (the listen's
+// SSE response among them) before the router's layers, the endpoint among them, are released.
+// Fails before: the stream was ended by the server's stop with -32000 "Server shutting down"
+// (`stoppedServing`), the SDK v2 client told "remote".
+describe("an open listen stream when StreamableHttp.route's server is interrupted", () => {
+  for (const stateless of [false, true]) {
+    it.live(`ends with its result, the SDK v2 client told "graceful" (stateless: ${stateless})`, () =>
+      Effect.gen(function*() {
+        const listening = portListener()
+        const server = yield* Effect.forkDetach(
+          listening.provide(McpServer.serve({ name: "route", version: "1" }, Echo, ownRouter(0, { stateless })))
+        )
+        yield* Effect.addFinalizer(() => Fiber.interrupt(server))
+        const port = yield* listening.port(server)
+        const client = new ClientV2({ name: "v2", version: "2" }, { capabilities: {}, versionNegotiation: { mode: { pin: "2026-07-28" } as never } })
+        yield* Effect.addFinalizer(() => Effect.promise(() => client.close().catch(() => undefined)))
+        yield* Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`))))
+        const subscription = yield* Effect.promise(() => client.listen({ toolsListChanged: true }))
+        yield* Fiber.interrupt(server)
+        assert.strictEqual(yield* Effect.promise(() => within(subscription.closed, 5_000)), "graceful")
+      }), 30_000)
+  }
 })

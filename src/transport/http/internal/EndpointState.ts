@@ -83,6 +83,17 @@ const endedListen = (id: JsonRpc.RequestId): JsonRpc.Message =>
   JsonRpc.success(id, { resultType: "complete", _meta: { [v2026_07_28.metaKeys.subscriptionId]: id } })
 
 /**
+ * The answer of a request still waiting when the endpoint stops, or its server stops serving it
+ * (`route`'s server interrupted before the endpoint): a listen's result ({@link endedListen}, not
+ * marked stopped: it was answered), else `stoppedByShutdown`, marked so for its span (Telemetry).
+ */
+const answerOnStop = (pending: Pending): JsonRpc.Message => {
+  if (pending.request.method === "subscriptions/listen") return endedListen(pending.clientId ?? pending.request.id)
+  stoppedRequests.set(pending.request, stoppedByShutdown)
+  return forClient(pending, JsonRpc.failure(pending.request.id, stoppedByShutdown))
+}
+
+/**
  * The requests that only wait (for a task's end, for notifications) rather than work: one that
  * cannot be resumed ends at the expiry of the token it came with (see `Endpoint.tokenExpired`).
  */
@@ -748,8 +759,8 @@ export class Endpoint implements SessionHost {
    * the client would learn of the stop from a broken connection; on Node (whose response is at
    * hand) the response is ended here instead, as the endpoint's shutdown ends it: what was queued
    * for it and not written yet, then the -32000 "Server shutting down" answer of each request
-   * answered on it (the stream's own, or a batch's still running), which are given up (cancelled
-   * in their session). A client that does not keep up (its socket's buffer full) is cut as
+   * answered on it (the stream's own, or a batch's still running; a 2026-07-28 listen's result,
+   * see `answerOnStop`), which are given up (cancelled in their session). A client that does not keep up (its socket's buffer full) is cut as
    * before, and one that stops reading now is cut after `drainGraceMillis`: the server's stop
    * does not wait for a client.
    *
@@ -777,8 +788,7 @@ export class Endpoint implements SessionHost {
     }
     if (stream.connection === connection && !stream.done) {
       for (const pending of answeredOn(session, stream)) {
-        text += frame(undefined, JsonRpc.stringify(forClient(pending, JsonRpc.failure(pending.request.id, stoppedByShutdown)))!)
-        stoppedRequests.set(pending.request, stoppedByShutdown)
+        text += frame(undefined, JsonRpc.stringify(answerOnStop(pending))!)
         this.abandon(session, pending, "The server stopped serving the request")
       }
     }
@@ -1368,14 +1378,14 @@ export class Endpoint implements SessionHost {
       // Its events go with the session's, below.
       this.graced.delete(session)
       this.released.delete(session.id)
-      const error = this.closing ? stoppedByShutdown : sessionEnded
       for (const pending of session.pending.values()) {
-        const listenEnded = this.closing && pending.request.method === "subscriptions/listen"
         // Its handler ends interrupted (if it still runs): its span says this answer (Telemetry).
-        if (!listenEnded) stoppedRequests.set(pending.request, error)
-        const answer = listenEnded
-          ? endedListen(pending.clientId ?? pending.request.id)
-          : forClient(pending, JsonRpc.failure(pending.request.id, error))
+        let answer: JsonRpc.Message
+        if (this.closing) answer = answerOnStop(pending)
+        else {
+          stoppedRequests.set(pending.request, sessionEnded)
+          answer = forClient(pending, JsonRpc.failure(pending.request.id, sessionEnded))
+        }
         const stream = pending.stream
         if (stream === undefined) settle(pending, answer)
         // Not stored: the session's events are forgotten below, and no GET could resume its
