@@ -492,6 +492,8 @@ export const tokenScopesLostObject = (missingScopes: ReadonlyArray<string>): Err
  *
  * - a typed {@link McpError} failure → its JSON-RPC error object;
  * - the client's invalid answer to what the handler asked (see {@link clientAnswerInvalid}) → -32602;
+ * - a capability the client did not declare (`ClientCapabilityMissing`, failed or made a defect) →
+ *   -32021 in MCP 2026-07-28 (see {@link missingClientCapability}), else -32603 with its message;
  * - any other failure or a defect → the masked -32603 (the caller logs the cause);
  * - interruption only (the request was cancelled) → `undefined`: no response is sent.
  *
@@ -503,8 +505,9 @@ export const fromCause = (cause: Cause.Cause<unknown>): ErrorObject | undefined 
   for (const reason of cause.reasons) {
     if (reason._tag === "Fail" && isMcpError(reason.error)) return toErrorObject(reason.error)
   }
-  const invalid = clientAnswerOf(cause) ?? missingCapabilityOf(cause)
-  return invalid === undefined ? internalErrorObject : toErrorObject(invalid)
+  const invalid = clientAnswerOf(cause)
+  if (invalid !== undefined) return toErrorObject(invalid)
+  return missingCapabilityOf(cause) ?? internalErrorObject
 }
 
 /**
@@ -542,21 +545,37 @@ export const missingClientCapability = (error: unknown): MissingRequiredClientCa
 }
 
 /**
- * A request's missing capability ({@link missingClientCapability}), failed or made a defect: the
- * guides' handlers turn the client's failures into defects (`Effect.orDie`), and a prompt's or a
- * resource's handler may fail with `McpError`s only, so it must. Either way the request, not the
- * server, lacked something, and the client is told what.
+ * The answer to a request's missing capability, failed or made a defect: the guides' handlers turn
+ * the client's failures into defects (`Effect.orDie`), and a prompt's or a resource's handler may
+ * fail with `McpError`s only, so it must. Either way the client, not the server, lacked
+ * something, and is told what: -32021 in MCP 2026-07-28 ({@link missingClientCapability}); in a
+ * 2025-era session (capabilities negotiated once, no code for it) -32603 with the error's message,
+ * which names the capability and the request it was needed for (as a tool's error says it, and as
+ * the TypeScript SDK's server answers it), not the masked "Internal error" of a server's failure.
  */
-const missingCapabilityOf = (cause: Cause.Cause<unknown>): MissingRequiredClientCapability | undefined => {
+const missingCapabilityOf = (cause: Cause.Cause<unknown>): ErrorObject | undefined => {
   for (const reason of cause.reasons) {
-    const missing = reason._tag === "Fail"
-      ? missingClientCapability(reason.error)
-      : reason._tag === "Die"
-      ? missingClientCapability(reason.defect)
-      : undefined
-    if (missing !== undefined) return missing
+    const error = reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : undefined
+    const missing = missingClientCapability(error)
+    if (missing !== undefined) return toErrorObject(missing)
+    const message = capabilityMissingMessage(error)
+    if (message !== undefined) return { code: ErrorCode.InternalError, message }
   }
   return undefined
+}
+
+/** The message of a `ClientCapabilityMissing` (recognized by tag, as {@link missingClientCapability}), else `undefined`. */
+const capabilityMissingMessage = (error: unknown): string | undefined => {
+  if (typeof error !== "object" || error === null) return undefined
+  try {
+    const { _tag, capability, message } = error as { _tag?: unknown; capability?: unknown; message?: unknown }
+    return _tag === "ClientCapabilityMissing" && typeof capability === "string" && typeof message === "string"
+      ? clip(message)
+      : undefined
+  } catch {
+    // A failure whose properties cannot be read is none (see `isMcpError`).
+    return undefined
+  }
 }
 
 /**
@@ -608,7 +627,7 @@ export const codeOfCause = (cause: Cause.Cause<unknown>): number | undefined => 
     if (reason._tag === "Fail" && isMcpError(reason.error)) return codeOf(reason.error)
   }
   if (clientAnswerOf(cause) !== undefined) return ErrorCode.InvalidParams
-  return missingCapabilityOf(cause) === undefined ? ErrorCode.InternalError : ErrorCode.MissingRequiredClientCapability
+  return missingCapabilityOf(cause)?.code ?? ErrorCode.InternalError
 }
 
 /**

@@ -87,4 +87,31 @@ describe("ClientCapabilityMissing made a defect (Effect.orDie), 2026-07-28", () 
       }])
       assert.deepStrictEqual(logged.filter((line) => line.includes("failed")), [])
     }))
+
+  // Fails before: a prompt's and a resource's were the masked -32603 "Internal error", logged as
+  // the server's failure ("prompts/get failed"), while the tool beside them named the capability.
+  it.live("2025-11-25 (SDK v1 client, no elicitation): a prompt's and a resource's answer is -32603 naming the capability, not logged", () =>
+    Effect.gen(function*() {
+      const logged: Array<string> = []
+      const keep = Logger.make((entry) => void logged.push(String(entry.message)))
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve({ name: "styles", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port })), { loggers: [keep] })
+      const client = yield* Effect.acquireRelease(
+        Effect.gen(function*() {
+          const client = new ClientV1({ name: "no-elicitation", version: "1" }, { capabilities: {} })
+          yield* Effect.promise(() => client.connect(new TransportV1(new URL(url))))
+          return client
+        }),
+        (client) => Effect.promise(() => client.close().catch(() => undefined))
+      )
+      const failures = [
+        yield* Effect.flip(sdk(() => client.getPrompt({ name: "styled", arguments: {} }))),
+        yield* Effect.flip(sdk(() => client.readResource({ uri: "style://tone" })))
+      ]
+      for (const error of failures) {
+        assert.strictEqual(error.code, -32603, error.message)
+        assert.include(error.message, "The client did not declare the \"elicitation\" capability needed for elicitation/create")
+      }
+      assert.deepStrictEqual(logged.filter((line) => line.includes("failed")), [])
+    }))
 })
