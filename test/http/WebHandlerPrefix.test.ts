@@ -15,11 +15,13 @@ import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { Readable } from "node:stream"
-import { McpServer } from "../../src/index.ts"
+import { McpServer, StreamableHttp } from "../../src/index.ts"
 import { WebHandler } from "../../src/web.ts"
+import { serveOnAnyPort } from "./support.ts"
 
 const Echo = McpServer.tool({ name: "echo", handler: () => Effect.succeed("echo") })
 
@@ -124,4 +126,43 @@ describe("a WebHandler mounted under a path prefix", () => {
       await web.dispose()
     }
   })
+})
+
+// `StreamableHttp.make` (`serve`) behind a reverse proxy that keeps the prefix: the same 404s, said
+// the same way. Fails before: nothing was logged (the warning was `route`'s and `WebHandler`'s only).
+describe("StreamableHttp.make reached at a prefixed path (a proxy that keeps the prefix)", () => {
+  it.live("its 404s are said once, naming the path; look-alikes are not; /mcp is served", () =>
+    Effect.gen(function*() {
+      const said: Array<string> = []
+      const keep = Logger.make((entry) => void said.push(String(entry.message)))
+      const { port, url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve({ name: "prefix", version: "1" }, Echo, StreamableHttp.make({ host: "127.0.0.1", port, healthPath: "/health" })), {
+          loggers: [keep]
+        })
+      const origin = `http://127.0.0.1:${port}`
+      const status = (path: string, method = "POST") =>
+        Effect.promise(async () => {
+          const response = await fetch(`${origin}${path}`, { method, ...(method === "POST" ? { body: "{}" } : {}) })
+          return { status: response.status, body: await response.text() }
+        })
+      // The router still answers HEAD with a path's GET route (the health endpoint).
+      assert.strictEqual((yield* status("/health", "HEAD")).status, 200)
+      for (const path of ["/api/other", "/api//mcp", "/api/mcpx", "/mcp/", "/MCP"]) {
+        assert.deepStrictEqual(yield* status(path), { status: 404, body: "" }, path)
+      }
+      assert.deepStrictEqual(said.filter((line) => line.includes("path:")), [])
+      for (let i = 0; i < 3; i++) assert.deepStrictEqual(yield* status("/api/mcp?x=1"), { status: 404, body: "" })
+      assert.deepStrictEqual(yield* status("/api/mcp", "GET"), { status: 404, body: "" })
+      assert.deepStrictEqual(yield* status("/api/mcp", "HEAD"), { status: 404, body: "" })
+      const lines = said.filter((line) => line.includes("path:"))
+      assert.strictEqual(lines.length, 1, said.join("\n"))
+      assert.include(lines[0]!, `give path: "/api/mcp"`)
+      const client = new Client({ name: "v1", version: "1" }, { capabilities: {} })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url)))),
+        () => Effect.promise(() => client.close().catch(() => undefined))
+      )
+      const result = yield* Effect.promise(() => client.callTool({ name: "echo", arguments: {} }))
+      assert.deepStrictEqual(result.content, [{ type: "text", text: "echo" }])
+    }))
 })

@@ -12,7 +12,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type * as BearerAuth from "../../../auth/BearerAuth.ts"
-import { FindMyWay, HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, type HttpServerResponse } from "effect/http"
+import { FindMyWay, HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { createServer, type Server } from "node:http"
 import type { Socket } from "node:net"
 import { clip } from "../../../internal/clip.ts"
@@ -134,7 +134,7 @@ export const route = (run: Runner, options: Options = {}): Layer.Layer<never, ne
  * The endpoint's routes; `anyMethod`: a request whose method the router does not know reaches the
  * endpoint too (see {@link unknownMethodsOn}). Off for `serve`: Node's parser refuses every method
  * outside `http.METHODS` (400), and the router routes all of those, so it would be a step per
- * request for nothing.
+ * request for nothing; `serve` has a catch-all route instead, for the warning of {@link misrouted}.
  */
 const routes = (
   run: Runner,
@@ -160,8 +160,25 @@ const routes = (
         }
       }
       if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(anyMethodOn, path))
+      // `serve` owns its router: every other path is a catch-all route's, matched only where no
+      // other route is (no step for a request that is routed), which answers the router's empty
+      // 404 and says once a path mounted under a prefix (behind a proxy that keeps it, see
+      // `misrouted`), as `route` and `WebHandler` say it from `unknownMethodsOn`. Not for `HEAD`:
+      // the router answers it with the `GET` route of the path (the health endpoint) when it has
+      // no `HEAD` one, which a catch-all of every method would have taken first.
+      else {
+        const notFound = notFoundSaying(misrouted(path))
+        for (const method of catchAllMethods) yield* router.add(method, "/*", notFound)
+      }
     })
   )
+
+/** The methods of `serve`'s catch-all route: those the router routes by name, but `HEAD` (see `routes`). */
+const catchAllMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY"] as const
+
+/** The router's own 404 (an empty response), the path said by `warn` first (see {@link misrouted}). */
+const notFoundSaying = (warn: (path: string) => Effect.Effect<void>): Handler => (request) =>
+  Effect.as(warn(pathOf(request)), HttpServerResponse.empty({ status: 404 }))
 
 /** A route's handler, as the router takes it. */
 type Handler = (
