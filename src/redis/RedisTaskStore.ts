@@ -154,12 +154,16 @@ export interface Options extends StoreOptions, Omit<MemoryOptions, "reapInterval
   readonly recheckMillis?: number | undefined
 }
 
-const removeTask = `
--- ended: the task is in the ended set, so it has no lease any more (its end dropped it).
--- removed (optional): told of each set of ours the task's id left (see createLua's sizes).
--- rec (optional): the task's owner and address, read already (HMGET of its key in this script).
--- Answers whether it knew the task's owner (false: its key was gone, or no task's hash).
--- The names of the sets every task is in, made once per script run (not per task).
+/**
+ * How long a task's key outlives its expiry (ms): the cleanup by expiry (at any later creation)
+ * still reads its owner and address, and a reindex takes it off again (see `reindexLua`). One
+ * value for both scripts: the reindex must take off what the creation added.
+ */
+const graceMillis = 600_000
+
+// The names of the shared sets a task is in (all, done) and of its lease's (leases, holders),
+// made once per script run and base, not per task: what removeTask and changeTask both use.
+const setNamesLua = `
 local setNames = {}
 local function setsOf(base)
   local sets = setNames[base]
@@ -169,6 +173,13 @@ local function setsOf(base)
   end
   return sets
 end
+`
+
+const removeTask = `${setNamesLua}
+-- ended: the task is in the ended set, so it has no lease any more (its end dropped it).
+-- removed (optional): told of each set of ours the task's id left (see createLua's sizes).
+-- rec (optional): the task's owner and address, read already (HMGET of its key in this script).
+-- Answers whether it knew the task's owner (false: its key was gone, or no task's hash).
 local function removeTask(base, id, ended, removed, rec)
   local key = base .. 't:' .. id
   -- A key that is not a task's hash (written by hand, corrupt) would fail HMGET and with it the
@@ -390,7 +401,7 @@ local function create(id, json, expiry, owner, address, work, lease, server)
   redis.call('HSET', key, unpack(fields))
   -- The key outlives the task by a grace period, so that the cleanup by expiry above (at any later
   -- creation) still reads its owner and address; reads treat an expired task as gone.
-  redis.call('PEXPIREAT', key, int(expiresAt + 600000))
+  redis.call('PEXPIREAT', key, int(expiresAt + ${graceMillis}))
   added(KEYS[1], redis.call('ZADD', KEYS[1], expiry, id))
   added(ownerSet, redis.call('ZADD', ownerSet, seq, id))
   later(ownerSet, expiresAt, expiry)
@@ -451,9 +462,7 @@ const createScript = Redis.script(
 
 // One compare-and-set change of a task: written if its version is still the one read ('gone' or
 // 'conflict' otherwise); an ended task goes in the ended set (KEYS[1]) and loses its lease.
-const changeTask = `
--- the lease set's and the holders hash's names, made once per script run
-local leaseSets = {}
+const changeTask = `${setNamesLua}
 local function change(base, id, version, json, status)
   local key = base .. 't:' .. id
   -- a key that is not a task's hash is no task (and must not fail the other changes of the batch)
@@ -463,13 +472,9 @@ local function change(base, id, version, json, status)
   -- The shared keys first: one of another type fails the change before it wrote anything (see globalKeysLua).
   if status == 'completed' or status == 'failed' or status == 'cancelled' then
     redis.call('ZADD', KEYS[1], current[2], id)
-    local sets = leaseSets[base]
-    if not sets then
-      sets = { base .. 'leases', base .. 'holders' }
-      leaseSets[base] = sets
-    end
-    redis.call('ZREM', sets[1], id)
-    redis.call('HDEL', sets[2], id)
+    local sets = setsOf(base)
+    redis.call('ZREM', sets.leases, id)
+    redis.call('HDEL', sets.holders, id)
   end
   redis.call('HSET', key, 'task', json, 'status', status, 'v', int(tonumber(current[1]) + 1))
   return 'ok'
@@ -1096,7 +1101,7 @@ for i = 2, #ARGV do
   local at = redis.call('PEXPIRETIME', key)
   if not rec.err and rec[1] and at > 0 then
     local id = string.sub(key, skip + 1)
-    redis.call('ZADD', KEYS[1], string.format('%d', at - 600000), id)
+    redis.call('ZADD', KEYS[1], string.format('%d', at - ${graceMillis}), id)
     if (rec[1] == 'completed' or rec[1] == 'failed' or rec[1] == 'cancelled') and rec[2] then
       redis.call('ZADD', KEYS[2], rec[2], id)
     end
