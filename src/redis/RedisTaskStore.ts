@@ -367,7 +367,20 @@ local function leaseScore(lease)
   end
   return score
 end
-local function create(id, json, expiry, owner, address, work, lease, server)
+-- The creation sequences: the batch's first creation that gets past the limits takes one for
+-- itself and each creation after it, in one INCRBY (one call per batch, not one per creation); a
+-- creation refused after it leaves a gap (sequences order, nothing counts them). KEYS[3] of another
+-- type fails the batch there, before that creation wrote anything (see globalKeysLua).
+local nextSeq, lastSeq = 1, 0
+local function newSeq(left)
+  if nextSeq > lastSeq then
+    lastSeq = redis.call('INCRBY', KEYS[3], int(left))
+    nextSeq = lastSeq - left + 1
+  end
+  nextSeq = nextSeq + 1
+  return int(nextSeq - 1)
+end
+local function create(id, json, expiry, owner, address, work, lease, server, left)
   local expiresAt = tonumber(expiry)
   local ownerSet = base .. 'o:' .. owner
   local addressSet = base .. 'a:' .. address
@@ -378,7 +391,7 @@ local function create(id, json, expiry, owner, address, work, lease, server)
     if oldest[1] then removeTask(base, oldest[1], true, removed) end
     if full(KEYS[1], maxTasks) then return 'server' end
   end
-  local seq = int(redis.call('INCR', KEYS[3]))
+  local seq = newSeq(left)
   local key = base .. 't:' .. id
   local fields = { 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', '1' }
   if work ~= '' then
@@ -414,7 +427,7 @@ end
 local out = {}
 for i = 8, #ARGV - 7, 8 do
   -- the expiry as its caller's text, not tonumber's: ZADD and PEXPIREAT take it as it came (see int)
-  local outcome, seq = create(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7])
+  local outcome, seq = create(ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], (#ARGV - i + 1) / 8)
   out[#out + 1] = outcome
   out[#out + 1] = seq or ''
 end
