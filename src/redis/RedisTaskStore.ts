@@ -271,55 +271,14 @@ for i = 14, #ARGV, 8 do
     break
   end
 end
-for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[6])) do removeTask(base, old, false, removed) end
--- Ids whose task is gone without the cleanup above (its key outlived its expiry by a grace period
--- with no creation meanwhile): dropped from the oldest on, stopping at the first task that exists,
--- at most 64 per call (a scan of the whole set would make every creation O(tasks of the scope)).
--- In chunks of 8: usually the oldest exists, and two chunks of 64 cost Redis ~10 µs more per
--- creation (bench/cluster.ts: 54 → 44 µs of Redis CPU per task).
--- Only in a full set (see scopeFull): below its limit, such ids take no task's place, and lists
--- skip them. Once per set and batch: within a script no key expires, and the cleanups below keep
--- the sets.
-local purged = {}
-local function purge(set)
-  if purged[set] then return end
-  purged[set] = true
-  for _ = 1, 8 do
-    local members = redis.call('ZRANGE', set, '0', '7')
-    if #members == 0 then return end
-    for _, member in ipairs(members) do
-      if redis.call('EXISTS', base .. 't:' .. member) == 1 then return end
-      added(set, -redis.call('ZREM', set, member))
-    end
-  end
+-- The ids this script took out (removeTask): a scan below that meets one again (a task in both an
+-- owner's and an address's set) takes it off its own set without reading it.
+local dropped = {}
+local function drop(id, ended, rec)
+  dropped[id] = true
+  return removeTask(base, id, ended, removed, rec)
 end
--- Makes room in a full set: drops its oldest task that has ended, or an id before it whose task is
--- gone (its key evicted, deleted, or expired unseen behind a longer-lived task: the purge stops at
--- the first task that exists, so such an id would keep its place; and removeTask cannot read its
--- owner and address, so it leaves this set here). One HMGET of the status (with the owner and
--- address removeTask needs) per id scanned: a scope refused has had each of its ids looked at, all
--- working.
-local function oldestTerminal(set)
-  -- The oldest first (usually it has ended: one id read, not eight), then in chunks of 8.
-  local start, step = 0, 1
-  while true do
-    local members = redis.call('ZRANGE', set, int(start), int(start + step - 1))
-    if #members == 0 then return end
-    for _, member in ipairs(members) do
-      -- pcall: a key of another type (written by hand) is no task (removeTask drops it)
-      local rec = redis.pcall('HMGET', base .. 't:' .. member, 'status', 'owner', 'address')
-      if rec.err then rec = {} end
-      local status = rec[1]
-      local gone = type(status) ~= 'string'
-      if gone or status == 'completed' or status == 'failed' or status == 'cancelled' then
-        if not removeTask(base, member, not gone, removed, { rec[2], rec[3] }) then added(set, -redis.call('ZREM', set, member)) end
-        return
-      end
-    end
-    start = start + step
-    step = 8
-  end
-end
+for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[6])) do drop(old, false) end
 -- How many ids an owner's or address's set holds (see sizes). A key of another type (written by
 -- hand) is no set of ours: it goes (made again below), instead of failing every creation of its
 -- owner or address for as long as it lives.
@@ -338,14 +297,59 @@ local function full(set, max)
   if not sizes[set] then sizes[set] = redis.call('ZCARD', set) end
   return sizes[set] >= max
 end
+-- Makes room in a full set (see scopeFull), from its oldest id on: drops its oldest task that has
+-- ended, or an id before it whose task is gone (its key evicted, deleted, or expired unseen behind
+-- a longer-lived task: the cleanup by expiry above never meets it). Each id is read once (one
+-- HMGET of its status, with the owner and address removeTask needs), and the scan goes on where the
+-- batch's last creation in the set left it: the ids it read (a chunk of 8 from the set, the oldest
+-- alone first: usually it has ended) and how many working tasks it passed, which stay in front.
+-- Within a script only its own commands change a set: removals, and new ids after every other (a
+-- sequence above all). A scope refused has had each of its ids looked at, all working.
+-- Ids whose task is gone, at the front of the set (no working task before them), only leave the
+-- set, at most 64 per set and batch (the others' keys and sets drop them lazily); further on they
+-- go as an ended task does (removeTask).
+local scans = {}
+local function makeRoom(set, max)
+  local scan = scans[set]
+  if not scan then
+    scan = { ids = {}, next = 1, kept = 0, reads = 0, purged = 0 }
+    scans[set] = scan
+  end
+  while count(set) >= max do
+    if scan.next > #scan.ids then
+      local step = scan.reads == 0 and 1 or 8
+      scan.reads = scan.reads + 1
+      scan.ids = redis.call('ZRANGE', set, int(scan.kept), int(scan.kept + step - 1))
+      scan.next = 1
+      if #scan.ids == 0 then return end
+    end
+    local member = scan.ids[scan.next]
+    scan.next = scan.next + 1
+    if dropped[member] then
+      added(set, -redis.call('ZREM', set, member))
+    else
+      -- pcall: a key of another type (written by hand) is no task (removeTask drops it)
+      local rec = redis.pcall('HMGET', base .. 't:' .. member, 'status', 'owner', 'address')
+      local wrongType = rec.err ~= nil
+      if wrongType then rec = {} end
+      local status = rec[1]
+      if not wrongType and not status and not rec[2] and not rec[3] and scan.kept == 0 and scan.purged < 64 then
+        scan.purged = scan.purged + 1
+        added(set, -redis.call('ZREM', set, member))
+      elseif type(status) ~= 'string' or status == 'completed' or status == 'failed' or status == 'cancelled' then
+        if not drop(member, type(status) == 'string', { rec[2], rec[3] }) then added(set, -redis.call('ZREM', set, member)) end
+      else
+        scan.kept = scan.kept + 1
+      end
+    end
+  end
+end
 -- Whether an owner's or address's scope is full, room made as the in-memory store makes it: the
 -- ids of tasks that are gone first, then the oldest terminal task. A set below its limit costs one
 -- ZCARD per batch (no scan: most creations).
 local function scopeFull(set, max)
   if count(set) < max then return false end
-  purge(set)
-  if count(set) < max then return false end
-  oldestTerminal(set)
+  makeRoom(set, max)
   return count(set) >= max
 end
 -- A set lives as long as its longest-lived task: its expiry is moved once per batch, after it.
@@ -388,7 +392,7 @@ local function create(id, json, expiry, owner, address, work, lease, server, lef
   if address ~= '' and scopeFull(addressSet, maxPerAddress) then return 'address' end
   if full(KEYS[1], maxTasks) then
     local oldest = redis.call('ZRANGE', KEYS[2], '0', '0')
-    if oldest[1] then removeTask(base, oldest[1], true, removed) end
+    if oldest[1] then drop(oldest[1], true) end
     if full(KEYS[1], maxTasks) then return 'server' end
   end
   local seq = newSeq(left)

@@ -500,6 +500,33 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.deepStrictEqual((yield* tasks.list(A, undefined, 10)).tasks.map((t) => t.taskId), [made[1]!.taskId, made[2]!.taskId, task.taskId])
     }))
 
+  // A batch in a full scope: the scan goes on where the batch's last creation left it. Before, each
+  // creation asked for the oldest id again (ZRANGE 0 0), and the batch's first looked the same
+  // oldest task up twice (the purge's EXISTS, then its HMGET).
+  it.effect("a batch of creations in a full scope reads each ended task it drops once, and the set in two calls (the oldest, then 8 more)", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const server = yield* TestRedis
+      const tasks = yield* onRedis(prefix, { maxTasksPerOwner: 6 })
+      const made = yield* Effect.forEach([1, 2, 3, 4, 5, 6], () => tasks.create({ owner: A, method: "m" }))
+      for (const task of made.slice(0, 5)) yield* tasks.finish(task.taskId, "completed", result("x"))
+      const watch = yield* monitor(server.port)
+      // One turn, one script: four ended tasks make room for four.
+      const batch = yield* Effect.all([1, 2, 3, 4].map(() => tasks.create({ owner: A, method: "m" })), { concurrency: "unbounded" })
+      yield* watch.until(`"INCRBY" "${prefix}tasks:seq"`, 1)
+      for (const task of made.slice(0, 4)) {
+        assert.strictEqual(watch.count(`"HMGET" "${prefix}tasks:t:${task.taskId}"`), 1, "each dropped task read once")
+      }
+      assert.strictEqual(watch.count(`"EXISTS"`), 0, "no lookup besides")
+      assert.strictEqual(watch.count(`"ZRANGE" "${prefix}tasks:o:${A}" "0" "0"`), 1, "the oldest id alone first")
+      assert.strictEqual(watch.count(`"ZRANGE" "${prefix}tasks:o:${A}" "0" "7"`), 1, "then 8 ids at once")
+      assert.strictEqual(watch.count(`"ZRANGE" "${prefix}tasks:o:${A}"`), 2)
+      assert.deepStrictEqual(
+        (yield* tasks.list(A, undefined, 10)).tasks.map((task) => task.taskId),
+        [made[4]!.taskId, made[5]!.taskId, ...batch.map((task) => task.taskId)]
+      )
+    }))
+
   // The owner's full scope drops its oldest ended task with the owner and address its status was
   // read with (eb3e867c): it leaves the address's set too. Left there, the address's full scope
   // found no gone id at its front (a live task first) and dropped another owner's ended task,
