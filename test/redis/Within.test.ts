@@ -57,6 +57,24 @@ describe("within (the bound of a Redis store operation)", () => {
       assert.strictEqual(running, 0)
     }))
 
+  // A group commit's call waited for the batch before it (one in flight: src/redis/internal/batch.ts):
+  // its bound counts from when it was made, not from when its batch went.
+  it.live("runSince: bounded by what is left of the bound since the batch's oldest call; nothing left, failed at once and not sent", () =>
+    Effect.gen(function*() {
+      const { runSince } = resolve("TaskStore", "tasks:", { timeoutMillis: 1_000 })
+      let sent = 0
+      const call = Effect.sync(() => ++sent)
+      const spent = yield* Effect.flip(runSince("create", call, Date.now() - 1_000))
+      assert.strictEqual(spent.message, "Redis did not answer create within 1000 ms")
+      assert.strictEqual(sent, 0)
+      assert.strictEqual(yield* runSince("create", call, Date.now() - 900), 1)
+      // What is left bounds it: 100 ms of 1 000, not the whole bound.
+      const started = Date.now()
+      const slow = yield* Effect.flip(runSince("create", Effect.never, Date.now() - 900))
+      assert.strictEqual(slow.message, "Redis did not answer create within 1000 ms")
+      assert.isBelow(Date.now() - started, 900)
+    }))
+
   it("a bound no timer can hold is refused when the store is made", () => {
     assert.throws(() => resolve("TaskStore", "tasks:", { timeoutMillis: 2 ** 31 }), /at most 2147483647/)
     assert.throws(() => resolve("TaskStore", "tasks:", { timeoutMillis: 0 }), RangeError)
