@@ -1442,16 +1442,19 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
 
     /**
      * Follows `name`: every message another process published there, without its sender's prefix
-     * (this process's own are skipped: it delivered them locally at once). The subscriber
-     * reconnects by itself; should its queue fail, it subscribes again.
+     * (this process's own are skipped: it delivered them locally at once; or given to `own`). The
+     * subscriber reconnects by itself; should its queue fail, it subscribes again.
      */
-    const follow = (name: string, onMessage: (message: string) => void) =>
+    const follow = (name: string, onMessage: (message: string) => void, own?: (message: string) => void) =>
       Effect.forkScoped(
         Effect.scoped(Effect.gen(function*() {
           const messages = yield* redis.subscribe(name)
           while (true) {
             const { message } = yield* Queue.take(messages)
-            if (message.startsWith(origin)) continue
+            if (message.startsWith(origin)) {
+              own?.(message.slice(origin.length))
+              continue
+            }
             onMessage(message.slice(message.indexOf("|") + 1))
           }
         })).pipe(Effect.retry(Schedule.spaced(1_000)), Effect.ignore)
@@ -1574,6 +1577,16 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     yield* follow(relayChannel, (message) => {
       const delivered = relayMessage(parse(message), origin)
       if (delivered !== undefined) PubSub.publishUnsafe(relayMessages, delivered)
+    }, (message) => {
+      // This process's own `Waits` (its renewal's, a round), heard back: the relay counts another
+      // process's silence only in rounds it hears something (cut off Redis, it hears nobody). Its
+      // other messages (notes, questions) are not read again.
+      if (!message.includes(`"Waits"`)) return
+      const body = parse(message)
+      if (Predicate.isObject(body) && body._tag === "Waits") {
+        const delivered = relayMessage(body, origin)
+        if (delivered !== undefined) PubSub.publishUnsafe(relayMessages, delivered)
+      }
     })
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(
       Effect.sleep(recheckMillis),

@@ -208,8 +208,10 @@ export interface TaskRelay {
   /** Sends a message (to the process it names; `Waiting` and `Left` are the store's own). */
   readonly send: (message: RelayMessage) => Effect.Effect<void, StoreError>
   /**
-   * The messages other processes sent to this one (and every `Waiting`, `Left`), each checked as
-   * it arrived: the relay reads their fields as typed (a store drops a malformed one).
+   * The messages other processes sent to this one (and every `Waiting`, `Left`, `Waits`, `Asking`;
+   * this process's own `Waits` too, on a store whose messages can be lost: heard back, they tell
+   * the relay it hears), each checked as it arrived: the relay reads their fields as typed (a store
+   * drops a malformed one).
    */
   readonly messages: PubSub.PubSub<RelayMessage>
   /**

@@ -1151,6 +1151,35 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       release()
     }).pipe(Effect.scoped), 40_000)
 
+  // B cut off Redis for several rounds while it asks its client A's question: B hears nothing then,
+  // A's `Asking` included, and A is alive. Failed before: B counted the rounds it could not hear as
+  // A's silence and gave the question up (notifications/cancelled), then asked its client again as
+  // A's question came again after the cut.
+  it.effect("raw: the question asked on B; B cut off Redis for several rounds: B keeps it (heard nothing, A not silent), its client asked once, its answer completes the task", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, cut } = yield* replicas({ recheckMillis: 300, through: "b" })
+      gate = Promise.resolve()
+      said.length = 0
+      const { onB, stream } = yield* waitingOnB(a, b, "asks_when_released")
+      const asked = yield* nextWithId(stream)
+      assert.strictEqual(asked.method, "elicitation/create")
+      const ask = relayed.find((message) => message._tag === "Ask")
+      // A has said it asks (B follows its silence from then on), before B is cut off.
+      for (let i = 0; i < 250 && !relayed.some((message) => message._tag === "Asking" && message.ids.includes(ask.id)); i++) {
+        yield* Effect.sleep(20)
+      }
+      assert.isTrue(relayed.some((message) => message._tag === "Asking" && message.ids.includes(ask.id)))
+      // About seven rounds cut off, then two more: nothing reaches B's client (neither a cancel nor the question again).
+      yield* cut(2_000)
+      const quiet = yield* Effect.promise(() =>
+        nextMessage(stream, { timeoutMillis: 2_600 }).then((message) => JSON.stringify(message), (error: Error) => error.message)
+      )
+      assert.match(quiet, /no event within/)
+      assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
+      yield* resultIs(stream, "hello ada")
+      assert.deepStrictEqual(said, ["hello ada"])
+    }).pipe(Effect.scoped), 40_000)
+
   // A message of notes dropped by pub/sub (B's subscriber reconnecting) was lost for good: the
   // notes go in a numbered line now, B takes them in order and acknowledges them (one message for
   // eight, and once a round), and asks for those it lacks as the next comes; A sends them again.

@@ -48,7 +48,8 @@
  *   waiting a round or more, or for three rounds after it gave one up, says which it still asks
  *   (`Asking`, one PUBLISH a round, all its questions in one message); B gives up the others it
  *   carries for A, and all of A's once A has said nothing of them for {@link silentRounds} rounds
- *   (A died, or its messages were lost), A having said so before (a process that never does, of
+ *   (A died, or its messages were lost) in which B heard the relay (its own `Waits` come back to
+ *   it: cut off Redis, B hears nobody, and A is not silent), A having said so before (a process that never does, of
  *   an older version, is not given up on).
  * - On such a store the task's notes are not lost either: each replica a task's notes go to gets
  *   them as a numbered line (`Notes`' `stream`, `seq`, and `first`, the oldest its sender still
@@ -322,14 +323,18 @@ interface Relayed {
   readonly fiber: Fiber.Fiber<void>
   /** The replica that asked it. */
   readonly from: string
-  /** The round at which it was last said to be asked still (its `Ask`, or an `Asking` naming it). */
+  /**
+   * When it was last said to be asked still (its `Ask`, or an `Asking` naming it), in rounds heard
+   * (`RelayerImpl.heardRounds`: a round this replica heard nothing in is no silence of the asker).
+   */
   heard: number
 }
 
 /**
  * The rounds a question carried for another replica is kept with nothing heard of it from a
  * replica that says which it asks (`Asking`): then it is given up (its `Withdraw` and the rounds'
- * messages were lost, or the replica died).
+ * messages were lost, or the replica died). Counted in rounds this replica heard something in: cut
+ * off the relay (its subscriber reconnecting), it hears nobody, and the asker is not silent.
  */
 const silentRounds = 3
 
@@ -412,6 +417,12 @@ class RelayerImpl implements Relayer {
   private readonly delivering = new Map<string, Fiber.Fiber<unknown>>()
   /** Rounds of sending again so far (see {@link resend}). */
   private rounds = 0
+  /**
+   * Rounds in which this replica heard a message on the relay (anyone's, its own `Waits` too): the
+   * clock of an asker's silence (see {@link silentRounds}); and whether one came since the last round.
+   */
+  private heardRounds = 0
+  private heardSince = false
   private readonly relay: TaskRelay
   readonly options: Options
   constructor(relay: TaskRelay, options: Options) {
@@ -679,6 +690,7 @@ class RelayerImpl implements Relayer {
 
   /** What the relay brought. */
   receive(message: RelayMessage): void {
+    this.heardSince = true
     switch (message._tag) {
       case "Waiting":
         return this.carry(message.taskId, message.from)
@@ -724,13 +736,17 @@ class RelayerImpl implements Relayer {
   resend(): Effect.Effect<void> {
     return Effect.suspend(() => {
       const round = ++this.rounds
+      if (this.heardSince) {
+        this.heardSince = false
+        this.heardRounds++
+      }
       if (this.kept.size > 0) {
         for (const [id, kept] of this.kept) if (kept.until <= round) this.kept.delete(id)
       }
       if (this.relayed.size > 0) {
         // Carried here for a replica that says which it asks, and not said for a while: given up.
         for (const request of this.relayed.values()) {
-          if (this.askers.has(request.from) && round - request.heard > silentRounds) request.fiber.interruptUnsafe()
+          if (this.askers.has(request.from) && this.heardRounds - request.heard > silentRounds) request.fiber.interruptUnsafe()
         }
       }
       if (this.askers.size > 0) {
@@ -827,7 +843,7 @@ class RelayerImpl implements Relayer {
     for (const [id, request] of this.relayed) {
       if (request.from !== process) continue
       still ??= new Set(ids)
-      if (still.has(id)) request.heard = this.rounds
+      if (still.has(id)) request.heard = this.heardRounds
       else if (Number(id.slice(process.length)) <= upTo) request.fiber.interruptUnsafe()
     }
   }
@@ -978,7 +994,7 @@ class RelayerImpl implements Relayer {
     }
     const carried = this.relayed.get(ask.id)
     if (carried !== undefined) {
-      carried.heard = this.rounds
+      carried.heard = this.heardRounds
       return
     }
     const session = this.options.local(ask.taskId) as ContextSession | undefined
@@ -1016,7 +1032,7 @@ class RelayerImpl implements Relayer {
       onSuccess: (result) => answered({ _tag: "Answer", to: ask.from, id: ask.id, result }),
       onFailure: (error) => answered({ _tag: "Failed", to: ask.from, id: ask.id, error: errorFields(error) })
     }).pipe(Effect.ensuring(Effect.sync(() => this.relayed.delete(ask.id)))))
-    if (fiber.pollUnsafe() === undefined) this.relayed.set(ask.id, { taskId: ask.taskId, fiber, from: ask.from, heard: this.rounds })
+    if (fiber.pollUnsafe() === undefined) this.relayed.set(ask.id, { taskId: ask.taskId, fiber, from: ask.from, heard: this.heardRounds })
   }
 }
 
