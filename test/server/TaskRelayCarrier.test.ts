@@ -207,3 +207,36 @@ describe("a task's numbered notes (a relay that can lose messages)", () => {
       assert.strictEqual(delivered[8], "k7")
     }))
 })
+
+// The lines of notes the task's replica keeps (to send again) are forgotten once their carrier is
+// left: its wait moved or ended there, nothing more goes on the line. Kept memory is not seen from
+// outside: the relayer's own map is looked at. Failed before: a line all acknowledged, or one of a
+// replica that never acknowledges (an older version), was kept for good after each `Left`.
+describe("a task's lines of notes once their carrier is left", () => {
+  const linesOf = (relayer: unknown) => (relayer as { readonly lines: Map<string, unknown> }).lines.size
+
+  it.live("all acknowledged: forgotten at the next round", () =>
+    Effect.gen(function*() {
+      const { carrier, messages, relayer, sent } = yield* relayed("nobody|", 100)
+      yield* carrier.notifyRelated("notifications/message", note("n1"))
+      yield* until(() => sent.some((message) => message._tag === "Notes"))
+      const first = sent.find((message) => message._tag === "Notes") as Extract<RelayMessage, { readonly _tag: "Notes" }>
+      yield* PubSub.publish(messages, { _tag: "Noted", to: "a|", stream: first.stream!, seq: 1 })
+      yield* Effect.sleep("30 millis")
+      assert.strictEqual(linesOf(relayer), 1, "a line followed while its carrier is the task's")
+      yield* PubSub.publish(messages, { _tag: "Left", taskId: "t", from: "b|" })
+      yield* until(() => linesOf(relayer) === 0)
+      assert.strictEqual(linesOf(relayer), 0)
+    }))
+
+  it.live("never acknowledged (a replica of an older version): forgotten after three rounds, never sent again", () =>
+    Effect.gen(function*() {
+      const { carrier, messages, relayer, sent } = yield* relayed("nobody|", 100)
+      yield* carrier.notifyRelated("notifications/message", note("n1"))
+      yield* until(() => sent.some((message) => message._tag === "Notes"))
+      yield* PubSub.publish(messages, { _tag: "Left", taskId: "t", from: "b|" })
+      yield* until(() => linesOf(relayer) === 0)
+      assert.strictEqual(linesOf(relayer), 0)
+      assert.strictEqual(sent.filter((message) => message._tag === "Notes").length, 1)
+    }))
+})

@@ -768,7 +768,13 @@ class RelayerImpl implements Relayer {
       if (this.lines.size > 0) {
         for (const carrier of this.lines.values()) {
           const unacked = carrier.unacked
-          if (unacked.length === 0 || !carrier.answers) continue
+          if (unacked.length === 0 || !carrier.answers) {
+            // Left (its wait moved, or ended there): nothing more goes on its line, forgotten once
+            // all acknowledged; its replica never acknowledging one (an older version), after as
+            // many rounds as a silent replica's.
+            if (carrier.left && (unacked.length === 0 || ++carrier.unheard > silentRounds)) this.giveUp(carrier)
+            continue
+          }
           if (!unacked[0]!.old) {
             for (const message of unacked) message.old = true
           } else if (++carrier.unheard > silentRounds) this.giveUp(carrier)
