@@ -1215,6 +1215,39 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       assert.isAbove(relayed.filter((message) => message._tag === "Noted").length, 0)
     }).pipe(Effect.scoped), 40_000)
 
+  // The task's replica A cut off Redis for several rounds as the task logs: its notes could not be
+  // sent, and no acknowledgement came, A hearing nothing. Failed before: A counted those rounds as
+  // B's silence and gave the line up after three (lines 10-19 never reached B's client). It hears
+  // B's renewals' Waits (B's wait is recorded) once back.
+  it.effect("the SDK: a task on A logs while A is cut off Redis for several rounds: B's client still gets every line, in order, before the result", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, recorded, cut } = yield* replicas({ recheckMillis: 500, through: "a" })
+      let release: () => void = () => {}
+      let release2: () => void = () => {}
+      gate = new Promise<void>((resolve) => (release = resolve))
+      gate2 = new Promise<void>((resolve) => (release2 = resolve))
+      const onA = yield* sdkClient(a, "a", [])
+      // The third ten once A is back (its client reconnects with a backoff of up to 2 s).
+      const { task } = yield* callAsTask(onA.client, "logs_in_three", { pauseMillis: 5_000 }, 60_000)
+      yield* Effect.promise(() => onA.transport.close())
+      const onB = yield* sdkClient(b, "b", [])
+      const lines = linesOf(onB.client)
+      const result = yield* Effect.forkChild(toolTaskResult(onB.client, task.taskId))
+      assert.strictEqual((yield* recorded).length, 1)
+      release()
+      for (let i = 0; i < 250 && lines.length < 10; i++) yield* Effect.sleep(20)
+      assert.strictEqual(lines.length, 10)
+      // Acknowledged once at least (B numbers notes): A sends again what is lost.
+      for (let i = 0; i < 250 && !relayed.some((message) => message._tag === "Noted"); i++) yield* Effect.sleep(20)
+      assert.isTrue(relayed.some((message) => message._tag === "Noted"))
+      // Four rounds cut off, more until A's client is back; the second ten are made at once.
+      yield* cut(2_000)
+      release2()
+      const outcome = yield* Fiber.join(result).pipe(Effect.timeout("20 seconds"))
+      assert.deepStrictEqual(outcome.content, [{ type: "text", text: "logged" }])
+      assert.deepStrictEqual(lines, Array.from({ length: 30 }, (_, i) => `line ${i}`))
+    }).pipe(Effect.scoped), 40_000)
+
   // What recovering lost Waiting and Withdraw costs, a question kept waiting on B: B's renewal of
   // its wait is one script a round (as before), its Waits published inside it; A publishes, each
   // round the question has waited a round or more, the question again (as before) and which it

@@ -59,7 +59,8 @@
  *   each round (once B has acknowledged one of the line: one of an older version never does, and
  *   would take them twice). A keeps at most {@link maxUnackedNotes} notes a line to send again (never waiting
  *   for B: a task is not held up by a replica gone), and gives a line up after three rounds with no
- *   word from B, or as the task ends (its last `Notes`' answer acknowledges all); those given up are
+ *   word from B that A heard the relay in (cut off Redis, A hears nobody; at most
+ *   {@link quietRounds} rounds in all), or as the task ends (its last `Notes`' answer acknowledges all); those given up are
  *   said in A's log. Notes reaching a replica whose wait ended are dropped there (its client left).
  * - Notes still waiting to go as the task's wait moves (a later `Waiting`, a wait on A) follow it
  *   (to the new replica, or to the session on A), and so does a note sent through a carrier left
@@ -149,13 +150,16 @@ class RemoteCarrier {
    * named at the first message; the place of the last sent; those sent and not acknowledged yet,
    * oldest first (sent again if lost: {@link maxUnackedNotes} notes at most), and how many notes
    * that makes; the rounds of sending them again with no word from its replica (given up past
-   * {@link silentRounds}); and the notes no longer kept to be sent again (past the bound, or given up).
+   * {@link silentRounds} of them heard in, or {@link quietRounds} in all); and the notes no longer
+   * kept to be sent again (past the bound, or given up).
    */
   stream: string | undefined = undefined
   seq = 0
   unacked: Array<Unacked> = []
   unackedNotes = 0
   unheard = 0
+  /** Of those rounds, the ones this replica heard the relay in (see {@link silentRounds}: cut off Redis, it hears nobody). */
+  silent = 0
   unsure = 0
   /**
    * Its replica acknowledged a message of the line (it numbers notes): only then are they sent
@@ -736,7 +740,8 @@ class RelayerImpl implements Relayer {
   resend(): Effect.Effect<void> {
     return Effect.suspend(() => {
       const round = ++this.rounds
-      if (this.heardSince) {
+      const heard = this.heardSince
+      if (heard) {
         this.heardSince = false
         this.heardRounds++
       }
@@ -777,7 +782,7 @@ class RelayerImpl implements Relayer {
           }
           if (!unacked[0]!.old) {
             for (const message of unacked) message.old = true
-          } else if (++carrier.unheard > silentRounds) this.giveUp(carrier)
+          } else if (++carrier.unheard > quietRounds || (heard && ++carrier.silent > silentRounds)) this.giveUp(carrier)
           else for (const message of unacked) again.push(message.message)
         }
       }
@@ -883,6 +888,7 @@ class RelayerImpl implements Relayer {
     carrier.unackedNotes = 0
     // Its later notes (the task goes on) start anew: a silent replica is given three rounds again.
     carrier.unheard = 0
+    carrier.silent = 0
     if (carrier.stream !== undefined) this.lines.delete(carrier.stream)
   }
 
@@ -891,6 +897,7 @@ class RelayerImpl implements Relayer {
     const carrier = this.lines.get(stream)
     if (carrier === undefined) return
     carrier.unheard = 0
+    carrier.silent = 0
     carrier.answers = true
     const unacked = carrier.unacked
     let taken = 0
