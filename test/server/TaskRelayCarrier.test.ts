@@ -9,6 +9,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as PubSub from "effect/PubSub"
 import * as TaskRelay from "../../src/server/internal/taskRelay.ts"
 import type { ServerSession } from "../../src/session/ServerSession.ts"
@@ -16,8 +17,11 @@ import type { RelayMessage, TaskRelay as Relay } from "../../src/tasks/TaskStore
 
 const note = (data: string) => ({ level: "info", data })
 
-/** A relay whose messages to `held` wait until released; the relayer over it, task "t" running here, its wait on "b|". */
-const relayed = (held: string, resendMillis?: number) =>
+/**
+ * A relay whose messages to `held` wait until released (the others each take `slowMillis` once
+ * recorded, if given); the relayer over it, task "t" running here, its wait on "b|".
+ */
+const relayed = (held: string, resendMillis?: number, slowMillis?: number) =>
   Effect.gen(function*() {
     const messages = yield* PubSub.unbounded<RelayMessage>()
     const sent: Array<RelayMessage> = []
@@ -28,7 +32,8 @@ const relayed = (held: string, resendMillis?: number) =>
       waiter: () => Effect.succeed("b|"),
       send: (message) => {
         const record = Effect.sync(() => void sent.push(message))
-        return "to" in message && message.to === held ? Effect.andThen(Deferred.await(released), record) : record
+        if ("to" in message && message.to === held) return Effect.andThen(Deferred.await(released), record)
+        return slowMillis === undefined ? record : Effect.andThen(record, Effect.sleep(slowMillis))
       },
       messages,
       resendMillis
@@ -50,6 +55,12 @@ const relayed = (held: string, resendMillis?: number) =>
     yield* Effect.sleep("20 millis")
     const carrier = relayer.carrierOf("t") as unknown as {
       readonly notifyRelated: (method: string, params: { readonly [key: string]: unknown }) => Effect.Effect<void>
+      readonly requestRelated: (
+        method: string,
+        params: { readonly [key: string]: unknown },
+        related: undefined,
+        options: { readonly timeoutMillis: number }
+      ) => Effect.Effect<unknown, unknown>
     }
     assert.isDefined(carrier)
     const notes = (to: string) =>
@@ -238,5 +249,31 @@ describe("a task's lines of notes once their carrier is left", () => {
       yield* until(() => linesOf(relayer) === 0)
       assert.strictEqual(linesOf(relayer), 0)
       assert.strictEqual(sent.filter((message) => message._tag === "Notes").length, 1)
+    }))
+})
+
+// A round sends the questions waiting again one after the other; one given up meanwhile (its
+// Withdraw sent) was still sent again after its Withdraw, and the other replica, its question
+// withdrawn already, asked its client again. Failed before: an Ask of the question after its Withdraw.
+describe("questions sent again at a round", () => {
+  it.live("one given up as the round sends them is not sent again after its Withdraw", () =>
+    Effect.gen(function*() {
+      const { carrier, sent } = yield* relayed("nobody|", 200, 50)
+      const question = carrier.requestRelated("elicitation/create", { message: "?" }, undefined, { timeoutMillis: 60_000 })
+      const first = yield* Effect.forkChild(question)
+      const second = yield* Effect.forkChild(question)
+      const asks = () => sent.filter((message) => message._tag === "Ask") as Array<Extract<RelayMessage, { readonly _tag: "Ask" }>>
+      yield* until(() => asks().length >= 2)
+      const [q1, q2] = asks().map((message) => message.id)
+      assert.notStrictEqual(q1, q2)
+      // The second round sends both again, one at a time (50 ms each): the second given up as the first goes.
+      yield* until(() => asks().length >= 3)
+      assert.strictEqual(asks()[2]!.id, q1)
+      yield* Fiber.interrupt(second)
+      yield* Effect.sleep("150 millis")
+      const withdrawn = sent.findIndex((message) => message._tag === "Withdraw" && message.id === q2)
+      assert.isAtLeast(withdrawn, 0, "the question given up is withdrawn")
+      assert.deepStrictEqual(sent.slice(withdrawn).filter((message) => message._tag === "Ask" && message.id === q2), [])
+      yield* Fiber.interrupt(first)
     }))
 })

@@ -795,7 +795,14 @@ class RelayerImpl implements Relayer {
           } else if (round - line.round > quietRounds) this.incoming.delete(stream)
         }
       }
-      return again.length === 0 ? Effect.void : Effect.forEach(again, (message) => Effect.ignore(this.relay.send(message)), { discard: true })
+      // One at a time: a question given up meanwhile (its `Withdraw` sent) is not sent after it
+      // (the other replica would ask its client again).
+      return again.length === 0 ? Effect.void : Effect.forEach(
+        again,
+        (message) =>
+          Effect.suspend(() => message._tag === "Ask" && !this.pending.has(message.id) ? Effect.void : Effect.ignore(this.relay.send(message))),
+        { discard: true }
+      )
     })
   }
 
