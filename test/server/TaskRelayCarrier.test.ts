@@ -277,3 +277,34 @@ describe("questions sent again at a round", () => {
       yield* Fiber.interrupt(first)
     }))
 })
+
+// The task's replica sends again, at a round, every message of notes not acknowledged: their
+// acknowledgement lost, all come again at once. Each duplicate was acknowledged by a message of its
+// own (up to as many as the line keeps). Failed before: five `Noted` for five duplicates.
+describe("notes taken already, sent again", () => {
+  it.live("a burst of duplicates is acknowledged once, not once each", () =>
+    Effect.gen(function*() {
+      const { delivered, messages, sent, waitHere } = yield* relayed("none|", 10_000)
+      waitHere()
+      const notes = (seq: number) =>
+        PubSub.publish(messages, {
+          _tag: "Notes",
+          to: "a|",
+          taskId: "t",
+          notes: [{ method: "notifications/message", params: note(`m${seq}`) }],
+          from: "z|",
+          stream: "z|1",
+          seq,
+          first: 1
+        })
+      const noted = () => sent.filter((message) => message._tag === "Noted")
+      for (let seq = 1; seq <= 5; seq++) yield* notes(seq)
+      yield* until(() => delivered.length >= 5)
+      assert.deepStrictEqual(noted(), [], "fewer than eight: acknowledged at the round")
+      for (let seq = 1; seq <= 5; seq++) yield* notes(seq)
+      yield* until(() => noted().length >= 1)
+      yield* Effect.sleep("50 millis")
+      assert.deepStrictEqual(noted().map((message: any) => [message.to, message.seq]), [["z|", 5]])
+      assert.deepStrictEqual(delivered, ["m1", "m2", "m3", "m4", "m5"], "none taken twice")
+    }))
+})

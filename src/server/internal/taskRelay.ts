@@ -54,7 +54,7 @@
  * - On such a store the task's notes are not lost either: each replica a task's notes go to gets
  *   them as a numbered line (`Notes`' `stream`, `seq`, and `first`, the oldest its sender still
  *   keeps); B takes them in order, once each, acknowledges them (`Noted`: one message for
- *   {@link notedEvery}, and once a round), and, as one comes after a gap, says which it lacks
+ *   {@link notedEvery}, and once a round; those taken already, sent again, at once, once a round), and, as one comes after a gap, says which it lacks
  *   (`Noted` with `gap`): A sends those again at once, and those not acknowledged within a round at
  *   each round (once B has acknowledged one of the line: one of an older version never does, and
  *   would take them twice). A keeps at most {@link maxUnackedNotes} notes a line to send again (never waiting
@@ -302,6 +302,11 @@ interface Incoming {
   since: number
   /** The place last said to be lacking (said once each). */
   lacking: number
+  /**
+   * The round a message taken already was last acknowledged again at: once a round (a round sends
+   * again every message not acknowledged, all at once; the others are acknowledged at the round).
+   */
+  again: number
   /** The round of its last message (a line quiet for {@link quietRounds} is forgotten). */
   round: number
 }
@@ -930,7 +935,7 @@ class RelayerImpl implements Relayer {
     let line = this.incoming.get(stream)
     if (line === undefined) {
       if (this.incoming.size >= maxIncoming) this.incoming.delete(this.incoming.keys().next().value!)
-      line = { from, expected: first, since: 0, lacking: 0, round: this.rounds }
+      line = { from, expected: first, since: 0, lacking: 0, again: -1, round: this.rounds }
       this.incoming.set(stream, line)
     }
     line.round = this.rounds
@@ -938,7 +943,10 @@ class RelayerImpl implements Relayer {
     if (first > line.expected) line.expected = first
     const say = (message: RelayMessage) => this.options.runFork(Effect.ignore(this.relay.send(message)))
     if (seq < line.expected) {
-      say({ _tag: "Noted", to: from, stream, seq: line.expected - 1 })
+      if (line.again !== this.rounds) {
+        line.again = this.rounds
+        say({ _tag: "Noted", to: from, stream, seq: line.expected - 1 })
+      } else if (line.since === 0) line.since = 1
       return false
     }
     if (seq > line.expected) {
