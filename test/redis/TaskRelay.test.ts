@@ -355,6 +355,30 @@ const sdkClient = (url: string, name: string, asked: Array<unknown>, beforeAnswe
     return { client, transport }
   })
 
+/**
+ * Alice's `logs_in_three` task (its third ten lines after `pauseMillis`) created on replica `a`,
+ * its tasks/result then on `b` (an SDK client there, its wait `recorded`), its first ten lines
+ * come: the lines B's client got so far, the tasks/result under way, and the release of the second ten.
+ */
+const loggingInThree = (a: string, b: string, recorded: Effect.Effect<ReadonlyArray<string>>, pauseMillis: number) =>
+  Effect.gen(function*() {
+    let release: () => void = () => {}
+    let release2: () => void = () => {}
+    gate = new Promise<void>((resolve) => (release = resolve))
+    gate2 = new Promise<void>((resolve) => (release2 = resolve))
+    const onA = yield* sdkClient(a, "a", [])
+    const { task } = yield* callAsTask(onA.client, "logs_in_three", { pauseMillis }, 60_000)
+    yield* Effect.promise(() => onA.transport.close())
+    const onB = yield* sdkClient(b, "b", [])
+    const lines = linesOf(onB.client)
+    const result = yield* Effect.forkChild(toolTaskResult(onB.client, task.taskId))
+    assert.strictEqual((yield* recorded).length, 1)
+    release()
+    for (let i = 0; i < 250 && lines.length < 10; i++) yield* Effect.sleep(20)
+    assert.strictEqual(lines.length, 10)
+    return { lines, release2, result }
+  })
+
 /** Waits until `said` has an entry (every 20 ms, at most 10 s). */
 const untilSaid = Effect.gen(function*() {
   for (let i = 0; i < 500 && said.length === 0; i++) yield* Effect.sleep(20)
@@ -1187,20 +1211,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
   it.effect("the SDK: a task on A logs while B is cut off Redis (a message of notes lost): B's client still gets every line, in order, before the result", () =>
     Effect.gen(function*() {
       const { a, b, relayed, recorded, cut } = yield* replicas({ recheckMillis: 1_000, through: "b" })
-      let release: () => void = () => {}
-      let release2: () => void = () => {}
-      gate = new Promise<void>((resolve) => (release = resolve))
-      gate2 = new Promise<void>((resolve) => (release2 = resolve))
-      const onA = yield* sdkClient(a, "a", [])
-      const { task } = yield* callAsTask(onA.client, "logs_in_three", { pauseMillis: 2_500 }, 60_000)
-      yield* Effect.promise(() => onA.transport.close())
-      const onB = yield* sdkClient(b, "b", [])
-      const lines = linesOf(onB.client)
-      const result = yield* Effect.forkChild(toolTaskResult(onB.client, task.taskId))
-      assert.strictEqual((yield* recorded).length, 1)
-      release()
-      for (let i = 0; i < 250 && lines.length < 10; i++) yield* Effect.sleep(20)
-      assert.strictEqual(lines.length, 10)
+      const { lines, release2, result } = yield* loggingInThree(a, b, recorded, 2_500)
       const cutAt = Date.now()
       yield* cut(1_500)
       release2()
@@ -1222,21 +1233,8 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
   it.effect("the SDK: a task on A logs while A is cut off Redis for several rounds: B's client still gets every line, in order, before the result", () =>
     Effect.gen(function*() {
       const { a, b, relayed, recorded, cut } = yield* replicas({ recheckMillis: 500, through: "a" })
-      let release: () => void = () => {}
-      let release2: () => void = () => {}
-      gate = new Promise<void>((resolve) => (release = resolve))
-      gate2 = new Promise<void>((resolve) => (release2 = resolve))
-      const onA = yield* sdkClient(a, "a", [])
       // The third ten once A is back (its client reconnects with a backoff of up to 2 s).
-      const { task } = yield* callAsTask(onA.client, "logs_in_three", { pauseMillis: 5_000 }, 60_000)
-      yield* Effect.promise(() => onA.transport.close())
-      const onB = yield* sdkClient(b, "b", [])
-      const lines = linesOf(onB.client)
-      const result = yield* Effect.forkChild(toolTaskResult(onB.client, task.taskId))
-      assert.strictEqual((yield* recorded).length, 1)
-      release()
-      for (let i = 0; i < 250 && lines.length < 10; i++) yield* Effect.sleep(20)
-      assert.strictEqual(lines.length, 10)
+      const { lines, release2, result } = yield* loggingInThree(a, b, recorded, 5_000)
       // Acknowledged once at least (B numbers notes): A sends again what is lost.
       for (let i = 0; i < 250 && !relayed.some((message) => message._tag === "Noted"); i++) yield* Effect.sleep(20)
       assert.isTrue(relayed.some((message) => message._tag === "Noted"))

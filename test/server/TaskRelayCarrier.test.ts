@@ -79,6 +79,19 @@ const relayed = (held: string, resendMillis?: number, slowMillis?: number) =>
     }
   })
 
+/** Another replica's ("z|") message of notes `seq` of its line "z|1" (note `m<seq>`) for task "t", its sender keeping those from `first`. */
+const numbered = (messages: PubSub.PubSub<RelayMessage>) => (seq: number, first = 1) =>
+  PubSub.publish(messages, {
+    _tag: "Notes",
+    to: "a|",
+    taskId: "t",
+    notes: [{ method: "notifications/message", params: note(`m${seq}`) }],
+    from: "z|",
+    stream: "z|1",
+    seq,
+    first
+  })
+
 /** Waits until `done` holds (every 10 ms, at most 2 s). */
 const until = (done: () => boolean) =>
   Effect.gen(function*() {
@@ -173,17 +186,7 @@ describe("a task's numbered notes (a relay that can lose messages)", () => {
     Effect.gen(function*() {
       const { delivered, messages, sent, waitHere } = yield* relayed("none|", 10_000)
       waitHere()
-      const notes = (seq: number, first = 1) =>
-        PubSub.publish(messages, {
-          _tag: "Notes",
-          to: "a|",
-          taskId: "t",
-          notes: [{ method: "notifications/message", params: note(`m${seq}`) }],
-          from: "z|",
-          stream: "z|1",
-          seq,
-          first
-        })
+      const notes = numbered(messages)
       const noted = () => sent.filter((message) => message._tag === "Noted").map((message: any) => [message.to, message.seq, message.gap === true])
       yield* notes(1)
       yield* notes(3)
@@ -286,17 +289,7 @@ describe("notes taken already, sent again", () => {
     Effect.gen(function*() {
       const { delivered, messages, sent, waitHere } = yield* relayed("none|", 10_000)
       waitHere()
-      const notes = (seq: number) =>
-        PubSub.publish(messages, {
-          _tag: "Notes",
-          to: "a|",
-          taskId: "t",
-          notes: [{ method: "notifications/message", params: note(`m${seq}`) }],
-          from: "z|",
-          stream: "z|1",
-          seq,
-          first: 1
-        })
+      const notes = numbered(messages)
       const noted = () => sent.filter((message) => message._tag === "Noted")
       for (let seq = 1; seq <= 5; seq++) yield* notes(seq)
       yield* until(() => delivered.length >= 5)
