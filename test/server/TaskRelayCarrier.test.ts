@@ -10,6 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Logger from "effect/Logger"
 import * as PubSub from "effect/PubSub"
 import * as TaskRelay from "../../src/server/internal/taskRelay.ts"
 import type { ServerSession } from "../../src/session/ServerSession.ts"
@@ -92,10 +93,10 @@ const numbered = (messages: PubSub.PubSub<RelayMessage>) => (seq: number, first 
     first
   })
 
-/** Waits until `done` holds (every 10 ms, at most 2 s). */
-const until = (done: () => boolean) =>
+/** Waits until `done` holds (every 10 ms, at most `times` of them: 2 s). */
+const until = (done: () => boolean, times = 200) =>
   Effect.gen(function*() {
-    for (let i = 0; i < 200 && !done(); i++) yield* Effect.sleep("10 millis")
+    for (let i = 0; i < times && !done(); i++) yield* Effect.sleep("10 millis")
   })
 
 // Failed before: the notes waiting as the wait moved went to the replica whose wait was left
@@ -242,6 +243,29 @@ describe("a task's lines of notes once their carrier is left", () => {
       yield* until(() => linesOf(relayer) === 0)
       assert.strictEqual(linesOf(relayer), 0)
     }))
+
+  // Failed before: those given up were said in the log only as the task ended, and only for the
+  // carrier it held then (nothing said of a carrier left).
+  it.live("some not acknowledged (its replica gone silent): given up after the rounds of a silent replica, said in the log", () => {
+    const logged: Array<string> = []
+    const capture = Logger.make(({ message }) => void logged.push(Array.isArray(message) ? message.join(" ") : String(message)))
+    return Effect.gen(function*() {
+      const { carrier, messages, relayer, sent } = yield* relayed("nobody|", 100)
+      yield* carrier.notifyRelated("notifications/message", note("n1"))
+      yield* until(() => sent.some((message) => message._tag === "Notes"))
+      const first = sent.find((message) => message._tag === "Notes") as Extract<RelayMessage, { readonly _tag: "Notes" }>
+      yield* PubSub.publish(messages, { _tag: "Noted", to: "a|", stream: first.stream!, seq: 1 })
+      yield* Effect.sleep("30 millis")
+      yield* carrier.notifyRelated("notifications/message", note("n2"))
+      yield* until(() => sent.filter((message) => message._tag === "Notes").length >= 2)
+      yield* PubSub.publish(messages, { _tag: "Left", taskId: "t", from: "b|" })
+      // At most ten rounds of 100 ms (nothing heard here: the bound in all).
+      yield* until(() => linesOf(relayer) === 0, 500)
+      assert.strictEqual(linesOf(relayer), 0)
+      yield* until(() => logged.length > 0)
+      assert.deepStrictEqual(logged.filter((line) => line.includes("may have been lost")).map((line) => line.match(/(\d+) notification\(s\) of task (\w+)/)?.slice(1)), [["1", "t"]])
+    }).pipe(Effect.provide(Logger.layer([capture])))
+  })
 
   it.live("never acknowledged (a replica of an older version): forgotten after three rounds, never sent again", () =>
     Effect.gen(function*() {

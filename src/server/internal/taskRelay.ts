@@ -471,12 +471,7 @@ class RelayerImpl implements Relayer {
                 `tasks/result waits (more than ${maxHeldNotes} waiting to go, ${maxNotes} a message)`
             ))
           }
-          if (carrier.unsure > 0) {
-            warnings.push(Effect.logWarning(
-              `effect-mcp-server: ${carrier.unsure} notification(s) of task ${taskId} sent to the replica where its tasks/result ` +
-                `waits were not acknowledged there, and may have been lost`
-            ))
-          }
+          if (carrier.unsure > 0) warnings.push(unsureWarning(carrier))
           return warnings.length === 0 ? Effect.void : Effect.all(warnings, { discard: true })
         })
       )
@@ -775,6 +770,9 @@ class RelayerImpl implements Relayer {
       const said = this.sayAsking(waited)
       if (said !== undefined) again.push(said)
       // Notes not acknowledged since the last round sent again (lost, or their acknowledgement).
+      // Those of a carrier left given up are said in the log now (the task's end says its
+      // carrier's: see `ended`).
+      let lost: Array<Effect.Effect<void>> | undefined
       if (this.lines.size > 0) {
         for (const carrier of this.lines.values()) {
           const unacked = carrier.unacked
@@ -787,8 +785,13 @@ class RelayerImpl implements Relayer {
           }
           if (!unacked[0]!.old) {
             for (const message of unacked) message.old = true
-          } else if (++carrier.unheard > quietRounds || (heard && ++carrier.silent > silentRounds)) this.giveUp(carrier)
-          else for (const message of unacked) again.push(message.message)
+          } else if (++carrier.unheard > quietRounds || (heard && ++carrier.silent > silentRounds)) {
+            this.giveUp(carrier)
+            if (carrier.left && carrier.unsure > 0) {
+              ;(lost ??= []).push(unsureWarning(carrier))
+              carrier.unsure = 0
+            }
+          } else for (const message of unacked) again.push(message.message)
         }
       }
       // Notes taken here acknowledged (those of a round), lines quiet for long forgotten.
@@ -802,12 +805,13 @@ class RelayerImpl implements Relayer {
       }
       // One at a time: a question given up meanwhile (its `Withdraw` sent) is not sent after it
       // (the other replica would ask its client again).
-      return again.length === 0 ? Effect.void : Effect.forEach(
+      const warned = lost === undefined ? Effect.void : Effect.all(lost, { discard: true })
+      return again.length === 0 ? warned : Effect.andThen(warned, Effect.forEach(
         again,
         (message) =>
           Effect.suspend(() => message._tag === "Ask" && !this.pending.has(message.id) ? Effect.void : Effect.ignore(this.relay.send(message))),
         { discard: true }
-      )
+      ))
     })
   }
 
@@ -1063,6 +1067,13 @@ class RelayerImpl implements Relayer {
     if (fiber.pollUnsafe() === undefined) this.relayed.set(ask.id, { taskId: ask.taskId, fiber, from: ask.from, heard: this.heardRounds })
   }
 }
+
+/** The log line of the carrier's notes given up, not acknowledged by its replica (`RemoteCarrier.unsure`). */
+const unsureWarning = (carrier: RemoteCarrier): Effect.Effect<void> =>
+  Effect.logWarning(
+    `effect-mcp-server: ${carrier.unsure} notification(s) of task ${carrier.taskId} sent to the replica where its tasks/result ` +
+      `waits were not acknowledged there, and may have been lost`
+  )
 
 /** A task's notes sent on the stream of `session`'s `tasks/result` for it, in order. */
 const deliver = (session: ContextSession, taskId: string, notes: ReadonlyArray<Note>): Effect.Effect<void> =>
