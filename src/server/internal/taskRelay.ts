@@ -776,13 +776,14 @@ class RelayerImpl implements Relayer {
       if (this.lines.size > 0) {
         for (const carrier of this.lines.values()) {
           const unacked = carrier.unacked
-          if (unacked.length === 0 || !carrier.answers) {
+          if (unacked.length === 0) {
             // Left (its wait moved, or ended there): nothing more goes on its line, forgotten once
-            // all acknowledged; its replica never acknowledging one (an older version), after as
-            // many rounds as a silent replica's.
-            if (carrier.left && (unacked.length === 0 || ++carrier.unheard > silentRounds)) this.giveUp(carrier)
+            // all acknowledged.
+            if (carrier.left) this.giveUp(carrier)
             continue
           }
+          // Given up after the rounds of a silent replica, one that never acknowledges (an older
+          // version: never sent them again) too: what is kept for it serves nothing.
           if (!unacked[0]!.old) {
             for (const message of unacked) message.old = true
           } else if (++carrier.unheard > quietRounds || (heard && ++carrier.silent > silentRounds)) {
@@ -791,7 +792,7 @@ class RelayerImpl implements Relayer {
               ;(lost ??= []).push(unsureWarning(carrier))
               carrier.unsure = 0
             }
-          } else for (const message of unacked) again.push(message.message)
+          } else if (carrier.answers) for (const message of unacked) again.push(message.message)
         }
       }
       // Notes taken here acknowledged (those of a round), lines quiet for long forgotten.
