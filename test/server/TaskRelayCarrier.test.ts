@@ -250,7 +250,7 @@ describe("a task's lines of notes once their carrier is left", () => {
     const logged: Array<string> = []
     const capture = Logger.make(({ message }) => void logged.push(Array.isArray(message) ? message.join(" ") : String(message)))
     return Effect.gen(function*() {
-      const { carrier, messages, relayer, sent } = yield* relayed("nobody|", 100)
+      const { carrier, messages, relayer, sent } = yield* relayed("nobody|", 50)
       yield* carrier.notifyRelated("notifications/message", note("n1"))
       yield* until(() => sent.some((message) => message._tag === "Notes"))
       const first = sent.find((message) => message._tag === "Notes") as Extract<RelayMessage, { readonly _tag: "Notes" }>
@@ -259,8 +259,8 @@ describe("a task's lines of notes once their carrier is left", () => {
       yield* carrier.notifyRelated("notifications/message", note("n2"))
       yield* until(() => sent.filter((message) => message._tag === "Notes").length >= 2)
       yield* PubSub.publish(messages, { _tag: "Left", taskId: "t", from: "b|" })
-      // At most ten rounds of 100 ms (nothing heard here: the bound in all).
-      yield* until(() => linesOf(relayer) === 0, 500)
+      // At most thirty rounds of 50 ms (nothing heard here: the bound in all).
+      yield* until(() => linesOf(relayer) === 0, 1_000)
       assert.strictEqual(linesOf(relayer), 0)
       yield* until(() => logged.length > 0)
       assert.deepStrictEqual(logged.filter((line) => line.includes("may have been lost")).map((line) => line.match(/(\d+) notification\(s\) of task (\w+)/)?.slice(1)), [["1", "t"]])
@@ -269,11 +269,11 @@ describe("a task's lines of notes once their carrier is left", () => {
 
   it.live("never acknowledged (a replica of an older version): forgotten after the rounds of a silent replica, never sent again", () =>
     Effect.gen(function*() {
-      const { carrier, messages, relayer, sent } = yield* relayed("nobody|", 100)
+      const { carrier, messages, relayer, sent } = yield* relayed("nobody|", 50)
       yield* carrier.notifyRelated("notifications/message", note("n1"))
       yield* until(() => sent.some((message) => message._tag === "Notes"))
       yield* PubSub.publish(messages, { _tag: "Left", taskId: "t", from: "b|" })
-      yield* until(() => linesOf(relayer) === 0, 500)
+      yield* until(() => linesOf(relayer) === 0, 1_000)
       assert.strictEqual(linesOf(relayer), 0)
       assert.strictEqual(sent.filter((message) => message._tag === "Notes").length, 1)
     }))
@@ -282,10 +282,10 @@ describe("a task's lines of notes once their carrier is left", () => {
   // it served nothing, up to 4,096 a line for as long as the task ran. Failed before: kept.
   it.live("never acknowledged, its carrier still the task's: its notes no longer kept after the rounds of a silent replica", () =>
     Effect.gen(function*() {
-      const { carrier, relayer, sent } = yield* relayed("nobody|", 100)
+      const { carrier, relayer, sent } = yield* relayed("nobody|", 50)
       yield* carrier.notifyRelated("notifications/message", note("n1"))
       yield* until(() => sent.some((message) => message._tag === "Notes"))
-      yield* until(() => linesOf(relayer) === 0, 500)
+      yield* until(() => linesOf(relayer) === 0, 1_000)
       assert.strictEqual(linesOf(relayer), 0)
       // The task's later notes go on a line again (given its rounds again).
       yield* carrier.notifyRelated("notifications/message", note("n2"))

@@ -60,7 +60,7 @@
  *   would take them twice). A keeps at most {@link maxUnackedNotes} notes a line to send again (never waiting
  *   for B: a task is not held up by a replica gone), and gives a line up after three rounds with no
  *   word from B that A heard the relay in (cut off Redis, A hears nobody; at most
- *   {@link quietRounds} rounds in all), or as the task ends (its last `Notes`' answer acknowledges all); those given up are
+ *   {@link unheardRounds} rounds in all), or as the task ends (its last `Notes`' answer acknowledges all); those given up are
  *   said in A's log. Notes reaching a replica whose wait ended are dropped there (its client left).
  * - Notes still waiting to go as the task's wait moves (a later `Waiting`, a wait on A) follow it
  *   (to the new replica, or to the session on A), and so does a note sent through a carrier left
@@ -150,7 +150,7 @@ class RemoteCarrier {
    * named at the first message; the place of the last sent; those sent and not acknowledged yet,
    * oldest first (sent again if lost: {@link maxUnackedNotes} notes at most), and how many notes
    * that makes; the rounds of sending them again with no word from its replica (given up past
-   * {@link silentRounds} of them heard in, or {@link quietRounds} in all); and the notes no longer
+   * {@link silentRounds} of them heard in, or {@link unheardRounds} in all); and the notes no longer
    * kept to be sent again (past the bound, or given up).
    */
   stream: string | undefined = undefined
@@ -325,6 +325,14 @@ const maxIncoming = 10_000
 
 /** The rounds a line of notes is remembered with no message (then a message of it starts it again, from its `first`). */
 const quietRounds = 10
+
+/**
+ * The most rounds a line of notes is kept with no acknowledgement, whether or not anything is heard
+ * here (see {@link silentRounds}): cut off Redis, this replica hears nobody, reconnects with a
+ * backoff, and keeps its line meanwhile; but a replica gone in a cluster where nobody else speaks
+ * is not sent notes again for ever.
+ */
+const unheardRounds = 30
 
 /** A request another replica sent through this one (see `RelayerImpl.askHere`). */
 interface Relayed {
@@ -786,7 +794,7 @@ class RelayerImpl implements Relayer {
           // version: never sent them again) too: what is kept for it serves nothing.
           if (!unacked[0]!.old) {
             for (const message of unacked) message.old = true
-          } else if (++carrier.unheard > quietRounds || (heard && ++carrier.silent > silentRounds)) {
+          } else if (++carrier.unheard > unheardRounds || (heard && ++carrier.silent > silentRounds)) {
             this.giveUp(carrier)
             if (carrier.left && carrier.unsure > 0) {
               ;(lost ??= []).push(unsureWarning(carrier))
