@@ -144,6 +144,13 @@ export * as EventStore from "./transport/http/EventStore.ts"
  */
 export * as SessionStore from "./transport/http/SessionStore.ts"
 /**
+ * The channel carrying resource updates and list changes to a server's other replicas (a service
+ * `McpServer` uses when provided: `RedisStores.layer({ ..., resourceChanges: true })`).
+ *
+ * @since 0.2.0
+ */
+export * as ReplicaChanges from "./server/ReplicaChanges.ts"
+/**
  * The in-memory linked pair.
  *
  * @since 0.1.0

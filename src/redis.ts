@@ -40,3 +40,9 @@ export * as RedisEventStore from "./redis/RedisEventStore.ts"
  * @since 0.2.0
  */
 export * as RedisTaskStore from "./redis/RedisTaskStore.ts"
+/**
+ * `ReplicaChanges` on Redis pub/sub: resource updates and list changes reach every replica.
+ *
+ * @since 0.2.0
+ */
+export * as RedisReplicaChanges from "./redis/RedisReplicaChanges.ts"

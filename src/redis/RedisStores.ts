@@ -67,6 +67,7 @@ import { checkMillis, checkStoreOptions, type StoreOptions } from "./internal/st
 import * as RedisCacheStore from "./RedisCacheStore.ts"
 import * as RedisEventStore from "./RedisEventStore.ts"
 import * as RedisRateLimitStore from "./RedisRateLimitStore.ts"
+import * as RedisReplicaChanges from "./RedisReplicaChanges.ts"
 import * as RedisTaskStore from "./RedisTaskStore.ts"
 
 /**
@@ -88,6 +89,15 @@ export interface StoresOptions extends StoreOptions {
   readonly events?: Omit<RedisEventStore.Options, keyof StoreOptions> | undefined
   /** The task store's limits, TTLs and re-read interval (see `RedisTaskStore`). */
   readonly tasks?: Omit<RedisTaskStore.Options, keyof StoreOptions> | undefined
+  /**
+   * Resource updates and resource list changes (`McpServer.notifyResourceUpdated`,
+   * `notifyResourceListChanged`) reported on one replica reach the sessions and listen streams
+   * of every other, through Redis pub/sub (see `RedisReplicaChanges`): `true`, or its options.
+   * Off by default (each replica tells its own only; nothing is published nor followed).
+   *
+   * @since 0.2.0
+   */
+  readonly resourceChanges?: boolean | Omit<RedisReplicaChanges.Options, keyof StoreOptions> | undefined
 }
 
 /**
@@ -150,13 +160,18 @@ const stores = (who: string, options: StoresOptions): Layer.Layer<Stores, never,
   checkStoreOptions(who, options)
   RedisEventStore.checkOptions(who, options.events, "events.")
   RedisTaskStore.checkOptions(who, options.tasks, "tasks.")
+  const changes = options.resourceChanges
+  if (typeof changes === "object") RedisReplicaChanges.checkOptions(who, changes, "resourceChanges.")
   const common: StoreOptions = { prefix: options.prefix, timeoutMillis: options.timeoutMillis }
-  return Layer.mergeAll(
+  const all = Layer.mergeAll(
     RedisRateLimitStore.layer(common),
     RedisCacheStore.layer(common),
     RedisEventStore.layer({ ...options.events, ...common }),
     RedisTaskStore.layer({ ...options.tasks, ...common })
   )
+  // `ReplicaChanges` is provided too when asked (`McpServer` looks for it), not in the type.
+  if (changes === undefined || changes === false) return all
+  return Layer.merge(all, RedisReplicaChanges.layer({ ...(changes === true ? {} : changes), ...common }))
 }
 
 /**

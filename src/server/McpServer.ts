@@ -22,6 +22,7 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import type * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as References from "effect/References"
 import * as Scope from "effect/Scope"
@@ -57,6 +58,7 @@ import * as Extension from "./Extension.ts"
 import * as LowLevelServer from "./LowLevelServer.ts"
 import * as Pagination from "../protocol/Pagination.ts"
 import * as Prompt from "./Prompt.ts"
+import { type Change, ReplicaChanges } from "./ReplicaChanges.ts"
 import { Registry } from "./Registry.ts"
 import * as Resource from "./Resource.ts"
 import { resourceKey } from "./internal/resourceKey.ts"
@@ -935,6 +937,29 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
         Effect.provideService(McpServer, service)
       )
 
+    // The two reports, delivered to this replica's sessions, listen streams and listeners.
+    const resourceListChangedHere = () => {
+      announced++
+      announceResources()
+    }
+    const resourceUpdatedHere = (uri: string) => {
+      callEach(updateListeners, uri, "onResourceUpdated")
+      if (sessions.size === 0) return
+      if (pendingUpdates.length === maxPendingUpdates) pendingUpdates.shift()
+      pendingUpdates.push(uri)
+      wakeNotifier()
+    }
+    // The other replicas (`ReplicaChanges`, provided with the Redis stores when asked): the
+    // reports made here are sent to them, theirs delivered here as if made here (not sent back).
+    const replicas = Option.getOrUndefined(yield* Effect.serviceOption(ReplicaChanges))
+    if (replicas !== undefined) {
+      const stop = replicas.subscribe((change: Change) => {
+        if (change._tag === "ResourceUpdated") resourceUpdatedHere(change.uri)
+        else resourceListChangedHere()
+      })
+      yield* Effect.addFinalizer(() => Effect.sync(stop))
+    }
+
     const service: McpServer["Service"] = McpServer.of({
       options,
       tools,
@@ -977,16 +1002,13 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       },
       notifyResourceListChanged: () =>
         Effect.sync(() => {
-          announced++
-          announceResources()
+          resourceListChangedHere()
+          replicas?.publish(resourceListChanged)
         }),
       notifyResourceUpdated: (uri) =>
         Effect.sync(() => {
-          callEach(updateListeners, uri, "onResourceUpdated")
-          if (sessions.size === 0) return
-          if (pendingUpdates.length === maxPendingUpdates) pendingUpdates.shift()
-          pendingUpdates.push(uri)
-          wakeNotifier()
+          resourceUpdatedHere(uri)
+          replicas?.publish({ _tag: "ResourceUpdated", uri })
         }),
       lowLevel,
       run
@@ -1830,6 +1852,9 @@ let componentLayersMade = 0
 
 /** Resource updates held for the notifier, and for each session, at most (the oldest are dropped first). */
 const maxPendingUpdates = 1024
+
+/** The change `notifyResourceListChanged` sends the other replicas (one for all). */
+const resourceListChanged: Change = { _tag: "ResourceListChanged" }
 
 /**
  * What the notifier owes one session and has not delivered yet: the list changes (by method) and

@@ -1,0 +1,207 @@
+/**
+ * `ReplicaChanges` on Redis pub/sub: the resource updates and resource list changes reported on
+ * one replica (`McpServer.notifyResourceUpdated`, `McpServer.notifyResourceListChanged`) reach
+ * the sessions and `subscriptions/listen` streams of every other replica of the server.
+ *
+ * **When to use**
+ *
+ * Replicas behind a load balancer, where the change is reported on one and a client listens on
+ * another. Turned on with the stores, `RedisStores.layer({ url, prefix, resourceChanges: true })`,
+ * or on a `Redis` service of your own with {@link layer}; provided around `serve`, as the stores
+ * are. Off (the default), nothing is published nor followed.
+ *
+ * **Details**
+ *
+ * - One channel, `<prefix>resources:changes`: a replica's changes of one turn of its event loop
+ *   go in one `PUBLISH` (up to 100 URIs a message), after a tag of the replica that made them; the
+ *   replica skips its own messages (it delivered them at once) and delivers the others' on its
+ *   own sessions and streams as it would a change made there.
+ * - Bounded: the URIs waiting to be published are a set (a burst of updates of one URI is one),
+ *   at most `maxPending` (default 1 024): past that, updates of other URIs are dropped and counted.
+ * - Never in the way: the local delivery and the handler that reported the change go on whatever
+ *   Redis does. A publish that fails (Redis down) or does not answer within `timeoutMillis` drops
+ *   what it carried and what waits, counted, logged as a warning (at most every 10 s, with the
+ *   count). Redis pub/sub drops what is published while a subscriber reconnects: such a change is
+ *   not delivered there (a client re-reads the resource at its next update).
+ * - The subscription reconnects by itself (subscribed again a second after its connection failed
+ *   for good), and ends, unsubscribed, when the Layer's scope closes.
+ *
+ * @since 0.2.0
+ */
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Redis from "effect/persistence/Redis"
+import * as Queue from "effect/Queue"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import { randomBytes } from "node:crypto"
+import * as NumericOptions from "../internal/options.ts"
+import { type Change, ReplicaChanges } from "../server/ReplicaChanges.ts"
+import { checkStoreOptions, resolve, type StoreOptions } from "./internal/store.ts"
+
+/**
+ * Options of {@link layer}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Options extends StoreOptions {
+  /**
+   * How many updated URIs may wait to be published (default 1 024); past that, updates of other
+   * URIs are dropped and counted (an update of a URI already waiting costs nothing).
+   */
+  readonly maxPending?: number | undefined
+}
+
+/**
+ * Refuses options out of range with a `RangeError` naming the option (`prefix` before a nested one's name).
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const checkOptions = (who: string, options: Options | undefined, prefix = ""): void => {
+  if (options === undefined) return
+  checkStoreOptions(who, options, prefix)
+  NumericOptions.check(who, `${prefix}maxPending`, options.maxPending, NumericOptions.integer(1))
+}
+
+/** URIs in one message at most. */
+const maxPerMessage = 100
+
+/** The shortest time between two warnings of changes not sent. */
+const warnEveryMillis = 10_000
+
+/**
+ * Builds the service on the `Redis` service: publishing and following until the scope closes.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Service"], never, Redis.Redis | Scope.Scope> =>
+  Effect.gen(function*() {
+    checkOptions("RedisReplicaChanges.make", options)
+    const redis = yield* Redis.Redis
+    const { prefix, run } = resolve("ReplicaChanges", "resources:", options)
+    const channel = `${prefix}changes`
+    const maxPending = options.maxPending ?? 1_024
+    /** This replica's messages start with it: it skips its own (it delivered them at once). */
+    const origin = `${randomBytes(9).toString("base64url")}|`
+    const listeners = new Set<(change: Change) => void>()
+
+    // Waiting to be published: a set of URIs, and whether the list changed.
+    let pending = new Set<string>()
+    let listChanged = false
+    // Changes not sent since the last warning, and when it was.
+    let dropped = 0
+    let warnedAt = Number.NEGATIVE_INFINITY
+    const wake = yield* Queue.sliding<void>(1)
+    const sender = Effect.gen(function*() {
+      while (true) {
+        yield* Queue.take(wake)
+        while (pending.size > 0 || listChanged) {
+          const uris: Array<string> = []
+          for (const uri of pending) {
+            if (uris.length === maxPerMessage) break
+            uris.push(uri)
+            pending.delete(uri)
+          }
+          if (pending.size === 0) pending = new Set()
+          const body: { u: Array<string>; l?: 1 } = { u: uris }
+          if (listChanged) body.l = 1
+          const carried = uris.length + (listChanged ? 1 : 0)
+          listChanged = false
+          const sent = yield* Effect.exit(run("publish", redis.send("PUBLISH", channel, origin + JSON.stringify(body))))
+          if (Exit.isFailure(sent)) {
+            // Redis is down or stalled: what waits would fail as well, one bound after another.
+            dropped += carried + pending.size + (listChanged ? 1 : 0)
+            pending = new Set()
+            listChanged = false
+            yield* warnDropped(sent.cause)
+          }
+        }
+      }
+    })
+    const warnDropped = (cause: unknown) =>
+      Effect.suspend(() => {
+        const now = Date.now()
+        if (now - warnedAt < warnEveryMillis) return Effect.void
+        warnedAt = now
+        const count = dropped
+        dropped = 0
+        return Effect.logWarning(
+          `effect-mcp-server: ${count} resource change${count === 1 ? "" : "s"} not sent to the other replicas (Redis failed); delivered on this replica only`,
+          cause
+        )
+      })
+    yield* Effect.forkScoped(sender)
+
+    const deliver = (change: Change) => {
+      for (const listener of listeners) {
+        try {
+          listener(change)
+        } catch {
+          // A listener's failure is its own: the others, and the messages after, still arrive.
+        }
+      }
+    }
+    const received = (message: string) => {
+      let body: { readonly u?: unknown; readonly l?: unknown }
+      try {
+        body = JSON.parse(message)
+      } catch {
+        return
+      }
+      if (typeof body !== "object" || body === null) return
+      if (body.l === 1) deliver({ _tag: "ResourceListChanged" })
+      if (!Array.isArray(body.u)) return
+      const count = Math.min(body.u.length, maxPerMessage)
+      for (let i = 0; i < count; i++) {
+        const uri = body.u[i]
+        if (typeof uri === "string") deliver({ _tag: "ResourceUpdated", uri })
+      }
+    }
+    // Others' messages, without their tag. The subscriber reconnects by itself; should its queue
+    // fail, it subscribes again a second later. Interrupted (unsubscribed) when the scope closes.
+    yield* Effect.forkScoped(
+      Effect.scoped(Effect.gen(function*() {
+        const messages = yield* redis.subscribe(channel)
+        while (true) {
+          const { message } = yield* Queue.take(messages)
+          if (message.startsWith(origin)) continue
+          received(message.slice(message.indexOf("|") + 1))
+        }
+      })).pipe(Effect.retry(Schedule.spaced(1_000)), Effect.ignore)
+    )
+
+    return ReplicaChanges.of({
+      publish: (change) => {
+        if (change._tag === "ResourceListChanged") listChanged = true
+        else if (pending.has(change.uri)) return
+        else if (pending.size < maxPending) pending.add(change.uri)
+        else {
+          dropped++
+          return
+        }
+        Queue.offerUnsafe(wake, undefined)
+      },
+      subscribe: (listener) => {
+        // Its own entry: one listener subscribed twice is stopped once per subscription.
+        const entry = (change: Change) => listener(change)
+        listeners.add(entry)
+        return () => void listeners.delete(entry)
+      }
+    })
+  })
+
+/**
+ * The service on the `Redis` service you provide (an option out of range is a `RangeError`
+ * naming it, thrown here).
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<ReplicaChanges, never, Redis.Redis> => {
+  checkOptions("RedisReplicaChanges.layer", options)
+  return Layer.effect(ReplicaChanges, make(options))
+}

@@ -1,0 +1,243 @@
+/**
+ * Resource updates and resource list changes reported on one replica reach the clients of
+ * another through Redis (`RedisStores.layer({ ..., resourceChanges: true })`): two server
+ * instances, each with its own Redis client, on one real redis-server; an SDK v2 client listening
+ * on B (2026-07-28 `subscriptions/listen`) and an SDK v1 client subscribed on B (2025-11-25
+ * `resources/subscribe`) while a tool on A reports the change. Fails before: B's clients heard
+ * nothing (each replica told its own sessions and streams only).
+ */
+import { assert, layer } from "@effect/vitest"
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from "@modelcontextprotocol/client"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redis from "effect/persistence/Redis"
+import type * as Scope from "effect/Scope"
+import { McpServer, ReplicaChanges, StreamableHttp } from "../../src/index.ts"
+import { RedisReplicaChanges, RedisStores } from "../../src/redis.ts"
+import { serveOnAnyPort } from "../http/support.ts"
+import { monitor, redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+
+const Note = McpServer.resource({ uri: "test://note", name: "note", read: Effect.succeed("note") })
+const Other = McpServer.resource({ uri: "test://other", name: "other", read: Effect.succeed("other") })
+const Touch = McpServer.tool({
+  name: "touch",
+  handler: () => Effect.as(McpServer.notifyResourceUpdated("test://note"), "touched")
+})
+const Burst = McpServer.tool({
+  name: "burst",
+  handler: () =>
+    Effect.as(
+      Effect.andThen(
+        Effect.forEach(Array.from({ length: 500 }, () => "test://other"), McpServer.notifyResourceUpdated, { discard: true }),
+        McpServer.notifyResourceUpdated("test://note")
+      ),
+      "burst"
+    )
+})
+const Relist = McpServer.tool({ name: "relist", handler: () => Effect.as(McpServer.notifyResourceListChanged(), "relisted") })
+const components = Layer.mergeAll(Note, Other, Touch, Burst, Relist)
+
+/** A replica: one server instance with its own stores (its own Redis client) under `prefix`. */
+const replica = (url: string, prefix: string, resourceChanges: boolean) =>
+  Effect.gen(function*() {
+    const stores = yield* Layer.build(RedisStores.layer({ url, prefix, resourceChanges }))
+    return yield* Effect.provideContext(
+      serveOnAnyPort((port) =>
+        McpServer.serve({ name: "replicated", version: "1.0.0" }, components, StreamableHttp.make({ host: "127.0.0.1", port }))
+      ),
+      stores
+    )
+  })
+
+/** The number of subscribers of `channel`, as Redis counts them (`PUBSUB NUMSUB`). */
+const subscribers = (url: string, channel: string) =>
+  Effect.scoped(Effect.gen(function*() {
+    const redis = Context.get(yield* Layer.build(Layer.orDie(redisClient(url))), Redis.Redis)
+    const [, count] = yield* Effect.orDie(redis.send<[string, number]>("PUBSUB", "NUMSUB", channel))
+    return Number(count)
+  }))
+
+/** Waits (at most 5 s) until `channel` has `count` subscribers: the replicas follow it. */
+const followed = (url: string, channel: string, count: number) =>
+  Effect.gen(function*() {
+    let seen = -1
+    for (let i = 0; i < 100 && seen !== count; i++) {
+      seen = yield* subscribers(url, channel)
+      if (seen !== count) yield* Effect.sleep("50 millis")
+    }
+    assert.strictEqual(seen, count, `${count} subscribers of ${channel}`)
+  })
+
+/** An SDK v1 client (2025-11-25) on `url`, with what it heard. */
+const v1Client = (url: string): Effect.Effect<{ client: Client; updated: Array<string>; listChanged: () => number }, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const client = new Client({ name: "v1", version: "1.0.0" })
+    const updated: Array<string> = []
+    let listChanged = 0
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updated.push(n.params.uri))
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => void listChanged++)
+    yield* Effect.acquireRelease(
+      Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url)))),
+      () => Effect.promise(() => client.close().catch(() => undefined))
+    )
+    return { client, updated, listChanged: () => listChanged }
+  })
+
+/** An SDK v2 client pinned to 2026-07-28 on `url`, with what its listen stream carried. */
+const v2Client = (url: string) =>
+  Effect.gen(function*() {
+    const client = new ClientV2({ name: "v2", version: "2.0.0" }, { capabilities: {}, versionNegotiation: { mode: { pin: "2026-07-28" } as never } })
+    const updated: Array<string> = []
+    let listChanged = 0
+    client.setNotificationHandler("notifications/resources/updated", (n: any) => void updated.push(n.params.uri))
+    client.setNotificationHandler("notifications/resources/list_changed", () => void listChanged++)
+    yield* Effect.acquireRelease(
+      Effect.promise(() => client.connect(new TransportV2(new URL(url)))),
+      () => Effect.promise(() => client.close().catch(() => undefined))
+    )
+    return { client, updated, listChanged: () => listChanged }
+  })
+
+/** Waits (at most 5 s, 50 ms apart) until `check` holds, then asserts it. */
+const until = (check: () => boolean, what: string) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 100 && !check(); i++) yield* Effect.sleep("50 millis")
+    assert.isTrue(check(), what)
+  })
+
+/** Calls `name` on `url` with a short-lived 2026-07-28 client (the replica where the change is made). */
+const callOn = (url: string, name: string) =>
+  Effect.scoped(Effect.gen(function*() {
+    const { client } = yield* v2Client(url)
+    yield* Effect.promise(() => client.callTool({ name, arguments: {} }))
+  }))
+
+layer(TestRedis.layer, { excludeTestServices: true })("resource changes across replicas (Redis)", (it) => {
+  it.effect("an update and a list change made on A reach the 2026 listen stream and the 2025 subscription on B, once each", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const a = yield* replica(url, prefix, true)
+      const b = yield* replica(url, prefix, true)
+      yield* followed(url, `${prefix}resources:changes`, 2)
+      const modern = yield* v2Client(b.url)
+      const listening = yield* Effect.promise(() => modern.client.listen({ resourceSubscriptions: ["test://note"], resourcesListChanged: true }))
+      assert.deepStrictEqual(listening.honoredFilter, { resourceSubscriptions: ["test://note"], resourcesListChanged: true })
+      const legacy = yield* v1Client(b.url)
+      yield* Effect.promise(() => legacy.client.subscribeResource({ uri: "test://note" }))
+      // A client on A too: told once (locally), not a second time through Redis.
+      const onA = yield* v1Client(a.url)
+      yield* Effect.promise(() => onA.client.subscribeResource({ uri: "test://note" }))
+
+      yield* callOn(a.url, "touch")
+      yield* until(() => modern.updated.length > 0 && legacy.updated.length > 0 && onA.updated.length > 0, "every client heard the update")
+      yield* callOn(a.url, "relist")
+      yield* until(() => modern.listChanged() > 0 && legacy.listChanged() > 0, "B's clients heard the list change")
+      // Time for a second delivery, were there one.
+      yield* Effect.sleep("300 millis")
+      assert.deepStrictEqual(modern.updated, ["test://note"], "the listen stream on B: once")
+      assert.deepStrictEqual(legacy.updated, ["test://note"], "the 2025 subscription on B: once")
+      assert.deepStrictEqual(onA.updated, ["test://note"], "the 2025 subscription on A: once, not again from Redis")
+      assert.strictEqual(modern.listChanged(), 1)
+      assert.strictEqual(legacy.listChanged(), 1)
+      yield* Effect.promise(() => listening.close())
+    }), 60_000)
+
+  it.effect("a burst of updates of one URI goes out coalesced; an update of an unsubscribed URI is not told", () =>
+    Effect.gen(function*() {
+      const { url, port } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const a = yield* replica(url, prefix, true)
+      const b = yield* replica(url, prefix, true)
+      yield* followed(url, `${prefix}resources:changes`, 2)
+      // The PUBLISHes on the channel, as Redis runs them.
+      const commands = yield* monitor(port)
+      const publish = `"PUBLISH" "${prefix}resources:changes"`
+      const legacy = yield* v1Client(b.url)
+      yield* Effect.promise(() => legacy.client.subscribeResource({ uri: "test://note" }))
+      yield* callOn(a.url, "burst")
+      yield* until(() => legacy.updated.length > 0, "B's client heard the update after the burst")
+      yield* Effect.sleep("300 millis")
+      assert.deepStrictEqual(legacy.updated, ["test://note"], "test://other is not subscribed on B; test://note once")
+      // 501 updates of two URIs, made in one handler: a message or two (the set of URIs waiting
+      // when the sender runs; the handler's fiber may yield once meanwhile), not one per update.
+      assert.isAtLeast(commands.count(publish), 1)
+      assert.isAtMost(commands.count(publish), 3, "the burst is coalesced")
+    }), 60_000)
+
+  it.effect("a Redis down fails neither the handler nor the local delivery; back, the changes cross again", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      const prefix = uniquePrefix()
+      const a = yield* replica(redis.url, prefix, true)
+      const b = yield* replica(redis.url, prefix, true)
+      yield* followed(redis.url, `${prefix}resources:changes`, 2)
+      const onA = yield* v1Client(a.url)
+      yield* Effect.promise(() => onA.client.subscribeResource({ uri: "test://note" }))
+      const onB = yield* v1Client(b.url)
+      yield* Effect.promise(() => onB.client.subscribeResource({ uri: "test://note" }))
+      yield* redis.stop
+      // The tool answers, and A's own client is told, while Redis is down.
+      const answer: any = yield* Effect.promise(() => onA.client.callTool({ name: "touch", arguments: {} }))
+      assert.strictEqual(answer.content[0].text, "touched")
+      yield* until(() => onA.updated.length === 1, "A's client is told while Redis is down")
+      yield* redis.start
+      // The replicas subscribe again by themselves.
+      yield* followed(redis.url, `${prefix}resources:changes`, 2)
+      yield* Effect.promise(() => onA.client.callTool({ name: "touch", arguments: {} }))
+      yield* until(() => onB.updated.length > 0, "B's client is told again once Redis is back")
+      assert.deepStrictEqual(onA.updated, ["test://note", "test://note"])
+    }), 60_000)
+
+  it.effect("past maxPending URIs waiting, updates of others are dropped: the waiting set is bounded", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const on = (options: RedisReplicaChanges.Options) =>
+        Effect.map(
+          Layer.build(RedisReplicaChanges.layer(options).pipe(Layer.provide(Layer.orDie(redisClient(url))))),
+          (context) => Context.get(context, ReplicaChanges.ReplicaChanges)
+        )
+      const sender = yield* on({ prefix, maxPending: 3 })
+      const receiver = yield* on({ prefix })
+      const heard: Array<string> = []
+      receiver.subscribe((change) => void heard.push(change._tag === "ResourceUpdated" ? change.uri : change._tag))
+      yield* followed(url, `${prefix}resources:changes`, 2)
+      // Ten URIs (and one of them again) in one turn: three wait, the others are dropped.
+      for (let i = 0; i < 10; i++) sender.publish({ _tag: "ResourceUpdated", uri: `test://r/${i}` })
+      sender.publish({ _tag: "ResourceUpdated", uri: "test://r/0" })
+      sender.publish({ _tag: "ResourceListChanged" })
+      yield* until(() => heard.length >= 4, "the receiver heard what waited")
+      yield* Effect.sleep("200 millis")
+      assert.deepStrictEqual(heard, ["ResourceListChanged", "test://r/0", "test://r/1", "test://r/2"])
+    }), 60_000)
+
+  it.effect("closing the layer unsubscribes from the channel", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const channel = `${prefix}resources:changes`
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* Layer.build(RedisReplicaChanges.layer({ prefix }).pipe(Layer.provide(Layer.orDie(redisClient(url)))))
+        yield* followed(url, channel, 1)
+      }))
+      yield* followed(url, channel, 0)
+    }), 60_000)
+
+  it.effect("off (the default): B's clients hear nothing of A's changes", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const a = yield* replica(url, prefix, false)
+      const b = yield* replica(url, prefix, false)
+      const legacy = yield* v1Client(b.url)
+      yield* Effect.promise(() => legacy.client.subscribeResource({ uri: "test://note" }))
+      yield* callOn(a.url, "touch")
+      yield* Effect.sleep("500 millis")
+      assert.deepStrictEqual(legacy.updated, [])
+    }), 60_000)
+})
