@@ -31,6 +31,9 @@
  *   mistake, a task is still taken over only by a replica of its own server, but their task lists,
  *   limits and rate-limit budgets mix: a server with tasks that finds its prefix in use by one of
  *   another name logs a warning naming both (see `TaskStore.announce`).
+ * - `resourceChanges: true` provides `ReplicaChanges` on the same client too (see
+ *   `RedisReplicaChanges`): resource updates and list changes reported on one replica reach the
+ *   sessions and listen streams of the others. Off by default.
  *
  * **Example** (The stores of a replicated server)
  *

@@ -1498,7 +1498,9 @@ export const setEnabled = (kind: Kind, key: string, enabled: boolean): Effect.Ef
   Effect.map(Effect.service(McpServer), (server) => registryOf(server, kind).setEnabled(key, enabled))
 
 /**
- * Tells the sessions subscribed to `uri` that the resource changed (`notifications/resources/updated`).
+ * Tells the sessions subscribed to `uri` that the resource changed (`notifications/resources/updated`),
+ * and the 2026-07-28 listen streams that follow it. Those of the other replicas too when a
+ * `ReplicaChanges` is provided (`RedisStores.layer({ ..., resourceChanges: true })`).
  *
  * @since 0.1.0
  * @category registration
@@ -1513,7 +1515,9 @@ export const notifyResourceUpdated = (uri: string): Effect.Effect<void, never, M
  * `notifications/resources/list_changed`, coalesced with the other changes of the moment, to each
  * 2025 session (a session opened later hears of later changes only), and to each 2026-07-28
  * `subscriptions/listen` stream that asked for `resourcesListChanged`; `onChange` listeners hear
- * it as a change of `"resource"` (`ResponseCache` drops its cached resource lists).
+ * it as a change of `"resource"` (`ResponseCache` drops its cached resource lists). The other
+ * replicas' sessions and streams hear of it too when a `ReplicaChanges` is provided
+ * (`RedisStores.layer({ ..., resourceChanges: true })`).
  *
  * @since 0.2.0
  * @category registration
