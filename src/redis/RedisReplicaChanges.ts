@@ -117,22 +117,22 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
             dropped += carried + pending.size + (listChanged ? 1 : 0)
             pending = new Set()
             listChanged = false
-            yield* warnDropped(sent.cause)
+            yield* warnDropped("Redis failed", sent.cause)
           }
         }
+        // Those dropped past `maxPending` (Redis answering too slowly for the rate of updates).
+        if (dropped > 0) yield* warnDropped(`more than ${maxPending} URIs waited, or Redis failed`, undefined)
       }
     })
-    const warnDropped = (cause: unknown) =>
+    const warnDropped = (why: string, cause: unknown) =>
       Effect.suspend(() => {
         const now = Date.now()
         if (now - warnedAt < warnEveryMillis) return Effect.void
         warnedAt = now
         const count = dropped
         dropped = 0
-        return Effect.logWarning(
-          `effect-mcp-server: ${count} resource change${count === 1 ? "" : "s"} not sent to the other replicas (Redis failed); delivered on this replica only`,
-          cause
-        )
+        const message = `effect-mcp-server: ${count} resource change${count === 1 ? "" : "s"} not sent to the other replicas (${why}); delivered on this replica only`
+        return cause === undefined ? Effect.logWarning(message) : Effect.logWarning(message, cause)
       })
     yield* Effect.forkScoped(sender)
 

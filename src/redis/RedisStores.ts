@@ -164,6 +164,9 @@ const stores = (who: string, options: StoresOptions): Layer.Layer<Stores, never,
   RedisEventStore.checkOptions(who, options.events, "events.")
   RedisTaskStore.checkOptions(who, options.tasks, "tasks.")
   const changes = options.resourceChanges
+  if (changes !== undefined && typeof changes !== "boolean" && (typeof changes !== "object" || changes === null)) {
+    throw new TypeError(`${who}: resourceChanges must be a boolean or an object of options, not ${typeof changes}`)
+  }
   if (typeof changes === "object") RedisReplicaChanges.checkOptions(who, changes, "resourceChanges.")
   const common: StoreOptions = { prefix: options.prefix, timeoutMillis: options.timeoutMillis }
   const all = Layer.mergeAll(

@@ -4,7 +4,7 @@
  * before anything connects, as `TaskStore.layerMemory` and `McpServer.tasks` refuse theirs.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { RedisCacheStore, RedisEventStore, RedisRateLimitStore, RedisStores, RedisTaskStore } from "../../src/redis.ts"
+import { RedisCacheStore, RedisEventStore, RedisRateLimitStore, RedisReplicaChanges, RedisStores, RedisTaskStore } from "../../src/redis.ts"
 
 const url = "redis://127.0.0.1:1"
 
@@ -29,7 +29,9 @@ describe("Redis store options out of range", () => {
       ["events.maxEventsPerStream", { url, events: { maxEventsPerStream: Number.POSITIVE_INFINITY } }],
       ["events.ttlMillis", { url, events: { ttlMillis: 0 } }],
       ["connectTimeoutMillis", { url, connectTimeoutMillis: Number.NaN }],
-      ["connectTimeoutMillis", { url, connectTimeoutMillis: 0 }]
+      ["connectTimeoutMillis", { url, connectTimeoutMillis: 0 }],
+      ["resourceChanges.maxPending", { url, resourceChanges: { maxPending: 0 } }],
+      ["resourceChanges.maxPending", { url, resourceChanges: { maxPending: Number.NaN } }]
     ]
     for (const [name, options] of bad) {
       assert.throws(() => RedisStores.layer(options), RangeError, `RedisStores.layer: ${name} must be`, JSON.stringify(options))
@@ -40,6 +42,8 @@ describe("Redis store options out of range", () => {
     assert.throws(() => RedisEventStore.layer({ maxStreamsPerSession: 0 }), RangeError, "RedisEventStore.layer: maxStreamsPerSession must be")
     assert.throws(() => RedisCacheStore.layer({ timeoutMillis: -1 }), RangeError, "RedisCacheStore.layer: timeoutMillis must be")
     assert.throws(() => RedisRateLimitStore.layer({ timeoutMillis: Number.NaN }), RangeError, "RedisRateLimitStore.layer: timeoutMillis must be")
+    assert.throws(() => RedisReplicaChanges.layer({ maxPending: 1.5 }), RangeError, "RedisReplicaChanges.layer: maxPending must be")
+    assert.throws(() => RedisStores.layer({ url, resourceChanges: "yes" as never }), TypeError, "RedisStores.layer: resourceChanges must be a boolean")
     // What the options document stays allowed.
     assert.doesNotThrow(() =>
       RedisStores.layer({
@@ -47,7 +51,8 @@ describe("Redis store options out of range", () => {
         timeoutMillis: 1,
         connectTimeoutMillis: 1,
         events: { maxEventsPerStream: 1, maxStreamsPerSession: 1, ttlMillis: 1 },
-        tasks: { recheckMillis: 1, maxTasks: Number.POSITIVE_INFINITY, maxTtlMillis: Number.POSITIVE_INFINITY }
+        tasks: { recheckMillis: 1, maxTasks: Number.POSITIVE_INFINITY, maxTtlMillis: Number.POSITIVE_INFINITY },
+        resourceChanges: { maxPending: 1 }
       })
     )
   })

@@ -14,6 +14,7 @@ import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchem
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Redis from "effect/persistence/Redis"
 import type * as Scope from "effect/Scope"
 import { McpServer, ReplicaChanges, StreamableHttp } from "../../src/index.ts"
@@ -202,7 +203,9 @@ layer(TestRedis.layer, { excludeTestServices: true })("resource changes across r
           Layer.build(RedisReplicaChanges.layer(options).pipe(Layer.provide(Layer.orDie(redisClient(url))))),
           (context) => Context.get(context, ReplicaChanges.ReplicaChanges)
         )
-      const sender = yield* on({ prefix, maxPending: 3 })
+      const logged: Array<string> = []
+      const logger = Logger.make(({ message }) => void logged.push(Array.isArray(message) ? message.join(" ") : String(message)))
+      const sender = yield* on({ prefix, maxPending: 3 }).pipe(Effect.provide(Logger.layer([logger])))
       const receiver = yield* on({ prefix })
       const heard: Array<string> = []
       receiver.subscribe((change) => void heard.push(change._tag === "ResourceUpdated" ? change.uri : change._tag))
@@ -214,6 +217,11 @@ layer(TestRedis.layer, { excludeTestServices: true })("resource changes across r
       yield* until(() => heard.length >= 4, "the receiver heard what waited")
       yield* Effect.sleep("200 millis")
       assert.deepStrictEqual(heard, ["ResourceListChanged", "test://r/0", "test://r/1", "test://r/2"])
+      // The seven dropped are counted and said.
+      assert.isTrue(
+        logged.some((line) => line.includes("7 resource changes not sent to the other replicas (more than 3 URIs waited")),
+        logged.join("\n")
+      )
     }), 60_000)
 
   it.effect("closing the layer unsubscribes from the channel", () =>
