@@ -13,9 +13,10 @@
  * **Details**
  *
  * - One channel, `<prefix>resources:changes`: a replica's changes of one turn of its event loop
- *   go in one `PUBLISH` (up to 100 URIs a message), after a tag of the replica that made them; the
- *   replica skips its own messages (it delivered them at once) and delivers the others' on its
- *   own sessions and streams as it would a change made there.
+ *   go in one `PUBLISH` (up to 100 URIs a message, with the name of their server), after a tag of
+ *   the replica that made them; the replica skips its own messages (it delivered them at once) and
+ *   delivers the others' on its own sessions and streams as it would a change made there (a
+ *   server only those of its own name).
  * - Bounded: the URIs waiting to be published are a set (a burst of updates of one URI is one),
  *   at most `maxPending` (default 1 024): past that, updates of other URIs are dropped and counted.
  * - Never in the way: the local delivery and the handler that reported the change go on whatever
@@ -66,6 +67,12 @@ export const checkOptions = (who: string, options: Options | undefined, prefix =
   NumericOptions.check(who, `${prefix}maxPending`, options.maxPending, NumericOptions.integer(1))
 }
 
+/** What waits to be published for one server. */
+interface Pending {
+  readonly uris: Set<string>
+  listChanged: boolean
+}
+
 /** URIs in one message at most. */
 const maxPerMessage = 100
 
@@ -89,9 +96,10 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
     const origin = `${randomBytes(9).toString("base64url")}|`
     const listeners = new Set<(change: Change) => void>()
 
-    // Waiting to be published: a set of URIs, and whether the list changed.
-    let pending = new Set<string>()
-    let listChanged = false
+    // Waiting to be published, by server: a set of URIs, and whether the list changed.
+    let pending = new Map<string, Pending>()
+    // URIs waiting, of every server.
+    let waiting = 0
     // Changes not sent since the last warning, and when it was.
     let dropped = 0
     let warnedAt = Number.NEGATIVE_INFINITY
@@ -99,24 +107,27 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
     const sender = Effect.gen(function*() {
       while (true) {
         yield* Queue.take(wake)
-        while (pending.size > 0 || listChanged) {
+        while (pending.size > 0) {
+          const [server, entry] = pending.entries().next().value!
           const uris: Array<string> = []
-          for (const uri of pending) {
+          for (const uri of entry.uris) {
             if (uris.length === maxPerMessage) break
             uris.push(uri)
-            pending.delete(uri)
+            entry.uris.delete(uri)
           }
-          if (pending.size === 0) pending = new Set()
-          const body: { u: Array<string>; l?: 1 } = { u: uris }
-          if (listChanged) body.l = 1
-          const carried = uris.length + (listChanged ? 1 : 0)
-          listChanged = false
+          waiting -= uris.length
+          const body: { s: string; u: Array<string>; l?: 1 } = { s: server, u: uris }
+          if (entry.listChanged) body.l = 1
+          const carried = uris.length + (entry.listChanged ? 1 : 0)
+          entry.listChanged = false
+          if (entry.uris.size === 0) pending.delete(server)
           const sent = yield* Effect.exit(run("publish", redis.send("PUBLISH", channel, origin + JSON.stringify(body))))
           if (Exit.isFailure(sent)) {
             // Redis is down or stalled: what waits would fail as well, one bound after another.
-            dropped += carried + pending.size + (listChanged ? 1 : 0)
-            pending = new Set()
-            listChanged = false
+            dropped += carried + waiting
+            for (const left of pending.values()) if (left.listChanged) dropped++
+            pending = new Map()
+            waiting = 0
             yield* warnDropped("Redis failed", sent.cause)
           }
         }
@@ -146,19 +157,20 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
       }
     }
     const received = (message: string) => {
-      let body: { readonly u?: unknown; readonly l?: unknown }
+      let body: { readonly s?: unknown; readonly u?: unknown; readonly l?: unknown }
       try {
         body = JSON.parse(message)
       } catch {
         return
       }
-      if (typeof body !== "object" || body === null) return
-      if (body.l === 1) deliver({ _tag: "ResourceListChanged" })
+      if (typeof body !== "object" || body === null || typeof body.s !== "string") return
+      const server = body.s
+      if (body.l === 1) deliver({ _tag: "ResourceListChanged", server })
       if (!Array.isArray(body.u)) return
       const count = Math.min(body.u.length, maxPerMessage)
       for (let i = 0; i < count; i++) {
         const uri = body.u[i]
-        if (typeof uri === "string") deliver({ _tag: "ResourceUpdated", uri })
+        if (typeof uri === "string") deliver({ _tag: "ResourceUpdated", server, uri })
       }
     }
     // Others' messages, without their tag. The subscriber reconnects by itself; should its queue
@@ -176,10 +188,17 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
 
     return ReplicaChanges.of({
       publish: (change) => {
-        if (change._tag === "ResourceListChanged") listChanged = true
-        else if (pending.has(change.uri)) return
-        else if (pending.size < maxPending) pending.add(change.uri)
-        else {
+        let entry = pending.get(change.server)
+        if (change._tag === "ResourceListChanged") {
+          if (entry === undefined) pending.set(change.server, entry = { uris: new Set(), listChanged: false })
+          entry.listChanged = true
+        } else if (entry?.uris.has(change.uri) === true) {
+          return
+        } else if (waiting < maxPending) {
+          if (entry === undefined) pending.set(change.server, entry = { uris: new Set(), listChanged: false })
+          entry.uris.add(change.uri)
+          waiting++
+        } else {
           dropped++
           return
         }

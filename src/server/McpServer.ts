@@ -954,6 +954,8 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     const replicas = Option.getOrUndefined(yield* Effect.serviceOption(ReplicaChanges))
     if (replicas !== undefined) {
       const stop = replicas.subscribe((change: Change) => {
+        // Another server's, given the same channel by mistake: not this one's resources.
+        if (change.server !== options.name) return
         if (change._tag === "ResourceUpdated") resourceUpdatedHere(change.uri)
         else resourceListChangedHere()
       })
@@ -1003,12 +1005,12 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       notifyResourceListChanged: () =>
         Effect.sync(() => {
           resourceListChangedHere()
-          replicas?.publish(resourceListChanged)
+          replicas?.publish({ _tag: "ResourceListChanged", server: options.name })
         }),
       notifyResourceUpdated: (uri) =>
         Effect.sync(() => {
           resourceUpdatedHere(uri)
-          replicas?.publish({ _tag: "ResourceUpdated", uri })
+          replicas?.publish({ _tag: "ResourceUpdated", server: options.name, uri })
         }),
       lowLevel,
       run
@@ -1856,9 +1858,6 @@ let componentLayersMade = 0
 
 /** Resource updates held for the notifier, and for each session, at most (the oldest are dropped first). */
 const maxPendingUpdates = 1024
-
-/** The change `notifyResourceListChanged` sends the other replicas (one for all). */
-const resourceListChanged: Change = { _tag: "ResourceListChanged" }
 
 /**
  * What the notifier owes one session and has not delivered yet: the list changes (by method) and

@@ -21,6 +21,9 @@
  *   on whatever becomes of the message (an implementation counts and logs what it could not send).
  * - A change arrives once on each other replica; the replica that made it delivered it locally
  *   at once and does not deliver it again.
+ * - A change carries the name of its server (`McpServer`'s `name` option): a server delivers only
+ *   those of its own name, not those of another server given the same channel (one Redis prefix
+ *   by mistake).
  *
  * @since 0.2.0
  */
@@ -33,8 +36,8 @@ import * as Context from "effect/Context"
  * @category models
  */
 export type Change =
-  | { readonly _tag: "ResourceUpdated"; readonly uri: string }
-  | { readonly _tag: "ResourceListChanged" }
+  | { readonly _tag: "ResourceUpdated"; readonly server: string; readonly uri: string }
+  | { readonly _tag: "ResourceListChanged"; readonly server: string }
 
 /**
  * The channel between replicas; see the module documentation.
