@@ -36,7 +36,7 @@ const serve = (answer: (request: any) => unknown = () => undefined) =>
     const capture = Logger.make(({ logLevel, message }) => void logged.push(`${logLevel} ${Array.isArray(message) ? message.join(" ") : String(message)}`))
     const pair = InMemory.makePair()
     yield* Effect.forkScoped(McpServer.serve({ name: "invalid", version: "1" }, Ask, pair.server).pipe(Effect.provide(Logger.layer([capture]))))
-    const { request } = requestsOver(pair.client)
+    const { notify, request } = requestsOver(pair.client)
     // Requests from the server (2025) answered by `answer`; answers to ours go to `request`.
     const ours = pair.client.onmessage!
     pair.client.onmessage = (message: any) => {
@@ -47,7 +47,7 @@ const serve = (answer: (request: any) => unknown = () => undefined) =>
       }
       ours(message as never)
     }
-    return { request, logged }
+    return { notify, request, logged }
   })
 
 const expectedMessage = `Invalid params: The client's answer does not match the form: Expected string\n  at ["name"]`
@@ -89,12 +89,14 @@ describe("a form elicitation answered with content that does not match the form"
   // Fails before: as above, over a session.
   it.live("2025-11-25: the same -32602, nothing logged as an error", () =>
     Effect.gen(function*() {
-      const { logged, request } = yield* serve((message) => message.method === "elicitation/create" ? invalid : undefined)
+      const { logged, notify, request } = yield* serve((message) => message.method === "elicitation/create" ? invalid : undefined)
       yield* request("initialize", {
         protocolVersion: "2025-11-25",
         capabilities: { elicitation: {} },
         clientInfo: { name: "c", version: "1" }
       })
+      // As a client does: the server's requests wait for it (the lifecycle).
+      yield* notify("notifications/initialized")
       const answered = yield* request("tools/call", { name: "ask", arguments: {} })
       assert.strictEqual(answered.error?.code, -32602, JSON.stringify(answered))
       assert.strictEqual(answered.error.message, expectedMessage)
