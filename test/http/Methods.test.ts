@@ -108,4 +108,36 @@ describe("methods the endpoint does not serve: 405 with Allow and a JSON-RPC bod
       }
     }
   })
+
+  // Fails before (404 for FOO where POST is 200): the 405 matched the path by `serve`'s exact
+  // rules whatever the router's own, and a router of default settings takes `/MCP`, `/mcp/` and
+  // `//mcp` for the endpoint's path.
+  it("StreamableHttp.route in a router of default settings: FOO is 405 wherever the router gives the endpoint a POST, 404 elsewhere", async () => {
+    const web = HttpRouter.toWebHandler(StreamableHttp.route(run, {}), { disableLogger: true })
+    try {
+      for (const path of ["/mcp", "/MCP", "/mcp/", "//mcp", "/M%63P?x=1"]) {
+        const posted = await web.handler(
+          new Request(`http://127.0.0.1${path}`, {
+            method: "POST",
+            headers: { host: "127.0.0.1", accept: BOTH, "content-type": "application/json" },
+            body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" })
+          })
+        )
+        // The endpoint's answer (400: no session), not the router's 404.
+        assert.strictEqual(posted.status, 400, path)
+        assert.strictEqual(((await posted.json()) as { jsonrpc?: string }).jsonrpc, "2.0", path)
+        const response = await web.handler(new Request(`http://127.0.0.1${path}`, { method: "FOO", headers: { host: "127.0.0.1" } }))
+        assert.strictEqual(response.status, 405, path)
+        assert.strictEqual(response.headers.get("allow"), allowed({}), path)
+        await response.text()
+      }
+      for (const path of ["/other", "/mcp/x", "/m%2Fcp"]) {
+        const response = await web.handler(new Request(`http://127.0.0.1${path}`, { method: "FOO", headers: { host: "127.0.0.1" } }))
+        assert.strictEqual(response.status, 404, path)
+        await response.text()
+      }
+    } finally {
+      await web.dispose()
+    }
+  })
 })

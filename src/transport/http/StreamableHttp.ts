@@ -383,10 +383,12 @@ export const handler = (
  * `bytesRead === 0` once it is closing, as `serve` does.
  *
  * A method the router does not know (`FOO`) is answered 405 by the endpoint when the request's
- * path is `options.path` as the router decodes it (`/m%63p`, `/mcp;x=1` too), compared as `serve`
- * compares it (case, trailing and doubled slashes included, whatever the router's own
- * `routerConfig`; a router mounted under a prefix keeps the router's empty 404 for those); for
- * this `route` adds a router-wide middleware, one `catchIf` around each request of the router's routes.
+ * path is `options.path` as the router decodes it (`/m%63p`, `/mcp;x=1` too), compared by the
+ * router's rules as `route`'s Layer reads them (`HttpRouter.RouterConfig`: the defaults, under
+ * which `/MCP`, `/mcp/` and `//mcp` are the endpoint's path, unless it is provided around the
+ * Layer; a `routerConfig` given to `HttpRouter.serve` alone reaches the router only, and is not
+ * seen; a router mounted under a prefix keeps the router's empty 404 for those); for this `route`
+ * adds a router-wide middleware, one `catchIf` around each request of the router's routes.
  *
  * **Example** (The endpoint in a router of your own)
  *

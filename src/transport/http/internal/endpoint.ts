@@ -126,9 +126,17 @@ const unexpected = (cause: Cause.Cause<never>): Effect.Effect<HttpServerResponse
       jsonError(500, ErrorCode.InternalError, "Internal error")
     )
 
-/** See `StreamableHttp.route`. */
-export const route = (run: Runner, options: Options = {}): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
-  routes(run, options, true)
+/**
+ * See `StreamableHttp.route`. `paths`: the rules of the router it is added to (`WebHandler`'s,
+ * {@link exactPaths}); without, the router's `HttpRouter.RouterConfig` as the Layer reads it (its
+ * defaults, unless provided around it: a `routerConfig` given to `HttpRouter.serve` only reaches
+ * the router).
+ */
+export const route = (
+  run: Runner,
+  options: Options = {},
+  paths?: Partial<FindMyWay.RouterConfig>
+): Layer.Layer<never, never, HttpRouter.HttpRouter> => routes(run, options, true, undefined, paths)
 
 /**
  * The endpoint's routes; `anyMethod`: a request whose method the router does not know reaches the
@@ -140,7 +148,8 @@ const routes = (
   run: Runner,
   options: Options,
   anyMethod: boolean,
-  stopFirst?: StopFirst
+  stopFirst?: StopFirst,
+  paths?: Partial<FindMyWay.RouterConfig>
 ): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
   HttpRouter.use((router) =>
     Effect.gen(function*() {
@@ -159,7 +168,7 @@ const routes = (
           anyMethodOn.set(metadataPath, metadata)
         }
       }
-      if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(anyMethodOn, path))
+      if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(anyMethodOn, path, paths ?? (yield* HttpRouter.RouterConfig)))
       // `serve` owns its router: every other path is a catch-all route's, matched only where no
       // other route is (no step for a request that is routed), which answers the router's empty
       // 404 and says once a path mounted under a prefix (behind a proxy that keeps it, see
@@ -193,16 +202,23 @@ type Handler = (
  * metadata's paths, their 405. Other paths keep the 404.
  *
  * The request's path is matched as the router matches it, by a router of these paths alone with
- * {@link exactPaths}' rules: its target decoded once, as the router decodes it (`/m%63p`, a `;`
- * parameter, an absolute-form target). Compared as received, `FOO /m%63p` was 404 while
- * `POST /m%63p` was 200. Made once, asked only of a request the router found no route for.
+ * the router's rules (`config`: {@link exactPaths} for `WebHandler`; a router of one's own takes
+ * `/MCP`, `/mcp/` and `//mcp` by default): its target decoded once, as the router decodes it
+ * (`/m%63p`, a `;` parameter, an absolute-form target). Compared as received, `FOO /m%63p` was
+ * 404 while `POST /m%63p` was 200; by `serve`'s exact rules in a router of default settings,
+ * `FOO /MCP` was 404 while `POST /MCP` reached the endpoint. Made once, asked only of a request
+ * the router found no route for.
  *
  * A 404 on a path that ends with the endpoint's after a prefix (`/api/mcp` for `/mcp`) is said
  * once, naming the `path` to give (see {@link misrouted}). Nothing is done for it on the way of a
  * request that is routed: `catchIf` runs only on a failure.
  */
-const unknownMethodsOn = (handlers: ReadonlyMap<string, Handler>, endpointPath: string) => {
-  const paths = FindMyWay.make<Handler>(exactPaths)
+const unknownMethodsOn = (
+  handlers: ReadonlyMap<string, Handler>,
+  endpointPath: string,
+  config: Partial<FindMyWay.RouterConfig>
+) => {
+  const paths = FindMyWay.make<Handler>(config)
   for (const [path, handler] of handlers) paths.on("GET", path as FindMyWay.PathInput, handler)
   const warn = misrouted(endpointPath)
   return <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
