@@ -26,8 +26,10 @@ import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import { BearerAuth } from "../../src/auth.ts"
 import * as Schema from "effect/Schema"
+import { HttpRouter } from "effect/http"
 import { McpContext, McpServer, Stdio, StreamableHttp } from "../../src/index.ts"
 import { Authorization } from "../../src/middleware/index.ts"
+import { LowLevelServer } from "../../src/lowlevel.ts"
 import { WebHandler } from "../../src/web.ts"
 import { BOTH, freePort, initializeMessage, LATEST, nextMessage, post, rawRequest, serveOnAnyPort, serveOnFreePort, sleep, sseReader } from "../http/support.ts"
 import { kill, type NodeChild, startNode } from "../support/child.ts"
@@ -1567,6 +1569,28 @@ describe.concurrent("the protected-resource metadata (RFC 9728)", () => {
       const document = await web.handler(new Request("https://mcp.test/.well-known/oauth-protected-resource"))
       assert.strictEqual(document.status, 200)
       assert.strictEqual((await web.handler(new Request("https://mcp.test/elsewhere", { method: "FOO" }))).status, 404)
+    } finally {
+      await web.dispose()
+    }
+  })
+
+  // Fails before: the build died, "Method 'ACL' already declared for route
+  // '/.well-known/oauth-protected-resource/mcp'" (the router, ignoring a trailing slash by default,
+  // took the literal path for the slash-less one added before it).
+  it("StreamableHttp.route in a router of default settings, a resource with a trailing slash: built, the document at both paths", async () => {
+    const server = LowLevelServer.make({ serverInfo: { name: "metadata", version: "1" }, handlers: {} })
+    const auth = BearerAuth.config({ verifier: { verify: () => Effect.die("unused") }, resource: "https://mcp.test/mcp/", authorizationServers: ["https://auth.test"] })
+    const web = HttpRouter.toWebHandler(StreamableHttp.route((transport, options) => server.run(transport, options), { auth }), { disableLogger: true })
+    try {
+      for (const path of ["/.well-known/oauth-protected-resource/mcp/", "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]) {
+        const document = await web.handler(new Request(`https://mcp.test${path}`))
+        assert.strictEqual(document.status, 200, path)
+        assert.strictEqual(((await document.json()) as { resource: string }).resource, "https://mcp.test/mcp/", path)
+        const refused = await web.handler(new Request(`https://mcp.test${path}`, { method: "FOO" }))
+        assert.strictEqual(refused.status, 405, path)
+        assert.strictEqual(refused.headers.get("allow"), "GET, OPTIONS", path)
+        await refused.text()
+      }
     } finally {
       await web.dispose()
     }

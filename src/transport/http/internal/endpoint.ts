@@ -157,18 +157,24 @@ const routes = (
       const state = stopFirst ?? new StopFirst()
       const endpoint = withCors(options, yield* handler(run, options, state))
       yield* router.add("*", path, endpoint)
-      const anyMethodOn = new Map<string, Handler>([[path, endpoint]])
+      // The endpoint's and metadata's paths as the router matches them (see `unknownMethodsOn`).
+      const known = FindMyWay.make<Handler>(paths ?? (yield* HttpRouter.RouterConfig))
+      known.on("GET", path, endpoint)
       if (options.healthPath !== undefined) yield* router.add("GET", options.healthPath, health(state.stopped))
       // With bearer authentication: the protected-resource metadata, at every path it is looked up
-      // at, with its CORS preflight; another method is 405 (see `metadataMethods`).
+      // at, with its CORS preflight; another method is 405 (see `metadataMethods`). A path the
+      // router takes for one added already (`…/mcp/` for `…/mcp` where it ignores a trailing
+      // slash, as by default) is served by it: added again, the router refused it ("already
+      // declared"), and `route` failed to build.
       if (options.auth !== undefined) {
         const metadata = metadataMethods(options.auth)
         for (const metadataPath of options.auth.metadataPaths) {
+          if (known.find("GET", metadataPath) !== undefined) continue
           yield* router.add("*", metadataPath as HttpRouter.PathInput, metadata)
-          anyMethodOn.set(metadataPath, metadata)
+          known.on("GET", metadataPath as FindMyWay.PathInput, metadata)
         }
       }
-      if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(anyMethodOn, path, paths ?? (yield* HttpRouter.RouterConfig)))
+      if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(known, path))
       // `serve` owns its router: every other path is a catch-all route's, matched only where no
       // other route is (no step for a request that is routed), which answers the router's empty
       // 404 and says once a path mounted under a prefix (behind a proxy that keeps it, see
@@ -201,8 +207,8 @@ type Handler = (
  * `PUT`: after the same checks, 405 with `Allow` and a JSON-RPC body; on the protected-resource
  * metadata's paths, their 405. Other paths keep the 404.
  *
- * The request's path is matched as the router matches it, by a router of these paths alone with
- * the router's rules (`config`: {@link exactPaths} for `WebHandler`; a router of one's own takes
+ * The request's path is matched as the router matches it, by `paths`, a router of these paths alone with
+ * the router's rules ({@link exactPaths} for `WebHandler`; a router of one's own takes
  * `/MCP`, `/mcp/` and `//mcp` by default): its target decoded once, as the router decodes it
  * (`/m%63p`, a `;` parameter, an absolute-form target). Compared as received, `FOO /m%63p` was
  * 404 while `POST /m%63p` was 200; by `serve`'s exact rules in a router of default settings,
@@ -213,13 +219,7 @@ type Handler = (
  * once, naming the `path` to give (see {@link misrouted}). Nothing is done for it on the way of a
  * request that is routed: `catchIf` runs only on a failure.
  */
-const unknownMethodsOn = (
-  handlers: ReadonlyMap<string, Handler>,
-  endpointPath: string,
-  config: Partial<FindMyWay.RouterConfig>
-) => {
-  const paths = FindMyWay.make<Handler>(config)
-  for (const [path, handler] of handlers) paths.on("GET", path as FindMyWay.PathInput, handler)
+const unknownMethodsOn = (paths: FindMyWay.Router<Handler>, endpointPath: string) => {
   const warn = misrouted(endpointPath)
   return <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
     Effect.catchIf(app, isRouteNotFound, (error) => {
@@ -311,7 +311,7 @@ export const serve = <R>(
         Effect.addFinalizer(() => Effect.suspend(() => stopFirst.shutdown))
       ))
       return listening.pipe(
-        Layer.provide(HttpRouter.serve(routes(runner, options, false, stopFirst), { disableLogger: true, disableListenLog: true, routerConfig: exactPaths })),
+        Layer.provide(HttpRouter.serve(routes(runner, options, false, stopFirst, exactPaths), { disableLogger: true, disableListenLog: true, routerConfig: exactPaths })),
         Layer.provide(server)
       ) as Layer.Layer<never>
     })
