@@ -1577,8 +1577,10 @@ export const run = <E>(
  *
  * Over the process's stdout (`Stdio.make()`), a build that fails is said on stderr ("the server
  * could not start: …") by the runner (`Stdio.runMain`), or, under a runner that would say it on
- * stdout, the protocol's stream (`NodeRuntime.runMain`), by `serve` itself, the error then marked
- * reported (`Runtime.errorReported`) so that the runner does not say it again.
+ * stdout, the protocol's stream (`NodeRuntime.runMain`, `GracefulShutdown.runMain` without
+ * `logToStderr`), by `serve` itself, and not again by the runner (`GracefulShutdown.runMain` is told
+ * so; for `NodeRuntime.runMain` the error is marked reported, `Runtime.errorReported`, and one that
+ * cannot be marked, a string or a frozen object, is still printed by it, on stdout).
  *
  * **Example** (A stdio server)
  *

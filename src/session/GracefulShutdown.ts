@@ -30,7 +30,7 @@ import * as Runtime from "effect/Runtime"
 import { forLog } from "../internal/loggedCause.ts"
 import { refusesMain } from "../internal/mainGuard.ts"
 import { warnIfUnsupported } from "../internal/nodeVersion.ts"
-import { logStartFailure } from "./internal/startFailure.ts"
+import { logStartFailure, SaidStartFailure } from "./internal/startFailure.ts"
 
 /**
  * The shutdown state a transport or session reads from its context.
@@ -221,8 +221,9 @@ const signalExitCodes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const
  * connecting; a program that never serves MCP; see {@link GracefulShutdownState.markServing}) or
  * the program marked its work interrupted (`markInterrupted`), 1 after a failure
  * (reported on stderr when `logToStderr`, else by the logger: "the server could not start: …",
- * with the error's own message, before it served, "the server stopped" after; not again when the
- * error is marked reported, `Runtime.errorReported` false, as Effect's own `runMain` does), and 1 when the program waits for
+ * with the error's own message, before it served, "the server stopped" after; not again when a
+ * stdio server's build said it on stderr itself, nor when the error is marked reported,
+ * `Runtime.errorReported` false, as Effect's own `runMain` does), and 1 when the program waits for
  * something nothing left can do (the event loop is empty: a promise that never settles), said on
  * stderr. Without a signal, a program that ends by itself (stdio at end of input) exits as usual.
  * Called by a server module as the `effect-mcp` CLI imports it (at its top level, not guarded by
@@ -247,17 +248,22 @@ export const runMain = <A, E>(
   // An unsupported Node (engines.node): said once, on stderr, before anything can fail there.
   warnIfUnsupported()
   const shutdown = make()
+  // What a stdio server's build said itself, on stderr (see `reportingStartFailure`).
+  const said: SaidStartFailure = { said: false, error: undefined }
   const program = effect.pipe(
     // Before it served (its Layer's build, its listen), it could not start: said so, with the error's
-    // own message. One reported already (`Runtime.errorReported` false: a stdio server's build says
-    // its failure itself) is not said again.
-    Effect.tapCause((cause) =>
-      Cause.hasInterruptsOnly(cause) || !Runtime.getErrorReported(Cause.squash(cause))
+    // own message. One said already (by a stdio server's build, or marked reported:
+    // `Runtime.errorReported` false) is not said again.
+    Effect.tapCause((cause) => {
+      if (Cause.hasInterruptsOnly(cause)) return Effect.void
+      const error = Cause.squash(cause)
+      return (said.said && error === said.error) || !Runtime.getErrorReported(error)
         ? Effect.void
         : shutdown.isServing()
         ? Effect.logError("effect-mcp-server: the server stopped", forLog(cause))
         : logStartFailure(cause)
-    ),
+    }),
+    Effect.provideService(SaidStartFailure, said),
     Effect.provideService(GracefulShutdown, shutdown),
     options.logToStderr === true ? Effect.provideService(References.LogToStderr, true) : (self) => self
   )

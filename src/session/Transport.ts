@@ -32,8 +32,10 @@ export interface Transport<E = never> {
    * program is run (`Effect.runPromise`, `NodeRuntime.runMain`, not only `Stdio.runMain`), its
    * components' build included under `McpServer.serve`; a log line on stdout would be no JSON-RPC
    * message to the client. A build that fails under `McpServer.serve` says so itself, on stderr,
-   * when the runner would say it on stdout (`NodeRuntime.runMain`), and is marked reported
-   * (`Runtime.errorReported`) so that the runner does not say it again. What runs around the server
+   * when the runner would say it on stdout (`NodeRuntime.runMain`, `GracefulShutdown.runMain`
+   * without `logToStderr`), and the runner does not say it again (`NodeRuntime.runMain` is told by
+   * the error marked reported, `Runtime.errorReported`: an error that cannot be marked, a string
+   * or a frozen object, it still prints on stdout). What runs around the server
    * is not covered: a Layer provided outside `McpServer.serve`, and the runner's report of any other
    * failure (an input that failed: `NodeRuntime.runMain` logs it on stdout); `Stdio.runMain` sends
    * those to stderr too.

@@ -16,6 +16,7 @@ import { spawnNode } from "../support/child.ts"
 import { startServer, using } from "./McpServerHarness.ts"
 
 const fixture = fileURLToPath(new URL("../fixtures/duplicate-tool-server.ts", import.meta.url))
+const failing = fileURLToPath(new URL("../fixtures/failing-stdio-server.ts", import.meta.url))
 const here = fileURLToPath(import.meta.url)
 
 /** The refusal of `effect` (a defect), and its printed form. */
@@ -52,6 +53,31 @@ describe("RegistrationError", () => {
         assert.notInclude(stderr, "RegistrationError", runner)
         assert.notInclude(stderr, "src/server/", runner)
         assert.notInclude(stderr, "node_modules", runner)
+      }
+    }), 60_000)
+
+  // Fails before: under GracefulShutdown.runMain a failure that could not be marked reported (a
+  // string, a frozen error) was said on stdout, the protocol's stream, and nothing on stderr; one
+  // that could was marked (the user's error changed). Under NodeRuntime.runMain, marking is the
+  // one way there is: an error is marked, said once on stderr.
+  it.live("a stdio server that fails to build under GracefulShutdown.runMain: said once, on stderr, whatever the error, which is left unmarked", () =>
+    Effect.gen(function*() {
+      const cases = [
+        ["graceful", "string", "not configured", "undefined"],
+        ["graceful", "frozen", "not configured (frozen)", "undefined"],
+        ["graceful", "error", "not configured (an error)", "undefined"],
+        ["node-runtime", "error", "not configured (an error)", "false"]
+      ] as const
+      for (const [runner, kind, message, marked] of cases) {
+        const what = `${runner} ${kind}`
+        const running = yield* spawnNode(failing, [runner, kind], { stdin: "ignore" })
+        const exited = yield* Effect.promise(() => running.exited(20_000))
+        const stderr = running.stderr()
+        assert.strictEqual(exited?.code, 1, `${what}: ${stderr}`)
+        assert.strictEqual(running.stdout(), "", what)
+        assert.include(stderr, `effect-mcp-server: the server could not start: Error: ${message}`, what)
+        assert.strictEqual(stderr.split(message).length, 2, `${what}: ${stderr}`)
+        assert.include(stderr, `marked: ${marked}`, what)
       }
     }), 60_000)
 

@@ -8,6 +8,7 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Predicate from "effect/Predicate"
@@ -33,16 +34,48 @@ export const logStartFailure = (cause: Cause.Cause<unknown>): Effect.Effect<void
 }
 
 /**
+ * What a stdio server's build said itself under `GracefulShutdown.runMain` (see
+ * {@link reportingStartFailure}): the runner provides one, and does not say that error again.
+ */
+export interface SaidStartFailure {
+  /** Whether the build said its failure. */
+  said: boolean
+  /** The failure it said (`Cause.squash` of its cause). */
+  error: unknown
+}
+
+/**
+ * The {@link SaidStartFailure} of the `GracefulShutdown.runMain` running the program; `undefined`
+ * under any other runner.
+ */
+export const SaidStartFailure = Context.Reference<SaidStartFailure | undefined>("effect-mcp-server/SaidStartFailure", {
+  defaultValue: () => undefined
+})
+
+/**
  * `server`, which a stdio server builds, saying itself that it could not start (on stderr: built
  * under `References.LogToStderr`), for when what runs it would say it on stdout (see
- * `McpServer.serve`). Said, the error is marked reported (`Runtime.errorReported`,
- * non-enumerable), so that `NodeRuntime.runMain` (and `GracefulShutdown.runMain`) do not say it
- * again there. Not said when it cannot be marked (a defect that is no object, a frozen one) or
- * says already whether it is reported: the runner says it then, as before.
+ * `McpServer.serve`). Under `GracefulShutdown.runMain` it tells the runner through
+ * {@link SaidStartFailure}, whatever the error (a string, a frozen object), which is left
+ * untouched. Under another runner (`NodeRuntime.runMain`) the error is marked reported
+ * (`Runtime.errorReported`, non-enumerable: the one thing Effect's `runMain` reads, as Effect's own
+ * CLI marks a user's error it printed), so that it is not said again there. Not said then when it
+ * cannot be marked (an error that is no object, a frozen one) or says already whether it is
+ * reported: the runner says it, as before (on stdout).
  */
 export const reportingStartFailure = <A, E, R>(server: Layer.Layer<A, E, R>): Layer.Layer<A, E, R> =>
-  Layer.tapCause(server, (cause) =>
-    Cause.hasInterruptsOnly(cause) || !markedReported(Cause.squash(cause)) ? Effect.void : logStartFailure(cause))
+  Layer.tapCause(server, (cause) => {
+    if (Cause.hasInterruptsOnly(cause)) return Effect.void
+    return Effect.flatMap(SaidStartFailure, (runner) => {
+      const error = Cause.squash(cause)
+      if (runner !== undefined) {
+        runner.said = true
+        runner.error = error
+        return logStartFailure(cause)
+      }
+      return markedReported(error) ? logStartFailure(cause) : Effect.void
+    })
+  })
 
 /** Marks `error` reported (see {@link reportingStartFailure}); whether it did. */
 const markedReported = (error: unknown): boolean => {
