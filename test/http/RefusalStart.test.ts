@@ -29,55 +29,34 @@ import { makeMemory as makeMemorySessionStore } from "../../src/transport/http/S
 describe("Endpoint.refuse on a stateful endpoint", () => {
   it.effect("a refusal interrupted before it ran leaves no start under way: the next one starts the shared session", () =>
     Effect.gen(function*() {
-      let starts = 0
-      const endpoint = new Endpoint(
-        () =>
-          Effect.sync(() => {
-            starts++
-          }),
-        {},
-        makeMemoryEventStore(),
-        makeMemorySessionStore(),
-        Effect.runFork
-      )
-      const error = { code: -32600, message: "Bad Request: No valid session ID provided" }
+      const { endpoint, starts } = countingEndpoint()
       // Built, then its fiber interrupted at a yield before it ran (a client that left).
       const refused = endpoint.refuse(undefined, 404, error)
       const fiber = yield* Effect.forkChild(Effect.andThen(Effect.yieldNow, refused), { startImmediately: true })
       yield* Fiber.interrupt(fiber)
-      assert.strictEqual(starts, 0)
+      assert.strictEqual(starts(), 0)
       // The next refusal starts the shared session (which fails to start: no input).
       const response = yield* endpoint.refuse(undefined, 404, error)
       assert.strictEqual(response.status, 404)
-      assert.strictEqual(starts, 1)
+      assert.strictEqual(starts(), 1)
       // That start failed: the next refusal, within the second, starts nothing.
       yield* endpoint.refuse(undefined, 404, error)
-      assert.strictEqual(starts, 1)
+      assert.strictEqual(starts(), 1)
     }))
 
   // Fails before: the gate read `Date.now()`, which a TestClock does not move (the second had to
   // pass in real time).
   it.effect("after a failed start, a refusal a second later (on Effect's Clock) starts the session again", () =>
     Effect.gen(function*() {
-      let starts = 0
-      const endpoint = new Endpoint(
-        () =>
-          Effect.sync(() => {
-            starts++
-          }),
-        {},
-        makeMemoryEventStore(),
-        makeMemorySessionStore(),
-        Effect.runFork
-      )
+      const { endpoint, starts } = countingEndpoint()
       yield* endpoint.refuse(undefined, 404, error)
-      assert.strictEqual(starts, 1)
+      assert.strictEqual(starts(), 1)
       yield* TestClock.adjust(999)
       yield* endpoint.refuse(undefined, 404, error)
-      assert.strictEqual(starts, 1)
+      assert.strictEqual(starts(), 1)
       yield* TestClock.adjust(1)
       yield* endpoint.refuse(undefined, 404, error)
-      assert.strictEqual(starts, 2)
+      assert.strictEqual(starts(), 2)
     }))
 
   it.effect("a shared session that ended (its runner closed it) is started again by the next refusal, which it observes", () =>
@@ -114,6 +93,22 @@ describe("Endpoint.refuse on a stateful endpoint", () => {
 })
 
 const error = { code: -32600, message: "Bad Request: No valid session ID provided" }
+
+/** An endpoint whose shared session's runner returns at once (a start that fails), its starts counted. */
+const countingEndpoint = () => {
+  let starts = 0
+  const endpoint = new Endpoint(
+    () =>
+      Effect.sync(() => {
+        starts++
+      }),
+    {},
+    makeMemoryEventStore(),
+    makeMemorySessionStore(),
+    Effect.runFork
+  )
+  return { endpoint, starts: () => starts }
+}
 
 /** A session input that only records the values of the refusals it is told of. */
 const inputTelling = (refused: Array<unknown>): Connection.SessionInput => ({
