@@ -1580,7 +1580,7 @@ export const run = <E>(
  * stdout, the protocol's stream (`NodeRuntime.runMain`, `GracefulShutdown.runMain` without
  * `logToStderr`), by `serve` itself, and not again by the runner (`GracefulShutdown.runMain` is told
  * so; for `NodeRuntime.runMain` the error is marked reported, `Runtime.errorReported`, and one that
- * cannot be marked, a string or a frozen object, is still printed by it, on stdout).
+ * cannot be marked, a string or a frozen object, is printed by it again, on stdout).
  *
  * **Example** (A stdio server)
  *

@@ -35,7 +35,7 @@ export interface Transport<E = never> {
    * when the runner would say it on stdout (`NodeRuntime.runMain`, `GracefulShutdown.runMain`
    * without `logToStderr`), and the runner does not say it again (`NodeRuntime.runMain` is told by
    * the error marked reported, `Runtime.errorReported`: an error that cannot be marked, a string
-   * or a frozen object, it still prints on stdout). What runs around the server
+   * or a frozen object, it prints again on stdout). What runs around the server
    * is not covered: a Layer provided outside `McpServer.serve`, and the runner's report of any other
    * failure (an input that failed: `NodeRuntime.runMain` logs it on stdout); `Stdio.runMain` sends
    * those to stderr too.

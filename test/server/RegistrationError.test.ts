@@ -79,6 +79,26 @@ describe("RegistrationError", () => {
         assert.strictEqual(stderr.split(message).length, 2, `${what}: ${stderr}`)
         assert.include(stderr, `marked: ${marked}`, what)
       }
+      // Marked reported already: said by nobody, as Effect's runMain does not.
+      for (const runner of ["graceful", "node-runtime"]) {
+        const running = yield* spawnNode(failing, [runner, "reported"], { stdin: "ignore" })
+        const exited = yield* Effect.promise(() => running.exited(20_000))
+        assert.strictEqual(exited?.code, 1, runner)
+        assert.notInclude(`${running.stdout()}${running.stderr()}`, "not configured", runner)
+      }
+    }), 60_000)
+
+  // Fails before: not said on stderr (where a client shows it) at all, only by the runner on stdout.
+  it.live("a stdio server that fails to build with an error that cannot be marked reported, under NodeRuntime.runMain: said on stderr too", () =>
+    Effect.gen(function*() {
+      for (const kind of ["string", "frozen"]) {
+        const running = yield* spawnNode(failing, ["node-runtime", kind], { stdin: "ignore" })
+        const exited = yield* Effect.promise(() => running.exited(20_000))
+        const stderr = running.stderr()
+        assert.strictEqual(exited?.code, 1, `${kind}: ${stderr}`)
+        assert.include(stderr, "effect-mcp-server: the server could not start: Error: not configured", `${kind}: ${stderr}`)
+        assert.strictEqual(stderr.split("not configured").length, 2, `${kind}: ${stderr}`)
+      }
     }), 60_000)
 
   it.live("in-process: each kind of refused definition names its component and the line defining it", () =>

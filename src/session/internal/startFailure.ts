@@ -55,32 +55,32 @@ export const SaidStartFailure = Context.Reference<SaidStartFailure | undefined>(
 /**
  * `server`, which a stdio server builds, saying itself that it could not start (on stderr: built
  * under `References.LogToStderr`), for when what runs it would say it on stdout (see
- * `McpServer.serve`). Under `GracefulShutdown.runMain` it tells the runner through
- * {@link SaidStartFailure}, whatever the error (a string, a frozen object), which is left
+ * `McpServer.serve`); not an error that says it was reported already (`Runtime.errorReported`
+ * false), as Effect's `runMain` does not. Under `GracefulShutdown.runMain` it tells the runner
+ * through {@link SaidStartFailure}, whatever the error (a string, a frozen object), which is left
  * untouched. Under another runner (`NodeRuntime.runMain`) the error is marked reported
  * (`Runtime.errorReported`, non-enumerable: the one thing Effect's `runMain` reads, as Effect's own
- * CLI marks a user's error it printed), so that it is not said again there. Not said then when it
- * cannot be marked (an error that is no object, a frozen one) or says already whether it is
- * reported: the runner says it, as before (on stdout).
+ * CLI marks a user's error it printed), so that it is not said again there; one that cannot be
+ * marked (no object, a frozen one, one that says it is to be reported) is said on stderr all the
+ * same, where a client shows it, and the runner says it again, on stdout.
  */
 export const reportingStartFailure = <A, E, R>(server: Layer.Layer<A, E, R>): Layer.Layer<A, E, R> =>
   Layer.tapCause(server, (cause) => {
     if (Cause.hasInterruptsOnly(cause)) return Effect.void
+    const error = Cause.squash(cause)
+    if (!Runtime.getErrorReported(error)) return Effect.void
     return Effect.flatMap(SaidStartFailure, (runner) => {
-      const error = Cause.squash(cause)
       if (runner !== undefined) {
         runner.said = true
         runner.error = error
-        return logStartFailure(cause)
-      }
-      return markedReported(error) ? logStartFailure(cause) : Effect.void
+      } else markReported(error)
+      return logStartFailure(cause)
     })
   })
 
-/** Marks `error` reported (see {@link reportingStartFailure}); whether it did. */
-const markedReported = (error: unknown): boolean => {
-  if (typeof error !== "object" || error === null || !Object.isExtensible(error)) return false
-  if (typeof (error as { readonly [Runtime.errorReported]?: unknown })[Runtime.errorReported] === "boolean") return false
+/** Marks `error` reported (see {@link reportingStartFailure}) where it can. */
+const markReported = (error: unknown): void => {
+  if (typeof error !== "object" || error === null || !Object.isExtensible(error)) return
+  if (typeof (error as { readonly [Runtime.errorReported]?: unknown })[Runtime.errorReported] === "boolean") return
   Object.defineProperty(error, Runtime.errorReported, { value: false, writable: true, configurable: true, enumerable: false })
-  return true
 }
