@@ -78,9 +78,17 @@ export const reportingStartFailure = <A, E, R>(server: Layer.Layer<A, E, R>): La
     })
   })
 
-/** Marks `error` reported (see {@link reportingStartFailure}) where it can. */
+/**
+ * Marks `error` reported (see {@link reportingStartFailure}) where it can: a proxy that refuses
+ * (throws) leaves it unmarked, never its own error in place of the failure.
+ */
 const markReported = (error: unknown): void => {
-  if (typeof error !== "object" || error === null || !Object.isExtensible(error)) return
-  if (typeof (error as { readonly [Runtime.errorReported]?: unknown })[Runtime.errorReported] === "boolean") return
-  Object.defineProperty(error, Runtime.errorReported, { value: false, writable: true, configurable: true, enumerable: false })
+  if (typeof error !== "object" || error === null) return
+  try {
+    if (!Object.isExtensible(error)) return
+    if (typeof (error as { readonly [Runtime.errorReported]?: unknown })[Runtime.errorReported] === "boolean") return
+    Object.defineProperty(error, Runtime.errorReported, { value: false, writable: true, configurable: true, enumerable: false })
+  } catch {
+    // Unmarked: the runner says it again.
+  }
 }
