@@ -69,7 +69,7 @@ const serve = (answer: (request: any) => unknown = () => undefined, middleware?:
   Effect.gen(function*() {
     const pair = InMemory.makePair()
     yield* Effect.forkScoped(McpServer.serve({ name: "answers", version: "1", middleware }, components, pair.server))
-    const { request } = requestsOver(pair.client)
+    const { notify, request } = requestsOver(pair.client)
     const ours = pair.client.onmessage!
     pair.client.onmessage = (message: any) => {
       if ("method" in message && "id" in message) {
@@ -79,25 +79,27 @@ const serve = (answer: (request: any) => unknown = () => undefined, middleware?:
       }
       ours(message as never)
     }
-    return request
+    return { notify, request }
   })
 
 /** A 2025-11-25 session whose client answers every server request with `answer`. */
 const legacy = (answer: unknown, middleware?: ReadonlyArray<Middleware.Middleware>) =>
   Effect.gen(function*() {
-    const request = yield* serve(() => answer, middleware)
+    const { notify, request } = yield* serve(() => answer, middleware)
     yield* request("initialize", {
       protocolVersion: "2025-11-25",
       capabilities: { elicitation: {}, sampling: {} },
       clientInfo: { name: "c", version: "1" }
     })
+    // As a client does: the server's requests wait for it (the lifecycle).
+    yield* notify("notifications/initialized")
     return (method: string, params: Record<string, unknown>) => request(method, params)
   })
 
 /** A 2026-07-28 client: the request, then its retry answering the one input listed with `answer`. */
 const modernRetry = (answer: unknown, middleware?: ReadonlyArray<Middleware.Middleware>) =>
   Effect.gen(function*() {
-    const request = yield* serve(undefined, middleware)
+    const { request } = yield* serve(undefined, middleware)
     return (method: string, params: Record<string, unknown>) =>
       Effect.gen(function*() {
         const first = (yield* request(method, { ...params, _meta: modern })).result
