@@ -407,6 +407,15 @@ export const recordAgain = <A>(
 }
 
 /**
+ * How long a lease on a process's running tasks lasts when `SupervisorOptions.leaseMillis` says
+ * nothing: a replica that stops renewing has its tasks taken over within about this long (the task
+ * relay's silence bound is no shorter either: see `taskRelay.ts`).
+ *
+ * @since 0.2.0
+ */
+export const defaultLeaseMillis = 15_000
+
+/**
  * Builds a supervisor over `store` whose task fibers live in `scope` (the body of {@link TaskSupervisor.layer}).
  *
  * @since 0.1.0
@@ -497,7 +506,7 @@ export const make = (
   // Leases (a shared store that has them): this process renews those of the tasks it runs, and
   // takes over the tasks whose lease ran out (their process stopped): it runs them again, or ends
   // them failed. None stays working forever.
-  const leaseMillis = options.leaseMillis ?? 15_000
+  const leaseMillis = options.leaseMillis ?? defaultLeaseMillis
   // Called on the store (`store.renewLeases!(...)`), not detached: a store written as a class
   // keeps its `this`.
   const renewLeases = store.renewLeases

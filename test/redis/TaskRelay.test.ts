@@ -178,10 +178,11 @@ const linesOf = (client: Client): Array<string> => {
 const twoReplicas = replicas()
 
 /**
- * As {@link twoReplicas}, with the stores' `recheckMillis`, and replica A's or B's Redis
- * connections through a relay that can cut them off (`cut`: its subscribers reconnect after).
+ * As {@link twoReplicas}, with the stores' `recheckMillis`, the servers' `tasks.leaseMillis`, and
+ * replica A's or B's Redis connections through a relay that can cut them off (`cut`: its
+ * subscribers reconnect after).
  */
-function replicas(options: { readonly recheckMillis?: number; readonly through?: "a" | "b" } = {}) {
+function replicas(options: { readonly recheckMillis?: number; readonly leaseMillis?: number; readonly through?: "a" | "b" } = {}) {
   return Effect.gen(function*() {
     const { port, url } = yield* TestRedis
     const prefix = uniquePrefix()
@@ -193,7 +194,7 @@ function replicas(options: { readonly recheckMillis?: number; readonly through?:
     const serveOn = (stores: Context.Context<never>) =>
       serveOnFreePort((port) =>
         McpServer.serve(
-          { name: "relay-test", version: "1.0.0", tasks: McpServer.tasks() },
+          { name: "relay-test", version: "1.0.0", tasks: McpServer.tasks(options.leaseMillis === undefined ? {} : { leaseMillis: options.leaseMillis }) },
           Layer.mergeAll(AsksWhenReleased, AsksBriefly, AsksUntimed, AsksAndTells, AsksTwice, NotesWhenReleased, LogsMany, EffectLogsMany, LogsInThree),
           StreamableHttp.make({
             host: "127.0.0.1",
@@ -1126,10 +1127,11 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
 
   // The other side of `Asking`: a question the asking replica still waits for is kept however many
   // rounds pass (its summaries name it); one of a replica that said it asks questions and then says
-  // nothing (it died) is given up after three rounds, with no reply (nobody to send it to).
-  it.effect("raw: a question kept waiting over many rounds is not given up on B (A names it each round); one from a replica that said it asks and then fell silent is given up after three rounds", () =>
+  // nothing (it died) is given up once silent for a lease and a round (rounds B heard: at 300 ms
+  // rounds and 3 s leases, eleven and one more), with no reply (nobody to send it to).
+  it.effect("raw: a question kept waiting over many rounds is not given up on B (A names it each round); one from a replica that said it asks and then fell silent is given up after a lease and a round", () =>
     Effect.gen(function*() {
-      const { a, b, redis, prefix, relayed, recorded } = yield* replicas({ recheckMillis: 300 })
+      const { a, b, redis, prefix, relayed, recorded } = yield* replicas({ recheckMillis: 300, leaseMillis: 3_000 })
       gate = Promise.resolve()
       said.length = 0
       const { onB, stream } = yield* waitingOnB(a, b, "asks_when_released")
@@ -1165,12 +1167,15 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       const fromZz = yield* nextWithId(waiting)
       assert.strictEqual(fromZz.method, "elicitation/create")
       yield* publish({ _tag: "Asking", from: "zz|", ids: ["zz|1"], upTo: 1 })
-      const startedAt = Date.now()
-      const cancelled = yield* Effect.promise(() => nextMessage(waiting, { timeoutMillis: 5_000 }))
+      const cancelled = yield* Effect.promise(() => nextMessage(waiting, { timeoutMillis: 10_000 }))
       assert.strictEqual(cancelled.method, "notifications/cancelled", JSON.stringify(cancelled))
       assert.strictEqual(cancelled.params.requestId, fromZz.id)
-      // Three rounds of 300 ms and a little more, well within the question's minute.
-      assert.isBelow(Date.now() - startedAt, 3_000)
+      // Not before B heard the rounds of a lease (its own renewal's Waits, one a round), well within
+      // the question's minute. Counted, not timed: twelve rounds B heard, a few spared for ordering.
+      const saidAsking = relayed.findIndex((message) => message._tag === "Asking" && message.from === "zz|")
+      assert.isAbove(saidAsking, -1)
+      const heard = relayed.slice(saidAsking).filter((message) => message._tag === "Waits" && message.from === toB).length
+      assert.isAtLeast(heard, 9, `${heard} rounds heard before the question was given up`)
       assert.deepStrictEqual(relayed.filter((message) => message.to === "zz|"), [])
       release()
     }).pipe(Effect.scoped), 40_000)
@@ -1199,6 +1204,51 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
         nextMessage(stream, { timeoutMillis: 2_600 }).then((message) => JSON.stringify(message), (error: Error) => error.message)
       )
       assert.match(quiet, /no event within/)
+      assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
+      yield* resultIs(stream, "hello ada")
+      assert.deepStrictEqual(said, ["hello ada"])
+    }).pipe(Effect.scoped), 40_000)
+
+  // A, alive, silent for more than three rounds B heard (it alone cut off Redis: a GC pause or a
+  // stalled event loop would do as well, but both replicas share this process) and less than a
+  // lease. Failed before: B took A for dead after three rounds and gave its question up
+  // (notifications/cancelled), then asked its client again as A, back, sent it again.
+  it.effect("raw: A stalls (cut off Redis) for more than three rounds and less than a lease: B keeps its question (no notifications/cancelled), its client asked once, its answer completes the task", () =>
+    Effect.gen(function*() {
+      const { a, b, relayed, cut } = yield* replicas({ recheckMillis: 300, leaseMillis: 8_000, through: "a" })
+      gate = Promise.resolve()
+      said.length = 0
+      const { onB, stream } = yield* waitingOnB(a, b, "asks_when_released")
+      const asked = yield* nextWithId(stream)
+      assert.strictEqual(asked.method, "elicitation/create")
+      const ask = relayed.find((message) => message._tag === "Ask")
+      const namesIt = (message: any) => message._tag === "Asking" && message.ids.includes(ask.id)
+      // A has said it asks (B follows its silence from then on), before it stalls.
+      for (let i = 0; i < 250 && !relayed.some(namesIt); i++) yield* Effect.sleep(20)
+      assert.isTrue(relayed.some(namesIt))
+      // Cut off 2 s, its client back within 2 s more: nothing reaches B's client meanwhile (neither
+      // a cancel nor the question again).
+      yield* cut(2_000)
+      const quiet = yield* Effect.promise(() =>
+        nextMessage(stream, { timeoutMillis: 5_000 }).then((message) => JSON.stringify(message), (error: Error) => error.message)
+      )
+      assert.match(quiet, /no event within/)
+      // A was silent for more than three rounds B heard (B's own Waits, none of A's messages between),
+      // and named its question again after.
+      const fromA = (message: any) => message.raw.startsWith(ask.from)
+      let longest = 0
+      let run = 0
+      let end = -1
+      relayed.forEach((message, i) => {
+        if (fromA(message)) run = 0
+        else if (message._tag === "Waits" && ++run > longest) {
+          longest = run
+          end = i
+        }
+      })
+      assert.isAtLeast(longest, 5, `A silent for ${longest} of B's rounds`)
+      assert.isTrue(relayed.slice(end).some(namesIt), "A named its question again after its silence")
+      // The client asked once: its answer is the task's.
       assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
       yield* resultIs(stream, "hello ada")
       assert.deepStrictEqual(said, ["hello ada"])

@@ -49,6 +49,7 @@ const relayed = (held: string, resendMillis?: number, slowMillis?: number) =>
       local: () => local,
       running: (taskId) => taskId === "t" ? 60_000 : undefined,
       changed: () => {},
+      leaseMillis: 15_000,
       runFork: (effect) => Effect.runFork(effect)
     }))!
     yield* relayer.lookUp("t")

@@ -49,8 +49,10 @@
  *   (`Asking`, one PUBLISH a round, all its questions in one message); B gives up the others it
  *   carries for A, and all of A's once A has said nothing of them for {@link silentRounds} rounds
  *   (A died, or its messages were lost) in which B heard the relay (its own `Waits` come back to
- *   it: cut off Redis, B hears nobody, and A is not silent), A having said so before (a process that never does, of
- *   an older version, is not given up on).
+ *   it: cut off Redis, B hears nobody, and A is not silent), and for a lease (`leaseMillis`, by
+ *   then A's tasks are taken over) and a round at least (see {@link silenceRounds}: an A alive but
+ *   stalled that long is not taken for dead, its client not asked twice), A having said so before
+ *   (a process that never does, of an older version, is not given up on).
  * - On such a store the task's notes are not lost either: each replica a task's notes go to gets
  *   them as a numbered line (`Notes`' `stream`, `seq`, and `first`, the oldest its sender still
  *   keeps); B takes them in order, once each, acknowledges them (`Noted`: one message for
@@ -348,12 +350,26 @@ interface Relayed {
 }
 
 /**
- * The rounds a question carried for another replica is kept with nothing heard of it from a
+ * The fewest rounds a question carried for another replica is kept with nothing heard of it from a
  * replica that says which it asks (`Asking`): then it is given up (its `Withdraw` and the rounds'
  * messages were lost, or the replica died). Counted in rounds this replica heard something in: cut
- * off the relay (its subscriber reconnecting), it hears nobody, and the asker is not silent.
+ * off the relay (its subscriber reconnecting), it hears nobody, and the asker is not silent. Never
+ * fewer than a lease and a round take (see {@link silenceRounds}): an asker alive but stalled
+ * (a GC pause, its event loop held up, it alone cut off Redis) is not taken for dead sooner.
  */
 const silentRounds = 3
+
+/**
+ * The rounds (heard in) a question carried for another replica is kept with its asker silent, at
+ * rounds of `everyMillis` and leases of `leaseMillis` (`TaskSupervisor`'s): {@link silentRounds},
+ * and at least those a lease takes and one more. Rounds come `everyMillis` apart at the least, so
+ * a question is given up no sooner than a lease and a round after it was last named: the round
+ * for a new question, named first in the asker's `Asking` at its second round. An asker silent
+ * for a lease is dead, or taken for it by then: its tasks are taken over (run again elsewhere, or
+ * ended), and their questions with them. At 5 s rounds and 15 s leases: four rounds, 20 s at least.
+ */
+const silenceRounds = (everyMillis: number, leaseMillis: number): number =>
+  Math.max(silentRounds, Math.ceil(leaseMillis / everyMillis) + 1)
 
 /** A notification of a task, on its way to the replica where its `tasks/result` waits. */
 interface Note {
@@ -413,7 +429,7 @@ class RelayerImpl implements Relayer {
   private readonly relayed = new Map<string, Relayed>()
   /**
    * The processes that said which questions they ask (`Asking`), with the round they last did: a
-   * question of one of them it has said nothing of for {@link silentRounds} rounds is given up.
+   * question of one of them it has said nothing of for {@link silence} rounds is given up.
    */
   private readonly askers = new Map<string, number>()
   /**
@@ -440,11 +456,14 @@ class RelayerImpl implements Relayer {
    */
   private heardRounds = 0
   private heardSince = false
+  /** The rounds heard in a silent asker's questions are kept (see {@link silenceRounds}). */
+  private readonly silence: number
   private readonly relay: TaskRelay
   readonly options: Options
   constructor(relay: TaskRelay, options: Options) {
     this.relay = relay
     this.options = options
+    this.silence = relay.resendMillis === undefined ? silentRounds : silenceRounds(relay.resendMillis, options.leaseMillis)
   }
 
   carrierOf(taskId: string): ServerSession | undefined {
@@ -759,11 +778,12 @@ class RelayerImpl implements Relayer {
       if (this.relayed.size > 0) {
         // Carried here for a replica that says which it asks, and not said for a while: given up.
         for (const request of this.relayed.values()) {
-          if (this.askers.has(request.from) && this.heardRounds - request.heard > silentRounds) request.fiber.interruptUnsafe()
+          if (this.askers.has(request.from) && this.heardRounds - request.heard > this.silence) request.fiber.interruptUnsafe()
         }
       }
       if (this.askers.size > 0) {
-        for (const [process, at] of this.askers) if (round - at > 100 * silentRounds) this.askers.delete(process)
+        // Forgotten long after its questions would be given up (an asker silent for good).
+        for (const [process, at] of this.askers) if (round - at > 100 * silentRounds + this.silence) this.askers.delete(process)
       }
       const again: Array<RelayMessage> = []
       let waited = false
@@ -1101,6 +1121,11 @@ export interface Options {
   readonly running: (taskId: string) => number | undefined
   /** The task's requests may go through another carrier now (`RelatedTask.viaChanged`). */
   readonly changed: (taskId: string) => void
+  /**
+   * How long the leases on running tasks last (`TaskSupervisor`'s `leaseMillis`): a silent asker's
+   * questions are kept at least this long and a round (see {@link silenceRounds}).
+   */
+  readonly leaseMillis: number
   readonly runFork: <A, E>(effect: Effect.Effect<A, E>) => Fiber.Fiber<A, E>
 }
 

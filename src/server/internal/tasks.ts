@@ -505,6 +505,7 @@ export const make = (
       local: (taskId) => waitingHere(taskId),
       running: (taskId) => running.get(taskId)?.timeoutMillis,
       changed: (taskId) => asking.get(taskId)?.viaChange(),
+      leaseMillis: options.leaseMillis ?? TaskSupervisor.defaultLeaseMillis,
       runFork
     })
     /** The session here whose `tasks/result` waits for the task and can carry its requests, if any. */
