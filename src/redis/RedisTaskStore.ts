@@ -76,7 +76,8 @@
  *   round or more, or one given up since the last round, says which it still asks (`Asking`, one
  *   PUBLISH a round): the process asking them gives up the others, and those of a process that has
  *   said nothing of them for three rounds it heard the relay in (its own `Waits` come back to it,
- *   the only messages of its own it reads: cut off, it hears nobody). A task's notes go in numbered lines, acknowledged, the
+ *   the only messages of its own it reads: cut off, it hears nobody), and for the rounds of a
+ *   lease (`tasks.leaseMillis`) and one more at least (one stalled is not taken for dead). A task's notes go in numbered lines, acknowledged, the
  *   lost ones sent again (see `TaskRelay.resendMillis`). One malformed (each field the relay reads
  *   is checked) is dropped.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
