@@ -521,27 +521,21 @@ export const fromCause = (cause: Cause.Cause<unknown>): ErrorObject | undefined 
  * @category mapping
  */
 export const missingClientCapability = (error: unknown): MissingRequiredClientCapability | undefined => {
-  if (typeof error !== "object" || error === null) return undefined
-  try {
-    const { _tag, perRequest, capability, message } = error as {
-      _tag?: unknown
-      perRequest?: unknown
-      capability?: unknown
-      message?: unknown
-    }
-    if (_tag !== "ClientCapabilityMissing" || perRequest !== true || typeof capability !== "string") return undefined
-    const requiredCapabilities: Record<string, unknown> = {}
-    let level = requiredCapabilities
-    for (const part of capability.split(".")) {
-      const next: Record<string, unknown> = {}
-      level[part] = next
-      level = next
-    }
-    return new MissingRequiredClientCapability({ requiredCapabilities, ...(typeof message === "string" ? { message } : {}) })
-  } catch {
-    // A failure whose properties cannot be read is none (see `isMcpError`).
-    return undefined
+  const missing = capabilityMissing(error)
+  return missing === undefined || missing.perRequest !== true ? undefined : requiredCapability(missing)
+}
+
+/** A per-request {@link capabilityMissing}'s -32021 (see {@link missingClientCapability}). */
+const requiredCapability = (missing: CapabilityMissing): MissingRequiredClientCapability => {
+  const requiredCapabilities: Record<string, unknown> = {}
+  let level = requiredCapabilities
+  for (const part of missing.capability.split(".")) {
+    const next: Record<string, unknown> = {}
+    level[part] = next
+    level = next
   }
+  const message = missing.message
+  return new MissingRequiredClientCapability({ requiredCapabilities, ...(typeof message === "string" ? { message } : {}) })
 }
 
 /**
@@ -556,22 +550,35 @@ export const missingClientCapability = (error: unknown): MissingRequiredClientCa
 const missingCapabilityOf = (cause: Cause.Cause<unknown>): ErrorObject | undefined => {
   for (const reason of cause.reasons) {
     const error = reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : undefined
-    const missing = missingClientCapability(error)
-    if (missing !== undefined) return toErrorObject(missing)
-    const message = capabilityMissingMessage(error)
-    if (message !== undefined) return { code: ErrorCode.InternalError, message }
+    const missing = capabilityMissing(error)
+    if (missing === undefined) continue
+    if (missing.perRequest === true) return toErrorObject(requiredCapability(missing))
+    if (typeof missing.message === "string") return { code: ErrorCode.InternalError, message: clip(missing.message) }
   }
   return undefined
 }
 
-/** The message of a `ClientCapabilityMissing` (recognized by tag, as {@link missingClientCapability}), else `undefined`. */
-const capabilityMissingMessage = (error: unknown): string | undefined => {
+/** What {@link capabilityMissing} reads of a `ClientCapabilityMissing`. */
+interface CapabilityMissing {
+  readonly capability: string
+  readonly perRequest: unknown
+  readonly message: unknown
+}
+
+/**
+ * The fields of a `ClientCapabilityMissing` (recognized by tag, as {@link clientAnswerInvalid}: one
+ * with a `capability` string), read once; `undefined` for anything else.
+ */
+const capabilityMissing = (error: unknown): CapabilityMissing | undefined => {
   if (typeof error !== "object" || error === null) return undefined
   try {
-    const { _tag, capability, message } = error as { _tag?: unknown; capability?: unknown; message?: unknown }
-    return _tag === "ClientCapabilityMissing" && typeof capability === "string" && typeof message === "string"
-      ? clip(message)
-      : undefined
+    const { _tag, perRequest, capability, message } = error as {
+      _tag?: unknown
+      perRequest?: unknown
+      capability?: unknown
+      message?: unknown
+    }
+    return _tag === "ClientCapabilityMissing" && typeof capability === "string" ? { capability, perRequest, message } : undefined
   } catch {
     // A failure whose properties cannot be read is none (see `isMcpError`).
     return undefined
