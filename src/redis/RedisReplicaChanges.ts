@@ -17,6 +17,9 @@
  *   the replica that made them; the replica skips its own messages (it delivered them at once) and
  *   delivers the others' on its own sessions and streams as it would a change made there (a
  *   server only those of its own name).
+ * - A message is at most 1 Mi characters: URIs that would make it longer go in the next; a URI
+ *   longer by itself is not sent (dropped and counted, as below). A message received that is longer,
+ *   not JSON or not of this shape (another program on the channel) is skipped unread.
  * - Bounded: the URIs waiting to be published are a set (a burst of updates of one URI is one),
  *   at most `maxPending` (default 1 024): past that, updates of other URIs are dropped and counted.
  * - Never in the way: the local delivery and the handler that reported the change go on whatever
@@ -76,6 +79,13 @@ interface Pending {
 /** URIs in one message at most. */
 const maxPerMessage = 100
 
+/**
+ * The longest message, in characters, sent or read: one longer is not parsed (a publisher of
+ * another kind could put hundreds of megabytes on the channel). 100 URIs of 8 Ki characters, the
+ * longest `resources/subscribe` takes, fit.
+ */
+const maxMessageLength = 1024 * 1024
+
 /** The shortest time between two warnings of changes not sent. */
 const warnEveryMillis = 10_000
 
@@ -109,19 +119,32 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
         yield* Queue.take(wake)
         while (pending.size > 0) {
           const [server, entry] = pending.entries().next().value!
+          // The message's JSON, written here: `{"s":server,"u":[uris],"l":1}`, within maxMessageLength.
+          const head = `${origin}{"s":${JSON.stringify(server)},"u":[`
+          const tail = entry.listChanged ? `],"l":1}` : "]}"
           const uris: Array<string> = []
+          let length = head.length + tail.length
           for (const uri of entry.uris) {
             if (uris.length === maxPerMessage) break
-            uris.push(uri)
+            const json = JSON.stringify(uri)
+            if (length + json.length + 1 > maxMessageLength) {
+              // In the next message; or never, when it does not fit in one by itself.
+              if (uris.length > 0) break
+              entry.uris.delete(uri)
+              waiting--
+              dropped++
+              continue
+            }
+            length += json.length + 1
+            uris.push(json)
             entry.uris.delete(uri)
           }
           waiting -= uris.length
-          const body: { s: string; u: Array<string>; l?: 1 } = { s: server, u: uris }
-          if (entry.listChanged) body.l = 1
           const carried = uris.length + (entry.listChanged ? 1 : 0)
           entry.listChanged = false
           if (entry.uris.size === 0) pending.delete(server)
-          const sent = yield* Effect.exit(run("publish", redis.send("PUBLISH", channel, origin + JSON.stringify(body))))
+          if (carried === 0) continue
+          const sent = yield* Effect.exit(run("publish", redis.send("PUBLISH", channel, head + uris.join(",") + tail)))
           if (Exit.isFailure(sent)) {
             // Redis is down or stalled: what waits would fail as well, one bound after another.
             dropped += carried + waiting
@@ -131,8 +154,8 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
             yield* warnDropped("Redis failed", sent.cause)
           }
         }
-        // Those dropped past `maxPending` (Redis answering too slowly for the rate of updates).
-        if (dropped > 0) yield* warnDropped(`more than ${maxPending} URIs waited, or Redis failed`, undefined)
+        // Those dropped past `maxPending` (Redis answering too slowly for the rate of updates), or too long.
+        if (dropped > 0) yield* warnDropped(`more than ${maxPending} URIs waited, a URI too long, or Redis failed`, undefined)
       }
     })
     const warnDropped = (why: string, cause: unknown) =>
@@ -180,7 +203,7 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
         const messages = yield* redis.subscribe(channel)
         while (true) {
           const { message } = yield* Queue.take(messages)
-          if (message.startsWith(origin)) continue
+          if (message.length > maxMessageLength || message.startsWith(origin)) continue
           received(message.slice(message.indexOf("|") + 1))
         }
       })).pipe(Effect.retry(Schedule.spaced(1_000)), Effect.ignore)

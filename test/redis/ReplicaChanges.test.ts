@@ -230,6 +230,72 @@ layer(TestRedis.layer, { excludeTestServices: true })("resource changes across r
       )
     }), 60_000)
 
+  it.effect("a message of another shape on the channel (not JSON, wrong types, too long) is skipped; a good one after it arrives", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const channel = `${prefix}resources:changes`
+      const receiver = Context.get(
+        yield* Layer.build(RedisReplicaChanges.layer({ prefix }).pipe(Layer.provide(Layer.orDie(redisClient(url))))),
+        ReplicaChanges.ReplicaChanges
+      )
+      const heard: Array<string> = []
+      receiver.subscribe((change) => void heard.push(change._tag === "ResourceUpdated" ? `${change.server} ${change.uri}` : `${change.server} list`))
+      yield* followed(url, channel, 1)
+      const publisher = Context.get(yield* Layer.build(Layer.orDie(redisClient(url))), Redis.Redis)
+      const send = (message: string) => Effect.orDie(publisher.send("PUBLISH", channel, message))
+      yield* send("not JSON")
+      yield* send("other|not JSON either")
+      yield* send("other|[1,2]")
+      yield* send("other|null")
+      yield* send(`other|{"s":1,"u":["test://number-server"],"l":1}`)
+      yield* send(`other|{"s":"s","u":"test://not-an-array","l":true}`)
+      yield* send(`other|{"s":"s","u":[1,null,{"uri":"test://object"},["test://array"]]}`)
+      // Longer than a message may be (1 Mi characters): not parsed, not delivered.
+      yield* send(`other|{"s":"s","u":["test://huge/${"x".repeat(2 * 1024 * 1024)}"]}`)
+      // More than 100 URIs: the first 100 only.
+      yield* send(`other|${JSON.stringify({ s: "s", u: Array.from({ length: 150 }, (_, i) => `test://many/${i}`) })}`)
+      yield* send(`other|{"s":"s","u":["test://good"],"l":1}`)
+      yield* until(() => heard.includes("s test://good"), "the good message arrived")
+      yield* Effect.sleep("200 millis")
+      assert.deepStrictEqual(heard, [
+        ...Array.from({ length: 100 }, (_, i) => `s test://many/${i}`),
+        "s list",
+        "s test://good"
+      ])
+    }), 60_000)
+
+  it.effect("URIs past a message's length go in the next message; one too long by itself is dropped and counted", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const on = () =>
+        Effect.map(
+          Layer.build(RedisReplicaChanges.layer({ prefix }).pipe(Layer.provide(Layer.orDie(redisClient(url))))),
+          (context) => Context.get(context, ReplicaChanges.ReplicaChanges)
+        )
+      const logged: Array<string> = []
+      const logger = Logger.make(({ message }) => void logged.push(Array.isArray(message) ? message.join(" ") : String(message)))
+      const sender = yield* on().pipe(Effect.provide(Logger.layer([logger])))
+      const receiver = yield* on()
+      const heard: Array<string> = []
+      receiver.subscribe((change) => void heard.push(change._tag === "ResourceUpdated" ? change.uri : change._tag))
+      yield* followed(url, `${prefix}resources:changes`, 2)
+      // 60 URIs of 20 Ki characters (1.2 Mi in all): two messages at least, every URI delivered.
+      const long = Array.from({ length: 60 }, (_, i) => `test://long/${i}/${"x".repeat(20 * 1024)}`)
+      for (const uri of long) sender.publish({ _tag: "ResourceUpdated", server: "s", uri })
+      // Longer than a message by itself: never sent.
+      sender.publish({ _tag: "ResourceUpdated", server: "s", uri: `test://huge/${"x".repeat(1024 * 1024)}` })
+      sender.publish({ _tag: "ResourceUpdated", server: "s", uri: "test://short" })
+      yield* until(() => heard.length >= 61, "the receiver heard the URIs that fit")
+      yield* Effect.sleep("200 millis")
+      assert.deepStrictEqual(heard, [...long, "test://short"])
+      assert.isTrue(
+        logged.some((line) => line.includes("1 resource change not sent to the other replicas")),
+        logged.join("\n")
+      )
+    }), 60_000)
+
   it.effect("closing the layer unsubscribes from the channel", () =>
     Effect.gen(function*() {
       const { url } = yield* TestRedis
