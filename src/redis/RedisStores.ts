@@ -32,8 +32,10 @@
  *   limits and rate-limit budgets mix: a server with tasks that finds its prefix in use by one of
  *   another name logs a warning naming both (see `TaskStore.announce`).
  * - `resourceChanges: true` provides `ReplicaChanges` on the same client too (see
- *   `RedisReplicaChanges`): resource updates and list changes reported on one replica reach the
- *   sessions and listen streams of the others. Off by default.
+ *   `RedisReplicaChanges`; in the Layer's type too): resource updates and list changes reported on
+ *   one replica reach the sessions and listen streams of the others. Off by default. Its
+ *   subscription takes one more connection to Redis per replica (as each of the task store's three
+ *   channels does: a subscribed connection carries nothing else).
  *
  * **Example** (The stores of a replicated server)
  *
@@ -66,6 +68,7 @@ import type { CacheStore } from "../middleware/builtin/ResponseCache.ts"
 import { StoreError } from "../store/StoreError.ts"
 import type { TaskStore } from "../tasks/TaskStore.ts"
 import type { EventStore } from "../transport/http/EventStore.ts"
+import type { ReplicaChanges } from "../server/ReplicaChanges.ts"
 import { checkMillis, checkStoreOptions, type StoreOptions } from "./internal/store.ts"
 import * as RedisCacheStore from "./RedisCacheStore.ts"
 import * as RedisEventStore from "./RedisEventStore.ts"
@@ -152,14 +155,22 @@ export type NodeRedisOptions = NonNullable<Parameters<typeof NodeRedis.layer>[0]
  * @since 0.2.0
  * @category layers
  */
-export const layerStores = (options: StoresOptions = {}): Layer.Layer<Stores, never, Redis.Redis> =>
-  stores("RedisStores.layerStores", options)
+export const layerStores: {
+  /** With `resourceChanges` on: `ReplicaChanges` too. */
+  (options: StoresOptions & ChangesOn): Layer.Layer<Stores | ReplicaChanges, never, Redis.Redis>
+  (options?: StoresOptions): Layer.Layer<Stores, never, Redis.Redis>
+} = (options: StoresOptions = {}) => stores("RedisStores.layerStores", options)
+
+/** The options that turn `resourceChanges` on: the Layer provides `ReplicaChanges` too, in its type. */
+interface ChangesOn {
+  readonly resourceChanges: true | Omit<RedisReplicaChanges.Options, keyof StoreOptions>
+}
 
 /**
  * The stores, their options checked first as `who`'s (a nested one named with its prefix:
  * `events.maxEventsPerStream`), not as the store's that gets it.
  */
-const stores = (who: string, options: StoresOptions): Layer.Layer<Stores, never, Redis.Redis> => {
+const stores = (who: string, options: StoresOptions): Layer.Layer<Stores | ReplicaChanges, never, Redis.Redis> => {
   checkStoreOptions(who, options)
   RedisEventStore.checkOptions(who, options.events, "events.")
   RedisTaskStore.checkOptions(who, options.tasks, "tasks.")
@@ -175,8 +186,8 @@ const stores = (who: string, options: StoresOptions): Layer.Layer<Stores, never,
     RedisEventStore.layer({ ...options.events, ...common }),
     RedisTaskStore.layer({ ...options.tasks, ...common })
   )
-  // `ReplicaChanges` is provided too when asked (`McpServer` looks for it), not in the type.
-  if (changes === undefined || changes === false) return all
+  // Without `ReplicaChanges` when not asked: the overloads of `layer` and `layerStores` say which.
+  if (changes === undefined || changes === false) return all as Layer.Layer<Stores | ReplicaChanges, never, Redis.Redis>
   return Layer.merge(all, RedisReplicaChanges.layer({ ...(changes === true ? {} : changes), ...common }))
 }
 
@@ -189,7 +200,11 @@ const stores = (who: string, options: StoresOptions): Layer.Layer<Stores, never,
  * @since 0.2.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<Stores | Redis.Redis, StoreError> => {
+export const layer: {
+  /** With `resourceChanges` on: `ReplicaChanges` too. */
+  (options: Options & ChangesOn): Layer.Layer<Stores | ReplicaChanges | Redis.Redis, StoreError>
+  (options: Options): Layer.Layer<Stores | Redis.Redis, StoreError>
+} = (options: Options) => {
   // `NaN` gave up on every connect after a second ("no answer within NaN ms"), 0 at once.
   checkMillis("RedisStores.layer", "connectTimeoutMillis", options.connectTimeoutMillis)
   return stores("RedisStores.layer", options).pipe(Layer.provideMerge(client(options)))

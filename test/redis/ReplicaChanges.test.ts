@@ -296,6 +296,27 @@ layer(TestRedis.layer, { excludeTestServices: true })("resource changes across r
       )
     }), 60_000)
 
+  it.effect("RedisStores.layer with resourceChanges has ReplicaChanges in its type, and provides it", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      // Typed: \`Context.get\` of a service not in the Layer's output does not compile.
+      const a = Context.get(yield* Layer.build(RedisStores.layer({ url, prefix, resourceChanges: true })), ReplicaChanges.ReplicaChanges)
+      const b = Context.get(
+        yield* Layer.build(RedisStores.layer({ url, prefix, resourceChanges: { maxPending: 10 } })),
+        ReplicaChanges.ReplicaChanges
+      )
+      const off = yield* Layer.build(RedisStores.layer({ url, prefix }))
+      // @ts-expect-error off, the Layer does not provide it
+      assert.throws(() => Context.get(off, ReplicaChanges.ReplicaChanges))
+      const heard: Array<string> = []
+      b.subscribe((change) => void heard.push(change._tag === "ResourceUpdated" ? change.uri : change._tag))
+      yield* followed(url, `${prefix}resources:changes`, 2)
+      a.publish({ _tag: "ResourceUpdated", server: "s", uri: "test://typed" })
+      yield* until(() => heard.length > 0, "B heard A's change")
+      assert.deepStrictEqual(heard, ["test://typed"])
+    }), 60_000)
+
   it.effect("closing the layer unsubscribes from the channel", () =>
     Effect.gen(function*() {
       const { url } = yield* TestRedis
