@@ -25,7 +25,7 @@
  * - Never in the way: the local delivery and the handler that reported the change go on whatever
  *   Redis does. A publish that fails (Redis down) or does not answer within `timeoutMillis` drops
  *   what it carried and what waits, counted, logged as a warning (at most every 10 s, with the
- *   count). Redis pub/sub drops what is published while a subscriber reconnects: such a change is
+ *   count; a count not said yet is said when the 10 s are past). Redis pub/sub drops what is published while a subscriber reconnects: such a change is
  *   not delivered there (a client re-reads the resource at its next update).
  * - The subscription reconnects by itself (subscribed again a second after its connection failed
  *   for good), and ends, unsubscribed, when the Layer's scope closes.
@@ -35,6 +35,7 @@
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redis from "effect/persistence/Redis"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
@@ -113,10 +114,21 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
     // Changes not sent since the last warning, and when it was.
     let dropped = 0
     let warnedAt = Number.NEGATIVE_INFINITY
+    const droppedWhy = `more than ${maxPending} URIs waited, a URI too long, or Redis failed`
     const wake = yield* Queue.sliding<void>(1)
     const sender = Effect.gen(function*() {
       while (true) {
-        yield* Queue.take(wake)
+        if (dropped === 0) {
+          yield* Queue.take(wake)
+        } else {
+          // Changes dropped since a warning less than 10 s ago: said when those 10 s are past,
+          // unless changes to send come first (said after them, or later again).
+          const woken = yield* Effect.timeoutOption(Queue.take(wake), Math.max(1, warnedAt + warnEveryMillis - Date.now()))
+          if (Option.isNone(woken)) {
+            yield* warnDropped(droppedWhy, undefined)
+            continue
+          }
+        }
         while (pending.size > 0) {
           const [server, entry] = pending.entries().next().value!
           // The message's JSON, written here: `{"s":server,"u":[uris],"l":1}`, within maxMessageLength.
@@ -155,7 +167,7 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
           }
         }
         // Those dropped past `maxPending` (Redis answering too slowly for the rate of updates), or too long.
-        if (dropped > 0) yield* warnDropped(`more than ${maxPending} URIs waited, a URI too long, or Redis failed`, undefined)
+        if (dropped > 0) yield* warnDropped(droppedWhy, undefined)
       }
     })
     const warnDropped = (why: string, cause: unknown) =>

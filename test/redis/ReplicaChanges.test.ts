@@ -230,6 +230,36 @@ layer(TestRedis.layer, { excludeTestServices: true })("resource changes across r
       )
     }), 60_000)
 
+  it.effect("changes dropped within 10 s of a warning are said once those 10 s are past, not only at a later drop", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const on = (options: RedisReplicaChanges.Options) =>
+        Effect.map(
+          Layer.build(RedisReplicaChanges.layer(options).pipe(Layer.provide(Layer.orDie(redisClient(url))))),
+          (context) => Context.get(context, ReplicaChanges.ReplicaChanges)
+        )
+      const logged: Array<string> = []
+      const logger = Logger.make(({ message }) => void logged.push(Array.isArray(message) ? message.join(" ") : String(message)))
+      const sender = yield* on({ prefix, maxPending: 1 }).pipe(Effect.provide(Logger.layer([logger])))
+      const receiver = yield* on({ prefix })
+      const heard: Array<string> = []
+      receiver.subscribe((change) => void heard.push(change._tag === "ResourceUpdated" ? change.uri : change._tag))
+      yield* followed(url, `${prefix}resources:changes`, 2)
+      const said = (count: number) => () => logged.some((line) => line.includes(`${count} resource change${count === 1 ? "" : "s"} not sent`))
+      // One dropped: said at once (the first warning).
+      sender.publish({ _tag: "ResourceUpdated", server: "s", uri: "test://a" })
+      sender.publish({ _tag: "ResourceUpdated", server: "s", uri: "test://b" })
+      yield* until(() => heard.includes("test://a") && said(1)(), "the first drop said at once")
+      // Three more dropped within the 10 s: said when they are past (at most 15 s here), though nothing is dropped after.
+      sender.publish({ _tag: "ResourceUpdated", server: "s", uri: "test://c" })
+      for (const uri of ["test://d", "test://e", "test://f"]) sender.publish({ _tag: "ResourceUpdated", server: "s", uri })
+      yield* until(() => heard.includes("test://c"), "the one that waited is sent")
+      for (let i = 0; i < 30 && !said(3)(); i++) yield* Effect.sleep("500 millis")
+      assert.isTrue(said(3)(), logged.join("\n"))
+      assert.deepStrictEqual(heard, ["test://a", "test://c"])
+    }), 60_000)
+
   it.effect("a message of another shape on the channel (not JSON, wrong types, too long) is skipped; a good one after it arrives", () =>
     Effect.gen(function*() {
       const { url } = yield* TestRedis
