@@ -103,6 +103,17 @@ const v2Client = (url: string) =>
     return { client, updated, listChanged: () => listChanged }
   })
 
+/** `RedisReplicaChanges` alone, on a Redis client of its own, as the service (until the scope closes). */
+const changesOn = (url: string, options: RedisReplicaChanges.Options) =>
+  Effect.map(
+    Layer.build(RedisReplicaChanges.layer(options).pipe(Layer.provide(Layer.orDie(redisClient(url))))),
+    (context) => Context.get(context, ReplicaChanges.ReplicaChanges)
+  )
+
+/** A logger keeping the text of each message in `logged`. */
+const loggingTo = (logged: Array<string>) =>
+  Logger.layer([Logger.make(({ message }) => void logged.push(Array.isArray(message) ? message.join(" ") : String(message)))])
+
 /** Waits (at most 5 s, 50 ms apart) until `check` holds, then asserts it. */
 const until = (check: () => boolean, what: string) =>
   Effect.gen(function*() {
@@ -204,15 +215,9 @@ layer(TestRedis.layer, { excludeTestServices: true })("resource changes across r
     Effect.gen(function*() {
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
-      const on = (options: RedisReplicaChanges.Options) =>
-        Effect.map(
-          Layer.build(RedisReplicaChanges.layer(options).pipe(Layer.provide(Layer.orDie(redisClient(url))))),
-          (context) => Context.get(context, ReplicaChanges.ReplicaChanges)
-        )
       const logged: Array<string> = []
-      const logger = Logger.make(({ message }) => void logged.push(Array.isArray(message) ? message.join(" ") : String(message)))
-      const sender = yield* on({ prefix, maxPending: 3 }).pipe(Effect.provide(Logger.layer([logger])))
-      const receiver = yield* on({ prefix })
+      const sender = yield* changesOn(url, { prefix, maxPending: 3 }).pipe(Effect.provide(loggingTo(logged)))
+      const receiver = yield* changesOn(url, { prefix })
       const heard: Array<string> = []
       receiver.subscribe((change) => void heard.push(change._tag === "ResourceUpdated" ? change.uri : change._tag))
       yield* followed(url, `${prefix}resources:changes`, 2)
@@ -234,15 +239,9 @@ layer(TestRedis.layer, { excludeTestServices: true })("resource changes across r
     Effect.gen(function*() {
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
-      const on = (options: RedisReplicaChanges.Options) =>
-        Effect.map(
-          Layer.build(RedisReplicaChanges.layer(options).pipe(Layer.provide(Layer.orDie(redisClient(url))))),
-          (context) => Context.get(context, ReplicaChanges.ReplicaChanges)
-        )
       const logged: Array<string> = []
-      const logger = Logger.make(({ message }) => void logged.push(Array.isArray(message) ? message.join(" ") : String(message)))
-      const sender = yield* on({ prefix, maxPending: 1 }).pipe(Effect.provide(Logger.layer([logger])))
-      const receiver = yield* on({ prefix })
+      const sender = yield* changesOn(url, { prefix, maxPending: 1 }).pipe(Effect.provide(loggingTo(logged)))
+      const receiver = yield* changesOn(url, { prefix })
       const heard: Array<string> = []
       receiver.subscribe((change) => void heard.push(change._tag === "ResourceUpdated" ? change.uri : change._tag))
       yield* followed(url, `${prefix}resources:changes`, 2)
@@ -265,10 +264,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("resource changes across r
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
       const channel = `${prefix}resources:changes`
-      const receiver = Context.get(
-        yield* Layer.build(RedisReplicaChanges.layer({ prefix }).pipe(Layer.provide(Layer.orDie(redisClient(url))))),
-        ReplicaChanges.ReplicaChanges
-      )
+      const receiver = yield* changesOn(url, { prefix })
       const heard: Array<string> = []
       receiver.subscribe((change) => void heard.push(change._tag === "ResourceUpdated" ? `${change.server} ${change.uri}` : `${change.server} list`))
       yield* followed(url, channel, 1)
@@ -299,15 +295,9 @@ layer(TestRedis.layer, { excludeTestServices: true })("resource changes across r
     Effect.gen(function*() {
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
-      const on = () =>
-        Effect.map(
-          Layer.build(RedisReplicaChanges.layer({ prefix }).pipe(Layer.provide(Layer.orDie(redisClient(url))))),
-          (context) => Context.get(context, ReplicaChanges.ReplicaChanges)
-        )
       const logged: Array<string> = []
-      const logger = Logger.make(({ message }) => void logged.push(Array.isArray(message) ? message.join(" ") : String(message)))
-      const sender = yield* on().pipe(Effect.provide(Logger.layer([logger])))
-      const receiver = yield* on()
+      const sender = yield* changesOn(url, { prefix }).pipe(Effect.provide(loggingTo(logged)))
+      const receiver = yield* changesOn(url, { prefix })
       const heard: Array<string> = []
       receiver.subscribe((change) => void heard.push(change._tag === "ResourceUpdated" ? change.uri : change._tag))
       yield* followed(url, `${prefix}resources:changes`, 2)
