@@ -160,7 +160,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
       assert.isTrue(Option.isNone(yield* eventually(cache.get("after"))))
     }))
 
-  it.effect("SSE with the events on Redis: the answer still arrives; resumption is 503 while down, refused after (events lost)", () =>
+  it.effect("SSE with the events on Redis: the answer still arrives; while down, a stream that lost events is refused at once and another 503; refused after (events lost)", () =>
     Effect.gen(function*() {
       const redis = yield* TestRedis
       const context = yield* Layer.build(RedisStores.layer({ url: redis.url, prefix: uniquePrefix() }).pipe(Layer.orDie))
@@ -189,14 +189,24 @@ layer(TestRedis.layer, { excludeTestServices: true })("Redis down, then back", (
       const priming = events[0]!
       assert.strictEqual(messagesOf(events).at(-1)?.id, 1, "the answer arrived")
       assert.isTrue(events.slice(1).every((event) => event.id === undefined), "no ids for events Redis did not keep")
-      const down = yield* timed(resume(priming.id!))
+      // The stream lost its events (their appends failed), which this server knows while the
+      // stream is kept for resumption (`finishedStreamGraceMillis`): refused at once, re-issue.
+      const lost = yield* resume(priming.id!)
+      assert.strictEqual(lost.status, 400)
+      yield* Effect.promise(() => lost.text())
+      // One it cannot judge without the store: 503, retry later.
+      const down = yield* timed(resume("s999.1"))
       assert.strictEqual(down.value.status, 503)
       assert.strictEqual(((yield* Effect.promise(() => down.value.json())) as any).error.message, "Store unavailable: EventStore; retry later")
       assert.isBelow(down.millis, 1_000)
 
       yield* redis.start
-      // Back: the lost stream is refused (never a gap)...
-      const refused = yield* eventually(Effect.flatMap(resume(priming.id!), (r) => r.status === 503 ? Effect.fail(r) : Effect.succeed(r)))
+      // Back (the store answers again: the unknown stream is 400, no longer 503)...
+      const answered = yield* eventually(Effect.flatMap(resume("s999.1"), (r) => r.status === 503 ? Effect.fail(r) : Effect.succeed(r)))
+      assert.strictEqual(answered.status, 400)
+      yield* Effect.promise(() => answered.text())
+      // ...the lost stream is refused (never a gap)...
+      const refused = yield* resume(priming.id!)
       assert.strictEqual(refused.status, 400)
       yield* Effect.promise(() => refused.text())
       // ...and a new stream is stored and resumes.
