@@ -9,6 +9,7 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
 import { batch } from "../../src/redis/internal/batch.ts"
 
 /** A flush that records its items and answers `f` of each. */
@@ -112,6 +113,27 @@ describe("batch (group commit of the Redis stores)", () => {
       const c = yield* Effect.forkChild(stuck("c"))
       assert.deepStrictEqual(yield* Effect.all([Fiber.join(b), Fiber.join(c)]), ["b", "c"])
       assert.deepStrictEqual(flushes, [["a"], ["b", "c"]])
+    }))
+
+  // Past maxBatch, the calls behind a flush that does not answer went only when some flush
+  // answered: the first maxBatch of them after maxWaitMillis, the others never here.
+  it.live("calls past maxBatch behind a flush that does not answer go too once the oldest has waited maxWaitMillis", () =>
+    Effect.gen(function*() {
+      const flushes: Array<ReadonlyArray<string>> = []
+      const never = yield* Deferred.make<void>()
+      const stuck = batch((items: ReadonlyArray<string>) => {
+        const wait = items[0] === "a" || items[0] === "b" ? Deferred.await(never) : Effect.void
+        flushes.push(items)
+        return Effect.as(wait, items)
+      }, 2, 30)
+      // "a" and then "b", "c" never answer: "d", "e" and "f" go all the same.
+      yield* Effect.forkChild(stuck("a"))
+      yield* Effect.sleep(5)
+      for (const item of ["b", "c"]) yield* Effect.forkChild(stuck(item))
+      const rest = yield* Effect.forkChild(Effect.all(["d", "e", "f"].map(stuck), { concurrency: "unbounded" }))
+      const answered = yield* Effect.timeoutOption(Fiber.join(rest), 5_000)
+      assert.deepStrictEqual(answered, Option.some(["d", "e", "f"]))
+      assert.deepStrictEqual(flushes, [["a"], ["b", "c"], ["d", "e"], ["f"]])
     }))
 
   it.live("a call interrupted before its flush is left out of it", () =>

@@ -96,6 +96,9 @@ export const batch = <I, O, E>(
     const calls = pending.slice(0, maxBatch)
     pending = pending.slice(maxBatch)
     send(calls)
+    // The calls past `maxBatch` wait for this flush as any made while it runs: until it answers,
+    // or their oldest has waited `maxWaitMillis` (without this, until some flush answered).
+    schedule()
   }
 
   return (item) =>
