@@ -1285,7 +1285,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       // oldest call stops waiting (its bound counts from when it was made, see `batch`), so that
       // its answer can still arrive in time (see `createLua`).
       const sentAt = Date.now()
-      const deadline = clock.deadlineOf(since)
+      // (no later than now: a clock set back since the oldest call would move it past the call's bound, see `runSince`)
+      const deadline = clock.deadlineOf(Math.min(since, sentAt))
       return Effect.map(
         runSince(
           "create",

@@ -75,6 +75,16 @@ describe("within (the bound of a Redis store operation)", () => {
       assert.isBelow(Date.now() - started, 900)
     }))
 
+  // `since` is a wall-clock time (Date.now()): a clock set back while a call waited puts it in the
+  // future. The bound stays the operation's, never what is left of it plus the clock's jump.
+  it.live("runSince: a call made after now (the clock set back since) is bounded by the whole bound, no more", () =>
+    Effect.gen(function*() {
+      const { runSince } = resolve("TaskStore", "tasks:", { timeoutMillis: 100 })
+      const outcome = yield* Effect.timeoutOption(Effect.flip(runSince("create", Effect.never, Date.now() + 3_600_000)), 10_000)
+      assert.isTrue(outcome._tag === "Some", "bounded by the clock's jump (an hour), not by timeoutMillis")
+      assert.strictEqual(outcome._tag === "Some" && outcome.value.message, "Redis did not answer create within 100 ms")
+    }))
+
   it("a bound no timer can hold is refused when the store is made", () => {
     assert.throws(() => resolve("TaskStore", "tasks:", { timeoutMillis: 2 ** 31 }), /at most 2147483647/)
     assert.throws(() => resolve("TaskStore", "tasks:", { timeoutMillis: 0 }), RangeError)

@@ -112,7 +112,9 @@ export const resolve = (store: string, part: string, options: StoreOptions = {})
   const timedOut = (operation: string) => () =>
     new StoreError({ store, message: `Redis did not answer ${operation} within ${timeoutMillis} ms` })
   const runSince = <A>(operation: string, effect: Effect.Effect<A, Redis.RedisError>, since: number | undefined): Effect.Effect<A, StoreError> => {
-    const left = since === undefined ? timeoutMillis : timeoutMillis - (Date.now() - since)
+    // `since` is wall-clock time: set back since, it is in the future, and no more than the
+    // whole bound is left (not the bound plus the clock's jump).
+    const left = since === undefined ? timeoutMillis : timeoutMillis - Math.max(0, Date.now() - since)
     if (left <= 0) return Effect.fail(timedOut(operation)())
     return within(
       Effect.mapError(effect, (error) => new StoreError({ store, message: `Redis failed ${operation}`, cause: error.cause })),
