@@ -35,14 +35,10 @@
  *   creation is not published (`changes` has this store's own only): no process reads another's
  *   (a `subscriptions/listen` stream reads a task before it follows it, the supervisor waits for
  *   ends), and it cost every replica a message per batch of creations.
- * - Group commit: the creations a process makes go to Redis as one script call (each still
- *   atomic, in order, with its own outcome), and so do its changes (all but those of a task's
- *   inputs), with one message for the batch of changes. One call of each is in flight at a time:
- *   those made while it runs go together in the next, sent at the end of the turn it answered in
- *   (or after 20 ms, a tenth of `timeoutMillis` if less, should it be that slow).
- *   Under load a replica sends ~20-30 per call (bench/cluster-commands.ts, 128 in flight; ~8-19 when each
- *   turn's went at once); alone, a call is a batch of one. Each creation and change is bounded by
- *   `timeoutMillis` from when it was made, waiting included.
+ * - Group commit: the creations a process makes within one turn of its event loop go to Redis as
+ *   one script call (each still atomic, in order, with its own outcome), and so do its changes
+ *   (all but those of a task's inputs), with one message for the batch of changes. Under load a replica
+ *   sends ~10 per call (bench/cluster.ts); alone, a call is a batch of one.
  * - `awaitTerminal` waits for the task's terminal change on that channel, and re-reads the task
  *   every `recheckMillis` (default 5 000 ms): Redis pub/sub drops the messages published while a
  *   subscriber reconnects, so the re-read bounds how long a lost message can go unnoticed; an
@@ -1243,7 +1239,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
   Effect.gen(function*() {
     checkOptions("RedisTaskStore.make", options)
     const redis = yield* Redis.Redis
-    const { prefix: base, run, runSince, timeoutMillis } = resolve("TaskStore", "tasks:", options)
+    const { prefix: base, run, timeoutMillis } = resolve("TaskStore", "tasks:", options)
     const maxTasks = options.maxTasks ?? 10_000
     const maxPerOwner = options.maxTasksPerOwner ?? 100
     const maxPerAddress = options.maxTasksPerAddress ?? 500
@@ -1273,22 +1269,18 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const limit = (max: number) => Number.isFinite(max) ? max : Number.MAX_SAFE_INTEGER
     const [tasksLimit, ownerLimit, addressLimit] = [limit(maxTasks), limit(maxPerOwner), limit(maxPerAddress)]
     /**
-     * Creations, batched: those made while the last batch ran go in one script (in order, each
+     * Creations, batched: those of one turn of the event loop go in one script (in order, each
      * atomic), at most 64 at a time. Measured (bench/cluster.ts, two replicas, ~10 per batch):
      * with the changes batched too and one message per batch, 8.3-8.5k → 9.1-9.4k creations/s,
-     * 161-166 → 140-143 µs of replica CPU and 43 → 38-39 µs of Redis CPU per creation. One batch
-     * in flight (bench/cluster-commands.ts, 128 in flight, three interleaved pairs): ~8 → ~30 per
-     * batch, replica CPU per creation × 0.86 and Redis's × 0.79 (medians of the paired ratios).
+     * 161-166 → 140-143 µs of replica CPU and 43 → 38-39 µs of Redis CPU per creation.
      */
-    const sendCreations = (creations: ReadonlyArray<Creation>, since: number) => {
-      // The script creates nothing past this deadline (Redis's clock), a margin before the batch's
-      // oldest call stops waiting (its bound counts from when it was made, see `batch`), so that
-      // its answer can still arrive in time (see `createLua`).
+    const sendCreations = (creations: ReadonlyArray<Creation>) => {
+      // The script creates nothing past this deadline (Redis's clock), a margin before this call
+      // stops waiting, so that its answer can still arrive in time (see `createLua`).
       const sentAt = Date.now()
-      // (no later than now: a clock set back since the oldest call would move it past the call's bound, see `runSince`)
-      const deadline = clock.deadlineOf(Math.min(since, sentAt))
+      const deadline = clock.deadlineOf(sentAt)
       return Effect.map(
-        runSince(
+        run(
           "create",
           create(
             [`${base}all`, `${base}done`, `${base}seq`],
@@ -1299,8 +1291,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             origin,
             deadline,
             creations
-          ),
-          since
+          )
         ),
         (flat) => {
           clock.sample(Number(flat[2 * creations.length]), sentAt)
@@ -1383,28 +1374,17 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       ), services),
       storeScope
     ))
-    /**
-     * How long calls wait behind a batch in flight before they go anyway (a batch that is slow, a
-     * Redis loading a script or stalled, would take the bound of every call behind it): under load
-     * a batch takes a millisecond or two.
-     */
-    const batchWaitMillis = Math.max(1, Math.min(20, Math.floor(timeoutMillis / 10)))
-    const createBatched = batch(
-      (creations: ReadonlyArray<Creation>, since: number) => afterMend(sendCreations(creations, since), () => sendCreations(creations, since)),
-      64,
-      batchWaitMillis
-    )
+    const createBatched = batch((creations: ReadonlyArray<Creation>) => afterMend(sendCreations(creations), () => sendCreations(creations)), 64)
     const update = evalScript(redis, updateScript)
     const updateInputs = evalScript(redis, updateInputsScript)
     /** Changes (all but those of a task's inputs), batched as creations are. */
-    const sendChanges = (changes: ReadonlyArray<Change>, since: number) =>
-      runSince("task changes", update(`${base}done`, base, channel, origin, changes), since)
-    const updateBatched = batch((changes: ReadonlyArray<Change>, since: number) =>
-      Effect.map(afterMend(sendChanges(changes, since), () => sendChanges(changes, since)), (outcomes) => {
+    const sendChanges = (changes: ReadonlyArray<Change>) => run("task changes", update(`${base}done`, base, channel, origin, changes))
+    const updateBatched = batch((changes: ReadonlyArray<Change>) =>
+      Effect.map(afterMend(sendChanges(changes), () => sendChanges(changes)), (outcomes) => {
         const out = new Array<string>(changes.length)
         for (let i = 0; i < changes.length; i++) out[i] = outcomes[i] ?? "gone"
         return out
-      }), 64, batchWaitMillis)
+      }), 64)
     const renew = evalScript(redis, renewScript)
     const handBack = evalScript(redis, handBackScript)
     const claim = evalScript(redis, claimScript)

@@ -57,34 +57,6 @@ describe("within (the bound of a Redis store operation)", () => {
       assert.strictEqual(running, 0)
     }))
 
-  // A group commit's call waited for the batch before it (one in flight: src/redis/internal/batch.ts):
-  // its bound counts from when it was made, not from when its batch went.
-  it.live("runSince: bounded by what is left of the bound since the batch's oldest call; nothing left, failed at once and not sent", () =>
-    Effect.gen(function*() {
-      const { runSince } = resolve("TaskStore", "tasks:", { timeoutMillis: 1_000 })
-      let sent = 0
-      const call = Effect.sync(() => ++sent)
-      const spent = yield* Effect.flip(runSince("create", call, Date.now() - 1_000))
-      assert.strictEqual(spent.message, "Redis did not answer create within 1000 ms")
-      assert.strictEqual(sent, 0)
-      assert.strictEqual(yield* runSince("create", call, Date.now() - 900), 1)
-      // What is left bounds it: 100 ms of 1 000, not the whole bound.
-      const started = Date.now()
-      const slow = yield* Effect.flip(runSince("create", Effect.never, Date.now() - 900))
-      assert.strictEqual(slow.message, "Redis did not answer create within 1000 ms")
-      assert.isBelow(Date.now() - started, 900)
-    }))
-
-  // `since` is a wall-clock time (Date.now()): a clock set back while a call waited puts it in the
-  // future. The bound stays the operation's, never what is left of it plus the clock's jump.
-  it.live("runSince: a call made after now (the clock set back since) is bounded by the whole bound, no more", () =>
-    Effect.gen(function*() {
-      const { runSince } = resolve("TaskStore", "tasks:", { timeoutMillis: 100 })
-      const outcome = yield* Effect.timeoutOption(Effect.flip(runSince("create", Effect.never, Date.now() + 3_600_000)), 10_000)
-      assert.isTrue(outcome._tag === "Some", "bounded by the clock's jump (an hour), not by timeoutMillis")
-      assert.strictEqual(outcome._tag === "Some" && outcome.value.message, "Redis did not answer create within 100 ms")
-    }))
-
   it("a bound no timer can hold is refused when the store is made", () => {
     assert.throws(() => resolve("TaskStore", "tasks:", { timeoutMillis: 2 ** 31 }), /at most 2147483647/)
     assert.throws(() => resolve("TaskStore", "tasks:", { timeoutMillis: 0 }), RangeError)

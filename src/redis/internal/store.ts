@@ -111,31 +111,17 @@ export const resolve = (store: string, part: string, options: StoreOptions = {})
   const timeoutMillis = options.timeoutMillis ?? defaultTimeoutMillis
   const timedOut = (operation: string) => () =>
     new StoreError({ store, message: `Redis did not answer ${operation} within ${timeoutMillis} ms` })
-  const runSince = <A>(operation: string, effect: Effect.Effect<A, Redis.RedisError>, since: number | undefined): Effect.Effect<A, StoreError> => {
-    // `since` is wall-clock time: set back since, it is in the future, and no more than the
-    // whole bound is left (not the bound plus the clock's jump).
-    const left = since === undefined ? timeoutMillis : timeoutMillis - Math.max(0, Date.now() - since)
-    if (left <= 0) return Effect.fail(timedOut(operation)())
-    return within(
-      Effect.mapError(effect, (error) => new StoreError({ store, message: `Redis failed ${operation}`, cause: error.cause })),
-      left,
-      timedOut(operation)
-    )
-  }
   return {
     prefix: `${options.prefix ?? defaultPrefix}${part}`,
     /** The bound of one operation, in ms. */
     timeoutMillis,
     /** Runs one Redis call as a store operation: its failure or its time out is a `StoreError`. */
     run: <A>(operation: string, effect: Effect.Effect<A, Redis.RedisError>): Effect.Effect<A, StoreError> =>
-      runSince(operation, effect, undefined),
-    /**
-     * As `run`, for a call that waited since `since` (`Date.now()`, a group commit's oldest call:
-     * see `batch`): bounded by what is left of the operation's bound, or failed at once as timed
-     * out when nothing is (not sent).
-     */
-    runSince: <A>(operation: string, effect: Effect.Effect<A, Redis.RedisError>, since: number): Effect.Effect<A, StoreError> =>
-      runSince(operation, effect, since)
+      within(
+        Effect.mapError(effect, (error) => new StoreError({ store, message: `Redis failed ${operation}`, cause: error.cause })),
+        timeoutMillis,
+        timedOut(operation)
+      )
   }
 }
 
