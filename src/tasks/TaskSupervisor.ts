@@ -412,6 +412,7 @@ export const recordAgain = <A>(
  * relay's silence bound is no shorter either: see `taskRelay.ts`).
  *
  * @since 0.2.0
+ * @category constants
  */
 export const defaultLeaseMillis = 15_000
 
