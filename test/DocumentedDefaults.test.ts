@@ -72,7 +72,7 @@ const rows: ReadonlyArray<readonly [string, string, string, string, string]> = [
   ["maxListenStreamsPerAddress", "docs/http.md", `\`maxListenStreamsPerAddress\` \\(an \`McpServer\` option, default \`(Infinity)\``, "src/server/McpServer.ts", `options\\.maxListenStreamsPerAddress \\?\\? (Infinity)`],
   ["promoteAfterMillis", "README.md", `\`tasks\\.promoteAfterMillis\` \\(${number}\\)`, "src/server/internal/taskExtension.ts", `options\\.promoteAfterMillis \\?\\? ${code}`],
   ["promoteAfterMillis", "docs/tasks.md", `\`tasks\\.promoteAfterMillis\` \\(${number}\\)`, "src/server/internal/taskExtension.ts", `options\\.promoteAfterMillis \\?\\? ${code}`],
-  ["leaseMillis", "docs/tasks.md", `\`tasks\\.leaseMillis\`, ${number}`, "src/tasks/TaskSupervisor.ts", `options\\.leaseMillis \\?\\? ${code}`],
+  ["leaseMillis", "docs/tasks.md", `\`tasks\\.leaseMillis\`, ${number}`, "src/tasks/TaskSupervisor.ts", `export const defaultLeaseMillis = ${code}`],
   ["maxTasksPerOwner", "docs/tasks.md", `\`maxTasksPerOwner\` \\(${number}\\)`, "src/tasks/TaskStore.ts", `options\\.maxTasksPerOwner \\?\\? ${code}`],
   ["maxTasksPerAddress", "docs/tasks.md", `\`maxTasksPerAddress\` \\(${number}\\)`, "src/tasks/TaskStore.ts", `options\\.maxTasksPerAddress \\?\\? ${code}`],
   ["maxTtlMillis", "docs/tasks.md", `\`maxTtlMillis\` \\(${number}\\)`, "src/tasks/TaskStore.ts", `options\\.maxTtlMillis \\?\\? ${code}`],
