@@ -1865,7 +1865,8 @@ class SessionImpl extends Scheduler implements ServerSession {
     timeoutMillis: number
   ): Effect.Effect<unknown, ClientRequestError> {
     const since = performance.now()
-    const signal = this.operationalSignal ??= Deferred.makeUnsafe<void>()
+    let signal = operationalSignals.get(this)
+    if (signal === undefined) operationalSignals.set(this, signal = Deferred.makeUnsafe<void>())
     return Deferred.await(signal).pipe(
       Effect.timeoutOrElse({
         duration: timeoutMillis,
@@ -1879,17 +1880,11 @@ class SessionImpl extends Scheduler implements ServerSession {
     )
   }
 
-  /**
-   * Completed when the session becomes operational (`notifications/initialized`), or can no longer
-   * (it closes or drains): what held requests wait for (see {@link heldUntilOperational}). Made on first use.
-   */
-  private operationalSignal: Deferred.Deferred<void> | undefined
-
-  /** Wakes the requests held for `notifications/initialized` (see {@link operationalSignal}). */
+  /** Wakes the requests held for `notifications/initialized` (see {@link operationalSignals}). */
   private wakeHeldRequests(): void {
-    const signal = this.operationalSignal
+    const signal = operationalSignals.get(this)
     if (signal === undefined) return
-    this.operationalSignal = undefined
+    operationalSignals.delete(this)
     Deferred.doneUnsafe(signal, Exit.void)
   }
 
@@ -2155,6 +2150,14 @@ class SessionImpl extends Scheduler implements ServerSession {
     this.runFork(Effect.logError(`effect-mcp-server: ${what} failed`, forLog(cause)))
   }
 }
+
+/**
+ * Per session, completed when it becomes operational (`notifications/initialized`), or can no
+ * longer (it closes or drains): what held requests wait for (see `heldUntilOperational`). Made on
+ * first use, and kept beside the session rather than as its field: a session that never holds a
+ * request (nearly all) carries no slot for it (the heap per idle session is a target).
+ */
+const operationalSignals = new WeakMap<SessionImpl, Deferred.Deferred<void>>()
 
 /**
  * The integer a string id spells as `String` writes it (`"3"`, not `"03"`, `"3.0"` or `" 3"`), as
