@@ -38,11 +38,11 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redis from "effect/persistence/Redis"
 import * as Queue from "effect/Queue"
-import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { randomBytes } from "node:crypto"
 import * as NumericOptions from "../internal/options.ts"
 import { type Change, ReplicaChanges } from "../server/ReplicaChanges.ts"
+import { followChannel } from "./internal/channel.ts"
 import { checkStoreOptions, resolve, type StoreOptions } from "./internal/store.ts"
 
 /**
@@ -208,18 +208,8 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
         if (typeof uri === "string") deliver({ _tag: "ResourceUpdated", server, uri })
       }
     }
-    // Others' messages, without their tag. The subscriber reconnects by itself; should its queue
-    // fail, it subscribes again a second later. Interrupted (unsubscribed) when the scope closes.
-    yield* Effect.forkScoped(
-      Effect.scoped(Effect.gen(function*() {
-        const messages = yield* redis.subscribe(channel)
-        while (true) {
-          const { message } = yield* Queue.take(messages)
-          if (message.length > maxMessageLength || message.startsWith(origin)) continue
-          received(message.slice(message.indexOf("|") + 1))
-        }
-      })).pipe(Effect.retry(Schedule.spaced(1_000)), Effect.ignore)
-    )
+    // Others' messages, without their tag (see `followChannel`); unsubscribed when the scope closes.
+    yield* followChannel(redis, channel, origin, received, { maxLength: maxMessageLength })
 
     return ReplicaChanges.of({
       publish: (change) => {

@@ -114,8 +114,6 @@ import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import * as Predicate from "effect/Predicate"
 import * as PubSub from "effect/PubSub"
-import * as Queue from "effect/Queue"
-import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { randomBytes } from "node:crypto"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
@@ -138,6 +136,7 @@ import {
 } from "../tasks/TaskStore.ts"
 import { Renewal, renewMap } from "../internal/renewal.ts"
 import { batch } from "./internal/batch.ts"
+import { followChannel } from "./internal/channel.ts"
 import { checkMillis, checkStoreOptions, defaultPrefix, evalScript, redisClock, resolve, type StoreOptions } from "./internal/store.ts"
 
 /**
@@ -1429,19 +1428,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
      * subscriber reconnects by itself; should its queue fail, it subscribes again.
      */
     const follow = (name: string, onMessage: (message: string) => void, own?: (message: string) => void) =>
-      Effect.forkScoped(
-        Effect.scoped(Effect.gen(function*() {
-          const messages = yield* redis.subscribe(name)
-          while (true) {
-            const { message } = yield* Queue.take(messages)
-            if (message.startsWith(origin)) {
-              own?.(message.slice(origin.length))
-              continue
-            }
-            onMessage(message.slice(message.indexOf("|") + 1))
-          }
-        })).pipe(Effect.retry(Schedule.spaced(1_000)), Effect.ignore)
-      )
+      followChannel(redis, name, origin, onMessage, { own })
 
     // Changes of other processes.
     /**
