@@ -491,9 +491,9 @@ export const tokenScopesLostObject = (missingScopes: ReadonlyArray<string>): Err
  * **Details**
  *
  * - a typed {@link McpError} failure → its JSON-RPC error object;
- * - the client's invalid answer to what the handler asked (see {@link clientAnswerInvalid}) → -32602;
- * - a capability the client did not declare (`ClientCapabilityMissing`, failed or made a defect) →
- *   -32021 in MCP 2026-07-28 (see {@link missingClientCapability}), else -32603 with its message;
+ * - the client's fault, failed or made a defect ({@link clientFault}): its invalid answer to what
+ *   the handler asked → -32602; a capability it did not declare → -32021 in MCP 2026-07-28, else
+ *   -32603 with its message;
  * - any other failure or a defect → the masked -32603 (the caller logs the cause);
  * - interruption only (the request was cancelled) → `undefined`: no response is sent.
  *
@@ -505,10 +505,58 @@ export const fromCause = (cause: Cause.Cause<unknown>): ErrorObject | undefined 
   for (const reason of cause.reasons) {
     if (reason._tag === "Fail" && isMcpError(reason.error)) return toErrorObject(reason.error)
   }
-  const invalid = clientAnswerOf(cause)
-  if (invalid !== undefined) return toErrorObject(invalid)
-  return missingCapabilityOf(cause) ?? internalErrorObject
+  const fault = clientFault(cause)
+  return fault === undefined ? internalErrorObject : toErrorObject(fault)
 }
+
+/**
+ * The client's fault in a failed request's cause, failed or made a defect: the guides' handlers
+ * turn the client's failures into defects (`Effect.orDie`), and a prompt's or a resource's handler
+ * may fail with `McpError`s only, so it must. Either way the client, not the server, got something
+ * wrong, and is told what (not the masked "Internal error" of a server's failure, nor logged as
+ * one). The one place that decides it:
+ *
+ * - its invalid answer to what a handler asked ({@link clientAnswerInvalid}: `ElicitationInvalid`,
+ *   `ClientResultInvalid`) → -32602 saying what was wrong;
+ * - a capability it did not declare (`ClientCapabilityMissing`) → -32021 in MCP 2026-07-28
+ *   ({@link missingClientCapability}); in a 2025-era session (capabilities negotiated once, no code
+ *   for it) -32603 with the error's message, which names the capability and the request it was
+ *   needed for (as a tool's error says it, and as the TypeScript SDK's server answers it);
+ * - `undefined` for anything else.
+ *
+ * @since 0.2.0
+ * @category mapping
+ */
+export const clientFault = (
+  cause: Cause.Cause<unknown>
+): InvalidParams | MissingRequiredClientCapability | InternalError | undefined => {
+  const invalid = clientAnswerInvalidOf(cause)
+  if (invalid !== undefined) return invalid
+  const missing = capabilityMissingOf(cause)
+  if (missing === undefined) return undefined
+  return missing.perRequest === true
+    ? requiredCapability(missing)
+    : withoutStackTrace(() => new InternalError({ message: clip(missing.message as string) }))
+}
+
+/**
+ * The -32602 of the client's invalid answer in a cause, failed or made a defect
+ * ({@link clientAnswerInvalid} of its first such failure); `undefined` when there is none.
+ *
+ * @since 0.2.0
+ * @category mapping
+ */
+export const clientAnswerInvalidOf = (cause: Cause.Cause<unknown>): InvalidParams | undefined => {
+  for (const reason of cause.reasons) {
+    const invalid = clientAnswerInvalid(heldBy(reason))
+    if (invalid !== undefined) return invalid
+  }
+  return undefined
+}
+
+/** What a reason of a cause holds: a failure's error, a defect; `undefined` for an interruption. */
+const heldBy = (reason: Cause.Reason<unknown>): unknown =>
+  reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : undefined
 
 /**
  * The -32021 of a `ClientCapabilityMissing` for a capability the request itself did not declare
@@ -539,21 +587,14 @@ const requiredCapability = (missing: CapabilityMissing): MissingRequiredClientCa
 }
 
 /**
- * The answer to a request's missing capability, failed or made a defect: the guides' handlers turn
- * the client's failures into defects (`Effect.orDie`), and a prompt's or a resource's handler may
- * fail with `McpError`s only, so it must. Either way the client, not the server, lacked
- * something, and is told what: -32021 in MCP 2026-07-28 ({@link missingClientCapability}); in a
- * 2025-era session (capabilities negotiated once, no code for it) -32603 with the error's message,
- * which names the capability and the request it was needed for (as a tool's error says it, and as
- * the TypeScript SDK's server answers it), not the masked "Internal error" of a server's failure.
+ * The first `ClientCapabilityMissing` of a cause, failed or made a defect, that is answered as the
+ * client's fault (see {@link clientFault}): per request (MCP 2026-07-28), or with a message to
+ * tell; `undefined` when there is none. Read only: nothing is built.
  */
-const missingCapabilityOf = (cause: Cause.Cause<unknown>): ErrorObject | undefined => {
+const capabilityMissingOf = (cause: Cause.Cause<unknown>): CapabilityMissing | undefined => {
   for (const reason of cause.reasons) {
-    const error = reason._tag === "Fail" ? reason.error : reason._tag === "Die" ? reason.defect : undefined
-    const missing = capabilityMissing(error)
-    if (missing === undefined) continue
-    if (missing.perRequest === true) return toErrorObject(requiredCapability(missing))
-    if (typeof missing.message === "string") return { code: ErrorCode.InternalError, message: clip(missing.message) }
+    const missing = capabilityMissing(heldBy(reason))
+    if (missing !== undefined && (missing.perRequest === true || typeof missing.message === "string")) return missing
   }
   return undefined
 }
@@ -612,18 +653,10 @@ export const clientAnswerInvalid = (error: unknown): InvalidParams | undefined =
   return undefined
 }
 
-const clientAnswerOf = (cause: Cause.Cause<unknown>): InvalidParams | undefined => {
-  for (const reason of cause.reasons) {
-    if (reason._tag !== "Fail") continue
-    const invalid = clientAnswerInvalid(reason.error)
-    if (invalid !== undefined) return invalid
-  }
-  return undefined
-}
-
 /**
- * The code of {@link fromCause}'s answer, without building it: a typed failure's code, -32603 for
- * anything else; `undefined` for a cancellation (no response). What telemetry records of a failure.
+ * The code of {@link fromCause}'s answer, without building it: a typed failure's code, the client's
+ * fault's ({@link clientFault}), -32603 for anything else; `undefined` for a cancellation (no
+ * response). What telemetry records of a failure.
  *
  * @since 0.2.0
  * @category mapping
@@ -633,8 +666,8 @@ export const codeOfCause = (cause: Cause.Cause<unknown>): number | undefined => 
   for (const reason of cause.reasons) {
     if (reason._tag === "Fail" && isMcpError(reason.error)) return codeOf(reason.error)
   }
-  if (clientAnswerOf(cause) !== undefined) return ErrorCode.InvalidParams
-  return missingCapabilityOf(cause)?.code ?? ErrorCode.InternalError
+  if (clientAnswerInvalidOf(cause) !== undefined) return ErrorCode.InvalidParams
+  return capabilityMissingOf(cause)?.perRequest === true ? ErrorCode.MissingRequiredClientCapability : ErrorCode.InternalError
 }
 
 /**

@@ -296,8 +296,8 @@ export type ElicitOutcome<A> =
 
 /**
  * The client accepted a form but its content does not match the form's Schema. A tool handler may
- * let it through: the request is answered -32602 saying what is wrong, in both eras (the client's
- * answer is invalid, not the tool's work).
+ * let it through, or make it a defect (`Effect.orDie`): the request is answered -32602 saying what
+ * is wrong, in both eras (the client's answer is invalid, not the tool's work).
  *
  * @since 0.1.0
  * @category errors
@@ -308,8 +308,9 @@ export class ElicitationInvalid extends Data.TaggedError("ElicitationInvalid")<{
  * The client's invalid answer to what a handler asked, in either era: `ElicitationInvalid` (an
  * accepted form whose content does not match it) or `ClientResultInvalid` (an answer that is not
  * the method's result: an elicitation answer without `action`, a sampling answer without
- * `content`). Tools, prompts and resources may let it through: the request is answered -32602
- * saying what is wrong (`McpError.clientAnswerInvalid`, the one mapping), not logged.
+ * `content`). Tools, prompts and resources may let it through, or make it a defect
+ * (`Effect.orDie`): the request is answered -32602 saying what is wrong (`McpError.clientFault`,
+ * the one mapping), not logged.
  *
  * @since 0.2.0
  * @category errors

@@ -522,12 +522,10 @@ export const compile = <
     }
     // The client's answer to a form does not match it: the client's invalid params (MCP
     // 2026-07-28 answers an answer that cannot be parsed with a JSON-RPC error; a 2025-era
-    // session's answer to the same question alike), not the tool's failure, nor logged as one.
-    for (const reason of cause.reasons) {
-      if (reason._tag !== "Fail") continue
-      const invalid = McpError.clientAnswerInvalid(reason.error)
-      if (invalid !== undefined) return Exit.fail(invalid)
-    }
+    // session's answer to the same question alike), not the tool's failure, nor logged as one;
+    // made a defect (`Effect.orDie`, as the guides do) too.
+    const invalid = McpError.clientAnswerInvalidOf(cause)
+    if (invalid !== undefined) return Exit.fail(invalid)
     // A 2025-era session: input the client cannot give is every handler's failure (not the
     // server's fault, nothing secret in it), a tool error saying which capability is missing.
     // Masked as "internal error", neither the model nor the user could tell what was wrong.

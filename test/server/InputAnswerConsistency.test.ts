@@ -44,6 +44,17 @@ const components = Layer.mergeAll(
         Effect.catchTag(others, (error) => Effect.succeed(error._tag))
       )
   }),
+  // The same made a defect (`Effect.orDie`, as the guides' handlers do).
+  McpServer.tool({ name: "ask_died", handler: () => Effect.orDie(Effect.map(McpContext.elicit("Name?", Name), (answer) => answer.action)) }),
+  McpServer.prompt({
+    name: "greet_died",
+    handler: () => Effect.orDie(Effect.map(McpContext.elicit("Name?", Name), (answer) => answer.action))
+  }),
+  McpServer.resource({
+    uri: "memo://died",
+    name: "died",
+    read: Effect.orDie(Effect.map(McpContext.elicit("Name?", Name), (answer) => answer.action))
+  }),
   McpServer.resource({
     uri: "memo://greeting",
     name: "greeting",
@@ -176,6 +187,31 @@ describe("the client's invalid answer, the same in both eras", () => {
             const where = `${era} ${method} ${JSON.stringify(answer)}: ${JSON.stringify(answered)}`
             assert.strictEqual(answered.error?.code, -32602, where)
             assert.include(answered.error.message, expected, where)
+          }
+        }
+      }
+    }))
+
+  // Fails before: made a defect (`Effect.orDie`), the client's invalid answer was the masked
+  // -32603 "Internal error", logged as the server's failure (only `ClientCapabilityMissing` was
+  // recognised as the client's there), where the same let through is -32602.
+  it.live("made a defect (Effect.orDie): -32602 saying what is wrong, for a tool, a prompt and a resource, in both eras, under ErrorMapping too", () =>
+    Effect.gen(function*() {
+      const requests = [
+        ["tools/call", { name: "ask_died", arguments: {} }],
+        ["prompts/get", { name: "greet_died" }],
+        ["resources/read", { uri: "memo://died" }]
+      ] as const
+      for (const middleware of [undefined, [ErrorMapping.middleware()]]) {
+        for (const [answer, expected] of [[wrongContent, "does not match the form"], [noAction, "elicitation/create is invalid"]] as const) {
+          const old = yield* legacy(answer, middleware)
+          const retry = yield* modernRetry(answer, middleware)
+          for (const [method, params] of requests) {
+            for (const [era, answered] of [["2025", yield* old(method, params)], ["2026", yield* retry(method, params)]] as const) {
+              const where = `${era} ${method} ${middleware === undefined ? "" : "ErrorMapping "}${JSON.stringify(answer)}: ${JSON.stringify(answered)}`
+              assert.strictEqual(answered.error?.code, -32602, where)
+              assert.include(answered.error.message, expected, where)
+            }
           }
         }
       }

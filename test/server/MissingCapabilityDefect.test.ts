@@ -20,6 +20,7 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
+import { ErrorMapping } from "../../src/middleware/index.ts"
 import { sdk } from "../e2e/harness.ts"
 import { serveOnAnyPort } from "../http/support.ts"
 
@@ -94,6 +95,41 @@ describe("ClientCapabilityMissing made a defect (Effect.orDie), 2026-07-28", () 
       for (const error of failures) {
         assert.strictEqual(error.code, -32603, error.message)
         assert.include(error.message, "The client did not declare the \"elicitation\" capability needed for elicitation/create")
+      }
+      assert.deepStrictEqual(logged.filter((line) => line.includes("failed")), [])
+    }))
+
+  // Fails before: under the built-in ErrorMapping middleware (which maps every failure that is no
+  // McpError) a prompt's and a resource's missing capability made a defect was the masked -32603
+  // "Internal error", logged as the server's failure, where without it they answer -32021.
+  it.live("under ErrorMapping too: a prompt's and a resource's -32021 naming elicitation, nothing logged (SDK v2 client over HTTP)", () =>
+    Effect.gen(function*() {
+      const logged: Array<string> = []
+      const keep = Logger.make((entry) => void logged.push(String(entry.message)))
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve(
+          { name: "styles", version: "1", middleware: [ErrorMapping.middleware()] },
+          components,
+          StreamableHttp.make({ host: "127.0.0.1", port })
+        ), { loggers: [keep] })
+      const client = yield* Effect.acquireRelease(
+        Effect.gen(function*() {
+          const client = new Client({ name: "no-elicitation", version: "1" }, {
+            capabilities: {},
+            versionNegotiation: { mode: { pin: "2026-07-28" } as never }
+          })
+          yield* Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url))))
+          return client
+        }),
+        (client) => Effect.promise(() => client.close().catch(() => undefined))
+      )
+      const failures = [
+        yield* Effect.flip(sdk(() => client.getPrompt({ name: "styled", arguments: {} }))),
+        yield* Effect.flip(sdk(() => client.readResource({ uri: "style://tone" })))
+      ]
+      for (const error of failures) {
+        assert.strictEqual(error.code, -32021, error.message)
+        assert.deepStrictEqual((error as { readonly data?: unknown }).data, { requiredCapabilities: { elicitation: {} } })
       }
       assert.deepStrictEqual(logged.filter((line) => line.includes("failed")), [])
     }))

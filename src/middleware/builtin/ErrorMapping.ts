@@ -55,8 +55,10 @@ export interface Config {
  *
  * - an `McpError` failure, or an interruption → unchanged;
  * - another failure → `map(error)` when it gives an `McpError`;
- * - else the client's invalid answer to what the handler asked (`McpError.clientAnswerInvalid`:
- *   `ElicitationInvalid`, `ClientResultInvalid`) → its -32602 saying what is wrong, not logged;
+ * - else the client's fault, failed or made a defect (`McpError.clientFault`: its invalid answer
+ *   to what the handler asked, `ElicitationInvalid` or `ClientResultInvalid` → -32602 saying what
+ *   is wrong; a capability it did not declare, `ClientCapabilityMissing` → -32021 in MCP
+ *   2026-07-28, else -32603 naming it), not logged;
  * - an unmapped failure or a defect → an `InternalError` (-32603) with `defectMessage` (or,
  *   with `maskDefects: false`, the failure's own message, clipped to 4 KB), logged with its
  *   cause (messages clipped to 4 KB).
@@ -114,14 +116,12 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
         return unmapped(method, Cause.combine(cause, Cause.die(new TypeError(`ErrorMapping: map gave ${clip(safeJson(mapped))}, not an McpError`))))
       }
     }
-    // The client's invalid answer to what the handler asked (a prompt or a resource letting it
-    // through): the client's -32602, as a tool answers it and as it is answered without this
-    // middleware; it was the masked -32603, logged as the server's failure.
-    for (const reason of reasons) {
-      if (reason._tag !== "Fail") continue
-      const invalid = McpError.clientAnswerInvalid(reason.error)
-      if (invalid !== undefined) return Effect.fail(invalid)
-    }
+    // The client's fault, failed or made a defect (a prompt or a resource letting its invalid
+    // answer through, or a capability it did not declare): answered as without this middleware
+    // (`McpError.clientFault`), as a tool answers it; it was the masked -32603, logged as the
+    // server's failure.
+    const fault = McpError.clientFault(cause)
+    if (fault !== undefined) return Effect.fail(fault)
     return unmapped(method, cause)
   }
   const unmapped = (method: string, cause: Cause.Cause<unknown>): Effect.Effect<never, McpError.McpError> => {
