@@ -639,18 +639,33 @@ const capabilityMissing = (error: unknown): CapabilityMissing | undefined => {
  * @category mapping
  */
 export const clientAnswerInvalid = (error: unknown): InvalidParams | undefined => {
-  if (typeof error !== "object" || error === null) return undefined
+  const tag = answerInvalidTag(error)
+  if (tag === undefined) return undefined
   try {
-    const { _tag, message, method } = error as { _tag?: unknown; message?: unknown; method?: unknown }
-    if (typeof message !== "string") return undefined
-    if (_tag === "ElicitationInvalid") return invalidParams(`Invalid params: ${clip(message)}`)
-    if (_tag === "ClientResultInvalid") {
-      return invalidParams(`Invalid params: the client's answer to ${clip(String(method))} is invalid: ${clip(message)}`)
-    }
+    const { message, method } = error as { message: string; method?: unknown }
+    return tag === "ElicitationInvalid"
+      ? invalidParams(`Invalid params: ${clip(message)}`)
+      : invalidParams(`Invalid params: the client's answer to ${clip(String(method))} is invalid: ${clip(message)}`)
   } catch {
     // A failure whose properties cannot be read is none (see `isMcpError`).
+    return undefined
   }
-  return undefined
+}
+
+/**
+ * The tag of a failure {@link clientAnswerInvalid} answers (one with a string `message`), read
+ * without building its answer; `undefined` for anything else.
+ */
+const answerInvalidTag = (error: unknown): "ElicitationInvalid" | "ClientResultInvalid" | undefined => {
+  if (typeof error !== "object" || error === null) return undefined
+  try {
+    const { _tag, message } = error as { _tag?: unknown; message?: unknown }
+    if (typeof message !== "string") return undefined
+    return _tag === "ElicitationInvalid" || _tag === "ClientResultInvalid" ? _tag : undefined
+  } catch {
+    // A failure whose properties cannot be read is none (see `isMcpError`).
+    return undefined
+  }
 }
 
 /**
@@ -666,7 +681,8 @@ export const codeOfCause = (cause: Cause.Cause<unknown>): number | undefined => 
   for (const reason of cause.reasons) {
     if (reason._tag === "Fail" && isMcpError(reason.error)) return codeOf(reason.error)
   }
-  if (clientAnswerInvalidOf(cause) !== undefined) return ErrorCode.InvalidParams
+  // Recognized, not built (its answer's message is made only where it is sent).
+  for (const reason of cause.reasons) if (answerInvalidTag(heldBy(reason)) !== undefined) return ErrorCode.InvalidParams
   return capabilityMissingOf(cause)?.perRequest === true ? ErrorCode.MissingRequiredClientCapability : ErrorCode.InternalError
 }
 

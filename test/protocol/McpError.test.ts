@@ -57,3 +57,21 @@ describe("McpError.fromCause", () => {
     assert.isUndefined(McpError.fromCause(Cause.interrupt()))
   })
 })
+
+describe("McpError.codeOfCause", () => {
+  // Pins: the code telemetry records is the code of the answer sent, for the client's fault too,
+  // failed or made a defect (recognized by tag, without building the answer).
+  it("is fromCause's code, for the client's faults failed or made a defect", () => {
+    const faults = [
+      { _tag: "ElicitationInvalid", message: "The client's answer does not match the form" },
+      { _tag: "ClientResultInvalid", method: "sampling/createMessage", message: "no content" },
+      { _tag: "ClientCapabilityMissing", capability: "elicitation", perRequest: true, message: "no elicitation" },
+      { _tag: "ClientCapabilityMissing", capability: "sampling", message: "no sampling" },
+      { _tag: "Other", message: "the server's" }
+    ]
+    const causes = faults.flatMap((fault) => [Cause.fail(fault), Cause.die(fault)])
+    const codes = causes.map((cause) => McpError.codeOfCause(cause))
+    assert.deepStrictEqual(codes, causes.map((cause) => McpError.fromCause(cause)?.code))
+    assert.deepStrictEqual(codes, [-32602, -32602, -32602, -32602, -32021, -32021, -32603, -32603, -32603, -32603])
+  })
+})
