@@ -838,32 +838,43 @@ const inRound = (
   // when a state is opened or sealed (no closures per call). In process, a 2026 tools/call echo
   // through the dispatcher: 208 → 181 ns.
   const result = chain(decoded, context instanceof RequestContextImpl ? context.withInputRound(round) : context.with({ inputRound: round }))
-  // A retry's read is not cacheable (see `notCached`); only retries pay for the check.
-  const retriedRead = answers !== noAnswers && request.method === "resources/read"
+  // A retry's result is not cacheable (see `notCached`); only retries pay for the check.
+  const retried = answers !== noAnswers
   // A handler that answered at once keeps the session's inline fast path (no fiber).
   if (isExit(result)) {
     const exit = result as Exit.Exit<unknown, McpError.McpError>
     return exit._tag === "Success"
-      ? (retriedRead ? Exit.succeed(notCached(exit.value)) : exit)
+      ? (retried ? Exit.succeed(notCached(exit.value, request.method)) : exit)
       : inputRequiredOr(exit.cause, request, context, sealer, round, digest)
   }
   const answered = Effect.catchCause(result, (cause) => inputRequiredOr(cause, request, context, sealer, round, digest))
-  return retriedRead ? Effect.map(answered, notCached) : answered
+  return retried ? Effect.map(answered, (value) => notCached(value, request.method)) : answered
 }
 
 /**
- * The complete result of a retried `resources/read` (one that carried `inputResponses` or
- * `requestState`), stale at once (`ttlMs: 0`) whatever its handler set: "Results produced by
- * retrying a request through the multi round-trip requests mechanism [...] MUST NOT be cached, as
- * they depend on inputs that are not part of the cache key" (SEP-2549). The hints a handler sets
- * describe the resource, not the user's answers; a client that kept such a result (the SDK v2
- * client does) served the next read of the URI without asking the user again. The handler's
- * `cacheScope` is kept; an `input_required` answer (no hints) is left as it is.
+ * The complete result of a retried request (one that carried `inputResponses` or `requestState`)
+ * with caching hints that forbid sharing it: stale at once (`ttlMs: 0`) and `cacheScope:
+ * "private"`, whatever its handler set. "Results produced by retrying a request through the multi
+ * round-trip requests mechanism [...] MUST NOT be cached, as they depend on inputs that are not
+ * part of the cache key" (SEP-2549). The hints a handler sets describe the resource, not the
+ * user's answers: a client that kept such a result (the SDK v2 client does) served the next read
+ * of the URI without asking the user again, and a `"public"` one is a shared cache's to give to
+ * other callers, though it was built from one client's answers. A `resources/read` (the one
+ * retried method whose results carry hints) gets both always; a `tools/call` or `prompts/get`
+ * result only when its handler set hints (it needs none). An `input_required` or task answer (no
+ * hints) is left as it is.
  */
-const notCached = (result: unknown): unknown => {
+const notCached = (result: unknown, method: string): unknown => {
   if (typeof result !== "object" || result === null) return result
-  const resultType = (result as { readonly resultType?: unknown }).resultType
-  return resultType === undefined || resultType === "complete" ? { ...result, ttlMs: 0 } : result
+  const { resultType, ttlMs, cacheScope } = result as {
+    readonly resultType?: unknown
+    readonly ttlMs?: unknown
+    readonly cacheScope?: unknown
+  }
+  if (resultType !== undefined && resultType !== "complete") return result
+  return method === "resources/read" || ttlMs !== undefined || cacheScope !== undefined
+    ? { ...result, ttlMs: 0, cacheScope: "private" }
+    : result
 }
 
 /** No answers yet: the first round of a request without `requestState` or `inputResponses`. */

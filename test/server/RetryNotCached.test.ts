@@ -9,6 +9,10 @@
  * and the SDK v2 client (pinned to 2026-07-28, over Streamable HTTP) kept it: its next read of the
  * URI was served from its cache, the user never asked again (the secret shown though the user
  * would have said no). A read that asked nothing keeps its hints.
+ *
+ * Its `cacheScope` is `"private"` too, whatever the handler set (fails before: the handler's
+ * `"public"` was kept, a result built from one client's answers offered to shared caches); so are
+ * the hints a retried `tools/call` or `prompts/get` handler sets (fails before: kept as set).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
@@ -38,9 +42,20 @@ const Plain = McpServer.resource({
   read: Effect.succeed({ contents: [{ uri: "plain://value", text: "plain" }], ...hints })
 })
 
-const components = Layer.mergeAll(Secret, Plain)
+const ask = McpContext.elicit("Go on?", Schema.Struct({ ok: Schema.Boolean })).pipe(Effect.orDie)
+const text = (value: string) => ({ type: "text" as const, text: value })
 
-describe("a resources/read answered after input rounds is not cacheable (2026-07-28)", () => {
+/** A tool and a prompt that ask, then answer with hints of their own; and the same without asking. */
+const Asking = Layer.mergeAll(
+  McpServer.tool({ name: "asks", handler: () => Effect.map(ask, () => ({ content: [text("done")], ...hints })) }),
+  McpServer.tool({ name: "plain", handler: () => Effect.succeed({ content: [text("done")], ...hints }) }),
+  McpServer.prompt({ name: "asks", handler: () => Effect.map(ask, () => ({ messages: [{ role: "user" as const, content: text("hi") }], ...hints })) }),
+  McpServer.prompt({ name: "plain", handler: () => Effect.succeed({ messages: [{ role: "user" as const, content: text("hi") }], ...hints }) })
+)
+
+const components = Layer.mergeAll(Secret, Plain, Asking)
+
+describe("a result answered after input rounds is not cacheable (2026-07-28)", () => {
   it.live("the SDK v2 client asks the user again on the next read; a read without input keeps its hints", () =>
     Effect.gen(function*() {
       const { url } = yield* serveHttp({ name: "retry-cache", version: "1" }, components)
@@ -63,7 +78,7 @@ describe("a resources/read answered after input rounds is not cacheable (2026-07
       )
       const first = yield* sdk(() => client.readResource({ uri: "secret://value" }))
       assert.deepStrictEqual(first.contents, [{ uri: "secret://value", text: "42" }])
-      assert.strictEqual((first as { readonly ttlMs?: number }).ttlMs, 0)
+      assert.deepStrictEqual({ ttlMs: (first as any).ttlMs, cacheScope: (first as any).cacheScope }, { ttlMs: 0, cacheScope: "private" })
       const second = yield* sdk(() => client.readResource({ uri: "secret://value" }))
       assert.strictEqual(asked.length, 2, "the user is asked again")
       assert.deepStrictEqual(second.contents, [{ uri: "secret://value", text: "hidden" }])
@@ -71,15 +86,31 @@ describe("a resources/read answered after input rounds is not cacheable (2026-07
       assert.deepStrictEqual({ ttlMs: (plain as any).ttlMs, cacheScope: (plain as any).cacheScope }, hints)
     }))
 
-  it.live("McpTestClient: the retry's hints are ttlMs 0, the handler's scope kept", () =>
+  it.live("McpTestClient: the retry's hints are ttlMs 0 and private, whatever the handler set", () =>
     Effect.gen(function*() {
       const client = yield* McpTestClient.make(components, {
         protocolVersion: "2026-07-28",
         elicit: () => Effect.succeed({ action: "accept", content: { ok: true } })
       })
       const result = yield* client.request("resources/read", { uri: "secret://value" })
-      assert.deepStrictEqual({ ttlMs: result.ttlMs, cacheScope: result.cacheScope }, { ttlMs: 0, cacheScope: "public" })
+      assert.deepStrictEqual({ ttlMs: result.ttlMs, cacheScope: result.cacheScope }, { ttlMs: 0, cacheScope: "private" })
       const plain = yield* client.request("resources/read", { uri: "plain://value" })
       assert.deepStrictEqual({ ttlMs: plain.ttlMs, cacheScope: plain.cacheScope }, hints)
+    }))
+
+  it.live("McpTestClient: a retried tools/call's and prompts/get's hints are ttlMs 0 and private; asked nothing, kept", () =>
+    Effect.gen(function*() {
+      const client = yield* McpTestClient.make(components, {
+        protocolVersion: "2026-07-28",
+        elicit: () => Effect.succeed({ action: "accept", content: { ok: true } })
+      })
+      const hintsOf = (result: any) => ({ ttlMs: result.ttlMs, cacheScope: result.cacheScope })
+      const call = yield* client.request("tools/call", { name: "asks", arguments: {} })
+      assert.deepStrictEqual(call.content, [text("done")])
+      assert.deepStrictEqual(hintsOf(call), { ttlMs: 0, cacheScope: "private" })
+      const prompt = yield* client.request("prompts/get", { name: "asks" })
+      assert.deepStrictEqual(hintsOf(prompt), { ttlMs: 0, cacheScope: "private" })
+      assert.deepStrictEqual(hintsOf(yield* client.request("tools/call", { name: "plain", arguments: {} })), hints)
+      assert.deepStrictEqual(hintsOf(yield* client.request("prompts/get", { name: "plain" })), hints)
     }))
 })
