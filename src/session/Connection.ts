@@ -25,6 +25,7 @@ import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
 import type * as Tracer from "effect/Tracer"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
+import type { Implementation } from "../protocol/McpSchema.ts"
 import type { ResolvedRequest } from "../protocol/Negotiation.ts"
 import type * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type { Principal } from "./Principal.ts"
@@ -338,6 +339,15 @@ export interface SessionInput {
    * that no longer waits (a late request would be answered to nobody).
    */
   readonly awaitsAnswer: (id: JsonRpc.RequestId) => boolean
+  /**
+   * The server's identity, which a 2026-07-28 result carries in its `_meta`
+   * (`io.modelcontextprotocol/serverInfo`): for a result the transport makes itself (Streamable
+   * HTTP: a `subscriptions/listen`'s result when the endpoint stops), as the session's own carry
+   * it. Optional (`undefined`: none).
+   *
+   * @since 0.2.0
+   */
+  readonly serverInfo?: Implementation | undefined
   /**
    * Whether the session holds work of its own beyond its requests in flight, which ending it would
    * cost (`McpServer`: a background task it owns, still running). A transport that ends sessions

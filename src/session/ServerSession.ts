@@ -587,6 +587,10 @@ class PushedSession implements SessionInput {
     return this.session.awaitsAnswer(id)
   }
 
+  get serverInfo(): Implementation | undefined {
+    return this.session.serverInfo
+  }
+
   holdsWork(): boolean {
     return !this.closed && this.session.holdsWork()
   }
@@ -908,6 +912,11 @@ class SessionImpl extends Scheduler implements ServerSession {
   get refusesRequests(): boolean {
     return this.phase === "closed" || (this.once & Once.Draining) !== 0
   }
+  /** The server's identity, which its 2026-07-28 results carry (see `SessionInput.serverInfo`). */
+  get serverInfo(): Implementation | undefined {
+    return this.dispatcher.serverInfo
+  }
+
   /** Whether the server→client request `id` still waits for the client's answer (see `SessionInput.awaitsAnswer`). */
   awaitsAnswer(id: JsonRpc.RequestId): boolean {
     return typeof id === "number" && this.pendingClient.has(id)

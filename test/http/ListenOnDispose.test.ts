@@ -7,7 +7,9 @@
  *
  * Fails before: the stream's last event was the error -32000 "Server shutting down: the request was
  * stopped before it was answered" (a listen is never answered but by that result), and the SDK
- * v2 client reported `"remote"`, an unexpected disconnect.
+ * v2 client reported `"remote"`, an unexpected disconnect. The result carries the server's
+ * identity (`io.modelcontextprotocol/serverInfo`) in its `_meta`, as every other result does
+ * (fails before: it had none).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client as ClientV2, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
@@ -126,6 +128,8 @@ describe("an open listen stream when a WebHandler is disposed", () => {
       assert.isUndefined(last.error, text)
       assert.strictEqual(last.result.resultType, "complete")
       assert.strictEqual(last.result._meta["io.modelcontextprotocol/subscriptionId"], "listen-1")
+      // Fails before: the server's identity, which every other result carries, was missing.
+      assert.deepStrictEqual(last.result._meta["io.modelcontextprotocol/serverInfo"], { name: "dispose", version: "1.0.0" })
     } finally {
       await node.close()
       await web.dispose()

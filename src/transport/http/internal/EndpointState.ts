@@ -26,6 +26,7 @@ import { emptyMap } from "../../../internal/emptyMap.ts"
 import * as JsonRpc from "../../../protocol/JsonRpc.ts"
 import * as v2026_07_28 from "../../../protocol/versions/v2026_07_28.ts"
 import type * as Negotiation from "../../../protocol/Negotiation.ts"
+import type { Implementation } from "../../../protocol/McpSchema.ts"
 import * as McpError from "../../../protocol/McpError.ts"
 import type { HttpRequestInfo, Outbound } from "../../../session/Connection.ts"
 import type { GracefulShutdownState } from "../../../session/GracefulShutdown.ts"
@@ -77,18 +78,27 @@ const stoppedByShutdown = McpError.stoppedByShutdownObject
  * (`WebHandler.dispose`, the server interrupted): its result, as a graceful drain ends it (the spec
  * ends a listen with its result "on graceful server close"), not an error: a listen is never
  * answered otherwise, and the SDK v2 client took the error for an unexpected disconnect. `id` is
- * the client's: the `subscriptionId` of every notification the stream carried.
+ * the client's: the `subscriptionId` of every notification the stream carried. With the server's
+ * identity (`serverInfo`, the session's), which servers SHOULD put on every result, as the
+ * session's own results carry it.
  */
-const endedListen = (id: JsonRpc.RequestId): JsonRpc.Message =>
-  JsonRpc.success(id, { resultType: "complete", _meta: { [v2026_07_28.metaKeys.subscriptionId]: id } })
+const endedListen = (id: JsonRpc.RequestId, serverInfo: Implementation | undefined): JsonRpc.Message =>
+  JsonRpc.success(id, {
+    resultType: "complete",
+    _meta: serverInfo === undefined
+      ? { [v2026_07_28.metaKeys.subscriptionId]: id }
+      : { [v2026_07_28.metaKeys.subscriptionId]: id, [v2026_07_28.metaKeys.serverInfo]: serverInfo }
+  })
 
 /**
  * The answer of a request still waiting when the endpoint stops, or its server stops serving it
  * (`route`'s server interrupted before the endpoint): a listen's result ({@link endedListen}, not
  * marked stopped: it was answered), else `stoppedByShutdown`, marked so for its span (Telemetry).
  */
-const answerOnStop = (pending: Pending): JsonRpc.Message => {
-  if (pending.request.method === "subscriptions/listen") return endedListen(pending.clientId ?? pending.request.id)
+const answerOnStop = (session: HttpSession, pending: Pending): JsonRpc.Message => {
+  if (pending.request.method === "subscriptions/listen") {
+    return endedListen(pending.clientId ?? pending.request.id, session.input?.serverInfo)
+  }
   stoppedRequests.set(pending.request, stoppedByShutdown)
   return forClient(pending, JsonRpc.failure(pending.request.id, stoppedByShutdown))
 }
@@ -788,7 +798,7 @@ export class Endpoint implements SessionHost {
     }
     if (stream.connection === connection && !stream.done) {
       for (const pending of answeredOn(session, stream)) {
-        text += frame(undefined, JsonRpc.stringify(answerOnStop(pending))!)
+        text += frame(undefined, JsonRpc.stringify(answerOnStop(session, pending))!)
         this.abandon(session, pending, "The server stopped serving the request")
       }
     }
@@ -1381,7 +1391,7 @@ export class Endpoint implements SessionHost {
       for (const pending of session.pending.values()) {
         // Its handler ends interrupted (if it still runs): its span says this answer (Telemetry).
         let answer: JsonRpc.Message
-        if (this.closing) answer = answerOnStop(pending)
+        if (this.closing) answer = answerOnStop(session, pending)
         else {
           stoppedRequests.set(pending.request, sessionEnded)
           answer = forClient(pending, JsonRpc.failure(pending.request.id, sessionEnded))
