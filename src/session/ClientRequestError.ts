@@ -51,7 +51,10 @@ export class ClientVersionUnsupported extends Data.TaggedError("ClientVersionUns
 }
 
 /**
- * The client did not answer in time; a `notifications/cancelled` was sent for the request.
+ * The client did not answer in time; a `notifications/cancelled` was sent for the request. With
+ * `unsent`, nothing was sent at all: the request was held for `notifications/initialized` (the
+ * server sends no request but `ping` before the client says it is ready), which did not come
+ * within the timeout.
  *
  * @since 0.1.0
  * @category errors
@@ -59,9 +62,18 @@ export class ClientVersionUnsupported extends Data.TaggedError("ClientVersionUns
 export class ClientRequestTimeout extends Data.TaggedError("ClientRequestTimeout")<{
   readonly method: string
   readonly timeoutMillis: number
+  /**
+   * The request was never sent: it waited for the client's `notifications/initialized` the whole
+   * timeout (the client did not finish initializing).
+   *
+   * @since 0.2.0
+   */
+  readonly unsent?: boolean | undefined
 }> {
   override get message() {
-    return `The client did not answer ${this.method} within ${this.timeoutMillis} ms`
+    return this.unsent === true
+      ? `${this.method} was not sent: the client did not finish initializing (no notifications/initialized) within ${this.timeoutMillis} ms`
+      : `The client did not answer ${this.method} within ${this.timeoutMillis} ms`
   }
 }
 

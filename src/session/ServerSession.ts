@@ -1862,7 +1862,7 @@ class SessionImpl extends Scheduler implements ServerSession {
    * `notifications/initialized` (by a request the client sent without waiting for the latter, or
    * an untied one): the server SHOULD NOT send it before the client said it is ready (MCP
    * lifecycle), so it waits for that, then goes out; the whole within `timeoutMillis` (a
-   * `ClientRequestTimeout` naming it, nothing sent, no cancel). A session that closes or drains
+   * `ClientRequestTimeout` naming it, `unsent`: nothing sent, no cancel). A session that closes or drains
    * meanwhile fails it `SessionClosed`, sending nothing.
    */
   private heldUntilOperational(
@@ -1879,7 +1879,8 @@ class SessionImpl extends Scheduler implements ServerSession {
     return Deferred.await(signal).pipe(
       Effect.timeoutOrElse({
         duration: timeoutMillis,
-        orElse: () => Effect.fail(new ClientRequestTimeout({ method, timeoutMillis }))
+        // Nothing was sent: said so, not that the client did not answer.
+        orElse: () => Effect.fail(new ClientRequestTimeout({ method, timeoutMillis, unsent: true }))
       }),
       Effect.andThen(Effect.suspend(() => {
         if (this.phase !== "operational" || (this.once & Once.Draining) !== 0) return Effect.fail(new SessionClosed({ method }))

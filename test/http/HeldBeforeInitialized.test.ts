@@ -21,7 +21,7 @@ const Ask = McpServer.tool({
     Effect.all([
       McpContext.elicit("Your name?", Schema.Struct({ name: Schema.String }), { timeoutMillis }).pipe(
         Effect.map((outcome) => outcome.action === "accept" ? `hello ${outcome.content.name}` : outcome.action),
-        Effect.catch((error) => Effect.succeed(`failed: ${error._tag}`))
+        Effect.catch((error) => Effect.succeed(`failed: ${error._tag}: ${error.message}`))
       ),
       Effect.andThen(Effect.sleep(100), McpContext.progress(1, 2, "still here"))
     ], { concurrency: "unbounded" }).pipe(Effect.map(([answer]) => answer))
@@ -89,7 +89,12 @@ describe("requests to the client before notifications/initialized", () => {
       const response = yield* call(300)
       const messages = messagesOf(yield* Effect.promise(() => readSse(response)))
       assert.deepStrictEqual(messages.map((message) => message.method ?? `answer ${message.id}`), ["notifications/progress", "answer 1"])
-      assert.strictEqual(messages.at(-1).result.content[0].text, "failed: ClientRequestTimeout")
+      // Fails before: its message said "The client did not answer elicitation/create within 300 ms",
+      // though nothing was sent; it says what happened.
+      assert.strictEqual(
+        messages.at(-1).result.content[0].text,
+        "failed: ClientRequestTimeout: elicitation/create was not sent: the client did not finish initializing (no notifications/initialized) within 300 ms"
+      )
     }))
 
   // Pins: a ping is not held (the lifecycle allows it before the notification).
