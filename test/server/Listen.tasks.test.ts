@@ -48,8 +48,18 @@ const following = (initial: Task, recheckMillis?: number) =>
     const context = {
       clientRequestId: "l",
       clientCapabilities: { extensions: { "io.modelcontextprotocol/tasks": {} } },
-      notify: (method: string, params: { readonly status?: string }) =>
-        Effect.sync(() => void (method === "notifications/tasks" && told.push(params.status!))),
+      // The status, and what else a change may tell in one state: its message, the inputs it waits for.
+      notify: (method: string, params: { readonly status?: string; readonly statusMessage?: string; readonly inputRequests?: object }) =>
+        Effect.sync(() =>
+          void (method === "notifications/tasks" &&
+            told.push(
+              [
+                params.status!,
+                ...(params.statusMessage === undefined ? [] : [params.statusMessage]),
+                ...(params.inputRequests === undefined ? [] : Object.keys(params.inputRequests))
+              ].join(" ")
+            ))
+        ),
       session: { untilDraining: Effect.never }
     } as unknown as RequestContext
     const fiber = yield* Effect.forkChild(listen.handler({ notifications: { taskIds: ["t1"] } }, context))
@@ -90,6 +100,31 @@ describe("subscriptions/listen following tasks", () => {
       yield* Effect.sleep("150 millis")
       assert.strictEqual(state.reads, reads, "no read after the end")
       yield* Fiber.interrupt(fiber)
+    }))
+
+  // Fails before: only `lastUpdatedAt` and the status were compared: a change of the message, or of
+  // the inputs waited for, in the same millisecond and status was taken for the state told.
+  it.live("a change of what is told in the same millisecond and status (its message, its inputs) is told, heard or re-read", () =>
+    Effect.gen(function*() {
+      const { changes, fiber, state, told } = yield* following(task("working", 1_000), 30)
+      // The store holds each change as it is published (a re-read finds the same).
+      state.stored = { ...task("working", 1_000), statusMessage: "step 2 of 3" }
+      yield* PubSub.publish(changes, state.stored)
+      for (let i = 0; i < 200 && told.length < 2; i++) yield* Effect.sleep("10 millis")
+      assert.deepStrictEqual(told, ["working", "working step 2 of 3"])
+      // Missed by pub/sub, found by a re-read: the same millisecond, another question waited for.
+      const asking = (keys: ReadonlyArray<string>): Task => ({
+        ...task("input_required", 1_100),
+        inputRequests: Object.fromEntries(keys.map((key) => [key, { method: "elicitation/create" }]))
+      })
+      state.stored = asking(["a"])
+      yield* PubSub.publish(changes, state.stored)
+      for (let i = 0; i < 200 && told.length < 3; i++) yield* Effect.sleep("10 millis")
+      state.stored = asking(["a", "b"])
+      for (let i = 0; i < 200 && told.length < 4; i++) yield* Effect.sleep("10 millis")
+      yield* Effect.sleep("100 millis")
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(told, ["working", "working step 2 of 3", "input_required a", "input_required a b"])
     }))
 
   it.live("without a re-read interval (a store that misses nothing) the store is read only for the acknowledgement", () =>

@@ -475,14 +475,35 @@ const resourceFollowers = (sources: ListenSources) => {
 /** The notifications waiting per stream at most (the oldest dropped past it). */
 const queueCapacity = 1_024
 
-/** What a stream keeps of a task it told (not the task: a result may be large). */
+/**
+ * What a stream keeps of a task it told (not the task: a result may be large): what
+ * `notifications/tasks` tells of it (`detailedTask`) that may change while it runs. Its outcome is
+ * told at its end, which changes its status; its inputs by their keys (a task never reuses one: a
+ * new question is a new key).
+ */
 interface Told {
   readonly at: number
   readonly status: Task["status"]
+  readonly statusMessage: string | undefined
+  readonly ttlMillis: number | null
+  readonly pollIntervalMillis: number | undefined
+  readonly inputs: string | undefined
   readonly ended: boolean
 }
 
-const toldOf = (task: Task): Told => ({ at: task.lastUpdatedAt, status: task.status, ended: isTerminal(task.status) })
+const toldOf = (task: Task): Told => ({
+  at: task.lastUpdatedAt,
+  status: task.status,
+  statusMessage: task.statusMessage,
+  ttlMillis: task.ttlMillis,
+  pollIntervalMillis: task.pollIntervalMillis,
+  inputs: inputsOf(task),
+  ended: isTerminal(task.status)
+})
+
+/** The keys of the inputs a task waits for, as one string (`undefined`: none told). */
+const inputsOf = (task: Task): string | undefined =>
+  task.status === "input_required" && task.inputRequests !== undefined ? JSON.stringify(Object.keys(task.inputRequests)) : undefined
 
 /**
  * The changes heard while a stream read its tasks (`heard`, in the order they were made) that came
@@ -508,6 +529,12 @@ const heardWhileReading = (heard: ReadonlyArray<Task>, told: Map<string, Told>):
   return after
 }
 
-/** Whether `task` is the state last told (`undefined`: none). */
+/**
+ * Whether `task` is the state last told (`undefined`: none): the same in all a notification tells
+ * of it, not only in its `lastUpdatedAt` and status (a `statusMessage` changed in the same
+ * millisecond, a store's clock being coarse or a replica's behind, was not told).
+ */
 const sameState = (task: Task, last: Told | undefined): boolean =>
-  last !== undefined && task.lastUpdatedAt === last.at && task.status === last.status
+  last !== undefined && task.lastUpdatedAt === last.at && task.status === last.status &&
+  task.statusMessage === last.statusMessage && task.ttlMillis === last.ttlMillis &&
+  task.pollIntervalMillis === last.pollIntervalMillis && inputsOf(task) === last.inputs
