@@ -45,7 +45,6 @@ import { valuesShapedBy } from "./internal/shapedOutput.ts"
 import type { HttpRequestInfo, TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
-import type { Principal } from "../session/Principal.ts"
 import { observedBelow, RequestContextImpl } from "../session/internal/requestContext.ts"
 import { InputRound, type InputRequest, isInputRequired } from "../session/InputRound.ts"
 import * as Extension from "./Extension.ts"
@@ -183,14 +182,7 @@ export interface Options {
    * or returns the scopes it lacks for what the request `related` follows (a
    * `subscriptions/listen` then ends). Default: nothing judged.
    */
-  readonly rechecked?:
-    | ((
-      session: ServerSession.ServerSession,
-      principal: Principal,
-      related: JsonRpc.RequestId | undefined,
-      before?: Principal | undefined
-    ) => ReadonlyArray<string>)
-    | undefined
+  readonly rechecked?: ServerSession.Rechecked | undefined
 }
 
 /**

@@ -34,8 +34,7 @@ import type * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import type { TransportFailure } from "../session/Connection.ts"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { McpRequestContext, type RequestContext } from "../session/RequestContext.ts"
-import type { ServerSession } from "../session/ServerSession.ts"
-import type { Principal } from "../session/Principal.ts"
+import type { Rechecked, ServerSession } from "../session/ServerSession.ts"
 import { isListener, type Listener, type Transport } from "../session/Transport.ts"
 import * as Completion from "./Completion.ts"
 import { clip } from "../internal/clip.ts"
@@ -559,12 +558,7 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
      * A listen stream gets the scopes it lacks for the resources it follows (it ends: its client
      * listens again, and is told what is accepted). Nothing without such a middleware.
      */
-    const rechecked = (
-      session: ServerSession,
-      principal: Principal,
-      related: JsonRpc.RequestId | undefined,
-      before: Principal | undefined
-    ): ReadonlyArray<string> => {
+    const rechecked: Rechecked = (session, principal, related, before) => {
       const judges = resourceJudges([...(options.middleware ?? []), ...middleware])
       if (judges === undefined) return noScopes
       if (related !== undefined) {

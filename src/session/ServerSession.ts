@@ -208,15 +208,25 @@ export interface Dispatcher {
    * What {@link SessionInput.rechecked} answers (optional: see
    * `LowLevelServer.Options.rechecked`).
    */
-  readonly rechecked?:
-    | ((
-      session: ServerSession,
-      principal: Principal,
-      related: JsonRpc.RequestId | undefined,
-      before?: Principal | undefined
-    ) => ReadonlyArray<string>)
-    | undefined
+  readonly rechecked?: Rechecked | undefined
 }
+
+/**
+ * What judges a stream of `session` whose token was checked again and stands for `principal` now
+ * (see {@link SessionInput.rechecked}, which it answers with the session named): `related`, the
+ * request the stream answers (`undefined`: the standalone stream); `before`, the principal the
+ * stream was last judged as. Returns the scopes the principal lacks for what the request's stream
+ * follows (empty: it goes on). `LowLevelServer.Options.rechecked` takes one; `McpServer` makes it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Rechecked = (
+  session: ServerSession,
+  principal: Principal,
+  related: JsonRpc.RequestId | undefined,
+  before?: Principal | undefined
+) => ReadonlyArray<string>
 
 /**
  * A server→client request about to be sent (`sampling/createMessage`, `elicitation/create`,
