@@ -95,12 +95,21 @@ const endedListen = (id: JsonRpc.RequestId, serverInfo: Implementation | undefin
  * (`route`'s server interrupted before the endpoint): a listen's result ({@link endedListen}, not
  * marked stopped: it was answered), else `stoppedByShutdown`, marked so for its span (Telemetry).
  */
-const answerOnStop = (session: HttpSession, pending: Pending): JsonRpc.Message => {
-  if (pending.request.method === "subscriptions/listen") {
-    return endedListen(pending.clientId ?? pending.request.id, session.input?.serverInfo)
-  }
+const answerOnStop = (session: HttpSession, pending: Pending): JsonRpc.Message =>
+  markStopped(pending)
+    ? forClient(pending, JsonRpc.failure(pending.request.id, stoppedByShutdown))
+    : endedListen(pending.clientId ?? pending.request.id, session.input?.serverInfo)
+
+/**
+ * Marks a request still waiting as the stop answers it, `stoppedByShutdown`, for its span
+ * (Telemetry); not a listen, which is answered with its result ({@link endedListen}). Whether it
+ * was marked (the one place of that rule: {@link answerOnStop}, and the shutdown before it
+ * interrupts the handlers).
+ */
+const markStopped = (pending: Pending): boolean => {
+  if (pending.request.method === "subscriptions/listen") return false
   stoppedRequests.set(pending.request, stoppedByShutdown)
-  return forClient(pending, JsonRpc.failure(pending.request.id, stoppedByShutdown))
+  return true
 }
 
 /**
@@ -1644,9 +1653,7 @@ export class Endpoint implements SessionHost {
       const inFlight = sessions.some((session) => session.pending.size > 0)
       for (const session of sessions) {
         // Marked before their handlers are interrupted: their spans say the answer `ended` gives.
-        for (const pending of session.pending.values()) {
-          if (pending.request.method !== "subscriptions/listen") stoppedRequests.set(pending.request, stoppedByShutdown)
-        }
+        for (const pending of session.pending.values()) markStopped(pending)
         session.input?.interrupt()
         // Ended at once (its answers given, its streams closed: `runFork` runs it up to its first
         // wait), forgotten by the stores in a fiber of its own, as a session that closes by itself
