@@ -25,6 +25,7 @@ import type {
 import * as ProtocolVersion from "../protocol/ProtocolVersion.ts"
 import { projectImplementation, projectResult, projectServerCapabilities } from "../protocol/versions/Projection.ts"
 import * as McpServer from "../server/McpServer.ts"
+import { isObject } from "../server/internal/contentBlock.ts"
 import { injectedToolsOf } from "../server/internal/injectedTools.ts"
 import type { ServerModule } from "./ServerModule.ts"
 
@@ -242,10 +243,6 @@ const formatCapabilities = (capabilities: ServerCapabilities): string => {
   }
   return parts.length === 0 ? "none" : parts.join(", ")
 }
-
-type JsonObject = { readonly [key: string]: unknown }
-
-const isObject = (u: unknown): u is JsonObject => typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** The lines of an object schema: one per property; anything else as compact JSON. */
 const formatSchema = (label: string, schema: unknown): Array<string> => {
