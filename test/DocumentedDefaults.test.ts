@@ -48,6 +48,8 @@ const rows: ReadonlyArray<readonly [string, string, string, string, string]> = [
   ["finishedStreamGraceMillis", "docs/http.md", `\\(\`finishedStreamGraceMillis\`, ${number} by default`, "src/transport/http/internal/EndpointState.ts", `options\\.finishedStreamGraceMillis \\?\\? ${code}`],
   ["maxGracedStreamsPerSession", "src/transport/http/StreamableHttp.ts", `the oldest is forgotten at once\\. Default ${number}`, "src/transport/http/internal/EndpointState.ts", `options\\.maxGracedStreamsPerSession \\?\\? ${code}`],
   ["maxGracedStreamsPerSession", "docs/http.md", `\`maxGracedStreamsPerSession\` streams per session, ${number} by default`, "src/transport/http/internal/EndpointState.ts", `options\\.maxGracedStreamsPerSession \\?\\? ${code}`],
+  ["maxGracedBytesPerSession", "src/transport/http/StreamableHttp.ts", `as with no grace\\)\\. Default ${number}`, "src/transport/http/internal/EndpointState.ts", `options\\.maxGracedBytesPerSession \\?\\? ${code}`],
+  ["maxGracedBytesPerSession", "docs/http.md", `\`maxGracedBytesPerSession\` of their events per session, ${number} by default`, "src/transport/http/internal/EndpointState.ts", `options\\.maxGracedBytesPerSession \\?\\? ${code}`],
   ["cors.maxAgeSeconds", "src/transport/http/StreamableHttp.ts", `\`Access-Control-Max-Age\`; default ${number}`, "src/transport/http/internal/guards.ts", `cors\\.maxAgeSeconds \\?\\? ${code}`],
   ["cors.maxAgeSeconds", "README.md", `\`maxAgeSeconds\`, ${number} by default`, "src/transport/http/internal/guards.ts", `cors\\.maxAgeSeconds \\?\\? ${code}`],
   ["port", "src/transport/http/StreamableHttp.ts", `The port to listen on\\. Default ${number}`, "src/transport/http/internal/endpoint.ts", `options\\.port \\?\\? ${code}`],

@@ -210,6 +210,7 @@ describe("StreamableHttp.fromConfig", () => {
         [{ MCP_HTTP_FINISHED_STREAM_GRACE_MILLIS: "-1" }, "MCP_HTTP_FINISHED_STREAM_GRACE_MILLIS must be 0 or more (a whole number), got \"-1\""],
         [{ MCP_HTTP_FINISHED_STREAM_GRACE_MILLIS: "Infinity" }, "MCP_HTTP_FINISHED_STREAM_GRACE_MILLIS must be 0 or more"],
         [{ MCP_HTTP_MAX_GRACED_STREAMS_PER_SESSION: "0" }, "MCP_HTTP_MAX_GRACED_STREAMS_PER_SESSION must be greater than 0"],
+        [{ MCP_HTTP_MAX_GRACED_BYTES_PER_SESSION: "0" }, "MCP_HTTP_MAX_GRACED_BYTES_PER_SESSION must be greater than 0"],
         [{ MCP_HTTP_ALLOWED_HOSTS: "," }, "MCP_HTTP_ALLOWED_HOSTS names no host"],
         // As --allowed-hosts says it (one parser); it said "write any alone" before.
         [{ MCP_HTTP_ALLOWED_HOSTS: "*" }, "MCP_HTTP_ALLOWED_HOSTS lists \"*\": * is not a host name"],
@@ -320,7 +321,8 @@ describe("StreamableHttp.fromConfig", () => {
         MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS: "60000",
         MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS: "620000",
         MCP_HTTP_FINISHED_STREAM_GRACE_MILLIS: "0",
-        MCP_HTTP_MAX_GRACED_STREAMS_PER_SESSION: "4"
+        MCP_HTTP_MAX_GRACED_STREAMS_PER_SESSION: "4",
+        MCP_HTTP_MAX_GRACED_BYTES_PER_SESSION: "65536"
       })(HttpConfig.serveOptions)
       assert.deepStrictEqual(options, {
         host: "0.0.0.0",
@@ -340,7 +342,8 @@ describe("StreamableHttp.fromConfig", () => {
         sessionIdleTimeoutMillis: 60000,
         keepAliveTimeoutMillis: 620000,
         finishedStreamGraceMillis: 0,
-        maxGracedStreamsPerSession: 4
+        maxGracedStreamsPerSession: 4,
+        maxGracedBytesPerSession: 65536
       })
       for (const [word, value] of [["off", false], ["0", false], ["N", false], ["TRUE", true], ["1", true]] as const) {
         assert.strictEqual((yield* withEnvironment({ MCP_HTTP_STATELESS: word })(HttpConfig.serveOptions)).stateless, value, word)

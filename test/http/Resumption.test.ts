@@ -391,6 +391,8 @@ describe("Streamable HTTP resumption: a finished stream's grace", () => {
         McpServer.serve({ name: "wait", version: "1" }, Wait, StreamableHttp.make({ host: "127.0.0.1", port, ...options }))
       )
       const sessionId = yield* Effect.promise(() => openSession(url))
+      // The size of each finished call's events (their JSON), as `maxGracedBytesPerSession` counts them.
+      const sizes: Array<number> = []
       const finishedCall = (id: number) =>
         Effect.gen(function*() {
           const before = releases.length
@@ -405,9 +407,10 @@ describe("Streamable HTTP resumption: a finished stream's grace", () => {
           assert.strictEqual(JSON.parse(answer.data).id, id)
           // The response ended: the server wrote it out to its end.
           assert.isUndefined(yield* Effect.promise(() => reader.next()))
+          sizes.push(progress.data.length + answer.data.length)
           return progress.id!
         })
-      return { url, sessionId, finishedCall }
+      return { url, sessionId, finishedCall, sizes }
     })
 
   /** Resumes after `lastEventId`: its status, and the ids of the messages replayed. */
@@ -449,6 +452,30 @@ describe("Streamable HTTP resumption: a finished stream's grace", () => {
       assert.strictEqual((yield* resumed(url, sessionId, ids[0]!)).status, 400)
       assert.deepStrictEqual(yield* resumed(url, sessionId, ids[1]!), { status: 200, ids: [2] })
       assert.deepStrictEqual(yield* resumed(url, sessionId, ids[2]!), { status: 200, ids: [3] })
+    }))
+
+  // Fails before (every stream kept, 200): the grace had no bound in bytes, and large answers held
+  // up to sessions × 16 of them for 30–45 s.
+  it.live("the grace is bounded in bytes per session (maxGracedBytesPerSession): past it the oldest go at once, one larger by itself too", () =>
+    Effect.gen(function*() {
+      // Each call's events are the same size (ids of one digit): room for two of them, not three.
+      const probe = yield* serveWaiting()
+      yield* probe.finishedCall(1)
+      const size = probe.sizes[0]!
+      const { finishedCall, sessionId, sizes, url } = yield* serveWaiting({ maxGracedBytesPerSession: size * 2 + Math.floor(size / 2) })
+      const ids: Array<string> = []
+      for (const id of [1, 2, 3]) ids.push(yield* finishedCall(id))
+      assert.deepStrictEqual(sizes, [size, size, size])
+      assert.strictEqual((yield* resumed(url, sessionId, ids[0]!)).status, 400, "the oldest forgotten")
+      assert.deepStrictEqual(yield* resumed(url, sessionId, ids[1]!), { status: 200, ids: [2] })
+      assert.deepStrictEqual(yield* resumed(url, sessionId, ids[2]!), { status: 200, ids: [3] })
+      // A bound below one stream's size: each is forgotten as it is written out.
+      const small = yield* serveWaiting({ maxGracedBytesPerSession: size - 1 })
+      const only = yield* small.finishedCall(1)
+      assert.strictEqual((yield* resumed(small.url, small.sessionId, only)).status, 400, "larger than the bound by itself")
+      for (const bad of [0, -1, 1.5, Number.NaN]) {
+        assert.throws(() => StreamableHttp.make({ port: 0, maxGracedBytesPerSession: bad }), RangeError, "maxGracedBytesPerSession")
+      }
     }))
 
   it.live("the grace is bounded in time (finishedStreamGraceMillis): kept in it, forgotten past it", () =>

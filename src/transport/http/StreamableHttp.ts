@@ -220,6 +220,14 @@ export interface Options {
    */
   readonly maxGracedStreamsPerSession?: number | undefined
   /**
+   * How many bytes of events such finished streams (see {@link Options.finishedStreamGraceMillis})
+   * of one session keep in their grace, counted as the length of each event's JSON; past that, the
+   * oldest are forgotten at once (a stream larger than it by itself too, as with no grace). Default
+   * 1 MiB (an integer >= 1, `Infinity`: no bound): without it, a server whose answers are large
+   * held up to `maxGracedStreamsPerSession` of them per session for the grace.
+   */
+  readonly maxGracedBytesPerSession?: number | undefined
+  /**
    * CORS for browser clients on other origins (off by default): preflights are answered, and
    * responses allow the origin and expose `Mcp-Session-Id`, `MCP-Protocol-Version`,
    * `WWW-Authenticate` and `Retry-After` (of a 503). The origins listed here also pass the Origin check (`allowedOrigins`)
@@ -461,7 +469,8 @@ export const make = (options: ServeOptions = {}): Listener => {
  * `MCP_HTTP_REQUEST_TIMEOUT_MILLIS`, `MCP_HTTP_SESSION_IDLE_TIMEOUT_MILLIS`,
  * `MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS` (the limits and times after `MCP_HTTP_MAX_BODY_BYTES` take
  * `Infinity`, as their options do), `MCP_HTTP_FINISHED_STREAM_GRACE_MILLIS` (0: off),
- * `MCP_HTTP_MAX_GRACED_STREAMS_PER_SESSION`. What `options` gives
+ * `MCP_HTTP_MAX_GRACED_STREAMS_PER_SESSION`, `MCP_HTTP_MAX_GRACED_BYTES_PER_SESSION` (or
+ * `Infinity`). What `options` gives
  * wins; what neither sets keeps its default. Read when the server starts (a `ConfigProvider` in
  * context is used). A variable that does not parse, or whose value cannot be used
  * (`MCP_HTTP_PORT=abc`, `MCP_HTTP_MAX_SESSIONS=0`), stops it before it serves: it dies with an

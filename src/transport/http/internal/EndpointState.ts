@@ -129,6 +129,26 @@ class Unread {
 }
 
 /**
+ * The finished streams of one session kept in their grace (see `Endpoint.writtenOut`): stream id →
+ * when it is forgotten (`Date.now()` time) and the size of its events, oldest first; and their
+ * sizes together.
+ */
+class GracedStreams {
+  readonly streams = new Map<string, { readonly until: number; readonly bytes: number }>()
+  bytes = 0
+  add(streamId: string, until: number, bytes: number): void {
+    this.streams.set(streamId, { until, bytes })
+    this.bytes += bytes
+  }
+  delete(streamId: string): void {
+    const graced = this.streams.get(streamId)
+    if (graced === undefined) return
+    this.streams.delete(streamId)
+    this.bytes -= graced.bytes
+  }
+}
+
+/**
  * An SSE connection opened with a bearer token that expires, or that is checked again while it is
  * open (`Recheck`), in the endpoint's heap of token deadlines (see `Endpoint.watchExpiry`). Made
  * only for such connections.
@@ -262,13 +282,15 @@ export class Endpoint implements SessionHost {
   private readonly forgets = new WorkUnderWay()
   /**
    * The finished request streams of each session written out to their end, kept resumable for
-   * `finishedStreamGraceMillis` (see {@link writtenOut}): stream id → when it is forgotten, oldest
-   * first; at most `maxGracedStreamsPerSession` each. An entry only while a session has one.
+   * `finishedStreamGraceMillis` (see {@link writtenOut}), oldest first; at most
+   * `maxGracedStreamsPerSession` and `maxGracedBytesPerSession` each. An entry only while a
+   * session has one.
    */
-  private readonly graced = new Map<HttpSession, Map<string, number>>()
+  private readonly graced = new Map<HttpSession, GracedStreams>()
   /** `finishedStreamGraceMillis` (0: a stream written out is forgotten at once). */
   readonly graceMillis: number
   private readonly maxGraced: number
+  private readonly maxGracedBytes: number
   readonly mode: "auto" | "json" | "sse"
   /** The `Allow` of its 405s (see `allowedMethods`). */
   readonly allow: string
@@ -316,6 +338,7 @@ export class Endpoint implements SessionHost {
     this.retry = options.retryMillis ?? 1_000
     this.graceMillis = options.finishedStreamGraceMillis ?? 30_000
     this.maxGraced = options.maxGracedStreamsPerSession ?? 16
+    this.maxGracedBytes = options.maxGracedBytesPerSession ?? 1024 * 1024
     this.maxReleased = options.maxSessions ?? 10_000
     this.maxSessionsPerPrincipal = options.maxSessionsPerPrincipal ?? Math.ceil(this.maxReleased / 2)
     this.maxSessionsPerAddress = options.maxSessionsPerAddress ?? Number.POSITIVE_INFINITY
@@ -727,24 +750,28 @@ export class Endpoint implements SessionHost {
    * `stream` of `session` was written out to its end: handed to the socket, not yet received (a
    * connection that breaks now loses its tail, and the client resumes from its `Last-Event-ID`).
    * Its stored events stay resumable for `finishedStreamGraceMillis` (forgotten by the chore
-   * {@link forgetGraced}), at most `maxGracedStreamsPerSession` streams per session (past that
-   * the oldest is forgotten at once); forgotten at once, they refused that resumption (400), and
-   * the client re-issued a request that had been answered.
+   * {@link forgetGraced}), at most `maxGracedStreamsPerSession` streams per session and
+   * `maxGracedBytesPerSession` of their events (past either the oldest are forgotten at once, a
+   * stream larger than the bytes by itself too); forgotten at once, they refused that resumption
+   * (400), and the client re-issued a request that had been answered. Without the bound in bytes,
+   * large answers held up to sessions × 16 of them for the grace.
    */
   private writtenOut(session: HttpSession, stream: SseStream): void {
     if (this.graceMillis === 0 || stream.unresumable || session.finished) {
       this.runFork(this.events.forgetStream(session.id, stream.streamId))
       return
     }
-    let streams = this.graced.get(session)
-    if (streams === undefined) this.graced.set(session, streams = new Map())
+    let graced = this.graced.get(session)
+    if (graced === undefined) this.graced.set(session, graced = new GracedStreams())
     // Resumed and written out again: its grace starts over (and it is the newest).
-    else streams.delete(stream.streamId)
-    streams.set(stream.streamId, Date.now() + this.graceMillis)
-    if (streams.size <= this.maxGraced) return
-    const oldest = streams.keys().next().value!
-    streams.delete(oldest)
-    this.runFork(this.events.forgetStream(session.id, oldest))
+    else graced.delete(stream.streamId)
+    graced.add(stream.streamId, Date.now() + this.graceMillis, stream.bytes)
+    while (graced.streams.size > this.maxGraced || graced.bytes > this.maxGracedBytes) {
+      const oldest = graced.streams.keys().next().value!
+      graced.delete(oldest)
+      this.runFork(this.events.forgetStream(session.id, oldest))
+    }
+    if (graced.streams.size === 0) this.graced.delete(session)
   }
 
   /** How often {@link forgetGraced} runs: the grace is kept between its length and half again. */
@@ -758,13 +785,13 @@ export class Endpoint implements SessionHost {
       if (this.graced.size === 0) return Effect.void
       const now = Date.now()
       const expired: Array<readonly [string, string]> = []
-      for (const [session, streams] of this.graced) {
-        for (const [streamId, until] of streams) {
+      for (const [session, graced] of this.graced) {
+        for (const [streamId, { until }] of graced.streams) {
           if (until > now) break
-          streams.delete(streamId)
+          graced.delete(streamId)
           expired.push([session.id, streamId])
         }
-        if (streams.size === 0) this.graced.delete(session)
+        if (graced.streams.size === 0) this.graced.delete(session)
       }
       return Effect.forEach(expired, ([sessionId, streamId]) => this.events.forgetStream(sessionId, streamId), { discard: true })
     })
@@ -1859,6 +1886,7 @@ export class Endpoint implements SessionHost {
     }
     return Effect.map(this.events.append(session.id, stream.streamId, message, last), (eventId) => {
       stream.sent = true
+      stream.bytes += data.length
       const connection = stream.connection
       const delivered = connection?.push(frame(eventId, data)) === true
       if (connection !== undefined && !delivered) {

@@ -24,9 +24,11 @@
  * | `MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS` | `keepAliveTimeoutMillis` (or `Infinity`) |
  * | `MCP_HTTP_FINISHED_STREAM_GRACE_MILLIS` | `finishedStreamGraceMillis` (0: off) |
  * | `MCP_HTTP_MAX_GRACED_STREAMS_PER_SESSION` | `maxGracedStreamsPerSession` |
+ * | `MCP_HTTP_MAX_GRACED_BYTES_PER_SESSION` | `maxGracedBytesPerSession` (or `Infinity`) |
  *
  * `Infinity` (in any case) is read where the option takes it (no limit, never), as in code: not
- * by the last two, whose options do not take it.
+ * by `MCP_HTTP_FINISHED_STREAM_GRACE_MILLIS` and `MCP_HTTP_MAX_GRACED_STREAMS_PER_SESSION`, whose
+ * options do not take it.
  *
  * @internal
  */
@@ -192,6 +194,7 @@ export const serveOptions: Effect.Effect<ServeOptions, HttpConfigError> = Effect
   yield* set("keepAliveTimeoutMillis", "MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS", parseKeepAliveTimeout)
   yield* set("finishedStreamGraceMillis", "MCP_HTTP_FINISHED_STREAM_GRACE_MILLIS", parseWhole)
   yield* set("maxGracedStreamsPerSession", "MCP_HTTP_MAX_GRACED_STREAMS_PER_SESSION", parseLimit)
+  yield* set("maxGracedBytesPerSession", "MCP_HTTP_MAX_GRACED_BYTES_PER_SESSION", parseLimitOrInfinity)
   return options
 })
 

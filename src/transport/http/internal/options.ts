@@ -29,6 +29,7 @@ export interface HttpNumbers {
   readonly keepAliveMillis?: number | undefined
   readonly finishedStreamGraceMillis?: number | undefined
   readonly maxGracedStreamsPerSession?: number | undefined
+  readonly maxGracedBytesPerSession?: number | undefined
   readonly cors?: { readonly maxAgeSeconds?: number | undefined } | undefined
   readonly session?: SessionNumbers | undefined
 }
@@ -65,7 +66,8 @@ export const checkOptions = <O extends HttpNumbers>(who: string, options: O, com
     retryMillis: NumericOptions.integer(0),
     keepAliveMillis: NumericOptions.millisOrZero,
     finishedStreamGraceMillis: NumericOptions.integer(0),
-    maxGracedStreamsPerSession: NumericOptions.integer(1)
+    maxGracedStreamsPerSession: NumericOptions.integer(1),
+    maxGracedBytesPerSession: NumericOptions.limit(1)
   })
   NumericOptions.checkAll(who, options.cors, { maxAgeSeconds: NumericOptions.integer(0) }, "cors.")
   // `complete: false` (`fromConfig`): `maxBodyBytes` may yet come from the environment, which

@@ -122,6 +122,11 @@ export class SseStream {
    * a stream that has sent nothing yet.
    */
   sent = false
+  /**
+   * The size of the events stored for it (their JSON's length, about their bytes): what its
+   * grace once finished counts against `maxGracedBytesPerSession`.
+   */
+  bytes = 0
   constructor(streamId: string, requestId: JsonRpc.RequestId | undefined) {
     this.streamId = streamId
     this.requestId = requestId
