@@ -55,6 +55,7 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions, KeyObject } from "jose"
 import type * as Crypto from "node:crypto"
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, errors as JoseErrors, jwksCache, jwtVerify } from "jose"
@@ -1017,7 +1018,11 @@ export interface IntrospectionOptions {
    * Longest wait for the endpoint; default 5 s (a number > 0 of milliseconds; `Infinity`: no
    * limit). A request still unanswered half of it on has a made-up token asked about (one at a
    * time, one a second at most; never with `Infinity`); once the endpoint cannot be reached (no connection, or neither
-   * answered), only one request at a time waits for it (see {@link introspection}).
+   * answered), only one request at a time waits for it (see {@link introspection}). With
+   * `Infinity` (or more than a timer takes, 2^31 - 1 ms), a token's lookup lasts as long as a
+   * request waits for it: when the last one goes (its client left, or a timeout of its own), the
+   * lookup is given up, the made-up token asked for it too, and the next request with the token
+   * asks again.
    */
   readonly timeoutMillis?: number | undefined
 }
@@ -1051,6 +1056,16 @@ const introspectionProbeMillis = 1_000
  * be there (a request that fails is `503` alone, no cooldown); unanswered, it is not.
  */
 const checkIntervalMillis = 1_000
+
+/**
+ * One token's request to the introspection endpoint, which the requests with that token wait for
+ * (see `introspection`): its outcome, the fiber asking, and (with no timeout) how many wait.
+ */
+class Lookup {
+  readonly deferred = Deferred.makeUnsafe<Principal, InvalidToken | VerifierUnavailable>()
+  fiber: Fiber.Fiber<unknown, unknown> | undefined = undefined
+  waiting = 0
+}
 
 /**
  * Whether `millis` have passed since `since` (a `Date.now()`): so too when the clock was set back
@@ -1262,7 +1277,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
   // is age order: the first key is the oldest.
   const cache = new Map<string, { readonly until: number; readonly outcome: Principal | InvalidToken }>()
   // One request to the endpoint per token at a time: concurrent requests with it wait for it.
-  const inFlight = new Map<string, Deferred.Deferred<Principal, InvalidToken | VerifierUnavailable>>()
+  const inFlight = new Map<string, Lookup>()
   // Whether the endpoint is taken for unreachable (see `IntrospectionUnanswered`, `settled`), since
   // when, and whether a probe (the one request allowed meanwhile) is on its way; how many answers
   // it gave (of any status: a count, not a time, which a still clock would make equal), and the
@@ -1376,9 +1391,9 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
    * the requests waiting for it (and, in the interval after, any request closed) were taken for
    * an outage, a cooldown starting while the endpoint answered.
    */
-  const answersOthers = (answersBefore: number): Promise<boolean> => {
+  const answersOthers = (answersBefore: number, signal: AbortSignal): Promise<boolean> => {
     if (endpoint.answers > answersBefore) return Promise.resolve(true)
-    const asked = endpoint.checking ?? (mayCheck() ? check(AbortSignal.timeout(checkTimeout)) : undefined)
+    const asked = endpoint.checking ?? (mayCheck() ? check(checkSignal(signal), signal) : undefined)
     if (asked === undefined) return Promise.resolve(endpoint.checkAnswered)
     return asked.then(() => endpoint.answers > answersBefore)
   }
@@ -1386,16 +1401,17 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
   const mayCheck = () => endpoint.checking === undefined && passed(endpoint.checkedAt, checkIntervalMillis)
   /**
    * A made-up token asked about (one at a time, one per `checkIntervalMillis` at most): an answer
-   * of any status counts as one (`answered`).
+   * of any status counts as one (`answered`). `abandoned`: the signal of the lookup it was asked
+   * for, when that lookup's end ends it (see `checkSignal`): a check it aborted tells nothing.
    */
-  const check = (signal: AbortSignal): Promise<void> => {
+  const check = (signal: AbortSignal, abandoned?: AbortSignal): Promise<void> => {
     endpoint.checkedAt = Date.now()
     const madeUp = `${checkTokenPrefix}${nodeCrypto().randomBytes(24).toString("base64url")}`
     const asked = post(madeUp, signal).then((response) => {
       answered()
       void response.body?.cancel().catch(() => undefined)
     }, () => {
-      endpoint.checkAnswered = false
+      if (abandoned?.aborted !== true) endpoint.checkAnswered = false
     }).finally(() => {
       endpoint.checking = undefined
     })
@@ -1408,6 +1424,15 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
   // half-way: the request goes on until it is answered or fails, and nothing is to be told apart.
   const halfTimeout = Math.ceil(Duration.toMillis(timeout) / 2)
   const checkTimeout = Math.min(Math.ceil(Duration.toMillis(timeout)), NumericOptions.maxTimerMillis)
+  // A timeout too long for a timer (`Infinity`): a lookup is bounded by the requests waiting for
+  // it instead, and ends (its request, and the made-up token's asked for it, aborted) when the last
+  // of them is gone (its client left, or its own timeout passed). Before, once its connection was
+  // closed it waited on a made-up token's check that only the timer's limit (24.8 days) bounded,
+  // and every later request with the token waited for that lookup.
+  const unbounded = Duration.toMillis(timeout) > NumericOptions.maxTimerMillis
+  /** The signal of a made-up token's check asked for a lookup of signal `lookup` (see `unbounded`). */
+  const checkSignal = (lookup: AbortSignal): AbortSignal =>
+    unbounded ? AbortSignal.any([AbortSignal.timeout(checkTimeout), lookup]) : AbortSignal.timeout(checkTimeout)
   /**
    * Half the timeout after a request was sent, unanswered, with no answer from the endpoint since:
    * a made-up token is asked about (unless a check is on its way already, or the endpoint is taken
@@ -1459,7 +1484,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
           // is the timeout's). The first is the endpoint's. A connection closed on a request (a
           // token too large for a proxy) is that request's, and starts no cooldown, unless the
           // endpoint closes a made-up token's too (see `answersOthers`).
-          if (notConnected(error) || (!signal.aborted && !(await answersOthers(answersBefore)))) {
+          if (notConnected(error) || (!signal.aborted && !(await answersOthers(answersBefore, signal)))) {
             throw new IntrospectionUnanswered(`introspection endpoint could not be reached: ${String(error)}`, { cause: error })
           }
           throw error
@@ -1481,7 +1506,8 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
           }
         })
       ),
-      Effect.tapCause((cause) => Effect.suspend(() => warnFailed(cause))),
+      // A lookup abandoned by every request waiting for it (see `unbounded`) is no failure to tell.
+      Effect.tapCause((cause) => Cause.hasInterruptsOnly(cause) ? Effect.void : Effect.suspend(() => warnFailed(cause))),
       Effect.mapError(() => unanswered)
     )
   }
@@ -1503,6 +1529,22 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
       Cause.squash(forLog(cause))
     )
   }
+  /**
+   * Waits for a lookup's outcome. With no timeout (see `unbounded`), counted among its waiting
+   * requests: the last to go (interrupted: its client left) ends the lookup.
+   */
+  const awaitLookup = (entry: Lookup): Effect.Effect<Principal, InvalidToken | VerifierUnavailable> =>
+    !unbounded ? Deferred.await(entry.deferred) : Effect.suspend(() => {
+      entry.waiting++
+      return Effect.ensuring(
+        Deferred.await(entry.deferred),
+        Effect.sync(() => {
+          if (--entry.waiting === 0 && entry.fiber !== undefined && !Deferred.isDoneUnsafe(entry.deferred)) {
+            entry.fiber.interruptUnsafe()
+          }
+        })
+      )
+    })
   // Made as the request is sent (see `verify`).
   const lookup = (token: string, key: string) =>
     Effect.flatMap(ask(token, key, endpoint.answers), (answer) => {
@@ -1525,7 +1567,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
           cache.delete(key)
         }
         const waiting = inFlight.get(key)
-        if (waiting !== undefined) return Deferred.await(waiting)
+        if (waiting !== undefined) return awaitLookup(waiting)
         // The endpoint did not answer its last request: a token not known is refused at once (it
         // waited the whole timeout, 5 s by default, a connection held each), but for one request,
         // a probe, at most every `introspectionProbeMillis`, one at a time.
@@ -1534,23 +1576,27 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
           if (endpoint.probing || !passed(endpoint.failedAt, introspectionProbeMillis)) return Effect.fail(unanswered)
           probe = endpoint.probing = true
         }
-        const deferred = Deferred.makeUnsafe<Principal, InvalidToken | VerifierUnavailable>()
-        inFlight.set(key, deferred)
+        const entry = new Lookup()
+        inFlight.set(key, entry)
         // The lookup is every waiting request's, not the first one's: in the first request's
         // fiber, a client that went away interrupted it, and every other request with the token
         // got that interruption (an empty 499). Detached, it ends by itself (the endpoint's
-        // answer or the timeout); whoever goes away stops waiting only.
+        // answer or the timeout; with no timeout, the last waiting request gone, see
+        // `unbounded`); whoever goes away stops waiting only.
         return Effect.andThen(
-          Effect.forkDetach(lookup(token, key).pipe(
-            Effect.onExit((exit) =>
-              Effect.sync(() => {
-                if (probe) endpoint.probing = false
-                inFlight.delete(key)
-                Deferred.doneUnsafe(deferred, exit)
-              })
-            )
-          )),
-          Deferred.await(deferred)
+          Effect.tap(
+            Effect.forkDetach(lookup(token, key).pipe(
+              Effect.onExit((exit) =>
+                Effect.sync(() => {
+                  if (probe) endpoint.probing = false
+                  inFlight.delete(key)
+                  Deferred.doneUnsafe(entry.deferred, exit)
+                })
+              )
+            )),
+            (fiber) => Effect.sync(() => void (entry.fiber = fiber))
+          ),
+          awaitLookup(entry)
         )
       })
   }

@@ -2227,6 +2227,41 @@ describe("token introspection while the endpoint does not answer", () => {
       assert.deepStrictEqual(asked, ["slow"])
     }), 20_000)
 
+  // Fails before: with no timeout, a lookup whose connection was closed waited on a made-up token's
+  // check bounded only by a timer's limit (24.8 days), after its request had gone; the check's
+  // connection stayed open, and every later request with the token waited for that lookup,
+  // asking nothing.
+  it.live("timeoutMillis Infinity: a lookup whose requests have all gone is given up, its made-up token's check too; the next request asks again", () =>
+    Effect.gen(function*() {
+      const asked: Array<string> = []
+      let checksClosed = 0
+      const held: Array<() => void> = []
+      const port = yield* introspecting((token, response, request) => {
+        asked.push(token)
+        // The made-up token: never answered (until the test ends); its client closing it is seen.
+        if (token.startsWith("effect-mcp-check.")) {
+          response.on("close", () => void checksClosed++)
+          return void held.push(() => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ active: false })))
+        }
+        // The token: its connection closed before an answer.
+        request.socket.destroy()
+      }, held)
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis: Number.POSITIVE_INFINITY })
+      const waitFor = (what: string, done: () => boolean) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 250 && !done(); i++) yield* Effect.sleep("20 millis")
+          assert.isTrue(done(), `${what} (asked: ${asked.map((token) => token.slice(0, 17)).join(", ")})`)
+        })
+      const first = yield* Effect.forkChild(verifier.verify("closes").pipe(Effect.provide(quiet)))
+      yield* waitFor("the made-up token asked", () => asked.some((token) => token.startsWith("effect-mcp-check.")))
+      // Its request goes (its client left): the lookup it waited for is given up.
+      yield* Fiber.interrupt(first)
+      yield* waitFor("the made-up token's request closed", () => checksClosed === 1)
+      const second = yield* Effect.forkChild(verifier.verify("closes").pipe(Effect.provide(quiet)))
+      yield* waitFor("the token asked again", () => asked.filter((token) => token === "closes").length === 2)
+      yield* Fiber.interrupt(second)
+    }), 20_000)
+
   it.live("an endpoint whose connections are never made (a listener that never accepts, its queue full): a token not cached is 503 at once after the first timeout", () =>
     Effect.gen(function*() {
       const flag = new Int32Array(new SharedArrayBuffer(4))
