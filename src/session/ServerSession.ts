@@ -1870,10 +1870,13 @@ class SessionImpl extends Scheduler implements ServerSession {
   /**
    * A request to the client (other than `ping`) asked between the `initialize` answer and
    * `notifications/initialized` (by a request the client sent without waiting for the latter, or
-   * an untied one): the server SHOULD NOT send it before the client said it is ready (MCP
-   * lifecycle), so it waits for that, then goes out; the whole within `timeoutMillis` (a
-   * `ClientRequestTimeout` naming it, `unsent`: nothing sent, no cancel). A session that closes or drains
-   * meanwhile fails it `SessionClosed`, sending nothing.
+   * an untied one), or while `initialize` is answered (a method of one's own asked by its
+   * middleware: it went out before the answer): the server SHOULD NOT send it before the client
+   * said it is ready (MCP lifecycle), so it waits for that, then goes out; the whole within
+   * `timeoutMillis` (a `ClientRequestTimeout` naming it, `unsent`: nothing sent, no cancel). A
+   * session that closes or drains meanwhile fails it `SessionClosed`, sending nothing. An
+   * `initialize` middleware that waits for such a request holds its own answer until the request
+   * times out: it forks it instead.
    */
   private heldUntilOperational(
     id: number,
@@ -1922,8 +1925,11 @@ class SessionImpl extends Scheduler implements ServerSession {
     reported = timeoutMillis
   ): Effect.Effect<unknown, ClientRequestError> {
     // A request sent as a task (`params.task`) may be answered with a `CreateTaskResult`; no other.
-    // Between the `initialize` answer and `notifications/initialized`: held (see `heldUntilOperational`).
-    if (this.phase === "initialized" && method !== "ping") return this.heldUntilOperational(id, method, params, related, route, timeoutMillis)
+    // From `initialize` on (its middleware's, a method of one's own: others need a capability not
+    // known yet) until `notifications/initialized`: held (see `heldUntilOperational`).
+    if ((this.phase === "initialized" || this.phase === "initializing") && method !== "ping") {
+      return this.heldUntilOperational(id, method, params, related, route, timeoutMillis)
+    }
     const decode = resultDecoder(method, params?.["task"] !== undefined)
     const deferred = Deferred.makeUnsafe<unknown, ClientRequestError>()
     this.pendingClient = writable(this.pendingClient)

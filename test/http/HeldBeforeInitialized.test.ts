@@ -10,7 +10,8 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Layer from "effect/Layer"
-import { McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
+import { InMemory, McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
+import { recorder } from "../support/recorder.ts"
 import { initializeMessage, messagesOf, nextMessage, on, post, readSse, serveOnAnyPort, sseReader } from "./support.ts"
 
 /** `ask`: an elicitation (within `timeoutMillis`), and, 100 ms after it was asked, a progress. */
@@ -137,6 +138,102 @@ describe("requests to the client before notifications/initialized", () => {
       assert.include(body, `"id":"init"`)
       assert.notInclude(body, "elicitation/create")
       assert.deepStrictEqual(outcomes, ["ClientCapabilityMissing"])
+    }))
+})
+
+/**
+ * A middleware whose `onInitialize` asks the client `custom/hello` (within `timeoutMillis`), its
+ * outcome told to `outcomes`: forked, then the answer made 100 ms on (the request asked while
+ * `initialize` is answered); or awaited before the answer is made.
+ */
+const hello = (outcomes: Array<string>, mode: "forked" | "awaited", timeoutMillis = 10_000) =>
+  McpServer.middleware(Middleware.make("hello", {
+    onInitialize: (params, context, next) => {
+      const ask = context.session.request("custom/hello", { greeting: "hi" }, { timeoutMillis }).pipe(
+        Effect.match({ onFailure: (error) => outcomes.push(error._tag), onSuccess: (result) => outcomes.push(JSON.stringify(result)) })
+      )
+      return mode === "forked"
+        ? Effect.andThen(Effect.forkDetach(ask), Effect.andThen(Effect.sleep(100), next(params)))
+        : Effect.andThen(ask, next(params))
+    }
+  }))
+
+/** An in-memory session (a connection of its own, as stdio) of a server with `middleware`: its raw client's record. */
+const inMemory = (middleware: ReturnType<typeof hello>) =>
+  Effect.gen(function*() {
+    const pair = InMemory.makePair()
+    const recorded = recorder()
+    pair.client.onmessage = recorded.record
+    yield* Effect.forkScoped(McpServer.serve({ name: "hello", version: "1" }, Layer.mergeAll(Ask, middleware), pair.server))
+    yield* Effect.addFinalizer(() => Effect.promise(() => pair.client.close()))
+    const send = (message: unknown) => Effect.promise(() => pair.client.send(message as never))
+    return { ...recorded, send }
+  })
+
+describe("a method of one's own asked by an onInitialize middleware", () => {
+  // Over a connection of its own (in memory, as stdio). Fails before: `custom/hello` was not held
+  // (the hold began with the initialize answer) and went out before that answer; the lifecycle
+  // asks for nothing but pings before the client's notifications/initialized.
+  it.live("in memory: held until notifications/initialized (not sent before the initialize answer), then goes out and is answered", () =>
+    Effect.gen(function*() {
+      const outcomes: Array<string> = []
+      const { received, send, waitFor } = yield* inMemory(hello(outcomes, "forked"))
+      yield* send(initializeMessage("init"))
+      yield* Effect.promise(() => waitFor((message) => message.id === "init"))
+      yield* Effect.sleep(300)
+      assert.deepStrictEqual(received.map((message) => message.method ?? `answer ${message.id}`), ["answer init"], "nothing but the answer before notifications/initialized")
+      yield* send({ jsonrpc: "2.0", method: "notifications/initialized" })
+      const asked = yield* Effect.promise(() => waitFor((message) => message.method === "custom/hello"))
+      yield* send({ jsonrpc: "2.0", id: asked.id, result: { hello: "back" } })
+      const deadline = Date.now() + 5_000
+      while (outcomes.length === 0 && Date.now() < deadline) yield* Effect.sleep(20)
+      assert.deepStrictEqual(outcomes, [JSON.stringify({ hello: "back" })])
+    }))
+
+  // The cost of the hold, pinned: a middleware that waits for its request holds its own answer
+  // until the request's timeout (the client sends notifications/initialized only after that
+  // answer). Fails before: `custom/hello` went out before the answer.
+  it.live("in memory, awaited by the middleware: never sent; it times out (ClientRequestTimeout), then initialize is answered", () =>
+    Effect.gen(function*() {
+      const outcomes: Array<string> = []
+      const { received, send, waitFor } = yield* inMemory(hello(outcomes, "awaited", 400))
+      yield* send(initializeMessage("init"))
+      yield* Effect.promise(() => waitFor((message) => message.id === "init"))
+      assert.deepStrictEqual(outcomes, ["ClientRequestTimeout"])
+      assert.deepStrictEqual(received.map((message) => message.method ?? `answer ${message.id}`), ["answer init"])
+    }))
+
+  // The same over Streamable HTTP. Fails before: held by the endpoint for the standalone stream
+  // (an untied request), it went out as that stream opened, before notifications/initialized.
+  it.live("over HTTP: not sent with the initialize answer nor on the standalone stream before notifications/initialized, then goes out and is answered", () =>
+    Effect.gen(function*() {
+      const outcomes: Array<string> = []
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve({ name: "hello", version: "1" }, Layer.mergeAll(Ask, hello(outcomes, "forked")), StreamableHttp.make({ host: "127.0.0.1", port }))
+      )
+      const initialize = yield* Effect.promise(() => post(url, initializeMessage("init")))
+      assert.strictEqual(initialize.status, 200)
+      const sessionId = initialize.headers.get("mcp-session-id")!
+      const body = yield* Effect.promise(() => initialize.text())
+      assert.include(body, `"id":"init"`)
+      assert.notInclude(body, "custom/hello", "nothing but the answer on the initialize POST")
+      // The standalone stream, where an untied request goes: nothing on it before notifications/initialized.
+      const get = yield* Effect.promise(() => fetch(url, { headers: on(sessionId, { accept: "text/event-stream" }) }))
+      assert.strictEqual(get.status, 200)
+      const stream = sseReader(get)
+      const early = yield* Effect.promise(() => nextMessage(stream, { timeoutMillis: 500 }).catch(() => undefined))
+      assert.isUndefined(early, "nothing sent before notifications/initialized")
+      assert.deepStrictEqual(outcomes, [])
+      const initialized = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", method: "notifications/initialized" }, on(sessionId)))
+      assert.strictEqual(initialized.status, 202)
+      const asked = yield* Effect.promise(() => nextMessage(stream))
+      assert.strictEqual(asked.method, "custom/hello")
+      const answered = yield* Effect.promise(() => post(url, { jsonrpc: "2.0", id: asked.id, result: { hello: "back" } }, on(sessionId)))
+      assert.strictEqual(answered.status, 202)
+      const deadline = Date.now() + 5_000
+      while (outcomes.length === 0 && Date.now() < deadline) yield* Effect.sleep(20)
+      assert.deepStrictEqual(outcomes, [JSON.stringify({ hello: "back" })])
+      yield* Effect.promise(() => stream.cancel())
     }))
 })
 
