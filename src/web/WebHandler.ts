@@ -179,7 +179,7 @@ export const make = <EL>(
   // Done once the build ended, however: `dispose` waits for it.
   const settled = Deferred.makeUnsafe<void>()
   const endpoint = Layer.unwrap(
-    Effect.map(McpServer.McpServer, (mcp) => Endpoint.route((transport, sessionOptions) => mcp.run(transport, sessionOptions), checked, Endpoint.exactPaths))
+    Effect.map(McpServer.McpServer, (mcp) => Endpoint.route((transport, sessionOptions) => mcp.run(transport, sessionOptions), checked))
   ).pipe(
     Layer.provide(server),
     Layer.provide(HttpServer.layerServices)

@@ -1596,6 +1596,32 @@ describe.concurrent("the protected-resource metadata (RFC 9728)", () => {
     }
   })
 
+  // Fails before (404 for the literal path): the metadata paths the router takes for one added
+  // already were told by the router's defaults (a trailing slash ignored) when its `routerConfig`
+  // was given to the function serving it (`HttpRouter.toWebHandler`, `HttpRouter.serve`), which
+  // keeps it inside the router: `…/mcp/` was skipped for `…/mcp`, and the router, which tells them
+  // apart, had no route for it.
+  it("StreamableHttp.route in a router given a routerConfig by what serves it, a resource with a trailing slash: the document at both paths", async () => {
+    const server = LowLevelServer.make({ serverInfo: { name: "metadata", version: "1" }, handlers: {} })
+    const auth = BearerAuth.config({ verifier: { verify: () => Effect.die("unused") }, resource: "https://mcp.test/mcp/", authorizationServers: ["https://auth.test"] })
+    const web = HttpRouter.toWebHandler(StreamableHttp.route((transport, options) => server.run(transport, options), { auth }), {
+      disableLogger: true,
+      routerConfig: { ignoreTrailingSlash: false }
+    })
+    try {
+      for (const path of ["/.well-known/oauth-protected-resource/mcp/", "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]) {
+        const document = await web.handler(new Request(`https://mcp.test${path}`))
+        assert.strictEqual(document.status, 200, path)
+        assert.strictEqual(((await document.json()) as { resource: string }).resource, "https://mcp.test/mcp/", path)
+        const refused = await web.handler(new Request(`https://mcp.test${path}`, { method: "FOO" }))
+        assert.strictEqual(refused.status, 405, path)
+        await refused.text()
+      }
+    } finally {
+      await web.dispose()
+    }
+  })
+
   it("a web handler (WebHandler.make) answers the preflight too", async () => {
     const web = WebHandler.make({ name: "metadata", version: "1" }, Ping, {
       auth: BearerAuth.config({ verifier: { verify: () => Effect.die("unused") }, resource: "https://mcp.test/mcp", authorizationServers: ["https://auth.test"] })

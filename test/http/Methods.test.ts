@@ -6,7 +6,7 @@
  * (Node's parser refuses methods outside `http.METHODS` with 400 before any server code runs:
  * `FOO` reaches only a web handler, as a fetch `Request`).
  */
-import { assert, describe, it } from "@effect/vitest"
+import { assert, describe, it, vi } from "@effect/vitest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -138,6 +138,72 @@ describe("methods the endpoint does not serve: 405 with Allow and a JSON-RPC bod
       }
     } finally {
       await web.dispose()
+    }
+  })
+
+  // Fails before (FOO /MCP 405 where POST /MCP is 404, FOO /mcp/ likewise): a `routerConfig` given
+  // to the function serving the router (`HttpRouter.toWebHandler`, `HttpRouter.serve`) reaches the
+  // router only, and the 405 matched the path by the defaults (case and a trailing slash ignored).
+  it("StreamableHttp.route in a router given a routerConfig by what serves it: FOO is 405 exactly where POST is the endpoint's", async () => {
+    const web = HttpRouter.toWebHandler(StreamableHttp.route(run, {}), {
+      disableLogger: true,
+      routerConfig: { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false }
+    })
+    const ask = async (path: string, method: string) => {
+      const response = await web.handler(
+        new Request(`http://127.0.0.1${path}`, {
+          method,
+          headers: { host: "127.0.0.1", accept: BOTH, "content-type": "application/json" },
+          ...(method === "POST" ? { body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) } : {})
+        })
+      )
+      await response.text()
+      return response.status
+    }
+    try {
+      for (const path of ["/mcp", "/m%63p"]) {
+        assert.strictEqual(await ask(path, "POST"), 400, path)
+        assert.strictEqual(await ask(path, "FOO"), 405, path)
+      }
+      for (const path of ["/MCP", "/mcp/", "//mcp"]) {
+        assert.strictEqual(await ask(path, "POST"), 404, path)
+        assert.strictEqual(await ask(path, "FOO"), 404, path)
+      }
+    } finally {
+      await web.dispose()
+    }
+  })
+
+  // Fails before: `FOO /a/mcp` was 405, but the `/mcp` endpoint's middleware, asked first (it
+  // matched its own path only), logged that `/a/mcp` looked like `/mcp` mounted under a prefix.
+  it("two StreamableHttp.route endpoints whose paths end alike (/mcp, /a/mcp): FOO on either is its 405, no warning", async () => {
+    const logged: Array<string> = []
+    const keep = (...args: Array<unknown>) => void logged.push(args.map(String).join(" "))
+    vi.spyOn(console, "log").mockImplementation(keep)
+    vi.spyOn(console, "error").mockImplementation(keep)
+    try {
+      for (const order of [["/mcp", "/a/mcp"], ["/a/mcp", "/mcp"]] as const) {
+        const endpoint = (path: "/mcp" | "/a/mcp") => StreamableHttp.route(run, { path, stateless: path === "/a/mcp" })
+        const web = HttpRouter.toWebHandler(Layer.mergeAll(endpoint(order[0]), endpoint(order[1])), { disableLogger: true })
+        try {
+          for (const [path, allow] of [["/a/mcp", "POST"], ["/mcp", "GET, POST, DELETE"]] as const) {
+            const response = await web.handler(
+              new Request(`http://127.0.0.1${path}`, {
+                method: "FOO",
+                headers: { host: "127.0.0.1", accept: BOTH, "content-type": "application/json", "mcp-protocol-version": "2025-11-25" }
+              })
+            )
+            assert.strictEqual(response.status, 405, `${order} ${path}`)
+            assert.strictEqual(response.headers.get("allow"), allow, `${order} ${path}: the endpoint at that path`)
+            await response.text()
+          }
+          assert.deepStrictEqual(logged.filter((line) => line.includes("path:")), [], String(order))
+        } finally {
+          await web.dispose()
+        }
+      }
+    } finally {
+      vi.restoreAllMocks()
     }
   })
 })

@@ -130,6 +130,8 @@ describe("a WebHandler mounted under a path prefix", () => {
 
 // `StreamableHttp.make` (`serve`) behind a reverse proxy that keeps the prefix: the same 404s, said
 // the same way. Fails before: nothing was logged (the warning was `route`'s and `WebHandler`'s only).
+// Said for a request that looks like an MCP client's only (its requests here are; they were
+// `POST {}` as text before, which a scanner may send too).
 describe("StreamableHttp.make reached at a prefixed path (a proxy that keeps the prefix)", () => {
   it.live("its 404s are said once, naming the path; look-alikes are not; /mcp is served", () =>
     Effect.gen(function*() {
@@ -140,15 +142,25 @@ describe("StreamableHttp.make reached at a prefixed path (a proxy that keeps the
           loggers: [keep]
         })
       const origin = `http://127.0.0.1:${port}`
-      const status = (path: string, method = "POST") =>
+      // As an MCP client sends it (a POST of JSON accepting SSE; a GET naming its session), unless `scanner`.
+      const status = (path: string, method = "POST", scanner = false) =>
         Effect.promise(async () => {
-          const response = await fetch(`${origin}${path}`, { method, ...(method === "POST" ? { body: "{}" } : {}) })
+          const headers: Record<string, string> = scanner ? {} : method === "POST"
+            ? { "content-type": "application/json", accept: "application/json, text/event-stream" }
+            : { accept: "text/event-stream", "mcp-session-id": "s" }
+          const response = await fetch(`${origin}${path}`, { method, headers, ...(method === "POST" ? { body: "{}" } : {}) })
           return { status: response.status, body: await response.text() }
         })
       // The router still answers HEAD with a path's GET route (the health endpoint).
       assert.strictEqual((yield* status("/health", "HEAD")).status, 200)
       for (const path of ["/api/other", "/api//mcp", "/api/mcpx", "/mcp/", "/MCP"]) {
         assert.deepStrictEqual(yield* status(path), { status: 404, body: "" }, path)
+      }
+      // Fails before (the one warning said for the scanner's path, none for the client's): a
+      // request that does not look like an MCP client's (a scanner's GET, a POST of a form) is
+      // 404 without a word.
+      for (const [path, method] of [["/wp/mcp", "GET"], ["/x/mcp", "POST"], ["/x/mcp", "HEAD"]] as const) {
+        assert.deepStrictEqual(yield* status(path, method, true), { status: 404, body: "" }, `${method} ${path}`)
       }
       assert.deepStrictEqual(said.filter((line) => line.includes("path:")), [])
       for (let i = 0; i < 3; i++) assert.deepStrictEqual(yield* status("/api/mcp?x=1"), { status: 404, body: "" })

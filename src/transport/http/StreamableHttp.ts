@@ -390,13 +390,14 @@ export const handler = (
  * holds its stop until the client drops it: track the server's sockets and destroy those with
  * `bytesRead === 0` once it is closing, as `serve` does.
  *
- * A method the router does not know (`FOO`) is answered 405 by the endpoint when the request's
- * path is `options.path` as the router decodes it (`/m%63p`, `/mcp;x=1` too), compared by the
- * router's rules as `route`'s Layer reads them (`HttpRouter.RouterConfig`: the defaults, under
- * which `/MCP`, `/mcp/` and `//mcp` are the endpoint's path, unless it is provided around the
- * Layer; a `routerConfig` given to `HttpRouter.serve` alone reaches the router only, and is not
- * seen; a router mounted under a prefix keeps the router's empty 404 for those); for this `route`
- * adds a router-wide middleware, one `catchIf` around each request of the router's routes.
+ * A method the router does not know (`FOO`) is answered 405 by the endpoint when the router
+ * itself takes the request's path for `options.path` (by its own rules, a `routerConfig` given to
+ * `HttpRouter.serve` too: under its defaults `/MCP`, `/mcp/` and `//mcp` are the endpoint's path;
+ * `/m%63p`, `/mcp;x=1` too): `route` adds its paths under a private method as well, and a
+ * router-wide middleware (one `catchIf` around each request of the router's routes) routes such a
+ * request again under that method; the global middlewares added after `route` see it twice. A 404
+ * at a path that ends with `options.path` after a prefix is logged once, for a request that
+ * looks like an MCP client's (see docs/http.md).
  *
  * **Example** (The endpoint in a router of your own)
  *

@@ -12,8 +12,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type * as BearerAuth from "../../../auth/BearerAuth.ts"
-import { FindMyWay, HttpRouter, HttpServer, HttpServerError, type HttpServerRequest, HttpServerResponse } from "effect/http"
-import { createServer, type Server } from "node:http"
+import * as Context from "effect/Context"
+import { HttpRouter, HttpServer, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { createServer, METHODS, type Server } from "node:http"
 import type { Socket } from "node:net"
 import { clip } from "../../../internal/clip.ts"
 import { forLog } from "../../../internal/loggedCause.ts"
@@ -126,17 +127,11 @@ const unexpected = (cause: Cause.Cause<never>): Effect.Effect<HttpServerResponse
       jsonError(500, ErrorCode.InternalError, "Internal error")
     )
 
-/**
- * See `StreamableHttp.route`. `paths`: the rules of the router it is added to (`WebHandler`'s,
- * {@link exactPaths}); without, the router's `HttpRouter.RouterConfig` as the Layer reads it (its
- * defaults, unless provided around it: a `routerConfig` given to `HttpRouter.serve` only reaches
- * the router).
- */
+/** See `StreamableHttp.route`. */
 export const route = (
   run: Runner,
-  options: Options = {},
-  paths?: Partial<FindMyWay.RouterConfig>
-): Layer.Layer<never, never, HttpRouter.HttpRouter> => routes(run, options, true, undefined, paths)
+  options: Options = {}
+): Layer.Layer<never, never, HttpRouter.HttpRouter> => routes(run, options, true)
 
 /**
  * The endpoint's routes; `anyMethod`: a request whose method the router does not know reaches the
@@ -148,8 +143,7 @@ const routes = (
   run: Runner,
   options: Options,
   anyMethod: boolean,
-  stopFirst?: StopFirst,
-  paths?: Partial<FindMyWay.RouterConfig>
+  stopFirst?: StopFirst
 ): Layer.Layer<never, never, HttpRouter.HttpRouter> =>
   HttpRouter.use((router) =>
     Effect.gen(function*() {
@@ -157,24 +151,29 @@ const routes = (
       const state = stopFirst ?? new StopFirst()
       const endpoint = withCors(options, yield* handler(run, options, state))
       yield* router.add("*", path, endpoint)
-      // The endpoint's and metadata's paths as the router matches them (see `unknownMethodsOn`).
-      const known = FindMyWay.make<Handler>(paths ?? (yield* HttpRouter.RouterConfig))
-      known.on("GET", path, endpoint)
+      // The endpoint's and metadata's paths under the probe method too (see `unknownMethodsOn`).
+      yield* router.add(probeMethod as "GET", path, probed(endpoint))
       if (options.healthPath !== undefined) yield* router.add("GET", options.healthPath, health(state.stopped))
       // With bearer authentication: the protected-resource metadata, at every path it is looked up
       // at, with its CORS preflight; another method is 405 (see `metadataMethods`). A path the
       // router takes for one added already (`…/mcp/` for `…/mcp` where it ignores a trailing
       // slash, as by default) is served by it: added again, the router refused it ("already
-      // declared"), and `route` failed to build.
+      // declared"), and `route` failed to build. Told by the probe method's routes, which are
+      // ours alone: the router refuses one there exactly when it takes the path for one of ours,
+      // by its own rules (a `routerConfig` given to `HttpRouter.serve` too, which nothing else
+      // can read: the literal `…/mcp/` was skipped by the defaults' rules, then 404).
       if (options.auth !== undefined) {
         const metadata = metadataMethods(options.auth)
         for (const metadataPath of options.auth.metadataPaths) {
-          if (known.find("GET", metadataPath) !== undefined) continue
+          const added = yield* Effect.exit(router.add(probeMethod as "GET", metadataPath as HttpRouter.PathInput, probed(metadata)))
+          if (added._tag === "Failure") {
+            if (alreadyDeclared(added.cause)) continue
+            return yield* Effect.failCause(added.cause)
+          }
           yield* router.add("*", metadataPath as HttpRouter.PathInput, metadata)
-          known.on("GET", metadataPath as FindMyWay.PathInput, metadata)
         }
       }
-      if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(known, path))
+      if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(path))
       // `serve` owns its router: every other path is a catch-all route's, matched only where no
       // other route is (no step for a request that is routed), which answers the router's empty
       // 404 and says once a path mounted under a prefix (behind a proxy that keeps it, see
@@ -188,12 +187,16 @@ const routes = (
     })
   )
 
+/** The router refused a route for a path it takes for one it has under that method ("Method '…' already declared for route '…'"). */
+const alreadyDeclared = (cause: Cause.Cause<unknown>): boolean =>
+  cause.reasons.some((reason) => reason._tag === "Die" && reason.defect instanceof Error && reason.defect.message.includes("already declared"))
+
 /** The methods of `serve`'s catch-all route: those the router routes by name, but `HEAD` (see `routes`). */
 const catchAllMethods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY"] as const
 
 /** The router's own 404 (an empty response), the path said by `warn` first (see {@link misrouted}). */
-const notFoundSaying = (warn: (path: string) => Effect.Effect<void>): Handler => (request) =>
-  Effect.as(warn(pathOf(request)), HttpServerResponse.empty({ status: 404 }))
+const notFoundSaying = (warn: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<void>): Handler => (request) =>
+  Effect.as(warn(request), HttpServerResponse.empty({ status: 404 }))
 
 /** A route's handler, as the router takes it. */
 type Handler = (
@@ -207,27 +210,66 @@ type Handler = (
  * `PUT`: after the same checks, 405 with `Allow` and a JSON-RPC body; on the protected-resource
  * metadata's paths, their 405. Other paths keep the 404.
  *
- * The request's path is matched as the router matches it, by `paths`, a router of these paths alone with
- * the router's rules ({@link exactPaths} for `WebHandler`; a router of one's own takes
- * `/MCP`, `/mcp/` and `//mcp` by default): its target decoded once, as the router decodes it
- * (`/m%63p`, a `;` parameter, an absolute-form target). Compared as received, `FOO /m%63p` was
- * 404 while `POST /m%63p` was 200; by `serve`'s exact rules in a router of default settings,
- * `FOO /MCP` was 404 while `POST /MCP` reached the endpoint. Made once, asked only of a request
- * the router found no route for.
+ * The request's path is matched by the router itself, under {@link probeMethod}, whose routes are
+ * the endpoints' and metadata's paths alone (every `route` of the router adds its own): the
+ * request is routed again as one of that method, and what is found answers the request as it
+ * came (see {@link probed}). So its path is the router's by the router's own rules (case, a
+ * trailing slash, duplicate slashes, percent-encoding, a prefix it is mounted under), a
+ * `routerConfig` given to `HttpRouter.serve` too (which nothing outside the router can read: the
+ * defaults were used for it), and with two endpoints whose paths end alike (`/mcp`, `/a/mcp`),
+ * `FOO /a/mcp` is the second's 405 whichever middleware asks (one asked its own path only, and
+ * said a prefix mount of the other's before the 405). The global middlewares added after this
+ * one run again for the second routing. Only a request of a method the router does not know, to
+ * which it found no route, pays for it; nothing is done on the way of a request that is routed
+ * (`catchIf` runs only on a failure).
  *
  * A 404 on a path that ends with the endpoint's after a prefix (`/api/mcp` for `/mcp`) is said
- * once, naming the `path` to give (see {@link misrouted}). Nothing is done for it on the way of a
- * request that is routed: `catchIf` runs only on a failure.
+ * once, naming the `path` to give (see {@link misrouted}).
  */
-const unknownMethodsOn = (paths: FindMyWay.Router<Handler>, endpointPath: string) => {
+const unknownMethodsOn = (endpointPath: string) => {
   const warn = misrouted(endpointPath)
   return <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
     Effect.catchIf(app, isRouteNotFound, (error) => {
       const request = error.reason.request
-      const found = paths.find("GET", request.url)
-      return found !== undefined ? found.handler(request) : Effect.andThen(warn(pathOf(request)), Effect.fail(error))
+      const notFound = Effect.andThen(warn(request), Effect.fail(error))
+      if (routedMethods.has(request.method)) return notFound
+      return Effect.withFiber((fiber) =>
+        // Already the probe of an outer middleware (two endpoints in the router): no probe again.
+        fiber.getRef(UnknownMethodRequest) !== undefined ? notFound : app.pipe(
+          Effect.provideService(HttpServerRequest.HttpServerRequest, asProbe(request)),
+          Effect.provideService(UnknownMethodRequest, request),
+          Effect.catchIf(isRouteNotFound, () => notFound)
+        ) as Effect.Effect<HttpServerResponse.HttpServerResponse, E | typeof error, R>
+      )
     })
 }
+
+/** The methods the router routes by name (one tree each), which `"*"` routes: Node's `http.METHODS`. */
+const routedMethods: ReadonlySet<string> = new Set(METHODS)
+
+/**
+ * The method under which the endpoint's and metadata's paths are added again, for the router to
+ * tell whether a request of a method it does not know is for one of them (see
+ * {@link unknownMethodsOn}). No client's: one that sends it gets the answer to an unknown method.
+ */
+const probeMethod = "X-EFFECT-MCP-PROBE"
+
+/** The request of an unknown method being routed again under {@link probeMethod} (see {@link unknownMethodsOn}). */
+const UnknownMethodRequest = Context.Reference<HttpServerRequest.HttpServerRequest | undefined>(
+  "effect-mcp-server/StreamableHttp/UnknownMethodRequest",
+  { defaultValue: () => undefined }
+)
+
+/** `request` as one of {@link probeMethod}: the same request, but for its method. */
+const asProbe = (request: HttpServerRequest.HttpServerRequest): HttpServerRequest.HttpServerRequest =>
+  Object.create(request, { method: { value: probeMethod } })
+
+/** A route of {@link probeMethod}: `handler` answers the request as it came (see {@link unknownMethodsOn}). */
+const probed = (handler: Handler): Handler => (request) =>
+  Effect.withFiber((fiber) => {
+    const original = fiber.getRef(UnknownMethodRequest)
+    return original === undefined ? handler(request) : Effect.provideService(handler(original), HttpServerRequest.HttpServerRequest, original)
+  })
 
 /** A `RouteNotFound`: the router has no route for the request's method and path. */
 const isRouteNotFound = <E>(error: E): error is E & HttpServerError.HttpServerError & {
@@ -241,13 +283,18 @@ const isRouteNotFound = <E>(error: E): error is E & HttpServerError.HttpServerEr
  * exactly. Every request of such a mount was an empty 404, nothing logged, and the SDK v2 client
  * said the server did not offer its version. The 404 stays: the path is the handler's option. A
  * path the router's own matching would take as another (`//mcp`, `/api//mcp`) is not such a mount.
+ * Said for a request that looks like an MCP client's only (see {@link fromMcpClient}): the one
+ * warning went to the first scanner asking for `/<anything>/mcp`, and the operator's mistake was
+ * never said.
  */
 const misrouted = (endpointPath: string) => {
   let said = false
-  return (path: string): Effect.Effect<void> => {
-    if (said || path.length <= endpointPath.length || !path.endsWith(endpointPath)) return Effect.void
+  return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<void> => {
+    if (said) return Effect.void
+    const path = pathOf(request)
+    if (path.length <= endpointPath.length || !path.endsWith(endpointPath)) return Effect.void
     const prefix = path.slice(0, path.length - endpointPath.length)
-    if (prefix.endsWith("/")) return Effect.void
+    if (prefix.endsWith("/") || !fromMcpClient(request)) return Effect.void
     said = true
     const whole = clip(path)
     return Effect.logWarning(
@@ -256,6 +303,17 @@ const misrouted = (endpointPath: string) => {
         `give path: "${whole}".`
     )
   }
+}
+
+/**
+ * Whether a request looks like an MCP client's: it names an MCP header (`MCP-Protocol-Version`,
+ * `Mcp-Session-Id`), or is a POST of JSON that accepts an SSE answer, as the spec has every
+ * client's POST (the SDK clients' `initialize` too). A GET or a form a scanner sends is not.
+ */
+const fromMcpClient = (request: HttpServerRequest.HttpServerRequest): boolean => {
+  const headers = headersOf(request)
+  if (headers["mcp-protocol-version"] !== undefined || headers["mcp-session-id"] !== undefined) return true
+  return request.method === "POST" && MediaTypes.isJson(headers["content-type"]) && MediaTypes.accepted(headers.accept).sse
 }
 
 /** A request's path: its URL without the query. */
@@ -311,7 +369,7 @@ export const serve = <R>(
         Effect.addFinalizer(() => Effect.suspend(() => stopFirst.shutdown))
       ))
       return listening.pipe(
-        Layer.provide(HttpRouter.serve(routes(runner, options, false, stopFirst, exactPaths), { disableLogger: true, disableListenLog: true, routerConfig: exactPaths })),
+        Layer.provide(HttpRouter.serve(routes(runner, options, false, stopFirst), { disableLogger: true, disableListenLog: true, routerConfig: exactPaths })),
         Layer.provide(server)
       ) as Layer.Layer<never>
     })
