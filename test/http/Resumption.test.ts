@@ -393,6 +393,7 @@ describe("Streamable HTTP resumption: a finished stream's grace", () => {
       const sessionId = yield* Effect.promise(() => openSession(url))
       // The size of each finished call's events (their JSON), as `maxGracedBytesPerSession` counts them.
       const sizes: Array<number> = []
+      const answerSizes: Array<number> = []
       const finishedCall = (id: number) =>
         Effect.gen(function*() {
           const before = releases.length
@@ -408,9 +409,10 @@ describe("Streamable HTTP resumption: a finished stream's grace", () => {
           // The response ended: the server wrote it out to its end.
           assert.isUndefined(yield* Effect.promise(() => reader.next()))
           sizes.push(progress.data.length + answer.data.length)
+          answerSizes.push(answer.data.length)
           return progress.id!
         })
-      return { url, sessionId, finishedCall, sizes }
+      return { url, sessionId, finishedCall, sizes, answerSizes }
     })
 
   /** Resumes after `lastEventId`: its status, and the ids of the messages replayed. */
@@ -476,6 +478,24 @@ describe("Streamable HTTP resumption: a finished stream's grace", () => {
       for (const bad of [0, -1, 1.5, Number.NaN]) {
         assert.throws(() => StreamableHttp.make({ port: 0, maxGracedBytesPerSession: bad }), RangeError, "maxGracedBytesPerSession")
       }
+    }))
+
+  // Fails before (the first stream still resumable, 200): a stream resumed after its progress and
+  // written out again was counted as what the resumption replayed (its answer), not its whole size.
+  it.live("a stream resumed and written out again keeps its whole size in the byte bound", () =>
+    Effect.gen(function*() {
+      const probe = yield* serveWaiting()
+      yield* probe.finishedCall(1)
+      const [size, answer] = [probe.sizes[0]!, probe.answerSizes[0]!]
+      // Room for two whole streams and one answer: three whole ones do not fit, two and an answer do.
+      const { finishedCall, sessionId, url } = yield* serveWaiting({ maxGracedBytesPerSession: size * 2 + answer + 1 })
+      const first = yield* finishedCall(1)
+      assert.deepStrictEqual(yield* resumed(url, sessionId, first), { status: 200, ids: [1] }, "resumed after its progress")
+      yield* Effect.sleep(100)
+      const ids = [yield* finishedCall(2), yield* finishedCall(3)]
+      assert.strictEqual((yield* resumed(url, sessionId, first)).status, 400, "the oldest, whole, does not fit beside two")
+      assert.deepStrictEqual(yield* resumed(url, sessionId, ids[0]!), { status: 200, ids: [2] })
+      assert.deepStrictEqual(yield* resumed(url, sessionId, ids[1]!), { status: 200, ids: [3] })
     }))
 
   it.live("the grace is bounded in time (finishedStreamGraceMillis): kept in it, forgotten past it", () =>

@@ -140,11 +140,13 @@ class GracedStreams {
     this.streams.set(streamId, { until, bytes })
     this.bytes += bytes
   }
-  delete(streamId: string): void {
+  /** Forgets a stream's grace; the size it counted (0: none). */
+  delete(streamId: string): number {
     const graced = this.streams.get(streamId)
-    if (graced === undefined) return
+    if (graced === undefined) return 0
     this.streams.delete(streamId)
     this.bytes -= graced.bytes
+    return graced.bytes
   }
 }
 
@@ -763,9 +765,10 @@ export class Endpoint implements SessionHost {
     }
     let graced = this.graced.get(session)
     if (graced === undefined) this.graced.set(session, graced = new GracedStreams())
-    // Resumed and written out again: its grace starts over (and it is the newest).
-    else graced.delete(stream.streamId)
-    graced.add(stream.streamId, Date.now() + this.graceMillis, stream.bytes)
+    // Resumed and written out again: its grace starts over (and it is the newest), its size the
+    // larger of the two counts (a resumption replays what came after its `Last-Event-ID` only).
+    const bytes = Math.max(stream.bytes, graced.delete(stream.streamId))
+    graced.add(stream.streamId, Date.now() + this.graceMillis, bytes)
     while (graced.streams.size > this.maxGraced || graced.bytes > this.maxGracedBytes) {
       const oldest = graced.streams.keys().next().value!
       graced.delete(oldest)

@@ -308,9 +308,12 @@ export const get = (
         return yield* fresh(self, session, connection, principal)
       }
       let queued = true
+      let replayedBytes = 0
       for (const event of replay.events) {
         const data = JsonRpc.stringify(event.message)
-        if (data !== undefined) queued = connection.push(frame(event.id, data)) && queued
+        if (data === undefined) continue
+        replayedBytes += data.length
+        queued = connection.push(frame(event.id, data)) && queued
       }
       if (holding !== undefined) {
         const last = replay.events.at(-1)
@@ -352,10 +355,20 @@ export const get = (
           yield* whileAttached(session, stream, connection, self.flushHeld(session, stream))
         }
       }
-      return self.sseResponse(session, stream ?? new SseStream(replay.streamId, undefined), connection, {}, principal)
+      return self.sseResponse(session, stream ?? endedStream(replay.streamId, replayedBytes), connection, {}, principal)
     }
     return yield* fresh(self, session, connection, principal)
   })
+
+/**
+ * A stream that ended, resumed: the replay's connection writes it out, and its grace counts the
+ * size of what was replayed (see `Endpoint.writtenOut`: at least what its first grace counted).
+ */
+const endedStream = (streamId: string, bytes: number): SseStream => {
+  const stream = new SseStream(streamId, undefined)
+  stream.bytes = bytes
+  return stream
+}
 
 /**
  * A resumption refused (or failed) while `holding` held `stream`'s events: the stream goes back to
