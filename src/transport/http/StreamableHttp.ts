@@ -192,7 +192,11 @@ export interface Options {
    * stream opens at once; answered as JSON, each request of a batch gets a -32603 entry instead). A 2025-11-25 `tasks/result` waiting on a running
    * task streams at once, so it is not cut, unless its answer must be JSON (`responseMode: "json"`,
    * or a client that accepts only JSON): then a task running longer gets the 504, and the client
-   * calls `tasks/result` again (or polls `tasks/get`). Default 5 min (`Infinity`: none).
+   * calls `tasks/result` again (or polls `tasks/get`). Default 5 min (`Infinity`: none). A
+   * request of a client that accepts SSE that is still quiet after `keepAliveMillis` has its stream
+   * opened (see {@link Options.keepAliveMillis}): past this timeout, with nothing sent on it but
+   * comments, it is given up (cancelled) and the stream ends with the -32603 "Gateway Timeout"
+   * the 504 carries (seen by the reaper: within half this again, a minute at most).
    */
   readonly requestTimeoutMillis?: number | undefined
   /** The `retry:` (ms) of priming events. Default 1 000 (an integer >= 0). */
@@ -201,6 +205,10 @@ export interface Options {
    * An SSE comment (`: keep-alive`) on every open SSE stream at this interval, so proxies and load
    * balancers do not drop a stream that is quiet for a while (a 2026-07-28 `subscriptions/listen`,
    * a 2025 standalone stream, a slow call). Clients ignore comments. Default 15 000; 0 turns it off.
+   * A request answered in `"auto"` mode (its client accepts JSON and SSE) that has produced
+   * nothing after this long is answered as SSE from then on (its stream opens, its comments go), so
+   * that a silent call outlives a proxy's read timeout (nginx: 60 s) instead of being cut there
+   * (a JSON answer sends nothing until it is known); one answered sooner is JSON as before.
    */
   readonly keepAliveMillis?: number | undefined
   /**

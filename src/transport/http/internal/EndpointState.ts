@@ -309,6 +309,13 @@ export class Endpoint implements SessionHost {
   readonly bodyReads = new Set<() => void>()
   private readonly idleTimeout: number
   readonly requestTimeout: number
+  /**
+   * How long an `"auto"` request waits for its first message before its SSE stream opens anyway
+   * (`keepAliveMillis`, when shorter than the request timeout; else the request timeout: never):
+   * answered as JSON after a silence, nothing went on its connection meanwhile, and a reverse
+   * proxy's read timeout (nginx: 60 s) cut it; its stream opened, the keep-alive comments go.
+   */
+  readonly quietAfter: number
   readonly retry: number
   private readonly run: Runner
   readonly options: Options
@@ -337,6 +344,8 @@ export class Endpoint implements SessionHost {
     this.maxBodyBytesInFlight = options.maxBodyBytesInFlight ?? Math.max(256 * 1024 * 1024, this.maxBody)
     this.idleTimeout = options.sessionIdleTimeoutMillis ?? 30 * 60_000
     this.requestTimeout = options.requestTimeoutMillis ?? 5 * 60_000
+    const every = options.keepAliveMillis ?? 15_000
+    this.quietAfter = every > 0 && every < this.requestTimeout ? every : this.requestTimeout
     this.retry = options.retryMillis ?? 1_000
     this.graceMillis = options.finishedStreamGraceMillis ?? 30_000
     this.maxGraced = options.maxGracedStreamsPerSession ?? 16
@@ -1529,6 +1538,17 @@ export class Endpoint implements SessionHost {
         const stream = pending.stream
         // Requests still waiting for their first message are bounded by `answer`'s own timeout.
         if (stream === undefined) continue
+        // A stream opened for a quiet request (see `quietAfter`) that has sent nothing since: past
+        // its request timeout, it ends with the answer its 504 would have carried.
+        if (pending.quietDeadline !== 0 && !stream.sent && now >= pending.quietDeadline) {
+          this.abandon(
+            session,
+            pending,
+            `No answer within the request timeout (${this.requestTimeout} ms)`,
+            JsonRpc.failure(pending.request.id, { code: ErrorCode.InternalError, message: `Gateway Timeout: no answer within ${this.requestTimeout} ms` })
+          )
+          continue
+        }
         if (stream.connection?.reading === true) pending.detachedSince = undefined
         else if (pending.detachedSince === undefined) pending.detachedSince = now
         else if (now - pending.detachedSince >= this.requestTimeout) {
@@ -2165,11 +2185,20 @@ const answerImpl = Effect.fnUntraced(function*(
       // outside the guard, the request was neither given up nor bounded by the request timeout.
       // (No step of its own for the other requests: every request runs this.)
       const turn = opensLate ? Effect.andThen(Effect.yieldNow, openUnlessAnswered(self, session, pending)) : Effect.yieldNow
-      const answer = yield* session.receive(request, http, resolved).pipe(
+      // Quiet for `quietAfter` (an "auto" request): its stream opens, so that its connection carries
+      // the keep-alive comments while the call goes on (see `Endpoint.quietAfter`); the rest of its
+      // request timeout is kept by the reaper (`quietDeadline`).
+      const quiet = mode === "auto" && self.quietAfter < self.requestTimeout
+      let answer = yield* session.receive(request, http, resolved).pipe(
         Effect.andThen(turn),
-        Effect.andThen(awaitAnswer(pending, self.answerDeadlines, self.requestTimeout)),
+        Effect.andThen(awaitAnswer(pending, self.answerDeadlines, quiet ? self.quietAfter : self.requestTimeout)),
         Effect.onError((cause) => interrupted(self, session, pending, cause, http, resolved))
       )
+      if (answer === undefined && quiet && session.pending.get(request.id) === pending) {
+        pending.quietDeadline = Date.now() + self.requestTimeout - self.quietAfter
+        self.openSse(session, pending)
+        answer = pending.answered
+      }
       if (answer === undefined) {
         // Abandoned, an opening `initialize` ends its session: no id goes with the 504.
         self.abandon(session, pending, `No answer within the request timeout (${self.requestTimeout} ms)`)

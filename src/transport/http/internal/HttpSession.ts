@@ -67,6 +67,11 @@ export class Pending implements Deadlined {
   /** Its index in the endpoint's deadline heap; -1 when it is not there. */
   slot = -1
   stream: SseStream | undefined = undefined
+  /**
+   * When the request timeout of a request whose stream opened for its silence passes (see
+   * `Endpoint.quietAfter`; the reaper ends it then, if it sent nothing yet); 0: none.
+   */
+  quietDeadline = 0
   /** Since when no connection reads its stream (the reaper abandons it after the request timeout). */
   detachedSince: number | undefined = undefined
   /** A 2026-07-28 request (its stream is unresumable: see {@link SseStream.unresumable}). */
