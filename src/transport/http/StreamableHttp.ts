@@ -106,6 +106,24 @@ export interface Options {
    */
   readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
   /**
+   * The reverse proxies (load balancers) of one's own whose `X-Forwarded-For` is believed: IP
+   * addresses (`127.0.0.1`, `::1`) or networks (`10.0.0.0/8`). Default: none (every request's
+   * address is its connection's peer: behind a proxy, the proxy's, shared by all its clients). A
+   * request whose peer is one of them is taken to come from the address its `X-Forwarded-For`
+   * names, read from the right past the trusted proxies (what a client wrote there itself is never
+   * believed); the request context's `http.remoteAddress` is that address, and so everything that
+   * tells clients apart by address uses it: `maxSessionsPerAddress`, the `RateLimit` middleware,
+   * `maxListenStreamsPerAddress`, the task quota of anonymous callers, telemetry. A request from
+   * elsewhere, without the header, or whose walk meets an entry that is no address (`unknown`),
+   * keeps its peer. List only proxies that set the header themselves (nginx:
+   * `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for`, which appends the address it
+   * saw): a proxy that passes a client's header on as it is lets that client choose its address.
+   * An entry that is neither an address nor a network is a `TypeError` where the endpoint is made.
+   * Node's server only (`make`, `serve`, `route`, `handler`): `WebHandler` takes the address
+   * given to its handler as it is.
+   */
+  readonly trustedProxies?: ReadonlyArray<string> | undefined
+  /**
    * Accepted `Origin`s (`scheme://host[:port]`); default: http(s) on the allowed hosts, any port
    * (with `allowedHosts: "any"`, any origin). A request without `Origin` (not from a browser) is
    * not checked. `"any"` turns the check off.
@@ -479,7 +497,7 @@ export const make = (options: ServeOptions = {}): Listener => {
  * `MCP_HTTP_KEEP_ALIVE_TIMEOUT_MILLIS` (the limits and times after `MCP_HTTP_MAX_BODY_BYTES` take
  * `Infinity`, as their options do), `MCP_HTTP_FINISHED_STREAM_GRACE_MILLIS` (0: off),
  * `MCP_HTTP_MAX_GRACED_STREAMS_PER_SESSION`, `MCP_HTTP_MAX_GRACED_BYTES_PER_SESSION` (or
- * `Infinity`). What `options` gives
+ * `Infinity`), `MCP_HTTP_TRUSTED_PROXIES` (comma-separated addresses or networks). What `options` gives
  * wins; what neither sets keeps its default. Read when the server starts (a `ConfigProvider` in
  * context is used). A variable that does not parse, or whose value cannot be used
  * (`MCP_HTTP_PORT=abc`, `MCP_HTTP_MAX_SESSIONS=0`), stops it before it serves: it dies with an

@@ -36,6 +36,7 @@ import type { Options, Runner } from "../StreamableHttp.ts"
 import type { SessionStore } from "../SessionStore.ts"
 import { missingScopesOf, stepUpScopes } from "./bearer.ts"
 import type { EndpointEvents } from "./events.ts"
+import { forwardedFor } from "./forwarded.ts"
 import { allowedMethods, closingFor, headersOf, originCheck } from "./guards.ts"
 import { defaultMaxBodyBytes } from "./options.ts"
 import { WorkUnderWay } from "../../../internal/workUnderWay.ts"
@@ -298,6 +299,8 @@ export class Endpoint implements SessionHost {
   readonly allow: string
   /** DNS rebinding protection (see `originCheck`). */
   readonly checkOrigin: (request: HttpServerRequest.HttpServerRequest) => HttpServerResponse.HttpServerResponse | undefined
+  /** The request as from the client behind a trusted proxy (`Options.trustedProxies`); `undefined`: none trusted. */
+  readonly forwarded: ((request: HttpServerRequest.HttpServerRequest) => HttpServerRequest.HttpServerRequest) | undefined
   readonly maxBody: number
   readonly maxBodySize: ByteSize.ByteSize
   readonly bodyTimeout: number
@@ -338,6 +341,7 @@ export class Endpoint implements SessionHost {
     this.mode = options.responseMode ?? "auto"
     this.allow = allowedMethods(options)
     this.checkOrigin = originCheck(options)
+    this.forwarded = forwardedFor(options.trustedProxies, headersOf)
     this.maxBody = options.maxBodyBytes ?? defaultMaxBodyBytes
     this.maxBodySize = ByteSize.bytes(this.maxBody)
     this.bodyTimeout = options.bodyTimeoutMillis ?? 30_000

@@ -13,6 +13,7 @@
  * | `MCP_HTTP_ALLOWED_HOSTS` | `allowedHosts`: comma-separated names without port, or `any` |
  * | `MCP_HTTP_ALLOWED_ORIGINS` | `allowedOrigins`: comma-separated, or `any` |
  * | `MCP_HTTP_CORS_ORIGINS` | `cors.allowedOrigins`: comma-separated, or `*` |
+ * | `MCP_HTTP_TRUSTED_PROXIES` | `trustedProxies`: comma-separated addresses or networks (`127.0.0.1,10.0.0.0/8`) |
  * | `MCP_HTTP_HEALTH_PATH` | `healthPath` |
  * | `MCP_HTTP_MAX_BODY_BYTES` | `maxBodyBytes` |
  * | `MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT` | `maxBodyBytesInFlight` (or `Infinity`) |
@@ -37,6 +38,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { clip } from "../../../internal/clip.ts"
 import { HttpConfigError } from "../HttpConfigError.ts"
+import { trustedProxiesProblem } from "./forwarded.ts"
 import { allowedHostsList, listenHost } from "./hosts.ts"
 import { bodyBytesProblem, healthPathProblem, keepAliveTimeoutRule } from "./options.ts"
 import type { ServeOptions } from "../StreamableHttp.ts"
@@ -159,6 +161,13 @@ const parseHosts = (variable: string, value: string): Effect.Effect<ReadonlyArra
   return "hosts" in parsed ? Effect.succeed(parsed.hosts) : Effect.fail(new HttpConfigError({ variable, problem: parsed.problem }))
 }
 
+/** Trusted proxies: addresses or networks, comma-separated (see `trustedProxiesProblem`). */
+const parseProxies = (variable: string, value: string): Effect.Effect<ReadonlyArray<string>, HttpConfigError> => {
+  const entries = value.split(",").map((part) => part.trim()).filter((part) => part.length > 0)
+  const problem = entries.length === 0 ? "names no proxy (an address or network: 127.0.0.1, 10.0.0.0/8)" : trustedProxiesProblem(entries)
+  return problem === undefined ? Effect.succeed(entries) : Effect.fail(new HttpConfigError({ variable, problem }))
+}
+
 /**
  * The options the environment sets (an option it does not set is absent), or the error of the
  * first variable that is wrong. Read once, when the server starts.
@@ -183,6 +192,7 @@ export const serveOptions: Effect.Effect<ServeOptions, HttpConfigError> = Effect
   yield* set("allowedOrigins", "MCP_HTTP_ALLOWED_ORIGINS", (variable, value) => parseList(variable, value, "any", "origin"))
   yield* set("cors", "MCP_HTTP_CORS_ORIGINS", (variable, value) =>
     Effect.map(parseList(variable, value, "*", "origin"), (allowedOrigins) => ({ allowedOrigins })))
+  yield* set("trustedProxies", "MCP_HTTP_TRUSTED_PROXIES", parseProxies)
   yield* set("healthPath", "MCP_HTTP_HEALTH_PATH", parsePath)
   yield* set("maxBodyBytes", "MCP_HTTP_MAX_BODY_BYTES", parseLimit)
   yield* set("maxBodyBytesInFlight", "MCP_HTTP_MAX_BODY_BYTES_IN_FLIGHT", parseLimitOrInfinity)

@@ -443,8 +443,12 @@ export const serveFromConfig = <R>(
 // Requests
 // ---------------------------------------------------------------------------
 
-/** Every request: the origin check, bearer authentication when configured, then its method. */
-const handle = (endpoint: Endpoint, request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+/**
+ * Every request: its client's address behind a trusted proxy (`trustedProxies`), the origin check,
+ * bearer authentication when configured, then its method.
+ */
+const handle = (endpoint: Endpoint, received: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse> => {
+  const request = endpoint.forwarded === undefined ? received : endpoint.forwarded(received)
   const refused = endpoint.checkOrigin(request)
   if (refused !== undefined) return Effect.succeed(refused)
   const auth = endpoint.options.auth

@@ -7,6 +7,7 @@
  */
 import * as NumericOptions from "../../../internal/options.ts"
 import { checkedSessionOptions, type SessionNumbers } from "../../../session/internal/sessionOptions.ts"
+import { trustedProxiesProblem } from "./forwarded.ts"
 import { allowedHostsProblem } from "./hosts.ts"
 
 /**
@@ -15,6 +16,7 @@ import { allowedHostsProblem } from "./hosts.ts"
  */
 export interface HttpNumbers {
   readonly allowedHosts?: ReadonlyArray<string> | "any" | undefined
+  readonly trustedProxies?: ReadonlyArray<string> | undefined
   readonly path?: string | undefined
   readonly healthPath?: string | undefined
   readonly maxBodyBytes?: number | undefined
@@ -76,6 +78,8 @@ export const checkOptions = <O extends HttpNumbers>(who: string, options: O, com
   if (body !== undefined) throw new RangeError(`${who}: maxBodyBytesInFlight ${body}`)
   const hosts = allowedHostsProblem(options.allowedHosts)
   if (hosts !== undefined) throw new TypeError(`${who}: allowedHosts ${hosts}`)
+  const proxies = trustedProxiesProblem(options.trustedProxies)
+  if (proxies !== undefined) throw new TypeError(`${who}: trustedProxies ${proxies}`)
   // `complete: false`: the path may yet come from elsewhere (the environment, `fromConfig`), which
   // checks `healthPath` against it when it is known.
   const health = complete || options.path !== undefined ? healthPathProblem(options) : undefined
