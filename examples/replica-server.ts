@@ -18,10 +18,17 @@
  * answers (`greet_later` asking before it became a task), so that the retry may reach another
  * replica. Without it each replica seals with a key of its own, and says so: a retry that reaches
  * another replica is refused (-32602 "Invalid requestState").
+ *
+ * It runs with V8's allocation-site pretenuring off, as the README advises for a server with many
+ * requests in flight ("Garbage collection under load"): a replica waits on Redis for every task
+ * read and write, so many requests' young objects are alive at each scavenge; with V8's defaults
+ * it soon allocates some of their sites in the old generation, and each scavenge of its reads then
+ * kept 1.5–2.2 MB instead of 0.1 (`bench/cluster.ts`'s tasks/get tail).
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import { setFlagsFromString } from "node:v8"
 import { GracefulShutdown, McpContext, McpServer, StreamableHttp } from "../src/index.ts"
 import { RedisStores } from "../src/redis.ts"
 import { flags, isMain, traced, withPortHint, withRequestStateKeys } from "./internal/cli.ts"
@@ -106,6 +113,8 @@ export const options: McpServer.Options = { name: "replica", version: "1.0.0", t
 export const components = Layer.mergeAll(Crunch, Charge, GreetLater, Survey, Queued)
 
 if (isMain(import.meta)) {
+  // Before the server starts: V8 decides what to pretenure from the scavenges under load.
+  setFlagsFromString("--no-allocation-site-pretenuring")
   const cli = flags(process.argv.slice(2), {}, true)
   const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
   // `STORE=memory`: each replica its own stores in memory (for comparisons: nothing is shared).
