@@ -30,6 +30,10 @@
  *   after the round's creations; on Redis through the *other* replica. The warm-up reads 5,000
  *   times too: without it, the first reads run the tasks/get path's code before V8 compiled it
  *   (p99 9–14 ms instead of 3–4 on Redis, 8 instead of 3 in memory, measured);
+ * - **the reads' collections** (a line per store under the table): the replicas' scavenges while
+ *   they answer a round's reads, how much each kept (`new_space_survived`) and their longest
+ *   pause, and their full collections, from the replicas' `--trace-gc-nvp`: the tasks/get tail
+ *   follows them (a scavenge stops a replica's reads in flight; what it keeps sets its length);
  * - **create → completed** p50/p99: 500 tasks of `queued` (0 ms), each polled with `tasks/get`
  *   every millisecond until completed (on Redis through the other replica), once, after the rounds.
  *
@@ -46,7 +50,7 @@ import { fileURLToPath } from "node:url"
 import { make as startRedis } from "../test/support/redis.ts"
 import { startReplica } from "../test/support/replicas.ts"
 import { RawHttpClient } from "./rawHttpClient.ts"
-import { childCpuMicros, freePort, intEnv, median, runBenchmark } from "./support.ts"
+import { childCpuMicros, fmt, freePort, intEnv, median, runBenchmark } from "./support.ts"
 
 const TASKS = intEnv("BENCH_CLUSTER_TASKS", 20_000)
 const CONCURRENCY = intEnv("BENCH_CLUSTER_CONCURRENCY", 128)
@@ -190,10 +194,39 @@ interface RoundResult {
   readonly redisCpu: number | undefined
   readonly getP50: number
   readonly getP99: number
+  /** The replicas' collections during the round's reads (see {@link collections}). */
+  readonly readsGc: Collections
+}
+
+/** Garbage collections of the replicas over a stretch of their `--trace-gc-nvp` output. */
+interface Collections {
+  readonly scavenges: number
+  /** The median of what each scavenge kept (`new_space_survived`), MB. */
+  readonly keptMb: number
+  readonly longestPauseMs: number
+  /** Mark-compacts (full collections). */
+  readonly full: number
+}
+
+/** A field of a `--trace-gc-nvp` line (`name=value`). */
+const nvpField = (line: string, name: string) => Number(new RegExp(`\\b${name}=([0-9.]+)`).exec(line)?.[1] ?? Number.NaN)
+
+/** The collections in `traces` (the replicas' output) since the lengths `from`. */
+const collections = (traces: ReadonlyArray<string>, from: ReadonlyArray<number>): Collections => {
+  const lines = traces.flatMap((trace, i) => trace.slice(from[i]).split("\n"))
+  // A line cut at the stretch's start lacks its first fields: left out.
+  const scavenges = lines.filter((line) => line.includes("gc=s ") && Number.isFinite(nvpField(line, "pause")))
+  const pauses = scavenges.map((line) => nvpField(line, "pause"))
+  return {
+    scavenges: scavenges.length,
+    keptMb: scavenges.length === 0 ? 0 : median(scavenges.map((line) => nvpField(line, "new_space_survived"))) / 1e6,
+    longestPauseMs: Math.max(0, ...pauses),
+    full: lines.filter((line) => line.includes("gc=mc ") || line.includes("gc=mmc ")).length
+  }
 }
 
 /** A store's figures: the medians of its rounds (create → completed measured once, after them). */
-interface Row extends RoundResult {
+interface Row extends Omit<RoundResult, "readsGc"> {
   readonly rounds: ReadonlyArray<RoundResult>
   readonly store: string
   readonly doneP50: number
@@ -205,10 +238,13 @@ const measure = (store: "redis" | "memory", redisUrl: string, redisPort: number)
     const ports = [yield* Effect.promise(freePort), yield* Effect.promise(freePort)]
     const prefix = `bench-${Date.now()}:`
     const pids: Array<number> = []
-    for (const port of ports) {
+    /** Each replica's output: its `--trace-gc-nvp` lines. */
+    const traces = ["", ""]
+    for (const [i, port] of ports.entries()) {
       // One anonymous client makes them all: the per-requestor limit (100 by default) raised.
       const env = { MAX_TASKS_PER_REQUESTOR: "5000", ...(store === "memory" ? { STORE: "memory" } : {}) }
-      pids.push((yield* startReplica({ redisUrl, prefix, port, leaseMillis: 15_000, env })).pid!)
+      const output = (chunk: string) => void (traces[i] += chunk)
+      pids.push((yield* startReplica({ redisUrl, prefix, port, leaseMillis: 15_000, env, nodeArgs: ["--trace-gc-nvp"], output })).pid!)
     }
     const redisPid = yield* Effect.promise(() => redisInfo(redisPort, "server", "process_id"))
     const cpu = () => pids.reduce((sum, pid) => sum + childCpuMicros(pid), 0)
@@ -243,6 +279,7 @@ const measure = (store: "redis" | "memory", redisUrl: string, redisPort: number)
         // The newest tasks: past the requestor's limit, a store drops the oldest ended ones.
         const recent = made.slice(-2_000)
         const gets: Array<number> = []
+        const traced = traces.map((trace) => trace.length)
         await pool(GETS, 16, async (i) => {
           const task = recent[i % recent.length]!
           const t = performance.now()
@@ -255,7 +292,8 @@ const measure = (store: "redis" | "memory", redisUrl: string, redisPort: number)
           replicaCpu,
           redisCpu,
           getP50: percentile(gets, 50),
-          getP99: percentile(gets, 99)
+          getP99: percentile(gets, 99),
+          readsGc: collections(traces, traced)
         })
       }
       const done: Array<number> = []
@@ -270,7 +308,7 @@ const measure = (store: "redis" | "memory", redisUrl: string, redisPort: number)
         }
         done.push(performance.now() - t)
       })
-      const middle = <K extends keyof RoundResult>(key: K) => {
+      const middle = <K extends keyof Row & keyof RoundResult>(key: K) => {
         const values = rounds.map((round) => round[key]).filter((value): value is number => value !== undefined)
         return values.length === 0 ? undefined : median(values)
       }
@@ -317,6 +355,8 @@ runBenchmark("bench/cluster.ts", async () => {
         row.rounds.map((round) => Math.round(round.creations).toLocaleString("en")).join(" / ")
       }; replica CPU µs per creation ${row.rounds.map((round) => round.replicaCpu.toFixed(0)).join(" / ")}; tasks/get p99 ms ${
         row.rounds.map((round) => ms(round.getP99)).join(" / ")
+      }; the reads' scavenges (both replicas; kept median MB, longest pause ms) ${
+        row.rounds.map(({ readsGc: gc }) => `${gc.scavenges} (${fmt(gc.keptMb, 2)}, ${fmt(gc.longestPauseMs, 1)})${gc.full > 0 ? ` + ${gc.full} full` : ""}`).join(" / ")
       }`
     ),
     "",

@@ -28,6 +28,8 @@ export interface ReplicaOptions {
   readonly leaseMillis: number
   readonly server?: "replica" | "everything" | "other" | undefined
   readonly args?: ReadonlyArray<string> | undefined
+  /** Flags for the replica's Node, before its script (e.g. `--trace-gc-nvp`; Node refuses V8's in `NODE_OPTIONS`). */
+  readonly nodeArgs?: ReadonlyArray<string> | undefined
   /** More environment (e.g. `STORE=memory`). */
   readonly env?: { readonly [name: string]: string } | undefined
   /** Receives everything the process writes, as it comes. */
@@ -63,7 +65,7 @@ const spawnReplica = (options: ReplicaOptions, port: number): Effect.Effect<Repl
         const args = options.server === "everything"
           ? [examples.everything, "--http", "--stateless", "--redis", options.redisUrl, ...(options.args ?? [])]
           : [options.server === "other" ? examples.other : examples.replica, "--http", ...(options.args ?? [])]
-        const child = spawn(process.execPath, [...args, "--port", String(port)], {
+        const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args, "--port", String(port)], {
           env: {
             PATH: process.env.PATH ?? "",
             // Node's compile cache of the test run (see `compileCache.ts`): an environment of its
