@@ -299,8 +299,10 @@ const toolResultOver = (method: string, result: unknown, message: string): objec
     const related = (fields["_meta"] as { readonly [key: string]: unknown } | undefined)?.[RELATED_TASK_META_KEY]
     return related === undefined ? tooLarge(message) : { ...tooLarge(message), _meta: { [RELATED_TASK_META_KEY]: related } }
   }
+  // A 2026-07-28 tool result, as the task carried it: with its `resultType` (the official tasks
+  // client refused the replacement without it, failing a task that completed).
   if (method === "tasks/get" && fields["status"] === "completed" && typeof fields["result"] === "object") {
-    return { ...fields, result: tooLarge(message) }
+    return { ...fields, result: { ...tooLarge(message), resultType: "complete" } }
   }
   return undefined
 }

@@ -1,0 +1,96 @@
+/**
+ * SizeLimit and the official tasks client (`@modelcontextprotocol/ext-tasks`) over Streamable
+ * HTTP, MCP 2026-07-28: a task's tool result over the limit, replaced inline in `tasks/get` by
+ * the isError result, is still a 2026-07-28 tool result (`resultType: "complete"`), which the
+ * client takes.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
+import { createTaskSessionFromClient, resultFromTaskOutcome } from "@modelcontextprotocol/ext-tasks/client"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { McpServer } from "../../src/index.ts"
+import * as SizeLimit from "../../src/middleware/builtin/SizeLimit.ts"
+import { serveHttp } from "../extensions/support.ts"
+import { readSse } from "../http/support.ts"
+
+/** A tool that runs as a task, with a result of `times` characters. */
+const Export = McpServer.tool({
+  name: "export",
+  execution: { taskSupport: "required" },
+  parameters: { times: Schema.Int },
+  handler: ({ times }) => Effect.as(Effect.sleep(5), "e".repeat(times))
+})
+
+const capabilities = { extensions: { "io.modelcontextprotocol/tasks": {} } }
+const framing = { protocolVersion: "2026-07-28", clientInfo: { name: "size-tasks", version: "1.0.0" }, clientCapabilities: capabilities }
+
+let nextId = 0
+/** One raw request (the tasks client's raw dispatch): its JSON-RPC answer. */
+const post = async (url: string, request: any) => {
+  const id = `raw-${nextId++}`
+  const name = request.method === "tools/call" ? request.params?.name : request.params?.taskId
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2026-07-28",
+      "mcp-method": request.method,
+      ...(name === undefined ? {} : { "mcp-name": name })
+    },
+    body: JSON.stringify({ ...request, jsonrpc: "2.0", id })
+  })
+  const answer = (response.headers.get("content-type") ?? "").includes("text/event-stream")
+    ? (await readSse(response, 10_000)).filter((event) => event.data !== "").map((event) => JSON.parse(event.data)).find((m) => m.id === id)
+    : await response.json()
+  return answer.error !== undefined ? { kind: "error", error: answer.error } : { kind: "result", result: answer.result }
+}
+
+const connect = (url: string) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const client = new Client({ name: "size-tasks", version: "1.0.0" }, {
+        capabilities: capabilities as never,
+        versionNegotiation: { mode: { pin: "2026-07-28" } as never }
+      })
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)))
+      const session = createTaskSessionFromClient(client, {
+        endpointId: "size-tasks",
+        rawDispatch: ((request: any) => post(url, request)) as never,
+        v2RequestFraming: framing as never
+      })
+      return { client, session }
+    }),
+    ({ client, session }) => Effect.promise(() => session.close().catch(() => undefined).then(() => client.close().catch(() => undefined)))
+  )
+
+describe("SizeLimit and the official tasks client (2026-07-28, HTTP)", () => {
+  // Fails before: the replacement inline in tasks/get had no `resultType`, which a 2026-07-28 tool
+  // result must carry: the client refused the completed task's result (its settle rejected).
+  it.live("a task's tool result over the limit settles as the isError result", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveHttp(
+        { name: "size", version: "1.0.0", tasks: McpServer.tasks() },
+        Layer.mergeAll(Export, McpServer.middleware(SizeLimit.middleware({ maxBytes: 400 })))
+      )
+      const { session } = yield* connect(url)
+      // Under the limit: as it is.
+      const small = yield* Effect.promise(() => session.callTool("export", { times: 10 }))
+      assert.strictEqual(small.kind, "task")
+      const fits = yield* Effect.promise(() => small.settle())
+      assert.strictEqual(fits.outcome.status, "completed", JSON.stringify(fits.outcome))
+      assert.deepStrictEqual((resultFromTaskOutcome(fits.outcome as never) as any).content, [{ type: "text", text: "e".repeat(10) }])
+      // Over it: the isError result, taken.
+      const large = yield* Effect.promise(() => session.callTool("export", { times: 1000 }))
+      assert.strictEqual(large.kind, "task")
+      const over = yield* Effect.promise(() => large.settle().then((settled) => settled, (error) => ({ rejected: String(error) })))
+      assert.notProperty(over, "rejected", JSON.stringify(over))
+      const outcome = (over as any).outcome
+      assert.strictEqual(outcome.status, "completed", JSON.stringify(outcome))
+      const result = resultFromTaskOutcome(outcome as never) as any
+      assert.isTrue(result.isError)
+      assert.match(result.content[0].text, /^Tool result too large: \d+ bytes \(limit 400\)$/)
+    }), 30_000)
+})
