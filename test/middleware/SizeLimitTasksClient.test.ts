@@ -1,8 +1,8 @@
 /**
- * SizeLimit and the official tasks client (`@modelcontextprotocol/ext-tasks`) over Streamable
- * HTTP, MCP 2026-07-28: a task's tool result over the limit, replaced inline in `tasks/get` by
- * the isError result, is still a 2026-07-28 tool result (`resultType: "complete"`), which the
- * client takes.
+ * SizeLimit and 2026-07-28 tasks over Streamable HTTP: a task's tool result over the limit,
+ * replaced inline in `tasks/get` by the isError result, is still a 2026-07-28 tool result
+ * (`resultType: "complete"`), which the official tasks client (`@modelcontextprotocol/ext-tasks`)
+ * takes; a `subscriptions/listen` stream following the task carries that replacement too.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
@@ -13,7 +13,7 @@ import * as Schema from "effect/Schema"
 import { McpServer } from "../../src/index.ts"
 import * as SizeLimit from "../../src/middleware/builtin/SizeLimit.ts"
 import { serveHttp } from "../extensions/support.ts"
-import { readSse } from "../http/support.ts"
+import { listenToTasks, readSse } from "../http/support.ts"
 
 /** A tool that runs as a task, with a result of `times` characters. */
 const Export = McpServer.tool({
@@ -21,6 +21,14 @@ const Export = McpServer.tool({
   execution: { taskSupport: "required" },
   parameters: { times: Schema.Int },
   handler: ({ times }) => Effect.as(Effect.sleep(5), "e".repeat(times))
+})
+
+/** The same, slow enough to be followed by a listen stream opened after the task is created. */
+const SlowExport = McpServer.tool({
+  name: "slow_export",
+  execution: { taskSupport: "required" },
+  parameters: { times: Schema.Int },
+  handler: ({ times }) => Effect.as(Effect.sleep(300), "e".repeat(times))
 })
 
 const capabilities = { extensions: { "io.modelcontextprotocol/tasks": {} } }
@@ -92,5 +100,45 @@ describe("SizeLimit and the official tasks client (2026-07-28, HTTP)", () => {
       const result = resultFromTaskOutcome(outcome as never) as any
       assert.isTrue(result.isError)
       assert.match(result.content[0].text, /^Tool result too large: \d+ bytes \(limit 400\)$/)
+    }), 30_000)
+})
+
+describe("SizeLimit and a subscriptions/listen stream following a task (2026-07-28, HTTP)", () => {
+  const meta = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientCapabilities": capabilities,
+    "io.modelcontextprotocol/clientInfo": { name: "size-tasks", version: "1.0.0" }
+  }
+  const request = (url: string, method: string, params: Record<string, unknown>) =>
+    post(url, { method, params: { ...params, _meta: meta } }).then((answer: any) => answer.result)
+
+  // Fails before: tasks/get replaced the result, but the task recorded it whole, and the stream's
+  // notifications/tasks carried it whole (1,000 characters past a limit of 400 bytes).
+  it.live("the task's end, told on the stream, carries the isError result, as tasks/get does", () =>
+    Effect.gen(function*() {
+      const { port, url } = yield* serveHttp(
+        { name: "size", version: "1.0.0", tasks: McpServer.tasks() },
+        Layer.mergeAll(SlowExport, McpServer.middleware(SizeLimit.middleware({ maxBytes: 400 })))
+      )
+      const created = yield* Effect.promise(() => request(url, "tools/call", { name: "slow_export", arguments: { times: 1000 } }))
+      assert.strictEqual(created?.resultType, "task", JSON.stringify(created))
+      const taskId: string = created.taskId
+      const reader = yield* Effect.acquireRelease(Effect.promise(() => listenToTasks(port, [taskId])), (reader) => Effect.promise(() => reader.cancel()))
+      let ended: any
+      for (let i = 0; i < 20 && ended === undefined; i++) {
+        const event = yield* Effect.promise(() => reader.next(5_000))
+        if (event === undefined) break
+        if (event.data === "") continue
+        const message = JSON.parse(event.data)
+        if (message.method === "notifications/tasks" && message.params.status !== "working") ended = message.params
+      }
+      assert.strictEqual(ended?.status, "completed", JSON.stringify(ended))
+      assert.isTrue(ended.result.isError, JSON.stringify(ended).slice(0, 300))
+      assert.match(ended.result.content[0].text, /^Tool result too large: \d+ bytes \(limit 400\)$/)
+      assert.isAtMost(Buffer.byteLength(JSON.stringify(ended.result), "utf8"), 400)
+      // tasks/get agrees (the task's fields around it are measured there too: its size may differ).
+      const got = yield* Effect.promise(() => request(url, "tasks/get", { taskId }))
+      assert.isTrue(got.result.isError, JSON.stringify(got).slice(0, 300))
+      assert.match(got.result.content[0].text, /^Tool result too large: \d+ bytes \(limit 400\)$/)
     }), 30_000)
 })

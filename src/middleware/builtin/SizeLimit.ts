@@ -24,7 +24,10 @@
  * (that version's status for a tool result with `isError`; 2026-07-28 calls such a task
  * `completed`); a `resources/read` or `prompts/get` result over it (tasks the server runs for
  * them too) as the `-32603` error, so the task is `failed` with it. `tasks/get` agrees with
- * `tasks/result`. A task another replica took over and ran again is
+ * `tasks/result`. A 2026-07-28 task's tool result is measured when the task ends too, as the
+ * call would send it, and recorded as the isError result (the task `completed`): `tasks/get` and
+ * the `notifications/tasks` of a `subscriptions/listen` stream following it carry that. A task
+ * another replica took over and ran again is
  * not measured there (the middleware did not see its request): its result is replaced when it is
  * fetched, the task staying `completed`. Of two `SizeLimit`s in one stack, each limit applies to
  * the task's result as it does to a direct call's.
@@ -169,12 +172,19 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
   const asksForTask = (request: JsonRpc.Request, context: RequestContext) =>
     taskMethods.has(request.method) && limitsTasks && (request.params as { readonly task?: unknown } | undefined)?.task !== undefined &&
     featuresOf(context.protocolVersion).taskMethods
-  // A 2026-07-28 call may become a task (the tasks extension declared): its error is carried
-  // inline by `tasks/get`, so one over the limit is replaced as the task records it (it made the
-  // whole `tasks/get` -32603). Its result is replaced when `tasks/get` carries it (a tool result
-  // over the limit is the isError result there, the task `completed` either way in that version).
+  // A 2026-07-28 call may become a task (the tasks extension declared): its outcome is carried
+  // inline by `tasks/get` and by the `notifications/tasks` of a `subscriptions/listen` stream, so
+  // one over the limit is replaced as the task records it: an error by its shortened form (it made
+  // the whole `tasks/get` -32603), a tool result measured as the call would send it by the isError
+  // result (the task `completed` either way in that version). A tool result replaced only when
+  // `tasks/get` carried it went whole, at any size, to the client following the task by listen.
   const limitsModernTasks = methods === undefined || methods.has("tasks/get")
-  const modernTaskLimit: Limit = (exit) => exit._tag === "Failure" ? failureWithin(exit, maxBytes) : exit
+  const modernTaskLimit = (context: RequestContext): Limit => (exit) => {
+    if (exit._tag === "Failure") return failureWithin(exit, maxBytes)
+    const size = sizeOf(resultAsSent(context, "tools/call", exit.value))
+    if (size <= maxBytes || asksForInput("tools/call", exit.value)) return exit
+    return Exit.succeed(tooLarge(`Tool result too large: ${size} bytes (limit ${maxBytes})`))
+  }
   const mayBecomeTask = (request: JsonRpc.Request, context: RequestContext) =>
     request.method === "tools/call" && limitsModernTasks && ProtocolVersion.isModern(context.protocolVersion) &&
     Extension.isDeclared(context, TasksWire.extensionId)
@@ -187,7 +197,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
       const effect = asksForTask(request, context)
         ? withTaskLimit(next(request), taskLimit(context, request.method))
         : mayBecomeTask(request, context)
-        ? withTaskLimit(next(request), modernTaskLimit)
+        ? withTaskLimit(next(request), modernTaskLimit(context))
         : next(request)
       return measures ? measured(request.method, effect, context) : effect
     }
