@@ -130,6 +130,13 @@ export interface RelatedTask {
    * fails with 429 when a task limit is reached, -32603 `StoreUnavailable` when the task store failed.
    */
   readonly promote?: Effect.Effect<void, LimitExceeded | StoreUnavailable> | undefined
+  /**
+   * True once the task is no longer this work's though the work still runs: cancelled (an
+   * uninterruptible region runs to its end), or taken over by another replica. Its progress
+   * notifications stop then (MCP 2025-11-25: they "MUST stop at a terminal status").
+   * `undefined` (or absent): it is the work's.
+   */
+  readonly ended?: boolean | undefined
 }
 
 /**

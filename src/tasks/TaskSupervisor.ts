@@ -161,6 +161,14 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
    * @internal
    */
   readonly runsFor?: ((owner: string) => boolean) | undefined
+  /**
+   * Whether the work of the task `taskId` is this supervisor's now, answered at once: false once
+   * it was cancelled (recorded, its work interrupted: an uninterruptible region may still run) or
+   * its lease lost, before its work has ended. Optional: a supervisor of one's own may have none.
+   *
+   * @internal
+   */
+  readonly runs?: ((taskId: string) => boolean) | undefined
 }>()("effect-mcp-server/TaskSupervisor") {
   /** The supervisor, over the `TaskStore` in context; its scope interrupts every task when it closes. */
   static readonly layer: Layer.Layer<TaskSupervisor, never, TaskStore> = Layer.effect(
@@ -1011,6 +1019,7 @@ export const make = (
       }),
     running: Effect.sync(() => running.size),
     owners: Effect.sync(() => byOwner.size),
-    runsFor: (owner) => byOwner.has(owner)
+    runsFor: (owner) => byOwner.has(owner),
+    runs: (taskId) => running.has(taskId)
   })
 }

@@ -337,6 +337,10 @@ export const make = (
       get meta() {
         return Wire.relatedTaskMeta(this.taskId)
       }
+      /** See `RelatedTask.ended`: cancelled (or taken over elsewhere) while its work runs on. */
+      get ended() {
+        return supervisor.runs?.(this.taskId) === false
+      }
       /** Its messages go together: its `tasks/result` carries them (see `ServerSession.routeTo`). */
       get route() {
         return this.taskId

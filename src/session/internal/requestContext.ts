@@ -359,6 +359,9 @@ export class RequestContextImpl implements RequestContext {
     // as the report runs, not as its effect is made: one made once and run twice (a retry of
     // what holds it), or made in one order and run in another, sent what broke the rule.
     return Effect.suspend(() => {
+      // The task was cancelled while its work runs on (an uninterruptible region): its progress
+      // stops at the terminal status, as MCP requires (it was sent on, after the cancel's answer).
+      if (this.relatedTask?.ended === true) return Effect.void
       const meta = this.meta!
       const last = lastProgress.get(meta)
       if (!Number.isFinite(progress) || (last !== undefined && !(progress > last)) || (total !== undefined && !Number.isFinite(total))) {

@@ -1,0 +1,80 @@
+/**
+ * `tasks/cancel` (MCP 2025-11-25) of a task whose work runs on after it (an uninterruptible
+ * region), over Streamable HTTP: the task's progress stops at its terminal status, as MCP requires
+ * ("they MUST stop at a terminal status").
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { McpContext, McpServer } from "../../src/index.ts"
+import { serveHttp } from "../extensions/support.ts"
+import { answerOf, on, openSession, post, sseReader } from "../http/support.ts"
+
+/** Reports progress before and after a pause, all in one uninterruptible region (a transaction). */
+const Transaction = McpServer.tool({
+  name: "transaction",
+  execution: { taskSupport: "optional" },
+  handler: () =>
+    Effect.uninterruptible(Effect.gen(function*() {
+      yield* McpContext.progress(1, 3)
+      yield* Effect.sleep(300)
+      yield* McpContext.progress(2, 3)
+      yield* Effect.sleep(50)
+      yield* McpContext.progress(3, 3)
+      return "committed"
+    }))
+})
+
+/** The messages of the events a reader gets until none comes for `quietMillis` (at most 50). */
+const messagesUntilQuiet = async (reader: ReturnType<typeof sseReader>, quietMillis: number): Promise<Array<any>> => {
+  const messages: Array<any> = []
+  for (let i = 0; i < 50; i++) {
+    const event = await reader.next(quietMillis).catch(() => undefined)
+    if (event === undefined) break
+    if (event.data !== "") messages.push(JSON.parse(event.data))
+  }
+  return messages
+}
+
+describe("tasks/cancel of a task whose work runs on", () => {
+  // Fails before: the progress of 2 and 3 went out after the cancel's answer (on the session's
+  // stream: no tasks/result waits for the task), with the task's related-task _meta.
+  it.live("no progress after the cancel's answer; the task stays cancelled", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serveHttp({ name: "cancel", version: "1.0.0", tasks: McpServer.tasks() }, Transaction)
+      const sessionId = yield* Effect.promise(() => openSession(url))
+      // The session's stream, where the task's messages go while no tasks/result waits for it.
+      const stream = yield* Effect.acquireRelease(
+        Effect.promise(() => fetch(url, { method: "GET", headers: { accept: "text/event-stream", ...on(sessionId) } })),
+        (response) => Effect.promise(() => response.body?.cancel().catch(() => undefined) ?? Promise.resolve())
+      )
+      assert.strictEqual(stream.status, 200)
+      const reader = sseReader(stream)
+      const created = yield* Effect.promise(() =>
+        post(url, {
+          jsonrpc: "2.0",
+          id: 1,
+          method: "tools/call",
+          params: { name: "transaction", arguments: {}, task: {}, _meta: { progressToken: "t" } }
+        }, on(sessionId)).then(answerOf)
+      )
+      const taskId: string = created.result?.task?.taskId
+      assert.isString(taskId, JSON.stringify(created))
+      const first = yield* Effect.promise(() => messagesUntilQuiet(reader, 150))
+      assert.deepStrictEqual(
+        first.filter((message) => message.method === "notifications/progress").map((message) => message.params.progress),
+        [1],
+        JSON.stringify(first)
+      )
+      const cancelled = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 2, method: "tasks/cancel", params: { taskId } }, on(sessionId)).then(answerOf)
+      )
+      assert.strictEqual(cancelled.result?.status, "cancelled", JSON.stringify(cancelled))
+      // The region ends about 350 ms after it began: whatever it said by then has come.
+      const after = yield* Effect.promise(() => messagesUntilQuiet(reader, 700))
+      assert.deepStrictEqual(after.filter((message) => message.method === "notifications/progress"), [], JSON.stringify(after))
+      const task = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 3, method: "tasks/get", params: { taskId } }, on(sessionId)).then(answerOf)
+      )
+      assert.strictEqual(task.result?.status, "cancelled", JSON.stringify(task))
+    }), 30_000)
+})
