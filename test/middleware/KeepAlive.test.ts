@@ -234,12 +234,24 @@ describe("KeepAlive (loop timing, TestClock)", () => {
       assert.deepStrictEqual(levels(), ["Warn", "Warn", "Error", "Warn"])
       assert.include(logger.lines[3]!.message, "1 in a row")
 
-      answer = "closed"
-      yield* TestClock.adjust("1 second") // t = 9500: the session is gone, the loop ends
+      // Fails before: activity did not end the run of misses (a busy client that never answers
+      // pings was said gone): "2 in a row" and the error here.
+      yield* TestClock.adjust("500 millis")
+      yield* touch() // t = 9000: the client speaks
+      yield* TestClock.adjust("1 second") // t = 10000: woke at 9500, it had spoken: not pinged
+      assert.strictEqual(requests.length, 6)
+      yield* TestClock.adjust("1 second") // t = 11000: idle: ping at 10500, missed at 11000
       assert.strictEqual(requests.length, 7)
+      yield* TestClock.adjust("500 millis")
+      assert.deepStrictEqual(levels(), ["Warn", "Warn", "Error", "Warn", "Warn"])
+      assert.include(logger.lines[4]!.message, "1 in a row")
+
+      answer = "closed"
+      yield* TestClock.adjust("1 second") // t = 12500: ping at 12000, the session is gone, the loop ends
+      assert.strictEqual(requests.length, 8)
       const exit = yield* Fiber.await(fiber)
       assert.strictEqual(exit._tag, "Success")
       yield* TestClock.adjust("10 seconds")
-      assert.strictEqual(requests.length, 7)
+      assert.strictEqual(requests.length, 8)
     }).pipe(Effect.provide(Logger.layer([]))))
 })

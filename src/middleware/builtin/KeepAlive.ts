@@ -6,7 +6,8 @@
  * `interval`: when nothing arrived since it last woke (the session has been idle for at least
  * `interval`), it sends a `ping` and waits at most `timeout` for the answer. A ping without an
  * answer in time is a miss, logged as a warning; `maxMisses` consecutive misses are logged as an
- * error (once per run of misses). Any answer — a result or an error object — ends the run. The
+ * error (once per run of misses). Any answer — a result or an error object — ends the run, and
+ * so does any message of the client (it is alive). The
  * loop ends with the session, and on a session that cannot ping its client (a connection of the
  * 2026-07-28 era, which has no server→client requests; a stateless one). A connection is pinged
  * only once its `initialize` has been answered: before its first message it may be a 2026-07-28
@@ -103,6 +104,9 @@ export const middleware = (options: Options): Middleware.Middleware<never> => {
         yield* Effect.sleep(interval)
         if (state.count !== seen) {
           seen = state.count
+          // The client spoke: it is alive, and its run of missed pings ends (counted on across
+          // its activity, a client that never answers pings was said gone while it called tools).
+          misses = 0
           continue
         }
         // Not before the handshake is answered: a connection that has not spoken yet may be a
