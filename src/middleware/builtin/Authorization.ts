@@ -28,7 +28,11 @@
  * - **No principal** (stdio, or no authentication upstream): `unauthenticated` decides, and must
  *   be given. `"deny"`: every component with a rule is hidden and refused; `"allow"`: everything is
  *   allowed; `{ principal }`: that principal is used, and passed down to the handlers
- *   (`McpContext.principal` sees it).
+ *   (`McpContext.principal` sees it). Every caller without one is then that principal, for what
+ *   is keyed by principal too: its sessions (every client of an HTTP server without
+ *   authentication) share its tasks (each `tasks/list` lists them all, each may read or cancel
+ *   them), its `RateLimit` budget and its `ResponseCache` entries. Meant for a server of one user
+ *   (stdio); where several reach it, authenticate them.
  *
  * **Example** (Admin tools for admins, on a server without authentication)
  *
