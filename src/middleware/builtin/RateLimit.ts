@@ -533,6 +533,12 @@ const storeFailed = (error: StoreError): Effect.Effect<never, McpError.StoreUnav
  * that fails refuses the request (-32603 "Store unavailable: RateLimitStore"): a limit is never
  * silently lifted.
  *
+ * A request spends its budget as it is let through, before anything below it runs: one that then
+ * fails, is cancelled (`notifications/cancelled`, its session closing) or is given up by `Timeout`
+ * has spent it all the same (nothing is refunded), and each attempt of a `Retry` spends again (a
+ * raw hook, `Retry` runs the typed hooks, this middleware's among them, once per attempt, wherever
+ * it is placed in the stack).
+ *
  * In MCP 2026-07-28 a request that asks the client for input (multi round-trip: `tools/call`,
  * `prompts/get`, `resources/read`) is sent again with the answers, and each round is a request
  * that spends budget: a call that asks twice costs 3, where a 2025 session, whose request waits
