@@ -23,6 +23,9 @@
  *   the cache may answer each version in its own way); the rest of the key is the method and the
  *   params without `_meta` (object keys in any order). What is kept is the answer before its
  *   projection to the version (which the session applies as it sends every answer).
+ * - **Freshness hints** (MCP 2026-07-28, SEP-2549). An answer that says how long it is fresh (its
+ *   `ttlMs`, set by a read or by a middleware below the cache) is served from the cache with that
+ *   time shortened by the answer's age, as a cache's `Age` counts against `max-age` (never below 0).
  * - **Invalidation.** Through `McpServer.onChange`: a change of the tools drops `tools/list` and
  *   `tools/call`; of the resources or templates, the three resource methods; of the prompts,
  *   `prompts/list` and `prompts/get`. The drop is synchronous (each change starts a new key
@@ -262,6 +265,40 @@ const complete = (result: unknown): boolean => {
   return resultType === undefined || resultType === "complete"
 }
 
+/**
+ * The field under which an answer with a 2026-07-28 freshness hint (`ttlMs`, SEP-2549) is kept
+ * with the time it was made (see {@link stamped}); never sent.
+ */
+const madeAtKey = "effect-mcp-server/cachedAt"
+
+/**
+ * The answer as the store keeps it: one that says how long it is fresh (`ttlMs` > 0, as a read or a
+ * middleware below the cache may set) with the time it was made. Any other as it is.
+ */
+const stamped = (result: unknown): Effect.Effect<unknown> => {
+  const ttlMs = (result as { readonly ttlMs?: unknown }).ttlMs
+  return typeof ttlMs === "number" && ttlMs > 0
+    ? Effect.map(Clock.currentTimeMillis, (now) => ({ ...(result as object), [madeAtKey]: now }))
+    : Effect.succeed(result)
+}
+
+/**
+ * A cached answer as it is served: one kept with the time it was made has its `ttlMs` shortened by
+ * its age (as a cache's `Age` counts against `max-age`), never below 0, and that time left out.
+ * Served as it was kept, an answer 59 s old said it was fresh for another minute: a client could
+ * hold it twice as long as its hint allowed.
+ */
+const aged = (value: unknown): Effect.Effect<unknown> => {
+  const madeAt = (value as { readonly [madeAtKey]?: unknown })[madeAtKey]
+  if (typeof madeAt !== "number") return Effect.succeed(value)
+  return Effect.map(Clock.currentTimeMillis, (now) => {
+    const { [madeAtKey]: _, ...answer } = value as { [key: string]: unknown }
+    const ttlMs = answer["ttlMs"]
+    if (typeof ttlMs === "number") answer["ttlMs"] = Math.max(0, Math.floor(ttlMs - Math.max(0, now - madeAt)))
+    return answer
+  })
+}
+
 /** How deep the params of a cached request may nest (deeper ones are not cached). */
 const maxKeyDepth = 64
 
@@ -398,7 +435,10 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
       let askedClient = false
       return Effect.tap(next(params, context.with({ onClientRequest: () => askedClient = true })), (result) =>
         !askedClient && complete(result) && keep(result)
-          ? Effect.catch(store.set(key, result, ttl), (error) => Effect.logWarning(storeFailed("set"), errorForLog(error)))
+          ? Effect.catch(
+            Effect.flatMap(stamped(result), (kept) => store.set(key, kept, ttl)),
+            (error) => Effect.logWarning(storeFailed("set"), errorForLog(error))
+          )
           : Effect.void)
     }
 
@@ -443,7 +483,7 @@ export const make = (config: Config = {}): Effect.Effect<Middleware.Middleware<n
           onSuccess: (hit): Effect.Effect<ClientRequestResult<M>, McpError.McpError> => {
             if (Option.isNone(hit)) return missed(key, ttl, params, context, next, keep)
             // An entry that is no answer of this method is a miss, written over by the answer.
-            if (isCachedAnswer(method, hit.value)) return Effect.succeed(hit.value as ClientRequestResult<M>)
+            if (isCachedAnswer(method, hit.value)) return aged(hit.value) as Effect.Effect<ClientRequestResult<M>>
             badEntry(method, key)
             return missed(key, ttl, params, context, next, keep)
           }

@@ -1,0 +1,69 @@
+/**
+ * ResponseCache and the 2026-07-28 caching hints (SEP-2549), over Streamable HTTP: an answer whose
+ * `ttlMs` says how long it is fresh is served from the cache with that time shortened by the
+ * answer's age, as a cache's `Age` counts against `max-age`.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { McpServer } from "../../src/index.ts"
+import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
+import { serveHttp } from "../extensions/support.ts"
+
+const reads = { count: 0 }
+/** A read that says its contents are fresh for a minute (and counts its runs). */
+const Catalog = McpServer.resource({
+  uri: "catalog://products",
+  name: "products",
+  read: Effect.sync(() => {
+    reads.count++
+    return { contents: [{ uri: "catalog://products", text: `apples (read ${reads.count})` }], ttlMs: 60_000, cacheScope: "public" as const }
+  })
+})
+
+const meta = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": {},
+  "io.modelcontextprotocol/clientInfo": { name: "hints", version: "1.0.0" }
+}
+
+const read = (url: string) =>
+  Effect.promise(async () => {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "resources/read",
+        "mcp-name": "catalog://products"
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "resources/read", params: { uri: "catalog://products", _meta: meta } })
+    })
+    const answer: any = await response.json()
+    if (answer.result === undefined) throw new Error(JSON.stringify(answer))
+    return answer.result
+  })
+
+describe("ResponseCache and the 2026-07-28 caching hints", () => {
+  // Fails before: the cached answer said 60,000 ms whatever its age.
+  it.live("a cached answer's ttlMs counts down with its age; the time it was made is not sent", () =>
+    Effect.gen(function*() {
+      reads.count = 0
+      const { url } = yield* serveHttp(
+        { name: "hints", version: "1.0.0" },
+        Layer.mergeAll(Catalog, ResponseCache.layer().pipe(Layer.provide(ResponseCache.CacheStore.layerMemory())))
+      )
+      const first = yield* read(url)
+      assert.strictEqual(first?.ttlMs, 60_000, JSON.stringify(first))
+      yield* Effect.sleep("1200 millis")
+      const second = yield* read(url)
+      // From the cache: the read ran once.
+      assert.strictEqual(reads.count, 1)
+      assert.deepStrictEqual(second.contents, first.contents)
+      assert.isAtMost(second.ttlMs, 60_000 - 1_200, JSON.stringify(second))
+      assert.isAtLeast(second.ttlMs, 0)
+      assert.strictEqual(second.cacheScope, "public")
+      assert.deepStrictEqual(Object.keys(second).filter((key) => key.includes("cachedAt")), [])
+    }), 30_000)
+})
