@@ -132,8 +132,9 @@ export interface RelatedTask {
   readonly promote?: Effect.Effect<void, LimitExceeded | StoreUnavailable> | undefined
   /**
    * True once the task is no longer this work's though the work still runs: cancelled (an
-   * uninterruptible region runs to its end), or taken over by another replica. Its progress
-   * notifications stop then (MCP 2025-11-25: they "MUST stop at a terminal status").
+   * uninterruptible region runs to its end), or taken over by another replica. Its messages to
+   * the client (progress, log lines, its own notifications) stop then (MCP 2025-11-25: progress
+   * "MUST stop at a terminal status"; a request says nothing after its answer either).
    * `undefined` (or absent): it is the work's.
    */
   readonly ended?: boolean | undefined

@@ -1,7 +1,7 @@
 /**
  * `tasks/cancel` (MCP 2025-11-25) of a task whose work runs on after it (an uninterruptible
  * region), over Streamable HTTP: the task's progress stops at its terminal status, as MCP requires
- * ("they MUST stop at a terminal status").
+ * ("they MUST stop at a terminal status"), and so do its log lines.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -9,7 +9,7 @@ import { McpContext, McpServer } from "../../src/index.ts"
 import { serveHttp } from "../extensions/support.ts"
 import { answerOf, on, openSession, post, sseReader } from "../http/support.ts"
 
-/** Reports progress before and after a pause, all in one uninterruptible region (a transaction). */
+/** Reports progress (and logs) before and after a pause, all in one uninterruptible region (a transaction). */
 const Transaction = McpServer.tool({
   name: "transaction",
   execution: { taskSupport: "optional" },
@@ -17,6 +17,8 @@ const Transaction = McpServer.tool({
     Effect.uninterruptible(Effect.gen(function*() {
       yield* McpContext.progress(1, 3)
       yield* Effect.sleep(1_000)
+      yield* McpContext.log("info", "committing")
+      yield* Effect.log("committing (a line of Effect.log)")
       yield* McpContext.progress(2, 3)
       yield* Effect.sleep(50)
       yield* McpContext.progress(3, 3)
@@ -38,7 +40,7 @@ const messagesUntilQuiet = async (reader: ReturnType<typeof sseReader>, quietMil
 describe("tasks/cancel of a task whose work runs on", () => {
   // Fails before: the progress of 2 and 3 went out after the cancel's answer (on the session's
   // stream: no tasks/result waits for the task), with the task's related-task _meta.
-  it.live("no progress after the cancel's answer; the task stays cancelled", () =>
+  it.live("no progress and no log line after the cancel's answer; the task stays cancelled", () =>
     Effect.gen(function*() {
       const { url } = yield* serveHttp({ name: "cancel", version: "1.0.0", tasks: McpServer.tasks() }, Transaction)
       const sessionId = yield* Effect.promise(() => openSession(url))
@@ -80,6 +82,8 @@ describe("tasks/cancel of a task whose work runs on", () => {
       // The region ends about 1,050 ms after it began: whatever it said by then has come.
       const after = yield* Effect.promise(() => messagesUntilQuiet(reader, 1_500))
       assert.deepStrictEqual(after.filter((message) => message.method === "notifications/progress"), [], JSON.stringify(after))
+      // Nor its log lines (through McpContext.log, and the Effect.log bridge).
+      assert.deepStrictEqual(after.filter((message) => message.method === "notifications/message"), [], JSON.stringify(after))
       const task = yield* Effect.promise(() =>
         post(url, { jsonrpc: "2.0", id: 3, method: "tasks/get", params: { taskId } }, on(sessionId)).then(answerOf)
       )

@@ -246,6 +246,15 @@ export const asksForDebugLogs = (context: RequestContext): boolean =>
  */
 const lastProgress = new WeakMap<object, number>()
 
+/**
+ * A task's message, unless the task ended while its work runs on (cancelled: an uninterruptible
+ * region runs to its end; see `RelatedTask.ended`), checked as it is sent. Its progress, log lines
+ * and own notifications went out after the cancel's answer; MCP requires a task's progress to stop
+ * at its terminal status, and a request's (`Timeout`'s answer) says nothing after its answer either.
+ */
+const unlessEnded = (task: RelatedTask, sent: Effect.Effect<void>): Effect.Effect<void> =>
+  Effect.suspend(() => task.ended === true ? Effect.void : sent)
+
 /** The requests whose dropped progress was logged (once per request, see {@link progressRefused}). */
 const progressWarned = new WeakSet<object>()
 
@@ -348,7 +357,8 @@ export class RequestContextImpl implements RequestContext {
       const tagged = this.tagged(params)
       return this.throughVia(task, (session, related) => session.notifyRelated(method, tagged, related, this.protocolVersion, task.route))
     }
-    return this.session.notifyRelated(method, this.tagged(params), this.requestId, this.protocolVersion, task?.route)
+    const sent = this.session.notifyRelated(method, this.tagged(params), this.requestId, this.protocolVersion, task?.route)
+    return task === undefined ? sent : unlessEnded(task, sent)
   }
   progress(progress: number, total?: number, message?: string) {
     const progressToken = this.progressToken
@@ -359,9 +369,6 @@ export class RequestContextImpl implements RequestContext {
     // as the report runs, not as its effect is made: one made once and run twice (a retry of
     // what holds it), or made in one order and run in another, sent what broke the rule.
     return Effect.suspend(() => {
-      // The task was cancelled while its work runs on (an uninterruptible region): its progress
-      // stops at the terminal status, as MCP requires (it was sent on, after the cancel's answer).
-      if (this.relatedTask?.ended === true) return Effect.void
       const meta = this.meta!
       const last = lastProgress.get(meta)
       if (!Number.isFinite(progress) || (last !== undefined && !(progress > last)) || (total !== undefined && !Number.isFinite(total))) {
@@ -384,13 +391,16 @@ export class RequestContextImpl implements RequestContext {
       return this.throughVia(task, (session, related) =>
         session.logRelated(level, data, logger, related, this.taskMeta(), this.protocolVersion, task.route))
     }
-    return this.session.logRelated(level, data, logger, this.requestId, this.taskMeta(), this.protocolVersion, task?.route)
+    const sent = this.session.logRelated(level, data, logger, this.requestId, this.taskMeta(), this.protocolVersion, task?.route)
+    return task === undefined ? sent : unlessEnded(task, sent)
   }
   logUnsafe(level: LoggingLevel, data: unknown, logger?: string) {
     const invalid = invalidLog(level, logger)
     if (invalid !== undefined) throw invalid
     if (!this.mayLog(level)) return
     const task = this.relatedTask
+    // A task cancelled while its work runs on says nothing more (see `RelatedTask.ended`).
+    if (task?.ended === true) return
     let session: ContextSession = this.session
     let related: JsonRpc.RequestId | undefined = this.requestId
     if (task !== undefined && this.http !== undefined) {
@@ -415,6 +425,8 @@ export class RequestContextImpl implements RequestContext {
     send: (session: ContextSession, related: JsonRpc.RequestId | undefined) => Effect.Effect<void>
   ): Effect.Effect<void> {
     const go = Effect.suspend(() => {
+      // A task cancelled while its work runs on says nothing more (see `RelatedTask.ended`).
+      if (task.ended === true) return Effect.void
       const via = task.via as ContextSession | undefined
       return via === undefined || via === this.session ? send(this.session, this.requestId) : send(via, undefined)
     })
