@@ -135,6 +135,23 @@ describe("an open listen stream when a WebHandler is disposed", () => {
       await web.dispose()
     }
   })
+
+  it("stateless: the stream's last event is the listen's result, with the server's identity", async () => {
+    const web = WebHandler.make({ name: "dispose", version: "1.0.0" }, Echo, { stateless: true })
+    const node = await serveOnNode(web.handler)
+    try {
+      const text = await rawListen(node.url, () => web.dispose())
+      const last = lastMessage(text)
+      assert.strictEqual(last?.id, "listen-1", text)
+      assert.deepStrictEqual(last.result?._meta, {
+        "io.modelcontextprotocol/subscriptionId": "listen-1",
+        "io.modelcontextprotocol/serverInfo": { name: "dispose", version: "1.0.0" }
+      }, text)
+    } finally {
+      await node.close()
+      await web.dispose()
+    }
+  })
 })
 
 // `route` in a router of one's own: its server interrupts the requests it serves (the listen's
@@ -159,4 +176,74 @@ describe("an open listen stream when StreamableHttp.route's server is interrupte
         assert.strictEqual(yield* Effect.promise(() => within(subscription.closed, 5_000)), "graceful")
       }), 30_000)
   }
+
+  // The path the server's stop takes here (`stoppedServing`, the endpoint still running) makes
+  // the result itself: with the server's identity, as the endpoint's shutdown makes it (fails
+  // before: the identity was missing on this path too).
+  for (const stateless of [false, true]) {
+    it.live(`the stream's last event is the listen's result, with the server's identity (stateless: ${stateless})`, () =>
+      Effect.gen(function*() {
+        const listening = portListener()
+        const server = yield* Effect.forkDetach(
+          listening.provide(McpServer.serve({ name: "route", version: "1" }, Echo, ownRouter(0, { stateless })))
+        )
+        yield* Effect.addFinalizer(() => Fiber.interrupt(server))
+        const port = yield* listening.port(server)
+        const text = yield* Effect.promise(() => rawListen(`http://127.0.0.1:${port}/mcp`, () => Effect.runPromise(Fiber.interrupt(server))))
+        const last = lastMessage(text)
+        assert.strictEqual(last?.id, "listen-1", text)
+        assert.isUndefined(last.error, text)
+        assert.deepStrictEqual(last.result._meta, {
+          "io.modelcontextprotocol/subscriptionId": "listen-1",
+          "io.modelcontextprotocol/serverInfo": { name: "route", version: "1" }
+        })
+      }), 30_000)
+  }
 })
+
+/**
+ * A raw 2026-07-28 listen (`listen-1`) on `url`: once acknowledged, `stop` stops the server; the
+ * stream's text, read to its end (bounded: 50 reads, 10 s).
+ */
+const rawListen = async (url: string, stop: () => Promise<unknown>): Promise<string> => {
+  const response = await fetch(url, {
+    method: "POST",
+    signal: AbortSignal.timeout(10_000),
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2026-07-28",
+      "mcp-method": "subscriptions/listen"
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: "listen-1",
+      method: "subscriptions/listen",
+      params: {
+        notifications: { toolsListChanged: true },
+        _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} }
+      }
+    })
+  })
+  const reader = response.body!.getReader()
+  const decoder = new TextDecoder()
+  let text = ""
+  for (let read = 0; read < 50 && !text.includes("acknowledged"); read++) {
+    const chunk = await reader.read()
+    if (chunk.done) break
+    text += decoder.decode(chunk.value, { stream: true })
+  }
+  assert.include(text, "notifications/subscriptions/acknowledged")
+  const stopped = stop()
+  for (let read = 0; read < 50; read++) {
+    const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }))
+    if (chunk.done) break
+    text += decoder.decode(chunk.value, { stream: true })
+  }
+  await stopped
+  return text
+}
+
+/** The last JSON-RPC message of an SSE stream's text. */
+const lastMessage = (text: string): any =>
+  text.split("\n").filter((line) => line.startsWith("data:")).map((line) => JSON.parse(line.slice(5))).at(-1)
