@@ -4,12 +4,14 @@
  * without `action`, a sampling answer without `content`) is `ClientResultInvalid` to the handler,
  * whether it came as a 2025-11-25 session's answer or in a 2026-07-28 retry's `inputResponses`;
  * a tool, a prompt or a resource that lets it (or `ElicitationInvalid`) through answers -32602
- * saying what is wrong (`McpError.clientAnswerInvalid`, the one mapping). Raw JSON-RPC over an
+ * saying what is wrong (`McpError.clientFault`, the one mapping), failed or made a defect, and
+ * logs nothing (the client's fault, not the server's). Raw JSON-RPC over an
  * in-memory pair, as a client that misbehaves speaks it.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import { InMemory, McpContext, McpServer, type Middleware } from "../../src/index.ts"
 import { ErrorMapping } from "../../src/middleware/index.ts"
@@ -75,11 +77,23 @@ const noAction = { content: { name: "Ada" } }
 const noContent = { role: "assistant", model: "m" }
 const wrongContent = { action: "accept", content: { name: 5 } }
 
+/** What the servers log as failures (warnings and errors), in order: the client's fault is none. */
+const failuresLogged: Array<string> = []
+const keepFailures = Logger.layer([
+  Logger.make(({ logLevel, message }) => {
+    if (logLevel === "Warn" || logLevel === "Error" || logLevel === "Fatal") {
+      failuresLogged.push(`${logLevel} ${Array.isArray(message) ? message.join(" ") : String(message)}`)
+    }
+  })
+])
+
 /** A server on an in-memory pair, under `middleware`; `answer` answers its requests (2025-11-25). */
 const serve = (answer: (request: any) => unknown = () => undefined, middleware?: ReadonlyArray<Middleware.Middleware>) =>
   Effect.gen(function*() {
     const pair = InMemory.makePair()
-    yield* Effect.forkScoped(McpServer.serve({ name: "answers", version: "1", middleware }, components, pair.server))
+    yield* Effect.forkScoped(
+      McpServer.serve({ name: "answers", version: "1", middleware }, components, pair.server).pipe(Effect.provide(keepFailures))
+    )
     const { notify, request } = requestsOver(pair.client)
     const ours = pair.client.onmessage!
     pair.client.onmessage = (message: any) => {
@@ -195,8 +209,11 @@ describe("the client's invalid answer, the same in both eras", () => {
   // Fails before: made a defect (`Effect.orDie`), the client's invalid answer was the masked
   // -32603 "Internal error", logged as the server's failure (only `ClientCapabilityMissing` was
   // recognised as the client's there), where the same let through is -32602.
-  it.live("made a defect (Effect.orDie): -32602 saying what is wrong, for a tool, a prompt and a resource, in both eras, under ErrorMapping too", () =>
+  // Not logged as the server's failure either (fails before: "effect-mcp-server: … failed" and the
+  // tool's masked failure were logged, each with the cause).
+  it.live("made a defect (Effect.orDie): -32602 saying what is wrong, for a tool, a prompt and a resource, in both eras, under ErrorMapping too; nothing logged", () =>
     Effect.gen(function*() {
+      failuresLogged.length = 0
       const requests = [
         ["tools/call", { name: "ask_died", arguments: {} }],
         ["prompts/get", { name: "greet_died" }],
@@ -215,5 +232,8 @@ describe("the client's invalid answer, the same in both eras", () => {
           }
         }
       }
+      // The session logs from a fiber of its own: given a moment to do so.
+      yield* Effect.sleep("50 millis")
+      assert.deepStrictEqual(failuresLogged, [])
     }))
 })
