@@ -11,6 +11,7 @@ import * as PubSub from "effect/PubSub"
 import type { RequestContext } from "../../src/session/RequestContext.ts"
 import { method } from "../../src/server/internal/listen.ts"
 import type { Task } from "../../src/tasks/Task.ts"
+import * as TaskStore from "../../src/tasks/TaskStore.ts"
 
 const task = (status: Task["status"], lastUpdatedAt: number): Task => ({
   taskId: "t1",
@@ -125,6 +126,54 @@ describe("subscriptions/listen following tasks", () => {
       yield* Effect.sleep("100 millis")
       yield* Fiber.interrupt(fiber)
       assert.deepStrictEqual(told, ["working", "working step 2 of 3", "input_required a", "input_required a b"])
+    }))
+
+  // The same with the in-memory store's own changes (its clock frozen: each change in the same
+  // millisecond), not a feed of the test's making: a task asked one more question while it waits
+  // is a change in one status, published by `setInputRequests` (fails before: not told).
+  it.effect("a store's change in the same millisecond and status (another input waited for) is told", () =>
+    Effect.gen(function*() {
+      const store = yield* TaskStore.makeMemory()
+      const created = yield* store.create({ owner: "o", method: "tools/call" })
+      const told: Array<string> = []
+      const listen = method({
+        serves: { tools: false, prompts: false, resources: false },
+        onChange: () => () => {},
+        onResourceUpdated: () => () => {},
+        resourceExists: () => false,
+        maxResourceSubscriptions: 10,
+        tasks: {
+          changes: store.changes,
+          visible: (taskId) => Effect.catchTag(store.get(taskId, "o"), "TaskNotFound", () => Effect.succeed(undefined)),
+          recheckMillis: store.recheckMillis
+        }
+      })
+      const context = {
+        clientRequestId: "l",
+        clientCapabilities: { extensions: { "io.modelcontextprotocol/tasks": {} } },
+        notify: (method: string, params: { readonly status?: string; readonly inputRequests?: object }) =>
+          Effect.sync(() =>
+            void (method === "notifications/tasks" &&
+              told.push([params.status!, ...Object.keys(params.inputRequests ?? {})].join(" ")))
+          ),
+        session: { untilDraining: Effect.never }
+      } as unknown as RequestContext
+      const fiber = yield* Effect.forkChild(listen.handler({ notifications: { taskIds: [created.taskId] } }, context))
+      const settled = (count: number) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 100 && told.length < count; i++) yield* Effect.yieldNow
+          // A little longer for anything told twice.
+          for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+        })
+      yield* settled(1)
+      const question = { method: "elicitation/create" }
+      yield* store.setInputRequests(created.taskId, { a: question })
+      yield* settled(2)
+      const asked = yield* store.setInputRequests(created.taskId, { a: question, b: question })
+      assert.strictEqual(asked?.lastUpdatedAt, created.lastUpdatedAt, "the same millisecond")
+      yield* settled(3)
+      yield* Fiber.interrupt(fiber)
+      assert.deepStrictEqual(told, ["working", "input_required a", "input_required a b"])
     }))
 
   it.live("without a re-read interval (a store that misses nothing) the store is read only for the acknowledgement", () =>
