@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as PubSub from "effect/PubSub"
 import type { RequestContext } from "../../src/session/RequestContext.ts"
-import { method } from "../../src/server/internal/listen.ts"
+import { type ListenSources, method } from "../../src/server/internal/listen.ts"
 import type { Task } from "../../src/tasks/Task.ts"
 import * as TaskStore from "../../src/tasks/TaskStore.ts"
 
@@ -24,11 +24,12 @@ const task = (status: Task["status"], lastUpdatedAt: number): Task => ({
   pollIntervalMillis: 1_000
 } as unknown as Task)
 
-/** A listen stream following `t1`, stored as `initial`; what it tells, and the reads it makes. */
-const following = (initial: Task, recheckMillis?: number) =>
+/**
+ * A listen stream following `taskIds` of `tasks`; what it tells of them: each status, with what
+ * else a change may tell in one state (its message, the keys of the inputs it waits for).
+ */
+const streamOf = (tasks: ListenSources["tasks"], taskIds: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const changes = yield* PubSub.unbounded<Task>()
-    const state = { stored: initial, reads: 0 }
     const told: Array<string> = []
     const listen = method({
       serves: { tools: false, prompts: false, resources: false },
@@ -36,20 +37,11 @@ const following = (initial: Task, recheckMillis?: number) =>
       onResourceUpdated: () => () => {},
       resourceExists: () => false,
       maxResourceSubscriptions: 10,
-      tasks: {
-        changes,
-        visible: () =>
-          Effect.sync(() => {
-            state.reads++
-            return state.stored
-          }),
-        recheckMillis
-      }
+      tasks
     })
     const context = {
       clientRequestId: "l",
       clientCapabilities: { extensions: { "io.modelcontextprotocol/tasks": {} } },
-      // The status, and what else a change may tell in one state: its message, the inputs it waits for.
       notify: (method: string, params: { readonly status?: string; readonly statusMessage?: string; readonly inputRequests?: object }) =>
         Effect.sync(() =>
           void (method === "notifications/tasks" &&
@@ -63,7 +55,24 @@ const following = (initial: Task, recheckMillis?: number) =>
         ),
       session: { untilDraining: Effect.never }
     } as unknown as RequestContext
-    const fiber = yield* Effect.forkChild(listen.handler({ notifications: { taskIds: ["t1"] } }, context))
+    const fiber = yield* Effect.forkChild(listen.handler({ notifications: { taskIds } }, context))
+    return { told, fiber }
+  })
+
+/** A listen stream following `t1`, stored as `initial`; what it tells, and the reads it makes. */
+const following = (initial: Task, recheckMillis?: number) =>
+  Effect.gen(function*() {
+    const changes = yield* PubSub.unbounded<Task>()
+    const state = { stored: initial, reads: 0 }
+    const { fiber, told } = yield* streamOf({
+      changes,
+      visible: () =>
+        Effect.sync(() => {
+          state.reads++
+          return state.stored
+        }),
+      recheckMillis
+    }, ["t1"])
     yield* Effect.sleep("20 millis")
     return { changes, state, told, fiber }
   })
@@ -135,30 +144,11 @@ describe("subscriptions/listen following tasks", () => {
     Effect.gen(function*() {
       const store = yield* TaskStore.makeMemory()
       const created = yield* store.create({ owner: "o", method: "tools/call" })
-      const told: Array<string> = []
-      const listen = method({
-        serves: { tools: false, prompts: false, resources: false },
-        onChange: () => () => {},
-        onResourceUpdated: () => () => {},
-        resourceExists: () => false,
-        maxResourceSubscriptions: 10,
-        tasks: {
-          changes: store.changes,
-          visible: (taskId) => Effect.catchTag(store.get(taskId, "o"), "TaskNotFound", () => Effect.succeed(undefined)),
-          recheckMillis: store.recheckMillis
-        }
-      })
-      const context = {
-        clientRequestId: "l",
-        clientCapabilities: { extensions: { "io.modelcontextprotocol/tasks": {} } },
-        notify: (method: string, params: { readonly status?: string; readonly inputRequests?: object }) =>
-          Effect.sync(() =>
-            void (method === "notifications/tasks" &&
-              told.push([params.status!, ...Object.keys(params.inputRequests ?? {})].join(" ")))
-          ),
-        session: { untilDraining: Effect.never }
-      } as unknown as RequestContext
-      const fiber = yield* Effect.forkChild(listen.handler({ notifications: { taskIds: [created.taskId] } }, context))
+      const { fiber, told } = yield* streamOf({
+        changes: store.changes,
+        visible: (taskId) => Effect.catchTag(store.get(taskId, "o"), "TaskNotFound", () => Effect.succeed(undefined)),
+        recheckMillis: store.recheckMillis
+      }, [created.taskId])
       const settled = (count: number) =>
         Effect.gen(function*() {
           for (let i = 0; i < 100 && told.length < count; i++) yield* Effect.yieldNow
