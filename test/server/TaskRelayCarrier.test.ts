@@ -13,6 +13,7 @@ import * as Fiber from "effect/Fiber"
 import * as Logger from "effect/Logger"
 import * as PubSub from "effect/PubSub"
 import * as TaskRelay from "../../src/server/internal/taskRelay.ts"
+import { ClientRequestTimeout } from "../../src/session/ClientRequestError.ts"
 import type { ServerSession } from "../../src/session/ServerSession.ts"
 import type { RelayMessage, TaskRelay as Relay } from "../../src/tasks/TaskStore.ts"
 
@@ -340,5 +341,29 @@ describe("notes taken already, sent again", () => {
       yield* Effect.sleep("50 millis")
       assert.deepStrictEqual(noted().map((message: any) => [message.to, message.seq]), [["z|", 5]])
       assert.deepStrictEqual(delivered, ["m1", "m2", "m3", "m4", "m5"], "none taken twice")
+    }))
+})
+
+// Fails before: the replica that asked revived the failure without `unsent`, so a request held on
+// the other replica for `notifications/initialized` (never sent) read "The client did not answer"
+// to the task there, as a request held on the task's own replica no longer does.
+describe("a task's request that failed on the replica of its wait", () => {
+  it.live("fails on the task's replica as it failed there: a ClientRequestTimeout never sent says so", () =>
+    Effect.gen(function*() {
+      const { carrier, messages, sent } = yield* relayed("none")
+      const asking = yield* Effect.forkChild(
+        Effect.flip(carrier.requestRelated("elicitation/create", { message: "Who?" }, undefined, { timeoutMillis: 5_000 }))
+      )
+      yield* until(() => sent.some((message) => message._tag === "Ask"))
+      const ask = sent.find((message) => message._tag === "Ask") as { readonly id: string }
+      assert.isDefined(ask)
+      const there = new ClientRequestTimeout({ method: "elicitation/create", timeoutMillis: 300, unsent: true })
+      // As the other replica sends it (`errorFields`), through JSON (Redis pub/sub).
+      const error = JSON.parse(JSON.stringify({ ...there, _tag: there._tag, message: there.message }))
+      yield* PubSub.publish(messages, { _tag: "Failed", to: "a|", id: ask.id, error })
+      const failed = (yield* Fiber.join(asking)) as ClientRequestTimeout
+      assert.strictEqual(failed._tag, "ClientRequestTimeout")
+      assert.strictEqual(failed.unsent, true)
+      assert.strictEqual(failed.message, there.message)
     }))
 })

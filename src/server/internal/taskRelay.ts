@@ -251,7 +251,12 @@ const revived = (method: string, error: { readonly _tag: string; readonly [field
         ...(error.data === undefined ? {} : { data: error.data })
       })
     case "ClientRequestTimeout":
-      return new ClientRequestTimeout({ method, timeoutMillis: Number(error.timeoutMillis) })
+      // Never sent there (held for the client's `notifications/initialized`): said so here too.
+      return new ClientRequestTimeout({
+        method,
+        timeoutMillis: Number(error.timeoutMillis),
+        ...(error.unsent === true ? { unsent: true } : {})
+      })
     case "ClientResultInvalid":
       return new ClientResultInvalid({ method, message: String(error.message) })
     case "ClientCapabilityMissing":
