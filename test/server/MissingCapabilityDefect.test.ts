@@ -68,36 +68,40 @@ describe("ClientCapabilityMissing made a defect (Effect.orDie), 2026-07-28", () 
 
   // The prompt and the resource fail before: the masked -32603 "Internal error", logged as the
   // server's failure ("prompts/get failed"), while the tool beside them named the capability.
-  it.live("2025-11-25 (SDK v1 client, no elicitation): the tool's answer is the tool error naming the capability, a prompt's and a resource's -32603 naming it; not logged", () =>
-    Effect.gen(function*() {
-      const logged: Array<string> = []
-      const keep = Logger.make((entry) => void logged.push(String(entry.message)))
-      const { url } = yield* serveOnAnyPort((port) =>
-        McpServer.serve({ name: "styles", version: "1" }, components, StreamableHttp.make({ host: "127.0.0.1", port })), { loggers: [keep] })
-      const client = yield* Effect.acquireRelease(
-        Effect.gen(function*() {
-          const client = new ClientV1({ name: "no-elicitation", version: "1" }, { capabilities: {} })
-          yield* Effect.promise(() => client.connect(new TransportV1(new URL(url))))
-          return client
-        }),
-        (client) => Effect.promise(() => client.close().catch(() => undefined))
-      )
-      const result = yield* sdk(() => client.callTool({ name: "styled", arguments: {} }))
-      assert.isTrue(result.isError)
-      assert.deepStrictEqual(result.content, [{
-        type: "text",
-        text: "The client did not declare the \"elicitation\" capability needed for elicitation/create"
-      }])
-      const failures = [
-        yield* Effect.flip(sdk(() => client.getPrompt({ name: "styled", arguments: {} }))),
-        yield* Effect.flip(sdk(() => client.readResource({ uri: "style://tone" })))
-      ]
-      for (const error of failures) {
-        assert.strictEqual(error.code, -32603, error.message)
-        assert.include(error.message, "The client did not declare the \"elicitation\" capability needed for elicitation/create")
-      }
-      assert.deepStrictEqual(logged.filter((line) => line.includes("failed")), [])
-    }))
+  // Under the built-in ErrorMapping too (fails before there: its masked -32603 "Internal error",
+  // logged as the server's failure).
+  for (const middleware of [undefined, [ErrorMapping.middleware()]]) {
+    it.live(`2025-11-25 (SDK v1 client, no elicitation): the tool's answer is the tool error naming the capability, a prompt's and a resource's -32603 naming it; not logged${middleware === undefined ? "" : " (under ErrorMapping)"}`, () =>
+      Effect.gen(function*() {
+        const logged: Array<string> = []
+        const keep = Logger.make((entry) => void logged.push(String(entry.message)))
+        const { url } = yield* serveOnAnyPort((port) =>
+          McpServer.serve({ name: "styles", version: "1", middleware }, components, StreamableHttp.make({ host: "127.0.0.1", port })), { loggers: [keep] })
+        const client = yield* Effect.acquireRelease(
+          Effect.gen(function*() {
+            const client = new ClientV1({ name: "no-elicitation", version: "1" }, { capabilities: {} })
+            yield* Effect.promise(() => client.connect(new TransportV1(new URL(url))))
+            return client
+          }),
+          (client) => Effect.promise(() => client.close().catch(() => undefined))
+        )
+        const result = yield* sdk(() => client.callTool({ name: "styled", arguments: {} }))
+        assert.isTrue(result.isError)
+        assert.deepStrictEqual(result.content, [{
+          type: "text",
+          text: "The client did not declare the \"elicitation\" capability needed for elicitation/create"
+        }])
+        const failures = [
+          yield* Effect.flip(sdk(() => client.getPrompt({ name: "styled", arguments: {} }))),
+          yield* Effect.flip(sdk(() => client.readResource({ uri: "style://tone" })))
+        ]
+        for (const error of failures) {
+          assert.strictEqual(error.code, -32603, error.message)
+          assert.include(error.message, "The client did not declare the \"elicitation\" capability needed for elicitation/create")
+        }
+        assert.deepStrictEqual(logged.filter((line) => line.includes("failed")), [])
+      }))
+  }
 
   // Fails before: under the built-in ErrorMapping middleware (which maps every failure that is no
   // McpError) a prompt's and a resource's missing capability made a defect was the masked -32603
