@@ -30,7 +30,9 @@
  *
  * Sizes (env): PROFILE_CALLS (callgrind 3,000; ab 10,000), PROFILE_WARMUP (callgrind 3,000 per kind;
  * ab 20,000 per kind and server), PROFILE_ROUNDS (ab: 11), PROFILE_IN_FLIGHT (8), PROFILE_KINDS
- * (all: `2026,control,stateless`).
+ * (all: `2026,control,stateless`; callgrind measures them in the order given, a kind named twice
+ * twice: the JIT still tiers code up and down after the warm-up, so a kind measured again after
+ * the others compares steadier).
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process"
 import { mkdirSync, readdirSync, readFileSync } from "node:fs"
@@ -54,7 +56,7 @@ const kinds: ReadonlyArray<Kind> = (() => {
   if (raw === undefined || raw === "") return allKinds
   const chosen = raw.split(",").map((k) => k.trim())
   for (const k of chosen) if (!allKinds.includes(k as Kind)) throw new Error(`PROFILE_KINDS: unknown kind ${k}`)
-  return allKinds.filter((k) => chosen.includes(k))
+  return chosen as ReadonlyArray<Kind>
 })()
 
 const common = { "content-type": "application/json", accept: "application/json, text/event-stream" }
@@ -179,6 +181,7 @@ const newestDump = (dir: string, pid: number, before: ReadonlySet<string>): numb
     total += Number(summary[1])
   }
   if (fresh.length === 0) throw new Error(`no new dump for ${pid} in ${dir}`)
+  process.stderr.write(`dump ${fresh.join(", ")}\n`)
   return total
 }
 
@@ -209,7 +212,7 @@ const callgrind = async (jitless: boolean): Promise<number> => {
   // Run in PROFILE_OUT: what V8 writes beside the perf map (`isolate-*-v8.log`) lands there.
   const server = await start(root, prefix, jitless ? ["--jitless"] : ["--perf-basic-prof"], bundle, dir)
   process.stderr.write(`server pid ${server.pid} (callgrind${jitless ? ", --jitless" : ""}), warming up\n`)
-  for (const kind of kinds) await send(server, kind, warmup)
+  for (const kind of new Set(kinds)) await send(server, kind, warmup)
   const rows: Array<string> = []
   for (const kind of kinds) {
     await control(server, kind, "-z")
@@ -236,7 +239,8 @@ const ab = async (rootA: string, rootB: string): Promise<number> => {
   const rounds = intEnv("PROFILE_ROUNDS", 11)
   const a = await start(rootA, [], [])
   const b = await start(rootB, [], [])
-  for (const kind of kinds) {
+  const distinct = [...new Set(kinds)]
+  for (const kind of distinct) {
     await send(a, kind, warmup)
     await send(b, kind, warmup)
   }
@@ -247,10 +251,10 @@ const ab = async (rootA: string, rootB: string): Promise<number> => {
     return (childCpuMicros(server.pid) - cpu0) / calls
   }
   const samples = new Map<Kind, { a: Array<number>; b: Array<number>; ratio: Array<number> }>(
-    kinds.map((k) => [k, { a: [], b: [], ratio: [] }])
+    distinct.map((k) => [k, { a: [], b: [], ratio: [] }])
   )
   for (let round = 1; round <= rounds; round++) {
-    for (const kind of kinds) {
+    for (const kind of distinct) {
       const s = samples.get(kind)!
       let ca: number
       let cb: number
@@ -267,7 +271,7 @@ const ab = async (rootA: string, rootB: string): Promise<number> => {
       process.stderr.write(`round ${round} ${kind}: A ${fmt(ca, 1)} B ${fmt(cb, 1)} µs\n`)
     }
   }
-  const rows = kinds.map((kind) => {
+  const rows = distinct.map((kind) => {
     const s = samples.get(kind)!
     return `| ${kind} | ${fmt(median(s.a), 1)} | ${fmt(median(s.b), 1)} | ${ratio(median(s.ratio))} | ${
       s.ratio.filter((r) => r < 1).length
