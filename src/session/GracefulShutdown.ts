@@ -7,8 +7,10 @@
  * HTTP answers new requests 503 with a JSON-RPC error) and end their sessions: in-flight requests finish, or
  * are interrupted after the session's `shutdownTimeoutMillis`. Transports that must finish before
  * the process stops {@link GracefulShutdown.hold | hold} it; once every hold is released the main
- * fiber is stopped. The exit code is 0 after a clean drain, 143 when requests were cut short (by
- * the shutdown timeout, or a second signal) or their answers were (a client, over stdio or an SSE
+ * fiber is stopped. A second signal stops it at once; one that comes within
+ * {@link repeatedSignalMillis} of the first is that signal delivered again (a wrapper relaying it:
+ * `timeout`, `npm run`, a process group's signal) and is ignored. The exit code is 0 after a clean
+ * drain, 143 when requests were cut short (by the shutdown timeout, or a second signal) or their answers were (a client, over stdio or an SSE
  * stream, that did not read them within the shutdown timeout), and 130, 143 or 129 (SIGINT,
  * SIGTERM or SIGHUP) when the signal came while nothing served yet (a Layer still building, a one-shot
  * command): it interrupted work that had nothing to drain. The transports say when they start serving
@@ -208,6 +210,18 @@ const exitCodes = { clean: 0, failure: 1, cutShort: 143, interrupted: 130 } as c
 const signalExitCodes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const
 
 /**
+ * How long after the first signal another one is that signal delivered again, not a second one
+ * (ignored, the drain goes on): a wrapper that relays the signals it gets to its child while
+ * the child got them too (GNU `timeout` sends its child the signal and then its whole process
+ * group, `npm run` relays the SIGINT the terminal sent to the whole group) makes two of one. A
+ * second signal that stops at once is one sent on purpose, later. Counted on a monotonic clock.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const repeatedSignalMillis = 1_000
+
+/**
  * Runs an MCP server as the process's main program, with a graceful shutdown.
  *
  * **Details**
@@ -215,7 +229,9 @@ const signalExitCodes = { SIGHUP: 129, SIGINT: 130, SIGTERM: 143 } as const
  * On the first SIGTERM, SIGINT or SIGHUP (a closed terminal), the shutdown is requested: transports
  * stop accepting and drain (in-flight requests finish within the sessions' `shutdownTimeoutMillis`),
  * then the program is stopped. A second signal stops it at once (finalizers still running are not
- * waited for). Exit code: 0 after a clean end or drain, 143 when the drain was cut short (whatever
+ * waited for); one within {@link repeatedSignalMillis} (1 s) of the first is that one delivered
+ * again (a wrapper relaying it: `timeout`, `npm run`, a signal to the process group) and is
+ * ignored. Exit code: 0 after a clean end or drain, 143 when the drain was cut short (whatever
  * the signal), 130 (SIGINT), 143 (SIGTERM) or 129 (SIGHUP: 128 + the signal's number, as a shell
  * reports a command it ended) when the signal came while nothing served yet (its Layer still building, a database
  * connecting; a program that never serves MCP; see {@link GracefulShutdownState.markServing}) or
@@ -268,6 +284,7 @@ export const runMain = <A, E>(
     options.logToStderr === true ? Effect.provideService(References.LogToStderr, true) : (self) => self
   )
   let signalled: keyof typeof signalExitCodes | undefined
+  let signalledAt = 0
   let forced = false
   /** The code of a program a signal stopped: an interruption's, a drain's cut short, a clean drain's. */
   const signalledCode = (signal: keyof typeof signalExitCodes): number =>
@@ -280,13 +297,17 @@ export const runMain = <A, E>(
   // Whether the program served is read when the signal comes (Node passes a listener the signal's
   // number too: not read as that): a transport may start serving before a signal deferred below
   // is handled.
-  const onSignal = (signal: keyof typeof signalExitCodes): void => handleSignal(signal, shutdown.isServing())
-  const handleSignal = (signal: keyof typeof signalExitCodes, serving: boolean): void => {
+  // When it came (`performance.now()`: monotonic), read as it comes too: see `repeatedSignalMillis`.
+  const onSignal = (signal: keyof typeof signalExitCodes): void => handleSignal(signal, shutdown.isServing(), performance.now())
+  const handleSignal = (signal: keyof typeof signalExitCodes, serving: boolean, at: number): void => {
     // Emitted while the program's synchronous start runs (`process.emit`: Node delivers a real
     // signal on a later turn of the loop, once `runFork` returned): handled once it returned.
-    if (fiber === undefined) return void setImmediate(() => handleSignal(signal, serving))
+    if (fiber === undefined) return void setImmediate(() => handleSignal(signal, serving, at))
     const running = fiber
     if (signalled !== undefined) {
+      // The first signal delivered again (a wrapper relaying it, see `repeatedSignalMillis`): not
+      // the operator's second. Taken as one, it cut the calls the drain lets finish (-32000).
+      if (at - signalledAt < repeatedSignalMillis) return
       // A second signal: stop now. What interrupting ends at once is ended; a finalizer that would
       // take longer (one that never finishes, say) is not waited for.
       forced = true
@@ -295,6 +316,7 @@ export const runMain = <A, E>(
       return
     }
     signalled = signal
+    signalledAt = at
     shutdown.request()
     // Nothing served yet (a Layer still building): nothing to drain, the signal interrupts a
     // program that never ran, and a supervisor must not read the 0 of a clean drain.

@@ -147,7 +147,7 @@ export const logToStderr = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
  * the protocol's stream; as `effect-mcp run` does); SIGTERM/SIGINT/SIGHUP stop taking requests (a new one
  * is answered -32000 "Server shutting down"; the client's answers to the server's requests are still
  * read, as Streamable HTTP takes them while it drains) and let in-flight requests finish (within
- * `shutdownTimeoutMillis`), as end of input does (a second signal stops at once);
+ * `shutdownTimeoutMillis`), as end of input does (a second signal, past 1 s after the first, stops at once);
  * the exit code is 0 at end of input (the client closed stdin: it ended the conversation), even
  * when its drain cut requests short (they were answered -32000); after a signal, 0 when its drain
  * was clean and 143 when it was cut short (a request still running, or output the client did not

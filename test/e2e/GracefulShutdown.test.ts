@@ -11,7 +11,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import * as Effect from "effect/Effect"
 import { fileURLToPath } from "node:url"
-import { McpError } from "../../src/index.ts"
+import { GracefulShutdown, McpError } from "../../src/index.ts"
 import { initializeMessage, nextMessage, on, post, sleep, sseReader } from "../http/support.ts"
 import { listeningPort, type NodeChild, spawnNode } from "../support/child.ts"
 import { withCompileCache } from "../support/compileCache.ts"
@@ -38,6 +38,12 @@ const slowCall = (id: number, ms: number) => ({
  * (`McpError.stoppedByShutdownObject`, as Streamable HTTP answers one its shutdown stops).
  */
 const stopped = (id: number) => ({ jsonrpc: "2.0", id, error: McpError.stoppedByShutdownObject })
+
+/**
+ * Waits past `GracefulShutdown.repeatedSignalMillis` after the first signal was handled: a signal
+ * sooner is that one relayed again (ignored), not the second that stops at once.
+ */
+const pastRepeatWindow = () => sleep(GracefulShutdown.repeatedSignalMillis + 200)
 
 /** Initializes a stdio child (waiting 20 s at most for its answer: it may start alongside others). */
 const handshake = async (running: NodeChild) => {
@@ -113,10 +119,28 @@ describe.concurrent("graceful shutdown (stdio)", () => {
       // The first signal handled (the drain refuses new requests), not a fixed wait a loaded
       // machine may outlast: the second must come during the drain.
       yield* Effect.promise(() => untilDraining(running))
+      yield* Effect.promise(pastRepeatWindow)
       assert.isNull(running.child.exitCode, "exited before the in-flight call finished")
       running.child.kill("SIGINT")
       const exited = yield* Effect.promise(() => running.exited(5_000))
       assert.deepStrictEqual(exited, { code: 143, signal: null })
+    }), 30_000)
+  // Fails before the fix (the call answered -32000 "stopped before it was answered", exit 143):
+  // a wrapper that relays the signal its process group got (`timeout`, `npm run`) delivers it twice.
+  it.live("the same signal again at once (relayed by a wrapper) does not cut the drain: the call is answered, exit 0", () =>
+    Effect.gen(function*() {
+      const running = yield* spawnNode(everythingServer)
+      yield* Effect.promise(() => handshake(running))
+      running.send(slowCall(1, 2_000))
+      yield* Effect.promise(() => readSoFar(running, "after"))
+      running.child.kill("SIGTERM")
+      // The first signal handled (the drain refuses new requests), then the same one again.
+      yield* Effect.promise(() => untilDraining(running))
+      running.child.kill("SIGTERM")
+      const exited = yield* Effect.promise(() => running.exited(15_000))
+      assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())
+      const answer = running.messages().find((m) => m.id === 1)
+      assert.strictEqual(answer?.result?.content?.[0]?.text, "done", JSON.stringify(answer))
     }), 30_000)
   // Fails before the fix: the signal stopped the reading of stdin, and the drain failed the
   // request waiting on the client at once (the tool answered "The session closed before the
@@ -203,6 +227,7 @@ describe.concurrent("a second signal while a finalizer does not finish", () => {
       // wait: the second signal must come while it holds the process.
       const releasing = yield* Effect.promise(() => running.until(() => running.stderr().includes("stuck-finalizer: releasing"), 10_000))
       assert.isTrue(releasing === true, `the release did not begin: ${running.stderr()}`)
+      yield* Effect.promise(pastRepeatWindow)
       assert.isNull(running.child.exitCode, "the first signal drains: the stuck release holds the process")
       running.child.kill("SIGINT")
       const exited = yield* Effect.promise(() => running.exited(3_000))
@@ -746,6 +771,7 @@ describe.concurrent("a signal while the Layer builds, in shapes without McpServe
       // wait: the second signal must come while it holds the process.
       const releasing = yield* Effect.promise(() => running.until(() => running.stderr().includes("building-layer: releasing"), 10_000))
       assert.isTrue(releasing === true, `the release did not begin: ${running.stderr()}`)
+      yield* Effect.promise(pastRepeatWindow)
       assert.isNull(running.child.exitCode, "the stuck release holds the process")
       running.child.kill("SIGTERM")
       const exited = yield* Effect.promise(() => running.exited(5_000))

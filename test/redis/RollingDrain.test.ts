@@ -1,0 +1,108 @@
+/**
+ * A rolling restart's stop of one replica (`examples/replica-server.ts`, a real process on a real
+ * Redis) while calls run on it: SIGTERM drains, and the calls in flight, of each era (a 2026-07-28
+ * call, a stateless 2025-11-25 call), are answered with their results, then the process exits 0.
+ * The same when the signal comes twice at once, as it does when the replica runs under a wrapper
+ * that relays it (GNU `timeout` sends it to its child and then to its process group, `npm run`
+ * relays the terminal's SIGINT that the whole group got): a deployment walk saw two 4 s calls
+ * answered -32000 "stopped before it was answered" at once, as a second signal stops the process.
+ */
+import { assert, layer } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import type { ChildProcess } from "node:child_process"
+import { TestRedis, uniquePrefix } from "../support/redis.ts"
+import { startReplicaOnAnyPort } from "../support/replicas.ts"
+
+/** A `crunch` call of `seconds` (no tasks extension: answered inline), in `era`'s form. */
+const crunch = (port: number, era: "2026" | "2025", id: number, seconds: number): Promise<any> => {
+  const params = { name: "crunch", arguments: { seconds } }
+  const modern = era === "2026"
+  return fetch(`http://127.0.0.1:${port}/mcp`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": modern ? "2026-07-28" : "2025-11-25",
+      ...(modern ? { "mcp-method": "tools/call", "mcp-name": "crunch" } : {})
+    },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id,
+      method: "tools/call",
+      params: modern
+        ? {
+          ...params,
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientInfo": { name: "rolling", version: "1" }
+          }
+        }
+        : params
+    })
+  }).then(async (response) => {
+    const text = await response.text()
+    // Answered as JSON, or as SSE (its last event the answer).
+    const data = text.split("\n").filter((line) => line.startsWith("data: ") && line.length > 6).at(-1)
+    return { status: response.status, body: JSON.parse(data === undefined ? text : data.slice(6)) }
+  })
+}
+
+/**
+ * Until the replica drains (a stateless 2025-11-25 `tools/list` is refused 503), at most 200 tries
+ * 20 ms apart: whether it did.
+ */
+const untilDraining = async (port: number): Promise<boolean> => {
+  for (let i = 0; i < 200; i++) {
+    const status = await fetch(`http://127.0.0.1:${port}/mcp`, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-11-25" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: `list-${i}`, method: "tools/list" })
+    }).then(async (response) => {
+      await response.text()
+      return response.status
+    }, () => 0)
+    if (status !== 200) return status === 503
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  return false
+}
+
+/** The exit of `child`, or `undefined` after `millis`. */
+const exitOf = (child: ChildProcess, millis: number) =>
+  new Promise<{ code: number | null; signal: NodeJS.Signals | null } | undefined>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve({ code: child.exitCode, signal: child.signalCode })
+    const timer = setTimeout(() => resolve(undefined), millis)
+    child.once("exit", (code, signal) => {
+      clearTimeout(timer)
+      resolve({ code, signal })
+    })
+  })
+
+layer(TestRedis.layer, { excludeTestServices: true })("a replica stopped with SIGTERM while calls run on it", (it) => {
+  for (const signals of ["once", "twice at once (relayed by a wrapper)"] as const) {
+    // Twice: fails before the fix (both calls answered -32000 "stopped before it was answered" as
+    // the second signal came, exit 143).
+    it.effect(`SIGTERM ${signals}: the 2026-07-28 and 2025-11-25 calls in flight are answered with their results, exit 0`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* TestRedis
+        const { child, port } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix: uniquePrefix(), leaseMillis: 15_000 })
+        // Settled either way: a test that fails first leaves none rejected unhandled.
+        const calls = [crunch(port, "2026", 1, 3), crunch(port, "2025", 2, 3)].map((call) => call.catch((error) => ({ status: 0, body: String(error) })))
+        // Both calls under way (they take 3 s): a fixed wait, well within them.
+        yield* Effect.sleep(1_000)
+        child.kill("SIGTERM")
+        if (signals !== "once") {
+          // The first signal handled (the replica drains), then the same one again at once.
+          assert.isTrue(yield* Effect.promise(() => untilDraining(port)), "the replica did not drain")
+          child.kill("SIGTERM")
+        }
+        const answers = yield* Effect.promise(() => Promise.all(calls))
+        for (const [i, answer] of answers.entries()) {
+          assert.strictEqual(answer.status, 200, JSON.stringify(answer))
+          assert.deepStrictEqual(answer.body.result?.content, [{ type: "text", text: "crunched for 3 s" }], `call ${i + 1}: ${JSON.stringify(answer.body)}`)
+        }
+        assert.deepStrictEqual(yield* Effect.promise(() => exitOf(child, 15_000)), { code: 0, signal: null })
+      }), 60_000)
+  }
+})
