@@ -672,14 +672,18 @@ describe("WebHandler never disposed", () => {
   it("holds nothing once idle and dropped: the process exits by itself and each server is collected", async () => {
     const running = startNode(fileURLToPath(new URL("../fixtures/undisposed-web-handlers.ts", import.meta.url)))
     try {
-      const exited = await running.exited(15_000)
+      // Its work first (Node's start, the library's loading, 40 servers made and used: a few
+      // seconds of CPU, past 15 s on a loaded machine), told by its line, waited for at most 60 s;
+      // then nothing is left to do but exit: held by a timer it would not, 10 s is the margin.
+      await running.until(() => running.stdout().includes("\n"), 60_000)
+      const exited = await running.exited(10_000)
       assert.deepStrictEqual(exited, { code: 0, signal: null }, `never exited by itself; ${running.stdout()} ${running.stderr()}`)
       const { made, collected } = JSON.parse(running.stdout()) as { readonly made: number; readonly collected: number }
       assert.strictEqual(collected, made, "servers kept after their handlers were dropped")
     } finally {
       kill(running.child)
     }
-  })
+  }, 90_000)
 })
 
 describe("WebHandler where timers are numbers (the web's: Cloudflare Workers)", () => {
@@ -689,7 +693,9 @@ describe("WebHandler where timers are numbers (the web's: Cloudflare Workers)", 
   it("serves, and is disposed", async () => {
     const running = startNode(fileURLToPath(new URL("../fixtures/web-timers-handler.ts", import.meta.url)))
     try {
-      const exited = await running.exited(15_000)
+      // Its work first (waited for at most 60 s: a loaded machine took its start past 15 s), then its exit.
+      await running.until(() => running.stdout().includes("\n"), 60_000)
+      const exited = await running.exited(10_000)
       assert.deepStrictEqual(exited, { code: 0, signal: null }, `${running.stdout()} ${running.stderr()}`)
       const { statuses, bodies } = JSON.parse(running.stdout()) as { readonly statuses: Array<number>; readonly bodies: Array<string> }
       assert.deepStrictEqual(statuses, [200, 200], bodies.join(" "))
@@ -697,7 +703,7 @@ describe("WebHandler where timers are numbers (the web's: Cloudflare Workers)", 
     } finally {
       kill(running.child)
     }
-  })
+  }, 90_000)
 })
 
 describe("WebHandler given the client's address by its runtime", () => {
