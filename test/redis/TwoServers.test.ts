@@ -19,8 +19,11 @@ layer(TestRedis.layer, { excludeTestServices: true })("two servers of different 
     Effect.gen(function*() {
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
-      const { child: a, port: portA } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis })
-      const { port: portOther } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis, server: "other" })
+      // Started side by side: each start is a second of CPU, seen taking 15 s on a loaded machine.
+      const [{ child: a, port: portA }, { port: portOther }] = yield* Effect.all([
+        startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis }),
+        startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis, server: "other" })
+      ], { concurrency: 2 })
 
       const crunch = yield* call(portA, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 2 } })
       const charge = yield* call(portA, "tools/call", "charge", { name: "charge", arguments: { cents: 500, seconds: 600 } })
@@ -51,7 +54,9 @@ layer(TestRedis.layer, { excludeTestServices: true })("two servers of different 
       assert.deepStrictEqual(rerun.result?.content, [{ type: "text", text: "crunched for 2 s" }], JSON.stringify(rerun))
       assert.strictEqual(once?.status, "failed", JSON.stringify(once))
       assert.strictEqual(once.statusMessage, orphanMessage)
-    }), 60_000)
+      // Two rounds of replica starts (each bounded at 60 s: `listenBound`), the 5.5 s watch and the
+      // take-over: 60 s was passed on a loaded machine (the starts took 15 s each, or more).
+    }), 180_000)
 
   it.effect("a server that finds the prefix in use by a server of another name warns, naming both and the option; a replica does not", () =>
     Effect.gen(function*() {
@@ -60,11 +65,12 @@ layer(TestRedis.layer, { excludeTestServices: true })("two servers of different 
       let replicaOutput = ""
       let otherOutput = ""
       yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis })
+      // One after the other: the second replica's start sees the prefix in use by its own server only.
       yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis, output: (chunk) => replicaOutput += chunk })
       yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis, server: "other", output: (chunk) => otherOutput += chunk })
-      // Logged as the server starts (within a few seconds at most).
+      // Logged as the server starts (within a few seconds at most; waited for at most 15 s).
       const warningIn = (output: string) => output.split("\n").find((line) => line.includes("in use by"))
-      for (let i = 0; i < 50 && warningIn(otherOutput) === undefined; i++) yield* Effect.sleep("100 millis")
+      for (let i = 0; i < 150 && warningIn(otherOutput) === undefined; i++) yield* Effect.sleep("100 millis")
       const warning = warningIn(otherOutput)
       assert.isDefined(warning, otherOutput)
       assert.include(warning, `"${prefix}"`)
@@ -72,5 +78,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("two servers of different 
       assert.include(warning, `"other"`)
       assert.include(warning, "prefix")
       assert.notInclude(replicaOutput, "in use by", "replicas of one server share the prefix: no warning")
-    }), 60_000)
+      // Three replica starts one after the other, each bounded at 60 s (`listenBound`; seen taking
+      // 15 s and more on a loaded machine).
+    }), 200_000)
 })
