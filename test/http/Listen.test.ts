@@ -376,15 +376,17 @@ describe("subscriptions/listen over stdio", () => {
     Effect.gen(function*() {
       const running = yield* spawnNode(serverPath)
       const { send, messages } = running
-      const waitFor = async (predicate: (message: any) => boolean, what: string) => {
-        const found = await running.until(() => messages().find(predicate), 5_000)
-        if (found === undefined) throw new Error(`stdio: no ${what} within 5 s; got ${JSON.stringify(messages()).slice(0, 1000)}`)
+      // The first answer waits for the server's start too (Node's, the library's loading: past 5 s
+      // on a loaded machine), bounded at 30 s as a replica's start is; the others at 10 s.
+      const waitFor = async (predicate: (message: any) => boolean, what: string, millis = 10_000) => {
+        const found = await running.until(() => messages().find(predicate), millis)
+        if (found === undefined) throw new Error(`stdio: no ${what} within ${millis} ms; got ${JSON.stringify(messages()).slice(0, 1000)}`)
         return found
       }
       const tagged = (id: unknown) => (m: any) => m.params?._meta?.[SUBSCRIPTION] === id
       send({ jsonrpc: "2.0", id: "keep", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true }, _meta: metaOf() } })
       send({ jsonrpc: "2.0", id: "stop", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true }, _meta: metaOf() } })
-      yield* Effect.promise(() => waitFor((m) => m.method === "notifications/subscriptions/acknowledged" && tagged("keep")(m), "ack of keep"))
+      yield* Effect.promise(() => waitFor((m) => m.method === "notifications/subscriptions/acknowledged" && tagged("keep")(m), "ack of keep", 30_000))
       yield* Effect.promise(() => waitFor((m) => m.method === "notifications/subscriptions/acknowledged" && tagged("stop")(m), "ack of stop"))
       send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "stop", _meta: metaOf() } })
       yield* Effect.sleep(100)
@@ -400,5 +402,5 @@ describe("subscriptions/listen over stdio", () => {
         messages().some((m) => m.method === "notifications/tools/list_changed" && tagged("stop")(m)),
         "the cancelled listen got nothing after its cancellation"
       )
-    }), { timeout: 30_000 })
+    }), { timeout: 90_000 })
 })
