@@ -23,6 +23,7 @@ import { isStoreError } from "../../src/store/StoreError.ts"
 import { spawnNode } from "../support/child.ts"
 import * as TestRedisServer from "../support/redis.ts"
 import { redisClient, TestRedis } from "../support/redis.ts"
+import { listenBound } from "../support/replicas.ts"
 
 const fixture = fileURLToPath(new URL("../fixtures/redis-stores-server.ts", import.meta.url))
 
@@ -35,16 +36,18 @@ layer(TestRedis.layer, { excludeTestServices: true })("a Redis that does not ans
       // Thawed before anything is closed: a build still waiting then finishes, and closes.
       yield* Effect.addFinalizer(() => Effect.andThen(redis.thaw, Scope.close(scope, Exit.void)))
       const build = Effect.runFork(Layer.buildWithScope(RedisStores.layer({ url: redis.url, timeoutMillis: 500, connectTimeoutMillis: 1_000 }), scope))
+      // Its bound is `connectTimeoutMillis` (1 s); what this catches is a build waiting for ever.
+      // 15 s, not the 5 s it was, leaves room for a loaded machine (a load of 18 on two cores).
       const outcome = yield* Effect.promise(() =>
         new Promise<Exit.Exit<unknown, unknown> | "still building">((resolve) => {
-          const timer = setTimeout(() => resolve("still building"), 5_000)
+          const timer = setTimeout(() => resolve("still building"), 15_000)
           build.addObserver((exit) => {
             clearTimeout(timer)
             resolve(exit)
           })
         })
       )
-      assert.notStrictEqual(outcome, "still building", "the build waited for Redis for more than 5 s")
+      assert.notStrictEqual(outcome, "still building", "the build waited for Redis for more than 15 s")
       if (outcome !== "still building") {
         assert.isTrue(Exit.isFailure(outcome))
         if (Exit.isFailure(outcome)) {
@@ -59,9 +62,10 @@ layer(TestRedis.layer, { excludeTestServices: true })("a Redis that does not ans
       const redis = yield* TestRedis
       const running = yield* spawnNode(fixture, [redis.url])
       yield* Effect.addFinalizer(() => redis.thaw)
-      const answer = (id: number) => Effect.promise(() => running.until(() => running.messages().find((m) => m.id === id), 10_000))
+      const answer = (id: number, millis = 10_000) => Effect.promise(() => running.until(() => running.messages().find((m) => m.id === id), millis))
       running.send({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } } })
-      assert.isDefined(yield* answer(0), "initialized")
+      // The first answer waits for the server's start too: bounded as a replica's is (`listenBound`, 60 s).
+      assert.isDefined(yield* answer(0, listenBound), "initialized")
       running.send({ jsonrpc: "2.0", method: "notifications/initialized" })
       running.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: {} } })
       assert.strictEqual((yield* answer(1))?.result?.content?.[0]?.text, "echo")
@@ -70,13 +74,15 @@ layer(TestRedis.layer, { excludeTestServices: true })("a Redis that does not ans
       running.send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "echo", arguments: {} } })
       assert.include((yield* answer(2))?.error?.message, "Store unavailable: RateLimitStore")
       running.child.kill("SIGTERM")
-      const first = yield* Effect.promise(() => running.exited(5_000))
+      // The stop waits for Redis at most the stores' 500 ms; what this catches is a stop waiting for
+      // ever. 15 s, not the 5 s it was, leaves room for a loaded machine.
+      const first = yield* Effect.promise(() => running.exited(15_000))
       if (first === undefined) {
         running.child.kill("SIGTERM")
         const second = yield* Effect.promise(() => running.exited(3_000))
-        assert.fail(`still running 5 s after SIGTERM (Redis frozen); after a second SIGTERM: ${second === undefined ? "running" : second.code}`)
+        assert.fail(`still running 15 s after SIGTERM (Redis frozen); after a second SIGTERM: ${second === undefined ? "running" : second.code}`)
       }
-    }), 30_000)
+    }), 90_000)
 
   it.effect("a client whose socketTimeout ends its connection to a Redis that stopped answering connects again once it answers (it stayed closed for good)", () =>
     Effect.gen(function*() {
