@@ -64,7 +64,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a Redis that does not ans
       yield* Effect.addFinalizer(() => redis.thaw)
       const answer = (id: number, millis = 10_000) => Effect.promise(() => running.until(() => running.messages().find((m) => m.id === id), millis))
       running.send({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "t", version: "1" } } })
-      // The first answer waits for the server's start too: bounded as a replica's is (`listenBound`, 60 s).
+      // The first answer waits for the server's start too: bounded as a replica's is (`listenBound`, 120 s).
       assert.isDefined(yield* answer(0, listenBound), "initialized")
       running.send({ jsonrpc: "2.0", method: "notifications/initialized" })
       running.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "echo", arguments: {} } })
@@ -82,7 +82,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a Redis that does not ans
         const second = yield* Effect.promise(() => running.exited(3_000))
         assert.fail(`still running 15 s after SIGTERM (Redis frozen); after a second SIGTERM: ${second === undefined ? "running" : second.code}`)
       }
-    }), 90_000)
+    }), 180_000)
 
   it.effect("a client whose socketTimeout ends its connection to a Redis that stopped answering connects again once it answers (it stayed closed for good)", () =>
     Effect.gen(function*() {

@@ -54,9 +54,9 @@ layer(TestRedis.layer, { excludeTestServices: true })("two servers of different 
       assert.deepStrictEqual(rerun.result?.content, [{ type: "text", text: "crunched for 2 s" }], JSON.stringify(rerun))
       assert.strictEqual(once?.status, "failed", JSON.stringify(once))
       assert.strictEqual(once.statusMessage, orphanMessage)
-      // Two rounds of replica starts (each bounded at 60 s: `listenBound`), the 5.5 s watch and the
+      // Two rounds of replica starts (each bounded at 120 s: `listenBound`), the 5.5 s watch and the
       // take-over: 60 s was passed on a loaded machine (the starts took 15 s each, or more).
-    }), 180_000)
+    }), 300_000)
 
   it.effect("a server that finds the prefix in use by a server of another name warns, naming both and the option; a replica does not", () =>
     Effect.gen(function*() {
@@ -78,7 +78,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("two servers of different 
       assert.include(warning, `"other"`)
       assert.include(warning, "prefix")
       assert.notInclude(replicaOutput, "in use by", "replicas of one server share the prefix: no warning")
-      // Three replica starts one after the other, each bounded at 60 s (`listenBound`; seen taking
+      // Three replica starts one after the other, each bounded at 120 s (`listenBound`; seen taking
       // 15 s and more on a loaded machine).
-    }), 200_000)
+    }), 420_000)
 })

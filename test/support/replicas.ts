@@ -46,12 +46,13 @@ export interface Replica {
 const listening = /MCP over Streamable HTTP at http:\/\/(?:\[[^\]\s]*\]|[^/:\s]+):(\d+)/
 
 /**
- * How long a replica may take to say it listens: 60 s. Its start is under a second of CPU, but on
+ * How long a replica may take to say it listens: 120 s. Its start is under a second of CPU, but on
  * two cores shared by the suite's workers and their children (and whatever else runs) it was seen
- * waiting for the CPU past 15 s, then past 30 s (a load of 18), the bounds before, having written
- * nothing yet. A bound of a wait that ends as soon as the replica listens: no slower when quiet.
+ * waiting for the CPU past 15 s, then past 30 s (a load of 18), then past 60 s (a load of 22, two
+ * starting side by side), the bounds before, having written nothing yet. A bound of a wait that
+ * ends as soon as the replica listens: no slower when quiet.
  */
-export const listenBound = 60_000
+export const listenBound = 120_000
 
 /**
  * Spawns a replica given `--port <port>` (0: it picks a free one) in the scope (killed with
