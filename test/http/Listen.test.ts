@@ -11,6 +11,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { fileURLToPath } from "node:url"
 import { spawnNode } from "../support/child.ts"
+import { listenBound } from "../support/replicas.ts"
 import { BOTH, nextMessage, serveEverything, sseReader } from "./support.ts"
 import { withoutServerInfo } from "../support/serverInfo.ts"
 import { components, options } from "../../examples/everything-server.ts"
@@ -376,8 +377,8 @@ describe("subscriptions/listen over stdio", () => {
     Effect.gen(function*() {
       const running = yield* spawnNode(serverPath)
       const { send, messages } = running
-      // The first answer waits for the server's start too (Node's, the library's loading: past 5 s
-      // on a loaded machine), bounded at 30 s as a replica's start is; the others at 10 s.
+      // The first answer waits for the server's start too (Node's, the library's loading: past 5 s,
+      // then past 30 s at a load of 22), bounded as a replica's start is (`listenBound`, 120 s); the others at 10 s.
       const waitFor = async (predicate: (message: any) => boolean, what: string, millis = 10_000) => {
         const found = await running.until(() => messages().find(predicate), millis)
         if (found === undefined) throw new Error(`stdio: no ${what} within ${millis} ms; got ${JSON.stringify(messages()).slice(0, 1000)}`)
@@ -386,7 +387,7 @@ describe("subscriptions/listen over stdio", () => {
       const tagged = (id: unknown) => (m: any) => m.params?._meta?.[SUBSCRIPTION] === id
       send({ jsonrpc: "2.0", id: "keep", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true }, _meta: metaOf() } })
       send({ jsonrpc: "2.0", id: "stop", method: "subscriptions/listen", params: { notifications: { toolsListChanged: true }, _meta: metaOf() } })
-      yield* Effect.promise(() => waitFor((m) => m.method === "notifications/subscriptions/acknowledged" && tagged("keep")(m), "ack of keep", 30_000))
+      yield* Effect.promise(() => waitFor((m) => m.method === "notifications/subscriptions/acknowledged" && tagged("keep")(m), "ack of keep", listenBound))
       yield* Effect.promise(() => waitFor((m) => m.method === "notifications/subscriptions/acknowledged" && tagged("stop")(m), "ack of stop"))
       send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: "stop", _meta: metaOf() } })
       yield* Effect.sleep(100)
@@ -402,5 +403,5 @@ describe("subscriptions/listen over stdio", () => {
         messages().some((m) => m.method === "notifications/tools/list_changed" && tagged("stop")(m)),
         "the cancelled listen got nothing after its cancellation"
       )
-    }), { timeout: 90_000 })
+    }), { timeout: 180_000 })
 })
