@@ -674,16 +674,17 @@ describe("WebHandler never disposed", () => {
     try {
       // Its work first (Node's start, the library's loading, 40 servers made and used: a few
       // seconds of CPU, past 15 s on a loaded machine), told by its line, waited for at most 60 s;
-      // then nothing is left to do but exit: held by a timer it would not, 10 s is the margin.
+      // then nothing is left to do but exit (and Node's compile cache written): held by a timer it
+      // would never, which 30 s tells from a loaded machine's pace (10 s was passed at a load of 22).
       await running.until(() => running.stdout().includes("\n"), 60_000)
-      const exited = await running.exited(10_000)
+      const exited = await running.exited(30_000)
       assert.deepStrictEqual(exited, { code: 0, signal: null }, `never exited by itself; ${running.stdout()} ${running.stderr()}`)
       const { made, collected } = JSON.parse(running.stdout()) as { readonly made: number; readonly collected: number }
       assert.strictEqual(collected, made, "servers kept after their handlers were dropped")
     } finally {
       kill(running.child)
     }
-  }, 90_000)
+  }, 120_000)
 })
 
 describe("WebHandler where timers are numbers (the web's: Cloudflare Workers)", () => {
@@ -693,9 +694,9 @@ describe("WebHandler where timers are numbers (the web's: Cloudflare Workers)", 
   it("serves, and is disposed", async () => {
     const running = startNode(fileURLToPath(new URL("../fixtures/web-timers-handler.ts", import.meta.url)))
     try {
-      // Its work first (waited for at most 60 s: a loaded machine took its start past 15 s), then its exit.
+      // Its work first (waited for at most 60 s: a loaded machine took its start past 15 s), then its exit (30 s, as above).
       await running.until(() => running.stdout().includes("\n"), 60_000)
-      const exited = await running.exited(10_000)
+      const exited = await running.exited(30_000)
       assert.deepStrictEqual(exited, { code: 0, signal: null }, `${running.stdout()} ${running.stderr()}`)
       const { statuses, bodies } = JSON.parse(running.stdout()) as { readonly statuses: Array<number>; readonly bodies: Array<string> }
       assert.deepStrictEqual(statuses, [200, 200], bodies.join(" "))
@@ -703,7 +704,7 @@ describe("WebHandler where timers are numbers (the web's: Cloudflare Workers)", 
     } finally {
       kill(running.child)
     }
-  }, 90_000)
+  }, 120_000)
 })
 
 describe("WebHandler given the client's address by its runtime", () => {
