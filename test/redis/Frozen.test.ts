@@ -90,7 +90,14 @@ layer(TestRedis.layer, { excludeTestServices: true })("a Redis that does not ans
       yield* Effect.addFinalizer(() => redis.thaw)
       // A ping keeps the idle connection busy: only a Redis that does not answer times it out.
       const context = yield* Layer.build(
-        RedisStores.layer({ url: redis.url, timeoutMillis: 300, client: { pingInterval: 100, socket: { socketTimeout: 400 } } })
+        // The first connect to a Redis that answers, bounded at 30 s: the default 5 s was passed at a
+        // load of 20 ("Cannot connect to Redis: no answer within 5000 ms"); not what this is about.
+        RedisStores.layer({
+          url: redis.url,
+          timeoutMillis: 300,
+          connectTimeoutMillis: 30_000,
+          client: { pingInterval: 100, socket: { socketTimeout: 400 } }
+        })
       )
       const limits = Context.get(context, RateLimit.RateLimitStore)
       const policy = RateLimit.tokenBucket({ capacity: 1_000, refillPerSecond: 1 })
@@ -141,7 +148,8 @@ const failover = (write: (context: Context.Context<Redis.Redis | RateLimit.RateL
     let target = old.port
     const proxy = yield* movingAddress(() => target)
     const url = `redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`
-    const context = yield* Layer.build(RedisStores.layer({ url, timeoutMillis: 500 }))
+    // The first connect bounded at 30 s, not the default 5 s, which a load of 20 passed (as above).
+    const context = yield* Layer.build(RedisStores.layer({ url, timeoutMillis: 500, connectTimeoutMillis: 30_000 }))
     yield* Effect.orDie(write(context))
     const admin = Context.get(yield* Layer.build(redisClient(old.url)), Redis.Redis)
     yield* Effect.orDie(admin.send("REPLICAOF", "127.0.0.1", String(promoted.port)))
