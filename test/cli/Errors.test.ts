@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process"
 import { cpSync, mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
-import { cli, cliInProcess, example, library, root, tempProject, writeModule } from "./support.ts"
+import { cli, cliInProcess, example, library, root, startBound, tempProject, writeModule } from "./support.ts"
 
 const hello = example("hello-server.ts")
 
@@ -40,7 +40,7 @@ describe("effect-mcp --help", () => {
       for (const command of ["run", "dev", "inspect", "install"]) assert.include(top.stdout, command)
       const version = yield* cliInProcess(["--version"])
       assert.match(version.stdout.trim(), /^effect-mcp \d+\.\d+\.\d+/)
-    }), 30_000)
+    }), 120_000)
 })
 
 describe("effect-mcp errors", () => {
@@ -55,7 +55,7 @@ describe("effect-mcp errors", () => {
       const readme = yield* cliInProcess(["inspect", join(root, "README.md")])
       assert.strictEqual(readme.code, 1)
       assert.include(readme.stderr, "expected a module file (.ts, .mts, .cts, .js, .mjs, .cjs)")
-    }), 30_000)
+    }), 120_000)
 
   it.live("nothing exported that is a server: what is missing, and what the module exports", () =>
     Effect.gen(function*() {
@@ -84,7 +84,7 @@ describe("effect-mcp errors", () => {
           "export const components = McpServer.tool({ name: 't', handler: () => Effect.succeed('') })\n"
       )
       assert.include((yield* cli(["inspect", noVersion])).stderr, "need a string `name` and `version`")
-    }), 30_000)
+    }), 120_000)
 
   it.live("a module that throws, or uses TypeScript that Node cannot strip: exit 1, the cause shown", () =>
     Effect.gen(function*() {
@@ -99,7 +99,7 @@ describe("effect-mcp errors", () => {
       const stripped = yield* cli(["inspect", enumModule])
       assert.strictEqual(stripped.code, 1)
       assert.include(stripped.stderr, "Node's type stripping runs only erasable TypeScript")
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: under node_modules, Node's own ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING
   // and no advice; an import of a `.css` from a module Node runs, "Node v24… does not run
@@ -122,7 +122,7 @@ describe("effect-mcp errors", () => {
       assert.strictEqual(result.code, 1, result.stderr)
       assert.include(result.stderr, "style.css")
       assert.notInclude(result.stderr, "does not run TypeScript")
-    }), 30_000)
+    }), 120_000)
 
   it.live("invalid flags: exit 2, the error and a pointer to --help on stderr, nothing on stdout", () =>
     Effect.gen(function*() {
@@ -160,7 +160,7 @@ describe("effect-mcp errors", () => {
         assert.include(result.stderr, message, args.join(" "))
         assert.include(result.stderr, "--help\" for usage", args.join(" "))
       }
-    }), 60_000)
+    }), 240_000)
 
   it.live("a server whose components fail to build: exit 1, the failure shown", () =>
     Effect.gen(function*() {
@@ -180,7 +180,7 @@ describe("effect-mcp errors", () => {
       assert.strictEqual(run.code, 1)
       assert.include(run.stderr, "no credentials")
       assert.strictEqual(run.stdout, "")
-    }), 30_000)
+    }), 120_000)
 
   // Fails before: the RegistrationError keeps what the definition threw as its cause, which the
   // pretty cause printed after it, with the library's frames.
@@ -203,7 +203,7 @@ describe("effect-mcp errors", () => {
         assert.notInclude(result.stderr, "[cause]", result.stderr)
         assert.strictEqual(result.stdout, "")
       }
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: inspect crashed with a TypeError of its own ("... is not iterable"), and
   // run served: every initialize failed (-32603), or was answered with a version nobody speaks.
@@ -228,7 +228,7 @@ describe("effect-mcp errors", () => {
         assert.include(result.stderr, message, args.join(" "))
         assert.strictEqual(result.stdout, "", args.join(" "))
       }
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: an error with fields and no message (Effect's tagged errors, as a Layer
   // fails with them) was shown as "DbDown: ", its fields (what went wrong) left out.
@@ -255,7 +255,7 @@ export const components = Layer.effectDiscard(Effect.gen(function*() {
         assert.include(result.stderr, `${failing}:`, "where it failed")
         assert.strictEqual(result.stdout, "")
       }
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: exit 130 and not a word, as if the user had pressed Ctrl+C; no signal came.
   it.live("components that interrupt themselves (no signal): exit 1 and a message, not the 130 of a Ctrl+C", () =>
@@ -277,13 +277,13 @@ export const components = Layer.effectDiscard(Effect.gen(function*() {
 `
       )
       for (const args of [["inspect", interrupted], ["run", interrupted], ["run", interrupted, "--http", "--port", "0"]]) {
-        const result = yield* cli(args, { timeout: 15_000, killSignal: "SIGKILL" })
+        const result = yield* cli(args, { timeout: startBound, killSignal: "SIGKILL" })
         assert.strictEqual(result.code, 1, `${args.join(" ")}: ${JSON.stringify(result)}`)
         assert.include(result.stderr, "the server failed: ", args.join(" "))
         assert.include(result.stderr, "interrupted", args.join(" "))
         assert.strictEqual(result.stdout, "", args.join(" "))
       }
-    }), 60_000)
+    }), 240_000)
 
   // Fails before the fix: "Service not found: app/Db" alone, with no word of what to do.
   it.live("components that use a service the module does not provide: the service named, and how to provide it", () =>
@@ -311,7 +311,7 @@ export const components = Layer.effectDiscard(Effect.flatMap(Db, (db) => db.conn
           args.join(" ")
         )
       }
-    }), 30_000)
+    }), 120_000)
 
   // Found by fuzzing the CLI; each fails before a fix.
 
@@ -329,12 +329,12 @@ export const components = Layer.effectDiscard(Effect.flatMap(Db, (db) => db.conn
       // Port 0: a port picked beforehand, another test's server could take, and the exit 1 would be
       // for it (EADDRINUSE), not for the components.
       for (const args of [["inspect", neverLoads], ["run", neverLoads], ["inspect", neverBuilds], ["run", neverBuilds], ["run", neverBuilds, "--http", "--port", "0"]]) {
-        const result = yield* cli(args, { timeout: 15_000, killSignal: "SIGKILL" })
+        const result = yield* cli(args, { timeout: startBound, killSignal: "SIGKILL" })
         assert.strictEqual(result.code, 1, `${args.join(" ")}: ${JSON.stringify(result)}`)
         assert.notStrictEqual(result.stderr, "", args.join(" "))
         assert.strictEqual(result.stdout, "", args.join(" "))
       }
-    }), 120_000)
+    }), 480_000)
 
   it.live("--host \"\" is refused, exit 2 (it listened on every interface: http://[::]:<port>)", () =>
     Effect.gen(function*() {
@@ -342,21 +342,21 @@ export const components = Layer.effectDiscard(Effect.flatMap(Db, (db) => db.conn
       assert.strictEqual(result.code, 2, JSON.stringify(result))
       assert.include(result.stderr, "--host")
       assert.notInclude(result.stderr, "MCP over Streamable HTTP at")
-    }), 30_000)
+    }), 120_000)
 
   it.live("a host that does not resolve: the advice is another --host, not another port", () =>
     Effect.gen(function*() {
-      const result = yield* cli(["run", hello, "--http", "--host", "no-such-host.invalid", "--port", "0"], { timeout: 20_000 })
+      const result = yield* cli(["run", hello, "--http", "--host", "no-such-host.invalid", "--port", "0"], { timeout: startBound })
       assert.strictEqual(result.code, 1, JSON.stringify(result))
       assert.include(result.stderr, "no-such-host.invalid")
       assert.include(result.stderr, "--host")
       assert.notInclude(result.stderr, "choose another port")
       // dev --port 0 picks its port on that host first: said the same way, not as a defect.
-      const dev = yield* cli(["dev", hello, "--host", "no-such-host.invalid", "--port", "0"], { timeout: 20_000 })
+      const dev = yield* cli(["dev", hello, "--host", "no-such-host.invalid", "--port", "0"], { timeout: startBound })
       assert.strictEqual(dev.code, 1, JSON.stringify(dev))
       assert.include(dev.stderr, "choose another address with --host")
       assert.notInclude(dev.stderr, "    at ")
-    }), 30_000)
+    }), 120_000)
 
   it.live("a module with a syntax error, or one that throws: the error and the file, without the frames of Node's loader (node:internal/...)", () =>
     Effect.gen(function*() {
@@ -372,7 +372,7 @@ export const components = Layer.effectDiscard(Effect.flatMap(Db, (db) => db.conn
         // A plain syntax error is not TypeScript that Node cannot strip (ERR_INVALID_, not ERR_UNSUPPORTED_).
         assert.notInclude(result.stderr, "erasable", "advice for another mistake")
       }
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: the error's cause was dropped (only its own message and stack were shown),
   // and a thrown object that is not an Error was shown as "[object Object]".
@@ -394,7 +394,7 @@ export const components = Layer.effectDiscard(Effect.flatMap(Db, (db) => db.conn
         assert.notInclude(result.stderr, "[object Object]")
         assert.notInclude(result.stderr, "node:internal", "a stack dump of Node's module loader")
       }
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: only Node's "Cannot find module .../helper.js", though helper.ts is there
   // (what TypeScript's nodenext resolution has one write, and Node's type stripping does not map).
@@ -421,7 +421,7 @@ export const components = Layer.effectDiscard(Effect.flatMap(Db, (db) => db.conn
       assert.strictEqual(result.code, 1, result.stderr)
       assert.include(result.stderr, "nowhere.js")
       assert.notInclude(result.stderr, "is not there")
-    }), 30_000)
+    }), 120_000)
 
   it.live("exports that throw when read (a getter, a Proxy): exit 1 naming the file, not a stack of the CLI's own code", () =>
     Effect.gen(function*() {
@@ -434,7 +434,7 @@ export const components = Layer.effectDiscard(Effect.flatMap(Db, (db) => db.conn
         assert.include(result.stderr, file)
         assert.notInclude(result.stderr, "src/cli/", "a stack of the CLI's own code")
       }
-    }), 30_000)
+    }), 120_000)
 
   it.live("a module path that is not a regular file (a FIFO) is refused at once (it was read for ever)", () =>
     Effect.gen(function*() {
@@ -442,10 +442,10 @@ export const components = Layer.effectDiscard(Effect.flatMap(Db, (db) => db.conn
       const dir = yield* tempProject
       const fifo = join(dir, "server.ts")
       execFileSync("mkfifo", [fifo])
-      const result = yield* cli(["inspect", fifo], { timeout: 10_000, killSignal: "SIGKILL" })
+      const result = yield* cli(["inspect", fifo], { timeout: startBound, killSignal: "SIGKILL" })
       assert.strictEqual(result.code, 1, JSON.stringify(result))
       assert.include(result.stderr, fifo)
-    }), 30_000)
+    }), 120_000)
 })
 
 describe("effect-mcp: a module that leaves something running at import (a timer, a client's socket)", () => {
@@ -474,11 +474,11 @@ describe("effect-mcp: a module that leaves something running at import (a timer,
       ]
       for (const [args, code, says] of cases) {
         // SIGKILL after 10 s: a command still running then exits with null.
-        const result = yield* cli(args, { timeout: 10_000, killSignal: "SIGKILL" })
+        const result = yield* cli(args, { timeout: startBound, killSignal: "SIGKILL" })
         assert.strictEqual(result.code, code, `${args.join(" ")}: ${JSON.stringify(result)}`)
         assert.include(result.stdout, says, args.join(" "))
       }
-    }), 90_000)
+    }), 360_000)
 
   // Fails before the fix: the module's own stdio server (at its top level, without
   // `if (import.meta.main)`) ran beside the CLI's, on the CLI's stdin, and at its end exited the
@@ -504,12 +504,12 @@ McpServer.serve(options, components, Stdio.make()).pipe(Stdio.runMain)
       for (const args of [["run", file, "--http", "--port", "0"], ["install", "stdio", file], ["inspect", file, "--json"], ["run", other, "--http", "--port", "0"]]) {
         const file = args[args[0] === "install" ? 2 : 1]!
         // stdin is closed, as a container's or a script's.
-        const result = yield* cli(args, { cwd: dir, timeout: 15_000, killSignal: "SIGKILL" })
+        const result = yield* cli(args, { cwd: dir, timeout: startBound, killSignal: "SIGKILL" })
         assert.strictEqual(result.code, 1, `${args.join(" ")}: ${JSON.stringify(result)}`)
         assert.strictEqual(result.stdout, "", args[0])
         assert.include(result.stderr, `effect-mcp: ${file} runs a server itself as it is imported`, args[0])
         assert.include(result.stderr, "if (import.meta.main)", args[0])
         assert.notInclude(result.stderr, "MCP over Streamable HTTP at", args[0])
       }
-    }), 90_000)
+    }), 360_000)
 })

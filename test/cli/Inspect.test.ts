@@ -68,7 +68,7 @@ describe("effect-mcp inspect", () => {
       assert.deepStrictEqual(description.resources, listed.resources)
       assert.deepStrictEqual(description.resourceTemplates, listed.resourceTemplates)
       assert.deepStrictEqual(description.prompts, listed.prompts)
-    }), 30_000)
+    }), 120_000)
 
   it.live("text: the README server (default export) with its tool's parameters and its prompt", () =>
     Effect.gen(function*() {
@@ -82,7 +82,7 @@ describe("effect-mcp inspect", () => {
       assert.include(text, "    output:\n      city: string\n      celsius: number\n")
       assert.include(text, "prompts (1)\n  greeting  Greets someone\n    name\n")
       assert.include(text, "resources (0)")
-    }), 30_000)
+    }), 120_000)
 
   it.live("text: a prompt's optional arguments are marked `?` as a tool's optional parameters are, required ones not (as --json says)", () =>
     Effect.gen(function*() {
@@ -126,7 +126,7 @@ export default { options: { name: "review", version: "1.0.0" }, components: Laye
       assert.strictEqual(text.code, 0, text.stderr)
       assert.include(text.stdout, "  review  Reviews code\n    code  The code\n    language?  Its language\n    focus?")
       assert.include(text.stdout, "  lint\n    input:\n      code: string\n      strict?: boolean\n")
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: what the module wrote with console.log (at import, while its components
   // were built) came first on stdout, and `inspect --json | jq` read no JSON.
@@ -160,7 +160,7 @@ export default {
         assert.notInclude(result.stdout, "noisy:")
         for (const said of ["noisy: loading", "noisy: info", "noisy: building"]) assert.include(result.stderr, said)
       }
-    }), 30_000)
+    }), 120_000)
 
   // Fails before a fix: the signal requested a graceful shutdown, nothing held it, and the
   // interrupted command exited 0 as if it had described the server.
@@ -173,7 +173,7 @@ export default {
         const exited = yield* interruptWhileLoading(running, signal)
         assert.strictEqual(exited, code, running.stderr())
         assert.strictEqual(running.stdout(), "")
-      }), 30_000)
+      }), 120_000)
   }
   // Fails before the fix: the tool's description threw as inspect built it, and inspect ended with
   // an unnamed TypeError (exit 1), describing nothing.
@@ -200,7 +200,7 @@ export const components = Layer.mergeAll(
       assert.strictEqual(json.code, 0, json.stderr)
       assert.deepStrictEqual(JSON.parse(json.stdout).tools.map((tool: { name: string }) => tool.name), ["fine"])
       assert.include(json.stderr, "tool report cannot be described")
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: inspect read the server's registry only; the tools a ToolInjection Layer
   // among the components serves (which tools/list lists, and initialize advertises) were missing,
@@ -241,7 +241,7 @@ export const components = ${
         assert.strictEqual(text.code, 0, text.stderr)
         assert.include(text.stdout, "flush")
       }
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: the capabilities were only those `initialize` negotiates (2025-11-25's
   // shapes): for a server of 2026-07-28 alone, which answers no `initialize`, the `tasks`
@@ -286,7 +286,7 @@ export const components = Layer.mergeAll(Build)
         "capabilities: logging, tools (listChanged), tasks (list, cancel, requests)\n" +
           "capabilities (2026-07-28): logging, tools (listChanged), extensions (io.modelcontextprotocol/tasks)\n"
       )
-    }).pipe(Effect.scoped), 30_000)
+    }).pipe(Effect.scoped), 120_000)
 
   // Fails before the fix: the capabilities were 2025-11-25's whatever the server serves: for one
   // whose newest handshake version is older (`supportedVersions: ["2025-06-18"]`), a `tasks`
@@ -322,7 +322,7 @@ export const components = Layer.mergeAll(Build)
       assert.deepStrictEqual(description.capabilities, initialized.capabilities)
       const text = yield* cli(["inspect", file], { cwd: dir })
       assert.include(text.stdout, "capabilities: logging, tools (listChanged)\n")
-    }).pipe(Effect.scoped), 30_000)
+    }).pipe(Effect.scoped), 120_000)
 
   // Fails before the fix: the lists were the components' own descriptions, of no version: a tool
   // whose success is not an object showed the outputSchema 2026-07-28 clients get (an array) beside
@@ -368,7 +368,7 @@ export const components = Layer.mergeAll(Names, Build, Notes, Review)
         assert.deepStrictEqual(description.prompts, listed.prompts, name)
         assert.strictEqual(description.tools.find((tool: { name: string }) => tool.name === "names").outputSchema.type, "object", name)
       }
-    }).pipe(Effect.scoped), 60_000)
+    }).pipe(Effect.scoped), 240_000)
   // Fails before the fix: serverInfo was the server's own, whatever version its clients speak (a
   // server of 2025-06-18 at most showed a description and websiteUrl its initialize never gives),
   // and a server of 2026-07-28 alone showed a tool's execution, which its tools/list never gives.
@@ -421,5 +421,5 @@ export const components = Layer.mergeAll(Build)
         description: "A server",
         websiteUrl: "https://example.com"
       })
-    }).pipe(Effect.scoped), 60_000)
+    }).pipe(Effect.scoped), 240_000)
 })

@@ -41,7 +41,7 @@ import { isAbsolute, join } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as Install from "../../src/cli/Install.ts"
 import { withCompileCache } from "../support/compileCache.ts"
-import { bin, cli, cliInProcess, example, hangingModule, interruptWhileLoading, library, root, spawnCli, tempProject, writeModule } from "./support.ts"
+import { bin, cli, cliInProcess, example, hangingModule, interruptWhileLoading, library, root, spawnCli, startBound, tempProject, writeModule } from "./support.ts"
 
 const hello = example("hello-server.ts")
 
@@ -78,7 +78,7 @@ describe("effect-mcp install", () => {
         args: [...expected.args, "--principal-from-env"],
         env: { MCP_SUBJECT: "ada", MCP_SCOPES: "admin" }
       })
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: what the module wrote with console.log at import came first on stdout,
   // before the entry (`install stdio server.ts > entry.json` wrote no JSON).
@@ -104,7 +104,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.strictEqual(written.code, 0, written.stderr)
       assert.strictEqual(written.stdout, "")
       for (const result of [stdio, printed, written]) assert.include(result.stderr, "noisy: loading")
-    }), 30_000)
+    }), 120_000)
 
   it.live("--config: added beside the other servers, replaced by name, a file that is not JSON left as it is", () =>
     Effect.gen(function*() {
@@ -130,7 +130,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.strictEqual(refused.code, 1)
       assert.include(refused.stderr, `${broken} is left unchanged: it is not valid JSON`)
       assert.strictEqual(readFileSync(broken, "utf8"), "{ not json")
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: installing again (after an upgrade, a move) replaced the entry whole: the
   // API key given at the first install was dropped without a word, and the server failed without it.
@@ -155,7 +155,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
         args: [...expected.args, "--principal-from-env"],
         env: { MCP_SUBJECT: "ada" }
       })
-    }), 30_000)
+    }), 120_000)
 
   it.live("--config: a symbolic link is written where it points (the link stays); the file keeps its permissions; a new one with env values is its owner's only", () =>
     Effect.gen(function*() {
@@ -190,7 +190,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.strictEqual(created.code, 0, created.stderr)
       assert.strictEqual(statSync(fresh).mode & 0o777, 0o600)
       assert.deepStrictEqual(readdirSync(join(dir, "fresh")), ["mcp.json"], "no temporary file left")
-    }), 30_000)
+    }), 120_000)
 
   it.live("--config: a file with comments and trailing commas (VS Code's mcp.json is JSONC) is edited in place: comments, layout and the other servers stay", () =>
     Effect.gen(function*() {
@@ -261,7 +261,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.strictEqual(refused.code, 1, refused.stderr)
       assert.include(refused.stderr, "is left unchanged")
       assert.strictEqual(readFileSync(twice, "utf8"), doubled)
-    }), 30_000)
+    }), 120_000)
 
   it.live("a write that fails leaves no temporary file behind (ConfigWriteFailed, the file as it was)", () =>
     Effect.gen(function*() {
@@ -296,7 +296,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       const both = yield* cliInProcess(["install", "stdio", hello, "--name", "weather", "--config", "x.json"])
       assert.strictEqual(both.code, 2, JSON.stringify(both))
       assert.include(both.stderr, "drop --name and --config")
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: an entry keyed "" was printed (or written), exit 0; the server it starts
   // fails as it is built ("McpServer: name must name the server").
@@ -323,7 +323,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.strictEqual(tasks.code, 1, JSON.stringify(tasks))
       assert.strictEqual(tasks.stdout, "")
       assert.include(tasks.stderr, "McpServer: options.tasks takes McpServer.tasks(options?)")
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: the script was written by its real path, which pnpm's is in its store
   // and versioned (node_modules/.pnpm/effect-mcp-server@x.y.z/...): the folder an upgrade removes.
@@ -356,7 +356,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
         (client) => Effect.promise(() => client.close())
       )
       assert.deepStrictEqual(paris.structuredContent, { city: "Paris", celsius: 21.5 })
-    }), 60_000)
+    }), 240_000)
 
   it.live("Install.linkedBin in a pnpm layout: the project's link that leads to the script (a workspace package's first), never pnpm's own .pnpm/node_modules, the real path when none does", () =>
     Effect.gen(function*() {
@@ -400,12 +400,12 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       const dir = yield* tempProject
       const fifo = join(dir, "mcp.json")
       execFileSync("mkfifo", [fifo])
-      const result = yield* cli(["install", "cursor", hello, "--config", fifo], { timeout: 10_000, killSignal: "SIGKILL" })
+      const result = yield* cli(["install", "cursor", hello, "--config", fifo], { timeout: startBound, killSignal: "SIGKILL" })
       assert.strictEqual(result.code, 1, JSON.stringify(result))
       assert.include(result.stderr, fifo)
       assert.isTrue(lstatSync(fifo).isFIFO(), "left as it is")
       assert.deepStrictEqual(readdirSync(dir).filter((name) => name !== "node_modules"), ["mcp.json"], "no temporary file left")
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: the shell leaves ~ after = as it is, and the CLI made a folder named ~
   // in the working directory, wrote there and said so as a success; the file meant was untouched.
@@ -418,7 +418,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       assert.include(result.stderr, `added the server "hello" in ${join(home, "cursor", "mcp.json")}`)
       assert.deepStrictEqual(JSON.parse(readFileSync(join(home, "cursor", "mcp.json"), "utf8")), { mcpServers: { hello: expected } })
       assert.isFalse(existsSync(join(cwd, "~")), "a folder named ~")
-    }), 30_000)
+    }), 120_000)
 
   it.live("claude-desktop without --config: the file under the home folder (Linux: ~/.config/Claude, or $XDG_CONFIG_HOME/Claude), created with its folders", () =>
     Effect.gen(function*() {
@@ -441,7 +441,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       })
       assert.strictEqual(relative.code, 0, relative.stderr)
       assert.include(Object.keys(JSON.parse(readFileSync(join(home, ".config", "Claude", "claude_desktop_config.json"), "utf8")).mcpServers), "relative")
-    }), 30_000)
+    }), 120_000)
 
   it.live("the written command starts the server: the SDK client calls its tool", () =>
     Effect.gen(function*() {
@@ -458,7 +458,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
         (client) => Effect.promise(() => client.close())
       )
       assert.deepStrictEqual(paris.structuredContent, { city: "Paris", celsius: 21.5 })
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: the flags were written as given, and from another working directory the
   // server did not start (".env: not found", exit 9); `--inspect-port 0` left "0" for the script.
@@ -494,7 +494,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       )
       assert.deepStrictEqual(started.result.structuredContent, { city: "Paris", celsius: 21.5 })
       assert.include(started.stderr, "preload: ran")
-    }), 60_000)
+    }), 240_000)
 
   // Fails before the fix: the flags of NODE_OPTIONS (how `npx`/`yarn` users run the CLI under a
   // loader, and Yarn Plug'n'Play's --require) loaded the module at install, but were not written:
@@ -534,7 +534,7 @@ export default { options: { name: "preloaded", version: "1.0.0" }, components: M
         (client) => Effect.promise(() => client.close())
       )
       assert.deepStrictEqual(pong.content, [{ type: "text", text: "pong" }])
-    }), 60_000)
+    }), 240_000)
 
   // Fails before the fix: the Node was written by its real path, a version manager's folder of its
   // version (nvm's ~/.nvm/versions/node/v24.1.0, Homebrew's Cellar/node/24.1.0), which an upgrade
@@ -590,7 +590,7 @@ export default { options: { name: "preloaded", version: "1.0.0" }, components: M
       assert.strictEqual(alone.entry.command, nvm)
       assert.include(alone.stderr, `effect-mcp install: warning: this Node, ${nvm}, is named by its version's folder (v24.9.9)`)
       assert.include(alone.stderr, "stops working when that version is uninstalled")
-    }), 60_000)
+    }), 240_000)
 
   // Fails before the fix: run through npx where the package is not installed, the CLI wrote its
   // script in npx's cache (~/.npm/_npx/<hash>/...), which goes when the cache is cleaned; nothing said so.
@@ -646,7 +646,7 @@ export default { options: { name: "pinger", version: "1.0.0" }, components: McpS
       assert.strictEqual(alone.entry.args[0], cachedBin)
       assert.include(alone.stderr, "effect-mcp install: warning: this CLI runs from npx's cache")
       assert.include(alone.stderr, "npm install effect-mcp-server")
-    }), 60_000)
+    }), 240_000)
 
   // Fails before a fix: the signal requested a graceful shutdown, nothing held it, and the
   // interrupted command exited 0 as if it had written the configuration.
@@ -660,6 +660,6 @@ export default { options: { name: "pinger", version: "1.0.0" }, components: McpS
         assert.strictEqual(exited, code, running.stderr())
         assert.deepStrictEqual(readdirSync(dir).filter((name) => name !== "node_modules").sort(), ["hanging.ts"], "nothing written")
         assert.strictEqual(running.stdout(), "")
-      }), 30_000)
+      }), 120_000)
   }
 })

@@ -29,6 +29,7 @@ import {
   library,
   onFreePort,
   spawnCli,
+  startBound,
   tempProject,
   waitListening,
   waitUntil,
@@ -104,7 +105,7 @@ describe("effect-mcp run --stdio", () => {
       )
       assert.include((prompt.messages[0]!.content as { text: string }).text, "arg1='a'")
       assert.deepStrictEqual(errors, [])
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix for console.dir and console.dirxml: Node writes them to stdout by their own
   // paths (dirxml is log under another name), not through console.log.
@@ -150,7 +151,7 @@ export default {
       send({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "shout", arguments: {} } })
       yield* waitUntil(() => running.stdout().includes(`"id":2`), "the tools/call answer")
       running.child.stdin!.end()
-      assert.strictEqual(yield* Effect.promise(() => running.exited(10_000)), 0)
+      assert.strictEqual(yield* Effect.promise(() => running.exited(30_000)), 0)
       const lines = running.stdout().split("\n").filter((line) => line !== "")
       for (const line of lines) assert.strictEqual(JSON.parse(line).jsonrpc, "2.0", line)
       assert.include(running.stderr(), "noisy: loading")
@@ -160,7 +161,7 @@ export default {
         assert.notInclude(running.stdout(), said)
       }
       assert.notInclude(running.stdout(), "noisy:")
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: Node imports a CommonJS module with its whole `module.exports` as the
   // default export, and TypeScript's CommonJS output (`exports.default = ...` beside `__esModule`,
@@ -187,7 +188,7 @@ exports.default = { options: { name: "compiled-server", version: "1.0.0" }, comp
       const result = yield* Effect.promise(() => client.callTool({ name: "compiled", arguments: {} }))
       assert.deepStrictEqual(texts(result.content), ["from CommonJS"])
       assert.deepStrictEqual(errors, [])
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: the wizard (effect/cli's --wizard) was written on stdout, the protocol's
   // channel, and a cancelled one (here: its input ended at the first question) exited 0.
@@ -204,7 +205,7 @@ exports.default = { options: { name: "compiled-server", version: "1.0.0" }, comp
       assert.strictEqual(help.code, 0, help.stderr)
       assert.include(help.stdout, "effect-mcp run")
       assert.strictEqual(help.stderr, "")
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: the wizard started from the command line as given and then asked for
   // every argument and flag: the file came twice, and the command built was refused (exit 2) once
@@ -234,7 +235,7 @@ exports.default = { options: { name: "compiled-server", version: "1.0.0" }, comp
         assert.strictEqual(logLevel.code, 1, logLevel.stderr)
         assert.include(logLevel.stderr, "Command wizard")
       }
-    }), 60_000)
+    }), 240_000)
 
   // Fails before the fix: effect/cli's wizard asks for every flag, hidden ones too: it asked
   // whether to set --exit-with-stdin, dev's own flag for its server, which the help does not show.
@@ -252,13 +253,13 @@ exports.default = { options: { name: "compiled-server", version: "1.0.0" }, comp
           running.until(() => {
             const all = [...running.stderr().matchAll(question)].map((match) => match[1]!)
             return all.length > asked.length ? all[asked.length] : undefined
-          }, 20_000)
+          }, 80_000)
         )
         assert.isDefined(pending, `no question after ${JSON.stringify(asked)}: ${running.stderr()}`)
         asked.push(pending!)
         running.child.stdin!.write(pending === "File" ? `${everything}\n` : pending === "Run this command?" ? "j\n" : "n\n")
       }
-      assert.strictEqual(yield* Effect.promise(() => running.exited(15_000)), 1, running.stderr())
+      assert.strictEqual(yield* Effect.promise(() => running.exited(30_000)), 1, running.stderr())
       assert.deepStrictEqual(asked, [
         "Set Stdio (--stdio)?",
         "Set Http (--http)?",
@@ -270,7 +271,7 @@ exports.default = { options: { name: "compiled-server", version: "1.0.0" }, comp
         "File",
         "Run this command?"
       ])
-    }), 60_000)
+    }), 240_000)
 })
 
 describe("effect-mcp run --stdio --principal-from-env", () => {
@@ -318,7 +319,7 @@ describe("effect-mcp run --stdio --principal-from-env without MCP_SUBJECT", () =
       const { MCP_SUBJECT: _, ...environment } = process.env
       for (const env of [{ ...environment, MCP_SCOPES: "admin" }, { ...environment, MCP_SUBJECT: "  " }]) {
         // stdin is closed: the end of input ends the server.
-        const result = yield* cli(["run", example("protected-server.ts"), "--principal-from-env"], { env, timeout: 15_000, killSignal: "SIGKILL" })
+        const result = yield* cli(["run", example("protected-server.ts"), "--principal-from-env"], { env, timeout: startBound, killSignal: "SIGKILL" })
         assert.strictEqual(result.code, 0, result.stderr)
         assert.strictEqual(result.stdout, "")
         assert.include(
@@ -334,7 +335,7 @@ describe("effect-mcp run --stdio --principal-from-env without MCP_SUBJECT", () =
       })
       assert.strictEqual(named.code, 0, named.stderr)
       assert.notInclude(named.stderr, "--principal-from-env")
-    }), 60_000)
+    }), 240_000)
 })
 
 describe("effect-mcp run --http", () => {
@@ -351,9 +352,9 @@ describe("effect-mcp run --http", () => {
       }))
       assert.deepStrictEqual(texts(result.content), ["This is a simple text response for testing."])
       running.child.kill("SIGTERM")
-      assert.strictEqual(yield* Effect.promise(() => running.exited(10_000)), 0)
+      assert.strictEqual(yield* Effect.promise(() => running.exited(30_000)), 0)
       assert.isFalse(yield* Effect.promise(() => answers(url)))
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix (exit after ~4 s): the client's close() aborts its GET stream, undici opens
   // a connection in its place and sends nothing on it; Node's server.close() waited for undici to
@@ -366,7 +367,7 @@ describe("effect-mcp run --http", () => {
       running.child.kill("SIGTERM")
       const code = yield* Effect.promise(() => running.exited(2_000))
       assert.strictEqual(code, 0, code === undefined ? "still running 2 s after SIGTERM" : running.stderr())
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: Node's default for SIGHUP (a closed terminal) ended the process at once,
   // the in-flight call cut (the client got no answer) and nothing drained.
@@ -394,9 +395,9 @@ export default { options: { name: "slow", version: "1.0.0" }, components: Slow }
         return yield* Effect.promise(() => call)
       }))
       assert.deepStrictEqual(result, { result: { content: [{ type: "text", text: "slow done" }] } })
-      const code = yield* Effect.promise(() => running.exited(10_000))
+      const code = yield* Effect.promise(() => running.exited(30_000))
       assert.strictEqual(code, 0, running.stderr())
-    }), 30_000)
+    }), 120_000)
 
   it.live("--http --stateless --host 127.0.0.1: no session id, the SDK client still works", () =>
     Effect.gen(function*() {
@@ -411,7 +412,7 @@ export default { options: { name: "slow", version: "1.0.0" }, components: Slow }
         return yield* Effect.promise(() => client.callTool({ name: "weather", arguments: { city: "Paris" } }))
       }))
       assert.deepStrictEqual(paris.structuredContent, { city: "Paris", celsius: 21.5 })
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: there was no --allowed-hosts (exit 2, "Unrecognized flag"), so a server
   // reached under another name than localhost answered every request 403.
@@ -429,7 +430,7 @@ export default { options: { name: "slow", version: "1.0.0" }, components: Slow }
         assert.strictEqual(refused.status, 403, `${host}: ${refused.body}`)
       }
       assert.notInclude(running.stderr(), "--allowed-hosts")
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: `::1` (as `--host ::1` writes it) never equalled a Host header's
   // `[::1]`: every request was refused 403.
@@ -440,7 +441,7 @@ export default { options: { name: "slow", version: "1.0.0" }, components: Slow }
       const headers = { "content-type": "application/json", accept: BOTH }
       const answered = yield* Effect.promise(() => rawRequest(port, "POST", { ...headers, host: `[::1]:${port}` }, initialize))
       assert.strictEqual(answered.status, 200, answered.body)
-    }), 30_000)
+    }), 120_000)
 
   // Fails before the fix: nothing was said, and every request from another machine got 403.
   it.live("--host naming another machine's address, without --allowed-hosts: a warning naming --allowed-hosts", () =>
@@ -448,14 +449,14 @@ export default { options: { name: "slow", version: "1.0.0" }, components: Slow }
       // 192.0.2.1 (TEST-NET-1) is no address of this machine: the warning, then EADDRNOTAVAIL, and
       // nothing listens beyond loopback.
       const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--host", "192.0.2.1", "--port", "0"])
-      assert.strictEqual(yield* Effect.promise(() => running.exited(15_000)), 1, running.stderr())
+      assert.strictEqual(yield* Effect.promise(() => running.exited(30_000)), 1, running.stderr())
       assert.include(running.stderr(), "--host 192.0.2.1 listens for other machines")
       assert.include(running.stderr(), "list the host names their clients use with --allowed-hosts")
       // Fails before the fix: it suggested "(or any)", which turns off DNS rebinding protection
       // on a server other machines reach.
       assert.notMatch(running.stderr(), /\bany\b/)
       assert.include(running.stderr(), "choose another address with --host")
-    }), 30_000)
+    }), 120_000)
 
   it.live("a busy port: exit 1, the port named with a --port hint, and no listening line", () =>
     Effect.gen(function*() {
@@ -470,12 +471,12 @@ export default { options: { name: "slow", version: "1.0.0" }, components: Slow }
       )
       const port = (blocker.address() as { port: number }).port
       const running = yield* spawnCli(["run", everything, "--http", "--port", String(port)])
-      assert.strictEqual(yield* Effect.promise(() => running.exited(15_000)), 1)
+      assert.strictEqual(yield* Effect.promise(() => running.exited(30_000)), 1)
       assert.include(running.stderr(), `port ${port} on 127.0.0.1 is already in use`)
       assert.include(running.stderr(), "--port")
       assert.notInclude(running.stderr(), "MCP over Streamable HTTP at")
       assert.strictEqual(running.stdout(), "")
-    }), 30_000)
+    }), 120_000)
 })
 
 describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
@@ -501,7 +502,7 @@ describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
       assert.strictEqual(small.status, 200)
       const large = yield* Effect.promise(() => post(url, { ...initializeMessage(2), padding: "x".repeat(2_000) }))
       assert.strictEqual(large.status, 413)
-    }), 30_000)
+    }), 120_000)
 
   it.live("a flag wins over its variable: --port over MCP_HTTP_PORT, --host over MCP_HTTP_HOST", () =>
     Effect.gen(function*() {
@@ -518,17 +519,17 @@ describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
       const health = yield* Effect.promise(() => fetch(`http://127.0.0.1:${flagPort}/healthz`, { signal: AbortSignal.timeout(5_000) }))
       assert.strictEqual(health.status, 200)
       assert.isFalse(yield* Effect.promise(() => answers(`http://127.0.0.1:${variablePort}/healthz`)))
-    }), 30_000)
+    }), 120_000)
 
   it.live("MCP_HTTP_HOST naming another machine's address, without allowed hosts: the warning names the variable", () =>
     Effect.gen(function*() {
       const env = { ...process.env, MCP_HTTP_HOST: "192.0.2.1" }
-      const result = yield* cli(["run", example("hello-server.ts"), "--http", "--port", "0"], { env, timeout: 15_000, killSignal: "SIGKILL" })
+      const result = yield* cli(["run", example("hello-server.ts"), "--http", "--port", "0"], { env, timeout: startBound, killSignal: "SIGKILL" })
       assert.strictEqual(result.code, 1, result.stderr)
       assert.include(result.stderr, "MCP_HTTP_HOST=192.0.2.1 listens for other machines")
       assert.include(result.stderr, "--allowed-hosts (or MCP_HTTP_ALLOWED_HOSTS)")
       assert.include(result.stderr, "192.0.2.1")
-    }), 30_000)
+    }), 120_000)
 
   it.live("a variable that cannot be used: exit 2, one line naming it on stderr, nothing served", () =>
     Effect.gen(function*() {
@@ -549,7 +550,7 @@ describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
         assert.notInclude(result.stderr, "    at ", what)
         assert.notInclude(result.stderr, "MCP over Streamable HTTP at", what)
       }
-    }), 60_000)
+    }), 240_000)
 
   // Fails before the fix: --no-stateless and --stateless=false parsed, but false was taken for a
   // flag not given, so MCP_HTTP_STATELESS=true won: no session (no server-to-client requests).
@@ -566,7 +567,7 @@ describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
         if (flags.length === 0) assert.isNull(sessionId, "the variable alone: stateless")
         else assert.isString(sessionId, flags.join(" "))
         running.child.kill("SIGTERM")
-        assert.strictEqual(yield* Effect.promise(() => running.exited(10_000)), 0, running.stderr())
+        assert.strictEqual(yield* Effect.promise(() => running.exited(30_000)), 0, running.stderr())
       }
       const help = yield* cliInProcess(["run", "--help"])
       assert.include(help.stdout, "--no-stateless")
@@ -574,7 +575,7 @@ describe("effect-mcp run --http: the MCP_HTTP_* environment", () => {
       const stdio = yield* cliInProcess(["run", example("hello-server.ts"), "--no-stateless"], { timeout: 10_000 })
       assert.strictEqual(stdio.code, 2, JSON.stringify(stdio))
       assert.include(stdio.stderr, "--no-stateless needs --http")
-    }), 60_000)
+    }), 240_000)
 })
 
 describe("effect-mcp run: a signal before the server serves", () => {
@@ -591,7 +592,7 @@ describe("effect-mcp run: a signal before the server serves", () => {
           const exited = yield* interruptWhileLoading(running, signal)
           assert.strictEqual(exited, code, running.stderr())
           assert.strictEqual(running.stdout(), "")
-        }), 30_000)
+        }), 120_000)
 
       // Fails before the fix (exit 0): the same, while the components' Layer was being built (a
       // database connecting, say): the server had not served yet either.
@@ -602,9 +603,9 @@ describe("effect-mcp run: a signal before the server serves", () => {
           const running = yield* spawnCli(["run", file, ...mode], { cwd: dir })
           yield* waitUntil(() => running.stderr().includes("slow: building"), "the components to start building")
           running.child.kill(signal)
-          assert.strictEqual(yield* Effect.promise(() => running.exited(15_000)), code, running.stderr())
+          assert.strictEqual(yield* Effect.promise(() => running.exited(30_000)), code, running.stderr())
           assert.strictEqual(running.stdout(), "")
-        }), 30_000)
+        }), 120_000)
     }
   }
 
@@ -613,8 +614,8 @@ describe("effect-mcp run: a signal before the server serves", () => {
       const running = yield* spawnCli(["run", example("hello-server.ts"), "--http", "--port", "0"])
       yield* waitUntil(() => running.stderr().includes("MCP over Streamable HTTP at"), "the listening line")
       running.child.kill("SIGTERM")
-      assert.strictEqual(yield* Effect.promise(() => running.exited(10_000)), 0, running.stderr())
-    }), 30_000)
+      assert.strictEqual(yield* Effect.promise(() => running.exited(30_000)), 0, running.stderr())
+    }), 120_000)
 })
 
 /** A server module whose components take 60 s to build (said on stderr when they start). */

@@ -79,7 +79,7 @@ describe("effect-mcp: what it loads", () => {
         assert.strictEqual(code, exitCode)
         assert.include(files, "cli/Cli.ts")
         assert.deepStrictEqual(files.filter((file) => handlersOnly.includes(file)), [])
-      }), 60_000)
+      }), 240_000)
   }
 
   it.effect("inspect of a module: its handler loads what it needs", () =>
@@ -88,5 +88,5 @@ describe("effect-mcp: what it loads", () => {
       assert.strictEqual(code, 0)
       for (const file of ["cli/Inspect.ts", "cli/ServerModule.ts", "cli/Run.ts", "server/McpServer.ts"]) assert.include(files, file)
       assert.notInclude(files, "cli/Dev.ts")
-    }), 60_000)
+    }), 240_000)
 })

@@ -23,5 +23,5 @@ describe("cliInProcess", () => {
       // Nothing left behind for the next case: the process's listeners are as they were.
       assert.deepStrictEqual(listeners(), before)
       assert.strictEqual(process.exitCode, undefined)
-    }), 30_000)
+    }), 120_000)
 })

@@ -29,6 +29,15 @@ import { freePort } from "../support/ports.ts"
 export { freePort }
 
 export const root = fileURLToPath(new URL("../../", import.meta.url))
+
+/**
+ * How long a wait for a CLI (or the server it starts) to come up may last: 60 s. A start is a
+ * second or two of CPU, but on two cores under a load of 18 (the suite's workers, other work) the
+ * CLI's watchers, its server and its URL were seen past 15 s, the bound before. The bound of a wait
+ * that ends as soon as the condition holds: no slower on a quiet machine. The tests' own timeouts
+ * were scaled by the same factor (4) for the waits they add up.
+ */
+export const startBound = 60_000
 /** The CLI's script, as the tests run it (Node 24 strips its types). */
 export const bin = join(root, "src/cli/bin.ts")
 export const example = (name: string): string => join(root, "examples", name)
@@ -39,7 +48,7 @@ export interface Result {
   readonly stderr: string
 }
 
-/** Runs `effect-mcp ...args` to its end (killed after `timeout` ms). */
+/** Runs `effect-mcp ...args` to its end (killed after `timeout` ms, by default {@link startBound}). */
 export const cli = (
   args: ReadonlyArray<string>,
   options: {
@@ -55,7 +64,7 @@ export const cli = (
       const child = execFile(process.execPath, [bin, ...args], {
         cwd: options.cwd ?? root,
         env: options.env ?? process.env,
-        timeout: options.timeout ?? 30_000,
+        timeout: options.timeout ?? startBound,
         killSignal: options.killSignal ?? "SIGTERM",
         maxBuffer: 16 * 1024 * 1024
       }, (error, stdout, stderr) => {
@@ -131,8 +140,8 @@ export const spawnCli = (args: ReadonlyArray<string>, options: { readonly cwd?: 
     (running): Running => ({ ...running, exited: (millis) => running.exited(millis).then((exited) => exited?.code) })
   )
 
-/** Waits (polling every 25 ms, at most `millis`) until `condition` holds; fails naming `what`. */
-export const waitUntil = (condition: () => boolean, what: string, millis = 15_000) =>
+/** Waits (polling every 25 ms, at most `millis`: {@link startBound} by default) until `condition` holds; fails naming `what`. */
+export const waitUntil = (condition: () => boolean, what: string, millis = startBound) =>
   Effect.promise(async () => {
     const started = Date.now()
     while (!condition()) {
@@ -193,12 +202,13 @@ export default {}
 `
 }
 
-/** Sends `signal` to a CLI once it is loading {@link hangingModule}; resolves with its exit code (`undefined`: still running after 15 s). */
+/** Sends `signal` to a CLI once it is loading {@link hangingModule}; resolves with its exit code (`undefined`: still running after 30 s). */
 export const interruptWhileLoading = (running: Running, signal: NodeJS.Signals) =>
   Effect.gen(function*() {
     yield* waitUntil(() => running.stderr().includes(hangingModule.loading), "the module to start loading")
     running.child.kill(signal)
-    return yield* Effect.promise(() => running.exited(15_000))
+    // A CLI that ignored the signal would run for ever: 30 s (it was 15 s) for a loaded machine.
+    return yield* Effect.promise(() => running.exited(30_000))
   })
 
 /**
@@ -235,7 +245,7 @@ export const againWhenTaken = <A, E, R>(attempt: Effect.Effect<A, E, R>, tries =
  * listens on it: a request would reach that one): it is killed, and the wait fails with
  * {@link PortTaken} (for {@link onFreePort} to try another port).
  */
-export const waitListening = (running: Running, port: number, condition: () => boolean, what: string, millis = 15_000) =>
+export const waitListening = (running: Running, port: number, condition: () => boolean, what: string, millis = startBound) =>
   Effect.flatMap(waitUntil(() => condition() || saysPortTaken(running, port), what, millis), () => {
     // Taken first, whatever else holds (dev's own check fails: it exits).
     if (!saysPortTaken(running, port)) return Effect.void
