@@ -378,13 +378,15 @@ describe("Streamable HTTP resumption: a finished stream's grace", () => {
       const releases: Array<Deferred.Deferred<void>> = []
       const Wait = McpServer.tool({
         name: "wait",
-        handler: () =>
+        // `pad`: characters added to its answer.
+        parameters: { pad: Schema.Number },
+        handler: ({ pad }) =>
           Effect.gen(function*() {
             const release = Deferred.makeUnsafe<void>()
             releases.push(release)
             yield* McpContext.progress(1, 2)
             yield* Deferred.await(release)
-            return "answered"
+            return `answered${"x".repeat(pad)}`
           })
       })
       const { url } = yield* serveOnAnyPort((port) =>
@@ -394,10 +396,10 @@ describe("Streamable HTTP resumption: a finished stream's grace", () => {
       // The size of each finished call's events (their JSON), as `maxGracedBytesPerSession` counts them.
       const sizes: Array<number> = []
       const answerSizes: Array<number> = []
-      const finishedCall = (id: number) =>
+      const finishedCall = (id: number, pad = 0) =>
         Effect.gen(function*() {
           const before = releases.length
-          const { response } = yield* Effect.promise(() => postSse(url, sessionId, call(id, "wait", {}, { progressToken: `p${id}` })))
+          const { response } = yield* Effect.promise(() => postSse(url, sessionId, call(id, "wait", { pad }, { progressToken: `p${id}` })))
           const reader = sseReader(response)
           yield* Effect.promise(() => reader.next()) // priming
           const progress = (yield* Effect.promise(() => reader.next()))!
@@ -478,6 +480,21 @@ describe("Streamable HTTP resumption: a finished stream's grace", () => {
       for (const bad of [0, -1, 1.5, Number.NaN]) {
         assert.throws(() => StreamableHttp.make({ port: 0, maxGracedBytesPerSession: bad }), RangeError, "maxGracedBytesPerSession")
       }
+    }))
+
+  // Fails before (the stream before it 400): one larger than the bound by itself made room for
+  // itself first, forgetting every other graced stream of its session, oldest on, then itself.
+  it.live("a stream larger than the byte bound by itself is forgotten alone: the streams graced before it stay resumable", () =>
+    Effect.gen(function*() {
+      const probe = yield* serveWaiting()
+      yield* probe.finishedCall(1)
+      const size = probe.sizes[0]!
+      const { finishedCall, sessionId, sizes, url } = yield* serveWaiting({ maxGracedBytesPerSession: size * 2 + Math.floor(size / 2) })
+      const kept = yield* finishedCall(1)
+      const tooLarge = yield* finishedCall(2, size * 3)
+      assert.isAbove(sizes[1]!, size * 3)
+      assert.strictEqual((yield* resumed(url, sessionId, tooLarge)).status, 400, "larger than the bound by itself")
+      assert.deepStrictEqual(yield* resumed(url, sessionId, kept), { status: 200, ids: [1] }, "the one before it kept")
     }))
 
   // Fails before (the first stream still resumable, 200): a stream resumed after its progress and

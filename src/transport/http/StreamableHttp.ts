@@ -248,7 +248,7 @@ export interface Options {
   /**
    * How many bytes of events such finished streams (see {@link Options.finishedStreamGraceMillis})
    * of one session keep in their grace, counted as the length of each event's JSON; past that, the
-   * oldest are forgotten at once (a stream larger than it by itself too, as with no grace). Default
+   * oldest are forgotten at once (a stream larger than it by itself is, alone, as with no grace). Default
    * 1 MiB (an integer >= 1, `Infinity`: no bound): without it, a server whose answers are large
    * held up to `maxGracedStreamsPerSession` of them per session for the grace.
    */

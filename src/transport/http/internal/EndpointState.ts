@@ -766,8 +766,8 @@ export class Endpoint implements SessionHost {
    * connection that breaks now loses its tail, and the client resumes from its `Last-Event-ID`).
    * Its stored events stay resumable for `finishedStreamGraceMillis` (forgotten by the chore
    * {@link forgetGraced}), at most `maxGracedStreamsPerSession` streams per session and
-   * `maxGracedBytesPerSession` of their events (past either the oldest are forgotten at once, a
-   * stream larger than the bytes by itself too); forgotten at once, they refused that resumption
+   * `maxGracedBytesPerSession` of their events (past either the oldest are forgotten at once; a
+   * stream larger than the bytes by itself is, alone); forgotten at once, they refused that resumption
    * (400), and the client re-issued a request that had been answered. Without the bound in bytes,
    * large answers held up to sessions × 16 of them for the grace.
    */
@@ -777,17 +777,25 @@ export class Endpoint implements SessionHost {
       return
     }
     let graced = this.graced.get(session)
-    if (graced === undefined) this.graced.set(session, graced = new GracedStreams())
     // Resumed and written out again: its grace starts over (and it is the newest), its size the
     // larger of the two counts (a resumption replays what came after its `Last-Event-ID` only).
-    const bytes = Math.max(stream.bytes, graced.delete(stream.streamId))
+    const bytes = Math.max(stream.bytes, graced?.delete(stream.streamId) ?? 0)
+    if (bytes > this.maxGracedBytes) {
+      // Larger than the bound by itself: forgotten at once, as with no grace, the others kept
+      // (forgetting them first, oldest on, made no room it could fit in: one large answer took
+      // every stream of its session out of its grace).
+      if (graced?.streams.size === 0) this.graced.delete(session)
+      this.runFork(this.events.forgetStream(session.id, stream.streamId))
+      return
+    }
+    if (graced === undefined) this.graced.set(session, graced = new GracedStreams())
     graced.add(stream.streamId, Date.now() + this.graceMillis, bytes)
+    // Never itself (it fits alone, and `maxGracedStreamsPerSession` is 1 at least).
     while (graced.streams.size > this.maxGraced || graced.bytes > this.maxGracedBytes) {
       const oldest = graced.streams.keys().next().value!
       graced.delete(oldest)
       this.runFork(this.events.forgetStream(session.id, oldest))
     }
-    if (graced.streams.size === 0) this.graced.delete(session)
   }
 
   /** How often {@link forgetGraced} runs: the grace is kept between its length and half again. */
