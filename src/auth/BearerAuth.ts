@@ -1291,7 +1291,7 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
     // The made-up token's check on its way (see `check`), when the last one was sent, and whether
     // the endpoint answered since the last one that went unanswered (`true` before any): what
     // stands for a check in the interval after one (see `checkIntervalMillis`).
-    checking: undefined as Promise<void> | undefined,
+    checking: undefined as Promise<boolean> | undefined,
     checkedAt: Number.NEGATIVE_INFINITY,
     checkAnswered: true
   }
@@ -1395,23 +1395,30 @@ export const introspection = (options: IntrospectionOptions): Verifier => {
     if (endpoint.answers > answersBefore) return Promise.resolve(true)
     const asked = endpoint.checking ?? (mayCheck() ? check(checkSignal(signal), signal) : undefined)
     if (asked === undefined) return Promise.resolve(endpoint.checkAnswered)
-    return asked.then(() => endpoint.answers > answersBefore)
+    // Given up with the lookup that asked it (see `unbounded`), it told nothing: what the check
+    // before it told stands, as in the interval after a check. Taken for no answer, another
+    // token's lookup that waited for it had the endpoint taken for unreachable.
+    return asked.then((told) => endpoint.answers > answersBefore || (!told && endpoint.checkAnswered))
   }
   /** Whether a made-up token may be asked about now: none on its way, none in the last check interval. */
   const mayCheck = () => endpoint.checking === undefined && passed(endpoint.checkedAt, checkIntervalMillis)
   /**
    * A made-up token asked about (one at a time, one per `checkIntervalMillis` at most): an answer
    * of any status counts as one (`answered`). `abandoned`: the signal of the lookup it was asked
-   * for, when that lookup's end ends it (see `checkSignal`): a check it aborted tells nothing.
+   * for, when that lookup's end ends it (see `checkSignal`): a check it aborted tells nothing
+   * (`false`: told nothing).
    */
-  const check = (signal: AbortSignal, abandoned?: AbortSignal): Promise<void> => {
+  const check = (signal: AbortSignal, abandoned?: AbortSignal): Promise<boolean> => {
     endpoint.checkedAt = Date.now()
     const madeUp = `${checkTokenPrefix}${nodeCrypto().randomBytes(24).toString("base64url")}`
     const asked = post(madeUp, signal).then((response) => {
       answered()
       void response.body?.cancel().catch(() => undefined)
+      return true
     }, () => {
-      if (abandoned?.aborted !== true) endpoint.checkAnswered = false
+      if (abandoned?.aborted === true) return false
+      endpoint.checkAnswered = false
+      return true
     }).finally(() => {
       endpoint.checking = undefined
     })

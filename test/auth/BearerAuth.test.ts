@@ -2288,6 +2288,47 @@ describe("token introspection while the endpoint does not answer", () => {
       yield* Fiber.interrupt(second)
     }), 20_000)
 
+  // Fails before (the third token 503 at once, never asked): the made-up token's check is one for
+  // every lookup whose connection was closed meanwhile, but it was aborted with the lookup that
+  // asked it, and another token's lookup that waited for it took the abort for the endpoint's
+  // silence: the endpoint was taken for unreachable (a second of 503s for every token not cached).
+  it.live("timeoutMillis Infinity: a made-up token's check given up with the lookup that asked it tells another lookup waiting for it nothing (no cooldown)", () =>
+    Effect.gen(function*() {
+      yield* frozenClock
+      const asked: Array<string> = []
+      const held: Array<() => void> = []
+      const inactive = (response: ServerResponse) =>
+        response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ active: false }))
+      const port = yield* introspecting((token, response, request) => {
+        asked.push(token)
+        // The made-up token: never answered (until the test ends).
+        if (token.startsWith("effect-mcp-check.")) return void held.push(() => inactive(response))
+        if (token === "answered") return inactive(response)
+        // The others: their connections closed before an answer.
+        request.socket.destroy()
+      }, held)
+      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis: Number.POSITIVE_INFINITY })
+      const waitFor = (what: string, done: () => boolean) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 250 && !done(); i++) yield* Effect.sleep("20 millis")
+          assert.isTrue(done(), `${what} (asked: ${asked.map((token) => token.slice(0, 17)).join(", ")})`)
+        })
+      const first = yield* Effect.forkChild(verifier.verify("first").pipe(Effect.provide(quiet)))
+      yield* waitFor("the made-up token asked", () => asked.some((token) => token.startsWith("effect-mcp-check.")))
+      // Another token's connection closed too: its lookup waits for the check on its way.
+      const second = yield* Effect.forkChild(Effect.exit(verifier.verify("second").pipe(Effect.provide(quiet))))
+      yield* waitFor("the second token asked", () => asked.includes("second"))
+      yield* Effect.sleep("200 millis")
+      // The first request goes (its client left): its lookup, and the check it asked, are given up.
+      yield* Fiber.interrupt(first)
+      assert.isTrue(unavailable(yield* Fiber.join(second)), "the second token's request failed: 503")
+      // No cooldown: a token not cached is asked about.
+      const third = yield* Effect.exit(verifier.verify("answered").pipe(Effect.provide(quiet)))
+      assert.deepStrictEqual(asked.filter((token) => !token.startsWith("effect-mcp-check.")), ["first", "second", "answered"])
+      const reason = Exit.isFailure(third) ? third.cause.reasons[0] : undefined
+      assert.isTrue(reason?._tag === "Fail" && reason.error instanceof BearerAuth.InvalidToken, "the endpoint's answer")
+    }), 20_000)
+
   it.live("an endpoint whose connections are never made (a listener that never accepts, its queue full): a token not cached is 503 at once after the first timeout", () =>
     Effect.gen(function*() {
       const flag = new Int32Array(new SharedArrayBuffer(4))
