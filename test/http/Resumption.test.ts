@@ -414,7 +414,25 @@ describe("Streamable HTTP resumption: a finished stream's grace", () => {
           answerSizes.push(answer.data.length)
           return progress.id!
         })
-      return { url, sessionId, finishedCall, sizes, answerSizes }
+      /**
+       * A call on the session whose client reads its progress, then leaves; its answer comes while
+       * it is away (stored, unread). The progress's event id.
+       */
+      const leftCall = (id: number, pad = 0) =>
+        Effect.gen(function*() {
+          const before = releases.length
+          const { destroy, response } = yield* Effect.promise(() => postSse(url, sessionId, call(id, "wait", { pad }, { progressToken: `p${id}` })))
+          const reader = sseReader(response)
+          yield* Effect.promise(() => reader.next()) // priming
+          const progress = (yield* Effect.promise(() => reader.next()))!
+          assert.strictEqual(JSON.parse(progress.data).method, "notifications/progress")
+          destroy()
+          yield* Effect.sleep(150) // the server saw its client go
+          yield* Deferred.succeed(releases[before]!, undefined)
+          yield* Effect.sleep(150) // its answer stored
+          return progress.id!
+        })
+      return { url, sessionId, finishedCall, leftCall, sizes, answerSizes }
     })
 
   /** Resumes after `lastEventId`: its status, and the ids of the messages replayed. */
@@ -513,6 +531,22 @@ describe("Streamable HTTP resumption: a finished stream's grace", () => {
       assert.strictEqual((yield* resumed(url, sessionId, first)).status, 400, "the oldest, whole, does not fit beside two")
       assert.deepStrictEqual(yield* resumed(url, sessionId, ids[0]!), { status: 200, ids: [2] })
       assert.deepStrictEqual(yield* resumed(url, sessionId, ids[1]!), { status: 200, ids: [3] })
+    }))
+
+  // Fails before (resumable again, 200): a stream that ended while its client was away, resumed
+  // after part of it and so written out, was counted as what the resumption replayed (its answer),
+  // though the event store keeps it whole for the grace.
+  it.live("a stream whose answer came while its client was away, resumed after part of it, counts its whole size in the byte bound", () =>
+    Effect.gen(function*() {
+      const probe = yield* serveWaiting()
+      yield* probe.finishedCall(1, 200)
+      const size = probe.sizes[0]!
+      // Room for less than the whole stream, more than its answer.
+      const { leftCall, sessionId, url } = yield* serveWaiting({ maxGracedBytesPerSession: size - 1 })
+      const progressId = yield* leftCall(1, 200)
+      assert.deepStrictEqual(yield* resumed(url, sessionId, progressId), { status: 200, ids: [1] }, "resumed after its progress")
+      yield* Effect.sleep(100)
+      assert.strictEqual((yield* resumed(url, sessionId, progressId)).status, 400, "larger than the bound, whole: forgotten once written out")
     }))
 
   it.live("the grace is bounded in time (finishedStreamGraceMillis): kept in it, forgotten past it", () =>

@@ -121,11 +121,12 @@ const waitingMethods: ReadonlySet<string> = new Set(["subscriptions/listen", "ta
 
 /**
  * The answers of one session its client has not read (see `Endpoint.unread`): their streams' ids,
- * and when the last of them was stored (`Date.now()`), which bounds how long they protect the
- * session (see `Endpoint.unreadFor`).
+ * with the size of each stream's events (what its grace counts once a resumption writes it out,
+ * see `Endpoint.unreadBytes`), and when the last of them was stored (`Date.now()`), which bounds
+ * how long they protect the session (see `Endpoint.unreadFor`).
  */
 class Unread {
-  readonly ids = new Set<string>()
+  readonly ids = new Map<string, number>()
   at = 0
 }
 
@@ -741,7 +742,7 @@ export class Endpoint implements SessionHost {
         if (expiring !== undefined) this.tokenDeadlines.remove(expiring)
         // Its answer queued, the client left before it was written out: stored, for a resumption.
         if (connection.lastPushed && !writtenOut && stream.requestId !== undefined && !stream.unresumable) {
-          this.answerUnread(session, stream.streamId)
+          this.answerUnread(session, stream)
         }
         if (connection.reading) this.sseBodies.end()
         connection.reading = false
@@ -1939,7 +1940,7 @@ export class Endpoint implements SessionHost {
         // away, it stayed with the session for the session's life, resumed or not.
         session.removeStream(stream.streamId)
         // Its answer stored with no client reading: it waits for a resumption.
-        if (!delivered && stream.requestId !== undefined) this.answerUnread(session, stream.streamId)
+        if (!delivered && stream.requestId !== undefined) this.answerUnread(session, stream)
         if (delivered) {
           // Queued is not received: the stored events go once the response has written them all
           // out (see `sseResponse`). A client gone before then resumes from the store.
@@ -1951,14 +1952,23 @@ export class Endpoint implements SessionHost {
   }
 
   /** A request stream of `session` ended with its answer stored, unread by its client (see {@link unread}). */
-  private answerUnread(session: HttpSession, streamId: string): void {
+  private answerUnread(session: HttpSession, stream: SseStream): void {
     if (session.finished) return
     let unread = this.unread.get(session)
     if (unread === undefined) this.unread.set(session, unread = new Unread())
     // The oldest goes past the bound: the event store keeps as many finished streams at most.
-    else if (unread.ids.size >= maxUnreadPerSession) unread.ids.delete(unread.ids.values().next().value!)
-    unread.ids.add(streamId)
+    else if (unread.ids.size >= maxUnreadPerSession) unread.ids.delete(unread.ids.keys().next().value!)
+    unread.ids.set(stream.streamId, stream.bytes)
     unread.at = Date.now()
+  }
+
+  /**
+   * The size of the events of the ended stream `streamId` of `session` whose answer is unread (0:
+   * none such): a resumption after part of it replays the rest only, and the event store keeps it
+   * whole for its grace once written out (see {@link writtenOut}).
+   */
+  unreadBytes(session: HttpSession, streamId: string): number {
+    return this.unread.size === 0 ? 0 : this.unread.get(session)?.ids.get(streamId) ?? 0
   }
 
   /**

@@ -355,14 +355,16 @@ export const get = (
           yield* whileAttached(session, stream, connection, self.flushHeld(session, stream))
         }
       }
-      return self.sseResponse(session, stream ?? endedStream(replay.streamId, replayedBytes), connection, {}, principal)
+      const resumed = stream ?? endedStream(replay.streamId, Math.max(replayedBytes, self.unreadBytes(session, replay.streamId)))
+      return self.sseResponse(session, resumed, connection, {}, principal)
     }
     return yield* fresh(self, session, connection, principal)
   })
 
 /**
- * A stream that ended, resumed: the replay's connection writes it out, and its grace counts the
- * size of what was replayed (see `Endpoint.writtenOut`: at least what its first grace counted).
+ * A stream that ended, resumed: the replay's connection writes it out, and its grace counts
+ * `bytes`: its whole size when its answer was stored unread (see `Endpoint.unreadBytes`), else
+ * what was replayed (see `Endpoint.writtenOut`: at least what its first grace counted).
  */
 const endedStream = (streamId: string, bytes: number): SseStream => {
   const stream = new SseStream(streamId, undefined)
