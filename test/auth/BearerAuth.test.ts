@@ -1574,53 +1574,36 @@ describe.concurrent("the protected-resource metadata (RFC 9728)", () => {
     }
   })
 
-  // Fails before: the build died, "Method 'ACL' already declared for route
-  // '/.well-known/oauth-protected-resource/mcp'" (the router, ignoring a trailing slash by default,
-  // took the literal path for the slash-less one added before it).
-  it("StreamableHttp.route in a router of default settings, a resource with a trailing slash: built, the document at both paths", async () => {
-    const server = LowLevelServer.make({ serverInfo: { name: "metadata", version: "1" }, handlers: {} })
-    const auth = BearerAuth.config({ verifier: { verify: () => Effect.die("unused") }, resource: "https://mcp.test/mcp/", authorizationServers: ["https://auth.test"] })
-    const web = HttpRouter.toWebHandler(StreamableHttp.route((transport, options) => server.run(transport, options), { auth }), { disableLogger: true })
-    try {
-      for (const path of ["/.well-known/oauth-protected-resource/mcp/", "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]) {
-        const document = await web.handler(new Request(`https://mcp.test${path}`))
-        assert.strictEqual(document.status, 200, path)
-        assert.strictEqual(((await document.json()) as { resource: string }).resource, "https://mcp.test/mcp/", path)
-        const refused = await web.handler(new Request(`https://mcp.test${path}`, { method: "FOO" }))
-        assert.strictEqual(refused.status, 405, path)
-        assert.strictEqual(refused.headers.get("allow"), "GET, OPTIONS", path)
-        await refused.text()
+  // Fails before, in a router of default settings: the build died, "Method 'ACL' already declared
+  // for route '/.well-known/oauth-protected-resource/mcp'" (the router, ignoring a trailing slash
+  // by default, took the literal path for the slash-less one added before it). And given a
+  // `routerConfig` by the function serving it (`HttpRouter.toWebHandler`, `HttpRouter.serve`),
+  // which keeps it inside the router: 404 for the literal path, the metadata paths the router takes
+  // for one added already told by the router's defaults (`…/mcp/` skipped for `…/mcp`), and the
+  // router, which tells them apart, had no route for it.
+  for (const [settings, routerConfig] of [["of default settings", undefined], ["given a routerConfig by what serves it", { ignoreTrailingSlash: false }]] as const) {
+    it(`StreamableHttp.route in a router ${settings}, a resource with a trailing slash: built, the document at both paths`, async () => {
+      const server = LowLevelServer.make({ serverInfo: { name: "metadata", version: "1" }, handlers: {} })
+      const auth = BearerAuth.config({ verifier: { verify: () => Effect.die("unused") }, resource: "https://mcp.test/mcp/", authorizationServers: ["https://auth.test"] })
+      const web = HttpRouter.toWebHandler(StreamableHttp.route((transport, options) => server.run(transport, options), { auth }), {
+        disableLogger: true,
+        ...(routerConfig === undefined ? {} : { routerConfig })
+      })
+      try {
+        for (const path of ["/.well-known/oauth-protected-resource/mcp/", "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]) {
+          const document = await web.handler(new Request(`https://mcp.test${path}`))
+          assert.strictEqual(document.status, 200, path)
+          assert.strictEqual(((await document.json()) as { resource: string }).resource, "https://mcp.test/mcp/", path)
+          const refused = await web.handler(new Request(`https://mcp.test${path}`, { method: "FOO" }))
+          assert.strictEqual(refused.status, 405, path)
+          assert.strictEqual(refused.headers.get("allow"), "GET, OPTIONS", path)
+          await refused.text()
+        }
+      } finally {
+        await web.dispose()
       }
-    } finally {
-      await web.dispose()
-    }
-  })
-
-  // Fails before (404 for the literal path): the metadata paths the router takes for one added
-  // already were told by the router's defaults (a trailing slash ignored) when its `routerConfig`
-  // was given to the function serving it (`HttpRouter.toWebHandler`, `HttpRouter.serve`), which
-  // keeps it inside the router: `…/mcp/` was skipped for `…/mcp`, and the router, which tells them
-  // apart, had no route for it.
-  it("StreamableHttp.route in a router given a routerConfig by what serves it, a resource with a trailing slash: the document at both paths", async () => {
-    const server = LowLevelServer.make({ serverInfo: { name: "metadata", version: "1" }, handlers: {} })
-    const auth = BearerAuth.config({ verifier: { verify: () => Effect.die("unused") }, resource: "https://mcp.test/mcp/", authorizationServers: ["https://auth.test"] })
-    const web = HttpRouter.toWebHandler(StreamableHttp.route((transport, options) => server.run(transport, options), { auth }), {
-      disableLogger: true,
-      routerConfig: { ignoreTrailingSlash: false }
     })
-    try {
-      for (const path of ["/.well-known/oauth-protected-resource/mcp/", "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"]) {
-        const document = await web.handler(new Request(`https://mcp.test${path}`))
-        assert.strictEqual(document.status, 200, path)
-        assert.strictEqual(((await document.json()) as { resource: string }).resource, "https://mcp.test/mcp/", path)
-        const refused = await web.handler(new Request(`https://mcp.test${path}`, { method: "FOO" }))
-        assert.strictEqual(refused.status, 405, path)
-        await refused.text()
-      }
-    } finally {
-      await web.dispose()
-    }
-  })
+  }
 
   it("a web handler (WebHandler.make) answers the preflight too", async () => {
     const web = WebHandler.make({ name: "metadata", version: "1" }, Ping, {
@@ -2253,6 +2236,19 @@ describe("token introspection while the endpoint does not answer", () => {
       assert.deepStrictEqual(asked, ["slow"])
     }), 20_000)
 
+  /**
+   * A verifier of the endpoint on `port` with `timeoutMillis: Infinity`, and a wait (5 s at most)
+   * until `done`, failing with `what` and the tokens `asked` so far.
+   */
+  const unbounded = (port: number, asked: ReadonlyArray<string>) => ({
+    verifier: BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis: Number.POSITIVE_INFINITY }),
+    waitFor: (what: string, done: () => boolean) =>
+      Effect.gen(function*() {
+        for (let i = 0; i < 250 && !done(); i++) yield* Effect.sleep("20 millis")
+        assert.isTrue(done(), `${what} (asked: ${asked.map((token) => token.slice(0, 17)).join(", ")})`)
+      })
+  })
+
   // Fails before: with no timeout, a lookup whose connection was closed waited on a made-up token's
   // check bounded only by a timer's limit (24.8 days), after its request had gone; the check's
   // connection stayed open, and every later request with the token waited for that lookup,
@@ -2272,12 +2268,7 @@ describe("token introspection while the endpoint does not answer", () => {
         // The token: its connection closed before an answer.
         request.socket.destroy()
       }, held)
-      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis: Number.POSITIVE_INFINITY })
-      const waitFor = (what: string, done: () => boolean) =>
-        Effect.gen(function*() {
-          for (let i = 0; i < 250 && !done(); i++) yield* Effect.sleep("20 millis")
-          assert.isTrue(done(), `${what} (asked: ${asked.map((token) => token.slice(0, 17)).join(", ")})`)
-        })
+      const { verifier, waitFor } = unbounded(port, asked)
       const first = yield* Effect.forkChild(verifier.verify("closes").pipe(Effect.provide(quiet)))
       yield* waitFor("the made-up token asked", () => asked.some((token) => token.startsWith("effect-mcp-check.")))
       // Its request goes (its client left): the lookup it waited for is given up.
@@ -2307,12 +2298,7 @@ describe("token introspection while the endpoint does not answer", () => {
         // The others: their connections closed before an answer.
         request.socket.destroy()
       }, held)
-      const verifier = BearerAuth.introspection({ url: `http://127.0.0.1:${port}/introspect`, audience: "https://aud.test", timeoutMillis: Number.POSITIVE_INFINITY })
-      const waitFor = (what: string, done: () => boolean) =>
-        Effect.gen(function*() {
-          for (let i = 0; i < 250 && !done(); i++) yield* Effect.sleep("20 millis")
-          assert.isTrue(done(), `${what} (asked: ${asked.map((token) => token.slice(0, 17)).join(", ")})`)
-        })
+      const { verifier, waitFor } = unbounded(port, asked)
       const first = yield* Effect.forkChild(verifier.verify("first").pipe(Effect.provide(quiet)))
       yield* waitFor("the made-up token asked", () => asked.some((token) => token.startsWith("effect-mcp-check.")))
       // Another token's connection closed too: its lookup waits for the check on its way.
