@@ -1871,7 +1871,8 @@ class SessionImpl extends Scheduler implements ServerSession {
    * A request to the client (other than `ping`) asked between the `initialize` answer and
    * `notifications/initialized` (by a request the client sent without waiting for the latter, or
    * an untied one), or while `initialize` is answered (a method of one's own asked by its
-   * middleware: it went out before the answer): the server SHOULD NOT send it before the client
+   * middleware: it went out before the answer), or before it (after one refused: a request the
+   * refusing middleware forked went out to a client that had not initialized): the server SHOULD NOT send it before the client
    * said it is ready (MCP lifecycle), so it waits for that, then goes out; the whole within
    * `timeoutMillis` (a `ClientRequestTimeout` naming it, `unsent`: nothing sent, no cancel). A
    * session that closes or drains meanwhile fails it `SessionClosed`, sending nothing. An
@@ -1925,9 +1926,11 @@ class SessionImpl extends Scheduler implements ServerSession {
     reported = timeoutMillis
   ): Effect.Effect<unknown, ClientRequestError> {
     // A request sent as a task (`params.task`) may be answered with a `CreateTaskResult`; no other.
-    // From `initialize` on (its middleware's, a method of one's own: others need a capability not
-    // known yet) until `notifications/initialized`: held (see `heldUntilOperational`).
-    if ((this.phase === "initialized" || this.phase === "initializing") && method !== "ping") {
+    // Until `notifications/initialized`: held (see `heldUntilOperational`); while `initialize` is
+    // answered (its middleware's, a method of one's own: others need a capability not known yet),
+    // and before it too, or after one refused (`new`: a request forked by the middleware that
+    // refused it, which may start after the refusal, went out to a client that had not initialized).
+    if ((this.phase === "new" || this.phase === "initializing" || this.phase === "initialized") && method !== "ping") {
       return this.heldUntilOperational(id, method, params, related, route, timeoutMillis)
     }
     const decode = resultDecoder(method, params?.["task"] !== undefined)

@@ -10,7 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as Layer from "effect/Layer"
-import { InMemory, McpContext, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
+import { InMemory, McpContext, McpError, McpServer, Middleware, StreamableHttp } from "../../src/index.ts"
 import { recorder } from "../support/recorder.ts"
 import { initializeMessage, messagesOf, nextMessage, on, post, readSse, serveOnAnyPort, sseReader } from "./support.ts"
 
@@ -201,6 +201,32 @@ describe("a method of one's own asked by an onInitialize middleware", () => {
       yield* Effect.promise(() => waitFor((message) => message.id === "init"))
       assert.deepStrictEqual(outcomes, ["ClientRequestTimeout"])
       assert.deepStrictEqual(received.map((message) => message.method ?? `answer ${message.id}`), ["answer init"])
+    }))
+
+  // Fails before (`custom/hello` sent after the refusal, then ClientRequestTimeout for want of an
+  // answer): a session whose `initialize` was refused is `new` again, and a request of one's own
+  // asked then (forked by the refusing middleware, as the docs advise, it may start after the
+  // refusal) went out at once, to a client that had not initialized; only `initializing` and
+  // `initialized` held them.
+  it.live("in memory, asked once initialize was refused: not sent to the client that did not initialize; its timeout ends it, nothing sent", () =>
+    Effect.gen(function*() {
+      const outcomes: Array<string> = []
+      const refusing = McpServer.middleware(Middleware.make("refusing", {
+        onInitialize: (_params, context) => {
+          const ask = context.session.request("custom/hello", { greeting: "hi" }, { timeoutMillis: 400 }).pipe(
+            Effect.match({ onFailure: (error) => outcomes.push(error._tag), onSuccess: (result) => outcomes.push(JSON.stringify(result)) })
+          )
+          // Asked 100 ms on: after the refusal was answered.
+          return Effect.andThen(Effect.forkDetach(Effect.andThen(Effect.sleep(100), ask)), Effect.fail(McpError.invalidParams("refused")))
+        }
+      }))
+      const { received, send, waitFor } = yield* inMemory(refusing)
+      yield* send(initializeMessage("init"))
+      yield* Effect.promise(() => waitFor((message) => message.id === "init"))
+      const deadline = Date.now() + 5_000
+      while (outcomes.length === 0 && Date.now() < deadline) yield* Effect.sleep(20)
+      assert.deepStrictEqual(outcomes, ["ClientRequestTimeout"])
+      assert.deepStrictEqual(received.map((message) => message.method ?? `answer ${message.id}`), ["answer init"], "nothing but the refusal")
     }))
 
   // The same over Streamable HTTP. Fails before: held by the endpoint for the standalone stream
