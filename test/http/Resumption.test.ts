@@ -427,7 +427,7 @@ describe("Streamable HTTP resumption: a finished stream's grace", () => {
           const progress = (yield* Effect.promise(() => reader.next()))!
           assert.strictEqual(JSON.parse(progress.data).method, "notifications/progress")
           destroy()
-          yield* Effect.sleep(150) // the server saw its client go
+          yield* Effect.sleep(300) // the server saw its client go
           yield* Deferred.succeed(releases[before]!, undefined)
           yield* Effect.sleep(150) // its answer stored
           return progress.id!
