@@ -1872,8 +1872,9 @@ class SessionImpl extends Scheduler implements ServerSession {
    * `notifications/initialized` (by a request the client sent without waiting for the latter, or
    * an untied one), or while `initialize` is answered (a method of one's own asked by its
    * middleware: it went out before the answer), or before it (after one refused: a request the
-   * refusing middleware forked went out to a client that had not initialized): the server SHOULD NOT send it before the client
-   * said it is ready (MCP lifecycle), so it waits for that, then goes out; the whole within
+   * refusing middleware forked went out to a client that had not initialized): the server
+   * SHOULD NOT send it before the client said it is ready (MCP lifecycle), so it waits for that,
+   * then goes out; the whole within
    * `timeoutMillis` (a `ClientRequestTimeout` naming it, `unsent`: nothing sent, no cancel). A
    * session that closes or drains meanwhile fails it `SessionClosed`, sending nothing. An
    * `initialize` middleware that waits for such a request holds its own answer until the request
