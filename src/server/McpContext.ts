@@ -41,7 +41,8 @@ import * as JsonSchema from "./JsonSchema.ts"
 /**
  * What `elicit`, `elicitUrl`, `sample` and `listRoots` fail with (a `ClientRequestError`: the
  * client lacks the capability, answered with an error, did not answer in time, answered something
- * invalid, speaks a version without server→client requests, or the session closed).
+ * invalid, speaks a version without server→client requests, or the session closed; `SessionClosed`
+ * with `reason: "taskCancelled"` too: the task the work runs for was cancelled, nothing was asked).
  *
  * @since 0.2.0
  * @category errors

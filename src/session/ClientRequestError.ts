@@ -108,7 +108,12 @@ export class ClientResultInvalid extends Data.TaggedError("ClientResultInvalid")
  * has no stream of its own to carry it. Nothing was sent then: ask through the request context
  * (`McpContext.elicit`, ...), which goes with the request. With `tied` too, a request asked through
  * the request context of a stateless Streamable HTTP endpoint (a 2025 client's): its client's
- * answer, a POST of its own, would reach no session. Either way, no answer will come.
+ * answer, a POST of its own, would reach no session. With `reason: "taskCancelled"`, asked for a
+ * task (`taskId`) whose work is no longer the task's though it runs on: the task was cancelled
+ * (`tasks/cancel`; or it expired, its owner went, another replica ended or took it over) while its
+ * work was in an uninterruptible region. Nothing goes out for a task after its terminal status, and
+ * no client would answer (MCP 2026-07-28: no `tasks/update` comes for a cancelled task); an input
+ * the task still waited for as `tasks/cancel` came fails so too. Either way, no answer will come.
  *
  * @since 0.1.0
  * @category errors
@@ -116,7 +121,7 @@ export class ClientResultInvalid extends Data.TaggedError("ClientResultInvalid")
 export class SessionClosed extends Data.TaggedError("SessionClosed")<{
   readonly method: string
   /** Why no client can answer, when it is not that the session closed. */
-  readonly reason?: "stateless" | undefined
+  readonly reason?: "stateless" | "taskCancelled" | undefined
   /**
    * With `reason: "stateless"`: the request was asked through a request's context (a stateless
    * Streamable HTTP endpoint's), not untied.
@@ -124,10 +129,18 @@ export class SessionClosed extends Data.TaggedError("SessionClosed")<{
    * @since 0.2.0
    */
   readonly tied?: boolean | undefined
+  /**
+   * With `reason: "taskCancelled"`: the task's id.
+   *
+   * @since 0.2.0
+   */
+  readonly taskId?: string | undefined
 }> {
   override get message() {
     return this.reason === undefined
       ? `The session closed before the client answered ${this.method}`
+      : this.reason === "taskCancelled"
+      ? `${this.method} was not asked: task ${this.taskId} was cancelled (its work runs on, no longer the task's)`
       : this.tied === true
       ? `${this.method} was not sent: the client of a stateless Streamable HTTP server cannot answer it (its answer, a POST of its own, reaches no session)`
       : `${this.method} was not sent: a stateless session has no stream for requests not tied to a client request (ask through the request context)`

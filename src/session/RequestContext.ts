@@ -29,7 +29,7 @@ import type {
   ProgressToken
 } from "../protocol/McpSchema.ts"
 import type { ProtocolVersion } from "../protocol/ProtocolVersion.ts"
-import type { ClientRequestError, ClientResultInvalid } from "./ClientRequestError.ts"
+import type { ClientRequestError, ClientResultInvalid, SessionClosed } from "./ClientRequestError.ts"
 import type { HttpRequestInfo } from "./Connection.ts"
 import type { InputRound } from "./InputRound.ts"
 import type { ClientChannel, ClientRequestOptions } from "./ClientChannel.ts"
@@ -123,7 +123,7 @@ export interface RelatedTask {
       method: string,
       params: { readonly [key: string]: unknown } | undefined,
       inputKey: string | undefined
-    ) => Effect.Effect<unknown, ClientResultInvalid>)
+    ) => Effect.Effect<unknown, ClientResultInvalid | SessionClosed>)
     | undefined
   /**
    * MCP 2026-07-28: makes the call a task now, if it may become one (see `McpContext.becomeTask`);
@@ -134,7 +134,9 @@ export interface RelatedTask {
    * True once the task is no longer this work's though the work still runs: cancelled (an
    * uninterruptible region runs to its end), or taken over by another replica. Its messages to
    * the client (progress, log lines, its own notifications) stop then (MCP 2025-11-25: progress
-   * "MUST stop at a terminal status"; a request says nothing after its answer either).
+   * "MUST stop at a terminal status"; a request says nothing after its answer either), and what
+   * it asks the client for (`elicit`, `sample`, `listRoots`, in either era) fails at once with
+   * `SessionClosed` (`reason: "taskCancelled"`), asking nothing.
    * `undefined` (or absent): it is the work's.
    */
   readonly ended?: boolean | undefined

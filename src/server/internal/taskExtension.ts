@@ -30,7 +30,7 @@ import { detachedContext } from "../../session/internal/requestContext.ts"
 import type { Principal, RelatedTask, RequestContext } from "../../session/RequestContext.ts"
 import { isInputRequired } from "../../session/InputRound.ts"
 import { tooDeepAnswer } from "./inputResponses.ts"
-import type { ClientResultInvalid } from "../../session/ClientRequestError.ts"
+import { type ClientResultInvalid, SessionClosed } from "../../session/ClientRequestError.ts"
 import type { ClientAddress } from "../../session/Requestor.ts"
 import type { InputRequest, Task } from "../../tasks/Task.ts"
 import type { StoreError } from "../../store/StoreError.ts"
@@ -50,7 +50,7 @@ interface Waiting {
   /** keys handed out so far (never reused within a task) */
   counter: number
   readonly used: Set<string>
-  readonly pending: Map<string, { readonly request: InputRequest; readonly answer: Deferred.Deferred<unknown, ClientResultInvalid> }>
+  readonly pending: Map<string, { readonly request: InputRequest; readonly answer: Deferred.Deferred<unknown, ClientResultInvalid | SessionClosed> }>
   /** Set when this run took the task over from a process that stopped (see {@link keyOfRun}). */
   readonly takenOver?: TakenOver | undefined
 }
@@ -183,6 +183,11 @@ export const make = (options: {
     awaitingInput(): Effect.Effect<void> {
       return Effect.void
     }
+    /** See `RelatedTask.ended`: a task (promoted) cancelled while its work runs on. */
+    get ended(): boolean {
+      const state = this.state
+      return typeof state === "string" && state !== "" && supervisor.runs?.(state) === false
+    }
     /** Lists the input, waits for `tasks/update`. */
     ask(method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined) {
       return Effect.suspend(() => {
@@ -192,7 +197,7 @@ export const make = (options: {
         let key = keyOfRun(inputs, inputKey ?? `${method}-${++inputs.counter}`)
         while (inputs.used.has(key)) key = keyOfRun(inputs, `${inputKey ?? method}-${++inputs.counter}`)
         inputs.used.add(key)
-        const answer = Deferred.makeUnsafe<unknown, ClientResultInvalid>()
+        const answer = Deferred.makeUnsafe<unknown, ClientResultInvalid | SessionClosed>()
         inputs.pending.set(key, { request, answer })
         waiting.set(taskId, inputs)
         return recorded(taskId, store.setInputRequests(taskId, snapshot(inputs))).pipe(
@@ -218,6 +223,21 @@ export const make = (options: {
       onFailure: (error) => Effect.logWarning(`TaskStore failed to record the inputs of task ${taskId}`, errorForLog(error)),
       onSuccess: () => Effect.void
     })
+
+  /**
+   * Fails the inputs a task cancelled here still waits for (`SessionClosed`, `reason: "taskCancelled"`): its work, interrupted,
+   * gives them up, but one in an uninterruptible region waited for ever for a `tasks/update` that
+   * no client sends a cancelled task.
+   */
+  const abandon = (taskId: string): void => {
+    const inputs = waiting.get(taskId)
+    if (inputs === undefined) return
+    waiting.delete(taskId)
+    for (const { answer, request } of inputs.pending.values()) {
+      Deferred.doneUnsafe(answer, Exit.fail(new SessionClosed({ method: request.method, reason: "taskCancelled", taskId })))
+    }
+    inputs.pending.clear()
+  }
 
   /**
    * A task is listed in `waiting` only while an input of it is pending: nothing is left to forget
@@ -431,6 +451,7 @@ export const make = (options: {
         // Cooperative and idempotent: an already ended task gets the same ack.
         handler: (params, context) =>
           supervisor.cancel(params.taskId, ownerOf(context)).pipe(
+            Effect.andThen(Effect.sync(() => abandon(params.taskId))),
             Effect.as(ack),
             Effect.catchTag("TaskAlreadyTerminal", () => Exit.succeed(ack)),
             Effect.catch(Wire.failWith)

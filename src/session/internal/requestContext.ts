@@ -168,6 +168,9 @@ const inputFromTask = (
   truth: Negotiation.ResolvedRequest
 ): Effect.Effect<unknown, ClientRequestError> =>
   Effect.suspend((): Effect.Effect<unknown, ClientRequestError> => {
+    // Cancelled while its work runs on (an uninterruptible region): listed, it waited for ever
+    // for a `tasks/update` no client sends a cancelled task.
+    if (task.ended === true) return Effect.fail(new SessionClosed({ method, reason: "taskCancelled", taskId: task.taskId }))
     const missing = missingPerRequest(method, params, truth)
     if (missing !== undefined) return missing
     return task.ask!(method, modernInputParams(method, params), options?.inputKey)
@@ -506,17 +509,22 @@ export class RequestContextImpl implements RequestContext {
     // CreateTaskResult): it goes by the task's route (2025-11-25 over HTTP: the task's
     // `tasks/result` stream), through the session `sendForTask` decides.
     if (task === undefined) return this.session.requestRelated(method, this.tagged(params), this.requestId, options, this.truth)
-    if (method === "ping") return this.sendForTask(task, method, params, options, false)
-    // A task waiting for the client is input_required until the client answers. Its count of
-    // requests pending and the end of each go together: interrupted between them (the handler gave
-    // the question up as its input_required was being recorded), the task stayed counted as asking,
-    // and its next request did not make it input_required (nor its end `working`).
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.andThen(
-        task.awaitingInput(true),
-        Effect.ensuring(restore(this.sendForTask(task, method, params, options, true)), task.awaitingInput(false))
+    return Effect.suspend(() => {
+      // Cancelled while its work runs on (an uninterruptible region): nothing goes out for it after
+      // its terminal status (it was sent, and waited for the client up to its timeout).
+      if (task.ended === true) return Effect.fail(new SessionClosed({ method, reason: "taskCancelled", taskId: task.taskId }))
+      if (method === "ping") return this.sendForTask(task, method, params, options, false)
+      // A task waiting for the client is input_required until the client answers. Its count of
+      // requests pending and the end of each go together: interrupted between them (the handler gave
+      // the question up as its input_required was being recorded), the task stayed counted as asking,
+      // and its next request did not make it input_required (nor its end `working`).
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.andThen(
+          task.awaitingInput(true),
+          Effect.ensuring(restore(this.sendForTask(task, method, params, options, true)), task.awaitingInput(false))
+        )
       )
-    )
+    })
   }
   /**
    * A task's request through the session whose `tasks/result` waits for the task when that is
@@ -538,6 +546,8 @@ export class RequestContextImpl implements RequestContext {
     movable: boolean
   ): Effect.Effect<unknown, ClientRequestError> {
     return Effect.suspend(() => {
+      // Asked again (moved, or after its session closed) once the task was cancelled: not sent.
+      if (task.ended === true) return Effect.fail(new SessionClosed({ method, reason: "taskCancelled", taskId: task.taskId }))
       const via = task.via as ContextSession | undefined
       const session = via === undefined ? this.session : via
       const truth = session === this.session ? this.truth : undefined
