@@ -754,8 +754,16 @@ const initializeAsSent = (result: object): object => {
  * logs past this.
  */
 const maxOverflowingLogs = 1024
-/** How long the output may stand still before the logs past {@link maxOverflowingLogs} are dropped. */
-const stalledOutputMillis = 1_000
+/**
+ * How long the output may stand still before the logs past {@link maxOverflowingLogs} are dropped.
+ * The session sees a client take its output only as the kernel lets the writer go on: over the
+ * socket pair of a spawned stdio server (how SDK clients start one) that is once the client has
+ * read about three quarters of the socket's send buffer (some 150 KB at Linux's defaults, measured
+ * in steps of 146,176 bytes). At a second, a client reading a burst at less than ~150 KB/s (the
+ * SDK's stdio client on a loaded machine: its reads never more than 0.6 s apart) was taken for one
+ * that reads nothing, and lost lines; at 5 s, one that reads at ~30 KB/s or more loses none.
+ */
+const stalledOutputMillis = 5_000
 /** Past this many waiting beyond the Queue, a log is dropped however the client reads (memory stays bounded). */
 const maxHeldLogs = 64 * 1024
 
