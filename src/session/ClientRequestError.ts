@@ -112,8 +112,8 @@ export class ClientResultInvalid extends Data.TaggedError("ClientResultInvalid")
  * task (`taskId`) whose work is no longer the task's though it runs on: the task was cancelled
  * (`tasks/cancel`; or it expired, its owner went, another replica ended or took it over) while its
  * work was in an uninterruptible region. Nothing goes out for a task after its terminal status, and
- * no client would answer (MCP 2026-07-28: no `tasks/update` comes for a cancelled task); an input
- * the task still waited for as `tasks/cancel` came fails so too. Either way, no answer will come.
+ * no client would answer (MCP 2026-07-28: no `tasks/update` comes for a cancelled task); a request
+ * or input the task still waited for as `tasks/cancel` came fails so too. Either way, no answer will come.
  *
  * @since 0.1.0
  * @category errors

@@ -140,6 +140,13 @@ export interface RelatedTask {
    * `undefined` (or absent): it is the work's.
    */
   readonly ended?: boolean | undefined
+  /**
+   * Completes when the task is cancelled (`tasks/cancel`) while its work waits for the client's
+   * answer to a request (2025-11-25), from the moment it is read: the request is given up then,
+   * failing with `SessionClosed` (`reason: "taskCancelled"`), as one asked after the cancel does.
+   * `undefined`: nothing tells.
+   */
+  readonly whenEnded?: Effect.Effect<void> | undefined
 }
 
 /**

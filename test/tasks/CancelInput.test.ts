@@ -117,6 +117,47 @@ describe("a task cancelled while its work runs on asks nothing more", () => {
       assert.strictEqual(task.result?.status, "cancelled", JSON.stringify(task))
     }), 30_000)
 
+  // Fails before: the elicitation sent before the cancel was waited for up to its timeout (60 s)
+  // by the work running on: no outcome within 5 s.
+  it.live("2025-11-25: an elicitation the task waits for as it is cancelled is given up at once, and the asks after it fail too", () =>
+    Effect.gen(function*() {
+      const probe = makeProbe()
+      probe.go.open()
+      const { url } = yield* serveHttp({ name: "cancel-input", version: "1.0.0", tasks: McpServer.tasks() }, askAfterGate(probe, false))
+      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {}, sampling: {}, roots: {} }))
+      const stream = yield* Effect.acquireRelease(
+        Effect.promise(() => fetch(url, { method: "GET", headers: { accept: "text/event-stream", ...on(sessionId) } })),
+        (response) => Effect.promise(() => response.body?.cancel().catch(() => undefined) ?? Promise.resolve())
+      )
+      assert.strictEqual(stream.status, 200)
+      const reader = sseReader(stream)
+      const created = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "transaction", arguments: {}, task: {} } }, on(sessionId))
+          .then(answerOf)
+      )
+      const taskId: string = created.result?.task?.taskId
+      assert.isString(taskId, JSON.stringify(created))
+      // The elicitation, on the session's stream.
+      const seen = yield* Effect.promise(async () => {
+        const told: Array<any> = []
+        for (let i = 0; i < 20; i++) {
+          const event = await reader.next(5_000).catch(() => undefined)
+          if (event === undefined) break
+          if (event.data === "") continue
+          const message = JSON.parse(event.data)
+          told.push(message)
+          if (message.method === "elicitation/create") break
+        }
+        return told
+      })
+      assert.strictEqual(seen.at(-1)?.method, "elicitation/create", JSON.stringify(seen))
+      const cancelled = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 2, method: "tasks/cancel", params: { taskId } }, on(sessionId)).then(answerOf)
+      )
+      assert.strictEqual(cancelled.result?.status, "cancelled", JSON.stringify(cancelled))
+      assert.deepStrictEqual(yield* outcomesWithin(probe, 5_000), cancelledEverywhere)
+    }), 30_000)
+
   describe("2026-07-28 (the tasks extension)", () => {
     const meta = withTasks({ elicitation: {}, sampling: {}, roots: {} })
     const call = (url: string) => modern(url, "tools/call", { name: "transaction", arguments: {} }, { meta })

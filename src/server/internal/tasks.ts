@@ -357,6 +357,19 @@ export const make = (
       get viaChanged() {
         return Deferred.await(this.changes ??= Deferred.makeUnsafe<void>())
       }
+      /** Completed by {@link end}, while requests are pending (see `whenEnded`); made on first use. */
+      endings: Deferred.Deferred<void> | undefined = undefined
+      /** See `RelatedTask.whenEnded`. */
+      get whenEnded() {
+        return Deferred.await(this.endings ??= Deferred.makeUnsafe<void>())
+      }
+      /** Cancelled while it asks the client: its pending requests are given up. */
+      end(): void {
+        const endings = this.endings
+        if (endings === undefined) return
+        this.endings = undefined
+        Deferred.doneUnsafe(endings, Exit.void)
+      }
       /** Another session's `tasks/result` waits for the task now: its pending requests are told. */
       viaChange(): void {
         const changes = this.changes
@@ -639,6 +652,8 @@ export const make = (
         }),
         "tasks/cancel": guarded("tasks/cancel", (params, context) =>
           supervisor.cancel(params.taskId, ownerOf(context)).pipe(
+            // Its work may run on (an uninterruptible region) waiting for the client: it waits no more.
+            Effect.tap(() => Effect.sync(() => asking.get(params.taskId)?.end())),
             Effect.map(Wire.toWire),
             Effect.catch(Wire.failWith)
           ))

@@ -521,8 +521,22 @@ export class RequestContextImpl implements RequestContext {
       return Effect.uninterruptibleMask((restore) =>
         Effect.andThen(
           task.awaitingInput(true),
-          Effect.ensuring(restore(this.sendForTask(task, method, params, options, true)), task.awaitingInput(false))
+          Effect.ensuring(restore(this.untilEnded(task, method, this.sendForTask(task, method, params, options, true))), task.awaitingInput(false))
         )
+      )
+    })
+  }
+  /**
+   * A task's request, given up (`SessionClosed`, `reason: "taskCancelled"`) if the task is
+   * cancelled while it waits (see `RelatedTask.whenEnded`): its work may run on, uninterruptible,
+   * and waited for the client up to the request's timeout (for ever with `timeoutMillis: Infinity`).
+   */
+  private untilEnded(task: RelatedTask, method: string, request: Effect.Effect<unknown, ClientRequestError>) {
+    return Effect.suspend(() => {
+      const ended = task.whenEnded
+      return ended === undefined ? request : Effect.raceFirst(
+        request,
+        Effect.andThen(ended, Effect.fail(new SessionClosed({ method, reason: "taskCancelled", taskId: task.taskId })))
       )
     })
   }
