@@ -11,8 +11,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import { messagesOf, on, openSession, post, readSse, serveOnAnyPort } from "./support.ts"
 
 const Sleep = McpServer.tool({
@@ -21,8 +22,23 @@ const Sleep = McpServer.tool({
   handler: ({ ms }) => Effect.as(Effect.sleep(ms), `slept ${ms}`)
 })
 
+/** Quiet for `quiet` ms, then a progress notification every 100 ms, `steps` of them, then its answer. */
+const Busy = McpServer.tool({
+  name: "busy",
+  parameters: { quiet: Schema.Int, steps: Schema.Int },
+  handler: ({ quiet, steps }) =>
+    Effect.gen(function*() {
+      yield* Effect.sleep(quiet)
+      for (let i = 1; i <= steps; i++) {
+        yield* McpContext.progress(i, steps, `step ${i}`)
+        yield* Effect.sleep(100)
+      }
+      return `busy ${steps}`
+    })
+})
+
 const serve = (options: StreamableHttp.Options) =>
-  serveOnAnyPort((port) => McpServer.serve({ name: "quiet", version: "1.0.0" }, Sleep, StreamableHttp.make({ port, ...options })))
+  serveOnAnyPort((port) => McpServer.serve({ name: "quiet", version: "1.0.0" }, Layer.mergeAll(Sleep, Busy), StreamableHttp.make({ port, ...options })))
 
 const call = (id: number, ms: number) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "sleep", arguments: { ms } } })
 
@@ -90,5 +106,35 @@ describe("a quiet call's answer", () => {
       const response = yield* Effect.promise(() => post(url, call(1, 60_000), { ...on(session), accept: "application/json" }))
       assert.strictEqual(response.status, 504)
       assert.strictEqual(response.headers.get("content-type"), "application/json")
+    }))
+
+  it.live("a stream opened for its silence that then streams progress is not cut at the request timeout (2026-07-28, 2025 stateless: streams without event ids)", () =>
+    Effect.gen(function*() {
+      // Quiet 200 ms (its stream opens at 100), then progress for 1.2 s: three times its request timeout.
+      const options = { keepAliveMillis: 100, requestTimeoutMillis: 400 }
+      const busy = (id: number, _meta: Record<string, unknown>) => ({
+        jsonrpc: "2.0",
+        id,
+        method: "tools/call",
+        params: { name: "busy", arguments: { quiet: 200, steps: 12 }, _meta }
+      })
+      const modern = yield* serve(options)
+      const meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": { name: "quiet-test", version: "1.0.0" },
+        progressToken: "p"
+      }
+      const headers = { "mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call", "mcp-name": "busy" }
+      const streamed = yield* Effect.promise(() => post(modern.url, busy(1, meta), headers))
+      assert.strictEqual(streamed.headers.get("content-type"), "text/event-stream")
+      const messages = messagesOf(yield* Effect.promise(() => readSse(streamed, 10_000)))
+      assert.strictEqual(messages.filter((m) => m.method === "notifications/progress").length, 12)
+      assert.deepStrictEqual(messages.at(-1)?.result?.content?.[0]?.text, "busy 12")
+      const stateless = yield* serve({ ...options, stateless: true })
+      const legacy = yield* Effect.promise(() => post(stateless.url, busy(2, { progressToken: "q" })))
+      assert.strictEqual(legacy.headers.get("content-type"), "text/event-stream")
+      const answered = messagesOf(yield* Effect.promise(() => readSse(legacy, 10_000)))
+      assert.deepStrictEqual(answered.at(-1)?.result?.content?.[0]?.text, "busy 12")
     }))
 })

@@ -1912,6 +1912,8 @@ export class Endpoint implements SessionHost {
     if (stream.unresumable) {
       // No event id, nothing stored: the stream cannot be resumed. A client that does not
       // keep up loses the stream (and with it the request, which it re-issues), never a frame.
+      // Sent: a request whose stream opened for its silence is alive (see `Pending.quietDeadline`).
+      stream.sent = true
       const connection = stream.connection
       const delivered = connection?.push(frame(undefined, data)) === true
       if (last || !delivered) {

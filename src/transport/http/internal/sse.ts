@@ -119,7 +119,8 @@ export class SseStream {
    * An event went on it after its priming event, kept by the event store or not (its append
    * failed): a resumption from the priming event that the store cannot replay is refused, as
    * one that would hide events (dropped past `maxEventsPerStream`, or never kept), not taken for
-   * a stream that has sent nothing yet.
+   * a stream that has sent nothing yet. Set on an unresumable stream too: a request whose stream
+   * opened for its silence is cut at its request timeout only while this is false (the reaper).
    */
   sent = false
   /**
