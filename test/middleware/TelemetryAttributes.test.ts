@@ -389,6 +389,39 @@ describe("Telemetry attributes of the semantic conventions", () => {
       const port = span.attributes.find((a) => a.key === "client.port")?.value.intValue
       assert.strictEqual(port === undefined ? undefined : Number(port), localPort)
     }), 20_000)
+  it.live("behind a trusted proxy (trustedProxies): client.address is the client's X-Forwarded-For names, with no client.port (the connection's is the proxy's)", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Tool = McpServer.tool({ name: "proxied", description: "Answers", parameters: {}, handler: () => Effect.succeed("ok") })
+      const exporter = Telemetry.otlp({ url: otlp.url, serviceName: "proxied", exportIntervalMillis: 100 })
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve(
+          { name: "p", version: "1" },
+          Layer.mergeAll(Tool, Telemetry.layer),
+          StreamableHttp.make({ host: "127.0.0.1", port, trustedProxies: ["127.0.0.1"] })
+        ).pipe(Effect.provide(exporter))
+      )
+      const response = yield* Effect.promise(() =>
+        fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            "mcp-protocol-version": "2026-07-28",
+            "mcp-method": "tools/call",
+            "mcp-name": "proxied",
+            "x-forwarded-for": "203.0.113.7"
+          },
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "proxied", arguments: {}, _meta: modernMeta } })
+        }).then(async (response) => ({ status: response.status, body: await response.text() }))
+      )
+      assert.strictEqual(response.status, 200)
+      const spans = () => otlp.spans.filter((s) => s.name === "tools/call proxied")
+      yield* until(() => spans().length >= 1)
+      const span = spans()[0]!
+      assert.strictEqual(attribute(span, "client.address"), "203.0.113.7")
+      assert.isUndefined(span.attributes.find((a) => a.key === "client.port"), "the proxy's port is not the client's")
+    }), 20_000)
   it.live("initialize: its span and duration series carry the version it settled (2025-06-18), not the session's default before it", () =>
     Effect.gen(function*() {
       const otlp = yield* receiver

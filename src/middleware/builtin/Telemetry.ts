@@ -921,9 +921,10 @@ export const middleware = (options: {
 }
 
 /**
- * The peer over HTTP (the connection's: a proxy's address behind one) on a server span, as the
- * conventions recommend: `client.address`, and with it `client.port`, the port of the peer's
- * connection, where the platform tells them.
+ * The peer over HTTP on a server span, as the conventions recommend: `client.address`, and with
+ * it `client.port`, the port of the peer's connection, where the platform tells them. Behind a
+ * reverse proxy, the proxy's address, unless the endpoint's `trustedProxies` lists it: then the
+ * client's, from `X-Forwarded-For`, with no port (the connection's is the proxy's).
  */
 const addPeer = (attributes: Record<string, unknown>, http: HttpRequestInfo): void => {
   const address = http.remoteAddress

@@ -207,11 +207,18 @@ export class HttpInfo implements HttpRequestInfo {
   }
   /**
    * The port of Node's connection the request came over, else the runtime's, given to
-   * `WebHandler`'s handler (read only when asked: telemetry).
+   * `WebHandler`'s handler (read only when asked: telemetry). None for a request whose address is
+   * the client's behind a trusted proxy (`trustedProxies`, or effect's `xForwardedHeaders`): the
+   * connection's port is the proxy's, not the client's.
    */
   get remotePort(): number | undefined {
     const incoming = nodeRequestOf(this.request)
-    if (incoming !== undefined) return incoming.socket?.remotePort
+    if (incoming !== undefined) {
+      const address = this.request.remoteAddress
+      const peer = this.request.peerAddress
+      if (address._tag === "Some" && peer._tag === "Some" && address.value !== peer.value) return undefined
+      return incoming.socket?.remotePort
+    }
     return this.services === undefined ? undefined : Context.get(this.services, RemotePort)
   }
   /** Node's version of the request (`1.1`; `2`, not `2.0`, as OpenTelemetry writes it); none on other platforms. */
