@@ -57,6 +57,7 @@ import * as McpServer from "../server/McpServer.ts"
 import * as Endpoint from "../transport/http/internal/endpoint.ts"
 import { headerOverflowAnswer } from "../transport/http/internal/bearer.ts"
 import type { Duplex } from "node:stream"
+import { forwardedAddress } from "../transport/http/internal/forwarded.ts"
 import { RemoteAddress, RemotePort } from "../transport/http/internal/HttpSession.ts"
 import type { Options as HttpOptions } from "../transport/http/StreamableHttp.ts"
 import { checkOptions } from "../transport/http/internal/options.ts"
@@ -209,13 +210,23 @@ export const make = <EL>(
       built === "failed" ? notBuilt() : built === "stopped" ? stopped() : Promise.reject(error)
     )
   let disposing: Promise<void> | undefined
+  // `trustedProxies`: the address given is a proxy's, the client's is in its X-Forwarded-For.
+  const forwarded = forwardedAddress(checked.trustedProxies)
   return {
     clientError: checked.auth === undefined ? undefined : headerOverflowAnswer(checked.auth, checked.cors),
     handler: (request, info) => {
       // The address is in the context of the fiber serving the request (read only where asked).
-      const address = info?.remoteAddress
+      let address = info?.remoteAddress
+      let port = info?.remotePort
+      if (forwarded !== undefined && typeof address === "string") {
+        const client = forwarded(address, request.headers.get("x-forwarded-for") ?? undefined)
+        // The port given is the proxy's connection's, not the client's.
+        if (client !== undefined) {
+          address = client
+          port = undefined
+        }
+      }
       let context = typeof address === "string" && address !== "" ? Context.make(RemoteAddress, address) : undefined
-      const port = info?.remotePort
       if (context !== undefined && typeof port === "number" && Number.isInteger(port)) context = Context.add(context, RemotePort, port)
       return built === "done"
         ? web.handler(request, context)

@@ -898,6 +898,32 @@ describe("WebHandler given the client's address by its runtime", () => {
   })
 })
 
+describe("WebHandler behind a trusted proxy (trustedProxies)", () => {
+  it("the address given to its handler is a listed proxy's: the client's is read from X-Forwarded-For, with no port; a client's own header is not believed", async () => {
+    const Port = McpServer.tool({
+      name: "port",
+      description: "Names the caller's address and port",
+      handler: () => Effect.map(McpContext.http, (http) => `${http?.remoteAddress} ${http?.remotePort}`)
+    })
+    const web = WebHandler.make({ name: "web", version: "1.0.0" }, Port, { stateless: true, responseMode: "json", trustedProxies: ["10.0.0.0/8"] })
+    const call = (id: number, remoteAddress: string, forwarded: string) =>
+      web.handler(
+        json({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "port", arguments: {} } }, {
+          "mcp-protocol-version": "2025-11-25",
+          "x-forwarded-for": forwarded
+        }),
+        { remoteAddress, remotePort: 51234 }
+      ).then(async (response) => ((await response.json()) as any).result?.content?.[0]?.text)
+    try {
+      // Fails before: the option was taken and did nothing ("10.0.0.5 51234").
+      assert.strictEqual(await call(1, "10.0.0.5", "6.6.6.6, 203.0.113.7"), "203.0.113.7 undefined")
+      assert.strictEqual(await call(2, "198.51.100.1", "203.0.113.7"), "198.51.100.1 51234")
+    } finally {
+      await web.dispose()
+    }
+  })
+})
+
 describe("WebHandler whose server cannot be built", () => {
   // Fails before the fix: every handler() promise rejected (the framework's bare 500), and the
   // library said nothing of why.

@@ -119,8 +119,8 @@ export interface Options {
    * `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for`, which appends the address it
    * saw): a proxy that passes a client's header on as it is lets that client choose its address.
    * An entry that is neither an address nor a network is a `TypeError` where the endpoint is made.
-   * Node's server only (`make`, `serve`, `route`, `handler`): `WebHandler` takes the address
-   * given to its handler as it is.
+   * `WebHandler`: the `remoteAddress` given to its handler is the peer whose `X-Forwarded-For` is
+   * believed when it is listed (its `remotePort` then dropped: the proxy's, not the client's).
    */
   readonly trustedProxies?: ReadonlyArray<string> | undefined
   /**

@@ -71,17 +71,17 @@ const entryAddress = (entry: string): string => {
 }
 
 /**
- * What the endpoint does to each request under `trustedProxies` (`undefined` without): when its
- * peer is one of them, `X-Forwarded-For` is read from the right, each trusted proxy passed over,
- * and the first address that is not one (the leftmost, when all are) becomes the request's
- * `remoteAddress` (`peerAddress` keeps the proxy's). A request from elsewhere, or without the
- * header, or whose walk meets an entry that is no address (`unknown`), keeps its peer: an
- * address a client wrote itself is never believed, only what the trusted proxies appended.
+ * The client's address under `trustedProxies` (`undefined` without): given the connection's peer
+ * and its `X-Forwarded-For`, when the peer is one of them, the header is read from the right, each
+ * trusted proxy passed over, and the first address that is not one (the leftmost, when all are)
+ * is the client's; `undefined` (the peer stays the address) for a peer from elsewhere, no header,
+ * or a walk that meets an entry that is no address (`unknown`): an address a client wrote itself
+ * is never believed, only what the trusted proxies appended. `WebHandler` asks it with the
+ * address its handler is given.
  */
-export const forwardedFor = (
-  entries: ReadonlyArray<string> | undefined,
-  headersOf: (request: HttpServerRequest.HttpServerRequest) => { readonly [name: string]: string | undefined }
-): ((request: HttpServerRequest.HttpServerRequest) => HttpServerRequest.HttpServerRequest) | undefined => {
+export const forwardedAddress = (
+  entries: ReadonlyArray<string> | undefined
+): ((peer: string, header: string | undefined) => string | undefined) | undefined => {
   if (entries === undefined || entries.length === 0) return undefined
   const list = blockListOf(entries)
   const trusted = (address: string): boolean => {
@@ -89,18 +89,34 @@ export const forwardedFor = (
     const family = isIP(plain)
     return family !== 0 && list.check(plain, family === 4 ? "ipv4" : "ipv6")
   }
-  return (request) => {
-    const peer = request.remoteAddress
-    if (peer._tag === "None" || !trusted(peer.value)) return request
-    const header = headersOf(request)["x-forwarded-for"]
-    if (header === undefined || header === "") return request
+  return (peer, header) => {
+    if (header === undefined || header === "" || !trusted(peer)) return undefined
     const hops = header.split(",")
     for (let i = hops.length - 1; i >= 0; i--) {
       const address = unmapped(entryAddress(hops[i]!))
-      if (isIP(address) === 0) return request
+      if (isIP(address) === 0) return undefined
       if (i > 0 && trusted(address)) continue
-      return request.modify({ remoteAddress: Option.some(address), peerAddress: peer })
+      return address
     }
-    return request
+    return undefined
+  }
+}
+
+/**
+ * What the endpoint does to each request under `trustedProxies` (`undefined` without): a request
+ * whose peer is one of them has the client's address ({@link forwardedAddress}) as its
+ * `remoteAddress` (`peerAddress` keeps the proxy's); any other is left as it is.
+ */
+export const forwardedFor = (
+  entries: ReadonlyArray<string> | undefined,
+  headersOf: (request: HttpServerRequest.HttpServerRequest) => { readonly [name: string]: string | undefined }
+): ((request: HttpServerRequest.HttpServerRequest) => HttpServerRequest.HttpServerRequest) | undefined => {
+  const addressOf = forwardedAddress(entries)
+  if (addressOf === undefined) return undefined
+  return (request) => {
+    const peer = request.remoteAddress
+    if (peer._tag === "None") return request
+    const address = addressOf(peer.value, headersOf(request)["x-forwarded-for"])
+    return address === undefined ? request : request.modify({ remoteAddress: Option.some(address), peerAddress: peer })
   }
 }
