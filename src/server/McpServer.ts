@@ -187,7 +187,8 @@ export interface Options {
    * its /64). Default `Infinity` (off: behind a reverse proxy every client has the proxy's
    * address, and all of them would share one bound); an integer >= 1 turns it on, past which one
    * more stream from that address is refused 429 (`data.limit: "listenStreamsPerAddress"`). Set
-   * it on a server that anonymous clients reach directly (not through a proxy), or authenticate.
+   * it on a server that anonymous clients reach directly (not through a proxy), behind a proxy
+   * the endpoint's `trustedProxies` lists (the address is then the client's), or authenticate.
    * Callers of no known address (a `WebHandler` given none) cannot be told apart: they count as
    * one "unknown" address, as under `StreamableHttp`'s `maxSessionsPerAddress` (a warning is
    * logged once).

@@ -50,9 +50,11 @@ export interface TaskOptions extends MemoryOptions {
   /**
    * The client address of a request over HTTP, for anonymous callers: their tasks count against
    * `maxTasksPerAddress` of it (across sessions) and, on a stateless server, belong to it.
-   * Default: the peer address of the connection (`http.remoteAddress`). Behind a reverse proxy
-   * every caller has the proxy's address: return the client address the proxy reports instead,
-   * e.g. `(http) => http.headers["x-forwarded-for"]?.split(",").at(-1)?.trim() ?? http.remoteAddress`
+   * Default: the client's address (`http.remoteAddress`): the connection's peer, or behind a reverse
+   * proxy that the endpoint's `trustedProxies` lists, the address its `X-Forwarded-For` names.
+   * Behind a proxy not listed every caller has the proxy's address: list it, or return the client
+   * address the proxy reports, e.g.
+   * `(http) => http.headers["x-forwarded-for"]?.split(",").at(-1)?.trim() ?? http.remoteAddress`
    * — only from a header the proxy itself sets (a client can send any header). An IPv6 address
    * counts by its /64 prefix (one host usually holds a whole /64); `undefined`: no address.
    */

@@ -192,7 +192,8 @@ export interface Options {
    * other is), or, all in use, the new one is refused 429 (`McpError.LimitExceeded`,
    * `data.limit: "sessionsPerAddress"`). So a client sending `initialize` after `initialize`
    * cannot leave every other client refused 503 for the idle timeout. Set it on an endpoint that
-   * anonymous clients reach directly (not through a proxy), or authenticate. A `WebHandler`
+   * anonymous clients reach directly (not through a proxy), behind a proxy `trustedProxies` lists
+   * (the address is then the client's), or authenticate. A `WebHandler`
    * request without a `remoteAddress` counts under one shared address (such clients cannot be
    * told apart; a warning is logged once): give the runtime's address to the handler.
    */
