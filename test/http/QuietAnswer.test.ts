@@ -14,7 +14,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
-import { messagesOf, on, openSession, post, readSse, serveOnAnyPort } from "./support.ts"
+import { messagesOf, nextMessage, on, openSession, post, readSse, serveOnAnyPort, sseReader } from "./support.ts"
 
 const Sleep = McpServer.tool({
   name: "sleep",
@@ -136,5 +136,26 @@ describe("a quiet call's answer", () => {
       assert.strictEqual(legacy.headers.get("content-type"), "text/event-stream")
       const answered = messagesOf(yield* Effect.promise(() => readSse(legacy, 10_000)))
       assert.deepStrictEqual(answered.at(-1)?.result?.content?.[0]?.text, "busy 12")
+    }))
+
+  it.live("a 2025 session's stream opened for its silence is primed: the client that drops it resumes it with Last-Event-ID and gets the answer", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve({ keepAliveMillis: 100 })
+      const session = yield* Effect.promise(() => openSession(url))
+      const response = yield* Effect.promise(() => post(url, call(1, 700), on(session)))
+      assert.strictEqual(response.headers.get("content-type"), "text/event-stream")
+      const reader = sseReader(response)
+      const priming = yield* Effect.promise(() => reader.next(5_000))
+      assert.match(priming?.id ?? "", /\.0$/, "a priming event with an id")
+      assert.strictEqual(priming?.data, "")
+      // The client drops the stream before the answer, then resumes it.
+      yield* Effect.promise(() => reader.cancel())
+      const resumed = yield* Effect.promise(() =>
+        fetch(url, { headers: on(session, { accept: "text/event-stream", "last-event-id": priming!.id! }) })
+      )
+      assert.strictEqual(resumed.status, 200)
+      const answer = yield* Effect.promise(() => nextMessage(sseReader(resumed), { timeoutMillis: 5_000 }))
+      assert.strictEqual(answer.id, 1)
+      assert.strictEqual(answer.result?.content?.[0]?.text, "slept 700")
     }))
 })
