@@ -31,8 +31,8 @@ const modernMeta = {
   "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" }
 }
 
-/** A 2026-07-28 request to `url` (no session), its result. */
-const modern = (url: string, id: number, method: string, params: Record<string, unknown>, name?: string) =>
+/** A 2026-07-28 request to `url` (no session), its result; `headers`: more of them. */
+const modern = (url: string, id: number, method: string, params: Record<string, unknown>, name?: string, headers: Record<string, string> = {}) =>
   Effect.promise(() =>
     fetch(url, {
       method: "POST",
@@ -41,7 +41,8 @@ const modern = (url: string, id: number, method: string, params: Record<string, 
         accept: "application/json, text/event-stream",
         "mcp-protocol-version": "2026-07-28",
         "mcp-method": method,
-        ...(name === undefined ? {} : { "mcp-name": name })
+        ...(name === undefined ? {} : { "mcp-name": name }),
+        ...headers
       },
       body: JSON.stringify({
         jsonrpc: "2.0",
@@ -401,20 +402,7 @@ describe("Telemetry attributes of the semantic conventions", () => {
           StreamableHttp.make({ host: "127.0.0.1", port, trustedProxies: ["127.0.0.1"] })
         ).pipe(Effect.provide(exporter))
       )
-      const response = yield* Effect.promise(() =>
-        fetch(url, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            accept: "application/json, text/event-stream",
-            "mcp-protocol-version": "2026-07-28",
-            "mcp-method": "tools/call",
-            "mcp-name": "proxied",
-            "x-forwarded-for": "203.0.113.7"
-          },
-          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "proxied", arguments: {}, _meta: modernMeta } })
-        }).then(async (response) => ({ status: response.status, body: await response.text() }))
-      )
+      const response = yield* modern(url, 1, "tools/call", { name: "proxied", arguments: {} }, "proxied", { "x-forwarded-for": "203.0.113.7" })
       assert.strictEqual(response.status, 200)
       const spans = () => otlp.spans.filter((s) => s.name === "tools/call proxied")
       yield* until(() => spans().length >= 1)
