@@ -540,6 +540,24 @@ export const clientFault = (
 }
 
 /**
+ * True when {@link fromCause} answers a cause as the client's fault ({@link clientFault}): no typed
+ * {@link McpError} failure answers it first. Read, not built. Not the server's failure: the session
+ * does not log its cause, and what logs requests (the `Logging` middleware) logs it at the level
+ * of a client's error, without its cause, even where its code is -32603 (a 2025-era capability).
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const isClientFault = (cause: Cause.Cause<unknown>): boolean => {
+  if (Cause.hasInterruptsOnly(cause)) return false
+  for (const reason of cause.reasons) {
+    if (reason._tag === "Fail" && isMcpError(reason.error)) return false
+  }
+  for (const reason of cause.reasons) if (answerInvalidTag(heldBy(reason)) !== undefined) return true
+  return capabilityMissingOf(cause) !== undefined
+}
+
+/**
  * The -32602 of the client's invalid answer in a cause, failed or made a defect
  * ({@link clientAnswerInvalid} of its first such failure); `undefined` when there is none.
  *

@@ -11,7 +11,7 @@ import * as References from "effect/References"
 import * as Schema from "effect/Schema"
 import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
 import * as Logging from "../../src/middleware/builtin/Logging.ts"
-import { InMemory, McpServer, type Middleware, StreamableHttp } from "../../src/index.ts"
+import { InMemory, McpContext, McpServer, type Middleware, StreamableHttp } from "../../src/index.ts"
 import { initializeMessage, post, serveOnAnyPort } from "../http/support.ts"
 import * as Logger from "effect/Logger"
 import { startServer } from "../server/McpServerHarness.ts"
@@ -112,6 +112,37 @@ describe("Logging middleware", () => {
       assert.deepStrictEqual(withCause.map((entry) => [entry.level, entry.message]), [
         ["Error", "effect-mcp-server: resources/read failed"]
       ])
+    }))
+
+  // A 2025-era prompt's or resource's handler that needs a capability the client did not declare
+  // (`ClientCapabilityMissing`, failed or made a defect) is answered -32603 naming it: the client's
+  // fault (`McpError.clientFault`), which the session does not log. Fails before: logged at Error
+  // level with the whole cause, as the server's failure.
+  it.live("a 2025-era client's missing capability (-32603 naming it) is its fault: failure level, no cause", () =>
+    Effect.gen(function*() {
+      const ask = McpContext.elicit("Tone?", Schema.Struct({ tone: Schema.String })).pipe(
+        Effect.map((answer) => (answer.action === "accept" ? answer.content.tone : "neutral"))
+      )
+      const Styled = Layer.mergeAll(
+        McpServer.prompt({ name: "styled", handler: () => Effect.map(Effect.orDie(ask), (tone) => `Write ${tone}.`) }),
+        McpServer.resource({ uri: "style://tone", name: "tone", read: Effect.orDie(ask) })
+      )
+      const { entries, logger } = captureLogs()
+      const { client } = yield* serve(Styled, [Logging.middleware()], [logger])
+      const prompt = yield* sdkError(() => client.getPrompt({ name: "styled", arguments: {} }))
+      const resource = yield* sdkError(() => client.readResource({ uri: "style://tone" }))
+      for (const error of [prompt, resource]) {
+        assert.strictEqual(error.code, -32603)
+        assert.include(error.message, "elicitation")
+      }
+      for (const method of ["prompts/get", "resources/read"]) {
+        const [line] = requestLines(entries, method)
+        assert.strictEqual(line?.level, "Warn", method)
+        assert.strictEqual(line?.annotations.errorCode, -32603)
+        assert.include(line?.annotations.errorMessage as string, "elicitation")
+        assert.strictEqual(line?.cause, "", method)
+      }
+      assert.deepStrictEqual(entries.filter((entry) => entry.level === "Error").map((entry) => entry.message), [])
     }))
 
   it.live("a defect with a 5 MB message is logged once, its message clipped to 4 KB", () =>

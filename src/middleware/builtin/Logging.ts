@@ -80,10 +80,14 @@ export const outcomeOf = (exit: Exit.Exit<unknown, unknown>): Outcome =>
 export interface Config {
   /** Level of the lines of successful and cancelled requests (default `"Info"`). */
   readonly level?: LogLevel.Severity | undefined
-  /** Level of the lines of tool errors and JSON-RPC errors other than -32603 (default `"Warn"`). */
+  /**
+   * Level of the lines of tool errors, JSON-RPC errors other than -32603, and the client's faults
+   * (`McpError.isClientFault`: a 2025-era missing client capability is -32603 naming it) (default
+   * `"Warn"`).
+   */
   readonly failureLevel?: LogLevel.Severity | undefined
   /**
-   * Level of the lines of internal errors (-32603: defects, undeclared failures) (default
+   * Level of the lines of internal errors (-32603: defects, undeclared failures; not the client's faults) (default
    * `"Error"`). The line carries the cause (messages clipped to 4 KB), unless the server logs it
    * itself: the cause of a masked -32603 (a defect, an undeclared failure) is logged once, by the
    * session (`effect-mcp-server: <method> failed`), not again here. (A middleware of one's own
@@ -216,8 +220,10 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
               annotations.errorCode = error.code
               annotations.errorMessage = error.message
               // A masked -32603 (`internalErrorObject`): the session logs its cause; logged here
-              // too, a 5 MB defect message was written twice.
-              log = error.code !== McpError.ErrorCode.InternalError
+              // too, a 5 MB defect message was written twice. The client's fault (a 2025-era
+              // missing capability is -32603 naming it) is no server failure: as the session, not
+              // its cause (`McpError.isClientFault`).
+              log = error.code !== McpError.ErrorCode.InternalError || McpError.isClientFault(exit.cause)
                 ? Effect.logWithLevel(failureLevel)(message)
                 : error === McpError.internalErrorObject
                 ? Effect.logWithLevel(defectLevel)(message)
