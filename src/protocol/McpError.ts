@@ -601,7 +601,10 @@ const requiredCapability = (missing: CapabilityMissing): MissingRequiredClientCa
     level = next
   }
   const message = missing.message
-  return new MissingRequiredClientCapability({ requiredCapabilities, ...(typeof message === "string" ? { message } : {}) })
+  // The client's failure, as often as it likes: no stack trace (see `withoutStackTrace`).
+  return withoutStackTrace(() =>
+    new MissingRequiredClientCapability({ requiredCapabilities, ...(typeof message === "string" ? { message } : {}) })
+  )
 }
 
 /**

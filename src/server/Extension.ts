@@ -175,16 +175,19 @@ export const isDeclared = (context: RequestContext, id: string): boolean => {
 
 /**
  * -32021 for a request that did not declare extension `id`: `data.requiredCapabilities` is
- * `{ extensions: { [id]: {} } }`.
+ * `{ extensions: { [id]: {} } }`. Built without a stack trace (`McpError.withoutStackTrace`): the
+ * client's failure, which it may cause as often as it likes.
  *
  * @since 0.2.0
  * @category constructors
  */
 export const notDeclared = (id: string, message?: string): McpError.MissingRequiredClientCapability =>
-  new McpError.MissingRequiredClientCapability({
-    requiredCapabilities: { extensions: { [id]: {} } },
-    message: message ?? `This request needs the client capability extensions["${id}"]`
-  })
+  McpError.withoutStackTrace(() =>
+    new McpError.MissingRequiredClientCapability({
+      requiredCapabilities: { extensions: { [id]: {} } },
+      message: message ?? `This request needs the client capability extensions["${id}"]`
+    })
+  )
 
 /**
  * Whether an extension is served to a request of `version`. @internal
@@ -216,7 +219,7 @@ export const refusal = (
     extension.requireDeclaration === true && ProtocolVersion.isModern(context.protocolVersion) &&
     !isDeclared(context, extension.id)
   ) {
-    return Exit.fail(McpError.withoutStackTrace(() => notDeclared(extension.id, `${name} needs the ${extension.id} extension: declare it in clientCapabilities.extensions`)))
+    return Exit.fail(notDeclared(extension.id, `${name} needs the ${extension.id} extension: declare it in clientCapabilities.extensions`))
   }
   return undefined
 }

@@ -892,12 +892,13 @@ const inputRequiredOr = (
     const failure = cause.reasons.find(Cause.isFailReason)?.error
     if (!(failure instanceof McpError.UrlElicitationRequired)) return Exit.failCause(cause)
     if (context.clientCapabilities.elicitation?.url === undefined) {
-      return Exit.fail(
+      // The client's failure, as often as it likes: no stack trace.
+      return Exit.fail(McpError.withoutStackTrace(() =>
         new McpError.MissingRequiredClientCapability({
           requiredCapabilities: { elicitation: { url: {} } },
           message: `Missing required client capability: elicitation.url (${failure.message || "URL elicitation required"})`
         })
-      )
+      ))
     }
     inputRequests = urlInputRequests(failure.elicitations)
     // None to ask for: the failure as it is (-32603 in 2026-07-28). The user declined (or
@@ -906,9 +907,9 @@ const inputRequiredOr = (
     const keys = Object.keys(inputRequests)
     if (keys.length === 0) return Exit.failCause(cause)
     if (keys.some((key) => declined(round.answers.get(key)))) {
-      return Exit.fail(
+      return Exit.fail(McpError.withoutStackTrace(() =>
         new McpError.InternalError({ message: `${failure.message || "URL elicitation required"}: the user declined the URL elicitation` })
-      )
+      ))
     }
   }
   const kept = round.kept()

@@ -1826,7 +1826,10 @@ class SessionImpl extends Scheduler implements ServerSession {
     const missing = Negotiation.requiredClientCapability(method, params, truth.clientCapabilities, truth.protocolVersion)
     if (missing !== undefined) {
       const stateless = this.stateless && !ProtocolVersion.isModern(truth.protocolVersion)
-      return Effect.fail(new ClientCapabilityMissing(stateless ? { method, capability: missing, stateless } : { method, capability: missing }))
+      // The client's (it did not declare it): no stack trace, as the -32021 it becomes.
+      return Effect.fail(McpError.withoutStackTrace(() =>
+        new ClientCapabilityMissing(stateless ? { method, capability: missing, stateless } : { method, capability: missing })
+      ))
     }
     // Closed, or draining (the input ended): no answer is to be waited for any more.
     if (this.phase === "closed" || (this.once & Once.Draining) !== 0) return Effect.fail(new SessionClosed({ method }))

@@ -251,11 +251,9 @@ export const make = (options: {
     if (taskSupport === "forbidden") return work(context)
     if (!Extension.isDeclared(context, Wire.extensionId)) {
       return taskSupport === "required"
-        ? Exit.fail(McpError.withoutStackTrace(() =>
-          Extension.notDeclared(
-            Wire.extensionId,
-            `This tool runs only as a task: declare the ${Wire.extensionId} extension in clientCapabilities.extensions`
-          )
+        ? Exit.fail(Extension.notDeclared(
+          Wire.extensionId,
+          `This tool runs only as a task: declare the ${Wire.extensionId} extension in clientCapabilities.extensions`
         ))
         : work(context)
     }

@@ -20,6 +20,7 @@ import type {
   ProgressToken,
   ServerRequests
 } from "../../protocol/McpSchema.ts"
+import { withoutStackTrace } from "../../protocol/McpError.ts"
 import * as Negotiation from "../../protocol/Negotiation.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import { ClientCapabilityMissing, type ClientRequestError, ClientRequestTimeout, SessionClosed } from "../ClientRequestError.ts"
@@ -99,7 +100,10 @@ const missingPerRequest = (
   truth: Negotiation.ResolvedRequest
 ): Effect.Effect<never, ClientCapabilityMissing> | undefined => {
   const capability = Negotiation.requiredClientCapability(method, params, truth.clientCapabilities, truth.protocolVersion)
-  return capability === undefined ? undefined : Effect.fail(new ClientCapabilityMissing({ method, capability, perRequest: true }))
+  // The client's (the request did not declare it): no stack trace, as the -32021 it becomes.
+  return capability === undefined
+    ? undefined
+    : Effect.fail(withoutStackTrace(() => new ClientCapabilityMissing({ method, capability, perRequest: true })))
 }
 
 /**
