@@ -206,4 +206,40 @@ describe("methods the endpoint does not serve: 405 with Allow and a JSON-RPC bod
       vi.restoreAllMocks()
     }
   })
+  // Fails before: a request to /x/a/mcp logged both endpoints' warnings (/mcp under "/x/a", and
+  // /a/mcp under "/x"): the one meant is the longest path it ends with.
+  it("two StreamableHttp.route endpoints (/mcp, /a/mcp): a 404 at /x/a/mcp is said once, naming /a/mcp", async () => {
+    const logged: Array<string> = []
+    const keep = (...args: Array<unknown>) => void logged.push(args.map(String).join(" "))
+    vi.spyOn(console, "log").mockImplementation(keep)
+    vi.spyOn(console, "error").mockImplementation(keep)
+    try {
+      for (const order of [["/mcp", "/a/mcp"], ["/a/mcp", "/mcp"]] as const) {
+        logged.length = 0
+        const endpoint = (path: "/mcp" | "/a/mcp") => StreamableHttp.route(run, { path })
+        const web = HttpRouter.toWebHandler(Layer.mergeAll(endpoint(order[0]), endpoint(order[1])), { disableLogger: true })
+        try {
+          for (const method of ["POST", "FOO", "POST"]) {
+            const response = await web.handler(
+              new Request("http://127.0.0.1/x/a/mcp", {
+                method,
+                headers: { host: "127.0.0.1", accept: BOTH, "content-type": "application/json", "mcp-protocol-version": "2025-11-25" },
+                ...(method === "POST" ? { body: "{}" } : {})
+              })
+            )
+            assert.strictEqual(response.status, 404, `${order} ${method}`)
+            await response.text()
+          }
+          const said = logged.filter((line) => line.includes("answered 404"))
+          assert.strictEqual(said.length, 1, `${order}: ${said.join("\n")}`)
+          assert.include(said[0], "the MCP endpoint is at /a/mcp (", String(order))
+          assert.include(said[0], `give path: "/x/a/mcp"`, String(order))
+        } finally {
+          await web.dispose()
+        }
+      }
+    } finally {
+      vi.restoreAllMocks()
+    }
+  })
 })

@@ -148,6 +148,8 @@ const routes = (
   HttpRouter.use((router) =>
     Effect.gen(function*() {
       const path = options.path ?? "/mcp"
+      const siblings = endpointPathsOf(router)
+      siblings.add(path)
       const state = stopFirst ?? new StopFirst()
       const endpoint = withCors(options, yield* handler(run, options, state))
       yield* router.add("*", path, endpoint)
@@ -173,7 +175,7 @@ const routes = (
           yield* router.add("*", metadataPath as HttpRouter.PathInput, metadata)
         }
       }
-      if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(path))
+      if (anyMethod) yield* router.addGlobalMiddleware(unknownMethodsOn(path, siblings))
       // `serve` owns its router: every other path is a catch-all route's, matched only where no
       // other route is (no step for a request that is routed), which answers the router's empty
       // 404 and says once a path mounted under a prefix (behind a proxy that keeps it, see
@@ -181,7 +183,7 @@ const routes = (
       // the router answers it with the `GET` route of the path (the health endpoint) when it has
       // no `HEAD` one, which a catch-all of every method would have taken first.
       else {
-        const notFound = notFoundSaying(misrouted(path))
+        const notFound = notFoundSaying(misrouted(path, siblings))
         for (const method of catchAllMethods) yield* router.add(method, "/*", notFound)
       }
     })
@@ -226,8 +228,8 @@ type Handler = (
  * A 404 on a path that ends with the endpoint's after a prefix (`/api/mcp` for `/mcp`) is said
  * once, naming the `path` to give (see {@link misrouted}).
  */
-const unknownMethodsOn = (endpointPath: string) => {
-  const warn = misrouted(endpointPath)
+const unknownMethodsOn = (endpointPath: string, siblings: ReadonlySet<string>) => {
+  const warn = misrouted(endpointPath, siblings)
   return <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
     Effect.catchIf(app, isRouteNotFound, (error) => {
       const request = error.reason.request
@@ -286,15 +288,20 @@ const isRouteNotFound = <E>(error: E): error is E & HttpServerError.HttpServerEr
  * Said for a request that looks like an MCP client's only (see {@link fromMcpClient}): the one
  * warning went to the first scanner asking for `/<anything>/mcp`, and the operator's mistake was
  * never said.
+ *
+ * With several endpoints on the router (`route` twice, `/mcp` and `/a/mcp`), the path is said by
+ * the one it most likely meant, the longest that it ends with as such a mount (`/x/a/mcp`:
+ * `/a/mcp`), once: each endpoint's middleware saw it, and both were said.
  */
-const misrouted = (endpointPath: string) => {
+const misrouted = (endpointPath: string, siblings: ReadonlySet<string>) => {
   let said = false
   return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<void> => {
     if (said) return Effect.void
     const path = pathOf(request)
-    if (path.length <= endpointPath.length || !path.endsWith(endpointPath)) return Effect.void
-    const prefix = path.slice(0, path.length - endpointPath.length)
-    if (prefix.endsWith("/") || !fromMcpClient(request)) return Effect.void
+    if (!mountedUnder(path, endpointPath) || !fromMcpClient(request)) return Effect.void
+    for (const other of siblings) {
+      if (other.length > endpointPath.length && mountedUnder(path, other)) return Effect.void
+    }
     said = true
     const whole = clip(path)
     return Effect.logWarning(
@@ -303,6 +310,27 @@ const misrouted = (endpointPath: string) => {
         `give path: "${whole}".`
     )
   }
+}
+
+/** Whether `path` is `endpointPath` after a prefix (`/api/mcp` for `/mcp`; not `//mcp`, `/api//mcp`). */
+const mountedUnder = (path: string, endpointPath: string): boolean =>
+  path.length > endpointPath.length && path.endsWith(endpointPath) &&
+  path.charCodeAt(path.length - endpointPath.length - 1) !== 47 // "/"
+
+/**
+ * The endpoints' paths on each router (every `route` to it adds its own), read by
+ * {@link misrouted}: a path said as a prefix mount names the one it most likely meant.
+ */
+const endpointPaths = new WeakMap<object, Set<string>>()
+
+/** The endpoints' paths on `router` (see {@link endpointPaths}). */
+const endpointPathsOf = (router: object): Set<string> => {
+  let paths = endpointPaths.get(router)
+  if (paths === undefined) {
+    paths = new Set()
+    endpointPaths.set(router, paths)
+  }
+  return paths
 }
 
 /**
