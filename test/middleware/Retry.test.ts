@@ -414,6 +414,58 @@ describe("Retry and the work of tasks", () => {
       assert.strictEqual(failed.message.result?.isError, true, JSON.stringify(failed.message))
       assert.strictEqual(quick.runs.count, 3)
     }))
+  // Two Retry middlewares nest for a plain call: each attempt of the outer runs the inner, which
+  // retries on its own ((1 + 1) × (1 + 2) = 6 runs). A task's work follows the same rule. Failed
+  // before: the inner one's policy alone applied to the work (3 runs), whichever the era.
+  describe("stacked (outer: 1 retry, inner: 2), nested as for a plain call", () => {
+    const stacked = McpServer.middleware(retries(1), retries(2))
+    it.live("a plain call runs 6 times; a 2025-11-25 task-augmented call's work too", () =>
+      Effect.gen(function*() {
+        const plain = slowFlaky(100, 0)
+        const server = yield* startServer({ tasks: McpServer.tasks({}) }, Layer.merge(plain.layer, stacked))
+        const { client } = yield* connect(server)
+        const result = yield* sdk(() => client.callTool({ name: "slow_flaky", arguments: {} }))
+        assert.isTrue(result.isError)
+        assert.strictEqual(plain.runs.count, 6)
+
+        const tasked = slowFlaky(100, 0)
+        const other = (yield* connect(yield* startServer({ tasks: McpServer.tasks({}) }, Layer.merge(tasked.layer, stacked)))).client
+        const task = yield* callAsTask(other, "slow_flaky")
+        assert.strictEqual((yield* untilTerminal(other, task.task.taskId)).status, "failed")
+        assert.strictEqual(tasked.runs.count, 6)
+      }))
+
+    it.live("2026-07-28: a call that became a task runs its work 6 times; one answered directly too", () =>
+      Effect.gen(function*() {
+        const meta = withTasks()
+        const promoted = slowFlaky(100, 30)
+        const { url } = yield* serveHttp(
+          { ...options, tasks: McpServer.tasks({ promoteAfterMillis: 10 }) },
+          Layer.merge(promoted.layer, stacked),
+          { stateless: true }
+        )
+        const answer = yield* Effect.promise(() => modern(url, "tools/call", { name: "slow_flaky", arguments: {} }, { meta }))
+        assert.strictEqual(answer.message.result?.resultType, "task", JSON.stringify(answer.message))
+        const taskId = answer.message.result.taskId as string
+        const ended = yield* Effect.promise(() =>
+          pollTask(() => modern(url, "tasks/get", { taskId }, { meta }).then((got) => got.message), isTerminalTask)
+        )
+        // 2026-07-28: a tool's error ends its task completed, with the error result.
+        assert.strictEqual(ended.status, "completed", JSON.stringify(ended))
+        assert.strictEqual(ended.result.isError, true, JSON.stringify(ended))
+        assert.strictEqual(promoted.runs.count, 6)
+
+        const quick = slowFlaky(100, 0)
+        const direct = yield* serveHttp(
+          { ...options, tasks: McpServer.tasks({ promoteAfterMillis: 5_000 }) },
+          Layer.merge(quick.layer, stacked),
+          { stateless: true }
+        )
+        const failed = yield* Effect.promise(() => modern(direct.url, "tools/call", { name: "slow_flaky", arguments: {} }, { meta }))
+        assert.strictEqual(failed.message.result?.isError, true, JSON.stringify(failed.message))
+        assert.strictEqual(quick.runs.count, 6)
+      }))
+  })
 })
 
 // Failed before: the work of a task was built once and that Effect run again, so a handler that

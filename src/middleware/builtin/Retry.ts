@@ -146,6 +146,8 @@ export const defaultSchedule: Schedule.Schedule<unknown, Failure> = Schedule.exp
  * under the same policy, while the task stays `working`; the task ends with the first success or
  * the last failure. Such a call is not retried as a request too (its attempts would multiply). A
  * task taken over by another replica (a shared store) runs its work there without this policy.
+ * Two `Retry`s stacked nest, as for a plain call (each attempt of the outer one runs the inner one,
+ * which retries on its own): a task's work too, the outer policy around the inner's.
  *
  * **Gotchas**
  *
@@ -219,9 +221,16 @@ export const middleware = (config: Config): Middleware.Middleware => {
         retriesWork = true
         return retriedWork(work)
       }
-      // An answer in hand (an Exit) made no task: nothing to provide.
+      // An answer in hand (an Exit) made no task: nothing to provide. Under another `Retry`, its
+      // policy wraps this one's, as its attempts wrap this one's for a plain call: only the
+      // innermost's applied to a task's work.
       const provided = (effect: Effect.Effect<unknown, McpError.McpError>) =>
-        isExit(effect) ? effect : Effect.provideService(effect, TaskWorkRetry, withWork)
+        isExit(effect) ? effect : Effect.flatMap(Effect.serviceOption(TaskWorkRetry), (outer) =>
+          Effect.provideService(
+            effect,
+            TaskWorkRetry,
+            outer._tag === "None" ? withWork : (work) => outer.value(() => withWork(work))
+          ))
       const nextWithWork = () => provided(next(request))
       let first: Effect.Effect<unknown, McpError.McpError> | undefined = provided(answer)
       const attempt = attemptOf(Effect.suspend(() => {
