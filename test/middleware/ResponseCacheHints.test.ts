@@ -21,13 +21,24 @@ const Catalog = McpServer.resource({
   })
 })
 
+const fractionalReads = { count: 0 }
+/** A read whose hint is no integer (60,000.5 ms): clients refuse such a `ttlMs`, and the server sends 0. */
+const Fractional = McpServer.resource({
+  uri: "catalog://fractional",
+  name: "fractional",
+  read: Effect.sync(() => {
+    fractionalReads.count++
+    return { contents: [{ uri: "catalog://fractional", text: `pears (read ${fractionalReads.count})` }], ttlMs: 60_000.5, cacheScope: "public" as const }
+  })
+})
+
 const meta = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
   "io.modelcontextprotocol/clientCapabilities": {},
   "io.modelcontextprotocol/clientInfo": { name: "hints", version: "1.0.0" }
 }
 
-const read = (url: string) =>
+const read = (url: string, uri = "catalog://products") =>
   Effect.promise(async () => {
     const response = await fetch(url, {
       method: "POST",
@@ -36,9 +47,9 @@ const read = (url: string) =>
         accept: "application/json, text/event-stream",
         "mcp-protocol-version": "2026-07-28",
         "mcp-method": "resources/read",
-        "mcp-name": "catalog://products"
+        "mcp-name": uri
       },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "resources/read", params: { uri: "catalog://products", _meta: meta } })
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "resources/read", params: { uri, _meta: meta } })
     })
     const answer: any = await response.json()
     if (answer.result === undefined) throw new Error(JSON.stringify(answer))
@@ -65,5 +76,24 @@ describe("ResponseCache and the 2026-07-28 caching hints", () => {
       assert.isAtLeast(second.ttlMs, 0)
       assert.strictEqual(second.cacheScope, "public")
       assert.deepStrictEqual(Object.keys(second).filter((key) => key.includes("cachedAt")), [])
+    }), 30_000)
+
+  // Fails before: the fresh answer said 0 (the server sends a hint clients refuse as 0), and the
+  // cached one a whole number of milliseconds near a minute (its age taken off, rounded down):
+  // fresher from the cache than the read made it.
+  it.live("an answer whose ttlMs is no integer (sent as 0) is served from the cache with 0 too", () =>
+    Effect.gen(function*() {
+      fractionalReads.count = 0
+      const { url } = yield* serveHttp(
+        { name: "hints", version: "1.0.0" },
+        Layer.mergeAll(Fractional, ResponseCache.layer().pipe(Layer.provide(ResponseCache.CacheStore.layerMemory())))
+      )
+      const first = yield* read(url, "catalog://fractional")
+      assert.strictEqual(first?.ttlMs, 0, JSON.stringify(first))
+      const second = yield* read(url, "catalog://fractional")
+      // From the cache: the read ran once.
+      assert.strictEqual(fractionalReads.count, 1)
+      assert.deepStrictEqual(second.contents, first.contents)
+      assert.strictEqual(second.ttlMs, 0, JSON.stringify(second))
     }), 30_000)
 })

@@ -272,12 +272,14 @@ const complete = (result: unknown): boolean => {
 const madeAtKey = "effect-mcp-server/cachedAt"
 
 /**
- * The answer as the store keeps it: one that says how long it is fresh (`ttlMs` > 0, as a read or a
- * middleware below the cache may set) with the time it was made. Any other as it is.
+ * The answer as the store keeps it: one that says how long it is fresh (`ttlMs` an integer > 0, as a
+ * read or a middleware below the cache may set) with the time it was made. Any other as it is: a
+ * `ttlMs` clients refuse (not an integer) is sent as 0 (`Projection`), and counted down it became
+ * a whole number of milliseconds, fresher from the cache than the answer was made.
  */
 const stamped = (result: unknown): Effect.Effect<unknown> => {
   const ttlMs = (result as { readonly ttlMs?: unknown }).ttlMs
-  return typeof ttlMs === "number" && ttlMs > 0
+  return typeof ttlMs === "number" && Number.isSafeInteger(ttlMs) && ttlMs > 0
     ? Effect.map(Clock.currentTimeMillis, (now) => ({ ...(result as object), [madeAtKey]: now }))
     : Effect.succeed(result)
 }
