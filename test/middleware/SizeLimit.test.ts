@@ -565,3 +565,38 @@ describe("SizeLimit and 2026-07-28 input (MRTR, a task's inputRequests)", () => 
       assert.match(long.result?.content?.[0]?.text, /^Tool result too large: \d+ bytes \(limit 1000\)$/)
     }))
 })
+
+describe("SizeLimit measures a 2026-07-28 call that may become a task once", () => {
+  /** A task-supporting tool answered at once (never a task), its text marked. */
+  const Marked = McpServer.tool({
+    name: "marked",
+    execution: { taskSupport: "optional" },
+    handler: () => Effect.succeed("measure-me-once")
+  })
+  // Fails before: 2. The task's limit (6912836b) measured the work's result as it ended, whether
+  // or not the call became a task, and the request's measured the same result again: one more
+  // serialization of every such call's result.
+  it.live("a call answered directly is serialized once to be measured", () =>
+    Effect.gen(function*() {
+      const client = yield* serveInMemory(
+        { name: "size", version: "1.0.0", tasks: McpServer.tasks() },
+        Layer.mergeAll(Marked, McpServer.middleware(SizeLimit.middleware({ maxBytes: 4_000 })))
+      )
+      const meta = modernMeta({ extensions: { "io.modelcontextprotocol/tasks": {} } })
+      const stringify = JSON.stringify
+      let serialized = 0
+      const answer = yield* Effect.acquireUseRelease(
+        Effect.sync(() => {
+          JSON.stringify = function(this: unknown, ...args: Parameters<typeof stringify>) {
+            const json = stringify.apply(this, args)
+            if (typeof json === "string" && json.includes("measure-me-once")) serialized++
+            return json
+          } as typeof stringify
+        }),
+        () => client.request("tools/call", { name: "marked", arguments: {}, _meta: meta }),
+        () => Effect.sync(() => JSON.stringify = stringify)
+      )
+      assert.deepStrictEqual(answer.result?.content, [{ type: "text", text: "measure-me-once" }], stringify(answer))
+      assert.strictEqual(serialized, 1)
+    }))
+})

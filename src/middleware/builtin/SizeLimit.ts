@@ -136,7 +136,11 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
   // A string alone measured the methods its characters name: none.
   checkStrings("SizeLimit", "methods", config.methods)
   const methods = config.methods === undefined ? undefined : new Set(config.methods)
+  /** The results `modernTaskLimit` measured within the limit, each with its request. */
+  const fitting = new WeakMap<object, RequestContext>()
   const check = (method: string, context: RequestContext) => (result: unknown): Exit.Exit<unknown, McpError.McpError> => {
+    // Measured already for this request as its work ended, and within the limit (see `modernTaskLimit`).
+    if (method === "tools/call" && fitting.get(result as object) === context) return Exit.succeed(result)
     const size = sizeOf(resultAsSent(context, method, result))
     if (size <= maxBytes || asksForInput(method, result)) return Exit.succeed(result)
     const tool = toolResultOver(method, result, `Tool result too large: ${size} bytes (limit ${maxBytes})`)
@@ -178,11 +182,19 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
   // the whole `tasks/get` -32603), a tool result measured as the call would send it by the isError
   // result (the task `completed` either way in that version). A tool result replaced only when
   // `tasks/get` carried it went whole, at any size, to the client following the task by listen.
+  // The call's work ends through this limit whether or not it became a task: a result within it is
+  // noted (weakly, with its request: one object a handler returns to every call is measured for
+  // each), and the call's own answer, when that result is it, is not measured again (each such
+  // call's result was serialized twice).
   const limitsModernTasks = methods === undefined || methods.has("tasks/get")
   const modernTaskLimit = (context: RequestContext): Limit => (exit) => {
     if (exit._tag === "Failure") return failureWithin(exit, maxBytes)
     const size = sizeOf(resultAsSent(context, "tools/call", exit.value))
-    if (size <= maxBytes || asksForInput("tools/call", exit.value)) return exit
+    if (size <= maxBytes) {
+      if (typeof exit.value === "object" && exit.value !== null) fitting.set(exit.value, context)
+      return exit
+    }
+    if (asksForInput("tools/call", exit.value)) return exit
     return Exit.succeed(tooLarge(`Tool result too large: ${size} bytes (limit ${maxBytes})`))
   }
   const mayBecomeTask = (request: JsonRpc.Request, context: RequestContext) =>
