@@ -67,6 +67,9 @@ export interface ContextOverrides {
 /**
  * The task a handler runs for: its messages carry the related-task `_meta`, and while it waits
  * for the client (sampling, elicitation) the task is `input_required`.
+ *
+ * @since 0.1.0
+ * @category models
  */
 export interface RelatedTask {
   /**
@@ -136,8 +139,10 @@ export interface RelatedTask {
    * the client (progress, log lines, its own notifications) stop then (MCP 2025-11-25: progress
    * "MUST stop at a terminal status"; a request says nothing after its answer either), and what
    * it asks the client for (`elicit`, `sample`, `listRoots`, in either era) fails at once with
-   * `SessionClosed` (`reason: "taskCancelled"`), asking nothing.
+   * `SessionClosed` (`reason: "taskCancelled"`), asking nothing. Read as each message is sent.
    * `undefined` (or absent): it is the work's.
+   *
+   * @since 0.2.0
    */
   readonly ended?: boolean | undefined
   /**
@@ -145,6 +150,8 @@ export interface RelatedTask {
    * answer to a request (2025-11-25), from the moment it is read: the request is given up then,
    * failing with `SessionClosed` (`reason: "taskCancelled"`), as one asked after the cancel does.
    * `undefined`: nothing tells.
+   *
+   * @since 0.2.0
    */
   readonly whenEnded?: Effect.Effect<void> | undefined
 }
