@@ -31,7 +31,9 @@
  *   (`McpContext.principal` sees it). Every caller without one is then that principal, for what
  *   is keyed by principal too: its sessions (every client of an HTTP server without
  *   authentication) share its tasks (each `tasks/list` lists them all, each may read or cancel
- *   them), its `RateLimit` budget and its `ResponseCache` entries. Meant for a server of one user
+ *   them), and a `RateLimit` or `ResponseCache` placed after this middleware (inner: it sees the
+ *   principal passed down; one placed before keys by session or address) its budget and its
+ *   entries. Meant for a server of one user
  *   (stdio); where several reach it, authenticate them.
  *
  * **Example** (Admin tools for admins, on a server without authentication)
