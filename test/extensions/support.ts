@@ -84,6 +84,32 @@ export const modern = async (
 }
 
 /**
+ * The official tasks client's raw dispatch (`createTaskSessionFromClient`'s `rawDispatch`) over
+ * HTTP to `url`: one 2026 request as the client made it (its own `_meta`), headers derived from
+ * the body; its JSON-RPC answer as `{ kind: "result" | "error" }`.
+ */
+export const rawDispatch = (url: string) => async (request: any) => {
+  const params = request.params ?? {}
+  const name = nameOf(request.method, params)
+  const id = `raw-${nextId++}`
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": VERSION,
+      "mcp-method": request.method,
+      ...(name === undefined ? {} : { "mcp-name": String(name) })
+    },
+    body: JSON.stringify({ ...request, jsonrpc: "2.0", id })
+  })
+  const answer = (response.headers.get("content-type") ?? "").includes("text/event-stream")
+    ? (await readSse(response, 10_000)).filter((event) => event.data !== "").map((event) => JSON.parse(event.data)).find((m) => m.id === id)
+    : await response.json()
+  return answer.error !== undefined ? { kind: "error", error: answer.error } : { kind: "result", result: answer.result }
+}
+
+/**
  * Serves `components` with `options` over Streamable HTTP in the test's scope, on a free
  * 127.0.0.1 port (retried when another process took it first).
  */

@@ -8,7 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { McpServer } from "../../src/index.ts"
 import * as ResponseCache from "../../src/middleware/builtin/ResponseCache.ts"
-import { serveHttp } from "../extensions/support.ts"
+import { modern, serveHttp } from "../extensions/support.ts"
 
 const reads = { count: 0 }
 /** A read that says its contents are fresh for a minute (and counts its runs). */
@@ -32,28 +32,11 @@ const Fractional = McpServer.resource({
   })
 })
 
-const meta = {
-  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-  "io.modelcontextprotocol/clientCapabilities": {},
-  "io.modelcontextprotocol/clientInfo": { name: "hints", version: "1.0.0" }
-}
-
 const read = (url: string, uri = "catalog://products") =>
   Effect.promise(async () => {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        "mcp-protocol-version": "2026-07-28",
-        "mcp-method": "resources/read",
-        "mcp-name": uri
-      },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "resources/read", params: { uri, _meta: meta } })
-    })
-    const answer: any = await response.json()
-    if (answer.result === undefined) throw new Error(JSON.stringify(answer))
-    return answer.result
+    const answer = await modern(url, "resources/read", { uri })
+    if (answer.message?.result === undefined) throw new Error(JSON.stringify(answer))
+    return answer.message.result
   })
 
 describe("ResponseCache and the 2026-07-28 caching hints", () => {

@@ -12,8 +12,8 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpServer } from "../../src/index.ts"
 import * as SizeLimit from "../../src/middleware/builtin/SizeLimit.ts"
-import { serveHttp } from "../extensions/support.ts"
-import { listenToTasks, readSse } from "../http/support.ts"
+import { modern, rawDispatch, serveHttp, withTasks } from "../extensions/support.ts"
+import { listenToTasks } from "../http/support.ts"
 
 /** A tool that runs as a task, with a result of `times` characters. */
 const Export = McpServer.tool({
@@ -34,28 +34,6 @@ const SlowExport = McpServer.tool({
 const capabilities = { extensions: { "io.modelcontextprotocol/tasks": {} } }
 const framing = { protocolVersion: "2026-07-28", clientInfo: { name: "size-tasks", version: "1.0.0" }, clientCapabilities: capabilities }
 
-let nextId = 0
-/** One raw request (the tasks client's raw dispatch): its JSON-RPC answer. */
-const post = async (url: string, request: any) => {
-  const id = `raw-${nextId++}`
-  const name = request.method === "tools/call" ? request.params?.name : request.params?.taskId
-  const response = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": "2026-07-28",
-      "mcp-method": request.method,
-      ...(name === undefined ? {} : { "mcp-name": name })
-    },
-    body: JSON.stringify({ ...request, jsonrpc: "2.0", id })
-  })
-  const answer = (response.headers.get("content-type") ?? "").includes("text/event-stream")
-    ? (await readSse(response, 10_000)).filter((event) => event.data !== "").map((event) => JSON.parse(event.data)).find((m) => m.id === id)
-    : await response.json()
-  return answer.error !== undefined ? { kind: "error", error: answer.error } : { kind: "result", result: answer.result }
-}
-
 const connect = (url: string) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
@@ -66,7 +44,7 @@ const connect = (url: string) =>
       await client.connect(new StreamableHTTPClientTransport(new URL(url)))
       const session = createTaskSessionFromClient(client, {
         endpointId: "size-tasks",
-        rawDispatch: ((request: any) => post(url, request)) as never,
+        rawDispatch: rawDispatch(url) as never,
         v2RequestFraming: framing as never
       })
       return { client, session }
@@ -104,13 +82,8 @@ describe("SizeLimit and the official tasks client (2026-07-28, HTTP)", () => {
 })
 
 describe("SizeLimit and a subscriptions/listen stream following a task (2026-07-28, HTTP)", () => {
-  const meta = {
-    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-    "io.modelcontextprotocol/clientCapabilities": capabilities,
-    "io.modelcontextprotocol/clientInfo": { name: "size-tasks", version: "1.0.0" }
-  }
   const request = (url: string, method: string, params: Record<string, unknown>) =>
-    post(url, { method, params: { ...params, _meta: meta } }).then((answer: any) => answer.result)
+    modern(url, method, params, { meta: withTasks() }).then((answer) => answer.message.result)
 
   // Fails before: tasks/get replaced the result, but the task recorded it whole, and the stream's
   // notifications/tasks carried it whole (1,000 characters past a limit of 400 bytes).

@@ -18,8 +18,7 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer } from "../../src/index.ts"
 import { RedisTaskStore } from "../../src/redis.ts"
-import { serveHttp } from "../extensions/support.ts"
-import { readSse } from "../http/support.ts"
+import { rawDispatch, serveHttp } from "../extensions/support.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 
 const sampling = { messages: [{ role: "user" as const, content: { type: "text" as const, text: "hi" } }], maxTokens: 5 }
@@ -59,32 +58,6 @@ const components = Layer.mergeAll(
 const capabilities = { sampling: {}, elicitation: { form: {} }, extensions: { "io.modelcontextprotocol/tasks": {} } }
 const framing = { protocolVersion: "2026-07-28", clientInfo: { name: "invalid-input", version: "1.0.0" }, clientCapabilities: capabilities }
 
-/** The param a method's `Mcp-Name` header mirrors (SEP-2243). */
-const nameOf = (request: any): string | undefined =>
-  request.method === "tools/call" ? request.params?.name : String(request.method).startsWith("tasks/") ? request.params?.taskId : undefined
-
-let nextId = 0
-/** One raw request to `url` (the tasks client's raw dispatch): its JSON-RPC answer. */
-const post = async (url: string, request: any) => {
-  const id = `raw-${nextId++}`
-  const name = nameOf(request)
-  const response = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/json, text/event-stream",
-      "mcp-protocol-version": "2026-07-28",
-      "mcp-method": request.method,
-      ...(name === undefined ? {} : { "mcp-name": name })
-    },
-    body: JSON.stringify({ ...request, jsonrpc: "2.0", id })
-  })
-  const answer = (response.headers.get("content-type") ?? "").includes("text/event-stream")
-    ? (await readSse(response, 10_000)).filter((event) => event.data !== "").map((event) => JSON.parse(event.data)).find((m) => m.id === id)
-    : await response.json()
-  return answer.error !== undefined ? { kind: "error", error: answer.error } : { kind: "result", result: answer.result }
-}
-
 /**
  * The SDK v2 client on `callUrl` and the tasks client on it: calls go to `callUrl`, the task's
  * requests (`tasks/get`, `tasks/update`, `tasks/cancel`) to `taskUrl`. No input handler: the test
@@ -93,6 +66,8 @@ const post = async (url: string, request: any) => {
 const connect = (callUrl: string, taskUrl: string) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
+      const toCalls = rawDispatch(callUrl)
+      const toTasks = rawDispatch(taskUrl)
       const client = new Client({ name: "invalid-input", version: "1.0.0" }, {
         capabilities: capabilities as never,
         versionNegotiation: { mode: { pin: "2026-07-28" } as never }
@@ -100,7 +75,7 @@ const connect = (callUrl: string, taskUrl: string) =>
       await client.connect(new StreamableHTTPClientTransport(new URL(callUrl)))
       const session = createTaskSessionFromClient(client, {
         endpointId: "invalid-input",
-        rawDispatch: ((request: any) => post(String(request.method).startsWith("tasks/") ? taskUrl : callUrl, request)) as never,
+        rawDispatch: ((request: any) => (String(request.method).startsWith("tasks/") ? toTasks : toCalls)(request)) as never,
         v2RequestFraming: framing as never
       })
       return { client, session }
