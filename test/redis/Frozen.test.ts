@@ -53,6 +53,8 @@ layer(TestRedis.layer, { excludeTestServices: true })("a Redis that does not ans
         if (Exit.isFailure(outcome)) {
           const error = outcome.cause.reasons.find((reason) => reason._tag === "Fail")
           assert.isTrue(error !== undefined && isStoreError(error.error), String(outcome.cause))
+          // Given up at its own bound, not the default 5 s (which the 15 s above lets pass).
+          assert.strictEqual(error !== undefined && isStoreError(error.error) ? error.error.cause : undefined, "no answer within 1000 ms")
         }
       }
     }), 30_000)
