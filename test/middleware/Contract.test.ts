@@ -766,9 +766,13 @@ describe("Middleware contract: a slow hook delays nothing else", () => {
         slowAnswered = true
         return result
       })
+      // Its rejection, if the test fails first (the connection closed), is not left unhandled.
+      slow.catch(() => undefined)
       yield* eventually(() => held, 10_000)
-      yield* sdk(() => client.ping())
-      const fast = yield* sdk(() => client.callTool({ name: "echo", arguments: { text: "fast" } }))
+      // Bounded each (the SDK's default is 60 s, past the test's 30 s): one waiting for the held
+      // hook fails at 10 s, "Request timed out", not as the test's timeout.
+      yield* sdk(() => client.ping({ timeout: 10_000 }))
+      const fast = yield* sdk(() => client.callTool({ name: "echo", arguments: { text: "fast" } }, undefined, { timeout: 10_000 }))
       assert.deepStrictEqual(textOf(fast), ["fast"])
       assert.isFalse(slowAnswered, "the slow call was answered before its hook let it through")
       yield* Deferred.done(gate, Exit.void)
