@@ -54,6 +54,12 @@ const listening = /MCP over Streamable HTTP at http:\/\/(?:\[[^\]\s]*\]|[^/:\s]+
  */
 export const listenBound = 120_000
 
+/** How many times {@link spawnReplica} starts a replica that exits "Cannot connect to Redis". */
+const connectTries = 3
+
+/** Whether a try failed as its replica exited "Cannot connect to Redis". */
+const cannotConnect = (error: Error): boolean => error.message.includes("Cannot connect to Redis")
+
 /**
  * Spawns a replica given `--port <port>` (0: it picks a free one) in the scope (killed with
  * SIGKILL when the scope closes); resolves once it says it listens, with the port its line names.
@@ -67,7 +73,11 @@ const spawnReplica = (options: ReplicaOptions, port: number): Effect.Effect<Repl
       // `connectTimeoutMillis`) exits "Cannot connect to Redis": seen at a load of 24, Redis and the
       // replica both waiting for the CPU. A precondition of the tests, not what they check: started
       // again (3 tries at most).
-      Effect.retry({ times: 2, while: (error) => error.message.includes("Cannot connect to Redis") }),
+      Effect.retry({ times: connectTries - 1, while: cannotConnect }),
+      // Given up: said as such (a replica that can never connect fails the test, not as a flake).
+      Effect.mapError((error) =>
+        cannotConnect(error) ? new Error(`started ${connectTries} times, each exiting "Cannot connect to Redis"; the last: ${error.message}`) : error
+      ),
       Effect.orDie
     ),
     ({ child }) => Effect.sync(() => void child.kill("SIGKILL"))
@@ -75,9 +85,9 @@ const spawnReplica = (options: ReplicaOptions, port: number): Effect.Effect<Repl
 
 /** One try of {@link spawnReplica}: fails when the replica exits before it listens, or does not listen within {@link listenBound}. */
 const spawnOnce = (options: ReplicaOptions, port: number): Effect.Effect<Replica, Error> =>
-    Effect.tryPromise({
-      catch: (error) => error as Error,
-      try: () =>
+  Effect.tryPromise({
+    catch: (error) => error as Error,
+    try: () =>
       new Promise<Replica>((resolve, reject) => {
         const args = options.server === "everything"
           ? [examples.everything, "--http", "--stateless", "--redis", options.redisUrl, ...(options.args ?? [])]
@@ -127,7 +137,7 @@ const spawnOnce = (options: ReplicaOptions, port: number): Effect.Effect<Replica
           process.stderr.write(`replica on port ${listened} exited (code ${code}, signal ${signal}):\n${output.slice(-4000)}\n`)
         })
       })
-    })
+  })
 
 /**
  * Starts a replica that listens on a port of its own choosing (`--port 0`), read back from the line
