@@ -163,8 +163,9 @@ export class TaskSupervisor extends Context.Service<TaskSupervisor, {
   readonly runsFor?: ((owner: string) => boolean) | undefined
   /**
    * Whether the work of the task `taskId` is this supervisor's now, answered at once: false once
-   * it was cancelled (recorded, its work interrupted: an uninterruptible region may still run) or
-   * its lease lost, before its work has ended. Optional: a supervisor of one's own may have none.
+   * it was cancelled (recorded, its work interrupted: an uninterruptible region may still run),
+   * expired (its TTL elapsed, its work interrupted; `failed` recorded as the work ends) or its
+   * lease lost, before its work has ended. Optional: a supervisor of one's own may have none.
    *
    * @internal
    */
@@ -1020,6 +1021,11 @@ export const make = (
     running: Effect.sync(() => running.size),
     owners: Effect.sync(() => byOwner.size),
     runsFor: (owner) => byOwner.has(owner),
-    runs: (taskId) => running.has(taskId)
+    // Expired (its TTL elapsed), its work interrupted but running on (an uninterruptible region):
+    // no longer the task's, though it stays in `running` until its end (`failed`) is recorded.
+    runs: (taskId) => {
+      const entry = running.get(taskId)
+      return entry !== undefined && entry.slot !== expiredSlot
+    }
   })
 }

@@ -158,6 +158,27 @@ describe("a task cancelled while its work runs on asks nothing more", () => {
       assert.deepStrictEqual(yield* outcomesWithin(probe, 5_000), cancelledEverywhere)
     }), 30_000)
 
+  // Fails before: the task's TTL elapsed while its work was in the region (interrupted, running
+  // on), but the work stayed the task's until it ended: the elicitation went out and waited for
+  // the client (60 s): no outcome within 5 s.
+  it.live("2025-11-25: a task expired (its TTL elapsed) while its work runs on asks nothing more either", () =>
+    Effect.gen(function*() {
+      const probe = makeProbe()
+      const { url } = yield* serveHttp({ name: "cancel-input", version: "1.0.0", tasks: McpServer.tasks() }, askAfterGate(probe, false))
+      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {}, sampling: {}, roots: {} }))
+      const created = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "transaction", arguments: {}, task: { ttl: 200 } } }, on(sessionId))
+          .then(answerOf)
+      )
+      const taskId: string = created.result?.task?.taskId
+      assert.isString(taskId, JSON.stringify(created))
+      yield* Effect.promise(() => probe.started.promise)
+      // Past its TTL: the work is interrupted (it runs on, uninterruptible).
+      yield* Effect.sleep("700 millis")
+      probe.go.open()
+      assert.deepStrictEqual(yield* outcomesWithin(probe, 5_000), cancelledEverywhere)
+    }), 30_000)
+
   describe("2026-07-28 (the tasks extension)", () => {
     const meta = withTasks({ elicitation: {}, sampling: {}, roots: {} })
     const call = (url: string) => modern(url, "tools/call", { name: "transaction", arguments: {} }, { meta })
