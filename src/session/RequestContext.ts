@@ -146,8 +146,9 @@ export interface RelatedTask {
    */
   readonly ended?: boolean | undefined
   /**
-   * Completes when the task is cancelled (`tasks/cancel`) while its work waits for the client's
-   * answer to a request (2025-11-25), from the moment it is read: the request is given up then,
+   * Completes when the task's work stops being the task's (cancelled, here or by another replica;
+   * expired; its lease lost) while it waits for the client's answer to a request (2025-11-25),
+   * from the moment it is read: the request is given up then,
    * failing with `SessionClosed` (`reason: "taskCancelled"`), as one asked after the cancel does.
    * `undefined`: nothing tells.
    *

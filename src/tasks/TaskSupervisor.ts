@@ -60,6 +60,15 @@ export interface SpawnOptions {
    * `undefined`: interrupted (the supervisor decides).
    */
   readonly outcomeOf?: ((method: string, exit: Exit.Exit<object, McpError.McpError>) => Ending | undefined) | undefined
+  /**
+   * Called with the task's id, at once, when its work stops being the task's before it ended:
+   * cancelled (here, or ended by another process), expired, or its lease lost; the work is
+   * interrupted then, but an uninterruptible region runs on, and what it waits for the client for
+   * is given up here (see `RelatedTask.whenEnded`).
+   *
+   * @since 0.2.0
+   */
+  readonly onStopped?: ((taskId: string) => void) | undefined
 }
 
 /**
@@ -274,7 +283,9 @@ const keptAlive = (what: string, loop: Effect.Effect<unknown, unknown>): Effect.
 
 /** What a promoted work keeps of its options: the spawn policy, when it has one. */
 const policyOf = (options: PromotableOptions | undefined): SpawnOptions | undefined =>
-  options?.onTransition === undefined && options?.outcomeOf === undefined ? undefined : options
+  options?.onTransition === undefined && options?.outcomeOf === undefined && options?.onStopped === undefined
+    ? undefined
+    : options
 
 /**
  * Options of {@link make}.
@@ -481,7 +492,13 @@ export const make = (
   const deadlines = new Deadlines<Running>((entry) => {
     entry.slot = expiredSlot
     entry.fiber?.interruptUnsafe()
+    stopped(entry)
   })
+  /** Its work is no longer the task's (see `SpawnOptions.onStopped`). */
+  const stopped = (entry: Running | undefined): void => {
+    const onStopped = entry?.options?.onStopped
+    if (onStopped !== undefined) onStopped(entry!.task!.taskId)
+  }
 
   // The supervisor's own fibers (not a task's work, which runs with its caller's services).
   const runFork = options.services === undefined
@@ -504,6 +521,7 @@ export const make = (
     if (entry === undefined) return
     leave(entry)
     entry.fiber?.interruptUnsafe()
+    stopped(entry)
   }
   // The store calls it directly when it can (no fiber woken per change); otherwise a fiber watches
   // every change.
@@ -608,6 +626,7 @@ export const make = (
       if (entry === undefined) continue
       entry.slot = lostSlot
       entry.fiber?.interruptUnsafe()
+      stopped(entry)
     }
   }
 
@@ -1008,13 +1027,16 @@ export const make = (
         return Effect.forEach(owned, (entry) =>
           Effect.flatMap(store.cancel(entry.task!.taskId, owner), () =>
             Effect.sync(() => {
-              leave(entry)?.fiber?.interruptUnsafe()
+              const left = leave(entry)
+              left?.fiber?.interruptUnsafe()
+              stopped(left)
             })).pipe(Effect.ignore), { discard: true })
       }),
     cancel: (taskId, owner) =>
       Effect.flatMap(store.cancel(taskId, owner), (task) => {
         const entry = leave(running.get(taskId))
         entry?.fiber?.interruptUnsafe()
+        stopped(entry)
         const onTransition = entry?.options?.onTransition
         return onTransition === undefined ? Effect.succeed(task) : Effect.as(onTransition(task), task)
       }),

@@ -156,6 +156,19 @@ describe("a task cancelled while its work runs on asks nothing more", () => {
       )
       assert.strictEqual(cancelled.result?.status, "cancelled", JSON.stringify(cancelled))
       assert.deepStrictEqual(yield* outcomesWithin(probe, 5_000), cancelledEverywhere)
+      // The client is told the elicitation it was shown is given up (its dialog may close).
+      const elicitation = seen.at(-1)
+      const after = yield* Effect.promise(async () => {
+        for (let i = 0; i < 20; i++) {
+          const event = await reader.next(5_000).catch(() => undefined)
+          if (event === undefined) return undefined
+          if (event.data === "") continue
+          const message = JSON.parse(event.data)
+          if (message.method === "notifications/cancelled") return message
+        }
+        return undefined
+      })
+      assert.strictEqual(after?.params?.requestId, elicitation.id, JSON.stringify(after))
     }), 30_000)
 
   // Fails before: the task's TTL elapsed while its work was in the region (interrupted, running
@@ -176,6 +189,44 @@ describe("a task cancelled while its work runs on asks nothing more", () => {
       // Past its TTL: the work is interrupted (it runs on, uninterruptible).
       yield* Effect.sleep("700 millis")
       probe.go.open()
+      assert.deepStrictEqual(yield* outcomesWithin(probe, 5_000), cancelledEverywhere)
+    }), 30_000)
+
+  // Fails before: the elicitation sent before the task's TTL elapsed was waited for up to its
+  // timeout (60 s) by the work running on (only tasks/cancel gave it up): no outcome within 5 s.
+  it.live("2025-11-25: an elicitation the task waits for as its TTL elapses is given up at once, and the asks after it fail too", () =>
+    Effect.gen(function*() {
+      const probe = makeProbe()
+      probe.go.open()
+      const { url } = yield* serveHttp({ name: "cancel-input", version: "1.0.0", tasks: McpServer.tasks() }, askAfterGate(probe, false))
+      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {}, sampling: {}, roots: {} }))
+      const stream = yield* Effect.acquireRelease(
+        Effect.promise(() => fetch(url, { method: "GET", headers: { accept: "text/event-stream", ...on(sessionId) } })),
+        (response) => Effect.promise(() => response.body?.cancel().catch(() => undefined) ?? Promise.resolve())
+      )
+      assert.strictEqual(stream.status, 200)
+      const reader = sseReader(stream)
+      const created = yield* Effect.promise(() =>
+        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "transaction", arguments: {}, task: { ttl: 500 } } }, on(sessionId))
+          .then(answerOf)
+      )
+      assert.isString(created.result?.task?.taskId, JSON.stringify(created))
+      // The elicitation, on the session's stream, then the notifications/cancelled that gives it up.
+      const seen = yield* Effect.promise(async () => {
+        const told: Array<any> = []
+        for (let i = 0; i < 20; i++) {
+          const event = await reader.next(5_000).catch(() => undefined)
+          if (event === undefined) break
+          if (event.data === "") continue
+          const message = JSON.parse(event.data)
+          told.push(message)
+          if (message.method === "notifications/cancelled") break
+        }
+        return told
+      })
+      const elicitation = seen.find((message) => message.method === "elicitation/create")
+      assert.isDefined(elicitation, JSON.stringify(seen))
+      assert.strictEqual(seen.at(-1)?.params?.requestId, elicitation.id, JSON.stringify(seen))
       assert.deepStrictEqual(yield* outcomesWithin(probe, 5_000), cancelledEverywhere)
     }), 30_000)
 

@@ -225,9 +225,10 @@ export const make = (options: {
     })
 
   /**
-   * Fails the inputs a task cancelled here still waits for (`SessionClosed`, `reason: "taskCancelled"`): its work, interrupted,
-   * gives them up, but one in an uninterruptible region waited for ever for a `tasks/update` that
-   * no client sends a cancelled task.
+   * Fails the inputs a task still waits for once its work is no longer the task's (`SessionClosed`,
+   * `reason: "taskCancelled"`; `SpawnOptions.onStopped`: cancelled, here or elsewhere, expired, its
+   * lease lost): its work, interrupted, gives them up, but one in an uninterruptible region waited
+   * for ever for a `tasks/update` that no client sends a cancelled task.
    */
   const abandon = (taskId: string): void => {
     const inputs = waiting.get(taskId)
@@ -304,6 +305,8 @@ export const make = (options: {
         handle.state = task.taskId
         options.created?.(task.owner)
       },
+      // Cancelled, expired, ended elsewhere, its lease lost: the inputs its work still waits for fail.
+      onStopped: abandon,
       // A call that is stopping for input (MRTR) is answered input_required, not made a task.
       mayPromote: () => context.inputRound === undefined || Object.keys(context.inputRound.pending).length === 0
     }).pipe(
@@ -449,7 +452,6 @@ export const make = (options: {
         // Cooperative and idempotent: an already ended task gets the same ack.
         handler: (params, context) =>
           supervisor.cancel(params.taskId, ownerOf(context)).pipe(
-            Effect.andThen(Effect.sync(() => abandon(params.taskId))),
             Effect.as(ack),
             Effect.catchTag("TaskAlreadyTerminal", () => Exit.succeed(ack)),
             Effect.catch(Wire.failWith)

@@ -291,12 +291,14 @@ export const make = (
      * one per task.
      */
     const policies = new WeakMap<ServerSession, TaskSupervisor.SpawnOptions>()
+    /** Its work no longer the task's (cancelled, here or elsewhere, expired, its lease lost): its pending requests are given up. */
+    const onStopped = (taskId: string) => asking.get(taskId)?.end()
     const policyOf = (session: ServerSession): TaskSupervisor.SpawnOptions => {
       let policy = policies.get(session)
       if (policy === undefined) {
         const onTransition = (task: Task) =>
           session.notify("notifications/tasks/status", Wire.toWire(task) as unknown as Record<string, unknown>)
-        policies.set(session, policy = { onTransition, outcomeOf: Wire.outcomeOf })
+        policies.set(session, policy = { onTransition, outcomeOf: Wire.outcomeOf, onStopped })
       }
       return policy
     }
@@ -365,7 +367,7 @@ export const make = (
       get whenEnded() {
         return Deferred.await(this.endings ??= Deferred.makeUnsafe<void>())
       }
-      /** Cancelled while it asks the client: its pending requests are given up. */
+      /** Its work no longer the task's while it asks the client (`SpawnOptions.onStopped`): its pending requests are given up. */
       end(): void {
         const endings = this.endings
         if (endings === undefined) return
@@ -654,8 +656,6 @@ export const make = (
         }),
         "tasks/cancel": guarded("tasks/cancel", (params, context) =>
           supervisor.cancel(params.taskId, ownerOf(context)).pipe(
-            // Its work may run on (an uninterruptible region) waiting for the client: it waits no more.
-            Effect.tap(() => Effect.sync(() => asking.get(params.taskId)?.end())),
             Effect.map(Wire.toWire),
             Effect.catch(Wire.failWith)
           ))
