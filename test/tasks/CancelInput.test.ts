@@ -69,6 +69,43 @@ const outcomesWithin = (probe: Probe, millis: number) =>
     return probe.outcomes
   })
 
+/**
+ * A 2025-11-25 session over Streamable HTTP (elicitation, sampling, roots), its stream open (where
+ * the task's requests go while no tasks/result waits for it), and the task of a call asked with `task`.
+ */
+const taskOnStream = (probe: Probe, task: { readonly ttl?: number }) =>
+  Effect.gen(function*() {
+    const { url } = yield* serveHttp({ name: "cancel-input", version: "1.0.0", tasks: McpServer.tasks() }, askAfterGate(probe, false))
+    const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {}, sampling: {}, roots: {} }))
+    const stream = yield* Effect.acquireRelease(
+      Effect.promise(() => fetch(url, { method: "GET", headers: { accept: "text/event-stream", ...on(sessionId) } })),
+      (response) => Effect.promise(() => response.body?.cancel().catch(() => undefined) ?? Promise.resolve())
+    )
+    assert.strictEqual(stream.status, 200)
+    const reader = sseReader(stream)
+    const created = yield* Effect.promise(() =>
+      post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "transaction", arguments: {}, task } }, on(sessionId))
+        .then(answerOf)
+    )
+    const taskId: string = created.result?.task?.taskId
+    assert.isString(taskId, JSON.stringify(created))
+    return { url, sessionId, reader, taskId }
+  })
+
+/** The messages on the stream up to the first of `method` (at most 20, each within 5 s). */
+const readUntil = async (reader: ReturnType<typeof sseReader>, method: string) => {
+  const told: Array<any> = []
+  for (let i = 0; i < 20; i++) {
+    const event = await reader.next(5_000).catch(() => undefined)
+    if (event === undefined) break
+    if (event.data === "") continue
+    const message = JSON.parse(event.data)
+    told.push(message)
+    if (message.method === method) break
+  }
+  return told
+}
+
 const cancelledEverywhere = ["SessionClosed:taskCancelled", "SessionClosed:taskCancelled", "SessionClosed:taskCancelled"]
 const asked = new Set(["elicitation/create", "sampling/createMessage", "roots/list"])
 
@@ -78,21 +115,7 @@ describe("a task cancelled while its work runs on asks nothing more", () => {
   it.live("2025-11-25: elicit, sample and listRoots fail at once with SessionClosed (taskCancelled); no request reaches the client", () =>
     Effect.gen(function*() {
       const probe = makeProbe()
-      const { url } = yield* serveHttp({ name: "cancel-input", version: "1.0.0", tasks: McpServer.tasks() }, askAfterGate(probe, false))
-      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {}, sampling: {}, roots: {} }))
-      // The session's stream, where the task's requests go while no tasks/result waits for it.
-      const stream = yield* Effect.acquireRelease(
-        Effect.promise(() => fetch(url, { method: "GET", headers: { accept: "text/event-stream", ...on(sessionId) } })),
-        (response) => Effect.promise(() => response.body?.cancel().catch(() => undefined) ?? Promise.resolve())
-      )
-      assert.strictEqual(stream.status, 200)
-      const reader = sseReader(stream)
-      const created = yield* Effect.promise(() =>
-        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "transaction", arguments: {}, task: {} } }, on(sessionId))
-          .then(answerOf)
-      )
-      const taskId: string = created.result?.task?.taskId
-      assert.isString(taskId, JSON.stringify(created))
+      const { url, sessionId, reader, taskId } = yield* taskOnStream(probe, {})
       yield* Effect.promise(() => probe.started.promise)
       const cancelled = yield* Effect.promise(() =>
         post(url, { jsonrpc: "2.0", id: 2, method: "tasks/cancel", params: { taskId } }, on(sessionId)).then(answerOf)
@@ -123,33 +146,9 @@ describe("a task cancelled while its work runs on asks nothing more", () => {
     Effect.gen(function*() {
       const probe = makeProbe()
       probe.go.open()
-      const { url } = yield* serveHttp({ name: "cancel-input", version: "1.0.0", tasks: McpServer.tasks() }, askAfterGate(probe, false))
-      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {}, sampling: {}, roots: {} }))
-      const stream = yield* Effect.acquireRelease(
-        Effect.promise(() => fetch(url, { method: "GET", headers: { accept: "text/event-stream", ...on(sessionId) } })),
-        (response) => Effect.promise(() => response.body?.cancel().catch(() => undefined) ?? Promise.resolve())
-      )
-      assert.strictEqual(stream.status, 200)
-      const reader = sseReader(stream)
-      const created = yield* Effect.promise(() =>
-        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "transaction", arguments: {}, task: {} } }, on(sessionId))
-          .then(answerOf)
-      )
-      const taskId: string = created.result?.task?.taskId
-      assert.isString(taskId, JSON.stringify(created))
+      const { url, sessionId, reader, taskId } = yield* taskOnStream(probe, {})
       // The elicitation, on the session's stream.
-      const seen = yield* Effect.promise(async () => {
-        const told: Array<any> = []
-        for (let i = 0; i < 20; i++) {
-          const event = await reader.next(5_000).catch(() => undefined)
-          if (event === undefined) break
-          if (event.data === "") continue
-          const message = JSON.parse(event.data)
-          told.push(message)
-          if (message.method === "elicitation/create") break
-        }
-        return told
-      })
+      const seen = yield* Effect.promise(() => readUntil(reader, "elicitation/create"))
       assert.strictEqual(seen.at(-1)?.method, "elicitation/create", JSON.stringify(seen))
       const cancelled = yield* Effect.promise(() =>
         post(url, { jsonrpc: "2.0", id: 2, method: "tasks/cancel", params: { taskId } }, on(sessionId)).then(answerOf)
@@ -158,17 +157,8 @@ describe("a task cancelled while its work runs on asks nothing more", () => {
       assert.deepStrictEqual(yield* outcomesWithin(probe, 5_000), cancelledEverywhere)
       // The client is told the elicitation it was shown is given up (its dialog may close).
       const elicitation = seen.at(-1)
-      const after = yield* Effect.promise(async () => {
-        for (let i = 0; i < 20; i++) {
-          const event = await reader.next(5_000).catch(() => undefined)
-          if (event === undefined) return undefined
-          if (event.data === "") continue
-          const message = JSON.parse(event.data)
-          if (message.method === "notifications/cancelled") return message
-        }
-        return undefined
-      })
-      assert.strictEqual(after?.params?.requestId, elicitation.id, JSON.stringify(after))
+      const after = yield* Effect.promise(() => readUntil(reader, "notifications/cancelled"))
+      assert.strictEqual(after.at(-1)?.params?.requestId, elicitation.id, JSON.stringify(after))
     }), 30_000)
 
   // Fails before: the task's TTL elapsed while its work was in the region (interrupted, running
@@ -177,14 +167,7 @@ describe("a task cancelled while its work runs on asks nothing more", () => {
   it.live("2025-11-25: a task expired (its TTL elapsed) while its work runs on asks nothing more either", () =>
     Effect.gen(function*() {
       const probe = makeProbe()
-      const { url } = yield* serveHttp({ name: "cancel-input", version: "1.0.0", tasks: McpServer.tasks() }, askAfterGate(probe, false))
-      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {}, sampling: {}, roots: {} }))
-      const created = yield* Effect.promise(() =>
-        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "transaction", arguments: {}, task: { ttl: 200 } } }, on(sessionId))
-          .then(answerOf)
-      )
-      const taskId: string = created.result?.task?.taskId
-      assert.isString(taskId, JSON.stringify(created))
+      yield* taskOnStream(probe, { ttl: 200 })
       yield* Effect.promise(() => probe.started.promise)
       // Past its TTL: the work is interrupted (it runs on, uninterruptible).
       yield* Effect.sleep("700 millis")
@@ -198,32 +181,9 @@ describe("a task cancelled while its work runs on asks nothing more", () => {
     Effect.gen(function*() {
       const probe = makeProbe()
       probe.go.open()
-      const { url } = yield* serveHttp({ name: "cancel-input", version: "1.0.0", tasks: McpServer.tasks() }, askAfterGate(probe, false))
-      const sessionId = yield* Effect.promise(() => openSession(url, { elicitation: {}, sampling: {}, roots: {} }))
-      const stream = yield* Effect.acquireRelease(
-        Effect.promise(() => fetch(url, { method: "GET", headers: { accept: "text/event-stream", ...on(sessionId) } })),
-        (response) => Effect.promise(() => response.body?.cancel().catch(() => undefined) ?? Promise.resolve())
-      )
-      assert.strictEqual(stream.status, 200)
-      const reader = sseReader(stream)
-      const created = yield* Effect.promise(() =>
-        post(url, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "transaction", arguments: {}, task: { ttl: 500 } } }, on(sessionId))
-          .then(answerOf)
-      )
-      assert.isString(created.result?.task?.taskId, JSON.stringify(created))
+      const { reader } = yield* taskOnStream(probe, { ttl: 500 })
       // The elicitation, on the session's stream, then the notifications/cancelled that gives it up.
-      const seen = yield* Effect.promise(async () => {
-        const told: Array<any> = []
-        for (let i = 0; i < 20; i++) {
-          const event = await reader.next(5_000).catch(() => undefined)
-          if (event === undefined) break
-          if (event.data === "") continue
-          const message = JSON.parse(event.data)
-          told.push(message)
-          if (message.method === "notifications/cancelled") break
-        }
-        return told
-      })
+      const seen = yield* Effect.promise(() => readUntil(reader, "notifications/cancelled"))
       const elicitation = seen.find((message) => message.method === "elicitation/create")
       assert.isDefined(elicitation, JSON.stringify(seen))
       assert.strictEqual(seen.at(-1)?.params?.requestId, elicitation.id, JSON.stringify(seen))
