@@ -135,7 +135,8 @@ export interface RelatedTask {
   readonly promote?: Effect.Effect<void, LimitExceeded | StoreUnavailable> | undefined
   /**
    * True once the task is no longer this work's though the work still runs: cancelled (an
-   * uninterruptible region runs to its end), or taken over by another replica. Its messages to
+   * uninterruptible region runs to its end), expired (its TTL elapsed; it fails as expired when
+   * the work ends), or taken over by another replica. Its messages to
    * the client (progress, log lines, its own notifications) stop then (MCP 2025-11-25: progress
    * "MUST stop at a terminal status"; a request says nothing after its answer either), and what
    * it asks the client for (`elicit`, `sample`, `listRoots`, in either era) fails at once with

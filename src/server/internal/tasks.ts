@@ -341,7 +341,7 @@ export const make = (
       get meta() {
         return Wire.relatedTaskMeta(this.taskId)
       }
-      /** See `RelatedTask.ended`: cancelled (or taken over elsewhere) while its work runs on. */
+      /** See `RelatedTask.ended`: cancelled, expired (or taken over elsewhere) while its work runs on. */
       get ended() {
         return supervisor.runs?.(this.taskId) === false
       }
