@@ -452,6 +452,9 @@ export const make = (options: {
         // Cooperative and idempotent: an already ended task gets the same ack.
         handler: (params, context) =>
           supervisor.cancel(params.taskId, ownerOf(context)).pipe(
+            // Also a task taken over from a replica that stopped (run again with no spawn policy,
+            // so no `onStopped`): its inputs are given up here.
+            Effect.andThen(Effect.sync(() => abandon(params.taskId))),
             Effect.as(ack),
             Effect.catchTag("TaskAlreadyTerminal", () => Exit.succeed(ack)),
             Effect.catch(Wire.failWith)
