@@ -23,7 +23,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redis from "effect/persistence/Redis"
 import { CacheStore, type CacheStoreShape } from "../middleware/builtin/ResponseCache.ts"
-import { checkStoreOptions, resolve, type StoreOptions } from "./internal/store.ts"
+import { checkStoreOptions, calls, resolve, type StoreOptions } from "./internal/store.ts"
 
 /**
  * Options of the Redis cache store.
@@ -58,16 +58,14 @@ const maxScanRounds = 100_000
 export const make = (options: Options = {}): Effect.Effect<CacheStoreShape, never, Redis.Redis> =>
   Effect.gen(function*() {
     const redis = yield* Redis.Redis
+    const call = calls(redis)
     const { prefix, run } = resolve("CacheStore", "cache:", options)
     return {
       get: (key) =>
         Effect.map(
-          run(
-            "GET",
-            // A key of another type (written by someone else) is no entry: a set writes over it.
-            Effect.catchIf(redis.send<string | null>("GET", prefix + key), (error) => String(error.cause).includes("WRONGTYPE"), () =>
-              Effect.succeed(null))
-          ),
+          // A key of another type (written by someone else) is no entry: a set writes over it.
+          Effect.catchIf(run("GET", call.send<string | null>("GET", prefix + key)), (error) => String(error.cause).includes("WRONGTYPE"), () =>
+            Effect.succeed(null)),
           (json) => {
             if (json === null) return Option.none()
             try {
@@ -82,7 +80,7 @@ export const make = (options: Options = {}): Effect.Effect<CacheStoreShape, neve
         if (json === undefined || !(ttlMillis > 0)) return Effect.void
         // Redis takes whole milliseconds; a TTL longer than `longestTtlMillis` (`Infinity`
         // included) is kept that long (see the module's doc).
-        return run("SET", redis.send("SET", prefix + key, json, "PX", String(Math.min(Math.ceil(ttlMillis), longestTtlMillis))))
+        return run("SET", call.send("SET", prefix + key, json, "PX", String(Math.min(Math.ceil(ttlMillis), longestTtlMillis))))
       },
       invalidate: (keyPrefix) =>
         run(

@@ -46,7 +46,7 @@ import * as NumericOptions from "../internal/options.ts"
 import * as JsonRpc from "../protocol/JsonRpc.ts"
 import { StoreError } from "../store/StoreError.ts"
 import { EventStore, type EventStoreShape, type MemoryOptions, parseEventId, type StoredEvent } from "../transport/http/EventStore.ts"
-import { checkStoreOptions, evalScript, resolve, type StoreOptions } from "./internal/store.ts"
+import { checkStoreOptions, calls, resolve, type StoreOptions } from "./internal/store.ts"
 
 /**
  * Options of the Redis event store: the bounds of the in-memory store, but integers >= 1 (not
@@ -231,15 +231,16 @@ export const checkOptions = (who: string, options: Options | undefined, prefix =
 export const make = (options: Options = {}): Effect.Effect<EventStoreShape, never, Redis.Redis> =>
   Effect.gen(function*() {
     const redis = yield* Redis.Redis
+    const call = calls(redis)
     const { prefix, run } = resolve("EventStore", "events:", options)
     checkOptions("RedisEventStore.make", options)
     const maxEvents = options.maxEventsPerStream ?? 256
     const maxFinished = options.maxStreamsPerSession ?? 64
     const ttlMillis = options.ttlMillis ?? 3_600_000
-    const append = evalScript(redis, appendScript)
-    const replay = evalScript(redis, replayScript)
-    const readRetained = evalScript(redis, retainedScript)
-    const forgetAll = evalScript(redis, forgetSessionScript)
+    const append = call.script(appendScript)
+    const replay = call.script(replayScript)
+    const readRetained = call.script(retainedScript)
+    const forgetAll = call.script(forgetSessionScript)
     // NOTE: session ids are the server's own (random base64url), so `<sessionId>:` never runs
     // into another session's keys.
     const baseOf = (sessionId: string) => `${prefix}${sessionId}:`

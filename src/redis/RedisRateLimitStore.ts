@@ -42,7 +42,7 @@ import * as Layer from "effect/Layer"
 import * as Redis from "effect/persistence/Redis"
 import { type Decision, type Policy, RateLimitStore, type RateLimitStoreShape } from "../middleware/builtin/RateLimit.ts"
 import { StoreError } from "../store/StoreError.ts"
-import { checkStoreOptions, evalScript, redisClock, resolve, type StoreOptions } from "./internal/store.ts"
+import { checkStoreOptions, redisClock, calls, resolve, type StoreOptions } from "./internal/store.ts"
 
 /**
  * Options of the Redis rate-limit store.
@@ -204,8 +204,9 @@ const late = new StoreError({ store: "RateLimitStore", message: "Redis ran the c
 export const make = (options: Options = {}): Effect.Effect<RateLimitStoreShape, never, Redis.Redis> =>
   Effect.gen(function*() {
     const redis = yield* Redis.Redis
+    const call = calls(redis)
     const { prefix, run, timeoutMillis } = resolve("RateLimitStore", "rate-limit:", options)
-    const consume = evalScript(redis, consumeScript)
+    const consume = call.script(consumeScript)
     const clock = redisClock(redis, run, timeoutMillis)
     yield* clock.read
     return {

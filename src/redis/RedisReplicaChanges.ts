@@ -43,7 +43,7 @@ import { randomBytes } from "node:crypto"
 import * as NumericOptions from "../internal/options.ts"
 import { type Change, ReplicaChanges } from "../server/ReplicaChanges.ts"
 import { followChannel } from "./internal/channel.ts"
-import { checkStoreOptions, resolve, type StoreOptions } from "./internal/store.ts"
+import { checkStoreOptions, calls, resolve, type StoreOptions } from "./internal/store.ts"
 
 /**
  * Options of {@link layer}.
@@ -100,6 +100,7 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
   Effect.gen(function*() {
     checkOptions("RedisReplicaChanges.make", options)
     const redis = yield* Redis.Redis
+    const call = calls(redis)
     const { prefix, run } = resolve("ReplicaChanges", "resources:", options)
     const channel = `${prefix}changes`
     const maxPending = options.maxPending ?? 1_024
@@ -156,7 +157,7 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
           entry.listChanged = false
           if (entry.uris.size === 0) pending.delete(server)
           if (carried === 0) continue
-          const sent = yield* Effect.exit(run("publish", redis.send("PUBLISH", channel, head + uris.join(",") + tail)))
+          const sent = yield* Effect.exit(run("publish", call.send("PUBLISH", channel, head + uris.join(",") + tail)))
           if (Exit.isFailure(sent)) {
             // Redis is down or stalled: what waits would fail as well, one bound after another.
             dropped += carried + waiting

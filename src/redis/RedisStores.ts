@@ -69,7 +69,7 @@ import { StoreError } from "../store/StoreError.ts"
 import type { TaskStore } from "../tasks/TaskStore.ts"
 import type { EventStore } from "../transport/http/EventStore.ts"
 import type { ReplicaChanges } from "../server/ReplicaChanges.ts"
-import { checkMillis, checkStoreOptions, type StoreOptions } from "./internal/store.ts"
+import { checkMillis, checkStoreOptions, lendPromises, type StoreOptions } from "./internal/store.ts"
 import * as RedisCacheStore from "./RedisCacheStore.ts"
 import * as RedisEventStore from "./RedisEventStore.ts"
 import * as RedisRateLimitStore from "./RedisRateLimitStore.ts"
@@ -303,8 +303,8 @@ const reconnectOnReadOnly = (
   Effect.suspend(() => {
     let closed = false
     let lastAt = Number.NEGATIVE_INFINITY
-    const readOnly = (error: Redis.RedisError) => {
-      if (closed || !readOnlyAnswer.test(String(error.cause)) || Date.now() - lastAt < 1_000) return
+    const readOnly = (cause: unknown) => {
+      if (closed || !readOnlyAnswer.test(String(cause)) || Date.now() - lastAt < 1_000) return
       lastAt = Date.now()
       try {
         client.destroy()
@@ -313,14 +313,21 @@ const reconnectOnReadOnly = (
       }
       client.connect().catch(() => undefined)
     }
-    const noticed = (error: Redis.RedisError) => Effect.sync(() => readOnly(error))
+    const noticed = (error: Redis.RedisError) => Effect.sync(() => readOnly(error.cause))
     const send = <A = unknown>(command: string, ...args: ReadonlyArray<string>): Effect.Effect<A, Redis.RedisError> =>
       Effect.tapError(redis.send<A>(command, ...args), noticed)
     const evalScript: Redis.Redis["Service"]["eval"] = (script) => {
       const run = redis.eval(script)
       return (...params) => Effect.tapError(run(...params), noticed)
     }
-    return Effect.as(Effect.addFinalizer(() => Effect.sync(() => void (closed = true))), { ...redis, send, eval: evalScript })
+    // The stores' calls are the client's promises (see `lendPromises`): what `send` does, the
+    // client's `Effect.tryPromise` and the fiber bounding it aside.
+    const failed = (cause: unknown) => {
+      readOnly(cause)
+      throw cause
+    }
+    const service = lendPromises({ ...redis, send, eval: evalScript }, (command, args) => client.sendCommand([command, ...args]).catch(failed))
+    return Effect.as(Effect.addFinalizer(() => Effect.sync(() => void (closed = true))), service)
   })
 
 /**

@@ -137,7 +137,7 @@ import {
 import { Renewal, renewMap } from "../internal/renewal.ts"
 import { batch } from "./internal/batch.ts"
 import { followChannel } from "./internal/channel.ts"
-import { checkMillis, checkStoreOptions, defaultPrefix, evalScript, redisClock, resolve, type StoreOptions } from "./internal/store.ts"
+import { checkMillis, checkStoreOptions, defaultPrefix, redisClock, calls, resolve, type StoreOptions } from "./internal/store.ts"
 
 /**
  * Options of the Redis task store: the in-memory store's limits and TTLs, and the Redis ones.
@@ -1238,6 +1238,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
   Effect.gen(function*() {
     checkOptions("RedisTaskStore.make", options)
     const redis = yield* Redis.Redis
+    const call = calls(redis)
     const { prefix: base, run, timeoutMillis } = resolve("TaskStore", "tasks:", options)
     const maxTasks = options.maxTasks ?? 10_000
     const maxPerOwner = options.maxTasksPerOwner ?? 100
@@ -1257,7 +1258,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     /** This store's messages start with it: it skips its own (it published them locally already). */
     const origin = `${randomBytes(9).toString("base64url")}|`
     const taskKey = (taskId: string) => `${base}t:${taskId}`
-    const create = evalScript(redis, createScript)
+    const create = call.script(createScript)
     /**
      * Redis's clock as estimated from the answers of every creation and claim (and read now), for
      * their deadlines (see `redisClock`).
@@ -1300,7 +1301,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         }
       )
     }
-    const checkGlobalKeys = evalScript(redis, globalKeysScript)
+    const checkGlobalKeys = call.script(globalKeysScript)
     const globalKeys = [`${base}all`, `${base}done`, `${base}seq`, leases, holders] as const
     // Logged with the services the store was built with (a batch runs in a fiber of its own).
     const services = yield* Effect.context<never>()
@@ -1346,7 +1347,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           }
           return Effect.fail(new StoreError({ store: "TaskStore", message, cause: error.cause }))
         }))
-    const reindexPage = evalScript(redis, reindexScript)
+    const reindexPage = call.script(reindexScript)
     /**
      * Puts every task back in `all` and `done` once they were made again (see `reindexLua`), page
      * by page, each page bounded as any call; in the background (a large keyspace takes longer than
@@ -1374,8 +1375,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       storeScope
     ))
     const createBatched = batch((creations: ReadonlyArray<Creation>) => afterMend(sendCreations(creations), () => sendCreations(creations)), 64)
-    const update = evalScript(redis, updateScript)
-    const updateInputs = evalScript(redis, updateInputsScript)
+    const update = call.script(updateScript)
+    const updateInputs = call.script(updateInputsScript)
     /** Changes (all but those of a task's inputs), batched as creations are. */
     const sendChanges = (changes: ReadonlyArray<Change>) => run("task changes", update(`${base}done`, base, channel, origin, changes))
     const updateBatched = batch((changes: ReadonlyArray<Change>) =>
@@ -1384,15 +1385,15 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         for (let i = 0; i < changes.length; i++) out[i] = outcomes[i] ?? "gone"
         return out
       }), 64)
-    const renew = evalScript(redis, renewScript)
-    const handBack = evalScript(redis, handBackScript)
-    const claim = evalScript(redis, claimScript)
-    const confirm = evalScript(redis, confirmScript)
-    const listPage = evalScript(redis, listScript)
-    const removeOwned = evalScript(redis, removeOwnedScript)
-    const announce = evalScript(redis, announceScript)
-    const sendInputs = evalScript(redis, sendInputScript)
-    const keptInputs = evalScript(redis, keptInputsScript)
+    const renew = call.script(renewScript)
+    const handBack = call.script(handBackScript)
+    const claim = call.script(claimScript)
+    const confirm = call.script(confirmScript)
+    const listPage = call.script(listScript)
+    const removeOwned = call.script(removeOwnedScript)
+    const announce = call.script(announceScript)
+    const sendInputs = call.script(sendInputScript)
+    const keptInputs = call.script(keptInputsScript)
     const answersKey = (taskId: string) => `${base}in:${taskId}`
     /**
      * The tasks whose work runs here and waits for input (this process recorded their input
@@ -1539,9 +1540,9 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     /** How long a record of a `tasks/result` waiting here lasts unless renewed (every `recheckMillis`). */
     const waitLeaseMillis = 3 * recheckMillis
     const relayMessages = yield* PubSub.sliding<RelayMessage>(1_024)
-    const recordWait = evalScript(redis, waitHereScript)
-    const renewWaits = evalScript(redis, renewWaitsScript)
-    const recordLeft = evalScript(redis, leftScript)
+    const recordWait = call.script(waitHereScript)
+    const renewWaits = call.script(renewWaitsScript)
+    const recordLeft = call.script(leftScript)
     /** The tasks a `tasks/result` waits for here, each with how many wait. */
     const waitsHere = new Map<string, number>()
     yield* follow(relayChannel, (message) => {
@@ -1598,8 +1599,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
             })
         ),
       waiter: (taskId) =>
-        Effect.map(run("relay", redis.send<string | null>("GET", waitKey(taskId))), (holder) => typeof holder === "string" ? holder : undefined),
-      send: (message) => Effect.asVoid(run("relay", redis.send("PUBLISH", relayChannel, relayed(message)))),
+        Effect.map(run("relay", call.send<string | null>("GET", waitKey(taskId))), (holder) => typeof holder === "string" ? holder : undefined),
+      send: (message) => Effect.asVoid(run("relay", call.send("PUBLISH", relayChannel, relayed(message)))),
       messages: relayMessages,
       // Pub/sub drops what is published while a subscriber reconnects: a question not answered
       // within a round is asked again, its reply kept by the replica that asked the client.
@@ -1612,7 +1613,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         // A record that cannot be read (a key of another type, a task that is not JSON: written by
         // hand, corrupt) is no task: "not found", not a store that is down (a retry would never do).
         Effect.catchIf(
-          run("get", redis.send<ReadonlyArray<string | null>>("HMGET", taskKey(taskId), "task", "v")),
+          run("get", call.send<ReadonlyArray<string | null>>("HMGET", taskKey(taskId), "task", "v")),
           (error) => String(error.cause).includes("WRONGTYPE"),
           () => Exit.succeed(noRecord)
         ),
@@ -1935,7 +1936,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           for (const taskId of taskIds) forget(taskId)
         }),
       size: Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        Effect.map(run("size", redis.send<number>("ZCOUNT", `${base}all`, `(${now}`, "+inf")), Number))
+        Effect.map(run("size", call.send<number>("ZCOUNT", `${base}all`, `(${now}`, "+inf")), Number))
     })
   })
 

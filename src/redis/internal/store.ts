@@ -64,6 +64,119 @@ export const within = <A, E, E2>(effect: Effect.Effect<A, E>, millis: number, on
   )
 
 /**
+ * The promise of `command` sent with `args`, rejected with what the client rejects with (a
+ * `RedisError`'s `cause`): what a client lends its `Redis` service (see {@link lendPromises}).
+ */
+export type SendPromise = (command: string, args: ReadonlyArray<string>) => Promise<unknown>
+
+/** The promises lent to a `Redis` service, by service. */
+const lent = new WeakMap<Redis.Redis["Service"], SendPromise>()
+
+/**
+ * Lends `redis` the promises of its commands (`RedisStores.layer` lends its node-redis client's): the
+ * stores built on that service then make each call a promise (see {@link calls}), awaited without
+ * an Effect of the client's (`redis.send`'s `Effect.tryPromise`) nor a fiber of its own to bound it.
+ * `send` must do what `redis.send` does (the same command, the same failure as its `cause`).
+ */
+export const lendPromises = (redis: Redis.Redis["Service"], send: SendPromise): Redis.Redis["Service"] => {
+  lent.set(redis, send)
+  return redis
+}
+
+/**
+ * One Redis call of a store (what {@link resolve}'s `run` takes): an effect, or, on a service that
+ * was lent its client's promises, a function making the call's promise (called once, by `run`).
+ */
+export type Call<A> = Effect.Effect<A, Redis.RedisError> | (() => Promise<A>)
+
+/**
+ * The calls of a store on `redis` (see {@link Call}): promises when the service was lent them
+ * ({@link lendPromises}), its effects otherwise. `script` is {@link evalScript}, as one promise.
+ */
+export const calls = (redis: Redis.Redis["Service"]): {
+  readonly send: <A = unknown>(command: string, ...args: ReadonlyArray<string>) => Call<A>
+  readonly script: <Config extends { readonly params: ReadonlyArray<unknown>; readonly result: unknown }>(
+    script: Redis.Script<Config>
+  ) => (...params: Config["params"]) => Call<Config["result"]>
+} => {
+  const send = lent.get(redis)
+  if (send === undefined) return { send: redis.send, script: (script) => evalScript(redis, script) }
+  return {
+    send: <A>(command: string, ...args: ReadonlyArray<string>) => () => send(command, args) as Promise<A>,
+    script: <Config extends { readonly params: ReadonlyArray<unknown>; readonly result: unknown }>(script: Redis.Script<Config>) => {
+      const sha = createHash("sha1").update(script.lua).digest("hex")
+      const load = ["LOAD", script.lua]
+      return (...params: Config["params"]) => {
+        const args = scriptArgs(sha, script, params)
+        return () =>
+          send("EVALSHA", args).catch((cause: unknown) =>
+            String(cause).includes("NOSCRIPT") ? send("SCRIPT", load).then(() => send("EVALSHA", args)) : Promise.reject(cause)
+          ) as Promise<Config["result"]>
+      }
+    }
+  }
+}
+
+/**
+ * The promise `make()`, failed with `onFailure` of its rejection, or with `onTimeout()` should it
+ * not settle within `millis`: a Redis call under its bound in the caller's fiber (no fiber of its
+ * own, as {@link within} needs for an effect). The caller interrupted stops waiting at once; the
+ * timer is cleared on every path; an answer past the bound or the interruption is dropped (a
+ * rejection too: handled, never unhandled).
+ */
+export const promised = <A, E>(
+  make: () => PromiseLike<A>,
+  millis: number,
+  onFailure: (cause: unknown) => E,
+  onTimeout: () => E
+): Effect.Effect<A, E> =>
+  Effect.callback<A, E>((resume) => {
+    let settled = false
+    let promise: PromiseLike<A>
+    try {
+      promise = make()
+    } catch (cause) {
+      return resume(Effect.fail(onFailure(cause)))
+    }
+    const timer = setTimeout(() => {
+      settled = true
+      resume(Effect.fail(onTimeout()))
+    }, millis)
+    promise.then(
+      (value) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        resume(Effect.succeed(value))
+      },
+      (cause) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        resume(Effect.fail(onFailure(cause)))
+      }
+    )
+    return Effect.sync(() => {
+      settled = true
+      clearTimeout(timer)
+    })
+  })
+
+/** The arguments of `EVALSHA` for `script` called with `params`. */
+const scriptArgs = <Config extends { readonly params: ReadonlyArray<unknown>; readonly result: unknown }>(
+  sha: string,
+  script: Redis.Script<Config>,
+  params: Config["params"]
+): Array<string> => {
+  const values = script.params(...params)
+  const args = new Array<string>(values.length + 2)
+  args[0] = sha
+  args[1] = String(script.numberOfKeys(...params))
+  for (let i = 0; i < values.length; i++) args[i + 2] = String(values[i])
+  return args
+}
+
+/**
  * What `redis.eval(script)` does, for less: the script's SHA-1 is computed once, here, and each
  * call sends `EVALSHA` at once (on a `NOSCRIPT` answer, a Redis that restarted or was flushed, the
  * script is loaded and the call sent again). `Redis.eval` looks the script up in an Effect `Cache`
@@ -77,11 +190,7 @@ export const evalScript = <Config extends { readonly params: ReadonlyArray<unkno
   const sha = createHash("sha1").update(script.lua).digest("hex")
   const load = redis.send("SCRIPT", "LOAD", script.lua)
   return (...params) => {
-    const values = script.params(...params)
-    const args = new Array<string>(values.length + 2)
-    args[0] = sha
-    args[1] = String(script.numberOfKeys(...params))
-    for (let i = 0; i < values.length; i++) args[i + 2] = String(values[i])
+    const args = scriptArgs(sha, script, params)
     const call = redis.send<Config["result"]>("EVALSHA", ...args)
     return Effect.catchIf(call, (error) => String(error.cause).includes("NOSCRIPT"), () => Effect.andThen(load, call))
   }
@@ -115,13 +224,24 @@ export const resolve = (store: string, part: string, options: StoreOptions = {})
     prefix: `${options.prefix ?? defaultPrefix}${part}`,
     /** The bound of one operation, in ms. */
     timeoutMillis,
-    /** Runs one Redis call as a store operation: its failure or its time out is a `StoreError`. */
-    run: <A>(operation: string, effect: Effect.Effect<A, Redis.RedisError>): Effect.Effect<A, StoreError> =>
-      within(
-        Effect.mapError(effect, (error) => new StoreError({ store, message: `Redis failed ${operation}`, cause: error.cause })),
-        timeoutMillis,
-        timedOut(operation)
-      )
+    /**
+     * Runs one Redis call as a store operation: its failure or its time out is a `StoreError`. A
+     * call that is one promise (see {@link Call}) is awaited under a plain timer, in the caller's
+     * fiber; an effect runs in a fiber of its own (see {@link within}).
+     */
+    run: <A>(operation: string, call: Call<A>): Effect.Effect<A, StoreError> =>
+      Effect.isEffect(call)
+        ? within(
+          Effect.mapError(call, (error) => new StoreError({ store, message: `Redis failed ${operation}`, cause: error.cause })),
+          timeoutMillis,
+          timedOut(operation)
+        )
+        : promised(
+          call,
+          timeoutMillis,
+          (cause) => new StoreError({ store, message: `Redis failed ${operation}`, cause }),
+          timedOut(operation)
+        )
   }
 }
 
@@ -153,7 +273,7 @@ export interface RedisClock {
  */
 export const redisClock = (
   redis: Redis.Redis["Service"],
-  run: <A>(operation: string, effect: Effect.Effect<A, Redis.RedisError>) => Effect.Effect<A, StoreError>,
+  run: <A>(operation: string, call: Call<A>) => Effect.Effect<A, StoreError>,
   timeoutMillis: number
 ): RedisClock => {
   let offset = 0
