@@ -531,19 +531,32 @@ export const clientFault = (
   cause: Cause.Cause<unknown>
 ): InvalidParams | MissingRequiredClientCapability | InternalError | undefined => {
   const invalid = clientAnswerInvalidOf(cause)
-  if (invalid !== undefined) return invalid
-  const missing = capabilityMissingOf(cause)
-  if (missing === undefined) return undefined
-  return missing.perRequest === true
+  const missing = invalid === undefined ? capabilityMissingOf(cause) : undefined
+  const fault = invalid !== undefined
+    ? invalid
+    : missing === undefined
+    ? undefined
+    : missing.perRequest === true
     ? requiredCapability(missing)
     : withoutStackTrace(() => new InternalError({ message: clip(missing.message as string) }))
+  if (fault !== undefined) clientFaults.add(fault)
+  return fault
 }
 
 /**
+ * The errors {@link clientFault} made: one a middleware answers with (`ErrorMapping`) is still the
+ * client's fault to what reads the request's end after it ({@link isClientFault}), though a typed
+ * failure. Weak: an error is forgotten with its request.
+ */
+const clientFaults = new WeakSet<object>()
+
+/**
  * True when {@link fromCause} answers a cause as the client's fault ({@link clientFault}): no typed
- * {@link McpError} failure answers it first. Read, not built. Not the server's failure: the session
- * does not log its cause, and what logs requests (the `Logging` middleware) logs it at the level
- * of a client's error, without its cause, even where its code is -32603 (a 2025-era capability).
+ * {@link McpError} failure answers it first, or the one that does is {@link clientFault}'s own (a
+ * middleware, `ErrorMapping`, answered the fault with it). Read, not built. Not the server's
+ * failure: the session does not log its cause, and what logs requests (the `Logging` middleware)
+ * logs it at the level of a client's error, without its cause, even where its code is -32603 (a
+ * 2025-era capability).
  *
  * @since 0.2.0
  * @category predicates
@@ -551,7 +564,7 @@ export const clientFault = (
 export const isClientFault = (cause: Cause.Cause<unknown>): boolean => {
   if (Cause.hasInterruptsOnly(cause)) return false
   for (const reason of cause.reasons) {
-    if (reason._tag === "Fail" && isMcpError(reason.error)) return false
+    if (reason._tag === "Fail" && isMcpError(reason.error)) return clientFaults.has(reason.error)
   }
   for (const reason of cause.reasons) if (answerInvalidTag(heldBy(reason)) !== undefined) return true
   return capabilityMissingOf(cause) !== undefined

@@ -10,6 +10,7 @@ import * as Layer from "effect/Layer"
 import * as References from "effect/References"
 import * as Schema from "effect/Schema"
 import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
+import * as ErrorMapping from "../../src/middleware/builtin/ErrorMapping.ts"
 import * as Logging from "../../src/middleware/builtin/Logging.ts"
 import { InMemory, McpContext, McpServer, type Middleware, StreamableHttp } from "../../src/index.ts"
 import { initializeMessage, post, serveOnAnyPort } from "../http/support.ts"
@@ -118,7 +119,7 @@ describe("Logging middleware", () => {
   // (`ClientCapabilityMissing`, failed or made a defect) is answered -32603 naming it: the client's
   // fault (`McpError.clientFault`), which the session does not log. Fails before: logged at Error
   // level with the whole cause, as the server's failure.
-  it.live("a 2025-era client's missing capability (-32603 naming it) is its fault: failure level, no cause", () =>
+  const clientFaultLogged = (middlewares: ReadonlyArray<Middleware.Middleware>) =>
     Effect.gen(function*() {
       const ask = McpContext.elicit("Tone?", Schema.Struct({ tone: Schema.String })).pipe(
         Effect.map((answer) => (answer.action === "accept" ? answer.content.tone : "neutral"))
@@ -128,7 +129,7 @@ describe("Logging middleware", () => {
         McpServer.resource({ uri: "style://tone", name: "tone", read: Effect.orDie(ask) })
       )
       const { entries, logger } = captureLogs()
-      const { client } = yield* serve(Styled, [Logging.middleware()], [logger])
+      const { client } = yield* serve(Styled, middlewares, [logger])
       const prompt = yield* sdkError(() => client.getPrompt({ name: "styled", arguments: {} }))
       const resource = yield* sdkError(() => client.readResource({ uri: "style://tone" }))
       for (const error of [prompt, resource]) {
@@ -143,7 +144,16 @@ describe("Logging middleware", () => {
         assert.strictEqual(line?.cause, "", method)
       }
       assert.deepStrictEqual(entries.filter((entry) => entry.level === "Error").map((entry) => entry.message), [])
-    }))
+    })
+  it.live("a 2025-era client's missing capability (-32603 naming it) is its fault: failure level, no cause", () =>
+    clientFaultLogged([Logging.middleware()]))
+
+  // `ErrorMapping` inside `Logging` answers the client's fault as the session would (the -32603
+  // naming the capability, `McpError.clientFault`), as a typed failure: still the client's fault.
+  // Fails before: logged at Error level with its cause (the typed failure hid it from
+  // `McpError.isClientFault`).
+  it.live("the same under ErrorMapping (inside Logging): failure level, no cause", () =>
+    clientFaultLogged([Logging.middleware(), ErrorMapping.middleware()]))
 
   it.live("a defect with a 5 MB message is logged once, its message clipped to 4 KB", () =>
     Effect.gen(function*() {
