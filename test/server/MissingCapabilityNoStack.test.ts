@@ -12,7 +12,7 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { McpContext, McpError, McpServer, Middleware } from "../../src/index.ts"
+import { Extension, McpContext, McpError, McpServer, Middleware } from "../../src/index.ts"
 import { ErrorMapping } from "../../src/middleware/index.ts"
 import { serveInMemory } from "../support/inMemoryRequests.ts"
 
@@ -68,5 +68,31 @@ describe("client-caused missing capabilities are built without a stack trace (20
         assert.strictEqual((error as { readonly _tag?: unknown })._tag, "ClientCapabilityMissing")
         assert.isFalse(hasFrames(error), String((error as Error).stack))
       }
+    }))
+  // Not covered above, and failed before: a 2025-era session's `ClientCapabilityMissing` (its
+  // capabilities negotiated once, `ServerSession`'s), and `Extension.notDeclared`'s -32021 (the
+  // refusal of a `subscriptions/listen` asking for `taskIds` without the tasks extension).
+  it.live("a 2025-era handler's ClientCapabilityMissing, and Extension.notDeclared's -32021", () =>
+    Effect.gen(function*() {
+      const handlerSaw: Array<unknown> = []
+      const ask = McpContext.elicit("Tone?", Schema.Struct({ tone: Schema.String })).pipe(
+        Effect.tapError((error) => Effect.sync(() => handlerSaw.push(error))),
+        Effect.map((answer) => (answer.action === "accept" ? answer.content.tone : "neutral")),
+        Effect.orDie
+      )
+      const { notify, request } = yield* serveInMemory({ name: "nostack", version: "1" }, McpServer.tool({ name: "styled", handler: () => ask }))
+      const init = yield* request("initialize", { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "c", version: "1" } })
+      assert.strictEqual(init.result?.protocolVersion, "2025-11-25", JSON.stringify(init))
+      yield* notify("notifications/initialized")
+      const tool = yield* request("tools/call", { name: "styled", arguments: {} })
+      assert.isTrue(tool.result?.isError, JSON.stringify(tool))
+      assert.strictEqual(handlerSaw.length, 1)
+      assert.strictEqual((handlerSaw[0] as { readonly _tag?: unknown })._tag, "ClientCapabilityMissing")
+      assert.isFalse(hasFrames(handlerSaw[0]), String((handlerSaw[0] as Error).stack))
+
+      // `Extension.notDeclared` itself (listen's taskIds refusal calls it bare; the others wrapped it).
+      const refusal = Extension.notDeclared("io.modelcontextprotocol/tasks")
+      assert.strictEqual(McpError.codeOf(refusal), -32021)
+      assert.isFalse(hasFrames(refusal), String(refusal.stack))
     }))
 })
