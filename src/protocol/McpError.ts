@@ -553,7 +553,7 @@ const clientFaults = new WeakSet<object>()
 /**
  * True when {@link fromCause} answers a cause as the client's fault ({@link clientFault}): no typed
  * {@link McpError} failure answers it first, or the one that does is {@link clientFault}'s own (a
- * middleware, `ErrorMapping`, answered the fault with it). Read, not built. Not the server's
+ * middleware, `ErrorMapping`, answered the fault with it). Not the server's
  * failure: the session does not log its cause, and what logs requests (the `Logging` middleware)
  * logs it at the level of a client's error, without its cause, even where its code is -32603 (a
  * 2025-era capability).
@@ -566,8 +566,9 @@ export const isClientFault = (cause: Cause.Cause<unknown>): boolean => {
   for (const reason of cause.reasons) {
     if (reason._tag === "Fail" && isMcpError(reason.error)) return clientFaults.has(reason.error)
   }
-  for (const reason of cause.reasons) if (answerInvalidTag(heldBy(reason)) !== undefined) return true
-  return capabilityMissingOf(cause) !== undefined
+  // `clientFault` itself (its answer built, without a stack trace: a failure's path only), so that
+  // the two never disagree (a failure whose fields cannot be read is none to either).
+  return clientFault(cause) !== undefined
 }
 
 /**

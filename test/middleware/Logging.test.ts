@@ -155,6 +155,32 @@ describe("Logging middleware", () => {
   it.live("the same under ErrorMapping (inside Logging): failure level, no cause", () =>
     clientFaultLogged([Logging.middleware(), ErrorMapping.middleware()]))
 
+  // A failure that looks like the client's invalid answer but whose fields cannot be read (a
+  // `method` whose text throws) is no client's fault to `McpError.clientFault`: the masked -32603,
+  // its cause logged by the session. Fails before: `isClientFault` read the tag only, and the line
+  // said Warn, the client's fault, for what the session answered as the server's failure.
+  it.live("isClientFault agrees with clientFault: a failure whose fields cannot be read is the server's", () =>
+    Effect.gen(function*() {
+      const unreadable = {
+        _tag: "ClientResultInvalid",
+        message: "bad answer",
+        method: {
+          toString: () => {
+            throw new Error("unreadable")
+          }
+        }
+      }
+      const Odd = McpServer.prompt({ name: "odd", handler: () => Effect.die(unreadable) })
+      const { entries, logger } = captureLogs()
+      const { client } = yield* serve(Odd, [Logging.middleware()], [logger])
+      const error = yield* sdkError(() => client.getPrompt({ name: "odd", arguments: {} }))
+      assert.strictEqual(error.code, -32603)
+      assert.include(error.message, "Internal error")
+      const [line] = requestLines(entries, "prompts/get")
+      assert.strictEqual(line?.level, "Error")
+      assert.strictEqual(line?.annotations.errorMessage, "Internal error")
+    }))
+
   it.live("a defect with a 5 MB message is logged once, its message clipped to 4 KB", () =>
     Effect.gen(function*() {
       const huge = `disk on fire: ${"x".repeat(5 * 1024 * 1024)}`
