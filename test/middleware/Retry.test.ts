@@ -435,6 +435,23 @@ describe("Retry and the work of tasks", () => {
         assert.strictEqual(tasked.runs.count, 6)
       }))
 
+    // Three stacked, a Timeout between them: each nests in the one above ((1 + 1) × (1 + 1) × (1 + 2)
+    // = 12 runs), a task's work as a plain call; the Timeout (generous) changes nothing.
+    it.live("three stacked (1, 1, 2 retries) with a Timeout between: 12 runs, a 2025-11-25 task's work too", () =>
+      Effect.gen(function*() {
+        const three = McpServer.middleware(retries(1), Timeout.middleware({ default: "30 seconds" }), retries(1), retries(2))
+        const plain = slowFlaky(100, 0)
+        const { client } = yield* connect(yield* startServer({ tasks: McpServer.tasks({}) }, Layer.merge(plain.layer, three)))
+        assert.isTrue((yield* sdk(() => client.callTool({ name: "slow_flaky", arguments: {} }))).isError)
+        assert.strictEqual(plain.runs.count, 12)
+
+        const tasked = slowFlaky(100, 0)
+        const other = (yield* connect(yield* startServer({ tasks: McpServer.tasks({}) }, Layer.merge(tasked.layer, three)))).client
+        const task = yield* callAsTask(other, "slow_flaky")
+        assert.strictEqual((yield* untilTerminal(other, task.task.taskId)).status, "failed")
+        assert.strictEqual(tasked.runs.count, 12)
+      }))
+
     it.live("2026-07-28: a call that became a task runs its work 6 times; one answered directly too", () =>
       Effect.gen(function*() {
         const meta = withTasks()
