@@ -136,6 +136,9 @@ describe.concurrent("graceful shutdown (stdio)", () => {
       running.child.kill("SIGTERM")
       // The first signal handled (the drain refuses new requests), then the same one again.
       yield* Effect.promise(() => untilDraining(running))
+      // While the call still runs: once it is answered the drain ends with exit 0 whatever the
+      // second signal does, and the test would pass without the fix.
+      assert.isFalse(running.messages().some((m) => m.id === 1), "the call was answered before the second signal: nothing tested")
       running.child.kill("SIGTERM")
       const exited = yield* Effect.promise(() => running.exited(15_000))
       assert.deepStrictEqual(exited, { code: 0, signal: null }, running.stderr())

@@ -88,13 +88,19 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica stopped with SI
         const { url } = yield* TestRedis
         const { child, port } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix: uniquePrefix(), leaseMillis: 15_000 })
         // Settled either way: a test that fails first leaves none rejected unhandled.
-        const calls = [crunch(port, "2026", 1, 3), crunch(port, "2025", 2, 3)].map((call) => call.catch((error) => ({ status: 0, body: String(error) })))
+        const answered = [false, false]
+        const calls = [crunch(port, "2026", 1, 3), crunch(port, "2025", 2, 3)].map((call, i) =>
+          call.catch((error) => ({ status: 0, body: String(error) })).finally(() => void (answered[i] = true))
+        )
         // Both calls under way (they take 3 s): a fixed wait, well within them.
         yield* Effect.sleep(1_000)
         child.kill("SIGTERM")
         if (signals !== "once") {
           // The first signal handled (the replica drains), then the same one again at once.
           assert.isTrue(yield* Effect.promise(() => untilDraining(port)), "the replica did not drain")
+          // While both calls still run: once they are answered the drain ends with exit 0 whatever
+          // the second signal does, and the test would pass without the fix.
+          assert.deepStrictEqual(answered, [false, false], "a call was answered before the second signal: nothing tested")
           child.kill("SIGTERM")
         }
         const answers = yield* Effect.promise(() => Promise.all(calls))
