@@ -355,9 +355,6 @@ export const runMain = <A, E>(
   process.on("beforeExit", onBeforeExit)
   fiber = Effect.runFork(program)
   fiber.addObserver((exit) => {
-    process.off("SIGHUP", onSignal)
-    process.off("SIGINT", onSignal)
-    process.off("SIGTERM", onSignal)
     process.off("beforeExit", onBeforeExit)
     const failed = exit._tag === "Failure" && !Cause.hasInterruptsOnly(exit.cause)
     const code = failed
@@ -367,6 +364,12 @@ export const runMain = <A, E>(
       : exit._tag === "Failure"
       ? exitCodes.interrupted
       : exitCodes.clean
-    if (signalled !== undefined || code !== exitCodes.clean) process.exit(code)
+    // Exiting with `code`: the signal listeners stay until the process is gone. Removed, a signal
+    // that came while it exits (the first one relayed late by a wrapper, see
+    // `repeatedSignalMillis`) found Node's default action and ended it by that signal instead.
+    if (signalled !== undefined || code !== exitCodes.clean) return process.exit(code)
+    process.off("SIGHUP", onSignal)
+    process.off("SIGINT", onSignal)
+    process.off("SIGTERM", onSignal)
   })
 }
