@@ -82,7 +82,12 @@ const rows: ReadonlyArray<readonly [string, string, string, string, string]> = [
   ["maxStreamsPerSession", "docs/http.md", `\`maxStreamsPerSession\` finished ones \\(${number} by`, "src/transport/http/EventStore.ts", `options\\.maxStreamsPerSession \\?\\? ${code}`],
   ["Redis timeoutMillis", "README.md", `within \`timeoutMillis\` \\(${number}\\)`, "src/redis/internal/store.ts", `defaultTimeoutMillis = ${code}`],
   ["Redis recheckMillis", "README.md", `within \`recheckMillis\`, ${number}`, "src/redis/RedisTaskStore.ts", `options\\.recheckMillis \\?\\? ${code}`],
-  ["McpTestClient timeoutMillis", "docs/testing.md", `\`timeoutMillis\` \\(default ${number}`, "src/testing/McpTestClient.ts", `options\\.timeoutMillis \\?\\? ${code}`]
+  ["McpTestClient timeoutMillis", "docs/testing.md", `\`timeoutMillis\` \\(default ${number}`, "src/testing/McpTestClient.ts", `options\\.timeoutMillis \\?\\? ${code}`],
+  // The graceful shutdown: a signal this soon after the first is that one relayed, not a second.
+  ["repeatedSignalMillis", "src/session/GracefulShutdown.ts", `\\{@link repeatedSignalMillis\\} \\(${number}\\) of the first`, "src/session/GracefulShutdown.ts", `export const repeatedSignalMillis = ${code}`],
+  ["repeatedSignalMillis", "src/transport/Stdio.ts", `a second signal, past ${number} after the first`, "src/session/GracefulShutdown.ts", `export const repeatedSignalMillis = ${code}`],
+  ["repeatedSignalMillis", "README.md", `unless it comes within ${number} of the first`, "src/session/GracefulShutdown.ts", `export const repeatedSignalMillis = ${code}`],
+  ["repeatedSignalMillis", "docs/http.md", `but not one within ${number} of the first`, "src/session/GracefulShutdown.ts", `export const repeatedSignalMillis = ${code}`]
 ]
 
 describe("documented defaults", () => {
