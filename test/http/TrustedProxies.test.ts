@@ -11,6 +11,7 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import { McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import * as HttpConfig from "../../src/transport/http/internal/config.ts"
+import * as Forwarded from "../../src/transport/http/internal/forwarded.ts"
 import { answerOf, initializeMessage, on, post, serveOnAnyPort } from "./support.ts"
 
 const Who = McpServer.tool({
@@ -67,6 +68,9 @@ describe("trustedProxies: the client's address behind a reverse proxy", () => {
       // Trusted proxies on the way are passed over.
       assert.strictEqual(yield* Effect.promise(() => whoAs(url, "203.0.113.7, 10.1.2.3")), "203.0.113.7")
       assert.strictEqual(yield* Effect.promise(() => whoAs(url, "[2001:db8::1]:4711")), "2001:db8::1")
+      // One client, however its address is spelled: written canonically (effect/net's formatIp).
+      assert.strictEqual(yield* Effect.promise(() => whoAs(url, "2001:DB8:0:0::1")), "2001:db8::1")
+      assert.strictEqual(yield* Effect.promise(() => whoAs(url, "::ffff:203.0.113.7")), "203.0.113.7")
       // No header, or an entry that is no address: the peer.
       assert.strictEqual(yield* Effect.promise(() => whoAs(url, undefined)), "127.0.0.1")
       assert.strictEqual(yield* Effect.promise(() => whoAs(url, "unknown")), "127.0.0.1")
@@ -102,7 +106,29 @@ describe("trustedProxies: the client's address behind a reverse proxy", () => {
     assert.throws(() => StreamableHttp.make({ trustedProxies: ["nginx"] }), TypeError, /trustedProxies lists "nginx"/)
     assert.throws(() => StreamableHttp.make({ trustedProxies: ["10.0.0.0/33"] }), TypeError, /trustedProxies/)
     assert.throws(() => StreamableHttp.make({ trustedProxies: "127.0.0.1" as never }), TypeError, /trustedProxies must be a list/)
-    assert.doesNotThrow(() => StreamableHttp.make({ trustedProxies: ["::1", "fd00::/8", "::ffff:127.0.0.1"] }))
+    assert.doesNotThrow(() => StreamableHttp.make({ trustedProxies: ["::1", "fd00::/8", "::ffff:127.0.0.1", "::ffff:10.0.0.0/104"] }))
+  })
+
+  it("a network with host bits set is refused, naming the network it is in (which was it meant: the address or its network?)", () => {
+    assert.throws(() => StreamableHttp.make({ trustedProxies: ["10.0.0.1/8"] }), TypeError, /trustedProxies lists "10\.0\.0\.1\/8", a network with host bits set: the network is 10\.0\.0\.0\/8/)
+    assert.throws(() => StreamableHttp.make({ trustedProxies: ["2001:db8::1/64"] }), TypeError, /the network is 2001:db8::\/64/)
+    // An IPv4-mapped network read as its IPv4 network's prefix (`::ffff:10.0.0.0/8` is an IPv6 /8).
+    assert.throws(() => StreamableHttp.make({ trustedProxies: ["::ffff:10.0.0.0/8"] }), TypeError, /host bits/)
+  })
+
+  it.live("an IPv4-mapped network (::ffff:127.0.0.0/104) trusts the IPv4 addresses it maps", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve({ trustedProxies: ["::ffff:127.0.0.0/104"] })
+      assert.strictEqual(yield* Effect.promise(() => whoAs(url, "203.0.113.7")), "203.0.113.7")
+    }))
+
+  it("a link-local proxy, whose address Node writes with its zone (fe80::1%eth0), is trusted as its address", () => {
+    // Node's socket.remoteAddress of a link-local peer carries the zone of the interface it came in
+    // on; NetAddress reads no zone in a bare address: the zone is dropped from the peer, not the list.
+    const forwarded = Forwarded.forwardedAddress(["fe80::/10"])!
+    assert.strictEqual(forwarded("fe80::fc:ff:fe00:1%eth0", "203.0.113.7"), "203.0.113.7")
+    assert.strictEqual(Forwarded.forwardedAddress(["fe80::fc:ff:fe00:1"])!("fe80::fc:ff:fe00:1%eth0", "203.0.113.7"), "203.0.113.7")
+    assert.strictEqual(forwarded("fd00::1", "203.0.113.7"), undefined)
   })
 
   it.effect("MCP_HTTP_TRUSTED_PROXIES sets them (comma-separated); an entry that is none is an HttpConfigError naming it", () =>
@@ -113,5 +139,7 @@ describe("trustedProxies: the client's address behind a reverse proxy", () => {
       const refused = yield* Effect.flip(withEnvironment({ MCP_HTTP_TRUSTED_PROXIES: "127.0.0.1,nginx" })(HttpConfig.serveOptions))
       assert.strictEqual(refused.variable, "MCP_HTTP_TRUSTED_PROXIES")
       assert.match(refused.message, /"nginx"/)
+      const hostBits = yield* Effect.flip(withEnvironment({ MCP_HTTP_TRUSTED_PROXIES: "10.0.0.1/8" })(HttpConfig.serveOptions))
+      assert.match(hostBits.message, /the network is 10\.0\.0\.0\/8/)
     }))
 })

@@ -118,8 +118,9 @@ export interface Options {
    * keeps its peer. List only proxies that set the header themselves (nginx:
    * `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for`, which appends the address it
    * saw): a proxy that passes a client's header on as it is lets that client choose its address.
-   * An entry that is neither an address nor a network is a `TypeError` where the endpoint is made.
-   * `WebHandler`: the `remoteAddress` given to its handler is the peer whose `X-Forwarded-For` is
+   * An entry that is neither an address nor a network (without host bits: `10.0.0.1/8` is refused,
+   * naming `10.0.0.0/8`) is a `TypeError` where the endpoint is made. The address is written
+   * canonically (`2001:DB8:0::1` as `2001:db8::1`, IPv4-mapped IPv6 as IPv4). `WebHandler`: the `remoteAddress` given to its handler is the peer whose `X-Forwarded-For` is
    * believed when it is listed (its `remotePort` then dropped: the proxy's, not the client's).
    */
   readonly trustedProxies?: ReadonlyArray<string> | undefined

@@ -7,96 +7,119 @@
  * Kept free of the HTTP stack (the request's headers are read as the endpoint reads them,
  * `headersOf`, given): `checkOptions` reads {@link trustedProxiesProblem} before anything serves.
  *
+ * Addresses and networks are Effect's (`effect/net`): entries parsed by `IpNetwork` (an address
+ * alone as its /32 or /128), addresses by `NetAddress` (IPv4-mapped IPv6 as IPv4, `[v6]:port` and
+ * `v4:port` as the address), matched by `IpNetwork.contains`, the client's address written
+ * canonically (`NetAddress.formatIp`), as `HttpMiddleware.xForwardedHeaders` reads them. That
+ * middleware itself is not used: it also takes `X-Forwarded-Host` as the request's `Host` and
+ * `X-Forwarded-Proto` as its protocol, which the endpoint's `allowedHosts`/`allowedOrigins`
+ * checks would then compare (nginx passes a client's `X-Forwarded-Host` on unless told not to).
+ *
  * @internal
  */
 import type { HttpServerRequest } from "effect/http"
+import { IpInterface, IpNetwork, NetAddress } from "effect/net"
 import * as Option from "effect/Option"
-import { BlockList, isIP } from "node:net"
+import * as Result from "effect/Result"
 import { clip } from "../../../internal/clip.ts"
 
-/** An address as the list compares it: an IPv4-mapped IPv6 address (`::ffff:10.0.0.1`) as its IPv4 address. */
-const unmapped = (address: string): string =>
-  address.length > 7 && address.slice(0, 7).toLowerCase() === "::ffff:" && isIP(address.slice(7)) === 4 ? address.slice(7) : address
+/** A network as addresses are compared (IPv4-mapped IPv6 as IPv4): `::ffff:10.0.0.0/104` is `10.0.0.0/8`. */
+const unmapped = (network: IpNetwork.IpNetwork): IpNetwork.IpNetwork => {
+  if (!NetAddress.isIpv6Address(network.address) || network.prefixLength < 96) return network
+  const ipv4 = NetAddress.fromIpv4Mapped(network.address)
+  return Option.isSome(ipv4) ? IpNetwork.makeUnsafe(ipv4.value, network.prefixLength - 96) : network
+}
 
-/** An entry: an address (`10.0.0.1`, `::1`) or a network (`10.0.0.0/8`, `fd00::/8`); `undefined` when it is neither. */
-const parse = (entry: string): { readonly address: string; readonly prefix: number | undefined; readonly family: 4 | 6 } | undefined => {
-  const slash = entry.indexOf("/")
-  const address = unmapped(slash === -1 ? entry.trim() : entry.slice(0, slash).trim())
-  const family = isIP(address)
-  if (family === 0) return undefined
-  if (slash === -1) return { address, prefix: undefined, family: family as 4 | 6 }
-  const bits = entry.slice(slash + 1).trim()
-  const prefix = /^\d{1,3}$/.test(bits) ? Number(bits) : Number.NaN
-  return prefix <= (family === 4 ? 32 : 128) ? { address, prefix, family: family as 4 | 6 } : undefined
+/** An entry: a network (`10.0.0.0/8`, `fd00::/8`) or an address (`10.0.0.1`, `::1`) as the network of it alone. */
+const networkOf = (entry: string): Result.Result<IpNetwork.IpNetwork, NetAddress.NetAddressError> => {
+  const text = entry.trim()
+  const network = text.includes("/")
+    ? IpNetwork.fromString(text)
+    : Result.map(NetAddress.ipFromString(text), (address) => IpNetwork.makeUnsafe(address, NetAddress.width(address)))
+  return Result.map(network, unmapped)
+}
+
+/** Why an entry that `networkOf` refuses is none: a network with host bits set names the one it is in. */
+const entryProblem = (entry: string, error: NetAddress.NetAddressError): string => {
+  const shown = JSON.stringify(clip(entry))
+  // An address and prefix that parse (`10.0.0.1/8`) but make no network: host bits are set.
+  const hostBits = entry.includes("/") ? Result.getOrUndefined(IpInterface.fromString(entry.trim(), { prefix: "required" })) : undefined
+  return hostBits !== undefined
+    ? `lists ${shown}, a network with host bits set: the network is ${IpNetwork.format(IpNetwork.fromInterface(hostBits))}, the address alone ${NetAddress.formatIp(hostBits.address)}`
+    : `lists ${shown}, which is no IP address or network (10.0.0.1, 10.0.0.0/8, ::1): ${error.message}`
 }
 
 /**
  * Why the `trustedProxies` option can be no list of proxies, said after its name, or `undefined`
- * when it can: each entry an IP address or a network in CIDR notation.
+ * when it can: each entry an IP address or a network in CIDR notation (without host bits).
  */
 export const trustedProxiesProblem = (value: unknown): string | undefined => {
   if (value === undefined) return undefined
   if (!Array.isArray(value)) return "must be a list of addresses or networks (10.0.0.1, 10.0.0.0/8)"
   for (const entry of value as ReadonlyArray<unknown>) {
-    if (typeof entry !== "string" || parse(entry) === undefined) {
-      return `lists ${typeof entry === "string" ? JSON.stringify(clip(entry)) : typeof entry}, which is no IP address or network (10.0.0.1, 10.0.0.0/8, ::1)`
-    }
+    if (typeof entry !== "string") return `lists ${typeof entry}, which is no IP address or network (10.0.0.1, 10.0.0.0/8, ::1)`
+    const network = networkOf(entry)
+    if (Result.isFailure(network)) return entryProblem(entry, network.failure)
   }
   return undefined
 }
 
-/** The trusted proxies as one list (checked where the endpoint was made: an entry that is none is skipped). */
-const blockListOf = (entries: ReadonlyArray<string>): BlockList => {
-  const list = new BlockList()
-  for (const entry of entries) {
-    const parsed = parse(entry)
-    if (parsed === undefined) continue
-    const type = parsed.family === 4 ? "ipv4" : "ipv6"
-    if (parsed.prefix === undefined) list.addAddress(parsed.address, type)
-    else list.addSubnet(parsed.address, parsed.prefix, type)
-  }
-  return list
-}
-
-/** An `X-Forwarded-For` entry's address: without brackets or port (`[::1]:443`, `1.2.3.4:5678`); `""` when it is none. */
-const entryAddress = (entry: string): string => {
-  const trimmed = entry.trim()
-  if (trimmed.startsWith("[")) {
-    const end = trimmed.indexOf("]")
-    return end === -1 ? "" : trimmed.slice(1, end)
-  }
-  const colon = trimmed.indexOf(":")
-  // One colon: IPv4 with a port; more: an IPv6 address as it is.
-  return colon !== -1 && colon === trimmed.lastIndexOf(":") ? trimmed.slice(0, colon) : trimmed
+/**
+ * An address as a peer or an `X-Forwarded-For` entry writes it (`10.0.0.1`, `::ffff:10.0.0.1`,
+ * `[::1]`, `[::1]:443`, `1.2.3.4:5678`), IPv4-mapped IPv6 as IPv4; `undefined` when it is none.
+ */
+const addressOf = (text: string): NetAddress.IpAddress | undefined => {
+  const ip = NetAddress.ipFromString(text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text)
+  if (Result.isSuccess(ip)) return NetAddress.toCanonical(ip.success)
+  const inet = NetAddress.inetAddressFromString(text)
+  return Result.isSuccess(inet) ? NetAddress.toCanonical(inet.success.address) : undefined
 }
 
 /**
  * The client's address under `trustedProxies` (`undefined` without): given the connection's peer
  * and its `X-Forwarded-For`, when the peer is one of them, the header is read from the right, each
  * trusted proxy passed over, and the first address that is not one (the leftmost, when all are)
- * is the client's; `undefined` (the peer stays the address) for a peer from elsewhere, no header,
- * or a walk that meets an entry that is no address (`unknown`): an address a client wrote itself
- * is never believed, only what the trusted proxies appended. `WebHandler` asks it with the
- * address its handler is given.
+ * is the client's, written canonically; `undefined` (the peer stays the address) for a peer from
+ * elsewhere, no header, or a walk that meets an entry that is no address (`unknown`): an address
+ * a client wrote itself is never believed, only what the trusted proxies appended. `WebHandler`
+ * asks it with the address its handler is given.
  */
 export const forwardedAddress = (
   entries: ReadonlyArray<string> | undefined
 ): ((peer: string, header: string | undefined) => string | undefined) | undefined => {
   if (entries === undefined || entries.length === 0) return undefined
-  const list = blockListOf(entries)
-  const trusted = (address: string): boolean => {
-    const plain = unmapped(address)
-    const family = isIP(plain)
-    return family !== 0 && list.check(plain, family === 4 ? "ipv4" : "ipv6")
+  // Checked where the endpoint was made: an entry that is none is skipped.
+  const networks: Array<IpNetwork.IpNetwork> = []
+  for (const entry of entries) {
+    const network = networkOf(entry)
+    if (Result.isSuccess(network)) networks.push(network.success)
+  }
+  const trusted = (address: NetAddress.IpAddress): boolean => {
+    for (const network of networks) if (IpNetwork.contains(network, address)) return true
+    return false
+  }
+  // Requests come from a few proxies: the last peer's verdict is kept (one comparison, not a parse).
+  let lastPeer = ""
+  let lastTrusted = false
+  const trustedPeer = (peer: string): boolean => {
+    if (peer !== lastPeer) {
+      // Node writes a link-local peer with its zone, the interface it came in on (`fe80::1%eth0`),
+      // which `NetAddress` takes for no address: the address is the proxy's, the zone ours.
+      const zone = peer.indexOf("%")
+      const address = addressOf(zone === -1 ? peer : peer.slice(0, zone))
+      lastTrusted = address !== undefined && trusted(address)
+      lastPeer = peer
+    }
+    return lastTrusted
   }
   return (peer, header) => {
-    if (header === undefined || header === "" || !trusted(peer)) return undefined
+    if (header === undefined || header === "" || !trustedPeer(peer)) return undefined
     const hops = header.split(",")
     for (let i = hops.length - 1; i >= 0; i--) {
-      const address = unmapped(entryAddress(hops[i]!))
-      if (isIP(address) === 0) return undefined
+      const address = addressOf(hops[i]!.trim())
+      if (address === undefined) return undefined
       if (i > 0 && trusted(address)) continue
-      return address
+      return NetAddress.formatIp(address)
     }
     return undefined
   }
