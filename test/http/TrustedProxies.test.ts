@@ -131,6 +131,21 @@ describe("trustedProxies: the client's address behind a reverse proxy", () => {
     assert.strictEqual(forwarded("fd00::1", "203.0.113.7"), undefined)
   })
 
+  it("each address read is kept (up to 1,024, then dropped): past that, every client still gets its own address", () => {
+    const forwarded = Forwarded.forwardedAddress(["10.0.0.0/8"])!
+    for (let i = 0; i < 1100; i++) {
+      const client = `198.51.${i >> 8}.${i & 255}`
+      assert.strictEqual(forwarded("10.0.0.1", `${client}, 10.0.0.2`), client)
+    }
+    // Kept readings say the same as fresh ones: a trusted hop stays trusted, a client's stays its.
+    assert.strictEqual(forwarded("10.0.0.1", "198.51.0.0, 10.0.0.2"), "198.51.0.0")
+    assert.strictEqual(forwarded("10.0.0.1", "10.0.0.2"), "10.0.0.2")
+    assert.strictEqual(forwarded("198.51.0.0", "203.0.113.7"), undefined)
+    // A hop longer than any address is read, not kept, and is none.
+    assert.strictEqual(forwarded("10.0.0.1", `${" ".repeat(80)}203.0.113.7`), "203.0.113.7")
+    assert.strictEqual(forwarded("10.0.0.1", "x".repeat(80)), undefined)
+  })
+
   it.effect("MCP_HTTP_TRUSTED_PROXIES sets them (comma-separated); an entry that is none is an HttpConfigError naming it", () =>
     Effect.gen(function*() {
       const withEnvironment = (env: Record<string, string>) => Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env }))

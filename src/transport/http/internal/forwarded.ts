@@ -69,11 +69,26 @@ export const trustedProxiesProblem = (value: unknown): string | undefined => {
  * `[::1]`, `[::1]:443`, `1.2.3.4:5678`), IPv4-mapped IPv6 as IPv4; `undefined` when it is none.
  */
 const addressOf = (text: string): NetAddress.IpAddress | undefined => {
-  const ip = NetAddress.ipFromString(text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text)
-  if (Result.isSuccess(ip)) return NetAddress.toCanonical(ip.success)
-  const inet = NetAddress.inetAddressFromString(text)
-  return Result.isSuccess(inet) ? NetAddress.toCanonical(inet.success.address) : undefined
+  // The form chosen by its shape, not by a parse that fails first (a failure makes an Error, with
+  // its stack: some µs): a port after `]`, or after the only colon (no IPv6 address has one).
+  const bracketed = text.startsWith("[")
+  const colon = text.indexOf(":")
+  if (bracketed ? !text.endsWith("]") : colon !== -1 && colon === text.lastIndexOf(":")) {
+    const inet = NetAddress.inetAddressFromString(text)
+    return Result.isSuccess(inet) ? NetAddress.toCanonical(inet.success.address) : undefined
+  }
+  const ip = NetAddress.ipFromString(bracketed ? text.slice(1, -1) : text)
+  return Result.isSuccess(ip) ? NetAddress.toCanonical(ip.success) : undefined
 }
+
+/** An address as `X-Forwarded-For` or the peer wrote it, read: canonical, and whether a trusted proxy's. */
+interface Hop {
+  readonly address: string
+  readonly trusted: boolean
+}
+
+/** How many readings of addresses an endpoint keeps (see `forwardedAddress`): texts of 64 characters at most, some 200 kB. */
+const seenAtMost = 1024
 
 /**
  * The client's address under `trustedProxies` (`undefined` without): given the connection's peer
@@ -98,28 +113,37 @@ export const forwardedAddress = (
     for (const network of networks) if (IpNetwork.contains(network, address)) return true
     return false
   }
-  // Requests come from a few proxies: the last peer's verdict is kept (one comparison, not a parse).
-  let lastPeer = ""
-  let lastTrusted = false
-  const trustedPeer = (peer: string): boolean => {
-    if (peer !== lastPeer) {
-      // Node writes a link-local peer with its zone, the interface it came in on (`fe80::1%eth0`),
-      // which `NetAddress` takes for no address: the address is the proxy's, the zone ours.
-      const zone = peer.indexOf("%")
-      const address = addressOf(zone === -1 ? peer : peer.slice(0, zone))
-      lastTrusted = address !== undefined && trusted(address)
-      lastPeer = peer
+  // Parsing an address costs some µs (NetAddress's strict parser), a lookup some ns: the same
+  // proxies and clients come again and again, so each text's reading is kept, up to `seenAtMost`
+  // (then all are dropped: addresses that never repeat cost what they would without it). A text
+  // longer than any address with its port and some spaces is read each time, not kept.
+  const seen = new Map<string, Hop | null>()
+  const read = (text: string): Hop | null => {
+    const address = addressOf(text.trim())
+    return address === undefined ? null : { address: NetAddress.formatIp(address), trusted: trusted(address) }
+  }
+  const hopOf = (text: string): Hop | null => {
+    if (text.length > 64) return read(text)
+    let hop = seen.get(text)
+    if (hop === undefined) {
+      hop = read(text)
+      if (seen.size >= seenAtMost) seen.clear()
+      seen.set(text, hop)
     }
-    return lastTrusted
+    return hop
   }
   return (peer, header) => {
-    if (header === undefined || header === "" || !trustedPeer(peer)) return undefined
+    if (header === undefined || header === "") return undefined
+    // Node writes a link-local peer with its zone, the interface it came in on (`fe80::1%eth0`),
+    // which `NetAddress` takes for no address: the address is the proxy's, the zone ours.
+    const zone = peer.indexOf("%")
+    if (hopOf(zone === -1 ? peer : peer.slice(0, zone))?.trusted !== true) return undefined
     const hops = header.split(",")
     for (let i = hops.length - 1; i >= 0; i--) {
-      const address = addressOf(hops[i]!.trim())
-      if (address === undefined) return undefined
-      if (i > 0 && trusted(address)) continue
-      return NetAddress.formatIp(address)
+      const hop = hopOf(hops[i]!)
+      if (hop === null) return undefined
+      if (i > 0 && hop.trusted) continue
+      return hop.address
     }
     return undefined
   }
