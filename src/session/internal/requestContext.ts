@@ -159,6 +159,13 @@ const inputFromRound = (
   })
 
 /**
+ * What a task's request to the client fails with once the task is no longer its work's (see
+ * `RelatedTask.ended`, `RelatedTask.whenEnded`): nothing is asked.
+ */
+const taskCancelled = (method: string, task: RelatedTask): Effect.Effect<never, SessionClosed> =>
+  Effect.fail(new SessionClosed({ method, reason: "taskCancelled", taskId: task.taskId }))
+
+/**
  * A server→client request of a 2026-07-28 extension task: listed in the task's `inputRequests`
  * until `tasks/update` answers it, given decoded as the method's result (one that does not decode
  * is `ClientResultInvalid`, as in a round: see `RelatedTask.ask`). A request the client did not
@@ -174,7 +181,7 @@ const inputFromTask = (
   Effect.suspend((): Effect.Effect<unknown, ClientRequestError> => {
     // Cancelled while its work runs on (an uninterruptible region): listed, it waited for ever
     // for a `tasks/update` no client sends a cancelled task.
-    if (task.ended === true) return Effect.fail(new SessionClosed({ method, reason: "taskCancelled", taskId: task.taskId }))
+    if (task.ended === true) return taskCancelled(method, task)
     const missing = missingPerRequest(method, params, truth)
     if (missing !== undefined) return missing
     return task.ask!(method, modernInputParams(method, params), options?.inputKey)
@@ -516,7 +523,7 @@ export class RequestContextImpl implements RequestContext {
     return Effect.suspend(() => {
       // Cancelled while its work runs on (an uninterruptible region): nothing goes out for it after
       // its terminal status (it was sent, and waited for the client up to its timeout).
-      if (task.ended === true) return Effect.fail(new SessionClosed({ method, reason: "taskCancelled", taskId: task.taskId }))
+      if (task.ended === true) return taskCancelled(method, task)
       if (method === "ping") return this.sendForTask(task, method, params, options, false)
       // A task waiting for the client is input_required until the client answers. Its count of
       // requests pending and the end of each go together: interrupted between them (the handler gave
@@ -540,7 +547,7 @@ export class RequestContextImpl implements RequestContext {
       const ended = task.whenEnded
       return ended === undefined ? request : Effect.raceFirst(
         request,
-        Effect.andThen(ended, Effect.fail(new SessionClosed({ method, reason: "taskCancelled", taskId: task.taskId })))
+        Effect.andThen(ended, taskCancelled(method, task))
       )
     })
   }
@@ -565,7 +572,7 @@ export class RequestContextImpl implements RequestContext {
   ): Effect.Effect<unknown, ClientRequestError> {
     return Effect.suspend(() => {
       // Asked again (moved, or after its session closed) once the task was cancelled: not sent.
-      if (task.ended === true) return Effect.fail(new SessionClosed({ method, reason: "taskCancelled", taskId: task.taskId }))
+      if (task.ended === true) return taskCancelled(method, task)
       const via = task.via as ContextSession | undefined
       const session = via === undefined ? this.session : via
       const truth = session === this.session ? this.truth : undefined
