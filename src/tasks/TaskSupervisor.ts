@@ -491,11 +491,14 @@ export const make = (
   // The TTL bounds the work: when it elapses, the work is interrupted and the task fails as expired.
   const deadlines = new Deadlines<Running>((entry) => {
     entry.slot = expiredSlot
-    entry.fiber?.interruptUnsafe()
-    stopped(entry)
+    stop(entry)
   })
-  /** Its work is no longer the task's (see `SpawnOptions.onStopped`). */
-  const stopped = (entry: Running | undefined): void => {
+  /**
+   * Interrupts a work that is no longer its task's, and says so (see `SpawnOptions.onStopped`: an
+   * uninterruptible region runs on).
+   */
+  const stop = (entry: Running | undefined): void => {
+    entry?.fiber?.interruptUnsafe()
     const onStopped = entry?.options?.onStopped
     if (onStopped !== undefined) onStopped(entry!.task!.taskId)
   }
@@ -520,8 +523,7 @@ export const make = (
     const entry = running.get(task.taskId)
     if (entry === undefined) return
     leave(entry)
-    entry.fiber?.interruptUnsafe()
-    stopped(entry)
+    stop(entry)
   }
   // The store calls it directly when it can (no fiber woken per change); otherwise a fiber watches
   // every change.
@@ -625,8 +627,7 @@ export const make = (
       const entry = leave(running.get(taskId))
       if (entry === undefined) continue
       entry.slot = lostSlot
-      entry.fiber?.interruptUnsafe()
-      stopped(entry)
+      stop(entry)
     }
   }
 
@@ -1026,17 +1027,12 @@ export const make = (
         const owned: Array<Running> = held instanceof Set ? [...held] : [held]
         return Effect.forEach(owned, (entry) =>
           Effect.flatMap(store.cancel(entry.task!.taskId, owner), () =>
-            Effect.sync(() => {
-              const left = leave(entry)
-              left?.fiber?.interruptUnsafe()
-              stopped(left)
-            })).pipe(Effect.ignore), { discard: true })
+            Effect.sync(() => stop(leave(entry)))).pipe(Effect.ignore), { discard: true })
       }),
     cancel: (taskId, owner) =>
       Effect.flatMap(store.cancel(taskId, owner), (task) => {
         const entry = leave(running.get(taskId))
-        entry?.fiber?.interruptUnsafe()
-        stopped(entry)
+        stop(entry)
         const onTransition = entry?.options?.onTransition
         return onTransition === undefined ? Effect.succeed(task) : Effect.as(onTransition(task), task)
       }),
