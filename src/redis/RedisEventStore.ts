@@ -172,6 +172,12 @@ const forgetSessionScript = Redis.script(
   { lua: forgetSessionLua, numberOfKeys: 2 }
 )
 
+/** Forgets one stream: its keys, and its entry in the session's streams (one call, one round trip). */
+const forgetStreamScript = Redis.script(
+  (meta: string, events: string, streams: string, streamId: string) => [meta, events, streams, streamId],
+  { lua: "redis.call('DEL', KEYS[1], KEYS[2])\nredis.call('ZREM', KEYS[3], ARGV[1])", numberOfKeys: 3 }
+)
+
 /** A stored event's JSON as a JSON-RPC message; `undefined` when it is not one. */
 const parseMessage = (json: string): JsonRpc.Message | undefined => {
   let message: unknown
@@ -241,6 +247,7 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
     const replay = call.script(replayScript)
     const readRetained = call.script(retainedScript)
     const forgetAll = call.script(forgetSessionScript)
+    const forgetOne = call.script(forgetStreamScript)
     // NOTE: session ids are the server's own (random base64url), so `<sessionId>:` never runs
     // into another session's keys.
     const baseOf = (sessionId: string) => `${prefix}${sessionId}:`
@@ -374,13 +381,7 @@ export const make = (options: Options = {}): Effect.Effect<EventStoreShape, neve
         Effect.suspend(() => {
           forgetLocal(sessionId, streamId)
           const base = baseOf(sessionId)
-          return run(
-            "forgetStream",
-            Effect.asVoid(Effect.andThen(
-              redis.send("DEL", `${base}s:${streamId}`, `${base}e:${streamId}`),
-              redis.send("ZREM", `${base}streams`, streamId)
-            ))
-          )
+          return Effect.asVoid(run("forgetStream", forgetOne(`${base}s:${streamId}`, `${base}e:${streamId}`, `${base}streams`, streamId)))
         }),
       forgetSession: (sessionId) =>
         Effect.suspend(() => {

@@ -17,6 +17,7 @@ import { createHash } from "node:crypto"
 import { calls, lendPromises, promised, resolve } from "../../src/redis/internal/store.ts"
 import * as RedisStores from "../../src/redis/RedisStores.ts"
 import { TaskStore } from "../../src/tasks/TaskStore.ts"
+import { EventStore } from "../../src/transport/http/EventStore.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 
 /** Node's live timers (`setTimeout` not cleared nor fired). */
@@ -141,5 +142,29 @@ layer(TestRedis.layer, { excludeTestServices: true })("the stores' calls on a re
       const last = yield* fiberId
       // One fiber per read before (`within`'s); a few of the stores' own at most meanwhile.
       assert.isBelow(last - first - 1, reads / 5, `${last - first - 1} fibers forked over ${reads} reads`)
+    }))
+
+  it.effect("RedisStores.layer: forgetting a stream (at each SSE stream's end) forks no fiber, and forgets it", () =>
+    Effect.gen(function*() {
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const context = yield* Layer.build(RedisStores.layer({ url, prefix }))
+      const events = Context.get(context, EventStore)
+      const redis = Context.get(context, Redis.Redis)
+      const streams = 50
+      const message = { jsonrpc: "2.0" as const, method: "notifications/message", params: {} }
+      for (let i = 0; i < streams; i++) yield* events.append("s", `stream${i}`, message)
+      const keys = () => Effect.orDie(redis.send<ReadonlyArray<string>>("KEYS", `${prefix}*`))
+      assert.isAbove((yield* keys()).filter((key) => key.includes(":stream")).length, 0)
+      assert.strictEqual(yield* Effect.orDie(redis.send<number>("ZCARD", `${prefix}events:s:streams`)), streams)
+      const fiberId = Effect.map(Effect.forkChild(Effect.void), (fiber) => fiber.id)
+      const first = yield* fiberId
+      for (let i = 0; i < streams; i++) yield* events.forgetStream("s", `stream${i}`)
+      const last = yield* fiberId
+      // One fiber per forget before (`within`'s, over a DEL and a ZREM); a few of the stores' own at most.
+      assert.isBelow(last - first - 1, streams / 5, `${last - first - 1} fibers forked over ${streams} forgets`)
+      // Each stream's keys and its entry in the session's streams are gone.
+      assert.deepStrictEqual((yield* keys()).filter((key) => key.includes(":stream")), [])
+      assert.strictEqual(yield* Effect.orDie(redis.send<number>("ZCARD", `${prefix}events:s:streams`)), 0)
     }))
 })
