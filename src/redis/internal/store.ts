@@ -7,6 +7,7 @@
 import * as Effect from "effect/Effect"
 import type * as Redis from "effect/persistence/Redis"
 import { createHash } from "node:crypto"
+import { isEffect } from "../../internal/isExit.ts"
 import * as NumericOptions from "../../internal/options.ts"
 import { StoreError } from "../../store/StoreError.ts"
 
@@ -230,7 +231,7 @@ export const resolve = (store: string, part: string, options: StoreOptions = {})
      * fiber; an effect runs in a fiber of its own (see {@link within}).
      */
     run: <A>(operation: string, call: Call<A>): Effect.Effect<A, StoreError> =>
-      Effect.isEffect(call)
+      isEffect(call)
         ? within(
           Effect.mapError(call, (error) => new StoreError({ store, message: `Redis failed ${operation}`, cause: error.cause })),
           timeoutMillis,
