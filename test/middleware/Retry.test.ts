@@ -414,42 +414,36 @@ describe("Retry and the work of tasks", () => {
       assert.strictEqual(failed.message.result?.isError, true, JSON.stringify(failed.message))
       assert.strictEqual(quick.runs.count, 3)
     }))
+  /**
+   * A plain call of a tool that always fails, then a 2025-11-25 task-augmented one on a server of
+   * its own, under `stack`: each runs the tool's work `runs` times.
+   */
+  const runsPlainAndTasked = (stack: ReturnType<typeof McpServer.middleware>, runs: number) =>
+    Effect.gen(function*() {
+      const plain = slowFlaky(100, 0)
+      const { client } = yield* connect(yield* startServer({ tasks: McpServer.tasks({}) }, Layer.merge(plain.layer, stack)))
+      assert.isTrue((yield* sdk(() => client.callTool({ name: "slow_flaky", arguments: {} }))).isError)
+      assert.strictEqual(plain.runs.count, runs)
+
+      const tasked = slowFlaky(100, 0)
+      const other = (yield* connect(yield* startServer({ tasks: McpServer.tasks({}) }, Layer.merge(tasked.layer, stack)))).client
+      const task = yield* callAsTask(other, "slow_flaky")
+      assert.strictEqual((yield* untilTerminal(other, task.task.taskId)).status, "failed")
+      assert.strictEqual(tasked.runs.count, runs)
+    })
   // Two Retry middlewares nest for a plain call: each attempt of the outer runs the inner, which
   // retries on its own ((1 + 1) × (1 + 2) = 6 runs). A task's work follows the same rule. Failed
   // before: the inner one's policy alone applied to the work (3 runs), whichever the era.
   describe("stacked (outer: 1 retry, inner: 2), nested as for a plain call", () => {
     const stacked = McpServer.middleware(retries(1), retries(2))
-    it.live("a plain call runs 6 times; a 2025-11-25 task-augmented call's work too", () =>
-      Effect.gen(function*() {
-        const plain = slowFlaky(100, 0)
-        const server = yield* startServer({ tasks: McpServer.tasks({}) }, Layer.merge(plain.layer, stacked))
-        const { client } = yield* connect(server)
-        const result = yield* sdk(() => client.callTool({ name: "slow_flaky", arguments: {} }))
-        assert.isTrue(result.isError)
-        assert.strictEqual(plain.runs.count, 6)
-
-        const tasked = slowFlaky(100, 0)
-        const other = (yield* connect(yield* startServer({ tasks: McpServer.tasks({}) }, Layer.merge(tasked.layer, stacked)))).client
-        const task = yield* callAsTask(other, "slow_flaky")
-        assert.strictEqual((yield* untilTerminal(other, task.task.taskId)).status, "failed")
-        assert.strictEqual(tasked.runs.count, 6)
-      }))
+    it.live("a plain call runs 6 times; a 2025-11-25 task-augmented call's work too", () => runsPlainAndTasked(stacked, 6))
 
     // Three stacked, a Timeout between them: each nests in the one above ((1 + 1) × (1 + 1) × (1 + 2)
     // = 12 runs), a task's work as a plain call; the Timeout (generous) changes nothing.
     it.live("three stacked (1, 1, 2 retries) with a Timeout between: 12 runs, a 2025-11-25 task's work too", () =>
       Effect.gen(function*() {
         const three = McpServer.middleware(retries(1), Timeout.middleware({ default: "30 seconds" }), retries(1), retries(2))
-        const plain = slowFlaky(100, 0)
-        const { client } = yield* connect(yield* startServer({ tasks: McpServer.tasks({}) }, Layer.merge(plain.layer, three)))
-        assert.isTrue((yield* sdk(() => client.callTool({ name: "slow_flaky", arguments: {} }))).isError)
-        assert.strictEqual(plain.runs.count, 12)
-
-        const tasked = slowFlaky(100, 0)
-        const other = (yield* connect(yield* startServer({ tasks: McpServer.tasks({}) }, Layer.merge(tasked.layer, three)))).client
-        const task = yield* callAsTask(other, "slow_flaky")
-        assert.strictEqual((yield* untilTerminal(other, task.task.taskId)).status, "failed")
-        assert.strictEqual(tasked.runs.count, 12)
+        yield* runsPlainAndTasked(three, 12)
       }))
 
     it.live("2026-07-28: a call that became a task runs its work 6 times; one answered directly too", () =>
