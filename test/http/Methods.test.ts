@@ -174,13 +174,18 @@ describe("methods the endpoint does not serve: 405 with Allow and a JSON-RPC bod
     }
   })
 
-  // Fails before: `FOO /a/mcp` was 405, but the `/mcp` endpoint's middleware, asked first (it
-  // matched its own path only), logged that `/a/mcp` looked like `/mcp` mounted under a prefix.
-  it("two StreamableHttp.route endpoints whose paths end alike (/mcp, /a/mcp): FOO on either is its 405, no warning", async () => {
+  /** What `console.log` and `console.error` print from now on (`vi.restoreAllMocks` ends it), one line per call. */
+  const capturedConsole = (): Array<string> => {
     const logged: Array<string> = []
     const keep = (...args: Array<unknown>) => void logged.push(args.map(String).join(" "))
     vi.spyOn(console, "log").mockImplementation(keep)
     vi.spyOn(console, "error").mockImplementation(keep)
+    return logged
+  }
+  // Fails before: `FOO /a/mcp` was 405, but the `/mcp` endpoint's middleware, asked first (it
+  // matched its own path only), logged that `/a/mcp` looked like `/mcp` mounted under a prefix.
+  it("two StreamableHttp.route endpoints whose paths end alike (/mcp, /a/mcp): FOO on either is its 405, no warning", async () => {
+    const logged = capturedConsole()
     try {
       for (const order of [["/mcp", "/a/mcp"], ["/a/mcp", "/mcp"]] as const) {
         const endpoint = (path: "/mcp" | "/a/mcp") => StreamableHttp.route(run, { path, stateless: path === "/a/mcp" })
@@ -209,10 +214,7 @@ describe("methods the endpoint does not serve: 405 with Allow and a JSON-RPC bod
   // Fails before: a request to /x/a/mcp logged both endpoints' warnings (/mcp under "/x/a", and
   // /a/mcp under "/x"): the one meant is the longest path it ends with.
   it("two StreamableHttp.route endpoints (/mcp, /a/mcp): a 404 at /x/a/mcp is said once, naming /a/mcp", async () => {
-    const logged: Array<string> = []
-    const keep = (...args: Array<unknown>) => void logged.push(args.map(String).join(" "))
-    vi.spyOn(console, "log").mockImplementation(keep)
-    vi.spyOn(console, "error").mockImplementation(keep)
+    const logged = capturedConsole()
     try {
       for (const order of [["/mcp", "/a/mcp"], ["/a/mcp", "/mcp"]] as const) {
         logged.length = 0
