@@ -11,8 +11,10 @@ import { type AddressInfo, createConnection, createServer, type Socket } from "n
 /** A running relay. */
 export interface TcpCut {
   readonly port: number
-  /** Cuts every client off for `millis` (returns at once). */
+  /** Cuts every client off for `millis` (returns at once); `Infinity` until {@link TcpCut.restore}. */
   readonly cut: (millis: number) => Effect.Effect<void>
+  /** Ends a cut at once: new connections are relayed again. */
+  readonly restore: Effect.Effect<void>
 }
 
 /** Starts a relay to `targetPort` on 127.0.0.1. */
@@ -44,7 +46,10 @@ export const tcpCut = (targetPort: number): Effect.Effect<TcpCut, never, Scope.S
               Effect.sync(() => {
                 cutUntil = Date.now() + millis
                 for (const socket of sockets) socket.destroy()
-              })
+              }),
+            restore: Effect.sync(() => {
+              cutUntil = 0
+            })
           }
           const close = () =>
             new Promise<void>((done) => {
