@@ -607,15 +607,14 @@ export const make = (
   const wentSince = (owner: string, since: number) => gone.size !== 0 && (gone.get(owner) ?? 0) > since
   /**
    * Cancels a task created for an owner that went meanwhile: records `cancelled`, then stops its
-   * work (stopped even when the store failed to record it: nobody can reach the task), then tells
-   * `onCreatedForGone`.
+   * work as every cancel does (its `onStopped` told: an input its work already waits for, in an
+   * uninterruptible region, is given up; it waited for ever), stopped even when the store failed to
+   * record it (nobody can reach the task); then tells `onCreatedForGone`.
    */
   const cancelLate = (entry: Running, task: Task): Effect.Effect<void> => {
     const cancelled = Effect.ensuring(
       Effect.ignore(store.cancel(task.taskId, task.owner)),
-      Effect.sync(() => {
-        leave(entry)?.fiber?.interruptUnsafe()
-      })
+      Effect.sync(() => stop(leave(entry)))
     )
     const tell = options.onCreatedForGone
     return tell === undefined ? cancelled : Effect.andThen(cancelled, Effect.suspend(() => tell(task)))

@@ -1,0 +1,91 @@
+/**
+ * A task whose owner's session closed while the task was being created (the store's answer arriving
+ * after the session's tasks were cancelled: `TaskSupervisor.cancelLate`), whose work asks the client
+ * at once in an uninterruptible region: the ask ends with `SessionClosed` (`reason: "taskCancelled"`)
+ * as soon as the task is cancelled, as for every other cancel. It waited for ever (a 2026-07-28
+ * input, listed for a `tasks/update` no client sends a cancelled task). The race is made
+ * deterministic by a store whose `create` waits for the test, and whose `cancel` waits for the
+ * work to have asked.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { McpContext, McpServer } from "../../src/index.ts"
+import { makeMemory, TaskStore } from "../../src/tasks/TaskStore.ts"
+import { connectModern, withTasks } from "../extensions/support.ts"
+
+describe("a task cancelled as it lands for an owner that went", () => {
+  it.live("2026-07-28: an input its work waits for is given up at once (SessionClosed, taskCancelled)", () =>
+    Effect.gen(function*() {
+      const entered = yield* Deferred.make<void>()
+      const gate = yield* Deferred.make<void>()
+      const asked = yield* Deferred.make<void>()
+      const cancelling = yield* Deferred.make<void>()
+      const outcome = yield* Deferred.make<string>()
+      // Lets a work that still waits go as the test ends (else the server's scope waits for it).
+      const release = yield* Deferred.make<void>()
+      yield* Effect.addFinalizer(() => Deferred.succeed(release, undefined))
+      const Gated = Layer.effect(
+        TaskStore,
+        Effect.map(makeMemory(), (memory) =>
+          TaskStore.of({
+            ...memory,
+            create: (input) => Effect.andThen(Deferred.succeed(entered, undefined), Effect.andThen(Deferred.await(gate), memory.create(input))),
+            setInputRequests: (taskId, inputs) =>
+              Effect.tap(memory.setInputRequests(taskId, inputs), () =>
+                Object.keys(inputs).length > 0 ? Deferred.succeed(asked, undefined) : Effect.void),
+            // The cancel lands once the work asked (a store's round trip, during which it did).
+            cancel: (taskId, owner) =>
+              Effect.andThen(Deferred.succeed(cancelling, undefined), Effect.andThen(Deferred.await(asked), memory.cancel(taskId, owner)))
+          }))
+      )
+      const Asks = McpServer.tool({
+        name: "asks",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          Effect.uninterruptible(Effect.gen(function*() {
+            // Asks once its task (promoted by the timer) exists and is being cancelled late.
+            yield* Deferred.await(cancelling)
+            const ended = yield* Effect.raceFirst(
+              Effect.match(McpContext.elicit("Go on?", Schema.Struct({ ok: Schema.Boolean })), {
+                onSuccess: () => "answered",
+                onFailure: (error) =>
+                  error._tag === "SessionClosed" ? `SessionClosed:${(error as unknown as McpContext.SessionClosed).reason}` : error._tag
+              }),
+              Effect.as(Deferred.await(release), "released")
+            )
+            yield* Deferred.succeed(outcome, ended)
+            return ended
+          }))
+      })
+      const server = Context.get(
+        yield* Layer.build(Layer.provideMerge(
+          Asks,
+          Layer.provideMerge(
+            McpServer.McpServer.layer({ name: "late", version: "1.0.0", tasks: McpServer.tasks({ promoteAfterMillis: 0 }) }),
+            Gated
+          )
+        )),
+        McpServer.McpServer
+      )
+      // The session, closed (in a fiber of its own: its close waits for the call) while the creation is under way.
+      const session = yield* Effect.forkChild(Effect.scoped(Effect.gen(function*() {
+        const client = yield* connectModern(server)
+        void client.request("tools/call", { name: "asks", arguments: {} }, withTasks({ elicitation: {} })).catch(() => undefined)
+        yield* Deferred.await(entered)
+      })))
+      yield* Deferred.await(entered)
+      // The session's close (its tasks cancelled, none yet) runs meanwhile; then the creation lands.
+      yield* Effect.sleep("100 millis")
+      yield* Deferred.succeed(gate, undefined)
+      // Fails before: the late cancel interrupted the work but did not give its input up: still waiting.
+      const ended = yield* Deferred.await(outcome).pipe(Effect.timeoutOption("5 seconds"))
+      assert.deepStrictEqual(ended._tag === "Some" ? ended.value : "still waiting", "SessionClosed:taskCancelled")
+      const closed = yield* Fiber.join(session).pipe(Effect.timeoutOption("5 seconds"))
+      assert.strictEqual(closed._tag, "Some", "the session did not close")
+    }), 30_000)
+})
