@@ -103,6 +103,11 @@ export interface TaskExtension {
   ) => { readonly item: WorkItem; readonly context: RequestContext } | undefined
   /** The owner key of a request's 2026 tasks. */
   readonly ownerOf: (context: RequestContext) => string
+  /**
+   * The spawn policy of the extension's tasks (their `onStopped` gives up the inputs a work still
+   * waits for): a task taken over from a replica that stopped runs under it too.
+   */
+  readonly policy: TaskSupervisor.SpawnOptions
   /** Answers a task's pending input if its work runs in this process (what another replica sent). */
   readonly answerHere: (taskId: string, responses: { readonly [key: string]: unknown }) => Effect.Effect<void, StoreError>
 }
@@ -449,12 +454,10 @@ export const make = (options: {
         get params() {
           return Wire.TaskIdParams()
         },
-        // Cooperative and idempotent: an already ended task gets the same ack.
+        // Cooperative and idempotent: an already ended task gets the same ack. The inputs its
+        // work waits for are given up by the supervisor's `onStopped` (see `policy`).
         handler: (params, context) =>
           supervisor.cancel(params.taskId, ownerOf(context)).pipe(
-            // Also a task taken over from a replica that stopped (run again with no spawn policy,
-            // so no `onStopped`): its inputs are given up here.
-            Effect.andThen(Effect.sync(() => abandon(params.taskId))),
             Effect.as(ack),
             Effect.catchTag("TaskAlreadyTerminal", () => Exit.succeed(ack)),
             Effect.catch(Wire.failWith)
@@ -478,5 +481,8 @@ export const make = (options: {
     }
   }
 
-  return { extension, run, ownerOf, answerHere, resumedContext }
+  // One object for every task taken over (a promoted call keeps its own: see `decided`).
+  const policy: TaskSupervisor.SpawnOptions = { onStopped: abandon }
+
+  return { extension, run, ownerOf, policy, answerHere, resumedContext }
 }

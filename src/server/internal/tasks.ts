@@ -212,11 +212,14 @@ export const make = (
     const store = provided._tag === "Some" ? provided.value : yield* makeMemory(options)
     const services = yield* Effect.context<never>()
     // On a shared store, a 2026-07-28 tool task whose replica stopped is run again here, with
-    // the call and the truth it recorded (a 2025-11-25 task belongs to a session that is gone).
+    // the call and the truth it recorded (a 2025-11-25 task belongs to a session that is gone),
+    // under the extension's spawn policy, as a task made here: cancelled (here or on another
+    // replica), expired or its lease lost, the inputs its work waits for are given up (without it,
+    // a work waiting in an uninterruptible region waited for ever).
     const resume = (orphan: Orphan): TaskSupervisor.Resumed | undefined => {
       const resumed = rerun === undefined ? undefined : modern.resumedContext(orphan.task.taskId, orphan.work, { run: orphan.claims + (orphan.handBacks ?? 0) })
       const work = resumed === undefined ? undefined : rerun!(resumed.item.tool, resumed.item.arguments, resumed.context)
-      return work === undefined ? undefined : { work, services }
+      return work === undefined ? undefined : { work, services, options: modern.policy }
     }
     // The sessions whose tasks this process made (by owner key): only theirs are removed from the
     // store when their session closes (else each closing session cost a store round trip, two

@@ -1,0 +1,111 @@
+/**
+ * A 2026-07-28 task taken over from a replica that stopped runs under the same policies as one
+ * made on its replica: the extension's spawn policy (cancelled from another replica, the input its
+ * work waits for in an uninterruptible region is given up, `SessionClosed` with `reason:
+ * "taskCancelled"`). Two replicas in this process on the test Redis, one prefix
+ * and a short lease: the first is stopped (its scope closed: a graceful stop hands its lease back),
+ * the second takes the task over at its next claim.
+ */
+import { assert, layer } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
+import { McpContext, McpServer } from "../../src/index.ts"
+import { Authorization } from "../../src/middleware/index.ts"
+import { RedisTaskStore } from "../../src/redis.ts"
+import { McpTestClient } from "../../src/testing.ts"
+import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+
+/** Every request is Ada's (the tasks' owner), on any replica. */
+const AsAda = Authorization.layer({ rules: {}, unauthenticated: { principal: { subject: "ada", scopes: [], claims: {} } } })
+
+const capabilities = { elicitation: { form: {} }, extensions: { "io.modelcontextprotocol/tasks": {} } }
+
+/**
+ * Replicas of one server on the test Redis under one fresh prefix, a 600 ms lease: each with its
+ * own store (its own Redis client) and scope, given `components`.
+ */
+const replicas = (components: Layer.Layer<never, never, McpServer.McpServer>) =>
+  Effect.gen(function*() {
+    const { url } = yield* TestRedis
+    const prefix = uniquePrefix()
+    return (scope: Scope.Scope) =>
+      Effect.gen(function*() {
+        const stores = yield* Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie))
+        return yield* McpTestClient.make(Layer.mergeAll(components, AsAda), {
+          server: { name: "replica", version: "1", tasks: McpServer.tasks({ leaseMillis: 600 }) },
+          protocolVersion: "2026-07-28",
+          capabilities,
+          timeoutMillis: 10_000
+        }).pipe(Effect.provideContext(stores))
+      }).pipe(Scope.provide(scope))
+  })
+
+/** Polls `tasks/get` (every 50 ms, at most 200 times) until `until` holds; the last task seen. */
+const pollUntil = (client: McpTestClient.McpTestClient, taskId: string, until: (task: any) => boolean) =>
+  Effect.gen(function*() {
+    let task: any
+    for (let i = 0; i < 200; i++) {
+      task = yield* client.request("tasks/get", { taskId })
+      if (until(task)) break
+      yield* Effect.sleep("50 millis")
+    }
+    return task
+  })
+
+layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken over from a replica that stopped", (it) => {
+  // Fails before: the task was taken over with no spawn policy, so no `onStopped`: cancelled through
+  // another replica, its work (interrupted, running on) still waited for the input: no outcome within 5 s.
+  it.effect("cancelled through another replica: the input its work waits for is given up (SessionClosed, taskCancelled)", () =>
+  {
+    // Lets a work that still waits go as the test ends (else its replica's scope waits for it).
+    const release = Deferred.makeUnsafe<void>()
+    return Effect.gen(function*() {
+      let runs = 0
+      const outcome = yield* Deferred.make<string>()
+      const Confirm = McpServer.tool({
+        name: "confirm",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          Effect.gen(function*() {
+            // The first run (on the replica that stops) waits until it is stopped.
+            if (++runs === 1) return yield* Effect.never
+            // The run that took the task over asks, in a region nothing interrupts.
+            return yield* Effect.uninterruptible(Effect.gen(function*() {
+              const ended = yield* Effect.raceFirst(
+                Effect.match(McpContext.elicit("Go on?", Schema.Struct({ ok: Schema.Boolean })), {
+                  onSuccess: () => "answered",
+                  onFailure: (error) =>
+                    error._tag === "SessionClosed" ? `SessionClosed:${(error as unknown as McpContext.SessionClosed).reason}` : error._tag
+                }),
+                Effect.as(Deferred.await(release), "released")
+              )
+              yield* Deferred.succeed(outcome, ended)
+              return ended
+            }))
+          })
+      })
+      const replica = yield* replicas(Confirm)
+      const scopeA = yield* Scope.make()
+      const a = yield* replica(scopeA)
+      const b = yield* replica(yield* Effect.scope)
+      const { taskId } = yield* a.callToolAsTask("confirm")
+      yield* Scope.close(scopeA, Exit.void)
+      // Taken over by b, its run asks.
+      const waiting = yield* pollUntil(b, taskId, (task) => task?.status === "input_required")
+      assert.strictEqual(waiting?.status, "input_required", JSON.stringify(waiting))
+      assert.strictEqual(runs, 2)
+      // Cancelled through another replica, started now (the task is b's: it claims nothing).
+      const c = yield* replica(yield* Effect.scope)
+      const cancelled = yield* c.request("tasks/cancel", { taskId })
+      assert.strictEqual(cancelled.resultType, "complete", JSON.stringify(cancelled))
+      const ended = yield* Deferred.await(outcome).pipe(Effect.timeoutOption("5 seconds"))
+      assert.strictEqual(ended._tag === "Some" ? ended.value : "still waiting", "SessionClosed:taskCancelled")
+      const task = yield* b.request("tasks/get", { taskId })
+      assert.strictEqual(task.status, "cancelled", JSON.stringify(task))
+    }).pipe(Effect.ensuring(Deferred.succeed(release, undefined)), Effect.scoped)
+  }, 30_000)
+})
