@@ -47,6 +47,7 @@ import { reportingStartFailure } from "../session/internal/startFailure.ts"
 import { checkMcpServerOptions, checkMiddlewares } from "./internal/serverOptions.ts"
 import { injectTools } from "./internal/injectedTools.ts"
 import { lackedScopes, resourceJudges } from "./internal/resourceScopes.ts"
+import { taskWorkRetryOf } from "./internal/taskWorkRetry.ts"
 import { headerMismatch, wireOf } from "./internal/paramHeaders.ts"
 import { markPartial } from "./internal/partialList.ts"
 import * as Listen from "./internal/listen.ts"
@@ -578,11 +579,17 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
     // A task call taken over from a replica that stopped runs the tool again (unless `runOnce`).
     const rerun = (name: string, args: unknown, context: RequestContext) => {
       const tool = tools.get(name)
+      if (tool === undefined || tool.runOnce || tool.taskSupport === "forbidden") return undefined
       // The handler alone (the request's middleware ran where the call was made), with the server
-      // in context as every request has it.
-      return tool === undefined || tool.runOnce || tool.taskSupport === "forbidden"
-        ? undefined
-        : Effect.provideService(tool.call(args, context), McpServer, service)
+      // in context as every request has it; made anew for each attempt of a retry.
+      const run = () => Effect.provideService(tool.call(args, context), McpServer, service)
+      // Under the `Retry`s of the stack, nested as they were around the call that made the task
+      // (see `taskWorkRetry.ts`): without them, a retryable failure of the re-run ended the task.
+      const retry = taskWorkRetryOf(
+        [...(options.middleware ?? []), ...middleware, ...extensions.flatMap((extension) => extension.middleware ?? [])],
+        "tools/call"
+      )
+      return retry === undefined ? run() : retry(run)
     }
     const tasks = options.tasks === undefined ? undefined : yield* options.tasks.make(rerun, options.name)
     // A session holding a running task of its own (not a principal's): asked by a transport

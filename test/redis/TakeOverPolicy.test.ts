@@ -2,7 +2,8 @@
  * A 2026-07-28 task taken over from a replica that stopped runs under the same policies as one
  * made on its replica: the extension's spawn policy (cancelled from another replica, the input its
  * work waits for in an uninterruptible region is given up, `SessionClosed` with `reason:
- * "taskCancelled"`). Two replicas in this process on the test Redis, one prefix
+ * "taskCancelled"`), and the `Retry`s of the stack, nested as around the call (two stacked: each
+ * attempt of the outer runs the inner). Two replicas in this process on the test Redis, one prefix
  * and a short lease: the first is stopped (its scope closed: a graceful stop hands its lease back),
  * the second takes the task over at its next claim.
  */
@@ -11,10 +12,11 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { McpContext, McpServer } from "../../src/index.ts"
-import { Authorization } from "../../src/middleware/index.ts"
+import { Authorization, Retry } from "../../src/middleware/index.ts"
 import { RedisTaskStore } from "../../src/redis.ts"
 import { McpTestClient } from "../../src/testing.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
@@ -108,4 +110,37 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken o
       assert.strictEqual(task.status, "cancelled", JSON.stringify(task))
     }).pipe(Effect.ensuring(Deferred.succeed(release, undefined)), Effect.scoped)
   }, 30_000)
+
+  // Fails before: the run that took the task over was the handler alone, under neither policy: it
+  // ran once, and its first (retryable) failure ended the task.
+  it.effect("under two stacked Retry (1 retry each): its work is retried, nested, as around the call (4 runs)", () =>
+    Effect.gen(function*() {
+      class Busy extends Schema.TaggedError<Busy>()("Busy", { run: Schema.Number }) {}
+      let runs = 0
+      /** The runs of the replica that took the task over. */
+      let takenOverRuns = 0
+      const Flaky = McpServer.tool({
+        name: "flaky",
+        execution: { taskSupport: "optional" },
+        failure: Busy,
+        handler: () =>
+          Effect.suspend(() => {
+            // The first run (on the replica that stops) waits until it is stopped.
+            if (++runs === 1) return Effect.never
+            // Busy three times, then done: done only at the fourth run, (1 + 1) × (1 + 1).
+            return ++takenOverRuns <= 3 ? Effect.fail(new Busy({ run: takenOverRuns })) : Effect.succeed(`done at run ${takenOverRuns}`)
+          })
+      })
+      const retries = () => Retry.middleware({ schedule: Schedule.spaced("5 millis").pipe(Schedule.upTo({ times: 1 })), retryable: Retry.byTag("Busy") })
+      const replica = yield* replicas(Layer.merge(Flaky, McpServer.middleware(retries(), retries())))
+      const scopeA = yield* Scope.make()
+      const a = yield* replica(scopeA)
+      const b = yield* replica(yield* Effect.scope)
+      const { taskId } = yield* a.callToolAsTask("flaky")
+      yield* Scope.close(scopeA, Exit.void)
+      const ended = yield* pollUntil(b, taskId, (task) => task?.status === "completed" || task?.status === "failed" || task?.status === "cancelled")
+      assert.strictEqual(ended?.status, "completed", JSON.stringify(ended))
+      assert.deepStrictEqual(ended.result?.content, [{ type: "text", text: "done at run 4" }], JSON.stringify(ended))
+      assert.strictEqual(takenOverRuns, 4)
+    }).pipe(Effect.scoped), 30_000)
 })

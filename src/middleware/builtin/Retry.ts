@@ -36,7 +36,7 @@ import { isExit } from "../../internal/isExit.ts"
 import type * as McpError from "../../protocol/McpError.ts"
 import type { CallToolResult } from "../../protocol/McpSchema.ts"
 import { declaredFailureOf } from "../../server/internal/declaredFailure.ts"
-import { TaskWorkRetry } from "../../server/internal/taskWorkRetry.ts"
+import { TaskWorkRetry, taskWorkRetryKey } from "../../server/internal/taskWorkRetry.ts"
 import * as Middleware from "../Middleware.ts"
 import { checkStrings, notWhat } from "./internal/config.ts"
 
@@ -144,10 +144,11 @@ export const defaultSchedule: Schedule.Schedule<unknown, Failure> = Schedule.exp
  * work retried instead, as the task's: a retryable failure runs the work again (the handler and
  * what the tasks machinery wraps around it, not the middleware above it, which answered already),
  * under the same policy, while the task stays `working`; the task ends with the first success or
- * the last failure. Such a call is not retried as a request too (its attempts would multiply). A
- * task taken over by another replica (a shared store) runs its work there without this policy.
+ * the last failure. Such a call is not retried as a request too (its attempts would multiply).
  * Two `Retry`s stacked nest, as for a plain call (each attempt of the outer one runs the inner one,
- * which retries on its own): a task's work too, the outer policy around the inner's.
+ * which retries on its own): a task's work too, the outer policy around the inner's. A 2026-07-28
+ * task taken over by another replica (a shared store) runs its work there under the same policies,
+ * as that replica's stack nests them (replicas of one server have the same middleware).
  *
  * **Gotchas**
  *
@@ -206,7 +207,7 @@ export const middleware = (config: Config): Middleware.Middleware => {
   // Each attempt makes the work anew (a handler deciding as it is called is called again).
   const retriedWork: TaskWorkRetry["Service"] = (work) =>
     Effect.retry(attemptOf(Effect.suspend(work)), { schedule, while: retryable }).pipe(Effect.catch(settle)) as Effect.Effect<object, McpError.McpError>
-  return Middleware.make("retry", {
+  const made = Middleware.make("retry", {
     onRequest: (request, _context, next) => {
       if (!methods.has(request.method)) return next(request)
       const answer = next(request)
@@ -241,6 +242,9 @@ export const middleware = (config: Config): Middleware.Middleware => {
       return Effect.retry(attempt, { schedule, while: (failure) => !retriesWork && retryable(failure) }).pipe(Effect.catch(settle))
     }
   })
+  // What a task taken over from a replica that stopped runs its work under (no request around it
+  // there): this policy, as the server's stack nests it (`taskWorkRetryOf`).
+  return Object.assign(made, { [taskWorkRetryKey]: { methods, retry: retriedWork } })
 }
 
 // ---------------------------------------------------------------------------

@@ -10,6 +10,10 @@
  * decides as it is called with the same outcome: its first failure at each attempt). Without it
  * the work runs as it is. Read where `TaskExitMapping` is (the mapping sees the last attempt).
  *
+ * A task taken over from a replica that stopped runs its work again with no request around it:
+ * its policies are read from the server's stack instead ({@link taskWorkRetryOf}), each `Retry`
+ * saying its own under {@link taskWorkRetryKey}.
+ *
  * @internal
  */
 import * as Context from "effect/Context"
@@ -21,3 +25,33 @@ export class TaskWorkRetry extends Context.Service<
   TaskWorkRetry,
   (work: () => Effect.Effect<object, McpError.McpError>) => Effect.Effect<object, McpError.McpError>
 >()("effect-mcp-server/internal/TaskWorkRetry") {}
+
+/** What a `Retry` says of itself: the methods it retries, and how it runs a task's work. */
+export interface TaskWorkPolicy {
+  readonly methods: ReadonlySet<string>
+  readonly retry: TaskWorkRetry["Service"]
+}
+
+/**
+ * The property of a middleware holding its {@link TaskWorkPolicy} (`Retry.middleware` sets it). A
+ * symbol, so spreading the middleware (`{ ...m, name }`, `Middleware.make`) keeps it, as does
+ * `Middleware.provide`.
+ */
+export const taskWorkRetryKey: unique symbol = Symbol.for("effect-mcp-server/taskWorkRetry") as never
+
+/**
+ * The policies of the `Retry`s of `middleware` (outermost first) that retry `method`, nested as
+ * they nest around a request (the outer one's around the inner one's: see `Retry`); `undefined`
+ * when none does.
+ */
+export const taskWorkRetryOf = (middleware: ReadonlyArray<object>, method: string): TaskWorkRetry["Service"] | undefined => {
+  let nested: TaskWorkRetry["Service"] | undefined
+  for (let i = middleware.length - 1; i >= 0; i--) {
+    const policy = (middleware[i] as { readonly [taskWorkRetryKey]?: TaskWorkPolicy })[taskWorkRetryKey]
+    if (policy === undefined || !policy.methods.has(method)) continue
+    const inner = nested
+    const outer = policy.retry
+    nested = inner === undefined ? outer : (work) => outer(() => inner(work))
+  }
+  return nested
+}
