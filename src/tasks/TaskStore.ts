@@ -15,7 +15,8 @@
  *   and, for tasks created with an `address`, `maxTasksPerAddress` per address (so one client
  *   opening many anonymous sessions cannot hold the whole budget). Expired and old terminal tasks
  *   make room first; past that, creation fails with `TaskLimitExceeded` naming the limit;
- * - `awaitTerminal` suspends until the task is terminal (no polling).
+ * - `awaitTerminal` suspends until the task is terminal (no polling), or until it expires (then
+ *   `TaskNotFound`, as a `get` answers from then on, whatever its work still does);
  *
  * Every operation may fail with a `StoreError` when what holds the tasks cannot be reached (a
  * shared store: its Redis is down); the in-memory store never does. The server maps it with
@@ -37,7 +38,7 @@ import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import * as NumericOptions from "../internal/options.ts"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import type { StoreError } from "../store/StoreError.ts"
-import { ended, type InputRequest, isExpired, isTerminal, type Outcome, type Task } from "./Task.ts"
+import { ended, expiresAt, type InputRequest, isExpired, isTerminal, type Outcome, type Task } from "./Task.ts"
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -348,7 +349,10 @@ export class TaskStore extends Context.Service<TaskStore, {
   ) => Effect.Effect<Task | undefined, StoreError>
   /** Marks the task cancelled (compare-and-set) and returns it. */
   readonly cancel: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal | StoreError>
-  /** Waits until the task is terminal (by subscription, not polling). */
+  /**
+   * Waits until the task is terminal (by subscription, not polling); fails with `TaskNotFound`
+   * once it expires first (it is gone then, as `get` says).
+   */
   readonly awaitTerminal: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | StoreError>
   /**
    * Every status change (creation included), for the `notifications/tasks` of 2026-07-28
@@ -802,7 +806,17 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
           if (entry === undefined) return Exit.fail(new TaskNotFound({ taskId }))
           if (isTerminal(entry.task.status)) return Exit.succeed(entry.task)
           entry.waiters ??= Deferred.makeUnsafe<Task, TaskNotFound>()
-          return Deferred.await(entry.waiters)
+          const waited = Deferred.await(entry.waiters)
+          // Its TTL ends the wait: the task is gone then (a `get` answers TaskNotFound), also while
+          // its work runs on (an uninterruptible region, past the TTL): `tasks/result` waited for
+          // that work's end, or the reaper, then answered it failed (-32603) instead of -32602.
+          const expiry = expiresAt(entry.task)
+          return expiry === undefined || !Number.isFinite(expiry)
+            ? waited
+            : Effect.timeoutOrElse(waited, {
+              duration: Math.max(0, expiry - now),
+              orElse: () => Exit.fail(new TaskNotFound({ taskId }))
+            })
         }),
       changes,
       removeOwnedBy: (owner) =>
