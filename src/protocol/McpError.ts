@@ -490,11 +490,15 @@ export const tokenScopesLostObject = (missingScopes: ReadonlyArray<string>): Err
  *
  * **Details**
  *
+ * - a defect anywhere in the cause ({@link hasServerDefect}: not the client's fault made one) →
+ *   the masked -32603 (the caller logs the cause), whatever else the cause holds: a typed failure
+ *   or the client's fault beside it (a parallel branch failed with one as another died) does not
+ *   hide the server's bug;
  * - a typed {@link McpError} failure → its JSON-RPC error object;
  * - the client's fault, failed or made a defect ({@link clientFault}): its invalid answer to what
  *   the handler asked → -32602; a capability it did not declare → -32021 in MCP 2026-07-28, else
  *   -32603 with its message;
- * - any other failure or a defect → the masked -32603 (the caller logs the cause);
+ * - any other failure → the masked -32603 (the caller logs the cause);
  * - interruption only (the request was cancelled) → `undefined`: no response is sent.
  *
  * @since 0.1.0
@@ -502,6 +506,7 @@ export const tokenScopesLostObject = (missingScopes: ReadonlyArray<string>): Err
  */
 export const fromCause = (cause: Cause.Cause<unknown>): ErrorObject | undefined => {
   if (Cause.hasInterruptsOnly(cause)) return undefined
+  if (hasServerDefect(cause)) return internalErrorObject
   for (const reason of cause.reasons) {
     if (reason._tag === "Fail" && isMcpError(reason.error)) return toErrorObject(reason.error)
   }
@@ -522,7 +527,8 @@ export const fromCause = (cause: Cause.Cause<unknown>): ErrorObject | undefined 
  *   ({@link missingClientCapability}); in a 2025-era session (capabilities negotiated once, no code
  *   for it) -32603 with the error's message, which names the capability and the request it was
  *   needed for (as a tool's error says it, and as the TypeScript SDK's server answers it);
- * - `undefined` for anything else.
+ * - `undefined` for anything else, and for a cause that also holds a defect of the server's
+ *   ({@link hasServerDefect}): the server's failure, answered and logged as one.
  *
  * @since 0.2.0
  * @category mapping
@@ -530,6 +536,8 @@ export const fromCause = (cause: Cause.Cause<unknown>): ErrorObject | undefined 
 export const clientFault = (
   cause: Cause.Cause<unknown>
 ): InvalidParams | MissingRequiredClientCapability | InternalError | undefined => {
+  // A defect beside it is the server's bug: the cause is the server's failure (see `fromCause`).
+  if (hasServerDefect(cause)) return undefined
   const invalid = clientAnswerInvalidOf(cause)
   const missing = invalid === undefined ? capabilityMissingOf(cause) : undefined
   const fault = invalid !== undefined
@@ -562,7 +570,7 @@ const clientFaults = new WeakSet<object>()
  * @category predicates
  */
 export const isClientFault = (cause: Cause.Cause<unknown>): boolean => {
-  if (Cause.hasInterruptsOnly(cause)) return false
+  if (Cause.hasInterruptsOnly(cause) || hasServerDefect(cause)) return false
   for (const reason of cause.reasons) {
     if (reason._tag === "Fail" && isMcpError(reason.error)) return clientFaults.has(reason.error)
   }
@@ -584,6 +592,44 @@ export const clientAnswerInvalidOf = (cause: Cause.Cause<unknown>): InvalidParam
     if (invalid !== undefined) return invalid
   }
   return undefined
+}
+
+/**
+ * Whether a cause holds a defect of the server's: a `Die` whose defect is not the client's fault
+ * made one (its invalid answer, a capability it did not declare, made defects with `Effect.orDie`
+ * as the guides do: see {@link clientFault}). Such a cause is the server's failure whatever else
+ * it holds: {@link fromCause} answers it the masked -32603 (the caller logs the cause, the defect's
+ * stack with it), not the -32602 of the client's invalid answer a parallel branch failed with, nor
+ * a typed failure's code; {@link isClientFault} is false for it.
+ *
+ * @since 0.2.0
+ * @category predicates
+ */
+export const hasServerDefect = (cause: Cause.Cause<unknown>): boolean => {
+  for (const reason of cause.reasons) {
+    if (reason._tag === "Die" && !isClientFaultValue(reason.defect) && !isInputSignal(reason.defect)) return true
+  }
+  return false
+}
+
+/** Whether a value is the client's fault as {@link clientFault} answers it (failed or made a defect). */
+const isClientFaultValue = (value: unknown): boolean => {
+  if (answerInvalidTag(value) !== undefined) return true
+  const missing = capabilityMissing(value)
+  return missing !== undefined && (missing.perRequest === true || typeof missing.message === "string")
+}
+
+/**
+ * The signal that stops a 2026-07-28 handler whose input is missing (`InputRound`'s, a defect value
+ * so that handlers do not catch it; recognized by tag: the session's): no bug.
+ */
+const isInputSignal = (value: unknown): boolean => {
+  if (typeof value !== "object" || value === null) return false
+  try {
+    return (value as { readonly _tag?: unknown })._tag === "InputRequiredSignal"
+  } catch {
+    return false
+  }
 }
 
 /** What a reason of a cause holds: a failure's error, a defect; `undefined` for an interruption. */
@@ -704,8 +750,9 @@ const answerInvalidTag = (error: unknown): "ElicitationInvalid" | "ClientResultI
 }
 
 /**
- * The code of {@link fromCause}'s answer, without building it: a typed failure's code, the client's
- * fault's ({@link clientFault}), -32603 for anything else; `undefined` for a cancellation (no
+ * The code of {@link fromCause}'s answer, without building it: -32603 for a cause with a defect of
+ * the server's ({@link hasServerDefect}), else a typed failure's code, the client's fault's
+ * ({@link clientFault}), -32603 for anything else; `undefined` for a cancellation (no
  * response). What telemetry records of a failure.
  *
  * @since 0.2.0
@@ -713,6 +760,7 @@ const answerInvalidTag = (error: unknown): "ElicitationInvalid" | "ClientResultI
  */
 export const codeOfCause = (cause: Cause.Cause<unknown>): number | undefined => {
   if (Cause.hasInterruptsOnly(cause)) return undefined
+  if (hasServerDefect(cause)) return ErrorCode.InternalError
   for (const reason of cause.reasons) {
     if (reason._tag === "Fail" && isMcpError(reason.error)) return codeOf(reason.error)
   }

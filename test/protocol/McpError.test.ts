@@ -75,3 +75,34 @@ describe("McpError.codeOfCause", () => {
     assert.deepStrictEqual(codes, [-32602, -32602, -32602, -32602, -32021, -32021, -32603, -32603, -32603, -32603])
   })
 })
+
+describe("McpError: a defect beside other failures", () => {
+  // Fails before: the client's fault answered first (-32602, -32021; not logged, `isClientFault`),
+  // and a typed failure's code, the defect beside them lost.
+  it("wins: the masked -32603, no client's fault; the client's faults made defects and the input signal are no defect", () => {
+    const defect = Cause.die(new Error("a parallel branch died"))
+    const faults = [
+      { _tag: "ElicitationInvalid", message: "The client's answer does not match the form" },
+      { _tag: "ClientCapabilityMissing", capability: "elicitation", perRequest: true, message: "no elicitation" }
+    ]
+    const causes = [
+      ...faults.flatMap((fault) => [Cause.combine(Cause.fail(fault), defect), Cause.combine(Cause.die(fault), defect)]),
+      Cause.combine(Cause.fail(McpError.invalidParams("bad")), defect),
+      Cause.combine(defect, Cause.fail(McpError.invalidParams("bad")))
+    ]
+    for (const cause of causes) {
+      assert.isTrue(McpError.hasServerDefect(cause))
+      assert.deepStrictEqual(McpError.fromCause(cause), McpError.internalErrorObject)
+      assert.strictEqual(McpError.codeOfCause(cause), -32603)
+      assert.isUndefined(McpError.clientFault(cause))
+      assert.isFalse(McpError.isClientFault(cause))
+    }
+    // Without the defect: the client's fault, as before.
+    for (const fault of faults) {
+      const alone = Cause.combine(Cause.die(fault), Cause.interrupt())
+      assert.isFalse(McpError.hasServerDefect(alone))
+      assert.isTrue(McpError.isClientFault(alone))
+    }
+    assert.isFalse(McpError.hasServerDefect(Cause.die({ _tag: "InputRequiredSignal" })))
+  })
+})

@@ -53,7 +53,9 @@ export interface Config {
 /**
  * Maps the failures of every request:
  *
- * - an `McpError` failure, or an interruption → unchanged;
+ * - an `McpError` failure (with no defect beside it), or an interruption → unchanged;
+ * - a defect beside any failure (a parallel branch died: `McpError.hasServerDefect`) → as a defect
+ *   alone (below): the failure does not hide the server's bug;
  * - another failure → `map(error)` when it gives an `McpError`;
  * - else the client's fault, failed or made a defect (`McpError.clientFault`: its invalid answer
  *   to what the handler asked, `ElicitationInvalid` or `ClientResultInvalid` → -32602 saying what
@@ -94,6 +96,9 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
   const defectMessage = config.defectMessage ?? "Internal error"
   const recover = (method: string, cause: Cause.Cause<unknown>): Effect.Effect<never, McpError.McpError> => {
     if (Cause.hasInterruptsOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
+    // A defect beside a failure is the server's bug, whatever the failure (`McpError.hasServerDefect`):
+    // masked and logged, not hidden behind the failure mapped or the client's fault.
+    if (McpError.hasServerDefect(cause)) return unmapped(method, cause)
     const reasons = cause.reasons
     for (const reason of reasons) {
       if (reason._tag === "Fail" && McpError.isMcpError(reason.error)) return Effect.fail(reason.error)
@@ -194,10 +199,10 @@ const asksForTask = (request: JsonRpc.Request, context: RequestContext): boolean
   taskMethods.has(request.method) && (request.params as { readonly task?: unknown } | undefined)?.task !== undefined &&
   featuresOf(context.protocolVersion).taskMethods
 
-/** A cause this middleware leaves as it is: an interruption, or a failure with an `McpError`. */
+/** A cause this middleware leaves as it is: an interruption, or a failure with an `McpError` and no defect beside it. */
 const isPlain = (cause: Cause.Cause<unknown>): boolean =>
   Cause.hasInterruptsOnly(cause) ||
-  cause.reasons.some((reason) => reason._tag === "Fail" && McpError.isMcpError(reason.error))
+  (cause.reasons.some((reason) => reason._tag === "Fail" && McpError.isMcpError(reason.error)) && !McpError.hasServerDefect(cause))
 
 /** The message of the first failure or defect of `cause`, for unmasked answers. */
 const describe = (cause: Cause.Cause<unknown>): string => {
