@@ -561,7 +561,9 @@ const clientFaults = new WeakSet<object>()
 /**
  * True when {@link fromCause} answers a cause as the client's fault ({@link clientFault}): no typed
  * {@link McpError} failure answers it first, or the one that does is {@link clientFault}'s own (a
- * middleware, `ErrorMapping`, answered the fault with it). Not the server's
+ * middleware, `ErrorMapping`, answered the fault with it) or a {@link MissingRequiredClientCapability}
+ * (-32021: a capability the request did not declare, whoever answered it); never with a defect of
+ * the server's in the cause ({@link hasServerDefect}). Not the server's
  * failure: the session does not log its cause, and what logs requests (the `Logging` middleware)
  * logs it at the level of a client's error, without its cause, even where its code is -32603 (a
  * 2025-era capability).
@@ -572,7 +574,11 @@ const clientFaults = new WeakSet<object>()
 export const isClientFault = (cause: Cause.Cause<unknown>): boolean => {
   if (Cause.hasInterruptsOnly(cause) || hasServerDefect(cause)) return false
   for (const reason of cause.reasons) {
-    if (reason._tag === "Fail" && isMcpError(reason.error)) return clientFaults.has(reason.error)
+    if (reason._tag === "Fail" && isMcpError(reason.error)) {
+      // A -32021 is the client's by what it says (a capability the request did not declare),
+      // whoever made it (a tool's uncaught `ClientCapabilityMissing`, an extension not declared).
+      return clientFaults.has(reason.error) || reason.error._tag === "MissingRequiredClientCapability"
+    }
   }
   // `clientFault` itself (its answer built, without a stack trace: a failure's path only), so that
   // the two never disagree (a failure whose fields cannot be read is none to either).

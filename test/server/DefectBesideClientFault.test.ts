@@ -8,6 +8,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
@@ -19,10 +20,17 @@ import { requestsOver } from "../support/inMemoryRequests.ts"
 const branchDied = () => new Error("the cache branch died")
 
 /** Asks for a name (the client answers content that does not match) beside a branch that dies when stopped. */
-const both = Effect.all([
-  McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })).pipe(Effect.orDie),
-  Effect.never.pipe(Effect.ensuring(Effect.suspend(() => Effect.die(branchDied()))))
-], { concurrency: 2 }).pipe(Effect.as("never"))
+const both = Effect.flatMap(Deferred.make<void>(), (started) =>
+  Effect.all([
+    // Asked once the other branch waits (its finalizer in place): the two fail together.
+    Effect.andThen(
+      Deferred.await(started),
+      Effect.andThen(Effect.yieldNow, McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })).pipe(Effect.orDie))
+    ),
+    Effect.andThen(Deferred.succeed(started, undefined), Effect.never).pipe(
+      Effect.ensuring(Effect.suspend(() => Effect.die(branchDied())))
+    )
+  ], { concurrency: 2 })).pipe(Effect.as("never"))
 
 const Ask = McpServer.tool({ name: "ask", handler: () => both })
 const AskPrompt = McpServer.prompt({ name: "ask", handler: () => both })

@@ -15,7 +15,10 @@
  *   `rpc.response.status_code` for a JSON-RPC error answered: its code, as a string (`-32603` for
  *   a defect); `error.type` when the request fails: that code, unless the conventions class it as
  *   the caller's error, not the server's (`-32700`, `-32600`, `-32601`, `-32602`, an unknown tool's
- *   or prompt's too, `-32002`: then no `error.type` and no ERROR status, on the span and its series
+ *   or prompt's too, `-32002`), or the request failed by the client's fault, whatever its code
+ *   (`McpError.isClientFault`, as `Logging` classes it: a 2025-era client's missing capability
+ *   answered -32603 naming it, -32021 in MCP 2026-07-28; not when a defect of the server's is in
+ *   the cause): then no `error.type` and no ERROR status, on the span and its series
  *   alike; a request the session refused before any hook saw it, an id in progress, one before
  *   `initialize`, a 2026-07-28 version not served, one refused 429 while too many wait (not on a stateless endpoint's shared session), a new one while the session drains, -32000, over stdio or refused 503 by a draining Streamable HTTP endpoint (as of the session it named, else of none, told through the shared stateless session or another session still running; none when no session runs), has a span too, with its code, an error as that code is, the HTTP attributes of its POST (not a 429's: the session keeps no POST with a waiting request), and no `mcp.protocol.version` when it names a version not served); `tool_error` for
  *   a tool result with `isError`, `cancelled` for a request cancelled (not one a session's drain
@@ -324,14 +327,20 @@ const targetOf = (request: JsonRpc.Request): { readonly key: string; readonly va
  * `error.type` of an answer, as the conventions ask: the JSON-RPC error code the client gets, as a
  * string (`-32602`; -32603 for a defect, which the client gets masked), `tool_error` for a tool
  * result that is an error, `cancelled` for a request cancelled (no answer); `undefined` for a
- * success.
+ * success. The client's fault answered with a code the server's own failures use too
+ * ({@link clientFaultType}) is a key of its own: no error of the server's.
  */
 const errorTypeOf = (exit: Exit.Exit<unknown, unknown>, stopped: JsonRpc.ErrorObject | undefined): string | undefined => {
   if (exit._tag === "Success") {
     return (exit.value as { readonly isError?: unknown } | undefined)?.isError === true ? toolError : undefined
   }
   const code = McpError.codeOfCause(exit.cause)
-  if (code !== undefined) return codeText(code)
+  if (code !== undefined) {
+    const text = codeText(code)
+    // Classed by fault, as `Logging` classes it (`McpError.isClientFault`), not by the code alone:
+    // asked only of a code that would be the server's error (a failure's path).
+    return notServerErrors.has(text) || !McpError.isClientFault(exit.cause) ? text : clientFaultType(text)
+  }
   // Interrupted: cancelled, unless it was stopped and answered an error first (a session's drain,
   // an HTTP endpoint's shutdown, the end of its session): that error's code.
   return stopped === undefined ? cancelled : codeText(stopped.code)
@@ -434,9 +443,10 @@ const failureAttributesOf = (errorType: string): Record<string, string> => {
  * (parse error), -32600 (invalid request), -32601 (method not found), -32602 (invalid params, an
  * unknown tool or prompt too), -32002 (resource not found). Such an answer's span and series have
  * `rpc.response.status_code` and no `error.type`, and the span no ERROR status. Every other code
- * is an error; on the client's side (the requests the server sends it), every code is.
+ * is an error, unless the client's fault answered it ({@link clientFaultType}); on the client's
+ * side (the requests the server sends it), every code is.
  */
-const notServerErrors: ReadonlyMap<string, Readonly<Record<string, string>>> = new Map(
+const notServerErrors: Map<string, Readonly<Record<string, string>>> = new Map(
   [
     McpError.ErrorCode.ParseError,
     McpError.ErrorCode.InvalidRequest,
@@ -445,6 +455,31 @@ const notServerErrors: ReadonlyMap<string, Readonly<Record<string, string>>> = n
     McpError.ErrorCode.ResourceNotFound
   ].map((code) => [codeText(code), { "rpc.response.status_code": codeText(code) }])
 )
+
+/**
+ * The error type of a request that failed by the client's fault (`McpError.isClientFault`: its
+ * invalid answer to what the handler asked, a capability it did not declare) answered with a code
+ * the server's own failures use too: -32603 naming a capability in a 2025-era session (the code
+ * the TypeScript SDK's server answers it with), -32021 in MCP 2026-07-28. The conventions class
+ * errors by what the instrumentation knows of the request, not the status code alone (Recording
+ * errors: "Instrumentations that have additional context about a specific request SHOULD use this
+ * context to classify whether the status code is an error"), and leave a SERVER span's status
+ * unset for the caller's error (HTTP's 4xx): so such a request's span and series have
+ * `rpc.response.status_code`, the code as sent, and no `error.type` nor ERROR status, as a
+ * {@link notServerErrors} code's. A key of its own (the code and a marker), in
+ * {@link notServerErrors} with those attributes; made once per code.
+ */
+const clientFaultTypes = new Map<string, string>()
+const clientFaultType = (code: string): string => {
+  let type = clientFaultTypes.get(code)
+  if (type === undefined) {
+    // Unbounded: `McpError.clientFault` answers -32602, -32021 or -32603, no code of the client's.
+    type = `${code}\u0000client`
+    clientFaultTypes.set(code, type)
+    notServerErrors.set(type, { "rpc.response.status_code": code })
+  }
+  return type
+}
 
 /**
  * The attributes of a request the server answered (or a client's notification it handled) that
