@@ -1060,7 +1060,9 @@ const recordInjected = (
  * address for anonymous HTTP callers across their sessions (`maxTasksPerAddress`; principals are
  * not counted by address); a TTL of at most 1 hour (`maxTtlMillis`), which also bounds the work.
  * Past a limit, task creation is answered 429 with `data.limit` `"tasksPerRequestor"`,
- * `"tasksPerAddress"` or `"tasks"` and `data.max`. Behind a reverse proxy, set `clientAddress`.
+ * `"tasksPerAddress"` or `"tasks"` and `data.max`. A task's stored result (or error) is at most
+ * `maxResultBytes` of JSON (4 MiB by default): a larger one is not kept, the task ends `failed`
+ * with a -32603 naming the limit. Behind a reverse proxy, set `clientAddress`.
  * An option out of range (a limit that is `NaN` or below 1, a TTL of 0) is a `RangeError` here.
  *
  * Only a server that calls this carries the task machinery: a bundler drops it from the others.

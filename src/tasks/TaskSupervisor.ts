@@ -45,6 +45,7 @@ import { Renewal, renewMap, renewSet } from "../internal/renewal.ts"
 import type { StoreError } from "../store/StoreError.ts"
 import { type CreateInput, type Orphan, type TaskAlreadyTerminal, type TaskLimitExceeded, type TaskNotFound, TaskStore } from "./TaskStore.ts"
 import { errorForLog, forLog } from "../internal/loggedCause.ts"
+import { boundedFinish } from "./internal/resultBound.ts"
 
 /**
  * How a wire wants its tasks run: how an ending maps to a status, and who hears of changes.
@@ -349,6 +350,15 @@ export interface SupervisorOptions {
    * passes its `GracefulShutdown`'s. Default: never.
    */
   readonly stopping?: (() => boolean) | undefined
+  /**
+   * The largest outcome a task's end records, in bytes of its UTF-8 JSON (its result, or its
+   * error): one over it is recorded as the task `failed` with a -32603 naming the limit
+   * (`maxResultBytes`), not stored, and a warning is logged. Default 4 MiB; `Infinity`: no bound.
+   * The server passes `McpServer.tasks`'s `maxResultBytes`.
+   *
+   * @since 0.2.0
+   */
+  readonly maxResultBytes?: number | undefined
 }
 
 /**
@@ -544,6 +554,8 @@ export const make = (
   // takes over the tasks whose lease ran out (their process stopped): it runs them again, or ends
   // them failed. None stays working forever.
   const leaseMillis = options.leaseMillis ?? defaultLeaseMillis
+  /** The store's `finish`, the outcome bounded (see `SupervisorOptions.maxResultBytes`). */
+  const finishBounded = boundedFinish(store, options.maxResultBytes)
   // Called on the store (`store.renewLeases!(...)`), not detached: a store written as a class
   // keeps its `this`.
   const renewLeases = store.renewLeases
@@ -827,7 +839,7 @@ export const make = (
   }
 
   /** Records `ending` for `task` in the store. */
-  const finishWith = (task: Task, ending: Ending) => store.finish(task.taskId, ending.status, ending.outcome, ending.statusMessage)
+  const finishWith = (task: Task, ending: Ending) => finishBounded(task.taskId, ending.status, ending.outcome, ending.statusMessage)
 
   /** The end of a task is recorded: it leaves, and its policy hears of it. */
   const recorded = (entry: Running, finished: Task | undefined): Effect.Effect<void> => {

@@ -44,6 +44,7 @@ import { TaskExitMapping } from "./taskExitMapping.ts"
 import { TaskWorkRetry } from "./taskWorkRetry.ts"
 import type { TaskKeys } from "./requestorKeys.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
+import { boundedFinish } from "../../tasks/internal/resultBound.ts"
 
 /** The inputs of a task: those it waits for, and the keys it used. */
 interface Waiting {
@@ -151,8 +152,12 @@ export const make = (options: {
    * is recorded again (see {@link recordAgain}); without one, it is not.
    */
   readonly scope?: Scope.Scope | undefined
+  /** The largest outcome a `required` tool's task records (`McpServer.tasks`'s `maxResultBytes`; default 4 MiB). */
+  readonly maxResultBytes?: number | undefined
 }): TaskExtension => {
   const { store, supervisor } = options
+  // The store's `finish`, the outcome bounded (see `TaskSupervisor.SupervisorOptions.maxResultBytes`).
+  const finishBounded = boundedFinish(store, options.maxResultBytes)
   const promoteAfter = options.promoteAfterMillis ?? 100
   const waiting = new Map<string, Waiting>()
   const ownerOf = perRequestor((context) => ownerKey(options.keysOf(context).owner))
@@ -337,8 +342,8 @@ export const make = (options: {
             options.created?.(task.owner)
             const finish = () =>
               exit._tag === "Success"
-                ? store.finish(task.taskId, "completed", { _tag: "Result", result: exit.value })
-                : store.finish(task.taskId, "failed", { _tag: "Error", error: error! }, error!.message)
+                ? finishBounded(task.taskId, "completed", { _tag: "Result", result: exit.value })
+                : finishBounded(task.taskId, "failed", { _tag: "Error", error: error! }, error!.message)
             // Its end not recorded (a store that failed): the call's own answer, as when its task
             // could not be created (-32603 lost the result of work that ran). The task, which no
             // client knows of, has its end recorded again in the background (it stayed `working`,

@@ -73,6 +73,19 @@ export interface TaskOptions extends MemoryOptions {
    * 15 000 ms (see `TaskSupervisor.SupervisorOptions`).
    */
   readonly leaseMillis?: number | undefined
+  /**
+   * The largest outcome a task's end stores, in bytes of its UTF-8 JSON (the request's result, or
+   * its error), whatever the store (in memory, Redis, one of one's own). A task whose work made
+   * more ends `failed` with a -32603 "Task result too large: N bytes, over the limit of M bytes
+   * (maxResultBytes); not kept" (`data: { limit: "maxResultBytes", max, size }`), which
+   * `tasks/result` answers (2025-11-25) and `tasks/get` carries (2026-07-28), and a warning is
+   * logged; the result is not kept. Default 4 MiB, the Streamable HTTP endpoint's `maxBodyBytes`
+   * (above `SizeLimit`'s 1 MiB, which replaces a larger tool result by its `isError` result before
+   * it is stored); raise it with `SizeLimit.maxBytes` when results are larger. Every stored task
+   * may hold this much: the memory a store's tasks take is at most `maxTasks` times it. An integer
+   * >= 1, or `Infinity`: no bound.
+   */
+  readonly maxResultBytes?: number | undefined
 }
 
 /**
@@ -80,7 +93,7 @@ export interface TaskOptions extends MemoryOptions {
  * called): the store's limits and times (see `TaskStore.checkMemoryOptions`, also for a provided
  * store's options: a server that uses them names them), `listPageSize` a number >= 1,
  * `promoteAfterMillis` a number >= 0 and at most 2^31 - 1 (a Node timer), `leaseMillis` a finite number > 0 (0 or `NaN`
- * renewed leases every millisecond).
+ * renewed leases every millisecond), `maxResultBytes` an integer >= 1 or `Infinity`.
  */
 export const checkTaskOptions = (options: TaskOptions): void => {
   checkMemoryOptions(options, "McpServer.tasks")
@@ -89,7 +102,8 @@ export const checkTaskOptions = (options: TaskOptions): void => {
     listPageSize: { text: "a number >= 1", holds: (value) => value >= 1 },
     // A Node timer (`TaskSupervisor`): past 2^31 - 1 ms it would fire after 1 ms.
     promoteAfterMillis: NumericOptions.timerMillisOrZero,
-    leaseMillis: NumericOptions.finiteMillis
+    leaseMillis: NumericOptions.finiteMillis,
+    maxResultBytes: NumericOptions.limit(1)
   })
 }
 
@@ -248,7 +262,8 @@ export const make = (
       services,
       server,
       onCreatedForGone,
-      stopping
+      stopping,
+      maxResultBytes: options.maxResultBytes
     })
     // The closed sessions' tasks still being cancelled and removed (see `sessionClosed`, which
     // does not wait for it): waited for as the server stops, within `closedBoundMillis`. The
@@ -277,7 +292,8 @@ export const make = (
       created: noteOwner,
       keysOf: (context) => keysOf(context, clientAddress),
       promoteAfterMillis: options.promoteAfterMillis,
-      scope: serverScope
+      scope: serverScope,
+      maxResultBytes: options.maxResultBytes
     })
     // A shared store: answers given on other replicas for the tasks running here.
     const inputs = store.inputs

@@ -1,0 +1,159 @@
+/**
+ * The bound on a task's stored result (`McpServer.tasks({ maxResultBytes })`, default 4 MiB): a task
+ * whose work made more ends `failed` with a -32603 naming the limit, which `tasks/result` answers
+ * (the spec's: the request's error), and the result is not kept: in memory, and on Redis. A result
+ * within the bound completes as before. Without the bound, a task's result of any size was stored
+ * whole (and a 500 MB one held in memory or written to Redis until its TTL).
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
+import { assert, describe, it, layer } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Redis from "effect/persistence/Redis"
+import * as Schema from "effect/Schema"
+import { components, options } from "../../examples/everything-server.ts"
+import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
+import { RedisStores } from "../../src/redis.ts"
+import { serveOnAnyPort } from "../http/support.ts"
+import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+import { connectModern, isTerminal, pollTask, withTasks } from "../extensions/support.ts"
+import { connect, sdkError } from "../server/McpServerHarness.ts"
+import { callAsTask, everything, firstText, toolTaskResult, untilTerminal } from "./support.ts"
+
+/** A tool whose result is a text of `chars` characters (its JSON a few bytes more). */
+const Big = McpServer.tool({
+  name: "big_result",
+  parameters: { chars: Schema.Number },
+  execution: { taskSupport: "optional" },
+  handler: ({ chars }) => Effect.succeed("x".repeat(chars))
+})
+
+/** The same after 200 ms (a 2026-07-28 call is made a task after 100 ms), and a `required` one (always answered as a task). */
+const BigSlow = McpServer.tool({
+  name: "big_result_slow",
+  parameters: { chars: Schema.Number },
+  execution: { taskSupport: "optional" },
+  handler: ({ chars }) => Effect.as(Effect.sleep(200), "x".repeat(chars))
+})
+const BigRequired = McpServer.tool({
+  name: "big_result_required",
+  parameters: { chars: Schema.Number },
+  execution: { taskSupport: "required" },
+  handler: ({ chars }) => Effect.succeed("x".repeat(chars))
+})
+
+/** Calls `big_result` as a task, waits for its end; the task and its `tasks/result` (the error, or the result's text length). */
+const run = (client: Client, chars: number) =>
+  Effect.gen(function*() {
+    const { task } = yield* callAsTask(client, "big_result", { chars })
+    const ended = yield* untilTerminal(client, task.taskId, 10_000)
+    const answer = ended.status === "completed"
+      ? { text: firstText(yield* toolTaskResult(client, task.taskId)).length }
+      : { error: yield* sdkError(() => client.experimental.tasks.getTaskResult(task.taskId)) }
+    return { ended, answer }
+  })
+
+/** The outcome of a task over the bound: failed, its error naming the limit on tasks/get and tasks/result. */
+const assertOver = (outcome: Effect.Success<ReturnType<typeof run>>, max: number) => {
+  assert.strictEqual(outcome.ended.status, "failed")
+  assert.match(outcome.ended.statusMessage ?? "", new RegExp(`^Task result too large: \\d+ bytes, over the limit of ${max} bytes \\(maxResultBytes\\)`))
+  const error = (outcome.answer as { readonly error: { readonly code?: number; readonly message: string } }).error
+  assert.strictEqual(error.code, -32603, JSON.stringify(error))
+  assert.include(error.message, `over the limit of ${max} bytes (maxResultBytes)`)
+}
+
+describe("a task's stored result is bounded (in memory)", () => {
+  // Fails before: both tasks completed and tasks/result answered the whole text.
+  it.live("maxResultBytes: a result over it fails the task with -32603 naming the limit; one within it completes", () =>
+    Effect.gen(function*() {
+      const logged: Array<string> = []
+      const pair = InMemory.makePair()
+      yield* Effect.forkScoped(
+        McpServer.serve({ ...options, tasks: McpServer.tasks({ maxResultBytes: 10_000 }) }, Layer.merge(components, Big), pair.server).pipe(
+          Effect.provide(Logger.layer([Logger.make((entry) => void logged.push(String(entry.message)))]))
+        )
+      )
+      const client = new Client({ name: "result-bound", version: "1.0.0" }, { capabilities: {} })
+      yield* Effect.acquireRelease(Effect.promise(() => client.connect(pair.client as never)), () => Effect.promise(() => client.close()))
+      const within = yield* run(client, 9_000)
+      assert.strictEqual(within.ended.status, "completed")
+      assert.deepStrictEqual(within.answer, { text: 9_000 })
+      const over = yield* run(client, 20_000)
+      assertOver(over, 10_000)
+      assert.isTrue(logged.some((line) => line.includes(`task ${over.ended.taskId}`) && line.includes("maxResultBytes")), JSON.stringify(logged))
+    }))
+
+  // Fails before: the 5 MiB result was stored and answered whole.
+  it.live("the default bound is 4 MiB", () =>
+    Effect.gen(function*() {
+      const server = yield* everything({}, Big)
+      const { client } = yield* connect(server)
+      assertOver(yield* run(client, 5 * 1024 * 1024), 4 * 1024 * 1024)
+      const within = yield* run(client, 3 * 1024 * 1024)
+      assert.strictEqual(within.ended.status, "completed")
+    }))
+
+  // Fails before: both tasks completed, tasks/get carrying the whole text.
+  it.live("2026-07-28: a promoted task and a required tool's task over the bound are failed, tasks/get carrying the error", () =>
+    Effect.gen(function*() {
+      const server = yield* everything({ maxResultBytes: 10_000 }, Layer.merge(BigSlow, BigRequired))
+      const modern = yield* connectModern(server)
+      for (const name of ["big_result_slow", "big_result_required"]) {
+        const created = yield* Effect.promise(() => modern.request("tools/call", { name, arguments: { chars: 20_000 } }, withTasks()))
+        assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created).slice(0, 300))
+        const ended = yield* Effect.promise(() =>
+          pollTask(() => modern.request("tasks/get", { taskId: created.result.taskId }, withTasks()), isTerminal, 5_000)
+        )
+        assert.strictEqual(ended.status, "failed", name)
+        assert.strictEqual(ended.error?.code, -32603, name)
+        assert.match(ended.error.message, /^Task result too large: \d+ bytes, over the limit of 10000 bytes \(maxResultBytes\)/, name)
+        assert.deepInclude(ended.error.data, { limit: "maxResultBytes", max: 10_000 }, name)
+      }
+    }))
+
+  it("an option out of range is a RangeError naming it", () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      assert.throws(() => McpServer.tasks({ maxResultBytes: bad }), RangeError, "maxResultBytes")
+    }
+    McpServer.tasks({ maxResultBytes: Number.POSITIVE_INFINITY })
+  })
+})
+
+layer(TestRedis.layer, { excludeTestServices: true })("a task's stored result is bounded (Redis)", (it) => {
+  // Fails before: the task completed, its 20,000-character result written to Redis and answered whole.
+  it.effect("a result over maxResultBytes fails the task with -32603 naming the limit; one within it completes", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      const prefix = uniquePrefix()
+      const stores = RedisStores.layer({ url: redis.url, prefix })
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve(
+          { ...options, tasks: McpServer.tasks({ maxResultBytes: 10_000 }) },
+          Layer.merge(components, Big),
+          StreamableHttp.make({ host: "127.0.0.1", port })
+        ).pipe(Effect.provide(stores))
+      )
+      const client = new Client({ name: "result-bound", version: "1.0.0" }, { capabilities: {} })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url)))),
+        () => Effect.promise(() => client.close())
+      )
+      const within = yield* run(client, 9_000)
+      assert.strictEqual(within.ended.status, "completed")
+      assert.deepStrictEqual(within.answer, { text: 9_000 })
+      const over = yield* run(client, 20_000)
+      assertOver(over, 10_000)
+      // What Redis holds of it is the error, not the result.
+      const raw = yield* Effect.flatMap(Layer.build(redisClient(redis.url)), (context) =>
+        Effect.orDie(Context.get(context, Redis.Redis).send<string | null>("HGET", `${prefix}tasks:t:${over.ended.taskId}`, "task")))
+      assert.isString(raw)
+      assert.include(raw!, "maxResultBytes")
+      assert.isBelow(raw!.length, 10_000)
+      const kept = yield* Effect.flatMap(Layer.build(redisClient(redis.url)), (context) =>
+        Effect.orDie(Context.get(context, Redis.Redis).send<string | null>("HGET", `${prefix}tasks:t:${within.ended.taskId}`, "task")))
+      assert.isAbove(kept!.length, 9_000, "the task within the bound keeps its result there")
+    }), 30_000)
+})
