@@ -13,7 +13,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
-import { InMemory, McpContext, McpServer } from "../../src/index.ts"
+import { InMemory, McpContext, McpError, McpServer } from "../../src/index.ts"
+import { ErrorMapping } from "../../src/middleware/index.ts"
 import { requestsOver } from "../support/inMemoryRequests.ts"
 
 /** The defect of the other branch: its message and a frame of this file in its stack. */
@@ -34,18 +35,26 @@ const both = Effect.flatMap(Deferred.make<void>(), (started) =>
 
 const Ask = McpServer.tool({ name: "ask", handler: () => both })
 const AskPrompt = McpServer.prompt({ name: "ask", handler: () => both })
+/**
+ * A typed failure (-32602) and a defect in one cause, as code that combines causes makes it
+ * (`Cause.combine`: Effect 4 itself makes a failure a defect when a finalizer dies after it).
+ */
+const Typed = McpServer.prompt({
+  name: "typed",
+  handler: () => Effect.failCause(Cause.combine(Cause.fail(McpError.invalidParams("bad argument")), Cause.die(branchDied())))
+})
 
 const invalid = { action: "accept", content: { name: 5 } }
 
 /** A 2025-11-25 session on an in-memory pair whose client answers every elicitation `invalid`; what the server logs kept (message and cause). */
-const serve = Effect.gen(function*() {
+const serve = (middleware: Layer.Layer<never, never, McpServer.McpServer> = Layer.empty) => Effect.gen(function*() {
   const logged: Array<{ readonly level: string; readonly text: string }> = []
   const capture = Logger.make((entry) =>
     void logged.push({ level: entry.logLevel, text: `${String(entry.message)} ${Cause.pretty(entry.cause)}` })
   )
   const pair = InMemory.makePair()
   yield* Effect.forkScoped(
-    McpServer.serve({ name: "defects", version: "1" }, Layer.mergeAll(Ask, AskPrompt), pair.server).pipe(
+    McpServer.serve({ name: "defects", version: "1" }, Layer.mergeAll(Ask, AskPrompt, Typed, middleware), pair.server).pipe(
       Effect.provide(Logger.layer([capture]))
     )
   )
@@ -74,7 +83,7 @@ describe("a defect beside the client's fault", () => {
   // and nothing logged: the branch's defect was lost.
   it.live("a prompt: the masked -32603, the defect logged with its stack", () =>
     Effect.gen(function*() {
-      const { logged, request } = yield* serve
+      const { logged, request } = yield* serve()
       const answered = yield* request("prompts/get", { name: "ask" })
       assert.deepStrictEqual(answered.error, { code: -32603, message: "Internal error" }, JSON.stringify(answered))
       assert.strictEqual(defectLines(logged).length, 1, JSON.stringify(logged))
@@ -83,12 +92,28 @@ describe("a defect beside the client's fault", () => {
   // Fails before: answered -32602 as the client's invalid answer, nothing logged.
   it.live("a tool: its internal-error result, the defect logged with its stack", () =>
     Effect.gen(function*() {
-      const { logged, request } = yield* serve
+      const { logged, request } = yield* serve()
       const answered = yield* request("tools/call", { name: "ask", arguments: {} })
       assert.deepStrictEqual(answered.result, {
         content: [{ type: "text", text: "Tool ask failed: internal error" }],
         isError: true
       }, JSON.stringify(answered))
       assert.strictEqual(defectLines(logged).length, 1, JSON.stringify(logged))
+    }))
+
+  // Fails before: -32602 "bad argument", nothing logged (the typed failure answered first); under
+  // ErrorMapping, the session's "Internal error" (a cause with an McpError was left as it was), not its defectMessage.
+  it.live("a typed failure beside a defect, with and without ErrorMapping: -32603 and the defect logged with its stack", () =>
+    Effect.gen(function*() {
+      const plain = yield* serve()
+      const answered = yield* plain.request("prompts/get", { name: "typed" })
+      assert.deepStrictEqual(answered.error, { code: -32603, message: "Internal error" }, JSON.stringify(answered))
+      assert.strictEqual(defectLines(plain.logged).length, 1, JSON.stringify(plain.logged))
+      const mapped = yield* serve(McpServer.middleware(ErrorMapping.middleware({ defectMessage: "Something broke" })))
+      for (const name of ["typed", "ask"]) {
+        const answer = yield* mapped.request("prompts/get", { name })
+        assert.deepStrictEqual(answer.error, { code: -32603, message: "Something broke" }, JSON.stringify(answer))
+      }
+      assert.strictEqual(defectLines(mapped.logged).length, 2, JSON.stringify(mapped.logged))
     }))
 })
