@@ -18,6 +18,8 @@ import { components, options } from "../../examples/everything-server.ts"
 import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
 import { RedisStores } from "../../src/redis.ts"
 import { serveOnAnyPort } from "../http/support.ts"
+import { boundedFinish } from "../../src/tasks/internal/resultBound.ts"
+import { makeMemory } from "../../src/tasks/TaskStore.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 import { connectModern, isTerminal, pollTask, withTasks } from "../extensions/support.ts"
 import { connect, sdkError } from "../server/McpServerHarness.ts"
@@ -113,6 +115,32 @@ describe("a task's stored result is bounded (in memory)", () => {
         assert.deepInclude(ended.error.data, { limit: "maxResultBytes", max: 10_000 }, name)
       }
     }))
+
+  // The measure itself: bytes of UTF-8 (not characters), what `toJSON` makes, and what cannot be
+  // serialized left to the store.
+  it.effect("measures UTF-8 bytes, through toJSON; a cycle is left to the store", () =>
+    Effect.gen(function*() {
+      const store = yield* makeMemory()
+      const finish = boundedFinish(store, 10_000)
+      const ended = (result: object) =>
+        Effect.gen(function*() {
+          const { taskId } = yield* store.create({ owner: "o", method: "tools/call" })
+          return yield* Effect.orDie(finish(taskId, "completed", { _tag: "Result", result }))
+        })
+      // 4,000 "é" are 8,000 bytes; 6,000 are 12,000 (fewer than 10,000 characters).
+      assert.strictEqual((yield* ended({ text: "é".repeat(4_000) }))?.status, "completed")
+      const multibyte = yield* ended({ text: "é".repeat(6_000) })
+      assert.strictEqual(multibyte?.status, "failed")
+      assert.deepInclude((multibyte!.outcome as any).error.data, { limit: "maxResultBytes", max: 10_000, size: 12_011 })
+      assert.strictEqual((yield* ended({ at: { toJSON: () => "x".repeat(20_000) } }))?.status, "failed")
+      const cyclic: { self?: unknown } = {}
+      cyclic.self = cyclic
+      assert.strictEqual((yield* ended(cyclic))?.status, "completed")
+      // No bound: whatever the size.
+      const { taskId } = yield* store.create({ owner: "o", method: "tools/call" })
+      const unbounded = boundedFinish(store, Number.POSITIVE_INFINITY)
+      assert.strictEqual((yield* Effect.orDie(unbounded(taskId, "completed", { _tag: "Result", result: { text: "x".repeat(20_000) } })))?.status, "completed")
+    }).pipe(Effect.scoped))
 
   it("an option out of range is a RangeError naming it", () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) {

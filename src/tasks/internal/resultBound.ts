@@ -37,42 +37,93 @@ export const boundedFinish = (
   maxBytes: number = defaultMaxResultBytes
 ): TaskStore["Service"]["finish"] => {
   if (maxBytes === Number.POSITIVE_INFINITY) return (taskId, status, outcome, statusMessage) => store.finish(taskId, status, outcome, statusMessage)
-  // Measured as the effect runs (serializing the outcome is its work), each time it does.
-  return (taskId, status, outcome, statusMessage) =>
-    Effect.suspend(() => {
-      const size = sizeOver(outcome, maxBytes)
-      if (size === undefined) return store.finish(taskId, status, outcome, statusMessage)
-      const error = tooLarge(size, maxBytes)
-      return Effect.andThen(
-        Effect.logWarning(
-          `effect-mcp-server: the ${outcome._tag === "Result" ? "result" : "error"} of task ${taskId} is ${
-            size === Number.POSITIVE_INFINITY ? "too large to serialize" : `${size} bytes`
-          }, over the task limit of ${maxBytes} bytes (McpServer.tasks ${limitName}): the task is recorded failed without it`
-        ),
-        store.finish(taskId, "failed", { _tag: "Error", error }, error.message)
-      )
-    })
+  // Measured as it is called, as the store's `finish` is called (its callers make the effect where
+  // it runs): no `Effect.suspend` per task end.
+  return (taskId, status, outcome, statusMessage) => {
+    const size = sizeOver(outcome, maxBytes)
+    if (size === undefined) return store.finish(taskId, status, outcome, statusMessage)
+    const error = tooLarge(size, maxBytes)
+    return Effect.andThen(
+      Effect.logWarning(
+        `effect-mcp-server: the ${outcome._tag === "Result" ? "result" : "error"} of task ${taskId} is ${
+          size === Number.POSITIVE_INFINITY ? "too large to serialize" : `${size} bytes`
+        }, over the task limit of ${maxBytes} bytes (McpServer.tasks ${limitName}): the task is recorded failed without it`
+      ),
+      store.finish(taskId, "failed", { _tag: "Error", error }, error.message)
+    )
+  }
 }
 
 /**
  * The size of an outcome over `maxBytes` (what a client would read: the result, or the error
- * object); `undefined` when it fits. One too large for a JavaScript string (V8's `RangeError`) is
- * `Infinity`; one that cannot be serialized for another reason (a cycle, a `BigInt`) is left to
- * the store, as before (its size is not the problem).
+ * object); `undefined` when it fits. Most outcomes are far below the bound: a walk that adds up
+ * the most their JSON can take ({@link mostBytes}) tells them apart without serializing them (one
+ * `JSON.stringify` more per task was half the cost of recording its end, measured). Only one
+ * that may be over is serialized. One too long for a JavaScript string (V8's `RangeError: Invalid
+ * string length`) is `Infinity`; one that cannot be serialized for another reason (a cycle, a
+ * `BigInt`, nesting that overflows the stack) is left to the store, as before (its size is not the
+ * problem).
  */
 const sizeOver = (outcome: Outcome, maxBytes: number): number | undefined => {
+  const value = outcome._tag === "Result" ? outcome.result : outcome.error
+  if (mostBytes(value, maxBytes, 0) <= maxBytes) return undefined
   let json: string | undefined
   try {
-    json = JSON.stringify(outcome._tag === "Result" ? outcome.result : outcome.error)
+    json = JSON.stringify(value)
   } catch (error) {
-    return error instanceof RangeError ? Number.POSITIVE_INFINITY : undefined
+    return error instanceof RangeError && /string length/i.test(error.message) ? Number.POSITIVE_INFINITY : undefined
   }
-  // Bytes are at least characters, at most three per UTF-16 unit: most outcomes are told apart
-  // without counting them.
-  if (json === undefined || json.length * 3 <= maxBytes) return undefined
-  if (json.length > maxBytes) return Buffer.byteLength(json, "utf8")
+  if (json === undefined) return undefined
+  // Bytes are at least UTF-16 units (JSON escapes a lone surrogate): no count needed past `maxBytes` of them.
   const size = Buffer.byteLength(json, "utf8")
   return size > maxBytes ? size : undefined
+}
+
+/** How deep {@link mostBytes} walks; deeper, the outcome is serialized to be measured. */
+const maxWalkDepth = 32
+
+/**
+ * The most bytes the UTF-8 JSON of `value` can take (each character of a string as an escape,
+ * six bytes; a number as 24), or `Infinity` once that is over `budget`, or for what it cannot
+ * tell without serializing (a `toJSON`, a `BigInt`, nesting deeper than {@link maxWalkDepth},
+ * properties that cannot be read).
+ */
+const mostBytes = (value: unknown, budget: number, depth: number): number => {
+  switch (typeof value) {
+    case "string":
+      return 2 + 6 * value.length
+    case "number":
+      return 24
+    case "boolean":
+    case "undefined":
+    case "function":
+    case "symbol":
+      return 5
+    case "bigint":
+      return Number.POSITIVE_INFINITY
+  }
+  if (value === null) return 4
+  if (depth >= maxWalkDepth) return Number.POSITIVE_INFINITY
+  try {
+    if (typeof (value as { readonly toJSON?: unknown }).toJSON === "function") return Number.POSITIVE_INFINITY
+    let total = 2
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        total += 1 + mostBytes(value[i], budget - total, depth + 1)
+        if (total > budget) return Number.POSITIVE_INFINITY
+      }
+      return total
+    }
+    const keys = Object.keys(value as object)
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!
+      total += 4 + 6 * key.length + mostBytes((value as { readonly [key: string]: unknown })[key], budget - total, depth + 1)
+      if (total > budget) return Number.POSITIVE_INFINITY
+    }
+    return total
+  } catch {
+    return Number.POSITIVE_INFINITY
+  }
 }
 
 /**
