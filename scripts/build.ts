@@ -9,11 +9,17 @@
  * point needs; declarations and their maps come from the same compiler run. Measured against an
  * esbuild bundle per entry point in the note of issue 9.
  *
- * One addition for bundlers: `dist/index.bundler.js`, the root entry as bundlers see it (the
- * `module` export condition, matched by esbuild, webpack, Rollup and Vite, never by Node). It is
- * `dist/index.js` with the Streamable HTTP transport importing its endpoint statically (see
- * `src/transport/http/StreamableHttp.ts`); both are derived here from the same emit, line for
- * line, so the source maps stay right.
+ * One addition for bundlers: `.bundler.js` variants, the modules as bundlers see them (the
+ * `module` export condition, matched by esbuild, webpack, Rollup and Vite, never by Node). A module
+ * that imports a part of itself only when used, with a line of the form
+ * `const name = Effect.promise(() => import("./part.js"))` (the Streamable HTTP endpoint, the task
+ * machinery), has it imported statically there: a bundler that meets an `import()` wraps the
+ * imported module and everything it imports, `effect` included, in lazy initialisers (a bundled
+ * stdio server started 15 % slower in instructions), while a static import that nothing uses is
+ * tree-shaken away. Every module that imports such a module, directly or not, gets a variant too,
+ * importing the variants, so that a bundle holds one copy of each module; each package export whose
+ * module has a variant names it as its `module` condition (checked here against package.json).
+ * Both are derived here from the same emit, line for line, so the source maps stay right.
  *
  * And one for Node: `dist/package.json`, the root manifest's `type` and `sideEffects` alone. Node
  * looks up the nearest package.json of every module it loads (for its `type`), walking up from the
@@ -23,18 +29,12 @@
  * package.json too, hence its copy: without it, esbuild keeps every module a program imports.
  */
 import { execSync } from "node:child_process"
-import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { posix } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 const dist = (path: string) => new URL(`../dist/${path}`, import.meta.url)
-
-/** `text` with `from` replaced by `to`, which must occur exactly once. */
-const replaceOnce = (file: string, text: string, from: string, to: string): string => {
-  const parts = text.split(from)
-  if (parts.length !== 2) throw new Error(`build: expected ${JSON.stringify(from)} once in ${file}, found ${parts.length - 1}`)
-  return parts.join(to)
-}
 
 rmSync(dist(""), { recursive: true, force: true })
 // `npm run` puts node_modules/.bin (the pinned TypeScript) first on PATH.
@@ -42,24 +42,56 @@ execSync("tsc -p tsconfig.build.json", { cwd: root, stdio: "inherit" })
 // The `effect-mcp` bin (package.json `bin`): executable, as `npx effect-mcp` runs it in this repository too.
 chmodSync(dist("cli/bin.js"), 0o755)
 
-const transport = "transport/http/StreamableHttp.js"
-writeFileSync(
-  dist("transport/http/StreamableHttp.bundler.js"),
-  replaceOnce(
-    transport,
-    readFileSync(dist(transport), "utf8"),
-    `const endpoint = Effect.promise(() => import("./internal/endpoint.js"));`,
-    `import * as endpointModule from "./internal/endpoint.js"; const endpoint = Effect.succeed(endpointModule);`
-  )
-)
-writeFileSync(
-  dist("index.bundler.js"),
-  replaceOnce("index.js", readFileSync(dist("index.js"), "utf8"), `"./${transport}"`, `"./transport/http/StreamableHttp.bundler.js"`)
-)
+/** Every emitted module, by its path under dist/ ("server/McpServer.js"). */
+const modules = new Map<string, string>()
+const walk = (folder: string): void => {
+  for (const entry of readdirSync(dist(folder), { withFileTypes: true })) {
+    const path = folder === "" ? entry.name : `${folder}/${entry.name}`
+    if (entry.isDirectory()) walk(path)
+    else if (path.endsWith(".js")) modules.set(path, readFileSync(dist(path), "utf8"))
+  }
+}
+walk("")
+/** A line importing a part when first used: replaced by a static import in the variants. */
+const lazyImport = /^const (\w+) = Effect\.promise\(\(\) => import\("(\.[^"]+)"\)\);$/gm
+/** The relative specifiers of static imports and re-exports (`from "./x.js"`, `import "./x.js"`). */
+const staticImport = /(\bfrom |^import )"(\.{1,2}\/[^"]+\.js)"/gm
+const resolved = (from: string, specifier: string): string => posix.normalize(posix.join(posix.dirname(from), specifier))
+// The modules with a lazy import, then every module importing one of them, up to a fixed point.
+const variants = new Set([...modules].filter(([, text]) => text.search(lazyImport) >= 0).map(([path]) => path))
+for (let grown = true; grown;) {
+  grown = false
+  for (const [path, text] of modules) {
+    if (variants.has(path)) continue
+    if ([...text.matchAll(staticImport)].some((match) => variants.has(resolved(path, match[2]!)))) {
+      variants.add(path)
+      grown = true
+    }
+  }
+}
+const variantOf = (path: string) => path.replace(/\.js$/, ".bundler.js")
+for (const path of variants) {
+  const text = modules.get(path)!
+    .replace(lazyImport, (_, name: string, specifier: string) =>
+      `import * as ${name}Module from "${specifier}"; const ${name} = /* @__PURE__ */ Effect.succeed(${name}Module);`)
+    .replace(staticImport, (whole, before: string, specifier: string) =>
+      variants.has(resolved(path, specifier)) ? `${before}"${variantOf(specifier)}"` : whole)
+  writeFileSync(dist(variantOf(path)), text)
+}
 
 const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
   readonly type: string
   readonly sideEffects: boolean | ReadonlyArray<string>
+  readonly exports: Record<string, string | { readonly default: string; readonly module?: string }>
+}
+// Each export whose module has a variant names it as its `module` condition, and no other does.
+for (const [subpath, target] of Object.entries(manifest.exports)) {
+  if (typeof target === "string") continue
+  const path = target.default.replace(/^\.\/dist\//, "")
+  const expected = variants.has(path) ? `./dist/${variantOf(path)}` : undefined
+  if (target.module !== expected) {
+    throw new Error(`build: package.json exports["${subpath}"].module must be ${expected ?? "absent"}, is ${target.module}`)
+  }
 }
 // A list of files would have to be rewritten relative to dist/: not needed while it is `false`.
 if (manifest.sideEffects !== false) throw new Error("build: dist/package.json copies sideEffects: false only")

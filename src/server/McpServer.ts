@@ -53,7 +53,8 @@ import { markPartial } from "./internal/partialList.ts"
 import * as Listen from "./internal/listen.ts"
 import { filled } from "../internal/filledContext.ts"
 import { checkRequestState } from "./internal/requestState.ts"
-import * as TaskMachinery from "./internal/tasks.ts"
+import type * as TaskMachinery from "./internal/tasks.ts"
+import { checkTaskOptions, type TaskOptions as TaskOptionsOf } from "./internal/taskOptions.ts"
 import * as Extension from "./Extension.ts"
 import * as LowLevelServer from "./LowLevelServer.ts"
 import * as Pagination from "../protocol/Pagination.ts"
@@ -1089,9 +1090,22 @@ const recordInjected = (
  * @category tasks
  */
 export const tasks = (options: TaskOptions = {}): Tasks => {
-  TaskMachinery.checkTaskOptions(options)
-  return { _tag: "Tasks", options, make: (rerun, server) => TaskMachinery.make(options, rerun, server) }
+  checkTaskOptions(options)
+  return {
+    _tag: "Tasks",
+    options,
+    make: (rerun, server) => Effect.flatMap(taskMachinery, (machinery) => machinery.make(options, rerun, server))
+  }
 }
+
+/**
+ * The task machinery, imported when a server with tasks starts (`Tasks.make`): a server without
+ * them (most stdio servers) never loads the supervisor, the store and the relay, a dozen modules
+ * of its start. Bundlers get a static import instead (`scripts/build.ts` writes the
+ * `.bundler.js` variants, reached through the `module` export condition): keep this line as it
+ * is, the build looks for it.
+ */
+const taskMachinery = Effect.promise(() => import("./internal/tasks.ts"))
 
 /**
  * The limits and settings of {@link tasks}: the in-memory store's limits, list paging, the client address, promotion and leases.
@@ -1099,7 +1113,7 @@ export const tasks = (options: TaskOptions = {}): Tasks => {
  * @since 0.2.0
  * @category models
  */
-export type TaskOptions = TaskMachinery.TaskOptions
+export type TaskOptions = TaskOptionsOf
 
 /**
  * Background tasks enabled for a server: made by {@link tasks}, given as `Options.tasks`.

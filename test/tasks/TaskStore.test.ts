@@ -14,7 +14,8 @@ import { McpError } from "../../src/index.ts"
 import { expiresAt } from "../../src/tasks/Task.ts"
 import { makeMemory, type MemoryOptions } from "../../src/tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
-import { outcomeOf as outcomeOf2025, toWire } from "../../src/tasks/wire/v2025_11_25.ts"
+import { toWire } from "../../src/tasks/wire/v2025_11_25.ts"
+import { outcomeOf2025 } from "../../src/server/internal/tasks.ts"
 import { refusal } from "./support.ts"
 
 const result = (text: string) => ({ _tag: "Result" as const, result: { content: [{ type: "text", text }] } })

@@ -10,11 +10,9 @@ import * as Effect from "effect/Effect"
 import * as PubSub from "effect/PubSub"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
-import * as NumericOptions from "../../internal/options.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import * as Pagination from "../../protocol/Pagination.ts"
 import type { CreateTaskResult, TaskMetadata } from "../../protocol/McpSchema.ts"
-import type { HttpRequestInfo } from "../../session/Connection.ts"
 import * as GracefulShutdown from "../../session/GracefulShutdown.ts"
 import type { RelatedTask, RequestContext } from "../../session/RequestContext.ts"
 import { peerAddress } from "../../session/Requestor.ts"
@@ -22,7 +20,7 @@ import type { ContextSession } from "../../session/internal/requestContext.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
 import { isTerminal, type Task } from "../../tasks/Task.ts"
-import { checkMemoryOptions, type MemoryOptions, makeMemory, type Orphan, TaskStore } from "../../tasks/TaskStore.ts"
+import { makeMemory, type Orphan, TaskStore } from "../../tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../tasks/TaskSupervisor.ts"
 import * as Wire from "../../tasks/wire/v2025_11_25.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
@@ -38,74 +36,9 @@ import type { TaskSupport } from "../Tool.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
 import { Renewal, renewMap } from "../../internal/renewal.ts"
 import { WorkUnderWay } from "../../internal/workUnderWay.ts"
+import type { TaskOptions } from "./taskOptions.ts"
 
-/**
- * How tasks are kept: the in-memory store's limits (unless a `TaskStore` is provided; see
- * {@link MemoryOptions}: by default 10,000 tasks, 100 per requestor, 500 per anonymous client
- * address, TTL at most 1 hour), list paging, and how a caller's address is read.
- */
-export interface TaskOptions extends MemoryOptions {
-  /** Tasks per `tasks/list` page (default 100). */
-  readonly listPageSize?: number | undefined
-  /**
-   * The client address of a request over HTTP, for anonymous callers: their tasks count against
-   * `maxTasksPerAddress` of it (across sessions) and, on a stateless server, belong to it.
-   * Default: the client's address (`http.remoteAddress`): the connection's peer, or behind a reverse
-   * proxy that the endpoint's `trustedProxies` lists, the address its `X-Forwarded-For` names.
-   * Behind a proxy not listed every caller has the proxy's address: list it, or return the client
-   * address the proxy reports, e.g.
-   * `(http) => http.headers["x-forwarded-for"]?.split(",").at(-1)?.trim() ?? http.remoteAddress`
-   * — only from a header the proxy itself sets (a client can send any header). An IPv6 address
-   * counts by its /64 prefix (one host usually holds a whole /64); `undefined`: no address.
-   */
-  readonly clientAddress?: ((http: HttpRequestInfo) => string | undefined) | undefined
-  /**
-   * MCP 2026-07-28 (the tasks extension, where the server decides): how long a call of a
-   * task-supporting tool may run before the server makes it a task (default 100 ms; a call that
-   * finishes sooner is answered directly). A handler can decide itself with
-   * `McpContext.becomeTask`.
-   */
-  readonly promoteAfterMillis?: number | undefined
-  /**
-   * On a store shared by replicas (Redis): how long a lease on this replica's running tasks lasts.
-   * A replica that dies has its tasks taken over (run again, or ended `failed`) by another replica
-   * of this server (the same `name`) within about this long. Default
-   * 15 000 ms (see `TaskSupervisor.SupervisorOptions`).
-   */
-  readonly leaseMillis?: number | undefined
-  /**
-   * The largest outcome a task's end stores, in bytes of its UTF-8 JSON (the request's result, or
-   * its error), whatever the store (in memory, Redis, one of one's own). A task whose work made
-   * more ends `failed` with a -32603 "Task result too large: N bytes, over the limit of M bytes
-   * (maxResultBytes); not kept" (`data: { limit: "maxResultBytes", max, size }`), which
-   * `tasks/result` answers (2025-11-25) and `tasks/get` carries (2026-07-28), and a warning is
-   * logged; the result is not kept. Default 4 MiB, the Streamable HTTP endpoint's `maxBodyBytes`
-   * (above `SizeLimit`'s 1 MiB, which replaces a larger tool result by its `isError` result before
-   * it is stored); raise it with `SizeLimit.maxBytes` when results are larger. Every stored task
-   * may hold this much: the memory a store's tasks take is at most `maxTasks` times it. An integer
-   * >= 1, or `Infinity`: no bound.
-   */
-  readonly maxResultBytes?: number | undefined
-}
-
-/**
- * Refuses task options out of range with a `RangeError` (`McpServer.tasks` checks them when it is
- * called): the store's limits and times (see `TaskStore.checkMemoryOptions`, also for a provided
- * store's options: a server that uses them names them), `listPageSize` a number >= 1,
- * `promoteAfterMillis` a number >= 0 and at most 2^31 - 1 (a Node timer), `leaseMillis` a finite number > 0 (0 or `NaN`
- * renewed leases every millisecond), `maxResultBytes` an integer >= 1 or `Infinity`.
- */
-export const checkTaskOptions = (options: TaskOptions): void => {
-  checkMemoryOptions(options, "McpServer.tasks")
-  NumericOptions.checkAll("McpServer.tasks", options, {
-    // Floored where it is used: a fraction is taken.
-    listPageSize: { text: "a number >= 1", holds: (value) => value >= 1 },
-    // A Node timer (`TaskSupervisor`): past 2^31 - 1 ms it would fire after 1 ms.
-    promoteAfterMillis: NumericOptions.timerMillisOrZero,
-    leaseMillis: NumericOptions.finiteMillis,
-    maxResultBytes: NumericOptions.limit(1)
-  })
-}
+export type { TaskOptions } from "./taskOptions.ts"
 
 /** Tasks as the server uses them. */
 export interface ServerTasks {
@@ -182,6 +115,19 @@ export const watchSharing = (name: string): Effect.Effect<void, never, Scope.Sco
     })
     yield* Effect.forkScoped(Effect.forever(Effect.andThen(round, Effect.sleep(announceEveryMillis))))
   })
+
+/**
+ * How a 2025-11-25 task ends: as by default ({@link TaskSupervisor.outcomeOf}), except that a tool
+ * result with `isError: true` makes the task `failed` (the 2026-07-28 extension completes it).
+ * Here, not in the 2025-11-25 wire module: that one is also loaded by servers without tasks (the
+ * 2026-07-28 wire uses its store-error mapping), which need not load the supervisor.
+ */
+export const outcomeOf2025 = (method: string, exit: Exit.Exit<object, McpError.McpError>): TaskSupervisor.Ending | undefined => {
+  if (exit._tag === "Success" && method === "tools/call" && (exit.value as { readonly isError?: boolean }).isError === true) {
+    return { status: "failed", outcome: { _tag: "Result", result: exit.value }, statusMessage: "The tool reported an error" }
+  }
+  return TaskSupervisor.outcomeOf(method, exit)
+}
 
 /** The last of the sessions whose `tasks/result` waits for a task (see `waiters` in {@link make}). */
 const lastOf = (waiting: ServerSession | Array<ServerSession> | undefined): ServerSession | undefined =>
@@ -317,7 +263,7 @@ export const make = (
       if (policy === undefined) {
         const onTransition = (task: Task) =>
           session.notify("notifications/tasks/status", Wire.toWire(task) as unknown as Record<string, unknown>)
-        policies.set(session, policy = { onTransition, outcomeOf: Wire.outcomeOf, onStopped })
+        policies.set(session, policy = { onTransition, outcomeOf: outcomeOf2025, onStopped })
       }
       return policy
     }

@@ -5,9 +5,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
 import * as McpError from "../../protocol/McpError.ts"
-import * as TaskSupervisor from "../TaskSupervisor.ts"
 import type { CreateTaskResult, Task as WireTask } from "../../protocol/McpSchema.ts"
 import { relatedTaskMetaKey, type Task } from "../Task.ts"
 import { isoTime, wirePollInterval, wireTtl } from "./time.ts"
@@ -27,19 +25,6 @@ export const toWire = (task: Task): WireTask => {
   if (task.statusMessage !== undefined) wire.statusMessage = task.statusMessage
   if (task.pollIntervalMillis !== undefined) wire.pollInterval = wirePollInterval(task.pollIntervalMillis)
   return wire
-}
-
-/**
- * How a 2025-11-25 task ends: as by default ({@link TaskSupervisor.outcomeOf}), except that a tool
- * result with `isError: true` makes the task `failed` (the 2026-07-28 extension completes it).
- *
- * @since 0.2.0
- */
-export const outcomeOf = (method: string, exit: Exit.Exit<object, McpError.McpError>): TaskSupervisor.Ending | undefined => {
-  if (exit._tag === "Success" && method === "tools/call" && (exit.value as { readonly isError?: boolean }).isError === true) {
-    return { status: "failed", outcome: { _tag: "Result", result: exit.value }, statusMessage: "The tool reported an error" }
-  }
-  return TaskSupervisor.outcomeOf(method, exit)
 }
 
 /** The immediate answer to a task-augmented request. */
