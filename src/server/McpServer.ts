@@ -1066,7 +1066,8 @@ const recordInjected = (
  * with a -32603 naming the limit. Behind a reverse proxy, set `clientAddress`.
  * An option out of range (a limit that is `NaN` or below 1, a TTL of 0) is a `RangeError` here.
  *
- * Only a server that calls this carries the task machinery: a bundler drops it from the others.
+ * Only a server that calls this carries the task machinery: a bundler drops it from the others, and
+ * Node loads it when such a server starts (a server without tasks never does).
  *
  * @example
  * ```ts
