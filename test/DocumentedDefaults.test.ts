@@ -65,7 +65,7 @@ const rows: ReadonlyArray<readonly [string, string, string, string, string]> = [
   ["shutdownTimeoutMillis", "src/session/ServerSession.ts", `given up on\\. .{0,120}?Default ${number}`, "src/session/ServerSession.ts", `options\\.shutdownTimeoutMillis \\?\\? ${code}`],
   ["shutdownTimeoutMillis", "docs/http.md", `\`session\\.shutdownTimeoutMillis\` \\(default ${number}`, "src/transport/http/internal/EndpointState.ts", `session\\?\\.shutdownTimeoutMillis \\?\\? ${code}`],
   // stdio, the server, tasks, the event store, Redis, the test client.
-  ["maxResultBytes", "src/server/internal/tasks.ts", `the result is not kept\\. Default ${number}`, "src/tasks/internal/resultBound.ts", `const defaultMaxResultBytes = ${code}`],
+  ["maxResultBytes", "src/server/internal/taskOptions.ts", `the result is not kept\\. Default ${number}`, "src/tasks/internal/resultBound.ts", `const defaultMaxResultBytes = ${code}`],
   ["maxResultBytes", "docs/tasks.md", `\`maxResultBytes\` of UTF-8 JSON, ${number} by default`, "src/tasks/internal/resultBound.ts", `const defaultMaxResultBytes = ${code}`],
   ["maxMessageBytes", "src/transport/Stdio.ts", `Largest accepted message in bytes \\(${number} by default`, "src/transport/Stdio.ts", `defaultMaxMessageBytes = ${code}`],
   ["maxSubscriptionsPerSession", "src/server/McpServer.ts", `\`resources/subscribe\`; default ${number}`, "src/server/McpServer.ts", `options\\.maxSubscriptionsPerSession \\?\\? ${code}`],
