@@ -16,7 +16,8 @@
  *   opening many anonymous sessions cannot hold the whole budget). Expired and old terminal tasks
  *   make room first; past that, creation fails with `TaskLimitExceeded` naming the limit;
  * - `awaitTerminal` suspends until the task is terminal (no polling), or until it expires (then
- *   `TaskNotFound`, as a `get` answers from then on, whatever its work still does);
+ *   `TaskNotFound`, as a `get` answers from then on, whatever its work still does; also when the
+ *   task's end comes at its TTL, as the supervisor's expiry of its work makes it);
  *
  * Every operation may fail with a `StoreError` when what holds the tasks cannot be reached (a
  * shared store: its Redis is down); the in-memory store never does. The server maps it with
@@ -351,7 +352,7 @@ export class TaskStore extends Context.Service<TaskStore, {
   readonly cancel: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | TaskAlreadyTerminal | StoreError>
   /**
    * Waits until the task is terminal (by subscription, not polling); fails with `TaskNotFound`
-   * once it expires first (it is gone then, as `get` says).
+   * once it expires first (it is gone then, as `get` says), or when it ends at its TTL.
    */
   readonly awaitTerminal: (taskId: string, owner: string) => Effect.Effect<Task, TaskNotFound | StoreError>
   /**
@@ -682,7 +683,15 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
       if (isTerminal(task.status)) {
         terminal.add(task.taskId)
         if (entry.waiters !== undefined) {
-          Deferred.doneUnsafe(entry.waiters, Exit.succeed(task))
+          // Ended at its TTL (the supervisor's expiry, whose timer may fire a millisecond early)
+          // or past it: gone for those waiting, as for a `get` from then on, whichever ran first,
+          // this end or their own timer at the TTL (they were answered -32603 "expired" or -32602
+          // by turns).
+          const expiry = expiresAt(task)
+          Deferred.doneUnsafe(
+            entry.waiters,
+            expiry !== undefined && task.lastUpdatedAt >= expiry - 1 ? Exit.fail(new TaskNotFound({ taskId: task.taskId })) : Exit.succeed(task)
+          )
           entry.waiters = undefined
         }
       }

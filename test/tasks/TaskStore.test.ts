@@ -5,6 +5,7 @@
  * supervisor's mapping of endings to statuses and cancellation by interruption.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -183,6 +184,44 @@ describe("TaskStore (memory)", () => {
       yield* yieldMany
       const exit = waiter.pollUnsafe()
       assert.isTrue(exit !== undefined && Exit.isSuccess(exit) && exit.value._tag === "TaskNotFound")
+    }))
+
+  // Fails before: the end its TTL made (the supervisor's, as its work stops) reached the waiters
+  // as the failed task when it ran before their own timer at the TTL (a 2025-11-25 tasks/result
+  // then answered -32603 "expired", by turns with -32602).
+  it.effect("awaitTerminal: a task that ends at its TTL fails the wait with TaskNotFound, whichever timer ran first", () =>
+    Effect.gen(function*() {
+      // The test's time; no sleep ever ends (the waiters' timers at the TTL do not run).
+      const at = { now: 1_000 }
+      const nanos = () => BigInt(at.now) * 1_000_000n
+      const frozen: Clock.Clock = {
+        currentTimeMillisUnsafe: () => at.now,
+        currentTimeMillis: Effect.sync(() => at.now),
+        currentTimeNanosUnsafe: nanos,
+        currentTimeNanos: Effect.sync(nanos),
+        monotonicTimeNanosUnsafe: nanos,
+        monotonicTimeNanos: Effect.sync(nanos),
+        sleep: () => Effect.never
+      }
+      const tasks = yield* store()
+      /** How the wait on a task of a 50 ms TTL ends when the task ends `endsAfter` ms after its creation. */
+      const waitEnding = (endsAfter: number) =>
+        Effect.gen(function*() {
+          at.now = 1_000
+          const task = yield* tasks.create({ owner: A, method: "tools/call", ttlMillis: 50 })
+          const waiter = yield* Effect.forkChild(Effect.exit(tasks.awaitTerminal(task.taskId, A)))
+          yield* yieldMany
+          at.now = 1_000 + endsAfter
+          yield* tasks.finish(task.taskId, "failed", { _tag: "Error", error: { code: -32603, message: "expired" } })
+          yield* yieldMany
+          const exit = waiter.pollUnsafe()
+          if (exit === undefined || exit._tag === "Failure") return "still waiting"
+          return exit.value._tag === "Success" ? exit.value.value.status : exit.value.cause.reasons.map((r) => r._tag === "Fail" ? r.error._tag : r._tag).join()
+        }).pipe(Effect.provideService(Clock.Clock, frozen))
+      // At its TTL; a millisecond before it (the supervisor's deadline timer may fire so early); past it.
+      assert.deepStrictEqual([yield* waitEnding(50), yield* waitEnding(49), yield* waitEnding(70)], ["TaskNotFound", "TaskNotFound", "TaskNotFound"])
+      // Ended before: the wait answers with its end.
+      assert.strictEqual(yield* waitEnding(30), "failed")
     }))
 
   it.effect("a task is visible only to its owner: everyone else gets TaskNotFound", () =>
