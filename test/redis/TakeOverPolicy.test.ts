@@ -59,10 +59,11 @@ const pollUntil = (client: McpTestClient.McpTestClient, taskId: string, until: (
   })
 
 layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken over from a replica that stopped", (it) => {
-  // Fails before: the task was taken over with no spawn policy, so no `onStopped`: cancelled through
-  // another replica, its work (interrupted, running on) still waited for the input: no outcome within 5 s.
-  it.effect("cancelled through another replica: the input its work waits for is given up (SessionClosed, taskCancelled)", () =>
-  {
+  /**
+   * A task taken over by b whose run asks in a region nothing interrupts, cancelled `through` b
+   * itself or another replica (started then: the task is b's, it claims nothing): how its ask ended.
+   */
+  const cancelledWhileAsking = (through: "itsReplica" | "another") => {
     // Lets a work that still waits go as the test ends (else its replica's scope waits for it).
     const release = Deferred.makeUnsafe<void>()
     return Effect.gen(function*() {
@@ -100,47 +101,91 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken o
       const waiting = yield* pollUntil(b, taskId, (task) => task?.status === "input_required")
       assert.strictEqual(waiting?.status, "input_required", JSON.stringify(waiting))
       assert.strictEqual(runs, 2)
-      // Cancelled through another replica, started now (the task is b's: it claims nothing).
-      const c = yield* replica(yield* Effect.scope)
-      const cancelled = yield* c.request("tasks/cancel", { taskId })
+      const canceller = through === "itsReplica" ? b : yield* replica(yield* Effect.scope)
+      const cancelled = yield* canceller.request("tasks/cancel", { taskId })
       assert.strictEqual(cancelled.resultType, "complete", JSON.stringify(cancelled))
       const ended = yield* Deferred.await(outcome).pipe(Effect.timeoutOption("5 seconds"))
-      assert.strictEqual(ended._tag === "Some" ? ended.value : "still waiting", "SessionClosed:taskCancelled")
       const task = yield* b.request("tasks/get", { taskId })
       assert.strictEqual(task.status, "cancelled", JSON.stringify(task))
+      return ended._tag === "Some" ? ended.value : "still waiting"
     }).pipe(Effect.ensuring(Deferred.succeed(release, undefined)), Effect.scoped)
-  }, 30_000)
+  }
 
-  // Fails before: the run that took the task over was the handler alone, under neither policy: it
-  // ran once, and its first (retryable) failure ended the task.
-  it.effect("under two stacked Retry (1 retry each): its work is retried, nested, as around the call (4 runs)", () =>
+  // Fails before: the task was taken over with no spawn policy, so no `onStopped`: cancelled through
+  // another replica, its work (interrupted, running on) still waited for the input: no outcome within 5 s.
+  it.effect("cancelled through another replica: the input its work waits for is given up (SessionClosed, taskCancelled)", () =>
+    Effect.map(
+      cancelledWhileAsking("another"),
+      (ended) => assert.strictEqual(ended, "SessionClosed:taskCancelled")
+    ), 30_000)
+
+  // The `tasks/cancel` handler gave the inputs up itself until 6653bc3e (its `abandon`, for a task
+  // taken over with no spawn policy); the supervisor's `onStopped` alone does now. Fails with the
+  // take-over's policy left out (src/server/internal/tasks.ts `resume`): still waiting after 5 s.
+  it.effect("cancelled on the replica running it: the input its work waits for is given up (SessionClosed, taskCancelled)", () =>
+    Effect.map(
+      cancelledWhileAsking("itsReplica"),
+      (ended) => assert.strictEqual(ended, "SessionClosed:taskCancelled")
+    ), 30_000)
+
+  /**
+   * A task taken over by b, whose runs there fail with `failures` (tags, one a run), then succeed,
+   * under a `Retry` (1 retry, 5 ms apart) for each tag of `retrying`, outermost first: how it ended,
+   * and how many runs b made.
+   */
+  const retriedTakenOver = (failures: ReadonlyArray<"Busy" | "Flaky">, retrying: ReadonlyArray<"Busy" | "Flaky">) =>
     Effect.gen(function*() {
       class Busy extends Schema.TaggedError<Busy>()("Busy", { run: Schema.Number }) {}
+      class Flaky extends Schema.TaggedError<Flaky>()("Flaky", { run: Schema.Number }) {}
       let runs = 0
       /** The runs of the replica that took the task over. */
       let takenOverRuns = 0
-      const Flaky = McpServer.tool({
+      const Tool = McpServer.tool({
         name: "flaky",
         execution: { taskSupport: "optional" },
-        failure: Busy,
+        failure: Schema.Union([Busy, Flaky]),
         handler: () =>
           Effect.suspend(() => {
             // The first run (on the replica that stops) waits until it is stopped.
             if (++runs === 1) return Effect.never
-            // Busy three times, then done: done only at the fourth run, (1 + 1) × (1 + 1).
-            return ++takenOverRuns <= 3 ? Effect.fail(new Busy({ run: takenOverRuns })) : Effect.succeed(`done at run ${takenOverRuns}`)
+            const run = ++takenOverRuns
+            const tag = failures[run - 1]
+            if (tag === undefined) return Effect.succeed(`done at run ${run}`)
+            return Effect.fail(tag === "Busy" ? new Busy({ run }) : new Flaky({ run }))
           })
       })
-      const retries = () => Retry.middleware({ schedule: Schedule.spaced("5 millis").pipe(Schedule.upTo({ times: 1 })), retryable: Retry.byTag("Busy") })
-      const replica = yield* replicas(Layer.merge(Flaky, McpServer.middleware(retries(), retries())))
+      const retries = retrying.map((tag) =>
+        Retry.middleware({ schedule: Schedule.spaced("5 millis").pipe(Schedule.upTo({ times: 1 })), retryable: Retry.byTag(tag) })
+      )
+      const replica = yield* replicas(Layer.merge(Tool, McpServer.middleware(...retries)))
       const scopeA = yield* Scope.make()
       const a = yield* replica(scopeA)
       const b = yield* replica(yield* Effect.scope)
       const { taskId } = yield* a.callToolAsTask("flaky")
       yield* Scope.close(scopeA, Exit.void)
       const ended = yield* pollUntil(b, taskId, (task) => task?.status === "completed" || task?.status === "failed" || task?.status === "cancelled")
+      return { ended, takenOverRuns }
+    }).pipe(Effect.scoped)
+
+  // Fails before: the run that took the task over was the handler alone, under neither policy: it
+  // ran once, and its first (retryable) failure ended the task.
+  it.effect("under two stacked Retry (1 retry each): its work is retried, nested, as around the call (4 runs)", () =>
+    Effect.gen(function*() {
+      // Busy three times, then done: done only at the fourth run, (1 + 1) × (1 + 1).
+      const { ended, takenOverRuns } = yield* retriedTakenOver(["Busy", "Busy", "Busy"], ["Busy", "Busy"])
       assert.strictEqual(ended?.status, "completed", JSON.stringify(ended))
       assert.deepStrictEqual(ended.result?.content, [{ type: "text", text: "done at run 4" }], JSON.stringify(ended))
       assert.strictEqual(takenOverRuns, 4)
-    }).pipe(Effect.scoped), 30_000)
+    }), 30_000)
+
+  // Two equal policies nest the same either way round; these two tell the order. Outer (Busy)
+  // around inner (Flaky), as around a call: Flaky retried by the inner, Busy passes it to the outer,
+  // which runs the inner anew: Flaky retried again, done at run 4. Nested the other way round (Flaky
+  // outermost), the last Flaky found both retries spent: 3 runs, ended by the Flaky failure.
+  it.effect("under two stacked Retry of different failures: the outer one's policy around the inner one's, as around the call", () =>
+    Effect.gen(function*() {
+      const { ended, takenOverRuns } = yield* retriedTakenOver(["Flaky", "Busy", "Flaky"], ["Busy", "Flaky"])
+      assert.deepStrictEqual(ended.result?.content, [{ type: "text", text: "done at run 4" }], JSON.stringify(ended))
+      assert.strictEqual(takenOverRuns, 4)
+    }), 30_000)
 })
