@@ -47,6 +47,7 @@ import { reportingStartFailure } from "../session/internal/startFailure.ts"
 import { checkMcpServerOptions, checkMiddlewares } from "./internal/serverOptions.ts"
 import { injectTools } from "./internal/injectedTools.ts"
 import { lackedScopes, resourceJudges } from "./internal/resourceScopes.ts"
+import { taskExitMappingOf } from "./internal/taskExitMapping.ts"
 import { taskWorkRetryOf } from "./internal/taskWorkRetry.ts"
 import { headerMismatch, wireOf } from "./internal/paramHeaders.ts"
 import { markPartial } from "./internal/partialList.ts"
@@ -584,13 +585,15 @@ export const make = (options: Options): Effect.Effect<McpServer["Service"], neve
       // The handler alone (the request's middleware ran where the call was made), with the server
       // in context as every request has it; made anew for each attempt of a retry.
       const run = () => Effect.provideService(tool.call(args, context), McpServer, service)
+      const stack = [...(options.middleware ?? []), ...middleware, ...extensions.flatMap((extension) => extension.middleware ?? [])]
       // Under the `Retry`s of the stack, nested as they were around the call that made the task
       // (see `taskWorkRetry.ts`): without them, a retryable failure of the re-run ended the task.
-      const retry = taskWorkRetryOf(
-        [...(options.middleware ?? []), ...middleware, ...extensions.flatMap((extension) => extension.middleware ?? [])],
-        "tools/call"
-      )
-      return retry === undefined ? run() : retry(run)
+      const retry = taskWorkRetryOf(stack, "tools/call")
+      const work = retry === undefined ? run() : retry(run)
+      // Its end mapped as the middleware around the call map it (`SizeLimit`: see
+      // `taskExitMapping.ts`): a result over the limit was recorded whole.
+      const mapping = taskExitMappingOf(stack, context)
+      return mapping === undefined ? work : Effect.flatMap(Effect.exit(work), (exit) => mapping(exit, context.relatedTask?.taskId ?? ""))
     }
     const tasks = options.tasks === undefined ? undefined : yield* options.tasks.make(rerun, options.name)
     // A session holding a running task of its own (not a principal's): asked by a transport

@@ -8,6 +8,7 @@
  * the second takes the task over at its next claim.
  */
 import { assert, layer } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -16,8 +17,9 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { McpContext, McpServer } from "../../src/index.ts"
-import { Authorization, Retry } from "../../src/middleware/index.ts"
+import { Authorization, Retry, SizeLimit } from "../../src/middleware/index.ts"
 import { RedisTaskStore } from "../../src/redis.ts"
+import { TaskStore } from "../../src/tasks/TaskStore.ts"
 import { McpTestClient } from "../../src/testing.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 
@@ -27,13 +29,12 @@ const AsAda = Authorization.layer({ rules: {}, unauthenticated: { principal: { s
 const capabilities = { elicitation: { form: {} }, extensions: { "io.modelcontextprotocol/tasks": {} } }
 
 /**
- * Replicas of one server on the test Redis under one fresh prefix, a 600 ms lease: each with its
- * own store (its own Redis client) and scope, given `components`.
+ * Replicas of one server on the test Redis under one prefix (a fresh one unless given), a 600 ms
+ * lease: each with its own store (its own Redis client) and scope, given `components`.
  */
-const replicas = (components: Layer.Layer<never, never, McpServer.McpServer>) =>
+const replicas = (components: Layer.Layer<never, never, McpServer.McpServer>, prefix = uniquePrefix()) =>
   Effect.gen(function*() {
     const { url } = yield* TestRedis
-    const prefix = uniquePrefix()
     return (scope: Scope.Scope) =>
       Effect.gen(function*() {
         const stores = yield* Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie))
@@ -188,4 +189,47 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken o
       assert.deepStrictEqual(ended.result?.content, [{ type: "text", text: "done at run 4" }], JSON.stringify(ended))
       assert.strictEqual(takenOverRuns, 4)
     }), 30_000)
+
+  // Fails before: the run that took the task over was not measured as it ended (SizeLimit did not
+  // see its request): its result was recorded whole (in Redis, and so carried whole by the
+  // notifications of a client following the task by listen), replaced only as tasks/get sent it.
+  it.effect("under SizeLimit: its result over the limit is recorded replaced, as a task's made on that replica is", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      const Large = McpServer.tool({
+        name: "large",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          Effect.suspend(() => {
+            // The first run (on the replica that stops) waits until it is stopped; the others,
+            // the take-over's and the call made on b, answer past the promotion (100 ms): a task each.
+            if (++runs === 1) return Effect.never
+            return Effect.as(Effect.sleep("200 millis"), "x".repeat(2_000))
+          })
+      })
+      const prefix = uniquePrefix()
+      const replica = yield* replicas(Layer.merge(Large, McpServer.middleware(SizeLimit.middleware({ maxBytes: 1_000 }))), prefix)
+      const scopeA = yield* Scope.make()
+      const a = yield* replica(scopeA)
+      const b = yield* replica(yield* Effect.scope)
+      const takenOver = yield* a.callToolAsTask("large")
+      yield* Scope.close(scopeA, Exit.void)
+      const made = yield* b.callToolAsTask("large")
+      const ended = (task: any) => task?.status === "completed" || task?.status === "failed" || task?.status === "cancelled"
+      for (const taskId of [made.taskId, takenOver.taskId]) {
+        const task = yield* pollUntil(b, taskId, ended)
+        assert.strictEqual(task?.status, "completed", JSON.stringify(task))
+      }
+      assert.strictEqual(runs, 3)
+      // What each task recorded, read from Redis (the store's own view, not tasks/get's).
+      const { url } = yield* TestRedis
+      const store = Context.get(yield* Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie)), TaskStore)
+      const recorded = yield* Effect.forEach([made.taskId, takenOver.taskId], (taskId) =>
+        Effect.map(store.get(taskId, "2026|principal:ada"), (task) => {
+          const outcome = task.outcome
+          return outcome?._tag === "Result" ? (outcome.result as any).content?.[0]?.text?.replace(/\d+ bytes/, "N bytes").slice(0, 60) : JSON.stringify(outcome)
+        }))
+      // The size said differs by the server's identity (`_meta`), which the call made on b was sent with.
+      assert.deepStrictEqual(recorded, ["Tool result too large: N bytes (limit 1000)", "Tool result too large: N bytes (limit 1000)"], JSON.stringify(recorded))
+    }).pipe(Effect.scoped), 30_000)
 })

@@ -26,11 +26,10 @@
  * them too) as the `-32603` error, so the task is `failed` with it. `tasks/get` agrees with
  * `tasks/result`. A 2026-07-28 task's tool result is measured when the task ends too, as the
  * call would send it, and recorded as the isError result (the task `completed`): `tasks/get` and
- * the `notifications/tasks` of a `subscriptions/listen` stream following it carry that. A task
- * another replica took over and ran again is
- * not measured there (the middleware did not see its request): its result is replaced when it is
- * fetched, the task staying `completed`. Of two `SizeLimit`s in one stack, each limit applies to
- * the task's result as it does to a direct call's.
+ * the `notifications/tasks` of a `subscriptions/listen` stream following it carry that, also for a
+ * task another replica took over and ran again (measured there as it ends, as the call would be
+ * sent). Of two `SizeLimit`s in one stack, each limit applies to the task's result as it does to a
+ * direct call's.
  *
  * A 2026-07-28 answer that asks the client for input (a round's `input_required`, `tasks/get` of
  * a task waiting for input) is not replaced: it holds the handler's questions, which a 2025-11-25
@@ -61,7 +60,7 @@ import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import * as Extension from "../../server/Extension.ts"
-import { TaskExitMapping, thenOuter } from "../../server/internal/taskExitMapping.ts"
+import { TaskExitMapping, taskExitMappingKey, thenOuter } from "../../server/internal/taskExitMapping.ts"
 import * as TasksWire from "../../tasks/wire/v2026_07_28.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import { resultAsSent } from "../../session/ServerSession.ts"
@@ -202,7 +201,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
     Extension.isDeclared(context, TasksWire.extensionId)
   const withTaskLimit = (effect: Effect.Effect<unknown, McpError.McpError>, limit: Limit) =>
     Effect.provideServiceEffect(effect, TaskExitMapping, Effect.map(Effect.serviceOption(TaskExitMapping), withOuter(limit)))
-  return Middleware.make("size-limit", {
+  const made = Middleware.make("size-limit", {
     onRequest: (request, context, next) => {
       const measures = methods === undefined ? !handshakes.has(request.method) : methods.has(request.method)
       // The task's work is forked with this request's services: it finds the limit there.
@@ -214,6 +213,9 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
       return measures ? measured(request.method, effect, context) : effect
     }
   })
+  // What a 2026-07-28 task taken over from a replica that stopped ends through (no request around
+  // it there): this limit, as the server's stack chains it (`taskExitMappingOf`).
+  return limitsModernTasks ? Object.assign(made, { [taskExitMappingKey]: modernTaskLimit }) : made
 }
 
 // ---------------------------------------------------------------------------

@@ -15,14 +15,19 @@
  * a task (tasks extension declared) it replaces only an error (inline in `tasks/get`); the call's
  * work ends through it whether or not it became one.
  *
+ * A 2026-07-28 task taken over from a replica that stopped runs its work again with no request
+ * around it: its mapping is read from the server's stack instead ({@link taskExitMappingOf}), each
+ * middleware that maps such a call's end saying how under {@link taskExitMappingKey}.
+ *
  * @internal
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import { isExit } from "../../internal/isExit.ts"
 import type * as McpError from "../../protocol/McpError.ts"
+import type { RequestContext } from "../../session/RequestContext.ts"
 
 /**
  * Maps how the work of task `taskId` ended: replaces it when what its `tasks/result` would send is
@@ -44,3 +49,24 @@ export const thenOuter = (own: TaskExitMapping["Service"]) => (outer: Option.Opt
       ? outer.value(replaced as Exit.Exit<object, McpError.McpError>, taskId)
       : Effect.flatMap(Effect.exit(replaced), (ended) => outer.value(ended, taskId))
   }
+
+/**
+ * The property of a middleware holding how it maps the end of a 2026-07-28 call that may become a
+ * task, made for the call's context (`SizeLimit` sets it): what it provides around such a call. A
+ * symbol, so spreading the middleware keeps it, as does `Middleware.provide`.
+ */
+export const taskExitMappingKey: unique symbol = Symbol.for("effect-mcp-server/taskExitMapping") as never
+
+/**
+ * The mappings of `middleware` (outermost first) for a 2026-07-28 call's end in `context`, chained
+ * as around the call (the innermost's first, then each outer one's: see {@link thenOuter});
+ * `undefined` when none maps it.
+ */
+export const taskExitMappingOf = (middleware: ReadonlyArray<object>, context: RequestContext): TaskExitMapping["Service"] | undefined => {
+  let chained: TaskExitMapping["Service"] | undefined
+  for (const m of middleware) {
+    const own = (m as { readonly [taskExitMappingKey]?: (context: RequestContext) => TaskExitMapping["Service"] })[taskExitMappingKey]
+    if (own !== undefined) chained = thenOuter(own(context))(chained === undefined ? Option.none() : Option.some(chained))
+  }
+  return chained
+}
