@@ -4,11 +4,13 @@
  * Streamable HTTP and over an in-memory pair, a server of our own served on a free 127.0.0.1 port,
  * and a bounded poll of `tasks/get`.
  */
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
+import { InMemory, McpContext, McpServer, StreamableHttp } from "../../src/index.ts"
 import type { Server } from "../server/McpServerHarness.ts"
 import { readSse, type Running, serveOnAnyPort, withRawValues } from "../http/support.ts"
 
@@ -207,3 +209,18 @@ export const isTerminal = (task: { readonly status: string }) =>
 export const isIsoTimestamp = (value: unknown): boolean =>
   typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value) &&
   new Date(value).toISOString() === value
+
+/**
+ * Asks the client (`McpContext.elicit`) until it answers or `release` is done (a work that still
+ * waits as its test ends): how the ask ended, `answered`, `released`, `SessionClosed:<reason>`, or
+ * the failure's tag.
+ */
+export const askUntilReleased = (release: Deferred.Deferred<void>) =>
+  Effect.raceFirst(
+    Effect.match(McpContext.elicit("Go on?", Schema.Struct({ ok: Schema.Boolean })), {
+      onSuccess: () => "answered",
+      onFailure: (error) =>
+        error._tag === "SessionClosed" ? `SessionClosed:${(error as unknown as McpContext.SessionClosed).reason}` : error._tag
+    }),
+    Effect.as(Deferred.await(release), "released")
+  )

@@ -16,11 +16,12 @@ import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import { McpContext, McpServer } from "../../src/index.ts"
+import { McpServer } from "../../src/index.ts"
 import { Authorization, Retry, SizeLimit } from "../../src/middleware/index.ts"
 import { RedisTaskStore } from "../../src/redis.ts"
 import { TaskStore } from "../../src/tasks/TaskStore.ts"
 import { McpTestClient } from "../../src/testing.ts"
+import { askUntilReleased } from "../extensions/support.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 
 /** Every request is Ada's (the tasks' owner), on any replica. */
@@ -79,14 +80,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken o
             if (++runs === 1) return yield* Effect.never
             // The run that took the task over asks, in a region nothing interrupts.
             return yield* Effect.uninterruptible(Effect.gen(function*() {
-              const ended = yield* Effect.raceFirst(
-                Effect.match(McpContext.elicit("Go on?", Schema.Struct({ ok: Schema.Boolean })), {
-                  onSuccess: () => "answered",
-                  onFailure: (error) =>
-                    error._tag === "SessionClosed" ? `SessionClosed:${(error as unknown as McpContext.SessionClosed).reason}` : error._tag
-                }),
-                Effect.as(Deferred.await(release), "released")
-              )
+              const ended = yield* askUntilReleased(release)
               yield* Deferred.succeed(outcome, ended)
               return ended
             }))

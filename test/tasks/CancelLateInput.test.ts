@@ -13,10 +13,9 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
-import { McpContext, McpServer } from "../../src/index.ts"
+import { McpServer } from "../../src/index.ts"
 import { makeMemory, TaskStore } from "../../src/tasks/TaskStore.ts"
-import { connectModern, withTasks } from "../extensions/support.ts"
+import { askUntilReleased, connectModern, withTasks } from "../extensions/support.ts"
 
 describe("a task cancelled as it lands for an owner that went", () => {
   it.live("2026-07-28: an input its work waits for is given up at once (SessionClosed, taskCancelled)", () =>
@@ -50,14 +49,7 @@ describe("a task cancelled as it lands for an owner that went", () => {
           Effect.uninterruptible(Effect.gen(function*() {
             // Asks once its task (promoted by the timer) exists and is being cancelled late.
             yield* Deferred.await(cancelling)
-            const ended = yield* Effect.raceFirst(
-              Effect.match(McpContext.elicit("Go on?", Schema.Struct({ ok: Schema.Boolean })), {
-                onSuccess: () => "answered",
-                onFailure: (error) =>
-                  error._tag === "SessionClosed" ? `SessionClosed:${(error as unknown as McpContext.SessionClosed).reason}` : error._tag
-              }),
-              Effect.as(Deferred.await(release), "released")
-            )
+            const ended = yield* askUntilReleased(release)
             yield* Deferred.succeed(outcome, ended)
             return ended
           }))
