@@ -16,6 +16,7 @@ describe("cliInProcess", () => {
       const events = ["SIGINT", "SIGTERM", "exit", "beforeExit", "uncaughtException", "unhandledRejection"] as const
       const listeners = () => [...events.map((event) => process.listenerCount(event)), process.stdout.listenerCount("error"), process.stderr.listenerCount("error"), process.stdin.listenerCount("data")]
       const before = listeners()
+      const execArgv = process.execArgv
       const result = yield* cliInProcess(["run", example("hello-server.ts"), "--http", "--port", "0", "--host", "127.0.0.1"], { timeout: 4_000 })
       assert.strictEqual(result.code, null, JSON.stringify(result))
       assert.include(result.stderr, "MCP over Streamable HTTP at http://127.0.0.1:", JSON.stringify(result))
@@ -23,5 +24,7 @@ describe("cliInProcess", () => {
       // Nothing left behind for the next case: the process's listeners are as they were.
       assert.deepStrictEqual(listeners(), before)
       assert.strictEqual(process.exitCode, undefined)
+      // Node's flags as they were (the CLI ran with the spawned CLI's: none).
+      assert.strictEqual(process.execArgv, execArgv)
     }), 120_000)
 })

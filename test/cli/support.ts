@@ -82,8 +82,10 @@ export const cli = (
  * writes on stdout and stderr is captured, and its exit code is the one the process would end
  * with (0 when it set none). `env`: the `MCP_HTTP_*` variables it reads (as Effect `Config`) on
  * top of this process's environment. At most `timeout` ms (a case that reached a server would
- * serve on), then interrupted: its code is `null` then, as a killed CLI's is. The spawned CLI is
- * still tested end to end ({@link cli}) by a few cases of each command.
+ * serve on), then interrupted: its code is `null` then, as a killed CLI's is. Node's flags
+ * (`process.execArgv`, which `install` writes into its entries and `dev` passes to its server) are
+ * those of the spawned CLI, none (`node bin.ts`), not the test worker's. The spawned CLI is still
+ * tested end to end ({@link cli}) by a few cases of each command.
  */
 export const cliInProcess = (
   args: ReadonlyArray<string>,
@@ -104,8 +106,10 @@ export const cliInProcess = (
     // `run --stdio`, `inspect` and `install` send the console's stdout methods to stderr before a module loads.
     const { log, info, debug, dir, dirxml } = console
     const exitCode = process.exitCode
+    const execArgv = process.execArgv
     return Effect.sync(() => {
       process.exitCode = undefined
+      process.execArgv = []
       process.stdout.write = stdout.write.bind(stdout) as typeof process.stdout.write
       process.stderr.write = stderr.write.bind(stderr) as typeof process.stderr.write
     }).pipe(
@@ -123,6 +127,7 @@ export const cliInProcess = (
         process.stderr.write = writes.stderr
         Object.assign(console, { log, info, debug, dir, dirxml })
         process.exitCode = exitCode
+        process.execArgv = execArgv
       }))
     )
   })
