@@ -174,15 +174,34 @@ const devServing = (flags: ReadonlyArray<string>) =>
   })
 
 describe("effect-mcp dev", () => {
-  it.live("restarts on a change after draining an in-flight call; the new tool is listed; SIGTERM stops everything", () =>
-    // Whole, again on another port when another process takes it (also in the restart's gap).
-    onFreePort((port) => Effect.gen(function*() {
+  // One dev for what a restart must keep (three cases, one dev and its two servers, where each
+  // started its own): the in-flight call drained and answered, the new tool listed, the port it
+  // picked (--port 0) printed and kept, what each server says as it drains on dev's stderr.
+  // Found by fuzzing (fails before a fix): dev printed http://127.0.0.1:0/mcp (an Inspector command
+  // that cannot connect), and each restarted child took another free port.
+  // Fails before the fix: the output of a server started by a restart was read in a fiber that
+  // dev's end interrupted before it stopped that server: what it said as it drained was lost.
+  it.live("restarts on a change after draining an in-flight call; the new tool is listed; --port 0: one free port, printed with the Inspector command, kept across restarts; SIGTERM stops everything, what each server says as it drains reaches dev's stderr", () =>
+    // Whole, again when another process takes the port it was given (dev says so at its start).
+    againWhenTaken(Effect.gen(function*() {
       const dir = yield* tempProject
-      const file = writeModule(dir, "server.ts", server(["one"]))
-      const { dev, url } = yield* devAt(port, file, [], { cwd: dir })
+      const module = (generation: number, tools: ReadonlyArray<string>) =>
+        server(tools).replace(
+          `export const components = Layer.mergeAll(Slow, ${tools.join(", ")})`,
+          `const Stopped = Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(() => process.stderr.write("dev-test: server ${generation} stopped\\n"))))
+export const components = Layer.mergeAll(Slow, ${tools.join(", ")}, Stopped)`
+        )
+      const file = writeModule(dir, "server.ts", module(1, ["one"]))
+      const dev = yield* devStoppedAtEnd(file, dir)
+      const listening = () => [...dev.stderr().matchAll(/MCP over Streamable HTTP at (\S+)/g)].map((match) => match[1])
+      const port = yield* pickedPort(dev)
+      const url = `http://127.0.0.1:${port}/mcp`
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
-      yield* waitUntil(() => listening(dev), "the first server")
+      yield* waitListening(dev, port, () => listening().length === 1, "the first server")
       assert.include(dev.stderr(), `inspect it with: npx @modelcontextprotocol/inspector --transport http --server-url ${url}`)
+      const printed = /--server-url (\S+)/.exec(dev.stderr())?.[1]
+      assert.notInclude(printed ?? "", ":0/", dev.stderr())
+      assert.strictEqual(listening()[0], printed)
       assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])
 
       // A call in flight while the file changes.
@@ -193,64 +212,22 @@ describe("effect-mcp dev", () => {
       // Changed once the call runs in the server (not after a fixed time: a call that arrived only
       // after the restart would not be in flight, and the drain would go untested).
       yield* waitUntil(() => dev.stderr().includes("dev-test: the slow call runs"), "the slow call to run")
-      writeFileSync(file, server(["one", "two"]))
+      writeFileSync(file, module(2, ["one", "two"]))
       yield* waitUntil(() => dev.stderr().includes("server.ts changed, restarting"), "the restart")
       const answered = yield* Fiber.join(slow)
       assert.deepStrictEqual(answered.content, [{ type: "text", text: "slow done" }])
 
-      // The new server (bounded: it may still be starting).
-      yield* waitListening(dev, port, () => listening(dev, 2), "the second server")
+      // The new server (bounded: it may still be starting), on the same port.
+      yield* waitListening(dev, port, () => listening().length === 2, "the second server")
+      assert.strictEqual(listening()[1], printed, "the same port after the restart")
+      assert.include(dev.stderr(), "dev-test: server 1 stopped")
       assert.deepStrictEqual(yield* toolNames(url), ["one", "slow", "two"])
 
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(30_000)), 0)
       assert.isFalse(yield* Effect.promise(() => answers(url)), "the server outlived dev")
-    })), 240_000)
-
-  // Found by fuzzing (fails before a fix): dev printed http://127.0.0.1:0/mcp (an Inspector command
-  // that cannot connect), and each restarted child took another free port.
-  it.live("--port 0: one free port, printed with the Inspector command, kept across restarts", () =>
-    // Whole, again when another process takes the port it was given (dev says so at its start).
-    againWhenTaken(Effect.gen(function*() {
-      const dir = yield* tempProject
-      const file = writeModule(dir, "server.ts", server(["one"]))
-      const dev = yield* devStoppedAtEnd(file, dir)
-      const listening = () => [...dev.stderr().matchAll(/MCP over Streamable HTTP at (\S+)/g)].map((match) => match[1])
-      const port = yield* pickedPort(dev)
-      yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
-      yield* waitListening(dev, port, () => listening().length === 1, "the first server")
-      const printed = /--server-url (\S+)/.exec(dev.stderr())?.[1]
-      assert.notInclude(printed ?? "", ":0/", dev.stderr())
-      assert.strictEqual(listening()[0], printed)
-      writeFileSync(file, server(["one", "two"]))
-      yield* waitListening(dev, port, () => listening().length === 2, "the second server")
-      assert.strictEqual(listening()[1], printed, "the same port after the restart")
-      dev.child.kill("SIGTERM")
-      assert.strictEqual(yield* Effect.promise(() => dev.exited(30_000)), 0)
-    })), 240_000)
-
-  // Fails before the fix: the output of a server started by a restart was read in a fiber that
-  // dev's end interrupted before it stopped that server: what it said as it drained was lost.
-  it.live("SIGTERM after a restart: what the server says as it drains reaches dev's stderr", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempProject
-      const module = (generation: number) =>
-        server(["one"]).replace(
-          "export const components = Layer.mergeAll(Slow, one)",
-          `const Stopped = Layer.effectDiscard(Effect.addFinalizer(() => Effect.sync(() => process.stderr.write("dev-test: server ${generation} stopped\\n"))))
-export const components = Layer.mergeAll(Slow, one, Stopped)`
-        )
-      const file = writeModule(dir, "server.ts", module(1))
-      const dev = yield* devStoppedAtEnd(file, dir)
-      yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
-      yield* waitUntil(servers(dev, 1), `the first server:\n${dev.stderr()}`)
-      writeFileSync(file, module(2))
-      yield* waitUntil(servers(dev, 2), `the second server:\n${dev.stderr()}`, startBound)
-      assert.include(dev.stderr(), "dev-test: server 1 stopped")
-      dev.child.kill("SIGTERM")
-      assert.strictEqual(yield* Effect.promise(() => dev.exited(30_000)), 0)
       assert.include(dev.stderr(), "dev-test: server 2 stopped")
-    }), 240_000)
+    })), 240_000)
 
   // Fails before the fix: a connection held for a server that never accepts (its components never
   // built) was closed after 30 s without a word from dev (the client's "socket hang up" only).
@@ -472,17 +449,23 @@ ${server(["one"])}`
       assert.notInclude(result.stderr, "serving")
     }), 120_000)
 
+  // One dev for both (two cases, where each started its own dev and server with these flags).
   // Fails before the fix: dev had no --allowed-hosts (exit 2), and its server answered 403 to any
   // request that did not name a loopback host.
-  it.live("--allowed-hosts reaches the server it starts: a request naming a listed host is answered", () =>
+  // Fails before the fix: dev printed the URL and an Inspector command its server refuses (403),
+  // and nothing said why (the listening line's note was dropped).
+  it.live("--allowed-hosts reaches the server it starts: a request naming a listed host is answered; no allowed host reaches the address: the printed URL comes with the note naming the hosts requests must name", () =>
     Effect.gen(function*() {
-      const { port } = yield* devServing(["--allowed-hosts", "mcp.example.com"])
+      const { dev, port } = yield* devServing(["--allowed-hosts", "mcp.example.com"])
       const ask = (host: string) =>
         Effect.promise(() =>
           rawRequest(port, "POST", { "content-type": "application/json", accept: BOTH, host }, JSON.stringify(initializeMessage(1)))
         )
       assert.strictEqual((yield* ask(`mcp.example.com:${port}`)).status, 200)
       assert.strictEqual((yield* ask(`evil.example.com:${port}`)).status, 403)
+      const url = `http://127.0.0.1:${port}/mcp`
+      assert.include(dev.stderr(), `serving server.ts at ${url} (requests must name mcp.example.com), restarted on changes`)
+      assert.include(dev.stderr(), `--server-url ${url}\n  its host 127.0.0.1 is not an allowed host (403): requests must name mcp.example.com`)
     }), 120_000)
 
   // Fails before the fix: the Inspector command named http://127.0.0.1:<port>/mcp, which these
@@ -493,16 +476,6 @@ ${server(["one"])}`
       const url = `http://localhost:${port}/mcp`
       assert.include(dev.stderr(), `--server-url ${url}`)
       assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])
-    }), 120_000)
-
-  // Fails before the fix: dev printed the URL and an Inspector command its server refuses (403),
-  // and nothing said why (the listening line's note was dropped).
-  it.live("no allowed host reaches the address: the printed URL comes with the note naming the hosts requests must name", () =>
-    Effect.gen(function*() {
-      const { dev, port } = yield* devServing(["--allowed-hosts", "mcp.example.com"])
-      const url = `http://127.0.0.1:${port}/mcp`
-      assert.include(dev.stderr(), `serving server.ts at ${url} (requests must name mcp.example.com), restarted on changes`)
-      assert.include(dev.stderr(), `--server-url ${url}\n  its host 127.0.0.1 is not an allowed host (403): requests must name mcp.example.com`)
     }), 120_000)
 
   // Fails before the fix: dev made http://[[::1]]:<port> of it and died of a TypeError (exit 1,
@@ -551,7 +524,11 @@ ${server(["one"])}`
 
   // Fails before the fix: the level set only dev's own logs; its server, which logs what there is
   // to see, ran at the default level (no debug line, the info lines of `--log-level error` kept).
-  it.live("--log-level reaches the server it starts: debug shows the server's debug lines, error hides its info lines", () =>
+  // The quiet dev shows the relay too (a case of its own before, with a dev and server of its own).
+  // Fails before the fix: dev picked a free port first (`freePort`) and started its server with
+  // --port N, which another process could take before the server listened; and it polled that
+  // port every 25 ms until something accepted there.
+  it.live("--log-level reaches the server it starts: debug shows the server's debug lines, error hides its info lines; the relay: its server listens on a port of its own choosing (--port 0) and tells dev, which relays to it", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
       // Its own name: the quiet server says nothing once it listens, and what answers on its port
@@ -560,7 +537,8 @@ ${server(["one"])}`
       const file = writeModule(
         dir,
         "server.ts",
-        `import * as Effect from "effect/Effect"
+        `console.error("dev-test: argv " + JSON.stringify(process.argv.slice(2)))
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { McpServer } from "${library}"
 export const options = { name: "${name}", version: "1.0.0" }
@@ -586,15 +564,41 @@ export const components = Layer.mergeAll(
       assert.deepStrictEqual(yield* toolNames(url), ["one"])
       assert.notInclude(quiet.stderr(), "MCP over Streamable HTTP at")
       assert.notInclude(quiet.stderr(), "dev-test: a debug line")
+      // Its listening line hidden (--log-level error): the port is told all the same, one its
+      // server chose (--port 0), relayed to from dev's.
+      yield* waitUntil(() => quiet.stderr().includes("dev-test: argv"), `the server's start:\n${quiet.stderr()}`, startBound)
+      const argv = JSON.parse(/dev-test: argv (.*)/.exec(quiet.stderr())![1]!) as Array<string>
+      assert.strictEqual(argv[argv.indexOf("--port") + 1], "0", argv.join(" "))
     }), 240_000)
 
+  // One dev SIGKILLed for both (two cases, where each started its own dev and server): the server
+  // notices and drains, and its drain runs to its end.
   // Fails before a fix: the server child, in a process group of its own, outlived a SIGKILLed dev
   // (an orphan holding the port).
-  it.live("SIGKILL of dev: its server notices and ends (it drains), the port is free", () =>
+  // Fails before the fix: dev reads its server's stderr through a pipe; once dev was killed, the
+  // server's first write there as it drained failed (EPIPE), and the error ended it at once: the
+  // finalizer below never finished.
+  it.live("SIGKILL of dev: its server notices and ends (it drains), the port is free; the drain runs to its end, though what it writes on stderr is read by no one", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
+      const marker = join(dir, "drained.txt")
       // The module says which process loaded it: dev loads it once itself, then its server child.
-      const file = writeModule(dir, "server.ts", `console.error(\`dev-test: loaded by \${process.pid} for \${process.argv[2]}\`)\n${server(["one"])}`)
+      const file = writeModule(
+        dir,
+        "server.ts",
+        `import { appendFileSync } from "node:fs"\nconsole.error(\`dev-test: loaded by \${process.pid} for \${process.argv[2]}\`)\n${
+          server(["one"]).replace(
+            "export const components = Layer.mergeAll(Slow, one)",
+            `const Drained = Layer.effectDiscard(Effect.addFinalizer(() => Effect.promise(async () => {
+  process.stderr.write("dev-test: draining\\n")
+  await new Promise((resolve) => setTimeout(resolve, 100))
+  process.stderr.write("dev-test: still draining\\n")
+  appendFileSync(${JSON.stringify(marker)}, "drained\\n")
+})))
+export const components = Layer.mergeAll(Slow, one, Drained)`
+          )
+        }`
+      )
       const { dev, port, url } = yield* devOn(file, [], { cwd: dir })
       const child = Number(/dev-test: loaded by (\d+) for run/.exec(dev.stderr())?.[1])
       assert.isTrue(Number.isSafeInteger(child) && child !== dev.child.pid, dev.stderr())
@@ -613,36 +617,6 @@ export const components = Layer.mergeAll(
       }
       assert.isTrue(free, `the server outlived dev (port ${port} still accepts)\n${dev.stderr()}`)
       yield* waitUntil(() => ended(child), "the server process to end after its drain", startBound)
-    }), 240_000)
-
-  // Fails before the fix: dev reads its server's stderr through a pipe; once dev was killed, the
-  // server's first write there as it drained failed (EPIPE), and the error ended it at once: the
-  // finalizer below never finished.
-  it.live("SIGKILL of dev: its server's drain runs to its end, though what it writes on stderr is read by no one", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempProject
-      const marker = join(dir, "drained.txt")
-      const file = writeModule(
-        dir,
-        "server.ts",
-        `import { appendFileSync } from "node:fs"\n${
-          server(["one"]).replace(
-            "export const components = Layer.mergeAll(Slow, one)",
-            `const Drained = Layer.effectDiscard(Effect.addFinalizer(() => Effect.promise(async () => {
-  process.stderr.write("dev-test: draining\\n")
-  await new Promise((resolve) => setTimeout(resolve, 100))
-  process.stderr.write("dev-test: still draining\\n")
-  appendFileSync(${JSON.stringify(marker)}, "drained\\n")
-})))
-export const components = Layer.mergeAll(Slow, one, Drained)`
-          )
-        }`
-      )
-      const dev = yield* spawnCli(["dev", file, "--port", "0"], { cwd: dir })
-      yield* Effect.addFinalizer(() => Effect.sync(() => dev.child.kill("SIGKILL")))
-      yield* waitUntil(servers(dev, 1), `the server:\n${dev.stderr()}`, startBound)
-      dev.child.kill("SIGKILL")
-      assert.strictEqual(yield* Effect.promise(() => dev.exited(30_000)), null)
       yield* waitUntil(() => existsSync(marker), `the server's drain to end (its finalizer's mark)`, startBound)
       assert.strictEqual(readFileSync(marker, "utf8"), "drained\n")
     }), 240_000)
@@ -835,26 +809,43 @@ export const components = tools
 })
 
 describe("effect-mcp dev: the MCP_HTTP_* environment", () => {
+  // One dev for both (two cases, where each started its own dev and server): the variables reach
+  // dev and its server, and a flag wins over its variable.
   // Fails before the fix: dev served on its own defaults (127.0.0.1:3000, `/mcp` printed) whatever
   // the environment said, and its server read no variable either.
-  it.live("MCP_HTTP_PORT, MCP_HTTP_PATH and MCP_HTTP_HEALTH_PATH: served and printed as set; a bad variable: exit 2 at once", () =>
+  // Fails before the fix: --no-stateless parsed, but dev passed only a true --stateless on, and its
+  // server, inheriting MCP_HTTP_STATELESS=true, served without sessions.
+  it.live("MCP_HTTP_PORT, MCP_HTTP_PATH and MCP_HTTP_HEALTH_PATH: served and printed as set; MCP_HTTP_STATELESS=true with --no-stateless: the server keeps sessions; a bad variable: exit 2 at once", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", server(["one"]))
       // The variable names the port: picked first (another process may take it: tried again then).
       const { dev, port } = yield* onFreePort((port) =>
         Effect.gen(function*() {
-          const env = { ...process.env, MCP_HTTP_PORT: String(port), MCP_HTTP_PATH: "/api", MCP_HTTP_HEALTH_PATH: "/healthz" }
-          const dev = yield* spawnCli(["dev", file], { cwd: dir, env })
+          const env = { ...process.env, MCP_HTTP_PORT: String(port), MCP_HTTP_PATH: "/api", MCP_HTTP_HEALTH_PATH: "/healthz", MCP_HTTP_STATELESS: "true" }
+          const dev = yield* spawnCli(["dev", file, "--no-stateless"], { cwd: dir, env })
           yield* waitListening(dev, port, () => listening(dev), `the server:\n${dev.stderr()}`)
           return { dev, port }
         })
       )
       const url = `http://127.0.0.1:${port}/api`
       assert.include(dev.stderr(), `inspect it with: npx @modelcontextprotocol/inspector --transport http --server-url ${url}`)
+      assert.strictEqual(/MCP over Streamable HTTP at (\S+)/.exec(dev.stderr())![1]!, url)
       assert.deepStrictEqual(yield* toolNames(url), ["one", "slow"])
       const health = yield* Effect.promise(() => fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5_000) }))
       assert.strictEqual(health.status, 200)
+      const initialize = yield* Effect.promise(() =>
+        fetch(url, {
+          method: "POST",
+          headers: { accept: BOTH, "content-type": "application/json" },
+          body: JSON.stringify(initializeMessage(1)),
+          signal: AbortSignal.timeout(5_000)
+        })
+      )
+      assert.strictEqual(initialize.status, 200)
+      assert.isString(initialize.headers.get("mcp-session-id"), dev.stderr())
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(30_000)), 0)
 
       // Told before anything starts: in this process.
       const bad = yield* cliInProcess(["dev", file], { env: { MCP_HTTP_PORT: "abc" }, timeout: 15_000 })
@@ -888,51 +879,9 @@ describe("effect-mcp dev: the MCP_HTTP_* environment", () => {
         assert.strictEqual(run.stderr.split("\n")[0]!.replace("effect-mcp run: ", ""), result.stderr.split("\n")[0]!.replace("effect-mcp dev: ", ""), what)
       }
     }), 360_000)
-
-  // Fails before the fix: --no-stateless parsed, but dev passed only a true --stateless on, and its
-  // server, inheriting MCP_HTTP_STATELESS=true, served without sessions.
-  it.live("MCP_HTTP_STATELESS=true with --no-stateless: the server keeps sessions", () =>
-    // Again when another process takes the port dev picked before its server listens on it.
-    againWhenTaken(Effect.gen(function*() {
-      const dir = yield* tempProject
-      const file = writeModule(dir, "server.ts", server(["one"]))
-      const dev = yield* spawnCli(["dev", file, "--port", "0", "--no-stateless"], { cwd: dir, env: { ...process.env, MCP_HTTP_STATELESS: "true" } })
-      const port = yield* pickedPort(dev)
-      yield* waitListening(dev, port, () => dev.stderr().includes("MCP over Streamable HTTP at"), `the server:\n${dev.stderr()}`)
-      const url = /MCP over Streamable HTTP at (\S+)/.exec(dev.stderr())![1]!
-      const initialize = yield* Effect.promise(() =>
-        fetch(url, {
-          method: "POST",
-          headers: { accept: BOTH, "content-type": "application/json" },
-          body: JSON.stringify(initializeMessage(1)),
-          signal: AbortSignal.timeout(5_000)
-        })
-      )
-      assert.strictEqual(initialize.status, 200)
-      assert.isString(initialize.headers.get("mcp-session-id"), dev.stderr())
-      dev.child.kill("SIGTERM")
-      assert.strictEqual(yield* Effect.promise(() => dev.exited(30_000)), 0)
-    })), 240_000)
 })
 
 describe("effect-mcp dev: the relay", () => {
-  // Fails before the fix: dev picked a free port first (`freePort`) and started its server with
-  // --port N, which another process could take before the server listened; and it polled that
-  // port every 25 ms until something accepted there.
-  it.live("its server listens on a port of its own choosing (--port 0) and tells dev, which relays to it", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempProject
-      const file = writeModule(dir, "server.ts", `console.error("dev-test: argv " + JSON.stringify(process.argv.slice(2)))\n${server(["one"])}`)
-      // Its listening line hidden (--log-level error): the port is told all the same.
-      const dev = yield* devStoppedAtEnd(file, dir, "--log-level", "error")
-      const port = yield* pickedPort(dev)
-      yield* waitUntil(() => dev.stderr().includes("dev-test: argv"), `the server's start:\n${dev.stderr()}`, startBound)
-      const argv = JSON.parse(/dev-test: argv (.*)/.exec(dev.stderr())![1]!) as Array<string>
-      assert.strictEqual(argv[argv.indexOf("--port") + 1], "0", argv.join(" "))
-      assert.deepStrictEqual(yield* toolNames(`http://127.0.0.1:${port}/mcp`), ["one", "slow"])
-      assert.notInclude(dev.stderr(), "MCP over Streamable HTTP at")
-    }), 240_000)
-
   // Fails before the fix: held connections were paused (never read): one whose client gave up was
   // seen only at the end of its 30 s, counted meanwhile among those held, and relayed to the next
   // server (its request, and end, sent there). Connections the server gets are counted by it.
