@@ -15,7 +15,7 @@ import { McpTestClient } from "../../src/testing.ts"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
 import { withCompileCache } from "../support/compileCache.ts"
-import { bin, cli, example, hangingModule, interruptWhileLoading, library, root, spawnCli, tempProject, writeModule } from "./support.ts"
+import { bin, cli, cliInProcessLoading, example, hangingModule, interruptWhileLoading, library, root, spawnCli, tempProject, writeModule } from "./support.ts"
 
 const everything = example("everything-server.ts")
 
@@ -72,7 +72,7 @@ describe("effect-mcp inspect", () => {
 
   it.live("text: the README server (default export) with its tool's parameters and its prompt", () =>
     Effect.gen(function*() {
-      const result = yield* cli(["inspect", example("hello-server.ts")])
+      const result = yield* cliInProcessLoading(["inspect", example("hello-server.ts")])
       assert.strictEqual(result.code, 0, result.stderr)
       assert.strictEqual(result.stderr, "")
       const text = result.stdout
@@ -114,7 +114,7 @@ const Lint = McpServer.tool({
 export default { options: { name: "review", version: "1.0.0" }, components: Layer.mergeAll(Review, Lint) }
 `
       )
-      const json = yield* cli(["inspect", file, "--json"], { cwd: dir })
+      const json = yield* cliInProcessLoading(["inspect", file, "--json"])
       assert.strictEqual(json.code, 0, json.stderr)
       const prompt = JSON.parse(json.stdout).prompts[0]
       assert.deepStrictEqual(prompt.arguments.map((a: { name: string; required?: boolean }) => [a.name, a.required === true]), [
@@ -122,7 +122,7 @@ export default { options: { name: "review", version: "1.0.0" }, components: Laye
         ["language", false],
         ["focus", false]
       ])
-      const text = yield* cli(["inspect", file], { cwd: dir })
+      const text = yield* cliInProcessLoading(["inspect", file])
       assert.strictEqual(text.code, 0, text.stderr)
       assert.include(text.stdout, "  review  Reviews code\n    code  The code\n    language?  Its language\n    focus?")
       assert.include(text.stdout, "  lint\n    input:\n      code: string\n      strict?: boolean\n")
@@ -196,7 +196,7 @@ export const components = Layer.mergeAll(
 )
 `
       )
-      const json = yield* cli(["inspect", file, "--json"], { cwd: dir })
+      const json = yield* cliInProcessLoading(["inspect", file, "--json"])
       assert.strictEqual(json.code, 0, json.stderr)
       assert.deepStrictEqual(JSON.parse(json.stdout).tools.map((tool: { name: string }) => tool.name), ["fine"])
       assert.include(json.stderr, "tool report cannot be described")
@@ -230,14 +230,14 @@ export const components = ${
 `
       for (const own of [true, false]) {
         const file = writeModule(dir, own ? "beside.ts" : "alone.ts", module(own))
-        const json = yield* cli(["inspect", file, "--json"], { cwd: dir })
+        const json = yield* cliInProcessLoading(["inspect", file, "--json"])
         assert.strictEqual(json.code, 0, json.stderr)
         const described = JSON.parse(json.stdout)
         assert.deepStrictEqual(described.tools.map((tool: { name: string }) => tool.name), own ? ["alpha", "admin", "flush"] : ["admin", "flush"])
         assert.strictEqual(described.tools.find((tool: { name: string }) => tool.name === "admin").description, "injected admin")
         assert.deepStrictEqual(described.tools.at(-1).inputSchema.required, ["count"])
         assert.isDefined(described.capabilities.tools, json.stdout)
-        const text = yield* cli(["inspect", file], { cwd: dir })
+        const text = yield* cliInProcessLoading(["inspect", file])
         assert.strictEqual(text.code, 0, text.stderr)
         assert.include(text.stdout, "flush")
       }
@@ -270,16 +270,16 @@ export const components = Layer.mergeAll(Build)
       const discovered = (yield* client.request("server/discover", {})) as { readonly capabilities: object }
       assert.deepStrictEqual(Object.keys((discovered.capabilities as { extensions: object }).extensions), ["io.modelcontextprotocol/tasks"])
 
-      const json = yield* cli(["inspect", modern, "--json"], { cwd: dir })
+      const json = yield* cliInProcessLoading(["inspect", modern, "--json"])
       assert.strictEqual(json.code, 0, json.stderr)
       assert.deepStrictEqual(JSON.parse(json.stdout).modernCapabilities, discovered.capabilities)
 
-      const text = yield* cli(["inspect", modern], { cwd: dir })
+      const text = yield* cliInProcessLoading(["inspect", modern])
       assert.strictEqual(text.code, 0, text.stderr)
       assert.include(text.stdout, "protocol versions: 2026-07-28\ncapabilities (2026-07-28): logging, tools (listChanged), extensions (io.modelcontextprotocol/tasks)\n")
       assert.notInclude(text.stdout, "tasks (")
 
-      const bothText = yield* cli(["inspect", both], { cwd: dir })
+      const bothText = yield* cliInProcessLoading(["inspect", both])
       assert.strictEqual(bothText.code, 0, bothText.stderr)
       assert.include(
         bothText.stdout,
@@ -306,7 +306,7 @@ export const options: McpServer.Options = { name: "older", version: "1.0.0", tas
 export const components = Layer.mergeAll(Build)
 `
       )
-      const json = yield* cli(["inspect", file, "--json"], { cwd: dir })
+      const json = yield* cliInProcessLoading(["inspect", file, "--json"])
       assert.strictEqual(json.code, 0, json.stderr)
       const description = JSON.parse(json.stdout)
       const initialized = yield* Effect.acquireUseRelease(
@@ -320,7 +320,7 @@ export const components = Layer.mergeAll(Build)
       )
       assert.isUndefined(initialized.capabilities?.tasks)
       assert.deepStrictEqual(description.capabilities, initialized.capabilities)
-      const text = yield* cli(["inspect", file], { cwd: dir })
+      const text = yield* cliInProcessLoading(["inspect", file])
       assert.include(text.stdout, "capabilities: logging, tools (listChanged)\n")
     }).pipe(Effect.scoped), 120_000)
 
@@ -346,7 +346,7 @@ export const components = Layer.mergeAll(Names, Build, Notes, Review)
 `
       for (const [name, versions] of [["both.ts", ""], ["older.ts", `, supportedVersions: ["2025-06-18"]`]] as const) {
         const file = writeModule(dir, name, source(versions))
-        const json = yield* cli(["inspect", file, "--json"], { cwd: dir })
+        const json = yield* cliInProcessLoading(["inspect", file, "--json"])
         assert.strictEqual(json.code, 0, json.stderr)
         const description = JSON.parse(json.stdout)
         const listed = yield* Effect.acquireUseRelease(
@@ -388,7 +388,7 @@ export const options: McpServer.Options = {
 export const components = Layer.mergeAll(Build)
 `
       const older = writeModule(dir, "older.ts", source(`, supportedVersions: ["2025-06-18"]`))
-      const json = yield* cli(["inspect", older, "--json"], { cwd: dir })
+      const json = yield* cliInProcessLoading(["inspect", older, "--json"])
       assert.strictEqual(json.code, 0, json.stderr)
       const serverInfo = yield* Effect.acquireUseRelease(
         Effect.promise(async () => {
@@ -409,7 +409,7 @@ export const components = Layer.mergeAll(Build)
       }
       const client = yield* McpTestClient.make(loaded.components, { server: loaded.options, protocolVersion: "2026-07-28" })
       const listed = (yield* client.request("tools/list", {})) as { readonly tools: ReadonlyArray<object> }
-      const modernJson = yield* cli(["inspect", modern, "--json"], { cwd: dir })
+      const modernJson = yield* cliInProcessLoading(["inspect", modern, "--json"])
       assert.strictEqual(modernJson.code, 0, modernJson.stderr)
       const description = JSON.parse(modernJson.stdout)
       assert.deepStrictEqual(description.tools, listed.tools)

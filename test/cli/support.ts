@@ -132,6 +132,17 @@ export const cliInProcess = (
     )
   })
 
+/**
+ * {@link cliInProcess} for a command that loads a module and ends by itself (`inspect`, `install`):
+ * for the cases that check what it prints or writes for a module that loads, where a spawned CLI
+ * was Node's start and the CLI's and the library's loading (a second or more of CPU) each time.
+ * The module loads once in this process (Node imports it once): a case that checks what a module
+ * does as it loads, or what depends on the process (its environment, Node's flags, its working
+ * directory, signals), spawns the CLI ({@link cli}). Bounded by {@link startBound}, as a spawned
+ * CLI's run is: the first run here loads the module and the library.
+ */
+export const cliInProcessLoading = (args: ReadonlyArray<string>): Effect.Effect<Result> => cliInProcess(args, { timeout: startBound })
+
 /** A running CLI with its output so far. */
 export interface Running extends Omit<NodeChild, "exited"> {
   /** Resolves with the exit code (`null` when killed by a signal), or `undefined` after `millis`. */
