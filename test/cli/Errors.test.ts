@@ -2,6 +2,12 @@
  * The CLI's help and errors: `--help` on every command (exit 0, stdout), and for each mistake a
  * message on stderr naming the file or flag, nothing on stdout, and a non-zero exit code (1 when
  * the command failed, 2 for an invalid invocation).
+ *
+ * How a module's server fails to build is told by `inspect` in this process (`cliInProcessLoading`)
+ * where `run` tells it too, spawned. What the CLI reads of a module's exports (their names, a
+ * getter that throws: the test runner's module namespace is not Node's), what Node's loader says
+ * (syntax, type stripping, imports, a throw at import, their stacks) and a command's own exit
+ * (timers, signals, a module serving itself) are checked with a spawned CLI.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -9,7 +15,7 @@ import { execFileSync } from "node:child_process"
 import { cpSync, mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
-import { cli, cliInProcess, example, library, root, startBound, tempProject, writeModule } from "./support.ts"
+import { cli, cliInProcess, cliInProcessLoading, example, library, root, startBound, tempProject, writeModule } from "./support.ts"
 
 const hello = example("hello-server.ts")
 
@@ -172,7 +178,7 @@ describe("effect-mcp errors", () => {
           "export const options = { name: 'failing', version: '1' }\n" +
           "export const components = Layer.effectDiscard(Effect.fail(new Error('no credentials')))\n"
       )
-      const inspected = yield* cli(["inspect", failing])
+      const inspected = yield* cliInProcessLoading(["inspect", failing])
       assert.strictEqual(inspected.code, 1)
       assert.include(inspected.stderr, "the server failed: Error: no credentials")
       assert.include(inspected.stderr, "no credentials")
@@ -223,7 +229,7 @@ describe("effect-mcp errors", () => {
         ]
       ]
       for (const [args, message] of cases) {
-        const result = yield* cli(args)
+        const result = yield* (args[0] === "inspect" ? cliInProcessLoading(args) : cli(args))
         assert.strictEqual(result.code, 1, `${args.join(" ")}: ${result.stderr}`)
         assert.include(result.stderr, message, args.join(" "))
         assert.strictEqual(result.stdout, "", args.join(" "))
@@ -301,7 +307,7 @@ export const components = Layer.effectDiscard(Effect.flatMap(Db, (db) => db.conn
 `
       )
       for (const args of [["inspect", file], ["run", file]]) {
-        const result = yield* cli(args)
+        const result = yield* (args[0] === "inspect" ? cliInProcessLoading(args) : cli(args))
         assert.strictEqual(result.code, 1, result.stderr)
         assert.include(result.stderr, "Service not found: app/Db", args.join(" "))
         assert.include(
