@@ -9,6 +9,11 @@
  * npx's cache), said when there is none. A module whose server
  * options the server refuses is not installed; `stdio` takes no --name. A signal while the module
  * loads ends it as an interrupted command (130 for SIGINT, 143 for SIGTERM), nothing written.
+ *
+ * What is printed or written for a module that loads is checked in this process
+ * (`cliInProcessLoading`); a spawned CLI checks what needs a process of its own: a module's output
+ * at import, the working directory's file, a FIFO, HOME and NODE_OPTIONS, Node's flags, pnpm's and
+ * npx's layouts, the written commands started by the SDK client, signals.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
@@ -41,7 +46,7 @@ import { isAbsolute, join } from "node:path"
 import { pathToFileURL } from "node:url"
 import * as Install from "../../src/cli/Install.ts"
 import { withCompileCache } from "../support/compileCache.ts"
-import { bin, cli, cliInProcess, example, hangingModule, interruptWhileLoading, library, root, spawnCli, startBound, tempProject, writeModule } from "./support.ts"
+import { bin, cli, cliInProcess, cliInProcessLoading, example, hangingModule, interruptWhileLoading, library, root, spawnCli, startBound, tempProject, writeModule } from "./support.ts"
 
 const hello = example("hello-server.ts")
 
@@ -52,39 +57,28 @@ const folder = Effect.acquireRelease(
 )
 const expected = { command: process.execPath, args: [realpathSync(bin), "run", hello, "--stdio"] }
 
-/**
- * `effect-mcp ...args` in this process (`cliInProcess`), for the cases that check what is printed
- * or written for a module that loads: each spawned CLI was Node's start, the CLI's and the
- * library's loading (a second or more of CPU, 25 of them), where the entries and files are the
- * CLI's own work. The module loads once here (Node imports it once); the spawned CLI is still
- * tested end to end by the cases that need a process of its own: a module's output at import,
- * options refused (the working directory's file), a FIFO, HOME and NODE_OPTIONS, Node's flags,
- * and the written commands started by the SDK client. At most {@link startBound} ms: the first
- * loads the module and the library.
- */
-const inProcess = (args: ReadonlyArray<string>) => cliInProcess(args, { timeout: startBound })
 
 describe("effect-mcp install", () => {
   it.live("--print: mcpServers (claude-desktop, cursor, mcp-json), servers with type stdio (vscode), a bare entry (stdio)", () =>
     Effect.gen(function*() {
       for (const client of ["claude-desktop", "cursor", "mcp-json"]) {
-        const result = yield* inProcess(["install", client, hello, "--print"])
+        const result = yield* cliInProcessLoading(["install", client, hello, "--print"])
         assert.strictEqual(result.code, 0, result.stderr)
         assert.deepStrictEqual(JSON.parse(result.stdout), { mcpServers: { hello: expected } }, client)
       }
       // Fails before the fix: `--env DEBUG=` (a variable set empty) was refused, exit 2.
-      const vscode = yield* inProcess(
+      const vscode = yield* cliInProcessLoading(
         ["install", "vscode", hello, "--print", "--name", "weather", "--env", "API_KEY=xyz", "--env", "MODE=dev", "--env", "DEBUG=", "--env", "QUERY=a=b"]
       )
       assert.strictEqual(vscode.code, 0, vscode.stderr)
       assert.deepStrictEqual(JSON.parse(vscode.stdout), {
         servers: { weather: { type: "stdio", ...expected, env: { API_KEY: "xyz", MODE: "dev", DEBUG: "", QUERY: "a=b" } } }
       })
-      const stdio = yield* inProcess(["install", "stdio", hello])
+      const stdio = yield* cliInProcessLoading(["install", "stdio", hello])
       assert.strictEqual(stdio.code, 0, stdio.stderr)
       assert.deepStrictEqual(JSON.parse(stdio.stdout), expected)
       // Fails before the fix: a principal named in env was not read by the server it starts.
-      const principal = yield* inProcess(["install", "stdio", hello, "--env", "MCP_SUBJECT=ada", "--env", "MCP_SCOPES=admin"])
+      const principal = yield* cliInProcessLoading(["install", "stdio", hello, "--env", "MCP_SUBJECT=ada", "--env", "MCP_SCOPES=admin"])
       assert.deepStrictEqual(JSON.parse(principal.stdout), {
         ...expected,
         args: [...expected.args, "--principal-from-env"],
@@ -124,7 +118,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       const config = join(dir, "nested", "config.json")
       mkdirSync(join(dir, "nested"))
       writeFileSync(config, JSON.stringify({ theme: "dark", mcpServers: { other: { command: "other" } } }))
-      const added = yield* inProcess(["install", "claude-desktop", hello, "--config", config])
+      const added = yield* cliInProcessLoading(["install", "claude-desktop", hello, "--config", config])
       assert.strictEqual(added.code, 0, added.stderr)
       assert.strictEqual(added.stdout, "")
       assert.include(added.stderr, `added the server "hello" in ${config}`)
@@ -132,13 +126,13 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
         theme: "dark",
         mcpServers: { other: { command: "other" }, hello: expected }
       })
-      const replaced = yield* inProcess(["install", "claude-desktop", hello, "--config", config, "--env", "A=1"])
+      const replaced = yield* cliInProcessLoading(["install", "claude-desktop", hello, "--config", config, "--env", "A=1"])
       assert.include(replaced.stderr, `replaced the server "hello"`)
       assert.deepStrictEqual(JSON.parse(readFileSync(config, "utf8")).mcpServers.hello, { ...expected, env: { A: "1" } })
 
       const broken = join(dir, "broken.json")
       writeFileSync(broken, "{ not json")
-      const refused = yield* inProcess(["install", "cursor", hello, "--config", broken])
+      const refused = yield* cliInProcessLoading(["install", "cursor", hello, "--config", broken])
       assert.strictEqual(refused.code, 1)
       assert.include(refused.stderr, `${broken} is left unchanged: it is not valid JSON`)
       assert.strictEqual(readFileSync(broken, "utf8"), "{ not json")
@@ -150,17 +144,17 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
     Effect.gen(function*() {
       const dir = yield* tempProject
       const config = join(dir, "mcp.json")
-      const first = yield* inProcess(["install", "mcp-json", hello, "--config", config, "--env", "API_KEY=secret", "--env", "MODE=dev"])
+      const first = yield* cliInProcessLoading(["install", "mcp-json", hello, "--config", config, "--env", "API_KEY=secret", "--env", "MODE=dev"])
       assert.strictEqual(first.code, 0, first.stderr)
       assert.notInclude(first.stderr, "keeps")
-      const again = yield* inProcess(["install", "mcp-json", hello, "--config", config, "--env", "MODE=prod"])
+      const again = yield* cliInProcessLoading(["install", "mcp-json", hello, "--config", config, "--env", "MODE=prod"])
       assert.strictEqual(again.code, 0, again.stderr)
       assert.deepStrictEqual(JSON.parse(readFileSync(config, "utf8")).mcpServers.hello, { ...expected, env: { API_KEY: "secret", MODE: "prod" } })
       assert.include(again.stderr, "effect-mcp install: the entry it replaces keeps its environment variables API_KEY")
       // A principal kept is still read by the server it starts.
       const vscode = join(dir, "vscode.json")
-      assert.strictEqual((yield* inProcess(["install", "vscode", hello, "--config", vscode, "--env", "MCP_SUBJECT=ada"])).code, 0)
-      assert.strictEqual((yield* inProcess(["install", "vscode", hello, "--config", vscode])).code, 0)
+      assert.strictEqual((yield* cliInProcessLoading(["install", "vscode", hello, "--config", vscode, "--env", "MCP_SUBJECT=ada"])).code, 0)
+      assert.strictEqual((yield* cliInProcessLoading(["install", "vscode", hello, "--config", vscode])).code, 0)
       assert.deepStrictEqual(JSON.parse(readFileSync(vscode, "utf8")).servers.hello, {
         type: "stdio",
         ...expected,
@@ -178,7 +172,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       chmodSync(real, 0o664) // group-writable: the umask would narrow it at creation
       const link = join(dir, "config.json")
       symlinkSync(real, link)
-      const linked = yield* inProcess(["install", "claude-desktop", hello, "--config", link, "--env", "API_KEY=secret"])
+      const linked = yield* cliInProcessLoading(["install", "claude-desktop", hello, "--config", link, "--env", "API_KEY=secret"])
       assert.strictEqual(linked.code, 0, linked.stderr)
       assert.isTrue(lstatSync(link).isSymbolicLink(), "still a link")
       assert.deepStrictEqual(JSON.parse(readFileSync(real, "utf8")).mcpServers.hello, { ...expected, env: { API_KEY: "secret" } })
@@ -186,7 +180,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       // A link to a file not made yet: made there, and the link stays.
       const dangling = join(dir, "dangling.json")
       symlinkSync(join("dotfiles", "later", "cursor.json"), dangling)
-      const made = yield* inProcess(["install", "cursor", hello, "--config", dangling])
+      const made = yield* cliInProcessLoading(["install", "cursor", hello, "--config", dangling])
       assert.strictEqual(made.code, 0, made.stderr)
       assert.isTrue(lstatSync(dangling).isSymbolicLink(), "still a link")
       assert.deepStrictEqual(JSON.parse(readFileSync(join(dir, "dotfiles", "later", "cursor.json"), "utf8")).mcpServers.hello, expected)
@@ -194,11 +188,11 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       const first = join(dir, "first.json")
       symlinkSync("second.json", first)
       symlinkSync(join("dotfiles", "end", "mcp.json"), join(dir, "second.json"))
-      assert.strictEqual((yield* inProcess(["install", "mcp-json", hello, "--config", first])).code, 0)
+      assert.strictEqual((yield* cliInProcessLoading(["install", "mcp-json", hello, "--config", first])).code, 0)
       assert.isTrue(lstatSync(first).isSymbolicLink() && lstatSync(join(dir, "second.json")).isSymbolicLink(), "both still links")
       assert.deepStrictEqual(JSON.parse(readFileSync(join(dir, "dotfiles", "end", "mcp.json"), "utf8")).mcpServers.hello, expected)
       const fresh = join(dir, "fresh", "mcp.json")
-      const created = yield* inProcess(["install", "cursor", hello, "--config", fresh, "--env", "API_KEY=secret"])
+      const created = yield* cliInProcessLoading(["install", "cursor", hello, "--config", fresh, "--env", "API_KEY=secret"])
       assert.strictEqual(created.code, 0, created.stderr)
       assert.strictEqual(statSync(fresh).mode & 0o777, 0o600)
       assert.deepStrictEqual(readdirSync(join(dir, "fresh")), ["mcp.json"], "no temporary file left")
@@ -219,7 +213,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
         ""
       ].join("\n")
       writeFileSync(config, before)
-      const added = yield* inProcess(["install", "vscode", hello, "--config", config])
+      const added = yield* cliInProcessLoading(["install", "vscode", hello, "--config", config])
       assert.strictEqual(added.code, 0, added.stderr)
       const after = readFileSync(config, "utf8")
       assert.include(after, "// Servers of this workspace")
@@ -231,7 +225,7 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
         inputs: []
       })
       // Replaced by name, in place.
-      const replaced = yield* inProcess(["install", "vscode", hello, "--config", config, "--env", "A=1"])
+      const replaced = yield* cliInProcessLoading(["install", "vscode", hello, "--config", config, "--env", "A=1"])
       assert.include(replaced.stderr, `replaced the server "hello"`)
       const again = readFileSync(config, "utf8")
       assert.include(again, "// Servers of this workspace")
@@ -239,12 +233,12 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       // Indented with tabs: the entry too.
       const tabs = join(dir, "tabs.json")
       writeFileSync(tabs, "{\n\t\"servers\": {\n\t\t\"other\": {}\n\t}\n}\n")
-      assert.strictEqual((yield* inProcess(["install", "vscode", hello, "--config", tabs])).code, 0)
+      assert.strictEqual((yield* cliInProcessLoading(["install", "vscode", hello, "--config", tabs])).code, 0)
       assert.include(readFileSync(tabs, "utf8"), "\t\t\"hello\": {")
       // Indented with four spaces: the entry too (fails before the fix: it was indented by two).
       const four = join(dir, "four.json")
       writeFileSync(four, "{\n    \"servers\": {\n        \"other\": {}\n    }\n}\n")
-      assert.strictEqual((yield* inProcess(["install", "vscode", hello, "--config", four])).code, 0)
+      assert.strictEqual((yield* cliInProcessLoading(["install", "vscode", hello, "--config", four])).code, 0)
       const fourAfter = readFileSync(four, "utf8")
       assert.include(fourAfter, "\n        \"hello\": {\n            \"type\": \"stdio\",\n")
       for (const line of fourAfter.split("\n")) assert.strictEqual(/^ */.exec(line)![0].length % 4, 0, line)
@@ -252,24 +246,24 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       // the fix: the entry was indented by one space, that of the comment's second line).
       const commented = join(dir, "commented.json")
       writeFileSync(commented, "/*\n * Servers of this workspace.\n */\n{\n    \"servers\": {\n        \"other\": {}\n    }\n}\n")
-      assert.strictEqual((yield* inProcess(["install", "vscode", hello, "--config", commented])).code, 0)
+      assert.strictEqual((yield* cliInProcessLoading(["install", "vscode", hello, "--config", commented])).code, 0)
       const commentedAfter = readFileSync(commented, "utf8")
       assert.include(commentedAfter, "\n        \"hello\": {\n            \"type\": \"stdio\",\n")
       assert.isTrue(commentedAfter.startsWith("/*\n * Servers of this workspace.\n */\n{\n"), commentedAfter)
       // A name the file does not hold is added, whatever it is ("toString" is no server of an object's).
       // An empty name is an invalid invocation (exit 2), and nothing is written.
       const unchanged = readFileSync(tabs, "utf8")
-      const empty = yield* inProcess(["install", "vscode", hello, "--config", tabs, "--name", " "])
+      const empty = yield* cliInProcessLoading(["install", "vscode", hello, "--config", tabs, "--name", " "])
       assert.strictEqual(empty.code, 2, JSON.stringify(empty))
       assert.include(empty.stderr, "--name must not be empty")
       assert.strictEqual(readFileSync(tabs, "utf8"), unchanged)
-      const named = yield* inProcess(["install", "vscode", hello, "--config", tabs, "--name", "toString"])
+      const named = yield* cliInProcessLoading(["install", "vscode", hello, "--config", tabs, "--name", "toString"])
       assert.include(named.stderr, `added the server "toString"`)
       // A key given twice: an edit in place would change the first, readers take the last; left as it is.
       const twice = join(dir, "twice.json")
       const doubled = `{"servers": {"a": {}}, "servers": {"b": {}}}\n`
       writeFileSync(twice, doubled)
-      const refused = yield* inProcess(["install", "vscode", hello, "--config", twice])
+      const refused = yield* cliInProcessLoading(["install", "vscode", hello, "--config", twice])
       assert.strictEqual(refused.code, 1, refused.stderr)
       assert.include(refused.stderr, "is left unchanged")
       assert.strictEqual(readFileSync(twice, "utf8"), doubled)
