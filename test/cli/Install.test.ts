@@ -312,20 +312,22 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
       const module = (file: string, options: string) =>
         writeModule(dir, file, `import * as Layer from "effect/Layer"\nexport const options = ${options}\nexport const components = Layer.empty\n`)
       const unnamed = module("unnamed.ts", `{ name: "", version: "1" }`)
+      // The two that would write (.mcp.json in the working directory) spawned in dir; the others, which
+      // would print or write nothing of the working directory's, in this process.
       for (const args of [["install", "mcp-json", unnamed, "--print"], ["install", "mcp-json", unnamed], ["install", "mcp-json", unnamed, "--name", "x"]]) {
-        const result = yield* cli(args, { cwd: dir })
+        const result = yield* (args.includes("--print") ? cliInProcessLoading(args) : cli(args, { cwd: dir }))
         assert.strictEqual(result.code, 1, JSON.stringify(result))
         assert.strictEqual(result.stdout, "")
         assert.include(result.stderr, `${unnamed} is not installed: McpServer: name must name the server, not ""`)
       }
       assert.isFalse(existsSync(join(dir, ".mcp.json")), "nothing written")
       const paged = module("paged.ts", `{ name: "paged", version: "1", pageSize: 0 }`)
-      const result = yield* cli(["install", "stdio", paged], { cwd: dir })
+      const result = yield* cliInProcessLoading(["install", "stdio", paged])
       assert.strictEqual(result.code, 1, JSON.stringify(result))
       assert.strictEqual(result.stdout, "")
       assert.include(result.stderr, "McpServer: pageSize must be an integer >= 1, got 0")
       // Fails before its fix: tasks as plain options (the form before 0.2.0) was written, exit 0.
-      const tasks = yield* cli(["install", "stdio", module("tasks.ts", `{ name: "tasks", version: "1", tasks: {} }`)], { cwd: dir })
+      const tasks = yield* cliInProcessLoading(["install", "stdio", module("tasks.ts", `{ name: "tasks", version: "1", tasks: {} }`)])
       assert.strictEqual(tasks.code, 1, JSON.stringify(tasks))
       assert.strictEqual(tasks.stdout, "")
       assert.include(tasks.stderr, "McpServer: options.tasks takes McpServer.tasks(options?)")
