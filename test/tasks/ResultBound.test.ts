@@ -142,6 +142,37 @@ describe("a task's stored result is bounded (in memory)", () => {
       assert.strictEqual((yield* Effect.orDie(unbounded(taskId, "completed", { _tag: "Result", result: { text: "x".repeat(20_000) } })))?.status, "completed")
     }).pipe(Effect.scoped))
 
+  // The walk that spares most outcomes a serialization must never say "within" of one over the
+  // bound: each value here, bounded one byte below its UTF-8 JSON, fails with its exact size, and
+  // bounded at it completes. Fails before: 40 numbers of 25 characters (negative, of magnitude in
+  // [1e-6, 1e-5), written "-0.0000012..."; 24 were counted) and boxed primitives (counted as the
+  // empty object their keys make, `{}`) completed over the bound.
+  it.effect("the measure is an upper bound of the UTF-8 JSON, whatever the value", () =>
+    Effect.gen(function*() {
+      const store = yield* makeMemory()
+      const ended = (result: unknown, max: number) =>
+        Effect.gen(function*() {
+          const { taskId } = yield* store.create({ owner: "o", method: "tools/call" })
+          return yield* Effect.orDie(boundedFinish(store, max)(taskId, "completed", { _tag: "Result", result: result as object }))
+        })
+      const values: ReadonlyArray<readonly [string, unknown]> = [
+        ["longest numbers", Array.from({ length: 40 }, () => -0.0000012345678901234567)],
+        ["numbers in an object", { a: -0.0000012345678901234567, b: -2.2250738585072014e-308, c: 1e21, d: -0, e: Number.NaN }],
+        ["boxed primitives", [...Array.from({ length: 40 }, () => new Number(-0.5)), new Boolean(false), new String("é\u0000")]],
+        ["escapes and control characters", { "k\u0001\"": "\u0000\u001f\\\"\n".repeat(50) }],
+        ["lone surrogates, astral characters, U+2028", ["\ud800".repeat(30), "\udfff x", "😀".repeat(30), "\u2028\u2029".repeat(30)]],
+        ["dropped and null members", [undefined, () => 1, Symbol("s"), null, { u: undefined, f: () => 1 }]],
+        ["dates and nested arrays", { at: new Date(0), nested: [[[[1, [2, [3, ["é"]]]]]]] }]
+      ]
+      for (const [name, value] of values) {
+        const exact = Buffer.byteLength(JSON.stringify(value), "utf8")
+        const over = yield* ended(value, exact - 1)
+        assert.strictEqual(over?.status, "failed", `${name}: ${exact} bytes, bounded at ${exact - 1}`)
+        assert.deepInclude((over!.outcome as any).error.data, { max: exact - 1, size: exact }, name)
+        assert.strictEqual((yield* ended(value, exact))?.status, "completed", `${name}: bounded at its ${exact} bytes`)
+      }
+    }).pipe(Effect.scoped))
+
   it("an option out of range is a RangeError naming it", () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) {
       assert.throws(() => McpServer.tasks({ maxResultBytes: bad }), RangeError, "maxResultBytes")

@@ -74,26 +74,34 @@ const sizeOver = (outcome: Outcome, maxBytes: number): number | undefined => {
     return error instanceof RangeError && /string length/i.test(error.message) ? Number.POSITIVE_INFINITY : undefined
   }
   if (json === undefined) return undefined
-  // Bytes are at least UTF-16 units (JSON escapes a lone surrogate): no count needed past `maxBytes` of them.
+  // Counted exactly (the error names the size): the JSON has no lone surrogate (it escapes them),
+  // so its UTF-8 is what a store writes and a client reads.
   const size = Buffer.byteLength(json, "utf8")
   return size > maxBytes ? size : undefined
 }
+
+/**
+ * The longest JSON of a number: 25 characters, a negative one of magnitude in [1e-6, 1e-5) and 17
+ * digits, written without an exponent (`-0.0000012345678901234567`); with one, at most 24
+ * (`-2.2250738585072014e-308`).
+ */
+const mostNumberBytes = 25
 
 /** How deep {@link mostBytes} walks; deeper, the outcome is serialized to be measured. */
 const maxWalkDepth = 32
 
 /**
  * The most bytes the UTF-8 JSON of `value` can take (each character of a string as an escape,
- * six bytes; a number as 24), or `Infinity` once that is over `budget`, or for what it cannot
- * tell without serializing (a `toJSON`, a `BigInt`, nesting deeper than {@link maxWalkDepth},
- * properties that cannot be read).
+ * six bytes; a number as {@link mostNumberBytes}), or `Infinity` once that is over `budget`, or for
+ * what it cannot tell without serializing (a `toJSON`, a `BigInt`, a boxed primitive, nesting deeper
+ * than {@link maxWalkDepth}, properties that cannot be read).
  */
 const mostBytes = (value: unknown, budget: number, depth: number): number => {
   switch (typeof value) {
     case "string":
       return 2 + 6 * value.length
     case "number":
-      return 24
+      return mostNumberBytes
     case "boolean":
     case "undefined":
     case "function":
@@ -114,6 +122,9 @@ const mostBytes = (value: unknown, budget: number, depth: number): number => {
       }
       return total
     }
+    // A boxed primitive is written as its value (`new Number(-0.5)` as `-0.5`), not as the object
+    // its keys make: serialized to be measured (as rare in a result as a `toJSON`).
+    if (value instanceof Number || value instanceof String || value instanceof Boolean) return Number.POSITIVE_INFINITY
     const keys = Object.keys(value as object)
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!
