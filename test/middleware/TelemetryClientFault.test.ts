@@ -13,8 +13,10 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
-import { InMemory, McpContext, McpServer } from "../../src/index.ts"
+import { InMemory, McpContext, McpServer, StreamableHttp, Tool } from "../../src/index.ts"
 import { Telemetry } from "../../src/middleware/index.ts"
+import { modern } from "../extensions/support.ts"
+import { serveOnAnyPort } from "../http/support.ts"
 import { requestsOver } from "../support/inMemoryRequests.ts"
 import { attribute, receiver, until } from "./otlpReceiver.ts"
 
@@ -104,5 +106,42 @@ describe("Telemetry classes a failure by fault", () => {
         assert.strictEqual(point(target)!["error.type"], errorType, target)
         assert.strictEqual(point(target)!["rpc.response.status_code"], statusCode, target)
       }
+    }))
+
+  // Fails before: error.type -32020 and the ERROR status, as a server's error. MCP 2026-07-28 gives
+  // -32020 (a header that disagrees with the body, or is missing) HTTP 400, as -32021 and -32022:
+  // the caller's malformed request, the analogue of an HTTP 4xx on a SERVER span.
+  it.live("a 2026-07-28 header that disagrees with the body (-32020): rpc.response.status_code, no error.type, no ERROR", () =>
+    Effect.gen(function*() {
+      const otlp = yield* receiver
+      const Routed = McpServer.tool({
+        name: "header_routed",
+        parameters: Tool.jsonSchema({
+          type: "object",
+          properties: { region: { type: "string", "x-mcp-header": "Region" } },
+          required: ["region"]
+        }),
+        handler: () => Effect.succeed("routed")
+      })
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve(
+          { name: "traced-http", version: "1" },
+          Layer.mergeAll(Routed, Telemetry.layer),
+          StreamableHttp.make({ host: "127.0.0.1", port })
+        ).pipe(Effect.provide(Telemetry.otlp({ url: otlp.url, serviceName: "traced-http", exportIntervalMillis: 100 })))
+      )
+      const refused = yield* Effect.promise(() =>
+        modern(url, "tools/call", { name: "header_routed", arguments: { region: "eu" } }, { headers: { "mcp-param-region": "us" } })
+      )
+      assert.deepStrictEqual([refused.status, refused.message.error?.code], [400, -32020])
+      const span = () => otlp.spans.find((s) => s.name === "tools/call header_routed")
+      const point = () =>
+        otlp.durationAttributes.find((a) => a["gen_ai.tool.name"] === "header_routed" && a["rpc.response.status_code"] !== undefined)
+      yield* until(() => span() !== undefined && point() !== undefined)
+      assert.strictEqual(attribute(span()!, "rpc.response.status_code"), "-32020")
+      assert.isUndefined(attribute(span()!, "error.type"))
+      assert.notStrictEqual(span()!.status?.code, 2, "no ERROR status")
+      assert.strictEqual(point()!["rpc.response.status_code"], "-32020")
+      assert.isUndefined(point()!["error.type"])
     }))
 })

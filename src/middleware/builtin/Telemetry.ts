@@ -15,7 +15,8 @@
  *   `rpc.response.status_code` for a JSON-RPC error answered: its code, as a string (`-32603` for
  *   a defect); `error.type` when the request fails: that code, unless the conventions class it as
  *   the caller's error, not the server's (`-32700`, `-32600`, `-32601`, `-32602`, an unknown tool's
- *   or prompt's too, `-32002`), or the request failed by the client's fault, whatever its code
+ *   or prompt's too, `-32002`; MCP 2026-07-28's `-32020` and `-32022`, HTTP 400 there), or the
+ *   request failed by the client's fault, whatever its code
  *   (`McpError.isClientFault`, as `Logging` classes it: a 2025-era client's missing capability
  *   answered -32603 naming it, -32021 in MCP 2026-07-28; not when a defect of the server's is in
  *   the cause): then no `error.type` and no ERROR status, on the span and its series
@@ -441,7 +442,10 @@ const failureAttributesOf = (errorType: string): Record<string, string> => {
  * The JSON-RPC error codes the conventions have the server not count as errors (the caller sent a
  * request the server could not serve: the analogue of an HTTP 4xx on a SERVER span): -32700
  * (parse error), -32600 (invalid request), -32601 (method not found), -32602 (invalid params, an
- * unknown tool or prompt too), -32002 (resource not found). Such an answer's span and series have
+ * unknown tool or prompt too), -32002 (resource not found), and MCP 2026-07-28's -32020 (a header
+ * that disagrees with the body, or is missing) and -32022 (a protocol version not served, as a
+ * client's probing of versions meets it), which that version answers with HTTP 400 (its -32021,
+ * HTTP 400 too, is the client's fault: {@link clientFaultType}). Such an answer's span and series have
  * `rpc.response.status_code` and no `error.type`, and the span no ERROR status. Every other code
  * is an error, unless the client's fault answered it ({@link clientFaultType}); on the client's
  * side (the requests the server sends it), every code is.
@@ -452,7 +456,9 @@ const notServerErrors: Map<string, Readonly<Record<string, string>>> = new Map(
     McpError.ErrorCode.InvalidRequest,
     McpError.ErrorCode.MethodNotFound,
     McpError.ErrorCode.InvalidParams,
-    McpError.ErrorCode.ResourceNotFound
+    McpError.ErrorCode.ResourceNotFound,
+    McpError.ErrorCode.HeaderMismatch,
+    McpError.ErrorCode.UnsupportedProtocolVersion
   ].map((code) => [codeText(code), { "rpc.response.status_code": codeText(code) }])
 )
 
@@ -1348,7 +1354,7 @@ const sessionTransports = new WeakMap<ServerSession, Transport>()
  * `initialize`, else `pipe`, and of the version it uses ({@link refusedVersion}: none when it
  * names one not served), ended at once with the error answered (its code
  * `rpc.response.status_code`, and `error.type` and the ERROR status when the conventions count
- * it as the server's: -32022 and -32000, not -32600). Asked for refusals only (see
+ * it as the server's: -32000 and a 429, not -32600 nor -32022). Asked for refusals only (see
  * `internal/refusedRequests.ts`): nothing on an accepted request's way, nor without Telemetry.
  * Invalid input that is no request (no method, no id) gets nothing.
  */
