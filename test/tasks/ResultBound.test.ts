@@ -62,9 +62,12 @@ const run = (client: Client, chars: number) =>
 const assertOver = (outcome: Effect.Success<ReturnType<typeof run>>, max: number) => {
   assert.strictEqual(outcome.ended.status, "failed")
   assert.match(outcome.ended.statusMessage ?? "", new RegExp(`^Task result too large: \\d+ bytes, over the limit of ${max} bytes \\(maxResultBytes\\)`))
-  const error = (outcome.answer as { readonly error: { readonly code?: number; readonly message: string } }).error
+  const error = (outcome.answer as { readonly error: { readonly code?: number; readonly message: string; readonly data?: unknown } }).error
   assert.strictEqual(error.code, -32603, JSON.stringify(error))
   assert.include(error.message, `over the limit of ${max} bytes (maxResultBytes)`)
+  // The error's data reaches the client through tasks/result too (memory and Redis alike).
+  assert.deepInclude(error.data as object, { limit: "maxResultBytes", max }, JSON.stringify(error))
+  assert.isAbove((error.data as { readonly size: number }).size, max)
 }
 
 describe("a task's stored result is bounded (in memory)", () => {
