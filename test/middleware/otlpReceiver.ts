@@ -5,6 +5,7 @@
  * posted to (its path, content type, and the span names, metric names and log bodies it carried,
  * protobuf decoded by the OTLP field numbers).
  */
+import { assert } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { createServer } from "node:http"
 
@@ -200,6 +201,24 @@ export const receiver = Effect.acquireRelease(
 /** A span's string attribute. */
 export const attribute = (span: OtlpSpan, key: string): string | undefined =>
   span.attributes.find((a) => a.key === key)?.value.stringValue
+
+/**
+ * Asserts how a SERVER span classes the end of its request: its `error.type` and
+ * `rpc.response.status_code` (`undefined`: none), and whether its status is ERROR; `name` says
+ * which in a failure's message.
+ */
+export const assertOutcome = (
+  span: OtlpSpan,
+  name: string,
+  errorType: string | undefined,
+  statusCode: string | undefined,
+  error: boolean
+): void => {
+  assert.strictEqual(attribute(span, "error.type"), errorType, name)
+  assert.strictEqual(attribute(span, "rpc.response.status_code"), statusCode, name)
+  if (error) assert.strictEqual(span.status?.code, 2, `${name}: STATUS_CODE_ERROR`)
+  else assert.notStrictEqual(span.status?.code, 2, `${name}: no ERROR status`)
+}
 
 /** Waits (at most 5 s) until `condition` holds. */
 export const until = (condition: () => boolean) =>
