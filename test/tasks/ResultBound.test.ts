@@ -70,6 +70,27 @@ const assertOver = (outcome: Effect.Success<ReturnType<typeof run>>, max: number
   assert.isAbove((error.data as { readonly size: number }).size, max)
 }
 
+/**
+ * A 2026-07-28 session of `server` (bounded at 10,000 bytes): a promoted task and a required tool's
+ * task whose results are 20,000 characters end failed, `tasks/get` carrying the error naming the limit.
+ */
+const assertModernOver = (server: Effect.Success<ReturnType<typeof everything>>) =>
+  Effect.gen(function*() {
+    const modern = yield* connectModern(server)
+    for (const name of ["big_result_slow", "big_result_required"]) {
+      const created = yield* Effect.promise(() => modern.request("tools/call", { name, arguments: { chars: 20_000 } }, withTasks()))
+      assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created).slice(0, 300))
+      const ended = yield* Effect.promise(() =>
+        pollTask(() => modern.request("tasks/get", { taskId: created.result.taskId }, withTasks()), isTerminal, 5_000)
+      )
+      assert.strictEqual(ended.status, "failed", name)
+      assert.strictEqual(ended.error?.code, -32603, name)
+      assert.match(ended.error.message, /^Task result too large: \d+ bytes, over the limit of 10000 bytes \(maxResultBytes\)/, name)
+      assert.deepInclude(ended.error.data, { limit: "maxResultBytes", max: 10_000 }, name)
+      assert.isAbove(ended.error.data.size, 20_000, name)
+    }
+  })
+
 describe("a task's stored result is bounded (in memory)", () => {
   // Fails before: both tasks completed and tasks/result answered the whole text.
   it.live("maxResultBytes: a result over it fails the task with -32603 naming the limit; one within it completes", () =>
@@ -103,21 +124,7 @@ describe("a task's stored result is bounded (in memory)", () => {
 
   // Fails before: both tasks completed, tasks/get carrying the whole text.
   it.live("2026-07-28: a promoted task and a required tool's task over the bound are failed, tasks/get carrying the error", () =>
-    Effect.gen(function*() {
-      const server = yield* everything({ maxResultBytes: 10_000 }, Layer.merge(BigSlow, BigRequired))
-      const modern = yield* connectModern(server)
-      for (const name of ["big_result_slow", "big_result_required"]) {
-        const created = yield* Effect.promise(() => modern.request("tools/call", { name, arguments: { chars: 20_000 } }, withTasks()))
-        assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created).slice(0, 300))
-        const ended = yield* Effect.promise(() =>
-          pollTask(() => modern.request("tasks/get", { taskId: created.result.taskId }, withTasks()), isTerminal, 5_000)
-        )
-        assert.strictEqual(ended.status, "failed", name)
-        assert.strictEqual(ended.error?.code, -32603, name)
-        assert.match(ended.error.message, /^Task result too large: \d+ bytes, over the limit of 10000 bytes \(maxResultBytes\)/, name)
-        assert.deepInclude(ended.error.data, { limit: "maxResultBytes", max: 10_000 }, name)
-      }
-    }))
+    Effect.flatMap(everything({ maxResultBytes: 10_000 }, Layer.merge(BigSlow, BigRequired)), assertModernOver))
 
   // The measure itself: bytes of UTF-8 (not characters), what `toJSON` makes, and what cannot be
   // serialized left to the store.
@@ -217,5 +224,21 @@ layer(TestRedis.layer, { excludeTestServices: true })("a task's stored result is
       const kept = yield* Effect.flatMap(Layer.build(redisClient(redis.url)), (context) =>
         Effect.orDie(Context.get(context, Redis.Redis).send<string | null>("HGET", `${prefix}tasks:t:${within.ended.taskId}`, "task")))
       assert.isAbove(kept!.length, 9_000, "the task within the bound keeps its result there")
+    }), 30_000)
+
+  // The same through the Redis store: what tasks/get reads back is the error, in both tasks' paths.
+  it.effect("2026-07-28: a promoted task and a required tool's task over the bound are failed, tasks/get carrying the error", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      const context = yield* Layer.build(
+        Layer.provideMerge(
+          Layer.merge(components, Layer.merge(BigSlow, BigRequired)),
+          Layer.provideMerge(
+            McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks({ maxResultBytes: 10_000 }) }),
+            RedisStores.layer({ url: redis.url, prefix: uniquePrefix() })
+          )
+        )
+      )
+      yield* assertModernOver(Context.get(context, McpServer.McpServer))
     }), 30_000)
 })
