@@ -11,6 +11,7 @@
 import * as Formatter from "effect/Formatter"
 import * as Schema from "effect/Schema"
 import { clip } from "../internal/clip.ts"
+import { answerText } from "./internal/identityMeta.ts"
 import { ErrorCode, type ErrorObject as McpErrorObject } from "./McpError.ts"
 
 // ---------------------------------------------------------------------------
@@ -333,6 +334,11 @@ export const failure = (id: RequestId | undefined, error: ErrorObject): ErrorRes
  */
 export const stringify = (message: Outgoing): string | undefined => {
   try {
+    // A 2026-07-28 result carrying the server's identity: its text made once (see `identityMeta.ts`).
+    if ((message as { readonly result?: unknown }).result !== undefined) {
+      const answer = answerText(message as SuccessResponse)
+      if (answer !== undefined) return answer
+    }
     return JSON.stringify(message)
   } catch (error) {
     // A batch's answer: each response on its own, one that cannot be serialised as its -32603;

@@ -7,9 +7,12 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
 import { connect } from "node:net"
 import { components, options, taskProbe } from "../../examples/everything-server.ts"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
+import { LowLevelServer } from "../../src/lowlevel.ts"
 import {
   initializeMessage,
   nestedText,
@@ -755,5 +758,45 @@ describe("2026-07-28 over HTTP, the shared session failing to start", () => {
       }))
       assert.deepStrictEqual([refused.status, refused.message.error?.code], [400, -32022], JSON.stringify(refused.message))
       assert.strictEqual(starts, 2)
+    }).pipe(Effect.scoped))
+})
+
+describe("2026-07-28 answers as bytes", () => {
+  // The server's identity is written into a result's answer from a text made once per server
+  // (`protocol/internal/identityMeta.ts`): the answer must stay the JSON it was, with a result's
+  // own `_meta` entries beside the identity.
+  it.live("a call's answer is its result, resultType and the server's identity in _meta, a handler's own _meta entries kept", () =>
+    Effect.gen(function*() {
+      const serverInfo = { name: "bytes-server", version: "3.1.4", title: "Bytes \"quoted\" ü" }
+      const server = LowLevelServer.make({
+        serverInfo,
+        handlers: {
+          "tools/list": () => Exit.succeed({ tools: [] }),
+          "tools/call": (params) =>
+            Exit.succeed(
+              params.name === "own"
+                ? { content: [{ type: "text" as const, text: "mine" }], _meta: { "x.dev/trace": "t-1" } }
+                : { content: [{ type: "text" as const, text: String(params.name) }] }
+            )
+        }
+      })
+      const { url } = yield* serveOnAnyPort((port) =>
+        Layer.launch(StreamableHttp.serve((transport, options) => server.run(transport, options), { port, stateless: true }))
+      )
+      const key = "io.modelcontextprotocol/serverInfo"
+      for (const accept of ["application/json", "text/event-stream"]) {
+        const plain = yield* Effect.promise(() => modern(url, "tools/call", { name: "plain", arguments: {} }, { accept }))
+        assert.deepStrictEqual(plain.message, {
+          jsonrpc: "2.0",
+          id: "m-tools/call",
+          result: { content: [{ type: "text", text: "plain" }], resultType: "complete", _meta: { [key]: serverInfo } }
+        }, accept)
+        const own = yield* Effect.promise(() => modern(url, "tools/call", { name: "own", arguments: {} }, { accept }))
+        assert.deepStrictEqual(own.message, {
+          jsonrpc: "2.0",
+          id: "m-tools/call",
+          result: { content: [{ type: "text", text: "mine" }], _meta: { "x.dev/trace": "t-1", [key]: serverInfo }, resultType: "complete" }
+        }, accept)
+      }
     }).pipe(Effect.scoped))
 })

@@ -1,5 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as JsonRpc from "../../src/protocol/JsonRpc.ts"
+import { answerText } from "../../src/protocol/internal/identityMeta.ts"
+import { projectResult } from "../../src/protocol/versions/Projection.ts"
 
 const invalid = (value: unknown) => {
   const kind = JsonRpc.classify(value)
@@ -45,5 +47,52 @@ describe("JsonRpc.classify", () => {
     const result = invalid({ jsonrpc: "2.0", result: {} })
     assert.deepStrictEqual([result.id, result.error.code, result.answer], [undefined, -32600, false])
     assert.isFalse(invalid({ jsonrpc: "2.0", result: {}, error: { code: 1, message: "m" } }).answer)
+  })
+})
+
+describe("JsonRpc.stringify of a 2026-07-28 answer carrying the server's identity", () => {
+  const serverInfo = { name: "s", version: "1.0.0", title: "S \"quoted\" ü" }
+  const key = "io.modelcontextprotocol/serverInfo"
+  const sent = (result: object, id: JsonRpc.RequestId = 7) =>
+    JsonRpc.stringify(JsonRpc.success(id, projectResult("tools/call", result, "2026-07-28", serverInfo)))!
+
+  it("is the bytes JSON.stringify writes of the answer, the identity in _meta, the result's own _meta entries kept", () => {
+    const plain = sent({ content: [{ type: "text", text: "hi" }] })
+    assert.strictEqual(
+      plain,
+      JSON.stringify({ jsonrpc: "2.0", id: 7, result: { content: [{ type: "text", text: "hi" }], resultType: "complete", _meta: { [key]: serverInfo } } })
+    )
+    assert.strictEqual(sent({ content: [] }, "a\"b"), JSON.stringify({ jsonrpc: "2.0", id: "a\"b", result: { content: [], resultType: "complete", _meta: { [key]: serverInfo } } }))
+    // A result of no member but what the projection adds, and one with its own `resultType`.
+    assert.deepStrictEqual(JSON.parse(sent({})), { jsonrpc: "2.0", id: 7, result: { resultType: "complete", _meta: { [key]: serverInfo } } })
+    assert.deepStrictEqual(JSON.parse(sent({ resultType: "complete", content: [] })), {
+      jsonrpc: "2.0",
+      id: 7,
+      result: { resultType: "complete", content: [], _meta: { [key]: serverInfo } }
+    })
+    // The handler's own `_meta`: its entries and the identity; its own identity wins.
+    assert.deepStrictEqual(JSON.parse(sent({ content: [], _meta: { "x.dev/trace": "t1" } })).result._meta, { "x.dev/trace": "t1", [key]: serverInfo })
+    assert.deepStrictEqual(JSON.parse(sent({ content: [], _meta: { [key]: { name: "mine", version: "2" } } })).result._meta, {
+      [key]: { name: "mine", version: "2" }
+    })
+  })
+
+  it("leaves the result as it was, and serialises any other result as it is", () => {
+    const projected = projectResult("tools/call", { content: [] }, "2026-07-28", serverInfo) as Record<string, unknown>
+    const meta = projected["_meta"]
+    const text = JsonRpc.stringify(JsonRpc.success(1, projected))!
+    assert.strictEqual(answerText(JsonRpc.success(1, projected)), text, "written with the identity's text made once")
+    assert.strictEqual(projected["_meta"], meta, "its _meta back in place")
+    assert.deepStrictEqual(Object.keys(projected), ["content", "resultType", "_meta"])
+    // Frozen (its `_meta` cannot be set aside), or saying how it serialises itself: as it is.
+    assert.strictEqual(JsonRpc.stringify(JsonRpc.success(1, Object.freeze({ ...projected }))), text)
+    assert.isUndefined(answerText(JsonRpc.success(1, Object.freeze({ ...projected }))))
+    const custom = { ...projected, toJSON: () => ({ mine: true }) }
+    assert.strictEqual(JsonRpc.stringify(JsonRpc.success(1, custom)), `{"jsonrpc":"2.0","id":1,"result":{"mine":true}}`)
+    // A result JSON cannot hold is the -32603 it was, its `_meta` in place.
+    const big: Record<string, unknown> = { ...projected, content: [{ type: "text", text: 1n }] }
+    const failed = JSON.parse(JsonRpc.stringify(JsonRpc.success(1, big))!)
+    assert.deepStrictEqual([failed.id, failed.error.code], [1, -32603])
+    assert.strictEqual(big["_meta"], meta)
   })
 })

@@ -81,6 +81,7 @@ import type { Implementation } from "../McpSchema.ts"
 import * as v2025_11_25 from "./v2025_11_25.ts"
 import type { Features } from "./v2025_11_25.ts"
 import * as v2026_07_28 from "./v2026_07_28.ts"
+import { identityMeta } from "../internal/identityMeta.ts"
 
 /** What a protocol version knows, flag by flag: what projection goes by (declared in `v2025_11_25.ts`). */
 export type { Features } from "./v2025_11_25.ts"
@@ -892,18 +893,6 @@ const isTtlMs = (value: unknown): boolean => typeof value === "number" && Number
 /** A `cacheScope` a client takes. */
 const isCacheScope = (value: unknown): boolean => value === "public" || value === "private"
 
-// The `_meta` of results that had none, made once per server identity (the last one asked: a
-// process serves one server, as a rule) and shared by its results, frozen: nothing may change one
-// result's `_meta` through another (an in-memory client gets the objects themselves).
-let lastIdentity: Implementation | undefined
-let lastIdentityMeta: JsonObject = {}
-const identityMeta = (serverInfo: Implementation): JsonObject => {
-  if (serverInfo !== lastIdentity) {
-    lastIdentity = serverInfo
-    lastIdentityMeta = Object.freeze({ [serverInfoKey]: serverInfo })
-  }
-  return lastIdentityMeta
-}
 
 /**
  * Projects a JSON-RPC error object to `version`: in 2026-07-28 resource-not-found is -32602 with

@@ -1,0 +1,90 @@
+/**
+ * The server's identity as a 2026-07-28 result without a `_meta` of its own carries it
+ * (`_meta["io.modelcontextprotocol/serverInfo"]`, which servers SHOULD put on every result): one
+ * frozen object per server identity, shared by those results, and its JSON text, made with it.
+ * `JsonRpc.stringify` writes that text into the answer of such a result ({@link answerText})
+ * instead of serialising the same object again for every answer.
+ *
+ * @internal
+ */
+import { metaKeys } from "../versions/v2026_07_28.ts"
+
+const serverInfoKey = metaKeys.serverInfo
+
+/** The identity made last (a process serves one server, as a rule), with its `_meta` and text. */
+let lastInfo: object | undefined
+let lastMeta: { readonly [key: string]: unknown } | undefined
+/** `"_meta":{…}}`: the text that ends such a result; `undefined` when the identity is no JSON. */
+let lastText: string | undefined
+
+/**
+ * The `_meta` of a result that had none, for `serverInfo`: made once per identity (the last one
+ * asked) and shared, frozen, as `serverInfo` was then (a copy: its text and the object say the
+ * same, and nothing may change one result's `_meta` through another: an in-memory client gets the
+ * objects themselves). An identity JSON cannot hold (a BigInt) is kept as it is, and its answers
+ * fail to serialise as they did.
+ */
+export const identityMeta = (serverInfo: object): { readonly [key: string]: unknown } => {
+  if (serverInfo !== lastInfo || lastMeta === undefined) {
+    let text: string | undefined
+    try {
+      text = JSON.stringify(serverInfo)
+    } catch {
+      text = undefined
+    }
+    lastInfo = serverInfo
+    lastMeta = Object.freeze({ [serverInfoKey]: text === undefined ? serverInfo : deepFreeze(JSON.parse(text)) })
+    lastText = text === undefined ? undefined : `"_meta":${JSON.stringify(lastMeta)}}`
+  }
+  return lastMeta
+}
+
+const deepFreeze = <A>(value: A): A => {
+  if (typeof value === "object" && value !== null) {
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key])
+    Object.freeze(value)
+  }
+  return value
+}
+
+/**
+ * The JSON text of a success response whose result carries the shared identity `_meta`
+ * ({@link identityMeta}), written as its three members (`jsonrpc`, `id`, `result`: JSON-RPC's
+ * success response has no other), the result serialised without its `_meta` and the identity's
+ * text put in its place, at its end. `undefined` for any other response, or a result whose `_meta`
+ * cannot be set aside for a moment (frozen, an accessor) or that says how to serialise itself
+ * (`toJSON`): serialised as it is. Throws as `JSON.stringify` does (a BigInt, a cycle in the
+ * result), its `_meta` back in place.
+ *
+ * Measured (callgrind, a 2026-07-28 echo answer, `node --jitless`): 9.0k → 8.2k instructions per
+ * answer; the identity alone cost ~2.1k of `JSON.stringify`'s work.
+ */
+export const answerText = (response: {
+  readonly jsonrpc?: unknown
+  readonly id?: unknown
+  readonly result?: unknown
+}): string | undefined => {
+  const result = response.result as { _meta?: unknown; readonly toJSON?: unknown } | undefined
+  const text = lastText
+  if (
+    typeof result !== "object" || result === null || result._meta !== lastMeta || text === undefined ||
+    response.jsonrpc !== "2.0" || response.id === undefined || typeof result.toJSON === "function"
+  ) return undefined
+  const meta = result._meta
+  // Set aside: JSON.stringify leaves out a member whose value is `undefined`.
+  try {
+    result._meta = undefined
+  } catch {
+    return undefined
+  }
+  let body: string
+  try {
+    if (result._meta !== undefined) return undefined
+    body = JSON.stringify(result)
+  } finally {
+    result._meta = meta
+  }
+  if (body.charCodeAt(0) !== 0x7b) return undefined // not `{` (an array): serialised as it is
+  // `{…}` → `{…,"_meta":{…}}` (`{"_meta":{…}}` for a result of no other member).
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(response.id)},"result":${body.length === 2 ? "{" : `${body.slice(0, -1)},`}${text}}`
+}
