@@ -291,6 +291,30 @@ describe("resolveModern (2026-07-28: _meta and headers)", () => {
     assert.deepStrictEqual(extra._tag === "Success" ? extra.success.clientCapabilities as unknown : undefined, { future: { x: 1 } })
   })
 
+  it("a plain { name, version } client info skips its decoder: the same verdicts as the decoder's at its edges", () => {
+    const verdict = (info: unknown) => Negotiation.resolveModern(request("tools/list", {}, { "io.modelcontextprotocol/clientInfo": info }), undefined)._tag
+    const inherited = Object.create({ version: "1" }) as Record<string, unknown>
+    inherited["name"] = "c"
+    const hidden = { name: "c" }
+    Object.defineProperty(hidden, "version", { value: 1, enumerable: false })
+    const cases: ReadonlyArray<[unknown, "Success" | "Failure"]> = [
+      [{ name: "c", version: "1" }, "Success"],
+      [{ version: "1", name: "c" }, "Success"],
+      [{ name: "", version: "" }, "Success"],
+      [Object.assign(Object.create(null), { name: "c", version: "1" }), "Success"],
+      [{ name: "c", version: "1", title: "C" }, "Success"],
+      [{ name: "c", version: "1", extra: 5 }, "Success"],
+      [{ name: "c", version: 1 }, "Failure"],
+      [{ name: null, version: "1" }, "Failure"],
+      [{ name: "c", title: "1" }, "Failure"],
+      [{ name: "c", version: "1", icons: "x" }, "Failure"],
+      [hidden, "Failure"],
+      [inherited, "Success"],
+      [["c", "1"], "Failure"]
+    ]
+    for (const [info, expected] of cases) assert.strictEqual(verdict(info), expected, JSON.stringify(info))
+  })
+
   it("namesItsVersion: only an object _meta holding the version key (null, arrays and strings are not)", () => {
     const withMeta = (meta: unknown) => ({ jsonrpc: "2.0" as const, id: 1, method: "tools/list", params: { _meta: meta } })
     assert.isTrue(Negotiation.namesItsVersion(withMeta({ "io.modelcontextprotocol/protocolVersion": "2026-07-28" })))
