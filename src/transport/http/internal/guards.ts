@@ -543,9 +543,9 @@ export const repeatedMcpHeader = (request: HttpServerRequest.HttpServerRequest):
   const incoming = nodeRequestOf(request)
   if (incoming === undefined) return undefined
   const raw = incoming.rawHeaders
-  let distinct = 0
-  for (const _ in incoming.headers) distinct++
-  if (raw.length / 2 === distinct) return undefined
+  // `Object.keys`, not a `for…in` count: measured (callgrind, `node --jitless`, a request's eight
+  // headers) ~650 instructions against ~1,250.
+  if (raw.length / 2 === Object.keys(incoming.headers).length) return undefined
   let seen: Set<string> | undefined
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase()
