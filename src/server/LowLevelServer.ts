@@ -395,6 +395,9 @@ export const make = (options: Options): LowLevelServer => {
   asListed(routes, listedBy(options.latest))
 
   const sealer = makeSealer(options.requestState)
+  // Without raw hooks, a request's context comes to `core` straight from its session, made for it
+  // and seen by no one else: a 2026-07-28 call's input round goes on it (see `inRound`).
+  const contextUnseen = !middleware.some((m) => m.onRequest !== undefined || m.onMessage !== undefined)
   const hasModernRoutes = modernRoutes.size > 0
   const core = (request: JsonRpc.Request, context: RequestContext): Effect.Effect<unknown, McpError.McpError> => {
     let route = routes.get(request.method)
@@ -412,7 +415,7 @@ export const make = (options: Options): LowLevelServer => {
     }
     const chain = route.chain!
     if (ProtocolVersion.isModern(context.protocolVersion) && inputMethods.has(request.method)) {
-      return inRound(request, context, sealer, chain, params.value)
+      return inRound(request, context, sealer, chain, params.value, contextUnseen)
     }
     return chain(params.value, context)
   }
@@ -769,14 +772,17 @@ const inputMethods: ReadonlySet<string> = new Set(["tools/call", "prompts/get", 
  * Runs a 2026-07-28 request that may need input from the client (MRTR): opens its round (the
  * answers sealed in `requestState` plus the new `inputResponses`; a state that does not open is
  * -32602), runs the handler with it, and when the handler stops for input answers
- * `input_required` with what is missing and the sealed answers so far.
+ * `input_required` with what is missing and the sealed answers so far. `unseen`: `context` is the
+ * session's, made for this request and seen by no one else (no raw hooks): the round goes on it
+ * rather than on a copy.
  */
 const inRound = (
   request: JsonRpc.Request,
   context: RequestContext,
   sealer: RequestStateSealer,
   chain: (params: unknown, context: RequestContext) => Effect.Effect<unknown, McpError.McpError>,
-  decoded: unknown
+  decoded: unknown,
+  unseen: boolean
 ): Effect.Effect<unknown, McpError.McpError> => {
   const params: JsonRpc.Params = request.params ?? emptyParams
   // Computed only when a state is opened or sealed (a SHA-256 per round, not per call).
@@ -829,7 +835,14 @@ const inRound = (
   // its context: the answers map is made when there are answers, the digest and the sealing only
   // when a state is opened or sealed (no closures per call). In process, a 2026 tools/call echo
   // through the dispatcher: 208 → 181 ns.
-  const result = chain(decoded, context instanceof RequestContextImpl ? context.withInputRound(round) : context.with({ inputRound: round }))
+  const result = chain(
+    decoded,
+    !(context instanceof RequestContextImpl)
+      ? context.with({ inputRound: round })
+      : unseen && context.inputRound === undefined
+      ? context.enterInputRound(round)
+      : context.withInputRound(round)
+  )
   // A retry's result is not cacheable (see `notCached`); only retries pay for the check.
   const retried = answers !== noAnswers
   // A handler that answered at once keeps the session's inline fast path (no fiber).

@@ -59,3 +59,43 @@ describe("middleware on MCP 2026-07-28 requests", () => {
       ])
     }))
 })
+
+describe("a 2026-07-28 call's input round and the middleware around it", () => {
+  // A server without raw hooks puts the round on the session's own context (no copy); one with
+  // them gives the handler a copy, and the context the raw hook holds stays without a round.
+  it.live("the context an onRequest hook was given carries no input round; the handler's does, and asks in it", () =>
+    Effect.gen(function*() {
+      const held: Array<{ readonly before: unknown; readonly after: () => unknown }> = []
+      const rounds: Array<unknown> = []
+      const keeper = Middleware.make("keeper", {
+        onRequest: (request, context, next) => {
+          held.push({ before: context.inputRound, after: () => context.inputRound })
+          return next(request)
+        }
+      })
+      const server = LowLevelServer.make({
+        serverInfo: { name: "round-mw", version: "1.0.0" },
+        handlers: {
+          "tools/list": () => Exit.succeed({ tools: [] }),
+          "tools/call": (_params, context) => {
+            rounds.push(context.inputRound)
+            return Effect.map(
+              Effect.orDie(context.elicit({ message: "Name?", requestedSchema: { type: "object", properties: { name: { type: "string" } } } })),
+              (answer) => ({ content: [{ type: "text" as const, text: answer.action }] })
+            )
+          }
+        },
+        middleware: [keeper]
+      })
+      const raw = yield* connectRaw(server)
+      yield* Effect.promise(() =>
+        raw.send({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "ask", arguments: {}, _meta: meta({ elicitation: {} }) } })
+      )
+      const answered = yield* Effect.promise(() => raw.waitFor((m) => m.id === 1))
+      assert.strictEqual(answered.result.resultType, "input_required", JSON.stringify(answered))
+      assert.strictEqual(held.length, 1)
+      assert.isUndefined(held[0]!.before)
+      assert.isUndefined(held[0]!.after(), "the hook's context got no round")
+      assert.isDefined(rounds[0], "the handler's context has its round")
+    }))
+})

@@ -488,6 +488,15 @@ export class RequestContextImpl implements RequestContext {
       onClientRequest: this.onClientRequest
     })
   }
+  /**
+   * Puts `inputRound` on this very context, which has none: for a context no one but the code it
+   * is given to has seen (`LowLevelServer`: the session's new context, on a server without raw
+   * hooks), so that a 2026-07-28 call's round makes no second context ({@link withInputRound}).
+   */
+  enterInputRound(inputRound: InputRound): this {
+    ;(this as { inputRound: InputRound | undefined }).inputRound = inputRound
+    return this
+  }
   with(overrides: ContextOverrides): RequestContext {
     // A new context of the same shape (measured: `Object.create(this)` made every context a
     // prototype, a slow map transition per call: 179 of 3,882 ms of server CPU under load).
