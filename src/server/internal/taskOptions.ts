@@ -2,7 +2,8 @@
  * The options of `McpServer.tasks` and their check, apart from the task machinery
  * (`./tasks.ts`): `McpServer.tasks` checks them when it is called, and the machinery is imported
  * only when a server with tasks starts, so that a server without tasks never loads it (the
- * supervisor, the store, the relay: a dozen modules of a stdio server's start).
+ * supervisor, the relay, the 2026-07-28 extension: ten modules of a stdio server's start; the
+ * store's module, `TaskStore.ts`, is loaded still, for `checkMemoryOptions`).
  *
  * @internal
  */
@@ -77,4 +78,3 @@ export const checkTaskOptions = (options: TaskOptions): void => {
     maxResultBytes: NumericOptions.limit(1)
   })
 }
-
