@@ -17,8 +17,11 @@
  * imported module and everything it imports, `effect` included, in lazy initialisers (a bundled
  * stdio server started 15 % slower in instructions), while a static import that nothing uses is
  * tree-shaken away. Every module that imports such a module, directly or not, gets a variant too,
- * importing the variants, so that a bundle holds one copy of each module; each package export whose
+ * importing the variants, so that a bundle holds one copy of each module (only those a bundler
+ * reaches from an export: the CLI's, which Node alone runs, have none); each package export whose
  * module has a variant names it as its `module` condition (checked here against package.json).
+ * Only bundled code (or code Vite inlines, `ssr.noExternal`) sees the variants; a module that Node
+ * loads beside a bundle (an external) gets the plain ones, a second instance as it would be anyway.
  * Both are derived here from the same emit, line for line, so the source maps stay right.
  *
  * And one for Node: `dist/package.json`, the root manifest's `type` and `sideEffects` alone. Node
@@ -69,8 +72,30 @@ for (let grown = true; grown;) {
     }
   }
 }
+const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  readonly type: string
+  readonly sideEffects: boolean | ReadonlyArray<string>
+  readonly exports: Record<string, string | { readonly default: string; readonly module?: string }>
+}
+const exported = Object.values(manifest.exports).flatMap((target) =>
+  typeof target === "string" ? [] : [target.default.replace(/^\.\/dist\//, "")]
+)
+// Written are only the variants a bundler reaches: from an export's module, through the imports
+// of variants (the parts they import statically included). The CLI's modules import McpServer
+// too, but only Node runs them (the `bin`): their variants shipped unused.
+const written = new Set<string>()
+for (const queue = exported.filter((path) => variants.has(path)); queue.length > 0;) {
+  const path = queue.pop()!
+  if (written.has(path)) continue
+  written.add(path)
+  const text = modules.get(path)!
+  for (const match of [...text.matchAll(staticImport), ...text.matchAll(lazyImport)]) {
+    const imported = resolved(path, match[2]!)
+    if (variants.has(imported)) queue.push(imported)
+  }
+}
 const variantOf = (path: string) => path.replace(/\.js$/, ".bundler.js")
-for (const path of variants) {
+for (const path of written) {
   const text = modules.get(path)!
     .replace(lazyImport, (_, name: string, specifier: string) =>
       `import * as ${name}Module from "${specifier}"; const ${name} = /* @__PURE__ */ Effect.succeed(${name}Module);`)
@@ -79,11 +104,6 @@ for (const path of variants) {
   writeFileSync(dist(variantOf(path)), text)
 }
 
-const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-  readonly type: string
-  readonly sideEffects: boolean | ReadonlyArray<string>
-  readonly exports: Record<string, string | { readonly default: string; readonly module?: string }>
-}
 // Each export whose module has a variant names it as its `module` condition, and no other does.
 for (const [subpath, target] of Object.entries(manifest.exports)) {
   if (typeof target === "string") continue

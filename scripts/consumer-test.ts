@@ -4,6 +4,7 @@
  * 1. `npm pack` (its `prepack` builds `dist/`), and the tarball's contents: `dist/`, `src/` (the
  *    declaration maps point at it), README, LICENSE, CHANGELOG and package.json; no tests, bench,
  *    scripts or examples; every `exports` target is in the tarball and none is a `.ts` source;
+ *    every `.bundler.js` is one a bundler reaches (from an export's `module` condition);
  *    `dist/package.json` holds only `type` and `sideEffects` (what Node and bundlers read there).
  * 2. A new project in the system's temporary folder installs the tarball and the peers
  *    (`effect`, `@effect/platform-node`) from the registry, plus the SDK, TypeScript and esbuild:
@@ -44,7 +45,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { execFileSync, spawn, spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
 import { stripTypeScriptTypes } from "node:module"
-import { join } from "node:path"
+import { join, posix } from "node:path"
 import {
   bundleArgs,
   type ConsumerProject,
@@ -406,6 +407,25 @@ const main = async () => {
           expect(packed.files.includes(path.replace(/^\.\//, "")), `${entry} → ${path} is not in the tarball`)
         }
       }
+    })
+
+    await check("every .bundler.js in the tarball is reached from an export's module condition", () => {
+      // Bundlers alone read the variants: one that no export's `module` condition reaches through
+      // static imports (a module only Node runs, the CLI's, importing McpServer) ships unused.
+      const installed = (path: string) => readFileSync(join(dir, "node_modules", packageManifest.name, path), "utf8")
+      const reached = new Set<string>()
+      const queue = Object.values(packageManifest.exports).flatMap((target) =>
+        typeof target === "string" || target.module === undefined ? [] : [target.module.replace(/^\.\//, "")]
+      )
+      for (let path = queue.pop(); path !== undefined; path = queue.pop()) {
+        if (reached.has(path)) continue
+        reached.add(path)
+        for (const match of installed(path).matchAll(/(?:\bfrom |^import )"(\.{1,2}\/[^"]+\.js)"/gm)) {
+          queue.push(posix.join(posix.dirname(path), match[1]!))
+        }
+      }
+      const unreached = packed.files.filter((file) => file.endsWith(".bundler.js") && !reached.has(file))
+      expect(reached.size > 0 && unreached.length === 0, `variants no export reaches: ${unreached.join(", ")}`)
     })
 
     await check("one copy of effect is installed (the package's is the user's)", () => {
