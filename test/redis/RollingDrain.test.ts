@@ -89,10 +89,12 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica stopped with SI
         const { child, port } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix: uniquePrefix(), leaseMillis: 15_000 })
         // Settled either way: a test that fails first leaves none rejected unhandled.
         const answered = [false, false]
-        const calls = [crunch(port, "2026", 1, 3), crunch(port, "2025", 2, 3)].map((call, i) =>
+        // 6 s each: the replica's drain seen and the second signal sent well within them, also on a
+        // loaded machine (at 3 s a full run beside other work answered one first: nothing tested).
+        const calls = [crunch(port, "2026", 1, 6), crunch(port, "2025", 2, 6)].map((call, i) =>
           call.catch((error) => ({ status: 0, body: String(error) })).finally(() => void (answered[i] = true))
         )
-        // Both calls under way (they take 3 s): a fixed wait, well within them.
+        // Both calls under way (they take 6 s): a fixed wait, well within them.
         yield* Effect.sleep(1_000)
         child.kill("SIGTERM")
         if (signals !== "once") {
@@ -106,7 +108,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica stopped with SI
         const answers = yield* Effect.promise(() => Promise.all(calls))
         for (const [i, answer] of answers.entries()) {
           assert.strictEqual(answer.status, 200, JSON.stringify(answer))
-          assert.deepStrictEqual(answer.body.result?.content, [{ type: "text", text: "crunched for 3 s" }], `call ${i + 1}: ${JSON.stringify(answer.body)}`)
+          assert.deepStrictEqual(answer.body.result?.content, [{ type: "text", text: "crunched for 6 s" }], `call ${i + 1}: ${JSON.stringify(answer.body)}`)
         }
         assert.deepStrictEqual(yield* Effect.promise(() => exitOf(child, 15_000)), { code: 0, signal: null })
       }), 60_000)

@@ -108,8 +108,8 @@ export interface RawClient {
   readonly received: Array<any>
   readonly send: (message: unknown) => Promise<void>
   readonly waitFor: WaitFor
-  /** Sends a request and waits for its response. */
-  readonly request: (id: number | string, method: string, params?: unknown) => Promise<any>
+  /** Sends a request and waits for its response (at most `timeoutMillis`, default 5 s). */
+  readonly request: (id: number | string, method: string, params?: unknown, timeoutMillis?: number) => Promise<any>
 }
 
 /** Runs one session of `server` and connects a raw client, initialized with `protocolVersion`. */
@@ -125,9 +125,9 @@ export const connectRaw = (
     yield* Effect.forkScoped(runQuiet(server, pair.server))
     yield* Effect.addFinalizer(() => Effect.promise(() => pair.client.close()))
     const send = (message: unknown) => pair.client.send(message as never)
-    const request = async (id: number | string, method: string, params?: unknown) => {
+    const request = async (id: number | string, method: string, params?: unknown, timeoutMillis?: number) => {
       await send({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) })
-      return waitFor((message) => message.id === id && message.method === undefined)
+      return waitFor((message) => message.id === id && message.method === undefined, timeoutMillis)
     }
     const initializeResult = yield* Effect.promise(() =>
       request("init", "initialize", { protocolVersion, capabilities, clientInfo: { name: "raw", version: "0" } })
