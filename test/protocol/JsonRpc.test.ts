@@ -96,3 +96,78 @@ describe("JsonRpc.stringify of a 2026-07-28 answer carrying the server's identit
     assert.strictEqual(big["_meta"], meta)
   })
 })
+
+describe("JsonRpc.stringify of 2026-07-28 answers, against JSON.stringify (differential)", () => {
+  // A seeded generator (mulberry32): the same results on every run, a failure reproducible.
+  const generator = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+  const serverInfo = { name: "diff", version: "0.0.1", title: "D \"q\" \u00fc\n" }
+  const key = "io.modelcontextprotocol/serverInfo"
+  const keys = ["content", "isError", "structuredContent", "a\"b", "line\nbreak", "\u2028", "ü", "__proto__", "0", "10", "resultType", "x"]
+
+  const make = (random: () => number) => {
+    const pick = <A>(values: ReadonlyArray<A>): A => values[Math.floor(random() * values.length)]!
+    const value = (depth: number): unknown => {
+      switch (Math.floor(random() * (depth > 2 ? 5 : 9))) {
+        case 0: return "s\"\\\u0001é"
+        case 1: return Math.floor(random() * 1000) - 500
+        case 2: return undefined
+        case 3: return null
+        case 4: return random() < 0.5
+        case 5: return [value(depth + 1), value(depth + 1)]
+        case 6: return new Date(0) // toJSON deep inside
+        case 7: {
+          const made = value(depth + 1)
+          return { toJSON: () => ({ made }) }
+        }
+        default: return object(depth + 1)
+      }
+    }
+    const object = (depth: number): Record<string, unknown> => {
+      const out: Record<string, unknown> = {}
+      const count = Math.floor(random() * 4)
+      for (let i = 0; i < count; i++) {
+        // `__proto__` as an own key, as JSON.parse makes it.
+        Object.defineProperty(out, pick(keys), { value: value(depth), enumerable: true, writable: true, configurable: true })
+      }
+      return out
+    }
+    const result = object(0)
+    delete result["resultType"]
+    // The result's own `_meta`: absent, `undefined` (in place), not an object, an object of its own.
+    const metaAt = random() < 0.5 ? "start" : "end"
+    const metas: ReadonlyArray<() => unknown> = [
+      () => undefined,
+      () => null,
+      () => [1],
+      () => "m",
+      () => ({ "x.dev/trace": "t" }),
+      () => ({ [key]: { name: "own", version: "9" } })
+    ]
+    const shape = Math.floor(random() * (metas.length + 1))
+    if (shape === metas.length) return result
+    const meta = metas[shape]!()
+    return metaAt === "start" ? { _meta: meta, ...result } : { ...result, _meta: meta }
+  }
+
+  it("writes the bytes JSON.stringify writes, and leaves each result as it was (1,000 seeded results)", () => {
+    const random = generator(37)
+    for (let i = 0; i < 1000; i++) {
+      const result = make(random)
+      const projected = projectResult("tools/call", result, "2026-07-28", serverInfo) as Record<string, unknown>
+      const before = Object.keys(projected)
+      const meta = projected["_meta"]
+      const message = JsonRpc.success(i % 2 === 0 ? i : `r-${i}`, projected)
+      const expected = JSON.stringify(message)
+      assert.strictEqual(JsonRpc.stringify(message), expected, `result ${i}: ${expected}`)
+      assert.deepStrictEqual(Object.keys(projected), before, `result ${i}: its keys`)
+      assert.strictEqual(projected["_meta"], meta, `result ${i}: its _meta`)
+      // A batch's answer is its members' texts.
+      assert.strictEqual(JsonRpc.stringify([message, message] as unknown as JsonRpc.Outgoing), `[${expected},${expected}]`)
+    }
+  })
+})

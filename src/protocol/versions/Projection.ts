@@ -866,8 +866,10 @@ const completeResult = (method: string, result: JsonObject, serverInfo: Implemen
     (meta === undefined || (isObject(meta) && meta[serverInfoKey] === undefined))
   if (resultType !== undefined && !needsHints && !needsServerInfo) return result
   // The usual result (a call's: no `resultType`, no hints, no `_meta`): one literal, the same keys
-  // in the same order as below, without a property added to the copy afterwards.
-  if (resultType === undefined && !needsHints && meta === undefined && needsServerInfo) {
+  // in the same order as below, without a property added to the copy afterwards. The identity is
+  // the copy's last key, where `JsonRpc.stringify` writes its text (`internal/identityMeta.ts`): a
+  // result's own `_meta: undefined` would keep its place in the spread, so it takes the path below.
+  if (resultType === undefined && !needsHints && meta === undefined && needsServerInfo && !("_meta" in result)) {
     return { ...result, resultType: "complete", _meta: identityMeta(serverInfo!) }
   }
   const out: JsonObject = resultType === undefined ? { ...result, resultType: "complete" } : { ...result }
@@ -878,9 +880,11 @@ const completeResult = (method: string, result: JsonObject, serverInfo: Implemen
   // The handler's own `_meta` entries are kept (a key it set itself wins); a `_meta` that is not
   // an object is left for the client to refuse, never replaced.
   if (needsServerInfo) {
-    out["_meta"] = meta === undefined
-      ? identityMeta(serverInfo!)
-      : { ...(meta as JsonObject), [serverInfoKey]: serverInfo }
+    if (meta === undefined) {
+      // Last (see above): a `_meta: undefined` of the result's own, copied in its place, taken out first.
+      delete out["_meta"]
+      out["_meta"] = identityMeta(serverInfo!)
+    } else out["_meta"] = { ...(meta as JsonObject), [serverInfoKey]: serverInfo }
   }
   return out
 }
