@@ -487,14 +487,21 @@ const isEmptyObject = (value: object): boolean => {
  */
 const isPlainInfo = (value: unknown): boolean => {
   if (typeof value !== "object" || value === null) return false
-  const prototype = Object.getPrototypeOf(value)
-  if (prototype !== Object.prototype && prototype !== null) return false
-  const names = Object.getOwnPropertyNames(value)
-  if (names.length !== 2) return false
-  const first = names[0]
-  if (!(first === "name" ? names[1] === "version" : first === "version" && names[1] === "name")) return false
-  const info = value as { readonly name?: unknown; readonly version?: unknown }
-  return typeof info.name === "string" && typeof info.version === "string"
+  // An in-memory client's object may throw as it is read (a getter, a Proxy's trap): not plain,
+  // for the decoder to refuse (-32602), as it did before this shortcut; thrown from here, it left
+  // `resolveModern` uncaught.
+  try {
+    const prototype = Object.getPrototypeOf(value)
+    if (prototype !== Object.prototype && prototype !== null) return false
+    const names = Object.getOwnPropertyNames(value)
+    if (names.length !== 2) return false
+    const first = names[0]
+    if (!(first === "name" ? names[1] === "version" : first === "version" && names[1] === "name")) return false
+    const info = value as { readonly name?: unknown; readonly version?: unknown }
+    return typeof info.name === "string" && typeof info.version === "string"
+  } catch {
+    return false
+  }
 }
 
 /** Whether the schema takes a plain `{ name, version }` of strings (see {@link isPlainInfo}): asked once. */

@@ -1,5 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as fc from "fast-check"
+import { jitDecoder } from "../../src/protocol/internal/jitDecoder.ts"
+import * as Schemas from "../../src/protocol/internal/mcpSchemas.ts"
 import * as Negotiation from "../../src/protocol/Negotiation.ts"
 import * as ProtocolVersion from "../../src/protocol/ProtocolVersion.ts"
 
@@ -313,6 +315,48 @@ describe("resolveModern (2026-07-28: _meta and headers)", () => {
       [["c", "1"], "Failure"]
     ]
     for (const [info, expected] of cases) assert.strictEqual(verdict(info), expected, JSON.stringify(info))
+  })
+
+  it("a client info that throws as it is read (an in-memory client's getter or Proxy) is refused as the decoder refuses it, not thrown", () => {
+    const verdict = (info: unknown) => Negotiation.resolveModern(request("tools/list", {}, { "io.modelcontextprotocol/clientInfo": info }), undefined)
+    const getter = { version: "1" } as Record<string, unknown>
+    Object.defineProperty(getter, "name", { get: () => { throw new Error("boom") }, enumerable: true })
+    const trap = new Proxy({ name: "c", version: "1" }, { get: () => { throw new Error("trap") } })
+    for (const info of [getter, trap]) {
+      const failure = rejection(verdict(info))
+      assert.strictEqual(failure.error.code, -32602)
+      assert.include(failure.error.message, "io.modelcontextprotocol/clientInfo")
+    }
+  })
+
+  it("a client info's verdict is the decoder's, shortcut or not (generated: values, enumerability, getters, prototypes, key order, a symbol key)", () => {
+    const decode = jitDecoder(Schemas.Implementation())
+    const property = fc.record({
+      value: fc.oneof(fc.string({ maxLength: 3 }), fc.integer(), fc.constant(undefined), fc.constant(null)),
+      enumerable: fc.boolean(),
+      getter: fc.boolean(),
+      present: fc.boolean()
+    })
+    const extra = fc.option(fc.constantFrom("title", "extra", "__proto__", "icons"), { nil: undefined })
+    fc.assert(
+      fc.property(property, property, fc.constantFrom("plain", "null", "other"), fc.boolean(), fc.boolean(), extra, (name, version, prototype, nameFirst, symbol, key) => {
+        const info: Record<string | symbol, unknown> = prototype === "plain" ? {} : Object.create(prototype === "null" ? null : { x: 1 })
+        const put = (key: string, p: typeof name) => {
+          if (!p.present) return
+          Object.defineProperty(
+            info,
+            key,
+            p.getter ? { get: () => p.value, enumerable: p.enumerable, configurable: true } : { value: p.value, enumerable: p.enumerable, writable: true, configurable: true }
+          )
+        }
+        for (const field of nameFirst ? ["name", "version"] as const : ["version", "name"] as const) put(field, field === "name" ? name : version)
+        if (key !== undefined) Object.defineProperty(info, key, { value: "v", enumerable: true, writable: true, configurable: true })
+        if (symbol) info[Symbol("s")] = 1
+        const got = Negotiation.resolveModern(request("tools/list", {}, { "io.modelcontextprotocol/clientInfo": info }), undefined)._tag
+        assert.strictEqual(got, decode(info)._tag)
+      }),
+      { seed: 37, numRuns: 2000 }
+    )
   })
 
   it("namesItsVersion: only an object _meta holding the version key (null, arrays and strings are not)", () => {
