@@ -171,3 +171,26 @@ describe("JsonRpc.stringify of 2026-07-28 answers, against JSON.stringify (diffe
     }
   })
 })
+
+describe("JsonRpc.stringify of a result around the shared identity _meta, inherited or not enumerable", () => {
+  it("writes what JSON.stringify writes (no _meta), and leaves the result as it was", () => {
+    const serverInfo = { name: "again", version: "1" }
+    // The shared, frozen identity as an in-memory client gets it in an answer, in a result a
+    // handler made around it (a proxy of a server of the same identity), where JSON does not see it.
+    const shared = (projectResult("tools/call", { content: [] }, "2026-07-28", serverInfo) as Record<string, unknown>)["_meta"]
+    const inherited = Object.create({ _meta: shared }) as Record<string, unknown>
+    inherited["content"] = []
+    inherited["resultType"] = "complete"
+    const hidden: Record<string, unknown> = { content: [], resultType: "complete" }
+    Object.defineProperty(hidden, "_meta", { value: shared, enumerable: false, writable: true, configurable: true })
+    for (const result of [inherited, hidden]) {
+      for (const version of ["2026-07-28", "2025-11-25"] as const) {
+        const message = JsonRpc.success(1, projectResult("tools/call", result, version, serverInfo))
+        assert.strictEqual(JsonRpc.stringify(message), JSON.stringify(message), version)
+        assert.notInclude(JsonRpc.stringify(message), "_meta", version)
+      }
+    }
+    assert.isFalse(Object.hasOwn(inherited, "_meta"), "an inherited _meta stays inherited")
+    assert.isFalse(Object.prototype.propertyIsEnumerable.call(hidden, "_meta"))
+  })
+})

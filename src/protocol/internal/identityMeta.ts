@@ -10,6 +10,7 @@
 import { metaKeys } from "../versions/v2026_07_28.ts"
 
 const serverInfoKey = metaKeys.serverInfo
+const isOwnEnumerable = Object.prototype.propertyIsEnumerable
 
 /** The identity made last (a process serves one server, as a rule), with its `_meta` and text. */
 let lastInfo: object | undefined
@@ -53,8 +54,13 @@ const deepFreeze = <A>(value: A): A => {
  * success response has no other), the result serialised without its `_meta` and the identity's
  * text put in its place, at its end. `undefined` for any other response, or a result whose `_meta`
  * cannot be set aside for a moment (frozen, an accessor) or that says how to serialise itself
- * (`toJSON`): serialised as it is. Throws as `JSON.stringify` does (a BigInt, a cycle in the
- * result), its `_meta` back in place.
+ * (`toJSON`), or whose `_meta` is inherited or not enumerable: serialised as it is. Throws as
+ * `JSON.stringify` does (a BigInt, a cycle in the result), its `_meta` back in place.
+ *
+ * The identity's text is written last: where `JSON.stringify` writes it in the results
+ * `projectResult` makes (its `_meta` their last key). A result a handler made around the identity
+ * object an in-memory client got, with other keys after its `_meta`, is written with the same
+ * members in another order (the same JSON, the same length).
  *
  * Measured (callgrind, a 2026-07-28 echo answer, `node --jitless`): 9.0k → 8.2k instructions per
  * answer; the identity alone cost ~2.1k of `JSON.stringify`'s work.
@@ -68,7 +74,11 @@ export const answerText = (response: {
   const text = lastText
   if (
     typeof result !== "object" || result === null || result._meta !== lastMeta || text === undefined ||
-    response.jsonrpc !== "2.0" || response.id === undefined || typeof result.toJSON === "function"
+    response.jsonrpc !== "2.0" || response.id === undefined || typeof result.toJSON === "function" ||
+    // Its own enumerable member, as the results `projectResult` makes have it: an inherited or
+    // non-enumerable `_meta` (a result a handler made around the identity an in-memory client got)
+    // is not in its JSON, and setting it aside made it an own member of the result.
+    !isOwnEnumerable.call(result, "_meta")
   ) return undefined
   const meta = result._meta
   // Set aside: JSON.stringify leaves out a member whose value is `undefined`.
