@@ -99,3 +99,49 @@ describe("a 2026-07-28 call's input round and the middleware around it", () => {
       assert.isDefined(rounds[0], "the handler's context has its round")
     }))
 })
+
+describe("two 2026-07-28 calls at once on one connection, on a server without raw hooks", () => {
+  // Each call's round goes on its own request context (the session makes one per request): a
+  // round must not reach the other call's context, whichever asks first.
+  it.live("each call asks in its own round, its input_required holds its own question only", () =>
+    Effect.gen(function*() {
+      const contexts: Array<{ readonly name: string; readonly context: unknown; readonly round: unknown }> = []
+      let arrived = 0
+      const server = LowLevelServer.make({
+        serverInfo: { name: "rounds-at-once", version: "1.0.0" },
+        handlers: {
+          "tools/list": () => Exit.succeed({ tools: [] }),
+          "tools/call": (params, context) =>
+            Effect.gen(function*() {
+              contexts.push({ name: String(params.name), context, round: context.inputRound })
+              arrived++
+              // Both calls in flight before either asks (bounded: 200 × 5 ms).
+              for (let i = 0; i < 200 && arrived < 2; i++) yield* Effect.sleep(5)
+              const answer = yield* Effect.orDie(
+                context.elicit({ message: `Name for ${String(params.name)}?`, requestedSchema: { type: "object", properties: { name: { type: "string" } } } })
+              )
+              return { content: [{ type: "text" as const, text: answer.action }] }
+            })
+        }
+      })
+      const raw = yield* connectRaw(server)
+      for (const [id, name] of [[1, "first"], [2, "second"]] as const) {
+        yield* Effect.promise(() =>
+          raw.send({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {}, _meta: meta({ elicitation: {} }) } })
+        )
+      }
+      const first = yield* Effect.promise(() => raw.waitFor((m) => m.id === 1))
+      const second = yield* Effect.promise(() => raw.waitFor((m) => m.id === 2))
+      assert.strictEqual(arrived, 2)
+      for (const [answer, name] of [[first, "first"], [second, "second"]] as const) {
+        assert.strictEqual(answer.result.resultType, "input_required", JSON.stringify(answer))
+        const questions = Object.values(answer.result.inputRequests as Record<string, any>).map((q) => q.params.message)
+        assert.deepStrictEqual(questions, [`Name for ${name}?`], JSON.stringify(answer))
+      }
+      assert.strictEqual(contexts.length, 2)
+      assert.notStrictEqual(contexts[0]!.context, contexts[1]!.context)
+      assert.isDefined(contexts[0]!.round)
+      assert.isDefined(contexts[1]!.round)
+      assert.notStrictEqual(contexts[0]!.round, contexts[1]!.round)
+    }))
+})
