@@ -5,7 +5,7 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { cliInProcess, example } from "./support.ts"
+import { cliInProcess, cliInProcessLoading, example, library, tempProject, writeModule } from "./support.ts"
 
 describe("cliInProcess", () => {
   // Fails before the fix: the CLI's logs (as `main` runs it: on stderr) went to the captured
@@ -27,4 +27,38 @@ describe("cliInProcess", () => {
       // Node's flags as they were (the CLI ran with the spawned CLI's: none).
       assert.strictEqual(process.execArgv, execArgv)
     }), 120_000)
+
+  // Fails before the fix: the global console was the test runner's (vitest's, which sends what it
+  // is given to the runner), not captured: what the CLI, the library or a module wrote with it
+  // was in neither output, and a case's `stderr === ""` (Inspect.test's README server) could not
+  // fail on a warning a spawned CLI would print.
+  it.live("what is written with the global console (a module's components as they are built) is captured as the spawned CLI's: on stderr, inspect's description alone on stdout", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(
+        dir,
+        "noisy.ts",
+        `import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { McpServer } from "${library}"
+export const options = { name: "noisy", version: "1.0.0" }
+export const components = Layer.mergeAll(
+  McpServer.tool({ name: "one", handler: () => Effect.succeed("one") }),
+  Layer.effectDiscard(Effect.sync(() => {
+    console.warn("support-test: warned while built")
+    console.log("support-test: logged while built")
+  }))
+)
+`
+      )
+      const globalConsole = globalThis.console
+      const result = yield* cliInProcessLoading(["inspect", file, "--json"])
+      assert.strictEqual(result.code, 0, JSON.stringify(result))
+      assert.include(result.stderr, "support-test: warned while built", JSON.stringify(result))
+      // inspect sends the console's stdout methods to stderr before the module loads.
+      assert.include(result.stderr, "support-test: logged while built", JSON.stringify(result))
+      assert.deepStrictEqual(JSON.parse(result.stdout).tools.map((tool: { name: string }) => tool.name), ["one"])
+      // The runner's console is back, untouched.
+      assert.strictEqual(globalThis.console, globalConsole)
+    }).pipe(Effect.scoped), 120_000)
 })

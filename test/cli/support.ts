@@ -79,7 +79,8 @@ export const cli = (
  * Runs `effect-mcp ...args` in this process (`Cli.program`, as `bin.ts` runs it, without Node's
  * start and the CLI's loading): for the cases that check only what the command line says (its
  * parsing and checks, help, the errors told before a module loads or a server starts). What it
- * writes on stdout and stderr is captured, and its exit code is the one the process would end
+ * writes on stdout and stderr is captured (through `process.stdout` and `process.stderr`, Effect's
+ * `Console` or the global console), and its exit code is the one the process would end
  * with (0 when it set none). `env`: the `MCP_HTTP_*` variables it reads (as Effect `Config`) on
  * top of this process's environment. At most `timeout` ms (a case that reached a server would
  * serve on), then interrupted: its code is `null` then, as a killed CLI's is. Node's flags
@@ -103,8 +104,14 @@ export const cliInProcess = (
     const stdout = capture("stdout")
     const stderr = capture("stderr")
     const writes = { stdout: process.stdout.write, stderr: process.stderr.write }
-    // `run --stdio`, `inspect` and `install` send the console's stdout methods to stderr before a module loads.
-    const { log, info, debug, dir, dirxml } = console
+    // The global console too, as the spawned CLI's writes on its stdout and stderr: the test
+    // runner's own (vitest's, in a worker) sends what it is given to the runner, captured by no
+    // one here, so that what the CLI, the library or a module wrote with it (a warning, a
+    // `console.log` that `inspect` sends to stderr) was in neither output, and a case's
+    // `stderr === ""` could not fail on it. `run --stdio`, `inspect` and `install` replace its
+    // stdout methods (to stderr) before a module loads: they replace this one's, dropped after.
+    const capturing = new NodeConsole({ stdout, stderr })
+    const globalConsole = globalThis.console
     const exitCode = process.exitCode
     const execArgv = process.execArgv
     return Effect.sync(() => {
@@ -112,9 +119,10 @@ export const cliInProcess = (
       process.execArgv = []
       process.stdout.write = stdout.write.bind(stdout) as typeof process.stdout.write
       process.stderr.write = stderr.write.bind(stderr) as typeof process.stderr.write
+      globalThis.console = capturing
     }).pipe(
       Effect.andThen(Effect.timeoutOption(program(args), options.timeout ?? 10_000)),
-      Effect.provideService(Console.Console, new NodeConsole({ stdout, stderr })),
+      Effect.provideService(Console.Console, capturing),
       // As `main` runs it (`runMain`'s `logToStderr`): its logs on stderr, not stdout.
       Effect.provideService(References.LogToStderr, true),
       options.env === undefined ? (self) => self : Effect.provideService(ConfigProvider.ConfigProvider, ConfigProvider.fromEnv({ env: { ...process.env, ...options.env } as Record<string, string> })),
@@ -125,7 +133,7 @@ export const cliInProcess = (
       Effect.ensuring(Effect.sync(() => {
         process.stdout.write = writes.stdout
         process.stderr.write = writes.stderr
-        Object.assign(console, { log, info, debug, dir, dirxml })
+        globalThis.console = globalConsole
         process.exitCode = exitCode
         process.execArgv = execArgv
       }))
