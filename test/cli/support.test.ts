@@ -5,19 +5,25 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { cliInProcess, cliInProcessLoading, example, library, tempProject, writeModule } from "./support.ts"
+import { cliInProcess, cliInProcessLoading, example, library, startBound, tempProject, writeModule } from "./support.ts"
 
 describe("cliInProcess", () => {
   // Fails before the fix: the CLI's logs (as `main` runs it: on stderr) went to the captured
   // stdout, so a case asserting that a refused command logged no listening line on stderr
   // (Errors.test, `--host ""`) could never fail.
-  it.live("the CLI's logs are on stderr, as the spawned CLI's (the listening line of a server that serves, interrupted at the timeout)", () =>
+  // Its run ends once the server says it listens (`until`), not at a fixed 4 s: on a loaded machine
+  // (these files run together, other work) the library's loading alone outlasted 4 s, and the case
+  // failed with nothing said yet (`{"code":null,"stdout":"","stderr":""}`).
+  it.live("the CLI's logs are on stderr, as the spawned CLI's (the listening line of a server that serves, interrupted once it serves)", () =>
     Effect.gen(function*() {
       const events = ["SIGINT", "SIGTERM", "exit", "beforeExit", "uncaughtException", "unhandledRejection"] as const
       const listeners = () => [...events.map((event) => process.listenerCount(event)), process.stdout.listenerCount("error"), process.stderr.listenerCount("error"), process.stdin.listenerCount("data")]
       const before = listeners()
       const execArgv = process.execArgv
-      const result = yield* cliInProcess(["run", example("hello-server.ts"), "--http", "--port", "0", "--host", "127.0.0.1"], { timeout: 4_000 })
+      const result = yield* cliInProcess(["run", example("hello-server.ts"), "--http", "--port", "0", "--host", "127.0.0.1"], {
+        timeout: startBound,
+        until: (output) => output.stderr.includes("MCP over Streamable HTTP at")
+      })
       assert.strictEqual(result.code, null, JSON.stringify(result))
       assert.include(result.stderr, "MCP over Streamable HTTP at http://127.0.0.1:", JSON.stringify(result))
       assert.strictEqual(result.stdout, "")

@@ -13,6 +13,7 @@ import * as ConfigProvider from "effect/ConfigProvider"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as References from "effect/References"
 import { execFile } from "node:child_process"
 import { Console as NodeConsole } from "node:console"
@@ -90,7 +91,16 @@ export const cli = (
  */
 export const cliInProcess = (
   args: ReadonlyArray<string>,
-  options: { readonly env?: Record<string, string>; readonly timeout?: number } = {}
+  options: {
+    readonly env?: Record<string, string>
+    readonly timeout?: number
+    /**
+     * Ends it (interrupted, its code `null`, as a killed CLI's) as soon as this holds of what it
+     * wrote so far (checked every 25 ms): for a case that reaches a server, which serves on, and
+     * checks what it said once it serves, without a fixed time that a loaded machine outlasts.
+     */
+    readonly until?: (output: Omit<Result, "code">) => boolean
+  } = {}
 ): Effect.Effect<Result> =>
   Effect.suspend(() => {
     const captured = { stdout: "", stderr: "" }
@@ -121,7 +131,7 @@ export const cliInProcess = (
       process.stderr.write = stderr.write.bind(stderr) as typeof process.stderr.write
       globalThis.console = capturing
     }).pipe(
-      Effect.andThen(Effect.timeoutOption(program(args), options.timeout ?? 10_000)),
+      Effect.andThen(untilSaid(Effect.timeoutOption(program(args), options.timeout ?? 10_000), captured, options.until)),
       Effect.provideService(Console.Console, capturing),
       // As `main` runs it (`runMain`'s `logToStderr`): its logs on stderr, not stdout.
       Effect.provideService(References.LogToStderr, true),
@@ -139,6 +149,20 @@ export const cliInProcess = (
       }))
     )
   })
+
+/** `run` (bounded), ended as at its bound (`None`: interrupted) once `until` holds of `output`. */
+const untilSaid = <A>(
+  run: Effect.Effect<Option.Option<A>>,
+  output: Omit<Result, "code">,
+  until: ((output: Omit<Result, "code">) => boolean) | undefined
+): Effect.Effect<Option.Option<A>> => {
+  if (until === undefined) return run
+  const said = Effect.gen(function*() {
+    while (!until(output)) yield* Effect.sleep(25)
+    return Option.none<A>()
+  })
+  return Effect.raceFirst(run, said)
+}
 
 /**
  * {@link cliInProcess} for a command that loads a module and ends by itself (`inspect`, `install`):
