@@ -4,7 +4,9 @@
  * CLI prints it, or the cases' assertions on it could never fail.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import { cliInProcess, cliInProcessLoading, example, library, startBound, tempProject, writeModule } from "./support.ts"
 
 describe("cliInProcess", () => {
@@ -66,5 +68,30 @@ export const components = Layer.mergeAll(
       assert.deepStrictEqual(JSON.parse(result.stdout).tools.map((tool: { name: string }) => tool.name), ["one"])
       // The runner's console is back, untouched.
       assert.strictEqual(globalThis.console, globalConsole)
+    }).pipe(Effect.scoped), 120_000)
+
+  // Fails before the guard: the module is imported once in this process (the test runner's module
+  // cache), so a second in-process run after the file changed described the old module (tools
+  // ["one"] again), where a spawned CLI reads the file anew: a case that changed a module between
+  // two runs would check the old one and pass or fail for nothing it meant to check.
+  it.live("cliInProcessLoading refuses a module changed since this process imported it (the import is cached): said, not the old module described", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const source = (tool: string) =>
+        `import * as Effect from "effect/Effect"
+import { McpServer } from "${library}"
+export const options = { name: "changing", version: "1.0.0" }
+export const components = McpServer.tool({ name: "${tool}", handler: () => Effect.succeed("${tool}") })
+`
+      const file = writeModule(dir, "changing.ts", source("one"))
+      const first = yield* cliInProcessLoading(["inspect", file, "--json"])
+      assert.strictEqual(first.code, 0, first.stderr)
+      assert.deepStrictEqual(JSON.parse(first.stdout).tools.map((tool: { name: string }) => tool.name), ["one"])
+      // The same file again, unchanged: run as before.
+      assert.strictEqual((yield* cliInProcessLoading(["inspect", file, "--json"])).code, 0)
+      writeModule(dir, "changing.ts", source("two"))
+      const second = yield* Effect.exit(cliInProcessLoading(["inspect", file, "--json"]))
+      assert.isTrue(Exit.isFailure(second), JSON.stringify(second))
+      assert.include(String(Cause.squash((second as Exit.Failure<unknown, unknown>).cause)), `${file} changed since this process imported it`)
     }).pipe(Effect.scoped), 120_000)
 })

@@ -17,9 +17,9 @@ import * as Option from "effect/Option"
 import * as References from "effect/References"
 import { execFile } from "node:child_process"
 import { Console as NodeConsole } from "node:console"
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import { Writable } from "node:stream"
 import { fileURLToPath, pathToFileURL } from "node:url"
 // Loaded with the test file (its loading is not any case's time).
@@ -168,12 +168,34 @@ const untilSaid = <A>(
  * {@link cliInProcess} for a command that loads a module and ends by itself (`inspect`, `install`):
  * for the cases that check what it prints or writes for a module that loads, where a spawned CLI
  * was Node's start and the CLI's and the library's loading (a second or more of CPU) each time.
- * The module loads once in this process (Node imports it once): a case that checks what a module
+ * The module loads once in this process (imported once): a run after its file changed is refused
+ * (a defect naming it), not run on the old module; a case that checks what a module
  * does as it loads, or what depends on the process (its environment, Node's flags, its working
  * directory, signals), spawns the CLI ({@link cli}). Bounded by {@link startBound}, as a spawned
  * CLI's run is: the first run here loads the module and the library.
  */
-export const cliInProcessLoading = (args: ReadonlyArray<string>): Effect.Effect<Result> => cliInProcess(args, { timeout: startBound })
+export const cliInProcessLoading = (args: ReadonlyArray<string>): Effect.Effect<Result> =>
+  Effect.suspend(() => {
+    // The module is imported once here: a second run after it changed would describe the old one
+    // (a spawned CLI reads it anew). Refused, said, rather than checked stale.
+    for (const arg of args) {
+      if (!/\.[mc]?[jt]s$/.test(arg)) continue
+      const path = resolve(arg)
+      const source = existsSync(path) ? readFileSync(path, "utf8") : undefined
+      if (source === undefined) continue
+      const before = importedSources.get(path)
+      if (before !== undefined && before !== source) {
+        return Effect.die(
+          new Error(`cliInProcessLoading: ${path} changed since this process imported it (a second import is the cached module): write the change to another file, or spawn the CLI (cli)`)
+        )
+      }
+      importedSources.set(path, source)
+    }
+    return cliInProcess(args, { timeout: startBound })
+  })
+
+/** The modules {@link cliInProcessLoading} ran with, by path: their source then. */
+const importedSources = new Map<string, string>()
 
 /** A running CLI with its output so far. */
 export interface Running extends Omit<NodeChild, "exited"> {
