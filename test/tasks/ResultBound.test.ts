@@ -19,6 +19,7 @@ import { InMemory, McpServer, StreamableHttp } from "../../src/index.ts"
 import { RedisStores } from "../../src/redis.ts"
 import { serveOnAnyPort } from "../http/support.ts"
 import { boundedFinish } from "../../src/tasks/internal/resultBound.ts"
+import type { Task } from "../../src/tasks/Task.ts"
 import { makeMemory } from "../../src/tasks/TaskStore.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 import { connectModern, isTerminal, pollTask, withTasks } from "../extensions/support.ts"
@@ -46,6 +47,27 @@ const BigRequired = McpServer.tool({
   execution: { taskSupport: "required" },
   handler: ({ chars }) => Effect.succeed("x".repeat(chars))
 })
+
+/** A tool whose result holds a BigInt: no JSON (`JSON.stringify` throws a TypeError). */
+const NotJson = McpServer.tool({
+  name: "bigint_result",
+  parameters: {},
+  execution: { taskSupport: "optional" },
+  handler: () => Effect.succeed({ content: [{ type: "text" as const, text: "n" }], structuredContent: { n: 1n } })
+})
+
+/** Calls `bigint_result` as a task: it ends failed, and tasks/result answers -32603 saying the result is not JSON. */
+const assertNotJson = (client: Client) =>
+  Effect.gen(function*() {
+    const { task } = yield* callAsTask(client, "bigint_result", {})
+    const ended = yield* untilTerminal(client, task.taskId, 10_000)
+    assert.strictEqual(ended.status, "failed")
+    assert.match(ended.statusMessage ?? "", /^Task result is not JSON: Do not know how to serialize a BigInt/)
+    const error = yield* sdkError(() => client.experimental.tasks.getTaskResult(task.taskId))
+    assert.strictEqual(error.code, -32603, JSON.stringify(error))
+    assert.match(error.message, /Task result is not JSON: Do not know how to serialize a BigInt/)
+    return ended.taskId
+  })
 
 /** Calls `big_result` as a task, waits for its end; the task and its `tasks/result` (the error, or the result's text length). */
 const run = (client: Client, chars: number) =>
@@ -126,9 +148,10 @@ describe("a task's stored result is bounded (in memory)", () => {
   it.live("2026-07-28: a promoted task and a required tool's task over the bound are failed, tasks/get carrying the error", () =>
     Effect.flatMap(everything({ maxResultBytes: 10_000 }, Layer.merge(BigSlow, BigRequired)), assertModernOver))
 
-  // The measure itself: bytes of UTF-8 (not characters), what `toJSON` makes, and what cannot be
-  // serialized left to the store.
-  it.effect("measures UTF-8 bytes, through toJSON; a cycle is left to the store", () =>
+  // The measure itself: bytes of UTF-8 (not characters), what `toJSON` makes; and what cannot be
+  // serialized (a cycle, a BigInt) fails the task at any bound. Fails before: the cycle was left to
+  // the store, and the in-memory one kept it (completed), though no transport could send it.
+  it.effect("measures UTF-8 bytes, through toJSON; a cycle or a BigInt fails the task, -32603, at any bound", () =>
     Effect.gen(function*() {
       const store = yield* makeMemory()
       const finish = boundedFinish(store, 10_000)
@@ -145,11 +168,25 @@ describe("a task's stored result is bounded (in memory)", () => {
       assert.strictEqual((yield* ended({ at: { toJSON: () => "x".repeat(20_000) } }))?.status, "failed")
       const cyclic: { self?: unknown } = {}
       cyclic.self = cyclic
-      assert.strictEqual((yield* ended(cyclic))?.status, "completed")
-      // No bound: whatever the size.
-      const { taskId } = yield* store.create({ owner: "o", method: "tools/call" })
+      const notJson = (task: Task | undefined, why: RegExp) => {
+        assert.strictEqual(task?.status, "failed")
+        const error = (task!.outcome as any).error
+        assert.strictEqual(error.code, -32603)
+        assert.match(error.message, why)
+        assert.strictEqual(task!.statusMessage, error.message)
+      }
+      notJson(yield* ended(cyclic), /^Task result is not JSON: Converting circular structure to JSON/)
+      notJson(yield* ended({ n: 1n }), /^Task result is not JSON: Do not know how to serialize a BigInt/)
+      // No bound: whatever the size; not JSON, failed all the same.
       const unbounded = boundedFinish(store, Number.POSITIVE_INFINITY)
-      assert.strictEqual((yield* Effect.orDie(unbounded(taskId, "completed", { _tag: "Result", result: { text: "x".repeat(20_000) } })))?.status, "completed")
+      const endedUnbounded = (result: object) =>
+        Effect.gen(function*() {
+          const { taskId } = yield* store.create({ owner: "o", method: "tools/call" })
+          return yield* Effect.orDie(unbounded(taskId, "completed", { _tag: "Result", result }))
+        })
+      assert.strictEqual((yield* endedUnbounded({ text: "x".repeat(20_000) }))?.status, "completed")
+      notJson(yield* endedUnbounded(cyclic), /^Task result is not JSON: Converting circular structure/)
+      notJson(yield* endedUnbounded({ n: 1n }), /^Task result is not JSON: Do not know how to serialize a BigInt/)
     }).pipe(Effect.scoped))
 
   // The walk that spares most outcomes a serialization must never say "within" of one over the
@@ -182,6 +219,14 @@ describe("a task's stored result is bounded (in memory)", () => {
         assert.strictEqual((yield* ended(value, exact))?.status, "completed", `${name}: bounded at its ${exact} bytes`)
       }
     }).pipe(Effect.scoped))
+
+  // Fails before: the memory store kept the result (completed), and tasks/result could not send it.
+  it.live("a result that is not JSON fails the task with -32603 saying so", () =>
+    Effect.gen(function*() {
+      const server = yield* everything({}, NotJson)
+      const { client } = yield* connect(server)
+      yield* assertNotJson(client)
+    }))
 
   it("an option out of range is a RangeError naming it", () => {
     for (const bad of [0, -1, 1.5, Number.NaN]) {
@@ -224,6 +269,32 @@ layer(TestRedis.layer, { excludeTestServices: true })("a task's stored result is
       const kept = yield* Effect.flatMap(Layer.build(redisClient(redis.url)), (context) =>
         Effect.orDie(Context.get(context, Redis.Redis).send<string | null>("HGET", `${prefix}tasks:t:${within.ended.taskId}`, "task")))
       assert.isAbove(kept!.length, 9_000, "the task within the bound keeps its result there")
+    }), 30_000)
+
+  // Fails before: the Redis store's finish died on the BigInt (a TypeError): the task stayed
+  // working until its lease lapsed, and nothing was written.
+  it.effect("a result that is not JSON fails the task with -32603, the Redis hash holding the error", () =>
+    Effect.gen(function*() {
+      const redis = yield* TestRedis
+      const prefix = uniquePrefix()
+      const { url } = yield* serveOnAnyPort((port) =>
+        McpServer.serve(options, Layer.merge(components, NotJson), StreamableHttp.make({ host: "127.0.0.1", port })).pipe(
+          Effect.provide(RedisStores.layer({ url: redis.url, prefix }))
+        )
+      )
+      const client = new Client({ name: "result-bound", version: "1.0.0" }, { capabilities: {} })
+      yield* Effect.acquireRelease(
+        Effect.promise(() => client.connect(new StreamableHTTPClientTransport(new URL(url)))),
+        () => Effect.promise(() => client.close())
+      )
+      const taskId = yield* assertNotJson(client)
+      const raw = yield* Effect.flatMap(Layer.build(redisClient(redis.url)), (context) =>
+        Effect.orDie(Context.get(context, Redis.Redis).send<string | null>("HGET", `${prefix}tasks:t:${taskId}`, "task")))
+      assert.isString(raw)
+      const stored = JSON.parse(raw!)
+      assert.strictEqual(stored.status, "failed", raw!)
+      assert.include(raw!, "Task result is not JSON: Do not know how to serialize a BigInt")
+      assert.include(raw!, "-32603")
     }), 30_000)
 
   // The same through the Redis store: what tasks/get reads back is the error, in both tasks' paths.

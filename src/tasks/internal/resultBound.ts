@@ -29,51 +29,63 @@ const limitName = "maxResultBytes"
 /**
  * `store.finish` (called on the store: a store written as a class keeps its `this`) recording, in
  * place of an outcome over `maxBytes` bytes of UTF-8 JSON, the task `failed` with {@link tooLarge}'s
- * error, a warning logged; `store.finish` as it is when there is no bound (`Infinity`). What the
- * supervisor and the 2026-07-28 tasks extension record a task's end with.
+ * error, a warning logged; and, in place of one that is not JSON at all (a cycle, a `BigInt`: what
+ * `JSON.stringify` throws on), the task `failed` with {@link notJson}'s error, a warning logged, at
+ * any bound (`Infinity` too). What the supervisor and the 2026-07-28 tasks extension record a
+ * task's end with. Such an outcome was left to the store: the Redis store's `finish` died on it
+ * (the supervisor does not retry a defect), the task's lease lapsed and another replica took it
+ * over (ran it again, or failed it); the in-memory store kept it, which no transport could send.
  */
 export const boundedFinish = (
   store: TaskStore["Service"],
   maxBytes: number = defaultMaxResultBytes
-): TaskStore["Service"]["finish"] => {
-  if (maxBytes === Number.POSITIVE_INFINITY) return (taskId, status, outcome, statusMessage) => store.finish(taskId, status, outcome, statusMessage)
+): TaskStore["Service"]["finish"] =>
   // Measured as it is called, as the store's `finish` is called (its callers make the effect where
   // it runs): no `Effect.suspend` per task end.
-  return (taskId, status, outcome, statusMessage) => {
-    const size = sizeOver(outcome, maxBytes)
-    if (size === undefined) return store.finish(taskId, status, outcome, statusMessage)
-    const error = tooLarge(size, maxBytes)
+  (taskId, status, outcome, statusMessage) => {
+    const measured = measure(outcome, maxBytes)
+    if (measured === undefined) return store.finish(taskId, status, outcome, statusMessage)
+    const what = outcome._tag === "Result" ? "result" : "error"
+    const error = typeof measured === "string" ? notJson(measured) : tooLarge(measured, maxBytes)
     return Effect.andThen(
       Effect.logWarning(
-        `effect-mcp-server: the ${outcome._tag === "Result" ? "result" : "error"} of task ${taskId} is ${
-          size === Number.POSITIVE_INFINITY ? "too large to serialize" : `${size} bytes`
-        }, over the task limit of ${maxBytes} bytes (McpServer.tasks ${limitName}): the task is recorded failed without it`
+        typeof measured === "string"
+          ? `effect-mcp-server: the ${what} of task ${taskId} is not JSON (${measured}): the task is recorded failed without it`
+          : `effect-mcp-server: the ${what} of task ${taskId} is ${
+            measured === Number.POSITIVE_INFINITY ? "too large to serialize" : `${measured} bytes`
+          }, over the task limit of ${maxBytes} bytes (McpServer.tasks ${limitName}): the task is recorded failed without it`
       ),
       store.finish(taskId, "failed", { _tag: "Error", error }, error.message)
     )
   }
-}
 
 /**
- * The size of an outcome over `maxBytes` (what a client would read: the result, or the error
- * object); `undefined` when it fits. Most outcomes are far below the bound: a walk that adds up
- * the most their JSON can take ({@link mostBytes}) tells them apart without serializing them (one
- * `JSON.stringify` more per task was half the cost of recording its end, measured). Only one
- * that may be over is serialized. One too long for a JavaScript string (V8's `RangeError: Invalid
- * string length`) is `Infinity`; one that cannot be serialized for another reason (a cycle, a
- * `BigInt`, nesting that overflows the stack) is left to the store, as before (its size is not the
- * problem).
+ * What keeps an outcome (what a client would read: the result, or the error object) from being
+ * stored: its size when over `maxBytes`; the message of what `JSON.stringify` threw when it is not
+ * JSON (a cycle, a `BigInt`, nesting that overflows the stack); `undefined` when it is stored. Most
+ * outcomes are far below the bound: a walk that adds up the most their JSON can take
+ * ({@link mostBytes}) tells them apart without serializing them (one `JSON.stringify` more per
+ * task was half the cost of recording its end, measured). Only one that may be over, or that the
+ * walk cannot tell (a cycle or a `BigInt` among them), is serialized. One too long for a
+ * JavaScript string (V8's `RangeError: Invalid string length`) is `Infinity`. With no bound
+ * (`Infinity`), the walk goes through the whole outcome (it stops at nothing), and tells only
+ * what it cannot measure.
  */
-const sizeOver = (outcome: Outcome, maxBytes: number): number | undefined => {
+const measure = (outcome: Outcome, maxBytes: number): number | string | undefined => {
   const value = outcome._tag === "Result" ? outcome.result : outcome.error
-  if (mostBytes(value, maxBytes, 0) <= maxBytes) return undefined
+  const most = mostBytes(value, maxBytes, 0)
+  // `Infinity` is what the walk could not measure, not a size within an unbounded limit.
+  if (most <= maxBytes && most !== Number.POSITIVE_INFINITY) return undefined
   let json: string | undefined
   try {
     json = JSON.stringify(value)
   } catch (error) {
-    return error instanceof RangeError && /string length/i.test(error.message) ? Number.POSITIVE_INFINITY : undefined
+    if (error instanceof RangeError && /string length/i.test(error.message)) {
+      return maxBytes === Number.POSITIVE_INFINITY ? undefined : Number.POSITIVE_INFINITY
+    }
+    return error instanceof Error ? error.message : String(error)
   }
-  if (json === undefined) return undefined
+  if (json === undefined || maxBytes === Number.POSITIVE_INFINITY) return undefined
   // Counted exactly (the error names the size): the JSON has no lone surrogate (it escapes them),
   // so its UTF-8 is what a store writes and a client reads.
   const size = Buffer.byteLength(json, "utf8")
@@ -136,6 +148,15 @@ const mostBytes = (value: unknown, budget: number, depth: number): number => {
     return Number.POSITIVE_INFINITY
   }
 }
+
+/**
+ * The error a task whose outcome is not JSON ends with: -32603 (what its work made cannot be sent:
+ * no fault of the client's), with what `JSON.stringify` said.
+ */
+const notJson = (why: string): McpError.ErrorObject => ({
+  code: McpError.ErrorCode.InternalError,
+  message: `Task result is not JSON: ${why}`
+})
 
 /**
  * The error a task over the bound ends with: -32603 (the server could not keep what its work
