@@ -46,6 +46,7 @@ import type { StoreError } from "../store/StoreError.ts"
 import { type CreateInput, type Orphan, type TaskAlreadyTerminal, type TaskLimitExceeded, type TaskNotFound, TaskStore } from "./TaskStore.ts"
 import { errorForLog, forLog } from "../internal/loggedCause.ts"
 import { boundedFinish } from "./internal/resultBound.ts"
+import * as NumericOptions from "../internal/options.ts"
 
 /**
  * How a wire wants its tasks run: how an ending maps to a status, and who hears of changes.
@@ -455,6 +456,10 @@ export const defaultLeaseMillis = 15_000
 
 /**
  * Builds a supervisor over `store` whose task fibers live in `scope` (the body of {@link TaskSupervisor.layer}).
+ * Throws a `RangeError` naming the option, as `McpServer.tasks` does, for a `leaseMillis` that is
+ * not a finite number > 0 (`NaN` or 0 renewed leases every millisecond, `Infinity` made leases
+ * that never lapse) or a `maxResultBytes` that is not an integer >= 1 or `Infinity` (`NaN`
+ * silently lifted the bound, 0 failed every task).
  *
  * @since 0.1.0
  * @category constructors
@@ -464,6 +469,10 @@ export const make = (
   scope: Scope.Scope,
   options: SupervisorOptions = {}
 ): TaskSupervisor["Service"] => {
+  NumericOptions.checkAll("TaskSupervisor.make", options, {
+    leaseMillis: NumericOptions.finiteMillis,
+    maxResultBytes: NumericOptions.limit(1)
+  })
   // Both are copied every 257 deletions, or as many as they have entries when they have more
   // (`internal/renewal.ts`: a Map or Set kept while tasks come and go makes scavenges keep every
   // task's work since it was promoted).
