@@ -887,7 +887,8 @@ const noAnswers: ReadonlyMap<string, unknown> = new Map()
 
 /**
  * A failed round: `input_required` with what is missing and the answers so far, sealed in
- * `requestState`, when the handler stopped for input; else the failure itself. A handler that
+ * `requestState`, when the handler stopped for input and no defect of the server's is beside the
+ * stop; else the failure itself. A handler that
  * failed with `McpError.UrlElicitationRequired` (2025-11-25's -32042, which 2026-07-28 retired:
  * "use MRTR") asks for its URL elicitations the 2026 way: as input requests, to be completed
  * before the client retries (-32021 when the client did not declare URL elicitation).
@@ -900,6 +901,9 @@ const inputRequiredOr = (
   round: InputRound,
   digest: string | undefined
 ): Effect.Effect<unknown, McpError.McpError> => {
+  // A defect of the server's in the cause wins (`McpError.hasServerDefect`): the failure as it is,
+  // answered the masked -32603 and logged with its stack, not an input_required that loses it.
+  if (McpError.hasServerDefect(cause)) return Exit.failCause(cause)
   let inputRequests: { readonly [key: string]: InputRequest } | undefined = isInputRequired(cause) ? round.pending : undefined
   if (inputRequests === undefined) {
     const failure = cause.reasons.find(Cause.isFailReason)?.error

@@ -502,12 +502,13 @@ export const compile = <
     }
     const cause = exit.cause
     if (Cause.hasInterruptsOnly(cause)) return Exit.failCause(cause as Cause.Cause<never>)
+    // A defect beside a failure (a parallel branch died as another failed, or as the handler
+    // stopped for input) is the tool's bug, whatever the failure: answered and logged as one
+    // (`McpError.hasServerDefect`), not hidden behind the client's invalid answer, a declared
+    // failure, or an input_required answer that would lose it.
+    if (McpError.hasServerDefect(cause)) return undeclared(name, cause, masking)
     // A handler stopped for input (MCP 2026-07-28 MRTR): the server answers input_required.
     if (isInputRequired(cause)) return Exit.failCause(cause as Cause.Cause<never>)
-    // A defect beside a failure (a parallel branch died as another failed) is the tool's bug,
-    // whatever the failure: answered and logged as one (`McpError.hasServerDefect`), not hidden
-    // behind the client's invalid answer or a declared failure.
-    if (McpError.hasServerDefect(cause)) return undeclared(name, cause, masking)
     // Errors about the request itself, not the tool's work, are the protocol's answer.
     for (const reason of cause.reasons) {
       if (reason._tag !== "Fail") continue

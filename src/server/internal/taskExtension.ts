@@ -324,7 +324,10 @@ export const make = (options: {
       Effect.flatMap((decision): Effect.Effect<object, McpError.McpError> => {
         if (decision._tag === "Promoted") return Exit.succeed(Wire.createTaskResult(decision.task))
         const exit = decision.exit
-        if (taskSupport !== "required" || (exit._tag === "Failure" && isInputRequired(exit.cause))) return exit
+        if (
+          taskSupport !== "required" ||
+          (exit._tag === "Failure" && isInputRequired(exit.cause) && !McpError.hasServerDefect(exit.cause))
+        ) return exit
         // A required tool is always answered as a task: one that already ended. One interrupted
         // (it interrupted itself) has no ending to record: answered as it is, with no task (one
         // created first stayed working until its TTL, holding a place against the limits).
