@@ -5,7 +5,11 @@
  * as soon as the task is cancelled, as for every other cancel. It waited for ever (a 2026-07-28
  * input, listed for a `tasks/update` no client sends a cancelled task). The race is made
  * deterministic by a store whose `create` waits for the test, and whose `cancel` waits for the
- * work to have asked.
+ * work to have asked. The session's close is given 100 ms to land before the creation does; the
+ * test asserts that it did (the late path taken), rather than passing without testing it on a busy
+ * machine: the supervisor's late cancel runs in the fiber that created the task, at once after the
+ * store's `create` answered, while the session's close cancels from a fiber of its own. The store
+ * records which fiber created the task and which cancelled it.
  */
 import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
@@ -25,6 +29,9 @@ describe("a task cancelled as it lands for an owner that went", () => {
       const asked = yield* Deferred.make<void>()
       const cancelling = yield* Deferred.make<void>()
       const outcome = yield* Deferred.make<string>()
+      // The fibers that created and cancelled the task (the same one: the late path).
+      let createdBy: number | undefined
+      let cancelledBy: number | undefined
       // Lets a work that still waits go as the test ends (else the server's scope waits for it).
       const release = yield* Deferred.make<void>()
       yield* Effect.addFinalizer(() => Deferred.succeed(release, undefined))
@@ -33,13 +40,23 @@ describe("a task cancelled as it lands for an owner that went", () => {
         Effect.map(makeMemory(), (memory) =>
           TaskStore.of({
             ...memory,
-            create: (input) => Effect.andThen(Deferred.succeed(entered, undefined), Effect.andThen(Deferred.await(gate), memory.create(input))),
+            create: (input) =>
+              Effect.andThen(
+                Deferred.succeed(entered, undefined),
+                Effect.andThen(
+                  Deferred.await(gate),
+                  Effect.tap(memory.create(input), () => Effect.map(Effect.fiberId, (id) => void (createdBy = id)))
+                )
+              ),
             setInputRequests: (taskId, inputs) =>
               Effect.tap(memory.setInputRequests(taskId, inputs), () =>
                 Object.keys(inputs).length > 0 ? Deferred.succeed(asked, undefined) : Effect.void),
             // The cancel lands once the work asked (a store's round trip, during which it did).
             cancel: (taskId, owner) =>
-              Effect.andThen(Deferred.succeed(cancelling, undefined), Effect.andThen(Deferred.await(asked), memory.cancel(taskId, owner)))
+              Effect.andThen(
+                Effect.map(Effect.fiberId, (id) => void (cancelledBy ??= id)),
+                Effect.andThen(Deferred.succeed(cancelling, undefined), Effect.andThen(Deferred.await(asked), memory.cancel(taskId, owner)))
+              )
           }))
       )
       const Asks = McpServer.tool({
@@ -77,6 +94,14 @@ describe("a task cancelled as it lands for an owner that went", () => {
       // Fails before: the late cancel interrupted the work but did not give its input up: still waiting.
       const ended = yield* Deferred.await(outcome).pipe(Effect.timeoutOption("5 seconds"))
       assert.deepStrictEqual(ended._tag === "Some" ? ended.value : "still waiting", "SessionClosed:taskCancelled")
+      // The late path was what ended it: the supervisor's cancel as the creation landed, not the
+      // session's close after it (which a busy machine makes, the close landing after 100 ms).
+      assert.isDefined(createdBy, "the task was not created")
+      assert.strictEqual(
+        cancelledBy,
+        createdBy,
+        "the late path (TaskSupervisor.cancelLate, in the creating fiber) was not taken: the session's close landed after the creation"
+      )
       const closed = yield* Fiber.join(session).pipe(Effect.timeoutOption("5 seconds"))
       assert.strictEqual(closed._tag, "Some", "the session did not close")
     }), 30_000)
