@@ -97,6 +97,34 @@ describe("JsonRpc.stringify of a 2026-07-28 answer carrying the server's identit
   })
 })
 
+describe("The identity _meta of two servers in one process, answering in turn", () => {
+  const key = "io.modelcontextprotocol/serverInfo"
+  const metaOf = (serverInfo: { name: string; version: string }) =>
+    (projectResult("tools/call", { content: [] }, "2026-07-28", serverInfo) as Record<string, unknown>)["_meta"] as Record<string, unknown>
+
+  // Fails before: one identity was kept (the last asked), so each server's turn made its identity
+  // anew (a serialisation, a parse and a deep freeze per answer), as its serverInfo was then, and
+  // the other server's answers were serialised whole.
+  it("each server's identity is made once, as its serverInfo was first, and its answers are written with its text", () => {
+    const a = { name: "a", version: "1.0.0" }
+    const b = { name: "b", version: "2.0.0" }
+    const first = metaOf(a)
+    assert.strictEqual(metaOf(b)[key] !== undefined, true)
+    a.name = "renamed"
+    for (let turn = 0; turn < 3; turn++) {
+      assert.strictEqual(metaOf(a), first, `turn ${turn}: a's identity is the one made first`)
+      assert.deepStrictEqual(metaOf(b)[key], { name: "b", version: "2.0.0" })
+    }
+    assert.deepStrictEqual(first[key], { name: "a", version: "1.0.0" })
+    // a's answer, b's identity made last: written with a's text, the bytes JSON.stringify writes.
+    const projected = projectResult("tools/call", { content: [] }, "2026-07-28", a) as Record<string, unknown>
+    metaOf(b)
+    const message = JsonRpc.success(3, projected)
+    assert.strictEqual(answerText(message), JSON.stringify(message))
+    assert.strictEqual(JsonRpc.stringify(message), JSON.stringify(message))
+  })
+})
+
 describe("JsonRpc.stringify of 2026-07-28 answers, against JSON.stringify (differential)", () => {
   // A seeded generator (mulberry32): the same results on every run, a failure reproducible.
   const generator = (seed: number) => () => {

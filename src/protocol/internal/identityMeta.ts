@@ -19,25 +19,39 @@ let lastMeta: { readonly [key: string]: unknown } | undefined
 let lastText: string | undefined
 
 /**
- * The `_meta` of a result that had none, for `serverInfo`: made once per identity (the last one
- * asked) and shared, frozen, as `serverInfo` was then (a copy: its text and the object say the
- * same, and nothing may change one result's `_meta` through another: an in-memory client gets the
- * objects themselves). An identity JSON cannot hold (a BigInt) is kept as it is, and its answers
- * fail to serialise as they did.
+ * Every identity made, by its `serverInfo`, and each `_meta`'s text, by that `_meta` (weakly: a
+ * server gone takes its own): a process serving two servers in turn (two endpoints, a test's
+ * servers) makes each identity once, not again each time the other answered, and their answers
+ * keep the text (a `Map` lookup, not a serialisation and a deep copy per answer).
+ */
+const metaOf = new WeakMap<object, { readonly [key: string]: unknown }>()
+const textOf = new WeakMap<object, string>()
+
+/**
+ * The `_meta` of a result that had none, for `serverInfo`: made once per identity and shared,
+ * frozen, as `serverInfo` was when first asked (a copy: its text and the object say the same, and
+ * nothing may change one result's `_meta` through another: an in-memory client gets the objects
+ * themselves). An identity JSON cannot hold (a BigInt) is kept as it is, and its answers fail to
+ * serialise as they did.
  */
 export const identityMeta = (serverInfo: object): { readonly [key: string]: unknown } => {
-  if (serverInfo !== lastInfo || lastMeta === undefined) {
+  if (serverInfo === lastInfo) return lastMeta!
+  let meta = metaOf.get(serverInfo)
+  if (meta === undefined) {
     let text: string | undefined
     try {
       text = JSON.stringify(serverInfo)
     } catch {
       text = undefined
     }
-    lastInfo = serverInfo
-    lastMeta = Object.freeze({ [serverInfoKey]: text === undefined ? serverInfo : deepFreeze(JSON.parse(text)) })
-    lastText = text === undefined ? undefined : `"_meta":${JSON.stringify(lastMeta)}}`
+    meta = Object.freeze({ [serverInfoKey]: text === undefined ? serverInfo : deepFreeze(JSON.parse(text)) })
+    metaOf.set(serverInfo, meta)
+    if (text !== undefined) textOf.set(meta, `"_meta":${JSON.stringify(meta)}}`)
   }
-  return lastMeta
+  lastInfo = serverInfo
+  lastMeta = meta
+  lastText = textOf.get(meta)
+  return meta
 }
 
 const deepFreeze = <A>(value: A): A => {
@@ -73,16 +87,18 @@ export const answerText = (response: {
   readonly result?: unknown
 }): string | undefined => {
   const result = response.result as { _meta?: unknown; readonly toJSON?: unknown } | undefined
-  const text = lastText
+  if (typeof result !== "object" || result === null) return undefined
+  const meta = result._meta
+  // The last identity's, or another server's made before (see `textOf`).
+  const text = meta === lastMeta ? lastText : typeof meta === "object" && meta !== null ? textOf.get(meta) : undefined
   if (
-    typeof result !== "object" || result === null || result._meta !== lastMeta || text === undefined ||
+    text === undefined ||
     response.jsonrpc !== "2.0" || response.id === undefined || typeof result.toJSON === "function" ||
     // Its own enumerable member, as the results `projectResult` makes have it: an inherited or
     // non-enumerable `_meta` (a result a handler made around the identity an in-memory client got)
     // is not in its JSON, and setting it aside made it an own member of the result.
     !isOwnEnumerable.call(result, "_meta")
   ) return undefined
-  const meta = result._meta
   // Set aside: JSON.stringify leaves out a member whose value is `undefined`.
   try {
     result._meta = undefined
