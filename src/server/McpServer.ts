@@ -1112,7 +1112,8 @@ export const tasks = (options: TaskOptions = {}): Tasks => {
 const taskMachinery = Effect.promise(() => import("./internal/tasks.ts"))
 
 /**
- * The limits and settings of {@link tasks}: the in-memory store's limits, list paging, the client address, promotion and leases.
+ * The limits and settings of {@link tasks}: the in-memory store's limits, list paging, the client address, promotion, leases
+ * and the bound on a task's stored result (`maxResultBytes`).
  *
  * @since 0.2.0
  * @category models

@@ -28,7 +28,9 @@
  * call would send it, and recorded as the isError result (the task `completed`): `tasks/get` and
  * the `notifications/tasks` of a `subscriptions/listen` stream following it carry that, also for a
  * task another replica took over and ran again (measured there as it ends, as the call would be
- * sent). Of two `SizeLimit`s in one stack, each limit applies to the task's result as it does to a
+ * sent but for the server's identity `_meta`, some 80 bytes, which that run, having no session,
+ * does not add: a result within those bytes of the limit is replaced only as `tasks/get` sends
+ * it). Of two `SizeLimit`s in one stack, each limit applies to the task's result as it does to a
  * direct call's.
  *
  * A 2026-07-28 answer that asks the client for input (a round's `input_required`, `tasks/get` of

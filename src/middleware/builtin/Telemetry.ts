@@ -479,7 +479,8 @@ const clientFaultTypes = new Map<string, string>()
 const clientFaultType = (code: string): string => {
   let type = clientFaultTypes.get(code)
   if (type === undefined) {
-    // Unbounded: `McpError.clientFault` answers -32602, -32021 or -32603, no code of the client's.
+    // Bounded: the client's fault is answered -32602 (a code of the caller's already), -32021 or
+    // -32603 (`McpError.clientFault`): two keys at most, whatever the requests.
     type = `${code}\u0000client`
     clientFaultTypes.set(code, type)
     notServerErrors.set(type, { "rpc.response.status_code": code })
