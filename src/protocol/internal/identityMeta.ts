@@ -26,6 +26,8 @@ let lastText: string | undefined
  */
 const metaOf = new WeakMap<object, { readonly [key: string]: unknown }>()
 const textOf = new WeakMap<object, string>()
+/** Whether more than one identity was made: only then is a `_meta` not the last one's looked up. */
+let several = false
 
 /**
  * The `_meta` of a result that had none, for `serverInfo`: made once per identity and shared,
@@ -46,6 +48,7 @@ export const identityMeta = (serverInfo: object): { readonly [key: string]: unkn
     }
     meta = Object.freeze({ [serverInfoKey]: text === undefined ? serverInfo : deepFreeze(JSON.parse(text)) })
     metaOf.set(serverInfo, meta)
+    if (lastInfo !== undefined) several = true
     if (text !== undefined) textOf.set(meta, `"_meta":${JSON.stringify(meta)}}`)
   }
   lastInfo = serverInfo
@@ -89,8 +92,9 @@ export const answerText = (response: {
   const result = response.result as { _meta?: unknown; readonly toJSON?: unknown } | undefined
   if (typeof result !== "object" || result === null) return undefined
   const meta = result._meta
-  // The last identity's, or another server's made before (see `textOf`).
-  const text = meta === lastMeta ? lastText : typeof meta === "object" && meta !== null ? textOf.get(meta) : undefined
+  // The last identity's, or another server's made before (see `textOf`): a process of one server
+  // (a result with no identity, or with its own `_meta`) looks nothing up.
+  const text = meta === lastMeta ? lastText : several && typeof meta === "object" && meta !== null ? textOf.get(meta) : undefined
   if (
     text === undefined ||
     response.jsonrpc !== "2.0" || response.id === undefined || typeof result.toJSON === "function" ||

@@ -54,7 +54,8 @@ export interface TaskOptions extends MemoryOptions {
    * logged; the result is not kept. Default 4 MiB, the Streamable HTTP endpoint's `maxBodyBytes`
    * (above `SizeLimit`'s 1 MiB, which replaces a larger tool result by its `isError` result before
    * it is stored); raise it with `SizeLimit.maxBytes` when results are larger. Every stored task
-   * may hold this much: the memory a store's tasks take is at most `maxTasks` times it. An integer
+   * may hold this much: a store's outcomes add up to at most `maxTasks` times it in JSON (on
+   * Redis, what it holds; in memory, the objects themselves, which take some times more). An integer
    * >= 1, or `Infinity`: no bound.
    */
   readonly maxResultBytes?: number | undefined
