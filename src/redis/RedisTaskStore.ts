@@ -1712,10 +1712,17 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         // `outageMillis` (`failingSince`: when the first of those that failed in a row did): a wait
         // that began is not failed by a short outage the task outlives (the change may still arrive
         // by pub/sub, or the next re-read find it), nor kept for good by a long one.
+        // A task whose end was recorded at its TTL (the supervisor's expiry of its work, whose timer
+        // may fire a millisecond early) or past it is gone for those waiting, whichever came first,
+        // its end by pub/sub or their re-read at the TTL (as the in-memory store's waits: `settle`).
+        const ending = (task: Task): Exit.Exit<Task, TaskNotFound> => {
+          const expiry = expiresAt(task)
+          return expiry !== undefined && task.lastUpdatedAt >= expiry - 1 ? Exit.fail(new TaskNotFound({ taskId })) : Exit.succeed(task)
+        }
         const wait = (known: Task, failingSince: number | undefined): Effect.Effect<Task, TaskNotFound | StoreError> =>
           Effect.flatMap(Clock.currentTimeMillis, (now) =>
             Effect.flatMap(Effect.timeoutOption(Deferred.await(deferred), untilRecheck(known, now)), (arrived) =>
-              arrived._tag === "Some" ? Exit.succeed(arrived.value) : Effect.matchEffect(get(taskId, owner), {
+              arrived._tag === "Some" ? ending(arrived.value) : Effect.matchEffect(get(taskId, owner), {
                 onFailure: (error) =>
                   error._tag === "StoreError"
                     ? Effect.flatMap(Clock.currentTimeMillis, (now) => {
@@ -1723,7 +1730,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
                       return isExpired(known, now) || now - since >= outageMillis ? Exit.fail(error) : wait(known, since)
                     })
                     : Exit.fail(error),
-                onSuccess: (task) => isTerminal(task.status) ? Exit.succeed(task) : wait(task, undefined)
+                onSuccess: (task) => isTerminal(task.status) ? ending(task) : wait(task, undefined)
               })))
         // Registered first, then read: a change between the two is not missed. The first read's
         // failure fails the wait (a request made while Redis is down fails at once).

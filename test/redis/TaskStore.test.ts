@@ -6,6 +6,7 @@
  * changes, and a cancel on one wakes `awaitTerminal` on the other.
  */
 import { assert, layer } from "@effect/vitest"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -18,6 +19,7 @@ import { RedisTaskStore } from "../../src/redis.ts"
 import { StoreError } from "../../src/store/StoreError.ts"
 import { isTerminal } from "../../src/tasks/Task.ts"
 import type { Orphan, TaskStore } from "../../src/tasks/TaskStore.ts"
+import type { Task } from "../../src/tasks/Task.ts"
 import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
 import * as Context from "effect/Context"
 import { components, options } from "../../examples/everything-server.ts"
@@ -218,6 +220,48 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       yield* sleep(50)
       yield* two.cancel(b.taskId, A)
       assert.strictEqual((yield* Fiber.join(waiter)).status, "cancelled")
+    }))
+
+  // Fails before: a task's end recorded at its TTL (the supervisor's expiry of its work, whose
+  // timer may fire a millisecond early) reached the waits by pub/sub as the task ended, while a
+  // wait whose re-read at the TTL came first failed with TaskNotFound: a 2025-11-25 tasks/result
+  // answered -32603 "expired" or -32602 by turns, as on the in-memory store before 24567061
+  // (test/tasks/TaskStore.test.ts "awaitTerminal: a task that ends at its TTL").
+  it.effect("awaitTerminal: a task that ends at its TTL (or the millisecond before) fails the wait with TaskNotFound, on every replica, as in memory", () =>
+    Effect.gen(function*() {
+      const [one, two] = yield* replicas({ recheckMillis: 60_000 })
+      const real = yield* Clock.Clock
+      /** The store's clock at `millis` (the task's end recorded then), the rest the real one. */
+      const at = (millis: number): Clock.Clock => ({
+        currentTimeMillisUnsafe: () => millis,
+        currentTimeMillis: Effect.succeed(millis),
+        currentTimeNanosUnsafe: () => real.currentTimeNanosUnsafe(),
+        currentTimeNanos: real.currentTimeNanos,
+        monotonicTimeNanosUnsafe: () => real.monotonicTimeNanosUnsafe(),
+        monotonicTimeNanos: real.monotonicTimeNanos,
+        sleep: (duration) => real.sleep(duration)
+      })
+      /** How the waits on two replicas end when the task (TTL 30 s) ends `endsAfter` ms after its creation. */
+      const waitEnding = (endsAfter: number) =>
+        Effect.gen(function*() {
+          const task = yield* one.create({ owner: A, method: "tools/call", ttlMillis: 30_000 })
+          const local = yield* Effect.forkChild(Effect.exit(one.awaitTerminal(task.taskId, A)))
+          const remote = yield* Effect.forkChild(Effect.exit(two.awaitTerminal(task.taskId, A)))
+          yield* sleep(50)
+          yield* one.finish(task.taskId, "failed", { _tag: "Error", error: { code: -32603, message: "expired" } }).pipe(
+            Effect.provideService(Clock.Clock, at(task.createdAt + endsAfter))
+          )
+          const outcome = (exit: Exit.Exit<Task, unknown>) =>
+            exit._tag === "Success" ? exit.value.status : (exit.cause.reasons[0] as { readonly error?: { readonly _tag?: string } }).error?._tag
+          const bound = { duration: 5_000, orElse: () => Effect.succeed("still waiting after 5 s") }
+          return [
+            yield* Effect.timeoutOrElse(Effect.map(Fiber.join(local), outcome), bound),
+            yield* Effect.timeoutOrElse(Effect.map(Fiber.join(remote), outcome), bound)
+          ]
+        })
+      assert.deepStrictEqual(yield* waitEnding(30_000 - 1), ["TaskNotFound", "TaskNotFound"])
+      // Ended before: the waits answer with its end.
+      assert.deepStrictEqual(yield* waitEnding(20_000), ["failed", "failed"])
     }))
 
   it.effect("TTL: a task expires on Redis (gone for get, list and size); awaitTerminal then fails", () =>
