@@ -369,9 +369,15 @@ export interface SupervisorOptions {
  * @category models
  */
 export interface Resumed {
+  /** The work run again here (the tool call, from its start). */
   readonly work: Effect.Effect<object, McpError.McpError>
   /** The services it runs with. */
   readonly services: Context.Context<never>
+  /**
+   * How it runs, as a task spawned here with them ({@link SpawnOptions}): its `onStopped` told when
+   * it is cancelled (on any replica), expires or its lease is lost (the 2026-07-28 tasks extension
+   * gives up the inputs its work waits for). None: the default outcome, no hooks.
+   */
   readonly options?: SpawnOptions | undefined
 }
 
