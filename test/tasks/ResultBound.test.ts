@@ -21,6 +21,7 @@ import { serveOnAnyPort } from "../http/support.ts"
 import { boundedFinish } from "../../src/tasks/internal/resultBound.ts"
 import type { Task } from "../../src/tasks/Task.ts"
 import { makeMemory } from "../../src/tasks/TaskStore.ts"
+import { StoreError } from "../../src/store/StoreError.ts"
 import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 import { connectModern, isTerminal, pollTask, withTasks } from "../extensions/support.ts"
 import { connect, sdkError } from "../server/McpServerHarness.ts"
@@ -187,6 +188,42 @@ describe("a task's stored result is bounded (in memory)", () => {
       assert.strictEqual((yield* endedUnbounded({ text: "x".repeat(20_000) }))?.status, "completed")
       notJson(yield* endedUnbounded(cyclic), /^Task result is not JSON: Converting circular structure/)
       notJson(yield* endedUnbounded({ n: 1n }), /^Task result is not JSON: Do not know how to serialize a BigInt/)
+    }).pipe(Effect.scoped))
+
+  // Fails before: each attempt to record the end again (a store that failed: every 5 s for up to
+  // 15 minutes) serialised the outcome again (a result over the bound: its whole JSON) and logged
+  // the warning again; three attempts here, three serialisations and three warnings.
+  it.effect("an outcome recorded again after the store failed is measured and warned of once", () =>
+    Effect.gen(function*() {
+      const store = yield* makeMemory()
+      let failures = 2
+      const failing = {
+        ...store,
+        finish: (...args: Parameters<typeof store.finish>) =>
+          failures-- > 0 ? Effect.fail(new StoreError({ store: "TaskStore", message: "connection refused" })) : store.finish(...args)
+      }
+      const finish = boundedFinish(failing, 10_000)
+      let serialised = 0
+      const at = {
+        toJSON: () => {
+          serialised++
+          return "x".repeat(20_000)
+        }
+      }
+      const outcome = { _tag: "Result" as const, result: { at } }
+      const { taskId } = yield* store.create({ owner: "o", method: "tools/call" })
+      const logged: Array<string> = []
+      const attempts: Array<string> = []
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const exit = yield* Effect.exit(finish(taskId, "completed", outcome)).pipe(
+          Effect.provide(Logger.layer([Logger.make((entry) => void logged.push(String(entry.message)))]))
+        )
+        attempts.push(exit._tag === "Success" ? exit.value?.status ?? "none" : "store failed")
+      }
+      assert.deepStrictEqual(attempts, ["store failed", "store failed", "failed"])
+      const recorded = (yield* store.get(taskId, "o")).outcome as { readonly error?: { readonly data?: unknown } }
+      assert.deepInclude(recorded.error?.data, { limit: "maxResultBytes", max: 10_000 })
+      assert.deepStrictEqual([serialised, logged.filter((message) => message.includes("over the task limit")).length], [1, 1], "serialised and warned of once")
     }).pipe(Effect.scoped))
 
   // The walk that spares most outcomes a serialization must never say "within" of one over the

@@ -32,7 +32,7 @@ import { isInputRequired } from "../../session/InputRound.ts"
 import { tooDeepAnswer } from "./inputResponses.ts"
 import { type ClientResultInvalid, SessionClosed } from "../../session/ClientRequestError.ts"
 import type { ClientAddress } from "../../session/Requestor.ts"
-import type { InputRequest, Task } from "../../tasks/Task.ts"
+import type { InputRequest, Outcome, Task } from "../../tasks/Task.ts"
 import type { StoreError } from "../../store/StoreError.ts"
 import type { CreateInput, TaskLimitExceeded, TaskStore } from "../../tasks/TaskStore.ts"
 import * as TaskSupervisor from "../../tasks/TaskSupervisor.ts"
@@ -343,10 +343,12 @@ export const make = (options: {
               : exit,
           onSuccess: (task) => {
             options.created?.(task.owner)
+            // One outcome for every attempt: measured against the bound once (see `boundedFinish`).
+            const outcome: Outcome = exit._tag === "Success" ? { _tag: "Result", result: exit.value } : { _tag: "Error", error: error! }
             const finish = () =>
               exit._tag === "Success"
-                ? finishBounded(task.taskId, "completed", { _tag: "Result", result: exit.value })
-                : finishBounded(task.taskId, "failed", { _tag: "Error", error: error! }, error!.message)
+                ? finishBounded(task.taskId, "completed", outcome)
+                : finishBounded(task.taskId, "failed", outcome, error!.message)
             // Its end not recorded (a store that failed): the call's own answer, as when its task
             // could not be created (-32603 lost the result of work that ran). The task, which no
             // client knows of, has its end recorded again in the background (it stayed `working`,

@@ -39,25 +39,34 @@ const limitName = "maxResultBytes"
 export const boundedFinish = (
   store: TaskStore["Service"],
   maxBytes: number = defaultMaxResultBytes
-): TaskStore["Service"]["finish"] =>
+): TaskStore["Service"]["finish"] => {
+  // An outcome recorded again (the store failed: `TaskSupervisor.recordAgain`, every 5 s for up to
+  // 15 minutes) is measured, and warned of, once: by the outcome object, which the retries pass
+  // again (what kept it from being stored, or `null` when it is stored). Each retry serialised a
+  // result over the bound anew.
+  const measured = new WeakMap<Outcome, number | string | null>()
   // Measured as it is called, as the store's `finish` is called (its callers make the effect where
   // it runs): no `Effect.suspend` per task end.
-  (taskId, status, outcome, statusMessage) => {
-    const measured = measure(outcome, maxBytes)
-    if (measured === undefined) return store.finish(taskId, status, outcome, statusMessage)
+  return (taskId, status, outcome, statusMessage) => {
+    const known = measured.get(outcome)
+    const verdict = known === undefined ? measure(outcome, maxBytes) : known === null ? undefined : known
+    if (known === undefined) measured.set(outcome, verdict ?? null)
+    if (verdict === undefined) return store.finish(taskId, status, outcome, statusMessage)
     const what = outcome._tag === "Result" ? "result" : "error"
-    const error = typeof measured === "string" ? notJson(measured) : tooLarge(measured, maxBytes)
+    const error = typeof verdict === "string" ? notJson(verdict) : tooLarge(verdict, maxBytes)
+    if (known !== undefined) return store.finish(taskId, "failed", { _tag: "Error", error }, error.message)
     return Effect.andThen(
       Effect.logWarning(
-        typeof measured === "string"
-          ? `effect-mcp-server: the ${what} of task ${taskId} is not JSON (${measured}): the task is recorded failed without it`
+        typeof verdict === "string"
+          ? `effect-mcp-server: the ${what} of task ${taskId} is not JSON (${verdict}): the task is recorded failed without it`
           : `effect-mcp-server: the ${what} of task ${taskId} is ${
-            measured === Number.POSITIVE_INFINITY ? "too large to serialize" : `${measured} bytes`
+            verdict === Number.POSITIVE_INFINITY ? "too large to serialize" : `${verdict} bytes`
           }, over the task limit of ${maxBytes} bytes (McpServer.tasks ${limitName}): the task is recorded failed without it`
       ),
       store.finish(taskId, "failed", { _tag: "Error", error }, error.message)
     )
   }
+}
 
 /**
  * What keeps an outcome (what a client would read: the result, or the error object) from being
