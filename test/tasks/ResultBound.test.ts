@@ -226,6 +226,48 @@ describe("a task's stored result is bounded (in memory)", () => {
       assert.deepStrictEqual([serialised, logged.filter((message) => message.includes("over the task limit")).length], [1, 1], "serialised and warned of once")
     }).pipe(Effect.scoped))
 
+  // What throws while serialized is not JSON either, whatever it threw: a `toJSON` or a getter that
+  // throws an error, a string, or an object that cannot be made a string (`Object.create(null)`).
+  // Fails before: the last made `boundedFinish` itself throw (`String` of it threw a TypeError), a
+  // defect of the task's end, as the Redis store's `finish` died on a cycle.
+  it.effect("a toJSON or a getter that throws, whatever it throws, fails the task, -32603, at any bound", () =>
+    Effect.gen(function*() {
+      const store = yield* makeMemory()
+      for (const max of [10_000, Number.POSITIVE_INFINITY]) {
+        const finish = boundedFinish(store, max)
+        const ended = (result: object) =>
+          Effect.gen(function*() {
+            const { taskId } = yield* store.create({ owner: "o", method: "tools/call" })
+            return yield* Effect.orDie(Effect.suspend(() => finish(taskId, "completed", { _tag: "Result", result })))
+          })
+        const throwing = (thrown: unknown) => ({
+          at: {
+            toJSON: () => {
+              throw thrown
+            }
+          }
+        })
+        const getter = Object.defineProperty({}, "value", {
+          enumerable: true,
+          get: () => {
+            throw new Error("the getter failed")
+          }
+        })
+        const cases: ReadonlyArray<readonly [object, RegExp]> = [
+          [throwing(new Error("toJSON failed")), /^Task result is not JSON: toJSON failed$/],
+          [throwing("a string thrown"), /^Task result is not JSON: a string thrown$/],
+          [throwing(Object.create(null)), /^Task result is not JSON: threw an object \(\[object Object\]\)$/],
+          [getter, /^Task result is not JSON: the getter failed$/]
+        ]
+        for (const [result, why] of cases) {
+          const task = yield* ended(result)
+          assert.strictEqual(task?.status, "failed", `${max} ${why}`)
+          assert.strictEqual((task!.outcome as any).error.code, -32603)
+          assert.match((task!.outcome as any).error.message, why)
+        }
+      }
+    }).pipe(Effect.scoped))
+
   // The walk that spares most outcomes a serialization must never say "within" of one over the
   // bound: each value here, bounded one byte below its UTF-8 JSON, fails with its exact size, and
   // bounded at it completes. Fails before: 40 numbers of 25 characters (negative, of magnitude in

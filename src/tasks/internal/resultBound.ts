@@ -10,6 +10,9 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
+import { clip } from "../../internal/clip.ts"
+import { maxLoggedMessage } from "../../internal/loggedCause.ts"
+import { kindOf } from "../../internal/valueKind.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import type { Outcome } from "../Task.ts"
 import type { TaskStore } from "../TaskStore.ts"
@@ -92,13 +95,33 @@ const measure = (outcome: Outcome, maxBytes: number): number | string | undefine
     if (error instanceof RangeError && /string length/i.test(error.message)) {
       return maxBytes === Number.POSITIVE_INFINITY ? undefined : Number.POSITIVE_INFINITY
     }
-    return error instanceof Error ? error.message : String(error)
+    return thrownMessage(error)
   }
   if (json === undefined || maxBytes === Number.POSITIVE_INFINITY) return undefined
   // Counted exactly (the error names the size): the JSON has no lone surrogate (it escapes them),
   // so its UTF-8 is what a store writes and a client reads.
   const size = Buffer.byteLength(json, "utf8")
   return size > maxBytes ? size : undefined
+}
+
+/**
+ * What a serialization threw, said in the error's message: its `message`, or the thrown value as a
+ * string, clipped to {@link maxLoggedMessage}; its kind when neither can be read (a `toJSON` that
+ * threw `Object.create(null)`, whose `String` throws: `boundedFinish` itself threw, a defect of the
+ * task's end).
+ */
+const thrownMessage = (thrown: unknown): string => {
+  try {
+    const message = thrown instanceof Error ? thrown.message : String(thrown)
+    if (typeof message === "string") return clip(message, maxLoggedMessage)
+  } catch {
+    // Unreadable: its kind below.
+  }
+  try {
+    return `threw ${kindOf(thrown)}`
+  } catch {
+    return "threw a value that cannot be described"
+  }
 }
 
 /**
