@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
-import { InMemory, McpContext, McpServer } from "../../src/index.ts"
+import { InMemory, McpContext, McpError, McpServer } from "../../src/index.ts"
 import { requestsOver } from "../support/inMemoryRequests.ts"
 
 /** The other branch's defect: its message and a frame of this file in its stack. */
@@ -29,6 +29,18 @@ const asks = Effect.as(Effect.orDie(McpContext.elicit("Name?", Schema.Struct({ n
 const Ask = McpServer.tool({ name: "ask", handler: () => both })
 const AskPrompt = McpServer.prompt({ name: "ask", handler: () => both })
 const AskOnly = McpServer.tool({ name: "ask_only", handler: () => asks })
+const AskResource = McpServer.resource({ uri: "memo://ask", name: "ask", read: both })
+const AskResourceOnly = McpServer.resource({ uri: "memo://ask-only", name: "ask_only", read: asks })
+
+/** A prompt asking for a URL elicitation (2025-11-25's -32042, asked as input in 2026-07-28), beside a branch's defect. */
+const urlRequired = new McpError.UrlElicitationRequired({
+  elicitations: [{ mode: "url", elicitationId: "sign-in", url: "https://example.com/in", message: "Sign in" }]
+})
+const UrlPrompt = McpServer.prompt({
+  name: "url",
+  handler: () => Effect.failCause(Cause.combine(Cause.fail(urlRequired), Cause.die(branchDied())))
+})
+const UrlPromptOnly = McpServer.prompt({ name: "url_only", handler: () => Effect.fail(urlRequired) })
 
 const meta = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -43,7 +55,7 @@ const serve = Effect.gen(function*() {
   )
   const pair = InMemory.makePair()
   yield* Effect.forkScoped(
-    McpServer.serve({ name: "defects", version: "1" }, Layer.mergeAll(Ask, AskPrompt, AskOnly), pair.server).pipe(
+    McpServer.serve({ name: "defects", version: "1" }, Layer.mergeAll(Ask, AskPrompt, AskOnly, AskResource, AskResourceOnly, UrlPrompt, UrlPromptOnly), pair.server).pipe(
       Effect.provide(Logger.layer([capture]))
     )
   )
@@ -77,5 +89,26 @@ describe("2026-07-28: a defect beside a handler's stop for input", () => {
       const answered = yield* request("prompts/get", { name: "ask", _meta: meta })
       assert.deepStrictEqual(answered.error, { code: -32603, message: "Internal error" }, JSON.stringify(answered))
       assert.strictEqual(defectLines(logged).length, 1, JSON.stringify(logged))
+    }))
+
+  // The other paths that read the stop (LowLevelServer's inputRequiredOr): a resource's read, and a
+  // URL elicitation asked the 2026 way; each alone (the control) still input_required.
+  it.live("a resource, and a prompt's URL elicitation: the masked -32603, the defect logged; each alone still input_required", () =>
+    Effect.gen(function*() {
+      const { logged, request } = yield* serve
+      const meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": { elicitation: { form: {}, url: {} } }
+      }
+      for (const [method, params] of [["resources/read", { uri: "memo://ask-only" }], ["prompts/get", { name: "url_only" }]] as const) {
+        const control = (yield* request(method, { ...params, _meta: meta })).result
+        assert.strictEqual(control?.resultType, "input_required", `${method} ${JSON.stringify(control)}`)
+      }
+      let expected = 0
+      for (const [method, params] of [["resources/read", { uri: "memo://ask" }], ["prompts/get", { name: "url" }]] as const) {
+        const answered = yield* request(method, { ...params, _meta: meta })
+        assert.deepStrictEqual(answered.error, { code: -32603, message: "Internal error" }, `${method} ${JSON.stringify(answered)}`)
+        assert.strictEqual(defectLines(logged).length, ++expected, JSON.stringify(logged))
+      }
     }))
 })
