@@ -328,6 +328,13 @@ const elicitationDecoders = new WeakMap<Schema.Top, (input: unknown) => Exit.Exi
  * or the question is never asked and the call completes with whatever that code made of it. A
  * guard: such a cause holds a defect only (`Cause<never>`), to fail with as it is.
  *
+ * It is also true of a cause that holds the stop *beside* something else: a defect of another
+ * branch (`McpError.hasServerDefect`), or a typed failure (the guard's `Cause<never>` then holds
+ * it all the same). Fail with such a cause as it is, as in the example: the server answers it as
+ * the defect (the masked -32603, a tool's internal-error result, logged with its stack), not
+ * `input_required`. Never read `true` as "nothing else went wrong": code that does (recovers with
+ * a value, or retries) drops the defect.
+ *
  * **Example** (A cleanup that catches everything but the stop)
  *
  * ```ts
