@@ -188,6 +188,10 @@ describe("a task's stored result is bounded (in memory)", () => {
       assert.strictEqual((yield* endedUnbounded({ text: "x".repeat(20_000) }))?.status, "completed")
       notJson(yield* endedUnbounded(cyclic), /^Task result is not JSON: Converting circular structure/)
       notJson(yield* endedUnbounded({ n: 1n }), /^Task result is not JSON: Do not know how to serialize a BigInt/)
+      // A boxed BigInt (`Object(1n)`): an object with no keys to the walk, a BigInt to `JSON.stringify`.
+      // Fails before: the walk measured it as `{}` and left it to the store (completed in memory).
+      notJson(yield* ended({ n: Object(1n) }), /^Task result is not JSON: Do not know how to serialize a BigInt/)
+      notJson(yield* endedUnbounded({ n: Object(1n) }), /^Task result is not JSON: Do not know how to serialize a BigInt/)
     }).pipe(Effect.scoped))
 
   // Fails before: each attempt to record the end again (a store that failed: every 5 s for up to

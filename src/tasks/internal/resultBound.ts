@@ -137,7 +137,7 @@ const maxWalkDepth = 32
 /**
  * The most bytes the UTF-8 JSON of `value` can take (each character of a string as an escape,
  * six bytes; a number as {@link mostNumberBytes}), or `Infinity` once that is over `budget`, or for
- * what it cannot tell without serializing (a `toJSON`, a `BigInt`, a boxed primitive, nesting deeper
+ * what it cannot tell without serializing (a `toJSON`, a `BigInt`, a boxed primitive or `BigInt`, nesting deeper
  * than {@link maxWalkDepth}, properties that cannot be read).
  */
 const mostBytes = (value: unknown, budget: number, depth: number): number => {
@@ -167,8 +167,11 @@ const mostBytes = (value: unknown, budget: number, depth: number): number => {
       return total
     }
     // A boxed primitive is written as its value (`new Number(-0.5)` as `-0.5`), not as the object
-    // its keys make: serialized to be measured (as rare in a result as a `toJSON`).
-    if (value instanceof Number || value instanceof String || value instanceof Boolean) return Number.POSITIVE_INFINITY
+    // its keys make: serialized to be measured (as rare in a result as a `toJSON`). A boxed
+    // `BigInt` (`Object(1n)`) is no JSON at all (`JSON.stringify` throws on it as on a `BigInt`).
+    if (value instanceof Number || value instanceof String || value instanceof Boolean || value instanceof BigInt) {
+      return Number.POSITIVE_INFINITY
+    }
     const keys = Object.keys(value as object)
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i]!
