@@ -11,7 +11,8 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
-import { InMemory, McpContext, McpError, McpServer } from "../../src/index.ts"
+import { InMemory, McpContext, McpError, McpServer, type Middleware } from "../../src/index.ts"
+import { ErrorMapping } from "../../src/middleware/index.ts"
 import { requestsOver } from "../support/inMemoryRequests.ts"
 
 /** The other branch's defect: its message and a frame of this file in its stack. */
@@ -48,19 +49,20 @@ const meta = {
 }
 
 /** A server on an in-memory pair, what it logs kept (level, message and cause). */
-const serve = Effect.gen(function*() {
+const serveWith = (middleware?: ReadonlyArray<Middleware.Middleware>) => Effect.gen(function*() {
   const logged: Array<{ readonly level: string; readonly text: string }> = []
   const capture = Logger.make((entry) =>
     void logged.push({ level: entry.logLevel, text: `${String(entry.message)} ${Cause.pretty(entry.cause)}` })
   )
   const pair = InMemory.makePair()
   yield* Effect.forkScoped(
-    McpServer.serve({ name: "defects", version: "1" }, Layer.mergeAll(Ask, AskPrompt, AskOnly, AskResource, AskResourceOnly, UrlPrompt, UrlPromptOnly), pair.server).pipe(
+    McpServer.serve({ name: "defects", version: "1", middleware }, Layer.mergeAll(Ask, AskPrompt, AskOnly, AskResource, AskResourceOnly, UrlPrompt, UrlPromptOnly), pair.server).pipe(
       Effect.provide(Logger.layer([capture]))
     )
   )
   return { ...requestsOver(pair.client), logged }
 })
+const serve = serveWith()
 
 /** The error lines logged that carry the branch's defect with its stack (a frame of this file). */
 const defectLines = (logged: ReadonlyArray<{ readonly level: string; readonly text: string }>) =>
@@ -110,5 +112,20 @@ describe("2026-07-28: a defect beside a handler's stop for input", () => {
         assert.deepStrictEqual(answered.error, { code: -32603, message: "Internal error" }, `${method} ${JSON.stringify(answered)}`)
         assert.strictEqual(defectLines(logged).length, ++expected, JSON.stringify(logged))
       }
+    }))
+
+  // Under ErrorMapping unmasked (`maskDefects: false`), the answer's message is the defect's, not
+  // the stop's: fails before, a prompt and a resource answered -32603 "InputRequiredSignal" (the
+  // first reason of the cause, the server's internal stop), the branch's message hidden.
+  it.live("under ErrorMapping with maskDefects: false: the defect's message, not the stop's", () =>
+    Effect.gen(function*() {
+      const { logged, request } = yield* serveWith([ErrorMapping.middleware({ maskDefects: false })])
+      for (const [method, params] of [["prompts/get", { name: "ask" }], ["resources/read", { uri: "memo://ask" }]] as const) {
+        const answered = yield* request(method, { ...params, _meta: meta })
+        assert.strictEqual(answered.error?.code, -32603, `${method} ${JSON.stringify(answered)}`)
+        assert.include(answered.error.message, "the cache branch died", `${method} ${JSON.stringify(answered)}`)
+        assert.notInclude(answered.error.message, "InputRequiredSignal", `${method} ${JSON.stringify(answered)}`)
+      }
+      assert.strictEqual(defectLines(logged).length, 2, JSON.stringify(logged))
     }))
 })
