@@ -27,27 +27,22 @@ import { connectModern, isTerminal, pollTask, withTasks } from "../extensions/su
 import { connect, sdkError } from "../server/McpServerHarness.ts"
 import { callAsTask, everything, firstText, toolTaskResult, untilTerminal } from "./support.ts"
 
-/** A tool whose result is a text of `chars` characters (its JSON a few bytes more). */
-const Big = McpServer.tool({
-  name: "big_result",
-  parameters: { chars: Schema.Number },
-  execution: { taskSupport: "optional" },
-  handler: ({ chars }) => Effect.succeed("x".repeat(chars))
-})
+/**
+ * A tool named `name` whose result is a text of `chars` characters (its JSON a few bytes more),
+ * made after `delayMillis`.
+ */
+const bigTool = (name: string, taskSupport: "optional" | "required", delayMillis = 0) =>
+  McpServer.tool({
+    name,
+    parameters: { chars: Schema.Number },
+    execution: { taskSupport },
+    handler: ({ chars }) => Effect.as(Effect.sleep(delayMillis), "x".repeat(chars))
+  })
 
+const Big = bigTool("big_result", "optional")
 /** The same after 200 ms (a 2026-07-28 call is made a task after 100 ms), and a `required` one (always answered as a task). */
-const BigSlow = McpServer.tool({
-  name: "big_result_slow",
-  parameters: { chars: Schema.Number },
-  execution: { taskSupport: "optional" },
-  handler: ({ chars }) => Effect.as(Effect.sleep(200), "x".repeat(chars))
-})
-const BigRequired = McpServer.tool({
-  name: "big_result_required",
-  parameters: { chars: Schema.Number },
-  execution: { taskSupport: "required" },
-  handler: ({ chars }) => Effect.succeed("x".repeat(chars))
-})
+const BigSlow = bigTool("big_result_slow", "optional", 200)
+const BigRequired = bigTool("big_result_required", "required")
 
 /** A tool whose result holds a BigInt: no JSON (`JSON.stringify` throws a TypeError). */
 const NotJson = McpServer.tool({

@@ -897,7 +897,6 @@ const isTtlMs = (value: unknown): boolean => typeof value === "number" && Number
 /** A `cacheScope` a client takes. */
 const isCacheScope = (value: unknown): boolean => value === "public" || value === "private"
 
-
 /**
  * Projects a JSON-RPC error object to `version`: in 2026-07-28 resource-not-found is -32602 with
  * `data.uri` (SEP-2164) instead of -32002, and URL-elicitation-required (-32042, retired: a
