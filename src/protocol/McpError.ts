@@ -606,7 +606,8 @@ export const clientAnswerInvalidOf = (cause: Cause.Cause<unknown>): InvalidParam
  * as the guides do: see {@link clientFault}). Such a cause is the server's failure whatever else
  * it holds: {@link fromCause} answers it the masked -32603 (the caller logs the cause, the defect's
  * stack with it), not the -32602 of the client's invalid answer a parallel branch failed with, nor
- * a typed failure's code; {@link isClientFault} is false for it.
+ * a typed failure's code; {@link isClientFault} is false for it. A handler's stop for input (MCP
+ * 2026-07-28) is none: what a cause with one answers is {@link failureBesideInput}'s rule.
  *
  * @since 0.2.0
  * @category predicates
@@ -616,6 +617,40 @@ export const hasServerDefect = (cause: Cause.Cause<unknown>): boolean => {
     if (reason._tag === "Die" && !isClientFaultValue(reason.defect) && !isInputSignal(reason.defect)) return true
   }
   return false
+}
+
+/**
+ * The one rule for a failed MCP 2026-07-28 request whose handler stopped for input
+ * (`McpContext.elicit`, `sample`, `listRoots` without an answer yet: the session's stop, a defect
+ * value), used by every path that turns such a cause into an answer (a tool's result, a prompt's,
+ * a resource's, a low-level handler's, a call of the tasks extension):
+ *
+ * - `undefined` when the cause holds nothing but stops for input, and interruptions that follow
+ *   from them (the branches a stop ended): the request answers `input_required`;
+ * - else the cause without its stops: whatever failed beside the stop wins, and the request is
+ *   answered as that failure alone would be: a defect of the server's ({@link hasServerDefect}) the
+ *   masked -32603 (a tool's internal-error result), logged with its stack; a tool's declared failure
+ *   its `isError` result; the client's fault ({@link clientFault}) its code (-32602, -32021); an
+ *   {@link McpError} its own error. Answered `input_required`, the failure was lost when the client
+ *   retried with the answers;
+ * - a cause that holds no stop, as it is.
+ *
+ * Without the stop, nothing that renders the cause (an unmasked message, a log line) names the
+ * server's internal `InputRequiredSignal`.
+ *
+ * @since 0.2.0
+ * @category mapping
+ */
+export const failureBesideInput = <E>(cause: Cause.Cause<E>): Cause.Cause<E> | undefined => {
+  let stops = false
+  let other = false
+  for (const reason of cause.reasons) {
+    if (reason._tag === "Die" && isInputSignal(reason.defect)) stops = true
+    else if (reason._tag !== "Interrupt") other = true
+  }
+  if (!stops) return cause
+  if (!other) return undefined
+  return Cause.fromReasons(cause.reasons.filter((reason) => !(reason._tag === "Die" && isInputSignal(reason.defect))))
 }
 
 /** Whether a value is the client's fault as {@link clientFault} answers it (failed or made a defect). */

@@ -46,7 +46,7 @@ import type { HttpRequestInfo, TransportFailure } from "../session/Connection.ts
 import * as Middleware from "../middleware/Middleware.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
 import { observedBelow, RequestContextImpl } from "../session/internal/requestContext.ts"
-import { InputRound, type InputRequest, isInputRequired } from "../session/InputRound.ts"
+import { InputRound, type InputRequest } from "../session/InputRound.ts"
 import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
 import { tooDeepAnswer } from "./internal/inputResponses.ts"
@@ -887,8 +887,9 @@ const noAnswers: ReadonlyMap<string, unknown> = new Map()
 
 /**
  * A failed round: `input_required` with what is missing and the answers so far, sealed in
- * `requestState`, when the handler stopped for input and no defect of the server's is beside the
- * stop; else the failure itself. A handler that
+ * `requestState`, when the handler stopped for input and nothing else failed; else the failure
+ * itself, without the stop (`McpError.failureBesideInput`, the one rule: a defect, a typed failure
+ * or the client's fault beside the stop wins, answered as it would be alone). A handler that
  * failed with `McpError.UrlElicitationRequired` (2025-11-25's -32042, which 2026-07-28 retired:
  * "use MRTR") asks for its URL elicitations the 2026 way: as input requests, to be completed
  * before the client retries (-32021 when the client did not declare URL elicitation).
@@ -901,13 +902,17 @@ const inputRequiredOr = (
   round: InputRound,
   digest: string | undefined
 ): Effect.Effect<unknown, McpError.McpError> => {
-  // A defect of the server's in the cause wins (`McpError.hasServerDefect`): the failure as it is,
-  // answered the masked -32603 and logged with its stack, not an input_required that loses it.
-  if (McpError.hasServerDefect(cause)) return Exit.failCause(cause)
-  let inputRequests: { readonly [key: string]: InputRequest } | undefined = isInputRequired(cause) ? round.pending : undefined
-  if (inputRequests === undefined) {
-    const failure = cause.reasons.find(Cause.isFailReason)?.error
-    if (!(failure instanceof McpError.UrlElicitationRequired)) return Exit.failCause(cause)
+  // Only stops for input: input_required. Anything else beside them wins, without the stops.
+  const failed = McpError.failureBesideInput(cause)
+  let inputRequests: { readonly [key: string]: InputRequest }
+  if (failed === undefined) {
+    inputRequests = round.pending
+  } else {
+    // A defect of the server's in the cause wins over a URL elicitation too
+    // (`McpError.hasServerDefect`): the masked -32603, logged with its stack.
+    if (McpError.hasServerDefect(failed)) return Exit.failCause(failed)
+    const failure = failed.reasons.find(Cause.isFailReason)?.error
+    if (!(failure instanceof McpError.UrlElicitationRequired)) return Exit.failCause(failed)
     if (context.clientCapabilities.elicitation?.url === undefined) {
       // The client's failure, as often as it likes: no stack trace.
       return Exit.fail(McpError.withoutStackTrace(() =>
@@ -922,7 +927,7 @@ const inputRequiredOr = (
     // cancelled) one of them: the request ends, as the client's -32042 ended it in 2025-11-25
     // (the handler still needs it; asked again, a declining client would retry for ever).
     const keys = Object.keys(inputRequests)
-    if (keys.length === 0) return Exit.failCause(cause)
+    if (keys.length === 0) return Exit.failCause(failed)
     if (keys.some((key) => declined(round.answers.get(key)))) {
       return Exit.fail(McpError.withoutStackTrace(() =>
         new McpError.InternalError({ message: `${failure.message || "URL elicitation required"}: the user declined the URL elicitation` })

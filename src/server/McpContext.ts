@@ -329,11 +329,14 @@ const elicitationDecoders = new WeakMap<Schema.Top, (input: unknown) => Exit.Exi
  * guard: such a cause holds a defect only (`Cause<never>`), to fail with as it is.
  *
  * It is also true of a cause that holds the stop *beside* something else: a defect of another
- * branch (`McpError.hasServerDefect`), or a typed failure (the guard's `Cause<never>` then holds
- * it all the same). Fail with such a cause as it is, as in the example: the server answers it as
- * the defect (the masked -32603, a tool's internal-error result, logged with its stack), not
- * `input_required`. Never read `true` as "nothing else went wrong": code that does (recovers with
- * a value, or retries) drops the defect.
+ * branch (`McpError.hasServerDefect`), a typed failure or the client's fault (the guard's
+ * `Cause<never>` then holds it all the same). Fail with such a cause as it is, as in the example:
+ * the server answers it as what failed beside the stop would be answered alone
+ * (`McpError.failureBesideInput`): a defect the masked -32603 (a tool's internal-error result),
+ * logged with its stack; a tool's declared failure its `isError` result; the client's fault its
+ * code (-32602, -32021); an `McpError` its own error. `input_required` only when nothing but stops
+ * (and the interruptions they caused) is in the cause. Never read `true` as "nothing else went
+ * wrong": code that does (recovers with a value, or retries) drops the failure.
  *
  * **Example** (A cleanup that catches everything but the stop)
  *

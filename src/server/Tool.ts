@@ -48,7 +48,6 @@ import {
   withoutModernResultFields
 } from "../protocol/versions/Projection.ts"
 import { shapesItsValues } from "./internal/shapedOutput.ts"
-import { isInputRequired } from "../session/InputRound.ts"
 import { ClientCapabilityMissing } from "../session/ClientRequestError.ts"
 import type { McpRequestContext, RequestContext } from "../session/RequestContext.ts"
 import * as JsonSchemaValidator from "./internal/jsonSchemaValidator.ts"
@@ -500,15 +499,16 @@ export const compile = <
       }
       return undeclared(name, Cause.fail(encoded.cause), masking)
     }
-    const cause = exit.cause
+    // A handler stopped for input (MCP 2026-07-28 MRTR), nothing else in its cause: the server
+    // answers input_required. Anything that failed beside the stop wins, answered below as it
+    // would be alone (`McpError.failureBesideInput`, the one rule), the stop left out of it.
+    const cause = McpError.failureBesideInput(exit.cause)
+    if (cause === undefined) return Exit.failCause(exit.cause as Cause.Cause<never>)
     if (Cause.hasInterruptsOnly(cause)) return Exit.failCause(cause as Cause.Cause<never>)
-    // A defect beside a failure (a parallel branch died as another failed, or as the handler
-    // stopped for input) is the tool's bug, whatever the failure: answered and logged as one
-    // (`McpError.hasServerDefect`), not hidden behind the client's invalid answer, a declared
-    // failure, or an input_required answer that would lose it.
+    // A defect beside a failure (a parallel branch died as another failed) is the tool's bug,
+    // whatever the failure: answered and logged as one (`McpError.hasServerDefect`), not hidden
+    // behind the client's invalid answer or a declared failure.
     if (McpError.hasServerDefect(cause)) return undeclared(name, cause, masking)
-    // A handler stopped for input (MCP 2026-07-28 MRTR): the server answers input_required.
-    if (isInputRequired(cause)) return Exit.failCause(cause as Cause.Cause<never>)
     // Errors about the request itself, not the tool's work, are the protocol's answer.
     for (const reason of cause.reasons) {
       if (reason._tag !== "Fail") continue

@@ -106,3 +106,27 @@ describe("McpError: a defect beside other failures", () => {
     assert.isFalse(McpError.hasServerDefect(Cause.die({ _tag: "InputRequiredSignal" })))
   })
 })
+
+describe("McpError.failureBesideInput", () => {
+  const stop = () => Cause.die({ _tag: "InputRequiredSignal" })
+  it("nothing but stops (and interruptions): undefined, the request answers input_required", () => {
+    assert.isUndefined(McpError.failureBesideInput(stop()))
+    assert.isUndefined(McpError.failureBesideInput(Cause.combine(stop(), Cause.interrupt())))
+    assert.isUndefined(McpError.failureBesideInput(Cause.combine(Cause.combine(stop(), Cause.interrupt(1)), Cause.die({ _tag: "InputRequiredSignal" }))))
+  })
+  it("anything else beside the stop: the cause without the stop (interruptions kept)", () => {
+    const failure = McpError.invalidParams("bad")
+    const defect = new Error("died")
+    for (const other of [Cause.fail(failure), Cause.die(defect), Cause.die({ _tag: "ElicitationInvalid", message: "no" })]) {
+      const answered = McpError.failureBesideInput(Cause.combine(Cause.combine(stop(), other), Cause.interrupt()))!
+      assert.deepStrictEqual(answered.reasons.map((reason) => reason._tag), [...other.reasons.map((reason) => reason._tag), "Interrupt"])
+      assert.isFalse(answered.reasons.some((reason) => reason._tag === "Die" && (reason.defect as { _tag?: unknown })._tag === "InputRequiredSignal"))
+    }
+    assert.deepStrictEqual(McpError.fromCause(McpError.failureBesideInput(Cause.combine(stop(), Cause.fail(failure)))!), { code: -32602, message: "bad" })
+  })
+  it("a cause with no stop: itself", () => {
+    for (const cause of [Cause.fail("x"), Cause.die("y"), Cause.interrupt(), Cause.empty]) {
+      assert.strictEqual(McpError.failureBesideInput(cause), cause)
+    }
+  })
+})

@@ -28,7 +28,6 @@ import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import { resultDecoder } from "../../session/internal/clientAnswers.ts"
 import { detachedContext } from "../../session/internal/requestContext.ts"
 import type { Principal, RelatedTask, RequestContext } from "../../session/RequestContext.ts"
-import { isInputRequired } from "../../session/InputRound.ts"
 import { tooDeepAnswer } from "./inputResponses.ts"
 import { type ClientResultInvalid, SessionClosed } from "../../session/ClientRequestError.ts"
 import type { ClientAddress } from "../../session/Requestor.ts"
@@ -324,10 +323,10 @@ export const make = (options: {
       Effect.flatMap((decision): Effect.Effect<object, McpError.McpError> => {
         if (decision._tag === "Promoted") return Exit.succeed(Wire.createTaskResult(decision.task))
         const exit = decision.exit
-        if (
-          taskSupport !== "required" ||
-          (exit._tag === "Failure" && isInputRequired(exit.cause) && !McpError.hasServerDefect(exit.cause))
-        ) return exit
+        // Stopped for input and nothing else (`McpError.failureBesideInput`, the one rule): answered
+        // input_required, no task. Anything beside the stop is the call's end, recorded below
+        // (`Tool` has answered such a cause already: a declared failure is its isError result).
+        if (taskSupport !== "required" || (exit._tag === "Failure" && McpError.failureBesideInput(exit.cause) === undefined)) return exit
         // A required tool is always answered as a task: one that already ended. One interrupted
         // (it interrupted itself) has no ending to record: answered as it is, with no task (one
         // created first stayed working until its TTL, holding a place against the limits).
