@@ -24,7 +24,6 @@ import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import * as McpError from "../../protocol/McpError.ts"
 import { featuresOf } from "../../protocol/versions/Projection.ts"
 import { TaskExitMapping, thenOuter } from "../../server/internal/taskExitMapping.ts"
-import { InputRequiredSignal } from "../../session/InputRound.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 import * as Middleware from "../Middleware.ts"
 import { checkBoolean, checkFunction, checkString, notWhat } from "./internal/config.ts"
@@ -207,12 +206,12 @@ const isPlain = (cause: Cause.Cause<unknown>): boolean =>
 
 /**
  * The message of the first failure or defect of `cause`, for unmasked answers. A handler's stop for
- * input (MCP 2026-07-28) is not one: beside a defect (answered as the defect), its name was the
- * answer's message ("InputRequiredSignal"), the defect's hidden.
+ * input (MCP 2026-07-28) never reaches it: the server takes it out of a cause that holds anything
+ * beside it before any `onRequest` hook sees the cause (`McpError.failureBesideInput`).
  */
 const describe = (cause: Cause.Cause<unknown>): string => {
   for (const reason of cause.reasons) {
-    if (reason._tag === "Interrupt" || (reason._tag === "Die" && reason.defect instanceof InputRequiredSignal)) continue
+    if (reason._tag === "Interrupt") continue
     const value = reason._tag === "Fail" ? reason.error : reason.defect
     if (typeof value === "object" && value !== null) {
       const { _tag, message } = value as { readonly _tag?: unknown; readonly message?: unknown }
