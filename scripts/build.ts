@@ -23,6 +23,12 @@
  * Only bundled code (or code Vite inlines, `ssr.noExternal`) sees the variants; a module that Node
  * loads beside a bundle (an external) gets the plain ones, a second instance as it would be anyway.
  * Both are derived here from the same emit, line for line, so the source maps stay right.
+ * An `import()` of another package (`@effect/platform-node/NodeHttpServer`, imported by
+ * `StreamableHttp.serve` when it starts its own server) is not of that form and stays an `import()`
+ * in the variants, on purpose: it imports `ws`, CommonJS, which fails where modules run as ES
+ * modules without `require` (Vite's SSR with `ssr.noExternal: true`, a bundle without a
+ * `createRequire` banner), so it must not load with the root entry. A bundle of an HTTP server of
+ * `serve` pays for it: esbuild wraps that package and what it imports in lazy initialisers.
  *
  * And one for Node: `dist/package.json`, the root manifest's `type` and `sideEffects` alone. Node
  * looks up the nearest package.json of every module it loads (for its `type`), walking up from the

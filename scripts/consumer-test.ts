@@ -16,7 +16,10 @@
  *    and the bundle holds none of the HTTP stack (a stdio server must not carry it), none of the
  *    task machinery (the example imports modules by path and enables no tasks) and no module
  *    wrapped in a lazy initialiser; the same server over Streamable HTTP, bundled the same way,
- *    answers the SDK client over HTTP (bundlers get the `module` condition).
+ *    answers the SDK client over HTTP (bundlers get the `module` condition). The whole root entry
+ *    and a `WebHandler`, bundled as an ES module without the recipe's `require` banner (as Vite's
+ *    SSR with `ssr.noExternal: true` evaluates them), load and answer: `ws`, CommonJS, is loaded
+ *    only by a server of `StreamableHttp.serve`.
  * 5. The `effect-mcp` bin of the installed package: `npx effect-mcp --help`, `inspect --json` of
  *    the README example exported as a server module (`server-module.ts`: Node strips its types),
  *    and `run --stdio` of it driven by the SDK client as in 3.
@@ -505,6 +508,32 @@ const main = async () => {
       const esbuild = join(dir, "node_modules/.bin", process.platform === "win32" ? "esbuild.cmd" : "esbuild")
       execFileSync(esbuild, bundleArgs(entry, bundle), { cwd: dir, stdio: ["ignore", "inherit", "inherit"] })
       await driveHttpServer(dir, bundle)
+    })
+
+    await check("the root entry and WebHandler bundled as an ES module without the require banner: it loads and answers", () => {
+      // Where modules are evaluated as ES modules with no `require` (Vite's SSR with
+      // `ssr.noExternal: true`, a bundle without the recipe's `createRequire` banner), the CommonJS
+      // `ws` (imported by `@effect/platform-node/NodeHttpServer`) fails as soon as it runs: it may
+      // be loaded only by `StreamableHttp.serve`, never by importing the root entry (every
+      // namespace kept, as Vite's SSR evaluates them all) or by a web handler.
+      const entry = join(dir, "whole.mjs")
+      const bundle = join(dir, "whole.bundle.mjs")
+      writeFileSync(
+        entry,
+        `import * as Mcp from "effect-mcp-server"\nimport { WebHandler } from "effect-mcp-server/web"\nimport * as Layer from "effect/Layer"\n` +
+          `const web = WebHandler.make({ name: "whole", version: "1.0.0" }, Layer.empty, { stateless: true })\n` +
+          `const response = await web.handler(new Request("http://127.0.0.1/mcp", { method: "POST", ` +
+          `headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, ` +
+          `body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) }))\n` +
+          `console.log(Object.keys(Mcp).length, response.status, await response.text())\nawait web.dispose()\n`
+      )
+      const esbuild = join(dir, "node_modules/.bin", process.platform === "win32" ? "esbuild.cmd" : "esbuild")
+      execFileSync(esbuild, bundleArgs(entry, bundle).filter((arg) => !arg.startsWith("--banner:")), { cwd: dir, stdio: ["ignore", "inherit", "inherit"] })
+      const run = spawnSync(process.execPath, [bundle], { cwd: dir, encoding: "utf8", timeout: 20_000 })
+      expect(
+        run.status === 0 && /^[1-9]\d* 200 \{"jsonrpc":"2\.0","id":1,"result":\{\}\}$/.test(run.stdout.trim()),
+        `exit ${run.status}; stdout ${run.stdout}; stderr ${run.stderr.slice(0, 2000)}`
+      )
     })
 
     await check("the effect-mcp bin: npx effect-mcp --help, inspect --json, install into a JSONC file, and run --stdio of a server module", async () => {

@@ -2,11 +2,11 @@
  * The Streamable HTTP endpoint behind `StreamableHttp.handler`/`route`/`serve`: the HTTP API, the
  * checks every request passes, and the dispatch of a request to its era (`legacy.ts`,
  * `modern.ts`) on the endpoint's state (`EndpointState.ts`). Loaded on first use, so a server that
- * never serves HTTP never loads the HTTP stack (`effect/http`, `@effect/platform-node/NodeHttpServer`).
+ * never serves HTTP never loads the HTTP stack (`effect/http`); `@effect/platform-node/NodeHttpServer`
+ * (and `ws` with it) is loaded only by `serve`, when it starts its own server.
  *
  * @internal
  */
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -428,23 +428,35 @@ const tellListening: Effect.Effect<void, never, HttpServer.HttpServer> = Effect.
  * server is its own; `WebHandler`'s `clientError` is the listener for one's own Node server).
  */
 const nodeServer = (host: string, port: number, keepAliveTimeout: number, auth: BearerAuth.Config | undefined, cors: Options["cors"]) =>
-  Layer.effect(
-    HttpServer.HttpServer,
-    Effect.gen(function*() {
-      const server = createServer({ keepAliveTimeout })
-      if (auth !== undefined) server.on("clientError", headerOverflowAnswer(auth, cors))
-      // Per connection, not per request.
-      const connections = new Set<Socket>()
-      server.on("connection", (socket: Socket) => {
-        connections.add(socket)
-        socket.once("close", () => connections.delete(socket))
+  Layer.unwrap(Effect.map(nodeHttpServer, (NodeHttpServer) =>
+    Layer.effect(
+      HttpServer.HttpServer,
+      Effect.gen(function*() {
+        const server = createServer({ keepAliveTimeout })
+        if (auth !== undefined) server.on("clientError", headerOverflowAnswer(auth, cors))
+        // Per connection, not per request.
+        const connections = new Set<Socket>()
+        server.on("connection", (socket: Socket) => {
+          connections.add(socket)
+          socket.once("close", () => connections.delete(socket))
+        })
+        const served = yield* NodeHttpServer.make(() => server, { host, port, disablePreemptiveShutdown: true })
+        // Added after `make`'s own close, so it runs before it (which then finds the server closed).
+        yield* Effect.addFinalizer(() => closePromptly(server, connections))
+        return served
       })
-      const served = yield* NodeHttpServer.make(() => server, { host, port, disablePreemptiveShutdown: true })
-      // Added after `make`'s own close, so it runs before it (which then finds the server closed).
-      yield* Effect.addFinalizer(() => closePromptly(server, connections))
-      return served
-    })
-  ).pipe(Layer.merge(NodeHttpServer.layerHttpServices))
+    ).pipe(Layer.merge(NodeHttpServer.layerHttpServices))))
+
+/**
+ * `NodeHttpServer`, imported when `serve` starts its own server, in every build (its specifier is
+ * a package's, which `scripts/build.ts` leaves to `import()` in the `.bundler.js` variants): it
+ * imports `ws` (for WebSocket upgrades, which the endpoint never makes), a CommonJS package that
+ * `require`s Node's built-ins. Imported with the endpoint, it made the root entry fail where
+ * modules are evaluated as ES modules without `require`: Vite's SSR with `ssr.noExternal: true`
+ * (`require is not defined`), an ES module bundle without a `createRequire` banner. `handler`,
+ * `route` and `WebHandler` serve on the application's server and never load it.
+ */
+const nodeHttpServer = Effect.promise(() => import("@effect/platform-node/NodeHttpServer"))
 
 /** Closes `server` and waits until its connections have closed, ending those that never carried a request. */
 const closePromptly = (server: Server, connections: ReadonlySet<Socket>): Effect.Effect<void> =>
