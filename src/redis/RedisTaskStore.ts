@@ -138,6 +138,7 @@ import { Renewal, renewMap } from "../internal/renewal.ts"
 import { batch } from "./internal/batch.ts"
 import { followChannel } from "./internal/channel.ts"
 import { checkMillis, checkStoreOptions, defaultPrefix, redisClock, calls, resolve, type StoreOptions } from "./internal/store.ts"
+import { endedAtExpiry } from "../tasks/internal/expiry.ts"
 
 /**
  * Options of the Redis task store: the in-memory store's limits and TTLs, and the Redis ones.
@@ -1712,13 +1713,11 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         // `outageMillis` (`failingSince`: when the first of those that failed in a row did): a wait
         // that began is not failed by a short outage the task outlives (the change may still arrive
         // by pub/sub, or the next re-read find it), nor kept for good by a long one.
-        // A task whose end was recorded at its TTL (the supervisor's expiry of its work, whose timer
-        // may fire a millisecond early) or past it is gone for those waiting, whichever came first,
-        // its end by pub/sub or their re-read at the TTL (as the in-memory store's waits: `settle`).
-        const ending = (task: Task): Exit.Exit<Task, TaskNotFound> => {
-          const expiry = expiresAt(task)
-          return expiry !== undefined && task.lastUpdatedAt >= expiry - 1 ? Exit.fail(new TaskNotFound({ taskId })) : Exit.succeed(task)
-        }
+        // A task whose end was recorded at its TTL or past it is gone for those waiting, whichever
+        // came first, its end by pub/sub or their re-read at the TTL (`endedAtExpiry`, the
+        // in-memory store's rule too).
+        const ending = (task: Task): Exit.Exit<Task, TaskNotFound> =>
+          endedAtExpiry(task) ? Exit.fail(new TaskNotFound({ taskId })) : Exit.succeed(task)
         const wait = (known: Task, failingSince: number | undefined): Effect.Effect<Task, TaskNotFound | StoreError> =>
           Effect.flatMap(Clock.currentTimeMillis, (now) =>
             Effect.flatMap(Effect.timeoutOption(Deferred.await(deferred), untilRecheck(known, now)), (arrived) =>

@@ -40,6 +40,7 @@ import * as NumericOptions from "../internal/options.ts"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import type { StoreError } from "../store/StoreError.ts"
 import { ended, expiresAt, type InputRequest, isExpired, isTerminal, type Outcome, type Task } from "./Task.ts"
+import { endedAtExpiry } from "./internal/expiry.ts"
 
 // ---------------------------------------------------------------------------
 // Errors
@@ -683,14 +684,10 @@ export const makeMemory = (options: MemoryOptions = {}): Effect.Effect<TaskStore
       if (isTerminal(task.status)) {
         terminal.add(task.taskId)
         if (entry.waiters !== undefined) {
-          // Ended at its TTL (the supervisor's expiry, whose timer may fire a millisecond early)
-          // or past it: gone for those waiting, as for a `get` from then on, whichever ran first,
-          // this end or their own timer at the TTL (they were answered -32603 "expired" or -32602
-          // by turns).
-          const expiry = expiresAt(task)
+          // Ended at its TTL or past it: gone for those waiting (`endedAtExpiry`, the Redis store's rule too).
           Deferred.doneUnsafe(
             entry.waiters,
-            expiry !== undefined && task.lastUpdatedAt >= expiry - 1 ? Exit.fail(new TaskNotFound({ taskId: task.taskId })) : Exit.succeed(task)
+            endedAtExpiry(task) ? Exit.fail(new TaskNotFound({ taskId: task.taskId })) : Exit.succeed(task)
           )
           entry.waiters = undefined
         }
