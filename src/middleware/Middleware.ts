@@ -63,6 +63,7 @@ import type { RequestContext } from "../session/RequestContext.ts"
 import type { InvalidInbound, OutgoingRequest, ServerSession } from "../session/ServerSession.ts"
 import { filled } from "../internal/filledContext.ts"
 import { isExit } from "../internal/isExit.ts"
+import { rebound } from "../internal/ownHook.ts"
 
 // ---------------------------------------------------------------------------
 // Hooks
@@ -346,10 +347,13 @@ export const provide = <R>(middleware: Middleware<R>, context: Context.Context<R
     if (hook === undefined) continue
     // Fixed arity (every hook takes at most four arguments: `onNotification`'s fourth is its HTTP
     // request): no rest-args allocation per call.
-    bound[key] = (a: unknown, b: unknown, c: unknown, d: unknown) => {
+    const rebinding = (a: unknown, b: unknown, c: unknown, d: unknown) => {
       const effect = hook(a, b, c, d)
       return isExit(effect) ? effect : Effect.updateContext(effect, fill as (context: Context.Context<never>) => Context.Context<any>)
     }
+    // A policy carried under a symbol is trusted where `onRequest` is still its own (`ownHook.ts`).
+    if (key === "onRequest") rebound(rebinding, hook)
+    bound[key] = rebinding
   }
   return bound as unknown as Middleware<never>
 }

@@ -17,7 +17,7 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { McpServer } from "../../src/index.ts"
-import { Authorization, Retry, SizeLimit } from "../../src/middleware/index.ts"
+import { Authorization, Middleware, Retry, SizeLimit } from "../../src/middleware/index.ts"
 import { RedisTaskStore } from "../../src/redis.ts"
 import { TaskStore } from "../../src/tasks/TaskStore.ts"
 import { McpTestClient } from "../../src/testing.ts"
@@ -128,7 +128,11 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken o
    * under a `Retry` (1 retry, 5 ms apart) for each tag of `retrying`, outermost first: how it ended,
    * and how many runs b made.
    */
-  const retriedTakenOver = (failures: ReadonlyArray<"Busy" | "Flaky">, retrying: ReadonlyArray<"Busy" | "Flaky">) =>
+  const retriedTakenOver = (
+    failures: ReadonlyArray<"Busy" | "Flaky">,
+    retrying: ReadonlyArray<"Busy" | "Flaky">,
+    wrap: (retry: Middleware.Middleware) => Middleware.Middleware = (retry) => retry
+  ) =>
     Effect.gen(function*() {
       class Busy extends Schema.TaggedError<Busy>()("Busy", { run: Schema.Number }) {}
       class Flaky extends Schema.TaggedError<Flaky>()("Flaky", { run: Schema.Number }) {}
@@ -150,7 +154,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken o
           })
       })
       const retries = retrying.map((tag) =>
-        Retry.middleware({ schedule: Schedule.spaced("5 millis").pipe(Schedule.upTo({ times: 1 })), retryable: Retry.byTag(tag) })
+        wrap(Retry.middleware({ schedule: Schedule.spaced("5 millis").pipe(Schedule.upTo({ times: 1 })), retryable: Retry.byTag(tag) }))
       )
       const replica = yield* replicas(Layer.merge(Tool, McpServer.middleware(...retries)))
       const scopeA = yield* Scope.make()
@@ -182,6 +186,29 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken o
       const { ended, takenOverRuns } = yield* retriedTakenOver(["Flaky", "Busy", "Flaky"], ["Busy", "Flaky"])
       assert.deepStrictEqual(ended.result?.content, [{ type: "text", text: "done at run 4" }], JSON.stringify(ended))
       assert.strictEqual(takenOverRuns, 4)
+    }), 30_000)
+
+  // Fails before: the wrapper's spread kept Retry's policy (its symbol), so the take-over ran the
+  // work under the whole policy (retried: completed at run 2) while a call made through the
+  // wrapper, which never runs Retry's onRequest, is not retried at all.
+  it.effect("under a wrapper that spreads Retry but narrows its onRequest (to no request): its work is not retried, as around the call", () =>
+    Effect.gen(function*() {
+      const { ended, takenOverRuns } = yield* retriedTakenOver(
+        ["Busy"],
+        ["Busy"],
+        (retry) => Middleware.make("narrowed-retry", { ...retry, onRequest: (request, _context, next) => next(request) })
+      )
+      assert.strictEqual(ended?.status, "completed", JSON.stringify(ended))
+      assert.strictEqual(ended.result?.isError, true, JSON.stringify(ended))
+      assert.strictEqual(takenOverRuns, 1)
+    }), 30_000)
+
+  // A spread that keeps Retry's own onRequest (renamed, `{ ...retry, name }`) keeps the policy.
+  it.effect("under Retry spread with its own onRequest (renamed): its work is retried (2 runs)", () =>
+    Effect.gen(function*() {
+      const { ended, takenOverRuns } = yield* retriedTakenOver(["Busy"], ["Busy"], (retry) => ({ ...retry, name: "renamed-retry" }))
+      assert.deepStrictEqual(ended.result?.content, [{ type: "text", text: "done at run 2" }], JSON.stringify(ended))
+      assert.strictEqual(takenOverRuns, 2)
     }), 30_000)
 
   // Fails before: the run that took the task over was not measured as it ended (SizeLimit did not
@@ -225,5 +252,46 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken o
         }))
       // The size said differs by the server's identity (`_meta`), which the call made on b was sent with.
       assert.deepStrictEqual(recorded, ["Tool result too large: N bytes (limit 1000)", "Tool result too large: N bytes (limit 1000)"], JSON.stringify(recorded))
+    }).pipe(Effect.scoped), 30_000)
+
+  // Fails before: the wrapper's spread kept SizeLimit's mapping (its symbol), so the take-over's
+  // result was recorded replaced ("Tool result too large") while a call made through the wrapper,
+  // which never runs SizeLimit's onRequest, records its result whole.
+  it.effect("under a wrapper that spreads SizeLimit but narrows its onRequest (to no request): its result is recorded whole, as a call's through it", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      const Large = McpServer.tool({
+        name: "large",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          Effect.suspend(() => {
+            if (++runs === 1) return Effect.never
+            return Effect.as(Effect.sleep("200 millis"), "x".repeat(2_000))
+          })
+      })
+      const limit = SizeLimit.middleware({ maxBytes: 1_000 })
+      const narrowed = Middleware.make("narrowed-size-limit", { ...limit, onRequest: (request, _context, next) => next(request) })
+      const prefix = uniquePrefix()
+      const replica = yield* replicas(Layer.merge(Large, McpServer.middleware(narrowed)), prefix)
+      const scopeA = yield* Scope.make()
+      const a = yield* replica(scopeA)
+      const b = yield* replica(yield* Effect.scope)
+      const takenOver = yield* a.callToolAsTask("large")
+      yield* Scope.close(scopeA, Exit.void)
+      const made = yield* b.callToolAsTask("large")
+      const ended = (task: any) => task?.status === "completed" || task?.status === "failed" || task?.status === "cancelled"
+      for (const taskId of [made.taskId, takenOver.taskId]) {
+        const task = yield* pollUntil(b, taskId, ended)
+        assert.strictEqual(task?.status, "completed", JSON.stringify(task))
+      }
+      assert.strictEqual(runs, 3)
+      const { url } = yield* TestRedis
+      const store = Context.get(yield* Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie)), TaskStore)
+      const recorded = yield* Effect.forEach([made.taskId, takenOver.taskId], (taskId) =>
+        Effect.map(store.get(taskId, "2026|principal:ada"), (task) => {
+          const outcome = task.outcome
+          return outcome?._tag === "Result" ? (outcome.result as any).content?.[0]?.text?.length : JSON.stringify(outcome)
+        }))
+      assert.deepStrictEqual(recorded, [2_000, 2_000], JSON.stringify(recorded))
     }).pipe(Effect.scoped), 30_000)
 })

@@ -152,6 +152,11 @@ export const defaultSchedule: Schedule.Schedule<unknown, Failure> = Schedule.exp
  *
  * **Gotchas**
  *
+ * A middleware of your own that spreads a `Retry` but brings its own `onRequest` (narrowed to some
+ * tools, or wrapping the `Retry`'s) is not a `Retry` there: a task taken over by another replica
+ * runs its work under no policy of it, as no request is around that work for your `onRequest` to
+ * decide on. Keep the `Retry`'s own `onRequest` (`{ ...retry, name }`), or narrow with `methods`.
+ *
  * Only retry what is safe to run twice. Progress notifications and logs of every attempt reach
  * the client. A configuration of the wrong kind (no `retryable` function, a `schedule` that is
  * not one, `methods` that are not strings) is a `TypeError` naming the option, thrown here.
@@ -244,7 +249,7 @@ export const middleware = (config: Config): Middleware.Middleware => {
   })
   // What a task taken over from a replica that stopped runs its work under (no request around it
   // there): this policy, as the server's stack nests it (`taskWorkRetryOf`).
-  return Object.assign(made, { [taskWorkRetryKey]: { methods, retry: retriedWork } })
+  return Object.assign(made, { [taskWorkRetryKey]: { methods, retry: retriedWork, onRequest: made.onRequest! } })
 }
 
 // ---------------------------------------------------------------------------

@@ -31,7 +31,8 @@
  * sent but for the server's identity `_meta`, some 80 bytes, which that run, having no session,
  * does not add: a result within those bytes of the limit is replaced only as `tasks/get` sends
  * it). Of two `SizeLimit`s in one stack, each limit applies to the task's result as it does to a
- * direct call's.
+ * direct call's. A middleware of your own that spreads a `SizeLimit` but brings its own
+ * `onRequest` is not taken for it by such a run: no limit of it applies there.
  *
  * A 2026-07-28 answer that asks the client for input (a round's `input_required`, `tasks/get` of
  * a task waiting for input) is not replaced: it holds the handler's questions, which a 2025-11-25
@@ -217,7 +218,7 @@ export const middleware = (config: Config = {}): Middleware.Middleware => {
   })
   // What a 2026-07-28 task taken over from a replica that stopped ends through (no request around
   // it there): this limit, as the server's stack chains it (`taskExitMappingOf`).
-  return limitsModernTasks ? Object.assign(made, { [taskExitMappingKey]: modernTaskLimit }) : made
+  return limitsModernTasks ? Object.assign(made, { [taskExitMappingKey]: { mapping: modernTaskLimit, onRequest: made.onRequest! } }) : made
 }
 
 // ---------------------------------------------------------------------------

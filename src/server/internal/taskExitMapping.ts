@@ -26,6 +26,7 @@ import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { isExit } from "../../internal/isExit.ts"
+import { runsOwnOnRequest } from "../../internal/ownHook.ts"
 import type * as McpError from "../../protocol/McpError.ts"
 import type { RequestContext } from "../../session/RequestContext.ts"
 
@@ -52,10 +53,21 @@ export const thenOuter = (own: TaskExitMapping["Service"]) => (outer: Option.Opt
 
 /**
  * The property of a middleware holding how it maps the end of a 2026-07-28 call that may become a
- * task, made for the call's context (`SizeLimit` sets it): what it provides around such a call. A
- * symbol, so spreading the middleware keeps it, as does `Middleware.provide`.
+ * task (a {@link TaskExitPolicy}, `SizeLimit` sets it): what it provides around such a call. A
+ * symbol, so spreading the middleware keeps it, as does `Middleware.provide`; trusted only while
+ * the middleware's `onRequest` is the policy's own.
  */
 export const taskExitMappingKey: unique symbol = Symbol.for("effect-mcp-server/taskExitMapping") as never
+
+/**
+ * What a middleware says of how it maps a 2026-07-28 call's end: the mapping, made for the call's
+ * context, and its own `onRequest`, which provides it around such a call (the policy is read only
+ * from a middleware whose `onRequest` is still it: see `internal/ownHook.ts`).
+ */
+export interface TaskExitPolicy {
+  readonly mapping: (context: RequestContext) => TaskExitMapping["Service"]
+  readonly onRequest: object
+}
 
 /**
  * The mappings of `middleware` (outermost first) for a 2026-07-28 call's end in `context`, chained
@@ -65,8 +77,11 @@ export const taskExitMappingKey: unique symbol = Symbol.for("effect-mcp-server/t
 export const taskExitMappingOf = (middleware: ReadonlyArray<object>, context: RequestContext): TaskExitMapping["Service"] | undefined => {
   let chained: TaskExitMapping["Service"] | undefined
   for (const m of middleware) {
-    const own = (m as { readonly [taskExitMappingKey]?: (context: RequestContext) => TaskExitMapping["Service"] })[taskExitMappingKey]
-    if (own !== undefined) chained = thenOuter(own(context))(chained === undefined ? Option.none() : Option.some(chained))
+    const policy = (m as { readonly [taskExitMappingKey]?: TaskExitPolicy })[taskExitMappingKey]
+    // A wrapper that spread the middleware but runs its own `onRequest` does not map a call's end
+    // this way: nor a taken-over task's.
+    if (policy === undefined || !runsOwnOnRequest(m, policy.onRequest)) continue
+    chained = thenOuter(policy.mapping(context))(chained === undefined ? Option.none() : Option.some(chained))
   }
   return chained
 }

@@ -18,6 +18,7 @@
  */
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
+import { runsOwnOnRequest } from "../../internal/ownHook.ts"
 import type * as McpError from "../../protocol/McpError.ts"
 
 /** Wraps a task's work so that a retryable failure runs it again (see the module's doc). */
@@ -26,16 +27,21 @@ export class TaskWorkRetry extends Context.Service<
   (work: () => Effect.Effect<object, McpError.McpError>) => Effect.Effect<object, McpError.McpError>
 >()("effect-mcp-server/internal/TaskWorkRetry") {}
 
-/** What a `Retry` says of itself: the methods it retries, and how it runs a task's work. */
+/**
+ * What a `Retry` says of itself: the methods it retries, how it runs a task's work, and its own
+ * `onRequest` (the policy is read only from a middleware whose `onRequest` is still it: see
+ * `internal/ownHook.ts`).
+ */
 export interface TaskWorkPolicy {
   readonly methods: ReadonlySet<string>
   readonly retry: TaskWorkRetry["Service"]
+  readonly onRequest: object
 }
 
 /**
  * The property of a middleware holding its {@link TaskWorkPolicy} (`Retry.middleware` sets it). A
  * symbol, so spreading the middleware (`{ ...m, name }`, `Middleware.make`) keeps it, as does
- * `Middleware.provide`.
+ * `Middleware.provide`; trusted only while the middleware's `onRequest` is the policy's own.
  */
 export const taskWorkRetryKey: unique symbol = Symbol.for("effect-mcp-server/taskWorkRetry") as never
 
@@ -48,7 +54,9 @@ export const taskWorkRetryOf = (middleware: ReadonlyArray<object>, method: strin
   let nested: TaskWorkRetry["Service"] | undefined
   for (let i = middleware.length - 1; i >= 0; i--) {
     const policy = (middleware[i] as { readonly [taskWorkRetryKey]?: TaskWorkPolicy })[taskWorkRetryKey]
-    if (policy === undefined || !policy.methods.has(method)) continue
+    // A wrapper that spread the `Retry` but runs its own `onRequest` (narrowed to some requests,
+    // or none) does not run this policy around a call: nor around a taken-over task's work.
+    if (policy === undefined || !policy.methods.has(method) || !runsOwnOnRequest(middleware[i]!, policy.onRequest)) continue
     const inner = nested
     const outer = policy.retry
     nested = inner === undefined ? outer : (work) => outer(() => inner(work))
