@@ -28,7 +28,10 @@
  * in the variants, on purpose: it imports `ws`, CommonJS, which fails where modules run as ES
  * modules without `require` (Vite's SSR with `ssr.noExternal: true`, a bundle without a
  * `createRequire` banner), so it must not load with the root entry. A bundle of an HTTP server of
- * `serve` pays for it: esbuild wraps that package and what it imports in lazy initialisers.
+ * `serve` pays for it: esbuild wraps that package and what it imports, `effect` included, in lazy
+ * initialisers (the README's example served over HTTP, bundled with its recipe: 0.75 G instructions
+ * from start to listening and a SIGTERM stop, +12 % over the static import, callgrind, 2 runs each;
+ * a stdio server's bundle reaches none of it).
  *
  * And one for Node: `dist/package.json`, the root manifest's `type` and `sideEffects` alone. Node
  * looks up the nearest package.json of every module it loads (for its `type`), walking up from the
