@@ -1105,7 +1105,7 @@ export const tasks = (options: TaskOptions = {}): Tasks => {
 /**
  * The task machinery, imported when a server with tasks starts (`Tasks.make`): a server without
  * them (most stdio servers) never loads the supervisor, the relay and the 2026-07-28 extension,
- * ten modules of its start (`TaskStore.ts` is loaded still: {@link tasks} checks its options). Bundlers get a static import instead (`scripts/build.ts` writes the
+ * a dozen modules of its start ({@link tasks} checks its options with `tasks/internal/memoryOptions.ts`). Bundlers get a static import instead (`scripts/build.ts` writes the
  * `.bundler.js` variants, reached through the `module` export condition): keep this line as it
  * is, the build looks for it.
  */

@@ -36,9 +36,9 @@ import * as PubSub from "effect/PubSub"
 import type * as Scope from "effect/Scope"
 import { clip } from "../internal/clip.ts"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
-import * as NumericOptions from "../internal/options.ts"
 import { decodeCursor, encodeCursor } from "../protocol/Pagination.ts"
 import type { StoreError } from "../store/StoreError.ts"
+import * as MemoryLimits from "./internal/memoryOptions.ts"
 import { ended, expiresAt, type InputRequest, isExpired, isTerminal, type Outcome, type Task } from "./Task.ts"
 import { endedAtExpiry } from "./internal/expiry.ts"
 
@@ -532,17 +532,7 @@ export interface MemoryOptions {
  * @since 0.2.0
  * @category validation
  */
-export const checkMemoryOptions = (options: MemoryOptions, who: string, prefix = ""): void =>
-  NumericOptions.checkAll(who, options, {
-    maxTasks: NumericOptions.limit(1),
-    maxTasksPerOwner: NumericOptions.limit(1),
-    maxTasksPerAddress: NumericOptions.limit(1),
-    defaultTtlMillis: NumericOptions.millis,
-    maxTtlMillis: NumericOptions.millis,
-    minTtlMillis: NumericOptions.finiteMillisOrZero,
-    pollIntervalMillis: NumericOptions.finiteMillisOrZero,
-    reapIntervalMillis: NumericOptions.finiteMillis
-  }, prefix)
+export const checkMemoryOptions: (options: MemoryOptions, who: string, prefix?: string) => void = MemoryLimits.checkMemoryOptions
 
 // ---------------------------------------------------------------------------
 // In memory

@@ -1,11 +1,23 @@
 /**
  * Cold start: a server without tasks never loads the task machinery (the supervisor, the relay,
- * the 2026-07-28 extension); one with `tasks` loads it when it starts. Each case runs in a child
- * process (a fresh module graph), with a load hook recording the modules Node loads.
+ * the store, the 2026-07-28 extension); one with `tasks` loads it when it
+ * starts. Each case runs in a child process (a fresh module graph), with a load hook recording the
+ * modules Node loads.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
+
+/**
+ * The modules only a server with tasks loads: the machinery and the store (`McpServer.tasks`
+ * checks its options with `tasks/internal/memoryOptions.ts`).
+ */
+const machinery = [
+  "/src/server/internal/tasks.ts",
+  "/src/tasks/TaskSupervisor.ts",
+  "/src/server/internal/taskRelay.ts",
+  "/src/tasks/TaskStore.ts"
+]
 
 const script = (withTasks: boolean) => `
   import { registerHooks } from "node:module"
@@ -14,7 +26,7 @@ const script = (withTasks: boolean) => `
   const Effect = await import("effect/Effect")
   const Schema = await import("effect/Schema")
   const { InMemory, McpServer } = await import(${JSON.stringify(new URL("../../src/index.ts", import.meta.url).href)})
-  const machinery = () => ["/src/server/internal/tasks.ts", "/src/tasks/TaskSupervisor.ts", "/src/server/internal/taskRelay.ts"]
+  const machinery = () => ${JSON.stringify(machinery)}
     .filter((path) => loaded.some((url) => url.endsWith(path)))
   const atImport = machinery()
   const tool = McpServer.tool({
@@ -61,7 +73,7 @@ describe("McpServer: the task machinery is loaded only by a server with tasks", 
     assert.deepStrictEqual(run(false), { atImport: [], atRun: [], tasksCapability: false, plain: "x", taskStatus: null })
     assert.deepStrictEqual(run(true), {
       atImport: [],
-      atRun: ["/src/server/internal/tasks.ts", "/src/tasks/TaskSupervisor.ts", "/src/server/internal/taskRelay.ts"],
+      atRun: machinery,
       tasksCapability: true,
       plain: "x",
       taskStatus: "working"

@@ -2,14 +2,15 @@
  * The options of `McpServer.tasks` and their check, apart from the task machinery
  * (`./tasks.ts`): `McpServer.tasks` checks them when it is called, and the machinery is imported
  * only when a server with tasks starts, so that a server without tasks never loads it (the
- * supervisor, the relay, the 2026-07-28 extension: ten modules of a stdio server's start; the
- * store's module, `TaskStore.ts`, is loaded still, for `checkMemoryOptions`).
+ * supervisor, the relay, the 2026-07-28 extension, the store: a dozen modules of a stdio server's
+ * start; the store's option check is `tasks/internal/memoryOptions.ts`).
  *
  * @internal
  */
 import * as NumericOptions from "../../internal/options.ts"
 import type { HttpRequestInfo } from "../../session/Connection.ts"
-import { checkMemoryOptions, type MemoryOptions } from "../../tasks/TaskStore.ts"
+import { checkMemoryOptions } from "../../tasks/internal/memoryOptions.ts"
+import type { MemoryOptions } from "../../tasks/TaskStore.ts"
 
 /**
  * How tasks are kept: the in-memory store's limits (unless a `TaskStore` is provided; see
