@@ -1,6 +1,6 @@
 /**
- * `subscriptions/listen` following tasks, on the method itself: its task source is a PubSub of
- * changes and a lookup this test controls, as a shared store's are (pub/sub messages that arrive,
+ * `subscriptions/listen` following tasks, on the method itself: its task source (`taskSource`, as
+ * the task machinery makes it) is over a PubSub of changes and a lookup this test controls, as a shared store's are (pub/sub messages that arrive,
  * or not; a store read again). The request context is the little the method reads of one. Over
  * HTTP with real stores: test/http/Listen.test.ts and test/redis/Outage.test.ts.
  */
@@ -9,7 +9,8 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as PubSub from "effect/PubSub"
 import type { RequestContext } from "../../src/session/RequestContext.ts"
-import { type ListenSources, method } from "../../src/server/internal/listen.ts"
+import { method } from "../../src/server/internal/listen.ts"
+import { taskSource } from "../../src/server/internal/listenTasks.ts"
 import type { Task } from "../../src/tasks/Task.ts"
 import * as TaskStore from "../../src/tasks/TaskStore.ts"
 
@@ -28,7 +29,7 @@ const task = (status: Task["status"], lastUpdatedAt: number): Task => ({
  * A listen stream following `taskIds` of `tasks`; what it tells of them: each status, with what
  * else a change may tell in one state (its message, the keys of the inputs it waits for).
  */
-const streamOf = (tasks: ListenSources["tasks"], taskIds: ReadonlyArray<string>) =>
+const streamOf = (tasks: Parameters<typeof taskSource>[0], taskIds: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const told: Array<string> = []
     const listen = method({
@@ -37,7 +38,7 @@ const streamOf = (tasks: ListenSources["tasks"], taskIds: ReadonlyArray<string>)
       onResourceUpdated: () => () => {},
       resourceExists: () => false,
       maxResourceSubscriptions: 10,
-      tasks
+      tasks: taskSource(tasks)
     })
     const context = {
       clientRequestId: "l",
@@ -237,7 +238,7 @@ describe("subscriptions/listen following tasks: changes made while the stream st
         onResourceUpdated: () => () => {},
         resourceExists: () => false,
         maxResourceSubscriptions: 10,
-        tasks: {
+        tasks: taskSource({
           changes,
           // A store read that takes a while (a remote store): the task was working when read,
           // and its work ends (its change published) before the answer arrives.
@@ -246,7 +247,7 @@ describe("subscriptions/listen following tasks: changes made while the stream st
               Effect.andThen(Effect.sleep("10 millis"), PubSub.publish(changes, task("completed", 1_100))),
               Effect.succeed(task("working", 1_000))
             )
-        }
+        })
       })
       const context = {
         clientRequestId: "l",
@@ -275,7 +276,7 @@ describe("subscriptions/listen following tasks: changes made while the stream st
         onResourceUpdated: () => () => {},
         resourceExists: () => false,
         maxResourceSubscriptions: 10,
-        tasks: {
+        tasks: taskSource({
           changes,
           // While the read is under way: input_required (before the state read), working (the
           // state read, heard as well), then the read's answer, then a later change (heard too).
@@ -286,7 +287,7 @@ describe("subscriptions/listen following tasks: changes made while the stream st
               yield* PubSub.publish(changes, task("input_required", 1_300))
               return task("working", 1_200)
             })
-        }
+        })
       })
       const context = {
         clientRequestId: "l",

@@ -1,6 +1,6 @@
 /**
  * Cold start: a server without tasks never loads the task machinery (the supervisor, the relay,
- * the store, the 2026-07-28 extension); one with `tasks` loads it when it
+ * the store, the 2026-07-28 extension, Effect's `PubSub`); one with `tasks` loads it when it
  * starts. Each case runs in a child process (a fresh module graph), with a load hook recording the
  * modules Node loads.
  */
@@ -9,14 +9,19 @@ import { execFileSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
 /**
- * The modules only a server with tasks loads: the machinery and the store (`McpServer.tasks`
- * checks its options with `tasks/internal/memoryOptions.ts`).
+ * The modules only a server with tasks loads: the machinery, the store (`McpServer.tasks` checks
+ * its options with `tasks/internal/memoryOptions.ts`), the 2026-07-28 extension's wire module and
+ * what `subscriptions/listen` follows tasks with (`listenTasks.ts`, Effect's `PubSub`).
  */
 const machinery = [
   "/src/server/internal/tasks.ts",
   "/src/tasks/TaskSupervisor.ts",
   "/src/server/internal/taskRelay.ts",
-  "/src/tasks/TaskStore.ts"
+  "/src/tasks/TaskStore.ts",
+  "/src/server/internal/listenTasks.ts",
+  "/src/tasks/wire/v2026_07_28.ts",
+  "/src/tasks/wire/v2025_11_25.ts",
+  "/effect/dist/PubSub.js"
 ]
 
 const script = (withTasks: boolean) => `

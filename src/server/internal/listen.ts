@@ -24,7 +24,6 @@
  */
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as PubSub from "effect/PubSub"
 import * as Queue from "effect/Queue"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
@@ -35,7 +34,6 @@ import type { RequestContext } from "../../session/RequestContext.ts"
 import type { ServerSession } from "../../session/ServerSession.ts"
 import type * as JsonRpc from "../../protocol/JsonRpc.ts"
 import { isTerminal, type Task } from "../../tasks/Task.ts"
-import * as TasksWire from "../../tasks/wire/v2026_07_28.ts"
 import { lazy } from "../../internal/lazy.ts"
 import * as Extension from "../Extension.ts"
 import { resourceKey } from "./resourceKey.ts"
@@ -93,17 +91,37 @@ export interface ListenSources {
    * its token is checked again (see `SessionInput.rechecked`). Not kept when not given.
    */
   readonly following?: Map<ServerSession, Map<JsonRpc.RequestId, ReadonlyArray<string>>> | undefined
-  /** The tasks extension's tasks, when the server has them. */
-  readonly tasks?: {
-    readonly changes: PubSub.PubSub<Task>
-    /** The task if the request's owner may see it; a store that fails is -32603 "Store unavailable". */
-    readonly visible: (taskId: string, context: RequestContext) => Effect.Effect<Task | undefined, McpError.McpError>
-    /**
-     * How often a stream reads its tasks again, when `changes` can miss some (a shared store:
-     * see `TaskStore.recheckMillis`); `undefined` when it misses none.
-     */
-    readonly recheckMillis?: number | undefined
-  } | undefined
+  /** The tasks extension's tasks, when the server has them (see {@link TaskSource}). */
+  readonly tasks?: TaskSource | undefined
+}
+
+/**
+ * The tasks extension's tasks as a listen stream follows them, made by the task machinery
+ * (`listenTasks.ts`, loaded with it): this module, which every server loads, does not import
+ * Effect's `PubSub` nor the extension's wire module, which a server without tasks never uses.
+ */
+export interface TaskSource {
+  /** A subscription to the server's task changes, held until the scope given closes. */
+  readonly subscribe: Effect.Effect<TaskChanges, never, Scope.Scope>
+  /** The task if the request's owner may see it; a store that fails is -32603 "Store unavailable". */
+  readonly visible: (taskId: string, context: RequestContext) => Effect.Effect<Task | undefined, McpError.McpError>
+  /**
+   * How often a stream reads its tasks again, when the changes can miss some (a shared store:
+   * see `TaskStore.recheckMillis`); `undefined` when it misses none.
+   */
+  readonly recheckMillis?: number | undefined
+  /** The extension's id, which a client following tasks must declare. */
+  readonly extensionId: string
+  /** The params of the `notifications/tasks` that tells a task's state (the extension's detailed task). */
+  readonly detailed: (task: Task) => { readonly [key: string]: unknown }
+}
+
+/** A subscription to the server's task changes (see {@link TaskSource}). */
+export interface TaskChanges {
+  /** The next change, waiting for one. */
+  readonly take: Effect.Effect<Task>
+  /** The changes heard and not taken yet, at once (none: empty). */
+  readonly takeAll: Effect.Effect<ReadonlyArray<Task>>
 }
 
 const listMethods: Record<ListKind, string> = {
@@ -166,10 +184,10 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
         }
         // Only a server that serves tasks asks for the extension: one without them offers none,
         // and leaves `taskIds` out of the accepted subset as any filter it does not serve.
-        if (filter.taskIds !== undefined && sources.tasks !== undefined && !Extension.isDeclared(context, TasksWire.extensionId)) {
+        if (filter.taskIds !== undefined && sources.tasks !== undefined && !Extension.isDeclared(context, sources.tasks.extensionId)) {
           return yield* Effect.fail(Extension.notDeclared(
-            TasksWire.extensionId,
-            `subscriptions/listen with taskIds needs the ${TasksWire.extensionId} extension: declare it in clientCapabilities.extensions`
+            sources.tasks.extensionId,
+            `subscriptions/listen with taskIds needs the ${sources.tasks.extensionId} extension: declare it in clientCapabilities.extensions`
           ))
         }
         const accepted: {
@@ -209,7 +227,7 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
           for (const last of told.values()) if (!last.ended) return true
           return false
         }
-        let heard: PubSub.Subscription<Task> | undefined
+        let heard: TaskChanges | undefined
         // Holds the subscription to the server's task changes: closed once no followed task is
         // open, or a stream whose tasks have all ended would take every change of the server
         // (each a step of its fiber) until its client leaves. The stream itself stays open (for
@@ -225,7 +243,7 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
           // round trip) is heard, not lost between the read and the subscription. Left at once
           // when no task is followed, or all have ended.
           following = yield* Scope.fork(yield* Effect.scope)
-          heard = yield* Scope.provide(PubSub.subscribe(tasks.changes), following)
+          heard = yield* Scope.provide(tasks.subscribe, following)
           // At most as many as resources may be followed: each is a store lookup, 16 at a time (a
           // store that fails fails the request at once: the client is not told its tasks are gone).
           const wanted = [...new Set(filter.taskIds)].slice(0, sources.maxResourceSubscriptions)
@@ -236,7 +254,7 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
             told.set(task.taskId, toldOf(task))
             first.push(task)
           }
-          first.push(...heardWhileReading(yield* PubSub.takeUpTo(heard, Number.MAX_SAFE_INTEGER), told))
+          first.push(...heardWhileReading(yield* heard.takeAll, told))
           if (!anyOpen()) yield* Scope.close(following, Exit.void)
         }
         const meta = { [metaKeys.subscriptionId]: context.clientRequestId }
@@ -295,7 +313,7 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
         // Each task's state as the stream found it, once, before its later changes: a task that
         // changed (or ended) between its creation and this subscription was never told to a
         // client that waits for notifications instead of polling.
-        for (const task of first) offer(["notifications/tasks", TasksWire.detailedTask(task)])
+        if (tasks !== undefined) for (const task of first) offer(["notifications/tasks", tasks.detailed(task)])
         if (anyOpen() && tasks !== undefined && heard !== undefined && following !== undefined) {
           const subscription = heard
           const unsubscribe = Scope.close(following, Exit.void)
@@ -307,12 +325,12 @@ export const method = (sources: ListenSources): Extension.Method<never> => {
             const last = told.get(task.taskId)
             if (last === undefined || last.ended || sameState(task, last)) return
             told.set(task.taskId, toldOf(task))
-            offer(["notifications/tasks", TasksWire.detailedTask(task)])
+            offer(["notifications/tasks", tasks.detailed(task)])
           }
           // Until every followed task has ended; then the subscription is left (which also ends
           // a wait of this fiber, when the re-reads below found the last end).
           const hear: Effect.Effect<void> = Effect.flatMap(
-            PubSub.take(subscription),
+            subscription.take,
             (task) => {
               tell(task)
               return anyOpen() ? hear : unsubscribe

@@ -26,6 +26,7 @@ import * as Wire from "../../tasks/wire/v2025_11_25.ts"
 import * as ProtocolVersion from "../../protocol/ProtocolVersion.ts"
 import type * as Extension from "../Extension.ts"
 import type { ListenSources } from "./listen.ts"
+import { taskSource } from "./listenTasks.ts"
 import { keysOf } from "./requestorKeys.ts"
 import { TaskExitMapping } from "./taskExitMapping.ts"
 import { TaskWorkRetry } from "./taskWorkRetry.ts"
@@ -561,7 +562,7 @@ export const make = (
         }
       },
       extension: modern.extension,
-      listen: {
+      listen: taskSource({
         changes: store.changes,
         recheckMillis: store.recheckMillis,
         visible: (taskId, context) =>
@@ -569,7 +570,7 @@ export const make = (
             TaskNotFound: () => Exit.succeed(undefined),
             StoreError: (error) => Exit.fail(McpError.storeUnavailable(error))
           })
-      },
+      }),
       run: (context, method, what, taskSupport, task, work, replay) => {
         // 2026-07-28: the extension's policy, for tools/call only (the one task-eligible method).
         if (ProtocolVersion.isModern(context.protocolVersion)) {
