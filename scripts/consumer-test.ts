@@ -11,7 +11,8 @@
  *    exactly one copy of `effect` ends up installed.
  * 3. The README's example, stripped of its types into `server.mjs`, runs on this Node (24) and
  *    the official SDK client drives it over stdio: tools/list, tools/call (success and declared
- *    failure), prompts/get.
+ *    failure), prompts/get. Started with a load hook, it answers `initialize` without loading the
+ *    task store, the task wire modules, the task machinery or Effect's `PubSub` (cold start).
  * 4. The same server bundled with the README's esbuild recipe into one file answers the same way,
  *    and the bundle holds none of the HTTP stack (a stdio server must not carry it), none of the
  *    task machinery (the example imports modules by path and enables no tasks) and no module
@@ -453,6 +454,43 @@ const main = async () => {
       expect(source.includes(`from "effect-mcp-server/McpServer"`), "the README example does not import effect-mcp-server/McpServer")
       writeFileSync(server, stripTypeScriptTypes(source))
       await driveReadmeServer(dir, server)
+    })
+
+    await check("the README example installed loads none of the task machinery, nor Effect's PubSub, to answer initialize", () => {
+      // Cold start (bench/coldstart.ts): each module a server loads is read, compiled and run
+      // before it answers. A server without tasks needs neither the task store (its options are
+      // checked by tasks/internal/memoryOptions.js), nor the tasks extension's wire modules, nor
+      // what subscriptions/listen follows tasks with (server/internal/listenTasks.js, PubSub).
+      writeFileSync(
+        join(dir, "load-logger.mjs"),
+        `import { registerHooks } from "node:module"
+const loaded = []
+registerHooks({ load: (url, context, next) => { loaded.push(url); return next(url, context) } })
+process.on("exit", () => process.stderr.write("loaded:" + JSON.stringify(loaded) + "\\n"))
+`
+      )
+      const initialize = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-11-25", capabilities: {}, clientInfo: { name: "consumer", version: "1.0.0" } }
+      })
+      const run = spawnSync(process.execPath, ["--import", "./load-logger.mjs", server], {
+        cwd: dir,
+        input: `${initialize}\n`,
+        encoding: "utf8",
+        timeout: 20_000
+      })
+      expect(run.stdout.includes(`"serverInfo":{"name":"hello"`), `no initialize answer: ${run.stdout}${run.stderr}`)
+      const line = run.stderr.split("\n").find((text) => text.startsWith("loaded:"))
+      expect(line !== undefined, `the load logger said nothing: ${run.stderr}`)
+      const loaded = JSON.parse(line!.slice("loaded:".length)) as ReadonlyArray<string>
+      expect(loaded.some((url) => url.includes("/effect-mcp-server/dist/server/McpServer.js")), "the package's McpServer.js was not logged")
+      const unneeded = loaded.filter((url) =>
+        /\/effect-mcp-server\/dist\/(tasks\/(TaskStore|TaskSupervisor|wire\/[^/]+)|server\/internal\/(tasks|taskRelay|listenTasks))\.js$/.test(url) ||
+        /\/effect\/dist\/PubSub\.js$/.test(url)
+      )
+      expect(unneeded.length === 0, `the installed README server loads: ${unneeded.join(", ")}`)
     })
 
     await check("the README example bundled with esbuild (one file, no HTTP stack), driven the same way", async () => {
