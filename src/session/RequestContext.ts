@@ -134,6 +134,17 @@ export interface RelatedTask {
    */
   readonly promote?: Effect.Effect<void, LimitExceeded | StoreUnavailable> | undefined
   /**
+   * MCP 2026-07-28 (the tasks extension): while the server makes the call a task on its own (its
+   * `promoteAfterMillis` elapsed, the task being created), that creation, to wait for. Input the
+   * work asks for then is asked once the task exists, the task's way (listed in its
+   * `inputRequests`): stopped for input in the call's round as the task was created, the work
+   * ended with nothing asked, and its task `failed` (-32603). `undefined` (or absent): no such
+   * creation under way.
+   *
+   * @since 0.2.0
+   */
+  readonly promoting?: Effect.Effect<unknown, unknown> | undefined
+  /**
    * True once the task is no longer this work's though the work still runs: cancelled (an
    * uninterruptible region runs to its end), expired (its TTL elapsed; it fails as expired when
    * the work ends), or taken over by another replica. Its messages to

@@ -181,6 +181,8 @@ export const make = (options: {
     state: Effect.Effect<unknown, TaskLimitExceeded | StoreError> | string = ""
     /** Its inputs, once it asked for one; listed in `waiting` while any is pending. */
     inputs: Waiting | undefined = undefined
+    /** Set once the server starts making the call a task on its own (`promoteAfter` elapsed). */
+    creating = false
     /** `""` until promoted. */
     get taskId(): string {
       return typeof this.state === "string" ? this.state : ""
@@ -188,6 +190,10 @@ export const make = (options: {
     get promote(): Effect.Effect<void, McpError.LimitExceeded | McpError.StoreUnavailable> | undefined {
       // A task already (or not started): `becomeTask` has nothing left to do.
       return typeof this.state === "string" ? undefined : Effect.asVoid(Effect.catch(this.state, Wire.failCreation))
+    }
+    /** See `RelatedTask.promoting`: the creation the server started, until the task exists. */
+    get promoting(): Effect.Effect<unknown, unknown> | undefined {
+      return this.creating ? this.promote : undefined
     }
     awaitingInput(): Effect.Effect<void> {
       return Effect.void
@@ -316,8 +322,13 @@ export const make = (options: {
       },
       // Cancelled, expired, ended elsewhere, its lease lost: the inputs its work still waits for fail.
       onStopped: abandon,
-      // A call that is stopping for input (MRTR) is answered input_required, not made a task.
-      mayPromote: () => context.inputRound === undefined || Object.keys(context.inputRound.pending).length === 0
+      // A call that is stopping for input (MRTR) is answered input_required, not made a task. One
+      // made a task asks for its input once the task exists (`RelatedTask.promoting`).
+      mayPromote: () => {
+        if (context.inputRound !== undefined && Object.keys(context.inputRound.pending).length > 0) return false
+        handle.creating = true
+        return true
+      }
     }).pipe(
       Effect.catch(Wire.failWith),
       Effect.flatMap((decision): Effect.Effect<object, McpError.McpError> => {

@@ -523,7 +523,16 @@ export class RequestContextImpl implements RequestContext {
     if (inputKey !== undefined && madeKeySpelling.test(inputKey)) return Effect.die(madeKeyChosen(method, inputKey))
     if (this.inExtensionTask) return inputFromTask(this.relatedTask!, method, params, options, this.truth)
     const round = this.inputRound
-    if (round !== undefined) return inputFromRound(round, method, params, options, this.truth)
+    if (round !== undefined) {
+      // The server is making the call a task (tasks extension): asked once the task exists, its
+      // way; the round's if its creation failed (the call is answered with that failure).
+      const promoting = this.relatedTask?.promoting
+      if (promoting === undefined) return inputFromRound(round, method, params, options, this.truth)
+      return Effect.flatMap(Effect.exit(promoting), () =>
+        this.inExtensionTask
+          ? inputFromTask(this.relatedTask!, method, params, options, this.truth)
+          : inputFromRound(round, method, params, options, this.truth))
+    }
     const task = this.relatedTask
     // A task's request is not related to the request that created it (answered with the
     // CreateTaskResult): it goes by the task's route (2025-11-25 over HTTP: the task's
