@@ -892,7 +892,8 @@ const noAnswers: ReadonlyMap<string, unknown> = new Map()
  * or the client's fault beside the stop wins, answered as it would be alone). A handler that
  * failed with `McpError.UrlElicitationRequired` (2025-11-25's -32042, which 2026-07-28 retired:
  * "use MRTR") asks for its URL elicitations the 2026 way: as input requests, to be completed
- * before the client retries (-32021 when the client did not declare URL elicitation).
+ * before the client retries (-32021 when the client did not declare URL elicitation); beside a
+ * stop for input, with the questions the handler asked (one round for inputs asked together).
  */
 const inputRequiredOr = (
   cause: Cause.Cause<McpError.McpError>,
@@ -922,17 +923,23 @@ const inputRequiredOr = (
         })
       ))
     }
-    inputRequests = urlInputRequests(failure.elicitations)
+    const urls = urlInputRequests(failure.elicitations)
     // None to ask for: the failure as it is (-32603 in 2026-07-28). The user declined (or
     // cancelled) one of them: the request ends, as the client's -32042 ended it in 2025-11-25
     // (the handler still needs it; asked again, a declining client would retry for ever).
-    const keys = Object.keys(inputRequests)
+    const keys = Object.keys(urls)
     if (keys.length === 0) return Exit.failCause(failed)
     if (keys.some((key) => declined(round.answers.get(key)))) {
       return Exit.fail(McpError.withoutStackTrace(() =>
         new McpError.InternalError({ message: `${failure.message || "URL elicitation required"}: the user declined the URL elicitation` })
       ))
     }
+    // The questions the handler stopped for beside it (another branch's; a tool's `Tool.resultOf`
+    // has taken the stop out already): inputs asked together are asked in one round (under a key
+    // an elicitation has, the question waits for the next round).
+    const asked = round.pending
+    for (const key of Object.keys(asked)) if (!(key in urls)) urls[key] = asked[key]!
+    inputRequests = urls
   }
   const kept = round.kept()
   const listed = Object.keys(inputRequests)
@@ -955,7 +962,7 @@ const inputRequiredOr = (
  */
 const urlInputRequests = (
   elicitations: ReadonlyArray<{ readonly [key: string]: unknown }>
-): { readonly [key: string]: InputRequest } => {
+): { [key: string]: InputRequest } => {
   const requests: { [key: string]: InputRequest } = Object.create(null)
   elicitations.forEach((elicitation, i) => {
     const { elicitationId, ...params } = elicitation

@@ -105,6 +105,34 @@ describe("2026-07-28: a failure beside a handler's stop for input wins", () => {
       assert.strictEqual(asked.count, 0)
     }))
 
+  // Fails before: input_required listed the URL elicitation alone (since 914a7ddf; before it, the
+  // form question alone): the other asked in the next round, one round more for inputs asked together.
+  it.live("a URL elicitation the handler requires beside a form question: both asked in one round", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve()
+      const meta = metaOf({ elicitation: { form: {}, url: {} } })
+      const first = (yield* Effect.promise(() => modern(url, "tools/call", { name: "order_sign_in", arguments: {} }, { meta }))).message
+      assert.strictEqual(first.result?.resultType, "input_required", JSON.stringify(first))
+      const requests = first.result.inputRequests as Record<string, { readonly method: string; readonly params: any }>
+      assert.deepStrictEqual(Object.keys(requests).sort(), ["elicitation/create-1", "sign-in"], JSON.stringify(requests))
+      assert.strictEqual(requests["elicitation/create-1"]!.params.message, "Name?")
+      assert.deepStrictEqual(requests["sign-in"]!.params, { mode: "url", url: "https://example.com/sign-in", message: "Sign in" })
+      const retried = (yield* Effect.promise(() =>
+        modern(url, "tools/call", {
+          name: "order_sign_in",
+          arguments: {},
+          inputResponses: { "elicitation/create-1": { action: "accept", content: { name: "Ada" } }, "sign-in": { action: "accept" } },
+          requestState: first.result.requestState
+        }, { meta })
+      )).message
+      assert.deepStrictEqual(retried.result?.content, [{ type: "text", text: "hello Ada" }], JSON.stringify(retried))
+      // The client that cannot open URLs: told so (-32021), as for the URL elicitation alone.
+      const without = (yield* Effect.promise(() =>
+        modern(url, "tools/call", { name: "order_sign_in", arguments: {} }, { meta: metaOf({ elicitation: { form: {} } }) })
+      )).message
+      assert.strictEqual(without.error?.code, -32021, JSON.stringify(without))
+    }))
+
   // Fails before: the call was answered input_required (the low-level server's round).
   it.live("a low-level handler: its McpError; the stop alone still input_required", () =>
     Effect.gen(function*() {
