@@ -625,14 +625,20 @@ export const hasServerDefect = (cause: Cause.Cause<unknown>): boolean => {
  * value), used by every path that turns such a cause into an answer (a tool's result, a prompt's,
  * a resource's, a low-level handler's, a call of the tasks extension):
  *
- * - `undefined` when the cause holds nothing but stops for input, and interruptions that follow
- *   from them (the branches a stop ended): the request answers `input_required`;
+ * - `undefined` when the cause holds nothing but stops for input, and interruptions: the request
+ *   answers `input_required`. An interruption is no failure the client's retry would lose: one
+ *   beside a stop is another branch's, interrupted (a race's other contender: `Effect.all` keeps
+ *   none of the branches a stop ended), whatever its origin, which the cause does not tell. The
+ *   request's own interruption is no answer of this rule's: a cancelled request is answered
+ *   nothing (and the round's recovery does not run for an interruption from outside), a
+ *   timed-out one by `Timeout`, one a drain stops -32000;
  * - else the cause without its stops: whatever failed beside the stop wins, and the request is
  *   answered as that failure alone would be: a defect of the server's ({@link hasServerDefect}) the
  *   masked -32603 (a tool's internal-error result), logged with its stack; a tool's declared failure
  *   its `isError` result; the client's fault ({@link clientFault}) its code (-32602, -32021); an
- *   {@link McpError} its own error. Answered `input_required`, the failure was lost when the client
- *   retried with the answers;
+ *   {@link McpError} its own error (a {@link UrlElicitationRequired}, which asks for input in
+ *   2026-07-28, `input_required` with its URL elicitations and the questions the handler stopped
+ *   for). Answered `input_required`, the failure was lost when the client retried with the answers;
  * - a cause that holds no stop, as it is.
  *
  * Without the stop, nothing that renders the cause (an unmasked message, a log line) names the

@@ -335,7 +335,7 @@ const elicitationDecoders = new WeakMap<Schema.Top, (input: unknown) => Exit.Exi
  * (`McpError.failureBesideInput`): a defect the masked -32603 (a tool's internal-error result),
  * logged with its stack; a tool's declared failure its `isError` result; the client's fault its
  * code (-32602, -32021); an `McpError` its own error. `input_required` only when nothing but stops
- * (and the interruptions they caused) is in the cause. Never read `true` as "nothing else went
+ * (and interruptions) is in the cause. Never read `true` as "nothing else went
  * wrong": code that does (recovers with a value, or retries) drops the failure.
  *
  * **Example** (A cleanup that catches everything but the stop)
