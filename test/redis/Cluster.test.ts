@@ -12,8 +12,10 @@
  *   then succeed again, and every task Redis acknowledged is still there.
  */
 import { assert, layer } from "@effect/vitest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import type { ChildProcess } from "node:child_process"
 import { roundRobin } from "../support/proxy.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
@@ -42,6 +44,18 @@ const cluster = (args: ReadonlyArray<string> = []) =>
     return { ports, children, proxy, call, last }
   })
 
+/**
+ * The cluster (no options) the tests of a block share: two replica starts side by side, about a
+ * second of CPU each, once for them rather than once each. Tests on it tell their tasks apart by
+ * their ids, and read the proxy's `served` from where they start.
+ */
+class SharedCluster extends Context.Service<SharedCluster, Effect.Success<ReturnType<typeof cluster>>>()("test/SharedCluster") {
+  static readonly layer: Layer.Layer<SharedCluster, never, TestRedis> = Layer.effect(SharedCluster, cluster())
+}
+
+/** The shared cluster's start, in a `beforeAll`: two replica starts side by side (each bounded by `listenBound`, 120 s), not the 30 s hook timeout. */
+const clusterTimeout = "300 seconds"
+
 /** Polls `tasks/get` through the proxy until `done` holds (every answer must be a task). */
 const pollTask = (
   call: (method: string, name: string, params: Record<string, unknown>) => Effect.Effect<any>,
@@ -62,55 +76,104 @@ const pollTask = (
   })
 
 layer(TestRedis.layer, { excludeTestServices: true })("two everything replicas behind a round-robin proxy", (it) => {
-  it.effect("a task is read, answered and cancelled through the other replica; a killed replica's task is run again", () =>
-    Effect.gen(function*() {
-      const { ports, children, proxy, call, last } = yield* cluster()
+  // The test of the task read, answered and cancelled kills one of the cluster's replicas: it comes last.
+  it.layer(SharedCluster.layer, { timeout: clusterTimeout })("one cluster for these tests", (it) => {
+    // Fails before: the example servers on Redis ignored MCP_REQUEST_STATE_KEYS (each replica sealed
+    // with a random key of its own), so the retry reaching the other replica was refused with -32602
+    // "Invalid requestState: tampered with, expired, or from another request".
+    it.effect("an input_required answer's retry is answered by the other replica (one requestState key ring: MCP_REQUEST_STATE_KEYS)", () =>
+      Effect.gen(function*() {
+        const { call, last } = yield* SharedCluster
+        const tool = "test_input_required_result_tampered_state"
+        const first = yield* call("tools/call", tool, { name: tool, arguments: {} })
+        assert.strictEqual(first.result?.resultType, "input_required", JSON.stringify(first))
+        const asked = last()
+        const retry = yield* call("tools/call", tool, {
+          name: tool,
+          arguments: {},
+          inputResponses: { user_name: { action: "accept", content: { name: "Zoe" } } },
+          requestState: first.result.requestState
+        })
+        assert.notStrictEqual(last(), asked, "the proxy sent the retry to the other replica")
+        assert.deepStrictEqual(retry.result?.content, [{ type: "text", text: "Hello, Zoe!" }], JSON.stringify(retry))
 
-      // Created on one replica, waiting for a confirmation...
-      const created = yield* call("tools/call", "confirm_delete", { name: "confirm_delete", arguments: { filename: "a.txt" } })
-      assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
-      const taskId: string = created.result.taskId
-      const owner = last()
-      // ...read through the other...
-      const waiting = yield* pollTask(call, taskId, (task) => task.status === "input_required")
-      assert.strictEqual(waiting.status, "input_required")
-      assert.isTrue(proxy.served.slice(1).some((port) => port !== owner), "read through the other replica")
-      const [key] = Object.keys(waiting.inputRequests)
-      // ...answered through whichever the proxy picks (both, over two updates of two tasks below)...
-      const updated = yield* call("tasks/update", taskId, { taskId, inputResponses: { [key!]: { action: "accept", content: { confirm: true } } } })
-      assert.isUndefined(updated.error, JSON.stringify(updated))
-      const deleted = yield* pollTask(call, taskId, (task) => task.status === "completed")
-      assert.deepStrictEqual(deleted.result?.content, [{ type: "text", text: "Deleted a.txt" }])
+        // The same with examples/replica-server.ts (`greet_later` asks before it becomes a task).
+        const { url } = yield* TestRedis
+        const prefix = uniquePrefix()
+        const [{ port: a }, { port: b }] = yield* Effect.all([
+          startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 2_000 }),
+          startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 2_000 })
+        ], { concurrency: 2 })
+        const params = { name: "greet_later", arguments: { seconds: 0 } }
+        const asking = yield* modernRequest(a, "tools/call", "greet_later", params, elicitation)
+        assert.strictEqual(asking.result?.resultType, "input_required", JSON.stringify(asking))
+        const [key] = Object.keys(asking.result.inputRequests)
+        const retried = yield* modernRequest(b, "tools/call", "greet_later", {
+          ...params,
+          inputResponses: { [key!]: { action: "accept", content: { name: "Zoe" } } },
+          requestState: asking.result.requestState
+        }, elicitation)
+        // Answered at once, or, past the 100 ms a task-supporting tool has before it becomes a task
+        // (a replica's first call on a loaded machine), as that task's result, read on the replica.
+        const task = retried.result?.resultType === "task"
+          ? yield* pollReplicaTask(b, retried.result.taskId, (task) => task?.status !== "working")
+          : undefined
+        const content = task === undefined ? retried.result?.content : task.result?.content
+        assert.deepStrictEqual(content, [{ type: "text", text: "Hello, Zoe (on replicas)" }], JSON.stringify(task ?? retried))
+      }), 360_000)
 
-      // A long task cancelled through the replica that does not run it.
-      const slow = yield* call("tools/call", "slow_compute", { name: "slow_compute", arguments: { seconds: 60, label: "slow" } })
-      const slowId: string = slow.result.taskId
-      const runsOn = last()
-      let cancelled: any
-      for (let i = 0; i < 4 && cancelled === undefined; i++) {
-        // The proxy alternates: at most one more request reaches `runsOn` first.
-        const answer = yield* call("tasks/get", slowId, { taskId: slowId })
-        assert.strictEqual(answer.result?.status, "working")
-        if (proxy.served.at(-1) === runsOn) cancelled = yield* call("tasks/cancel", slowId, { taskId: slowId })
-      }
-      assert.notStrictEqual(proxy.served.at(-1), runsOn, "cancelled through the other replica")
-      assert.isDefined(cancelled?.result, JSON.stringify(cancelled))
-      assert.strictEqual((yield* pollTask(call, slowId, (task) => task.status !== "working")).status, "cancelled")
+    it.effect("a task is read, answered and cancelled through the other replica; a killed replica's task is run again", () =>
+      Effect.gen(function*() {
+        const { ports, children, proxy, call, last } = yield* SharedCluster
+        // The requests the cluster served before this test's (the proxy records them all).
+        const before = proxy.served.length
 
-      // The replica running a task dies: the other runs the call again.
-      const rerun = yield* call("tools/call", "slow_compute", { name: "slow_compute", arguments: { seconds: 1.5, label: "rerun" } })
-      const rerunId: string = rerun.result.taskId
-      const dying = last()
-      children.get(dying)!.kill("SIGKILL")
-      const survivor = ports.find((port) => port !== dying)!
-      const servedBefore = proxy.served.length
-      const done = yield* pollTask(call, rerunId, (task) => task.status !== "working")
-      assert.strictEqual(done.status, "completed", JSON.stringify(done))
-      assert.deepStrictEqual(done.result?.content, [{ type: "text", text: "rerun: computed in 1.5 s" }])
-      assert.isTrue(proxy.served.slice(servedBefore).every((port) => port === survivor), "only the survivor answers")
-      // The bounds below: replica starts (two side by side, each bounded by `listenBound`, 120 s) and
-      // the waits of each test (polls of at most 150 reads), on a loaded machine.
-    }), 300_000)
+        // Created on one replica, waiting for a confirmation...
+        const created = yield* call("tools/call", "confirm_delete", { name: "confirm_delete", arguments: { filename: "a.txt" } })
+        assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
+        const taskId: string = created.result.taskId
+        const owner = last()
+        // ...read through the other...
+        const waiting = yield* pollTask(call, taskId, (task) => task.status === "input_required")
+        assert.strictEqual(waiting.status, "input_required")
+        assert.isTrue(proxy.served.slice(before + 1).some((port) => port !== owner), "read through the other replica")
+        const [key] = Object.keys(waiting.inputRequests)
+        // ...answered through whichever the proxy picks (both, over two updates of two tasks below)...
+        const updated = yield* call("tasks/update", taskId, { taskId, inputResponses: { [key!]: { action: "accept", content: { confirm: true } } } })
+        assert.isUndefined(updated.error, JSON.stringify(updated))
+        const deleted = yield* pollTask(call, taskId, (task) => task.status === "completed")
+        assert.deepStrictEqual(deleted.result?.content, [{ type: "text", text: "Deleted a.txt" }])
+
+        // A long task cancelled through the replica that does not run it.
+        const slow = yield* call("tools/call", "slow_compute", { name: "slow_compute", arguments: { seconds: 60, label: "slow" } })
+        const slowId: string = slow.result.taskId
+        const runsOn = last()
+        let cancelled: any
+        for (let i = 0; i < 4 && cancelled === undefined; i++) {
+          // The proxy alternates: at most one more request reaches `runsOn` first.
+          const answer = yield* call("tasks/get", slowId, { taskId: slowId })
+          assert.strictEqual(answer.result?.status, "working")
+          if (proxy.served.at(-1) === runsOn) cancelled = yield* call("tasks/cancel", slowId, { taskId: slowId })
+        }
+        assert.notStrictEqual(proxy.served.at(-1), runsOn, "cancelled through the other replica")
+        assert.isDefined(cancelled?.result, JSON.stringify(cancelled))
+        assert.strictEqual((yield* pollTask(call, slowId, (task) => task.status !== "working")).status, "cancelled")
+
+        // The replica running a task dies: the other runs the call again.
+        const rerun = yield* call("tools/call", "slow_compute", { name: "slow_compute", arguments: { seconds: 1.5, label: "rerun" } })
+        const rerunId: string = rerun.result.taskId
+        const dying = last()
+        children.get(dying)!.kill("SIGKILL")
+        const survivor = ports.find((port) => port !== dying)!
+        const servedBefore = proxy.served.length
+        const done = yield* pollTask(call, rerunId, (task) => task.status !== "working")
+        assert.strictEqual(done.status, "completed", JSON.stringify(done))
+        assert.deepStrictEqual(done.result?.content, [{ type: "text", text: "rerun: computed in 1.5 s" }])
+        assert.isTrue(proxy.served.slice(servedBefore).every((port) => port === survivor), "only the survivor answers")
+        // The bounds below: replica starts (two side by side, each bounded by `listenBound`, 120 s) and
+        // the waits of each test (polls of at most 150 reads), on a loaded machine.
+      }), 300_000)
+  })
 
   it.effect("a rate limit is one budget across both replicas", () =>
     Effect.gen(function*() {
@@ -123,50 +186,6 @@ layer(TestRedis.layer, { excludeTestServices: true })("two everything replicas b
       assert.strictEqual(limited.length, 6)
       assert.sameMembers([...new Set(proxy.served)], ports, "both replicas answered")
     }), 240_000)
-
-  // Fails before: the example servers on Redis ignored MCP_REQUEST_STATE_KEYS (each replica sealed
-  // with a random key of its own), so the retry reaching the other replica was refused with -32602
-  // "Invalid requestState: tampered with, expired, or from another request".
-  it.effect("an input_required answer's retry is answered by the other replica (one requestState key ring: MCP_REQUEST_STATE_KEYS)", () =>
-    Effect.gen(function*() {
-      const { call, last } = yield* cluster()
-      const tool = "test_input_required_result_tampered_state"
-      const first = yield* call("tools/call", tool, { name: tool, arguments: {} })
-      assert.strictEqual(first.result?.resultType, "input_required", JSON.stringify(first))
-      const asked = last()
-      const retry = yield* call("tools/call", tool, {
-        name: tool,
-        arguments: {},
-        inputResponses: { user_name: { action: "accept", content: { name: "Zoe" } } },
-        requestState: first.result.requestState
-      })
-      assert.notStrictEqual(last(), asked, "the proxy sent the retry to the other replica")
-      assert.deepStrictEqual(retry.result?.content, [{ type: "text", text: "Hello, Zoe!" }], JSON.stringify(retry))
-
-      // The same with examples/replica-server.ts (`greet_later` asks before it becomes a task).
-      const { url } = yield* TestRedis
-      const prefix = uniquePrefix()
-      const [{ port: a }, { port: b }] = yield* Effect.all([
-        startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 2_000 }),
-        startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 2_000 })
-      ], { concurrency: 2 })
-      const params = { name: "greet_later", arguments: { seconds: 0 } }
-      const asking = yield* modernRequest(a, "tools/call", "greet_later", params, elicitation)
-      assert.strictEqual(asking.result?.resultType, "input_required", JSON.stringify(asking))
-      const [key] = Object.keys(asking.result.inputRequests)
-      const retried = yield* modernRequest(b, "tools/call", "greet_later", {
-        ...params,
-        inputResponses: { [key!]: { action: "accept", content: { name: "Zoe" } } },
-        requestState: asking.result.requestState
-      }, elicitation)
-      // Answered at once, or, past the 100 ms a task-supporting tool has before it becomes a task
-      // (a replica's first call on a loaded machine), as that task's result, read on the replica.
-      const task = retried.result?.resultType === "task"
-        ? yield* pollReplicaTask(b, retried.result.taskId, (task) => task?.status !== "working")
-        : undefined
-      const content = task === undefined ? retried.result?.content : task.result?.content
-      assert.deepStrictEqual(content, [{ type: "text", text: "Hello, Zoe (on replicas)" }], JSON.stringify(task ?? retried))
-    }), 360_000)
 })
 
 layer(TestRedis.layerPersistent, { excludeTestServices: true })("two replicas while Redis restarts", (it) => {
