@@ -15,21 +15,43 @@ import { modernRequest as call, pollTask, startReplicaOnAnyPort } from "../suppo
 const leaseMillis = 600
 
 layer(TestRedis.layer, { excludeTestServices: true })("two servers of different names on one Redis prefix", (it) => {
-  it.effect("the other server leaves a dead replica's tasks alone; a replica of their own server takes them over", () =>
+  // One test for what were two (each started its own replicas: six starts, now four, each about a
+  // second of CPU and seen taking 15 s on a loaded machine): the replicas and the other server
+  // started for the warning are those whose tasks the other server must leave alone.
+  it.effect("a server that finds the prefix in use by a server of another name warns, naming both and the option; a replica does not; the other server leaves a dead replica's tasks alone; a replica of their own server takes them over", () =>
     Effect.gen(function*() {
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
-      // Started side by side: each start is a second of CPU, seen taking 15 s on a loaded machine.
-      const [{ child: a, port: portA }, { port: portOther }] = yield* Effect.all([
-        startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis }),
-        startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis, server: "other" })
-      ], { concurrency: 2 })
+      let replicaOutput = ""
+      let otherOutput = ""
+      const { child: a, port: portA } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis })
+      // One after the other: the second replica's start sees the prefix in use by its own server only.
+      const { child: b } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis, output: (chunk) => replicaOutput += chunk })
+      const { port: portOther } = yield* startReplicaOnAnyPort({
+        redisUrl: url,
+        prefix,
+        leaseMillis,
+        server: "other",
+        output: (chunk) => otherOutput += chunk
+      })
+      // Logged as the server starts (within a few seconds at most; waited for at most 15 s).
+      const warningIn = (output: string) => output.split("\n").find((line) => line.includes("in use by"))
+      for (let i = 0; i < 150 && warningIn(otherOutput) === undefined; i++) yield* Effect.sleep("100 millis")
+      const warning = warningIn(otherOutput)
+      assert.isDefined(warning, otherOutput)
+      assert.include(warning, `"${prefix}"`)
+      assert.include(warning, `"replica"`)
+      assert.include(warning, `"other"`)
+      assert.include(warning, "prefix")
+      assert.notInclude(replicaOutput, "in use by", "replicas of one server share the prefix: no warning")
 
       const crunch = yield* call(portA, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 2 } })
       const charge = yield* call(portA, "tools/call", "charge", { name: "charge", arguments: { cents: 500, seconds: 600 } })
       assert.strictEqual(crunch.result?.resultType, "task", JSON.stringify(crunch))
       assert.strictEqual(charge.result?.resultType, "task", JSON.stringify(charge))
       const taskIds: ReadonlyArray<string> = [crunch.result.taskId, charge.result.taskId]
+      // Both replicas go (the second would take the first's tasks over): the other server is left alone with them.
+      b.kill("SIGKILL")
       a.kill("SIGKILL")
 
       // Five leases and more: the other server's reaper (every third of a lease) had every chance.
@@ -54,31 +76,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("two servers of different 
       assert.deepStrictEqual(rerun.result?.content, [{ type: "text", text: "crunched for 2 s" }], JSON.stringify(rerun))
       assert.strictEqual(once?.status, "failed", JSON.stringify(once))
       assert.strictEqual(once.statusMessage, orphanMessage)
-      // Two rounds of replica starts (each bounded at 120 s: `listenBound`), the 5.5 s watch and the
-      // take-over: 60 s was passed on a loaded machine (the starts took 15 s each, or more).
-    }), 300_000)
-
-  it.effect("a server that finds the prefix in use by a server of another name warns, naming both and the option; a replica does not", () =>
-    Effect.gen(function*() {
-      const { url } = yield* TestRedis
-      const prefix = uniquePrefix()
-      let replicaOutput = ""
-      let otherOutput = ""
-      yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis })
-      // One after the other: the second replica's start sees the prefix in use by its own server only.
-      yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis, output: (chunk) => replicaOutput += chunk })
-      yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis, server: "other", output: (chunk) => otherOutput += chunk })
-      // Logged as the server starts (within a few seconds at most; waited for at most 15 s).
-      const warningIn = (output: string) => output.split("\n").find((line) => line.includes("in use by"))
-      for (let i = 0; i < 150 && warningIn(otherOutput) === undefined; i++) yield* Effect.sleep("100 millis")
-      const warning = warningIn(otherOutput)
-      assert.isDefined(warning, otherOutput)
-      assert.include(warning, `"${prefix}"`)
-      assert.include(warning, `"replica"`)
-      assert.include(warning, `"other"`)
-      assert.include(warning, "prefix")
-      assert.notInclude(replicaOutput, "in use by", "replicas of one server share the prefix: no warning")
-      // Three replica starts one after the other, each bounded at 120 s (`listenBound`; seen taking
-      // 15 s and more on a loaded machine).
-    }), 420_000)
+      // Four replica starts one after the other (each bounded at 120 s: `listenBound`; seen taking
+      // 15 s and more on a loaded machine), the 5.5 s watch and the take-over.
+    }), 600_000)
 })
