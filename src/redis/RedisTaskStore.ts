@@ -386,10 +386,21 @@ local function newSeq(left)
   nextSeq = nextSeq + 1
   return int(nextSeq - 1)
 end
+-- The owners' and addresses' set names, made once per batch and name: a batch's creations mostly
+-- share them (a concatenation makes a Lua string anew, hashed, each time).
+local ownerSets, addressSets = {}, {}
 local function create(id, json, expiry, owner, address, work, lease, server, left)
   local expiresAt = tonumber(expiry)
-  local ownerSet = base .. 'o:' .. owner
-  local addressSet = base .. 'a:' .. address
+  local ownerSet = ownerSets[owner]
+  if not ownerSet then
+    ownerSet = base .. 'o:' .. owner
+    ownerSets[owner] = ownerSet
+  end
+  local addressSet = addressSets[address]
+  if not addressSet then
+    addressSet = base .. 'a:' .. address
+    addressSets[address] = addressSet
+  end
   if scopeFull(ownerSet, maxPerOwner) then return 'owner' end
   if address ~= '' and scopeFull(addressSet, maxPerAddress) then return 'address' end
   if full(KEYS[1], maxTasks) then
@@ -399,16 +410,6 @@ local function create(id, json, expiry, owner, address, work, lease, server, lef
   end
   local seq = newSeq(left)
   local key = base .. 't:' .. id
-  local fields = { 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', '1' }
-  if work ~= '' then
-    fields[#fields + 1] = 'work'
-    fields[#fields + 1] = work
-  end
-  -- the server whose work it is: only a process of that server claims it (see claimLua)
-  if server ~= '' then
-    fields[#fields + 1] = 'server'
-    fields[#fields + 1] = server
-  end
   -- The lease before the task: a shared key of another type fails the creation before it wrote
   -- the task (see globalKeysLua).
   if lease ~= '' then
@@ -417,7 +418,17 @@ local function create(id, json, expiry, owner, address, work, lease, server, lef
     -- held by the creating process (its store's message prefix is its identity)
     redis.call('HSET', setsOf(base).holders, id, ARGV[5])
   end
-  redis.call('HSET', key, unpack(fields))
+  -- The fields in one call, no table built per task: its work ('' for none), and the server whose
+  -- work it is ('' for none: only a process of that server claims it, see claimLua).
+  if work ~= '' and server ~= '' then
+    redis.call('HSET', key, 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', '1', 'work', work, 'server', server)
+  elseif work ~= '' then
+    redis.call('HSET', key, 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', '1', 'work', work)
+  elseif server ~= '' then
+    redis.call('HSET', key, 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', '1', 'server', server)
+  else
+    redis.call('HSET', key, 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', '1')
+  end
   -- The key outlives the task by a grace period, so that the cleanup by expiry above (at any later
   -- creation) still reads its owner and address; reads treat an expired task as gone.
   redis.call('PEXPIREAT', key, int(expiresAt + ${graceMillis}))
