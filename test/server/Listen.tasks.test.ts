@@ -306,3 +306,76 @@ describe("subscriptions/listen following tasks: changes made while the stream st
       assert.deepStrictEqual(told, ["notifications/subscriptions/acknowledged", "working", "input_required", "completed"])
     }))
 })
+
+// One task source serves every stream of the server (`tasks.listen`, made once by the task
+// machinery): each stream's `subscribe` must be a subscription of its own. One shared by the
+// streams (a source that subscribed once, when made) split the changes among them, each change
+// told to one stream only, and the first to close left it for the others.
+describe("subscriptions/listen following tasks: several streams of one server", () => {
+  it.effect("each stream is told every change of the store; one whose client leaves hears no more, and the others go on to the end", () =>
+    Effect.gen(function*() {
+      const store = yield* TaskStore.makeMemory()
+      const created = yield* store.create({ owner: "o", method: "tools/call" })
+      const listen = method({
+        serves: { tools: false, prompts: false, resources: false },
+        onChange: () => () => {},
+        onResourceUpdated: () => () => {},
+        resourceExists: () => false,
+        maxResourceSubscriptions: 10,
+        tasks: taskSource({
+          changes: store.changes,
+          visible: (taskId) => Effect.catchTag(store.get(taskId, "o"), "TaskNotFound", () => Effect.succeed(undefined)),
+          recheckMillis: store.recheckMillis
+        })
+      })
+      const stream = (id: string) =>
+        Effect.gen(function*() {
+          const told: Array<string> = []
+          const context = {
+            clientRequestId: id,
+            clientCapabilities: { extensions: { "io.modelcontextprotocol/tasks": {} } },
+            notify: (method: string, params: { readonly status?: string; readonly statusMessage?: string }) =>
+              Effect.sync(() =>
+                void (method === "notifications/tasks" &&
+                  told.push(params.statusMessage === undefined ? params.status! : `${params.status} ${params.statusMessage}`))
+              ),
+            session: { untilDraining: Effect.never }
+          } as unknown as RequestContext
+          const fiber = yield* Effect.forkChild(listen.handler({ notifications: { taskIds: [created.taskId] } }, context))
+          return { told, fiber }
+        })
+      const a = yield* stream("a")
+      const b = yield* stream("b")
+      const c = yield* stream("c")
+      const streams = [a, b, c]
+      // Bounded: until each stream has been told `count` states, then a little longer for more.
+      const settled = (count: number, of: ReadonlyArray<{ readonly told: ReadonlyArray<string> }>) =>
+        Effect.gen(function*() {
+          for (let i = 0; i < 200 && of.some(({ told }) => told.length < count); i++) yield* Effect.yieldNow
+          for (let i = 0; i < 20; i++) yield* Effect.yieldNow
+        })
+      yield* settled(1, streams)
+      assert.deepStrictEqual(streams.map(({ told }) => told), [["working"], ["working"], ["working"]])
+      assert.strictEqual(listening(store.changes), 3, "a subscription per stream")
+      yield* store.setStatus(created.taskId, "input_required", "which city?")
+      yield* settled(2, streams)
+      assert.deepStrictEqual(
+        streams.map(({ told }) => told),
+        [["working", "input_required which city?"], ["working", "input_required which city?"], ["working", "input_required which city?"]]
+      )
+      // b's client leaves: its subscription goes with it, the others stay.
+      yield* Fiber.interrupt(b.fiber)
+      assert.strictEqual(listening(store.changes), 2, "b's subscription left, a's and c's kept")
+      yield* store.setStatus(created.taskId, "working", "looking it up")
+      yield* store.finish(created.taskId, "completed", { _tag: "Result", result: {} })
+      yield* settled(4, [a, c])
+      const toEnd = ["working", "input_required which city?", "working looking it up", "completed"]
+      assert.deepStrictEqual(a.told, toEnd)
+      assert.deepStrictEqual(c.told, toEnd)
+      assert.deepStrictEqual(b.told, ["working", "input_required which city?"], "nothing told after its client left")
+      assert.strictEqual(listening(store.changes), 0, "every followed task ended: no stream listens")
+      assert.isUndefined(a.fiber.pollUnsafe(), "the streams stay open")
+      yield* Fiber.interrupt(a.fiber)
+      yield* Fiber.interrupt(c.fiber)
+    }))
+})
