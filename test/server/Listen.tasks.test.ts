@@ -60,7 +60,17 @@ const streamOf = (tasks: Parameters<typeof taskSource>[0], taskIds: ReadonlyArra
     return { told, fiber }
   })
 
-/** A listen stream following `t1`, stored as `initial`; what it tells, and the reads it makes. */
+/**
+ * Waits until `condition` holds, bounded (2 s): what a stream does in its own fibers takes longer
+ * on a loaded machine than a fixed sleep allows (a stream not yet waiting for changes 20 ms after
+ * it started was seen with the whole suite running). The assertion after it says what failed.
+ */
+const eventually = (condition: () => boolean) =>
+  Effect.gen(function*() {
+    for (let i = 0; i < 200 && !condition(); i++) yield* Effect.sleep("10 millis")
+  })
+
+/** A listen stream following `t1`, stored as `initial`, once it has told the state it found; what it tells, and the reads it makes. */
 const following = (initial: Task, recheckMillis?: number) =>
   Effect.gen(function*() {
     const changes = yield* PubSub.unbounded<Task>()
@@ -74,7 +84,7 @@ const following = (initial: Task, recheckMillis?: number) =>
         }),
       recheckMillis
     }, ["t1"])
-    yield* Effect.sleep("20 millis")
+    yield* eventually(() => told.length > 0)
     return { changes, state, told, fiber }
   })
 
@@ -102,10 +112,10 @@ describe("subscriptions/listen following tasks", () => {
       assert.deepStrictEqual(told, ["working"], "the state found, once: the same state is not told again")
       // Changed where this stream does not hear it (pub/sub lost the message), twice in one ms.
       state.stored = task("input_required", 1_000)
-      yield* Effect.sleep("100 millis")
+      yield* eventually(() => told.length >= 2)
       assert.deepStrictEqual(told, ["working", "input_required"])
       state.stored = task("completed", 1_500)
-      yield* Effect.sleep("100 millis")
+      yield* eventually(() => told.length >= 3)
       assert.deepStrictEqual(told, ["working", "input_required", "completed"])
       const reads = state.reads
       yield* Effect.sleep("150 millis")
@@ -189,9 +199,10 @@ describe("subscriptions/listen following tasks: once every task has ended", () =
   it.live("the stream leaves the server's task changes (a task that ends while followed); it stays open", () =>
     Effect.gen(function*() {
       const { changes, fiber, told } = yield* following(task("working", 1_000))
+      yield* eventually(() => listening(changes) === 1)
       assert.strictEqual(listening(changes), 1, "following a working task")
       yield* PubSub.publish(changes, task("completed", 1_100))
-      yield* Effect.sleep("30 millis")
+      yield* eventually(() => told.length >= 2 && listening(changes) === 0)
       assert.deepStrictEqual(told, ["working", "completed"])
       assert.strictEqual(listening(changes), 0, "nothing left to follow")
       for (let i = 0; i < 100; i++) yield* PubSub.publish(changes, task("working", 1_200 + i))
@@ -216,10 +227,11 @@ describe("subscriptions/listen following tasks: once every task has ended", () =
   it.live("a shared store's re-read that finds the last end leaves too (its fiber waiting for a change ends)", () =>
     Effect.gen(function*() {
       const { changes, fiber, state, told } = yield* following(task("working", 1_000), 20)
+      yield* eventually(() => listening(changes) === 1)
       assert.strictEqual(listening(changes), 1)
       // Ended where this stream does not hear it (pub/sub lost the message): a re-read finds it.
       state.stored = task("cancelled", 1_100)
-      yield* Effect.sleep("100 millis")
+      yield* eventually(() => told.length >= 2 && listening(changes) === 0)
       assert.deepStrictEqual(told, ["working", "cancelled"])
       assert.strictEqual(listening(changes), 0)
       assert.isUndefined(fiber.pollUnsafe(), "the stream stays open")
