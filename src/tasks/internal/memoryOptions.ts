@@ -8,27 +8,24 @@
  */
 import * as NumericOptions from "../../internal/options.ts"
 
-/** The options checked: the numbers of `TaskStore.MemoryOptions` (documented there). */
-export interface MemoryLimits {
-  readonly maxTasks?: number | undefined
-  readonly maxTasksPerOwner?: number | undefined
-  readonly maxTasksPerAddress?: number | undefined
-  readonly defaultTtlMillis?: number | undefined
-  readonly maxTtlMillis?: number | undefined
-  readonly minTtlMillis?: number | undefined
-  readonly pollIntervalMillis?: number | undefined
-  readonly reapIntervalMillis?: number | undefined
+/** What each option of `TaskStore.MemoryOptions` (documented there) must be. */
+const rules = {
+  maxTasks: NumericOptions.limit(1),
+  maxTasksPerOwner: NumericOptions.limit(1),
+  maxTasksPerAddress: NumericOptions.limit(1),
+  defaultTtlMillis: NumericOptions.millis,
+  maxTtlMillis: NumericOptions.millis,
+  minTtlMillis: NumericOptions.finiteMillisOrZero,
+  pollIntervalMillis: NumericOptions.finiteMillisOrZero,
+  reapIntervalMillis: NumericOptions.finiteMillis
 }
+
+/**
+ * The options checked: the numbers of `TaskStore.MemoryOptions`, named by {@link rules} (that
+ * interface cannot be imported here, even as a type: `TaskStore.ts` imports this module).
+ */
+export type MemoryLimits = { readonly [K in keyof typeof rules]?: number | undefined }
 
 /** See `TaskStore.checkMemoryOptions`. */
 export const checkMemoryOptions = (options: MemoryLimits, who: string, prefix = ""): void =>
-  NumericOptions.checkAll(who, options, {
-    maxTasks: NumericOptions.limit(1),
-    maxTasksPerOwner: NumericOptions.limit(1),
-    maxTasksPerAddress: NumericOptions.limit(1),
-    defaultTtlMillis: NumericOptions.millis,
-    maxTtlMillis: NumericOptions.millis,
-    minTtlMillis: NumericOptions.finiteMillisOrZero,
-    pollIntervalMillis: NumericOptions.finiteMillisOrZero,
-    reapIntervalMillis: NumericOptions.finiteMillis
-  }, prefix)
+  NumericOptions.checkAll(who, options, rules, prefix)
