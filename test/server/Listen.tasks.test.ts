@@ -25,6 +25,17 @@ const task = (status: Task["status"], lastUpdatedAt: number): Task => ({
   pollIntervalMillis: 1_000
 } as unknown as Task)
 
+/** The method of a server that serves tasks only, following them through `taskSource(tasks)`, as the task machinery makes it. */
+const tasksOnly = (tasks: Parameters<typeof taskSource>[0]) =>
+  method({
+    serves: { tools: false, prompts: false, resources: false },
+    onChange: () => () => {},
+    onResourceUpdated: () => () => {},
+    resourceExists: () => false,
+    maxResourceSubscriptions: 10,
+    tasks: taskSource(tasks)
+  })
+
 /**
  * A listen stream following `taskIds` of `tasks`; what it tells of them: each status, with what
  * else a change may tell in one state (its message, the keys of the inputs it waits for).
@@ -32,14 +43,7 @@ const task = (status: Task["status"], lastUpdatedAt: number): Task => ({
 const streamOf = (tasks: Parameters<typeof taskSource>[0], taskIds: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const told: Array<string> = []
-    const listen = method({
-      serves: { tools: false, prompts: false, resources: false },
-      onChange: () => () => {},
-      onResourceUpdated: () => () => {},
-      resourceExists: () => false,
-      maxResourceSubscriptions: 10,
-      tasks: taskSource(tasks)
-    })
+    const listen = tasksOnly(tasks)
     const context = {
       clientRequestId: "l",
       clientCapabilities: { extensions: { "io.modelcontextprotocol/tasks": {} } },
@@ -244,22 +248,15 @@ describe("subscriptions/listen following tasks: changes made while the stream st
     Effect.gen(function*() {
       const changes = yield* PubSub.unbounded<Task>()
       const told: Array<string> = []
-      const listen = method({
-        serves: { tools: false, prompts: false, resources: false },
-        onChange: () => () => {},
-        onResourceUpdated: () => () => {},
-        resourceExists: () => false,
-        maxResourceSubscriptions: 10,
-        tasks: taskSource({
-          changes,
-          // A store read that takes a while (a remote store): the task was working when read,
-          // and its work ends (its change published) before the answer arrives.
-          visible: () =>
-            Effect.andThen(
-              Effect.andThen(Effect.sleep("10 millis"), PubSub.publish(changes, task("completed", 1_100))),
-              Effect.succeed(task("working", 1_000))
-            )
-        })
+      const listen = tasksOnly({
+        changes,
+        // A store read that takes a while (a remote store): the task was working when read,
+        // and its work ends (its change published) before the answer arrives.
+        visible: () =>
+          Effect.andThen(
+            Effect.andThen(Effect.sleep("10 millis"), PubSub.publish(changes, task("completed", 1_100))),
+            Effect.succeed(task("working", 1_000))
+          )
       })
       const context = {
         clientRequestId: "l",
@@ -282,24 +279,17 @@ describe("subscriptions/listen following tasks: changes made while the stream st
     Effect.gen(function*() {
       const changes = yield* PubSub.unbounded<Task>()
       const told: Array<string> = []
-      const listen = method({
-        serves: { tools: false, prompts: false, resources: false },
-        onChange: () => () => {},
-        onResourceUpdated: () => () => {},
-        resourceExists: () => false,
-        maxResourceSubscriptions: 10,
-        tasks: taskSource({
-          changes,
-          // While the read is under way: input_required (before the state read), working (the
-          // state read, heard as well), then the read's answer, then a later change (heard too).
-          visible: () =>
-            Effect.gen(function*() {
-              yield* PubSub.publish(changes, task("input_required", 1_100))
-              yield* PubSub.publish(changes, task("working", 1_200))
-              yield* PubSub.publish(changes, task("input_required", 1_300))
-              return task("working", 1_200)
-            })
-        })
+      const listen = tasksOnly({
+        changes,
+        // While the read is under way: input_required (before the state read), working (the
+        // state read, heard as well), then the read's answer, then a later change (heard too).
+        visible: () =>
+          Effect.gen(function*() {
+            yield* PubSub.publish(changes, task("input_required", 1_100))
+            yield* PubSub.publish(changes, task("working", 1_200))
+            yield* PubSub.publish(changes, task("input_required", 1_300))
+            return task("working", 1_200)
+          })
       })
       const context = {
         clientRequestId: "l",
@@ -328,17 +318,10 @@ describe("subscriptions/listen following tasks: several streams of one server", 
     Effect.gen(function*() {
       const store = yield* TaskStore.makeMemory()
       const created = yield* store.create({ owner: "o", method: "tools/call" })
-      const listen = method({
-        serves: { tools: false, prompts: false, resources: false },
-        onChange: () => () => {},
-        onResourceUpdated: () => () => {},
-        resourceExists: () => false,
-        maxResourceSubscriptions: 10,
-        tasks: taskSource({
-          changes: store.changes,
-          visible: (taskId) => Effect.catchTag(store.get(taskId, "o"), "TaskNotFound", () => Effect.succeed(undefined)),
-          recheckMillis: store.recheckMillis
-        })
+      const listen = tasksOnly({
+        changes: store.changes,
+        visible: (taskId) => Effect.catchTag(store.get(taskId, "o"), "TaskNotFound", () => Effect.succeed(undefined)),
+        recheckMillis: store.recheckMillis
       })
       const stream = (id: string) =>
         Effect.gen(function*() {
