@@ -129,7 +129,7 @@ describe("subscriptions/listen list changes", () => {
   it.live("a list change waiting when the queue overflows (its oldest entries dropped) is told again at the next change, not lost", () =>
     Effect.gen(function*() {
       let change: (kind: "tool") => void = () => {}
-      let update: (uri: string) => void = () => {}
+      let update = undefined as ((uri: string) => void) | undefined
       const listen = method({
         serves: { tools: true, prompts: false, resources: true },
         onChange: (listener) => {
@@ -157,14 +157,23 @@ describe("subscriptions/listen list changes", () => {
       const fiber = yield* Effect.forkChild(
         listen.handler({ notifications: { toolsListChanged: true, resourceSubscriptions: ["test://r"] } }, context)
       )
-      yield* Effect.sleep("20 millis")
-      update("test://r") // taken by the stream, which waits for the client with it
+      // Bounded waits (by count and time), not fixed ones: on a loaded machine the stream took more
+      // than 300 ms to tell its 1,024 entries (none told yet: "expected 0 to equal 1").
+      // Once the stream listens (its resource listener is registered after the list one).
+      for (let i = 0; i < 200 && update === undefined; i++) yield* Effect.sleep("10 millis")
+      const updated = update ?? (() => {})
+      updated("test://r") // taken by the stream, which waits for the client with it
       yield* Effect.sleep("20 millis")
       change("tool") // waits in the queue, first
-      for (let i = 0; i < 1_100; i++) update("test://r") // push it out of the queue (1,024 entries)
+      for (let i = 0; i < 1_100; i++) updated("test://r") // push it out of the queue (1,024 entries)
       change("tool")
       open = true
-      yield* Effect.sleep("300 millis")
+      // Until the list change is told and the stream has told all it holds (nothing more for 50 ms).
+      for (let i = 0; i < 500 && !told.includes("notifications/tools/list_changed"); i++) yield* Effect.sleep("10 millis")
+      for (let i = 0, before = -1; i < 100 && told.length !== before; i++) {
+        before = told.length
+        yield* Effect.sleep("50 millis")
+      }
       yield* Fiber.interrupt(fiber)
       assert.strictEqual(told.filter((method) => method === "notifications/tools/list_changed").length, 1)
       assert.strictEqual(told.at(-1), "notifications/tools/list_changed")
