@@ -8,7 +8,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { execFile } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
@@ -88,5 +88,38 @@ describe("effect-mcp: what it loads", () => {
       assert.strictEqual(code, 0)
       for (const file of ["cli/Inspect.ts", "cli/ServerModule.ts", "cli/Run.ts", "server/McpServer.ts"]) assert.include(files, file)
       assert.notInclude(files, "cli/Dev.ts")
+    }), 240_000)
+
+  // Fails before the change: the bin left Node's compile cache off (no folder made), every start
+  // compiling the CLI's modules anew. Node's default folder is under the temporary one (TMPDIR).
+  it.effect("Node's compile cache: the bin turns it on (Node's folder under TMPDIR), unless NODE_DISABLE_COMPILE_CACHE=1", () =>
+    Effect.gen(function*() {
+      const cached = (disable: boolean) =>
+        Effect.promise(() => {
+          const dir = mkdtempSync(join(tmpdir(), "effect-mcp-compile-cache-"))
+          const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: dir }
+          // The test run's own cache (test/support/compileCache.ts) would be used instead.
+          delete env["NODE_COMPILE_CACHE"]
+          if (disable) env["NODE_DISABLE_COMPILE_CACHE"] = "1"
+          else delete env["NODE_DISABLE_COMPILE_CACHE"]
+          return new Promise<{ readonly code: number | null; readonly stdout: string; readonly entries: ReadonlyArray<string> }>((resolve) => {
+            const child = execFile(process.execPath, [bin, "--version"], { cwd: root, env, timeout: 30_000 }, (error, stdout) => {
+              const code = error === null ? 0 : typeof error.code === "number" ? error.code : child.exitCode
+              const folder = join(dir, "node-compile-cache")
+              const entries = existsSync(folder) ? readdirSync(folder, { recursive: true, encoding: "utf8" }) : []
+              rmSync(dir, { recursive: true, force: true })
+              resolve({ code, stdout, entries })
+            })
+            child.stdin?.end()
+          })
+        })
+      const on = yield* cached(false)
+      assert.strictEqual(on.code, 0)
+      assert.match(on.stdout, /^effect-mcp \d+\.\d+\.\d+/)
+      // One folder per Node version, holding an entry per module compiled (the CLI's and Effect's).
+      assert.isAbove(on.entries.length, 50, on.entries.join(", "))
+      const off = yield* cached(true)
+      assert.strictEqual(off.code, 0)
+      assert.deepStrictEqual(off.entries, [])
     }), 240_000)
 })
