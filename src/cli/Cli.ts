@@ -37,6 +37,7 @@
  */
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import * as Cause from "effect/Cause"
+import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -48,6 +49,7 @@ import { homedir } from "node:os"
 import { extname } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
+import { clip } from "../internal/clip.ts"
 import { exitOnceWritten } from "../internal/exitOnceWritten.ts"
 import * as Install from "./Install.ts"
 import * as Colors from "./internal/colors.ts"
@@ -194,6 +196,26 @@ const httpEnvironment = (command: string, given: StreamableHttp.ServeOptions): E
       error instanceof HttpConfigError
         ? Effect.fail(new UsageError({ command, message: error.message }))
         : Effect.die(error)))
+
+/**
+ * A time `dev` reads from the environment variable `variable` (`MCP_DEV_HOLD_MILLIS`,
+ * `MCP_DEV_START_NOTICE_MILLIS`): a whole number of milliseconds from 1, or `undefined` when it is
+ * not set. Another value is an invalid invocation of `dev` (exit 2), said at once.
+ */
+const devMillis = (variable: string): Effect.Effect<number | undefined, UsageError> =>
+  Effect.flatMap(
+    Effect.mapError(Config.option(Config.String(variable)), (error) => new UsageError({ command: "dev", message: `${variable} could not be read: ${error.message}` })),
+    (value) => {
+      if (Option.isNone(value)) return Effect.succeed(undefined)
+      const trimmed = value.value.trim()
+      const millis = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN
+      return Number.isSafeInteger(millis) && millis > 0
+        ? Effect.succeed(millis)
+        : Effect.fail(
+          new UsageError({ command: "dev", message: `${variable} must be a whole number of milliseconds from 1, got ${JSON.stringify(clip(value.value))}` })
+        )
+    }
+  )
 
 /**
  * Said when `command` listens on `host` beyond the loopback without allowed hosts: other machines'
@@ -393,6 +415,9 @@ const dev = Command.make("dev", {
       stateless: Option.getOrUndefined(input.stateless),
       allowedHosts: Option.getOrUndefined(input.allowedHosts)
     })
+    // How long a connection waits for a server, and a server's start before it is said (dev's own variables).
+    const holdMillis = yield* devMillis("MCP_DEV_HOLD_MILLIS")
+    const startNoticeMillis = yield* devMillis("MCP_DEV_START_NOTICE_MILLIS")
     const devHost = Option.getOrElse(input.host, () => environment.host ?? defaultHost)
     const requested = Option.getOrElse(input.port, () => environment.port ?? defaultPort)
     // dev listens on its port itself, for its whole life (its server, restarted, is relayed to):
@@ -420,14 +445,18 @@ const dev = Command.make("dev", {
       allowedHosts: devAllowedHosts,
       path: environment.path,
       watch: input.watch.map((folder) => path.resolve(folder)),
-      command: { node: process.execPath, nodeArgs: nodeArgs(), bin: binPath }
+      command: { node: process.execPath, nodeArgs: nodeArgs(), bin: binPath },
+      holdTimeout: holdMillis,
+      startNotice: startNoticeMillis
     })
   }).pipe(Effect.scoped)).pipe(
     Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Develops a server module: serves it over Streamable HTTP in a child process, restarted (after draining " +
         "in-flight requests) when a file in its folder changes, and prints the MCP Inspector command. " +
-        "The MCP_HTTP_* environment variables are read as run --http reads them (the flags win)."
+        "The MCP_HTTP_* environment variables are read as run --http reads them (the flags win). " +
+        "A request made while no server accepts (a restart) waits for one, at most MCP_DEV_HOLD_MILLIS (default 30000); " +
+        "a server that has not started listening after MCP_DEV_START_NOTICE_MILLIS (default 10000) is said on stderr."
     ),
     Command.withExamples([
       { command: "effect-mcp dev server.ts", description: "http://127.0.0.1:3000/mcp, restarted on changes" },

@@ -14,9 +14,9 @@
  *   (`127.0.0.1`, port 0) and tells it on descriptor 3 once it serves (`run --report-port`,
  *   whatever the log level; its listening line, on stderr, names `dev`'s address). A connection
  *   that comes while no child serves (a restart, a module that does not load) is held until one
- *   does: at most {@link Relay.maxHeld} of them, each at most {@link Relay.holdMillis}, then closed (said on
+ *   does: at most {@link Relay.maxHeld} of them, each at most `holdTimeout` (30 s), then closed (said on
  *   stderr, once while no server accepts); one whose client gives up is dropped at once. A child
- *   that has not told its port after {@link startMillis} is said on stderr, and waited for. So no
+ *   that has not told its port after `startNotice` (10 s) is said on stderr, and waited for. So no
  *   request is refused during a restart, and no other process can take a port meanwhile. The
  *   server sees every request come from the loopback (`MCP_HTTP_MAX_SESSIONS_PER_ADDRESS` counts
  *   them as one).
@@ -119,6 +119,16 @@ export interface Options {
   readonly shutdownTimeout?: Duration.Input | undefined
   /** Quiet time after a change before restarting. Default 150 ms. */
   readonly debounce?: Duration.Input | undefined
+  /**
+   * How long a connection that comes while no server accepts (a restart, a server still starting)
+   * is held for one, at most, before it is closed. Default 30 seconds.
+   */
+  readonly holdTimeout?: Duration.Input | undefined
+  /**
+   * How long a server may take to start listening before dev says so on stderr (it goes on
+   * waiting for it). Default 10 seconds.
+   */
+  readonly startNotice?: Duration.Input | undefined
 }
 
 /**
@@ -151,7 +161,10 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     options.path ?? "/mcp",
     { allowedHosts: options.allowedHosts }
   )
-  const relay = Relay.make(listener)
+  const holdMillis = options.holdTimeout === undefined ? Relay.holdMillis : Duration.toMillis(options.holdTimeout)
+  const startMillis = options.startNotice === undefined ? defaultStartMillis : Duration.toMillis(options.startNotice)
+  const notListening = notListeningFor(startMillis, holdMillis)
+  const relay = Relay.make(listener, holdMillis)
   yield* Effect.addFinalizer(() => Effect.sync(relay.close))
   /** The server's listening line (on its own port) names dev's address, the one to use. */
   const announced = `MCP over Streamable HTTP at ${url}${note === undefined ? "" : ` (${note})`}`
@@ -448,10 +461,12 @@ const endedBy = (error: { readonly message: string; readonly cause?: unknown }):
 const settleMillis = 5_000
 /** The child's descriptor it tells its port on (see Run.Mode's `reportPortTo`). */
 const reportFd = 3
-/** How long a server may take to start listening before dev says so (and goes on waiting for it). */
-const startMillis = 10_000
-const notListening = `effect-mcp dev: the server did not start listening within ${startMillis / 1_000} s (its module still loading, ` +
-  `or its components still being built): requests wait for it (each at most ${Relay.holdMillis / 1_000} s) and are relayed ` +
+/** How long a server may take to start listening before dev says so (and goes on waiting for it), unless told otherwise. */
+const defaultStartMillis = 10_000
+/** What dev says of a server that has not started listening after `startMillis`, its connections held `holdMillis` each. */
+const notListeningFor = (startMillis: number, holdMillis: number): string =>
+  `effect-mcp dev: the server did not start listening within ${Relay.seconds(startMillis)} s (its module still loading, ` +
+  `or its components still being built): requests wait for it (each at most ${Relay.seconds(holdMillis)} s) and are relayed ` +
   "to it once it listens; a change restarts it"
 /**
  * The server's own listening line (on the loopback port it picked), rewritten to name dev's

@@ -125,9 +125,12 @@ const devAt = (
  * `dev` on a port of its choosing (`--port 0`, and `flags`), in `dir`: stopped gracefully (SIGTERM,
  * its end awaited) as the test ends, whatever happens (its server then drains too).
  */
-const devStoppedAtEnd = (file: string, dir: string, ...flags: ReadonlyArray<string>) =>
+const devStoppedAtEnd = (file: string, dir: string, ...flags: ReadonlyArray<string>) => devStoppedAtEndWith(file, dir, process.env, ...flags)
+
+/** {@link devStoppedAtEnd} in the environment `env`. */
+const devStoppedAtEndWith = (file: string, dir: string, env: NodeJS.ProcessEnv, ...flags: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    const dev = yield* spawnCli(["dev", file, "--port", "0", ...flags], { cwd: dir })
+    const dev = yield* spawnCli(["dev", file, "--port", "0", ...flags], { cwd: dir, env })
     yield* Effect.addFinalizer(() =>
       Effect.promise(async () => {
         dev.child.kill("SIGTERM")
@@ -232,8 +235,10 @@ export const components = Layer.mergeAll(Slow, ${tools.join(", ")}, Stopped)`
   // Fails before the fix: a connection held for a server that never accepts (its components never
   // built) was closed after 30 s without a word from dev (the client's "socket hang up" only).
   // Fails before the fix too: nothing said the server had not started listening (dev tried its
-  // port every 25 ms meanwhile, for as long as it took).
-  it.live("a server that never accepts: dev says after 10 s that it did not start listening; a connection held 30 s is closed, and dev says why, once", () =>
+  // port every 25 ms meanwhile, for as long as it took). The hold (30 s) and the notice (10 s) are
+  // shortened by their variables (MCP_DEV_HOLD_MILLIS, MCP_DEV_START_NOTICE_MILLIS): 30 s idle
+  // before; that they are read fails without them (the wait, and what dev says, name their times).
+  it.live("a server that never accepts: dev says after MCP_DEV_START_NOTICE_MILLIS that it did not start listening; a connection held MCP_DEV_HOLD_MILLIS is closed, and dev says why, once", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(
@@ -247,7 +252,7 @@ export const components = Layer.mergeAll(Slow, ${tools.join(", ")}, Stopped)`
           )
         }`
       )
-      const dev = yield* devStoppedAtEnd(file, dir)
+      const dev = yield* devStoppedAtEndWith(file, dir, { ...process.env, MCP_DEV_HOLD_MILLIS: "3500", MCP_DEV_START_NOTICE_MILLIS: "1500" })
       const port = yield* pickedPort(dev)
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
       // Two requests, each on a connection of its own: held, then closed (bounded: 60 s).
@@ -256,15 +261,15 @@ export const components = Layer.mergeAll(Slow, ${tools.join(", ")}, Stopped)`
           .then((response) => `answered ${response.status}`, (error: Error) => `closed: ${error.message}`)
       const started = Date.now()
       const outcomes = yield* Effect.promise(() => Promise.all([ask(), ask()])).pipe(Effect.timeout("60 seconds"))
-      assert.isAtLeast(Date.now() - started, 29_000)
+      assert.isAtLeast(Date.now() - started, 3_400)
       assert.deepStrictEqual(outcomes.map((outcome) => outcome.startsWith("closed")), [true, true], outcomes.join("; "))
-      const told = dev.stderr().split("effect-mcp dev: a connection held 30 s was closed unanswered: no server accepts connections").length - 1
+      const told = dev.stderr().split("effect-mcp dev: a connection held 3.5 s was closed unanswered: no server accepts connections").length - 1
       assert.strictEqual(told, 1, dev.stderr())
-      const notListening = dev.stderr().split(
-        "effect-mcp dev: the server did not start listening within 10 s (its module still loading, or its components still being built): " +
-          "requests wait for it (each at most 30 s) and are relayed to it once it listens; a change restarts it"
-      ).length - 1
-      assert.strictEqual(notListening, 1, dev.stderr())
+      const notice = "effect-mcp dev: the server did not start listening within 1.5 s (its module still loading, or its components still being built): " +
+        "requests wait for it (each at most 3.5 s) and are relayed to it once it listens; a change restarts it"
+      // Said 1.5 s after the server started (before the watchers, which the requests waited for): bounded, on a loaded machine.
+      yield* waitUntil(() => dev.stderr().includes(notice), `the notice:\n${dev.stderr()}`)
+      assert.strictEqual(dev.stderr().split(notice).length - 1, 1, dev.stderr())
     }), 360_000)
 
   // Fails before the fix: each restart left the port to no one between the old server's end and
@@ -853,6 +858,21 @@ describe("effect-mcp dev: the MCP_HTTP_* environment", () => {
       assert.isTrue(bad.stderr.startsWith("effect-mcp dev: MCP_HTTP_PORT must be a port number"), bad.stderr)
       assert.notInclude(bad.stderr, "serving")
     }), 240_000)
+
+  it.live("MCP_DEV_HOLD_MILLIS and MCP_DEV_START_NOTICE_MILLIS that are not a whole number of milliseconds from 1: exit 2 at once, said", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const file = writeModule(dir, "server.ts", server(["one"]))
+      for (const variable of ["MCP_DEV_HOLD_MILLIS", "MCP_DEV_START_NOTICE_MILLIS"]) {
+        for (const value of ["abc", "0", "1.5", "-3", "1e3", " "]) {
+          const result = yield* cliInProcess(["dev", file, "--port", "0"], { env: { [variable]: value }, timeout: 10_000 })
+          const what = `${variable}=${value}: ${result.stderr}`
+          assert.strictEqual(result.code, 2, what)
+          assert.include(result.stderr, `effect-mcp dev: ${variable} must be a whole number of milliseconds from 1, got ${JSON.stringify(value)}`, what)
+          assert.notInclude(result.stderr, "serving", what)
+        }
+      }
+    }), 60_000)
 
   // Fails before the fix: each variable parses alone, so dev started, and every server it started
   // exited 2 on the pair ("the server exited with code 2; waiting for a change"): dev never ended.

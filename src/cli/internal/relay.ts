@@ -13,7 +13,7 @@ export const loopback = "127.0.0.1"
 export const maxHeld = 1_000
 /** At most this much of what a held connection sends is kept (then it is no longer read until relayed). */
 const maxHeldBytes = 64 * 1024
-/** How long a connection is held while no server accepts, before it is closed. */
+/** How long a connection is held while no server accepts, before it is closed, unless told otherwise (see {@link make}). */
 export const holdMillis = 30_000
 
 /**
@@ -33,8 +33,11 @@ export const holdMillis = 30_000
  *   body still coming; a request sent before the last answer ended; HTTP/1.0, `Connection:
  *   close`, an upgrade, a framing not understood) the connection stays its server's, as any TCP
  *   relay's: its bytes go there, its end comes from there.
+ *
+ * `holdFor`: how long a connection is held, at most (milliseconds; default {@link holdMillis};
+ * past Node's longest timer, 24.8 days, or infinite: that long).
  */
-export const make = (listener: Server) => {
+export const make = (listener: Server, holdFor: number = holdMillis) => {
   let target: number | undefined
   /** How many times connections were held for a change: a server started before the last one is not relayed to. */
   let holds = 0
@@ -76,7 +79,7 @@ export const make = (listener: Server) => {
     // The client gave up (its end; a reset closes it too): dropped now, not at the end of its wait.
     const onEnd = () => client.destroy()
     const onClose = () => release()
-    const timer = setTimeout(() => closeHeld(client, `a connection held ${holdMillis / 1_000} s was closed unanswered`), holdMillis)
+    const timer = setTimeout(() => closeHeld(client, `a connection held ${seconds(holdFor)} s was closed unanswered`), Math.min(holdFor, maxTimer))
     const release = () => {
       clearTimeout(timer)
       held.delete(client)
@@ -198,3 +201,13 @@ export const make = (listener: Server) => {
 }
 
 const ignore = (): void => {}
+
+/** Node's longest timer (a longer one fires at once). */
+const maxTimer = 2_147_483_647
+
+/**
+ * `millis` in seconds, as dev says them: whole (`30`), else to the tenth (`0.5`).
+ *
+ * @internal
+ */
+export const seconds = (millis: number): string => String(Math.round(millis / 100) / 10)
