@@ -362,12 +362,14 @@ export const components = Layer.mergeAll(Slow, ${tools.join(", ")}, Stopped)`
         (held) => Effect.promise(() => new Promise<void>((resolve) => held.close(() => resolve())))
       )
       const port = (blocker.address() as { port: number }).port
-      const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
-      assert.strictEqual(yield* Effect.promise(() => dev.exited(30_000)), 1, dev.stderr())
-      assert.include(dev.stderr(), `port ${port} on 127.0.0.1 is already in use`)
-      assert.include(dev.stderr(), "choose another port with --port <n>")
-      assert.notInclude(dev.stderr(), "serving server.ts")
-      assert.notInclude(dev.stderr(), "MCP over Streamable HTTP at")
+      // Told before anything starts: in this process (a dev that went on would serve: its bound,
+      // code null, fails the case).
+      const dev = yield* cliInProcess(["dev", file, "--port", String(port)], { timeout: 30_000 })
+      assert.strictEqual(dev.code, 1, dev.stderr)
+      assert.include(dev.stderr, `port ${port} on 127.0.0.1 is already in use`)
+      assert.include(dev.stderr, "choose another port with --port <n>")
+      assert.notInclude(dev.stderr, "effect-mcp dev: serving")
+      assert.notInclude(dev.stderr, "MCP over Streamable HTTP at")
     }), 120_000)
 
   // Fails before the fix: dev imported the module itself (to check it loads), so what its top-level
