@@ -35,14 +35,19 @@
  * @stability experimental
  * @since 0.2.0
  */
-import * as NodeServices from "@effect/platform-node/NodeServices"
+import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
+import * as NodePath from "@effect/platform-node/NodePath"
+import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Path from "effect/Path"
+import { ChildProcessSpawner } from "effect/process"
+import * as Stdio from "effect/Stdio"
 import { Argument, CliError, CliOutput, Command, Flag, GlobalFlag } from "effect/cli"
 import { readFileSync, realpathSync } from "node:fs"
 import { homedir } from "node:os"
@@ -51,7 +56,7 @@ import { fileURLToPath } from "node:url"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { clip } from "../internal/clip.ts"
 import { exitOnceWritten } from "../internal/exitOnceWritten.ts"
-import * as Install from "./Install.ts"
+import * as Clients from "./internal/clients.ts"
 import * as Colors from "./internal/colors.ts"
 import * as NodeArgs from "./internal/nodeArgs.ts"
 import * as Wizard from "./internal/wizard.ts"
@@ -118,11 +123,36 @@ const modules = {
   dev: Effect.promise(() => import("./Dev.ts")),
   httpConfig: Effect.promise(() => import("../transport/http/internal/config.ts")),
   inspect: Effect.promise(() => import("./Inspect.ts")),
+  install: Effect.promise(() => import("./Install.ts")),
+  nodeServices: Effect.promise(() => import("@effect/platform-node/NodeServices")),
   run: Effect.promise(() => import("./Run.ts")),
   serverModule: Effect.promise(() => import("./ServerModule.ts")),
   stdio: Effect.promise(() => import("../transport/Stdio.ts")),
   streamableHttp: Effect.promise(() => import("../transport/http/StreamableHttp.ts"))
 }
+
+/**
+ * What effect/cli asks of the platform while it parses (`Command.Environment`), without the
+ * modules only a handler uses: Node's file system (`dev --watch` names a folder that must exist),
+ * paths and terminal (`--wizard`) as `NodeServices` gives them; child processes and the standard
+ * streams (Node's `child_process` and streams, effect's sinks and their Node adapters: a fifth of
+ * what `--help` loaded besides effect/cli) as stubs that no parsing uses. Each handler runs with
+ * all of `NodeServices`, imported as it starts ({@link withNode}).
+ */
+const parsing = Layer.mergeAll(
+  NodeFileSystem.layer,
+  NodePath.layer,
+  NodeTerminal.layer,
+  Layer.succeed(
+    ChildProcessSpawner.ChildProcessSpawner,
+    ChildProcessSpawner.make(() => Effect.die(new Error("effect-mcp: child processes are a command's, started by its handler (withNode)")))
+  ),
+  Stdio.layerTest({})
+)
+
+/** A command's handler with all of Node's services (`NodeServices`, imported now: see {@link parsing}). */
+const withNode = <A, E, R>(handler: Effect.Effect<A, E, R>) =>
+  Effect.flatMap(modules.nodeServices, (NodeServices) => Effect.provide(handler, NodeServices.layer))
 
 // ---------------------------------------------------------------------------
 // Shared arguments and flags
@@ -336,14 +366,17 @@ const runHandler = (
           "(set MCP_SUBJECT, and MCP_SCOPES, in the server's environment)"
       )
     }
-    const run = yield* modules.run
-    // Before the module loads: nothing it prints may reach stdout.
-    if (mode._tag === "Stdio") yield* run.redirectConsoleToStderr
-    // Before the module loads too: a module whose loading never ends still ends with its parent.
-    if (input.exitWithStdin) yield* run.exitWithStdin
-    // A signal while the module loads (nothing serves yet) exits 130/143 (see `GracefulShutdown.runMain`).
-    const loaded = yield* Effect.flatMap(modules.serverModule, (ServerModule) => ServerModule.load(input.file))
-    yield* run.serve(loaded.server, mode)
+    // The checks above need no platform: an invalid invocation loads none of the handler's modules.
+    yield* withNode(Effect.gen(function*() {
+      const run = yield* modules.run
+      // Before the module loads: nothing it prints may reach stdout.
+      if (mode._tag === "Stdio") yield* run.redirectConsoleToStderr
+      // Before the module loads too: a module whose loading never ends still ends with its parent.
+      if (input.exitWithStdin) yield* run.exitWithStdin
+      // A signal while the module loads (nothing serves yet) exits 130/143 (see `GracefulShutdown.runMain`).
+      const loaded = yield* Effect.flatMap(modules.serverModule, (ServerModule) => ServerModule.load(input.file))
+      yield* run.serve(loaded.server, mode)
+    }))
   })
 
 /** The `run` command; for `--wizard`, without its hidden flag. */
@@ -449,7 +482,7 @@ const dev = Command.make("dev", {
       holdTimeout: holdMillis,
       startNotice: startNoticeMillis
     })
-  }).pipe(Effect.scoped)).pipe(
+  }).pipe(Effect.scoped, withNode)).pipe(
     Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Develops a server module: serves it over Streamable HTTP in a child process, restarted (after draining " +
@@ -478,7 +511,7 @@ const inspect = Command.make("inspect", {
     const loaded = yield* ServerModule.load(input.file)
     const description = yield* Inspect.describe(loaded.server).pipe(Effect.catchCause(Run.failed))
     yield* print(input.json ? JSON.stringify(description, null, 2) : Inspect.formatText(description))
-  })).pipe(
+  }).pipe(withNode)).pipe(
     Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Describes a server module without serving it: server info, capabilities, tools, resources, resource templates " +
@@ -491,7 +524,7 @@ const inspect = Command.make("inspect", {
   )
 
 const install = Command.make("install", {
-  client: Argument.Literals("client", Install.clients).pipe(
+  client: Argument.Literals("client", Clients.clients).pipe(
     Argument.withDescription(
       "claude-desktop, cursor (~/.cursor/mcp.json), mcp-json (./.mcp.json), vscode (./.vscode/mcp.json), " +
         "or stdio (a generic entry, printed)"
@@ -535,7 +568,7 @@ const install = Command.make("install", {
         message: `the stdio entry is printed alone, without ${without.join(" or ")}: drop ${notForStdio.join(" and ")}`
       })
     }
-    const [Run, ServerModule] = yield* Effect.all([modules.run, modules.serverModule])
+    const [Install, Run, ServerModule] = yield* Effect.all([modules.install, modules.run, modules.serverModule])
     // Before the module loads: stdout is the printed configuration's, not the module's.
     yield* Run.redirectConsoleToStderr
     const loaded = yield* ServerModule.load(input.file)
@@ -592,7 +625,7 @@ const install = Command.make("install", {
       `effect-mcp install: ${replaced ? "replaced" : "added"} the server "${name}" in ${target}` +
         (input.client === "claude-desktop" ? " (restart Claude Desktop to load it)" : "")
     )
-  })).pipe(
+  }).pipe(withNode)).pipe(
     Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Adds a server module to a client's configuration: the absolute path of this Node, with this CLI's script " +
@@ -665,7 +698,7 @@ export const program = (args: ReadonlyArray<string>): Effect.Effect<void> => {
   return parsed.pipe(
     Effect.catchCause(report),
     Effect.provide(CliOutput.layerPresenter(presenter)),
-    Effect.provide(NodeServices.layer)
+    Effect.provide(parsing)
   )
 }
 

@@ -33,6 +33,7 @@ import * as Path from "effect/Path"
 import * as Predicate from "effect/Predicate"
 import type { ParseError } from "jsonc-parser"
 import { execFile } from "node:child_process"
+import * as Clients from "./internal/clients.ts"
 
 // ---------------------------------------------------------------------------
 // Models
@@ -45,7 +46,7 @@ import { execFile } from "node:child_process"
  * @category models
  * @since 0.2.0
  */
-export const clients = ["claude-desktop", "cursor", "mcp-json", "vscode", "stdio"] as const
+export const clients: typeof Clients.clients = Clients.clients
 
 /**
  * A client of {@link clients}.

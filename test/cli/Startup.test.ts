@@ -1,8 +1,8 @@
 /**
  * What the `effect-mcp` bin loads: the command tree (names, flags, descriptions) needs no
  * handler's modules, so help, the version and an invalid invocation load neither the server nor
- * its transports nor `dev`'s, which each command's handler imports when it runs (`Cli.ts`,
- * `modules`). The modules are those Node's module hooks see load (`module.registerHooks`), in a
+ * its transports nor `dev`'s, nor the platform's child processes and standard streams, which each
+ * command's handler imports when it runs (`Cli.ts`, `modules` and `parsing`). The modules are those Node's module hooks see load (`module.registerHooks`), in a
  * spawned bin: what a user's `effect-mcp --help` pays, not timed.
  */
 import { assert, describe, it } from "@effect/vitest"
@@ -25,12 +25,16 @@ process.on("exit", () => writeFileSync(process.env.EFFECT_MCP_LOADED, loaded.joi
 `)
 }`
 
-/** The files under `src/` that `effect-mcp ...args` loads (relative to `src/`), with its exit code. */
+/**
+ * The files under `src/` that `effect-mcp ...args` loads (relative to `src/`), with its exit code;
+ * `platform`: those of `@effect/platform-node` and `@effect/platform-node-shared` (relative to the
+ * package's folder: `@effect/platform-node/dist/NodeServices.js`).
+ */
 const loadedBy = (args: ReadonlyArray<string>) =>
   Effect.promise(() => {
     const dir = mkdtempSync(join(tmpdir(), "effect-mcp-startup-"))
     const list = join(dir, "loaded.txt")
-    return new Promise<{ readonly code: number | null; readonly files: ReadonlyArray<string> }>((resolve) => {
+    return new Promise<{ readonly code: number | null; readonly files: ReadonlyArray<string>; readonly platform: ReadonlyArray<string> }>((resolve) => {
       const child = execFile(process.execPath, ["--import", hook, bin, ...args], {
         cwd: root,
         env: { ...process.env, EFFECT_MCP_LOADED: list, NO_COLOR: "1" },
@@ -38,9 +42,11 @@ const loadedBy = (args: ReadonlyArray<string>) =>
       }, (error) => {
         const code = error === null ? 0 : typeof error.code === "number" ? error.code : child.exitCode
         const src = `${pathToFileURL(join(root, "src")).href}/`
-        const files = readFileSync(list, "utf8").split("\n").filter((url) => url.startsWith(src)).map((url) => url.slice(src.length))
+        const loaded = readFileSync(list, "utf8").split("\n")
+        const files = loaded.filter((url) => url.startsWith(src)).map((url) => url.slice(src.length))
+        const platform = loaded.flatMap((url) => /\/node_modules\/(@effect\/platform-node(?:-shared)?\/.*)$/.exec(url)?.[1] ?? [])
         rmSync(dir, { recursive: true, force: true })
-        resolve({ code, files })
+        resolve({ code, files, platform })
       })
       child.stdin?.end()
     })
@@ -56,7 +62,22 @@ const handlersOnly = [
   "cli/Run.ts",
   "cli/Dev.ts",
   "cli/Inspect.ts",
+  "cli/Install.ts",
   "cli/ServerModule.ts"
+]
+
+/**
+ * What only a handler needs of the platform (`NodeServices`): child processes and the standard
+ * streams, with the stream adapters they use. Parsing has Node's file system, paths and terminal.
+ */
+const platformHandlersOnly = [
+  "@effect/platform-node/dist/NodeServices.js",
+  "@effect/platform-node/dist/NodeChildProcessSpawner.js",
+  "@effect/platform-node-shared/dist/NodeChildProcessSpawner.js",
+  "@effect/platform-node/dist/NodeStdio.js",
+  "@effect/platform-node-shared/dist/NodeStdio.js",
+  "@effect/platform-node-shared/dist/NodeStream.js",
+  "@effect/platform-node-shared/dist/NodeSink.js"
 ]
 
 describe("effect-mcp: what it loads", () => {
@@ -75,19 +96,23 @@ describe("effect-mcp: what it loads", () => {
   ) {
     it.effect(`${args.join(" ")}: the command tree, none of the handlers' modules`, () =>
       Effect.gen(function*() {
-        const { code, files } = yield* loadedBy(args)
+        const { code, files, platform } = yield* loadedBy(args)
         assert.strictEqual(code, exitCode)
         assert.include(files, "cli/Cli.ts")
         assert.deepStrictEqual(files.filter((file) => handlersOnly.includes(file)), [])
+        // Parsing's platform is loaded (the check below sees its files), not what only a handler needs.
+        assert.include(platform, "@effect/platform-node/dist/NodeFileSystem.js")
+        assert.deepStrictEqual(platform.filter((file) => platformHandlersOnly.includes(file)), [])
       }), 240_000)
   }
 
   it.effect("inspect of a module: its handler loads what it needs", () =>
     Effect.gen(function*() {
-      const { code, files } = yield* loadedBy(["inspect", example("hello-server.ts")])
+      const { code, files, platform } = yield* loadedBy(["inspect", example("hello-server.ts")])
       assert.strictEqual(code, 0)
       for (const file of ["cli/Inspect.ts", "cli/ServerModule.ts", "cli/Run.ts", "server/McpServer.ts"]) assert.include(files, file)
       assert.notInclude(files, "cli/Dev.ts")
+      assert.include(platform, "@effect/platform-node/dist/NodeServices.js")
     }), 240_000)
 
   // Fails before the change: the bin left Node's compile cache off (no folder made), every start
