@@ -23,15 +23,14 @@
  * Only bundled code (or code Vite inlines, `ssr.noExternal`) sees the variants; a module that Node
  * loads beside a bundle (an external) gets the plain ones, a second instance as it would be anyway.
  * Both are derived here from the same emit, line for line, so the source maps stay right.
- * An `import()` of another package (`@effect/platform-node/NodeHttpServer`, imported by
- * `StreamableHttp.serve` when it starts its own server) is not of that form and stays an `import()`
- * in the variants, on purpose: it imports `ws`, CommonJS, which fails where modules run as ES
- * modules without `require` (Vite's SSR with `ssr.noExternal: true`, a bundle without a
- * `createRequire` banner), so it must not load with the root entry. A bundle of an HTTP server of
- * `serve` pays for it: esbuild wraps that package and what it imports, `effect` included, in lazy
- * initialisers (the README's example served over HTTP, bundled with its recipe: 0.75 G instructions
- * from start to listening and a SIGTERM stop, +12 % over the static import, callgrind, 2 runs each;
- * a stdio server's bundle reaches none of it).
+ * The Node HTTP server of `StreamableHttp.serve` (`internal/nodeServer.js`: it imports
+ * `@effect/platform-node/NodeHttpServer`, and with it `ws`, CommonJS) is such a part, imported by
+ * `serve` alone, not by the endpoint, which `WebHandler` imports too. So a bundled server of
+ * `serve` wraps nothing in lazy initialisers (an `import()` of that package left in the variants
+ * cost the README's example served over HTTP, bundled with its recipe, +12 % instructions from
+ * start to listening: callgrind), and `effect-mcp-server/web` never reaches `ws`, which fails where
+ * modules run as ES modules without `require` (Vite's SSR with `ssr.noExternal: true`, a bundle
+ * without a `createRequire` banner). The root entry's variant does reach it (docs/http.md).
  *
  * And one for Node: `dist/package.json`, the root manifest's `type` and `sideEffects` alone. Node
  * looks up the nearest package.json of every module it loads (for its `type`), walking up from the

@@ -17,10 +17,10 @@
  *    and the bundle holds none of the HTTP stack (a stdio server must not carry it), none of the
  *    task machinery (the example imports modules by path and enables no tasks) and no module
  *    wrapped in a lazy initialiser; the same server over Streamable HTTP, bundled the same way,
- *    answers the SDK client over HTTP (bundlers get the `module` condition). The whole root entry
- *    and a `WebHandler`, bundled as an ES module without the recipe's `require` banner (as Vite's
- *    SSR with `ssr.noExternal: true` evaluates them), load and answer: `ws`, CommonJS, is loaded
- *    only by a server of `StreamableHttp.serve`.
+ *    answers the SDK client over HTTP (bundlers get the `module` condition), with no module wrapped
+ *    in a lazy initialiser either. A `WebHandler` (`effect-mcp-server/web`), bundled as an ES
+ *    module without the recipe's `require` banner, loads and answers, and its module graph holds
+ *    no Node server (nor `ws`, CommonJS, which Vite's SSR with `ssr.noExternal: true` fails to run).
  * 5. The `effect-mcp` bin of the installed package: `npx effect-mcp --help`, `inspect --json` of
  *    the README example exported as a server module (`server-module.ts`: Node strips its types),
  *    and `run --stdio` of it driven by the SDK client as in 3.
@@ -545,31 +545,47 @@ process.on("exit", () => process.stderr.write("loaded:" + JSON.stringify(loaded)
       writeFileSync(entry, source)
       const esbuild = join(dir, "node_modules/.bin", process.platform === "win32" ? "esbuild.cmd" : "esbuild")
       execFileSync(esbuild, bundleArgs(entry, bundle), { cwd: dir, stdio: ["ignore", "inherit", "inherit"] })
+      // `serve` imports its Node server (and `@effect/platform-node`) statically in the `module`
+      // condition's variants: no module of effect, of the package or of the platform is wrapped in a
+      // lazy initialiser (an `import()` of the platform's `NodeHttpServer` cost this server +12 %
+      // instructions at start, callgrind). Checked on an unminified build, as the stdio bundle.
+      const readable = join(dir, "http-server.readable.mjs")
+      execFileSync(esbuild, bundleArgs(entry, readable).filter((arg) => arg !== "--minify"), { cwd: dir, stdio: "inherit" })
+      const wrapped = readFileSync(readable, "utf8").match(/__esm\(\{\s*"[^"]*node_modules\/(?:effect|effect-mcp-server|@effect\/platform-node)\/[^"]*"/g) ?? []
+      expect(wrapped.length === 0, `the HTTP bundle wraps modules in lazy initialisers: ${wrapped.length}, ${wrapped.slice(0, 3).join(", ")}`)
       await driveHttpServer(dir, bundle)
     })
 
-    await check("the root entry and WebHandler bundled as an ES module without the require banner: it loads and answers", () => {
+    await check("WebHandler bundled as an ES module without the require banner: no Node server in its module graph, it loads and answers", () => {
       // Where modules are evaluated as ES modules with no `require` (Vite's SSR with
       // `ssr.noExternal: true`, a bundle without the recipe's `createRequire` banner), the CommonJS
-      // `ws` (imported by `@effect/platform-node/NodeHttpServer`) fails as soon as it runs: it may
-      // be loaded only by `StreamableHttp.serve`, never by importing the root entry (every
-      // namespace kept, as Vite's SSR evaluates them all) or by a web handler.
-      const entry = join(dir, "whole.mjs")
-      const bundle = join(dir, "whole.bundle.mjs")
+      // `ws` (imported by `@effect/platform-node/NodeHttpServer`) fails as soon as it runs. Vite's
+      // SSR evaluates every module it meets, used or not: `effect-mcp-server/web` must not meet
+      // `StreamableHttp.serve`'s Node server at all. The metafile's inputs are every module esbuild
+      // met, those it tree-shook away included. (The root entry does meet it: docs/http.md.)
+      const entry = join(dir, "web.mjs")
+      const bundle = join(dir, "web.bundle.mjs")
       writeFileSync(
         entry,
-        `import * as Mcp from "effect-mcp-server"\nimport { WebHandler } from "effect-mcp-server/web"\nimport * as Layer from "effect/Layer"\n` +
-          `const web = WebHandler.make({ name: "whole", version: "1.0.0" }, Layer.empty, { stateless: true })\n` +
+        `import { WebHandler } from "effect-mcp-server/web"\nimport * as Layer from "effect/Layer"\n` +
+          `const web = WebHandler.make({ name: "web", version: "1.0.0" }, Layer.empty, { stateless: true })\n` +
           `const response = await web.handler(new Request("http://127.0.0.1/mcp", { method: "POST", ` +
           `headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, ` +
           `body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "ping" }) }))\n` +
-          `console.log(Object.keys(Mcp).length, response.status, await response.text())\nawait web.dispose()\n`
+          `console.log(response.status, await response.text())\nawait web.dispose()\n`
       )
       const esbuild = join(dir, "node_modules/.bin", process.platform === "win32" ? "esbuild.cmd" : "esbuild")
-      execFileSync(esbuild, bundleArgs(entry, bundle).filter((arg) => !arg.startsWith("--banner:")), { cwd: dir, stdio: ["ignore", "inherit", "inherit"] })
+      execFileSync(esbuild, [...bundleArgs(entry, bundle).filter((arg) => !arg.startsWith("--banner:")), `--metafile=${bundle}.json`], {
+        cwd: dir,
+        stdio: ["ignore", "inherit", "inherit"]
+      })
+      const met = Object.keys(JSON.parse(readFileSync(`${bundle}.json`, "utf8")).inputs as Record<string, unknown>)
+      expect(met.some((input) => input.includes("effect-mcp-server/dist/web/")), `the bundle met no WebHandler: ${met.slice(0, 5).join(", ")}`)
+      const server = met.filter((input) => /internal\/nodeServer\.|NodeHttpServer\.js|\/ws\//.test(input))
+      expect(server.length === 0, `WebHandler's module graph holds a Node server: ${server.slice(0, 5).join(", ")}`)
       const run = spawnSync(process.execPath, [bundle], { cwd: dir, encoding: "utf8", timeout: 20_000 })
       expect(
-        run.status === 0 && /^[1-9]\d* 200 \{"jsonrpc":"2\.0","id":1,"result":\{\}\}$/.test(run.stdout.trim()),
+        run.status === 0 && /^200 \{"jsonrpc":"2\.0","id":1,"result":\{\}\}$/.test(run.stdout.trim()),
         `exit ${run.status}; stdout ${run.stdout}; stderr ${run.stderr.slice(0, 2000)}`
       )
     })

@@ -370,6 +370,25 @@ export interface ServeOptions extends Options {
 const endpoint = Effect.promise(() => import("./internal/endpoint.ts"))
 
 /**
+ * The Node HTTP server of `serve`, `make` and `fromConfig` (`internal/nodeServer.ts`), imported
+ * when such a server starts, beside {@link endpoint} (which never imports it): it imports
+ * `@effect/platform-node/NodeHttpServer`, and with it `ws`, a CommonJS package. Under Node, a
+ * server on an HTTP server of its own (`handler`, `route`, `WebHandler`) or over stdio never loads
+ * it. Bundlers get a static import, as for {@link endpoint} (a bundled server of `serve` wraps
+ * nothing in lazy initialisers; one that does not use `serve` has it tree-shaken away); so the root
+ * entry's `.bundler.js` variant reaches `ws` (Vite's SSR with `ssr.noExternal: true` evaluates it:
+ * see docs/http.md), while `effect-mcp-server/web` reaches neither. Keep this line as it is.
+ */
+const nodeServer = Effect.promise(() => import("./internal/nodeServer.ts"))
+
+/** `f` of the endpoint's module and the Node HTTP server's Layer, for `serve` and `fromConfig` (a function: nothing runs at import). */
+const served = <A>(f: (module: EndpointModule, nodeServer: NodeServerModule["layer"]) => A): Effect.Effect<A> =>
+  Effect.flatMap(endpoint, (module) => Effect.map(nodeServer, (node) => f(module, node.layer)))
+
+type EndpointModule = Effect.Success<typeof endpoint>
+type NodeServerModule = Effect.Success<typeof nodeServer>
+
+/**
  * The endpoint's handler, for any `HttpRouter`; `run` serves one session.
  *
  * **Example** (The handler, each session served by the server in context)
@@ -468,7 +487,7 @@ export const serve = <R>(
   options: ServeOptions = {}
 ): Layer.Layer<never, never, R> => {
   const checked = checkServeOptions("StreamableHttp.serve", options)
-  return Layer.unwrap(Effect.map(endpoint, (module) => module.serve(run, checked)))
+  return Layer.unwrap(served((module, nodeServer) => module.serve(run, checked, nodeServer)))
 }
 
 /**
@@ -519,5 +538,5 @@ export const make = (options: ServeOptions = {}): Listener => {
 export const fromConfig = (options: ServeOptions = {}): Listener => {
   // A `healthPath` without `path` is checked against the environment's path as the server starts.
   const checked = checkServeOptions("StreamableHttp.fromConfig", options, false)
-  return { listen: (run) => Layer.unwrap(Effect.map(endpoint, (module) => module.serveFromConfig(run, checked))) }
+  return { listen: (run) => Layer.unwrap(served((module, nodeServer) => module.serveFromConfig(run, checked, nodeServer))) }
 }

@@ -2,8 +2,8 @@
  * The Streamable HTTP endpoint behind `StreamableHttp.handler`/`route`/`serve`: the HTTP API, the
  * checks every request passes, and the dispatch of a request to its era (`legacy.ts`,
  * `modern.ts`) on the endpoint's state (`EndpointState.ts`). Loaded on first use, so a server that
- * never serves HTTP never loads the HTTP stack (`effect/http`); `@effect/platform-node/NodeHttpServer`
- * (and `ws` with it) is loaded only by `serve`, when it starts its own server.
+ * never serves HTTP never loads the HTTP stack (`effect/http`). The Node HTTP server of `serve`
+ * (`nodeServer.ts`, and `ws` with it) is not imported here: `serve` is handed it (see `serve`).
  *
  * @internal
  */
@@ -11,11 +11,9 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
-import type * as BearerAuth from "../../../auth/BearerAuth.ts"
 import * as Context from "effect/Context"
 import { HttpRouter, HttpServer, HttpServerError, HttpServerRequest, HttpServerResponse } from "effect/http"
-import { createServer, METHODS, type Server } from "node:http"
-import type { Socket } from "node:net"
+import { METHODS } from "node:http"
 import { clip } from "../../../internal/clip.ts"
 import { forLog } from "../../../internal/loggedCause.ts"
 import * as Ticker from "../../../internal/ticker.ts"
@@ -28,10 +26,9 @@ import { GracefulShutdown } from "../../../session/GracefulShutdown.ts"
 import type { Principal } from "../../../session/Principal.ts"
 import type { ListenerSessionOptions, Transport } from "../../../session/Transport.ts"
 import { EventStore, makeMemory as makeMemoryEventStore } from "../EventStore.ts"
-import { ListenError } from "../ListenError.ts"
 import { makeMemory as makeMemorySessionStore, SessionStore } from "../SessionStore.ts"
 import type { Options, Runner, ServeOptions } from "../StreamableHttp.ts"
-import { authenticate, headerOverflowAnswer, metadataMethods } from "./bearer.ts"
+import { authenticate, metadataMethods } from "./bearer.ts"
 import * as HttpConfig from "./config.ts"
 import { Endpoint } from "./EndpointState.ts"
 import { HttpInfo, type HttpSession, ownedBy } from "./HttpSession.ts"
@@ -43,6 +40,7 @@ import { OnListening } from "./listening.ts"
 import * as Legacy from "./legacy.ts"
 import * as MediaTypes from "./mediaTypes.ts"
 import * as Modern from "./modern.ts"
+import type * as NodeServer from "./nodeServer.ts"
 import { health, jsonError, methodNotAllowed, shuttingDown, unsupportedHeader } from "./responses.ts"
 
 /** JSON-RPC error codes are decided in `McpError`: no literals here. */
@@ -363,10 +361,15 @@ const pathOf = (request: HttpServerRequest.HttpServerRequest): string => {
  */
 export const exactPaths = { caseSensitive: true, ignoreTrailingSlash: false, ignoreDuplicateSlashes: false } as const
 
-/** See `StreamableHttp.serve`. */
+/**
+ * See `StreamableHttp.serve`; `nodeServer`: the Node HTTP server's Layer (`nodeServer.ts`), which
+ * `StreamableHttp.serve` imports and hands here, so that this module, which `WebHandler` imports
+ * too, never imports it (nor `ws` with it).
+ */
 export const serve = <R>(
   run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>,
-  options: ServeOptions = {}
+  options: ServeOptions,
+  nodeServer: typeof NodeServer.layer
 ): Layer.Layer<never, never, R> =>
   Layer.unwrap(
     Effect.map(Effect.context<R>(), (context) => {
@@ -379,10 +382,7 @@ export const serve = <R>(
       const port = options.port ?? 3000
       // `Infinity` (never) is Node's 0.
       const keepAliveTimeout = options.keepAliveTimeoutMillis ?? 72_000
-      const server = nodeServer(host, port, keepAliveTimeout === Number.POSITIVE_INFINITY ? 0 : keepAliveTimeout, options.auth, options.cors).pipe(
-        Layer.catchTag("ServeError", (error) =>
-          Layer.effect(HttpServer.HttpServer, Effect.die(new ListenError({ host, port, code: errorCode(error.cause), cause: error.cause }))))
-      )
+      const server = nodeServer(host, port, keepAliveTimeout === Number.POSITIVE_INFINITY ? 0 : keepAliveTimeout, options.auth, options.cors)
       // Finalizers run in reverse: serving's own, which interrupts the requests being served, would
       // run before the endpoint's, cutting what is in flight (an empty 503, an SSE stream broken
       // without its answer). Added last, this one stops the endpoint first: those requests are
@@ -411,73 +411,16 @@ const tellListening: Effect.Effect<void, never, HttpServer.HttpServer> = Effect.
     })))
 
 /**
- * The Node HTTP server of `serve`. No preemptive wait for open responses: SSE streams never end by
- * themselves; the endpoint's shutdown closes them, then the server closes at once.
- *
- * Node's `server.close()` ends the connections idle at that moment, but not one that has not
- * carried a request yet: it waits until the client drops it. undici (fetch, so the SDK clients)
- * opens such a connection at once to replace one whose request it aborted, as a client's `close()`
- * aborts its GET stream; browsers open them ahead of use. The server, and with it the process,
- * then stopped only when undici let it go (its keep-alive timeout, 4 s). Closing, the server ends
- * those too; every other connection closes as Node closes it.
- *
- * `keepAliveTimeout`: see `ServeOptions.keepAliveTimeoutMillis` (0: never). With bearer
- * authentication (`auth`), a request whose header fields are too large is answered with its
- * challenge, and with CORS its headers (see `headerOverflowAnswer`): this server is the only one of
- * `serve`, so its `clientError` is the endpoint's (with `handler` or `route`, the application's
- * server is its own; `WebHandler`'s `clientError` is the listener for one's own Node server).
- */
-const nodeServer = (host: string, port: number, keepAliveTimeout: number, auth: BearerAuth.Config | undefined, cors: Options["cors"]) =>
-  Layer.unwrap(Effect.map(nodeHttpServer, (NodeHttpServer) =>
-    Layer.effect(
-      HttpServer.HttpServer,
-      Effect.gen(function*() {
-        const server = createServer({ keepAliveTimeout })
-        if (auth !== undefined) server.on("clientError", headerOverflowAnswer(auth, cors))
-        // Per connection, not per request.
-        const connections = new Set<Socket>()
-        server.on("connection", (socket: Socket) => {
-          connections.add(socket)
-          socket.once("close", () => connections.delete(socket))
-        })
-        const served = yield* NodeHttpServer.make(() => server, { host, port, disablePreemptiveShutdown: true })
-        // Added after `make`'s own close, so it runs before it (which then finds the server closed).
-        yield* Effect.addFinalizer(() => closePromptly(server, connections))
-        return served
-      })
-    ).pipe(Layer.merge(NodeHttpServer.layerHttpServices))))
-
-/**
- * `NodeHttpServer`, imported when `serve` starts its own server, in every build (its specifier is
- * a package's, which `scripts/build.ts` leaves to `import()` in the `.bundler.js` variants): it
- * imports `ws` (for WebSocket upgrades, which the endpoint never makes), a CommonJS package that
- * `require`s Node's built-ins. Imported with the endpoint, it made the root entry fail where
- * modules are evaluated as ES modules without `require`: Vite's SSR with `ssr.noExternal: true`
- * (`require is not defined`), an ES module bundle without a `createRequire` banner. `handler`,
- * `route` and `WebHandler` serve on the application's server and never load it.
- */
-const nodeHttpServer = Effect.promise(() => import("@effect/platform-node/NodeHttpServer"))
-
-/** Closes `server` and waits until its connections have closed, ending those that never carried a request. */
-const closePromptly = (server: Server, connections: ReadonlySet<Socket>): Effect.Effect<void> =>
-  Effect.callback<void>((resume) => {
-    if (!server.listening) return resume(Effect.void)
-    server.close(() => resume(Effect.void))
-    // Not a byte read: no request is under way. (One whose bytes arrived but were not read yet is
-    // reset, ECONNRESET: the server's request listeners are gone by now, it would have hung.)
-    for (const socket of connections) if (socket.bytesRead === 0) socket.destroy()
-  })
-
-/**
  * See `StreamableHttp.fromConfig`: the options the environment (Effect `Config`) sets, under those
  * given in code. A variable that does not parse (`MCP_HTTP_PORT=abc`) stops the server with an
  * `HttpConfigError` naming it (a defect, as a `ListenError`: the listener's type promises no error).
  */
 export const serveFromConfig = <R>(
   run: (transport: Transport, options: ListenerSessionOptions) => Effect.Effect<void, TransportFailure, R>,
-  options: ServeOptions = {}
+  options: ServeOptions,
+  nodeServer: typeof NodeServer.layer
 ): Layer.Layer<never, never, R> =>
-  Layer.unwrap(Effect.map(Effect.orDie(HttpConfig.underEnvironment(options)), (options) => serve(run, options)))
+  Layer.unwrap(Effect.map(Effect.orDie(HttpConfig.underEnvironment(options)), (options) => serve(run, options, nodeServer)))
 
 // ---------------------------------------------------------------------------
 // Requests
@@ -617,7 +560,3 @@ const namedSession = (self: Endpoint, headers: Negotiation.Headers, principal: P
   const session = id === undefined ? undefined : self.sessions.get(id)
   return session === undefined || session.ended || !ownedBy(session, principal) ? undefined : session
 }
-
-/** The `code` of a Node system error (`EADDRINUSE`…). */
-const errorCode = (cause: unknown): string | undefined =>
-  typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string" ? cause.code : undefined
