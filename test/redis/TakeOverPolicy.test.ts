@@ -211,10 +211,13 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken o
       assert.strictEqual(takenOverRuns, 2)
     }), 30_000)
 
-  // Fails before: the run that took the task over was not measured as it ended (SizeLimit did not
-  // see its request): its result was recorded whole (in Redis, and so carried whole by the
-  // notifications of a client following the task by listen), replaced only as tasks/get sent it.
-  it.effect("under SizeLimit: its result over the limit is recorded replaced, as a task's made on that replica is", () =>
+  /**
+   * Under `middleware`: a task of a tool answering 2,000 bytes (past the promotion), taken over by b
+   * from a, which stopped, then one made on b; both completed, the tool run 3 times. What each
+   * recorded, read from Redis (the store's own view, not tasks/get's): its text as `read` gives it
+   * (the one made on b first), or its outcome as JSON when it is no result.
+   */
+  const recordedTakenOver = (middleware: Middleware.Middleware, read: (text: string) => unknown) =>
     Effect.gen(function*() {
       let runs = 0
       const Large = McpServer.tool({
@@ -229,7 +232,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken o
           })
       })
       const prefix = uniquePrefix()
-      const replica = yield* replicas(Layer.merge(Large, McpServer.middleware(SizeLimit.middleware({ maxBytes: 1_000 }))), prefix)
+      const replica = yield* replicas(Layer.merge(Large, McpServer.middleware(middleware)), prefix)
       const scopeA = yield* Scope.make()
       const a = yield* replica(scopeA)
       const b = yield* replica(yield* Effect.scope)
@@ -242,56 +245,34 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken o
         assert.strictEqual(task?.status, "completed", JSON.stringify(task))
       }
       assert.strictEqual(runs, 3)
-      // What each task recorded, read from Redis (the store's own view, not tasks/get's).
       const { url } = yield* TestRedis
       const store = Context.get(yield* Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie)), TaskStore)
-      const recorded = yield* Effect.forEach([made.taskId, takenOver.taskId], (taskId) =>
+      return yield* Effect.forEach([made.taskId, takenOver.taskId], (taskId) =>
         Effect.map(store.get(taskId, "2026|principal:ada"), (task) => {
           const outcome = task.outcome
-          return outcome?._tag === "Result" ? (outcome.result as any).content?.[0]?.text?.replace(/\d+ bytes/, "N bytes").slice(0, 60) : JSON.stringify(outcome)
+          const text = outcome?._tag === "Result" ? (outcome.result as any).content?.[0]?.text : undefined
+          return typeof text === "string" ? read(text) : JSON.stringify(outcome)
         }))
+    }).pipe(Effect.scoped)
+
+  // Fails before: the run that took the task over was not measured as it ended (SizeLimit did not
+  // see its request): its result was recorded whole (in Redis, and so carried whole by the
+  // notifications of a client following the task by listen), replaced only as tasks/get sent it.
+  it.effect("under SizeLimit: its result over the limit is recorded replaced, as a task's made on that replica is", () =>
+    Effect.gen(function*() {
+      const recorded = yield* recordedTakenOver(SizeLimit.middleware({ maxBytes: 1_000 }), (text) => text.replace(/\d+ bytes/, "N bytes").slice(0, 60))
       // The size said differs by the server's identity (`_meta`), which the call made on b was sent with.
       assert.deepStrictEqual(recorded, ["Tool result too large: N bytes (limit 1000)", "Tool result too large: N bytes (limit 1000)"], JSON.stringify(recorded))
-    }).pipe(Effect.scoped), 30_000)
+    }), 30_000)
 
   // Fails before: the wrapper's spread kept SizeLimit's mapping (its symbol), so the take-over's
   // result was recorded replaced ("Tool result too large") while a call made through the wrapper,
   // which never runs SizeLimit's onRequest, records its result whole.
   it.effect("under a wrapper that spreads SizeLimit but narrows its onRequest (to no request): its result is recorded whole, as a call's through it", () =>
     Effect.gen(function*() {
-      let runs = 0
-      const Large = McpServer.tool({
-        name: "large",
-        execution: { taskSupport: "optional" },
-        handler: () =>
-          Effect.suspend(() => {
-            if (++runs === 1) return Effect.never
-            return Effect.as(Effect.sleep("200 millis"), "x".repeat(2_000))
-          })
-      })
       const limit = SizeLimit.middleware({ maxBytes: 1_000 })
       const narrowed = Middleware.make("narrowed-size-limit", { ...limit, onRequest: (request, _context, next) => next(request) })
-      const prefix = uniquePrefix()
-      const replica = yield* replicas(Layer.merge(Large, McpServer.middleware(narrowed)), prefix)
-      const scopeA = yield* Scope.make()
-      const a = yield* replica(scopeA)
-      const b = yield* replica(yield* Effect.scope)
-      const takenOver = yield* a.callToolAsTask("large")
-      yield* Scope.close(scopeA, Exit.void)
-      const made = yield* b.callToolAsTask("large")
-      const ended = (task: any) => task?.status === "completed" || task?.status === "failed" || task?.status === "cancelled"
-      for (const taskId of [made.taskId, takenOver.taskId]) {
-        const task = yield* pollUntil(b, taskId, ended)
-        assert.strictEqual(task?.status, "completed", JSON.stringify(task))
-      }
-      assert.strictEqual(runs, 3)
-      const { url } = yield* TestRedis
-      const store = Context.get(yield* Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie)), TaskStore)
-      const recorded = yield* Effect.forEach([made.taskId, takenOver.taskId], (taskId) =>
-        Effect.map(store.get(taskId, "2026|principal:ada"), (task) => {
-          const outcome = task.outcome
-          return outcome?._tag === "Result" ? (outcome.result as any).content?.[0]?.text?.length : JSON.stringify(outcome)
-        }))
+      const recorded = yield* recordedTakenOver(narrowed, (text) => text.length)
       assert.deepStrictEqual(recorded, [2_000, 2_000], JSON.stringify(recorded))
-    }).pipe(Effect.scoped), 30_000)
+    }), 30_000)
 })
