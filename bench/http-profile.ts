@@ -32,7 +32,9 @@
  * ab 20,000 per kind and server), PROFILE_ROUNDS (ab: 11), PROFILE_IN_FLIGHT (8), PROFILE_KINDS
  * (all: `2026,control,stateless`; callgrind measures them in the order given, a kind named twice
  * twice: the JIT still tiers code up and down after the warm-up, so a kind measured again after
- * the others compares steadier).
+ * the others compares steadier), PROFILE_TIMEOUT_MS (120,000: how long a server may take to listen,
+ * and a `callgrind_control` to answer; a server with its JIT under callgrind on a busy machine took
+ * longer).
  */
 import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process"
 import { mkdirSync, readdirSync, readFileSync } from "node:fs"
@@ -46,7 +48,7 @@ import { childCpuMicros, children, fmt, freePort, intEnv, median, ratio, runBenc
 const HOST = "127.0.0.1"
 const PATH = "/mcp"
 const TEXT = "hello"
-const TIMEOUT_MS = 120_000
+const TIMEOUT_MS = intEnv("PROFILE_TIMEOUT_MS", 120_000)
 const IN_FLIGHT = intEnv("PROFILE_IN_FLIGHT", 8)
 
 type Kind = "2026" | "control" | "stateless"
