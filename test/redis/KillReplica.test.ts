@@ -14,6 +14,9 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { ChildProcess } from "node:child_process"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { createClient } from "redis"
 import { orphanMessage } from "../../src/tasks/Task.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
@@ -28,6 +31,24 @@ const pair = (leaseMillis: number) =>
     const [a, b] = yield* Effect.all([start, start], { concurrency: 2 })
     return { url, prefix, start, a, b }
   })
+
+/**
+ * A hold for `held_crunch` (`test/fixtures/held-replica-server.ts`): the path of a file not made
+ * yet, in a folder of the test's own (removed with its scope), and its release (the file made).
+ * A re-runnable task held so cannot end on the replica the test kills or stops before the test has
+ * seen it working there (a 2 s `crunch` was seen ended first, on a loaded machine); released once
+ * that replica is gone, its re-run on the survivor works its seconds.
+ */
+const hold = Effect.map(
+  Effect.acquireRelease(
+    Effect.sync(() => mkdtempSync(join(tmpdir(), "effect-mcp-server-hold-"))),
+    (folder) => Effect.sync(() => rmSync(folder, { recursive: true, force: true }))
+  ),
+  (folder) => {
+    const path = join(folder, "released")
+    return { path, release: Effect.sync(() => writeFileSync(path, "")) }
+  }
+)
 
 /**
  * Signals `child` and waits until it has exited (bounded: 30 s, a replica's graceful shutdown on a
@@ -45,14 +66,14 @@ const signalAndWait = (child: ChildProcess, signal: NodeJS.Signals) =>
     })
   )
 
-/** The survivor the tests of a block share: a replica (600 ms leases) on a prefix of its own. */
+/** The survivor the tests of a block share: a replica (600 ms leases, `held_crunch` too) on a prefix of its own. */
 class Survivor extends Context.Service<Survivor, { readonly url: string; readonly prefix: string; readonly port: number }>()("test/Survivor") {
   static readonly layer: Layer.Layer<Survivor, never, TestRedis> = Layer.effect(
     Survivor,
     Effect.gen(function*() {
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
-      const { port } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 600 })
+      const { port } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 600, server: "held" })
       return { url, prefix, port }
     })
   )
@@ -64,7 +85,7 @@ class Survivor extends Context.Service<Survivor, { readonly url: string; readonl
  */
 const twoReplicas = Effect.gen(function*() {
   const { url, prefix, port: portB } = yield* Survivor
-  const { child: a, port: portA } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 600 })
+  const { child: a, port: portA } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis: 600, server: "held" })
   return { a, portA, portB }
 })
 
@@ -77,8 +98,9 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
       it.effect("the surviving replica runs its re-runnable task again and fails its runOnce task, within about a lease", () =>
         Effect.gen(function*() {
           const { a, portA, portB } = yield* twoReplicas
+          const { path, release } = yield* hold
 
-          const crunch = yield* call(portA, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 2 } })
+          const crunch = yield* call(portA, "tools/call", "held_crunch", { name: "held_crunch", arguments: { seconds: 2, hold: path } })
           const charge = yield* call(portA, "tools/call", "charge", { name: "charge", arguments: { cents: 500, seconds: 600 } })
           assert.strictEqual(crunch.result?.resultType, "task", JSON.stringify(crunch))
           assert.strictEqual(charge.result?.resultType, "task", JSON.stringify(charge))
@@ -90,6 +112,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
 
           a.kill("SIGKILL")
           const killedAt = Date.now()
+          yield* release
           const final: Array<any> = []
           for (const taskId of taskIds) {
             final.push(yield* pollTask(portB, taskId, (task) => task?.status !== "working"))
@@ -157,12 +180,15 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
       it.effect("its tasks are taken over by the survivor as when it dies: the re-runnable one run again, the runOnce one failed as an orphan", () =>
         Effect.gen(function*() {
           const { a, portA, portB } = yield* twoReplicas
-          const crunch = yield* call(portA, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 2 } })
+          const { path, release } = yield* hold
+          const crunch = yield* call(portA, "tools/call", "held_crunch", { name: "held_crunch", arguments: { seconds: 2, hold: path } })
           const charge = yield* call(portA, "tools/call", "charge", { name: "charge", arguments: { cents: 500, seconds: 600 } })
           assert.strictEqual(crunch.result?.resultType, "task", JSON.stringify(crunch))
           assert.strictEqual(charge.result?.resultType, "task", JSON.stringify(charge))
-          a.kill("SIGTERM")
           const stoppedAt = Date.now()
+          // Released once the replica is gone: its run of the crunch cannot have ended there.
+          assert.isTrue(yield* signalAndWait(a, "SIGTERM"), "the stopped replica exits")
+          yield* release
           const rerun = yield* pollTask(portB, crunch.result.taskId, (task) => task?.status !== "working")
           const once = yield* pollTask(portB, charge.result.taskId, (task) => task?.status !== "working")
           assert.strictEqual(rerun?.status, "completed", JSON.stringify(rerun))

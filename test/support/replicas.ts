@@ -12,7 +12,8 @@ import "./compileCache.ts"
 const examples = {
   replica: fileURLToPath(new URL("../../examples/replica-server.ts", import.meta.url)),
   everything: fileURLToPath(new URL("../../examples/everything-server.ts", import.meta.url)),
-  other: fileURLToPath(new URL("../fixtures/other-server.ts", import.meta.url))
+  other: fileURLToPath(new URL("../fixtures/other-server.ts", import.meta.url)),
+  held: fileURLToPath(new URL("../fixtures/held-replica-server.ts", import.meta.url))
 }
 
 /**
@@ -26,7 +27,7 @@ export interface ReplicaOptions {
   readonly redisUrl: string
   readonly prefix: string
   readonly leaseMillis: number
-  readonly server?: "replica" | "everything" | "other" | undefined
+  readonly server?: "replica" | "everything" | "other" | "held" | undefined
   readonly args?: ReadonlyArray<string> | undefined
   /** Flags for the replica's Node, before its script (e.g. `--trace-gc-nvp`; Node refuses V8's in `NODE_OPTIONS`). */
   readonly nodeArgs?: ReadonlyArray<string> | undefined
@@ -91,7 +92,7 @@ const spawnOnce = (options: ReplicaOptions, port: number): Effect.Effect<Replica
       new Promise<Replica>((resolve, reject) => {
         const args = options.server === "everything"
           ? [examples.everything, "--http", "--stateless", "--redis", options.redisUrl, ...(options.args ?? [])]
-          : [options.server === "other" ? examples.other : examples.replica, "--http", ...(options.args ?? [])]
+          : [options.server === undefined ? examples.replica : examples[options.server], "--http", ...(options.args ?? [])]
         const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args, "--port", String(port)], {
           env: {
             PATH: process.env.PATH ?? "",
@@ -146,7 +147,8 @@ const spawnOnce = (options: ReplicaOptions, port: number): Effect.Effect<Replica
  * could reach another process's server). Killed with SIGKILL when the scope closes.
  * `examples/replica-server.ts` by default; `everything`: `examples/everything-server.ts --http
  * --stateless --redis <url>` with `args` added (e.g. `--rate-limit N`); `other`: another server
- * (`test/fixtures/other-server.ts`, named `other`, its own `crunch`). `output` collects what it
+ * (`test/fixtures/other-server.ts`, named `other`, its own `crunch`); `held`: the replica with a
+ * `held_crunch` tool (`test/fixtures/held-replica-server.ts`). `output` collects what it
  * writes (stdout and stderr), if given.
  */
 export const startReplicaOnAnyPort = (options: ReplicaOptions): Effect.Effect<Replica, never, Scope.Scope> =>
