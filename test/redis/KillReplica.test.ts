@@ -20,7 +20,7 @@ import { join } from "node:path"
 import { createClient } from "redis"
 import { orphanMessage } from "../../src/tasks/Task.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
-import { modernRequest as call, pollTask, startReplicaOnAnyPort } from "../support/replicas.ts"
+import { listenBound, modernRequest as call, pollTask, startReplicaOnAnyPort } from "../support/replicas.ts"
 
 /** Two replicas started side by side (each start is about a second of CPU) on one prefix of their own, with `leaseMillis`. */
 const pair = (leaseMillis: number) =>
@@ -65,6 +65,11 @@ const signalAndWait = (child: ChildProcess, signal: NodeJS.Signals) =>
       child.kill(signal)
     })
   )
+
+/** A test that starts one replica (bounded by `listenBound`) and waits a few leases and polls: its bound. */
+const oneStart = listenBound + 60_000
+/** A test that starts replicas twice, one start after the other. */
+const twoStarts = 2 * listenBound + 60_000
 
 /** The survivor the tests of a block share: a replica (600 ms leases, `held_crunch` too) on a prefix of its own. */
 class Survivor extends Context.Service<Survivor, { readonly url: string; readonly prefix: string; readonly port: number }>()("test/Survivor") {
@@ -124,7 +129,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
           assert.strictEqual(once?.status, "failed", JSON.stringify(once))
           assert.strictEqual(once.statusMessage, orphanMessage)
           assert.isBelow(Date.now() - killedAt, 10_000, "within a few leases (600 ms each) and the re-run, not the task's TTL")
-        }), 60_000)
+        }), oneStart)
 
       it.effect("a task waiting for input when its replica dies is working again on the survivor (nothing pending) until its re-run asks again", () =>
         Effect.gen(function*() {
@@ -137,7 +142,8 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
           a.kill("SIGKILL")
           // Taken over (about a lease), the re-run waits 1 s before it asks: meanwhile nothing is pending.
           const seen: Array<string> = []
-          for (let i = 0; i < 100 && !(seen.includes("working") && task?.status === "input_required"); i++) {
+          // Bounded: 300 reads (a take-over, 1 s and the question: waited for, not timed).
+          for (let i = 0; i < 300 && !(seen.includes("working") && task?.status === "input_required"); i++) {
             yield* Effect.sleep("50 millis")
             task = (yield* call(portB, "tasks/get", taskId, { taskId })).result
             if (seen.at(-1) !== task?.status) seen.push(task?.status)
@@ -147,7 +153,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
           yield* call(portB, "tasks/update", taskId, { taskId, inputResponses: { [key!]: { action: "accept", content: { name: "Grace" } } } })
           task = yield* pollTask(portB, taskId, (task) => task?.status === "completed", 100, 50)
           assert.deepStrictEqual(task.result?.content, [{ type: "text", text: "Hello, Grace (on replicas)" }])
-        }), 60_000)
+        }), oneStart)
 
       it.effect("a task taken over runs again with the caller's truth: it asks for input on the survivor, answered with tasks/update there", () =>
         Effect.gen(function*() {
@@ -170,7 +176,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
           task = yield* pollTask(portB, taskId, (task) => task?.status !== "input_required" && task?.status !== "working", 100, 50)
           assert.strictEqual(task?.status, "completed", JSON.stringify(task))
           assert.deepStrictEqual(task.result?.content, [{ type: "text", text: "Hello, Ada (on replicas)" }])
-        }), 60_000)
+        }), oneStart)
     })
 
     describe("a replica stopped with SIGTERM (a graceful shutdown, as a rolling restart does)", () => {
@@ -196,7 +202,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
           assert.strictEqual(once?.status, "failed", JSON.stringify(once))
           assert.strictEqual(once.statusMessage, orphanMessage)
           assert.isBelow(Date.now() - stoppedAt, 10_000, "within a few leases (600 ms each) and the re-run, not the task's TTL")
-        }), 60_000)
+        }), oneStart)
     })
   })
 
@@ -258,7 +264,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
         assert.deepStrictEqual(task?.result?.content, [{ type: "text", text: "Hedy likes red" }], JSON.stringify(task))
         // Bounded: one suffix per take-over, never suffixes on suffixes.
         for (const key of answered) assert.match(key, /^elicitation\/create-\d+(-takeover\d+)?$/)
-      }), 60_000)
+      }), twoStarts)
 
   })
 
@@ -299,7 +305,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
         const keys = yield* Effect.promise(() => client.keys(`${prefix}*t:${taskId}`))
         assert.strictEqual(keys.length, 1, JSON.stringify(keys))
         assert.strictEqual(yield* Effect.promise(() => client.hGet(keys[0]!, "backs")), "1", "handed back by the stopped replica, once")
-      }), 60_000)
+      }), oneStart)
   })
 
   describe("a replica draining (SIGTERM, a call still in flight)", () => {
@@ -332,7 +338,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
         const fields = yield* Effect.promise(() => client.hmGet(keys[0]!, ["claims", "status"]))
         assert.strictEqual(fields[1], "working", JSON.stringify(fields))
         assert.isTrue(fields[0] === null || fields[0] === "0", `claimed by the draining replica: claims ${fields[0]}`)
-      }), 60_000)
+      }), oneStart)
   })
 
   describe("a task handed back twice (replicas stopped with SIGTERM, one after the other)", () => {
@@ -375,6 +381,6 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
         yield* answer(portC, keyOf(task, "Your favourite colour?"), { colour: "red" })
         task = yield* pollTask(portC, taskId, (task) => task?.status === "completed", 100, 50)
         assert.deepStrictEqual(task?.result?.content, [{ type: "text", text: "Hedy likes red" }], JSON.stringify(task))
-      }), 60_000)
+      }), twoStarts)
   })
 })
