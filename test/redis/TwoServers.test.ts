@@ -45,14 +45,17 @@ layer(TestRedis.layer, { excludeTestServices: true })("two servers of different 
       assert.include(warning, "prefix")
       assert.notInclude(replicaOutput, "in use by", "replicas of one server share the prefix: no warning")
 
-      const crunch = yield* call(portA, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 2 } })
+      // The 2 s crunch last, the replicas killed as soon as it is a task: created first, it was done
+      // on its replica (which answers as a task after 100 ms) before the kill when the charge's
+      // creation took 1.9 s more, on a loaded machine, and read "completed" below.
       const charge = yield* call(portA, "tools/call", "charge", { name: "charge", arguments: { cents: 500, seconds: 600 } })
-      assert.strictEqual(crunch.result?.resultType, "task", JSON.stringify(crunch))
-      assert.strictEqual(charge.result?.resultType, "task", JSON.stringify(charge))
-      const taskIds: ReadonlyArray<string> = [crunch.result.taskId, charge.result.taskId]
+      const crunch = yield* call(portA, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 2 } })
       // Both replicas go (the second would take the first's tasks over): the other server is left alone with them.
       b.kill("SIGKILL")
       a.kill("SIGKILL")
+      assert.strictEqual(crunch.result?.resultType, "task", JSON.stringify(crunch))
+      assert.strictEqual(charge.result?.resultType, "task", JSON.stringify(charge))
+      const taskIds: ReadonlyArray<string> = [crunch.result.taskId, charge.result.taskId]
 
       // Five leases and more: the other server's reaper (every third of a lease) had every chance.
       // (Before, it ran its own `crunch` on the first's arguments and failed the `charge` task.)
