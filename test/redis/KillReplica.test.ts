@@ -14,7 +14,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { ChildProcess } from "node:child_process"
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createClient } from "redis"
@@ -22,12 +22,15 @@ import { orphanMessage } from "../../src/tasks/Task.ts"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
 import { listenBound, modernRequest as call, pollTask, startReplicaOnAnyPort } from "../support/replicas.ts"
 
-/** Two replicas started side by side (each start is about a second of CPU) on one prefix of their own, with `leaseMillis`. */
-const pair = (leaseMillis: number) =>
+/**
+ * Two replicas started side by side (each start is about a second of CPU) on one prefix of their
+ * own, with `leaseMillis`; `held`: with `held_crunch` (see {@link hold}).
+ */
+const pair = (leaseMillis: number, server?: "held") =>
   Effect.gen(function*() {
     const { url } = yield* TestRedis
     const prefix = uniquePrefix()
-    const start = startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis })
+    const start = startReplicaOnAnyPort({ redisUrl: url, prefix, leaseMillis, server })
     const [a, b] = yield* Effect.all([start, start], { concurrency: 2 })
     return { url, prefix, start, a, b }
   })
@@ -315,17 +318,23 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
     // replicas take each other's tasks, failed a re-runnable task so) for a run cut short.
     it.effect("claims no orphan: the task of a replica that dies meanwhile is left to the others", () =>
       Effect.gen(function*() {
-        const { url, prefix, a: { child: a, port: portA }, b: { child: c, port: portC } } = yield* pair(600)
+        const { url, prefix, a: { child: a, port: portA }, b: { child: c, port: portC } } = yield* pair(600, "held")
         const crunch = yield* call(portC, "tools/call", "crunch", { name: "crunch", arguments: { seconds: 30 } })
         assert.strictEqual(crunch.result?.resultType, "task", JSON.stringify(crunch))
         const taskId: string = crunch.result.taskId
         // A 2025-era call (not a task) in flight on A: its drain lasts while the call runs (3 s).
+        // Stopped once the call is under way (it marks its start), not 300 ms after it was sent: a
+        // request that had not reached A by then was refused by its stop, or not drained.
+        const { path, release } = yield* hold
+        yield* release
         const inFlight = fetch(`http://127.0.0.1:${portA}/mcp`, {
           method: "POST",
           headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-protocol-version": "2025-06-18" },
-          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "crunch", arguments: { seconds: 3 } } })
+          body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "held_crunch", arguments: { seconds: 3, hold: path } } })
         }).then((response) => response.text())
-        yield* Effect.sleep(300)
+        // Bounded: 600 looks, 50 ms apart.
+        for (let i = 0; i < 600 && !existsSync(`${path}.started`); i++) yield* Effect.sleep("50 millis")
+        assert.isTrue(existsSync(`${path}.started`), "the call is under way on A")
         const exited = new Promise<void>((resolve) => a.once("exit", () => resolve()))
         a.kill("SIGTERM")
         c.kill("SIGKILL")
