@@ -57,6 +57,28 @@ const hold = Effect.map(
  * Signals `child` and waits until it has exited (bounded: 30 s, a replica's graceful shutdown on a
  * loaded machine); answers whether it did.
  */
+/**
+ * The survey task's questions, read from `tasks/get`, and a client's answers to them: every key the
+ * client answered is remembered, and it never answers one of them again (ext-tasks' ledger), so a
+ * run asking again under an answered key fails the test.
+ */
+const surveyAnswers = (taskId: string) => {
+  const asking = (message: string) => (task: any) =>
+    task?.status === "input_required" && Object.values(task.inputRequests).some((input: any) => input.params?.message === message)
+  const keyOf = (task: any, message: string) =>
+    Object.entries(task.inputRequests as Record<string, any>).find(([, input]) => input.params?.message === message)?.[0]
+  const answered = new Set<string>()
+  const answer = (port: number, key: string | undefined, content: object) =>
+    Effect.gen(function*() {
+      assert.isDefined(key)
+      assert.isFalse(answered.has(key!), `asked again under ${key}, a key the client answered: ${[...answered].join(", ")}`)
+      answered.add(key!)
+      const updated = yield* call(port, "tasks/update", taskId, { taskId, inputResponses: { [key!]: { action: "accept", content } } })
+      assert.isUndefined(updated.error, JSON.stringify(updated))
+    })
+  return { answer, answered, asking, keyOf }
+}
+
 const signalAndWait = (child: ChildProcess, signal: NodeJS.Signals) =>
   Effect.promise(() =>
     new Promise<boolean>((resolve) => {
@@ -224,20 +246,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
         const created = yield* call(portA, "tools/call", "survey", { name: "survey", arguments: { seconds: 0.3 } }, elicitation)
         assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
         const taskId: string = created.result.taskId
-        const asking = (message: string) => (task: any) =>
-          task?.status === "input_required" && Object.values(task.inputRequests).some((input: any) => input.params?.message === message)
-        const keyOf = (task: any, message: string) =>
-          Object.entries(task.inputRequests as Record<string, any>).find(([, input]) => input.params?.message === message)?.[0]
-        // Every key the client answered: it never answers one of them again (ext-tasks' ledger).
-        const answered = new Set<string>()
-        const answer = (port: number, key: string | undefined, content: object) =>
-          Effect.gen(function*() {
-            assert.isDefined(key)
-            assert.isFalse(answered.has(key!), `asked again under ${key}, a key the client answered: ${[...answered].join(", ")}`)
-            answered.add(key!)
-            const updated = yield* call(port, "tasks/update", taskId, { taskId, inputResponses: { [key!]: { action: "accept", content } } })
-            assert.isUndefined(updated.error, JSON.stringify(updated))
-          })
+        const { answer, answered, asking, keyOf } = surveyAnswers(taskId)
         let task = yield* pollTask(portA, taskId, asking("Your name?"), 100, 50)
         assert.strictEqual(keyOf(task, "Your name?"), "elicitation/create-1", JSON.stringify(task))
         yield* answer(portA, keyOf(task, "Your name?"), { name: "Ada" })
@@ -361,19 +370,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
         const created = yield* call(portA, "tools/call", "survey", { name: "survey", arguments: { seconds: 0.3 } }, elicitation)
         assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
         const taskId: string = created.result.taskId
-        const asking = (message: string) => (task: any) =>
-          task?.status === "input_required" && Object.values(task.inputRequests).some((input: any) => input.params?.message === message)
-        const keyOf = (task: any, message: string) =>
-          Object.entries(task.inputRequests as Record<string, any>).find(([, input]) => input.params?.message === message)?.[0]
-        const answered = new Set<string>()
-        const answer = (port: number, key: string | undefined, content: object) =>
-          Effect.gen(function*() {
-            assert.isDefined(key)
-            assert.isFalse(answered.has(key!), `asked again under ${key}, a key the client answered: ${[...answered].join(", ")}`)
-            answered.add(key!)
-            const updated = yield* call(port, "tasks/update", taskId, { taskId, inputResponses: { [key!]: { action: "accept", content } } })
-            assert.isUndefined(updated.error, JSON.stringify(updated))
-          })
+        const { answer, asking, keyOf } = surveyAnswers(taskId)
         let task = yield* pollTask(portA, taskId, asking("Your name?"), 100, 50)
         yield* answer(portA, keyOf(task, "Your name?"), { name: "Ada" })
         task = yield* pollTask(portA, taskId, asking("Your favourite colour?"), 100, 50)
