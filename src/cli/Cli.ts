@@ -58,6 +58,7 @@ import { clip } from "../internal/clip.ts"
 import { exitOnceWritten } from "../internal/exitOnceWritten.ts"
 import * as Clients from "./internal/clients.ts"
 import * as Colors from "./internal/colors.ts"
+import * as DevTimes from "./internal/devTimes.ts"
 import * as NodeArgs from "./internal/nodeArgs.ts"
 import * as Wizard from "./internal/wizard.ts"
 import { HttpConfigError } from "../transport/http/HttpConfigError.ts"
@@ -488,8 +489,8 @@ const dev = Command.make("dev", {
       "Develops a server module: serves it over Streamable HTTP in a child process, restarted (after draining " +
         "in-flight requests) when a file in its folder changes, and prints the MCP Inspector command. " +
         "The MCP_HTTP_* environment variables are read as run --http reads them (the flags win). " +
-        "A request made while no server accepts (a restart) waits for one, at most MCP_DEV_HOLD_MILLIS (default 30000); " +
-        "a server that has not started listening after MCP_DEV_START_NOTICE_MILLIS (default 10000) is said on stderr."
+        `A request made while no server accepts (a restart) waits for one, at most MCP_DEV_HOLD_MILLIS (default ${DevTimes.holdMillis}); ` +
+        `a server that has not started listening after MCP_DEV_START_NOTICE_MILLIS (default ${DevTimes.startNoticeMillis}) is said on stderr.`
     ),
     Command.withExamples([
       { command: "effect-mcp dev server.ts", description: "http://127.0.0.1:3000/mcp, restarted on changes" },

@@ -58,6 +58,7 @@ import { lstatSync, readdirSync } from "node:fs"
 import { createServer, type Server } from "node:net"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
 import { listeningUrl } from "../transport/http/internal/guards.ts"
+import * as DevTimes from "./internal/devTimes.ts"
 import * as Relay from "./internal/relay.ts"
 
 /**
@@ -161,8 +162,8 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     options.path ?? "/mcp",
     { allowedHosts: options.allowedHosts }
   )
-  const holdMillis = options.holdTimeout === undefined ? Relay.holdMillis : Duration.toMillis(options.holdTimeout)
-  const startMillis = options.startNotice === undefined ? defaultStartMillis : Duration.toMillis(options.startNotice)
+  const holdMillis = options.holdTimeout === undefined ? DevTimes.holdMillis : Duration.toMillis(options.holdTimeout)
+  const startMillis = options.startNotice === undefined ? DevTimes.startNoticeMillis : Duration.toMillis(options.startNotice)
   const notListening = notListeningFor(startMillis, holdMillis)
   const relay = Relay.make(listener, holdMillis)
   yield* Effect.addFinalizer(() => Effect.sync(relay.close))
@@ -461,8 +462,6 @@ const endedBy = (error: { readonly message: string; readonly cause?: unknown }):
 const settleMillis = 5_000
 /** The child's descriptor it tells its port on (see Run.Mode's `reportPortTo`). */
 const reportFd = 3
-/** How long a server may take to start listening before dev says so (and goes on waiting for it), unless told otherwise. */
-const defaultStartMillis = 10_000
 /** What dev says of a server that has not started listening after `startMillis`, its connections held `holdMillis` each. */
 const notListeningFor = (startMillis: number, holdMillis: number): string =>
   `effect-mcp dev: the server did not start listening within ${Relay.seconds(startMillis)} s (its module still loading, ` +

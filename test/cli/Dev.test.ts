@@ -861,6 +861,19 @@ describe("effect-mcp dev: the MCP_HTTP_* environment", () => {
       assert.notInclude(bad.stderr, "serving")
     }), 240_000)
 
+  // The defaults (a connection held 30 s, a slow start said after 10 s: the README and Dev.run's
+  // options say so), checked without waiting for them: dev's help names the values dev uses (both
+  // from cli/internal/devTimes.ts). Fails if a default changes; its help named them as written
+  // text before, which a changed default left saying 30000 and 10000.
+  it.live("MCP_DEV_HOLD_MILLIS and MCP_DEV_START_NOTICE_MILLIS default to 30000 and 10000 (dev --help names the defaults in use)", () =>
+    Effect.gen(function*() {
+      const help = yield* cliInProcess(["dev", "--help"], { timeout: 15_000 })
+      assert.strictEqual(help.code, 0, help.stderr)
+      const text = help.stdout.replace(/\s+/g, " ")
+      assert.include(text, "at most MCP_DEV_HOLD_MILLIS (default 30000)", text)
+      assert.include(text, "after MCP_DEV_START_NOTICE_MILLIS (default 10000)", text)
+    }), 30_000)
+
   it.live("MCP_DEV_HOLD_MILLIS and MCP_DEV_START_NOTICE_MILLIS that are not a whole number of milliseconds from 1: exit 2 at once, said", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject

@@ -5,6 +5,7 @@
  * @internal
  */
 import { connect, type Server, type Socket } from "node:net"
+import * as DevTimes from "./devTimes.ts"
 import { Exchange } from "./exchange.ts"
 
 /** Where the server listens, on a port of its own: `dev` relays to it. */
@@ -13,9 +14,6 @@ export const loopback = "127.0.0.1"
 export const maxHeld = 1_000
 /** At most this much of what a held connection sends is kept (then it is no longer read until relayed). */
 const maxHeldBytes = 64 * 1024
-/** How long a connection is held while no server accepts, before it is closed, unless told otherwise (see {@link make}). */
-export const holdMillis = 30_000
-
 /**
  * Relays each connection of `listener` (paused: see `Dev.listen`) to the loopback port of the
  * server that serves (`to`), or holds it while there is none (`hold`: a restart, a server that
@@ -34,10 +32,10 @@ export const holdMillis = 30_000
  *   close`, an upgrade, a framing not understood) the connection stays its server's, as any TCP
  *   relay's: its bytes go there, its end comes from there.
  *
- * `holdFor`: how long a connection is held, at most (milliseconds; default {@link holdMillis};
+ * `holdFor`: how long a connection is held, at most (milliseconds; default `DevTimes.holdMillis`, 30 s;
  * past Node's longest timer, 24.8 days, or infinite: that long).
  */
-export const make = (listener: Server, holdFor: number = holdMillis) => {
+export const make = (listener: Server, holdFor: number = DevTimes.holdMillis) => {
   let target: number | undefined
   /** How many times connections were held for a change: a server started before the last one is not relayed to. */
   let holds = 0
