@@ -8,11 +8,11 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { execFile } from "node:child_process"
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
-import { bin, example, root } from "./support.ts"
+import { bin, example, library, root, tempProject, writeModule } from "./support.ts"
 
 /** Written to the file `EFFECT_MCP_LOADED` names as the process exits: every file URL it loaded, one a line. */
 const hook = `data:text/javascript,${
@@ -146,5 +146,48 @@ describe("effect-mcp: what it loads", () => {
       const off = yield* cached(true)
       assert.strictEqual(off.code, 0)
       assert.deepStrictEqual(off.entries, [])
+    }), 240_000)
+
+  // The cache is the user's too: a server module is compiled through it. Node keys an entry by the
+  // file's content (a checksum), not its time: a module changed between two starts, same size and
+  // same modification time, is read anew (a cache that served the old code would run a stale
+  // server). And a cache folder that cannot be made (TMPDIR a file: Node says FAILED, as for a
+  // read-only one) leaves the CLI working, uncached.
+  it.effect("Node's compile cache: a server module changed between two starts is read anew; a folder that cannot be made is done without", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const cache = join(dir, "tmp")
+      const inspect = (file: string, tmp: string) =>
+        Effect.promise(() => {
+          const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, NO_COLOR: "1" }
+          delete env["NODE_COMPILE_CACHE"]
+          delete env["NODE_DISABLE_COMPILE_CACHE"]
+          return new Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resolve) => {
+            const child = execFile(process.execPath, [bin, "inspect", file, "--json"], { cwd: dir, env, timeout: 60_000 }, (error, stdout, stderr) => {
+              resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : child.exitCode, stdout, stderr })
+            })
+            child.stdin?.end()
+          })
+        })
+      const source = (name: string) =>
+        `import * as Layer from "effect/Layer"\nimport { McpServer } from "${library}"\n` +
+        `export const options = { name: "${name}", version: "1.0.0" }\nexport const components = Layer.empty\n`
+      const file = writeModule(dir, "server.ts", source("first"))
+      const { mtime } = statSync(file)
+      const first = yield* inspect(file, cache)
+      assert.strictEqual(first.code, 0, first.stderr)
+      assert.include(first.stdout, `"first"`)
+      assert.isTrue(existsSync(join(cache, "node-compile-cache")), "the cache folder")
+      writeFileSync(file, source("again"))
+      utimesSync(file, mtime, mtime)
+      const second = yield* inspect(file, cache)
+      assert.strictEqual(second.code, 0, second.stderr)
+      assert.include(second.stdout, `"again"`)
+      assert.notInclude(second.stdout, `"first"`)
+      // TMPDIR a file: no folder can be made under it.
+      const notAFolder = writeModule(dir, "not-a-folder", "")
+      const uncached = yield* inspect(file, notAFolder)
+      assert.strictEqual(uncached.code, 0, uncached.stderr)
+      assert.include(uncached.stdout, `"again"`)
     }), 240_000)
 })
