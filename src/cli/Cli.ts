@@ -115,21 +115,44 @@ const nodeArgs = (): ReadonlyArray<string> => NodeArgs.inherited(process.execArg
 // ---------------------------------------------------------------------------
 
 /**
+ * A module of {@link modules} that could not be imported: the CLI's installation is incomplete (a
+ * file missing, a peer dependency absent or of another version). Exit code 1, said in one line
+ * (it was a defect: Node's loader stack).
+ *
+ * @stability experimental
+ * @category errors
+ * @since 0.2.0
+ */
+export class ModuleLoadError extends Data.TaggedError("ModuleLoadError")<{
+  readonly module: string
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    const why = this.cause instanceof Error ? this.cause.message : String(this.cause)
+    return `the CLI could not load ${this.module} (is effect-mcp-server installed whole, with its peer dependencies?): ${why}`
+  }
+}
+
+/** `module`, imported by `load` when first used; its failure a {@link ModuleLoadError}. */
+const handlerModule = <A>(module: string, load: () => Promise<A>): Effect.Effect<A, ModuleLoadError> =>
+  Effect.tryPromise({ try: load, catch: (cause) => new ModuleLoadError({ module, cause }) })
+
+/**
  * The modules the commands' handlers use, imported when a handler needs one: the command tree
  * (names, flags, descriptions) needs none of them, so `--help`, `--version` and an invalid
  * invocation load none (the server, its transports and schemas, `dev`'s child processes: about
  * 170 of the 400 modules the CLI loaded at every start). Node imports each once.
  */
 const modules = {
-  dev: Effect.promise(() => import("./Dev.ts")),
-  httpConfig: Effect.promise(() => import("../transport/http/internal/config.ts")),
-  inspect: Effect.promise(() => import("./Inspect.ts")),
-  install: Effect.promise(() => import("./Install.ts")),
-  nodeServices: Effect.promise(() => import("@effect/platform-node/NodeServices")),
-  run: Effect.promise(() => import("./Run.ts")),
-  serverModule: Effect.promise(() => import("./ServerModule.ts")),
-  stdio: Effect.promise(() => import("../transport/Stdio.ts")),
-  streamableHttp: Effect.promise(() => import("../transport/http/StreamableHttp.ts"))
+  dev: handlerModule("./Dev.ts", () => import("./Dev.ts")),
+  httpConfig: handlerModule("../transport/http/internal/config.ts", () => import("../transport/http/internal/config.ts")),
+  inspect: handlerModule("./Inspect.ts", () => import("./Inspect.ts")),
+  install: handlerModule("./Install.ts", () => import("./Install.ts")),
+  nodeServices: handlerModule("@effect/platform-node/NodeServices", () => import("@effect/platform-node/NodeServices")),
+  run: handlerModule("./Run.ts", () => import("./Run.ts")),
+  serverModule: handlerModule("./ServerModule.ts", () => import("./ServerModule.ts")),
+  stdio: handlerModule("../transport/Stdio.ts", () => import("../transport/Stdio.ts")),
+  streamableHttp: handlerModule("../transport/http/StreamableHttp.ts", () => import("../transport/http/StreamableHttp.ts"))
 }
 
 /**
@@ -220,7 +243,10 @@ const defaultPort = 3000
  * `MCP_HTTP_HEALTH_PATH` the endpoint's path): one that cannot be used is an invalid invocation of
  * `command`, as an invalid flag is (exit 2), said at once (`dev`'s every server exited 2 on it).
  */
-const httpEnvironment = (command: string, given: StreamableHttp.ServeOptions): Effect.Effect<StreamableHttp.ServeOptions, UsageError> =>
+const httpEnvironment = (
+  command: string,
+  given: StreamableHttp.ServeOptions
+): Effect.Effect<StreamableHttp.ServeOptions, UsageError | ModuleLoadError> =>
   Effect.flatMap(modules.httpConfig, (HttpConfig) =>
     Effect.catch(HttpConfig.underEnvironment(given), (error) =>
       // The flags give no health path or body limit: only a variable's problem can be found here.
@@ -254,7 +280,7 @@ const devMillis = (variable: string): Effect.Effect<number | undefined, UsageErr
  * loopback names) refuse, 403 each, with nothing said. `byFlag`: `host` came from `--host`, not
  * `MCP_HTTP_HOST`.
  */
-const warnOtherMachines = (command: string, host: string, byFlag: boolean): Effect.Effect<void> =>
+const warnOtherMachines = (command: string, host: string, byFlag: boolean): Effect.Effect<void, ModuleLoadError> =>
   Effect.flatMap(modules.run, (Run) =>
     Run.isLoopback(host) ? Effect.void : Console.error(
       `effect-mcp ${command}: ${byFlag ? "--host " : "MCP_HTTP_HOST="}${host} listens for other machines, ` +

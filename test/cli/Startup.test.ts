@@ -106,6 +106,48 @@ describe("effect-mcp: what it loads", () => {
       }), 240_000)
   }
 
+  // Fails before the fix: a handler's module that could not be imported (a file missing from an
+  // installation, a peer dependency absent) was a defect: "effect-mcp: Error: Cannot find module
+  // ..." and Node's loader stack, ten lines of it. Now a typed failure: one line naming the module
+  // and why, exit 1. The import is made to fail by a module hook (its resolution throws).
+  it.effect("a handler's module that cannot be imported: exit 1, one line naming it, no stack", () =>
+    Effect.gen(function*() {
+      const broken = `data:text/javascript,${
+        encodeURIComponent(`
+import { registerHooks } from "node:module"
+registerHooks({ resolve(specifier, context, next) {
+  if (specifier === process.env.EFFECT_MCP_BROKEN) throw new Error("simulated: " + specifier + " is not there")
+  return next(specifier, context)
+} })
+`)
+      }`
+      for (
+        const [args, module] of [
+          [["install", "stdio", example("hello-server.ts")], "./Install.ts"],
+          [["inspect", example("hello-server.ts")], "@effect/platform-node/NodeServices"]
+        ] as const
+      ) {
+        const result = yield* Effect.promise(() =>
+          new Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resolve) => {
+            const child = execFile(process.execPath, ["--import", broken, bin, ...args], {
+              cwd: root,
+              env: { ...process.env, EFFECT_MCP_BROKEN: module, NO_COLOR: "1" },
+              timeout: 30_000
+            }, (error, stdout, stderr) => {
+              resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : child.exitCode, stdout, stderr })
+            })
+            child.stdin?.end()
+          })
+        )
+        const what = `${args.join(" ")} (${module} broken): ${result.stderr}`
+        assert.strictEqual(result.code, 1, what)
+        assert.strictEqual(result.stdout, "", what)
+        assert.include(result.stderr, `effect-mcp: the CLI could not load ${module}`, what)
+        assert.include(result.stderr, `simulated: ${module} is not there`, what)
+        assert.notMatch(result.stderr, /^\s+at /m, what)
+      }
+    }), 240_000)
+
   it.effect("inspect of a module: its handler loads what it needs", () =>
     Effect.gen(function*() {
       const { code, files, platform } = yield* loadedBy(["inspect", example("hello-server.ts")])
