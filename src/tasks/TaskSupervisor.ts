@@ -965,7 +965,9 @@ export const make = (
       if (unpromoted.creation !== undefined) return Deferred.await(unpromoted.creation)
       const creation = unpromoted.creation = Deferred.makeUnsafe<Task, TaskLimitExceeded | StoreError>()
       const since = goings
-      return Effect.flatMap(Effect.exit(store.create(leased(unpromoted.input))), (exit): Effect.Effect<Task, TaskLimitExceeded | StoreError> => {
+      // Suspended: a store whose `create` throws (its bug) ends the creation with that defect; thrown
+      // here, nobody ended it, and the work and the caller waited for it for ever.
+      return Effect.flatMap(Effect.exit(Effect.suspend(() => store.create(leased(unpromoted.input)))), (exit): Effect.Effect<Task, TaskLimitExceeded | StoreError> => {
         let late: Task | undefined
         if (exit._tag === "Success") {
           const task = exit.value

@@ -9,6 +9,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer } from "../../src/index.ts"
@@ -68,4 +69,41 @@ describe("tasks extension: a question asked while the call's task is being creat
       assert.strictEqual(task?.status, "completed", JSON.stringify(task))
       assert.deepStrictEqual(task.result.content, [{ type: "text", text: "hello Ada" }])
     }))
+})
+
+describe("tasks extension: a store whose create throws as the server makes the call a task", () => {
+  it.live("the call is still answered (the question in its round): the creation ends with the defect", () =>
+    Effect.gen(function*() {
+      const memory = yield* makeMemory()
+      const creating = yield* Deferred.make<void>()
+      // A store's bug: `create` throws instead of returning an effect (once the handler waits).
+      const store = TaskStore.of({
+        ...memory,
+        create: () => {
+          Deferred.doneUnsafe(creating, Exit.void)
+          throw new Error("a bug in the store")
+        }
+      })
+      const Ask = McpServer.tool({
+        name: "ask_while_promoted",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          Effect.gen(function*() {
+            yield* Deferred.await(creating)
+            const answer = yield* McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })).pipe(Effect.orDie)
+            return answer.action === "accept" ? `hello ${answer.content.name}` : answer.action
+          })
+      })
+      const { url } = yield* serveHttp(
+        { name: "stop-during-promotion", version: "1.0.0", tasks: McpServer.tasks({ promoteAfterMillis: 20 }) },
+        Ask
+      ).pipe(Effect.provide(Layer.succeed(TaskStore, store)))
+      const meta = withTasks({ elicitation: {} })
+      // Bounded: the call hung (its work waited for ever for a creation nobody ended).
+      const call = yield* Effect.promise((signal) =>
+        modern(url, "tools/call", { name: "ask_while_promoted", arguments: {} }, { meta, signal })
+      ).pipe(Effect.timeout("5 seconds"))
+      assert.strictEqual(call.message.result?.resultType, "input_required", JSON.stringify(call.message))
+      assert.deepStrictEqual(Object.keys(call.message.result.inputRequests), ["elicitation/create-1"])
+    }), 15_000)
 })

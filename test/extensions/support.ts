@@ -61,6 +61,8 @@ export const modern = async (
     readonly headers?: Record<string, string | undefined>
     /** JSON text put in place of the string values named (values too deep for `JSON.stringify` here). */
     readonly rawValues?: Record<string, string>
+    /** Aborts the request (a test's bound). */
+    readonly signal?: AbortSignal
   } = {}
 ): Promise<Answer> => {
   const name = nameOf(method, params)
@@ -77,7 +79,7 @@ export const modern = async (
   }
   const id = `h${nextId++}`
   const body = { jsonrpc: "2.0", id, method, params: { ...params, _meta: options.meta ?? metaOf() } }
-  const response = await fetch(url, { method: "POST", headers, body: withRawValues(JSON.stringify(body), options.rawValues) })
+  const response = await fetch(url, { method: "POST", headers, body: withRawValues(JSON.stringify(body), options.rawValues), signal: options.signal ?? null })
   if ((response.headers.get("content-type") ?? "").includes("text/event-stream")) {
     const messages = (await readSse(response, 10_000)).filter((event) => event.data !== "").map((event) => JSON.parse(event.data))
     return { status: response.status, message: messages.find((m) => m.id === id) ?? messages.at(-1) }
