@@ -137,9 +137,11 @@ export interface RelatedTask {
    * MCP 2026-07-28 (the tasks extension): while the server makes the call a task on its own (its
    * `promoteAfterMillis` elapsed, the task being created), that creation, to wait for. Input the
    * work asks for then is asked once the task exists, the task's way (listed in its
-   * `inputRequests`): stopped for input in the call's round as the task was created, the work
-   * ended with nothing asked, and its task `failed` (-32603). `undefined` (or absent): no such
-   * creation under way.
+   * `inputRequests`, answered by `tasks/update`); if the creation failed, the round's way (the
+   * call is answered with that failure). Asked in the call's round instead, the work stopped as
+   * its task was created and the task `failed` (-32603). Waiting for it again creates nothing
+   * more: it ends as the one creation ended. `undefined` (or absent): no creation started by the
+   * server, or its task exists.
    *
    * @since 0.2.0
    */
