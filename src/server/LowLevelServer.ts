@@ -906,6 +906,8 @@ const inputRequiredOr = (
   // Only stops for input: input_required. Anything else beside them wins, without the stops.
   const failed = McpError.failureBesideInput(cause)
   let inputRequests: { readonly [key: string]: InputRequest }
+  // The URL elicitations' keys: no question of the handler's stands under them (see below).
+  let urlKeys: ReadonlyArray<string> | undefined
   if (failed === undefined) {
     inputRequests = round.pending
   } else {
@@ -927,7 +929,7 @@ const inputRequiredOr = (
     // None to ask for: the failure as it is (-32603 in 2026-07-28). The user declined (or
     // cancelled) one of them: the request ends, as the client's -32042 ended it in 2025-11-25
     // (the handler still needs it; asked again, a declining client would retry for ever).
-    const keys = Object.keys(urls)
+    const keys = urlKeys = Object.keys(urls)
     if (keys.length === 0) return Exit.failCause(failed)
     if (keys.some((key) => declined(round.answers.get(key)))) {
       return Exit.fail(McpError.withoutStackTrace(() =>
@@ -943,6 +945,10 @@ const inputRequiredOr = (
   }
   const kept = round.kept()
   const listed = Object.keys(inputRequests)
+  // A question the handler asked under a URL elicitation's key (an id spelled as a key the server
+  // makes) is not recorded as that key's: the URL's answer was given to it next round (an answer
+  // without content, the form invalid, the URL asked again: the client retried for ever).
+  const questioned = urlKeys === undefined ? listed : listed.filter((key) => !urlKeys!.includes(key))
   return Exit.succeed({
     resultType: "input_required",
     inputRequests,
@@ -950,7 +956,7 @@ const inputRequiredOr = (
       digest ?? digestOf(request, context.principal?.subject),
       kept,
       listed,
-      round.questions(Object.keys(kept).concat(listed))
+      round.questions(Object.keys(kept).concat(questioned))
     )
   })
 }

@@ -133,6 +133,29 @@ describe("2026-07-28: a failure beside a handler's stop for input wins", () => {
       assert.strictEqual(without.error?.code, -32021, JSON.stringify(without))
     }))
 
+  it.live("a URL elicitation under the key of the question beside it: its answer is not the question's, asked next round", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve()
+      const meta = metaOf({ elicitation: { form: {}, url: {} } })
+      const first = (yield* Effect.promise(() => modern(url, "tools/call", { name: "order_sign_in_same_key", arguments: {} }, { meta }))).message
+      assert.deepStrictEqual(Object.keys(first.result?.inputRequests ?? {}), ["elicitation/create-1"], JSON.stringify(first))
+      assert.strictEqual(first.result.inputRequests["elicitation/create-1"].params.mode, "url")
+      // The URL elicitation completed: its answer (no content) was given to the form question
+      // (the state sealed that question's digest under the URL's key), which failed to decode.
+      const second = (yield* Effect.promise(() =>
+        modern(url, "tools/call", {
+          name: "order_sign_in_same_key",
+          arguments: {},
+          inputResponses: { "elicitation/create-1": { action: "accept" } },
+          requestState: first.result.requestState
+        }, { meta })
+      )).message
+      assert.strictEqual(second.result?.resultType, "input_required", JSON.stringify(second))
+      const asked = Object.values(second.result.inputRequests as Record<string, { readonly params: any }>)
+      // The form question asked (the URL again beside it: this handler requires it while the form stops).
+      assert.deepStrictEqual(asked.map((request) => request.params.message).sort(), ["Name?", "Sign in"], JSON.stringify(second))
+    }))
+
   // Fails before: the call was answered input_required (the low-level server's round).
   it.live("a low-level handler: its McpError; the stop alone still input_required", () =>
     Effect.gen(function*() {
