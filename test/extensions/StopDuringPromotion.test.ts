@@ -16,6 +16,25 @@ import { McpContext, McpServer } from "../../src/index.ts"
 import { makeMemory, TaskStore } from "../../src/tasks/TaskStore.ts"
 import { modern, serveHttp, withTasks } from "./support.ts"
 
+/**
+ * A server on `store` whose tool asks "Name?" once `creating` is done (the store's creation under
+ * way), made a task by the extension after 20 ms: its URL.
+ */
+const askingServer = (creating: Deferred.Deferred<void>, store: TaskStore["Service"]) =>
+  serveHttp(
+    { name: "stop-during-promotion", version: "1.0.0", tasks: McpServer.tasks({ promoteAfterMillis: 20 }) },
+    McpServer.tool({
+      name: "ask_while_promoted",
+      execution: { taskSupport: "optional" },
+      handler: () =>
+        Effect.gen(function*() {
+          yield* Deferred.await(creating)
+          const answer = yield* McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })).pipe(Effect.orDie)
+          return answer.action === "accept" ? `hello ${answer.content.name}` : answer.action
+        })
+    })
+  ).pipe(Effect.provide(Layer.succeed(TaskStore, store)))
+
 describe("tasks extension: a question asked while the call's task is being created", () => {
   it.live("goes the task's way: the task waits input_required with it, tasks/update answers it, the task completes", () =>
     Effect.gen(function*() {
@@ -27,20 +46,7 @@ describe("tasks extension: a question asked while the call's task is being creat
         ...memory,
         create: (input) => Effect.andThen(Deferred.succeed(creating, undefined), Effect.andThen(Effect.sleep(300), memory.create(input)))
       })
-      const Ask = McpServer.tool({
-        name: "ask_while_promoted",
-        execution: { taskSupport: "optional" },
-        handler: () =>
-          Effect.gen(function*() {
-            yield* Deferred.await(creating)
-            const answer = yield* McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })).pipe(Effect.orDie)
-            return answer.action === "accept" ? `hello ${answer.content.name}` : answer.action
-          })
-      })
-      const { url } = yield* serveHttp(
-        { name: "stop-during-promotion", version: "1.0.0", tasks: McpServer.tasks({ promoteAfterMillis: 20 }) },
-        Ask
-      ).pipe(Effect.provide(Layer.succeed(TaskStore, store)))
+      const { url } = yield* askingServer(creating, store)
       const meta = withTasks({ elicitation: {} })
       const call = yield* Effect.promise(() => modern(url, "tools/call", { name: "ask_while_promoted", arguments: {} }, { meta }))
       const created = call.message.result
@@ -84,20 +90,7 @@ describe("tasks extension: a store whose create throws as the server makes the c
           throw new Error("a bug in the store")
         }
       })
-      const Ask = McpServer.tool({
-        name: "ask_while_promoted",
-        execution: { taskSupport: "optional" },
-        handler: () =>
-          Effect.gen(function*() {
-            yield* Deferred.await(creating)
-            const answer = yield* McpContext.elicit("Name?", Schema.Struct({ name: Schema.String })).pipe(Effect.orDie)
-            return answer.action === "accept" ? `hello ${answer.content.name}` : answer.action
-          })
-      })
-      const { url } = yield* serveHttp(
-        { name: "stop-during-promotion", version: "1.0.0", tasks: McpServer.tasks({ promoteAfterMillis: 20 }) },
-        Ask
-      ).pipe(Effect.provide(Layer.succeed(TaskStore, store)))
+      const { url } = yield* askingServer(creating, store)
       const meta = withTasks({ elicitation: {} })
       // Bounded: the call hung (its work waited for ever for a creation nobody ended).
       const call = yield* Effect.promise((signal) =>

@@ -79,6 +79,15 @@ const surveyAnswers = (taskId: string) => {
   return { answer, answered, asking, keyOf }
 }
 
+/** The survey tool called as a task on `port` (a client with form elicitation): its task id and {@link surveyAnswers}. */
+const startSurvey = (port: number) =>
+  Effect.gen(function*() {
+    const created = yield* call(port, "tools/call", "survey", { name: "survey", arguments: { seconds: 0.3 } }, { elicitation: { form: {} } })
+    assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
+    const taskId: string = created.result.taskId
+    return { taskId, ...surveyAnswers(taskId) }
+  })
+
 const signalAndWait = (child: ChildProcess, signal: NodeJS.Signals) =>
   Effect.promise(() =>
     new Promise<boolean>((resolve) => {
@@ -242,11 +251,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
     it.effect("a task taken over twice asks every question again under keys of its own, also the one it waited for when its replica died", () =>
       Effect.gen(function*() {
         const { a: { child: a, port: portA }, b: { child: b, port: portB }, start } = yield* pair(600)
-        const elicitation = { elicitation: { form: {} } }
-        const created = yield* call(portA, "tools/call", "survey", { name: "survey", arguments: { seconds: 0.3 } }, elicitation)
-        assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
-        const taskId: string = created.result.taskId
-        const { answer, answered, asking, keyOf } = surveyAnswers(taskId)
+        const { answer, answered, asking, keyOf, taskId } = yield* startSurvey(portA)
         let task = yield* pollTask(portA, taskId, asking("Your name?"), 100, 50)
         assert.strictEqual(keyOf(task, "Your name?"), "elicitation/create-1", JSON.stringify(task))
         yield* answer(portA, keyOf(task, "Your name?"), { name: "Ada" })
@@ -366,11 +371,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("replicas killed or stoppe
     it.effect("each run asks again under keys of its own, and the third run completes", () =>
       Effect.gen(function*() {
         const { a: { child: a, port: portA }, b: { child: b, port: portB }, start } = yield* pair(600)
-        const elicitation = { elicitation: { form: {} } }
-        const created = yield* call(portA, "tools/call", "survey", { name: "survey", arguments: { seconds: 0.3 } }, elicitation)
-        assert.strictEqual(created.result?.resultType, "task", JSON.stringify(created))
-        const taskId: string = created.result.taskId
-        const { answer, asking, keyOf } = surveyAnswers(taskId)
+        const { answer, asking, keyOf, taskId } = yield* startSurvey(portA)
         let task = yield* pollTask(portA, taskId, asking("Your name?"), 100, 50)
         yield* answer(portA, keyOf(task, "Your name?"), { name: "Ada" })
         task = yield* pollTask(portA, taskId, asking("Your favourite colour?"), 100, 50)
