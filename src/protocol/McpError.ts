@@ -182,8 +182,9 @@ export class ResourceNotFound extends Data.TaggedError("ResourceNotFound")<{ rea
 /**
  * -32042: the request cannot proceed until the user completes the given URL elicitations. MCP
  * 2026-07-28 retired the code: there a `tools/call`, `prompts/get` or `resources/read` that
- * fails with it answers `input_required` with the elicitations as input requests (MRTR), and
- * another method -32603.
+ * fails with it answers `input_required` with the elicitations as input requests (MRTR; those of
+ * every such failure in its cause; another failure beside it wins, see
+ * {@link failureBesideUrlElicitation}), and another method -32603.
  *
  * @since 0.1.0
  * @category errors
@@ -638,7 +639,7 @@ export const hasServerDefect = (cause: Cause.Cause<unknown>): boolean => {
  *   its `isError` result; the client's fault ({@link clientFault}) its code (-32602, -32021); an
  *   {@link McpError} its own error (a {@link UrlElicitationRequired}, which asks for input in
  *   2026-07-28, `input_required` with its URL elicitations and the questions the handler stopped
- *   for). Answered `input_required`, the failure was lost when the client retried with the answers;
+ *   for, when no other failure stands beside it: {@link failureBesideUrlElicitation}). Answered `input_required`, the failure was lost when the client retried with the answers;
  * - a cause that holds no stop, as it is.
  *
  * Without the stop, nothing that renders the cause (an unmasked message, a log line) names the
@@ -657,6 +658,35 @@ export const failureBesideInput = <E>(cause: Cause.Cause<E>): Cause.Cause<E> | u
   if (!stops) return cause
   if (!other) return undefined
   return Cause.fromReasons(cause.reasons.filter((reason) => !(reason._tag === "Die" && isInputSignal(reason.defect))))
+}
+
+/**
+ * {@link failureBesideInput}'s rule for a {@link UrlElicitationRequired}, which asks for input in
+ * MCP 2026-07-28 (its URL elicitations become the request's input requests, answered
+ * `input_required`): used by the 2026-07-28 paths that answer a cause without stops (a tool's
+ * result, a round's answer), never in a 2025-era session (where it is -32042 as it is, beside a
+ * failure or not):
+ *
+ * - `undefined` when the cause holds nothing but URL elicitations required (one or more: all
+ *   are asked, in one round) and interruptions: the request asks for them;
+ * - else the cause without them: whatever failed beside the URL elicitation wins (another
+ *   `McpError`, a tool's declared failure, the client's fault, a defect), answered as it would be
+ *   alone: asked for the URL first, the client's retry lost it;
+ * - a cause that holds no URL elicitation required, as it is.
+ *
+ * @since 0.2.0
+ * @category mapping
+ */
+export const failureBesideUrlElicitation = <E>(cause: Cause.Cause<E>): Cause.Cause<E> | undefined => {
+  let urls = false
+  let other = false
+  for (const reason of cause.reasons) {
+    if (reason._tag === "Fail" && reason.error instanceof UrlElicitationRequired) urls = true
+    else if (reason._tag !== "Interrupt") other = true
+  }
+  if (!urls) return cause
+  if (!other) return undefined
+  return Cause.fromReasons(cause.reasons.filter((reason) => !(reason._tag === "Fail" && reason.error instanceof UrlElicitationRequired)))
 }
 
 /** Whether a value is the client's fault as {@link clientFault} answers it (failed or made a defect). */

@@ -45,8 +45,8 @@ import { valuesShapedBy } from "./internal/shapedOutput.ts"
 import type { HttpRequestInfo, TransportFailure } from "../session/Connection.ts"
 import * as Middleware from "../middleware/Middleware.ts"
 import type { RequestContext } from "../session/RequestContext.ts"
-import { observedBelow, RequestContextImpl } from "../session/internal/requestContext.ts"
-import { InputRound, type InputRequest } from "../session/InputRound.ts"
+import { observedBelow, RequestContextImpl, urlKeyChosen } from "../session/internal/requestContext.ts"
+import { InputRound, type InputRequest, urlQuestion } from "../session/InputRound.ts"
 import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
 import { tooDeepAnswer } from "./internal/inputResponses.ts"
@@ -893,7 +893,9 @@ const noAnswers: ReadonlyMap<string, unknown> = new Map()
  * failed with `McpError.UrlElicitationRequired` (2025-11-25's -32042, which 2026-07-28 retired:
  * "use MRTR") asks for its URL elicitations the 2026 way: as input requests, to be completed
  * before the client retries (-32021 when the client did not declare URL elicitation); beside a
- * stop for input, with the questions the handler asked (one round for inputs asked together).
+ * stop for input, with the questions the handler asked (one round for inputs asked together);
+ * beside another failure, that failure (`McpError.failureBesideUrlElicitation`); a question the
+ * handler keyed as a URL elicitation is (`inputKey` = `elicitationId`), a defect.
  */
 const inputRequiredOr = (
   cause: Cause.Cause<McpError.McpError>,
@@ -914,24 +916,35 @@ const inputRequiredOr = (
     // A defect of the server's in the cause wins over a URL elicitation too
     // (`McpError.hasServerDefect`): the masked -32603, logged with its stack.
     if (McpError.hasServerDefect(failed)) return Exit.failCause(failed)
-    const failure = failed.reasons.find(Cause.isFailReason)?.error
-    if (!(failure instanceof McpError.UrlElicitationRequired)) return Exit.failCause(failed)
+    // Anything else that failed beside a URL elicitation required wins too, answered as it would
+    // be alone (`McpError.failureBesideUrlElicitation`); a cause with none, as it is.
+    const beside = McpError.failureBesideUrlElicitation(failed)
+    if (beside !== undefined) return Exit.failCause(beside)
+    // Nothing but URL elicitations required (one or more, from concurrent branches): all asked.
+    const failures = failed.reasons.filter(Cause.isFailReason).map((reason) => reason.error as McpError.UrlElicitationRequired)
+    const { requests: urls, by } = urlInputRequests(failures)
+    const keys = urlKeys = Object.keys(urls)
+    // A question the handler keyed as a URL elicitation is (`inputKey` = `elicitationId`): the
+    // URL's answer would be its (the server's bug: a defect, logged, nothing asked).
+    const clash = keys.find((key) => round.chose(key))
+    if (clash !== undefined) return Exit.die(urlKeyChosen(clash))
+    const first = failures[0]!
     if (context.clientCapabilities.elicitation?.url === undefined) {
       // The client's failure, as often as it likes: no stack trace.
       return Exit.fail(McpError.withoutStackTrace(() =>
         new McpError.MissingRequiredClientCapability({
           requiredCapabilities: { elicitation: { url: {} } },
-          message: `Missing required client capability: elicitation.url (${failure.message || "URL elicitation required"})`
+          message: `Missing required client capability: elicitation.url (${first.message || "URL elicitation required"})`
         })
       ))
     }
-    const urls = urlInputRequests(failure.elicitations)
     // None to ask for: the failure as it is (-32603 in 2026-07-28). The user declined (or
     // cancelled) one of them: the request ends, as the client's -32042 ended it in 2025-11-25
     // (the handler still needs it; asked again, a declining client would retry for ever).
-    const keys = urlKeys = Object.keys(urls)
     if (keys.length === 0) return Exit.failCause(failed)
-    if (keys.some((key) => declined(round.answers.get(key)))) {
+    const declinedKey = keys.find((key) => declined(round.answers.get(key)))
+    if (declinedKey !== undefined) {
+      const failure = by.get(declinedKey)!
       return Exit.fail(McpError.withoutStackTrace(() =>
         new McpError.InternalError({ message: `${failure.message || "URL elicitation required"}: the user declined the URL elicitation` })
       ))
@@ -947,37 +960,46 @@ const inputRequiredOr = (
   const listed = Object.keys(inputRequests)
   // A question the handler asked under a URL elicitation's key (an id spelled as a key the server
   // makes) is not recorded as that key's: the URL's answer was given to it next round (an answer
-  // without content, the form invalid, the URL asked again: the client retried for ever).
+  // without content, the form invalid, the URL asked again: the client retried for ever). The URL
+  // keys are recorded as such (`InputRound.urlQuestion`): a question the handler keys so in a later
+  // round is refused, as here.
   const questioned = urlKeys === undefined ? listed : listed.filter((key) => !urlKeys!.includes(key))
+  let questions = round.questions(Object.keys(kept).concat(questioned))
+  if (urlKeys !== undefined && urlKeys.length > 0) {
+    const marked: { [key: string]: string } = Object.create(null)
+    if (questions !== undefined) for (const key of Object.keys(questions)) marked[key] = questions[key]!
+    for (const key of urlKeys) marked[key] = urlQuestion
+    questions = marked
+  }
   return Exit.succeed({
     resultType: "input_required",
     inputRequests,
-    requestState: sealer.seal(
-      digest ?? digestOf(request, context.principal?.subject),
-      kept,
-      listed,
-      round.questions(Object.keys(kept).concat(questioned))
-    )
+    requestState: sealer.seal(digest ?? digestOf(request, context.principal?.subject), kept, listed, questions)
   })
 }
 
 /**
- * URL elicitations as 2026-07-28 input requests, keyed by their `elicitationId` (else by order);
- * their params without it (2026-07-28's URL elicitation has none: the key names the input). In
- * an object without a prototype: any id is a key (`__proto__` set the prototype of a `{}`).
+ * URL elicitations as 2026-07-28 input requests, keyed by their `elicitationId` (else by order,
+ * across the failures); their params without it (2026-07-28's URL elicitation has none: the key
+ * names the input); `by`: the failure each key's elicitation came from. In an object without a
+ * prototype: any id is a key (`__proto__` set the prototype of a `{}`).
  */
 const urlInputRequests = (
-  elicitations: ReadonlyArray<{ readonly [key: string]: unknown }>
-): { [key: string]: InputRequest } => {
+  failures: ReadonlyArray<McpError.UrlElicitationRequired>
+): { readonly requests: { [key: string]: InputRequest }; readonly by: Map<string, McpError.UrlElicitationRequired> } => {
   const requests: { [key: string]: InputRequest } = Object.create(null)
-  elicitations.forEach((elicitation, i) => {
-    const { elicitationId, ...params } = elicitation
-    requests[typeof elicitationId === "string" && elicitationId.length > 0 ? elicitationId : `elicitation/create-url-${i + 1}`] = {
-      method: "elicitation/create",
-      params: { ...params, mode: "url" } as JsonRpc.Params
+  const by = new Map<string, McpError.UrlElicitationRequired>()
+  let i = 0
+  for (const failure of failures) {
+    for (const elicitation of failure.elicitations) {
+      const { elicitationId, ...params } = elicitation
+      i++
+      const key = typeof elicitationId === "string" && elicitationId.length > 0 ? elicitationId : `elicitation/create-url-${i}`
+      requests[key] = { method: "elicitation/create", params: { ...params, mode: "url" } as JsonRpc.Params }
+      if (!by.has(key)) by.set(key, failure)
     }
-  })
-  return requests
+  }
+  return { requests, by }
 }
 
 /** Whether an answer to an elicitation is a decline or a cancellation. */

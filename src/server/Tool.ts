@@ -502,13 +502,21 @@ export const compile = <
     // A handler stopped for input (MCP 2026-07-28 MRTR), nothing else in its cause: the server
     // answers input_required. Anything that failed beside the stop wins, answered below as it
     // would be alone (`McpError.failureBesideInput`, the one rule), the stop left out of it.
-    const cause = McpError.failureBesideInput(exit.cause)
+    let cause = McpError.failureBesideInput(exit.cause)
     if (cause === undefined) return Exit.failCause(exit.cause as Cause.Cause<never>)
     if (Cause.hasInterruptsOnly(cause)) return Exit.failCause(cause as Cause.Cause<never>)
     // A defect beside a failure (a parallel branch died as another failed) is the tool's bug,
     // whatever the failure: answered and logged as one (`McpError.hasServerDefect`), not hidden
     // behind the client's invalid answer or a declared failure.
     if (McpError.hasServerDefect(cause)) return undeclared(name, cause, masking)
+    if (anyStructured) {
+      // MCP 2026-07-28: a URL elicitation required asks for input (the round lists every one);
+      // anything else that failed beside it wins, answered below as it would be alone
+      // (`McpError.failureBesideUrlElicitation`). A 2025-era session answers -32042 as before.
+      const beside = McpError.failureBesideUrlElicitation(cause)
+      if (beside === undefined) return Exit.failCause(cause as Cause.Cause<never>)
+      cause = beside
+    }
     // Errors about the request itself, not the tool's work, are the protocol's answer.
     for (const reason of cause.reasons) {
       if (reason._tag !== "Fail") continue

@@ -49,6 +49,8 @@ export class InputRound {
   private made: Map<string, InputRequest | string> | undefined = undefined
   // The keys by order whose question was asked under a fresh key in this round (see `fresh`).
   private refreshed: Set<string> | undefined = undefined
+  // The keys the handler chose (`inputKey`) that a question of this round stands under (see `chose`).
+  private chosen: Set<string> | undefined = undefined
   private counter = 0
   /**
    * The keys whose answers are the request's own though this round may not reach them: those
@@ -108,6 +110,7 @@ export class InputRound {
     const used = this.used ??= new Set()
     if (key === chosen) {
       used.add(key)
+      ;(this.chosen ??= new Set()).add(key)
       return key
     }
     const request: InputRequest = params === undefined ? { method } : { method, params }
@@ -144,6 +147,20 @@ export class InputRound {
     used.add(taken)
     made.set(taken, digest)
     return taken
+  }
+  /**
+   * Whether a question of this round stands under `key` as the key the handler chose for it
+   * (`inputKey`), given its answer or listed.
+   */
+  chose(key: string): boolean {
+    return this.chosen?.has(key) === true
+  }
+  /**
+   * Whether the sealed state records `key` as a URL elicitation's (see {@link urlQuestion}): its
+   * answer is the URL's, no question's.
+   */
+  urlKeyed(key: string): boolean {
+    return this.sealed?.get(key) === urlQuestion
   }
   /**
    * A key no question of this round has, no answer has, and the sealed state does not record:
@@ -229,6 +246,17 @@ export class InputRound {
     return dot > 0 && this.refreshed.has(key.slice(0, dot))
   }
 }
+
+/**
+ * What the sealed state records for the key of a URL elicitation a handler required
+ * (`McpError.UrlElicitationRequired`, asked as input in MCP 2026-07-28) in place of a question's
+ * digest: never a digest (those are 16 characters), so no question the server keys takes its
+ * answer, and a question the handler keys so (`inputKey`) is told apart (see {@link InputRound.urlKeyed}).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const urlQuestion = "url"
 
 const nonePending: { readonly [key: string]: InputRequest } = Object.freeze({})
 const noQuestions: ReadonlyMap<string, string> = new Map()

@@ -138,6 +138,9 @@ const inputFromRound = (
     // The key its answer is given by, or it is listed under (an answer the sealed state says was
     // another question's is not given to this one: see `InputRound.keyFor`).
     const key = round.keyFor(method, asked, options?.inputKey)
+    // The key a URL elicitation the handler required in an earlier round stands under: its answer
+    // is the URL's (no content), never this question's.
+    if (key === options?.inputKey && round.urlKeyed(key)) return Effect.die(urlKeyChosen(key))
     const missing = missingPerRequest(method, params, truth)
     if (missing !== undefined) return missing
     if (round.answers.has(key)) {
@@ -203,6 +206,20 @@ const madeKeySpelling = /^(?:elicitation\/create|sampling\/createMessage|roots\/
 const madeKeyChosen = (method: string, inputKey: string): RangeError =>
   new RangeError(
     `${method}: inputKey ${JSON.stringify(inputKey)} is spelled like a key the server makes for inputs (<method>-<n>); choose another`
+  )
+
+/**
+ * The defect of an `inputKey` that is also the key of a URL elicitation the same request requires
+ * (`McpError.UrlElicitationRequired`, whose `elicitationId` keys it in MCP 2026-07-28): both are
+ * inputs of the request under one key, and the URL's answer (no content) would be given to the
+ * question (a form invalid, the URL asked again, for ever). A programming error, refused as a
+ * made key spelling is (see {@link madeKeyChosen}): nothing is asked.
+ *
+ * @internal
+ */
+export const urlKeyChosen = (inputKey: string): RangeError =>
+  new RangeError(
+    `inputKey ${JSON.stringify(inputKey)} is also the elicitationId of a URL elicitation this request requires (McpError.UrlElicitationRequired): in MCP 2026-07-28 both are input keys, and the URL's answer would be given to the question; choose keys apart`
   )
 
 /** What a task's request its client does not read on one session gives way to: asked again through another. */

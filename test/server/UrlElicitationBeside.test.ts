@@ -1,0 +1,249 @@
+/**
+ * MCP 2026-07-28: a URL elicitation a handler requires (`McpError.UrlElicitationRequired`, asked as
+ * input there) beside something else, as a stop for input is (`McpError.failureBesideInput`):
+ *
+ * - beside another failure (a tool's declared failure, another `McpError`), the failure wins,
+ *   answered as it would be alone (`McpError.failureBesideUrlElicitation`): asked for the URL
+ *   first, the client completed it and retried, and the handler failed again the same way, round
+ *   after round (the SDK v2 client gave up after 10), the failure never told;
+ * - beside another URL elicitation required (concurrent branches), both are asked, in one round;
+ * - a question the handler keys as its URL elicitation is (`inputKey` = `elicitationId`), in the
+ *   same round or a later one, is refused (a `RangeError` defect, -32603, logged): the URL's answer
+ *   was given to the question (no content: the form invalid), the URL asked again, for ever.
+ *
+ * The SDK v2 client pinned to 2026-07-28 over Streamable HTTP; raw 2026 requests where the rounds
+ * are counted; the 2025 era (the SDK's legacy mode) unchanged: -32042 with the first failure's URLs.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as Schema from "effect/Schema"
+import { McpContext, McpError, McpServer } from "../../src/index.ts"
+import { sdk } from "../e2e/harness.ts"
+import { connectModern, metaOf, modern, serveHttp } from "../extensions/support.ts"
+import { startServer } from "./McpServerHarness.ts"
+
+class OutOfStock extends Schema.TaggedError<OutOfStock>()("OutOfStock", { sku: Schema.String }) {}
+
+/** The URLs the user completed (out of band: the client's handler stands for the user). */
+const completed = new Set<string>()
+
+const urlRequired = (id: string) =>
+  new McpError.UrlElicitationRequired({
+    elicitations: [{ mode: "url", elicitationId: id, url: `https://example.com/${id}`, message: `Sign in to ${id}` }],
+    message: `Sign in to ${id} first`
+  })
+
+/** Fails with the URL elicitation of `id` until the user completed it. */
+const signedIn = (id: string) => Effect.suspend(() => completed.has(`https://example.com/${id}`) ? Effect.void : Effect.fail(urlRequired(id)))
+
+const quotaExhausted = () => new McpError.JsonRpcError({ code: 4001, message: "Quota exhausted" })
+
+const components = Layer.mergeAll(
+  // Two branches ended together: one needs the user signed in, the other found the item out of
+  // stock (their causes combined, as a branch's failure is with the cause of one that ended with it).
+  McpServer.tool({
+    name: "order",
+    failure: OutOfStock,
+    formatFailure: (error) => `${error.sku} is out of stock`,
+    handler: () => Effect.failCause(Cause.combine(Cause.fail(urlRequired("shop")), Cause.fail(new OutOfStock({ sku: "A1" }))))
+  }),
+  // The same, the other way round.
+  McpServer.tool({
+    name: "order_reversed",
+    failure: OutOfStock,
+    formatFailure: (error) => `${error.sku} is out of stock`,
+    handler: () => Effect.failCause(Cause.combine(Cause.fail(new OutOfStock({ sku: "A1" })), Cause.fail(urlRequired("shop"))))
+  }),
+  // An application's JSON-RPC error beside it.
+  McpServer.tool({
+    name: "quota",
+    handler: () => Effect.failCause(Cause.combine(Cause.fail(urlRequired("shop")), Cause.fail(quotaExhausted())))
+  }),
+  McpServer.prompt({
+    name: "quota_prompt",
+    handler: () => Effect.failCause(Cause.combine(Cause.fail(urlRequired("shop")), Cause.fail(quotaExhausted())))
+  }),
+  // Two branches, each needing its own sign-in.
+  McpServer.tool({
+    name: "connect_both",
+    handler: () =>
+      Effect.gen(function*() {
+        const exits = yield* Effect.all([Effect.exit(signedIn("mail")), Effect.exit(signedIn("files"))], { concurrency: 2 })
+        const failed = exits.filter((exit) => exit._tag === "Failure")
+        if (failed.length > 0) return yield* Effect.failCause(failed.map((exit) => exit.cause).reduce(Cause.combine))
+        return "connected"
+      })
+  }),
+  // A form question keyed as the URL elicitation beside it is (`inputKey` = `elicitationId`).
+  McpServer.tool({
+    name: "same_key",
+    handler: () =>
+      Effect.as(
+        Effect.all([
+          Effect.orDie(McpContext.elicit("Name?", Schema.Struct({ name: Schema.String }), { inputKey: "sign-in" })),
+          signedIn("sign-in")
+        ], { concurrency: 2 }),
+        "done"
+      )
+  }),
+  // The same collision, one round after the other: the URL first, then the question.
+  McpServer.tool({
+    name: "same_key_later",
+    handler: () =>
+      Effect.andThen(
+        signedIn("later"),
+        Effect.as(Effect.orDie(McpContext.elicit("Name?", Schema.Struct({ name: Schema.String }), { inputKey: "later" })), "done")
+      )
+  })
+)
+
+/** The SDK v2 client (pinned to 2026-07-28, or `legacy`) over HTTP; URL elicitations completed and counted. */
+const connect = (url: string, mode: "legacy" | { readonly pin: string } = { pin: "2026-07-28" }) =>
+  Effect.acquireRelease(
+    Effect.gen(function*() {
+      const client = new Client({ name: "url-beside", version: "2.0.0" }, {
+        capabilities: { elicitation: { form: {}, url: {} } },
+        versionNegotiation: { mode: mode as never }
+      })
+      const asked: Array<string> = []
+      client.setRequestHandler("elicitation/create", async (request) => {
+        const params = request.params as { readonly mode?: string; readonly url?: string; readonly message: string }
+        asked.push(params.message)
+        if (params.mode === "url") {
+          completed.add(params.url!)
+          return { action: "accept" }
+        }
+        return { action: "accept", content: { name: "Ada" } }
+      })
+      yield* sdk(() => client.connect(new StreamableHTTPClientTransport(new URL(url))))
+      return { client, asked }
+    }),
+    ({ client }) => Effect.promise(() => client.close().catch(() => undefined))
+  )
+
+const serve = () => serveHttp({ name: "url-beside", version: "1.0.0" }, components)
+
+const errorOf = <A>(call: () => Promise<A>) => Effect.map(Effect.flip(sdk(call)), (error: any) => ({ code: error.code, message: String(error.message) }))
+
+const urlCaps = metaOf({ elicitation: { form: {}, url: {} } })
+
+describe("2026-07-28: a failure beside a URL elicitation required wins", () => {
+  // Fails before: the URL asked, completed, asked again each round; the SDK gave up (10 rounds).
+  it.live("a tool's declared failure (either order): its isError result, no URL asked", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serve()
+      const { asked, client } = yield* connect(url)
+      for (const name of ["order", "order_reversed"]) {
+        const result = yield* sdk(() => client.callTool({ name, arguments: {} }))
+        assert.deepStrictEqual(result.content, [{ type: "text", text: "A1 is out of stock" }], JSON.stringify(result))
+        assert.isTrue(result.isError)
+      }
+      assert.deepStrictEqual(asked, [])
+    }))
+
+  // Fails before: input_required with the URL (the quota error lost).
+  it.live("another McpError, of a tool and of a prompt: that error", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serve()
+      const tool = (yield* Effect.promise(() => modern(url, "tools/call", { name: "quota", arguments: {} }, { meta: urlCaps }))).message
+      assert.deepStrictEqual(tool.error, { code: 4001, message: "Quota exhausted" }, JSON.stringify(tool))
+      const prompt = (yield* Effect.promise(() => modern(url, "prompts/get", { name: "quota_prompt" }, { meta: urlCaps }))).message
+      assert.deepStrictEqual(prompt.error, { code: 4001, message: "Quota exhausted" }, JSON.stringify(prompt))
+      const { asked, client } = yield* connect(url)
+      const sdkError = yield* errorOf(() => client.callTool({ name: "quota", arguments: {} }))
+      assert.strictEqual(sdkError.code, 4001, JSON.stringify(sdkError))
+      assert.deepStrictEqual(asked, [])
+    }))
+
+  // Fails before: the first round listed "mail" alone (the second failure dropped), "files" a round later.
+  it.live("two URL elicitations required by concurrent branches: both asked in one round", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serve()
+      const first = (yield* Effect.promise(() => modern(url, "tools/call", { name: "connect_both", arguments: {} }, { meta: urlCaps }))).message
+      assert.strictEqual(first.result?.resultType, "input_required", JSON.stringify(first))
+      assert.deepStrictEqual(Object.keys(first.result.inputRequests).sort(), ["files", "mail"], JSON.stringify(first))
+      // One declined: the call ends, naming the failure that required it.
+      const declined = (yield* Effect.promise(() =>
+        modern(url, "tools/call", {
+          name: "connect_both",
+          arguments: {},
+          inputResponses: { mail: { action: "accept" }, files: { action: "decline" } },
+          requestState: first.result.requestState
+        }, { meta: urlCaps })
+      )).message
+      assert.strictEqual(declined.error?.code, -32603, JSON.stringify(declined))
+      assert.strictEqual(declined.error.message, "Sign in to files first: the user declined the URL elicitation")
+      const { asked, client } = yield* connect(url)
+      const result = yield* sdk(() => client.callTool({ name: "connect_both", arguments: {} }))
+      assert.deepStrictEqual(result.content, [{ type: "text", text: "connected" }], JSON.stringify(result))
+      assert.deepStrictEqual([...asked].sort(), ["Sign in to files", "Sign in to mail"])
+    }))
+})
+
+describe("2026-07-28: a question keyed as a URL elicitation the request requires", () => {
+  // Fails before: the URL's answer was given to the form (invalid: no name), the URL asked again,
+  // round after round (the SDK gave up after 10); the form never asked.
+  it.live("in the same round or a later one: refused, -32603, the defect logged with its message", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serve()
+      const { asked, client } = yield* connect(url)
+      const same = yield* errorOf(() => client.callTool({ name: "same_key", arguments: {} }))
+      assert.strictEqual(same.code, -32603, JSON.stringify(same))
+      assert.include(same.message, "Internal error")
+      assert.deepStrictEqual(asked, [], "nothing asked")
+      // Found as the question is asked, in the handler: a tool's defect, its internal-error result.
+      const later = yield* sdk(() => client.callTool({ name: "same_key_later", arguments: {} }))
+      assert.deepStrictEqual(later.content, [{ type: "text", text: "Tool same_key_later failed: internal error" }], JSON.stringify(later))
+      assert.isTrue(later.isError)
+      assert.deepStrictEqual(asked, ["Sign in to later"], "the URL asked, the question refused")
+      // What the server logged says why (over an in-memory pair, its log lines kept).
+      completed.clear()
+      const logged: Array<string> = []
+      const logger = Logger.make((entry) => void logged.push(`${String(entry.message)} ${Cause.pretty(entry.cause)}`))
+      const server = yield* startServer({}, components)
+      const modernClient = yield* connectModern(server, [logger])
+      const answer = yield* Effect.promise(() => modernClient.request("tools/call", { name: "same_key", arguments: {} }, urlCaps))
+      assert.strictEqual(answer.error?.code, -32603, JSON.stringify(answer))
+      assert.isTrue(
+        logged.some((line) => line.includes(`inputKey "sign-in" is also the elicitationId of a URL elicitation`)),
+        logged.join("\n")
+      )
+      const later2 = yield* Effect.promise(() => modernClient.request("tools/call", { name: "same_key_later", arguments: {} }, urlCaps))
+      completed.add("https://example.com/later")
+      yield* Effect.promise(() =>
+        modernClient.request("tools/call", {
+          name: "same_key_later",
+          arguments: {},
+          inputResponses: { later: { action: "accept" } },
+          requestState: later2.result.requestState
+        }, urlCaps)
+      )
+      assert.isTrue(logged.some((line) => line.includes(`inputKey "later" is also the elicitationId`)), logged.join("\n"))
+    }))
+})
+
+describe("2025-11-25: unchanged", () => {
+  // Passes before and after: -32042 with the first failure's URL elicitations.
+  it.live("a URL elicitation required beside another failure is -32042", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serve()
+      const { asked, client } = yield* connect(url, "legacy")
+      assert.strictEqual(client.getNegotiatedProtocolVersion(), "2025-11-25")
+      for (const name of ["order", "order_reversed", "quota"]) {
+        const error = yield* errorOf(() => client.callTool({ name, arguments: {} }))
+        assert.strictEqual(error.code, -32042, `${name}: ${JSON.stringify(error)}`)
+      }
+      const prompt = yield* errorOf(() => client.getPrompt({ name: "quota_prompt" }))
+      assert.strictEqual(prompt.code, -32042, JSON.stringify(prompt))
+      assert.deepStrictEqual(asked, [])
+    }))
+})
