@@ -326,17 +326,18 @@ const elicitationDecoders = new WeakMap<Schema.Top, (input: unknown) => Exit.Exi
  * `sample`, `listRoots` without an answer yet; the request is answered `input_required` and the
  * handler runs again when the client retries). Code that catches every cause must let it through,
  * or the question is never asked and the call completes with whatever that code made of it. A
- * guard: such a cause holds a defect only (`Cause<never>`), to fail with as it is.
+ * guard: such a cause holds stops (defects) and interruptions only (`Cause<never>`), to fail with
+ * as it is.
  *
- * It is also true of a cause that holds the stop *beside* something else: a defect of another
- * branch (`McpError.hasServerDefect`), a typed failure or the client's fault (the guard's
- * `Cause<never>` then holds it all the same). Fail with such a cause as it is, as in the example:
- * the server answers it as what failed beside the stop would be answered alone
- * (`McpError.failureBesideInput`): a defect the masked -32603 (a tool's internal-error result),
- * logged with its stack; a tool's declared failure its `isError` result; the client's fault its
- * code (-32602, -32021); an `McpError` its own error. `input_required` only when nothing but stops
- * (and interruptions) is in the cause. Never read `true` as "nothing else went
- * wrong": code that does (recovers with a value, or retries) drops the failure.
+ * It agrees with what the server answers (`McpError.failureBesideInput`, the one rule): true
+ * exactly for the causes answered `input_required`, stops and nothing else but interruptions
+ * (another branch's, which the stop ended). A stop *beside* anything else (a defect of another
+ * branch, a typed failure, the client's fault) is answered as that would be alone, not
+ * `input_required`, and the predicate is false for it: code that recovers from failures recovers
+ * from that one as from the failure alone (and code that lets failures through lets it through:
+ * the server then answers the failure, as it would without the stop). A URL elicitation required
+ * (`McpError.UrlElicitationRequired`) is a failure to it, beside a stop as alone: let it through
+ * by its tag, and the server asks for it with the handler's questions, in one round.
  *
  * **Example** (A cleanup that catches everything but the stop)
  *

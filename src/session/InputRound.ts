@@ -273,6 +273,17 @@ export class InputRequiredSignal {
 /** The one signal value. */
 export const inputRequired = new InputRequiredSignal()
 
-/** Whether a failure is a handler stopped for input. */
-export const isInputRequired = (cause: Cause.Cause<unknown>): boolean =>
-  cause.reasons.some((reason) => reason._tag === "Die" && reason.defect instanceof InputRequiredSignal)
+/**
+ * Whether a failure is a handler stopped for input and nothing else: stops, and interruptions
+ * (another branch's, which the stop ended), as `McpError.failureBesideInput` answers
+ * `input_required`. A cause with anything else beside the stop (a defect, a failure) is answered as
+ * that would be alone: false.
+ */
+export const isInputRequired = (cause: Cause.Cause<unknown>): boolean => {
+  let stops = false
+  for (const reason of cause.reasons) {
+    if (reason._tag === "Die" && reason.defect instanceof InputRequiredSignal) stops = true
+    else if (reason._tag !== "Interrupt") return false
+  }
+  return stops
+}
