@@ -117,7 +117,8 @@ export const progress = (
  * is answered at once with a `CreateTaskResult`; the rest of the handler runs as the task, and its
  * input requests (`elicit`, `sample`, `listRoots`) are listed in the task's `inputRequests` until
  * `tasks/update` answers them. Before it, input comes by multi round-trip like any call's: a tool
- * can gather its input first, then become a task (`tasks-mrtr-composition`).
+ * can gather its input first, then become a task (`tasks-mrtr-composition`). A question asked
+ * beside it (concurrently, in either order) is the task's, as one asked after it.
  *
  * Without `becomeTask`, the server decides: a call of a task-supporting tool from a client that
  * declared the extension becomes a task once it has run `tasks.promoteAfterMillis` (default

@@ -205,6 +205,13 @@ export class InputRound {
     ;(this.missing ??= Object.create(null) as { [key: string]: InputRequest })[key] = request
   }
   /**
+   * Takes back an input recorded missing ({@link ask}): the question went another way (the call
+   * became a task of the tasks extension as it stopped, and the task asks it).
+   */
+  unask(key: string): void {
+    if (this.missing !== undefined) delete this.missing[key]
+  }
+  /**
    * The answers to carry to the next round (sealed in `requestState`), as the client sent them:
    * those the handler asked for in this round and took, and those to inputs it did not reach in
    * this round that are the request's own (carried in the sealed state, or to an input the last

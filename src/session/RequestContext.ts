@@ -134,14 +134,16 @@ export interface RelatedTask {
    */
   readonly promote?: Effect.Effect<void, LimitExceeded | StoreUnavailable> | undefined
   /**
-   * MCP 2026-07-28 (the tasks extension): while the server makes the call a task on its own (its
-   * `promoteAfterMillis` elapsed, the task being created), that creation, to wait for. Input the
+   * MCP 2026-07-28 (the tasks extension): while the call is being made a task (by the server on
+   * its own, its `promoteAfterMillis` elapsed, or by the handler's `becomeTask`, the task being
+   * created), that creation, to wait for. Input the
    * work asks for then is asked once the task exists, the task's way (listed in its
    * `inputRequests`, answered by `tasks/update`); if the creation failed, the round's way (the
    * call is answered with that failure). Asked in the call's round instead, the work stopped as
    * its task was created and the task `failed` (-32603). Waiting for it again creates nothing
-   * more: it ends as the one creation ended. `undefined` (or absent): no creation started by the
-   * server, or its task exists.
+   * more: it ends as the one creation ended. `undefined` (or absent): no creation started, or its
+   * task exists. A question that stopped in the round as the creation started (asked beside
+   * `becomeTask`) is taken back from the round and asked so too.
    *
    * @since 0.2.0
    */

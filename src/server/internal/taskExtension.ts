@@ -189,9 +189,16 @@ export const make = (options: {
     }
     get promote(): Effect.Effect<void, McpError.LimitExceeded | McpError.StoreUnavailable> | undefined {
       // A task already (or not started): `becomeTask` has nothing left to do.
-      return typeof this.state === "string" ? undefined : Effect.asVoid(Effect.catch(this.state, Wire.failCreation))
+      if (typeof this.state === "string") return undefined
+      const creation = Effect.asVoid(Effect.catch(this.state, Wire.failCreation))
+      // Run by the handler (`becomeTask`): a question asked beside it waits for the task, as one
+      // asked while the server makes the call a task does (`promoting`).
+      return this.creating ? creation : Effect.andThen(Effect.sync(() => (this.creating = true)), creation)
     }
-    /** See `RelatedTask.promoting`: the creation the server started, until the task exists. */
+    /**
+     * See `RelatedTask.promoting`: the creation the server or the handler (`becomeTask`) started,
+     * until the task exists.
+     */
     get promoting(): Effect.Effect<unknown, unknown> | undefined {
       return this.creating ? this.promote : undefined
     }

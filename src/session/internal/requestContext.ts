@@ -129,7 +129,8 @@ const inputFromRound = (
   method: string,
   params: JsonRpc.Params | undefined,
   options: ClientRequestOptions | undefined,
-  truth: Negotiation.ResolvedRequest
+  truth: Negotiation.ResolvedRequest,
+  elsewhere?: ((key: string) => Effect.Effect<unknown, ClientRequestError> | undefined) | undefined
 ): Effect.Effect<unknown, ClientRequestError> =>
   // Decided when the effect runs (as a session's requests are): an effect built but never run
   // must not take a key or record an input.
@@ -158,7 +159,10 @@ const inputFromRound = (
       if (isExit(decoded)) return Effect.andThen(Effect.yieldNow, decoded)
     }
     round.ask(key, asked === undefined ? { method } : { method, params: asked })
-    return Effect.andThen(Effect.yieldNow, Effect.die(inputRequired))
+    if (elsewhere === undefined) return Effect.andThen(Effect.yieldNow, Effect.die(inputRequired))
+    // The call may become a task during the yield (a `becomeTask` beside the question): then the
+    // question is the task's (`elsewhere`), not a stop that ends the task's creation.
+    return Effect.andThen(Effect.yieldNow, Effect.suspend(() => elsewhere(key) ?? Effect.die(inputRequired)))
   })
 
 /**
@@ -544,7 +548,13 @@ export class RequestContextImpl implements RequestContext {
       // The server is making the call a task (tasks extension): asked once the task exists, its
       // way; the round's if its creation failed (the call is answered with that failure).
       const promoting = this.relatedTask?.promoting
-      if (promoting === undefined) return inputFromRound(round, method, params, options, this.truth)
+      if (promoting === undefined) {
+        // A call the tasks extension may make a task: a `becomeTask` run beside the question
+        // (concurrently) may start the task's creation as the question stops.
+        return this.relatedTask?.ask === undefined
+          ? inputFromRound(round, method, params, options, this.truth)
+          : inputFromRound(round, method, params, options, this.truth, (key) => this.promotedMeanwhile(round, key, method, params, options))
+      }
       return Effect.flatMap(Effect.exit(promoting), () =>
         this.inExtensionTask
           ? inputFromTask(this.relatedTask!, method, params, options, this.truth)
@@ -571,6 +581,25 @@ export class RequestContextImpl implements RequestContext {
         )
       )
     })
+  }
+  /**
+   * A question of the round that stopped while the call became a task of the tasks extension (the
+   * handler's `becomeTask` ran beside it, and the task is being created or exists): taken back from
+   * the round and asked again, the task's way once the task exists (the round's if its creation
+   * failed: the call is answered with that failure). Stopped, it ended the task's creation and the
+   * call was answered `input_required`, though the handler asked for a task. `undefined`: no task
+   * in the making, the stop stands.
+   */
+  private promotedMeanwhile(
+    round: InputRound,
+    key: string,
+    method: string,
+    params: JsonRpc.Params | undefined,
+    options: ClientRequestOptions | undefined
+  ): Effect.Effect<unknown, ClientRequestError> | undefined {
+    if (this.relatedTask?.promoting === undefined && !this.inExtensionTask) return undefined
+    round.unask(key)
+    return this.send(method, params, options)
   }
   /**
    * A task's request, given up (`SessionClosed`, `reason: "taskCancelled"`) if the task is
