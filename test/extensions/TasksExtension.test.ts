@@ -66,12 +66,15 @@ const probeTools = (probe: Probe) =>
       name: "gone_required",
       execution: { taskSupport: "required" },
       parameters: { url: Schema.Boolean },
+      // The URL elicitation required once the call is a task (`becomeTask`): before it, it is
+      // asked by multi round-trip (input_required, no task), as a stop for input is.
       handler: ({ url }) =>
-        Effect.fail(
-          url
-            ? new McpError.UrlElicitationRequired({ elicitations: [{ mode: "url", elicitationId: "e1", url: "https://x.example", message: "m" }] })
-            : new McpError.JsonRpcError({ code: -32002, message: "Resource not found: x://gone", data: { uri: "x://gone" } })
-        )
+        url
+          ? Effect.andThen(
+            McpContext.becomeTask,
+            Effect.fail(new McpError.UrlElicitationRequired({ elicitations: [{ mode: "url", elicitationId: "e1", url: "https://x.example", message: "m" }] }))
+          )
+          : Effect.fail(new McpError.JsonRpcError({ code: -32002, message: "Resource not found: x://gone", data: { uri: "x://gone" } }))
     }),
     McpServer.tool({
       name: "quick_required",

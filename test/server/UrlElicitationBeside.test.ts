@@ -23,7 +23,7 @@ import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import { McpContext, McpError, McpServer } from "../../src/index.ts"
 import { sdk } from "../e2e/harness.ts"
-import { connectModern, metaOf, modern, serveHttp } from "../extensions/support.ts"
+import { connectModern, metaOf, modern, serveHttp, withTasks } from "../extensions/support.ts"
 import { startServer } from "./McpServerHarness.ts"
 
 class OutOfStock extends Schema.TaggedError<OutOfStock>()("OutOfStock", { sku: Schema.String }) {}
@@ -245,5 +245,35 @@ describe("2025-11-25: unchanged", () => {
       const prompt = yield* errorOf(() => client.getPrompt({ name: "quota_prompt" }))
       assert.strictEqual(prompt.code, -32042, JSON.stringify(prompt))
       assert.deepStrictEqual(asked, [])
+    }))
+})
+
+describe("2026-07-28, the tasks extension: a required tool's URL elicitation", () => {
+  // Fails before: the call was a task that failed with -32042 (the code 2026-07-28 retired), the
+  // URL never asked.
+  it.live("asked by multi round-trip first (input_required, no task); completed, the retry is a task", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const Required = McpServer.tool({
+        name: "connect_task",
+        execution: { taskSupport: "required" },
+        handler: () => Effect.as(signedIn("tasks"), "connected")
+      })
+      const { url } = yield* serveHttp({ name: "url-beside", version: "1.0.0", tasks: McpServer.tasks() }, Required)
+      const meta = withTasks({ elicitation: { form: {}, url: {} } })
+      const first = (yield* Effect.promise(() => modern(url, "tools/call", { name: "connect_task", arguments: {} }, { meta }))).message
+      assert.strictEqual(first.result?.resultType, "input_required", JSON.stringify(first))
+      assert.deepStrictEqual(Object.keys(first.result.inputRequests), ["tasks"])
+      completed.add("https://example.com/tasks")
+      const retried = (yield* Effect.promise(() =>
+        modern(url, "tools/call", {
+          name: "connect_task",
+          arguments: {},
+          inputResponses: { tasks: { action: "accept" } },
+          requestState: first.result.requestState
+        }, { meta })
+      )).message
+      assert.strictEqual(retried.result?.resultType, "task", JSON.stringify(retried))
+      assert.strictEqual(retried.result.status, "completed", JSON.stringify(retried))
     }))
 })

@@ -18,6 +18,7 @@
  *
  * @internal
  */
+import type * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -133,6 +134,15 @@ export interface WorkItem extends Replay {
 const isWorkItem = (u: unknown): u is WorkItem =>
   typeof u === "object" && u !== null && (u as WorkItem).kind === "tools/call@2026" && typeof (u as WorkItem).tool === "string" &&
   ProtocolVersion.isModern((u as WorkItem).protocolVersion)
+
+/**
+ * Whether a call's failure asks the client for input (answered `input_required` by its round): its
+ * handler's stops for input, URL elicitations it requires, nothing else but interruptions.
+ */
+const asksForInput = (cause: Cause.Cause<unknown>): boolean => {
+  const beside = McpError.failureBesideInput(cause)
+  return beside === undefined || McpError.failureBesideUrlElicitation(beside) === undefined
+}
 
 /** The 2026 owner key: the request's key in a space of its own. */
 export const ownerKey = (key: string): string => `2026|${key}`
@@ -341,10 +351,11 @@ export const make = (options: {
       Effect.flatMap((decision): Effect.Effect<object, McpError.McpError> => {
         if (decision._tag === "Promoted") return Exit.succeed(Wire.createTaskResult(decision.task))
         const exit = decision.exit
-        // Stopped for input and nothing else (`McpError.failureBesideInput`, the one rule): answered
-        // input_required, no task. Anything beside the stop is the call's end, recorded below
-        // (`Tool` has answered such a cause already: a declared failure is its isError result).
-        if (taskSupport !== "required" || (exit._tag === "Failure" && McpError.failureBesideInput(exit.cause) === undefined)) return exit
+        // Stopped for input and nothing else (`McpError.failureBesideInput`, the one rule), or for
+        // URL elicitations (`McpError.failureBesideUrlElicitation`): answered input_required, no
+        // task (MRTR first). Anything beside them is the call's end, recorded below (`Tool` has
+        // answered such a cause already: a declared failure is its isError result).
+        if (taskSupport !== "required" || (exit._tag === "Failure" && asksForInput(exit.cause))) return exit
         // A required tool is always answered as a task: one that already ended. One interrupted
         // (it interrupted itself) has no ending to record: answered as it is, with no task (one
         // created first stayed working until its TTL, holding a place against the limits).
