@@ -31,6 +31,9 @@ export interface ClientRequestOptions {
    * params change from round to round is asked again every round; give it a key of its own. A key
    * spelled like one the server makes (`elicitation/create-1`, `roots/list-2.1`) is refused in
    * every era (a `RangeError` defect, nothing asked): it could take another question's answer.
+   * So is, in 2026-07-28, the `elicitationId` of a URL elicitation the same request requires
+   * (`McpError.UrlElicitationRequired`, keyed by it there), in the same round or a later one: the
+   * URL's answer would be given to the question.
    */
   readonly inputKey?: string | undefined
 }
