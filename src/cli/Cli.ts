@@ -54,7 +54,6 @@ import { homedir } from "node:os"
 import { extname } from "node:path"
 import { fileURLToPath } from "node:url"
 import * as GracefulShutdown from "../session/GracefulShutdown.ts"
-import { clip } from "../internal/clip.ts"
 import { exitOnceWritten } from "../internal/exitOnceWritten.ts"
 import * as Clients from "./internal/clients.ts"
 import * as Colors from "./internal/colors.ts"
@@ -256,21 +255,19 @@ const httpEnvironment = (
 
 /**
  * A time `dev` reads from the environment variable `variable` (`MCP_DEV_HOLD_MILLIS`,
- * `MCP_DEV_START_NOTICE_MILLIS`): a whole number of milliseconds from 1, or `undefined` when it is
- * not set. Another value is an invalid invocation of `dev` (exit 2), said at once.
+ * `MCP_DEV_START_NOTICE_MILLIS`): a whole number of milliseconds from 1 (`DevTimes.rule`, which
+ * `Dev.run`'s options follow too), or `undefined` when it is not set. Another value is an invalid
+ * invocation of `dev` (exit 2), said at once.
  */
 const devMillis = (variable: string): Effect.Effect<number | undefined, UsageError> =>
   Effect.flatMap(
     Effect.mapError(Config.option(Config.String(variable)), (error) => new UsageError({ command: "dev", message: `${variable} could not be read: ${error.message}` })),
     (value) => {
       if (Option.isNone(value)) return Effect.succeed(undefined)
-      const trimmed = value.value.trim()
-      const millis = /^\d+$/.test(trimmed) ? Number(trimmed) : Number.NaN
-      return Number.isSafeInteger(millis) && millis > 0
-        ? Effect.succeed(millis)
-        : Effect.fail(
-          new UsageError({ command: "dev", message: `${variable} must be a whole number of milliseconds from 1, got ${JSON.stringify(clip(value.value))}` })
-        )
+      const checked = DevTimes.fromText(value.value)
+      return "millis" in checked
+        ? Effect.succeed(checked.millis)
+        : Effect.fail(new UsageError({ command: "dev", message: `${variable} ${checked.problem}` }))
     }
   )
 

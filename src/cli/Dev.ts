@@ -42,6 +42,7 @@
  * @since 0.2.0
  */
 import * as Console from "effect/Console"
+import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -122,14 +123,38 @@ export interface Options {
   readonly debounce?: Duration.Input | undefined
   /**
    * How long a connection that comes while no server accepts (a restart, a server still starting)
-   * is held for one, at most, before it is closed. Default 30 seconds.
+   * is held for one, at most, before it is closed. Default 30 seconds. A whole number of
+   * milliseconds from 1, as `MCP_DEV_HOLD_MILLIS` (else {@link InvalidTime}).
    */
   readonly holdTimeout?: Duration.Input | undefined
   /**
    * How long a server may take to start listening before dev says so on stderr (it goes on
-   * waiting for it). Default 10 seconds.
+   * waiting for it). Default 10 seconds. A whole number of milliseconds from 1, as
+   * `MCP_DEV_START_NOTICE_MILLIS` (else {@link InvalidTime}).
    */
   readonly startNotice?: Duration.Input | undefined
+}
+
+/**
+ * A time of {@link Options} that `dev` cannot use (`holdTimeout`, `startNotice`): 0, negative,
+ * `NaN`, infinite, a fraction of a millisecond, or no duration at all. They follow the rule of
+ * `MCP_DEV_HOLD_MILLIS` and `MCP_DEV_START_NOTICE_MILLIS`: a whole number of milliseconds from 1
+ * (a hold of 0 closed every held connection as it came). {@link run} fails with it before it
+ * listens or starts anything.
+ *
+ * @stability experimental
+ * @category errors
+ * @since 0.2.0
+ */
+export class InvalidTime extends Data.TaggedError("InvalidTime")<{
+  /** The option, as {@link Options} names it. */
+  readonly option: "holdTimeout" | "startNotice"
+  /** Why (`must be a whole number of milliseconds from 1, got 0 ms`). */
+  readonly reason: string
+}> {
+  override get message(): string {
+    return `Dev.run: ${this.option} ${this.reason}`
+  }
 }
 
 /**
@@ -144,13 +169,17 @@ export const inspectorCommand = (url: string): string =>
 
 /**
  * Serves `options.file` in a child process, restarted on every change, until interrupted (the
- * child is then drained and stopped).
+ * child is then drained and stopped). Fails with {@link InvalidTime} at once, before it listens,
+ * when `holdTimeout` or `startNotice` is a time it cannot use.
  *
  * @stability experimental
  * @category running
  * @since 0.2.0
  */
 export const run = Effect.fnUntraced(function*(options: Options) {
+  // Checked first, by the rule of their variables (DevTimes): a bad one opens no port.
+  const holdMillis = yield* timeOf("holdTimeout", options.holdTimeout, DevTimes.holdMillis)
+  const startMillis = yield* timeOf("startNotice", options.startNotice, DevTimes.startNoticeMillis)
   const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
@@ -162,8 +191,6 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     options.path ?? "/mcp",
     { allowedHosts: options.allowedHosts }
   )
-  const holdMillis = options.holdTimeout === undefined ? DevTimes.holdMillis : Duration.toMillis(options.holdTimeout)
-  const startMillis = options.startNotice === undefined ? DevTimes.startNoticeMillis : Duration.toMillis(options.startNotice)
   const notListening = notListeningFor(startMillis, holdMillis)
   const relay = Relay.make(listener, holdMillis)
   yield* Effect.addFinalizer(() => Effect.sync(relay.close))
@@ -458,14 +485,21 @@ const endedBy = (error: { readonly message: string; readonly cause?: unknown }):
   return signal !== undefined ? `was killed by ${signal}` : `stopped: ${error.message}`
 }
 
+/** `option`'s time in milliseconds (`fallback` when not given), or why it cannot be used. */
+const timeOf = (option: InvalidTime["option"], input: Duration.Input | undefined, fallback: number): Effect.Effect<number, InvalidTime> => {
+  if (input === undefined) return Effect.succeed(fallback)
+  const checked = DevTimes.fromInput(input)
+  return "millis" in checked ? Effect.succeed(checked.millis) : Effect.fail(new InvalidTime({ option, reason: checked.problem }))
+}
+
 /** How long a restart waits for the requests sent to the server to be answered, before it drains it. */
 const settleMillis = 5_000
 /** The child's descriptor it tells its port on (see Run.Mode's `reportPortTo`). */
 const reportFd = 3
 /** What dev says of a server that has not started listening after `startMillis`, its connections held `holdMillis` each. */
 const notListeningFor = (startMillis: number, holdMillis: number): string =>
-  `effect-mcp dev: the server did not start listening within ${Relay.seconds(startMillis)} s (its module still loading, ` +
-  `or its components still being built): requests wait for it (each at most ${Relay.seconds(holdMillis)} s) and are relayed ` +
+  `effect-mcp dev: the server did not start listening within ${DevTimes.said(startMillis)} (its module still loading, ` +
+  `or its components still being built): requests wait for it (each at most ${DevTimes.said(holdMillis)}) and are relayed ` +
   "to it once it listens; a change restarts it"
 /**
  * The server's own listening line (on the loopback port it picked), rewritten to name dev's

@@ -77,7 +77,7 @@ export const make = (listener: Server, holdFor: number = DevTimes.holdMillis) =>
     // The client gave up (its end; a reset closes it too): dropped now, not at the end of its wait.
     const onEnd = () => client.destroy()
     const onClose = () => release()
-    const timer = setTimeout(() => closeHeld(client, `a connection held ${seconds(holdFor)} s was closed unanswered`), Math.min(holdFor, maxTimer))
+    const timer = setTimeout(() => closeHeld(client, `a connection held ${DevTimes.said(holdFor)} was closed unanswered`), Math.min(holdFor, maxTimer))
     const release = () => {
       clearTimeout(timer)
       held.delete(client)
@@ -202,10 +202,3 @@ const ignore = (): void => {}
 
 /** Node's longest timer (a longer one fires at once). */
 const maxTimer = 2_147_483_647
-
-/**
- * `millis` in seconds, as dev says them: whole (`30`), else to the tenth (`0.5`).
- *
- * @internal
- */
-export const seconds = (millis: number): string => String(Math.round(millis / 100) / 10)
