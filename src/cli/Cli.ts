@@ -116,7 +116,9 @@ const nodeArgs = (): ReadonlyArray<string> => NodeArgs.inherited(process.execArg
 /**
  * A module of {@link modules} that could not be imported: the CLI's installation is incomplete (a
  * file missing, a peer dependency absent or of another version). Exit code 1, said in one line
- * (it was a defect: Node's loader stack).
+ * (it was a defect: Node's loader stack), naming the module as it is imported (`./Install.js` in
+ * the package, `./Install.ts` in its repository), the file Node looked for (one of the CLI's own;
+ * `undefined` for a package's) and the command that needed it.
  *
  * @stability experimental
  * @category errors
@@ -124,17 +126,36 @@ const nodeArgs = (): ReadonlyArray<string> => NodeArgs.inherited(process.execArg
  */
 export class ModuleLoadError extends Data.TaggedError("ModuleLoadError")<{
   readonly module: string
+  /** The CLI's own module's file (`…/node_modules/effect-mcp-server/dist/cli/Install.js`). */
+  readonly file?: string | undefined
+  /** The command whose handler needed it (`install`). */
+  readonly command?: string | undefined
   readonly cause: unknown
 }> {
   override get message(): string {
     const why = this.cause instanceof Error ? this.cause.message : String(this.cause)
-    return `the CLI could not load ${this.module} (is effect-mcp-server installed whole, with its peer dependencies?): ${why}`
+    return `the CLI could not load ${this.module}${this.file === undefined ? "" : ` (${this.file})`}` +
+      `${this.command === undefined ? "" : `, which effect-mcp ${this.command} needs`}` +
+      ` (is effect-mcp-server installed whole, with its peer dependencies?): ${why}`
   }
 }
 
-/** `module`, imported by `load` when first used; its failure a {@link ModuleLoadError}. */
-const handlerModule = <A>(module: string, load: () => Promise<A>): Effect.Effect<A, ModuleLoadError> =>
-  Effect.tryPromise({ try: load, catch: (cause) => new ModuleLoadError({ module, cause }) })
+/**
+ * `module`, imported by `load` when first used; its failure a {@link ModuleLoadError}. A module of
+ * the CLI's own is named without extension (`./Install`): it is said as this module imports it,
+ * `.js` once built (TypeScript rewrites the import, not a string), with its file.
+ */
+const handlerModule = <A>(module: string, load: () => Promise<A>): Effect.Effect<A, ModuleLoadError> => {
+  const own = module.startsWith(".")
+  const named = own ? `${module}${extname(import.meta.url)}` : module
+  const file = own ? fileURLToPath(new URL(named, import.meta.url)) : undefined
+  return Effect.tryPromise({ try: load, catch: (cause) => new ModuleLoadError({ module: named, file, cause }) })
+}
+
+/** `command`'s handler, its {@link ModuleLoadError} naming `command` (the module is shared by several). */
+const needing = (command: string) => <A, E, R>(handler: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.mapError(handler, (error) =>
+    error instanceof ModuleLoadError && error.command === undefined ? (new ModuleLoadError({ module: error.module, file: error.file, command, cause: error.cause }) as E) : error)
 
 /**
  * The modules the commands' handlers use, imported when a handler needs one: the command tree
@@ -143,15 +164,15 @@ const handlerModule = <A>(module: string, load: () => Promise<A>): Effect.Effect
  * 170 of the 400 modules the CLI loaded at every start). Node imports each once.
  */
 const modules = {
-  dev: handlerModule("./Dev.ts", () => import("./Dev.ts")),
-  httpConfig: handlerModule("../transport/http/internal/config.ts", () => import("../transport/http/internal/config.ts")),
-  inspect: handlerModule("./Inspect.ts", () => import("./Inspect.ts")),
-  install: handlerModule("./Install.ts", () => import("./Install.ts")),
+  dev: handlerModule("./Dev", () => import("./Dev.ts")),
+  httpConfig: handlerModule("../transport/http/internal/config", () => import("../transport/http/internal/config.ts")),
+  inspect: handlerModule("./Inspect", () => import("./Inspect.ts")),
+  install: handlerModule("./Install", () => import("./Install.ts")),
   nodeServices: handlerModule("@effect/platform-node/NodeServices", () => import("@effect/platform-node/NodeServices")),
-  run: handlerModule("./Run.ts", () => import("./Run.ts")),
-  serverModule: handlerModule("./ServerModule.ts", () => import("./ServerModule.ts")),
-  stdio: handlerModule("../transport/Stdio.ts", () => import("../transport/Stdio.ts")),
-  streamableHttp: handlerModule("../transport/http/StreamableHttp.ts", () => import("../transport/http/StreamableHttp.ts"))
+  run: handlerModule("./Run", () => import("./Run.ts")),
+  serverModule: handlerModule("./ServerModule", () => import("./ServerModule.ts")),
+  stdio: handlerModule("../transport/Stdio", () => import("../transport/Stdio.ts")),
+  streamableHttp: handlerModule("../transport/http/StreamableHttp", () => import("../transport/http/StreamableHttp.ts"))
 }
 
 /**
@@ -407,8 +428,8 @@ const runHandler = (
 const runCommand = (wizard: boolean) =>
   describeRun(
     wizard
-      ? Command.make("run", runConfig, (input) => runHandler({ ...input, exitWithStdin: false, reportPort: Option.none() }))
-      : Command.make("run", { ...runConfig, exitWithStdin, reportPort }, runHandler)
+      ? Command.make("run", runConfig, (input) => needing("run")(runHandler({ ...input, exitWithStdin: false, reportPort: Option.none() })))
+      : Command.make("run", { ...runConfig, exitWithStdin, reportPort }, (input) => needing("run")(runHandler(input)))
   )
 
 const describeRun = <Input, E, R>(self: Command.Command<"run", Input, {}, E, R>) =>
@@ -506,7 +527,7 @@ const dev = Command.make("dev", {
       holdTimeout: holdMillis,
       startNotice: startNoticeMillis
     })
-  }).pipe(Effect.scoped, withNode)).pipe(
+  }).pipe(Effect.scoped, withNode, needing("dev"))).pipe(
     Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Develops a server module: serves it over Streamable HTTP in a child process, restarted (after draining " +
@@ -535,7 +556,7 @@ const inspect = Command.make("inspect", {
     const loaded = yield* ServerModule.load(input.file)
     const description = yield* Inspect.describe(loaded.server).pipe(Effect.catchCause(Run.failed))
     yield* print(input.json ? JSON.stringify(description, null, 2) : Inspect.formatText(description))
-  }).pipe(withNode)).pipe(
+  }).pipe(withNode, needing("inspect"))).pipe(
     Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Describes a server module without serving it: server info, capabilities, tools, resources, resource templates " +
@@ -649,7 +670,7 @@ const install = Command.make("install", {
       `effect-mcp install: ${replaced ? "replaced" : "added"} the server "${name}" in ${target}` +
         (input.client === "claude-desktop" ? " (restart Claude Desktop to load it)" : "")
     )
-  }).pipe(withNode)).pipe(
+  }).pipe(withNode, needing("install"))).pipe(
     Command.provideEffectDiscard(Wizard.commandRuns),
     Command.withDescription(
       "Adds a server module to a client's configuration: the absolute path of this Node, with this CLI's script " +
