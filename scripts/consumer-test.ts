@@ -18,12 +18,14 @@
  *    task machinery (the example imports modules by path and enables no tasks) and no module
  *    wrapped in a lazy initialiser; the same server over Streamable HTTP, bundled the same way,
  *    answers the SDK client over HTTP (bundlers get the `module` condition), with no module wrapped
- *    in a lazy initialiser either. A `WebHandler` (`effect-mcp-server/web`), bundled as an ES
+ *    in a lazy initialiser either, nor does a server with `RedisStores.layer` (its `NodeRedis`
+ *    imported statically by the `module` condition's variant). A `WebHandler` (`effect-mcp-server/web`), bundled as an ES
  *    module without the recipe's `require` banner, loads and answers, and its module graph holds
  *    no Node server (nor `ws`, CommonJS, which Vite's SSR with `ssr.noExternal: true` fails to run).
  * 5. The `effect-mcp` bin of the installed package: `npx effect-mcp --help`, `inspect --json` of
  *    the README example exported as a server module (`server-module.ts`: Node strips its types),
- *    and `run --stdio` of it driven by the SDK client as in 3.
+ *    and `run --stdio` of it driven by the SDK client as in 3; a module of the bin that cannot be
+ *    imported is named as the package has it (`./Install.js`, its installed file, the command).
  * 6. The oldest Node `engines.node` allows (22.19.0), installed from the registry: the README
  *    example over stdio, its Streamable HTTP variant unbundled (the endpoint loaded on first use),
  *    and the bin's `run --stdio` of the `.ts` server module (Node strips the types). On the
@@ -47,7 +49,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js"
 import { execFileSync, spawn, spawnSync } from "node:child_process"
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs"
 import { stripTypeScriptTypes } from "node:module"
 import { join, posix } from "node:path"
 import {
@@ -556,6 +558,37 @@ process.on("exit", () => process.stderr.write("loaded:" + JSON.stringify(loaded)
       await driveHttpServer(dir, bundle)
     })
 
+    await check("a server with RedisStores bundled the same way: no module wrapped in a lazy initialiser", () => {
+      // `RedisStores.layer` imports `@effect/platform-node/NodeRedis` (and `redis`, an optional
+      // peer) when first built under Node; its `.bundler.js` variant imports it statically: an
+      // `import()` of it wrapped 114 modules of effect and the platform in lazy initialisers
+      // (`__esm`), +4.6 % instructions from start to a first answer (callgrind).
+      const source = stripTypeScriptTypes(readmeExample())
+        .replace(
+          `import * as Stdio from "effect-mcp-server/Stdio"`,
+          `import * as Stdio from "effect-mcp-server/Stdio"\nimport * as StreamableHttp from "effect-mcp-server/StreamableHttp"\nimport { RedisStores } from "effect-mcp-server/redis"`
+        )
+        .replace(
+          "Stdio.make())",
+          `StreamableHttp.make({ port: 0 })).pipe(Effect.provide(RedisStores.layer({ url: "redis://127.0.0.1:6379", prefix: "consumer:" })))`
+        )
+      expect(source.includes("RedisStores.layer({"), "could not turn the README example into a server with RedisStores")
+      const entry = join(dir, "redis-server.mjs")
+      const readable = join(dir, "redis-server.readable.mjs")
+      writeFileSync(entry, source)
+      const esbuild = join(dir, "node_modules/.bin", process.platform === "win32" ? "esbuild.cmd" : "esbuild")
+      execFileSync(esbuild, [...bundleArgs(entry, readable).filter((arg) => arg !== "--minify"), `--metafile=${readable}.json`], {
+        cwd: dir,
+        stdio: ["ignore", "inherit", "inherit"]
+      })
+      const bundled = readFileSync(readable, "utf8")
+      // It does hold the client (the layer is used), not wrapped.
+      const met = Object.keys(JSON.parse(readFileSync(`${readable}.json`, "utf8")).inputs as Record<string, unknown>)
+      expect(met.some((input) => input.includes("@effect/platform-node/dist/NodeRedis.js")), `the bundle met no NodeRedis: ${met.slice(0, 5).join(", ")}`)
+      const wrapped = bundled.match(/__esm\(\{\s*"[^"]*node_modules\/(?:effect|effect-mcp-server|@effect\/platform-node)\/[^"]*"/g) ?? []
+      expect(wrapped.length === 0, `the Redis bundle wraps modules in lazy initialisers: ${wrapped.length}, ${wrapped.slice(0, 3).join(", ")}`)
+    })
+
     await check("WebHandler bundled as an ES module without the require banner: no Node server in its module graph, it loads and answers", () => {
       // Where modules are evaluated as ES modules with no `require` (Vite's SSR with
       // `ssr.noExternal: true`, a bundle without the recipe's `createRequire` banner), the CommonJS
@@ -617,6 +650,28 @@ process.on("exit", () => process.stderr.write("loaded:" + JSON.stringify(loaded)
       )
       const bin = join(dir, "node_modules/effect-mcp-server", packageManifest.bin["effect-mcp"])
       await driveReadmeServer(dir, bin, ["run", "server-module.ts", "--stdio"])
+    })
+
+    await check("a module of the bin that cannot be imported is named as installed: ./Install.js, its file and the command", () => {
+      // In the package the CLI's modules are `.js` files: the message names the one Node looked for
+      // (it named `./Install.ts`, the source's name, which the package has only as source).
+      writeFileSync(
+        join(dir, "broken-import.mjs"),
+        `import { registerHooks } from "node:module"\nregisterHooks({ resolve(specifier, context, next) {\n` +
+          `  if (specifier === process.env.EFFECT_MCP_BROKEN) throw new Error("simulated: " + specifier + " is not there")\n` +
+          `  return next(specifier, context)\n} })\n`
+      )
+      const bin = join(dir, "node_modules/effect-mcp-server", packageManifest.bin["effect-mcp"])
+      const run = spawnSync(process.execPath, ["--import", "./broken-import.mjs", bin, "install", "stdio", "server-module.ts", "--print"], {
+        cwd: dir,
+        env: { ...process.env, EFFECT_MCP_BROKEN: "./Install.js", NO_COLOR: "1" },
+        encoding: "utf8",
+        timeout: 30_000
+      })
+      const file = join(realpathSync(join(dir, "node_modules/effect-mcp-server")), "dist/cli/Install.js")
+      const said = `effect-mcp: the CLI could not load ./Install.js (${file}), which effect-mcp install needs ` +
+        "(is effect-mcp-server installed whole, with its peer dependencies?): simulated: ./Install.js is not there\n"
+      expect(run.status === 1 && run.stderr === said, `exit ${run.status}; stderr ${run.stderr}; expected ${said}`)
     })
 
     await check(`on the oldest supported Node (${oldestSupportedNode()}): server.mjs, the HTTP server unbundled, and the bin's run of a .ts server module`, async () => {
