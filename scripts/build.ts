@@ -14,7 +14,7 @@
  * that imports a part of itself only when used, with a line of the form
  * `const name = Effect.promise(() => import("./part.js"))` (the Streamable HTTP endpoint, the task
  * machinery; or a package: `RedisStores`' `@effect/platform-node/NodeRedis`, whose `import()` wrapped
- * 114 modules of a bundled Redis-store server, +4.6 % instructions to its first answer, callgrind),
+ * 114 modules of a bundled Redis-store server, +4.8 % instructions to its first answer, callgrind),
  * has it imported statically there: a bundler that meets an `import()` wraps the
  * imported module and everything it imports, `effect` included, in lazy initialisers (a bundled
  * stdio server started 15 % slower in instructions), while a static import that nothing uses is

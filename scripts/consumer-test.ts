@@ -562,7 +562,7 @@ process.on("exit", () => process.stderr.write("loaded:" + JSON.stringify(loaded)
       // `RedisStores.layer` imports `@effect/platform-node/NodeRedis` (and `redis`, an optional
       // peer) when first built under Node; its `.bundler.js` variant imports it statically: an
       // `import()` of it wrapped 114 modules of effect and the platform in lazy initialisers
-      // (`__esm`), +4.6 % instructions from start to a first answer (callgrind).
+      // (`__esm`), +4.8 % instructions from start to a first answer (callgrind).
       const source = stripTypeScriptTypes(readmeExample())
         .replace(
           `import * as Stdio from "effect-mcp-server/Stdio"`,

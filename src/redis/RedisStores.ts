@@ -219,7 +219,7 @@ export const layer: {
  * Bundlers get a static import instead (`scripts/build.ts` writes `RedisStores.bundler.js` with
  * this line replaced, reached through `effect-mcp-server/redis`'s `module` export condition): a
  * bundler that meets an `import()` wraps the imported module and everything it imports, `effect`
- * included, in lazy initialisers (114 in a bundled Redis-store server, +4.6 % instructions to its
+ * included, in lazy initialisers (114 in a bundled Redis-store server, +4.8 % instructions to its
  * first answer: callgrind), while a static import that nothing uses is tree-shaken away. Keep this line as it
  * is: the build checks for it.
  */
