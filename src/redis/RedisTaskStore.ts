@@ -7,8 +7,8 @@
  * **Details**
  *
  * - Keys under `<prefix>tasks:`: `t:<taskId>` a hash (the task as JSON, its owner, address,
- *   creation sequence, status and a version), expiring at `createdAt + ttl`; `in:<taskId>` the
- *   answers to its pending input not yet taken (expiring with the task); `o:<owner>` and
+ *   creation sequence, status, a version and its lease's holder), expiring at `createdAt + ttl`;
+ *   `in:<taskId>` the answers to its pending input not yet taken (expiring with the task); `o:<owner>` and
  *   `a:<address>` the owner's and the address's task ids by creation sequence; `all` every task
  *   id by expiry; `done` the terminal ones, oldest first; `seq` the creation counter; `servers`
  *   the names of the servers using the prefix, each with when it last said so (`announce`). The sets
@@ -78,11 +78,21 @@
  *   is checked) is dropped.
  * - A Redis that fails or does not answer within `timeoutMillis` fails the operation with a
  *   `StoreError` (the server answers -32603 "Store unavailable: TaskStore").
- * - Leases (a sorted set `leases`, on Redis's clock, and their holders in the hash `holders`): a
- *   task is leased to the process that creates it, and renewed by that process only while it
- *   still holds it; `claimOrphans` hands each lease that ran out to one caller, atomically with
- *   the work the task recorded (`work` in its hash) and its claim count (`claims`). A claim leases
- *   the task to the claimer (it is not removed): a claimer that dies first lets it lapse again.
+ * - Leases (a sorted set `leases`, on Redis's clock, each held by a process): a task is leased to
+ *   the process that creates it, and renewed by that process only while it still holds it. The
+ *   holder is the field `holder` of the task's hash, written with it (no command of its own; the
+ *   field stays after the task's end, when the lease goes), unless the hash `holders` has an entry
+ *   for the task, which comes first: a claim writes both, and the versions before this layout
+ *   wrote every holder there (`holders` is read with `HLEN` once per script, and skipped while
+ *   empty). So replicas of both layouts share one Redis in a rolling upgrade, each seeing whose
+ *   lease is whose on the other's records (test/redis/LeaseHolderLayout.test.ts): a claim by
+ *   either takes the lease from a holder of either, an end by either ends it. One difference while
+ *   both run: a replica of the layout before sends the answers to a task created by this one
+ *   (`sendInput`) to every process, as to a task without a lease (the process running it takes
+ *   them; the others run no such task). `claimOrphans` hands each lease that ran out to one
+ *   caller, atomically with the work the task recorded (`work` in its hash) and its claim count
+ *   (`claims`). A claim leases the task to the claimer (it is not removed): a claimer that dies
+ *   first lets it lapse again.
  *   A claimer confirms its claim before the work starts (`confirmClaim`, the field `ran`); only
  *   confirmed claims count as take-overs. A claim whose answer its claimer never received (it ran
  *   in Redis after the caller's time bound) or whose claimer stopped before starting the work is
@@ -165,6 +175,10 @@ const graceMillis = 600_000
 
 // The names of the shared sets a task is in (all, done) and of its lease's (leases, holders),
 // made once per script run and base, not per task: what removeTask and changeTask both use.
+// usesHolders: whether the hash `holders` has entries (read once per script run and base, with
+// HLEN, which also fails the script on a key of another type): a lease's holder is kept in the
+// task's hash, and `holders` only has those of the claims and of records of the previous layout
+// (see holderLua); while it is empty, an end or a removal has no entry there to delete.
 const setNamesLua = `
 local setNames = {}
 local function setsOf(base)
@@ -174,6 +188,35 @@ local function setsOf(base)
     setNames[base] = sets
   end
   return sets
+end
+local holdersUsed = {}
+local function usesHolders(base)
+  local used = holdersUsed[base]
+  if used == nil then
+    used = redis.call('HLEN', setsOf(base).holders) > 0
+    holdersUsed[base] = used
+  end
+  return used
+end
+`
+
+// The holder of a task's lease (the message prefix of the process running it), or nil: its entry
+// in the hash `holders` if it has one (written by a claim, and at a creation by the versions that
+// kept every holder there), else the field 'holder' of the task's hash (written with the creation:
+// no command of its own, nor one to delete it at the task's end). A holder read from the task's hash holds the
+// lease only while the lease is in `leases` (every version drops it at the task's end): the
+// field stays in the record. KEYS/ARGV: none; holders: the hash's name, used: whether it has
+// entries (HLEN > 0 when the script started), key: the task's key.
+const holderLua = `
+local function holderOf(holders, used, key, id)
+  if used then
+    local entry = redis.call('HGET', holders, id)
+    if entry then return entry, true end
+  end
+  -- pcall: a key of another type (written by hand) is no task, and has no holder
+  local field = redis.pcall('HGET', key, 'holder')
+  if type(field) ~= 'string' or field == '' then return nil, false end
+  return field, false
 end
 `
 
@@ -197,7 +240,7 @@ local function removeTask(base, id, ended, removed, rec)
   redis.call('ZREM', sets.done, id)
   if not ended then
     redis.call('ZREM', sets.leases, id)
-    redis.call('HDEL', sets.holders, id)
+    if usesHolders(base) then redis.call('HDEL', sets.holders, id) end
   end
   -- pcall: an owner's or address's set of another type (written by hand) goes at its next creation (createLua's count)
   local function leave(set)
@@ -269,7 +312,7 @@ redis.call('ZCARD', KEYS[2])
 for i = 14, #ARGV, 8 do
   if ARGV[i] ~= '' then
     redis.call('ZCARD', base .. 'leases')
-    redis.call('HLEN', base .. 'holders')
+    usesHolders(base)
     break
   end
 end
@@ -415,20 +458,13 @@ local function create(id, json, expiry, owner, address, work, lease, server, lef
   if lease ~= '' then
     -- leases start at the batch's one reading of Redis's clock
     redis.call('ZADD', setsOf(base).leases, leaseScore(lease), id)
-    -- held by the creating process (its store's message prefix is its identity)
-    redis.call('HSET', setsOf(base).holders, id, ARGV[5])
+    -- held by the creating process (its store's message prefix is its identity): the field
+    -- 'holder' of the task's hash, written below (see holderLua)
   end
-  -- The fields in one call, no table built per task: its work ('' for none), and the server whose
-  -- work it is ('' for none: only a process of that server claims it, see claimLua).
-  if work ~= '' and server ~= '' then
-    redis.call('HSET', key, 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', '1', 'work', work, 'server', server)
-  elseif work ~= '' then
-    redis.call('HSET', key, 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', '1', 'work', work)
-  elseif server ~= '' then
-    redis.call('HSET', key, 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', '1', 'server', server)
-  else
-    redis.call('HSET', key, 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', '1')
-  end
+  -- The fields in one call, no table built per task: its work ('' for none), the server whose
+  -- work it is ('' for none: only a process of that server claims it, see claimLua), and its
+  -- lease's holder ('' for no lease). Every reader takes '' as none, as an absent field.
+  redis.call('HSET', key, 'task', json, 'owner', owner, 'address', address, 'seq', seq, 'status', 'working', 'v', '1', 'work', work, 'server', server, 'holder', lease ~= '' and ARGV[5] or '')
   -- The key outlives the task by a grace period, so that the cleanup by expiry above (at any later
   -- creation) still reads its owner and address; reads treat an expired task as gone.
   redis.call('PEXPIREAT', key, int(expiresAt + ${graceMillis}))
@@ -504,7 +540,8 @@ local function change(base, id, version, json, status)
     redis.call('ZADD', KEYS[1], current[2], id)
     local sets = setsOf(base)
     redis.call('ZREM', sets.leases, id)
-    redis.call('HDEL', sets.holders, id)
+    -- the holder's field stays in the record (it holds nothing without the lease: see holderLua)
+    if usesHolders(base) then redis.call('HDEL', sets.holders, id) end
   end
   redis.call('HSET', key, 'task', json, 'status', status, 'v', int(tonumber(current[1]) + 1))
   return 'ok'
@@ -524,7 +561,7 @@ for i = 7, #ARGV, 4 do
   if ARGV[i] == 'completed' or ARGV[i] == 'failed' or ARGV[i] == 'cancelled' then
     redis.call('ZCARD', KEYS[1])
     redis.call('ZCARD', ARGV[1] .. 'leases')
-    redis.call('HLEN', ARGV[1] .. 'holders')
+    usesHolders(ARGV[1])
     break
   end
 end
@@ -592,16 +629,29 @@ const updateInputsScript = Redis.script(
   { lua: updateInputsLua, numberOfKeys: 1 }
 ).withReturnType<string>()
 
+// Whether `holder` holds the lease of the task `id` (see holderLua): its holder, and, for a holder
+// read from the task's hash, the lease still there (the task's end or a claim's drop took it off).
+// KEYS[1]: leases, KEYS[2]: holders; base: the task keys' base.
+const holdsLua = `${holderLua}
+local holdersInUse = redis.call('HLEN', KEYS[2]) > 0
+local function holds(base, id, holder)
+  local current, entry = holderOf(KEYS[2], holdersInUse, base .. 't:' .. id, id)
+  if current ~= holder then return false end
+  return entry or redis.call('ZSCORE', KEYS[1], id) ~= false
+end
+`
+
 // Leases on Redis's own clock (no skew between replicas), each with its holder (a process's store).
-// KEYS: the leases set, the holders hash. ARGV: the lease in ms, the holder, then task ids: each
-// lease this holder still holds is extended to now + lease. Answers the ids whose lease this
-// holder lost (another process claimed them). Leases are taken by `create` and by the claim.
-const renewLua = `
+// KEYS: the leases set, the holders hash. ARGV: the lease in ms, the holder, the task keys' base,
+// then task ids: each lease this holder still holds is extended to now + lease. Answers the ids
+// whose lease this holder lost (another process claimed them, or the task ended). Leases are taken
+// by `create` and by the claim.
+const renewLua = `${holdsLua}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local lost = {}
-for i = 3, #ARGV do
-  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[2] then
+for i = 4, #ARGV do
+  if holds(ARGV[3], ARGV[i], ARGV[2]) then
     redis.call('ZADD', KEYS[1], now + tonumber(ARGV[1]), ARGV[i])
   else
     lost[#lost + 1] = ARGV[i]
@@ -611,11 +661,12 @@ return lost
 `
 
 const renewScript = Redis.script(
-  (leases: string, holders: string, leaseMillis: number, holder: string, taskIds: ReadonlyArray<string>) => [
+  (leases: string, holders: string, leaseMillis: number, holder: string, base: string, taskIds: ReadonlyArray<string>) => [
     leases,
     holders,
     leaseMillis,
     holder,
+    base,
     ...taskIds
   ],
   { lua: renewLua, numberOfKeys: 2 }
@@ -627,12 +678,12 @@ const renewScript = Redis.script(
 // stopped), until a claim is confirmed (its work starts again). A hash of another type (written by
 // hand) only loses the lease. KEYS: the leases set, the holders hash. ARGV: the task keys' base, the
 // holder, then task ids. Answers the ids whose lease this holder lost, as the renewal does.
-const handBackLua = `
+const handBackLua = `${holdsLua}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local lost = {}
 for i = 3, #ARGV do
-  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[2] then
+  if holds(ARGV[1], ARGV[i], ARGV[2]) then
     redis.call('ZADD', KEYS[1], now, ARGV[i])
     local key = ARGV[1] .. 't:' .. ARGV[i]
     if redis.call('EXISTS', key) == 1 then
@@ -676,7 +727,7 @@ const handBackScript = Redis.script(
 // KEYS: leases, holders. ARGV: base, lease ms, holder, sent at (ms), server name. Answers id, task
 // JSON, work JSON ('' for none), claims and hand-backs, for each task claimed, then Redis's time (the caller's
 // clock offset).
-const claimLua = `
+const claimLua = `${holderLua}
 -- JSON as cjson reads it, or nil: cjson refuses a lone surrogate's escape (\\ud83d), which
 -- JSON.stringify writes for one in a string (a text cut in the middle of an emoji, in an input's
 -- message or a status message), so such a text is read again without those escapes
@@ -693,6 +744,8 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local out = {}
 local cutoff = math.min(now, tonumber(ARGV[4]))
+-- whether the holders hash has entries (see holderLua): read at the first claim
+local holdersInUse
 local server = ARGV[5] or ''
 -- leases left run out (another server's): the next page starts after them
 local skipped = 0
@@ -726,9 +779,15 @@ while claimed < 100 and looked < 1000 do
       skipped = skipped + 1
     elseif claimed < 100 then
       claimed = claimed + 1
-      local previous = redis.call('HGET', KEYS[2], id)
+      if holdersInUse == nil then holdersInUse = redis.call('HLEN', KEYS[2]) > 0 end
+      local previous = holderOf(KEYS[2], holdersInUse, key, id)
       redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), id)
+      -- The claimer holds it: in the task's hash, and in the holders hash too (an entry there
+      -- comes first, see holderLua), where the versions that read the holder only there (a
+      -- rolling upgrade's replicas of the version before) see it is not theirs any more.
       redis.call('HSET', KEYS[2], id, ARGV[3])
+      redis.call('HSET', key, 'holder', ARGV[3])
+      holdersInUse = true
       -- the work starts over: no answer kept for the old run's inputs reaches the new one
       redis.call('DEL', ARGV[1] .. 'in:' .. id)
       -- claims: take-overs so far; ran: how many of them started their work (confirmed), absent
@@ -773,11 +832,11 @@ return out
 // than a lease to start; the task is claimed again, and that claim does not count).
 // KEYS: holders, the task's hash, leases. ARGV: holder, task id, deadline, lease ms. Answers 1; 0
 // when the lease is not the caller's any more, or ran out; -1 past the deadline.
-const confirmLua = `
+const confirmLua = `${holderLua}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if now > tonumber(ARGV[3]) then return -1 end
-if redis.call('HGET', KEYS[1], ARGV[2]) ~= ARGV[1] then return 0 end
+if holderOf(KEYS[1], true, KEYS[2], ARGV[2]) ~= ARGV[1] then return 0 end
 local lease = tonumber(redis.call('ZSCORE', KEYS[3], ARGV[2]))
 if not lease or lease <= now then return 0 end
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[4]), ARGV[2])
@@ -949,8 +1008,8 @@ const listScript = Redis.script(
 // KEYS: the task, its answers, the holders hash. ARGV: the channel, the sender's message prefix,
 // the message's JSON, the task id, then input key / answer JSON pairs. Answers the holder (false
 // for none).
-const sendInputLua = `
-local holder = redis.call('HGET', KEYS[3], ARGV[4])
+const sendInputLua = `${holderLua}
+local holder = holderOf(KEYS[3], true, KEYS[1], ARGV[4])
 if redis.call('HGET', KEYS[1], 'status') == 'input_required' then
   local ok, task = pcall(cjson.decode, redis.call('HGET', KEYS[1], 'task'))
   -- a task cjson cannot read (a lone surrogate escaped in its text): every answer is kept
@@ -968,7 +1027,7 @@ if redis.call('HGET', KEYS[1], 'status') == 'input_required' then
   end
 end
 redis.call('PUBLISH', ARGV[1], ARGV[2] .. (holder or '*|') .. ARGV[3])
-return holder
+return holder or false
 `
 
 const sendInputScript = Redis.script(
@@ -989,11 +1048,12 @@ const sendInputScript = Redis.script(
 // prefix, the answers key prefix, this process's message prefix, then task ids. Answers, per task
 // id: 0 if the task no longer waits for input here (gone, ended, answered, or its lease now held by
 // another process), else its answers (flat key / JSON pairs, maybe none).
-const keptInputsLua = `
+const keptInputsLua = `${holderLua}
 local out = {}
+local holdersInUse = redis.call('HLEN', KEYS[1]) > 0
 for i = 4, #ARGV do
   out[#out + 1] = ARGV[i]
-  local holder = redis.call('HGET', KEYS[1], ARGV[i])
+  local holder = holderOf(KEYS[1], holdersInUse, ARGV[1] .. ARGV[i], ARGV[i])
   if (not holder or holder == ARGV[3]) and redis.call('HGET', ARGV[1] .. ARGV[i], 'status') == 'input_required' then
     out[#out + 1] = redis.call('HGETALL', ARGV[2] .. ARGV[i])
   else
@@ -1264,7 +1324,11 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
     const inputChannel = `${base}inputs`
     /** Running tasks' leases: a sorted set, score = when the lease runs out. */
     const leases = `${base}leases`
-    /** Who holds each lease: the message prefix (`origin`) of the store of the process running it. */
+    /**
+     * Who holds the leases claimed (and those of the layout before, each): the message prefix
+     * (`origin`) of the store of the process running it; a creation's is in the task's hash (see
+     * `holderLua`).
+     */
     const holders = `${base}holders`
     const inputs = yield* PubSub.sliding<InputDelivery>(1_024)
     /** This store's messages start with it: it skips its own (it published them locally already). */
@@ -1893,7 +1957,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           ? Exit.succeed(noTaskIds)
           : leaseMillis === 0
           ? run("renewLeases", handBack(leases, holders, base, origin, taskIds))
-          : run("renewLeases", renew(leases, holders, leaseMillis, origin, taskIds)),
+          : run("renewLeases", renew(leases, holders, leaseMillis, origin, base, taskIds)),
       claimOrphans: (leaseMillis, server) =>
         Effect.suspend(() => {
           const sentAt = Date.now()

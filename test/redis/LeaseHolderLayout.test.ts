@@ -1,0 +1,170 @@
+/**
+ * Where the Redis task store keeps a lease's holder, against a real redis-server: in the task's
+ * hash (its field `holder`, written with the creation), the hash `holders` only for claims and for
+ * records of the layout before (each holder there). A rolling upgrade runs replicas of both
+ * layouts on one Redis: the store of the layout before (test/fixtures/previous-redis-task-store.ts,
+ * frozen) and this one must each see which leases are theirs on the other's records, so that no
+ * task is run twice (a claim taken for the holder's own) nor left without a holder (a lease
+ * renewed by nobody, or by a process that lost it).
+ */
+import { assert, layer } from "@effect/vitest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as PubSub from "effect/PubSub"
+import * as Redis from "effect/persistence/Redis"
+import { RedisTaskStore } from "../../src/redis.ts"
+import type { InputDelivery, TaskStore } from "../../src/tasks/TaskStore.ts"
+import * as Previous from "../fixtures/previous-redis-task-store.ts"
+import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+
+const A = "session:a"
+
+/** A store of this version on a new client of the test Redis (a replica of its own), under `prefix`. */
+const current = (prefix: string) =>
+  Effect.gen(function*() {
+    const server = yield* TestRedis
+    const context = yield* Layer.build(redisClient(server.url))
+    return yield* Effect.provideContext(RedisTaskStore.make({ prefix }), context)
+  }).pipe(Effect.orDie)
+
+/** A store of the layout before (a replica not upgraded yet), under `prefix`. */
+const previous = (prefix: string) =>
+  Effect.gen(function*() {
+    const server = yield* TestRedis
+    const context = yield* Layer.build(redisClient(server.url))
+    return yield* Effect.provideContext(Previous.make({ prefix }), context)
+  }).pipe(Effect.orDie)
+
+/** A plain client of the test Redis. */
+const rawRedis = Effect.gen(function*() {
+  const server = yield* TestRedis
+  return Context.get(yield* Effect.orDie(Layer.build(redisClient(server.url))), Redis.Redis)
+})
+
+type Store = TaskStore["Service"]
+
+/** A leased task of `store`, its lease run out at once (its process taken for dead). */
+const lapsed = (store: Store, redis: Redis.Redis["Service"], prefix: string) =>
+  Effect.gen(function*() {
+    const task = yield* store.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 60_000 })
+    yield* Effect.orDie(redis.send("ZADD", `${prefix}tasks:leases`, "0", task.taskId))
+    return task
+  })
+
+layer(TestRedis.layer, { excludeTestServices: true })("the lease holder's place in Redis, across a rolling upgrade", (it) => {
+  it.effect("a creation keeps its holder in the task's hash and its end deletes nothing more: the hash `holders` stays empty", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const store = yield* current(prefix)
+      const redis = yield* rawRedis
+      const task = yield* store.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+      const holder = yield* Effect.orDie(redis.send<string | null>("HGET", `${prefix}tasks:t:${task.taskId}`, "holder"))
+      assert.strictEqual(holder, store.relay!.here, "held by the creating process, in the task's hash")
+      assert.strictEqual(yield* Effect.orDie(redis.send<number>("HLEN", `${prefix}tasks:holders`)), 0)
+      assert.deepStrictEqual(yield* store.renewLeases!([task.taskId], 60_000), [], "renewed: still its holder")
+      yield* store.finish(task.taskId, "completed", { _tag: "Result", result: { content: [] } })
+      assert.isNull(yield* Effect.orDie(redis.send<string | null>("ZSCORE", `${prefix}tasks:leases`, task.taskId)), "the end drops the lease")
+      assert.deepStrictEqual(yield* store.renewLeases!([task.taskId], 60_000), [task.taskId], "an ended task's lease is lost (the field alone holds nothing)")
+      assert.strictEqual(yield* Effect.orDie(redis.send<number>("HLEN", `${prefix}tasks:holders`)), 0)
+    }))
+
+  it.effect("a task of the layout before, claimed by this version: the previous holder loses it, the claim counts, its end clears `holders`", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const old = yield* previous(prefix)
+      const upgraded = yield* current(prefix)
+      const redis = yield* rawRedis
+      const task = yield* lapsed(old, redis, prefix)
+      assert.strictEqual(yield* Effect.orDie(redis.send<string | null>("HGET", `${prefix}tasks:holders`, task.taskId)), old.relay!.here, "(the old layout)")
+      const claimed = yield* upgraded.claimOrphans!(60_000)
+      assert.deepStrictEqual(claimed.map((orphan) => [orphan.task.taskId, orphan.claims, orphan.work]), [[task.taskId, 1, { tool: "x" }]])
+      assert.isTrue(yield* upgraded.confirmClaim!(task.taskId, 60_000))
+      // The old process was only cut off: its next renewal tells it the task is not its any more.
+      assert.deepStrictEqual(yield* old.renewLeases!([task.taskId], 60_000), [task.taskId], "the previous holder lost it")
+      assert.deepStrictEqual(yield* upgraded.renewLeases!([task.taskId], 60_000), [], "the claimer holds it")
+      assert.deepStrictEqual(yield* old.claimOrphans!(60_000), [], "not claimed again: its lease runs")
+      yield* upgraded.finish(task.taskId, "completed", { _tag: "Result", result: { content: [] } })
+      assert.strictEqual(yield* Effect.orDie(redis.send<number>("HLEN", `${prefix}tasks:holders`)), 0, "no entry left behind")
+      assert.strictEqual(yield* Effect.orDie(redis.send<number>("ZCARD", `${prefix}tasks:leases`)), 0)
+    }))
+
+  it.effect("a task of this version, claimed by a replica of the layout before: this holder loses it, the claim counts, the old end clears it", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const old = yield* previous(prefix)
+      const upgraded = yield* current(prefix)
+      const redis = yield* rawRedis
+      const task = yield* lapsed(upgraded, redis, prefix)
+      const claimed = yield* old.claimOrphans!(60_000)
+      assert.deepStrictEqual(claimed.map((orphan) => [orphan.task.taskId, orphan.claims]), [[task.taskId, 1]])
+      assert.isTrue(yield* old.confirmClaim!(task.taskId, 60_000))
+      assert.deepStrictEqual(yield* upgraded.renewLeases!([task.taskId], 60_000), [task.taskId], "the creator lost it")
+      assert.deepStrictEqual(yield* upgraded.renewLeases!([task.taskId], 0), [task.taskId], "nor hands it back")
+      assert.deepStrictEqual(yield* old.renewLeases!([task.taskId], 60_000), [], "the claimer holds it")
+      // Its lease runs out again (the old claimer died): this version claims it, a second take-over.
+      yield* Effect.orDie(redis.send("ZADD", `${prefix}tasks:leases`, "0", task.taskId))
+      assert.deepStrictEqual((yield* upgraded.claimOrphans!(60_000)).map((orphan) => orphan.claims), [2])
+      assert.isTrue(yield* upgraded.confirmClaim!(task.taskId, 60_000))
+      assert.deepStrictEqual(yield* old.renewLeases!([task.taskId], 60_000), [task.taskId], "the old claimer lost it")
+      yield* old.finish(task.taskId, "completed", { _tag: "Result", result: { content: [] } })
+      assert.strictEqual(yield* Effect.orDie(redis.send<number>("HLEN", `${prefix}tasks:holders`)), 0)
+      assert.deepStrictEqual(yield* upgraded.renewLeases!([task.taskId], 60_000), [task.taskId], "ended elsewhere: lost")
+    }))
+
+  it.effect("a cancel through the other layout's replica ends the holder's lease: its next renewal reports the task lost", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const old = yield* previous(prefix)
+      const upgraded = yield* current(prefix)
+      const redis = yield* rawRedis
+      // This version's task cancelled by an old replica (which deletes no field of the task's hash).
+      const mine = yield* upgraded.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+      yield* old.cancel(mine.taskId, A)
+      assert.deepStrictEqual(yield* upgraded.renewLeases!([mine.taskId], 60_000), [mine.taskId])
+      assert.isNull(yield* Effect.orDie(redis.send<string | null>("ZSCORE", `${prefix}tasks:leases`, mine.taskId)), "no lease made again")
+      // An old replica's task cancelled by this version.
+      const theirs = yield* old.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+      yield* upgraded.cancel(theirs.taskId, A)
+      assert.deepStrictEqual(yield* old.renewLeases!([theirs.taskId], 60_000), [theirs.taskId])
+      assert.strictEqual(yield* Effect.orDie(redis.send<number>("HLEN", `${prefix}tasks:holders`)), 0)
+    }))
+
+  it.effect("answers sent through either layout's replica reach the process running the task; this version's name it", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const old = yield* previous(prefix)
+      const upgraded = yield* current(prefix)
+      const waitingOn = (store: Store) =>
+        Effect.gen(function*() {
+          const task = yield* store.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+          yield* store.setInputRequests(task.taskId, { "q-1": { method: "elicitation/create", params: { message: "?" } } })
+          return task
+        })
+      const oldsTask = yield* waitingOn(old)
+      const upgradedTask = yield* waitingOn(upgraded)
+      const oldInputs = yield* PubSub.subscribe(old.inputs!)
+      const upgradedInputs = yield* PubSub.subscribe(upgraded.inputs!)
+      // sendInput answers whether the answers are the sender's own to take (its process runs the task).
+      assert.isFalse(yield* upgraded.sendInput!(oldsTask.taskId, { "q-1": { action: "accept" } }), "the old replica's task is not run here")
+      // The layout before reads no holder for this version's task: its message is for every process,
+      // as for a task without a lease (the process running the task takes the answers; the others
+      // run no such task). Documented in the module's doc.
+      assert.isTrue(yield* old.sendInput!(upgradedTask.taskId, { "q-1": { action: "decline" } }))
+      /** The deliveries of `inputs`, once `expected` is among them (at most 100 reads 20 ms apart). */
+      const taken = (inputs: PubSub.Subscription<InputDelivery>, expected: string) =>
+        Effect.gen(function*() {
+          const got: Array<string> = []
+          for (let i = 0; i < 100 && !got.includes(expected); i++) {
+            for (const delivery of yield* PubSub.takeUpTo(inputs, 100)) got.push(delivery.taskId)
+            if (!got.includes(expected)) yield* Effect.sleep(20)
+          }
+          return got
+        })
+      assert.include(yield* taken(oldInputs, oldsTask.taskId), oldsTask.taskId, "the old replica takes its task's answers")
+      const upgradedGot = yield* taken(upgradedInputs, upgradedTask.taskId)
+      assert.include(upgradedGot, upgradedTask.taskId, "this version takes its own task's")
+      // (a message is heard within the 20 ms that took the other: both were published before)
+      assert.notInclude([...upgradedGot, ...(yield* PubSub.takeUpTo(upgradedInputs, 100)).map((delivery) => delivery.taskId)], oldsTask.taskId, "but not the old replica's (named as its holder)")
+    }))
+})
