@@ -117,9 +117,12 @@ export interface Options {
   readonly watch: ReadonlyArray<string>
   /** How to start the CLI in the child: the Node, its flags, the CLI's script. */
   readonly command: { readonly node: string; readonly nodeArgs: ReadonlyArray<string>; readonly bin: string }
-  /** How long a draining child may take before it is killed. Default 30 seconds. */
+  /**
+   * How long a draining child may take before it is killed. Default 30 seconds. 0 or more (0: killed
+   * at once; infinite: it is waited for), as a session's `shutdownTimeoutMillis` (else {@link InvalidTime}).
+   */
   readonly shutdownTimeout?: Duration.Input | undefined
-  /** Quiet time after a change before restarting. Default 150 ms. */
+  /** Quiet time after a change before restarting. Default 150 ms. Finite, 0 or more (else {@link InvalidTime}). */
   readonly debounce?: Duration.Input | undefined
   /**
    * How long a connection that comes while no server accepts (a restart, a server still starting)
@@ -136,11 +139,13 @@ export interface Options {
 }
 
 /**
- * A time of {@link Options} that `dev` cannot use (`holdTimeout`, `startNotice`): 0, negative,
- * `NaN`, infinite, a fraction of a millisecond, or no duration at all. They follow the rule of
- * `MCP_DEV_HOLD_MILLIS` and `MCP_DEV_START_NOTICE_MILLIS`: a whole number of milliseconds from 1
- * (a hold of 0 closed every held connection as it came). {@link run} fails with it before it
- * listens or starts anything.
+ * A time of {@link Options} that `dev` cannot use. `holdTimeout` and `startNotice` follow the rule
+ * of `MCP_DEV_HOLD_MILLIS` and `MCP_DEV_START_NOTICE_MILLIS`: a whole number of milliseconds from 1
+ * (a hold of 0 closed every held connection as it came), not 0, negative, `NaN`, infinite, a
+ * fraction of a millisecond, or no duration at all. `shutdownTimeout` must be 0 or more (infinite:
+ * the drain is waited for) and `debounce` finite, 0 or more: not negative, `NaN` (a shutdown time
+ * of `NaN` killed every server at its restart, undrained), or no duration at all. {@link run}
+ * fails with it before it listens or starts anything.
  *
  * @stability experimental
  * @category errors
@@ -148,7 +153,7 @@ export interface Options {
  */
 export class InvalidTime extends Data.TaggedError("InvalidTime")<{
   /** The option, as {@link Options} names it. */
-  readonly option: "holdTimeout" | "startNotice"
+  readonly option: "holdTimeout" | "startNotice" | "shutdownTimeout" | "debounce"
   /** Why (`must be a whole number of milliseconds from 1, got 0 ms`). */
   readonly reason: string
 }> {
@@ -170,7 +175,7 @@ export const inspectorCommand = (url: string): string =>
 /**
  * Serves `options.file` in a child process, restarted on every change, until interrupted (the
  * child is then drained and stopped). Fails with {@link InvalidTime} at once, before it listens,
- * when `holdTimeout` or `startNotice` is a time it cannot use.
+ * when one of its times is one it cannot use.
  *
  * @stability experimental
  * @category running
@@ -180,6 +185,8 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   // Checked first, by the rule of their variables (DevTimes): a bad one opens no port.
   const holdMillis = yield* timeOf("holdTimeout", options.holdTimeout, DevTimes.holdMillis)
   const startMillis = yield* timeOf("startNotice", options.startNotice, DevTimes.startNoticeMillis)
+  const shutdownMillis = yield* timeOf("shutdownTimeout", options.shutdownTimeout, 30_000)
+  const debounceMillis = yield* timeOf("debounce", options.debounce, 150)
   const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
@@ -228,7 +235,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
       // Its port, once it serves.
       additionalFds: { [`fd${reportFd}`]: { type: "output" } },
       killSignal: "SIGTERM",
-      forceKillAfter: options.shutdownTimeout ?? Duration.seconds(30)
+      forceKillAfter: Duration.millis(shutdownMillis)
     })
   // What the servers say is read here until dev has stopped the last one (its drain says what it
   // does): this scope closes after it (a finalizer added before the one that stops it, closed after).
@@ -456,7 +463,7 @@ export const run = Effect.fnUntraced(function*(options: Options) {
     ),
     scope
   )
-  const changes = Stream.fromQueue(changed).pipe(Stream.debounce(options.debounce ?? Duration.millis(150)))
+  const changes = Stream.fromQueue(changed).pipe(Stream.debounce(Duration.millis(debounceMillis)))
 
   yield* Stream.runForEach(changes, (file) =>
     Effect.gen(function*() {
@@ -485,10 +492,10 @@ const endedBy = (error: { readonly message: string; readonly cause?: unknown }):
   return signal !== undefined ? `was killed by ${signal}` : `stopped: ${error.message}`
 }
 
-/** `option`'s time in milliseconds (`fallback` when not given), or why it cannot be used. */
+/** `option`'s time in milliseconds (`fallback` when not given), or why it cannot be used (its rule: `DevTimes.rules`). */
 const timeOf = (option: InvalidTime["option"], input: Duration.Input | undefined, fallback: number): Effect.Effect<number, InvalidTime> => {
   if (input === undefined) return Effect.succeed(fallback)
-  const checked = DevTimes.fromInput(input)
+  const checked = DevTimes.fromInput(input, DevTimes.rules[option])
   return "millis" in checked ? Effect.succeed(checked.millis) : Effect.fail(new InvalidTime({ option, reason: checked.problem }))
 }
 

@@ -9,6 +9,7 @@
  */
 import * as NodeServices from "@effect/platform-node/NodeServices"
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -25,7 +26,7 @@ import { tempProject, writeModule } from "./support.ts"
 const standIn = "setInterval(() => {}, 60_000)\n"
 
 /** `Dev.run` of a module that needs no server (the stand-in serves nothing), with these times. */
-const devWith = (dir: string, times: Pick<Dev.Options, "holdTimeout" | "startNotice">, listener?: Dev.Options["listener"]) =>
+const devWith = (dir: string, times: Pick<Dev.Options, "holdTimeout" | "startNotice" | "shutdownTimeout" | "debounce">, listener?: Dev.Options["listener"]) =>
   Dev.run({
     file: writeModule(dir, "server.ts", "export default {}\n"),
     host: "127.0.0.1",
@@ -84,6 +85,49 @@ describe("Dev.run's times", () => {
         }
       }
     }), 60_000)
+
+  // Fails before the fix: `shutdownTimeout` and `debounce` were taken unchecked. A shutdown time
+  // of NaN or -5 (a Duration of 0, or below) killed every server at its restart, undrained; one
+  // that is no duration was a defect as dev stopped its server; a debounce that is no duration was
+  // a defect at the start, an infinite one never restarted. Dev.run ran on with them (here, until
+  // the 5 s bound: a timeout, or a defect, no InvalidTime). Their own rules, the package's for such
+  // times: a shutdown of 0 kills at once and an infinite one waits for the drain (as
+  // `session.shutdownTimeoutMillis`), a debounce of 0 restarts at the change; see the next case.
+  it.live("a shutdownTimeout or debounce that is no time it can use fails at once with InvalidTime, naming it", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempProject
+      const cases: ReadonlyArray<readonly [Dev.InvalidTime["option"], Duration.Input, string]> = [
+        ["shutdownTimeout", -5, "a number >= 0 (milliseconds), got -5 ms"],
+        ["shutdownTimeout", Number.NaN, "a number >= 0 (milliseconds), got NaN ms"],
+        ["shutdownTimeout", "-1 second", "a number >= 0 (milliseconds), got -1000 ms"],
+        ["shutdownTimeout", "soon" as Duration.Input, `a number >= 0 (milliseconds), got "soon", which is no duration`],
+        ["debounce", -5, "a finite number >= 0 (milliseconds), got -5 ms"],
+        ["debounce", Number.NaN, "a finite number >= 0 (milliseconds), got NaN ms"],
+        ["debounce", Number.POSITIVE_INFINITY, "a finite number >= 0 (milliseconds), got Infinity ms"],
+        ["debounce", Duration.infinity, "a finite number >= 0 (milliseconds), got Infinity ms"],
+        ["debounce", "soon" as Duration.Input, `a finite number >= 0 (milliseconds), got "soon", which is no duration`]
+      ]
+      for (const [option, input, got] of cases) {
+        const what = `${option}: ${String(input)}`
+        const exit = yield* devWith(dir, { [option]: input }).pipe(Effect.timeout("5 seconds"), Effect.exit)
+        assert.isTrue(Exit.isFailure(exit), what)
+        const error = Exit.isFailure(exit) ? exit.cause.reasons.find((reason) => reason._tag === "Fail")?.error : undefined
+        assert.instanceOf(error, Dev.InvalidTime, `${what}: ${Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "success"}`)
+        const invalid = error as Dev.InvalidTime
+        assert.strictEqual(invalid.option, option, what)
+        assert.strictEqual(invalid.message, `Dev.run: ${option} must be ${got}`, what)
+      }
+    }), 90_000)
+
+  it("shutdownTimeout and debounce take 0 (at once), shutdownTimeout an infinite time (it waits for the drain)", () => {
+    assert.deepStrictEqual(DevTimes.fromInput(0, DevTimes.rules.shutdownTimeout), { millis: 0 })
+    assert.deepStrictEqual(DevTimes.fromInput(Duration.infinity, DevTimes.rules.shutdownTimeout), { millis: Number.POSITIVE_INFINITY })
+    assert.deepStrictEqual(DevTimes.fromInput("0 millis", DevTimes.rules.debounce), { millis: 0 })
+    assert.deepStrictEqual(DevTimes.fromInput(Duration.micros(1500n), DevTimes.rules.debounce), { millis: 1.5 })
+    assert.deepStrictEqual(DevTimes.fromInput(0, DevTimes.rules.holdTimeout), {
+      problem: "must be a whole number of milliseconds from 1, got 0 ms"
+    })
+  })
 
   it("the rule, as the variables' and the options' (DevTimes)", () => {
     assert.deepStrictEqual(DevTimes.fromInput("2 seconds"), { millis: 2_000 })
