@@ -18,7 +18,8 @@
  * has it imported statically there: a bundler that meets an `import()` wraps the
  * imported module and everything it imports, `effect` included, in lazy initialisers (a bundled
  * stdio server started 15 % slower in instructions), while a static import that nothing uses is
- * tree-shaken away. Every module that imports such a module, directly or not, gets a variant too,
+ * tree-shaken away (an `import()` of another form left in a variant fails the build). Every module
+ * that imports such a module, directly or not, gets a variant too,
  * importing the variants, so that a bundle holds one copy of each module (only those a bundler
  * reaches from an export: the CLI's, which Node alone runs, have none); each package export whose
  * module has a variant names it as its `module` condition (checked here against package.json).
@@ -105,12 +106,21 @@ for (const queue = exported.filter((path) => variants.has(path)); queue.length >
   }
 }
 const variantOf = (path: string) => path.replace(/\.js$/, ".bundler.js")
+/** An `import()` of a specifier written out, wherever it is: what no variant may keep. */
+const anyImportCall = /\bimport\(\s*["'`]/
 for (const path of written) {
   const text = modules.get(path)!
     .replace(lazyImport, (_, name: string, specifier: string) =>
       `import * as ${name}Module from "${specifier}"; const ${name} = /* @__PURE__ */ Effect.succeed(${name}Module);`)
     .replace(staticImport, (whole, before: string, specifier: string) =>
       variants.has(resolved(path, specifier)) ? `${before}"${variantOf(specifier)}"` : whole)
+  // A lazy import not of the line's form (reformatted, split, in a function) is left as it is, and
+  // wraps what it imports in a bundle's lazy initialisers again, with nothing else to tell it.
+  const left = anyImportCall.exec(text)
+  if (left !== null) {
+    const line = text.slice(0, left.index).split("\n").length
+    throw new Error(`build: dist/${path}:${line} imports with import() in a module bundlers reach: write it as \`const name = Effect.promise(() => import("…"));\``)
+  }
   writeFileSync(dist(variantOf(path)), text)
 }
 
