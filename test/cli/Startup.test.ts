@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, u
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
-import { bin, example, library, root, tempProject, writeModule } from "./support.ts"
+import { bin, cliWithBrokenImport, example, library, root, tempProject, writeModule } from "./support.ts"
 
 /** Written to the file `EFFECT_MCP_LOADED` names as the process exits: every file URL it loaded, one a line. */
 const hook = `data:text/javascript,${
@@ -112,33 +112,13 @@ describe("effect-mcp: what it loads", () => {
   // and why, exit 1. The import is made to fail by a module hook (its resolution throws).
   it.effect("a handler's module that cannot be imported: exit 1, one line naming it, no stack", () =>
     Effect.gen(function*() {
-      const broken = `data:text/javascript,${
-        encodeURIComponent(`
-import { registerHooks } from "node:module"
-registerHooks({ resolve(specifier, context, next) {
-  if (specifier === process.env.EFFECT_MCP_BROKEN) throw new Error("simulated: " + specifier + " is not there")
-  return next(specifier, context)
-} })
-`)
-      }`
       for (
         const [args, module] of [
           [["install", "stdio", example("hello-server.ts")], "./Install.ts"],
           [["inspect", example("hello-server.ts")], "@effect/platform-node/NodeServices"]
         ] as const
       ) {
-        const result = yield* Effect.promise(() =>
-          new Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }>((resolve) => {
-            const child = execFile(process.execPath, ["--import", broken, bin, ...args], {
-              cwd: root,
-              env: { ...process.env, EFFECT_MCP_BROKEN: module, NO_COLOR: "1" },
-              timeout: 30_000
-            }, (error, stdout, stderr) => {
-              resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : child.exitCode, stdout, stderr })
-            })
-            child.stdin?.end()
-          })
-        )
+        const result = yield* cliWithBrokenImport(args, module)
         const what = `${args.join(" ")} (${module} broken): ${result.stderr}`
         assert.strictEqual(result.code, 1, what)
         assert.strictEqual(result.stdout, "", what)

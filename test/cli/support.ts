@@ -58,11 +58,13 @@ export const cli = (
     readonly timeout?: number
     /** The signal that ends it after `timeout` (default SIGTERM, which a CLI draining may outlive). */
     readonly killSignal?: NodeJS.Signals
+    /** Node's flags before the script (`--import`, {@link brokenImport}). */
+    readonly nodeArgs?: ReadonlyArray<string>
   } = {}
 ) =>
   Effect.promise(() =>
     new Promise<Result>((resolve) => {
-      const child = execFile(process.execPath, [bin, ...args], {
+      const child = execFile(process.execPath, [...(options.nodeArgs ?? []), bin, ...args], {
         cwd: options.cwd ?? root,
         env: options.env ?? process.env,
         timeout: options.timeout ?? startBound,
@@ -75,6 +77,25 @@ export const cli = (
       child.stdin?.end()
     })
   )
+
+/**
+ * A module hook for `node --import` that fails the resolution of the specifier the variable
+ * `EFFECT_MCP_BROKEN` names ("simulated: <specifier> is not there"): a module of the CLI that
+ * cannot be imported (a file missing from an installation, a peer dependency absent).
+ */
+export const brokenImport = `data:text/javascript,${
+  encodeURIComponent(`
+import { registerHooks } from "node:module"
+registerHooks({ resolve(specifier, context, next) {
+  if (specifier === process.env.EFFECT_MCP_BROKEN) throw new Error("simulated: " + specifier + " is not there")
+  return next(specifier, context)
+} })
+`)
+}`
+
+/** Runs `effect-mcp ...args` (30 s at most) with the import of `specifier` failing ({@link brokenImport}), colours off. */
+export const cliWithBrokenImport = (args: ReadonlyArray<string>, specifier: string) =>
+  cli(args, { nodeArgs: ["--import", brokenImport], env: { ...process.env, EFFECT_MCP_BROKEN: specifier, NO_COLOR: "1" }, timeout: 30_000 })
 
 /**
  * Runs `effect-mcp ...args` in this process (`Cli.program`, as `bin.ts` runs it, without Node's
