@@ -24,8 +24,8 @@
  *   at most `maxPending` (default 1 024): past that, updates of other URIs are dropped and counted.
  * - Never in the way: the local delivery and the handler that reported the change go on whatever
  *   Redis does. A publish that fails (Redis down) or does not answer within `timeoutMillis` drops
- *   what it carried and what waits, counted, logged as a warning (at most every 10 s, with the
- *   count; a count not said yet is said when the 10 s are past). Redis pub/sub drops what is published while a subscriber reconnects: such a change is
+ *   what it carried and what waits, counted, logged as a warning (at most every `warnEveryMillis`,
+ *   default 10 s, with the count; a count not said yet is said when that time is past). Redis pub/sub drops what is published while a subscriber reconnects: such a change is
  *   not delivered there (a client re-reads the resource at its next update).
  * - The subscription reconnects by itself (subscribed again a second after its connection failed
  *   for good), and ends, unsubscribed, when the Layer's scope closes.
@@ -57,6 +57,14 @@ export interface Options extends StoreOptions {
    * URIs are dropped and counted (an update of a URI already waiting costs nothing).
    */
   readonly maxPending?: number | undefined
+  /**
+   * The shortest time between two warnings of changes not sent to the other replicas (default
+   * 10 000 ms): changes dropped within it are counted and said, with their count, once it is past.
+   * Shorter, a replica cut off its peers says so sooner (and more often); longer, its log is quieter.
+   *
+   * @since 0.2.0
+   */
+  readonly warnEveryMillis?: number | undefined
 }
 
 /**
@@ -69,6 +77,7 @@ export const checkOptions = (who: string, options: Options | undefined, prefix =
   if (options === undefined) return
   checkStoreOptions(who, options, prefix)
   NumericOptions.check(who, `${prefix}maxPending`, options.maxPending, NumericOptions.integer(1))
+  NumericOptions.check(who, `${prefix}warnEveryMillis`, options.warnEveryMillis, NumericOptions.finiteMillis)
 }
 
 /** What waits to be published for one server. */
@@ -87,9 +96,6 @@ const maxPerMessage = 100
  */
 const maxMessageLength = 1024 * 1024
 
-/** The shortest time between two warnings of changes not sent. */
-const warnEveryMillis = 10_000
-
 /**
  * Builds the service on the `Redis` service: publishing and following until the scope closes.
  *
@@ -104,6 +110,8 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
     const { prefix, run } = resolve("ReplicaChanges", "resources:", options)
     const channel = `${prefix}changes`
     const maxPending = options.maxPending ?? 1_024
+    // The shortest time between two warnings of changes not sent.
+    const warnEveryMillis = options.warnEveryMillis ?? 10_000
     /** This replica's messages start with it: it skips its own (it delivered them at once). */
     const origin = `${randomBytes(9).toString("base64url")}|`
     const listeners = new Set<(change: Change) => void>()
@@ -122,7 +130,7 @@ export const make = (options: Options = {}): Effect.Effect<ReplicaChanges["Servi
         if (dropped === 0) {
           yield* Queue.take(wake)
         } else {
-          // Changes dropped since a warning less than 10 s ago: said when those 10 s are past,
+          // Changes dropped since a warning less than `warnEveryMillis` ago: said when it is past,
           // unless changes to send come first (said after them, or later again).
           const woken = yield* Effect.timeoutOption(Queue.take(wake), Math.max(1, warnedAt + warnEveryMillis - Date.now()))
           if (Option.isNone(woken)) {

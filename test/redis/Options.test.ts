@@ -31,7 +31,10 @@ describe("Redis store options out of range", () => {
       ["connectTimeoutMillis", { url, connectTimeoutMillis: Number.NaN }],
       ["connectTimeoutMillis", { url, connectTimeoutMillis: 0 }],
       ["resourceChanges.maxPending", { url, resourceChanges: { maxPending: 0 } }],
-      ["resourceChanges.maxPending", { url, resourceChanges: { maxPending: Number.NaN } }]
+      ["resourceChanges.maxPending", { url, resourceChanges: { maxPending: Number.NaN } }],
+      ["resourceChanges.warnEveryMillis", { url, resourceChanges: { warnEveryMillis: 0 } }],
+      ["resourceChanges.warnEveryMillis", { url, resourceChanges: { warnEveryMillis: Number.NaN } }],
+      ["resourceChanges.warnEveryMillis", { url, resourceChanges: { warnEveryMillis: Number.POSITIVE_INFINITY } }]
     ]
     for (const [name, options] of bad) {
       assert.throws(() => RedisStores.layer(options), RangeError, `RedisStores.layer: ${name} must be`, JSON.stringify(options))
@@ -43,6 +46,7 @@ describe("Redis store options out of range", () => {
     assert.throws(() => RedisCacheStore.layer({ timeoutMillis: -1 }), RangeError, "RedisCacheStore.layer: timeoutMillis must be")
     assert.throws(() => RedisRateLimitStore.layer({ timeoutMillis: Number.NaN }), RangeError, "RedisRateLimitStore.layer: timeoutMillis must be")
     assert.throws(() => RedisReplicaChanges.layer({ maxPending: 1.5 }), RangeError, "RedisReplicaChanges.layer: maxPending must be")
+    assert.throws(() => RedisReplicaChanges.layer({ warnEveryMillis: -1 }), RangeError, "RedisReplicaChanges.layer: warnEveryMillis must be")
     assert.throws(() => RedisStores.layer({ url, resourceChanges: "yes" as never }), TypeError, "RedisStores.layer: resourceChanges must be a boolean")
     // What the options document stays allowed.
     assert.doesNotThrow(() =>
@@ -52,7 +56,7 @@ describe("Redis store options out of range", () => {
         connectTimeoutMillis: 1,
         events: { maxEventsPerStream: 1, maxStreamsPerSession: 1, ttlMillis: 1 },
         tasks: { recheckMillis: 1, maxTasks: Number.POSITIVE_INFINITY, maxTtlMillis: Number.POSITIVE_INFINITY },
-        resourceChanges: { maxPending: 1 }
+        resourceChanges: { maxPending: 1, warnEveryMillis: 1 }
       })
     )
   })
