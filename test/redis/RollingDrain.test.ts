@@ -1,6 +1,6 @@
 /**
- * A rolling restart's stop of one replica (`examples/replica-server.ts`, a real process on a real
- * Redis) while calls run on it: SIGTERM drains, and the calls in flight, of each era (a 2026-07-28
+ * A rolling restart's stop of one replica (`examples/replica-server.ts` with its `held_crunch`
+ * tool, test/fixtures/held-replica-server.ts: a real process on a real Redis) while calls run on it: SIGTERM drains, and the calls in flight, of each era (a 2026-07-28
  * call, a stateless 2025-11-25 call), are answered with their results, then the process exits 0.
  * The same when the signal comes twice at once, as it does when the replica runs under a wrapper
  * that relays it (GNU `timeout` sends it to its child and then to its process group, `npm run`
@@ -10,12 +10,18 @@
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type { ChildProcess } from "node:child_process"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { TestRedis, uniquePrefix } from "../support/redis.ts"
 import { startReplicaOnAnyPort } from "../support/replicas.ts"
 
-/** A `crunch` call of `seconds` (no tasks extension: answered inline), in `era`'s form. */
-const crunch = (port: number, era: "2026" | "2025", id: number, seconds: number): Promise<any> => {
-  const params = { name: "crunch", arguments: { seconds } }
+/**
+ * A `held_crunch` call (no tasks extension: answered inline), in `era`'s form: it marks its start
+ * (the file `hold` + `.started`), works until the file `hold` exists, then `seconds` more.
+ */
+const crunch = (port: number, era: "2026" | "2025", id: number, seconds: number, hold: string): Promise<any> => {
+  const params = { name: "held_crunch", arguments: { seconds, hold } }
   const modern = era === "2026"
   return fetch(`http://127.0.0.1:${port}/mcp`, {
     method: "POST",
@@ -23,7 +29,7 @@ const crunch = (port: number, era: "2026" | "2025", id: number, seconds: number)
       "content-type": "application/json",
       accept: "application/json, text/event-stream",
       "mcp-protocol-version": modern ? "2026-07-28" : "2025-11-25",
-      ...(modern ? { "mcp-method": "tools/call", "mcp-name": "crunch" } : {})
+      ...(modern ? { "mcp-method": "tools/call", "mcp-name": "held_crunch" } : {})
     },
     body: JSON.stringify({
       jsonrpc: "2.0",
@@ -86,16 +92,22 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica stopped with SI
     it.effect(`SIGTERM ${signals}: the 2026-07-28 and 2025-11-25 calls in flight are answered with their results, exit 0`, () =>
       Effect.gen(function*() {
         const { url } = yield* TestRedis
-        const { child, port } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix: uniquePrefix(), leaseMillis: 15_000 })
+        const { child, port } = yield* startReplicaOnAnyPort({ redisUrl: url, prefix: uniquePrefix(), leaseMillis: 15_000, server: "held" })
+        const folder = yield* Effect.acquireRelease(
+          Effect.sync(() => mkdtempSync(join(tmpdir(), "effect-mcp-server-hold-"))),
+          (folder) => Effect.sync(() => rmSync(folder, { recursive: true, force: true }))
+        )
+        const holds = [join(folder, "1"), join(folder, "2")]
         // Settled either way: a test that fails first leaves none rejected unhandled.
         const answered = [false, false]
-        // 6 s each: the replica's drain seen and the second signal sent well within them, also on a
-        // loaded machine (at 3 s a full run beside other work answered one first: nothing tested).
-        const calls = [crunch(port, "2026", 1, 6), crunch(port, "2025", 2, 6)].map((call, i) =>
+        // Held until the signals are sent (however long they take on a loaded machine: at a plain
+        // 3 s a full run beside other work answered one first, nothing tested), then 1 s more.
+        const calls = [crunch(port, "2026", 1, 1, holds[0]!), crunch(port, "2025", 2, 1, holds[1]!)].map((call, i) =>
           call.catch((error) => ({ status: 0, body: String(error) })).finally(() => void (answered[i] = true))
         )
-        // Both calls under way (they take 6 s): a fixed wait, well within them.
-        yield* Effect.sleep(1_000)
+        // Both calls under way (each marks its start; bounded: 600 looks, 50 ms apart), not a fixed wait.
+        for (let i = 0; i < 600 && !holds.every((hold) => existsSync(`${hold}.started`)); i++) yield* Effect.sleep("50 millis")
+        assert.isTrue(holds.every((hold) => existsSync(`${hold}.started`)), "both calls under way")
         child.kill("SIGTERM")
         if (signals !== "once") {
           // The first signal handled (the replica drains), then the same one again at once.
@@ -104,11 +116,15 @@ layer(TestRedis.layer, { excludeTestServices: true })("a replica stopped with SI
           // the second signal does, and the test would pass without the fix.
           assert.deepStrictEqual(answered, [false, false], "a call was answered before the second signal: nothing tested")
           child.kill("SIGTERM")
+        } else {
+          // The signal handled (the replica drains) before the calls may end.
+          assert.isTrue(yield* Effect.promise(() => untilDraining(port)), "the replica did not drain")
         }
+        for (const hold of holds) writeFileSync(hold, "")
         const answers = yield* Effect.promise(() => Promise.all(calls))
         for (const [i, answer] of answers.entries()) {
           assert.strictEqual(answer.status, 200, JSON.stringify(answer))
-          assert.deepStrictEqual(answer.body.result?.content, [{ type: "text", text: "crunched for 6 s" }], `call ${i + 1}: ${JSON.stringify(answer.body)}`)
+          assert.deepStrictEqual(answer.body.result?.content, [{ type: "text", text: "crunched for 1 s" }], `call ${i + 1}: ${JSON.stringify(answer.body)}`)
         }
         assert.deepStrictEqual(yield* Effect.promise(() => exitOf(child, 15_000)), { code: 0, signal: null })
       }), 60_000)
