@@ -142,19 +142,20 @@ const EffectLogsMany = McpServer.tool({
 
 /** Opened by a test: `logs_in_three` logs its second ten lines then. */
 let gate2: Promise<void> = Promise.resolve()
+/** Opened by a test: `logs_in_three` logs its third ten lines then. */
+let gate3: Promise<void> = Promise.resolve()
 
-/** Once released: lines 0-9, then (`gate2`) lines 10-19, then after `pauseMillis` lines 20-29; then "logged". */
+/** Once released: lines 0-9, then (`gate2`) lines 10-19, then (`gate3`) lines 20-29; then "logged". */
 const LogsInThree = McpServer.tool({
   name: "logs_in_three",
-  parameters: { pauseMillis: Schema.Number },
   execution: { taskSupport: "optional" },
-  handler: ({ pauseMillis }) =>
+  handler: () =>
     Effect.gen(function*() {
       yield* Effect.promise(() => gate).pipe(Effect.timeout("10 seconds"), Effect.ignore)
       for (let i = 0; i < 10; i++) yield* McpContext.log("info", `line ${i}`)
       yield* Effect.promise(() => gate2).pipe(Effect.timeout("10 seconds"), Effect.ignore)
       for (let i = 10; i < 20; i++) yield* McpContext.log("info", `line ${i}`)
-      yield* Effect.sleep(pauseMillis)
+      yield* Effect.promise(() => gate3).pipe(Effect.timeout("10 seconds"), Effect.ignore)
       for (let i = 20; i < 30; i++) yield* McpContext.log("info", `line ${i}`)
       return "logged"
     })
@@ -378,18 +379,20 @@ const sdkClient = (url: string, name: string, asked: Array<unknown>, beforeAnswe
   })
 
 /**
- * Alice's `logs_in_three` task (its third ten lines after `pauseMillis`) created on replica `a`,
- * its tasks/result then on `b` (an SDK client there, its wait `recorded`), its first ten lines
- * come: the lines B's client got so far, the tasks/result under way, and the release of the second ten.
+ * Alice's `logs_in_three` task created on replica `a`, its tasks/result then on `b` (an SDK client
+ * there, its wait `recorded`), its first ten lines come: the lines B's client got so far, the
+ * tasks/result under way, and the releases of the second ten and of the third.
  */
-const loggingInThree = (a: string, b: string, recorded: Effect.Effect<ReadonlyArray<string>>, pauseMillis: number) =>
+const loggingInThree = (a: string, b: string, recorded: Effect.Effect<ReadonlyArray<string>>) =>
   Effect.gen(function*() {
     let release: () => void = () => {}
     let release2: () => void = () => {}
+    let release3: () => void = () => {}
     gate = new Promise<void>((resolve) => (release = resolve))
     gate2 = new Promise<void>((resolve) => (release2 = resolve))
+    gate3 = new Promise<void>((resolve) => (release3 = resolve))
     const onA = yield* sdkClient(a, "a", [])
-    const { task } = yield* callAsTask(onA.client, "logs_in_three", { pauseMillis }, 60_000)
+    const { task } = yield* callAsTask(onA.client, "logs_in_three", {}, 60_000)
     yield* Effect.promise(() => onA.transport.close())
     const onB = yield* sdkClient(b, "b", [])
     const lines = linesOf(onB.client)
@@ -398,7 +401,7 @@ const loggingInThree = (a: string, b: string, recorded: Effect.Effect<ReadonlyAr
     release()
     for (let i = 0; i < 250 && lines.length < 10; i++) yield* Effect.sleep(20)
     assert.strictEqual(lines.length, 10)
-    return { lines, release2, result }
+    return { lines, release2, release3, result }
   })
 
 /** Waits until `said` has an entry (every 20 ms, at most 10 s). */
@@ -682,13 +685,16 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
         timeoutMillis: 2_000
       }
       yield* Effect.orDie(redis.send("PUBLISH", `${prefix}tasks:relay`, `zz|${JSON.stringify(ask)}`))
+      const publishedAt = Date.now()
       assert.strictEqual((yield* nextWithId(stream)).method, "elicitation/create")
       // The task ends (cancelled): B's tasks/result answers, its wait for the task ends.
       const cancelled = yield* request(b, onB, "alice", "tasks/cancel", { taskId })
       assert.strictEqual(cancelled.result?.status, "cancelled", JSON.stringify(cancelled))
       release()
+      // Nothing sent to "zz|" until a second past the question's timeout (what failed before came
+      // at the timeout), rather than 4 s from here.
       const toZz = () => relayed.filter((message) => message.to === "zz|")
-      for (let i = 0; i < 200 && toZz().length === 0; i++) yield* Effect.sleep(20)
+      for (let i = 0; i < 200 && toZz().length === 0 && Date.now() < publishedAt + ask.timeoutMillis + 1_000; i++) yield* Effect.sleep(20)
       assert.deepStrictEqual(toZz(), [])
     }).pipe(Effect.scoped), 30_000)
 
@@ -1253,25 +1259,32 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       // Cut off 2 s, its client back within 2 s more: nothing reaches B's client meanwhile (neither
       // a cancel nor the question again).
       yield* cut(2_000)
+      // A was silent for more than three rounds B heard (B's own Waits, none of A's messages between),
+      // and named its question again after: waited for (at most 10 s), not a fixed 5 s.
+      const fromA = (message: any) => message.raw.startsWith(ask.from)
+      const silence = () => {
+        let longest = 0
+        let run = 0
+        let end = -1
+        relayed.forEach((message, i) => {
+          if (fromA(message)) run = 0
+          else if (message._tag === "Waits" && ++run > longest) {
+            longest = run
+            end = i
+          }
+        })
+        return { longest, namedAfter: relayed.slice(end).some(namesIt) }
+      }
+      for (let i = 0; i < 500 && !(silence().longest >= 5 && silence().namedAfter); i++) yield* Effect.sleep(20)
+      const { longest, namedAfter } = silence()
+      assert.isAtLeast(longest, 5, `A silent for ${longest} of B's rounds`)
+      assert.isTrue(namedAfter, "A named its question again after its silence")
+      // Nothing reached B's client through the silence, nor as A named its question again (what B
+      // sent is on the stream by now; three rounds more for B to act on A's messages).
       const quiet = yield* Effect.promise(() =>
-        nextMessage(stream, { timeoutMillis: 5_000 }).then((message) => JSON.stringify(message), (error: Error) => error.message)
+        nextMessage(stream, { timeoutMillis: 1_000 }).then((message) => JSON.stringify(message), (error: Error) => error.message)
       )
       assert.match(quiet, /no event within/)
-      // A was silent for more than three rounds B heard (B's own Waits, none of A's messages between),
-      // and named its question again after.
-      const fromA = (message: any) => message.raw.startsWith(ask.from)
-      let longest = 0
-      let run = 0
-      let end = -1
-      relayed.forEach((message, i) => {
-        if (fromA(message)) run = 0
-        else if (message._tag === "Waits" && ++run > longest) {
-          longest = run
-          end = i
-        }
-      })
-      assert.isAtLeast(longest, 5, `A silent for ${longest} of B's rounds`)
-      assert.isTrue(relayed.slice(end).some(namesIt), "A named its question again after its silence")
       // The client asked once: its answer is the task's.
       assert.strictEqual(yield* answer(b, onB, "alice", asked.id), 202)
       yield* resultIs(stream, "hello ada")
@@ -1284,15 +1297,26 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
   // Failed before: lines 10-19 never reached B's client.
   it.effect("the SDK: a task on A logs while B is cut off Redis (a message of notes lost): B's client still gets every line, in order, before the result", () =>
     Effect.gen(function*() {
-      const { a, b, relayed, recorded, cutOff, restore } = yield* replicas({ recheckMillis: 1_000, through: "b" })
-      const { lines, release2, result } = yield* loggingInThree(a, b, recorded, 2_500)
+      const { a, b, redis, prefix, relayed, recorded, cutOff, restore } = yield* replicas({ recheckMillis: 1_000, through: "b" })
+      const { lines, release2, release3, result } = yield* loggingInThree(a, b, recorded)
       const carriesLine10 = (message: any) => message._tag === "Notes" && message.notes.some((note: any) => note.params?.data === "line 10")
+      // The relay's subscribers: A's, B's and the test's.
+      const subscribers = Effect.map(
+        Effect.orDie(redis.send<[string, number]>("PUBSUB", "NUMSUB", `${prefix}tasks:relay`)),
+        ([, count]) => Number(count)
+      )
+      assert.strictEqual(yield* subscribers, 3)
       yield* cutOff
       release2()
       // The second ten published (and so lost to B) before B is back on Redis.
       for (let i = 0; i < 250 && !relayed.some(carriesLine10); i++) yield* Effect.sleep(20)
       assert.isTrue(relayed.some(carriesLine10))
       yield* restore
+      // The third ten once B follows the relay again (its subscriber back, at most 10 s), not after a
+      // fixed 2.5 s: B takes them, and asks for the second ten it lacks.
+      for (let i = 0; i < 200 && (yield* subscribers) !== 3; i++) yield* Effect.sleep(50)
+      assert.strictEqual(yield* subscribers, 3, "B follows the relay again")
+      release3()
       const outcome = yield* Fiber.join(result).pipe(Effect.timeout("15 seconds"))
       assert.deepStrictEqual(outcome.content, [{ type: "text", text: "logged" }])
       assert.deepStrictEqual(lines, Array.from({ length: 30 }, (_, i) => `line ${i}`))
@@ -1307,14 +1331,19 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
   it.effect("the SDK: a task on A logs while A is cut off Redis for several rounds: B's client still gets every line, in order, before the result", () =>
     Effect.gen(function*() {
       const { a, b, relayed, recorded, cut } = yield* replicas({ recheckMillis: 500, through: "a" })
-      // The third ten once A is back (its client reconnects with a backoff of up to 2 s).
-      const { lines, release2, result } = yield* loggingInThree(a, b, recorded, 5_000)
+      const { lines, release2, release3, result } = yield* loggingInThree(a, b, recorded)
       // Acknowledged once at least (B numbers notes): A sends again what is lost.
       for (let i = 0; i < 250 && !relayed.some((message) => message._tag === "Noted"); i++) yield* Effect.sleep(20)
       assert.isTrue(relayed.some((message) => message._tag === "Noted"))
       // Four rounds cut off, more until A's client is back; the second ten are made at once.
       yield* cut(2_000)
       release2()
+      // The third ten once A is back (its client reconnects with a backoff of up to 2 s): the second
+      // ten published (at most 10 s), not after a fixed 5 s.
+      const carriesLine10 = (message: any) => message._tag === "Notes" && message.notes.some((note: any) => note.params?.data === "line 10")
+      for (let i = 0; i < 500 && !relayed.some(carriesLine10); i++) yield* Effect.sleep(20)
+      assert.isTrue(relayed.some(carriesLine10), "A back, the second ten published")
+      release3()
       const outcome = yield* Fiber.join(result).pipe(Effect.timeout("20 seconds"))
       assert.deepStrictEqual(outcome.content, [{ type: "text", text: "logged" }])
       assert.deepStrictEqual(lines, Array.from({ length: 30 }, (_, i) => `line ${i}`))
