@@ -19,6 +19,7 @@ import {
   LoggingMessageNotificationSchema,
   ProgressNotificationSchema
 } from "@modelcontextprotocol/sdk/types.js"
+import * as NodeRedis from "@effect/platform-node/NodeRedis"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -188,10 +189,17 @@ function replicas(options: { readonly recheckMillis?: number; readonly leaseMill
     const { port, url } = yield* TestRedis
     const prefix = uniquePrefix()
     const relay = options.through === undefined ? undefined : yield* tcpCut(port)
-    const storeOn = (url: string) =>
-      Layer.build(RedisTaskStore.layer({ prefix, recheckMillis: options.recheckMillis }).pipe(Layer.provide(redisClient(url)), Layer.orDie))
-    const store = storeOn(url)
-    const cutStore = relay === undefined ? store : storeOn(`redis://127.0.0.1:${relay.port}`)
+    const storeOn = (client: Layer.Layer<Redis.Redis, Redis.RedisError>) =>
+      Layer.build(RedisTaskStore.layer({ prefix, recheckMillis: options.recheckMillis }).pipe(Layer.provide(client), Layer.orDie))
+    const store = storeOn(redisClient(url))
+    // The replica behind the relay reconnects every 100 ms (at most 200 times) once cut off, not
+    // with node-redis' backoff (up to 2 s more after a cut's end): how long it is cut off is the
+    // test's `cut`, not the backoff's (the relay, not the client's reconnection, is tested).
+    const cutStore = relay === undefined ? store : storeOn(NodeRedis.layer({
+      url: `redis://127.0.0.1:${relay.port}`,
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy: (retries) => retries < 200 ? 100 : false }
+    }))
     const serveOn = (stores: Context.Context<never>) =>
       serveOnFreePort((port) =>
         McpServer.serve(
@@ -1256,9 +1264,9 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       // A has said it asks (B follows its silence from then on), before it stalls.
       for (let i = 0; i < 250 && !relayed.some(namesIt); i++) yield* Effect.sleep(20)
       assert.isTrue(relayed.some(namesIt))
-      // Cut off 2 s, its client back within 2 s more: nothing reaches B's client meanwhile (neither
-      // a cancel nor the question again).
-      yield* cut(2_000)
+      // Cut off 3 s (ten of B's rounds; its client back within 100 ms after): nothing reaches B's
+      // client meanwhile (neither a cancel nor the question again).
+      yield* cut(3_000)
       // A was silent for more than three rounds B heard (B's own Waits, none of A's messages between),
       // and named its question again after: waited for (at most 10 s), not a fixed 5 s.
       const fromA = (message: any) => message.raw.startsWith(ask.from)
@@ -1335,11 +1343,10 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
       // Acknowledged once at least (B numbers notes): A sends again what is lost.
       for (let i = 0; i < 250 && !relayed.some((message) => message._tag === "Noted"); i++) yield* Effect.sleep(20)
       assert.isTrue(relayed.some((message) => message._tag === "Noted"))
-      // Four rounds cut off, more until A's client is back; the second ten are made at once.
-      yield* cut(2_000)
+      // Six rounds cut off (its client back within 100 ms after); the second ten are made at once.
+      yield* cut(3_000)
       release2()
-      // The third ten once A is back (its client reconnects with a backoff of up to 2 s): the second
-      // ten published (at most 10 s), not after a fixed 5 s.
+      // The third ten once A is back: the second ten published (at most 10 s), not after a fixed 5 s.
       const carriesLine10 = (message: any) => message._tag === "Notes" && message.notes.some((note: any) => note.params?.data === "line 10")
       for (let i = 0; i < 500 && !relayed.some(carriesLine10); i++) yield* Effect.sleep(20)
       assert.isTrue(relayed.some(carriesLine10), "A back, the second ten published")
