@@ -1006,10 +1006,15 @@ export const make = (
       return Effect.void
     }
 
-    /** The caller's `promoteAfter` elapsed. */
+    /**
+     * The caller's `promoteAfter` elapsed. Not when the work started the creation itself (its
+     * `becomeTask`): made, it decides; failed, the failure is the work's, to handle. Waited for
+     * here, a failure the work caught (it ran on, to be answered directly) still ended the call.
+     */
     timeUp(): void {
+      if (this.decided || this.unpromoted?.creation !== undefined) return
       const mayPromote = this.unpromoted?.options?.mayPromote
-      if (this.decided || (mayPromote !== undefined && !mayPromote())) return
+      if (mayPromote !== undefined && !mayPromote()) return
       Effect.runFork(Effect.catch(this.promote, (limit) => Effect.sync(() => this.decide(Exit.fail(limit)))))
     }
   }

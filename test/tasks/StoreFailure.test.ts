@@ -290,4 +290,40 @@ describe("a TaskStore that fails", () => {
       // Uncaught, it is answered -32603 "Store unavailable: TaskStore" as before.
       assertUnavailable((yield* Effect.promise(() => client.request("tools/call", { name: "bare", arguments: {} }, withTasks()))).error)
     }))
+
+  // Fails before: the server's promoteAfterMillis timer, firing after the handler caught its
+  // becomeTask's failure, waited for the same failed creation and ended the call with it (-32603
+  // "Store unavailable", the handler's work interrupted): the handler's recovery lost.
+  it.live("2026-07-28: a handler that caught its becomeTask's failure runs on and is answered directly, past promoteAfterMillis", () =>
+    Effect.gen(function*() {
+      const flakyStore = yield* flaky
+      const Fallback = McpServer.tool({
+        name: "fallback_slow",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          McpContext.becomeTask.pipe(
+            Effect.as("a task"),
+            // The store back as the handler recovers: the timer must not make the task after all.
+            Effect.catchTag("StoreUnavailable", (error) =>
+              Effect.andThen(Effect.sync(() => flakyStore.recover()), Effect.as(Effect.sleep(300), `inline, ${error.store} unavailable`)))
+          )
+      })
+      const server = Context.get(
+        yield* Layer.build(Layer.provideMerge(
+          Fallback,
+          Layer.provideMerge(
+            McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks({ promoteAfterMillis: 20 }) }),
+            Layer.succeed(TaskStore, flakyStore.store)
+          )
+        )),
+        McpServer.McpServer
+      )
+      const client = yield* connectModern(server)
+      flakyStore.fail("create")
+      const answer = yield* Effect.promise(() => client.request("tools/call", { name: "fallback_slow", arguments: {} }, withTasks()))
+      assert.isUndefined(answer.error, JSON.stringify(answer))
+      assert.deepStrictEqual(answer.result.content, [{ type: "text", text: "inline, TaskStore unavailable" }], JSON.stringify(answer))
+      // No task was made: the one creation failed, and the timer made no other (the store back by then).
+      assert.strictEqual(flakyStore.created.length, 0)
+    }))
 })
