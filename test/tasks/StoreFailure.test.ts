@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import { components, options } from "../../examples/everything-server.ts"
 import { maxLoggedMessage } from "../../src/internal/loggedCause.ts"
@@ -325,5 +326,50 @@ describe("a TaskStore that fails", () => {
       assert.deepStrictEqual(answer.result.content, [{ type: "text", text: "inline, TaskStore unavailable" }], JSON.stringify(answer))
       // No task was made: the one creation failed, and the timer made no other (the store back by then).
       assert.strictEqual(flakyStore.created.length, 0)
+    }))
+
+  // Fails before: the question, stopped as becomeTask started, was taken back and asked again in
+  // the round once the creation failed, its chosen key taken by its own first asking: listed as
+  // "name-3", while the handler asks for "name" every round, the answer never given (input_required
+  // round after round).
+  it.live("2026-07-28: a question keyed by the handler beside a becomeTask that failed (caught) is asked under its key; answered, the call completes", () =>
+    Effect.gen(function*() {
+      const flakyStore = yield* flaky
+      const Ask = McpServer.tool({
+        name: "fallback_ask",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          // The question first: it stops, and becomeTask starts the creation as it yields.
+          Effect.all([
+            Effect.orDie(McpContext.elicit("Name?", Schema.Struct({ name: Schema.String }), { inputKey: "name" })),
+            McpContext.becomeTask.pipe(Effect.catchTag("StoreUnavailable", () => Effect.void))
+          ], { concurrency: 2 }).pipe(Effect.map(([answer]) => answer.action === "accept" ? `hello ${answer.content.name}` : answer.action))
+      })
+      const server = Context.get(
+        yield* Layer.build(Layer.provideMerge(
+          Ask,
+          Layer.provideMerge(
+            McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks({ promoteAfterMillis: 60_000 }) }),
+            Layer.succeed(TaskStore, flakyStore.store)
+          )
+        )),
+        McpServer.McpServer
+      )
+      const client = yield* connectModern(server)
+      flakyStore.fail("create")
+      const meta = withTasks({ elicitation: {} })
+      const first = yield* Effect.promise(() => client.request("tools/call", { name: "fallback_ask", arguments: {} }, meta))
+      assert.strictEqual(first.result?.resultType, "input_required", JSON.stringify(first))
+      assert.deepStrictEqual(Object.keys(first.result.inputRequests), ["name"], JSON.stringify(first))
+      const retried = yield* Effect.promise(() =>
+        client.request("tools/call", {
+          name: "fallback_ask",
+          arguments: {},
+          inputResponses: { name: { action: "accept", content: { name: "Ada" } } },
+          requestState: first.result.requestState
+        }, meta)
+      )
+      assert.isUndefined(retried.error, JSON.stringify(retried))
+      assert.deepStrictEqual(retried.result.content, [{ type: "text", text: "hello Ada" }], JSON.stringify(retried))
     }))
 })

@@ -584,11 +584,13 @@ export class RequestContextImpl implements RequestContext {
   }
   /**
    * A question of the round that stopped while the call became a task of the tasks extension (the
-   * handler's `becomeTask` ran beside it, and the task is being created or exists): taken back from
-   * the round and asked again, the task's way once the task exists (the round's if its creation
-   * failed: the call is answered with that failure). Stopped, it ended the task's creation and the
-   * call was answered `input_required`, though the handler asked for a task. `undefined`: no task
-   * in the making, the stop stands.
+   * handler's `becomeTask` ran beside it, and the task is being created or exists): once the task
+   * exists, taken back from the round and asked the task's way. If its creation failed, the stop
+   * stands, under the key it stopped with (asked again in the round, it took a key of its own
+   * first asking's: a key the handler chose was listed as `<key>-<n>`, and the next round's question
+   * under the chosen key never got its answer). Stopped, it ended the task's creation and the call
+   * was answered `input_required`, though the handler asked for a task. `undefined`: no task in
+   * the making, the stop stands.
    */
   private promotedMeanwhile(
     round: InputRound,
@@ -597,9 +599,14 @@ export class RequestContextImpl implements RequestContext {
     params: JsonRpc.Params | undefined,
     options: ClientRequestOptions | undefined
   ): Effect.Effect<unknown, ClientRequestError> | undefined {
-    if (this.relatedTask?.promoting === undefined && !this.inExtensionTask) return undefined
-    round.unask(key)
-    return this.send(method, params, options)
+    const promoting = this.relatedTask?.promoting
+    if (promoting === undefined && !this.inExtensionTask) return undefined
+    const asked = () => {
+      if (!this.inExtensionTask) return Effect.die(inputRequired)
+      round.unask(key)
+      return inputFromTask(this.relatedTask!, method, params, options, this.truth)
+    }
+    return promoting === undefined ? asked() : Effect.flatMap(Effect.exit(promoting), asked)
   }
   /**
    * A task's request, given up (`SessionClosed`, `reason: "taskCancelled"`) if the task is
