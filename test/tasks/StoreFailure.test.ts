@@ -84,6 +84,19 @@ const serverOver = (store: TaskStore["Service"]) =>
     (context): Server => Context.get(context, McpServer.McpServer)
   )
 
+/** A 2026 client of a server with `tools` only, over `store`, promoting after `promoteAfterMillis`. */
+const clientOf = (store: TaskStore["Service"], tools: Layer.Layer<never, never, McpServer.McpServer>, promoteAfterMillis: number) =>
+  Effect.gen(function*() {
+    const server = Context.get(
+      yield* Layer.build(Layer.provideMerge(
+        tools,
+        Layer.provideMerge(McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks({ promoteAfterMillis }) }), Layer.succeed(TaskStore, store))
+      )),
+      McpServer.McpServer
+    )
+    return yield* connectModern(server)
+  })
+
 const unavailable = { code: -32603, message: "Store unavailable: TaskStore; retry later", data: { store: "TaskStore" } }
 
 const assertUnavailable = (error: { readonly code: number; readonly message: string; readonly data?: unknown }) => {
@@ -273,17 +286,7 @@ describe("a TaskStore that fails", () => {
           )
       })
       const Bare = McpServer.tool({ name: "bare", execution: { taskSupport: "optional" }, handler: () => Effect.as(McpContext.becomeTask, "a task") })
-      const server = Context.get(
-        yield* Layer.build(Layer.provideMerge(
-          Layer.merge(Fallback, Bare),
-          Layer.provideMerge(
-            McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks({ promoteAfterMillis: 60_000 }) }),
-            Layer.succeed(TaskStore, flakyStore.store)
-          )
-        )),
-        McpServer.McpServer
-      )
-      const client = yield* connectModern(server)
+      const client = yield* clientOf(flakyStore.store, Layer.merge(Fallback, Bare), 60_000)
       flakyStore.fail("create")
       const answer = yield* Effect.promise(() => client.request("tools/call", { name: "fallback", arguments: {} }, withTasks()))
       assert.isUndefined(answer.error, JSON.stringify(answer))
@@ -309,17 +312,7 @@ describe("a TaskStore that fails", () => {
               Effect.andThen(Effect.sync(() => flakyStore.recover()), Effect.as(Effect.sleep(300), `inline, ${error.store} unavailable`)))
           )
       })
-      const server = Context.get(
-        yield* Layer.build(Layer.provideMerge(
-          Fallback,
-          Layer.provideMerge(
-            McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks({ promoteAfterMillis: 20 }) }),
-            Layer.succeed(TaskStore, flakyStore.store)
-          )
-        )),
-        McpServer.McpServer
-      )
-      const client = yield* connectModern(server)
+      const client = yield* clientOf(flakyStore.store, Fallback, 20)
       flakyStore.fail("create")
       const answer = yield* Effect.promise(() => client.request("tools/call", { name: "fallback_slow", arguments: {} }, withTasks()))
       assert.isUndefined(answer.error, JSON.stringify(answer))
@@ -345,17 +338,7 @@ describe("a TaskStore that fails", () => {
             McpContext.becomeTask.pipe(Effect.catchTag("StoreUnavailable", () => Effect.void))
           ], { concurrency: 2 }).pipe(Effect.map(([answer]) => answer.action === "accept" ? `hello ${answer.content.name}` : answer.action))
       })
-      const server = Context.get(
-        yield* Layer.build(Layer.provideMerge(
-          Ask,
-          Layer.provideMerge(
-            McpServer.McpServer.layer({ ...options, tasks: McpServer.tasks({ promoteAfterMillis: 60_000 }) }),
-            Layer.succeed(TaskStore, flakyStore.store)
-          )
-        )),
-        McpServer.McpServer
-      )
-      const client = yield* connectModern(server)
+      const client = yield* clientOf(flakyStore.store, Ask, 60_000)
       flakyStore.fail("create")
       const meta = withTasks({ elicitation: {} })
       const first = yield* Effect.promise(() => client.request("tools/call", { name: "fallback_ask", arguments: {} }, meta))
