@@ -23,7 +23,7 @@ import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import { McpContext, McpError, McpServer } from "../../src/index.ts"
 import { sdk } from "../e2e/harness.ts"
-import { connectModern, metaOf, modern, serveHttp, withTasks } from "../extensions/support.ts"
+import { connectModern, metaOf, modern, pollTask, serveHttp, withTasks } from "../extensions/support.ts"
 import { startServer } from "./McpServerHarness.ts"
 
 class OutOfStock extends Schema.TaggedError<OutOfStock>()("OutOfStock", { sku: Schema.String }) {}
@@ -275,5 +275,68 @@ describe("2026-07-28, the tasks extension: a required tool's URL elicitation", (
       )).message
       assert.strictEqual(retried.result?.resultType, "task", JSON.stringify(retried))
       assert.strictEqual(retried.result.status, "completed", JSON.stringify(retried))
+    }))
+})
+
+describe("2026-07-28, the tasks extension: a URL elicitation required once the call is a task", () => {
+  // Fails before: the task failed -32603 at once (the retired -32042 projected), the URL never
+  // asked: nothing the client could complete (and the same call, quicker than promoteAfterMillis,
+  // asked by multi round-trip).
+  it.live("asked in the task's inputRequests (becomeTask, or promoteAfterMillis); completed, the work runs again and the task completes; declined, it fails -32603", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const InTask = McpServer.tool({
+        name: "connect_in_task",
+        execution: { taskSupport: "optional" },
+        parameters: { id: Schema.String },
+        handler: ({ id }) => Effect.andThen(McpContext.becomeTask, Effect.as(signedIn(id), `connected to ${id}`))
+      })
+      // Made a task by the server (promoteAfterMillis 50), not by its handler.
+      const Slow = McpServer.tool({
+        name: "connect_slowly",
+        execution: { taskSupport: "optional" },
+        parameters: { id: Schema.String },
+        handler: ({ id }) => Effect.andThen(Effect.sleep(300), Effect.as(signedIn(id), `connected to ${id}`))
+      })
+      const { url } = yield* serveHttp(
+        { name: "url-in-task", version: "1.0.0", tasks: McpServer.tasks({ promoteAfterMillis: 50 }) },
+        Layer.merge(InTask, Slow)
+      )
+      const meta = withTasks({ elicitation: { form: {}, url: {} } })
+      const taskOf = (id: string, name = "connect_in_task") =>
+        Effect.gen(function*() {
+          const call = (yield* Effect.promise(() => modern(url, "tools/call", { name, arguments: { id } }, { meta }))).message
+          assert.strictEqual(call.result?.resultType, "task", JSON.stringify(call))
+          const taskId: string = call.result.taskId
+          const get = () => modern(url, "tasks/get", { taskId }, { meta }).then((answer) => answer.message)
+          const waiting = yield* Effect.promise(() => pollTask(get, (task) => task.status !== "working"))
+          assert.strictEqual(waiting.status, "input_required", JSON.stringify(waiting))
+          const keys = Object.keys(waiting.inputRequests)
+          assert.strictEqual(keys.length, 1, JSON.stringify(waiting))
+          assert.deepStrictEqual(waiting.inputRequests[keys[0]!], {
+            method: "elicitation/create",
+            params: { mode: "url", url: `https://example.com/${id}`, message: `Sign in to ${id}` }
+          })
+          const answer = (action: string) =>
+            Effect.promise(() => modern(url, "tasks/update", { taskId, inputResponses: { [keys[0]!]: { action } } }, { meta }))
+          const ended = () => Effect.promise(() => pollTask(get, (task) => task.status !== "working" && task.status !== "input_required"))
+          return { answer, ended }
+        })
+      const accepted = yield* taskOf("drive")
+      completed.add("https://example.com/drive")
+      yield* accepted.answer("accept")
+      const done = yield* accepted.ended()
+      assert.strictEqual(done.status, "completed", JSON.stringify(done))
+      assert.deepStrictEqual(done.result.content, [{ type: "text", text: "connected to drive" }])
+      const declined = yield* taskOf("photos")
+      yield* declined.answer("decline")
+      const failed = yield* declined.ended()
+      assert.strictEqual(failed.status, "failed", JSON.stringify(failed))
+      assert.deepStrictEqual(failed.error, { code: -32603, message: "Sign in to photos first: the user declined the URL elicitation" })
+      const promoted = yield* taskOf("mail", "connect_slowly")
+      completed.add("https://example.com/mail")
+      yield* promoted.answer("accept")
+      const connected = yield* promoted.ended()
+      assert.deepStrictEqual([connected.status, connected.result?.content], ["completed", [{ type: "text", text: "connected to mail" }]], JSON.stringify(connected))
     }))
 })

@@ -18,7 +18,7 @@
  *
  * @internal
  */
-import type * as Cause from "effect/Cause"
+import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -143,6 +143,9 @@ const asksForInput = (cause: Cause.Cause<unknown>): boolean => {
   const beside = McpError.failureBesideInput(cause)
   return beside === undefined || McpError.failureBesideUrlElicitation(beside) === undefined
 }
+
+/** How many runs of a task's work may ask for the URL elicitations they require (see `urlsAsked` in {@link make}). */
+const maxUrlRounds = 10
 
 /** The 2026 owner key: the request's key in a space of its own. */
 export const ownerKey = (key: string): string => `2026|${key}`
@@ -311,6 +314,48 @@ export const make = (options: {
         decided(context, taskSupport, work, input, mapping._tag === "None" ? undefined : mapping.value, retry._tag === "None" ? undefined : retry.value)))
   }
 
+  /**
+   * A task's work that failed for URL elicitations only (`McpError.UrlElicitationRequired`, nothing
+   * else beside it: `McpError.failureBesideUrlElicitation`) once the call is a task: they are asked
+   * in the task's `inputRequests`, as the call's round asks them before it is a task, and the work
+   * runs again once the user completed them all, as a client's retry runs the handler again. One
+   * declined (or cancelled): the task fails -32603, as the round answers it. The task failed
+   * -32603 at once, the URL never asked (and a call the server made a task after
+   * `promoteAfterMillis` failed where the same call, quicker, asked by multi round-trip). Only for
+   * a client that declared `elicitation.url` (else the failure is as it is). At most
+   * {@link maxUrlRounds} runs ask so; the next one's failure is the task's.
+   */
+  const urlsAsked = (
+    handle: ExtensionTask,
+    context: RequestContext,
+    attempt: () => Effect.Effect<object, McpError.McpError>,
+    rounds: number
+  ): Effect.Effect<object, McpError.McpError> =>
+    Effect.catchCause(attempt(), (cause) => {
+      if (
+        handle.taskId === "" || rounds >= maxUrlRounds || Cause.hasInterrupts(cause) ||
+        McpError.failureBesideUrlElicitation(cause) !== undefined
+      ) return Effect.failCause(cause)
+      const failures = cause.reasons.filter(Cause.isFailReason).map((reason) => reason.error as McpError.UrlElicitationRequired)
+      const asked = failures.flatMap((failure) =>
+        failure.elicitations.map((elicitation) => {
+          const { elicitationId: _, ...params } = elicitation
+          return Effect.map(
+            Effect.orDie(context.elicit({ ...params, mode: "url" } as never)),
+            (answer) => answer.action === "accept" ? undefined : failure
+          )
+        })
+      )
+      if (asked.length === 0) return Effect.failCause(cause)
+      return Effect.flatMap(Effect.all(asked, { concurrency: "unbounded" }), (answers) => {
+        const declined = answers.find((failure) => failure !== undefined)
+        if (declined === undefined) return urlsAsked(handle, context, attempt, rounds + 1)
+        return Exit.fail(
+          new McpError.InternalError({ message: `${declined.message || "URL elicitation required"}: the user declined the URL elicitation` })
+        )
+      })
+    })
+
   /** The call of {@link run} under the policy, its work's end mapped by `mapping`. */
   const decided = <A>(
     context: RequestContext,
@@ -326,9 +371,11 @@ export const make = (options: {
       const related = context.with({ relatedTask: handle })
       // `Retry` around the call: the work is made and run again on a retryable failure, before
       // and after it became a task (see `taskWorkRetry.ts`).
-      const result = retry === undefined
-        ? work(related) as Effect.Effect<object, McpError.McpError>
-        : retry(() => work(related) as Effect.Effect<object, McpError.McpError>)
+      const attempt = retry === undefined
+        ? () => work(related) as Effect.Effect<object, McpError.McpError>
+        : () => retry(() => work(related) as Effect.Effect<object, McpError.McpError>)
+      // A client that cannot open a URL has the failure as it is: its calls pay nothing for it.
+      const result = context.clientCapabilities.elicitation?.url === undefined ? attempt() : urlsAsked(handle, related, attempt, 0)
       return mapping === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => mapping(exit, handle.taskId))
     }, {
       promoteAfter,
