@@ -76,12 +76,14 @@ describe("effect-mcp errors", () => {
 
       const noComponents = writeModule(dir, "options-only.ts", "export const options = { name: 'x', version: '1' }\n")
       assert.include((yield* cli(["inspect", noComponents])).stderr, "the module has no `components`")
+      // What the exports found are (not a Layer, options without a version): in this process, the
+      // module read as Node gives it is the spawned cases' above.
       const notALayer = writeModule(
         dir,
         "not-a-layer.ts",
         "export default { options: { name: 'x', version: '1' }, components: [1, 2] }\n"
       )
-      assert.include((yield* cli(["inspect", notALayer])).stderr, "the `components` of the default export is not a Layer")
+      assert.include((yield* cliInProcessLoading(["inspect", notALayer])).stderr, "the `components` of the default export is not a Layer")
       const noVersion = writeModule(
         dir,
         "no-version.ts",
@@ -89,16 +91,28 @@ describe("effect-mcp errors", () => {
           "export const options = { name: 'x' }\n" +
           "export const components = McpServer.tool({ name: 't', handler: () => Effect.succeed('') })\n"
       )
-      assert.include((yield* cli(["inspect", noVersion])).stderr, "need a string `name` and `version`")
+      assert.include((yield* cliInProcessLoading(["inspect", noVersion])).stderr, "need a string `name` and `version`")
     }), 120_000)
 
-  it.live("a module that throws, or uses TypeScript that Node cannot strip: exit 1, the cause shown", () =>
+  // One test for a module that throws as it loads (two, each with a spawned CLI of its own: run
+  // for the cause, inspect for the file and Node's loader frames, through the same loading).
+  it.live("a module that throws, has a syntax error, or uses TypeScript that Node cannot strip: exit 1, the cause and the file shown, without the frames of Node's loader (node:internal/...)", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
       const throws = writeModule(dir, "throws.ts", "throw new Error('the database is down')\n")
+      const syntax = writeModule(dir, "syntax.ts", "export const x = (\n")
       const thrown = yield* cli(["run", throws])
       assert.strictEqual(thrown.code, 1)
       assert.include(thrown.stderr, `loading ${throws} failed: Error: the database is down`)
+      const syntaxError = yield* cli(["inspect", syntax])
+      for (const [result, file, says] of [[syntaxError, syntax, "SyntaxError"], [thrown, throws, "the database is down"]] as const) {
+        assert.strictEqual(result.code, 1, result.stderr)
+        assert.include(result.stderr, file)
+        assert.include(result.stderr, says)
+        assert.notInclude(result.stderr, "node:internal", "a stack dump of Node's module loader")
+        // A plain syntax error is not TypeScript that Node cannot strip (ERR_INVALID_, not ERR_UNSUPPORTED_).
+        assert.notInclude(result.stderr, "erasable", "advice for another mistake")
+      }
       const missingImport = writeModule(dir, "missing-import.ts", "import 'no-such-package'\n")
       assert.include((yield* cli(["inspect", missingImport])).stderr, "no-such-package")
       const enumModule = writeModule(dir, "enum.ts", "export enum Color { Red }\n")
@@ -156,9 +170,10 @@ describe("effect-mcp errors", () => {
         [["install", "stdio", hello, "--env", "API_KEY"], "--env takes KEY=VALUE (the value may be empty), got \"API_KEY\""],
         [["frobnicate"], "Unknown subcommand \"frobnicate\""]
       ]
-      // Parsed and checked in this process (no module loads), but for one case of each command
-      // (the CLI itself, end to end).
-      const spawned = new Set<ReadonlyArray<string>>([cases[0]![0], cases[15]![0]])
+      // Parsed and checked in this process (no module loads), but for one case (the CLI itself, end
+      // to end: the exit code and streams of an invalid invocation are the same for every command,
+      // and install is spawned by the cases below).
+      const spawned = new Set<ReadonlyArray<string>>([cases[0]![0]])
       for (const [args, message] of cases) {
         const result = yield* (spawned.has(args) ? cli(args) : cliInProcess(args))
         assert.strictEqual(result.code, 2, `${args.join(" ")}: ${result.stderr}`)
@@ -254,8 +269,9 @@ export const components = Layer.effectDiscard(Effect.gen(function*() {
 }))
 `
       )
+      // inspect in this process, run spawned (as the other servers that fail to build).
       for (const args of [["inspect", failing], ["run", failing]]) {
-        const result = yield* cli(args)
+        const result = yield* (args[0] === "inspect" ? cliInProcessLoading(args) : cli(args))
         assert.strictEqual(result.code, 1, result.stderr)
         assert.include(result.stderr, "the server failed: DbDown: { host: 'db.internal', port: 5432 }", args.join(" "))
         assert.include(result.stderr, `${failing}:`, "where it failed")
@@ -282,8 +298,9 @@ export const components = Layer.effectDiscard(Effect.gen(function*() {
 }))
 `
       )
+      // inspect in this process (as the other servers that fail to build); run spawned, both modes.
       for (const args of [["inspect", interrupted], ["run", interrupted], ["run", interrupted, "--http", "--port", "0"]]) {
-        const result = yield* cli(args, { timeout: startBound, killSignal: "SIGKILL" })
+        const result = yield* (args[0] === "inspect" ? cliInProcessLoading(args) : cli(args, { timeout: startBound, killSignal: "SIGKILL" }))
         assert.strictEqual(result.code, 1, `${args.join(" ")}: ${JSON.stringify(result)}`)
         assert.include(result.stderr, "the server failed: ", args.join(" "))
         assert.include(result.stderr, "interrupted", args.join(" "))
@@ -357,27 +374,13 @@ export const components = Layer.effectDiscard(Effect.flatMap(Db, (db) => db.conn
       assert.include(result.stderr, "no-such-host.invalid")
       assert.include(result.stderr, "--host")
       assert.notInclude(result.stderr, "choose another port")
-      // dev --port 0 picks its port on that host first: said the same way, not as a defect.
-      const dev = yield* cli(["dev", hello, "--host", "no-such-host.invalid", "--port", "0"], { timeout: startBound })
+      // dev --port 0 picks its port on that host first: said the same way, not as a defect. Told
+      // before anything starts: in this process (a dev that went on would serve: its bound, code
+      // null, fails the case).
+      const dev = yield* cliInProcess(["dev", hello, "--host", "no-such-host.invalid", "--port", "0"], { timeout: startBound })
       assert.strictEqual(dev.code, 1, JSON.stringify(dev))
       assert.include(dev.stderr, "choose another address with --host")
       assert.notInclude(dev.stderr, "    at ")
-    }), 120_000)
-
-  it.live("a module with a syntax error, or one that throws: the error and the file, without the frames of Node's loader (node:internal/...)", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempProject
-      const syntax = writeModule(dir, "syntax.ts", "export const x = (\n")
-      const throws = writeModule(dir, "throws.ts", "throw new Error('the database is down')\n")
-      for (const [file, says] of [[syntax, "SyntaxError"], [throws, "the database is down"]] as const) {
-        const result = yield* cli(["inspect", file])
-        assert.strictEqual(result.code, 1, result.stderr)
-        assert.include(result.stderr, file)
-        assert.include(result.stderr, says)
-        assert.notInclude(result.stderr, "node:internal", "a stack dump of Node's module loader")
-        // A plain syntax error is not TypeScript that Node cannot strip (ERR_INVALID_, not ERR_UNSUPPORTED_).
-        assert.notInclude(result.stderr, "erasable", "advice for another mistake")
-      }
     }), 120_000)
 
   // Fails before the fix: the error's cause was dropped (only its own message and stack were shown),
