@@ -453,7 +453,10 @@ export default { options: { name: "noisy", version: "1.0.0" }, components: McpSe
 
   it.live("the written command starts the server: the SDK client calls its tool", () =>
     Effect.gen(function*() {
-      const result = yield* cli(["install", "stdio", hello])
+      // The entry printed in this process: the spawned CLI's is the same (the cases above compare
+      // both with expected); what is checked here is that the command it writes starts the server.
+      const result = yield* cliInProcessLoading(["install", "stdio", hello])
+      assert.strictEqual(result.code, 0, result.stderr)
       const entry = JSON.parse(result.stdout) as { command: string; args: Array<string> }
       const paris = yield* Effect.acquireUseRelease(
         Effect.promise(async () => {
@@ -531,11 +534,13 @@ export default { options: { name: "preloaded", version: "1.0.0" }, components: M
       assert.strictEqual(result.code, 0, result.stderr)
       const entry = JSON.parse(result.stdout) as { command: string; args: Array<string> }
       assert.deepStrictEqual(entry.args, ["--import", pathToFileURL(join(dir, "pre load", "preload.mjs")).href, realpathSync(bin), "run", file, "--stdio"])
-      // The SDK's transport gives the server a few variables (PATH, HOME…), NODE_OPTIONS not, as a desktop client does.
+      // The SDK's transport gives the server a few variables (PATH, HOME…), NODE_OPTIONS not, as a
+      // desktop client does (and the test run's compile cache: without it, this server alone compiled
+      // the library and the CLI anew, in Node's default folder).
       const pong = yield* Effect.acquireUseRelease(
         Effect.promise(async () => {
           const client = new Client({ name: "install-test", version: "1.0.0" })
-          await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, cwd: "/", stderr: "pipe" }))
+          await client.connect(new StdioClientTransport({ command: entry.command, args: entry.args, cwd: "/", env: withCompileCache(getDefaultEnvironment()), stderr: "pipe" }))
           return client
         }),
         (client) => Effect.promise(() => client.callTool({ name: "ping", arguments: {} })),
