@@ -311,13 +311,15 @@ export const components = Layer.mergeAll(Slow, ${tools.join(", ")}, Stopped)`
         })
       let polling = true
       const results: Array<string> = []
-      // Every 10 ms while the file changes (bounded: 60 s at most).
+      // Every 25 ms while the file changes (bounded: 60 s at most): a gap of the port between two
+      // servers lasts a server's start (a second or so), met by dozens of requests; every 10 ms
+      // made hundreds more, each an initialize relayed to a server, for no gap of that length.
       const poller = yield* Effect.forkScoped(Effect.promise(async () => {
         const started = Date.now()
         const inFlight: Array<Promise<void>> = []
         while (polling && Date.now() - started < 60_000) {
           inFlight.push(ask().then((result) => void results.push(result)))
-          await new Promise((resolve) => setTimeout(resolve, 10))
+          await new Promise((resolve) => setTimeout(resolve, 25))
         }
         await Promise.all(inFlight)
       }))
