@@ -17,11 +17,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client"
 import * as Cause from "effect/Cause"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Schema from "effect/Schema"
 import { McpContext, McpError, McpServer } from "../../src/index.ts"
+import { makeMemory, TaskStore } from "../../src/tasks/TaskStore.ts"
 import { sdk } from "../e2e/harness.ts"
 import { connectModern, metaOf, modern, pollTask, serveHttp, withTasks } from "../extensions/support.ts"
 import { startServer } from "./McpServerHarness.ts"
@@ -338,5 +340,44 @@ describe("2026-07-28, the tasks extension: a URL elicitation required once the c
       yield* promoted.answer("accept")
       const connected = yield* promoted.ended()
       assert.deepStrictEqual([connected.status, connected.result?.content], ["completed", [{ type: "text", text: "connected to mail" }]], JSON.stringify(connected))
+    }))
+})
+
+describe("2026-07-28, the tasks extension: a URL elicitation required while the call's task is being created", () => {
+  // Fails before: the work ended (taskId still "") as the server's creation was under way; the
+  // supervisor waited for the creation and recorded the failure as the new task's end: failed
+  // -32603 (the retired -32042 projected), the URL never asked.
+  it.live("waits for the task, then is asked in its inputRequests; completed, the work runs again and the task completes", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const memory = yield* makeMemory()
+      const creating = yield* Deferred.make<void>()
+      // The in-memory store, its creation taking 300 ms (a store across the network): the handler
+      // requires the URL once the server's creation (promoteAfterMillis 20) has started.
+      const store = TaskStore.of({
+        ...memory,
+        create: (input) => Effect.andThen(Deferred.succeed(creating, undefined), Effect.andThen(Effect.sleep(300), memory.create(input)))
+      })
+      const { url } = yield* serveHttp(
+        { name: "url-while-promoted", version: "1.0.0", tasks: McpServer.tasks({ promoteAfterMillis: 20 }) },
+        McpServer.tool({
+          name: "connect_while_promoted",
+          execution: { taskSupport: "optional" },
+          handler: () => Effect.andThen(Deferred.await(creating), Effect.as(signedIn("cloud"), "connected to cloud"))
+        })
+      ).pipe(Effect.provide(Layer.succeed(TaskStore, store)))
+      const meta = withTasks({ elicitation: { form: {}, url: {} } })
+      const call = (yield* Effect.promise(() => modern(url, "tools/call", { name: "connect_while_promoted", arguments: {} }, { meta }))).message
+      assert.strictEqual(call.result?.resultType, "task", JSON.stringify(call))
+      const taskId: string = call.result.taskId
+      const get = () => modern(url, "tasks/get", { taskId }, { meta }).then((answer) => answer.message)
+      const waiting = yield* Effect.promise(() => pollTask(get, (task) => task.status !== "working"))
+      assert.strictEqual(waiting.status, "input_required", JSON.stringify(waiting))
+      const keys = Object.keys(waiting.inputRequests)
+      assert.deepStrictEqual(keys.map((key) => waiting.inputRequests[key].params.url), ["https://example.com/cloud"])
+      completed.add("https://example.com/cloud")
+      yield* Effect.promise(() => modern(url, "tasks/update", { taskId, inputResponses: { [keys[0]!]: { action: "accept" } } }, { meta }))
+      const done = yield* Effect.promise(() => pollTask(get, (task) => task.status !== "working" && task.status !== "input_required"))
+      assert.deepStrictEqual([done.status, done.result?.content], ["completed", [{ type: "text", text: "connected to cloud" }]], JSON.stringify(done))
     }))
 })

@@ -332,29 +332,48 @@ export const make = (options: {
     rounds: number
   ): Effect.Effect<object, McpError.McpError> =>
     Effect.catchCause(attempt(), (cause) => {
-      if (
-        handle.taskId === "" || rounds >= maxUrlRounds || Cause.hasInterrupts(cause) ||
-        McpError.failureBesideUrlElicitation(cause) !== undefined
-      ) return Effect.failCause(cause)
-      const failures = cause.reasons.filter(Cause.isFailReason).map((reason) => reason.error as McpError.UrlElicitationRequired)
-      const asked = failures.flatMap((failure) =>
-        failure.elicitations.map((elicitation) => {
-          const { elicitationId: _, ...params } = elicitation
-          return Effect.map(
-            Effect.orDie(context.elicit({ ...params, mode: "url" } as never)),
-            (answer) => answer.action === "accept" ? undefined : failure
-          )
-        })
+      if (rounds >= maxUrlRounds || Cause.hasInterrupts(cause) || McpError.failureBesideUrlElicitation(cause) !== undefined) {
+        return Effect.failCause(cause)
+      }
+      if (handle.taskId !== "") return urlsOfTask(handle, context, attempt, rounds, cause)
+      // Ended as its task is being created (the server's `promoteAfterMillis`, or a `becomeTask`
+      // beside it): the task's once it exists. Ended so, the supervisor waited for the creation
+      // and recorded the failure as the new task's end (failed -32603, the URL never asked).
+      const promoting = handle.promoting
+      if (promoting === undefined) return Effect.failCause(cause)
+      return Effect.flatMap(
+        Effect.exit(promoting),
+        () => handle.taskId === "" ? Effect.failCause(cause) : urlsOfTask(handle, context, attempt, rounds, cause)
       )
-      if (asked.length === 0) return Effect.failCause(cause)
-      return Effect.flatMap(Effect.all(asked, { concurrency: "unbounded" }), (answers) => {
-        const declined = answers.find((failure) => failure !== undefined)
-        if (declined === undefined) return urlsAsked(handle, context, attempt, rounds + 1)
-        return Exit.fail(
-          new McpError.InternalError({ message: `${declined.message || "URL elicitation required"}: the user declined the URL elicitation` })
+    })
+
+  /** The URL elicitations of `cause` (nothing else beside them) asked in the task's `inputRequests`; see {@link urlsAsked}. */
+  const urlsOfTask = (
+    handle: ExtensionTask,
+    context: RequestContext,
+    attempt: () => Effect.Effect<object, McpError.McpError>,
+    rounds: number,
+    cause: Cause.Cause<McpError.McpError>
+  ): Effect.Effect<object, McpError.McpError> => {
+    const failures = cause.reasons.filter(Cause.isFailReason).map((reason) => reason.error as McpError.UrlElicitationRequired)
+    const asked = failures.flatMap((failure) =>
+      failure.elicitations.map((elicitation) => {
+        const { elicitationId: _, ...params } = elicitation
+        return Effect.map(
+          Effect.orDie(context.elicit({ ...params, mode: "url" } as never)),
+          (answer) => answer.action === "accept" ? undefined : failure
         )
       })
+    )
+    if (asked.length === 0) return Effect.failCause(cause)
+    return Effect.flatMap(Effect.all(asked, { concurrency: "unbounded" }), (answers) => {
+      const declined = answers.find((failure) => failure !== undefined)
+      if (declined === undefined) return urlsAsked(handle, context, attempt, rounds + 1)
+      return Exit.fail(
+        new McpError.InternalError({ message: `${declined.message || "URL elicitation required"}: the user declined the URL elicitation` })
+      )
     })
+  }
 
   /** The call of {@link run} under the policy, its work's end mapped by `mapping`. */
   const decided = <A>(
