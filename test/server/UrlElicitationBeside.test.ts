@@ -381,3 +381,40 @@ describe("2026-07-28, the tasks extension: a URL elicitation required while the 
       assert.deepStrictEqual([done.status, done.result?.content], ["completed", [{ type: "text", text: "connected to cloud" }]], JSON.stringify(done))
     }))
 })
+
+describe("2026-07-28, the tasks extension: two URL elicitations required once the call is a task, one declined", () => {
+  // Fails before: the declined answer waited for the other URL's (every elicitation awaited before
+  // any answer was looked at): the task stayed input_required with the other URL, which a client
+  // whose user declined the sign-in need not answer, until its TTL.
+  it.live("the task fails -32603 at once, the other URL no longer asked", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serveHttp(
+        { name: "url-in-task-declined", version: "1.0.0", tasks: McpServer.tasks() },
+        McpServer.tool({
+          name: "connect_both_in_task",
+          execution: { taskSupport: "optional" },
+          handler: () =>
+            Effect.gen(function*() {
+              yield* McpContext.becomeTask
+              const exits = yield* Effect.all([Effect.exit(signedIn("mail")), Effect.exit(signedIn("files"))], { concurrency: 2 })
+              const failed = exits.filter((exit) => exit._tag === "Failure")
+              if (failed.length > 0) return yield* Effect.failCause(failed.map((exit) => exit.cause).reduce(Cause.combine))
+              return "connected"
+            })
+        })
+      )
+      const meta = withTasks({ elicitation: { form: {}, url: {} } })
+      const call = (yield* Effect.promise(() => modern(url, "tools/call", { name: "connect_both_in_task", arguments: {} }, { meta }))).message
+      assert.strictEqual(call.result?.resultType, "task", JSON.stringify(call))
+      const taskId: string = call.result.taskId
+      const get = () => modern(url, "tasks/get", { taskId }, { meta }).then((answer) => answer.message)
+      const waiting = yield* Effect.promise(() => pollTask(get, (task) => task.status === "input_required" && Object.keys(task.inputRequests).length === 2))
+      const keys = Object.keys(waiting.inputRequests)
+      const mail = keys.find((key) => waiting.inputRequests[key].params.url === "https://example.com/mail")!
+      yield* Effect.promise(() => modern(url, "tasks/update", { taskId, inputResponses: { [mail]: { action: "decline" } } }, { meta }))
+      const failed = yield* Effect.promise(() => pollTask(get, (task) => task.status !== "input_required" && task.status !== "working", 2_000))
+      assert.strictEqual(failed.status, "failed", JSON.stringify(failed))
+      assert.deepStrictEqual(failed.error, { code: -32603, message: "Sign in to mail first: the user declined the URL elicitation" })
+    }))
+})

@@ -356,23 +356,26 @@ export const make = (options: {
     cause: Cause.Cause<McpError.McpError>
   ): Effect.Effect<object, McpError.McpError> => {
     const failures = cause.reasons.filter(Cause.isFailReason).map((reason) => reason.error as McpError.UrlElicitationRequired)
+    // One declined fails at once, the others given up (taken out of `inputRequests`): awaited
+    // together first, the task stayed input_required with them, which a client whose user
+    // declined need not answer, until its TTL.
     const asked = failures.flatMap((failure) =>
       failure.elicitations.map((elicitation) => {
         const { elicitationId: _, ...params } = elicitation
-        return Effect.map(
+        return Effect.flatMap(
           Effect.orDie(context.elicit({ ...params, mode: "url" } as never)),
-          (answer) => answer.action === "accept" ? undefined : failure
+          (answer): Effect.Effect<void, McpError.InternalError> =>
+            answer.action === "accept" ? Effect.void : Exit.fail(
+              new McpError.InternalError({ message: `${failure.message || "URL elicitation required"}: the user declined the URL elicitation` })
+            )
         )
       })
     )
     if (asked.length === 0) return Effect.failCause(cause)
-    return Effect.flatMap(Effect.all(asked, { concurrency: "unbounded" }), (answers) => {
-      const declined = answers.find((failure) => failure !== undefined)
-      if (declined === undefined) return urlsAsked(handle, context, attempt, rounds + 1)
-      return Exit.fail(
-        new McpError.InternalError({ message: `${declined.message || "URL elicitation required"}: the user declined the URL elicitation` })
-      )
-    })
+    return Effect.andThen(
+      Effect.all(asked, { concurrency: "unbounded", discard: true }),
+      Effect.suspend(() => urlsAsked(handle, context, attempt, rounds + 1))
+    )
   }
 
   /** The call of {@link run} under the policy, its work's end mapped by `mapping`. */
