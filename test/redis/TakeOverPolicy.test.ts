@@ -16,7 +16,7 @@ import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import { McpServer } from "../../src/index.ts"
+import { McpError, McpServer } from "../../src/index.ts"
 import { Authorization, Middleware, Retry, SizeLimit } from "../../src/middleware/index.ts"
 import { RedisTaskStore } from "../../src/redis.ts"
 import { TaskStore } from "../../src/tasks/TaskStore.ts"
@@ -275,4 +275,56 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken o
       const recorded = yield* recordedTakenOver(narrowed, (text) => text.length)
       assert.deepStrictEqual(recorded, [2_000, 2_000], JSON.stringify(recorded))
     }), 30_000)
+})
+
+layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken over whose run requires a URL elicitation", (it) => {
+  // Fails before: the run that took the task over was the handler alone, without the policy of a
+  // task's URL elicitations (taskExtension's urlsAsked): its UrlElicitationRequired ended the task
+  // failed -32603, the URL never asked, where the same task on its first replica asked for it.
+  it.effect("asks for it in the task's inputRequests there; completed, the work runs again and the task completes", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      let signedIn = false
+      const Connect = McpServer.tool({
+        name: "connect",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          Effect.suspend(() => {
+            // The first run (on the replica that stops) waits until it is stopped.
+            if (++runs === 1) return Effect.never
+            return signedIn ? Effect.succeed("connected") : Effect.fail(
+              new McpError.UrlElicitationRequired({
+                elicitations: [{ mode: "url", elicitationId: "drive", url: "https://example.com/drive", message: "Sign in to drive" }],
+                message: "Sign in to drive first"
+              })
+            )
+          })
+      })
+      const { url } = yield* TestRedis
+      const prefix = uniquePrefix()
+      const replica = (scope: Scope.Scope) =>
+        Effect.gen(function*() {
+          const stores = yield* Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie))
+          return yield* McpTestClient.make(Layer.mergeAll(Connect, AsAda), {
+            server: { name: "replica", version: "1", tasks: McpServer.tasks({ leaseMillis: 600 }) },
+            protocolVersion: "2026-07-28",
+            capabilities: { elicitation: { form: {}, url: {} }, extensions: { "io.modelcontextprotocol/tasks": {} } },
+            timeoutMillis: 10_000
+          }).pipe(Effect.provideContext(stores))
+        }).pipe(Scope.provide(scope))
+      const scopeA = yield* Scope.make()
+      const a = yield* replica(scopeA)
+      const b = yield* replica(yield* Effect.scope)
+      const { taskId } = yield* a.callToolAsTask("connect")
+      yield* Scope.close(scopeA, Exit.void)
+      const waiting = yield* pollUntil(b, taskId, (task) => task?.status !== "working")
+      assert.strictEqual(waiting?.status, "input_required", JSON.stringify(waiting))
+      const keys = Object.keys(waiting.inputRequests)
+      assert.deepStrictEqual(keys.map((key) => waiting.inputRequests[key].params.url), ["https://example.com/drive"])
+      signedIn = true
+      yield* b.request("tasks/update", { taskId, inputResponses: { [keys[0]!]: { action: "accept" } } })
+      const ended = yield* pollUntil(b, taskId, (task) => task?.status !== "working" && task?.status !== "input_required")
+      assert.deepStrictEqual([ended?.status, ended?.result?.content], ["completed", [{ type: "text", text: "connected" }]], JSON.stringify(ended))
+      assert.strictEqual(runs, 3)
+    }).pipe(Effect.scoped), 30_000)
 })

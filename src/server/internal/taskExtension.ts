@@ -102,6 +102,15 @@ export interface TaskExtension {
     work: unknown,
     takenOver?: TakenOver | undefined
   ) => { readonly item: WorkItem; readonly context: RequestContext } | undefined
+  /**
+   * A resumed task's work (`attempt` runs it once, with the context of {@link resumedContext}) under
+   * the policy of a task's URL elicitations, as a call made a task here (see `urlsAsked` in
+   * {@link make}): a run that took the task over and requires a URL asks for it.
+   */
+  readonly resumedWork: (
+    context: RequestContext,
+    attempt: () => Effect.Effect<object, McpError.McpError>
+  ) => Effect.Effect<object, McpError.McpError>
   /** The owner key of a request's 2026 tasks. */
   readonly ownerOf: (context: RequestContext) => string
   /**
@@ -588,8 +597,15 @@ export const make = (options: {
     }
   }
 
+  // Without it, the run that took a task over failed it -32603 on a URL elicitation, where the
+  // same task on its first replica asked for it.
+  const resumedWork: TaskExtension["resumedWork"] = (context, attempt) =>
+    context.clientCapabilities.elicitation?.url === undefined || !(context.relatedTask instanceof ExtensionTask)
+      ? attempt()
+      : urlsAsked(context.relatedTask, context, attempt, 0)
+
   // One object for every task taken over (a promoted call keeps its own: see `decided`).
   const policy: TaskSupervisor.SpawnOptions = { onStopped: abandon }
 
-  return { extension, run, ownerOf, policy, answerHere, resumedContext }
+  return { extension, run, ownerOf, policy, answerHere, resumedContext, resumedWork }
 }

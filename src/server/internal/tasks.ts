@@ -180,7 +180,15 @@ export const make = (
     const resume = (orphan: Orphan): TaskSupervisor.Resumed | undefined => {
       const resumed = rerun === undefined ? undefined : modern.resumedContext(orphan.task.taskId, orphan.work, { run: orphan.claims + (orphan.handBacks ?? 0) })
       const work = resumed === undefined ? undefined : rerun!(resumed.item.tool, resumed.item.arguments, resumed.context)
-      return work === undefined ? undefined : { work, services, options: modern.policy }
+      if (work === undefined) return undefined
+      // A URL elicitation its run requires is asked, the work run again once completed (each run made anew).
+      let first: typeof work | undefined = work
+      const attempt = () => {
+        const made = first ?? rerun!(resumed!.item.tool, resumed!.item.arguments, resumed!.context)!
+        first = undefined
+        return made
+      }
+      return { work: modern.resumedWork(resumed!.context, attempt), services, options: modern.policy }
     }
     // The sessions whose tasks this process made (by owner key): only theirs are removed from the
     // store when their session closes (else each closing session cost a store round trip, two
