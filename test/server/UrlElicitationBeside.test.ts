@@ -418,3 +418,47 @@ describe("2026-07-28, the tasks extension: two URL elicitations required once th
       assert.deepStrictEqual(failed.error, { code: -32603, message: "Sign in to mail first: the user declined the URL elicitation" })
     }))
 })
+
+describe("2026-07-28, the tasks extension: a URL elicitation a task's work requires on every run", () => {
+  // The bound of 175700dc (maxUrlRounds): asked and completed 10 times, the 11th run's failure is
+  // the task's (-32603, the elicitations in data), not asked for ever.
+  it.live("is asked 10 times; the 11th run's failure ends the task failed -32603 with the elicitations", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      const { url } = yield* serveHttp(
+        { name: "url-every-run", version: "1.0.0", tasks: McpServer.tasks() },
+        McpServer.tool({
+          name: "never_signed_in",
+          execution: { taskSupport: "optional" },
+          handler: () => Effect.andThen(McpContext.becomeTask, Effect.suspend(() => {
+            runs++
+            return Effect.fail(urlRequired("vault"))
+          }))
+        })
+      )
+      const meta = withTasks({ elicitation: { form: {}, url: {} } })
+      const call = (yield* Effect.promise(() => modern(url, "tools/call", { name: "never_signed_in", arguments: {} }, { meta }))).message
+      const taskId: string = call.result.taskId
+      const get = () => modern(url, "tasks/get", { taskId }, { meta }).then((answer) => answer.message)
+      const answered: Array<string> = []
+      let task: any
+      // Bounded: at most 12 rounds.
+      for (let round = 0; round < 12; round++) {
+        task = yield* Effect.promise(() =>
+          pollTask(get, (task) => task.status !== "working" && (task.status !== "input_required" || Object.keys(task.inputRequests).some((key) => !answered.includes(key))))
+        )
+        if (task.status !== "input_required") break
+        const key = Object.keys(task.inputRequests).find((key) => !answered.includes(key))!
+        answered.push(key)
+        yield* Effect.promise(() => modern(url, "tasks/update", { taskId, inputResponses: { [key]: { action: "accept" } } }, { meta }))
+      }
+      assert.strictEqual(answered.length, 10, JSON.stringify(answered))
+      assert.strictEqual(runs, 11)
+      assert.strictEqual(task.status, "failed", JSON.stringify(task))
+      assert.deepStrictEqual(task.error, {
+        code: -32603,
+        message: "Sign in to vault first",
+        data: { elicitations: [{ mode: "url", elicitationId: "vault", url: "https://example.com/vault", message: "Sign in to vault" }] }
+      })
+    }))
+})
