@@ -31,9 +31,10 @@ const capabilities = { elicitation: { form: {} }, extensions: { "io.modelcontext
 
 /**
  * Replicas of one server on the test Redis under one prefix (a fresh one unless given), a 600 ms
- * lease: each with its own store (its own Redis client) and scope, given `components`.
+ * lease: each with its own store (its own Redis client) and scope, given `components`, its client
+ * declaring `declared`.
  */
-const replicas = (components: Layer.Layer<never, never, McpServer.McpServer>, prefix = uniquePrefix()) =>
+const replicas = (components: Layer.Layer<never, never, McpServer.McpServer>, prefix = uniquePrefix(), declared: object = capabilities) =>
   Effect.gen(function*() {
     const { url } = yield* TestRedis
     return (scope: Scope.Scope) =>
@@ -42,7 +43,7 @@ const replicas = (components: Layer.Layer<never, never, McpServer.McpServer>, pr
         return yield* McpTestClient.make(Layer.mergeAll(components, AsAda), {
           server: { name: "replica", version: "1", tasks: McpServer.tasks({ leaseMillis: 600 }) },
           protocolVersion: "2026-07-28",
-          capabilities,
+          capabilities: declared,
           timeoutMillis: 10_000
         }).pipe(Effect.provideContext(stores))
       }).pipe(Scope.provide(scope))
@@ -300,18 +301,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken o
             )
           })
       })
-      const { url } = yield* TestRedis
-      const prefix = uniquePrefix()
-      const replica = (scope: Scope.Scope) =>
-        Effect.gen(function*() {
-          const stores = yield* Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(url)), Layer.orDie))
-          return yield* McpTestClient.make(Layer.mergeAll(Connect, AsAda), {
-            server: { name: "replica", version: "1", tasks: McpServer.tasks({ leaseMillis: 600 }) },
-            protocolVersion: "2026-07-28",
-            capabilities: { elicitation: { form: {}, url: {} }, extensions: { "io.modelcontextprotocol/tasks": {} } },
-            timeoutMillis: 10_000
-          }).pipe(Effect.provideContext(stores))
-        }).pipe(Scope.provide(scope))
+      const replica = yield* replicas(Connect, undefined, { ...capabilities, elicitation: { form: {}, url: {} } })
       const scopeA = yield* Scope.make()
       const a = yield* replica(scopeA)
       const b = yield* replica(yield* Effect.scope)

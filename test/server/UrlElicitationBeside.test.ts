@@ -133,6 +133,23 @@ const errorOf = <A>(call: () => Promise<A>) => Effect.map(Effect.flip(sdk(call))
 
 const urlCaps = metaOf({ elicitation: { form: {}, url: {} } })
 
+/** The capabilities of a client of the tasks extension that can open a URL. */
+const urlTaskMeta = withTasks({ elicitation: { form: {}, url: {} } })
+
+/**
+ * A call of `name` on `url` answered as a task, polled (bounded: `pollTask`) until `until`: its id,
+ * its `tasks/get` and the task seen then.
+ */
+const callAsTask = (url: string, name: string, until: (task: any) => boolean = (task) => task.status !== "working") =>
+  Effect.gen(function*() {
+    const call = (yield* Effect.promise(() => modern(url, "tools/call", { name, arguments: {} }, { meta: urlTaskMeta }))).message
+    assert.strictEqual(call.result?.resultType, "task", JSON.stringify(call))
+    const taskId: string = call.result.taskId
+    const get = () => modern(url, "tasks/get", { taskId }, { meta: urlTaskMeta }).then((answer) => answer.message)
+    const seen = yield* Effect.promise(() => pollTask(get, until))
+    return { taskId, get, seen }
+  })
+
 describe("2026-07-28: a failure beside a URL elicitation required wins", () => {
   // Fails before: the URL asked, completed, asked again each round; the SDK gave up (10 rounds).
   it.live("a tool's declared failure (either order): its isError result, no URL asked", () =>
@@ -366,12 +383,8 @@ describe("2026-07-28, the tasks extension: a URL elicitation required while the 
           handler: () => Effect.andThen(Deferred.await(creating), Effect.as(signedIn("cloud"), "connected to cloud"))
         })
       ).pipe(Effect.provide(Layer.succeed(TaskStore, store)))
-      const meta = withTasks({ elicitation: { form: {}, url: {} } })
-      const call = (yield* Effect.promise(() => modern(url, "tools/call", { name: "connect_while_promoted", arguments: {} }, { meta }))).message
-      assert.strictEqual(call.result?.resultType, "task", JSON.stringify(call))
-      const taskId: string = call.result.taskId
-      const get = () => modern(url, "tasks/get", { taskId }, { meta }).then((answer) => answer.message)
-      const waiting = yield* Effect.promise(() => pollTask(get, (task) => task.status !== "working"))
+      const meta = urlTaskMeta
+      const { get, seen: waiting, taskId } = yield* callAsTask(url, "connect_while_promoted")
       assert.strictEqual(waiting.status, "input_required", JSON.stringify(waiting))
       const keys = Object.keys(waiting.inputRequests)
       assert.deepStrictEqual(keys.map((key) => waiting.inputRequests[key].params.url), ["https://example.com/cloud"])
@@ -404,12 +417,12 @@ describe("2026-07-28, the tasks extension: two URL elicitations required once th
             })
         })
       )
-      const meta = withTasks({ elicitation: { form: {}, url: {} } })
-      const call = (yield* Effect.promise(() => modern(url, "tools/call", { name: "connect_both_in_task", arguments: {} }, { meta }))).message
-      assert.strictEqual(call.result?.resultType, "task", JSON.stringify(call))
-      const taskId: string = call.result.taskId
-      const get = () => modern(url, "tasks/get", { taskId }, { meta }).then((answer) => answer.message)
-      const waiting = yield* Effect.promise(() => pollTask(get, (task) => task.status === "input_required" && Object.keys(task.inputRequests).length === 2))
+      const meta = urlTaskMeta
+      const { get, seen: waiting, taskId } = yield* callAsTask(
+        url,
+        "connect_both_in_task",
+        (task) => task.status === "input_required" && Object.keys(task.inputRequests).length === 2
+      )
       const keys = Object.keys(waiting.inputRequests)
       const mail = keys.find((key) => waiting.inputRequests[key].params.url === "https://example.com/mail")!
       yield* Effect.promise(() => modern(url, "tasks/update", { taskId, inputResponses: { [mail]: { action: "decline" } } }, { meta }))
@@ -436,10 +449,8 @@ describe("2026-07-28, the tasks extension: a URL elicitation a task's work requi
           }))
         })
       )
-      const meta = withTasks({ elicitation: { form: {}, url: {} } })
-      const call = (yield* Effect.promise(() => modern(url, "tools/call", { name: "never_signed_in", arguments: {} }, { meta }))).message
-      const taskId: string = call.result.taskId
-      const get = () => modern(url, "tasks/get", { taskId }, { meta }).then((answer) => answer.message)
+      const meta = urlTaskMeta
+      const { get, taskId } = yield* callAsTask(url, "never_signed_in", () => true)
       const answered: Array<string> = []
       let task: any
       // Bounded: at most 12 rounds.
