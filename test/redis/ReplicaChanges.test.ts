@@ -110,9 +110,14 @@ const changesOn = (url: string, options: RedisReplicaChanges.Options) =>
     (context) => Context.get(context, ReplicaChanges.ReplicaChanges)
   )
 
-/** A logger keeping the text of each message in `logged`. */
-const loggingTo = (logged: Array<string>) =>
-  Logger.layer([Logger.make(({ message }) => void logged.push(Array.isArray(message) ? message.join(" ") : String(message)))])
+/** A logger keeping the text of each message in `logged` (and, given `at`, when it was logged, in ms). */
+const loggingTo = (logged: Array<string>, at?: Array<number>) =>
+  Logger.layer([
+    Logger.make(({ date, message }) => {
+      logged.push(Array.isArray(message) ? message.join(" ") : String(message))
+      at?.push(date.getTime())
+    })
+  ])
 
 /** Waits (at most 5 s, 50 ms apart) until `check` holds, then asserts it. */
 const until = (check: () => boolean, what: string) =>
@@ -241,7 +246,8 @@ layer(TestRedis.layer, { excludeTestServices: true })("resource changes across r
       const { url } = yield* TestRedis
       const prefix = uniquePrefix()
       const logged: Array<string> = []
-      const sender = yield* changesOn(url, { prefix, maxPending: 1, warnEveryMillis: 1_000 }).pipe(Effect.provide(loggingTo(logged)))
+      const loggedAt: Array<number> = []
+      const sender = yield* changesOn(url, { prefix, maxPending: 1, warnEveryMillis: 1_000 }).pipe(Effect.provide(loggingTo(logged, loggedAt)))
       const receiver = yield* changesOn(url, { prefix })
       const heard: Array<string> = []
       receiver.subscribe((change) => void heard.push(change._tag === "ResourceUpdated" ? change.uri : change._tag))
@@ -258,6 +264,11 @@ layer(TestRedis.layer, { excludeTestServices: true })("resource changes across r
       for (let i = 0; i < 50 && !said(3)(); i++) yield* Effect.sleep("100 millis")
       assert.isTrue(said(3)(), logged.join("\n"))
       assert.deepStrictEqual(heard, ["test://a", "test://c"])
+      // Not before the second was past: the option is the shortest time between two warnings (a
+      // lower bound, which load cannot break; less 100 ms for the clock read between the product's
+      // check and the log's date). Said at once, as the one that waited was sent, it was 50 ms.
+      const whenSaid = (count: number) => loggedAt[logged.findIndex((line) => line.includes(`${count} resource change`))]!
+      assert.isAtLeast(whenSaid(3) - whenSaid(1), 900, logged.join("\n"))
     }), 60_000)
 
   it.effect("a message of another shape on the channel (not JSON, wrong types, too long) is skipped; a good one after it arrives", () =>
