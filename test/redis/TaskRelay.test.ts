@@ -1223,10 +1223,12 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2025-11-25 task's reque
   // B cut off Redis for several rounds while it asks its client A's question: B hears nothing then,
   // A's `Asking` included, and A is alive. Failed before: B counted the rounds it could not hear as
   // A's silence and gave the question up (notifications/cancelled), then asked its client again as
-  // A's question came again after the cut.
+  // A's question came again after the cut. A lease of 1.2 s: B gives up a silent asker's question
+  // after five rounds heard (a lease and a round, see `silenceRounds`), fewer than the cut's; at the
+  // default 15 s lease, 51, and the test passed with every round counted as heard.
   it.effect("raw: the question asked on B; B cut off Redis for several rounds: B keeps it (heard nothing, A not silent), its client asked once, its answer completes the task", () =>
     Effect.gen(function*() {
-      const { a, b, relayed, cut } = yield* replicas({ recheckMillis: 300, through: "b" })
+      const { a, b, relayed, cut } = yield* replicas({ recheckMillis: 300, leaseMillis: 1_200, through: "b" })
       gate = Promise.resolve()
       said.length = 0
       const { onB, stream } = yield* waitingOnB(a, b, "asks_when_released")
