@@ -50,6 +50,7 @@ import { InputRound, type InputRequest, urlQuestion } from "../session/InputRoun
 import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
 import { tooDeepAnswer } from "./internal/inputResponses.ts"
+import { distinctUrlElicitations, type UrlElicitation } from "./internal/urlElicitations.ts"
 import { notificationMetaOf } from "./internal/notificationMeta.ts"
 import { refusedRequestsOf } from "./internal/refusedRequests.ts"
 import { checkLowLevelOptions } from "./internal/serverOptions.ts"
@@ -894,8 +895,9 @@ const noAnswers: ReadonlyMap<string, unknown> = new Map()
  * "use MRTR") asks for its URL elicitations the 2026 way: as input requests, to be completed
  * before the client retries (-32021 when the client did not declare URL elicitation); beside a
  * stop for input, with the questions the handler asked (one round for inputs asked together);
- * beside another failure, that failure (`McpError.failureBesideUrlElicitation`); a question the
- * handler keyed as a URL elicitation is (`inputKey` = `elicitationId`), a defect.
+ * beside another failure, that failure (`McpError.failureBesideUrlElicitation`); each once (one
+ * `elicitationId`, one input request); a question the handler keyed as a URL elicitation is
+ * (`inputKey` = `elicitationId`), or two different elicitations under one id, a defect.
  */
 const inputRequiredOr = (
   cause: Cause.Cause<McpError.McpError>,
@@ -922,7 +924,10 @@ const inputRequiredOr = (
     if (beside !== undefined) return Exit.failCause(beside)
     // Nothing but URL elicitations required (one or more, from concurrent branches): all asked.
     const failures = failed.reasons.filter(Cause.isFailReason).map((reason) => reason.error as McpError.UrlElicitationRequired)
-    const { requests: urls, by } = urlInputRequests(failures)
+    const distinct = distinctUrlElicitations(failures)
+    // Two different elicitations under one `elicitationId`: the server's bug (a defect, logged, nothing asked).
+    if (distinct instanceof RangeError) return Exit.die(distinct)
+    const { requests: urls, by } = urlInputRequests(distinct)
     const keys = urlKeys = Object.keys(urls)
     // A question the handler keyed as a URL elicitation is (`inputKey` = `elicitationId`): the
     // URL's answer would be its (the server's bug: a defect, logged, nothing asked).
@@ -979,25 +984,20 @@ const inputRequiredOr = (
 }
 
 /**
- * URL elicitations as 2026-07-28 input requests, keyed by their `elicitationId` (else by order,
- * across the failures); their params without it (2026-07-28's URL elicitation has none: the key
- * names the input); `by`: the failure each key's elicitation came from. In an object without a
- * prototype: any id is a key (`__proto__` set the prototype of a `{}`).
+ * URL elicitations as 2026-07-28 input requests (each once: `distinctUrlElicitations`), keyed by
+ * their `elicitationId` (else by order, across the failures); their params without it (2026-07-28's
+ * URL elicitation has none: the key names the input); `by`: the failure each key's elicitation came
+ * from first. In an object without a prototype: any id is a key (`__proto__` set the prototype of a `{}`).
  */
 const urlInputRequests = (
-  failures: ReadonlyArray<McpError.UrlElicitationRequired>
+  elicitations: ReadonlyArray<UrlElicitation>
 ): { readonly requests: { [key: string]: InputRequest }; readonly by: Map<string, McpError.UrlElicitationRequired> } => {
   const requests: { [key: string]: InputRequest } = Object.create(null)
   const by = new Map<string, McpError.UrlElicitationRequired>()
-  let i = 0
-  for (const failure of failures) {
-    for (const elicitation of failure.elicitations) {
-      const { elicitationId, ...params } = elicitation
-      i++
-      const key = typeof elicitationId === "string" && elicitationId.length > 0 ? elicitationId : `elicitation/create-url-${i}`
-      requests[key] = { method: "elicitation/create", params: { ...params, mode: "url" } as JsonRpc.Params }
-      if (!by.has(key)) by.set(key, failure)
-    }
+  for (const { failure, id, order, params } of elicitations) {
+    const key = id ?? `elicitation/create-url-${order}`
+    requests[key] = { method: "elicitation/create", params: params as JsonRpc.Params }
+    if (!by.has(key)) by.set(key, failure)
   }
   return { requests, by }
 }

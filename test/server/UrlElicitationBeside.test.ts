@@ -7,6 +7,8 @@
  *   first, the client completed it and retried, and the handler failed again the same way, round
  *   after round (the SDK v2 client gave up after 10), the failure never told;
  * - beside another URL elicitation required (concurrent branches), both are asked, in one round;
+ *   the same one (one `elicitationId`) once, in a round as in a task; two different ones under
+ *   one id are refused (a `RangeError` defect, -32603, logged);
  * - a question the handler keys as its URL elicitation is (`inputKey` = `elicitationId`), in the
  *   same round or a later one, is refused (a `RangeError` defect, -32603, logged): the URL's answer
  *   was given to the question (no content: the form invalid), the URL asked again, for ever.
@@ -471,5 +473,111 @@ describe("2026-07-28, the tasks extension: a URL elicitation a task's work requi
         message: "Sign in to vault first",
         data: { elicitations: [{ mode: "url", elicitationId: "vault", url: "https://example.com/vault", message: "Sign in to vault" }] }
       })
+    }))
+})
+
+/** Both effects run as concurrent branches; their failures combined, as `connect_both`'s are. */
+const bothBranches = (left: Effect.Effect<void, McpError.UrlElicitationRequired>, right: Effect.Effect<void, McpError.UrlElicitationRequired>) =>
+  Effect.gen(function*() {
+    const exits = yield* Effect.all([Effect.exit(left), Effect.exit(right)], { concurrency: 2 })
+    const failed = exits.filter((exit) => exit._tag === "Failure")
+    if (failed.length > 0) return yield* Effect.failCause(failed.map((exit) => exit.cause).reduce(Cause.combine))
+    return "connected"
+  })
+
+/**
+ * The URL elicitation of `id` as {@link signedIn} requires it, required for another reason: another
+ * failure (the cause keeps both: `Cause.combine` drops only equal ones), the same elicitation.
+ */
+const signedInFor = (id: string, reason: string) =>
+  Effect.suspend(() =>
+    completed.has(`https://example.com/${id}`) ? Effect.void : Effect.fail(
+      new McpError.UrlElicitationRequired({ elicitations: urlRequired(id).elicitations, message: `Sign in to ${id} to ${reason}` })
+    )
+  )
+
+/** The URL elicitation of `id` at another URL than {@link urlRequired}'s (another payload, the same id). */
+const urlRequiredElsewhere = (id: string) =>
+  new McpError.UrlElicitationRequired({
+    elicitations: [{ mode: "url", elicitationId: id, url: `https://example.com/${id}/elsewhere`, message: `Sign in to ${id}` }],
+    message: `Sign in to ${id} first`
+  })
+
+/** The message of the defect of two payloads under one `elicitationId`. */
+const twoPayloads = (id: string) => `elicitationId ${JSON.stringify(id)} names two different URL elicitations`
+
+describe("2026-07-28: one URL elicitation required by two concurrent branches (the same elicitationId)", () => {
+  // Fails before: the task listed the URL twice (one input request per failure's elicitation),
+  // the user asked to complete the same sign-in twice.
+  it.live("is asked once, by multi round-trip and in a task's inputRequests", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serveHttp(
+        { name: "url-twice", version: "1.0.0", tasks: McpServer.tasks() },
+        Layer.merge(
+          McpServer.tool({ name: "connect_twice", handler: () => bothBranches(signedIn("shop"), signedInFor("shop", "pay")) }),
+          McpServer.tool({
+            name: "connect_twice_in_task",
+            execution: { taskSupport: "optional" },
+            handler: () => Effect.andThen(McpContext.becomeTask, bothBranches(signedIn("vault"), signedInFor("vault", "unlock")))
+          })
+        )
+      )
+      // Multi round-trip: one input request, the SDK v2 client asks its user once.
+      const first = (yield* Effect.promise(() => modern(url, "tools/call", { name: "connect_twice", arguments: {} }, { meta: urlCaps }))).message
+      assert.strictEqual(first.result?.resultType, "input_required", JSON.stringify(first))
+      assert.deepStrictEqual(first.result.inputRequests, {
+        shop: { method: "elicitation/create", params: { mode: "url", url: "https://example.com/shop", message: "Sign in to shop" } }
+      })
+      const { asked, client } = yield* connect(url)
+      const result = yield* sdk(() => client.callTool({ name: "connect_twice", arguments: {} }))
+      assert.deepStrictEqual(result.content, [{ type: "text", text: "connected" }], JSON.stringify(result))
+      assert.deepStrictEqual(asked, ["Sign in to shop"])
+      // A task: one input request; accepted, the work runs again and completes (a second listing of
+      // the URL, seen now or later, kept it input_required).
+      const meta = urlTaskMeta
+      const { get, seen: waiting, taskId } = yield* callAsTask(url, "connect_twice_in_task")
+      assert.strictEqual(waiting.status, "input_required", JSON.stringify(waiting))
+      const keys = Object.keys(waiting.inputRequests)
+      assert.deepStrictEqual(keys.map((key) => waiting.inputRequests[key].params.url), ["https://example.com/vault"], JSON.stringify(waiting))
+      completed.add("https://example.com/vault")
+      yield* Effect.promise(() => modern(url, "tasks/update", { taskId, inputResponses: { [keys[0]!]: { action: "accept" } } }, { meta }))
+      const done = yield* Effect.promise(() =>
+        pollTask(get, (task) => task.status !== "working" && (task.status !== "input_required" || Object.keys(task.inputRequests).some((key) => !keys.includes(key))))
+      )
+      assert.deepStrictEqual([done.status, done.result?.content], ["completed", [{ type: "text", text: "connected" }]], JSON.stringify(done))
+    }))
+
+  // Fails before: the second payload replaced the first by multi round-trip (the user sent to the
+  // other URL), and a task listed both, under two keys.
+  it.live("two different payloads under one elicitationId: refused, -32603 (a task failed -32603), the defect logged, nothing asked", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const Apart = Layer.merge(
+        McpServer.tool({ name: "connect_apart", handler: () => bothBranches(signedIn("twin"), Effect.fail(urlRequiredElsewhere("twin"))) }),
+        McpServer.tool({
+          name: "connect_apart_in_task",
+          execution: { taskSupport: "optional" },
+          handler: () => Effect.andThen(McpContext.becomeTask, bothBranches(signedIn("twin"), Effect.fail(urlRequiredElsewhere("twin"))))
+        })
+      )
+      const { url } = yield* serveHttp({ name: "url-apart", version: "1.0.0", tasks: McpServer.tasks() }, Apart)
+      const answer = (yield* Effect.promise(() => modern(url, "tools/call", { name: "connect_apart", arguments: {} }, { meta: urlCaps }))).message
+      assert.strictEqual(answer.error?.code, -32603, JSON.stringify(answer))
+      const { asked, client } = yield* connect(url)
+      const sdkError = yield* errorOf(() => client.callTool({ name: "connect_apart", arguments: {} }))
+      assert.strictEqual(sdkError.code, -32603, JSON.stringify(sdkError))
+      assert.deepStrictEqual(asked, [], "nothing asked")
+      const { seen: ended } = yield* callAsTask(url, "connect_apart_in_task")
+      assert.strictEqual(ended.status, "failed", JSON.stringify(ended))
+      assert.strictEqual(ended.error?.code, -32603, JSON.stringify(ended))
+      // What the server logged says why (over an in-memory pair, its log lines kept).
+      const logged: Array<string> = []
+      const logger = Logger.make((entry) => void logged.push(`${String(entry.message)} ${Cause.pretty(entry.cause)}`))
+      const server = yield* startServer({}, Apart)
+      const modernClient = yield* connectModern(server, [logger])
+      const again = yield* Effect.promise(() => modernClient.request("tools/call", { name: "connect_apart", arguments: {} }, urlCaps))
+      assert.strictEqual(again.error?.code, -32603, JSON.stringify(again))
+      assert.isTrue(logged.some((line) => line.includes(twoPayloads("twin"))), logged.join("\n"))
     }))
 })

@@ -42,6 +42,7 @@ import type { TaskSupport } from "../Tool.ts"
 import { perRequestor } from "./requestorKeys.ts"
 import { TaskExitMapping } from "./taskExitMapping.ts"
 import { TaskWorkRetry } from "./taskWorkRetry.ts"
+import { distinctUrlElicitations } from "./urlElicitations.ts"
 import type { TaskKeys } from "./requestorKeys.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
 import { boundedFinish } from "../../tasks/internal/resultBound.ts"
@@ -365,20 +366,21 @@ export const make = (options: {
     cause: Cause.Cause<McpError.McpError>
   ): Effect.Effect<object, McpError.McpError> => {
     const failures = cause.reasons.filter(Cause.isFailReason).map((reason) => reason.error as McpError.UrlElicitationRequired)
+    // Each once (two branches that need the same sign-in: one input request); two different
+    // elicitations under one `elicitationId`, the server's bug: a defect, the task's failure.
+    const distinct = distinctUrlElicitations(failures)
+    if (distinct instanceof RangeError) return Effect.die(distinct)
     // One declined fails at once, the others given up (taken out of `inputRequests`): awaited
     // together first, the task stayed input_required with them, which a client whose user
     // declined need not answer, until its TTL.
-    const asked = failures.flatMap((failure) =>
-      failure.elicitations.map((elicitation) => {
-        const { elicitationId: _, ...params } = elicitation
-        return Effect.flatMap(
-          Effect.orDie(context.elicit({ ...params, mode: "url" } as never)),
-          (answer): Effect.Effect<void, McpError.InternalError> =>
-            answer.action === "accept" ? Effect.void : Exit.fail(
-              new McpError.InternalError({ message: `${failure.message || "URL elicitation required"}: the user declined the URL elicitation` })
-            )
-        )
-      })
+    const asked = distinct.map(({ failure, params }) =>
+      Effect.flatMap(
+        Effect.orDie(context.elicit(params as never)),
+        (answer): Effect.Effect<void, McpError.InternalError> =>
+          answer.action === "accept" ? Effect.void : Exit.fail(
+            new McpError.InternalError({ message: `${failure.message || "URL elicitation required"}: the user declined the URL elicitation` })
+          )
+      )
     )
     if (asked.length === 0) return Effect.failCause(cause)
     return Effect.andThen(

@@ -1,0 +1,64 @@
+/**
+ * The URL elicitations a failed MCP 2026-07-28 request requires (`McpError.UrlElicitationRequired`,
+ * one or more in its cause, from concurrent branches), each asked once: by multi round-trip (its
+ * `elicitationId` keys the input request) and in a task's `inputRequests` (the tasks extension).
+ *
+ * @internal
+ */
+import { canonicalJson } from "../../internal/canonicalJson.ts"
+import type * as McpError from "../../protocol/McpError.ts"
+
+/** One URL elicitation to ask, and the first failure that required it. */
+export interface UrlElicitation {
+  /** Its `elicitationId`, when it has one (a non-empty string). */
+  readonly id: string | undefined
+  /** Its place among the elicitations of the failures (from 1, duplicates counted). */
+  readonly order: number
+  /** Its params as asked: without `elicitationId` (2026-07-28's URL elicitation has none), `mode: "url"`. */
+  readonly params: { readonly [key: string]: unknown }
+  /** The failure that required it first (the one a decline names). */
+  readonly failure: McpError.UrlElicitationRequired
+}
+
+/**
+ * The URL elicitations of `failures`, in order, those of one `elicitationId` once: two branches
+ * that need the same sign-in (an elicitation under the same id, twice in the cause when the two
+ * failures differ otherwise, by their message or their other elicitations) ask the user once.
+ * Two different elicitations under one id are the server's bug (the id names one elicitation:
+ * asked once, the user completed one of the two, and the branch that needed the other was told
+ * so): a `RangeError` naming the id (a defect, logged: nothing asked), as a question keyed as a
+ * URL elicitation is. An elicitation without an id is asked as it is, each time.
+ */
+export const distinctUrlElicitations = (
+  failures: ReadonlyArray<McpError.UrlElicitationRequired>
+): ReadonlyArray<UrlElicitation> | RangeError => {
+  const distinct: Array<UrlElicitation> = []
+  // The elicitations seen by id, made at the first one.
+  let byId: Map<string, { readonly [key: string]: unknown }> | undefined
+  let i = 0
+  for (const failure of failures) {
+    for (const elicitation of failure.elicitations) {
+      const { elicitationId, ...params } = elicitation
+      i++
+      if (typeof elicitationId !== "string" || elicitationId.length === 0) {
+        distinct.push({ id: undefined, order: i, params: { ...params, mode: "url" }, failure })
+        continue
+      }
+      const seen = byId?.get(elicitationId)
+      if (seen !== undefined) {
+        if (seen !== elicitation && canonicalJson(seen, true) !== canonicalJson(elicitation, true)) return twoElicitations(elicitationId)
+        continue
+      }
+      byId ??= new Map()
+      byId.set(elicitationId, elicitation)
+      distinct.push({ id: elicitationId, order: i, params: { ...params, mode: "url" }, failure })
+    }
+  }
+  return distinct
+}
+
+/** The defect of two different URL elicitations under one `elicitationId` (see {@link distinctUrlElicitations}). */
+const twoElicitations = (elicitationId: string): RangeError =>
+  new RangeError(
+    `elicitationId ${JSON.stringify(elicitationId)} names two different URL elicitations this request requires (McpError.UrlElicitationRequired, from concurrent branches): one would be asked, the other never completed; give each elicitation its own id, or the same elicitation the same payload`
+  )
