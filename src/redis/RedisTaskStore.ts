@@ -19,9 +19,17 @@
  *   gave: lists keep creation order), `all` and `done` are made again and their tasks put back from
  *   their own records (a `SCAN` of `t:*`, in the background, ended when the store's scope
  *   closes: what it had not put back yet is not listed); the call is then sent again, and a
- *   warning logged. `leases` and `holders` are not dropped (every running task's lease would go
- *   with them): creations and ends fail with a `StoreError` saying to delete the key (`DEL …`),
- *   logged as an error once. One Redis (or a
+ *   warning logged. `leases` and `holders` are not dropped (running tasks' leases would go with
+ *   them): creations, ends, renewals and claims fail with a `StoreError` saying to delete the key
+ *   (`DEL …`) and what that does to the running tasks, logged as an error once. `DEL leases`: the
+ *   tasks this version created and still holds lose their leases for good (their work stops at the
+ *   next renewal, and nobody takes them over: they stay working until cancelled or their TTL);
+ *   those whose holder is in `holders` get theirs back at the next renewal. `DEL holders`: the
+ *   leases this version took stay (their holders are in the tasks' hashes); those a replica of the
+ *   version before took are lost there and taken over, but for a task created here that such a
+ *   replica claimed: it goes back to its creator, which, if it still runs the task (cut off since
+ *   the claim), keeps it, both having run it until the old claimer's next renewal
+ *   (test/redis/LeaseHolderLayout.test.ts). One Redis (or a
  *   primary): not Redis Cluster (a script touches the keys of several tasks). Redis 7.0 or later
  *   (`PEXPIREAT` with `GT` and `NX`).
  * - `create` is one Lua script: it makes room as the in-memory store does (expired tasks, then
@@ -1147,7 +1155,7 @@ const leftScript = Redis.script(
 // microseconds, above every sequence a counter of creations gave (lists stay in creation order),
 // and `all` and `done` (indexes: what they listed is lost already) are dropped and made again by
 // the next creation, as an owner's set of another type is. The leases and their holders are not:
-// dropping them would take every running task's lease (their work stops at its next renewal), the
+// dropping them would take running tasks' leases (see `leasesDeleted`, `holdersDeleted`), the
 // operator's call. KEYS: all, done, seq, leases, holders. Answers 'mended' or 'broken' and the key,
 // for each key of another type.
 const globalKeysLua = `
@@ -1214,6 +1222,28 @@ const globPrefix = (text: string): string => `${text.replace(/[*?[\]\\]/g, (c) =
 
 /** How many SCAN rounds a reindex makes at most (each looks at about 1 000 keys). */
 const maxScanRounds = 100_000
+
+/**
+ * What `DEL <leases>` does to the running tasks (the wrong-type `StoreError`'s advice, see
+ * `globalKeysLua`): a renewal of a holder read from the task's hash checks its lease is still
+ * there (an end drops it, see `extendLua`), so those tasks lose theirs for good and are not taken
+ * over (claims walk `leases`); a holder read from `holders` (and a replica of the version before)
+ * renews with a plain ZADD, which makes the lease again.
+ */
+const leasesDeleted =
+  "the tasks this version created and still holds lose their leases: their work stops at the next renewal, and they are not taken over (they stay working until cancelled or their TTL); those whose holder is in the hash holders (claimed, or leased by a replica of the version before) get theirs back at their holder's next renewal"
+
+/**
+ * What `DEL <holders>` does to the running tasks (see `holderLua`): the hash has only the holders
+ * of claims and of the version before's leases; a claim by this version also wrote its holder in
+ * the task's hash, a claim by a replica of the version before did not (a task created here keeps
+ * its creator's field). Such a task goes back to its creator: one still running it (cut off since
+ * the claim, its renewals failing, `holders` of another type failed them all) renews it, and the
+ * old claimer's next renewal stops its run: both ran it from the claim to then, as a process cut
+ * off runs its task until its next renewal whoever took it over.
+ */
+const holdersDeleted =
+  "the leases this version took are kept in the tasks' own records and stay theirs; a task whose lease a replica of the version before took loses it there (that replica stops its work at its next renewal) and is taken over once its lease runs out, unless this version created it: then it goes back to its creator, which keeps running it if it still does"
 
 /** Whether a Redis failure is a key of another type, or a counter that holds no integer. */
 const wrongKeyType = (cause: unknown): boolean => {
@@ -1418,9 +1448,9 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           }
           const message = `the key${broken.length > 1 ? "s" : ""} ${broken.join(", ")} of the task store ${
             broken.length > 1 ? "are" : "is"
-          } of another type (written by someone else): task creations and changes fail until ${
+          } of another type (written by someone else): task creations and changes, lease renewals and claims fail until ${
             broken.length > 1 ? "they are" : "it is"
-          } deleted (DEL ${broken.join(" ")}; the running tasks lose their leases with it, and their work stops at its next renewal)`
+          } deleted (DEL ${broken.join(" ")}; ${broken.map((key) => key === leases ? leasesDeleted : holdersDeleted).join("; ")})`
           if (reportedBroken !== message) {
             reportedBroken = message
             log(Effect.logError(`effect-mcp-server: ${message}`))

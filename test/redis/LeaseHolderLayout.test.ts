@@ -10,6 +10,7 @@
 import { assert, layer } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
 import * as Redis from "effect/persistence/Redis"
@@ -201,5 +202,46 @@ layer(TestRedis.layer, { excludeTestServices: true })("the lease holder's place 
       // Redis delivers a channel's messages in the order they were published: the third replica's
       // was heard before the old replica's, which `upgraded` took.
       assert.notInclude([...upgradedGot, ...(yield* PubSub.takeUpTo(upgradedInputs, 100)).map((delivery) => delivery.taskId)], oldsTask.taskId, "but not the old replica's (named as its holder)")
+    }))
+
+  // Failed before: the StoreError told the operator that `DEL holders` took every running task's
+  // lease and stopped its work; only the leases a replica of the layout before took are there.
+  it.effect("`holders` written over, then deleted as the StoreError says: this version's leases stay, those an old replica took are lost (its run stops, the task taken over), one it claimed from a creator still running it goes back to the creator", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const old = yield* previous(prefix)
+      const upgraded = yield* current(prefix)
+      const redis = yield* rawRedis
+      const holders = `${prefix}tasks:holders`
+      // Created here; created by an old replica; created here and claimed by an old replica while
+      // its creator was cut off (not told yet: its next renewal fails, `holders` written over).
+      const mine = yield* upgraded.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+      const theirs = yield* old.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 60_000 })
+      const taken = yield* lapsed(upgraded, redis, prefix)
+      assert.deepStrictEqual((yield* old.claimOrphans!(60_000)).map((orphan) => orphan.task.taskId), [taken.taskId])
+      assert.isTrue(yield* old.confirmClaim!(taken.taskId, 60_000))
+      yield* Effect.orDie(redis.send("SET", holders, "garbage"))
+      const refused = yield* Effect.flip(upgraded.create({ owner: A, method: "tools/call", leaseMillis: 60_000 }))
+      assert.include(refused.message, `DEL ${holders}`)
+      assert.include(refused.message, "the leases this version took are kept in the tasks' own records", refused.message)
+      assert.include(refused.message, "a replica of the version before", refused.message)
+      assert.notInclude(refused.message, "the running tasks lose their leases", refused.message)
+      // Every renewal fails meanwhile (both layouts read `holders`): nobody is told anything.
+      assert.isTrue(Exit.isFailure(yield* Effect.exit(upgraded.renewLeases!([mine.taskId, taken.taskId], 60_000))))
+      assert.isTrue(Exit.isFailure(yield* Effect.exit(old.renewLeases!([theirs.taskId, taken.taskId], 60_000))))
+      yield* Effect.orDie(redis.send("DEL", holders))
+      // This version's lease stays its own.
+      assert.deepStrictEqual(yield* upgraded.renewLeases!([mine.taskId], 60_000), [], "kept: its holder is in the task's hash")
+      // The old replica's own task: lost there, and taken over once its lease runs out.
+      assert.deepStrictEqual(yield* old.renewLeases!([theirs.taskId], 60_000), [theirs.taskId], "the old replica lost it")
+      yield* Effect.orDie(redis.send("ZADD", `${prefix}tasks:leases`, "0", theirs.taskId))
+      assert.deepStrictEqual((yield* upgraded.claimOrphans!(60_000)).map((orphan) => [orphan.task.taskId, orphan.work]), [[theirs.taskId, { tool: "x" }]])
+      // The task the old replica claimed: its creator's stale field names the holder again. The
+      // creator, still running it, renews it; the old claimer's next renewal stops its run. Both
+      // ran it from the claim on, as a take-over of a process cut off runs twice until its next
+      // renewal (documented in the module's doc); here the creator's run is the one that goes on.
+      assert.deepStrictEqual(yield* upgraded.renewLeases!([taken.taskId], 60_000), [], "the creator holds it again")
+      assert.deepStrictEqual(yield* old.renewLeases!([taken.taskId], 60_000), [taken.taskId], "the old claimer lost it")
+      assert.deepStrictEqual(yield* upgraded.renewLeases!([taken.taskId], 60_000), [], "one holder left")
     }))
 })
