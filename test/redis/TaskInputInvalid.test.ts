@@ -17,9 +17,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpContext, McpServer } from "../../src/index.ts"
-import { RedisTaskStore } from "../../src/redis.ts"
 import { rawDispatch, serveHttp } from "../extensions/support.ts"
-import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+import { twoReplicas } from "../support/inProcessReplicas.ts"
+import { TestRedis } from "../support/redis.ts"
 
 const sampling = { messages: [{ role: "user" as const, content: { type: "text" as const, text: "hi" } }], maxTokens: 5 }
 
@@ -156,15 +156,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("2026 task input of the wr
   // work runs.
   it.effect("the answer sent through the other replica: ClientResultInvalid to the handler where the work runs", () =>
     Effect.gen(function*() {
-      const { url: redisUrl } = yield* TestRedis
-      const prefix = uniquePrefix()
-      const replica = () =>
-        Effect.flatMap(
-          Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(redisUrl)), Layer.orDie)),
-          (stores) => serveHttp({ name: "replica", version: "1", tasks: McpServer.tasks() }, components).pipe(Effect.provideContext(stores))
-        )
-      const one = yield* replica()
-      const two = yield* replica()
+      const { one, two } = yield* twoReplicas(components)
       // Calls (and so the work) on the first replica, the task's requests on the second.
       yield* scenario(one.url, two.url)
     }), 30_000)

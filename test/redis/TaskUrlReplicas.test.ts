@@ -7,12 +7,11 @@
  */
 import { assert, layer } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { McpContext, McpError, McpServer } from "../../src/index.ts"
-import { RedisTaskStore } from "../../src/redis.ts"
-import { modern, pollTask, serveHttp, withTasks } from "../extensions/support.ts"
-import { redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
+import { modern, pollTask, withTasks } from "../extensions/support.ts"
+import { twoReplicas } from "../support/inProcessReplicas.ts"
+import { TestRedis } from "../support/redis.ts"
 
 /** The URLs the user completed, and how many times each work ran. */
 const completed = new Set<string>()
@@ -42,15 +41,7 @@ const meta = withTasks({ elicitation: { form: {}, url: {} } })
 layer(TestRedis.layer, { excludeTestServices: true })("tasks extension, RedisTaskStore on two replicas: a URL elicitation a task requires", (it) => {
   it.effect("waits on the first replica, seen, answered and cancelled through the second", () =>
     Effect.gen(function*() {
-      const { url: redisUrl } = yield* TestRedis
-      const prefix = uniquePrefix()
-      const replica = () =>
-        Effect.flatMap(
-          Layer.build(RedisTaskStore.layer({ prefix }).pipe(Layer.provide(redisClient(redisUrl)), Layer.orDie)),
-          (stores) => serveHttp({ name: "replica", version: "1", tasks: McpServer.tasks() }, tool).pipe(Effect.provideContext(stores))
-        )
-      const one = yield* replica()
-      const two = yield* replica()
+      const { one, two } = yield* twoReplicas(tool)
       const waitingTask = (id: string) =>
         Effect.gen(function*() {
           const call = (yield* Effect.promise(() => modern(one.url, "tools/call", { name: "connect_in_task", arguments: { id } }, { meta }))).message
