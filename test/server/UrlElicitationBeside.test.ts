@@ -44,6 +44,15 @@ const urlRequired = (id: string) =>
 /** Fails with the URL elicitation of `id` until the user completed it. */
 const signedIn = (id: string) => Effect.suspend(() => completed.has(`https://example.com/${id}`) ? Effect.void : Effect.fail(urlRequired(id)))
 
+/** Both effects run as concurrent branches; their failures combined, a branch's failure with the cause of one that ended with it. */
+const bothBranches = (left: Effect.Effect<void, McpError.UrlElicitationRequired>, right: Effect.Effect<void, McpError.UrlElicitationRequired>) =>
+  Effect.gen(function*() {
+    const exits = yield* Effect.all([Effect.exit(left), Effect.exit(right)], { concurrency: 2 })
+    const failed = exits.filter((exit) => exit._tag === "Failure")
+    if (failed.length > 0) return yield* Effect.failCause(failed.map((exit) => exit.cause).reduce(Cause.combine))
+    return "connected"
+  })
+
 const quotaExhausted = () => new McpError.JsonRpcError({ code: 4001, message: "Quota exhausted" })
 
 const components = Layer.mergeAll(
@@ -74,13 +83,7 @@ const components = Layer.mergeAll(
   // Two branches, each needing its own sign-in.
   McpServer.tool({
     name: "connect_both",
-    handler: () =>
-      Effect.gen(function*() {
-        const exits = yield* Effect.all([Effect.exit(signedIn("mail")), Effect.exit(signedIn("files"))], { concurrency: 2 })
-        const failed = exits.filter((exit) => exit._tag === "Failure")
-        if (failed.length > 0) return yield* Effect.failCause(failed.map((exit) => exit.cause).reduce(Cause.combine))
-        return "connected"
-      })
+    handler: () => bothBranches(signedIn("mail"), signedIn("files"))
   }),
   // A form question keyed as the URL elicitation beside it is (`inputKey` = `elicitationId`).
   McpServer.tool({
@@ -409,14 +412,7 @@ describe("2026-07-28, the tasks extension: two URL elicitations required once th
         McpServer.tool({
           name: "connect_both_in_task",
           execution: { taskSupport: "optional" },
-          handler: () =>
-            Effect.gen(function*() {
-              yield* McpContext.becomeTask
-              const exits = yield* Effect.all([Effect.exit(signedIn("mail")), Effect.exit(signedIn("files"))], { concurrency: 2 })
-              const failed = exits.filter((exit) => exit._tag === "Failure")
-              if (failed.length > 0) return yield* Effect.failCause(failed.map((exit) => exit.cause).reduce(Cause.combine))
-              return "connected"
-            })
+          handler: () => Effect.andThen(McpContext.becomeTask, bothBranches(signedIn("mail"), signedIn("files")))
         })
       )
       const meta = urlTaskMeta
@@ -475,15 +471,6 @@ describe("2026-07-28, the tasks extension: a URL elicitation a task's work requi
       })
     }))
 })
-
-/** Both effects run as concurrent branches; their failures combined, as `connect_both`'s are. */
-const bothBranches = (left: Effect.Effect<void, McpError.UrlElicitationRequired>, right: Effect.Effect<void, McpError.UrlElicitationRequired>) =>
-  Effect.gen(function*() {
-    const exits = yield* Effect.all([Effect.exit(left), Effect.exit(right)], { concurrency: 2 })
-    const failed = exits.filter((exit) => exit._tag === "Failure")
-    if (failed.length > 0) return yield* Effect.failCause(failed.map((exit) => exit.cause).reduce(Cause.combine))
-    return "connected"
-  })
 
 /**
  * The URL elicitation of `id` as {@link signedIn} requires it, required for another reason: another
