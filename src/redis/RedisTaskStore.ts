@@ -21,10 +21,11 @@
  *   closes: what it had not put back yet is not listed); the call is then sent again, and a
  *   warning logged. `leases` and `holders` are not dropped (running tasks' leases would go with
  *   them): creations, ends, renewals and claims fail with a `StoreError` saying to delete the key
- *   (`DEL …`) and what that does to the running tasks, logged as an error once. `DEL leases`: the
- *   tasks this version created and still holds lose their leases for good (their work stops at the
- *   next renewal, and nobody takes them over: they stay working until cancelled or their TTL);
- *   those whose holder is in `holders` get theirs back at the next renewal. `DEL holders`: the
+ *   (`DEL …`) and what that does to the running tasks, logged as an error once. `DEL leases`:
+ *   every running task gets its lease back at its holder's next renewal (a third of a lease
+ *   later) and runs on, of either layout (a holder read from the task's hash makes it again when
+ *   the task has not ended nor expired, see `extendLua`); one whose holder stops before that
+ *   renewal is not taken over (claims walk `leases`): it stays working until cancelled or its TTL. `DEL holders`: the
  *   leases this version took stay (their holders are in the tasks' hashes); those a replica of the
  *   version before took are lost there and taken over, but for a task created here that such a
  *   replica claimed: it goes back to its creator, which, if it still runs the task (cut off since
@@ -643,32 +644,50 @@ const updateInputsScript = Redis.script(
 // in the set; CH: 1 when its score changed), with a ZSCORE only when it answers 0 (no lease, or one
 // at that score already): while `holders` is empty, a renewal runs as many commands per task as
 // with every holder there (callgrind, 20 renewals of 120 tasks: 139-140 M Redis instructions with
-// every holder in `holders`, 159-161 M with a ZSCORE each, 132-133 M so). KEYS[1]: leases,
-// KEYS[2]: holders; base: the task keys' base.
+// every holder in `holders`, 159-161 M with a ZSCORE each, 132-133 M so). A lease that is not
+// there (that ZSCORE found none) is made again when the task still runs: its hash has a status that
+// is not terminal (every end, by either version, writes it with the lease's drop) and its TTL has
+// not run out (the key outlives it by graceMillis), its holder being this one (read above as
+// always: an entry in `holders` first). So `DEL leases` (the wrong-type StoreError's advice) strands
+// none of the tasks whose holder still renews them, as a holder from `holders` (a plain ZADD) and
+// the layout before never did; an ended or expired task's stays lost. Only on that path: a lease
+// renewed as usual still costs its two commands. KEYS[1]: leases, KEYS[2]: holders; base: the task
+// keys' base; now: Redis's clock (ms) when the script started.
 const extendLua = `${holderLua}
 local holdersInUse = redis.call('HLEN', KEYS[2]) > 0
-local function extend(base, id, holder, score)
-  local current, entry = holderOf(KEYS[2], holdersInUse, base .. 't:' .. id, id)
+-- Whether the task of the hash key (one: holderOf read its field) still runs at now (ms, Redis's clock).
+local function running(key, now)
+  local status = redis.call('HGET', key, 'status')
+  if not status or status == 'completed' or status == 'failed' or status == 'cancelled' then return false end
+  local at = redis.call('PEXPIRETIME', key)
+  return at == -1 or at - ${graceMillis} > now
+end
+local function extend(base, id, holder, score, now)
+  local key = base .. 't:' .. id
+  local current, entry = holderOf(KEYS[2], holdersInUse, key, id)
   if current ~= holder then return false end
   if entry then
     redis.call('ZADD', KEYS[1], score, id)
     return true
   end
-  return redis.call('ZADD', KEYS[1], 'XX', 'CH', score, id) == 1 or redis.call('ZSCORE', KEYS[1], id) ~= false
+  if redis.call('ZADD', KEYS[1], 'XX', 'CH', score, id) == 1 or redis.call('ZSCORE', KEYS[1], id) ~= false then return true end
+  if not running(key, now) then return false end
+  redis.call('ZADD', KEYS[1], score, id)
+  return true
 end
 `
 
 // Leases on Redis's own clock (no skew between replicas), each with its holder (a process's store).
 // KEYS: the leases set, the holders hash. ARGV: the lease in ms, the holder, the task keys' base,
 // then task ids: each lease this holder still holds is extended to now + lease. Answers the ids
-// whose lease this holder lost (another process claimed them, or the task ended). Leases are taken
+// whose lease this holder lost (another process claimed them, or the task ended or expired). Leases are taken
 // by `create` and by the claim.
 const renewLua = `${extendLua}
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local lost = {}
 for i = 4, #ARGV do
-  if not extend(ARGV[3], ARGV[i], ARGV[2], now + tonumber(ARGV[1])) then lost[#lost + 1] = ARGV[i] end
+  if not extend(ARGV[3], ARGV[i], ARGV[2], now + tonumber(ARGV[1]), now) then lost[#lost + 1] = ARGV[i] end
 end
 return lost
 `
@@ -696,7 +715,7 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local lost = {}
 for i = 3, #ARGV do
-  if extend(ARGV[1], ARGV[i], ARGV[2], now) then
+  if extend(ARGV[1], ARGV[i], ARGV[2], now, now) then
     local key = ARGV[1] .. 't:' .. ARGV[i]
     if redis.call('EXISTS', key) == 1 then
       if type(redis.pcall('HINCRBY', key, 'backs', 1)) == 'table' then redis.pcall('HSET', key, 'backs', 1) end
@@ -1225,13 +1244,13 @@ const maxScanRounds = 100_000
 
 /**
  * What `DEL <leases>` does to the running tasks (the wrong-type `StoreError`'s advice, see
- * `globalKeysLua`): a renewal of a holder read from the task's hash checks its lease is still
- * there (an end drops it, see `extendLua`), so those tasks lose theirs for good and are not taken
- * over (claims walk `leases`); a holder read from `holders` (and a replica of the version before)
- * renews with a plain ZADD, which makes the lease again.
+ * `globalKeysLua`): a holder read from `holders` (and a replica of the version before) renews with
+ * a plain ZADD, which makes the lease again; one read from the task's hash makes it again when
+ * the task has not ended nor expired (see `extendLua`). A task whose holder stops before its next
+ * renewal has no lease to run out: claims walk `leases`, nobody takes it over.
  */
 const leasesDeleted =
-  "the tasks this version created and still holds lose their leases: their work stops at the next renewal, and they are not taken over (they stay working until cancelled or their TTL); those whose holder is in the hash holders (claimed, or leased by a replica of the version before) get theirs back at their holder's next renewal"
+  "every running task gets its lease back at its holder's next renewal (a third of a lease later) and runs on; a task whose holder stops before then is not taken over (it stays working until cancelled or its TTL)"
 
 /**
  * What `DEL <holders>` does to the running tasks (see `holderLua`): the hash has only the holders

@@ -9,13 +9,16 @@
  */
 import { assert, layer } from "@effect/vitest"
 import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
 import * as Redis from "effect/persistence/Redis"
+import * as Scope from "effect/Scope"
 import { RedisTaskStore } from "../../src/redis.ts"
 import type { InputDelivery, TaskStore } from "../../src/tasks/TaskStore.ts"
+import * as TaskSupervisor from "../../src/tasks/TaskSupervisor.ts"
 import * as Previous from "../fixtures/previous-redis-task-store.ts"
 import { monitor, redisClient, TestRedis, uniquePrefix } from "../support/redis.ts"
 
@@ -244,4 +247,87 @@ layer(TestRedis.layer, { excludeTestServices: true })("the lease holder's place 
       assert.deepStrictEqual(yield* old.renewLeases!([taken.taskId], 60_000), [taken.taskId], "the old claimer lost it")
       assert.deepStrictEqual(yield* upgraded.renewLeases!([taken.taskId], 60_000), [], "one holder left")
     }))
+
+  // Failed before: `DEL leases` (as the wrong-type StoreError advises) took for good the leases of
+  // the tasks this version created and held: the renewal's ZADD XX made none again, and claims look
+  // only in `leases`, so the work stopped and nobody took the task over.
+  it.effect("`leases` deleted: a running task's holder of either layout gets its lease back at its next renewal; an ended or expired task's stays lost", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const old = yield* previous(prefix)
+      const upgraded = yield* current(prefix)
+      const redis = yield* rawRedis
+      const leases = `${prefix}tasks:leases`
+      const score = (id: string) => Effect.orDie(redis.send<string | null>("ZSCORE", leases, id))
+      const done = { _tag: "Result", result: { content: [] } } as const
+      // Running: created here, created by an old replica, created here and claimed by an old replica
+      // (its holder in `holders`), and one this version hands back after the DEL.
+      const mine = yield* upgraded.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+      const theirs = yield* old.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+      const taken = yield* lapsed(upgraded, redis, prefix)
+      assert.deepStrictEqual((yield* old.claimOrphans!(60_000)).map((orphan) => orphan.task.taskId), [taken.taskId])
+      assert.isTrue(yield* old.confirmClaim!(taken.taskId, 60_000))
+      const handed = yield* upgraded.create({ owner: A, method: "tools/call", work: { tool: "x" }, leaseMillis: 60_000 })
+      // Ended: by this version, by an old replica (which leaves the field), and one whose TTL ran out
+      // (its key outlives it for a grace period, status still working).
+      const endedHere = yield* upgraded.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+      yield* upgraded.finish(endedHere.taskId, "completed", done)
+      const endedThere = yield* upgraded.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+      yield* old.finish(endedThere.taskId, "failed", done)
+      const expired = yield* upgraded.create({ owner: A, method: "tools/call", leaseMillis: 60_000, ttlMillis: 60_000 })
+      const expiredKey = `${prefix}tasks:t:${expired.taskId}`
+      const keyExpiry = yield* Effect.orDie(redis.send<number>("PEXPIRETIME", expiredKey))
+      // its TTL (60 s) run out two minutes ago: the key lives on for its grace period, the task is gone
+      yield* Effect.orDie(redis.send("PEXPIREAT", expiredKey, String(keyExpiry - 60_000 - 120_000)))
+
+      yield* Effect.orDie(redis.send("DEL", leases))
+      assert.deepStrictEqual(yield* upgraded.renewLeases!([mine.taskId], 60_000), [], "this version's own task: its lease made again")
+      assert.isNotNull(yield* score(mine.taskId))
+      assert.deepStrictEqual(yield* old.renewLeases!([theirs.taskId, taken.taskId], 60_000), [], "the layout before's (a plain ZADD, as before)")
+      assert.isNotNull(yield* score(theirs.taskId))
+      assert.deepStrictEqual(yield* upgraded.renewLeases!([taken.taskId], 60_000), [taken.taskId], "claimed away: its creator's field holds nothing")
+      assert.deepStrictEqual(yield* upgraded.renewLeases!([handed.taskId], 0), [], "handed back: its lease made again, run out now")
+      assert.deepStrictEqual((yield* old.claimOrphans!(60_000)).map((orphan) => [orphan.task.taskId, orphan.claims]), [[handed.taskId, 0]], "taken over, no crash counted")
+      const gone = [endedHere.taskId, endedThere.taskId, expired.taskId]
+      assert.deepStrictEqual(yield* upgraded.renewLeases!(gone, 60_000), gone, "ended or expired: lost, as before")
+      assert.deepStrictEqual(yield* upgraded.renewLeases!(gone, 0), gone, "nor handed back")
+      for (const id of gone) assert.isNull(yield* score(id), "no lease made again")
+      assert.deepStrictEqual(yield* upgraded.renewLeases!([mine.taskId], 60_000), [], "renewed as usual from then on")
+    }))
+
+  // Failed before: the supervisor's next renewal after `DEL leases` reported the task lost and
+  // stopped its work; nobody took it over (no lease to claim), and it stayed working.
+  it.effect("`leases` deleted while a task runs: its replica's next renewal makes the lease again, and the task completes there", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const store = yield* current(prefix)
+      const redis = yield* rawRedis
+      const leaseMillis = 600
+      const scope = yield* Scope.make()
+      const supervisor = TaskSupervisor.make(store, scope, { leaseMillis })
+      const release = Deferred.makeUnsafe<void>()
+      let interrupted = false
+      const task = yield* supervisor.spawn(
+        { owner: A, method: "tools/call", work: { tool: "x" } },
+        () => Effect.as(Effect.onInterrupt(Deferred.await(release), () => Effect.sync(() => interrupted = true)), { content: [{ type: "text" as const, text: "done" }] })
+      )
+      const score = Effect.orDie(redis.send<string | null>("ZSCORE", `${prefix}tasks:leases`, task.taskId))
+      assert.isNotNull(yield* score, "leased at its creation")
+      yield* Effect.orDie(redis.send("DEL", `${prefix}tasks:leases`))
+      // A renewal every leaseMillis / 3: bounded by 30 of them (at most 20 reads 300 ms apart).
+      for (let i = 0; i < 20 && (yield* score) === null; i++) yield* Effect.sleep(300)
+      assert.isNotNull(yield* score, "the lease made again by a renewal")
+      // Another renewal at least, to see the work still runs.
+      yield* Effect.sleep(2 * leaseMillis / 3 + 100)
+      assert.isFalse(interrupted, "the work runs on")
+      assert.strictEqual(yield* supervisor.running, 1)
+      yield* Deferred.succeed(release, undefined)
+      let read = yield* store.get(task.taskId, A)
+      for (let i = 0; i < 100 && read.status === "working"; i++) {
+        yield* Effect.sleep(50)
+        read = yield* store.get(task.taskId, A)
+      }
+      assert.strictEqual(read.status, "completed", JSON.stringify(read))
+      yield* Scope.close(scope, Exit.void)
+    }), 20_000)
 })

@@ -1303,7 +1303,7 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
           assert.include(refused.message, key(name))
           assert.include(refused.message, `DEL ${key(name)}`)
           // What the deletion does to the running tasks, for that key (test/redis/LeaseHolderLayout.test.ts shows it).
-          assert.include(refused.message, name === "leases" ? "they are not taken over" : "the leases this version took are kept", refused.message)
+          assert.include(refused.message, name === "leases" ? "every running task gets its lease back at its holder's next renewal" : "the leases this version took are kept", refused.message)
         }
         assert.strictEqual(logs.filter((log) => log.startsWith("Error") && log.includes(`DEL ${key(name)}`)).length, 1, logs.join("\n"))
         // Deleted, as it says: creations work again.
