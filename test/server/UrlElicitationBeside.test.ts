@@ -490,6 +490,16 @@ const urlRequiredElsewhere = (id: string) =>
     message: `Sign in to ${id} first`
   })
 
+/**
+ * The URL elicitation of `id` as {@link urlRequired} asks it, written otherwise: its keys in another
+ * order, and no `mode` (a URL elicitation required is asked with `mode: "url"` whatever it says).
+ */
+const urlRequiredRewritten = (id: string) =>
+  new McpError.UrlElicitationRequired({
+    elicitations: [{ message: `Sign in to ${id}`, url: `https://example.com/${id}`, elicitationId: id }],
+    message: `Sign in to ${id} to write`
+  })
+
 /** The message of the defect of two payloads under one `elicitationId`. */
 const twoPayloads = (id: string) => `elicitationId ${JSON.stringify(id)} names two different URL elicitations`
 
@@ -533,6 +543,22 @@ describe("2026-07-28: one URL elicitation required by two concurrent branches (t
         pollTask(get, (task) => task.status !== "working" && (task.status !== "input_required" || Object.keys(task.inputRequests).some((key) => !keys.includes(key))))
       )
       assert.deepStrictEqual([done.status, done.result?.content], ["completed", [{ type: "text", text: "connected" }]], JSON.stringify(done))
+    }))
+
+  // Fails before: the payloads were compared as the handlers wrote them (a `mode` left out, which
+  // is asked as "url" all the same), refused as two different elicitations (-32603).
+  it.live("the same payload written otherwise (its keys in another order, no mode): asked once", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serveHttp(
+        { name: "url-rewritten", version: "1.0.0" },
+        McpServer.tool({ name: "connect_rewritten", handler: () => bothBranches(signedIn("desk"), Effect.fail(urlRequiredRewritten("desk"))) })
+      )
+      const first = (yield* Effect.promise(() => modern(url, "tools/call", { name: "connect_rewritten", arguments: {} }, { meta: urlCaps }))).message
+      assert.strictEqual(first.result?.resultType, "input_required", JSON.stringify(first))
+      assert.deepStrictEqual(first.result.inputRequests, {
+        desk: { method: "elicitation/create", params: { mode: "url", url: "https://example.com/desk", message: "Sign in to desk" } }
+      })
     }))
 
   // Fails before: the second payload replaced the first by multi round-trip (the user sent to the

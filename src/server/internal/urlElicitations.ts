@@ -27,31 +27,36 @@ export interface UrlElicitation {
  * Two different elicitations under one id are the server's bug (the id names one elicitation:
  * asked once, the user completed one of the two, and the branch that needed the other was told
  * so): a `RangeError` naming the id (a defect, logged: nothing asked), as a question keyed as a
- * URL elicitation is. An elicitation without an id is asked as it is, each time.
+ * URL elicitation is. The same is the same as asked: its params (all but the id) deeply equal, keys
+ * in any order, `mode` "url" whatever it says. An elicitation without an id is asked as it is, each time.
  */
 export const distinctUrlElicitations = (
   failures: ReadonlyArray<McpError.UrlElicitationRequired>
 ): ReadonlyArray<UrlElicitation> | RangeError => {
   const distinct: Array<UrlElicitation> = []
-  // The elicitations seen by id, made at the first one.
-  let byId: Map<string, { readonly [key: string]: unknown }> | undefined
+  // The elicitations seen by id (the first one's, and its params as asked), made at the first one.
+  let byId: Map<string, { readonly elicitation: object; readonly params: object }> | undefined
   let i = 0
   for (const failure of failures) {
     for (const elicitation of failure.elicitations) {
-      const { elicitationId, ...params } = elicitation
+      const { elicitationId, ...rest } = elicitation
+      const params = { ...rest, mode: "url" }
       i++
       if (typeof elicitationId !== "string" || elicitationId.length === 0) {
-        distinct.push({ id: undefined, order: i, params: { ...params, mode: "url" }, failure })
+        distinct.push({ id: undefined, order: i, params, failure })
         continue
       }
       const seen = byId?.get(elicitationId)
       if (seen !== undefined) {
-        if (seen !== elicitation && canonicalJson(seen, true) !== canonicalJson(elicitation, true)) return twoElicitations(elicitationId)
+        // The same when asked the same (keys in any order, a `mode` of its own or none: "url" is asked).
+        if (seen.elicitation !== elicitation && canonicalJson(seen.params, true) !== canonicalJson(params, true)) {
+          return twoElicitations(elicitationId)
+        }
         continue
       }
       byId ??= new Map()
-      byId.set(elicitationId, elicitation)
-      distinct.push({ id: elicitationId, order: i, params: { ...params, mode: "url" }, failure })
+      byId.set(elicitationId, { elicitation, params })
+      distinct.push({ id: elicitationId, order: i, params, failure })
     }
   }
   return distinct
