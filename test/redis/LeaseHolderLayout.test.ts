@@ -295,6 +295,34 @@ layer(TestRedis.layer, { excludeTestServices: true })("the lease holder's place 
       assert.deepStrictEqual(yield* upgraded.renewLeases!([mine.taskId], 60_000), [], "renewed as usual from then on")
     }))
 
+  it.effect("`leases` deleted: a task waiting for input gets its lease back; a cancelled one, or one another replica claimed and has not confirmed yet, stays lost to its creator", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const creator = yield* current(prefix)
+      const claimer = yield* current(prefix)
+      const redis = yield* rawRedis
+      const leases = `${prefix}tasks:leases`
+      const score = (id: string) => Effect.orDie(redis.send<string | null>("ZSCORE", leases, id))
+      const waiting = yield* creator.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+      assert.strictEqual((yield* creator.setStatus(waiting.taskId, "input_required"))?.status, "input_required")
+      const cancelled = yield* creator.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+      yield* creator.cancel(cancelled.taskId, A)
+      // claimed by another replica of this version, its claim not confirmed (its work not started)
+      const taken = yield* lapsed(creator, redis, prefix)
+      assert.deepStrictEqual((yield* claimer.claimOrphans!(60_000)).map((orphan) => orphan.task.taskId), [taken.taskId])
+
+      yield* Effect.orDie(redis.send("DEL", leases))
+      assert.deepStrictEqual(yield* creator.renewLeases!([waiting.taskId], 60_000), [], "input_required is running")
+      assert.isNotNull(yield* score(waiting.taskId))
+      assert.deepStrictEqual(yield* creator.renewLeases!([cancelled.taskId, taken.taskId], 60_000), [cancelled.taskId, taken.taskId])
+      assert.deepStrictEqual(yield* creator.renewLeases!([cancelled.taskId, taken.taskId], 0), [cancelled.taskId, taken.taskId], "nor handed back")
+      assert.isNull(yield* score(cancelled.taskId), "cancelled: no lease made again")
+      assert.isNull(yield* score(taken.taskId), "the claimer's: not made again by its creator")
+      // The claimer (its holder in `holders` and in the task's hash) makes it again, and confirms.
+      assert.deepStrictEqual(yield* claimer.renewLeases!([taken.taskId], 60_000), [])
+      assert.isTrue(yield* claimer.confirmClaim!(taken.taskId, 60_000))
+    }))
+
   // Failed before: the supervisor's next renewal after `DEL leases` reported the task lost and
   // stopped its work; nobody took it over (no lease to claim), and it stayed working.
   it.effect("`leases` deleted while a task runs: its replica's next renewal makes the lease again, and the task completes there", () =>
