@@ -185,8 +185,8 @@ export const run = Effect.fnUntraced(function*(options: Options) {
   // Checked first, by the rule of their variables (DevTimes): a bad one opens no port.
   const holdMillis = yield* timeOf("holdTimeout", options.holdTimeout, DevTimes.holdMillis)
   const startMillis = yield* timeOf("startNotice", options.startNotice, DevTimes.startNoticeMillis)
-  const shutdownMillis = yield* timeOf("shutdownTimeout", options.shutdownTimeout, 30_000)
-  const debounceMillis = yield* timeOf("debounce", options.debounce, 150)
+  const shutdownMillis = yield* timeOf("shutdownTimeout", options.shutdownTimeout, DevTimes.shutdownMillis)
+  const debounceMillis = yield* timeOf("debounce", options.debounce, DevTimes.debounceMillis)
   const spawner = yield* ChildProcessSpawner.ChildProcessSpawner
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path

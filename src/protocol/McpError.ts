@@ -652,17 +652,7 @@ export const hasServerDefect = (cause: Cause.Cause<unknown>): boolean => {
  * @since 0.2.0
  * @category mapping
  */
-export const failureBesideInput = <E>(cause: Cause.Cause<E>): Cause.Cause<E> | undefined => {
-  let stops = false
-  let other = false
-  for (const reason of cause.reasons) {
-    if (reason._tag === "Die" && isInputSignal(reason.defect)) stops = true
-    else if (reason._tag !== "Interrupt") other = true
-  }
-  if (!stops) return cause
-  if (!other) return undefined
-  return Cause.fromReasons(cause.reasons.filter((reason) => !(reason._tag === "Die" && isInputSignal(reason.defect))))
-}
+export const failureBesideInput = <E>(cause: Cause.Cause<E>): Cause.Cause<E> | undefined => failureBeside(cause, isInputStop)
 
 /**
  * {@link failureBesideInput}'s rule for a {@link UrlElicitationRequired}, which asks for input in
@@ -681,17 +671,33 @@ export const failureBesideInput = <E>(cause: Cause.Cause<E>): Cause.Cause<E> | u
  * @since 0.2.0
  * @category mapping
  */
-export const failureBesideUrlElicitation = <E>(cause: Cause.Cause<E>): Cause.Cause<E> | undefined => {
-  let urls = false
+export const failureBesideUrlElicitation = <E>(cause: Cause.Cause<E>): Cause.Cause<E> | undefined =>
+  failureBeside(cause, isUrlElicitationRequired)
+
+/**
+ * The one rule of {@link failureBesideInput} and {@link failureBesideUrlElicitation}, for the
+ * reasons `asks` tells apart (those that ask the client for input): `undefined` when the cause
+ * holds some and nothing else but interruptions; else the cause without them (what failed beside
+ * them wins); a cause that holds none, as it is.
+ */
+const failureBeside = <E>(cause: Cause.Cause<E>, asks: (reason: Cause.Reason<E>) => boolean): Cause.Cause<E> | undefined => {
+  let asked = false
   let other = false
   for (const reason of cause.reasons) {
-    if (reason._tag === "Fail" && reason.error instanceof UrlElicitationRequired) urls = true
+    if (asks(reason)) asked = true
     else if (reason._tag !== "Interrupt") other = true
   }
-  if (!urls) return cause
+  if (!asked) return cause
   if (!other) return undefined
-  return Cause.fromReasons(cause.reasons.filter((reason) => !(reason._tag === "Fail" && reason.error instanceof UrlElicitationRequired)))
+  return Cause.fromReasons(cause.reasons.filter((reason) => !asks(reason)))
 }
+
+/** A handler's stop for input (the session's `InputRequiredSignal`, a defect). */
+const isInputStop = (reason: Cause.Reason<unknown>): boolean => reason._tag === "Die" && isInputSignal(reason.defect)
+
+/** A {@link UrlElicitationRequired} failure. */
+const isUrlElicitationRequired = (reason: Cause.Reason<unknown>): boolean =>
+  reason._tag === "Fail" && reason.error instanceof UrlElicitationRequired
 
 /** Whether a value is the client's fault as {@link clientFault} answers it (failed or made a defect). */
 const isClientFaultValue = (value: unknown): boolean => {

@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
+import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Predicate from "effect/Predicate"
@@ -50,7 +50,7 @@ import { InputRound, type InputRequest, urlQuestion } from "../session/InputRoun
 import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
 import { tooDeepAnswer } from "./internal/inputResponses.ts"
-import { distinctUrlElicitations, type UrlElicitation } from "./internal/urlElicitations.ts"
+import { distinctUrlElicitations, type UrlElicitation, urlFailuresOf } from "./internal/urlElicitations.ts"
 import { notificationMetaOf } from "./internal/notificationMeta.ts"
 import { refusedRequestsOf } from "./internal/refusedRequests.ts"
 import { checkLowLevelOptions } from "./internal/serverOptions.ts"
@@ -923,7 +923,7 @@ const inputRequiredOr = (
     const beside = McpError.failureBesideUrlElicitation(failed)
     if (beside !== undefined) return Exit.failCause(beside)
     // Nothing but URL elicitations required (one or more, from concurrent branches): all asked.
-    const failures = failed.reasons.filter(Cause.isFailReason).map((reason) => reason.error as McpError.UrlElicitationRequired)
+    const failures = urlFailuresOf(failed)
     const distinct = distinctUrlElicitations(failures)
     // Two different elicitations under one `elicitationId`: the server's bug (a defect, logged, nothing asked).
     if (distinct instanceof RangeError) return Exit.die(distinct)

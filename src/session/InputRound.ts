@@ -19,6 +19,7 @@ import type * as Cause from "effect/Cause"
 import { canonicalJson } from "../internal/canonicalJson.ts"
 import { nodeCrypto } from "../internal/nodeCrypto.ts"
 import type * as JsonRpc from "../protocol/JsonRpc.ts"
+import * as McpError from "../protocol/McpError.ts"
 
 /** An input the handler needs: a request the client answers (`elicitation/create`, `sampling/createMessage`, `roots/list`). */
 export interface InputRequest {
@@ -286,11 +287,4 @@ export const inputRequired = new InputRequiredSignal()
  * `input_required`. A cause with anything else beside the stop (a defect, a failure) is answered as
  * that would be alone: false.
  */
-export const isInputRequired = (cause: Cause.Cause<unknown>): boolean => {
-  let stops = false
-  for (const reason of cause.reasons) {
-    if (reason._tag === "Die" && reason.defect instanceof InputRequiredSignal) stops = true
-    else if (reason._tag !== "Interrupt") return false
-  }
-  return stops
-}
+export const isInputRequired = (cause: Cause.Cause<unknown>): boolean => McpError.failureBesideInput(cause) === undefined

@@ -1,7 +1,7 @@
 /**
  * `effect-mcp dev`'s times, in one place: their defaults, which `Dev.run` uses unless told
- * otherwise (`holdTimeout`, `startNotice`; `MCP_DEV_HOLD_MILLIS`, `MCP_DEV_START_NOTICE_MILLIS`)
- * and `dev --help` names (`Cli.ts`, which loads this module, not `Dev.ts`, to parse); the rule a
+ * otherwise (`holdTimeout`, `startNotice`, `shutdownTimeout`, `debounce`; `MCP_DEV_HOLD_MILLIS`,
+ * `MCP_DEV_START_NOTICE_MILLIS`) and `dev --help` names (`Cli.ts`, which loads this module, not `Dev.ts`, to parse); the rule a
  * time given either way follows ({@link fromInput}, {@link fromText}), and those of `Dev.run`'s
  * other times ({@link rules}); and how dev says one ({@link said}).
  *
@@ -16,6 +16,12 @@ export const holdMillis = 30_000
 
 /** How long a server may take to start listening before dev says so (and goes on waiting for it). */
 export const startNoticeMillis = 10_000
+
+/** How long a draining server may take before it is killed (`Dev.run`'s `shutdownTimeout`). */
+export const shutdownMillis = 30_000
+
+/** The quiet time after a change before a restart (`Dev.run`'s `debounce`). */
+export const debounceMillis = 150
 
 /**
  * What a time of dev's must be: a held connection's timer and a start's notice need a time that

@@ -42,7 +42,7 @@ import type { TaskSupport } from "../Tool.ts"
 import { perRequestor } from "./requestorKeys.ts"
 import { TaskExitMapping } from "./taskExitMapping.ts"
 import { TaskWorkRetry } from "./taskWorkRetry.ts"
-import { distinctUrlElicitations } from "./urlElicitations.ts"
+import { distinctUrlElicitations, urlFailuresOf } from "./urlElicitations.ts"
 import type { TaskKeys } from "./requestorKeys.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
 import { boundedFinish } from "../../tasks/internal/resultBound.ts"
@@ -357,6 +357,17 @@ export const make = (options: {
       )
     })
 
+  /**
+   * `attempt` under {@link urlsAsked} for a client that declared `elicitation.url`; for another, as
+   * it is (its failure the task's): its calls pay nothing for it.
+   */
+  const askingUrls = (
+    handle: ExtensionTask,
+    context: RequestContext,
+    attempt: () => Effect.Effect<object, McpError.McpError>
+  ): Effect.Effect<object, McpError.McpError> =>
+    context.clientCapabilities.elicitation?.url === undefined ? attempt() : urlsAsked(handle, context, attempt, 0)
+
   /** The URL elicitations of `cause` (nothing else beside them) asked in the task's `inputRequests`; see {@link urlsAsked}. */
   const urlsOfTask = (
     handle: ExtensionTask,
@@ -365,7 +376,7 @@ export const make = (options: {
     rounds: number,
     cause: Cause.Cause<McpError.McpError>
   ): Effect.Effect<object, McpError.McpError> => {
-    const failures = cause.reasons.filter(Cause.isFailReason).map((reason) => reason.error as McpError.UrlElicitationRequired)
+    const failures = urlFailuresOf(cause)
     // Each once (two branches that need the same sign-in: one input request); two different
     // elicitations under one `elicitationId`, the server's bug: a defect, the task's failure.
     const distinct = distinctUrlElicitations(failures)
@@ -407,8 +418,7 @@ export const make = (options: {
       const attempt = retry === undefined
         ? () => work(related) as Effect.Effect<object, McpError.McpError>
         : () => retry(() => work(related) as Effect.Effect<object, McpError.McpError>)
-      // A client that cannot open a URL has the failure as it is: its calls pay nothing for it.
-      const result = context.clientCapabilities.elicitation?.url === undefined ? attempt() : urlsAsked(handle, related, attempt, 0)
+      const result = askingUrls(handle, related, attempt)
       return mapping === undefined ? result : Effect.flatMap(Effect.exit(result), (exit) => mapping(exit, handle.taskId))
     }, {
       promoteAfter,
@@ -602,9 +612,7 @@ export const make = (options: {
   // Without it, the run that took a task over failed it -32603 on a URL elicitation, where the
   // same task on its first replica asked for it.
   const resumedWork: TaskExtension["resumedWork"] = (context, attempt) =>
-    context.clientCapabilities.elicitation?.url === undefined || !(context.relatedTask instanceof ExtensionTask)
-      ? attempt()
-      : urlsAsked(context.relatedTask, context, attempt, 0)
+    context.relatedTask instanceof ExtensionTask ? askingUrls(context.relatedTask, context, attempt) : attempt()
 
   // One object for every task taken over (a promoted call keeps its own: see `decided`).
   const policy: TaskSupervisor.SpawnOptions = { onStopped: abandon }

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import { canonicalJson } from "../../internal/canonicalJson.ts"
 import type * as McpError from "../../protocol/McpError.ts"
 
@@ -19,6 +20,13 @@ export interface UrlElicitation {
   /** The failure that required it first (the one a decline names). */
   readonly failure: McpError.UrlElicitationRequired
 }
+
+/**
+ * The failures of a cause that holds nothing but URL elicitations required (and interruptions:
+ * `McpError.failureBesideUrlElicitation` answered `undefined` for it), in order.
+ */
+export const urlFailuresOf = (cause: Cause.Cause<McpError.McpError>): ReadonlyArray<McpError.UrlElicitationRequired> =>
+  cause.reasons.filter(Cause.isFailReason).map((reason) => reason.error as McpError.UrlElicitationRequired)
 
 /**
  * The URL elicitations of `failures`, in order, those of one `elicitationId` once: two branches
