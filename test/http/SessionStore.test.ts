@@ -35,12 +35,17 @@ describe("SessionStore.makeMemory", () => {
   it("touch allocates no record: it costs what an effect of its shape costs (remove's), a captured value aside", () => {
     const store = SessionStore.makeMemory()
     Effect.runSync(store.create("s", 1))
-    let touch = 0
-    let remove = 0
-    // Warmed up: the first rounds measure V8 compiling as well.
-    for (let attempt = 0; attempt < 4; attempt++) {
-      touch = bytesPerRun((i) => store.touch("s", 2 + i))
-      remove = bytesPerRun(() => store.remove("not-there"))
+    let touch = Infinity
+    let remove = Infinity
+    // Warmed up: the first round measures V8 compiling as well. Then the least of 5 rounds each: a
+    // round V8 spent recompiling in (a CI run: 56 B over remove's once, after passing in every
+    // other) is not the code's cost; a record allocated per touch is in every round.
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const touched = bytesPerRun((i) => store.touch("s", 2 + i))
+      const removed = bytesPerRun(() => store.remove("not-there"))
+      if (attempt === 0) continue
+      touch = Math.min(touch, touched)
+      remove = Math.min(remove, removed)
     }
     assert.isAtMost(touch - remove, 24, `touch ${touch} B per call, remove ${remove} B`)
     assert.isTrue(Effect.runSync(store.touch("s", 5_000)))
