@@ -50,7 +50,7 @@ import { InputRound, type InputRequest, urlQuestion } from "../session/InputRoun
 import * as Extension from "./Extension.ts"
 import * as ServerSession from "../session/ServerSession.ts"
 import { tooDeepAnswer } from "./internal/inputResponses.ts"
-import { distinctUrlElicitations, type UrlElicitation, urlFailuresOf } from "./internal/urlElicitations.ts"
+import { distinctUrlElicitations, type UrlElicitation, urlCapabilityMissing, urlFailuresOf } from "./internal/urlElicitations.ts"
 import { notificationMetaOf } from "./internal/notificationMeta.ts"
 import { refusedRequestsOf } from "./internal/refusedRequests.ts"
 import { checkLowLevelOptions } from "./internal/serverOptions.ts"
@@ -934,15 +934,7 @@ const inputRequiredOr = (
     const clash = keys.find((key) => round.chose(key))
     if (clash !== undefined) return Exit.die(urlKeyChosen(clash))
     const first = failures[0]!
-    if (context.clientCapabilities.elicitation?.url === undefined) {
-      // The client's failure, as often as it likes: no stack trace.
-      return Exit.fail(McpError.withoutStackTrace(() =>
-        new McpError.MissingRequiredClientCapability({
-          requiredCapabilities: { elicitation: { url: {} } },
-          message: `Missing required client capability: elicitation.url (${first.message || "URL elicitation required"})`
-        })
-      ))
-    }
+    if (context.clientCapabilities.elicitation?.url === undefined) return Exit.fail(urlCapabilityMissing(first))
     // None to ask for: the failure as it is (-32603 in 2026-07-28). The user declined (or
     // cancelled) one of them: the request ends, as the client's -32042 ended it in 2025-11-25
     // (the handler still needs it; asked again, a declining client would retry for ever).

@@ -77,6 +77,16 @@ const probeTools = (probe: Probe) =>
           : Effect.fail(new McpError.JsonRpcError({ code: -32002, message: "Resource not found: x://gone", data: { uri: "x://gone" } }))
     }),
     McpServer.tool({
+      name: "url_later",
+      execution: { taskSupport: "optional" },
+      // Made a task by the server (promoteAfterMillis), then requires a URL elicitation.
+      handler: () =>
+        Effect.andThen(
+          Effect.sleep(300),
+          Effect.fail(new McpError.UrlElicitationRequired({ message: "Sign in later", elicitations: [{ mode: "url", elicitationId: "e2", url: "https://x.example", message: "m" }] }))
+        )
+    }),
+    McpServer.tool({
       name: "quick_required",
       execution: { taskSupport: "required" },
       handler: () => Effect.succeed("quick and required")
@@ -205,7 +215,7 @@ describe("tasks extension: capability and shapes", () => {
       assert.strictEqual(rpcError.status, "failed")
       assert.deepStrictEqual(rpcError.error, { code: -32603, message: "The job failed at the protocol level" })
       assert.notProperty(rpcError, "result")
-      // The error as 2026-07-28 has it: resource-not-found -32602 (SEP-2164), the retired -32042 -32603.
+      // The error as 2026-07-28 has it: resource-not-found -32602 (SEP-2164).
       const notFound = yield* run(() => client.create("gone_required", { url: false }))
       const urlRequired = yield* run(() => client.create("gone_required", { url: true }))
       assert.deepStrictEqual((yield* run(() => client.poll(notFound.taskId))).error, {
@@ -213,7 +223,21 @@ describe("tasks extension: capability and shapes", () => {
         message: "Resource not found: x://gone",
         data: { uri: "x://gone" }
       })
-      assert.strictEqual((yield* run(() => client.poll(urlRequired.taskId))).error.code, -32603)
+      // A URL elicitation required from a client that did not declare elicitation.url (this one
+      // declares form elicitation only): -32021 naming what to declare, as the call answered
+      // before it is a task is (not -32603, the retired -32042's code in 2026-07-28).
+      assert.deepStrictEqual((yield* run(() => client.poll(urlRequired.taskId))).error, {
+        code: -32021,
+        message: "Missing required client capability: elicitation.url (URL elicitation required)",
+        data: { requiredCapabilities: { elicitation: { url: {} } } }
+      })
+      // The same for a call the server made a task, with the failure's own message.
+      const later = yield* run(() => client.create("url_later"))
+      assert.deepStrictEqual((yield* run(() => client.poll(later.taskId))).error, {
+        code: -32021,
+        message: "Missing required client capability: elicitation.url (Sign in later)",
+        data: { requiredCapabilities: { elicitation: { url: {} } } }
+      })
     }))
 
   it.live("the server decides: a call that ends within promoteAfterMillis is answered directly; a required tool is always a task", () =>

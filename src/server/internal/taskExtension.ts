@@ -42,7 +42,7 @@ import type { TaskSupport } from "../Tool.ts"
 import { perRequestor } from "./requestorKeys.ts"
 import { TaskExitMapping } from "./taskExitMapping.ts"
 import { TaskWorkRetry } from "./taskWorkRetry.ts"
-import { distinctUrlElicitations, urlFailuresOf } from "./urlElicitations.ts"
+import { distinctUrlElicitations, urlCapabilityMissing, urlFailuresOf } from "./urlElicitations.ts"
 import type { TaskKeys } from "./requestorKeys.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
 import { boundedFinish } from "../../tasks/internal/resultBound.ts"
@@ -358,15 +358,43 @@ export const make = (options: {
     })
 
   /**
-   * `attempt` under {@link urlsAsked} for a client that declared `elicitation.url`; for another, as
-   * it is (its failure the task's): its calls pay nothing for it.
+   * `attempt` under {@link urlsAsked} for a client that declared `elicitation.url`; for another,
+   * under {@link urlsRefused}.
    */
   const askingUrls = (
     handle: ExtensionTask,
     context: RequestContext,
     attempt: () => Effect.Effect<object, McpError.McpError>
   ): Effect.Effect<object, McpError.McpError> =>
-    context.clientCapabilities.elicitation?.url === undefined ? attempt() : urlsAsked(handle, context, attempt, 0)
+    context.clientCapabilities.elicitation?.url === undefined ? urlsRefused(handle, attempt) : urlsAsked(handle, context, attempt, 0)
+
+  /**
+   * A task's work that failed for URL elicitations only, for a client that did not declare
+   * `elicitation.url`: the task fails -32021 with `data.requiredCapabilities`, as the call answered
+   * before it is a task does (`urlCapabilityMissing`: the client retries declaring it). It failed
+   * -32603, the URL elicitation's retired -32042, which told the client nothing it could act on.
+   * Before the task exists (and is not being created) the failure is the call's, as it is: its
+   * round answers it.
+   */
+  const urlsRefused = (
+    handle: ExtensionTask,
+    attempt: () => Effect.Effect<object, McpError.McpError>
+  ): Effect.Effect<object, McpError.McpError> =>
+    Effect.catchCause(attempt(), (cause) => {
+      if (Cause.hasInterrupts(cause) || McpError.failureBesideUrlElicitation(cause) !== undefined) return Effect.failCause(cause)
+      if (handle.taskId !== "") return refusedOfTask(cause)
+      const promoting = handle.promoting
+      if (promoting === undefined) return Effect.failCause(cause)
+      return Effect.flatMap(Effect.exit(promoting), () => handle.taskId === "" ? Effect.failCause(cause) : refusedOfTask(cause))
+    })
+
+  /** See {@link urlsRefused}: its -32021, or the defect of two elicitations under one id (as asked, `distinctUrlElicitations`). */
+  const refusedOfTask = (cause: Cause.Cause<McpError.McpError>): Effect.Effect<never, McpError.McpError> => {
+    const failures = urlFailuresOf(cause)
+    if (failures.length === 0) return Effect.failCause(cause)
+    const distinct = distinctUrlElicitations(failures)
+    return distinct instanceof RangeError ? Effect.die(distinct) : Effect.fail(urlCapabilityMissing(failures[0]!))
+  }
 
   /** The URL elicitations of `cause` (nothing else beside them) asked in the task's `inputRequests`; see {@link urlsAsked}. */
   const urlsOfTask = (

@@ -7,7 +7,7 @@
  */
 import * as Cause from "effect/Cause"
 import { canonicalJson } from "../../internal/canonicalJson.ts"
-import type * as McpError from "../../protocol/McpError.ts"
+import * as McpError from "../../protocol/McpError.ts"
 
 /** One URL elicitation to ask, and the first failure that required it. */
 export interface UrlElicitation {
@@ -74,4 +74,18 @@ export const distinctUrlElicitations = (
 const twoElicitations = (elicitationId: string): RangeError =>
   new RangeError(
     `elicitationId ${JSON.stringify(elicitationId)} names two different URL elicitations this request requires (McpError.UrlElicitationRequired, from concurrent branches): one would be asked, the other never completed; give each elicitation its own id, or the same elicitation the same payload`
+  )
+
+/**
+ * The -32021 of URL elicitations required from a client that did not declare `elicitation.url`
+ * (`first`: the first failure that required one): `data.requiredCapabilities` says what to declare
+ * for them to be asked. The client's failure, as often as it likes: no stack trace. One answer
+ * whether the call is answered directly (multi round-trip) or it is a task (its error).
+ */
+export const urlCapabilityMissing = (first: McpError.UrlElicitationRequired): McpError.MissingRequiredClientCapability =>
+  McpError.withoutStackTrace(() =>
+    new McpError.MissingRequiredClientCapability({
+      requiredCapabilities: { elicitation: { url: {} } },
+      message: `Missing required client capability: elicitation.url (${first.message || "URL elicitation required"})`
+    })
   )
