@@ -18,7 +18,9 @@
  * has it imported statically there: a bundler that meets an `import()` wraps the
  * imported module and everything it imports, `effect` included, in lazy initialisers (a bundled
  * stdio server started 15 % slower in instructions), while a static import that nothing uses is
- * tree-shaken away (an `import()` of another form left in a variant fails the build). Every module
+ * tree-shaken away (an `import()` of another form left in a variant fails the build, and so does
+ * any `import()` in another module bundlers reach, unless of a package nothing else imports
+ * statically and that depends on nothing: `@cfworker/json-schema`, `yaml`). Every module
  * that imports such a module, directly or not, gets a variant too,
  * importing the variants, so that a bundle holds one copy of each module (only those a bundler
  * reaches from an export: the CLI's, which Node alone runs, have none); each package export whose
@@ -106,8 +108,63 @@ for (const queue = exported.filter((path) => variants.has(path)); queue.length >
   }
 }
 const variantOf = (path: string) => path.replace(/\.js$/, ".bundler.js")
-/** An `import()` of a specifier written out, wherever it is: what no variant may keep. */
-const anyImportCall = /\bimport\(\s*["'`]/
+/**
+ * Every module bundlers reach: from the exports, through every relative import (static or lazy),
+ * variants' and plain modules' alike; and the packages they import statically.
+ */
+const reached = new Set<string>()
+const staticPackages = new Set<string>()
+/** The package a bare specifier names (`@scope/name/sub` → `@scope/name`). */
+const packageOf = (specifier: string): string =>
+  specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/")
+const bareImport = /(\bfrom |^import )"([^"./][^"]*)"/gm
+for (const queue = [...exported]; queue.length > 0;) {
+  const path = queue.pop()!
+  if (reached.has(path) || !modules.has(path)) continue
+  reached.add(path)
+  const text = modules.get(path)!
+  for (const match of [...text.matchAll(staticImport), ...text.matchAll(lazyImport)]) {
+    if (match[2]!.startsWith(".")) queue.push(resolved(path, match[2]!))
+  }
+  for (const match of text.matchAll(bareImport)) staticPackages.add(packageOf(match[2]!))
+}
+/** An `import()` of a specifier written out, wherever it is, and its specifier. */
+const anyImportCall = /\bimport\(\s*["'`]([^"'`]*)/g
+/**
+ * Whether an `import()` of `specifier` may stay in a module bundlers reach: a package that no
+ * module bundlers reach imports statically and that depends on nothing (`@cfworker/json-schema`,
+ * `yaml`: loaded when first used, which under a bundler defers only the evaluation of that
+ * package's own modules, as under Node). A relative module, or a package the rest of the program
+ * imports too (`effect`) or that has dependencies, may share modules with the rest, which the
+ * bundler would then wrap in lazy initialisers for everyone.
+ */
+const selfContained = (specifier: string): boolean => {
+  if (specifier.startsWith(".") || specifier.startsWith("/")) return false
+  const name = packageOf(specifier)
+  if (staticPackages.has(name)) return false
+  let manifest: { readonly dependencies?: object; readonly peerDependencies?: object }
+  try {
+    manifest = JSON.parse(readFileSync(`${root}node_modules/${name}/package.json`, "utf8"))
+  } catch {
+    return false
+  }
+  return Object.keys(manifest.dependencies ?? {}).length === 0 && Object.keys(manifest.peerDependencies ?? {}).length === 0
+}
+/**
+ * Fails the build when `text` (dist/`path`, a module bundlers reach) keeps an `import()` of a
+ * module not {@link selfContained}: in a variant, one not of the line's form; in a plain module
+ * (none of its imports lazy as the line writes it), any.
+ */
+const refuseImportCall = (path: string, text: string): void => {
+  for (const left of text.matchAll(anyImportCall)) {
+    if (selfContained(left[1]!)) continue
+    const line = text.slice(0, left.index).split("\n").length
+    throw new Error(
+      `build: dist/${path}:${line} imports ${left[1]} with import() in a module bundlers reach: write it as \`const name = Effect.promise(() => import("…"));\``
+    )
+  }
+}
+for (const path of reached) if (!variants.has(path)) refuseImportCall(path, modules.get(path)!)
 for (const path of written) {
   const text = modules.get(path)!
     .replace(lazyImport, (_, name: string, specifier: string) =>
@@ -116,11 +173,7 @@ for (const path of written) {
       variants.has(resolved(path, specifier)) ? `${before}"${variantOf(specifier)}"` : whole)
   // A lazy import not of the line's form (reformatted, split, in a function) is left as it is, and
   // wraps what it imports in a bundle's lazy initialisers again, with nothing else to tell it.
-  const left = anyImportCall.exec(text)
-  if (left !== null) {
-    const line = text.slice(0, left.index).split("\n").length
-    throw new Error(`build: dist/${path}:${line} imports with import() in a module bundlers reach: write it as \`const name = Effect.promise(() => import("…"));\``)
-  }
+  refuseImportCall(path, text)
   writeFileSync(dist(variantOf(path)), text)
 }
 
