@@ -188,7 +188,8 @@ export class ResourceNotFound extends Data.TaggedError("ResourceNotFound")<{ rea
  * under one id a defect; -32021 with `data.requiredCapabilities` for a client that did not
  * declare `elicitation.url`, a task's error too), and another method -32603. Once the call is a task of the
  * tasks extension, they are listed in the task's `inputRequests` and the handler runs again from
- * the start once the user completed them (up to 10 times, see docs/tasks.md): fail with it before
+ * the start once the user completed them (up to 10 times, see docs/tasks.md; the questions the
+ * client answered in an earlier run are given those answers, not asked again): fail with it before
  * any side effect, as a client's retry runs the handler again too.
  *
  * @since 0.1.0

@@ -46,15 +46,76 @@ import { distinctUrlElicitations, urlCapabilityMissing, urlFailuresOf } from "./
 import type { TaskKeys } from "./requestorKeys.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
 import { boundedFinish } from "../../tasks/internal/resultBound.ts"
+import { canonicalJson } from "../../internal/canonicalJson.ts"
 
-/** The inputs of a task: those it waits for, and the keys it used. */
+/** The inputs of a task: those it waits for, the keys it used, and the answers its runs were given. */
 interface Waiting {
   /** keys handed out so far (never reused within a task) */
   counter: number
   readonly used: Set<string>
-  readonly pending: Map<string, { readonly request: InputRequest; readonly answer: Deferred.Deferred<unknown, ClientResultInvalid | SessionClosed> }>
+  readonly pending: Map<string, Pending>
   /** Set when this run took the task over from a process that stopped (see {@link keyOfRun}). */
   readonly takenOver?: TakenOver | undefined
+  /**
+   * The run of the task's work its questions are asked in now (see {@link Run}); `undefined` while
+   * the URL elicitations a run failed for are asked, between two runs: asked again on each run
+   * that requires one, never answered from an earlier answer.
+   */
+  run: Run | undefined
+  /**
+   * The answers its runs were given, by the logical key of their question (see {@link Run}), the
+   * last one's for a key: made at the first. Kept as long as the task's work (this object is its
+   * work's), one per question the work asked, whatever the number of runs.
+   */
+  answers: Map<string, Answered> | undefined
+}
+
+/** An input a task waits for. */
+interface Pending {
+  readonly request: InputRequest
+  readonly answer: Deferred.Deferred<unknown, ClientResultInvalid | SessionClosed>
+  /** The question's logical key in its run (see {@link Run}); `undefined` for a URL elicitation asked between runs. */
+  readonly logical: string | undefined
+}
+
+/** A question a run of a task's work asked and the client answered. */
+interface Answered {
+  readonly request: InputRequest
+  /** The answer as the client sent it (decoded when given: one that did not decode fails again). */
+  readonly value: unknown
+  /** The request as {@link sameRequest} compares it, once it was. */
+  canonical: string | undefined
+}
+
+/**
+ * One run of a task's work (the work runs again from the start once the user completed the URL
+ * elicitations it required: `urlsAsked` in {@link make}), as its questions are told apart from
+ * one run to the next: by the `inputKey` the handler gave (`<n> <inputKey>` for its n-th question
+ * under that key in the run), else by their place among the run's questions asked without one
+ * (`<n>`), as a multi round-trip's keys by order of asking are. A question whose logical key and
+ * request are those of one answered in an earlier run is given that answer at once: the user is
+ * not asked again, as a client's retry replays its answers by key.
+ */
+class Run {
+  private auto = 0
+  private chosen: Map<string, number> | undefined = undefined
+  logicalKey(inputKey: string | undefined): string {
+    if (inputKey === undefined) return `${++this.auto}`
+    const chosen = this.chosen ??= new Map()
+    const n = (chosen.get(inputKey) ?? 0) + 1
+    chosen.set(inputKey, n)
+    return `${n} ${inputKey}`
+  }
+}
+
+/** A task's inputs, made at its first question (or as a run that took it over starts). */
+const waitingOf = (run: Run | undefined, takenOver?: TakenOver): Waiting =>
+  ({ counter: 0, used: new Set(), pending: new Map(), takenOver, run, answers: undefined })
+
+/** Whether `request` is the question `answered` answered: method and params as canonical JSON (keys in any order). */
+const sameRequest = (answered: Answered, request: InputRequest): boolean => {
+  const canonical = answered.canonical ??= canonicalJson([answered.request.method, answered.request.params ?? null], true)
+  return canonical === canonicalJson([request.method, request.params ?? null], true)
 }
 
 /** What a run that took a task over knows of the runs before it. */
@@ -233,17 +294,27 @@ export const make = (options: {
       const state = this.state
       return typeof state === "string" && state !== "" && supervisor.runs?.(state) === false
     }
-    /** Lists the input, waits for `tasks/update`. */
+    /** Lists the input, waits for `tasks/update`; one answered in an earlier run is given that answer (see {@link Run}). */
     ask(method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined) {
       return Effect.suspend(() => {
         const taskId = this.taskId
-        const inputs = this.inputs ??= { counter: 0, used: new Set(), pending: new Map() }
+        const inputs = this.inputs ??= waitingOf(new Run())
         const request: InputRequest = params === undefined ? { method } : { method, params }
+        const logical = inputs.run?.logicalKey(inputKey)
+        // Answered in an earlier run (the same question: logical key and request): that answer,
+        // decoded again (one that did not decode fails again), after one yield as a pending
+        // input waits at least one (the logical keys by order of asking stay those of the runs
+        // before, whichever answers are in), nothing listed.
+        const earlier = logical === undefined ? undefined : inputs.answers?.get(logical)
+        if (earlier !== undefined && sameRequest(earlier, request)) {
+          const decode = resultDecoder(method)
+          return Effect.andThen(Effect.yieldNow, decode === undefined ? Exit.succeed(earlier.value) : decode(method, earlier.value))
+        }
         let key = keyOfRun(inputs, inputKey ?? `${method}-${++inputs.counter}`)
         while (inputs.used.has(key)) key = keyOfRun(inputs, `${inputKey ?? method}-${++inputs.counter}`)
         inputs.used.add(key)
         const answer = Deferred.makeUnsafe<unknown, ClientResultInvalid | SessionClosed>()
-        inputs.pending.set(key, { request, answer })
+        inputs.pending.set(key, { request, answer, logical })
         waiting.set(taskId, inputs)
         return recorded(taskId, store.setInputRequests(taskId, snapshot(inputs))).pipe(
           Effect.andThen(Deferred.await(answer)),
@@ -422,9 +493,15 @@ export const make = (options: {
       )
     )
     if (asked.length === 0) return Effect.failCause(cause)
+    // Asked between two runs: not questions of a run (see `Waiting.run`).
+    const inputs = handle.inputs ??= waitingOf(undefined)
+    inputs.run = undefined
     return Effect.andThen(
       Effect.all(asked, { concurrency: "unbounded", discard: true }),
-      Effect.suspend(() => urlsAsked(handle, context, attempt, rounds + 1))
+      Effect.suspend(() => {
+        inputs.run = new Run()
+        return urlsAsked(handle, context, attempt, rounds + 1)
+      })
     )
   }
 
@@ -572,6 +649,9 @@ export const make = (options: {
         // left pending), a client that keeps sending it (the official tasks client takes a key it
         // answered as answered) left the task waiting until its TTL, and the handler never knew.
         inputs.pending.delete(key)
+        // Kept for the runs after this one (see `Run`): the answer as sent, the user's (a form
+        // declined, one that does not match), given again as it is given now.
+        if (pending.logical !== undefined) (inputs.answers ??= new Map()).set(pending.logical, { request: pending.request, value, canonical: undefined })
         Deferred.doneUnsafe(pending.answer, decode === undefined ? Exit.succeed(value) : decode(method, value))
         answered = true
       }
@@ -625,7 +705,7 @@ export const make = (options: {
     if (!isWorkItem(work)) return undefined
     const handle = new ExtensionTask()
     handle.state = taskId
-    if (takenOver !== undefined) handle.inputs = { counter: 0, used: new Set(), pending: new Map(), takenOver }
+    if (takenOver !== undefined) handle.inputs = waitingOf(new Run(), takenOver)
     const truth = {
       protocolVersion: work.protocolVersion as ProtocolVersion.ProtocolVersion,
       clientCapabilities: (work.clientCapabilities ?? {}) as ClientCapabilities,

@@ -1,0 +1,279 @@
+/**
+ * MCP 2026-07-28, the tasks extension: a task's work that requires a URL elicitation
+ * (`McpError.UrlElicitationRequired`) runs again from the start once the user completed it, and the
+ * questions the client answered in an earlier run (`tasks/update`) are answered from those answers:
+ * not listed in `inputRequests` again, as a client's retry replays its answers by multi round-trip.
+ * A question is the one answered when its request (method and params, canonical JSON) and its
+ * logical key (the `inputKey` the handler gave, else its place among the run's questions asked
+ * without one) are the same. A question of an earlier run never answered is asked again; another
+ * question under the same logical key too; an answer that did not match the form is given again as
+ * it was (the handler's `ElicitationInvalid`, `ClientResultInvalid`), a declined form as declined.
+ *
+ * Raw 2026 requests over stateless Streamable HTTP; every `tasks/get` seen is kept, and what was
+ * listed counted over all of them.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { type ClientRequestOptions, McpContext, McpError, McpServer } from "../../src/index.ts"
+import { modern, pollTask, serveHttp, withTasks } from "../extensions/support.ts"
+
+const meta = withTasks({ elicitation: { form: {}, url: {} } })
+
+/** The URLs the user completed (out of band: the test's answers stand for the user). */
+const completed = new Set<string>()
+
+/** Fails with the URL elicitation of `id` until the user completed it. */
+const signedIn = (id: string) =>
+  Effect.suspend(() =>
+    completed.has(`https://example.com/${id}`) ? Effect.void : Effect.fail(
+      new McpError.UrlElicitationRequired({
+        elicitations: [{ mode: "url", elicitationId: id, url: `https://example.com/${id}`, message: `Sign in to ${id}` }],
+        message: `Sign in to ${id} first`
+      })
+    )
+  )
+
+const Name = Schema.Struct({ name: Schema.String })
+const Age = Schema.Struct({ age: Schema.Number })
+
+/** What a form's answer says, as a handler tells it. */
+const said = <A>(outcome: McpContext.ElicitOutcome<A>, show: (content: A) => string) =>
+  outcome.action === "accept" ? show(outcome.content) : outcome.action
+
+/**
+ * A tool made a task at once, its handler run with the number of its run (from 1); any failure but
+ * a URL elicitation required is a defect.
+ */
+const taskTool = (name: string, handler: (run: number) => Effect.Effect<string, unknown, McpContext.McpRequestContext>) => {
+  let runs = 0
+  return McpServer.tool({
+    name,
+    execution: { taskSupport: "optional" },
+    handler: () =>
+      Effect.andThen(
+        McpContext.becomeTask,
+        Effect.catch(
+          Effect.suspend(() => handler(++runs)),
+          (error) => error instanceof McpError.UrlElicitationRequired ? Effect.fail(error) : Effect.die(error)
+        )
+      )
+  })
+}
+
+/** A form question, then the URL elicitation of `id`, then the form's answer. */
+const formThenUrl = (id: string, options?: ClientRequestOptions) =>
+  Effect.flatMap(McpContext.elicit("Name?", Name, options), (outcome) => Effect.as(signedIn(id), said(outcome, (c) => c.name)))
+
+/**
+ * Runs `name` as a task until it ends (at most `rounds` answers), answering each input request
+ * listed as `answer` says (asked once per key; `undefined`: not yet, asked again when seen again);
+ * every `tasks/get` seen kept.
+ */
+const drive = (
+  url: string,
+  name: string,
+  answer: (key: string, request: any) => unknown,
+  rounds = 8
+) =>
+  Effect.gen(function*() {
+    const call = (yield* Effect.promise(() => modern(url, "tools/call", { name, arguments: {} }, { meta }))).message
+    assert.strictEqual(call.result?.resultType, "task", JSON.stringify(call))
+    const taskId: string = call.result.taskId
+    const snapshots: Array<any> = []
+    const get = () =>
+      modern(url, "tasks/get", { taskId }, { meta }).then((answer) => {
+        if (answer.message.result !== undefined) snapshots.push(answer.message.result)
+        return answer.message
+      })
+    const answered: Array<string> = []
+    const decided = new Map<string, unknown>()
+    const decide = (task: any, key: string) => {
+      if (!decided.has(key)) {
+        const value = answer(key, task.inputRequests[key])
+        if (value !== undefined) decided.set(key, value)
+      }
+      return decided.get(key)
+    }
+    const open = (task: any) => Object.keys(task.inputRequests ?? {}).filter((key) => !answered.includes(key) && decide(task, key) !== undefined)
+    let task: any
+    // Bounded: at most `rounds` answers, each wait at most 5 s.
+    for (let round = 0; round <= rounds; round++) {
+      task = yield* Effect.promise(() => pollTask(get, (task) => task.status !== "working" && (task.status !== "input_required" || open(task).length > 0)))
+      if (task.status !== "input_required") break
+      const key = open(task)[0]!
+      const request = task.inputRequests[key]
+      const value = decided.get(key)
+      answered.push(key)
+      if (request.params?.mode === "url" && (value as any).action === "accept") completed.add(request.params.url)
+      const update = (yield* Effect.promise(() => modern(url, "tasks/update", { taskId, inputResponses: { [key]: value } }, { meta }))).message
+      assert.isUndefined(update.error, JSON.stringify(update))
+    }
+    return { task, snapshots, answered }
+  })
+
+/** The keys under which `tasks/get` ever listed a form question whose message is `message`, in order. */
+const listed = (snapshots: ReadonlyArray<any>, message: string): Array<string> => {
+  const keys: Array<string> = []
+  for (const snapshot of snapshots) {
+    for (const [key, request] of Object.entries<any>(snapshot.inputRequests ?? {})) {
+      if (request.params?.mode !== "url" && request.params?.message === message && !keys.includes(key)) keys.push(key)
+    }
+  }
+  return keys
+}
+
+const accept = (content: object) => ({ action: "accept", content })
+const urlOr = (form: (request: any) => unknown) => (_key: string, request: any) =>
+  request.params?.mode === "url" ? { action: "accept" } : form(request)
+
+const textOf = (task: any) => task.result?.content?.[0]?.text
+
+describe("2026-07-28, the tasks extension: a question answered in a run before a URL elicitation", () => {
+  // Fails before: the form was listed again in the second run (elicitation/create-3), the user
+  // asked to fill it in twice.
+  it.live("is answered from the earlier answer in the run after it: listed once, the task completes with it", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serveHttp(
+        { name: "rerun-answers", version: "1.0.0", tasks: McpServer.tasks() },
+        taskTool("form_then_url", () => formThenUrl("form"))
+      )
+      const { answered, snapshots, task } = yield* drive(url, "form_then_url", urlOr(() => accept({ name: "Ada" })))
+      assert.deepStrictEqual([task.status, textOf(task)], ["completed", "Ada"], JSON.stringify(task))
+      assert.deepStrictEqual(listed(snapshots, "Name?"), ["elicitation/create-1"])
+      assert.strictEqual(answered.length, 2, JSON.stringify(answered))
+    }))
+
+  // Fails before: listed again under `profile-<n>`.
+  it.live("a question under the inputKey the handler chose: listed once", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serveHttp(
+        { name: "rerun-chosen", version: "1.0.0", tasks: McpServer.tasks() },
+        taskTool("chosen_then_url", () => formThenUrl("chosen", { inputKey: "profile" }))
+      )
+      const { snapshots, task } = yield* drive(url, "chosen_then_url", urlOr(() => accept({ name: "Grace" })))
+      assert.deepStrictEqual([task.status, textOf(task)], ["completed", "Grace"], JSON.stringify(task))
+      assert.deepStrictEqual(listed(snapshots, "Name?"), ["profile"])
+    }))
+
+  // Fails before: both listed again in the second run.
+  it.live("two questions answered in order: each listed once, each answer to its own question", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serveHttp(
+        { name: "rerun-two", version: "1.0.0", tasks: McpServer.tasks() },
+        taskTool("two_then_url", () =>
+          Effect.gen(function*() {
+            const name = yield* McpContext.elicit("Name?", Name)
+            const age = yield* McpContext.elicit("Age?", Age)
+            yield* signedIn("two")
+            return `${said(name, (c) => c.name)} ${said(age, (c) => String(c.age))}`
+          }))
+      )
+      const { snapshots, task } = yield* drive(
+        url,
+        "two_then_url",
+        urlOr((request) => request.params.message === "Name?" ? accept({ name: "Ada" }) : accept({ age: 36 }))
+      )
+      assert.deepStrictEqual([task.status, textOf(task)], ["completed", "Ada 36"], JSON.stringify(task))
+      assert.deepStrictEqual(listed(snapshots, "Name?"), ["elicitation/create-1"])
+      assert.deepStrictEqual(listed(snapshots, "Age?"), ["elicitation/create-2"])
+    }))
+
+  // Fails before: the declined form was asked again.
+  it.live("a declined form: given again as declined (the user's answer), not asked again", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serveHttp(
+        { name: "rerun-declined", version: "1.0.0", tasks: McpServer.tasks() },
+        taskTool("declined_then_url", () => formThenUrl("declined"))
+      )
+      const { snapshots, task } = yield* drive(url, "declined_then_url", urlOr(() => ({ action: "decline" })))
+      assert.deepStrictEqual([task.status, textOf(task)], ["completed", "decline"], JSON.stringify(task))
+      assert.deepStrictEqual(listed(snapshots, "Name?"), ["elicitation/create-1"])
+    }))
+
+  // Fails before: both questions listed again in the second run. The answers that did not match
+  // are given again as they were, never as valid: the handler's run is the same as the first.
+  it.live("answers that did not match (ElicitationInvalid, ClientResultInvalid): given again as they were, the handler asking again as it did", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const runs: Array<string> = []
+      const { url } = yield* serveHttp(
+        { name: "rerun-invalid", version: "1.0.0", tasks: McpServer.tasks() },
+        taskTool("invalid_then_url", (run) =>
+          Effect.gen(function*() {
+            const failures: Array<string> = []
+            // Asked until an answer matches (at most 3 times).
+            let outcome: McpContext.ElicitOutcome<{ readonly name: string }> | undefined
+            for (let i = 0; i < 3 && outcome === undefined; i++) {
+              outcome = yield* McpContext.elicit("Name?", Name).pipe(
+                Effect.catchTags({
+                  ElicitationInvalid: (error) => Effect.sync(() => void failures.push(error._tag)),
+                  ClientResultInvalid: (error) => Effect.sync(() => void failures.push(error._tag))
+                })
+              )
+            }
+            runs.push(`run ${run}: ${failures.join(",")}`)
+            yield* signedIn("invalid")
+            return `${outcome === undefined ? "none" : said(outcome, (c) => c.name)} after ${failures.join(",")}`
+          }))
+      )
+      const answers = [accept({ name: 42 }), { action: "maybe" }, accept({ name: "Ada" })]
+      const { snapshots, task } = yield* drive(url, "invalid_then_url", urlOr(() => answers.shift()))
+      assert.deepStrictEqual(
+        [task.status, textOf(task)],
+        ["completed", "Ada after ElicitationInvalid,ClientResultInvalid"],
+        JSON.stringify(task)
+      )
+      assert.deepStrictEqual(runs, ["run 1: ElicitationInvalid,ClientResultInvalid", "run 2: ElicitationInvalid,ClientResultInvalid"])
+      assert.deepStrictEqual(listed(snapshots, "Name?"), ["elicitation/create-1", "elicitation/create-2", "elicitation/create-3"])
+    }))
+
+  // Passes before and after: the same logical key, another question (its message names the
+  // run): asked, under a new key.
+  it.live("another question under the same logical key: asked again, under a new key", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serveHttp(
+        { name: "rerun-other", version: "1.0.0", tasks: McpServer.tasks() },
+        taskTool("other_then_url", (run) =>
+          Effect.flatMap(McpContext.elicit(`Name? (run ${run})`, Name), (outcome) =>
+            Effect.as(signedIn("other"), said(outcome, (c) => c.name))))
+      )
+      const names = ["Ada", "Grace"]
+      const { snapshots, task } = yield* drive(url, "other_then_url", urlOr(() => accept({ name: names.shift()! })))
+      assert.deepStrictEqual([task.status, textOf(task)], ["completed", "Grace"], JSON.stringify(task))
+      assert.deepStrictEqual(listed(snapshots, "Name? (run 1)"), ["elicitation/create-1"])
+      assert.strictEqual(listed(snapshots, "Name? (run 2)").length, 1, JSON.stringify(snapshots))
+      assert.notStrictEqual(listed(snapshots, "Name? (run 2)")[0], "elicitation/create-1")
+    }))
+
+  // Passes before and after: a question pending as a concurrent branch required the URL (the run
+  // ended beside it, its answer never given) is asked again in the next run, under a new key.
+  it.live("a question never answered (the URL required beside it): asked again in the next run", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serveHttp(
+        { name: "rerun-unanswered", version: "1.0.0", tasks: McpServer.tasks() },
+        taskTool("beside_url", () =>
+          Effect.map(
+            Effect.all([McpContext.elicit("Name?", Name), Effect.andThen(Effect.sleep(100), signedIn("beside"))], { concurrency: 2 }),
+            ([outcome]) => said(outcome, (c) => c.name)
+          ))
+      )
+      // The form is answered only once the URL was (in the second run).
+      const { snapshots, task } = yield* drive(
+        url,
+        "beside_url",
+        (_key, request) =>
+          request.params?.mode === "url" ? { action: "accept" } : completed.size > 0 ? accept({ name: "Ada" }) : undefined
+      )
+      assert.deepStrictEqual([task.status, textOf(task)], ["completed", "Ada"], JSON.stringify(task))
+      const keys = listed(snapshots, "Name?")
+      assert.isAtLeast(keys.length, 1, JSON.stringify(snapshots))
+      assert.notStrictEqual(keys.at(-1), "elicitation/create-1", JSON.stringify(keys))
+    }))
+})
