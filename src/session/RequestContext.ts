@@ -129,6 +129,18 @@ export interface RelatedTask {
     ) => Effect.Effect<unknown, ClientResultInvalid | SessionClosed>)
     | undefined
   /**
+   * MCP 2026-07-28 (the tasks extension): told of each question of the call answered from its multi
+   * round-trip round, before the call is a task (the request as asked, the `inputKey` it was asked
+   * with, the answer as the client sent it): should the call become a task whose work runs again
+   * from the start (once the user completed a URL elicitation it required), the same question is
+   * given that answer there, not listed in the task's `inputRequests` again (see {@link ask}).
+   *
+   * @since 0.2.0
+   */
+  readonly answeredInRound?:
+    | ((method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined, answer: unknown) => void)
+    | undefined
+  /**
    * MCP 2026-07-28: makes the call a task now, if it may become one (see `McpContext.becomeTask`);
    * fails with 429 when a task limit is reached, -32603 `StoreUnavailable` when the task store failed.
    */

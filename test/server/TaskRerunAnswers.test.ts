@@ -277,3 +277,67 @@ describe("2026-07-28, the tasks extension: a question answered in a run before a
       assert.notStrictEqual(keys.at(-1), "elicitation/create-1", JSON.stringify(keys))
     }))
 })
+
+describe("2026-07-28, the tasks extension: a question answered by multi round-trip before the call became a task", () => {
+  // Fails before: the run after the URL elicitation asked it again, in the task's inputRequests
+  // (a task's questions go by tasks/update; the round's answers were not looked at).
+  it.live("is answered from that answer in the task's runs after a URL elicitation, as one answered in the task is", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      let runs = 0
+      const { url } = yield* serveHttp(
+        { name: "rerun-round", version: "1.0.0", tasks: McpServer.tasks() },
+        McpServer.tool({
+          name: "round_then_task",
+          execution: { taskSupport: "optional" },
+          handler: () =>
+            Effect.gen(function*() {
+              runs++
+              const name = yield* Effect.orDie(McpContext.elicit("Name?", Name))
+              yield* McpContext.becomeTask
+              const age = yield* Effect.orDie(McpContext.elicit("Age?", Age))
+              yield* signedIn("round")
+              return `${said(name, (c) => c.name)} ${said(age, (c) => String(c.age))}`
+            })
+        })
+      )
+      const first = (yield* Effect.promise(() => modern(url, "tools/call", { name: "round_then_task", arguments: {} }, { meta }))).message
+      assert.strictEqual(first.result?.resultType, "input_required", JSON.stringify(first))
+      assert.deepStrictEqual(Object.keys(first.result.inputRequests), ["elicitation/create-1"])
+      const call = (yield* Effect.promise(() =>
+        modern(url, "tools/call", {
+          name: "round_then_task",
+          arguments: {},
+          inputResponses: { "elicitation/create-1": accept({ name: "Ada" }) },
+          requestState: first.result.requestState
+        }, { meta })
+      )).message
+      assert.strictEqual(call.result?.resultType, "task", JSON.stringify(call))
+      const taskId: string = call.result.taskId
+      const snapshots: Array<any> = []
+      const get = () =>
+        modern(url, "tasks/get", { taskId }, { meta }).then((answer) => {
+          if (answer.message.result !== undefined) snapshots.push(answer.message.result)
+          return answer.message
+        })
+      const answered: Array<string> = []
+      let task: any
+      // Bounded: at most 6 answers.
+      for (let round = 0; round < 6; round++) {
+        task = yield* Effect.promise(() =>
+          pollTask(get, (task) => task.status !== "working" && (task.status !== "input_required" || Object.keys(task.inputRequests).some((key) => !answered.includes(key))))
+        )
+        if (task.status !== "input_required") break
+        const key = Object.keys(task.inputRequests).find((key) => !answered.includes(key))!
+        const request = task.inputRequests[key]
+        answered.push(key)
+        if (request.params?.mode === "url") completed.add(request.params.url)
+        const value = request.params?.mode === "url" ? { action: "accept" } : request.params.message === "Age?" ? accept({ age: 36 }) : accept({ name: "Bob" })
+        yield* Effect.promise(() => modern(url, "tasks/update", { taskId, inputResponses: { [key]: value } }, { meta }))
+      }
+      assert.deepStrictEqual([task.status, textOf(task)], ["completed", "Ada 36"], JSON.stringify(task))
+      assert.deepStrictEqual(listed(snapshots, "Name?"), [], JSON.stringify(snapshots))
+      assert.strictEqual(listed(snapshots, "Age?").length, 1, JSON.stringify(snapshots))
+      assert.strictEqual(runs, 3)
+    }))
+})

@@ -294,6 +294,17 @@ export const make = (options: {
       const state = this.state
       return typeof state === "string" && state !== "" && supervisor.runs?.(state) === false
     }
+    /**
+     * See `RelatedTask.answeredInRound`: kept as a question of this run answered (see {@link Run}),
+     * its place among the run's questions counted as the task's questions are.
+     */
+    answeredInRound(method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined, answer: unknown): void {
+      const inputs = this.inputs ??= waitingOf(new Run())
+      const logical = inputs.run?.logicalKey(inputKey)
+      if (logical === undefined) return
+      const request: InputRequest = params === undefined ? { method } : { method, params }
+      ;(inputs.answers ??= new Map()).set(logical, { request, value: answer, canonical: undefined })
+    }
     /** Lists the input, waits for `tasks/update`; one answered in an earlier run is given that answer (see {@link Run}). */
     ask(method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined) {
       return Effect.suspend(() => {

@@ -130,7 +130,8 @@ const inputFromRound = (
   params: JsonRpc.Params | undefined,
   options: ClientRequestOptions | undefined,
   truth: Negotiation.ResolvedRequest,
-  elsewhere?: ((key: string) => Effect.Effect<unknown, ClientRequestError> | undefined) | undefined
+  elsewhere?: ((key: string) => Effect.Effect<unknown, ClientRequestError> | undefined) | undefined,
+  task?: RelatedTask | undefined
 ): Effect.Effect<unknown, ClientRequestError> =>
   // Decided when the effect runs (as a session's requests are): an effect built but never run
   // must not take a key or record an input.
@@ -156,7 +157,11 @@ const inputFromRound = (
       // An answer of the wrong shape fails the handler with `ClientResultInvalid`, as a 2025-era
       // session's answer of the wrong shape does (asked again, a client that keeps sending it was
       // asked round after round until it gave up, and the handler never knew).
-      if (isExit(decoded)) return Effect.andThen(Effect.yieldNow, decoded)
+      if (isExit(decoded)) {
+        // The call may become a task whose work runs again (see `RelatedTask.answeredInRound`).
+        task?.answeredInRound?.(method, asked, options?.inputKey, answer)
+        return Effect.andThen(Effect.yieldNow, decoded)
+      }
     }
     round.ask(key, asked === undefined ? { method } : { method, params: asked })
     if (elsewhere === undefined) return Effect.andThen(Effect.yieldNow, Effect.die(inputRequired))
@@ -553,7 +558,7 @@ export class RequestContextImpl implements RequestContext {
         // (concurrently) may start the task's creation as the question stops.
         return this.relatedTask?.ask === undefined
           ? inputFromRound(round, method, params, options, this.truth)
-          : inputFromRound(round, method, params, options, this.truth, (key) => this.promotedMeanwhile(round, key, method, params, options))
+          : inputFromRound(round, method, params, options, this.truth, (key) => this.promotedMeanwhile(round, key, method, params, options), this.relatedTask)
       }
       return Effect.flatMap(Effect.exit(promoting), () =>
         this.inExtensionTask
