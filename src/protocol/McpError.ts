@@ -184,9 +184,9 @@ export class ResourceNotFound extends Data.TaggedError("ResourceNotFound")<{ rea
  * 2026-07-28 retired the code: there a `tools/call`, `prompts/get` or `resources/read` that
  * fails with it answers `input_required` with the elicitations as input requests (MRTR; those of
  * every such failure in its cause; another failure beside it wins, see
- * {@link failureBesideUrlElicitation}; one `elicitationId` asked once, two different elicitations
- * under one id a defect; -32021 with `data.requiredCapabilities` for a client that did not
- * declare `elicitation.url`, a task's error too), and another method -32603. Once the call is a task of the
+ * {@link failureBesideUrlElicitation}; the same elicitation asked once, one `elicitationId` or,
+ * without one, one payload; two different elicitations under one id a defect; -32021 with
+ * `data.requiredCapabilities` for a client that did not declare `elicitation.url`, a task's error too), and another method -32603. Once the call is a task of the
  * tasks extension, they are listed in the task's `inputRequests` and the handler runs again from
  * the start once the user completed them (up to 10 times, see docs/tasks.md; the questions the
  * client answered in an earlier run are given those answers, not asked again): fail with it before

@@ -8,7 +8,8 @@
  *   after round (the SDK v2 client gave up after 10), the failure never told;
  * - beside another URL elicitation required (concurrent branches), both are asked, in one round;
  *   the same one (one `elicitationId`) once, in a round as in a task; two different ones under
- *   one id are refused (a `RangeError` defect, -32603, logged);
+ *   one id are refused (a `RangeError` defect, -32603, logged); the same one without an id (the
+ *   same payload) once too;
  * - a question the handler keys as its URL elicitation is (`inputKey` = `elicitationId`), in the
  *   same round or a later one, is refused (a `RangeError` defect, -32603, logged): the URL's answer
  *   was given to the question (no content: the form invalid), the URL asked again, for ever.
@@ -592,5 +593,72 @@ describe("2026-07-28: one URL elicitation required by two concurrent branches (t
       const again = yield* Effect.promise(() => modernClient.request("tools/call", { name: "connect_apart", arguments: {} }, urlCaps))
       assert.strictEqual(again.error?.code, -32603, JSON.stringify(again))
       assert.isTrue(logged.some((line) => line.includes(twoPayloads("twin"))), logged.join("\n"))
+    }))
+})
+
+/** The URL elicitation of `id` without an `elicitationId`, required to `reason` (its failure's message). */
+const signedInWithoutId = (id: string, reason: string) =>
+  Effect.suspend(() =>
+    completed.has(`https://example.com/${id}`) ? Effect.void : Effect.fail(
+      new McpError.UrlElicitationRequired({
+        elicitations: [{ mode: "url", url: `https://example.com/${id}`, message: `Sign in to ${id}` }],
+        message: `Sign in to ${id} to ${reason}`
+      })
+    )
+  )
+
+describe("2026-07-28: one URL elicitation without an elicitationId required by two concurrent branches", () => {
+  // Fails before: an elicitation without an id was asked as it is, each time: listed twice (two
+  // keys by order, two task inputs), the user sent to the same page twice.
+  it.live("is asked once (the same payload, canonical), by multi round-trip and in a task's inputRequests; another payload apart", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const { url } = yield* serveHttp(
+        { name: "url-twice-without-id", version: "1.0.0", tasks: McpServer.tasks() },
+        Layer.mergeAll(
+          McpServer.tool({ name: "connect_twice_without_id", handler: () => bothBranches(signedInWithoutId("pad", "read"), signedInWithoutId("pad", "write")) }),
+          McpServer.tool({ name: "connect_two_without_id", handler: () => bothBranches(signedInWithoutId("pad", "read"), signedInWithoutId("box", "write")) }),
+          McpServer.tool({
+            name: "connect_twice_without_id_in_task",
+            execution: { taskSupport: "optional" },
+            handler: () => Effect.andThen(McpContext.becomeTask, bothBranches(signedInWithoutId("safe", "open"), signedInWithoutId("safe", "lock")))
+          })
+        )
+      )
+      const first = (yield* Effect.promise(() => modern(url, "tools/call", { name: "connect_twice_without_id", arguments: {} }, { meta: urlCaps }))).message
+      assert.strictEqual(first.result?.resultType, "input_required", JSON.stringify(first))
+      assert.deepStrictEqual(first.result.inputRequests, {
+        "elicitation/create-url-1": { method: "elicitation/create", params: { mode: "url", url: "https://example.com/pad", message: "Sign in to pad" } }
+      })
+      completed.add("https://example.com/pad")
+      const retried = (yield* Effect.promise(() =>
+        modern(url, "tools/call", {
+          name: "connect_twice_without_id",
+          arguments: {},
+          inputResponses: { "elicitation/create-url-1": { action: "accept" } },
+          requestState: first.result.requestState
+        }, { meta: urlCaps })
+      )).message
+      assert.deepStrictEqual(retried.result?.content, [{ type: "text", text: "connected" }], JSON.stringify(retried))
+      // Two payloads: both asked, each under its own key.
+      completed.clear()
+      const two = (yield* Effect.promise(() => modern(url, "tools/call", { name: "connect_two_without_id", arguments: {} }, { meta: urlCaps }))).message
+      assert.deepStrictEqual(
+        Object.entries<any>(two.result?.inputRequests ?? {}).map(([key, request]) => [key, request.params.url]),
+        [["elicitation/create-url-1", "https://example.com/pad"], ["elicitation/create-url-2", "https://example.com/box"]],
+        JSON.stringify(two)
+      )
+      // A task: one input request; accepted, the work runs again and completes.
+      const meta = urlTaskMeta
+      const { get, seen: waiting, taskId } = yield* callAsTask(url, "connect_twice_without_id_in_task")
+      assert.strictEqual(waiting.status, "input_required", JSON.stringify(waiting))
+      const keys = Object.keys(waiting.inputRequests)
+      assert.deepStrictEqual(keys.map((key) => waiting.inputRequests[key].params.url), ["https://example.com/safe"], JSON.stringify(waiting))
+      completed.add("https://example.com/safe")
+      yield* Effect.promise(() => modern(url, "tasks/update", { taskId, inputResponses: { [keys[0]!]: { action: "accept" } } }, { meta }))
+      const done = yield* Effect.promise(() =>
+        pollTask(get, (task) => task.status !== "working" && (task.status !== "input_required" || Object.keys(task.inputRequests).some((key) => !keys.includes(key))))
+      )
+      assert.deepStrictEqual([done.status, done.result?.content], ["completed", [{ type: "text", text: "connected" }]], JSON.stringify(done))
     }))
 })

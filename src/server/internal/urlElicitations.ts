@@ -36,7 +36,11 @@ export const urlFailuresOf = (cause: Cause.Cause<McpError.McpError>): ReadonlyAr
  * asked once, the user completed one of the two, and the branch that needed the other was told
  * so): a `RangeError` naming the id (a defect, logged: nothing asked), as a question keyed as a
  * URL elicitation is. The same is the same as asked: its params (all but the id) deeply equal, keys
- * in any order, `mode` "url" whatever it says. An elicitation without an id is asked as it is, each time.
+ * in any order, `mode` "url" whatever it says. Elicitations without an id are told apart by what
+ * is asked alone: the same one twice (two branches that need the same sign-in, written without an
+ * id) is asked once, at its first place (the user sent to the same page once; the page is all the
+ * user sees of it, and an id-less elicitation has nothing else to be completed by); it stays apart
+ * from one with an id, whose key is that id.
  */
 export const distinctUrlElicitations = (
   failures: ReadonlyArray<McpError.UrlElicitationRequired>
@@ -44,6 +48,9 @@ export const distinctUrlElicitations = (
   const distinct: Array<UrlElicitation> = []
   // The elicitations seen by id (the first one's, and its params as asked), made at the first one.
   let byId: Map<string, { readonly elicitation: object; readonly params: object }> | undefined
+  // Those without an id, by their params as asked (canonical), made at the second one.
+  let withoutId: Set<string> | undefined
+  let firstWithoutId: UrlElicitation | undefined
   let i = 0
   for (const failure of failures) {
     for (const elicitation of failure.elicitations) {
@@ -51,7 +58,16 @@ export const distinctUrlElicitations = (
       const params = { ...rest, mode: "url" }
       i++
       if (typeof elicitationId !== "string" || elicitationId.length === 0) {
-        distinct.push({ id: undefined, order: i, params, failure })
+        const one: UrlElicitation = { id: undefined, order: i, params, failure }
+        if (firstWithoutId === undefined) {
+          firstWithoutId = one
+        } else {
+          if (withoutId === undefined) withoutId = new Set([canonicalJson(firstWithoutId.params, true)])
+          const canonical = canonicalJson(params, true)
+          if (withoutId.has(canonical)) continue
+          withoutId.add(canonical)
+        }
+        distinct.push(one)
         continue
       }
       const seen = byId?.get(elicitationId)
