@@ -16,7 +16,7 @@ import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
-import { McpError, McpServer } from "../../src/index.ts"
+import { McpContext, McpError, McpServer } from "../../src/index.ts"
 import { Authorization, Middleware, Retry, SizeLimit } from "../../src/middleware/index.ts"
 import { RedisTaskStore } from "../../src/redis.ts"
 import { TaskStore } from "../../src/tasks/TaskStore.ts"
@@ -315,6 +315,51 @@ layer(TestRedis.layer, { excludeTestServices: true })("a 2026-07-28 task taken o
       yield* b.request("tasks/update", { taskId, inputResponses: { [keys[0]!]: { action: "accept" } } })
       const ended = yield* pollUntil(b, taskId, (task) => task?.status !== "working" && task?.status !== "input_required")
       assert.deepStrictEqual([ended?.status, ended?.result?.content], ["completed", [{ type: "text", text: "connected" }]], JSON.stringify(ended))
+      assert.strictEqual(runs, 3)
+    }).pipe(Effect.scoped), 30_000)
+  // The answers a run that took the task over was given are kept for its runs after a URL
+  // elicitation, as on the replica that made the task (its inputs made as it starts, before its
+  // policy: `resumedWork` gives them their run). Without, the form was listed again there.
+  it.effect("its question answered before the URL elicitation: answered from that answer in the run after it, listed once", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      let signedIn = false
+      const Name = Schema.Struct({ name: Schema.String })
+      const Connect = McpServer.tool({
+        name: "connect_as",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          Effect.gen(function*() {
+            // The first run (on the replica that stops) waits until it is stopped.
+            if (++runs === 1) return yield* Effect.never
+            const outcome = yield* Effect.orDie(McpContext.elicit("Name?", Name))
+            if (!signedIn) {
+              return yield* new McpError.UrlElicitationRequired({
+                elicitations: [{ mode: "url", elicitationId: "drive", url: "https://example.com/drive", message: "Sign in to drive" }],
+                message: "Sign in to drive first"
+              })
+            }
+            return outcome.action === "accept" ? `connected as ${outcome.content.name}` : outcome.action
+          })
+      })
+      const replica = yield* replicas(Connect, undefined, { ...capabilities, elicitation: { form: {}, url: {} } })
+      const scopeA = yield* Scope.make()
+      const a = yield* replica(scopeA)
+      const b = yield* replica(yield* Effect.scope)
+      const { taskId } = yield* a.callToolAsTask("connect_as")
+      yield* Scope.close(scopeA, Exit.void)
+      const asked = yield* pollUntil(b, taskId, (task) => task?.status !== "working")
+      assert.strictEqual(asked?.status, "input_required", JSON.stringify(asked))
+      const [form] = Object.keys(asked.inputRequests)
+      assert.strictEqual(asked.inputRequests[form!].params.message, "Name?", JSON.stringify(asked))
+      yield* b.request("tasks/update", { taskId, inputResponses: { [form!]: { action: "accept", content: { name: "Ada" } } } })
+      const url = yield* pollUntil(b, taskId, (task) => task?.status !== "working" && !(form! in (task?.inputRequests ?? {})))
+      const keys = Object.keys(url?.inputRequests ?? {})
+      assert.deepStrictEqual(keys.map((key) => url.inputRequests[key].params.url), ["https://example.com/drive"], JSON.stringify(url))
+      signedIn = true
+      yield* b.request("tasks/update", { taskId, inputResponses: { [keys[0]!]: { action: "accept" } } })
+      const ended = yield* pollUntil(b, taskId, (task) => task?.status !== "working" && !(keys[0]! in (task?.inputRequests ?? {})))
+      assert.deepStrictEqual([ended?.status, ended?.result?.content], ["completed", [{ type: "text", text: "connected as Ada" }]], JSON.stringify(ended))
       assert.strictEqual(runs, 3)
     }).pipe(Effect.scoped), 30_000)
 })

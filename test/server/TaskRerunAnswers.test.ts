@@ -12,6 +12,8 @@
  * Raw 2026 requests over stateless Streamable HTTP; every `tasks/get` seen is kept, and what was
  * listed counted over all of them.
  */
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -339,5 +341,78 @@ describe("2026-07-28, the tasks extension: a question answered by multi round-tr
       assert.deepStrictEqual(listed(snapshots, "Name?"), [], JSON.stringify(snapshots))
       assert.strictEqual(listed(snapshots, "Age?").length, 1, JSON.stringify(snapshots))
       assert.strictEqual(runs, 3)
+    }))
+})
+
+/** The heap in use after full collections (MB). */
+const heapAfterGc = (): number => {
+  setFlagsFromString("--expose-gc")
+  const gc = runInNewContext("gc") as () => void
+  gc()
+  gc()
+  return process.memoryUsage().heapUsed / 1e6
+}
+
+describe("2026-07-28, the tasks extension: a task's answers kept only where its work may run again", () => {
+  // Fails before: every answer the task's questions were given stayed in memory as long as its work
+  // ran (32 answers of 512 KB: the heap grew by ~16 MB), for a client that did not declare
+  // elicitation.url, whose task's work never runs again after a URL elicitation (it fails -32021).
+  it.live("a client without elicitation.url: the answers of a task's questions are not kept while its work runs", () =>
+    Effect.gen(function*() {
+      const questions = 32
+      const size = 512 * 1024
+      const { url } = yield* serveHttp(
+        { name: "answers-not-kept", version: "1.0.0", tasks: McpServer.tasks() },
+        McpServer.tool({
+          name: "many_answers",
+          execution: { taskSupport: "optional" },
+          handler: () =>
+            Effect.gen(function*() {
+              yield* McpContext.becomeTask
+              // Only their lengths kept by the handler.
+              let total = 0
+              for (let i = 0; i < questions; i++) {
+                const outcome = yield* Effect.orDie(McpContext.elicit(`Q${i}?`, Name))
+                total += outcome.action === "accept" ? outcome.content.name.length : 0
+              }
+              const last = yield* Effect.orDie(McpContext.elicit("Last?", Name))
+              return `${total} ${said(last, (c) => c.name)}`
+            })
+        })
+      )
+      const formOnly = withTasks({ elicitation: { form: {} } })
+      const call = (yield* Effect.promise(() => modern(url, "tools/call", { name: "many_answers", arguments: {} }, { meta: formOnly }))).message
+      assert.strictEqual(call.result?.resultType, "task", JSON.stringify(call))
+      const taskId: string = call.result.taskId
+      const get = () => modern(url, "tasks/get", { taskId }, { meta: formOnly }).then((answer) => answer.message)
+      const answered = new Set<string>()
+      const next = () =>
+        Effect.promise(() =>
+          pollTask(get, (task) => task.status !== "working" && (task.status !== "input_required" || Object.keys(task.inputRequests).some((key) => !answered.has(key))))
+        )
+      const answer = (taskId: string, key: string, name: string) =>
+        Effect.promise(() => modern(url, "tasks/update", { taskId, inputResponses: { [key]: accept({ name }) } }, { meta: formOnly }))
+      let heapBefore: number | undefined
+      let task: any
+      // Bounded: one answer per question.
+      for (let i = 0; i <= questions; i++) {
+        task = yield* next()
+        assert.strictEqual(task.status, "input_required", JSON.stringify(task))
+        const key = Object.keys(task.inputRequests).find((key) => !answered.has(key))!
+        const message = task.inputRequests[key].params.message
+        heapBefore ??= heapAfterGc()
+        if (message === "Last?") break
+        answered.add(key)
+        yield* answer(taskId, key, String.fromCharCode(97 + (i % 26)).repeat(size))
+      }
+      // Waiting for its last answer: its work runs, the 32 answers given.
+      assert.strictEqual(task.inputRequests[Object.keys(task.inputRequests).find((key) => !answered.has(key))!].params.message, "Last?")
+      const grown = heapAfterGc() - heapBefore!
+      assert.isBelow(grown, 6, `the heap grew by ${grown.toFixed(1)} MB while the task waited (${questions} answers of ${size / 1024} KB given)`)
+      const lastKey = Object.keys(task.inputRequests).find((key) => !answered.has(key))!
+      answered.add(lastKey)
+      yield* answer(taskId, lastKey, "Ada")
+      const done = yield* next()
+      assert.deepStrictEqual([done.status, textOf(done)], ["completed", `${questions * size} Ada`], JSON.stringify(done))
     }))
 })

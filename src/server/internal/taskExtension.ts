@@ -58,8 +58,9 @@ interface Waiting {
   readonly takenOver?: TakenOver | undefined
   /**
    * The run of the task's work its questions are asked in now (see {@link Run}); `undefined` while
-   * the URL elicitations a run failed for are asked, between two runs: asked again on each run
-   * that requires one, never answered from an earlier answer.
+   * the URL elicitations a run failed for are asked, between two runs (asked again on each run
+   * that requires one, never answered from an earlier answer), and for a client that did not
+   * declare `elicitation.url`, whose task's work never runs again (nothing kept for it).
    */
   run: Run | undefined
   /**
@@ -267,6 +268,11 @@ export const make = (options: {
     inputs: Waiting | undefined = undefined
     /** Set once the server starts making the call a task on its own (`promoteAfter` elapsed). */
     creating = false
+    /**
+     * Set as its work starts when its client declared `elicitation.url` (see `askingUrls`): only
+     * then may the work run again after a URL elicitation, and are its answers kept (see {@link Run}).
+     */
+    reruns = false
     /** `""` until promoted. */
     get taskId(): string {
       return typeof this.state === "string" ? this.state : ""
@@ -299,6 +305,7 @@ export const make = (options: {
      * its place among the run's questions counted as the task's questions are.
      */
     answeredInRound(method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined, answer: unknown): void {
+      if (!this.reruns) return
       const inputs = this.inputs ??= waitingOf(new Run())
       const logical = inputs.run?.logicalKey(inputKey)
       if (logical === undefined) return
@@ -309,7 +316,7 @@ export const make = (options: {
     ask(method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined) {
       return Effect.suspend(() => {
         const taskId = this.taskId
-        const inputs = this.inputs ??= waitingOf(new Run())
+        const inputs = this.inputs ??= waitingOf(this.reruns ? new Run() : undefined)
         const request: InputRequest = params === undefined ? { method } : { method, params }
         const logical = inputs.run?.logicalKey(inputKey)
         // Answered in an earlier run (the same question: logical key and request): that answer,
@@ -440,15 +447,22 @@ export const make = (options: {
     })
 
   /**
-   * `attempt` under {@link urlsAsked} for a client that declared `elicitation.url`; for another,
-   * under {@link urlsRefused}.
+   * `attempt` under {@link urlsAsked} for a client that declared `elicitation.url`, its work's
+   * answers kept for the runs after a URL elicitation (see {@link Run}); for another, under
+   * {@link urlsRefused}, nothing kept: its work never runs again (kept, every answer of a task
+   * stayed in memory as long as its work ran, for nothing).
    */
   const askingUrls = (
     handle: ExtensionTask,
     context: RequestContext,
     attempt: () => Effect.Effect<object, McpError.McpError>
-  ): Effect.Effect<object, McpError.McpError> =>
-    context.clientCapabilities.elicitation?.url === undefined ? urlsRefused(handle, attempt) : urlsAsked(handle, context, attempt, 0)
+  ): Effect.Effect<object, McpError.McpError> => {
+    if (context.clientCapabilities.elicitation?.url === undefined) return urlsRefused(handle, attempt)
+    handle.reruns = true
+    // A run that took the task over has its inputs already (see `resumedContext`).
+    if (handle.inputs !== undefined) handle.inputs.run ??= new Run()
+    return urlsAsked(handle, context, attempt, 0)
+  }
 
   /**
    * A task's work that failed for URL elicitations only, for a client that did not declare
@@ -716,7 +730,8 @@ export const make = (options: {
     if (!isWorkItem(work)) return undefined
     const handle = new ExtensionTask()
     handle.state = taskId
-    if (takenOver !== undefined) handle.inputs = waitingOf(new Run(), takenOver)
+    // Its run (see `Run`) given by `resumedWork`, for a client that declared `elicitation.url`.
+    if (takenOver !== undefined) handle.inputs = waitingOf(undefined, takenOver)
     const truth = {
       protocolVersion: work.protocolVersion as ProtocolVersion.ProtocolVersion,
       clientCapabilities: (work.clientCapabilities ?? {}) as ClientCapabilities,
