@@ -30,12 +30,11 @@ import * as Logger from "effect/Logger"
 import { request as httpRequest } from "node:http"
 import { appendFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { setFlagsFromString } from "node:v8"
-import { runInNewContext } from "node:vm"
 import { components, options } from "../../examples/everything-server.ts"
 import { McpServer, StreamableHttp } from "../../src/index.ts"
 import { WebHandler } from "../../src/web.ts"
 import { startNode, kill, type NodeChild } from "../support/child.ts"
+import { heapAfterGc } from "../support/heap.ts"
 import { serveOnAnyPort } from "../http/support.ts"
 import { BATCHING, type Case, dueIds, generate, LEGACY, MODERN, modernMeta } from "./mutations.ts"
 
@@ -264,14 +263,6 @@ const toolsListed = async (port: number, session: string | undefined, id: string
   return undefined
 }
 
-/** The heap in use after a full GC (MB). */
-const heapAfterGc = (): number => {
-  setFlagsFromString("--expose-gc")
-  const gc = runInNewContext("gc") as () => void
-  gc()
-  gc()
-  return process.memoryUsage().heapUsed / 1e6
-}
 
 /** Checks the answer `c` got over HTTP (`transport` names the server and era). */
 const checkHttp = (c: Case, transport: string, answer: HttpAnswer | "no answer" | "closed", batching: boolean) => {

@@ -12,13 +12,12 @@
  * Raw 2026 requests over stateless Streamable HTTP; every `tasks/get` seen is kept, and what was
  * listed counted over all of them.
  */
-import { setFlagsFromString } from "node:v8"
-import { runInNewContext } from "node:vm"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { type ClientRequestOptions, McpContext, McpError, McpServer } from "../../src/index.ts"
 import { modern, pollTask, serveHttp, withTasks } from "../extensions/support.ts"
+import { heapAfterGc } from "../support/heap.ts"
 
 const meta = withTasks({ elicitation: { form: {}, url: {} } })
 
@@ -78,10 +77,22 @@ const drive = (
   answer: (key: string, request: any) => unknown,
   rounds = 8
 ) =>
+  Effect.flatMap(
+    Effect.promise(() => modern(url, "tools/call", { name, arguments: {} }, { meta })),
+    ({ message: call }) => {
+      assert.strictEqual(call.result?.resultType, "task", JSON.stringify(call))
+      return driveTask(url, call.result.taskId, answer, rounds)
+    }
+  )
+
+/** {@link drive} for the task `taskId` made already. */
+const driveTask = (
+  url: string,
+  taskId: string,
+  answer: (key: string, request: any) => unknown,
+  rounds = 8
+) =>
   Effect.gen(function*() {
-    const call = (yield* Effect.promise(() => modern(url, "tools/call", { name, arguments: {} }, { meta }))).message
-    assert.strictEqual(call.result?.resultType, "task", JSON.stringify(call))
-    const taskId: string = call.result.taskId
     const snapshots: Array<any> = []
     const get = () =>
       modern(url, "tasks/get", { taskId }, { meta }).then((answer) => {
@@ -315,28 +326,12 @@ describe("2026-07-28, the tasks extension: a question answered by multi round-tr
         }, { meta })
       )).message
       assert.strictEqual(call.result?.resultType, "task", JSON.stringify(call))
-      const taskId: string = call.result.taskId
-      const snapshots: Array<any> = []
-      const get = () =>
-        modern(url, "tasks/get", { taskId }, { meta }).then((answer) => {
-          if (answer.message.result !== undefined) snapshots.push(answer.message.result)
-          return answer.message
-        })
-      const answered: Array<string> = []
-      let task: any
-      // Bounded: at most 6 answers.
-      for (let round = 0; round < 6; round++) {
-        task = yield* Effect.promise(() =>
-          pollTask(get, (task) => task.status !== "working" && (task.status !== "input_required" || Object.keys(task.inputRequests).some((key) => !answered.includes(key))))
-        )
-        if (task.status !== "input_required") break
-        const key = Object.keys(task.inputRequests).find((key) => !answered.includes(key))!
-        const request = task.inputRequests[key]
-        answered.push(key)
-        if (request.params?.mode === "url") completed.add(request.params.url)
-        const value = request.params?.mode === "url" ? { action: "accept" } : request.params.message === "Age?" ? accept({ age: 36 }) : accept({ name: "Bob" })
-        yield* Effect.promise(() => modern(url, "tasks/update", { taskId, inputResponses: { [key]: value } }, { meta }))
-      }
+      const { snapshots, task } = yield* driveTask(
+        url,
+        call.result.taskId,
+        urlOr((request) => request.params.message === "Age?" ? accept({ age: 36 }) : accept({ name: "Bob" })),
+        6
+      )
       assert.deepStrictEqual([task.status, textOf(task)], ["completed", "Ada 36"], JSON.stringify(task))
       assert.deepStrictEqual(listed(snapshots, "Name?"), [], JSON.stringify(snapshots))
       assert.strictEqual(listed(snapshots, "Age?").length, 1, JSON.stringify(snapshots))
@@ -344,14 +339,6 @@ describe("2026-07-28, the tasks extension: a question answered by multi round-tr
     }))
 })
 
-/** The heap in use after full collections (MB). */
-const heapAfterGc = (): number => {
-  setFlagsFromString("--expose-gc")
-  const gc = runInNewContext("gc") as () => void
-  gc()
-  gc()
-  return process.memoryUsage().heapUsed / 1e6
-}
 
 describe("2026-07-28, the tasks extension: a task's answers kept only where its work may run again", () => {
   // Fails before: every answer the task's questions were given stayed in memory as long as its work
