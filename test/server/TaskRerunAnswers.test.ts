@@ -340,66 +340,106 @@ describe("2026-07-28, the tasks extension: a question answered by multi round-tr
 })
 
 
-describe("2026-07-28, the tasks extension: a task's answers kept only where its work may run again", () => {
-  // Fails before: every answer the task's questions were given stayed in memory as long as its work
-  // ran (32 answers of 512 KB: the heap grew by ~16 MB), for a client that did not declare
-  // elicitation.url, whose task's work never runs again after a URL elicitation (it fails -32021).
-  it.live("a client without elicitation.url: the answers of a task's questions are not kept while its work runs", () =>
-    Effect.gen(function*() {
-      const questions = 32
-      const size = 512 * 1024
-      const { url } = yield* serveHttp(
-        { name: "answers-not-kept", version: "1.0.0", tasks: McpServer.tasks() },
-        McpServer.tool({
-          name: "many_answers",
-          execution: { taskSupport: "optional" },
-          handler: () =>
-            Effect.gen(function*() {
-              yield* McpContext.becomeTask
-              // Only their lengths kept by the handler.
-              let total = 0
-              for (let i = 0; i < questions; i++) {
-                const outcome = yield* Effect.orDie(McpContext.elicit(`Q${i}?`, Name))
-                total += outcome.action === "accept" ? outcome.content.name.length : 0
-              }
-              const last = yield* Effect.orDie(McpContext.elicit("Last?", Name))
-              return `${total} ${said(last, (c) => c.name)}`
-            })
-        })
+/**
+ * A task asking `questions` questions answered with `size` characters each, then one more: how much
+ * the heap grew (after full collections) between its first question and its last, the answers
+ * given and not one kept by the handler (its result, once the last one is answered, says it got
+ * them all). Its client declares `meta`.
+ */
+const heapWhileAnswered = (meta: Record<string, unknown>, questions = 32, size = 512 * 1024) =>
+  Effect.gen(function*() {
+    const { url } = yield* serveHttp(
+      { name: "answers-kept", version: "1.0.0", tasks: McpServer.tasks() },
+      McpServer.tool({
+        name: "many_answers",
+        execution: { taskSupport: "optional" },
+        handler: () =>
+          Effect.gen(function*() {
+            yield* McpContext.becomeTask
+            // Only their lengths kept by the handler.
+            let total = 0
+            for (let i = 0; i < questions; i++) {
+              const outcome = yield* Effect.orDie(McpContext.elicit(`Q${i}?`, Name))
+              total += outcome.action === "accept" ? outcome.content.name.length : 0
+            }
+            const last = yield* Effect.orDie(McpContext.elicit("Last?", Name))
+            return `${total} ${said(last, (c) => c.name)}`
+          })
+      })
+    )
+    const call = (yield* Effect.promise(() => modern(url, "tools/call", { name: "many_answers", arguments: {} }, { meta }))).message
+    assert.strictEqual(call.result?.resultType, "task", JSON.stringify(call))
+    const taskId: string = call.result.taskId
+    const get = () => modern(url, "tasks/get", { taskId }, { meta }).then((answer) => answer.message)
+    const answered = new Set<string>()
+    const next = () =>
+      Effect.promise(() =>
+        pollTask(get, (task) => task.status !== "working" && (task.status !== "input_required" || Object.keys(task.inputRequests).some((key) => !answered.has(key))))
       )
-      const formOnly = withTasks({ elicitation: { form: {} } })
-      const call = (yield* Effect.promise(() => modern(url, "tools/call", { name: "many_answers", arguments: {} }, { meta: formOnly }))).message
-      assert.strictEqual(call.result?.resultType, "task", JSON.stringify(call))
-      const taskId: string = call.result.taskId
-      const get = () => modern(url, "tasks/get", { taskId }, { meta: formOnly }).then((answer) => answer.message)
-      const answered = new Set<string>()
-      const next = () =>
-        Effect.promise(() =>
-          pollTask(get, (task) => task.status !== "working" && (task.status !== "input_required" || Object.keys(task.inputRequests).some((key) => !answered.has(key))))
-        )
-      const answer = (taskId: string, key: string, name: string) =>
-        Effect.promise(() => modern(url, "tasks/update", { taskId, inputResponses: { [key]: accept({ name }) } }, { meta: formOnly }))
-      let heapBefore: number | undefined
-      let task: any
-      // Bounded: one answer per question.
-      for (let i = 0; i <= questions; i++) {
-        task = yield* next()
-        assert.strictEqual(task.status, "input_required", JSON.stringify(task))
-        const key = Object.keys(task.inputRequests).find((key) => !answered.has(key))!
-        const message = task.inputRequests[key].params.message
-        heapBefore ??= heapAfterGc()
-        if (message === "Last?") break
-        answered.add(key)
-        yield* answer(taskId, key, String.fromCharCode(97 + (i % 26)).repeat(size))
+    const answer = (key: string, name: string) => {
+      answered.add(key)
+      return Effect.promise(() => modern(url, "tasks/update", { taskId, inputResponses: { [key]: accept({ name }) } }, { meta }))
+    }
+    let heapBefore: number | undefined
+    // Bounded: one answer per question.
+    for (let i = 0; i <= questions; i++) {
+      const task = yield* next()
+      assert.strictEqual(task.status, "input_required", JSON.stringify(task))
+      const key = Object.keys(task.inputRequests).find((key) => !answered.has(key))!
+      heapBefore ??= heapAfterGc()
+      if (task.inputRequests[key].params.message === "Last?") {
+        // Waiting for its last answer: its work runs, the other answers given.
+        const grown = heapAfterGc() - heapBefore
+        yield* answer(key, "Ada")
+        const done = yield* next()
+        assert.deepStrictEqual([done.status, textOf(done)], ["completed", `${questions * size} Ada`], JSON.stringify(done))
+        return grown
       }
-      // Waiting for its last answer: its work runs, the 32 answers given.
-      assert.strictEqual(task.inputRequests[Object.keys(task.inputRequests).find((key) => !answered.has(key))!].params.message, "Last?")
-      const grown = heapAfterGc() - heapBefore!
-      assert.isBelow(grown, 6, `the heap grew by ${grown.toFixed(1)} MB while the task waited (${questions} answers of ${size / 1024} KB given)`)
-      const lastKey = Object.keys(task.inputRequests).find((key) => !answered.has(key))!
-      answered.add(lastKey)
-      yield* answer(taskId, lastKey, "Ada")
-      const done = yield* next()
-      assert.deepStrictEqual([done.status, textOf(done)], ["completed", `${questions * size} Ada`], JSON.stringify(done))
+      yield* answer(key, String.fromCharCode(97 + (i % 26)).repeat(size))
+    }
+    return assert.fail("the last question was never asked")
+  })
+
+describe("2026-07-28, the tasks extension: what a task keeps of its answers for the runs of its work", () => {
+  // Fails before: every answer the task's questions were given stayed in memory as long as its work
+  // ran (32 answers of 512 KB: the heap grew by ~18 MB), for a client that did not declare
+  // elicitation.url, whose task's work never runs again after a URL elicitation (it fails -32021).
+  it.live("a client without elicitation.url: none, while its work runs", () =>
+    Effect.gen(function*() {
+      const grown = yield* heapWhileAnswered(withTasks({ elicitation: { form: {} } }))
+      assert.isBelow(grown, 6, `the heap grew by ${grown.toFixed(1)} MB while the task waited (32 answers of 512 KB given)`)
+    }))
+
+  // Fails before: kept whatever their size, every answer (32 of 512 KB: the heap grew by ~18 MB).
+  it.live("a client with elicitation.url: within the task's maxResultBytes (4 MiB by default, at the most their JSON can take)", () =>
+    Effect.gen(function*() {
+      const grown = yield* heapWhileAnswered(meta)
+      assert.isBelow(grown, 6, `the heap grew by ${grown.toFixed(1)} MB while the task waited (32 answers of 512 KB given)`)
+    }))
+
+  // Fails before: the bio was given its first answer, not asked again.
+  it.live("an answer over the bound is not kept: its question asked again in the run after a URL elicitation, the others answered", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const Bio = Schema.Struct({ bio: Schema.String })
+      const { url } = yield* serveHttp(
+        { name: "answers-bound", version: "1.0.0", tasks: McpServer.tasks({ maxResultBytes: 2_000 }) },
+        taskTool("bio_then_url", () =>
+          Effect.gen(function*() {
+            const name = yield* McpContext.elicit("Name?", Name)
+            const bio = yield* McpContext.elicit("Bio?", Bio)
+            yield* signedIn("bio")
+            return `${said(name, (c) => c.name)}: ${said(bio, (c) => c.bio.length === 1_000 ? "long" : c.bio)}`
+          }))
+      )
+      const bios = [accept({ bio: "x".repeat(1_000) }), accept({ bio: "short" })]
+      const { snapshots, task } = yield* drive(
+        url,
+        "bio_then_url",
+        urlOr((request) => request.params.message === "Name?" ? accept({ name: "Ada" }) : bios.shift())
+      )
+      assert.deepStrictEqual([task.status, textOf(task)], ["completed", "Ada: short"], JSON.stringify(task))
+      assert.deepStrictEqual(listed(snapshots, "Name?"), ["elicitation/create-1"])
+      assert.strictEqual(listed(snapshots, "Bio?").length, 2, JSON.stringify(listed(snapshots, "Bio?")))
     }))
 })

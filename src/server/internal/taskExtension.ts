@@ -45,7 +45,7 @@ import { TaskWorkRetry } from "./taskWorkRetry.ts"
 import { distinctUrlElicitations, urlCapabilityMissing, urlFailuresOf } from "./urlElicitations.ts"
 import type { TaskKeys } from "./requestorKeys.ts"
 import { errorForLog } from "../../internal/loggedCause.ts"
-import { boundedFinish } from "../../tasks/internal/resultBound.ts"
+import { boundedFinish, defaultMaxResultBytes, mostJsonBytes } from "../../tasks/internal/resultBound.ts"
 import { canonicalJson } from "../../internal/canonicalJson.ts"
 
 /** The inputs of a task: those it waits for, the keys it used, and the answers its runs were given. */
@@ -66,9 +66,12 @@ interface Waiting {
   /**
    * The answers its runs were given, by the logical key of their question (see {@link Run}), the
    * last one's for a key: made at the first. Kept as long as the task's work (this object is its
-   * work's), one per question the work asked, whatever the number of runs.
+   * work's), one per question the work asked, whatever the number of runs, within the task's bound
+   * (see `keep` in {@link make}).
    */
   answers: Map<string, Answered> | undefined
+  /** What the answers kept take, as `keep` measures them. */
+  keptBytes: number
 }
 
 /** An input a task waits for. */
@@ -86,6 +89,8 @@ interface Answered {
   readonly value: unknown
   /** The request as {@link sameRequest} compares it, once it was. */
   canonical: string | undefined
+  /** What the answer takes, as `keep` measured it. */
+  readonly bytes: number
 }
 
 /**
@@ -111,7 +116,7 @@ class Run {
 
 /** A task's inputs, made at its first question (or as a run that took it over starts). */
 const waitingOf = (run: Run | undefined, takenOver?: TakenOver): Waiting =>
-  ({ counter: 0, used: new Set(), pending: new Map(), takenOver, run, answers: undefined })
+  ({ counter: 0, used: new Set(), pending: new Map(), takenOver, run, answers: undefined, keptBytes: 0 })
 
 /** Whether `request` is the question `answered` answered: method and params as canonical JSON (keys in any order). */
 const sameRequest = (answered: Answered, request: InputRequest): boolean => {
@@ -236,13 +241,18 @@ export const make = (options: {
    * is recorded again (see {@link recordAgain}); without one, it is not.
    */
   readonly scope?: Scope.Scope | undefined
-  /** The largest outcome a `required` tool's task records (`McpServer.tasks`'s `maxResultBytes`; default 4 MiB). */
+  /**
+   * The largest outcome a `required` tool's task records (`McpServer.tasks`'s `maxResultBytes`;
+   * default 4 MiB), and the most a task keeps of its answers (see `keep`).
+   */
   readonly maxResultBytes?: number | undefined
 }): TaskExtension => {
   const { store, supervisor } = options
   // The store's `finish`, the outcome bounded (see `TaskSupervisor.SupervisorOptions.maxResultBytes`).
   const finishBounded = boundedFinish(store, options.maxResultBytes)
   const promoteAfter = options.promoteAfterMillis ?? 100
+  // The most a task keeps of its answers (see `keep`): as much as it may record of its result.
+  const maxKeptBytes = options.maxResultBytes ?? defaultMaxResultBytes
   const waiting = new Map<string, Waiting>()
   const ownerOf = perRequestor((context) => ownerKey(options.keysOf(context).owner))
 
@@ -309,8 +319,7 @@ export const make = (options: {
       const inputs = this.inputs ??= waitingOf(new Run())
       const logical = inputs.run?.logicalKey(inputKey)
       if (logical === undefined) return
-      const request: InputRequest = params === undefined ? { method } : { method, params }
-      ;(inputs.answers ??= new Map()).set(logical, { request, value: answer, canonical: undefined })
+      keep(inputs, logical, params === undefined ? { method } : { method, params }, answer)
     }
     /** Lists the input, waits for `tasks/update`; one answered in an earlier run is given that answer (see {@link Run}). */
     ask(method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined) {
@@ -346,6 +355,27 @@ export const make = (options: {
         )
       })
     }
+  }
+
+  /**
+   * Keeps the answer to a question of a run for the runs after it (see {@link Run}), in place of
+   * the one kept under its logical key, while the task's answers take at most `maxKeptBytes`
+   * (`McpServer.tasks`'s `maxResultBytes`, 4 MiB by default; measured as a result is, at the most
+   * their JSON can take): one that does not fit is not kept, and its question is asked again in a
+   * run after a URL elicitation. Without a bound, a work that asks in a loop kept every answer its
+   * client sent (up to 4 MiB each) as long as it ran.
+   */
+  const keep = (inputs: Waiting, logical: string, request: InputRequest, value: unknown): void => {
+    const answers = inputs.answers ??= new Map()
+    const before = answers.get(logical)
+    if (before !== undefined) {
+      answers.delete(logical)
+      inputs.keptBytes -= before.bytes
+    }
+    const bytes = mostJsonBytes(value, maxKeptBytes - inputs.keptBytes)
+    if (inputs.keptBytes + bytes > maxKeptBytes) return
+    inputs.keptBytes += bytes
+    answers.set(logical, { request, value, canonical: undefined, bytes })
   }
 
   /**
@@ -676,7 +706,7 @@ export const make = (options: {
         inputs.pending.delete(key)
         // Kept for the runs after this one (see `Run`): the answer as sent, the user's (a form
         // declined, one that does not match), given again as it is given now.
-        if (pending.logical !== undefined) (inputs.answers ??= new Map()).set(pending.logical, { request: pending.request, value, canonical: undefined })
+        if (pending.logical !== undefined) keep(inputs, pending.logical, pending.request, value)
         Deferred.doneUnsafe(pending.answer, decode === undefined ? Exit.succeed(value) : decode(method, value))
         answered = true
       }

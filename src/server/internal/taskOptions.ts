@@ -56,8 +56,10 @@ export interface TaskOptions extends MemoryOptions {
    * (above `SizeLimit`'s 1 MiB, which replaces a larger tool result by its `isError` result before
    * it is stored); raise it with `SizeLimit.maxBytes` when results are larger. Every stored task
    * may hold this much: a store's outcomes add up to at most `maxTasks` times it in JSON (on
-   * Redis, what it holds; in memory, the objects themselves, which take some times more). An integer
-   * >= 1, or `Infinity`: no bound.
+   * Redis, what it holds; in memory, the objects themselves, which take some times more). It also
+   * bounds the answers a task of the 2026-07-28 tasks extension keeps for the runs of its work
+   * after a URL elicitation (measured at the most their JSON can take: beyond, a question is asked
+   * again). An integer >= 1, or `Infinity`: no bound.
    */
   readonly maxResultBytes?: number | undefined
 }

@@ -185,6 +185,14 @@ const mostBytes = (value: unknown, budget: number, depth: number): number => {
 }
 
 /**
+ * The most bytes the UTF-8 JSON of `value` can take, measured as a task's outcome is (see
+ * `mostBytes`: each character of a string as six): `Infinity` once that is over `budget`, or for
+ * what cannot be told without serializing. What bounds the answers a task of the tasks extension
+ * keeps for the runs of its work (`server/internal/taskExtension.ts`).
+ */
+export const mostJsonBytes = (value: unknown, budget: number): number => mostBytes(value, budget, 0)
+
+/**
  * The error a task whose outcome is not JSON ends with: -32603 (what its work made cannot be sent:
  * no fault of the client's), with what `JSON.stringify` said.
  */
