@@ -275,7 +275,12 @@ export const components = Layer.mergeAll(Slow, ${tools.join(", ")}, Stopped)`
   // Fails before the fix: each restart left the port to no one between the old server's end and
   // the new one's listen: requests were refused (ECONNREFUSED), and another process could take the
   // port (the new server then exited 1). dev now holds the port and relays to its server.
-  it.live("restarts: the port is dev's, a request sent meanwhile waits for the new server (never refused)", () =>
+  // Fails before the fix: the keep-alive connection of a call in flight as the file changed was
+  // still relayed to the old server, draining: the client's next request on it was answered 503
+  // (or the connection was closed under it).
+  // One dev for both (two cases, where each started its own stateless dev and servers): the
+  // keep-alive client's call is in flight as the file changes the first time.
+  it.live("restarts: the port is dev's, a request sent meanwhile waits for the new server (never refused); a restart is invisible to a keep-alive client: its next request, on the same connection, is answered by the new server", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", server(["one"]))
@@ -323,8 +328,46 @@ export const components = Layer.mergeAll(Slow, ${tools.join(", ")}, Stopped)`
         }
         await Promise.all(inFlight)
       }))
+      // A keep-alive client (one connection) with a call in flight as the file changes first.
+      const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 })
+      yield* Effect.addFinalizer(() => Effect.sync(() => agent.destroy()))
+      const post = (message: unknown) =>
+        new Promise<{ readonly status: number; readonly body: string; readonly reused: boolean }>((resolve, reject) => {
+          const request = httpRequest({
+            host: "127.0.0.1",
+            port,
+            method: "POST",
+            path: "/mcp",
+            agent,
+            headers: { "content-type": "application/json", accept: BOTH, "mcp-protocol-version": initializeMessage(1).params.protocolVersion },
+            timeout: 30_000
+          }, (response) => {
+            const chunks: Array<Buffer> = []
+            response.on("data", (chunk: Buffer) => chunks.push(chunk))
+            response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), reused: request.reusedSocket }))
+            response.on("error", reject)
+          })
+          request.on("timeout", () => request.destroy(new Error("no answer in 30 s")))
+          request.on("error", reject)
+          request.end(JSON.stringify(message))
+        })
+      const first = post(initializeMessage(1))
+      assert.strictEqual((yield* Effect.promise(() => first)).status, 200)
+      const slow = post({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "slow", arguments: {} } })
+      yield* waitUntil(() => dev.stderr().includes("dev-test: the slow call runs"), `the slow call to run:\n${dev.stderr()}`)
       for (let restart = 2; restart <= 4; restart++) {
         writeFileSync(file, server(restart % 2 === 0 ? ["one", "two"] : ["one"]))
+        if (restart === 2) {
+          yield* waitUntil(() => dev.stderr().includes("server.ts changed, restarting"), "the restart")
+          const slowAnswer = yield* Effect.promise(() => slow)
+          assert.strictEqual(slowAnswer.status, 200, slowAnswer.body)
+          assert.include(slowAnswer.body, "slow done")
+          // The next request on the same connection, while the old server drains (or once the new one serves).
+          const next = yield* Effect.promise(() => post({ jsonrpc: "2.0", id: 3, method: "tools/list", params: {} }))
+          assert.strictEqual(next.status, 200, `${next.body}\n${dev.stderr()}`)
+          assert.isTrue(next.reused, "the client's connection was closed")
+          assert.include(next.body, '"two"', "answered by the new server")
+        }
         yield* waitUntil(servers(dev, restart), `server ${restart}:\n${dev.stderr()}`, startBound)
         // Polled a while on the new server too.
         yield* Effect.sleep(200)
@@ -418,31 +461,6 @@ ${server(["one"])}`
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(30_000)), 0)
     }), 120_000)
-
-  it.live("a module that does not load: its server says why, and dev waits for a change that fixes it", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempProject
-      // Its port is listened on only once the module is fixed: a port taken meanwhile by another
-      // process, the whole case again on another.
-      yield* onFreePort((port) =>
-        Effect.gen(function*() {
-          const file = writeModule(dir, "server.ts", "export const broken = (\n")
-          const dev = yield* spawnCli(["dev", file, "--port", String(port)], { cwd: dir })
-          yield* waitListening(
-            dev,
-            port,
-            () => dev.stderr().includes("the server exited with code 1; waiting for a change"),
-            `the failure:\n${dev.stderr()}`
-          )
-          assert.include(dev.stderr(), "loading")
-          writeFileSync(file, server(["one"]))
-          yield* waitListening(dev, port, () => listening(dev), `the fixed server:\n${dev.stderr()}`)
-          assert.deepStrictEqual(yield* toolNames(`http://127.0.0.1:${port}/mcp`), ["one", "slow"])
-          dev.child.kill("SIGTERM")
-          assert.strictEqual(yield* Effect.promise(() => dev.exited(30_000)), 0)
-        })
-      )
-    }), 240_000)
 
   // Fails before the fix: dev started a server that failed at once, said "waiting for a change to
   // restart it", and waited: no change of the file could make Node strip its types there.
@@ -632,11 +650,20 @@ export const components = Layer.mergeAll(Slow, one, Drained)`
 
   // Fails before the fix: folders were listed once, at start; a file in a folder made later (a new
   // module folder, a branch checked out) was never watched, and its changes restarted nothing.
-  it.live("a folder made while dev runs is watched: a file written in it (at once, or later) restarts the server", () =>
+  // Fails before the fix: a folder moved out of the tree tells its own watcher nothing of its
+  // files (only its parent's watcher sees it go), and nothing restarted; a folder removed whole
+  // restarted the server only when its own watcher's events were read before its parent's.
+  // One dev for both (two cases, where each started its own dev and server): the folder there from
+  // the start (mod/tools) is moved out once the made one's restarts are over.
+  it.live("a folder made while dev runs is watched: a file written in it (at once, or later) restarts the server; a watched folder holding a module moved out of the tree restarts the server", () =>
     // Whole, in a fresh folder, again on another port when another process takes it (also in a
     // restart's gap).
     onFreePort((port) => Effect.gen(function*() {
       const dir = yield* tempProject
+      const outside = mkdtempSync(join(tmpdir(), "effect-mcp-moved-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(outside, { recursive: true, force: true })))
+      mkdirSync(join(dir, "mod", "tools"), { recursive: true })
+      writeFileSync(join(dir, "mod", "tools", "extra.ts"), "export const extra = 1\n")
       const file = writeModule(dir, "server.ts", server(["one"]))
       const { dev } = yield* devAt(port, file, [], { cwd: dir })
       yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
@@ -670,27 +697,11 @@ export const components = Layer.mergeAll(Slow, one, Drained)`
         `a restart for lib/again.ts:\n${dev.stderr()}`,
         5_000
       )
-      dev.child.kill("SIGTERM")
-      assert.strictEqual(yield* Effect.promise(() => dev.exited(30_000)), 0)
-    })), 240_000)
-
-  // Fails before the fix: a folder moved out of the tree tells its own watcher nothing of its
-  // files (only its parent's watcher sees it go), and nothing restarted; a folder removed whole
-  // restarted the server only when its own watcher's events were read before its parent's.
-  it.live("a watched folder holding a module moved out of the tree restarts the server", () =>
-    onFreePort((port) => Effect.gen(function*() {
-      const dir = yield* tempProject
-      const outside = mkdtempSync(join(tmpdir(), "effect-mcp-moved-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(outside, { recursive: true, force: true })))
-      mkdirSync(join(dir, "lib", "tools"), { recursive: true })
-      writeFileSync(join(dir, "lib", "tools", "extra.ts"), "export const extra = 1\n")
-      const file = writeModule(dir, "server.ts", server(["one"]))
-      const { dev } = yield* devAt(port, file, [], { cwd: dir })
-      yield* waitUntil(() => dev.stderr().includes("effect-mcp dev: watching"), "the watchers")
-      yield* waitUntil(() => listening(dev), "the first server")
-      renameSync(join(dir, "lib", "tools"), join(outside, "tools"))
-      yield* waitUntil(() => dev.stderr().includes(`${join("lib", "tools")} changed, restarting`), `a restart for the move of lib/tools:\n${dev.stderr()}`, 20_000)
-      yield* waitListening(dev, port, servers(dev, 2), "the second server")
+      // The folder watched from the start, holding a module, moved out of the tree.
+      yield* waitListening(dev, port, servers(dev, 6), "the sixth server")
+      renameSync(join(dir, "mod", "tools"), join(outside, "tools"))
+      yield* waitUntil(() => dev.stderr().includes(`${join("mod", "tools")} changed, restarting`), `a restart for the move of mod/tools:\n${dev.stderr()}`, 20_000)
+      yield* waitListening(dev, port, servers(dev, 7), "the seventh server")
       dev.child.kill("SIGTERM")
       assert.strictEqual(yield* Effect.promise(() => dev.exited(30_000)), 0)
     })), 240_000)
@@ -922,13 +933,16 @@ describe("effect-mcp dev: the relay", () => {
   // Fails before the fix: held connections were paused (never read): one whose client gave up was
   // seen only at the end of its 30 s, counted meanwhile among those held, and relayed to the next
   // server (its request, and end, sent there). Connections the server gets are counted by it.
-  it.live("a held connection whose client gives up is dropped: the next server gets only the one still waiting", () =>
+  // One dev for both (two cases, where each started its own dev and a server of a module that
+  // does not load, then the fixed one): its server says why, dev waits for the fix, and serves it.
+  it.live("a module that does not load: its server says why, and dev waits for a change that fixes it; a held connection whose client gives up meanwhile is dropped: the fixed server gets only the one still waiting", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
       const file = writeModule(dir, "server.ts", "export const broken = (\n")
       const dev = yield* devStoppedAtEnd(file, dir)
       const port = yield* pickedPort(dev)
       yield* waitUntil(() => dev.stderr().includes("the server exited with code 1; waiting for a change"), `the failure:\n${dev.stderr()}`, startBound)
+      assert.include(dev.stderr(), "loading")
       // One gives up: its request sent, it closes its connection.
       const request = JSON.stringify(initializeMessage(1))
       yield* Effect.promise(() =>
@@ -962,54 +976,10 @@ ${server(["one"])}`
       // Bounded: the one that gave up, relayed, would come with the other.
       yield* Effect.sleep(500)
       assert.strictEqual(dev.stderr().split("dev-test: a connection").length - 1, 1, dev.stderr())
-    }), 240_000)
-
-  // Fails before the fix: the keep-alive connection of a call in flight as the file changed was
-  // still relayed to the old server, draining: the client's next request on it was answered 503
-  // (or the connection was closed under it).
-  it.live("a restart is invisible to a keep-alive client: its next request, on the same connection, is answered by the new server", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempProject
-      const file = writeModule(dir, "server.ts", server(["one"]))
-      const dev = yield* devStoppedAtEnd(file, dir, "--stateless")
-      const port = yield* pickedPort(dev)
-      yield* waitUntil(servers(dev, 1), `the first server:\n${dev.stderr()}`, startBound)
-      const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 })
-      yield* Effect.addFinalizer(() => Effect.sync(() => agent.destroy()))
-      const post = (message: unknown) =>
-        new Promise<{ readonly status: number; readonly body: string; readonly reused: boolean }>((resolve, reject) => {
-          const request = httpRequest({
-            host: "127.0.0.1",
-            port,
-            method: "POST",
-            path: "/mcp",
-            agent,
-            headers: { "content-type": "application/json", accept: BOTH, "mcp-protocol-version": initializeMessage(1).params.protocolVersion },
-            timeout: 30_000
-          }, (response) => {
-            const chunks: Array<Buffer> = []
-            response.on("data", (chunk: Buffer) => chunks.push(chunk))
-            response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString(), reused: request.reusedSocket }))
-            response.on("error", reject)
-          })
-          request.on("timeout", () => request.destroy(new Error("no answer in 30 s")))
-          request.on("error", reject)
-          request.end(JSON.stringify(message))
-        })
-      const first = post(initializeMessage(1))
-      assert.strictEqual((yield* Effect.promise(() => first)).status, 200)
-      // A call in flight as the file changes, on that connection.
-      const slow = post({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "slow", arguments: {} } })
-      yield* waitUntil(() => dev.stderr().includes("dev-test: the slow call runs"), `the slow call to run:\n${dev.stderr()}`)
-      writeFileSync(file, server(["one", "two"]))
-      yield* waitUntil(() => dev.stderr().includes("server.ts changed, restarting"), "the restart")
-      const slowAnswer = yield* Effect.promise(() => slow)
-      assert.strictEqual(slowAnswer.status, 200, slowAnswer.body)
-      assert.include(slowAnswer.body, "slow done")
-      // The next request on the same connection, while the old server drains (or once the new one serves).
-      const next = yield* Effect.promise(() => post({ jsonrpc: "2.0", id: 3, method: "tools/list", params: {} }))
-      assert.strictEqual(next.status, 200, `${next.body}\n${dev.stderr()}`)
-      assert.isTrue(next.reused, "the client's connection was closed")
-      assert.include(next.body, '"two"', "answered by the new server")
+      // The fixed server serves (its listening line said, as the first server's failure was).
+      yield* waitUntil(() => listening(dev), `the fixed server:\n${dev.stderr()}`)
+      assert.deepStrictEqual(yield* toolNames(`http://127.0.0.1:${port}/mcp`), ["one", "slow"])
+      dev.child.kill("SIGTERM")
+      assert.strictEqual(yield* Effect.promise(() => dev.exited(30_000)), 0)
     }), 240_000)
 })
