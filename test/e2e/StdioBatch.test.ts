@@ -4,7 +4,7 @@
  * line holding an array with one line holding the array of its responses (JSON-RPC 2.0 §6); every
  * other version, and a session not initialized yet, keeps answering -32600.
  */
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
@@ -74,23 +74,26 @@ const spawnServer = (): Child => {
   }
 }
 
+/** Initializes `child` at `version` (the handshake: initialize, its answer checked, initialized). */
+const initializeAt = async (child: Child, version: string) => {
+  await child.send({
+    jsonrpc: "2.0",
+    id: "init",
+    method: "initialize",
+    params: { protocolVersion: version, capabilities: { sampling: {} }, clientInfo: { name: "raw-batch", version: "0" } }
+  })
+  const init = child.lines[await child.waitFor((line) => line.id === "init")]
+  assert.strictEqual(init.result?.protocolVersion, version, JSON.stringify(init))
+  await child.send({ jsonrpc: "2.0", method: "notifications/initialized" })
+}
+
 /** Spawns a server initialized at `version` (`undefined`: not initialized) for the body. */
 const withServer = (version: string | undefined, body: (child: Child) => Promise<void>) =>
   Effect.tryPromise({
     try: async () => {
       const child = spawnServer()
       try {
-        if (version !== undefined) {
-          await child.send({
-            jsonrpc: "2.0",
-            id: "init",
-            method: "initialize",
-            params: { protocolVersion: version, capabilities: { sampling: {} }, clientInfo: { name: "raw-batch", version: "0" } }
-          })
-          const init = child.lines[await child.waitFor((line) => line.id === "init")]
-          assert.strictEqual(init.result?.protocolVersion, version, JSON.stringify(init))
-          await child.send({ jsonrpc: "2.0", method: "notifications/initialized" })
-        }
+        if (version !== undefined) await initializeAt(child, version)
         await body(child)
       } finally {
         child.kill()
@@ -98,6 +101,36 @@ const withServer = (version: string | undefined, body: (child: Child) => Promise
     },
     catch: (error) => error
   })
+
+/**
+ * One server initialized at `version` for the cases of a describe, as one client's session:
+ * spawned by the first case that runs, killed after the last. For cases that read only the lines
+ * from where they start up to their own answer or fence (`from`, {@link answersTo}), and leave
+ * nothing running: a spawn of the everything server is Node's start and the library's loading
+ * (about 1 s of CPU), once per case before.
+ */
+const sharedServer = (version: string) => {
+  let started: Promise<Child> | undefined
+  afterAll(async () => {
+    const child = await started?.catch(() => undefined)
+    child?.kill()
+  })
+  return (body: (child: Child) => Promise<void>) =>
+    Effect.tryPromise({
+      try: async () => {
+        started ??= (async () => {
+          const child = spawnServer()
+          await initializeAt(child, version).catch((error) => {
+            child.kill()
+            throw error
+          })
+          return child
+        })()
+        await body(await started)
+      },
+      catch: (error) => error
+    })
+}
 
 const call = (id: string | number, name: string, args: Record<string, unknown> = {}, meta?: Record<string, unknown>) => ({
   jsonrpc: "2.0",
@@ -117,8 +150,12 @@ const answersTo = async (child: Child, value: unknown, fence: string): Promise<A
 }
 
 describe("JSON-RPC batches over stdio (MCP 2025-03-26)", () => {
+  // The four cases of a 2025-03-26 session share one (each read from its own start), as a client's
+  // batches do; the other versions and the uninitialized server below are a process each.
+  const withSession = sharedServer("2025-03-26")
+
   it.live("a batch is answered with one array of its requests' responses, in order; notifications and invalid members as JSON-RPC says", () =>
-    withServer("2025-03-26", async (child) => {
+    withSession(async (child) => {
       const from = child.lines.length
       await child.send([
         ping("a"),
@@ -150,7 +187,7 @@ describe("JSON-RPC batches over stdio (MCP 2025-03-26)", () => {
     }))
 
   it.live("a batch of notifications (or of responses) gets no answer; an empty batch is -32600 (one error, no id)", () =>
-    withServer("2025-03-26", async (child) => {
+    withSession(async (child) => {
       assert.deepStrictEqual(
         await answersTo(child, [
           { jsonrpc: "2.0", method: "notifications/roots/list_changed" },
@@ -166,7 +203,7 @@ describe("JSON-RPC batches over stdio (MCP 2025-03-26)", () => {
     }))
 
   it.live("a member cancelled while it runs gets no entry; a server→client request of a member goes out on its own line and its answer comes back", () =>
-    withServer("2025-03-26", async (child) => {
+    withSession(async (child) => {
       const from = child.lines.length
       await child.send([
         call("slow", "test_task_slow", { ms: 5_000 }),
@@ -190,7 +227,7 @@ describe("JSON-RPC batches over stdio (MCP 2025-03-26)", () => {
   // stdio nothing waits for one; over Streamable HTTP the POST must answer each request it carries,
   // so there the member gets a -32800 entry (test/http/Batch.test.ts, docs/protocol-eras.md).
   it.live("a member cancelled by a notification of its own batch gets no entry (HTTP gives it -32800)", () =>
-    withServer("2025-03-26", async (child) => {
+    withSession(async (child) => {
       const from = child.lines.length
       await child.send([
         call("slow", "test_task_slow", { ms: 5_000 }),
