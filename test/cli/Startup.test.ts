@@ -139,43 +139,14 @@ describe("effect-mcp: what it loads", () => {
 
   // Fails before the change: the bin left Node's compile cache off (no folder made), every start
   // compiling the CLI's modules anew. Node's default folder is under the temporary one (TMPDIR).
-  it.effect("Node's compile cache: the bin turns it on (Node's folder under TMPDIR), unless NODE_DISABLE_COMPILE_CACHE=1", () =>
-    Effect.gen(function*() {
-      const cached = (disable: boolean) =>
-        Effect.promise(() => {
-          const dir = mkdtempSync(join(tmpdir(), "effect-mcp-compile-cache-"))
-          const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: dir }
-          // The test run's own cache (test/support/compileCache.ts) would be used instead.
-          delete env["NODE_COMPILE_CACHE"]
-          if (disable) env["NODE_DISABLE_COMPILE_CACHE"] = "1"
-          else delete env["NODE_DISABLE_COMPILE_CACHE"]
-          return new Promise<{ readonly code: number | null; readonly stdout: string; readonly entries: ReadonlyArray<string> }>((resolve) => {
-            const child = execFile(process.execPath, [bin, "--version"], { cwd: root, env, timeout: 30_000 }, (error, stdout) => {
-              const code = error === null ? 0 : typeof error.code === "number" ? error.code : child.exitCode
-              const folder = join(dir, "node-compile-cache")
-              const entries = existsSync(folder) ? readdirSync(folder, { recursive: true, encoding: "utf8" }) : []
-              rmSync(dir, { recursive: true, force: true })
-              resolve({ code, stdout, entries })
-            })
-            child.stdin?.end()
-          })
-        })
-      const on = yield* cached(false)
-      assert.strictEqual(on.code, 0)
-      assert.match(on.stdout, /^effect-mcp \d+\.\d+\.\d+/)
-      // One folder per Node version, holding an entry per module compiled (the CLI's and Effect's).
-      assert.isAbove(on.entries.length, 50, on.entries.join(", "))
-      const off = yield* cached(true)
-      assert.strictEqual(off.code, 0)
-      assert.deepStrictEqual(off.entries, [])
-    }), 240_000)
-
   // The cache is the user's too: a server module is compiled through it. Node keys an entry by the
   // file's content (a checksum), not its time: a module changed between two starts, same size and
   // same modification time, is read anew (a cache that served the old code would run a stale
   // server). And a cache folder that cannot be made (TMPDIR a file: Node says FAILED, as for a
   // read-only one) leaves the CLI working, uncached.
-  it.effect("Node's compile cache: a server module changed between two starts is read anew; a folder that cannot be made is done without", () =>
+  // One case for both (two, where the first started a bin without a cache of its own to see the
+  // folder made: the first start here makes it).
+  it.effect("Node's compile cache: the bin turns it on (Node's folder under TMPDIR), unless NODE_DISABLE_COMPILE_CACHE=1; a server module changed between two starts is read anew; a folder that cannot be made is done without", () =>
     Effect.gen(function*() {
       const dir = yield* tempProject
       const cache = join(dir, "tmp")
@@ -200,6 +171,9 @@ describe("effect-mcp: what it loads", () => {
       assert.strictEqual(first.code, 0, first.stderr)
       assert.include(first.stdout, `"first"`)
       assert.isTrue(existsSync(join(cache, "node-compile-cache")), "the cache folder")
+      // One folder per Node version, holding an entry per module compiled (the CLI's and Effect's).
+      const entries = readdirSync(join(cache, "node-compile-cache"), { recursive: true, encoding: "utf8" })
+      assert.isAbove(entries.length, 50, entries.join(", "))
       writeFileSync(file, source("again"))
       utimesSync(file, mtime, mtime)
       const second = yield* inspect(file, cache)
@@ -211,5 +185,25 @@ describe("effect-mcp: what it loads", () => {
       const uncached = yield* inspect(file, notAFolder)
       assert.strictEqual(uncached.code, 0, uncached.stderr)
       assert.include(uncached.stdout, `"again"`)
+      // Turned off by NODE_DISABLE_COMPILE_CACHE=1: no folder made under a fresh TMPDIR.
+      const off = yield* Effect.promise(() => {
+        const tmp = mkdtempSync(join(tmpdir(), "effect-mcp-compile-cache-"))
+        const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: tmp, NODE_DISABLE_COMPILE_CACHE: "1" }
+        // The test run's own cache (test/support/compileCache.ts) would be used instead.
+        delete env["NODE_COMPILE_CACHE"]
+        return new Promise<{ readonly code: number | null; readonly stdout: string; readonly entries: ReadonlyArray<string> }>((resolve) => {
+          const child = execFile(process.execPath, [bin, "--version"], { cwd: root, env, timeout: 30_000 }, (error, stdout) => {
+            const code = error === null ? 0 : typeof error.code === "number" ? error.code : child.exitCode
+            const folder = join(tmp, "node-compile-cache")
+            const entries = existsSync(folder) ? readdirSync(folder, { recursive: true, encoding: "utf8" }) : []
+            rmSync(tmp, { recursive: true, force: true })
+            resolve({ code, stdout, entries })
+          })
+          child.stdin?.end()
+        })
+      })
+      assert.strictEqual(off.code, 0)
+      assert.match(off.stdout, /^effect-mcp \d+\.\d+\.\d+/)
+      assert.deepStrictEqual(off.entries, [])
     }), 240_000)
 })
