@@ -107,26 +107,41 @@ const withServer = (version: string | undefined, body: (child: Child) => Promise
  * spawned by the first case that runs, killed after the last. For cases that read only the lines
  * from where they start up to their own answer or fence (`from`, {@link answersTo}), and leave
  * nothing running: a spawn of the everything server is Node's start and the library's loading
- * (about 1 s of CPU), once per case before.
+ * (about 1 s of CPU), once per case before. The cases run on it one at a time (two at once, under
+ * `describe.concurrent`, would read each other's lines); a case that fails may leave its requests
+ * running and its lines coming (a batch still unanswered, its ids in flight): its server is
+ * killed, and the next case gets one of its own.
  */
 const sharedServer = (version: string) => {
   let started: Promise<Child> | undefined
+  let turn: Promise<unknown> = Promise.resolve()
   afterAll(async () => {
     const child = await started?.catch(() => undefined)
     child?.kill()
   })
+  const start = async () => {
+    const child = spawnServer()
+    await initializeAt(child, version).catch((error) => {
+      child.kill()
+      throw error
+    })
+    return child
+  }
   return (body: (child: Child) => Promise<void>) =>
     Effect.tryPromise({
-      try: async () => {
-        started ??= (async () => {
-          const child = spawnServer()
-          await initializeAt(child, version).catch((error) => {
-            child.kill()
+      try: () => {
+        const run = turn.then(async () => {
+          const current = started ??= start()
+          try {
+            await body(await current)
+          } catch (error) {
+            if (started === current) started = undefined
+            ;(await current.catch(() => undefined))?.kill()
             throw error
-          })
-          return child
-        })()
-        await body(await started)
+          }
+        })
+        turn = run.catch(() => undefined)
+        return run
       },
       catch: (error) => error
     })
