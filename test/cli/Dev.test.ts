@@ -315,6 +315,10 @@ export const components = Layer.mergeAll(Slow, ${tools.join(", ")}, Stopped)`
           request.end(JSON.stringify(initializeMessage(1)))
         })
       let polling = true
+      // Stopped with the case, whatever ends it: a case failing before the end of its restarts left
+      // it polling for the rest of its 60 s, into the next cases of the file (and a dev of theirs
+      // that got this port).
+      yield* Effect.addFinalizer(() => Effect.sync(() => (polling = false)))
       const results: Array<string> = []
       // Every 25 ms while the file changes (bounded: 60 s at most): a gap of the port between two
       // servers lasts a server's start (a second or so), met by dozens of requests; every 10 ms
