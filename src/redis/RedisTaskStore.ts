@@ -43,7 +43,11 @@
  *   changes of this store at once and those of other processes as they arrive (Redis pub/sub). A
  *   creation is not published (`changes` has this store's own only): no process reads another's
  *   (a `subscriptions/listen` stream reads a task before it follows it, the supervisor waits for
- *   ends), and it cost every replica a message per batch of creations.
+ *   ends), and it cost every replica a message per batch of creations. A message (the tasks one
+ *   script changed, a JSON array) starts with their ids and statuses (a string the version before
+ *   skips, as no task): a process parses the tasks only when it wants one of them (a
+ *   `subscriptions/listen` stream there, a caller waiting for its end, or its work running there,
+ *   `onEndedElsewhere`); most messages are another replica's ends of its own tasks.
  * - Group commit: the creations a process makes within one turn of its event loop go to Redis as
  *   one script call (each still atomic, in order, with its own outcome), and so do its changes
  *   (all but those of a task's inputs), with one message for the batch of changes. Under load a replica
@@ -273,9 +277,19 @@ end
 `
 
 // Publishes the JSON of the tasks a script wrote in one message (a JSON array), if it wrote any.
+// heads (or nil): each task's id and status ('<id> <status>'), in the same order: the array then
+// starts with them as one string, '<id> <status>,<id> <status>,…' (see `changeIndex`), which a
+// process reads without parsing the tasks (most of them none of its own), and the version before
+// skips (an element that is no task). nil when an id is not made of base64url characters only (a
+// record written by hand): the message is the tasks alone then, and every process reads them all.
 const publishTasks = `
-local function publishTasks(channel, prefix, jsons)
-  if #jsons > 0 then redis.call('PUBLISH', channel, prefix .. '[' .. table.concat(jsons, ',') .. ']') end
+local function publishTasks(channel, prefix, jsons, heads)
+  if #jsons == 0 then return end
+  if heads then
+    redis.call('PUBLISH', channel, prefix .. '["' .. table.concat(heads, ',') .. '",' .. table.concat(jsons, ',') .. ']')
+  else
+    redis.call('PUBLISH', channel, prefix .. '[' .. table.concat(jsons, ',') .. ']')
+  end
 end
 `
 
@@ -576,12 +590,18 @@ for i = 7, #ARGV, 4 do
 end
 local out = {}
 local changed = {}
+local heads = {}
 for i = 4, #ARGV - 3, 4 do
   local outcome = change(ARGV[1], ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
-  if outcome == 'ok' then changed[#changed + 1] = ARGV[i + 2] end
+  if outcome == 'ok' then
+    changed[#changed + 1] = ARGV[i + 2]
+    if heads then
+      if string.find(ARGV[i], '^[%w_%-]+$') then heads[#heads + 1] = ARGV[i] .. ' ' .. ARGV[i + 3] else heads = nil end
+    end
+  end
   out[#out + 1] = outcome
 end
-publishTasks(ARGV[2], ARGV[3], changed)
+publishTasks(ARGV[2], ARGV[3], changed, heads)
 return out
 `
 
@@ -959,6 +979,44 @@ const parseJson = (json: string): unknown => {
 const parseTask = (json: string): Task | undefined => {
   const task = parseJson(json)
   return typeof task === "object" && task !== null && typeof (task as Task).taskId === "string" ? task as Task : undefined
+}
+
+/** Whether `text` is a task's status (as a change message's index names it, see `changeIndex`). */
+const isStatus = (text: string): text is Status =>
+  text === "completed" || text === "working" || text === "input_required" || text === "failed" || text === "cancelled"
+
+/**
+ * The ids and statuses of the tasks a change message carries, read from the index it starts with
+ * (`publishTasks`: `["<id> <status>,…",<task>,…]`) without parsing the tasks: flat, an id then its
+ * status, in the message's order. `undefined` when it starts with none (a message of the version
+ * before, or whose ids could not be indexed), or one that is not such an index: its tasks are read.
+ */
+const changeIndex = (message: string): Array<string> | undefined => {
+  if (!message.startsWith(`["`)) return undefined
+  const end = message.indexOf(`"`, 2)
+  // a comma after it: a task follows (a message of tasks alone starts with `[{`)
+  if (end < 0 || message.charCodeAt(end + 1) !== 44) return undefined
+  const entries = message.slice(2, end).split(",")
+  const flat = new Array<string>(2 * entries.length)
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!
+    const space = entry.indexOf(" ")
+    const status = entry.slice(space + 1)
+    if (space <= 0 || !isStatus(status)) return undefined
+    flat[2 * i] = entry.slice(0, space)
+    flat[2 * i + 1] = status
+  }
+  return flat
+}
+
+/**
+ * Whether `pubsub` has a subscription now: Effect's PubSub counts them (`subscriberCount` of its
+ * backing store, not part of its interface); `true` when that count cannot be read (every change
+ * is then read and published, as before).
+ */
+const hasSubscription = <A>(pubsub: PubSub.PubSub<A>): boolean => {
+  const count = (pubsub.pubsub as { readonly subscriberCount?: unknown }).subscriberCount
+  return typeof count !== "number" || count > 0
 }
 
 /** HMGET's answer for a record that cannot be read. */
@@ -1588,15 +1646,18 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       return undefined
     }
 
-    /** Who hears at once of the tasks other processes end (`onEndedElsewhere`: the supervisor). */
-    const endedElsewhere = new Set<(task: Task) => void>()
+    /**
+     * Who hears at once of the tasks other processes end (`onEndedElsewhere`: the supervisor), each
+     * with the tasks it wants (`undefined`: all).
+     */
+    const endedElsewhere = new Map<(task: Task) => void, ((taskId: string) => boolean) | undefined>()
     /** A change made by another process: what this one wrote of the task is stale. */
     const changedElsewhere = (task: Task | undefined) => {
       if (typeof task?.taskId !== "string") return
       forget(task.taskId)
       changed(task)
       if (endedElsewhere.size === 0 || !isTerminal(task.status)) return
-      for (const listener of endedElsewhere) {
+      for (const listener of endedElsewhere.keys()) {
         try {
           listener(task)
         } catch {
@@ -1604,8 +1665,37 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         }
       }
     }
-    // A message is one task, or the tasks one script changed (an array).
+    /**
+     * Whether this process wants the task `taskId`, changed elsewhere to `status`, itself (not only
+     * its id): a `subscriptions/listen` stream here follows the changes, or it ended and a caller
+     * here waits for it or a listener wants it (the supervisor: the work runs here).
+     */
+    const wanted = (taskId: string, status: Status): boolean => {
+      if (hasSubscription(changes)) return true
+      if (!isTerminal(status) || endedElsewhere.size === 0 && waiters.size === 0) return false
+      if (waiters.has(taskId)) return true
+      for (const wants of endedElsewhere.values()) if (wants === undefined || wants(taskId)) return true
+      return false
+    }
+    /** A change made elsewhere to a task nobody here wants (see `wanted`): what `changedElsewhere` does with its id. */
+    const passedElsewhere = (taskId: string, status: Status) => {
+      forget(taskId)
+      if (isTerminal(status)) awaiting.delete(taskId)
+    }
+    // A message is one task, or the tasks one script changed (an array), after their index (see
+    // `publishTasks`): read only when a task there is wanted here. Most are not: another replica's
+    // ends of the tasks it ran.
     yield* follow(channel, (message) => {
+      const index = changeIndex(message)
+      if (index !== undefined) {
+        let any = false
+        for (let i = 0; i < index.length && !any; i += 2) any = wanted(index[i]!, index[i + 1] as Status)
+        if (!any) {
+          for (let i = 0; i < index.length; i += 2) passedElsewhere(index[i]!, index[i + 1] as Status)
+          return
+        }
+      }
+      // The index, a string, is no task: skipped there.
       const body = parse(message)
       if (!Array.isArray(body)) return changedElsewhere(body as Task | undefined)
       for (const task of body) changedElsewhere(task as Task | undefined)
@@ -2001,8 +2091,8 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       changes,
       recheckMillis,
       shared: true,
-      onEndedElsewhere: (listener) => {
-        endedElsewhere.add(listener)
+      onEndedElsewhere: (listener, wants) => {
+        endedElsewhere.set(listener, wants)
         return () => void endedElsewhere.delete(listener)
       },
       renewLeases: (taskIds, leaseMillis) =>

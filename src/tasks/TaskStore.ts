@@ -383,8 +383,13 @@ export class TaskStore extends Context.Service<TaskStore, {
    * function is called. The supervisor interrupts the work it runs for such a task. Without it,
    * the supervisor of a shared store watches `changes` instead: a fiber woken for every change of
    * every replica, measured (bench/cluster.ts, Redis) 3–5% of the replicas' CPU per creation.
+   * `wants` (optional): the tasks the listener is for (the supervisor: those whose
+   * work runs here); the store may then skip reading the others (the listener is not called with
+   * them), as the Redis store does with the tasks nobody in the process wants.
    */
-  readonly onEndedElsewhere?: ((listener: (task: Task) => void) => () => void) | undefined
+  readonly onEndedElsewhere?:
+    | ((listener: (task: Task) => void, wants?: ((taskId: string) => boolean) | undefined) => () => void)
+    | undefined
   /**
    * A shared store's way to the process that runs a task: answers a client gave (MCP 2026-07-28
    * `tasks/update`, on any replica) are sent here and arrive on the `inputs` of the process holding

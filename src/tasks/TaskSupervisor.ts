@@ -559,7 +559,8 @@ export const make = (
   }
   // The store calls it directly when it can (no fiber woken per change); otherwise a fiber watches
   // every change.
-  const unwatch = store.shared === true ? store.onEndedElsewhere?.(endedElsewhere) : undefined
+  // Only the tasks whose work runs here: the store reads no other (see `TaskStore.onEndedElsewhere`).
+  const unwatch = store.shared === true ? store.onEndedElsewhere?.(endedElsewhere, (taskId) => running.has(taskId)) : undefined
   const watcher = store.shared === true && unwatch === undefined
     ? runFork(keptAlive("the watcher of tasks ended elsewhere", Effect.scoped(Effect.flatMap(PubSub.subscribe(store.changes), (subscription) =>
       Effect.forever(Effect.map(PubSub.take(subscription), endedElsewhere), { disableYield: true })))))

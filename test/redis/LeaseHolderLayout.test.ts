@@ -12,6 +12,7 @@ import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as PubSub from "effect/PubSub"
 import * as Redis from "effect/persistence/Redis"
@@ -162,6 +163,28 @@ layer(TestRedis.layer, { excludeTestServices: true })("the lease holder's place 
       yield* upgraded.cancel(theirs.taskId, A)
       assert.deepStrictEqual(yield* old.renewLeases!([theirs.taskId], 60_000), [theirs.taskId])
       assert.strictEqual(yield* Effect.orDie(redis.send<number>("HLEN", `${prefix}tasks:holders`)), 0)
+    }))
+
+  // This version's change messages start with an index of their tasks' ids and statuses (read
+  // without parsing the tasks): the layout before skips it (an element that is no task), and this
+  // version reads the tasks of the layout before's messages, which have none.
+  it.effect("an end through either layout's replica wakes a wait on the other's at once (by pub/sub, not a re-read), whichever message format", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const old = yield* previous(prefix)
+      const upgraded = yield* current(prefix)
+      const done = { _tag: "Result" as const, result: { content: [{ type: "text", text: "done" }] } }
+      const mine = yield* upgraded.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+      const theirs = yield* old.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })
+      // The waits re-read every 5 s (recheckMillis): within 2 s, only the message can end them.
+      const oldWaits = yield* Effect.forkChild(Effect.timeout(old.awaitTerminal(mine.taskId, A), 2_000))
+      const newWaits = yield* Effect.forkChild(Effect.timeout(upgraded.awaitTerminal(theirs.taskId, A), 2_000))
+      yield* Effect.sleep(100)
+      yield* Effect.all([upgraded.finish(mine.taskId, "completed", done), old.cancel(theirs.taskId, A)])
+      const heardByOld = yield* Fiber.join(oldWaits)
+      assert.strictEqual(heardByOld.status, "completed")
+      assert.deepStrictEqual(heardByOld.outcome, done)
+      assert.strictEqual((yield* Fiber.join(newWaits)).status, "cancelled")
     }))
 
   it.effect("answers sent through either layout's replica reach the process running the task; this version's name it", () =>

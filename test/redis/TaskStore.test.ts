@@ -13,6 +13,7 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as PubSub from "effect/PubSub"
+import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
 import * as Redis from "effect/persistence/Redis"
 import { RedisTaskStore } from "../../src/redis.ts"
@@ -1117,6 +1118,62 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.deepStrictEqual(heardLater, [later.taskId])
       assert.strictEqual(heard.length, 1, "nothing after unregistering")
     }))
+
+  it.effect("a change message lists its tasks' ids and statuses first: another process reads the tasks only when it wants one (a waiter, a listener's, a subscription)", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const [one, two] = [yield* onRedis(prefix), yield* onRedis(prefix)]
+      const redis = yield* rawRedis
+      const published = yield* redis.subscribe(`${prefix}tasks:changes`)
+      // The change messages `two` parses (JSON.parse of a text with a task of `one`'s in it).
+      const made = new Set<string>()
+      let parsed = 0
+      const parse = JSON.parse
+      JSON.parse = function(this: unknown, text: string, reviver?: (key: string, value: unknown) => unknown) {
+        if (typeof text === "string" && text.startsWith("[") && [...made].some((taskId) => text.includes(taskId))) parsed++
+        return parse.call(JSON, text, reviver)
+      } as typeof JSON.parse
+      yield* Effect.addFinalizer(() => Effect.sync(() => void (JSON.parse = parse)))
+      // `two`'s supervisor stand-in: it wants the task `watched` only.
+      let watched = ""
+      const listenerHeard: Array<string> = []
+      const unregister = two.onEndedElsewhere!((task) => void listenerHeard.push(task.taskId), (taskId) => taskId === watched)
+      yield* sleep(50) // the subscriptions are up
+      const tasks = yield* Effect.forEach(Array.from({ length: 6 }), () => one.create({ owner: A, method: "tools/call" }))
+      for (const task of tasks) made.add(task.taskId)
+      // Ended in one turn: one script, one message, the index first.
+      yield* Effect.forEach(tasks.slice(0, 3), (task) => one.finish(task.taskId, "completed", result("done")), { concurrency: "unbounded" })
+      const message = yield* Queue.take(published)
+      const body = message.message.slice(message.message.indexOf("|") + 1)
+      const listed = tasks.slice(0, 3).map((task) => `${task.taskId} completed`).sort()
+      assert.isTrue(body.startsWith(`["`), body.slice(0, 40))
+      const index = parse(body)[0] as string
+      assert.deepStrictEqual(index.split(",").sort(), listed)
+      assert.deepStrictEqual(parse(body).slice(1).map((task: Task) => task.status), ["completed", "completed", "completed"])
+      yield* sleep(100)
+      assert.strictEqual(parsed, 0, "no task there is wanted by `two`: none read")
+      assert.deepStrictEqual(listenerHeard, [])
+
+      // A task the listener wants: read, and told; one a caller waits for: read, and answered.
+      watched = tasks[3]!.taskId
+      const waiting = yield* Effect.forkChild(two.awaitTerminal(tasks[4]!.taskId, A))
+      yield* sleep(50)
+      yield* one.cancel(tasks[3]!.taskId, A)
+      yield* waitUntil(() => listenerHeard.length > 0)
+      assert.deepStrictEqual(listenerHeard, [tasks[3]!.taskId])
+      yield* one.finish(tasks[4]!.taskId, "completed", result("awaited"))
+      assert.deepStrictEqual((yield* Fiber.join(waiting)).outcome, result("awaited"))
+      assert.strictEqual(parsed, 2, "each message with a wanted task read once")
+      unregister()
+
+      // A subscription to `changes` wants every change.
+      const subscription = yield* PubSub.subscribe(two.changes)
+      yield* one.finish(tasks[5]!.taskId, "failed", { _tag: "Error", error: { code: -32603, message: "x" } }, "x")
+      const heard = yield* PubSub.take(subscription)
+      assert.strictEqual(heard.taskId, tasks[5]!.taskId)
+      assert.strictEqual(heard.status, "failed")
+      assert.strictEqual(parsed, 3)
+    }).pipe(Effect.scoped))
 
   it.effect("a shared store without onEndedElsewhere: the supervisor watches its changes and still stops work ended elsewhere", () =>
     Effect.gen(function*() {
