@@ -159,6 +159,7 @@ import {
 } from "../tasks/TaskStore.ts"
 import { Renewal, renewMap } from "../internal/renewal.ts"
 import { batch } from "./internal/batch.ts"
+import { taskJson } from "./internal/taskJson.ts"
 import { followChannel } from "./internal/channel.ts"
 import { checkMillis, checkStoreOptions, defaultPrefix, redisClock, calls, resolve, type StoreOptions } from "./internal/store.ts"
 import { endedAtExpiry } from "../tasks/internal/expiry.ts"
@@ -1852,6 +1853,11 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
       taskId: string,
       next: (current: Task | undefined, now: number) => Effect.Effect<Task | undefined, E>,
       operation: string,
+      /**
+       * The new task's JSON: `taskJson` for a task `Task.ended` built (its fields known, in order),
+       * `JSON.stringify` for one spread from what was read (it keeps the fields this version does not know).
+       */
+      toJson: (task: Task) => string,
       /** A change of the task's inputs: the keys pending after it (the answers kept for others go). */
       pendingInputs?: ReadonlyArray<string>
     ): Effect.Effect<Task | undefined, E | StoreError> =>
@@ -1863,10 +1869,10 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         ): Effect.Effect<Task | undefined, E | StoreError> =>
           Effect.flatMap(
             pendingInputs === undefined
-              ? updateBatched({ taskId, version: stored.version, json: JSON.stringify(task), status: task.status })
+              ? updateBatched({ taskId, version: stored.version, json: toJson(task), status: task.status })
               : run(
                 operation,
-                updateInputs(`${base}done`, base, channel, origin, { taskId, version: stored.version, json: JSON.stringify(task), status: task.status }, pendingInputs)
+                updateInputs(`${base}done`, base, channel, origin, { taskId, version: stored.version, json: toJson(task), status: task.status }, pendingInputs)
               ),
             (outcome): Effect.Effect<Task | undefined, E | StoreError> => {
               if (outcome === "ok") {
@@ -1975,7 +1981,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
           return Effect.flatMap(
             createBatched({
               taskId: task.taskId,
-              json: JSON.stringify(task),
+              json: taskJson(task),
               // Redis takes an expiry in whole ms (a TTL of the options may have a fraction), and
               // none of `Infinity` (a TTL the options allow) nor past a date it can hold: such a
               // task's keys live until the latest date a `Date` holds. The task (its JSON) keeps
@@ -2048,7 +2054,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
                 return Exit.succeed(undefined)
               }
               return Exit.succeed({ ...current, status, statusMessage, lastUpdatedAt: now })
-            }, "setStatus"),
+            }, "setStatus", JSON.stringify),
             (task) => task ?? same
           )
         }),
@@ -2063,7 +2069,7 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
                 ? { ...task, status: "input_required", inputRequests, lastUpdatedAt: now }
                 : { ...task, status: "working", lastUpdatedAt: now }
             )
-          }, "setInputRequests", Object.keys(inputRequests)),
+          }, "setInputRequests", JSON.stringify, Object.keys(inputRequests)),
           (task) =>
             Effect.sync(() => {
               // Written: the task waits for input here, or not (not written: left as it is; the
@@ -2077,14 +2083,14 @@ export const make = (options: Options = {}): Effect.Effect<TaskStore["Service"],
         change(taskId, (current, now) =>
           current === undefined || isTerminal(current.status)
             ? Exit.succeed(undefined)
-            : Exit.succeed(ended(current, status, statusMessage, outcome, now)), "finish"),
+            : Exit.succeed(ended(current, status, statusMessage, outcome, now)), "finish", taskJson),
       cancel: (taskId, owner) =>
         Effect.flatMap(
           change(taskId, (current, now): Effect.Effect<Task | undefined, TaskNotFound | TaskAlreadyTerminal> => {
             if (current === undefined || current.owner !== owner) return Exit.fail(new TaskNotFound({ taskId }))
             if (isTerminal(current.status)) return Exit.fail(new TaskAlreadyTerminal({ taskId, status: current.status }))
             return Exit.succeed(ended(current, "cancelled", "Cancelled by the requestor", undefined, now))
-          }, "cancel"),
+          }, "cancel", taskJson),
           (task) => task === undefined ? Exit.fail(new TaskNotFound({ taskId })) : Exit.succeed(task)
         ),
       awaitTerminal,
