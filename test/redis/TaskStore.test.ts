@@ -163,6 +163,24 @@ layer(TestRedis.layer, { excludeTestServices: true })("TaskStore on Redis", (it)
       assert.isUndefined(stored.outcome)
     }))
 
+  // The JSON of a created and of an ended task is written from a template of their fields
+  // (internal/taskJson.ts): a field the store sets and the template did not write would be lost.
+  it.effect("the record of a created, a finished and a cancelled task is the JSON of the task the store answered, field for field", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const tasks = yield* onRedis(prefix, { defaultTtlMillis: 60_000, pollIntervalMillis: 250 })
+      const redis = yield* rawRedis
+      const stored = (taskId: string) => Effect.orDie(redis.send<string>("HGET", `${prefix}tasks:t:${taskId}`, "task"))
+      const made = yield* tasks.create({ owner: "owner \"quoted\" ü", method: "tools/call" })
+      assert.strictEqual(yield* stored(made.taskId), JSON.stringify(made))
+      const finished = yield* tasks.finish(made.taskId, "failed", { _tag: "Error", error: { code: -32603, message: "no \ud83d" } }, "no")
+      assert.strictEqual(yield* stored(made.taskId), JSON.stringify(finished))
+      const other = yield* tasks.create({ owner: A, method: "resources/read", ttlMillis: Number.POSITIVE_INFINITY })
+      const cancelled = yield* tasks.cancel(other.taskId, A)
+      assert.strictEqual(yield* stored(other.taskId), JSON.stringify(cancelled))
+      assert.strictEqual(JSON.parse(yield* stored(other.taskId)).status, "cancelled")
+    }))
+
   it.effect("compare-and-set across replicas: of a finish and a cancel racing, exactly one wins", () =>
     Effect.gen(function*() {
       const [one, two] = yield* replicas()

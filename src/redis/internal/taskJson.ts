@@ -24,8 +24,9 @@ const numberJson = (value: number): string => Number.isFinite(value) ? `${value}
  * creation and `Task.ended` build them; nothing else (a task made by spreading one read back keeps
  * the fields this version does not know: those go through `JSON.stringify`). A field of another
  * type than `Task` says (a record written by hand, read back) makes it `JSON.stringify`'s.
- * Measured (Node 24, a created task / an ended one with a one-text result): 0.23–0.42 µs
- * against 0.51–0.71 µs, 0.58–0.67 against 0.75–1.23.
+ * Measured (Node 24, callgrind, a created task and the same ended with a one-text result, each
+ * text then encoded as UTF-8 as the Redis client does: a template's text is a rope until then):
+ * 16.1k instructions for the two against 21.3k with `JSON.stringify`.
  */
 export const taskJson = (task: Task): string => {
   const { owner, method, ttlMillis, statusMessage, pollIntervalMillis } = task
