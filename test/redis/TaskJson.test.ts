@@ -53,6 +53,20 @@ describe("taskJson", () => {
     assert.strictEqual(checked, owners.length * methods.length * ttls.length * polls.length * messages.length * outcomes.length)
   })
 
+  // `Task`'s optional `inputRequests` is not in the template (a creation and `Task.ended` set none):
+  // a task that has them must not lose them in its record.
+  it("a task with input requests is JSON.stringify's text, its requests kept", () => {
+    const asking: Task = {
+      ...created("a", "tools/call", 60_000, 1_000),
+      status: "input_required",
+      inputRequests: { k1: { method: "elicitation/create", params: { message: "name?" } } }
+    }
+    assert.strictEqual(taskJson(asking), JSON.stringify(asking))
+    assert.deepStrictEqual(JSON.parse(taskJson(asking)).inputRequests, asking.inputRequests)
+    const emptied: Task = { ...asking, inputRequests: undefined }
+    assert.strictEqual(taskJson(emptied), JSON.stringify(emptied))
+  })
+
   it("a task read back with fields of other types (a record written by hand) is JSON.stringify's too", () => {
     const odd = [
       { ...created("a", "m", 1, 1), owner: 7 },
