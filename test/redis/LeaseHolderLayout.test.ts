@@ -187,6 +187,46 @@ layer(TestRedis.layer, { excludeTestServices: true })("the lease holder's place 
       assert.strictEqual((yield* Fiber.join(newWaits)).status, "cancelled")
     }))
 
+  // The supervisor hears of the ends of the tasks it runs through `onEndedElsewhere` (this version:
+  // only those it wants, read by the message's index; the layout before: all, the index skipped).
+  it.effect("ends through either layout's replica reach the other's onEndedElsewhere listener: the tasks it wants, and nothing that is no task", () =>
+    Effect.gen(function*() {
+      const prefix = uniquePrefix()
+      const old = yield* previous(prefix)
+      const upgraded = yield* current(prefix)
+      const done = { _tag: "Result" as const, result: { content: [{ type: "text", text: "done" }] } }
+      const heardByOld: Array<unknown> = []
+      const heardByUpgraded: Array<string> = []
+      const runsOnUpgraded = new Set<string>()
+      const unregisterOld = old.onEndedElsewhere!((task) => void heardByOld.push(task))
+      const unregisterUpgraded = upgraded.onEndedElsewhere!(
+        (task) => void heardByUpgraded.push(`${task.taskId} ${task.status}`),
+        (taskId) => runsOnUpgraded.has(taskId)
+      )
+      yield* Effect.sleep(100) // both subscribed
+      // Ended by this version in one turn: one message, its index first.
+      const ofOld = yield* Effect.all([1, 2].map(() => old.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })))
+      yield* Effect.all([upgraded.cancel(ofOld[0]!.taskId, A), upgraded.finish(ofOld[1]!.taskId, "completed", done)], {
+        concurrency: "unbounded"
+      })
+      // Ended by the layout before: one this version runs, one it does not.
+      const ofUpgraded = yield* Effect.all([1, 2].map(() => upgraded.create({ owner: A, method: "tools/call", leaseMillis: 60_000 })))
+      runsOnUpgraded.add(ofUpgraded[0]!.taskId)
+      yield* old.cancel(ofUpgraded[0]!.taskId, A)
+      yield* old.cancel(ofUpgraded[1]!.taskId, A)
+      for (let i = 0; i < 40 && (heardByOld.length < 2 || heardByUpgraded.length < 2); i++) yield* Effect.sleep(50)
+      yield* Effect.sleep(100) // nothing more arrives
+      unregisterOld()
+      unregisterUpgraded()
+      assert.deepStrictEqual(
+        heardByOld.map((task) => `${(task as { taskId: string }).taskId} ${(task as { status: string }).status}`).sort(),
+        [`${ofOld[0]!.taskId} cancelled`, `${ofOld[1]!.taskId} completed`].sort()
+      )
+      // The layout before's messages have no index: this version reads their tasks, the unwanted one
+      // too (`wants` lets a store skip, the listener checks itself, as the supervisor does).
+      assert.deepStrictEqual(heardByUpgraded, [`${ofUpgraded[0]!.taskId} cancelled`, `${ofUpgraded[1]!.taskId} cancelled`])
+    }))
+
   it.effect("answers sent through either layout's replica reach the process running the task; this version's name it", () =>
     Effect.gen(function*() {
       const prefix = uniquePrefix()
