@@ -384,8 +384,10 @@ export class TaskStore extends Context.Service<TaskStore, {
    * the supervisor of a shared store watches `changes` instead: a fiber woken for every change of
    * every replica, measured (bench/cluster.ts, Redis) 3–5% of the replicas' CPU per creation.
    * `wants` (optional): the tasks the listener is for (the supervisor: those whose
-   * work runs here); the store may then skip reading the others (the listener is not called with
-   * them), as the Redis store does with the tasks nobody in the process wants.
+   * work runs here); the store may then skip reading the others, as the Redis store does with the
+   * tasks nobody in the process wants. A hint, not a filter: the listener may still be called with
+   * others (a message read for another task, or one of a replica of the version before, which has
+   * no index of its tasks) and checks each task itself.
    */
   readonly onEndedElsewhere?:
     | ((listener: (task: Task) => void, wants?: ((taskId: string) => boolean) | undefined) => () => void)
