@@ -67,6 +67,23 @@ describe("taskJson", () => {
     assert.strictEqual(taskJson(emptied), JSON.stringify(emptied))
   })
 
+  it("values JSON.stringify rewrites are written as it writes them: toJSON, own __proto__ keys, -0, 1e21, undefined and functions in an outcome", () => {
+    const polluted = JSON.parse(`{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}},"ok":1}`) as Record<string, unknown>
+    const result = {
+      content: [{ type: "text", text: "at" }],
+      structuredContent: { when: new Date(Date.UTC(2026, 11, 7)), custom: { toJSON: (key: string) => `custom:${key}` }, polluted, gone: undefined, fn: () => 1 }
+    }
+    const task = created("__proto__", "constructor", -0, 1e21)
+    const times: Task = { ...task, createdAt: -0, lastUpdatedAt: 1e21 }
+    for (const base of [task, times]) {
+      assert.strictEqual(taskJson(base), JSON.stringify(base))
+      const end = ended(base, "completed", "__proto__", { _tag: "Result", result } as never, 5e-324)
+      assert.strictEqual(taskJson(end), JSON.stringify(end))
+      assert.include(taskJson(end), `"custom":"custom:custom"`)
+      assert.include(taskJson(end), `"__proto__":{"polluted":true}`)
+    }
+  })
+
   it("a task read back with fields of other types (a record written by hand) is JSON.stringify's too", () => {
     const odd = [
       { ...created("a", "m", 1, 1), owner: 7 },
