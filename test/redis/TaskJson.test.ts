@@ -84,6 +84,15 @@ describe("taskJson", () => {
     }
   })
 
+  // JSON.stringify calls a value's toJSON with the key it is under: the outcome's own is called
+  // with "outcome" within the task, with "" when the outcome is written alone.
+  it("an outcome with a toJSON of its own is written as JSON.stringify writes it within the task (its key 'outcome')", () => {
+    const outcome = { _tag: "Result" as const, result: {}, toJSON: (key: string) => ({ under: key }) }
+    const end = ended(created("a", "tools/call", 1_000, 1_000), "completed", undefined, outcome, 2)
+    assert.strictEqual(taskJson(end), JSON.stringify(end))
+    assert.deepStrictEqual(JSON.parse(taskJson(end)).outcome, { under: "outcome" })
+  })
+
   it("a task read back with fields of other types (a record written by hand) is JSON.stringify's too", () => {
     const odd = [
       { ...created("a", "m", 1, 1), owner: 7 },

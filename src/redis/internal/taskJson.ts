@@ -59,7 +59,10 @@ export const taskJson = (task: Task): string => {
     (ttlMillis !== null && typeof ttlMillis !== "number") ||
     (statusMessage !== undefined && typeof statusMessage !== "string") ||
     (pollIntervalMillis !== undefined && typeof pollIntervalMillis !== "number") ||
-    task.inputRequests !== undefined
+    task.inputRequests !== undefined ||
+    // an outcome's own `toJSON` is called with its key, "outcome" within the task, "" alone (an
+    // outcome the framework builds has none)
+    typeof (task.outcome as { readonly toJSON?: unknown } | undefined)?.toJSON === "function"
   ) return JSON.stringify(task)
   if (owner !== lastOwner) {
     lastOwner = owner
