@@ -5,14 +5,18 @@
  * not listed in `inputRequests` again, as a client's retry replays its answers by multi round-trip.
  * A question is the one answered when its request (method and params, canonical JSON) and its
  * logical key (the `inputKey` the handler gave, else its place among the run's questions asked
- * without one) are the same. A question of an earlier run never answered is asked again; another
- * question under the same logical key too; an answer that did not match the form is given again as
- * it was (the handler's `ElicitationInvalid`, `ClientResultInvalid`), a declined form as declined.
+ * without one) are the same; one without an `inputKey` whose place's answer is another question's
+ * (asked in another order, or after a new question) is given the answer to the same request kept
+ * under another place, each answer given at most once per run. A question of an earlier run never
+ * answered is asked again; another question under the same logical key too; an answer that did not
+ * match the form is given again as it was (the handler's `ElicitationInvalid`,
+ * `ClientResultInvalid`), a declined form as declined.
  *
  * Raw 2026 requests over stateless Streamable HTTP; every `tasks/get` seen is kept, and what was
  * listed counted over all of them.
  */
 import { assert, describe, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { type ClientRequestOptions, McpContext, McpError, McpServer } from "../../src/index.ts"
@@ -262,6 +266,166 @@ describe("2026-07-28, the tasks extension: a question answered in a run before a
       assert.deepStrictEqual(listed(snapshots, "Name? (run 1)"), ["elicitation/create-1"])
       assert.strictEqual(listed(snapshots, "Name? (run 2)").length, 1, JSON.stringify(snapshots))
       assert.notStrictEqual(listed(snapshots, "Name? (run 2)")[0], "elicitation/create-1")
+    }))
+
+  // Fails before: the four questions were asked in another order on the second run (branch A waits
+  // for branch B there), so each one's place held another question's answer and all four were
+  // listed again (as in the first run's places, the n-th answer only given to the n-th question).
+  it.live("two concurrent branches asking in another order on the run after it: each given its own answer, none listed again", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const asked: Array<string> = []
+      const Answer = Schema.Struct({ answer: Schema.String })
+      const question = (message: string, run: number) =>
+        Effect.andThen(
+          Effect.sync(() => void asked.push(`${run} ${message}`)),
+          Effect.map(McpContext.elicit(message, Answer), (outcome) => said(outcome, (c) => c.answer))
+        )
+      const { url } = yield* serveHttp(
+        { name: "rerun-reordered", version: "1.0.0", tasks: McpServer.tasks() },
+        taskTool("reordered_then_url", (run) =>
+          Effect.gen(function*() {
+            // On the second run branch A asks once branch B asked both of its questions: the
+            // order of asking differs from the first run's, deterministically.
+            const bAsked = yield* Deferred.make<void>()
+            const [a, b] = yield* Effect.all([
+              Effect.gen(function*() {
+                if (run > 1) yield* Deferred.await(bAsked)
+                return [yield* question("A1?", run), yield* question("A2?", run)]
+              }),
+              Effect.gen(function*() {
+                const answers = [yield* question("B1?", run), yield* question("B2?", run)]
+                yield* Deferred.succeed(bAsked, undefined)
+                return answers
+              })
+            ], { concurrency: 2 })
+            yield* signedIn("reordered")
+            return [...a, ...b].join(" ")
+          }))
+      )
+      const { snapshots, task } = yield* drive(
+        url,
+        "reordered_then_url",
+        urlOr((request) => accept({ answer: request.params.message.slice(0, 2).toLowerCase() })),
+        12
+      )
+      assert.deepStrictEqual([task.status, textOf(task)], ["completed", "a1 a2 b1 b2"], JSON.stringify(task))
+      // The runs asked in the orders the test is about: A first on the first run, B first on the second.
+      assert.deepStrictEqual(asked.filter((line) => line.startsWith("1 ")).slice(0, 2), ["1 A1?", "1 B1?"], JSON.stringify(asked))
+      assert.deepStrictEqual(asked.filter((line) => line.startsWith("2 ")), ["2 B1?", "2 B2?", "2 A1?", "2 A2?"], JSON.stringify(asked))
+      for (const message of ["A1?", "A2?", "B1?", "B2?"]) {
+        assert.strictEqual(listed(snapshots, message).length, 1, `${message} listed under ${JSON.stringify(listed(snapshots, message))}`)
+      }
+      // Every tasks/get from the one listing the URL on: no form question in it.
+      const urlAt = snapshots.findIndex((snapshot) => Object.values<any>(snapshot.inputRequests ?? {}).some((request) => request.params?.mode === "url"))
+      assert.isAtLeast(urlAt, 0, JSON.stringify(snapshots))
+      const formsAfter = snapshots.slice(urlAt).flatMap((snapshot) =>
+        Object.values<any>(snapshot.inputRequests ?? {}).filter((request) => request.params?.mode !== "url")
+      )
+      assert.deepStrictEqual(formsAfter, [], JSON.stringify(snapshots))
+    }))
+
+  // Fails before: B1 and A1 were listed again in the second run, C's answer kept at B1's place and
+  // B1 asked again in the third. (Fails too with the answer a question takes from another place
+  // left there: C's answer, at that place, replaced it, and the third run asked B1 again.)
+  it.live("three runs, the second asking in another order and a new question: the third finds each answer at its place", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const Answer = Schema.Struct({ answer: Schema.String })
+      const question = (message: string) => Effect.map(McpContext.elicit(message, Answer), (outcome) => said(outcome, (c) => c.answer))
+      const { url } = yield* serveHttp(
+        { name: "rerun-three", version: "1.0.0", tasks: McpServer.tasks() },
+        taskTool("three_runs", (run) =>
+          Effect.gen(function*() {
+            const bAsked = yield* Deferred.make<void>()
+            const [a, b] = yield* Effect.all([
+              Effect.andThen(run > 1 ? Deferred.await(bAsked) : Effect.void, question("A1?")),
+              Effect.gen(function*() {
+                const b1 = yield* question("B1?")
+                const c = run > 1 ? yield* question("C?") : "none"
+                yield* Deferred.succeed(bAsked, undefined)
+                return `${b1} ${c}`
+              })
+            ], { concurrency: 2 })
+            yield* signedIn("first")
+            if (run > 1) yield* signedIn("second")
+            return `${a} ${b}`
+          }))
+      )
+      const { snapshots, task } = yield* drive(
+        url,
+        "three_runs",
+        urlOr((request) => accept({ answer: request.params.message.slice(0, -1).toLowerCase() })),
+        12
+      )
+      assert.deepStrictEqual([task.status, textOf(task)], ["completed", "a1 b1 c"], JSON.stringify(task))
+      for (const message of ["A1?", "B1?", "C?"]) {
+        assert.strictEqual(listed(snapshots, message).length, 1, `${message} listed under ${JSON.stringify(listed(snapshots, message))}`)
+      }
+    }))
+
+  // Passes before (by place) and after: the second name is not given the first one's answer though
+  // its request is the same and its place has none (an answer is given once per run). The first
+  // question differs between the runs, so that the second run looks its questions up by request
+  // before the first name is given its answer at its place. (Fails without the once-per-run rule:
+  // "work Ada Ada", the second name never asked.)
+  it.live("the same question asked twice in a run: each given its own answer, not the same one twice", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const Account = Schema.Struct({ account: Schema.String })
+      const { url } = yield* serveHttp(
+        { name: "rerun-twice", version: "1.0.0", tasks: McpServer.tasks() },
+        taskTool("twice_around_url", (run) =>
+          Effect.gen(function*() {
+            const opening = run > 1
+              ? said(yield* McpContext.elicit("Account?", Account), (c) => c.account)
+              : said(yield* McpContext.elicit("Age?", Age), (c) => String(c.age))
+            const first = yield* McpContext.elicit("Name?", Name)
+            yield* signedIn("twice")
+            const second = yield* McpContext.elicit("Name?", Name)
+            return `${opening} ${said(first, (c) => c.name)} ${said(second, (c) => c.name)}`
+          }))
+      )
+      const names = ["Ada", "Grace"]
+      const { snapshots, task } = yield* drive(
+        url,
+        "twice_around_url",
+        urlOr((request) =>
+          request.params.message === "Name?" ? accept({ name: names.shift()! }) : request.params.message === "Age?" ? accept({ age: 36 }) : accept({ account: "work" })
+        )
+      )
+      assert.deepStrictEqual([task.status, textOf(task)], ["completed", "work Ada Grace"], JSON.stringify(task))
+      assert.strictEqual(listed(snapshots, "Name?").length, 2, JSON.stringify(listed(snapshots, "Name?")))
+    }))
+
+  // Fails before: the name was asked again, its place taken by the question the run asks first.
+  it.live("a question the run asks before the others: the others given their answers from their places after it", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const Account = Schema.Struct({ account: Schema.String })
+      const { url } = yield* serveHttp(
+        { name: "rerun-inserted", version: "1.0.0", tasks: McpServer.tasks() },
+        taskTool("inserted_then_url", (run) =>
+          Effect.gen(function*() {
+            // Once signed in, the account is asked first.
+            const account = run > 1 ? said(yield* McpContext.elicit("Account?", Account), (c) => c.account) : "none"
+            const name = yield* McpContext.elicit("Name?", Name)
+            const age = yield* McpContext.elicit("Age?", Age)
+            yield* signedIn("inserted")
+            return `${account} ${said(name, (c) => c.name)} ${said(age, (c) => String(c.age))}`
+          }))
+      )
+      const { snapshots, task } = yield* drive(
+        url,
+        "inserted_then_url",
+        urlOr((request) =>
+          request.params.message === "Name?" ? accept({ name: "Ada" }) : request.params.message === "Age?" ? accept({ age: 36 }) : accept({ account: "work" })
+        )
+      )
+      assert.deepStrictEqual([task.status, textOf(task)], ["completed", "work Ada 36"], JSON.stringify(task))
+      assert.deepStrictEqual(listed(snapshots, "Name?"), ["elicitation/create-1"])
+      assert.deepStrictEqual(listed(snapshots, "Age?"), ["elicitation/create-2"])
+      assert.strictEqual(listed(snapshots, "Account?").length, 1, JSON.stringify(snapshots))
     }))
 
   // Passes before and after: a question pending as a concurrent branch required the URL (the run

@@ -63,11 +63,13 @@ interface Waiting {
    * declare `elicitation.url`, whose task's work never runs again (nothing kept for it).
    */
   run: Run | undefined
+  /** The number of the runs so far (see {@link Run.serial}). */
+  runs: number
   /**
    * The answers its runs were given, by the logical key of their question (see {@link Run}), the
-   * last one's for a key: made at the first. Kept as long as the task's work (this object is its
-   * work's), one per question the work asked, whatever the number of runs, within the task's bound
-   * (see `keep` in {@link make}).
+   * last one's for a key (and under a key of their own, `<place>.<n>`, those of an earlier run that
+   * a question asked at their place displaced: see `keep` in {@link make}): made at the first. Kept
+   * as long as the task's work (this object is its work's), within the task's bound (see `keep`).
    */
   answers: Map<string, Answered> | undefined
   /** What the answers kept take, as `keep` measures them. */
@@ -87,10 +89,17 @@ interface Answered {
   readonly request: InputRequest
   /** The answer as the client sent it (decoded when given: one that did not decode fails again). */
   readonly value: unknown
-  /** The request as {@link sameRequest} compares it, once it was. */
+  /** The request as {@link canonicalRequest} writes it, once it was compared. */
   canonical: string | undefined
   /** What the answer takes, as `keep` measured it. */
   readonly bytes: number
+  /** Its key in `Waiting.answers` (it moves: see {@link earlierAnswer}). */
+  key: string
+  /**
+   * The {@link Run.serial} of the last run it was given in (or answered in): an answer is given at
+   * most once per run.
+   */
+  given: number
 }
 
 /**
@@ -100,11 +109,28 @@ interface Answered {
  * under that key in the run), else by their place among the run's questions asked without one
  * (`<n>`), as a multi round-trip's keys by order of asking are. A question whose logical key and
  * request are those of one answered in an earlier run is given that answer at once: the user is
- * not asked again, as a client's retry replays its answers by key.
+ * not asked again, as a client's retry replays its answers by key. A question without an
+ * `inputKey` whose place's answer is another question's (concurrent branches asking in another
+ * order than in the run before, a question asked before the others) is given the answer to the
+ * same request kept under another place, as the round's `InputRound.keyFor` gives the answer its
+ * state records under another key; an answer is given at most once in a run (see {@link earlierAnswer}).
  */
 class Run {
+  /** Its number among the runs of its task's work (`Waiting.runs`), from 1. */
+  readonly serial: number
+  /**
+   * The answers of earlier runs kept under a place (no `inputKey`), by their request as
+   * {@link canonicalRequest} writes it: made at the run's first question whose place's answer is
+   * not its own (see {@link earlierAnswer}); {@link noneEarlier} in a run with no answers before it.
+   * It may hold answers given in this run since, or moved or replaced: each is checked as it is taken.
+   */
+  byRequest: Map<string, Array<Answered>> | undefined
   private auto = 0
   private chosen: Map<string, number> | undefined = undefined
+  constructor(serial: number, earlier: boolean) {
+    this.serial = serial
+    this.byRequest = earlier ? undefined : noneEarlier
+  }
   logicalKey(inputKey: string | undefined): string {
     if (inputKey === undefined) return `${++this.auto}`
     const chosen = this.chosen ??= new Map()
@@ -114,14 +140,99 @@ class Run {
   }
 }
 
-/** A task's inputs, made at its first question (or as a run that took it over starts). */
-const waitingOf = (run: Run | undefined, takenOver?: TakenOver): Waiting =>
-  ({ counter: 0, used: new Set(), pending: new Map(), takenOver, run, answers: undefined, keptBytes: 0 })
+/** The byRequest of a run that has no answers of runs before it: nothing to look up. */
+const noneEarlier: Map<string, Array<Answered>> = new Map()
 
-/** Whether `request` is the question `answered` answered: method and params as canonical JSON (keys in any order). */
-const sameRequest = (answered: Answered, request: InputRequest): boolean => {
-  const canonical = answered.canonical ??= canonicalJson([answered.request.method, answered.request.params ?? null], true)
-  return canonical === canonicalJson([request.method, request.params ?? null], true)
+/**
+ * A task's inputs, made at its first question (or as a run that took it over starts), with its
+ * first run when `reruns` (see `ExtensionTask.reruns`).
+ */
+const waitingOf = (reruns: boolean, takenOver?: TakenOver): Waiting => ({
+  counter: 0,
+  used: new Set(),
+  pending: new Map(),
+  takenOver,
+  run: reruns ? new Run(1, false) : undefined,
+  runs: reruns ? 1 : 0,
+  answers: undefined,
+  keptBytes: 0
+})
+
+/** The next run of a task's work (see {@link Run}). */
+const nextRun = (inputs: Waiting): Run => {
+  const run = new Run(++inputs.runs, inputs.answers !== undefined && inputs.answers.size > 0)
+  inputs.run = run
+  return run
+}
+
+/** A request as answers are compared by: method and params as canonical JSON (keys in any order). */
+const canonicalRequest = (request: InputRequest): string => canonicalJson([request.method, request.params ?? null], true)
+
+/** `answered`'s request as {@link canonicalRequest} writes it, written once. */
+const canonicalOf = (answered: Answered): string => answered.canonical ??= canonicalRequest(answered.request)
+
+/** Whether a logical key is a place (`<n>`, or `<n>.<m>` for an answer displaced from it), not an `inputKey`'s. */
+const isPlace = (logical: string): boolean => !logical.includes(" ")
+
+/**
+ * The answer an earlier run was given to the question `request` asked under `logical` in `run`
+ * (see {@link Run}), now given in `run`; `undefined`: none, the question is asked. First the one
+ * kept under its logical key, when it is for the same request. Else, for a question without an
+ * `inputKey` (`place`), one for the same request kept under another place (or displaced from
+ * one), not given in this run: it moves to this place, and the answer that stood here (another
+ * question's, not given yet) moves to the place it leaves, for its question should it come later
+ * (so the next run, asking in this order, finds each at its place). Costs nothing new to a run
+ * with no answers of runs before it, and looks up by request only when the place's answer is not
+ * the question's, in `run.byRequest`, made once per run.
+ */
+const earlierAnswer = (inputs: Waiting, run: Run, logical: string, place: boolean, request: InputRequest): Answered | undefined => {
+  const answers = inputs.answers
+  if (answers === undefined) return undefined
+  const here = answers.get(logical)
+  let canonical: string | undefined
+  if (here !== undefined && here.given !== run.serial) {
+    canonical = canonicalRequest(request)
+    if (canonicalOf(here) === canonical) {
+      here.given = run.serial
+      return here
+    }
+  }
+  if (!place || run.byRequest === noneEarlier) return undefined
+  const byRequest = run.byRequest ??= answersByRequest(answers, run.serial)
+  const same = byRequest.get(canonical ??= canonicalRequest(request))
+  if (same === undefined) return undefined
+  let taken: Answered | undefined
+  while (same.length > 0 && taken === undefined) {
+    const first = same.shift()!
+    // Given in this run already, or no longer kept (replaced under its key): not one to take.
+    if (first.given !== run.serial && answers.get(first.key) === first) taken = first
+  }
+  if (same.length === 0) byRequest.delete(canonical)
+  if (taken === undefined) return undefined
+  const left = taken.key
+  if (here === undefined) {
+    answers.delete(left)
+  } else {
+    answers.set(left, here)
+    here.key = left
+  }
+  answers.set(logical, taken)
+  taken.key = logical
+  taken.given = run.serial
+  return taken
+}
+
+/** The answers kept under places not given in the run `serial`, by request (see `Run.byRequest`). */
+const answersByRequest = (answers: Map<string, Answered>, serial: number): Map<string, Array<Answered>> => {
+  const byRequest = new Map<string, Array<Answered>>()
+  for (const answered of answers.values()) {
+    if (answered.given === serial || !isPlace(answered.key)) continue
+    const canonical = canonicalOf(answered)
+    const same = byRequest.get(canonical)
+    if (same === undefined) byRequest.set(canonical, [answered])
+    else same.push(answered)
+  }
+  return byRequest
 }
 
 /** What a run that took a task over knows of the runs before it. */
@@ -316,7 +427,7 @@ export const make = (options: {
      */
     answeredInRound(method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined, answer: unknown): void {
       if (!this.reruns) return
-      const inputs = this.inputs ??= waitingOf(new Run())
+      const inputs = this.inputs ??= waitingOf(true)
       const logical = inputs.run?.logicalKey(inputKey)
       if (logical === undefined) return
       keep(inputs, logical, params === undefined ? { method } : { method, params }, answer)
@@ -325,15 +436,16 @@ export const make = (options: {
     ask(method: string, params: { readonly [key: string]: unknown } | undefined, inputKey: string | undefined) {
       return Effect.suspend(() => {
         const taskId = this.taskId
-        const inputs = this.inputs ??= waitingOf(this.reruns ? new Run() : undefined)
+        const inputs = this.inputs ??= waitingOf(this.reruns)
         const request: InputRequest = params === undefined ? { method } : { method, params }
-        const logical = inputs.run?.logicalKey(inputKey)
-        // Answered in an earlier run (the same question: logical key and request): that answer,
+        const run = inputs.run
+        const logical = run?.logicalKey(inputKey)
+        // Answered in an earlier run (the same question: see `earlierAnswer`): that answer,
         // decoded again (one that did not decode fails again), after one yield as a pending
         // input waits at least one (the logical keys by order of asking stay those of the runs
         // before, whichever answers are in), nothing listed.
-        const earlier = logical === undefined ? undefined : inputs.answers?.get(logical)
-        if (earlier !== undefined && sameRequest(earlier, request)) {
+        const earlier = logical === undefined ? undefined : earlierAnswer(inputs, run!, logical, inputKey === undefined, request)
+        if (earlier !== undefined) {
           const decode = resultDecoder(method)
           return Effect.andThen(Effect.yieldNow, decode === undefined ? Exit.succeed(earlier.value) : decode(method, earlier.value))
         }
@@ -358,24 +470,37 @@ export const make = (options: {
   }
 
   /**
-   * Keeps the answer to a question of a run for the runs after it (see {@link Run}), in place of
-   * the one kept under its logical key, while the task's answers take at most `maxKeptBytes`
-   * (`McpServer.tasks`'s `maxResultBytes`, 4 MiB by default; measured as a result is, at the most
-   * their JSON can take): one that does not fit is not kept, and its question is asked again in a
-   * run after a URL elicitation. Without a bound, a work that asks in a loop kept every answer its
-   * client sent (up to 4 MiB each) as long as it ran.
+   * Keeps the answer to a question of a run for the runs after it (see {@link Run}) under its
+   * logical key, while the task's answers take at most `maxKeptBytes` (`McpServer.tasks`'s
+   * `maxResultBytes`, 4 MiB by default; measured as a result is, at the most their JSON can take):
+   * one that does not fit is not kept, and its question is asked again in a run after a URL
+   * elicitation. Without a bound, a work that asks in a loop kept every answer its client sent (up
+   * to 4 MiB each) as long as it ran. The one kept under its key is replaced, but when it is
+   * another question's, kept under a place and not given in this run: that one moves to a key of
+   * its own (`<place>.<n>`), for its question asked later or in a later run (see
+   * {@link earlierAnswer}), as the round keeps an answer under its key when another question
+   * takes a fresh one (`InputRound.keyFor`). A changing question (its text naming the run) so
+   * keeps one answer per run, within the bound (at most {@link maxUrlRounds} runs).
    */
   const keep = (inputs: Waiting, logical: string, request: InputRequest, value: unknown): void => {
     const answers = inputs.answers ??= new Map()
     const before = answers.get(logical)
     if (before !== undefined) {
       answers.delete(logical)
-      inputs.keptBytes -= before.bytes
+      if (before.given !== inputs.runs && isPlace(logical) && canonicalOf(before) !== canonicalRequest(request)) {
+        let n = 1
+        let key = `${logical}.1`
+        while (answers.has(key)) key = `${logical}.${++n}`
+        answers.set(key, before)
+        before.key = key
+      } else {
+        inputs.keptBytes -= before.bytes
+      }
     }
     const bytes = mostJsonBytes(value, maxKeptBytes - inputs.keptBytes)
     if (inputs.keptBytes + bytes > maxKeptBytes) return
     inputs.keptBytes += bytes
-    answers.set(logical, { request, value, canonical: undefined, bytes })
+    answers.set(logical, { request, value, canonical: undefined, bytes, key: logical, given: inputs.runs })
   }
 
   /**
@@ -490,7 +615,7 @@ export const make = (options: {
     if (context.clientCapabilities.elicitation?.url === undefined) return urlsRefused(handle, attempt)
     handle.reruns = true
     // A run that took the task over has its inputs already (see `resumedContext`).
-    if (handle.inputs !== undefined) handle.inputs.run ??= new Run()
+    if (handle.inputs !== undefined && handle.inputs.run === undefined) nextRun(handle.inputs)
     return urlsAsked(handle, context, attempt, 0)
   }
 
@@ -549,12 +674,12 @@ export const make = (options: {
     )
     if (asked.length === 0) return Effect.failCause(cause)
     // Asked between two runs: not questions of a run (see `Waiting.run`).
-    const inputs = handle.inputs ??= waitingOf(undefined)
+    const inputs = handle.inputs ??= waitingOf(false)
     inputs.run = undefined
     return Effect.andThen(
       Effect.all(asked, { concurrency: "unbounded", discard: true }),
       Effect.suspend(() => {
-        inputs.run = new Run()
+        nextRun(inputs)
         return urlsAsked(handle, context, attempt, rounds + 1)
       })
     )
@@ -761,7 +886,7 @@ export const make = (options: {
     const handle = new ExtensionTask()
     handle.state = taskId
     // Its run (see `Run`) given by `resumedWork`, for a client that declared `elicitation.url`.
-    if (takenOver !== undefined) handle.inputs = waitingOf(undefined, takenOver)
+    if (takenOver !== undefined) handle.inputs = waitingOf(false, takenOver)
     const truth = {
       protocolVersion: work.protocolVersion as ProtocolVersion.ProtocolVersion,
       clientCapabilities: (work.clientCapabilities ?? {}) as ClientCapabilities,
