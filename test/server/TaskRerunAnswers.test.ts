@@ -606,4 +606,34 @@ describe("2026-07-28, the tasks extension: what a task keeps of its answers for 
       assert.deepStrictEqual(listed(snapshots, "Name?"), ["elicitation/create-1"])
       assert.strictEqual(listed(snapshots, "Bio?").length, 2, JSON.stringify(listed(snapshots, "Bio?")))
     }))
+
+  // Fails before the fix: the answers a changing question (its text naming the run) left behind at
+  // its place, each kept under <place>.<n> for a question that never comes, took the bound, and the
+  // answer to the question the second run asked first was not kept: the third run asked it again.
+  it.live("answers displaced from their place make room for a new answer: a question of the second run not asked again in the third", () =>
+    Effect.gen(function*() {
+      completed.clear()
+      const Bio = Schema.Struct({ bio: Schema.String })
+      const { url } = yield* serveHttp(
+        { name: "answers-displaced-bound", version: "1.0.0", tasks: McpServer.tasks({ maxResultBytes: 2_200 }) },
+        taskTool("changing_then_url", (run) =>
+          Effect.gen(function*() {
+            const bio = yield* McpContext.elicit(`Bio? (run ${run})`, Bio)
+            const age = run > 1 ? said(yield* McpContext.elicit("Age?", Age), (c) => String(c.age)) : "none"
+            yield* signedIn("changing1")
+            if (run > 1) yield* signedIn("changing2")
+            return `${said(bio, (c) => String(c.bio.length))} ${age}`
+          }))
+      )
+      // Each bio (150 characters: 1052 bytes as kept) fits, two too, not two and an age (175).
+      const { snapshots, task } = yield* drive(
+        url,
+        "changing_then_url",
+        urlOr((request) => request.params.message === "Age?" ? accept({ age: 36 }) : accept({ bio: "b".repeat(150) })),
+        12
+      )
+      assert.deepStrictEqual([task.status, textOf(task)], ["completed", "150 36"], JSON.stringify(task))
+      assert.strictEqual(listed(snapshots, "Age?").length, 1, JSON.stringify(listed(snapshots, "Age?")))
+      for (const run of [1, 2, 3]) assert.strictEqual(listed(snapshots, `Bio? (run ${run})`).length, 1, JSON.stringify(snapshots))
+    }))
 })

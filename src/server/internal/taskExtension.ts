@@ -174,6 +174,9 @@ const canonicalOf = (answered: Answered): string => answered.canonical ??= canon
 /** Whether a logical key is a place (`<n>`, or `<n>.<m>` for an answer displaced from it), not an `inputKey`'s. */
 const isPlace = (logical: string): boolean => !logical.includes(" ")
 
+/** Whether a logical key is that of an answer displaced from its place (`<n>.<m>`, see `keep` in {@link make}). */
+const isDisplaced = (logical: string): boolean => isPlace(logical) && logical.includes(".")
+
 /**
  * The answer an earlier run was given to the question `request` asked under `logical` in `run`
  * (see {@link Run}), now given in `run`; `undefined`: none, the question is asked. First the one
@@ -480,7 +483,8 @@ export const make = (options: {
    * its own (`<place>.<n>`), for its question asked later or in a later run (see
    * {@link earlierAnswer}), as the round keeps an answer under its key when another question
    * takes a fresh one (`InputRound.keyFor`). A changing question (its text naming the run) so
-   * keeps one answer per run, within the bound (at most {@link maxUrlRounds} runs).
+   * keeps one answer per run, within the bound (at most {@link maxUrlRounds} runs), and those displaced
+   * give way to an answer that does not fit (see {@link madeRoom}).
    */
   const keep = (inputs: Waiting, logical: string, request: InputRequest, value: unknown): void => {
     const answers = inputs.answers ??= new Map()
@@ -497,10 +501,33 @@ export const make = (options: {
         inputs.keptBytes -= before.bytes
       }
     }
-    const bytes = mostJsonBytes(value, maxKeptBytes - inputs.keptBytes)
-    if (inputs.keptBytes + bytes > maxKeptBytes) return
+    let bytes = mostJsonBytes(value, maxKeptBytes - inputs.keptBytes)
+    if (inputs.keptBytes + bytes > maxKeptBytes) {
+      bytes = mostJsonBytes(value, maxKeptBytes)
+      if (!madeRoom(inputs, answers, bytes)) return
+    }
     inputs.keptBytes += bytes
     answers.set(logical, { request, value, canonical: undefined, bytes, key: logical, given: inputs.runs })
+  }
+
+  /**
+   * Drops the answers displaced from their place (`<place>.<n>`, see `keep`), the first displaced
+   * first, until an answer of `bytes` fits the task's bound, when dropping them all makes it fit
+   * (else none is dropped): kept for a question that may never come (one whose text names its
+   * run leaves one per run), they took the bound, and the answer of a question asked now, which a
+   * run after it asks again, was not kept. Only when an answer does not fit.
+   */
+  const madeRoom = (inputs: Waiting, answers: Map<string, Answered>, bytes: number): boolean => {
+    let displaced = 0
+    for (const [key, answered] of answers) if (isDisplaced(key)) displaced += answered.bytes
+    if (inputs.keptBytes - displaced + bytes > maxKeptBytes) return false
+    for (const [key, answered] of answers) {
+      if (inputs.keptBytes + bytes <= maxKeptBytes) break
+      if (!isDisplaced(key)) continue
+      answers.delete(key)
+      inputs.keptBytes -= answered.bytes
+    }
+    return true
   }
 
   /**
