@@ -616,17 +616,26 @@ export const make = (options: {
       if (rounds >= maxUrlRounds || Cause.hasInterrupts(cause) || McpError.failureBesideUrlElicitation(cause) !== undefined) {
         return Effect.failCause(cause)
       }
-      if (handle.taskId !== "") return urlsOfTask(handle, context, attempt, rounds, cause)
-      // Ended as its task is being created (the server's `promoteAfterMillis`, or a `becomeTask`
-      // beside it): the task's once it exists. Ended so, the supervisor waited for the creation
-      // and recorded the failure as the new task's end (failed -32603, the URL never asked).
-      const promoting = handle.promoting
-      if (promoting === undefined) return Effect.failCause(cause)
-      return Effect.flatMap(
-        Effect.exit(promoting),
-        () => handle.taskId === "" ? Effect.failCause(cause) : urlsOfTask(handle, context, attempt, rounds, cause)
-      )
+      return onceTask(handle, cause, () => urlsOfTask(handle, context, attempt, rounds, cause))
     })
+
+  /**
+   * `ofTask` once the call that failed with `cause` is a task: now, or once the creation under way
+   * made it one (the server's `promoteAfterMillis`, or a `becomeTask` beside it: ended so, the
+   * supervisor waited for the creation and recorded the failure as the new task's end); else the
+   * failure as it is (the call's: its round answers it). One rule for {@link urlsAsked} and
+   * {@link urlsRefused}.
+   */
+  const onceTask = (
+    handle: ExtensionTask,
+    cause: Cause.Cause<McpError.McpError>,
+    ofTask: () => Effect.Effect<object, McpError.McpError>
+  ): Effect.Effect<object, McpError.McpError> => {
+    if (handle.taskId !== "") return ofTask()
+    const promoting = handle.promoting
+    if (promoting === undefined) return Effect.failCause(cause)
+    return Effect.flatMap(Effect.exit(promoting), () => handle.taskId === "" ? Effect.failCause(cause) : ofTask())
+  }
 
   /**
    * `attempt` under {@link urlsAsked} for a client that declared `elicitation.url`, its work's
@@ -660,10 +669,7 @@ export const make = (options: {
   ): Effect.Effect<object, McpError.McpError> =>
     Effect.catchCause(attempt(), (cause) => {
       if (Cause.hasInterrupts(cause) || McpError.failureBesideUrlElicitation(cause) !== undefined) return Effect.failCause(cause)
-      if (handle.taskId !== "") return refusedOfTask(cause)
-      const promoting = handle.promoting
-      if (promoting === undefined) return Effect.failCause(cause)
-      return Effect.flatMap(Effect.exit(promoting), () => handle.taskId === "" ? Effect.failCause(cause) : refusedOfTask(cause))
+      return onceTask(handle, cause, () => refusedOfTask(cause))
     })
 
   /** See {@link urlsRefused}: its -32021, or the defect of two elicitations under one id (as asked, `distinctUrlElicitations`). */
